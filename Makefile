@@ -1,0 +1,27 @@
+# Two commands set everything up: `make demo` and `make test`. Both go through `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@scripts/system-deps.sh base
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+demo: install
+	$(BIN)/qm demo
+
+test: install
+	scripts/test.sh
+
+bench: install
+	scripts/test.sh bench
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,83 @@
+"""Named constants of the registry: unit kinds, people, asset categories and statuses, custody actions, roles."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    BUREAU = "bureau", _("局")
+    DETACHMENT = "detachment", _("支队")
+    BRIGADE = "brigade", _("大队")
+    SQUADRON = "squadron", _("中队")
+    OFFICE = "office", _("内设机构")
+
+
+class PersonRole(models.TextChoices):
+    OFFICER = "officer", _("执法人员")
+    AUXILIARY = "auxiliary", _("协管人员")
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", _("在岗")
+    TRANSFERRED = "transferred", _("调离")
+    RETIRED = "retired", _("退休")
+    SUSPENDED = "suspended", _("停职")
+
+
+DEPARTED_STATUSES = (PersonStatus.TRANSFERRED, PersonStatus.RETIRED)
+
+
+class CategoryCode(models.TextChoices):
+    UNIFORM = "uniform", _("制式服装")
+    INSIGNIA = "insignia", _("标志标识")
+    CERTIFICATE = "certificate", _("行政执法证件")
+    SEAL = "seal", _("印章")
+    RECORDER = "recorder", _("执法记录仪")
+    MOBILE_TERMINAL = "mobile_terminal", _("执法通")
+    RADIO = "radio", _("对讲机")
+    INFO_SYSTEM = "info_system", _("信息传输系统（含车载台）")
+    CAMERA = "camera", _("专业摄像设备")
+    STORAGE = "storage", _("大容量移动存储设备")
+    PROTECTIVE = "protective", _("防护装备")
+    OFFICE = "office", _("办公设备")
+    VEHICLE = "vehicle", _("执法车辆")
+
+
+# 制式服装… 严禁非城管执法人员穿着: these go to officers only, never to auxiliaries or units.
+OFFICER_ONLY_CATEGORIES = frozenset({CategoryCode.UNIFORM, CategoryCode.INSIGNIA, CategoryCode.CERTIFICATE})
+
+
+class AssetStatus(models.TextChoices):
+    IN_STOCK = "in_stock", _("在库")
+    ISSUED = "issued", _("已发放")
+    IN_REPAIR = "in_repair", _("维修中")
+    LOST = "lost", _("遗失")
+    RETIRED = "retired", _("报废")
+
+
+# Owned equipment (配备) that counts toward ratios.
+COUNTED_STATUSES = (AssetStatus.IN_STOCK, AssetStatus.ISSUED, AssetStatus.IN_REPAIR)
+
+
+class CustodyAction(models.TextChoices):
+    RECEIVE = "receive", _("入库")
+    ISSUE = "issue", _("发放")
+    RETURN = "return", _("归还")
+    TRANSFER = "transfer", _("调拨")
+    REPORT_LOST = "report_lost", _("报失")
+    REPAIR_OUT = "repair_out", _("送修")
+    REPAIR_IN = "repair_in", _("修回")
+    RETIRE = "retire", _("报废")
+
+
+class UserRole(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("系统管理员")
+    LOGISTICS = "logistics", _("装备管理员")
+    FLEET = "fleet", _("车辆管理员")
+    AUDITOR = "auditor", _("督察审计")
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("新建")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    CUSTODY = "custody", _("保管变动")

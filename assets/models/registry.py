@@ -1,0 +1,81 @@
+"""Asset categories (codes fixed by SPEC), item types, and the assets themselves."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import AssetStatus
+from .audit import ChangeLoggedModel
+from .org import OrgUnit, Person
+
+
+class Category(models.Model):
+    code = models.CharField(_("代码"), max_length=32, primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100)
+    officer_only = models.BooleanField(_("仅发放执法人员"), default=False)
+
+    class Meta:
+        verbose_name = _("装备类别")
+        verbose_name_plural = _("装备类别")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class ItemType(models.Model):
+    """A named item within a category (春秋执勤服, 防刺背心, printer…), with its default service life."""
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="item_types")
+    code = models.CharField(_("代码"), max_length=64)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    service_years = models.PositiveSmallIntegerField(_("使用年限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("品名")
+        verbose_name_plural = _("品名")
+        ordering = ["category", "code"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="itemtype_unique_code")]
+
+    def __str__(self):
+        return self.name
+
+
+class Asset(ChangeLoggedModel):
+    tag = models.CharField(_("标签号"), max_length=64, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="assets", verbose_name=_("类别"))
+    item = models.CharField(_("品名"), max_length=100, blank=True)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="assets", verbose_name=_("所属单位"))
+    serial = models.CharField(_("序列号"), max_length=100, blank=True)
+    model = models.CharField(_("型号"), max_length=100, blank=True)
+    size = models.CharField(_("尺码"), max_length=32, blank=True)
+    acquired = models.DateField(_("购置日期"), null=True, blank=True)
+    service_years = models.PositiveSmallIntegerField(_("使用年限"), null=True, blank=True)
+    # Current state: a projection of the custody ledger, written only by the ledger service in the
+    # same transaction as the event (assets.selectors.asset_state_from_ledger recomputes it).
+    status = models.CharField(_("状态"), max_length=16, choices=AssetStatus.choices, default=AssetStatus.IN_STOCK,
+                              editable=False)
+    holder_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, editable=False,
+                                      related_name="held_assets", verbose_name=_("持有人"))
+    holder_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, editable=False,
+                                    related_name="held_assets", verbose_name=_("领用单位"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("装备")
+        verbose_name_plural = _("装备")
+        ordering = ["tag"]
+        indexes = [
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["unit", "category", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(holder_person__isnull=False) & models.Q(holder_unit__isnull=False)),
+                name="asset_one_holder",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tag} {self.item or self.category_id}"

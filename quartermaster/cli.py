@@ -1,0 +1,25 @@
+"""The `qm` console script: every Django management command, run as the CLI source of change."""
+import getpass
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
+    import django
+    from django.core.management import execute_from_command_line
+
+    django.setup()
+    from quartermaster.context import change_context
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        username = getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        username = "cli"
+    with change_context(source="cli", username=username):
+        execute_from_command_line(["qm", *args])
+
+
+if __name__ == "__main__":
+    main()

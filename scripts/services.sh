@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Starts or stops a throw-away PostgreSQL and Mosquitto on loopback, without systemd.
+# Usage: services.sh start DIR  (prints export lines)  |  services.sh stop DIR
+set -euo pipefail
+cmd=$1 dir=$2
+
+pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [ -n "$d" ] && [ -x "$d/initdb" ]; then echo "$d"; else dirname "$(command -v initdb)"; fi
+}
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mosq() { command -v mosquitto 2>/dev/null || echo /usr/sbin/mosquitto; }
+
+case "$cmd" in
+start)
+  mkdir -p "$dir"; chmod 755 "$dir"
+  bin=$(pg_bin)
+  pgport=$(free_port); mqport=$(free_port)
+  mkdir -p "$dir/pg"
+  [ "$(id -u)" -ne 0 ] || chown postgres "$dir/pg"
+  as_pg "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -o \
+    "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
+  "$bin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres qm
+  cat >"$dir/mosquitto.conf" <<CONF
+listener $mqport 127.0.0.1
+allow_anonymous true
+persistence false
+max_inflight_messages 1000
+max_queued_messages 1000000
+pid_file $dir/mosquitto.pid
+CONF
+  chmod 644 "$dir/mosquitto.conf"
+  "$(mosq)" -c "$dir/mosquitto.conf" -d
+  for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$mqport),0.2)" 2>/dev/null && break; sleep 0.1; done
+  echo "export QM_DATABASE_URL=postgresql://postgres@127.0.0.1:$pgport/qm"
+  echo "export QM_TEST_MQTT_URL=mqtt://127.0.0.1:$mqport"
+  echo "export QM_PG_BIN=$bin QM_PG_DATA=$dir/pg/data QM_PG_PORT=$pgport"
+  ;;
+stop)
+  bin=$(pg_bin)
+  [ -f "$dir/pg/data/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
+  [ -f "$dir/mosquitto.pid" ] && kill "$(cat "$dir/mosquitto.pid")" 2>/dev/null || true
+  rm -rf "$dir"
+  ;;
+*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Quartermaster needs, only those missing. Usage: system-deps.sh base|test
+set -euo pipefail
+want=()
+have_cmd() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || want+=(python3-venv)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || want+=(fonts-wqy-zenhei)
+if [ "${1:-base}" = test ]; then
+  pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  { [ -n "$pg" ] && [ -x "$pg/initdb" ]; } || have_cmd initdb || want+=(postgresql)
+  have_cmd mosquitto || want+=(mosquitto)
+  [ -x /usr/bin/chromium ] || want+=(chromium)
+  have_cmd pdftoppm || want+=(poppler-utils)
+fi
+[ ${#want[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${want[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null

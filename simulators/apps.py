@@ -1,0 +1,7 @@
+"""Django app configuration for simulators."""
+from django.apps import AppConfig
+
+
+class SimulatorsConfig(AppConfig):
+    name = "simulators"
+    verbose_name = "模拟器"

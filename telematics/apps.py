@@ -1,0 +1,7 @@
+"""Django app configuration for telematics."""
+from django.apps import AppConfig
+
+
+class TelematicsConfig(AppConfig):
+    name = "telematics"
+    verbose_name = "车辆管理"

@@ -1,0 +1,34 @@
+"""Approved trips (派车单): a vehicle may move in this window, optionally to this destination."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assets.models import ChangeLoggedModel
+
+from ..choices import TripStatus
+from .vehicles import Vehicle
+
+
+class Trip(ChangeLoggedModel):
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="trips", verbose_name=_("车辆"))
+    start = models.DateTimeField(_("开始时间"))
+    end = models.DateTimeField(_("结束时间"))
+    purpose = models.CharField(_("事由"), max_length=200)
+    dest_lat = models.FloatField(_("目的地纬度"), null=True, blank=True)
+    dest_lon = models.FloatField(_("目的地经度"), null=True, blank=True)
+    dest_radius_m = models.PositiveIntegerField(_("目的地半径（米）"), default=100)
+    status = models.CharField(_("状态"), max_length=16, choices=TripStatus.choices, default=TripStatus.REQUESTED)
+    approved_by = models.CharField(_("批准人"), max_length=100, blank=True)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("派车单")
+        verbose_name_plural = _("派车单")
+        ordering = ["vehicle", "start"]
+        indexes = [models.Index(fields=["vehicle", "start", "end"])]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="trip_end_after_start")]
+
+    def __str__(self):
+        return f"{self.vehicle.plate} {self.start:%Y-%m-%d %H:%M} {self.purpose}"

@@ -1,0 +1,1 @@
+"""Position store, ingest pipeline, rules and alerts (app label `tracking`)."""
