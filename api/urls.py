@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("telematics.api.urls")),
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
+    path("", include("assets.compliance.urls")),
 ]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("uniforms.urls")),
     path("", include("telematics.urls")),
     path("", include("gis.urls")),
+    path("", include("assets.compliance.web_urls")),
 ]

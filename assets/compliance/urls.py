@@ -1,0 +1,2 @@
+"""REST routes of compliance, mounted under /api/v1/."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""Auditor report pages."""
+urlpatterns: list = []
