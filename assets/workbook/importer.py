@@ -1,0 +1,835 @@
+"""Imports a bureau workbook all-or-nothing: parse and check every row first, then write in one transaction.
+
+Rows are matched to what is already registered by their natural key (unit code, staff number, tag, plate,
+date, shift, vehicle + start), so importing the same workbook again writes nothing. Rows absent from the
+workbook are left as they are: an import never deletes, except that a unit's duty schedule is replaced by
+the shifts the workbook lists for that unit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from quartermaster.context import current
+
+from ..changelog import build_records
+from ..choices import OFFICER_ONLY_CATEGORIES, AssetStatus, ChangeAction, CustodyAction, PersonRole
+from ..models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
+from . import cells
+from .errors import CellError, RowError, WorkbookError
+from .reader import Row, SheetSource, Workbook
+from .schema import (
+    ASSET_STATUSES, HOLIDAY_KINDS, PERSON_STATUSES, ROLES, UNIT_KINDS, VEHICLE_STATUSES, category_codes,
+)
+
+BATCH = 5000
+IMPORT_NOTE = "导入台账"  # on every ledger event the import writes: the movement was recorded, not witnessed
+
+
+class Progress:
+    """What the importer reports while it works; `qm import` shows it with tqdm. The default shows nothing."""
+
+    def start(self, label: str, total: int | None) -> None:
+        """A new stage begins."""
+
+    def advance(self, count: int) -> None:
+        """`count` more rows of the current stage are done."""
+
+    def finish(self) -> None:
+        """The current stage is done."""
+
+
+@dataclass
+class SheetCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, SheetCounts] = field(default_factory=dict)
+    events: int = 0
+    change_records: int = 0
+    notices: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{sheet}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+                 + (f", {c.deleted} deleted" if c.deleted else "") for sheet, c in self.counts.items()]
+        parts.append(f"ledger events: {self.events}")
+        return "; ".join(parts)
+
+
+# --- parsed rows ---------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class UnitRow:
+    row: int
+    code: str
+    name: str
+    kind: str
+    parent: str
+    population: int | None
+
+
+@dataclass(slots=True)
+class PersonRow:
+    row: int
+    staff_no: str
+    name: str
+    unit: str
+    role: str
+    frontline: bool
+    status: str
+    cert_no: str
+    cert_expires: dt.date | None
+    badge_no: str | None
+
+
+@dataclass(slots=True)
+class AssetRow:
+    row: int
+    tag: str
+    category: str
+    item: str
+    unit: str
+    holder: str
+    status: str
+    serial: str
+    model: str
+    size: str
+    acquired: dt.date | None
+    service_years: int | None
+
+
+@dataclass(slots=True)
+class VehicleRow:
+    row: int
+    plate: str
+    unit: str
+    seats: int
+    vin: str
+    vehicle_type: str
+    terminal_id: str | None
+    livery_compliant: bool
+    status: str
+    acquired: dt.date | None
+    insurance_expires: dt.date | None
+    inspection_expires: dt.date | None
+
+
+@dataclass(slots=True)
+class ShiftRow:
+    row: int
+    unit: str
+    weekdays: str
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(slots=True)
+class HolidayRow:
+    row: int
+    date: dt.date
+    kind: str
+    name: str
+
+
+@dataclass(slots=True)
+class TripRow:
+    row: int
+    plate: str
+    start: dt.datetime
+    end: dt.datetime
+    purpose: str
+    dest_lat: float | None
+    dest_lon: float | None
+    approved_by: str
+
+
+class _RowReader:
+    """Reads the cells of one row, turning each refusal into a RowError that names the cell."""
+
+    def __init__(self, source: SheetSource, number: int, values: Row, errors: list[RowError]):
+        self.source, self.number, self.values, self.errors = source, number, values, errors
+        self.ok = True
+
+    def error(self, key: str, reason: str) -> None:
+        self.ok = False
+        column = self.source.headers.get(key, key)
+        self.errors.append(RowError(self.source.order, self.number, self.source.name, column, reason))
+
+    def get(self, key: str, convert: Callable = cells.text, *, required: bool = False,
+            max_length: int | None = None, **kwargs):
+        raw = self.values.get(key)
+        try:
+            value = convert(raw, **kwargs)
+        except CellError as exc:
+            self.error(key, str(exc))
+            return None
+        if required and (value is None or value == ""):
+            self.error(key, f"{key} is required")
+            return None
+        if max_length is not None and isinstance(value, str) and len(value) > max_length:
+            self.error(key, f"{value[:20]!r}… is {len(value)} characters long; at most {max_length} fit")
+            return None
+        return value
+
+
+def _max(model: type[models.Model], name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _chunks(items: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class WorkbookImport:
+    """One run of the import: `run()` checks the whole workbook, then writes it or raises WorkbookError."""
+
+    def __init__(self, workbook: Workbook, *, progress: Progress | None = None, now: dt.datetime | None = None):
+        self.book = workbook
+        self.progress = progress or Progress()
+        self.now = now or timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.errors: list[RowError] = list(workbook.errors)
+        self._event_count = 0
+        self.result = ImportResult(notices=list(workbook.notices))
+        self.units: list[UnitRow] = []
+        self.people: list[PersonRow] = []
+        self.assets: list[AssetRow] = []
+        self.vehicles: list[VehicleRow] = []
+        self.shifts: list[ShiftRow] = []
+        self.holidays: list[HolidayRow] = []
+        self.trips: list[TripRow] = []
+
+    # --- the run ---------------------------------------------------------------------------------
+
+    def run(self, *, dry_run: bool = False) -> ImportResult:
+        self._parse()
+        self._load_registry()
+        self._check_units()
+        self._check_people()
+        self._check_assets()
+        self._check_vehicles()
+        self._check_calendar()
+        self._check_trips()
+        if self.errors:
+            raise WorkbookError(self.errors)
+        if dry_run:
+            return self.result
+        with transaction.atomic():
+            self._write_units()
+            self._write_people()
+            self._write_assets()
+            self._write_vehicles()
+            self._write_shifts()
+            self._write_holidays()
+            self._write_trips()
+        self.result.events = self._event_count
+        return self.result
+
+    def _err(self, sheet_key: str, row: int, key: str, reason: str) -> None:
+        source = self.book.sheets[sheet_key]
+        self.errors.append(RowError(source.order, row, source.name, source.headers.get(key, key), reason))
+
+    # --- parsing ---------------------------------------------------------------------------------
+
+    def _rows(self, key: str) -> Iterable[_RowReader]:
+        source = self.book.sheets.get(key)
+        if source is None:
+            return
+        self.progress.start(f"reading {source.name}", source.total)
+        count = 0
+        for number, values in source.rows():
+            count += 1
+            self.result.rows += 1
+            yield _RowReader(source, number, values, self.errors)
+            if count % 1000 == 0:
+                self.progress.advance(1000)
+        self.progress.advance(count % 1000)
+        self.progress.finish()
+
+    def _parse(self) -> None:
+        cats = category_codes()
+        for r in self._rows("units"):
+            row = UnitRow(r.number, r.get("code", required=True, max_length=_max(OrgUnit, "code")),
+                          r.get("name", required=True, max_length=_max(OrgUnit, "name")),
+                          r.get("kind", cells.choice, mapping=UNIT_KINDS, what="unit kind"),
+                          r.get("parent"), r.get("population", cells.integer))
+            if row.code and "/" in row.code:
+                r.error("code", f"unit code {row.code!r} may not contain '/'")
+            if r.ok:
+                self.units.append(row)
+        for r in self._rows("personnel"):
+            row = PersonRow(r.number, r.get("staff_no", required=True, max_length=_max(Person, "staff_no")),
+                            r.get("name", required=True, max_length=_max(Person, "name")),
+                            r.get("unit", required=True),
+                            r.get("role", cells.choice, mapping=ROLES, what="role"),
+                            r.get("frontline", cells.yes_no),
+                            r.get("status", cells.choice, mapping=PERSON_STATUSES, what="status", default="active"),
+                            r.get("cert_no", max_length=_max(Person, "cert_no")),
+                            r.get("cert_expires", cells.date),
+                            r.get("badge_no", max_length=_max(Person, "badge_no")) or None)
+            if r.ok:
+                self.people.append(row)
+        for r in self._rows("assets"):
+            holder = r.get("holder")
+            row = AssetRow(r.number, r.get("tag", required=True, max_length=_max(Asset, "tag")),
+                           r.get("category", cells.choice, mapping=cats, what="category"),
+                           r.get("item", max_length=_max(Asset, "item")), r.get("unit", required=True), holder,
+                           r.get("status", cells.choice, mapping=ASSET_STATUSES, what="asset status",
+                                 default="issued" if holder else "in_stock"),
+                           r.get("serial", max_length=_max(Asset, "serial")),
+                           r.get("model", max_length=_max(Asset, "model")),
+                           r.get("size", max_length=_max(Asset, "size")),
+                           r.get("acquired", cells.date), r.get("service_years", cells.integer))
+            if row.acquired and row.acquired > self.today:
+                r.error("acquired", f"acquired date {row.acquired} is in the future")
+            if r.ok:
+                self.assets.append(row)
+        from telematics.models import Trip, Vehicle
+
+        for r in self._rows("vehicles"):
+            row = VehicleRow(r.number, r.get("plate", required=True, max_length=_max(Vehicle, "plate")),
+                             r.get("unit", required=True), r.get("seats", cells.integer, required=True, minimum=1),
+                             r.get("vin", max_length=_max(Vehicle, "vin")),
+                             r.get("type", max_length=_max(Vehicle, "vehicle_type")),
+                             r.get("terminal_id", max_length=_max(Vehicle, "terminal_id")) or None,
+                             r.get("livery", cells.yes_no),
+                             r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what="vehicle status",
+                                   default="in_service"),
+                             r.get("acquired", cells.date), r.get("insurance_expires", cells.date),
+                             r.get("inspection_expires", cells.date))
+            if r.ok:
+                self.vehicles.append(row)
+        for r in self._rows("duty_schedules"):
+            row = ShiftRow(r.number, r.get("unit", required=True), r.get("weekdays", cells.weekdays),
+                           r.get("start", cells.time_of_day, required=True),
+                           r.get("end", cells.time_of_day, required=True))
+            if r.ok:
+                self.shifts.append(row)
+        for r in self._rows("holidays"):
+            row = HolidayRow(r.number, r.get("date", cells.date, required=True),
+                             r.get("kind", cells.choice, mapping=HOLIDAY_KINDS, what="holiday kind"),
+                             r.get("name", max_length=50))
+            if r.ok:
+                self.holidays.append(row)
+        for r in self._rows("trips"):
+            row = TripRow(r.number, r.get("plate", required=True), r.get("start", cells.moment, required=True),
+                          r.get("end", cells.moment, required=True),
+                          r.get("purpose", required=True, max_length=_max(Trip, "purpose")),
+                          r.get("dest_lat", cells.decimal_degrees, limit=90),
+                          r.get("dest_lon", cells.decimal_degrees, limit=180),
+                          r.get("approved_by", max_length=_max(Trip, "approved_by")))
+            if row.start and row.end and row.end <= row.start:
+                r.error("end", f"end {row.end.isoformat()} is not after start {row.start.isoformat()}")
+            if (row.dest_lat is None) != (row.dest_lon is None):
+                r.error("dest_lon" if row.dest_lon is None else "dest_lat",
+                        "give both dest_lat and dest_lon, or neither")
+            if r.ok:
+                self.trips.append(row)
+
+    # --- what is registered already --------------------------------------------------------------
+
+    def _load_registry(self) -> None:
+        self.db_units = {u.code: u for u in OrgUnit.objects.all()}
+        self.db_unit_codes = {u.pk: u.code for u in self.db_units.values()}
+        self.db_people = {}
+        if self.people or self.assets:
+            self.db_people = {p[1]: p for p in Person.objects.values_list(
+                "pk", "staff_no", "name", "unit_id", "role", "frontline", "status", "cert_no", "cert_expires",
+                "badge_no").iterator(chunk_size=BATCH)}
+        self.db_assets = {}
+        if self.assets:
+            self.db_assets = {a[1]: a for a in Asset.objects.values_list(
+                "pk", "tag", "category_id", "item", "unit_id", "holder_person_id", "holder_unit_id", "status",
+                "serial", "model", "size", "acquired", "service_years").iterator(chunk_size=BATCH)}
+
+    def _unit_known(self, code: str) -> bool:
+        return code in self.file_units or code in self.db_units
+
+    # --- checks across rows and against the registry ---------------------------------------------
+
+    def _check_units(self) -> None:
+        self.file_units: dict[str, UnitRow] = {}
+        for row in self.units:
+            if row.code in self.file_units:
+                self._err("units", row.row, "code",
+                          f"unit {row.code} appears twice (also row {self.file_units[row.code].row})")
+                continue
+            self.file_units[row.code] = row
+        # The tree after the import: the registry's parents overlaid with the workbook's.
+        parents = {code: (self.db_unit_codes.get(u.parent_id) if u.parent_id else "")
+                   for code, u in self.db_units.items()}
+        for row in self.file_units.values():
+            if row.parent and not self._unit_known(row.parent):
+                self._err("units", row.row, "parent", f"unknown unit {row.parent!r}")
+            parents[row.code] = row.parent
+        self.unit_depth: dict[str, int] = {}
+        for row in self.file_units.values():
+            chain, code = [row.code], parents.get(row.code)
+            while code and code in parents and code not in chain:
+                chain.append(code)
+                code = parents.get(code)
+            if code and code in chain:
+                loop = " → ".join(chain[chain.index(code):] + [code])
+                self._err("units", row.row, "parent", f"units form a cycle: {loop}")
+            self.unit_depth[row.code] = len(chain)
+
+    def _check_people(self) -> None:
+        self.file_people: dict[str, PersonRow] = {}
+        badges: dict[str, str] = {p[9]: p[1] for p in self.db_people.values() if p[9]}
+        for row in self.people:
+            if row.staff_no in self.file_people:
+                self._err("personnel", row.row, "staff_no",
+                          f"staff_no {row.staff_no} appears twice (also row {self.file_people[row.staff_no].row})")
+                continue
+            self.file_people[row.staff_no] = row
+            if not self._unit_known(row.unit):
+                self._err("personnel", row.row, "unit", f"unknown unit {row.unit!r}")
+            if row.role == PersonRole.AUXILIARY:
+                if row.badge_no:
+                    self._err("personnel", row.row, "badge_no",
+                              f"{row.staff_no} is an auxiliary; a badge number (胸号) is bound to an officer")
+                if row.cert_no or row.cert_expires:
+                    self._err("personnel", row.row, "cert_no",
+                              f"{row.staff_no} is an auxiliary; enforcement certificates are held by officers")
+            if row.cert_expires and not row.cert_no:
+                self._err("personnel", row.row, "cert_no", "cert_expires is given without a cert_no")
+            old = self.db_people.get(row.staff_no)
+            if old and old[9] and row.badge_no != old[9]:
+                self._err("personnel", row.row, "badge_no",
+                          f"badge number {old[9]} is bound to {row.staff_no} for life of service; it cannot change "
+                          f"to {row.badge_no or 'nothing'}")
+        # Badge numbers are unique across the registry as it will stand after the import.
+        for staff_no in self.file_people:
+            old = self.db_people.get(staff_no)
+            if old and old[9] and badges.get(old[9]) == staff_no:
+                del badges[old[9]]
+        seen: dict[str, PersonRow] = {}
+        for row in self.file_people.values():
+            if not row.badge_no:
+                continue
+            if row.badge_no in seen:
+                self._err("personnel", row.row, "badge_no",
+                          f"badge_no {row.badge_no} duplicates row {seen[row.badge_no].row} "
+                          f"({seen[row.badge_no].staff_no})")
+            elif row.badge_no in badges:
+                self._err("personnel", row.row, "badge_no",
+                          f"badge_no {row.badge_no} is already bound to {badges[row.badge_no]}")
+            seen.setdefault(row.badge_no, row)
+
+    def _holder_role(self, staff_no: str) -> str | None:
+        row = self.file_people.get(staff_no)
+        if row is not None:
+            return row.role
+        old = self.db_people.get(staff_no)
+        return old[4] if old else None
+
+    def _check_assets(self) -> None:
+        self.file_assets: dict[str, AssetRow] = {}
+        for row in self.assets:
+            if row.tag in self.file_assets:
+                self._err("assets", row.row, "tag",
+                          f"tag {row.tag} appears twice (also row {self.file_assets[row.tag].row})")
+                continue
+            self.file_assets[row.tag] = row
+            if not self._unit_known(row.unit):
+                self._err("assets", row.row, "unit", f"unknown unit {row.unit!r}")
+            officer_only = row.category in OFFICER_ONLY_CATEGORIES
+            if row.holder:
+                role = self._holder_role(row.holder)
+                if role is None and not self._unit_known(row.holder):
+                    self._err("assets", row.row, "holder", f"unknown holder staff_no {row.holder!r}")
+                elif row.status not in (AssetStatus.ISSUED, AssetStatus.LOST):
+                    self._err("assets", row.row, "holder",
+                              f"holder {row.holder} is given but the status is {row.status}; only issued (or lost) "
+                              f"items have a holder")
+                elif officer_only and role != PersonRole.OFFICER:
+                    who = "an auxiliary" if role == PersonRole.AUXILIARY else "a unit"
+                    self._err("assets", row.row, "holder",
+                              f"holder not allowed: {row.category} items are issued to officers only and "
+                              f"{row.holder} is {who} (严禁非城管执法人员穿着)")
+            elif row.status == AssetStatus.ISSUED and officer_only:
+                self._err("assets", row.row, "holder",
+                          f"status issued without a holder: {row.category} items are issued to officers only")
+            old = self.db_assets.get(row.tag)
+            if old and old[7] == AssetStatus.RETIRED and row.status != AssetStatus.RETIRED:
+                self._err("assets", row.row, "status",
+                          f"{row.tag} is retired in the registry; a retired item cannot become {row.status}")
+
+    def _check_vehicles(self) -> None:
+        from telematics.models import Vehicle
+
+        self.db_vehicles = {v.plate: v for v in Vehicle.objects.all()} if (self.vehicles or self.trips) else {}
+        terminals = {v.terminal_id: v.plate for v in self.db_vehicles.values() if v.terminal_id}
+        self.file_vehicles: dict[str, VehicleRow] = {}
+        for row in self.vehicles:
+            if row.plate in self.file_vehicles:
+                self._err("vehicles", row.row, "plate",
+                          f"plate {row.plate} appears twice (also row {self.file_vehicles[row.plate].row})")
+                continue
+            self.file_vehicles[row.plate] = row
+            if not self._unit_known(row.unit):
+                self._err("vehicles", row.row, "unit", f"unknown unit {row.unit!r}")
+            old = self.db_vehicles.get(row.plate)
+            if old and old.terminal_id and terminals.get(old.terminal_id) == row.plate:
+                del terminals[old.terminal_id]
+        seen: dict[str, VehicleRow] = {}
+        for row in self.file_vehicles.values():
+            if not row.terminal_id:
+                continue
+            if row.terminal_id in seen:
+                self._err("vehicles", row.row, "terminal_id",
+                          f"terminal {row.terminal_id} is also on row {seen[row.terminal_id].row} "
+                          f"({seen[row.terminal_id].plate})")
+            elif row.terminal_id in terminals:
+                self._err("vehicles", row.row, "terminal_id",
+                          f"terminal {row.terminal_id} is bound to vehicle {terminals[row.terminal_id]}")
+            seen.setdefault(row.terminal_id, row)
+
+    def _check_calendar(self) -> None:
+        shifts: dict[tuple, ShiftRow] = {}
+        for row in self.shifts:
+            if not self._unit_known(row.unit):
+                self._err("duty_schedules", row.row, "unit", f"unknown unit {row.unit!r}")
+            key = (row.unit, row.weekdays, row.start, row.end)
+            if key in shifts:
+                self._err("duty_schedules", row.row, "weekdays", f"the same shift is on row {shifts[key].row}")
+            shifts.setdefault(key, row)
+        days: dict[dt.date, HolidayRow] = {}
+        for row in self.holidays:
+            if row.date in days:
+                self._err("holidays", row.row, "date", f"{row.date} appears twice (also row {days[row.date].row})")
+            days.setdefault(row.date, row)
+
+    def _check_trips(self) -> None:
+        seen: dict[tuple, TripRow] = {}
+        for row in self.trips:
+            if row.plate not in self.file_vehicles and row.plate not in self.db_vehicles:
+                self._err("trips", row.row, "plate", f"unknown vehicle {row.plate!r}")
+            key = (row.plate, row.start)
+            if key in seen:
+                self._err("trips", row.row, "start",
+                          f"vehicle {row.plate} already has a trip starting then (row {seen[key].row})")
+            seen.setdefault(key, row)
+
+    # --- writing -------------------------------------------------------------------------------------
+
+    def _counts(self, sheet: str) -> SheetCounts:
+        return self.result.counts.setdefault(sheet, SheetCounts())
+
+    def _insert(self, model: type[models.Model], objs: list) -> list:
+        """Bulk insert; the objects get their primary keys (PostgreSQL and SQLite both return them)."""
+        if not objs:
+            return objs
+        created = model.objects.bulk_create(objs, batch_size=BATCH)
+        if model is CustodyEvent:
+            self._event_count += len(created)
+        elif model is ChangeRecord:
+            self.result.change_records += len(created)
+        return created
+
+    def _write_units(self) -> None:
+        from .. import services
+
+        if not self.units:
+            return
+        counts = self._counts("units")
+        for row in sorted(self.file_units.values(), key=lambda r: self.unit_depth[r.code]):
+            parent = self.db_units[row.parent] if row.parent else None
+            unit = self.db_units.get(row.code)
+            if unit is None:
+                self.db_units[row.code] = services.unit_create(code=row.code, name=row.name, kind=row.kind,
+                                                               parent=parent, population=row.population)
+                counts.created += 1
+                continue
+            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population))
+                       if getattr(unit, k) != v}
+            if unit.parent_id != (parent.pk if parent else None):
+                changes["parent"] = parent
+            if changes:
+                self.db_units[row.code] = services.unit_update(unit=unit, **changes)
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        self.db_unit_codes = {u.pk: code for code, u in self.db_units.items()}
+
+    def _unit_pk(self, code: str) -> int:
+        return self.db_units[code].pk
+
+    def _write_people(self) -> None:
+        if not self.people:
+            return
+        counts = self._counts("personnel")
+        fields = ("name", "unit_id", "role", "frontline", "status", "cert_no", "cert_expires", "badge_no")
+        tracked = ("unit_id", "role", "frontline", "status")
+        new, changed = [], {}
+        for row in self.file_people.values():
+            values = dict(name=row.name, unit_id=self._unit_pk(row.unit), role=row.role, frontline=row.frontline,
+                          status=row.status, cert_no=row.cert_no, cert_expires=row.cert_expires,
+                          badge_no=row.badge_no)
+            old = self.db_people.get(row.staff_no)
+            if old is None:
+                new.append(Person(staff_no=row.staff_no, **values))
+            elif tuple(values[f] for f in fields) != old[2:]:
+                changed[old[0]] = values
+            else:
+                counts.unchanged += 1
+        self.progress.start("writing personnel", len(new) + len(changed))
+        for batch in _chunks(new):
+            self._insert(Person, batch)
+            self._insert(PersonHistory, [PersonHistory(person_id=p.pk, effective=self.today, unit_id=p.unit_id,
+                                                       role=p.role, frontline=p.frontline, status=p.status)
+                                         for p in batch])
+            self._insert(ChangeRecord, build_records(Person, [(p, None, p.snapshot(), ChangeAction.CREATE)
+                                                              for p in batch]))
+            counts.created += len(batch)
+            self.progress.advance(len(batch))
+        for batch in _chunks(list(changed)):
+            people = list(Person.objects.filter(pk__in=batch))
+            pairs, history = [], []
+            for person in people:
+                before = person.snapshot()
+                moved = any(getattr(person, f) != changed[person.pk][f] for f in tracked)
+                for key, value in changed[person.pk].items():
+                    setattr(person, key, value)
+                person.updated_at = self.now
+                pairs.append((person, before, person.snapshot(), ChangeAction.UPDATE))
+                if moved:
+                    history.append(PersonHistory(person_id=person.pk, effective=self.today, unit_id=person.unit_id,
+                                                 role=person.role, frontline=person.frontline, status=person.status))
+            Person.objects.bulk_update(people, [*fields, "updated_at"])
+            self._insert(PersonHistory, history)
+            self._insert(ChangeRecord, build_records(Person, pairs))
+            counts.updated += len(people)
+            self.progress.advance(len(people))
+        self.progress.finish()
+
+    def _write_assets(self) -> None:
+        if not self.assets:
+            return
+        counts = self._counts("assets")
+        people = dict(Person.objects.values_list("staff_no", "pk").iterator(chunk_size=BATCH))
+        ctx = current()
+        new, changed = [], []
+        for row in self.file_assets.values():
+            target = self._target_state(row, people)
+            old = self.db_assets.get(row.tag)
+            if old is None:
+                new.append((row, target))
+                continue
+            plain = (row.category, row.item, self._unit_pk(row.unit), row.serial, row.model, row.size, row.acquired,
+                     row.service_years)
+            current_plain = (old[2], old[3], old[4], old[8], old[9], old[10], old[11], old[12])
+            state = (old[7], old[5], old[6])
+            if row.status == AssetStatus.LOST and old[7] == AssetStatus.LOST:
+                target = state  # who lost it is on the loss event; a lost item has no holder to compare
+            if plain != current_plain or state != target:
+                changed.append((row, old, target, plain != current_plain))
+            else:
+                counts.unchanged += 1
+        self.progress.start("writing assets", len(new) + len(changed))
+
+        def event(asset_id: int, action: str, at: dt.datetime, status: str, unit_after: int, **extra) -> CustodyEvent:
+            return CustodyEvent(asset_id=asset_id, action=action, occurred_at=at, status_after=status,
+                                unit_after_id=unit_after, note=IMPORT_NOTE, user_id=ctx.user_id, username=ctx.username,
+                                source=ctx.source, **extra)
+
+        for batch in _chunks(new):
+            objs = []
+            for row, (status, holder_person, holder_unit) in batch:
+                objs.append(Asset(tag=row.tag, category_id=row.category, item=row.item, unit_id=self._unit_pk(row.unit),
+                                  serial=row.serial, model=row.model, size=row.size, acquired=row.acquired,
+                                  service_years=row.service_years, status=status, holder_person_id=holder_person,
+                                  holder_unit_id=holder_unit))
+            self._insert(Asset, objs)
+            events = []
+            for asset, (row, _target) in zip(objs, batch):
+                # Received when acquired (so "as of" questions count it from then); its state is as of now.
+                received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
+                            if row.acquired else self.now)
+                events.append(event(asset.pk, CustodyAction.RECEIVE, received, AssetStatus.IN_STOCK, asset.unit_id,
+                                    unit_id=asset.unit_id))
+                if asset.status != AssetStatus.IN_STOCK:
+                    events.append(self._arrival_event(event, asset, row, people))
+            self._insert(CustodyEvent, events)
+            self._insert(ChangeRecord, build_records(Asset, [(a, None, a.snapshot(), ChangeAction.CREATE)
+                                                             for a in objs]))
+            counts.created += len(batch)
+            self.progress.advance(len(batch))
+        for batch in _chunks(changed):
+            by_pk = {a.pk: a for a in Asset.objects.filter(pk__in=[old[0] for _r, old, _t, _p in batch])}
+            events, pairs = [], []
+            for row, old, target, plain_changed in batch:
+                asset = by_pk[old[0]]
+                before = asset.snapshot()
+                asset.category_id, asset.item, asset.serial, asset.model = row.category, row.item, row.serial, row.model
+                asset.size, asset.acquired, asset.service_years = row.size, row.acquired, row.service_years
+                events.extend(self._moves(event, asset, row, target, people))
+                asset.updated_at = self.now
+                action = ChangeAction.UPDATE if plain_changed else ChangeAction.CUSTODY
+                pairs.append((asset, before, asset.snapshot(), action))
+            Asset.objects.bulk_update(list(by_pk.values()), [
+                "category", "item", "serial", "model", "size", "acquired", "service_years", "status", "unit",
+                "holder_person", "holder_unit", "updated_at"])
+            self._insert(CustodyEvent, events)
+            self._insert(ChangeRecord, build_records(Asset, pairs))
+            counts.updated += len(batch)
+            self.progress.advance(len(batch))
+        self.progress.finish()
+
+    def _target_state(self, row: AssetRow, people: dict[str, int]) -> tuple[str, int | None, int | None]:
+        """(status, holder person pk, holder unit pk) the row asks for."""
+        if row.status != AssetStatus.ISSUED:
+            return row.status, None, None
+        if not row.holder:
+            return row.status, None, self._unit_pk(row.unit)  # issued, no one named: issued to its own unit
+        if row.holder in people:
+            return row.status, people[row.holder], None
+        return row.status, None, self._unit_pk(row.holder)
+
+    def _arrival_event(self, event, asset: Asset, row: AssetRow, people: dict[str, int]) -> CustodyEvent:
+        """The event that takes an item in stock to the state the row records."""
+        if asset.status == AssetStatus.ISSUED:
+            return event(asset.pk, CustodyAction.ISSUE, self.now, asset.status, asset.unit_id,
+                         person_id=asset.holder_person_id, unit_id=asset.holder_unit_id,
+                         holder_person_after_id=asset.holder_person_id, holder_unit_after_id=asset.holder_unit_id)
+        if asset.status == AssetStatus.LOST:
+            # The workbook has no dates of loss: it was reported (to this registry) today.
+            return event(asset.pk, CustodyAction.REPORT_LOST, self.now, asset.status, asset.unit_id,
+                         person_id=people.get(row.holder) if row.holder else None, date_lost=self.today,
+                         date_reported=self.today)
+        action = CustodyAction.REPAIR_OUT if asset.status == AssetStatus.IN_REPAIR else CustodyAction.RETIRE
+        return event(asset.pk, action, self.now, asset.status, asset.unit_id)
+
+    def _moves(self, event, asset: Asset, row: AssetRow, target: tuple, people: dict[str, int]) -> list[CustodyEvent]:
+        """The ledger events that take a registered asset from its state to the row's (mutates `asset`)."""
+        status, holder_person, holder_unit = target
+        unit_id = self._unit_pk(row.unit)
+        moves = []
+        current_state = (asset.status, asset.holder_person_id, asset.holder_unit_id)
+        leaving = current_state != target or asset.unit_id != unit_id
+        found = asset.status == AssetStatus.LOST and status != AssetStatus.LOST
+        if found or (leaving and asset.status == AssetStatus.ISSUED):
+            moves.append(event(asset.pk, CustodyAction.RETURN, self.now, AssetStatus.IN_STOCK, asset.unit_id,
+                               person_id=asset.holder_person_id, unit_id=asset.holder_unit_id))
+            asset.status, asset.holder_person_id, asset.holder_unit_id = AssetStatus.IN_STOCK, None, None
+        if asset.status == AssetStatus.IN_REPAIR and status != AssetStatus.IN_REPAIR:
+            moves.append(event(asset.pk, CustodyAction.REPAIR_IN, self.now, AssetStatus.IN_STOCK, asset.unit_id))
+            asset.status = AssetStatus.IN_STOCK
+        if asset.unit_id != unit_id:
+            moves.append(event(asset.pk, CustodyAction.TRANSFER, self.now, asset.status, unit_id, unit_id=unit_id))
+            asset.unit_id = unit_id
+        if asset.status != status:
+            asset.status, asset.holder_person_id, asset.holder_unit_id = status, holder_person, holder_unit
+            moves.append(self._arrival_event(event, asset, row, people))
+        return moves
+
+    def _write_vehicles(self) -> None:
+        from telematics.models import Vehicle
+
+        if not self.vehicles:
+            return
+        counts = self._counts("vehicles")
+        for row in self.file_vehicles.values():
+            values = dict(unit_id=self._unit_pk(row.unit), seats=row.seats, vin=row.vin,
+                          vehicle_type=row.vehicle_type, terminal_id=row.terminal_id,
+                          livery_compliant=row.livery_compliant, status=row.status, acquired=row.acquired,
+                          insurance_expires=row.insurance_expires, inspection_expires=row.inspection_expires)
+            vehicle = self.db_vehicles.get(row.plate)
+            if vehicle is None:
+                self.db_vehicles[row.plate] = Vehicle.objects.create(plate=row.plate, **values)
+                counts.created += 1
+            elif any(getattr(vehicle, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(vehicle, key, value)
+                vehicle.save()
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+
+    def _write_shifts(self) -> None:
+        from telematics.models import DutySchedule
+
+        if not self.shifts:
+            return
+        counts = self._counts("duty_schedules")
+        wanted: dict[str, set[tuple]] = defaultdict(set)
+        for row in self.shifts:
+            wanted[row.unit].add((row.weekdays, row.start, row.end))
+        for code, shifts in wanted.items():
+            unit = self.db_units[code]
+            existing = {(s.weekdays, s.start, s.end): s for s in DutySchedule.objects.filter(unit=unit)}
+            # The sheet lists a unit's whole week: shifts it no longer lists are gone.
+            for key, shift in existing.items():
+                if key not in shifts:
+                    shift.delete()
+                    counts.deleted += 1
+            for weekdays, start, end in sorted(shifts - set(existing)):
+                DutySchedule.objects.create(unit=unit, weekdays=weekdays, start=start, end=end)
+                counts.created += 1
+            counts.unchanged += len(shifts & set(existing))
+
+    def _write_holidays(self) -> None:
+        from telematics.models import Holiday
+
+        if not self.holidays:
+            return
+        counts = self._counts("holidays")
+        existing = {h.date: h for h in Holiday.objects.filter(date__in=[r.date for r in self.holidays])}
+        for row in self.holidays:
+            day = existing.get(row.date)
+            if day is None:
+                Holiday.objects.create(date=row.date, kind=row.kind, name=row.name)
+                counts.created += 1
+            elif (day.kind, day.name) != (row.kind, row.name):
+                day.kind, day.name = row.kind, row.name
+                day.save()
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+
+    def _write_trips(self) -> None:
+        from telematics.choices import TripStatus
+        from telematics.models import Trip
+
+        if not self.trips:
+            return
+        counts = self._counts("trips")
+        vehicles = {self.db_vehicles[r.plate].pk for r in self.trips}
+        existing = {(t.vehicle_id, t.start): t for t in Trip.objects.filter(vehicle_id__in=vehicles)}
+        for row in self.trips:
+            vehicle = self.db_vehicles[row.plate]
+            values = dict(end=row.end, purpose=row.purpose, dest_lat=row.dest_lat, dest_lon=row.dest_lon,
+                          approved_by=row.approved_by)
+            trip = existing.get((vehicle.pk, row.start))
+            if trip is None:
+                # The sheet is the register of 派车单: a trip someone signed for is approved.
+                status = TripStatus.APPROVED if row.approved_by else TripStatus.REQUESTED
+                Trip.objects.create(vehicle=vehicle, start=row.start, status=status, **values)
+                counts.created += 1
+            elif any(getattr(trip, k) != v for k, v in values.items()):
+                if trip.approved_by != row.approved_by:
+                    trip.status = TripStatus.APPROVED if row.approved_by else TripStatus.REQUESTED
+                for key, value in values.items():
+                    setattr(trip, key, value)
+                trip.save()
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+
+
+def import_workbook(path, *, progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
+    """Imports the workbook at `path` (an .xlsx file or a folder of CSV files); raises WorkbookError."""
+    with Workbook(path) as book:
+        return WorkbookImport(book, progress=progress).run(dry_run=dry_run)

@@ -1,0 +1,149 @@
+"""Reads a workbook — one XLSX, or a folder with one CSV per sheet — as header-mapped rows, lazily."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RowError
+from .schema import SHEETS, Sheet, normalise, sheet_for
+
+Row = dict[str, object]
+
+
+@dataclass
+class SheetSource:
+    """One sheet found in the file: its spec, its name as written, and how its headers map to columns."""
+
+    sheet: Sheet
+    name: str
+    headers: dict[str, str] = field(default_factory=dict)   # column key -> header as written
+    positions: dict[str, int] = field(default_factory=dict)  # column key -> index in the row
+    total: int | None = None                                # data rows, when the file says so up front
+    _rows: Iterator[tuple] | None = None
+
+    @property
+    def order(self) -> int:
+        return SHEETS.index(self.sheet)
+
+    def rows(self) -> Iterator[tuple[int, Row]]:
+        """(row number in the file, {column key: raw value}) for every non-blank data row."""
+        number = 1
+        for values in self._rows or ():
+            number += 1
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            yield number, {key: (values[i] if i < len(values) else None) for key, i in self.positions.items()}
+
+
+class Workbook:
+    """The sheets of a workbook file. `errors` holds problems with the file itself (headers, duplicate sheets)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.errors: list[RowError] = []
+        self.notices: list[str] = []
+        self.sheets: dict[str, SheetSource] = {}
+        self._closers = []
+        if self.path.is_dir():
+            self._open_csv_folder()
+        elif self.path.suffix.lower() in (".xlsx", ".xlsm"):
+            if not self.path.exists():
+                raise FileNotFoundError(f"workbook {self.path} does not exist")
+            self._open_xlsx()
+        elif not self.path.exists():
+            raise FileNotFoundError(f"workbook {self.path} does not exist")
+        else:
+            raise ValueError(f"{self.path}: expected an .xlsx file or a folder of CSV files (one per sheet)")
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()
+        self._closers.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _add(self, sheet: Sheet, name: str, rows: Iterator[tuple], total: int | None) -> None:
+        try:
+            header = next(rows)
+        except StopIteration:
+            header = ()
+        except UnicodeDecodeError:
+            self.errors.append(RowError(SHEETS.index(sheet), 1, name, "", "the file is not UTF-8 text"))
+            return
+        if sheet.key in self.sheets:
+            other = self.sheets[sheet.key].name
+            self.errors.append(RowError(SHEETS.index(sheet), 0, name, "",
+                                        f"both {other!r} and {name!r} are the {sheet.key} sheet; keep one"))
+            return
+        source = SheetSource(sheet=sheet, name=name, total=None if total is None else max(total - 1, 0))
+        accepted = sheet.header_names()
+        for index, raw in enumerate(header or ()):
+            if raw is None or not str(raw).strip():
+                continue
+            key = accepted.get(normalise(raw))
+            if key is None:
+                self.notices.append(f"{name}: column {str(raw).strip()!r} is not part of the workbook; ignored")
+                continue
+            if key in source.positions:
+                self.errors.append(RowError(source.order, 1, name, str(raw).strip(),
+                                            f"column {key} appears twice (also as {source.headers[key]!r})"))
+                continue
+            source.positions[key] = index
+            source.headers[key] = str(raw).strip()
+        if header:
+            for col in sheet.columns:
+                if col.required and col.key not in source.positions:
+                    self.errors.append(RowError(source.order, 1, name, col.key,
+                                                f"required column {col.key} ({col.zh}) is missing"))
+        source._rows = rows
+        self.sheets[sheet.key] = source
+
+    def _open_xlsx(self) -> None:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several unrelated types for a damaged or foreign file
+            raise ValueError(f"{self.path}: not a readable XLSX workbook ({exc})") from None
+        self._closers.append(book.close)
+        for ws in book.worksheets:
+            sheet = sheet_for(ws.title)
+            if sheet is None:
+                self.notices.append(f"sheet {ws.title!r} is not part of the workbook; ignored")
+                continue
+            self._add(sheet, ws.title, ws.iter_rows(values_only=True), ws.max_row)
+
+    def _open_csv_folder(self) -> None:
+        for file in sorted(self.path.iterdir()):
+            if file.suffix.lower() != ".csv":
+                continue
+            sheet = sheet_for(file.stem)
+            if sheet is None:
+                self.notices.append(f"file {file.name!r} is not a sheet of the workbook; ignored")
+                continue
+            # utf-8-sig: Excel writes a byte-order mark at the start of "CSV UTF-8" files.
+            handle = open(file, encoding="utf-8-sig", newline="")
+            self._closers.append(handle.close)
+            self._add(sheet, file.name, self._csv_rows(sheet, file.name, handle), None)
+
+    def _csv_rows(self, sheet: Sheet, name: str, handle) -> Iterator[tuple]:
+        reader = csv.reader(handle)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                self.errors.append(RowError(SHEETS.index(sheet), reader.line_num + 1, name, "",
+                                            "the file is not UTF-8 text from this row on"))
+                return
+            except csv.Error as exc:
+                self.errors.append(RowError(SHEETS.index(sheet), reader.line_num, name, "", f"bad CSV: {exc}"))
+                return
+            yield tuple(v if v.strip() else None for v in values)

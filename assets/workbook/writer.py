@@ -1,0 +1,72 @@
+"""Writes workbook rows as one XLSX (write-only, so large workbooks stream) or as a folder of UTF-8 CSV files."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from .schema import SHEETS_BY_KEY
+
+HEADER_LANGUAGES = ("en", "zh")
+
+
+def is_xlsx(path: str | Path) -> bool:
+    return str(path).lower().endswith(".xlsx")
+
+
+def _csv_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M") if not value.second else value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):  # Excel has no time zones: keep the offset by writing ISO 8601 text
+        return value.isoformat()
+    return value
+
+
+def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, headers: str = "en") -> Path:
+    """Writes `sheets` ({sheet key: rows in the schema's column order}) to `path`: XLSX if it ends .xlsx,
+    otherwise a folder of CSV files (created if missing)."""
+    if headers not in HEADER_LANGUAGES:
+        raise ValueError(f"headers must be one of {', '.join(HEADER_LANGUAGES)}")
+    path = Path(path)
+
+    def titles(key: str) -> tuple[str, list[str]]:
+        sheet = SHEETS_BY_KEY[key]
+        if headers == "zh":
+            return sheet.zh, [c.zh for c in sheet.columns]
+        return sheet.key, [c.key for c in sheet.columns]
+
+    if is_xlsx(path):
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        for key, rows in sheets.items():
+            name, header = titles(key)
+            ws = book.create_sheet(name)
+            ws.append(header)
+            for row in rows:
+                ws.append([_xlsx_value(v) for v in row])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for key, rows in sheets.items():
+        name, header = titles(key)
+        with open(path / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(header)
+            for row in rows:
+                out.writerow([_csv_text(v) for v in row])
+    return path
