@@ -8,5 +8,6 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from . import changelog
+        from . import checks  # noqa: F401  (registers the standards system check)
 
         changelog.connect()
