@@ -3,14 +3,21 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
+import numpy as np
 import shapely
+from django.db import transaction
 
 from assets.models import OrgUnit
+from quartermaster import context
+from quartermaster.errors import DomainError
 
-from . import conf, selectors
-from .choices import Layer
+from . import conf, importing, selectors
+from .choices import IMPORTABLE_LAYERS, Layer
+from .importing import LayerRows
 from .index import SpatialIndex
+from .models import LayerVersion
 
 _lock = threading.Lock()
 _cached: SpatialIndex | None = None
@@ -68,3 +75,74 @@ def spatial_index_invalidate() -> None:
     """Makes the next `spatial_index()` call check the database (the importer calls it after a commit)."""
     global _checked_at
     _checked_at = 0.0
+
+
+_BATCH = 2000
+
+
+def _feature_fields(layer: str, row: dict) -> dict:
+    if layer == Layer.GRID:
+        return {"code": row["code"], "unit_code": row["unit_code"]}
+    if layer == Layer.VENUES:
+        return {"name": row["name"], "category": row["category"], "radius_m": row["radius_m"]}
+    if layer == Layer.JURISDICTIONS:
+        return {"unit_code": row["unit_code"]}
+    return {"name": row["name"], "kind": row["kind"]}
+
+
+def layer_store(*, checked: LayerRows, source_file: str) -> LayerVersion:
+    """Stores checked rows as the layer's new active version, in one transaction: the previous version
+    stays as inactive history, and if anything fails the previous version is still the active one."""
+    layer = checked.layer
+    model = selectors.FEATURE_MODELS[Layer(layer)]
+    geoms = np.asarray([row["geometry"] for row in checked.rows], dtype=object)
+    wkb = shapely.to_wkb(geoms, hex=True) if len(geoms) else []
+    bounds = shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4))
+    with transaction.atomic():
+        # Locks the layer's versions so two concurrent imports cannot both take the same number.
+        previous = list(LayerVersion.objects.select_for_update().filter(layer=layer).order_by("-version"))
+        number = previous[0].version + 1 if previous else 1
+        for old in previous:
+            if old.active:
+                old.active = False
+                old.save(update_fields=["active"])
+        version = LayerVersion(layer=layer, version=number, source_file=source_file[:500], crs=checked.crs[:200],
+                               feature_count=len(checked.rows), repaired_count=checked.repaired, active=True,
+                               imported_by=context.current().username[:150])
+        version.full_clean()
+        version.save()
+        for start in range(0, len(checked.rows), _BATCH):
+            model.objects.bulk_create([
+                model(version=version, geometry=wkb[i], min_lon=bounds[i, 0], min_lat=bounds[i, 1],
+                      max_lon=bounds[i, 2], max_lat=bounds[i, 3], **_feature_fields(layer, checked.rows[i]))
+                for i in range(start, min(start + _BATCH, len(checked.rows)))
+            ])
+        transaction.on_commit(spatial_index_invalidate)
+    return version
+
+
+def layer_import(*, layer: str, path: str | Path, crs: str | None = None) -> tuple[LayerVersion, LayerRows]:
+    """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically."""
+    if layer not in IMPORTABLE_LAYERS:
+        raise DomainError(f"unknown layer {layer!r} (grid, venues or jurisdictions)", code="invalid", field="layer")
+    frame, crs_label = importing.read_frame(path, crs=crs)
+    checked = importing.check_frame(layer, frame, crs_label=crs_label)
+    return layer_store(checked=checked, source_file=Path(path).name), checked
+
+
+def layer_load_frame(*, layer: str, frame, source_file: str) -> tuple[LayerVersion, LayerRows]:
+    """Stores a GeoDataFrame (any CRS it declares) as the layer's new version, with the file import's checks."""
+    frame, crs_label = importing.to_wgs84(frame, where=source_file)
+    checked = importing.check_frame(layer, frame, crs_label=crs_label)
+    return layer_store(checked=checked, source_file=source_file), checked
+
+
+def sample_city_load(*, city) -> list[tuple[LayerVersion, LayerRows]]:
+    """Loads the sample city's grid, venues, jurisdictions and streets, all or nothing. Unit codes are
+    checked like any import: against the org units when the bureau exists, unchecked on an empty database."""
+    loaded = []
+    with transaction.atomic():
+        for layer in (Layer.GRID, Layer.VENUES, Layer.JURISDICTIONS, Layer.STREETS):
+            loaded.append(layer_load_frame(layer=layer, frame=getattr(city, str(layer)),
+                                           source_file=f"sample city ({layer})"))
+    return loaded

@@ -1,0 +1,225 @@
+"""Reading and checking layer files: any format and CRS geopandas/pyogrio reads, to validated WGS-84 rows.
+
+Nothing here touches the database except the unit-code check; `gis.services` stores what this returns.
+Every problem names its feature (position in the file, plus its code / name / unit when it has one) and
+all of them are reported at once, so a bad file is fixed in one round.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from assets.models import OrgUnit
+from quartermaster.errors import DomainError
+
+from .choices import DEFAULT_VENUE_RADIUS_M, Layer, VenueCategory
+from .gcj02 import gcj02_to_wgs84
+
+GRID_CODE = re.compile(r"^\d{14}(\d)?$")
+WGS84 = CRS.from_epsg(4326)
+POLYGONAL = ("Polygon", "MultiPolygon")
+ALLOWED_TYPES = {
+    Layer.GRID: POLYGONAL,
+    Layer.JURISDICTIONS: POLYGONAL,
+    Layer.VENUES: (*POLYGONAL, "Point"),
+    Layer.STREETS: ("LineString", "MultiLineString"),
+}
+_CATEGORY_BY_LABEL = {str(label): value for value, label in VenueCategory.choices}
+_MAX_LISTED_ERRORS = 50
+
+
+@dataclass
+class LayerRows:
+    """A checked layer: one dict per feature (WGS-84 shapely geometry under "geometry")."""
+
+    layer: str
+    crs: str
+    rows: list[dict] = field(default_factory=list)
+    repaired: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_frame(path: str | Path, *, crs: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """The file as a WGS-84 GeoDataFrame and a label of the CRS it came in. `crs="gcj02"` says the
+    coordinates are GCJ-02 lon/lat (taken from a Chinese web map) and converts them."""
+    path = Path(path)
+    if not path.exists():
+        raise DomainError(f"{path}: no such file", code="not_found", field="file")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises its own DataSourceError/DataLayerError family
+        raise DomainError(f"{path}: cannot be read as GeoJSON, GeoPackage or Shapefile ({exc})",
+                          code="unreadable", field="file") from exc
+    return to_wgs84(frame, crs=crs, where=str(path))
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None, where: str = "layer") -> tuple[gpd.GeoDataFrame, str]:
+    declared = frame.crs
+    if crs is not None and crs.lower() not in ("gcj02", "wgs84"):
+        raise DomainError(f"{where}: unknown --crs {crs!r} (gcj02 or wgs84)", code="invalid", field="crs")
+    if declared is None:
+        # GeoJSON is WGS-84 by definition (RFC 7946); a file without a CRS is read the same way.
+        frame = frame.set_crs(WGS84, allow_override=True)
+        label = "EPSG:4326 (undeclared)"
+    else:
+        authority = declared.to_authority()
+        label = ":".join(authority) if authority else declared.name
+        if not declared.equals(WGS84) and not (declared.is_geographic and declared.datum == WGS84.datum):
+            if crs and crs.lower() == "gcj02":
+                raise DomainError(f"{where}: declares {label}, but GCJ-02 coordinates are longitude/latitude; "
+                                  "drop --crs gcj02 or the declared projection", code="invalid", field="crs")
+            try:
+                frame = frame.to_crs(WGS84)
+            except Exception as exc:
+                raise DomainError(f"{where}: cannot reproject from {label} to WGS-84 ({exc})",
+                                  code="invalid", field="crs") from exc
+        else:
+            frame = frame.set_crs(WGS84, allow_override=True)
+    if crs and crs.lower() == "gcj02":
+        def convert(coords: np.ndarray) -> np.ndarray:
+            lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+            return np.column_stack([lon, lat])
+
+        frame = frame.set_geometry(shapely.transform(frame.geometry.values, convert), crs=WGS84)
+        label = f"GCJ-02 ({label})"
+    return frame, label
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _describe(position: int, props: dict) -> str:
+    for key in ("code", "name", "unit"):
+        text = _text(props.get(key))
+        if text:
+            return f"feature #{position} ({key} {text})"
+    return f"feature #{position}"
+
+
+def _checked_geometry(geom, allowed: tuple[str, ...]) -> tuple[object | None, bool, str | None]:
+    """(geometry, repaired?, error): invalid shapes go through make_valid, keeping only the allowed kind."""
+    if geom is None or shapely.is_empty(geom):
+        return None, False, "has no geometry"
+    if geom.geom_type not in allowed:
+        return None, False, f"is a {geom.geom_type}, expected {' or '.join(allowed)}"
+    if not np.all(np.isfinite(shapely.get_coordinates(geom))):
+        return None, False, "has coordinates that are not numbers"
+    lon_lat = shapely.bounds(geom)
+    if lon_lat[0] < -180 or lon_lat[2] > 180 or lon_lat[1] < -90 or lon_lat[3] > 90:
+        return None, False, "has coordinates outside longitude/latitude range (undeclared projected CRS?)"
+    if shapely.is_valid(geom):
+        return geom, False, None
+    reason = shapely.is_valid_reason(geom)
+    repaired = shapely.make_valid(geom)
+    if geom.geom_type in POLYGONAL:
+        parts = [p for p in shapely.get_parts(repaired) if p.geom_type in POLYGONAL]
+        parts = [q for p in parts for q in shapely.get_parts(p)]
+        repaired = shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else None)
+        if repaired is None or repaired.area == 0:
+            return None, False, f"has an invalid geometry that cannot be repaired ({reason})"
+    elif repaired.geom_type not in allowed:
+        return None, False, f"has an invalid geometry that cannot be repaired ({reason})"
+    return repaired, True, None
+
+
+def _known_units() -> set[str] | None:
+    """Unit codes to check against, or None when no org units exist yet (a fresh database)."""
+    codes = set(OrgUnit.objects.values_list("code", flat=True))
+    return codes or None
+
+
+def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> LayerRows:
+    """Validates every feature of a WGS-84 frame for `layer`; raises one DomainError listing every problem."""
+    layer = Layer(layer)
+    result = LayerRows(layer=layer, crs=crs_label)
+    errors: list[str] = []
+    allowed = ALLOWED_TYPES[layer]
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    required = {Layer.GRID: ["code"], Layer.VENUES: ["name", "category"], Layer.JURISDICTIONS: ["unit"],
+                Layer.STREETS: []}[layer]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise DomainError(f"{layer}: the file has no {', '.join(missing)} property "
+                          f"(it has: {', '.join(columns) or 'none'})", code="invalid_layer")
+    if len(frame) == 0:
+        raise DomainError(f"{layer}: the file has no features", code="invalid_layer")
+    units = _known_units() if layer in (Layer.GRID, Layer.JURISDICTIONS) else None
+    if units is None and layer in (Layer.GRID, Layer.JURISDICTIONS):
+        result.warnings.append("no org units exist yet: unit codes were not checked")
+    seen: dict[str, int] = {}
+    records = frame[columns].to_dict("records")
+    for position, (props, geom) in enumerate(zip(records, frame.geometry.values, strict=True)):
+        label = _describe(position, props)
+        problems: list[str] = []
+        geometry, repaired, problem = _checked_geometry(geom, allowed)
+        if problem:
+            problems.append(problem)
+        row: dict = {"geometry": geometry}
+        if layer == Layer.GRID:
+            code = _text(props.get("code"))
+            unit = _text(props.get("unit"))
+            if not GRID_CODE.match(code):
+                problems.append(f"grid code {code!r} is not 14 or 15 digits (GB/T 30428)")
+            if unit and units is not None and unit not in units:
+                problems.append(f"unit {unit!r} is not a known org unit")
+            row.update(code=code, unit_code=unit)
+            key = code
+        elif layer == Layer.VENUES:
+            name = _text(props.get("name"))
+            raw_category = _text(props.get("category"))
+            category = _CATEGORY_BY_LABEL.get(raw_category, raw_category.lower())
+            if not name:
+                problems.append("has no name")
+            if not category:
+                problems.append("has no category")
+            radius = None
+            if geometry is not None and geometry.geom_type == "Point":
+                raw_radius = props.get("radius_m")
+                text = _text(raw_radius)
+                try:
+                    radius = float(text) if text else DEFAULT_VENUE_RADIUS_M
+                except ValueError:
+                    radius = math.nan
+                if not (radius > 0 and math.isfinite(radius)):
+                    problems.append(f"radius_m {text!r} is not a positive number of metres")
+            row.update(name=name[:200], category=category[:32], radius_m=radius)
+            key = None
+        elif layer == Layer.JURISDICTIONS:
+            unit = _text(props.get("unit"))
+            if not unit:
+                problems.append("has no unit")
+            elif units is not None and unit not in units:
+                problems.append(f"unit {unit!r} is not a known org unit")
+            row.update(unit_code=unit)
+            key = unit
+        else:
+            row.update(name=_text(props.get("name"))[:200], kind=_text(props.get("kind"))[:32])
+            key = None
+        if key:
+            if key in seen:
+                problems.append(f"repeats {key} of feature #{seen[key]}")
+            else:
+                seen[key] = position
+        if problems:
+            errors.extend(f"{label} {p}" for p in problems)
+            continue
+        result.repaired += int(repaired)
+        result.rows.append(row)
+    if errors:
+        shown = errors[:_MAX_LISTED_ERRORS]
+        more = f"\n… and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
+        raise DomainError(f"{layer}: {len(errors)} problem(s), nothing imported:\n" + "\n".join(shown) + more,
+                          code="invalid_layer")
+    return result

@@ -1,0 +1,59 @@
+"""`qm gis import --layer {grid,venues,jurisdictions} FILE [--crs gcj02]` and `qm gis sample`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from quartermaster.errors import DomainError
+
+from ... import services
+from ...choices import IMPORTABLE_LAYERS
+
+
+class Command(BaseCommand):
+    help = "Map layers: import a layer file, or generate (and load) the sample city."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        imp = actions.add_parser("import", help="import a GeoJSON, GeoPackage or Shapefile layer")
+        imp.add_argument("--layer", required=True, choices=[str(layer) for layer in IMPORTABLE_LAYERS])
+        imp.add_argument("file")
+        imp.add_argument("--crs", choices=["gcj02", "wgs84"], default=None,
+                         help="gcj02: the coordinates come from a Chinese web map (GCJ-02) and are converted")
+        sample = actions.add_parser("sample", help="the deterministic sample city (Changzhou)")
+        sample.add_argument("--output", help="folder to write grid/venues/jurisdictions/streets .geojson into")
+        sample.add_argument("--load", action="store_true", help="import the sample layers into the database")
+        sample.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, **options):
+        try:
+            if options["action"] == "import":
+                self._import(options)
+            else:
+                self._sample(options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+
+    def _report(self, version, checked) -> None:
+        self.stdout.write(f"{version.layer}: version {version.version} active, {version.feature_count} features "
+                          f"({checked.repaired} repaired), from {checked.crs}")
+        for warning in checked.warnings:
+            self.stderr.write(f"warning: {warning}")
+
+    def _import(self, options) -> None:
+        version, checked = services.layer_import(layer=options["layer"], path=options["file"], crs=options["crs"])
+        self._report(version, checked)
+
+    def _sample(self, options) -> None:
+        from ...sample import build_city, write_city
+
+        if not options["output"] and not options["load"]:
+            raise CommandError("say --output DIR, --load, or both")
+        city = build_city(seed=options["seed"])
+        if options["output"]:
+            for path in write_city(city, Path(options["output"])):
+                self.stdout.write(f"wrote {path}")
+        if options["load"]:
+            for version, checked in services.sample_city_load(city=city):
+                self._report(version, checked)
