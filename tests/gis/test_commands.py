@@ -1,0 +1,60 @@
+"""`qm gis import` and `qm gis sample --load` as the command line runs them."""
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from gis import services
+from gis.models import GridCell, LayerVersion, Street, Venue
+
+from .conftest import LAT0, LON0, grid_frame
+
+
+def test_import_command_reports_the_new_version(db, write, capsys):
+    call_command("gis", "import", "--layer", "grid", str(write(grid_frame(), "g.geojson")))
+    out = capsys.readouterr()
+    assert "grid: version 1 active, 9 features (0 repaired), from EPSG:4326" in out.out
+    assert "unit codes were not checked" in out.err
+
+
+def test_import_command_refuses_bad_input_naming_the_feature(db, write):
+    frame = grid_frame()
+    frame.loc[5, "code"] = "12"
+    with pytest.raises(CommandError, match=r"feature #5 \(code 12\) grid code '12' is not 14 or 15 digits"):
+        call_command("gis", "import", "--layer", "grid", str(write(frame, "g.geojson")))
+    assert not LayerVersion.objects.exists()
+
+
+def test_command_line_exit_code_and_stderr(tmp_path):
+    missing = tmp_path / "none.geojson"
+    proc = subprocess.run([sys.executable, "-m", "quartermaster.cli", "gis", "import", "--layer", "venues",
+                           str(missing)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert f"{missing}: no such file" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "quartermaster.cli", "gis", "import", "--layer", "roads",
+                           str(missing)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "invalid choice: 'roads'" in proc.stderr
+
+
+def test_sample_load_imports_every_layer_and_the_index_sees_them(db, bureau, capsys):
+    # The test bureau lacks CZ-ZL/CZ-XB: with org units present the sample's unit codes are checked.
+    with pytest.raises(CommandError, match="unit 'CZ-ZL-01' is not a known org unit"):
+        call_command("gis", "sample", "--load")
+    assert not LayerVersion.objects.exists()
+
+
+def test_sample_load_on_an_empty_database(db, capsys):
+    call_command("gis", "sample", "--load")
+    out = capsys.readouterr().out
+    assert "grid: version 1 active, 5400 features" in out
+    assert GridCell.objects.count() == 5400 and Street.objects.count() > 20 and Venue.objects.count() == 360
+    index = services.spatial_index()
+    assert index._grid.__class__.__name__ == "_RectilinearGrid"
+    result = index.classify([LON0], [LAT0])
+    assert result.grid_code[0] is not None and result.grid_unit[0].startswith("CZ-")
+
+
+def test_sample_needs_output_or_load(db):
+    with pytest.raises(CommandError, match="--output DIR, --load"):
+        call_command("gis", "sample")
