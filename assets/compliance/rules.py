@@ -60,8 +60,8 @@ def _finding(rule: Rule, unit: UnitRow, required, actual, *, at_least: bool = Tr
     if status is None:
         ok = actual >= required if at_least else actual <= required
         status = PASS if ok else FAIL
-    if required is None or actual is None or status == NOT_APPLICABLE:
-        shortfall = None if required is None or actual is None else 0
+    if required is None or actual is None or status in (NOT_APPLICABLE, INSUFFICIENT):
+        shortfall = None
     else:
         shortfall = max(0, required - actual) if at_least else max(0, actual - required)
     return Finding(rule.id, unit.code, rule.clause, rule.text, required, actual, shortfall, status, item, local)

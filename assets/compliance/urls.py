@@ -1,2 +1,13 @@
 """REST routes of compliance, mounted under /api/v1/."""
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .api import ComplianceReportView, ComplianceSnapshotViewSet
+
+router = SimpleRouter()
+router.register("compliance/snapshots", ComplianceSnapshotViewSet, basename="compliance-snapshot")
+
+urlpatterns = [
+    path("compliance/", ComplianceReportView.as_view(), name="compliance-report"),
+    *router.urls,
+]

@@ -1,0 +1,62 @@
+"""REST endpoints of compliance: the report for a unit, standard and date; saved reports (snapshots)."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.scoping import ensure_unit_in_scope
+from api.views import ScopedCreateReadViewSet
+from assets.choices import UserRole
+from assets.models import ComplianceSnapshot
+
+from . import services
+
+
+class ComplianceReportView(APIView):
+    """GET ?unit=CODE&standard=jiangsu|model&as_of=YYYY-MM-DD → SPEC's compliance JSON (every role may read)."""
+
+    def get(self, request):
+        unit = services.unit_by_code(request.query_params.get("unit"))
+        ensure_unit_in_scope(request.user, unit)
+        as_of = services.parse_as_of(request.query_params.get("as_of"))
+        report = services.compliance_report(unit=unit, standard_id=request.query_params.get("standard") or "",
+                                            as_of=as_of)
+        return Response(report.data)
+
+
+class ComplianceSnapshotSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ComplianceSnapshot
+        fields = ["id", "standard", "unit", "as_of", "created_at", "created_by_name", "report"]
+
+
+class ComplianceSnapshotCreateSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text=_("单位代码"))
+    standard = serializers.CharField()
+    as_of = serializers.DateField(required=False, allow_null=True)
+
+
+class ComplianceSnapshotViewSet(ScopedCreateReadViewSet):
+    """Saved reports: POST {unit, standard, as_of} evaluates and saves; GET returns the saved JSON unchanged."""
+
+    queryset = ComplianceSnapshot.objects.select_related("unit").all()
+    serializer_class = ComplianceSnapshotSerializer
+    scope_field = "unit"
+    write_roles = (UserRole.AUDITOR,)
+    filterset_fields = ["standard", "as_of"]
+    ordering_fields = ["created_at", "as_of"]
+
+    def get_serializer_class(self):
+        return ComplianceSnapshotCreateSerializer if self.action == "create" else ComplianceSnapshotSerializer
+
+    def create(self, request, *args, **kwargs):
+        payload = ComplianceSnapshotCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        unit = services.unit_by_code(payload.validated_data["unit"])
+        ensure_unit_in_scope(request.user, unit)
+        report = services.compliance_report(unit=unit, standard_id=payload.validated_data["standard"],
+                                            as_of=services.parse_as_of(payload.validated_data.get("as_of")))
+        snapshot = services.compliance_snapshot_save(report=report, unit=unit, user=request.user)
+        return Response(ComplianceSnapshotSerializer(snapshot).data, status=201)
