@@ -28,7 +28,16 @@ def active_features(*, layer: str, bbox: tuple[float, float, float, float] | Non
     """Features of the layer's active version; with `bbox` (min_lon, min_lat, max_lon, max_lat), only
     those whose bounding box meets it."""
     model = FEATURE_MODELS[Layer(layer)]
-    qs = model.objects.filter(version__layer=layer, version__active=True)
+    return _within(model.objects.filter(version__layer=layer, version__active=True), bbox)
+
+
+def version_features(*, layer: str, version: int, bbox: tuple[float, float, float, float] | None = None) -> QuerySet:
+    """Features of one (possibly past) version of the layer."""
+    model = FEATURE_MODELS[Layer(layer)]
+    return _within(model.objects.filter(version__layer=layer, version__version=version), bbox)
+
+
+def _within(qs: QuerySet, bbox: tuple[float, float, float, float] | None) -> QuerySet:
     if bbox is not None:
         min_lon, min_lat, max_lon, max_lat = bbox
         qs = qs.filter(max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat)

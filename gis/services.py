@@ -121,13 +121,15 @@ def layer_store(*, checked: LayerRows, source_file: str) -> LayerVersion:
     return version
 
 
-def layer_import(*, layer: str, path: str | Path, crs: str | None = None) -> tuple[LayerVersion, LayerRows]:
-    """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically."""
+def layer_import(*, layer: str, path: str | Path, crs: str | None = None,
+                 source_name: str | None = None) -> tuple[LayerVersion, LayerRows]:
+    """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically.
+    `source_name` is what the version history calls the file (an upload's own name)."""
     if layer not in IMPORTABLE_LAYERS:
         raise DomainError(f"unknown layer {layer!r} (grid, venues or jurisdictions)", code="invalid", field="layer")
     frame, crs_label = importing.read_frame(path, crs=crs)
     checked = importing.check_frame(layer, frame, crs_label=crs_label)
-    return layer_store(checked=checked, source_file=Path(path).name), checked
+    return layer_store(checked=checked, source_file=source_name or Path(path).name), checked
 
 
 def layer_load_frame(*, layer: str, frame, source_file: str) -> tuple[LayerVersion, LayerRows]:

@@ -1,5 +1,12 @@
 """REST routes of this app, mounted under /api/v1/ by api.urls."""
 from rest_framework.routers import SimpleRouter
 
+from .views import GridCellViewSet, JurisdictionViewSet, LayerVersionViewSet, StreetViewSet, VenueViewSet
+
 router = SimpleRouter()
+router.register("gis/layers", LayerVersionViewSet, basename="gis-layer")
+router.register("gis/grid", GridCellViewSet, basename="gis-grid")
+router.register("gis/venues", VenueViewSet, basename="gis-venue")
+router.register("gis/jurisdictions", JurisdictionViewSet, basename="gis-jurisdiction")
+router.register("gis/streets", StreetViewSet, basename="gis-street")
 urlpatterns = router.urls

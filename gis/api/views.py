@@ -1,0 +1,127 @@
+"""gis API: layers as GeoJSON FeatureCollections with bbox filtering, and the layer version history/upload.
+Layers are not unit-scoped (every role reads the whole map); only administrators upload."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.views import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
+from quartermaster.errors import DomainError
+
+from .. import conf, selectors, services
+from ..choices import Layer
+from ..models import GridCell, Jurisdiction, LayerVersion, Street, Venue
+from .serializers import LayerUploadSerializer, LayerVersionSerializer, feature_collection
+
+DEFAULT_LIMIT = 10_000
+MAX_LIMIT = 50_000
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not (values[0] <= values[2] and values[1] <= values[3]):
+        raise DomainError(f"bbox {text!r} must be minlon,minlat,maxlon,maxlat", code="invalid", field="bbox")
+    return values  # type: ignore[return-value]
+
+
+def parse_limit(text: str | None) -> int:
+    if not text:
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise DomainError(f"limit must be a whole number from 1 to {MAX_LIMIT}", code="invalid", field="limit")
+    return int(text)
+
+
+class LayerFeatureViewSet(ScopedReadOnlyViewSet):
+    """GET …/?bbox=minlon,minlat,maxlon,maxlat[&limit=N][&version=N]: the layer's active version (or an
+    older one) as one FeatureCollection; features whose bounding box meets the bbox are returned."""
+
+    scope_field = None
+    layer: str = ""
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        version = self.request.query_params.get("version")
+        if version is None:
+            qs = selectors.active_features(layer=self.layer, bbox=parse_bbox(self.request.query_params.get("bbox")))
+        else:
+            if not version.isdigit():
+                raise DomainError("version must be a layer version number", code="invalid", field="version")
+            qs = selectors.version_features(layer=self.layer, version=int(version),
+                                            bbox=parse_bbox(self.request.query_params.get("bbox")))
+        return qs.order_by("pk")
+
+    def list(self, request, *args, **kwargs):
+        qs = self.get_queryset()
+        limit = parse_limit(request.query_params.get("limit"))
+        rows = list(qs[:limit])
+        matched = len(rows) if len(rows) < limit else qs.count()
+        data = feature_collection(self.layer, rows, alerting=frozenset(conf.alert_venue_categories()),
+                                  matched=matched)
+        return Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        row = self.get_object()
+        data = feature_collection(self.layer, [row], alerting=frozenset(conf.alert_venue_categories()), matched=1)
+        return Response(data["features"][0])
+
+
+class GridCellViewSet(LayerFeatureViewSet):
+    queryset = GridCell.objects.all()
+    layer = Layer.GRID
+
+
+class VenueViewSet(LayerFeatureViewSet):
+    queryset = Venue.objects.all()
+    layer = Layer.VENUES
+
+
+class JurisdictionViewSet(LayerFeatureViewSet):
+    queryset = Jurisdiction.objects.all()
+    layer = Layer.JURISDICTIONS
+
+
+class StreetViewSet(LayerFeatureViewSet):
+    queryset = Street.objects.all()
+    layer = Layer.STREETS
+
+
+class LayerVersionViewSet(ScopedCreateReadViewSet):
+    """Version history of every layer (`?layer=grid&active=true`); POST (multipart: layer, file, crs)
+    imports a layer file like `qm gis import` does — administrators only."""
+
+    scope_field = None
+    queryset = LayerVersion.objects.all()
+    serializer_class = LayerVersionSerializer
+    filterset_fields = ["layer", "version", "active", "source_file", "crs"]
+    ordering_fields = ["imported_at", "version", "layer"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        return LayerUploadSerializer if self.action == "create" else LayerVersionSerializer
+
+    def create(self, request, *args, **kwargs):
+        form = LayerUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        suffix = "".join(Path(upload.name).suffixes) or ".geojson"
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            with open(path, "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            version, checked = services.layer_import(layer=form.validated_data["layer"], path=path,
+                                                     crs=form.validated_data.get("crs"), source_name=upload.name)
+        body = LayerVersionSerializer(version).data
+        body["warnings"] = checked.warnings
+        return Response(body, status=status.HTTP_201_CREATED)
