@@ -42,3 +42,13 @@ def test_settings_reach_the_index(db, settings):
     settings.QM_ALERT_VENUE_CATEGORIES = ["restaurant"]
     index = services.build_spatial_index()
     assert index.near_m == 55.0 and index.alerting_categories == frozenset({"restaurant"})
+
+
+def test_system_checks_report_bad_gis_settings(settings):
+    from gis.checks import gis_settings_check
+    assert gis_settings_check(None) == []
+    settings.QM_VENUE_NEAR_M = "thirty"
+    settings.QM_GIS_RELOAD_S = -1
+    settings.QM_ALERT_VENUE_CATEGORIES = []
+    ids = sorted(e.id for e in gis_settings_check(None))
+    assert ids == ["gis.E001", "gis.E002", "gis.W001"]
