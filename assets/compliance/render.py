@@ -55,8 +55,11 @@ def render_csv(report: Report) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """openpyxl stamps the zip entries with the current time; a fixed stamp makes re-renders byte-identical."""
+def _deterministic_zip(data: bytes, stamp: str) -> bytes:
+    """openpyxl stamps the zip entries and docProps with the time of saving; fixed stamps (the report's date)
+    make re-renders byte-identical."""
+    import re
+
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -64,7 +67,11 @@ def _deterministic_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            target.writestr(fixed, source.read(info.filename))
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
+            target.writestr(fixed, body)
     return out.getvalue()
 
 
@@ -101,7 +108,7 @@ def render_xlsx(report: Report) -> bytes:
         cell.font = Font(bold=True)
     out = io.BytesIO()
     wb.save(out)
-    return _deterministic_zip(out.getvalue())
+    return _deterministic_zip(out.getvalue(), stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def html_context(report: Report) -> dict:
