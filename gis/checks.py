@@ -1,5 +1,6 @@
 """System checks for the gis settings: a mistyped setting is reported at start-up, not mid-ingest."""
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, register
+from django.core.checks import Warning as CheckWarning
 
 from . import conf
 
@@ -17,6 +18,6 @@ def gis_settings_check(app_configs, **kwargs):
         if value < 0:
             errors.append(Error(f"{name} must not be negative (it is {value})", id="gis.E002"))
     if not conf.alert_venue_categories():
-        errors.append(Warning("QM_ALERT_VENUE_CATEGORIES is empty: no venue would ever raise an alert",
-                               hint="set it to e.g. restaurant,entertainment", id="gis.W001"))
+        errors.append(CheckWarning("QM_ALERT_VENUE_CATEGORIES is empty: no venue would ever raise an alert",
+                                      hint="set it to e.g. restaurant,entertainment", id="gis.W001"))
     return errors

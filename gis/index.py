@@ -123,11 +123,28 @@ class _RectilinearGrid:
         table.ravel()[flat] = np.arange(len(geoms))
         return cls(xs, ys, table)
 
+    @staticmethod
+    def _slot(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Same as searchsorted(edges, values, "right") - 1; on evenly spaced edges a division, then a
+        one-step correction against the exact edges (the division can be one ulp off on an edge)."""
+        step = (edges[-1] - edges[0]) / (len(edges) - 1)
+        if len(edges) < 3 or not np.allclose(np.diff(edges), step, rtol=1e-6, atol=0):
+            return np.searchsorted(edges, values, side="right") - 1
+        with np.errstate(invalid="ignore"):
+            guess = np.floor((values - edges[0]) / step)
+        slot = np.clip(np.nan_to_num(guess, nan=-1.0), -1, len(edges) - 1).astype(np.int64)
+        inner = np.clip(slot, 0, len(edges) - 1)
+        slot[(slot >= 0) & (values < edges[inner])] -= 1
+        upper = np.clip(slot + 1, 0, len(edges) - 1)
+        slot[(slot + 1 < len(edges)) & (values >= edges[upper])] += 1
+        slot[values < edges[0]] = -1
+        return slot
+
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         ncols = len(self.xs) - 1
         nrows = len(self.ys) - 1
-        col = np.searchsorted(self.xs, lons, side="right") - 1
-        row = np.searchsorted(self.ys, lats, side="right") - 1
+        col = self._slot(self.xs, lons)
+        row = self._slot(self.ys, lats)
         # The east and north outer edges belong to the last column/row (a boundary point is in the cell).
         col[(col == ncols) & (lons == self.xs[-1])] = ncols - 1
         row[(row == nrows) & (lats == self.ys[-1])] = nrows - 1
@@ -168,40 +185,75 @@ class _TreeGrid:
 
 
 class _VenueBuckets:
-    """Venues hashed into square buckets by their reach (bbox grown by radius + max distance)."""
+    """Venues hashed into square buckets by their reach (bbox grown by radius + max distance). The buckets
+    are a dense table over the venues' extent when that is city-sized (one gather per point), else a
+    sorted key list searched per point."""
+
+    _MAX_DENSE = 4_000_000
 
     def __init__(self, index: np.ndarray, bounds_m: np.ndarray, radius: np.ndarray, reach_m: float):
         self.index = index  # positions into the SpatialIndex venue arrays
-        self.bounds = bounds_m
-        self.radius = radius
         lo = np.floor((bounds_m[:, :2] - (radius + reach_m)[:, None]) / _BUCKET_M).astype(np.int64)
         hi = np.floor((bounds_m[:, 2:] + (radius + reach_m)[:, None]) / _BUCKET_M).astype(np.int64)
-        keys, members = [], []
+        bxs, bys, members = [], [], []
         for i in range(len(index)):
             bx, by = np.meshgrid(np.arange(lo[i, 0], hi[i, 0] + 1), np.arange(lo[i, 1], hi[i, 1] + 1))
-            keys.append(self._key(bx.ravel(), by.ravel()))
+            bxs.append(bx.ravel())
+            bys.append(by.ravel())
             members.append(np.full(bx.size, i, dtype=np.int64))
-        keys_a = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-        members_a = np.concatenate(members) if members else np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int64)
+        bx_a = np.concatenate(bxs) if bxs else empty
+        by_a = np.concatenate(bys) if bys else empty
+        members_a = np.concatenate(members) if members else empty
+        self.dense = False
+        if len(bx_a):
+            self.bx0, self.by0 = int(bx_a.min()), int(by_a.min())
+            self.nbx, self.nby = int(bx_a.max()) - self.bx0 + 1, int(by_a.max()) - self.by0 + 1
+            self.dense = self.nbx * self.nby <= self._MAX_DENSE
+        if self.dense:
+            keys_a = (bx_a - self.bx0) * self.nby + (by_a - self.by0)
+        else:
+            keys_a = self._key(bx_a, by_a)
         order = np.argsort(keys_a, kind="stable")
         keys_a, self.members = keys_a[order], members_a[order]
-        self.keys, self.starts = np.unique(keys_a, return_index=True)
-        self.ends = np.append(self.starts[1:], len(keys_a))
+        if self.dense:
+            self.starts = np.searchsorted(keys_a, np.arange(self.nbx * self.nby), side="left")
+            self.ends = np.searchsorted(keys_a, np.arange(self.nbx * self.nby), side="right")
+        else:
+            self.keys, self.starts = np.unique(keys_a, return_index=True)
+            self.ends = np.append(self.starts[1:], len(keys_a))
 
     @staticmethod
     def _key(bx: np.ndarray, by: np.ndarray) -> np.ndarray:
         return (bx + (1 << 31)) * (1 << 32) + (by + (1 << 31))
 
+    def _slots(self, bx: np.ndarray, by: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions of points that fall in an occupied bucket, that bucket's slot)."""
+        if self.dense:
+            gx, gy = bx - self.bx0, by - self.by0
+            hit = np.flatnonzero((gx >= 0) & (gx < self.nbx) & (gy >= 0) & (gy < self.nby))
+            slot = gx[hit] * self.nby + gy[hit]
+            occupied = self.ends[slot] > self.starts[slot]
+            return hit[occupied], slot[occupied]
+        key = self._key(bx, by)
+        slot = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        hit = np.flatnonzero(self.keys[slot] == key)
+        return hit, slot[hit]
+
     def candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point position, venue position within this bucket set) pairs sharing a bucket."""
-        if len(self.keys) == 0 or len(x) == 0:
+        if len(self.members) == 0 or len(x) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        key = self._key(np.floor(x / _BUCKET_M).astype(np.int64), np.floor(y / _BUCKET_M).astype(np.int64))
-        slot = np.searchsorted(self.keys, key)
-        slot_c = np.minimum(slot, len(self.keys) - 1)
-        hit = np.flatnonzero(self.keys[slot_c] == key)
-        starts = self.starts[slot_c[hit]]
-        counts = self.ends[slot_c[hit]] - starts
+        with np.errstate(invalid="ignore"):
+            bx = np.floor(x / _BUCKET_M)
+            by = np.floor(y / _BUCKET_M)
+        # Far-off or non-finite fixes cannot share a bucket with a venue; keep them out of the int cast.
+        limit = float(1 << 40)
+        bx = np.where(np.abs(bx) < limit, bx, limit).astype(np.int64)
+        by = np.where(np.abs(by) < limit, by, limit).astype(np.int64)
+        hit, slot = self._slots(bx, by)
+        starts = self.starts[slot]
+        counts = self.ends[slot] - starts
         points = np.repeat(hit, counts)
         offsets = np.arange(len(points)) - np.repeat(np.cumsum(counts) - counts, counts)
         return points, self.members[np.repeat(starts, counts) + offsets]
@@ -263,6 +315,11 @@ class SpatialIndex:
                                 self.near_m),
         }
         self._venue_bounds_m = bounds_m
+        self._grid_codes_padded = np.append(self.grid_codes, np.array([None], dtype=object))
+        self._grid_units_padded = np.append(self.grid_units, np.array([None], dtype=object))
+        self._venue_ids_padded = np.append(self.venue_ids, np.int64(-1))
+        self._venue_names_padded = np.append(self.venue_names, np.array([None], dtype=object))
+        self._venue_categories_padded = np.append(self.venue_categories, np.array([None], dtype=object))
 
         self._jurisdictions_m = {code: self.plane.geometries(np.asarray([geom], dtype=object))[0]
                                  for code, geom in jurisdictions.items()}
@@ -276,22 +333,12 @@ class SpatialIndex:
         lons, lats = _as_float_arrays(lons, lats)
         n = len(lons)
         cells = self._grid.lookup(lons, lats) if self._grid is not None else np.full(n, -1, dtype=np.int64)
-        in_cell = cells >= 0
-        grid_code = np.full(n, None, dtype=object)
-        grid_unit = np.full(n, None, dtype=object)
-        grid_code[in_cell] = self.grid_codes[cells[in_cell]]
-        grid_unit[in_cell] = self.grid_units[cells[in_cell]]
-
         venue, distance = self._nearest_venues(lons, lats, alerting_only=alerting_only)
-        found = venue >= 0
-        venue_id = np.full(n, -1, dtype=np.int64)
-        venue_name = np.full(n, None, dtype=object)
-        venue_category = np.full(n, None, dtype=object)
-        venue_id[found] = self.venue_ids[venue[found]]
-        venue_name[found] = self.venue_names[venue[found]]
-        venue_category[found] = self.venue_categories[venue[found]]
-        return Classification(grid_code=grid_code, grid_unit=grid_unit, venue_id=venue_id, venue_name=venue_name,
-                              venue_category=venue_category, venue_distance_m=distance)
+        # Index -1 picks the trailing "none" entry of each padded array: one gather per field, no masks.
+        return Classification(
+            grid_code=self._grid_codes_padded[cells], grid_unit=self._grid_units_padded[cells],
+            venue_id=self._venue_ids_padded[venue], venue_name=self._venue_names_padded[venue],
+            venue_category=self._venue_categories_padded[venue], venue_distance_m=distance)
 
     def _nearest_venues(self, lons: np.ndarray, lats: np.ndarray, *, alerting_only: bool):
         n = len(lons)

@@ -202,3 +202,45 @@ def test_jurisdiction_distance_inside_boundary_outside_and_ancestor_fallback():
     assert fallback[3] == pytest.approx(200, abs=0.05)
     assert np.isnan(index.jurisdiction_distance("CZ-XB-01", lons, lats)).all()
     assert np.isnan(index.jurisdiction_distance("NOPE", lons, lats)).all()
+
+
+def test_even_edge_lookup_agrees_with_binary_search_on_and_between_edges():
+    from gis.index import _RectilinearGrid
+
+    edges = np.round(LON0 + np.arange(301) * 0.00106, 7)
+    rng = np.random.default_rng(3)
+    values = np.concatenate([edges, rng.uniform(edges[0] - 0.01, edges[-1] + 0.01, 20000),
+                             np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf), [np.nan, -np.inf, np.inf]])
+    got = _RectilinearGrid._slot(edges, values)
+    want = np.searchsorted(edges, values, side="right") - 1
+    want[np.isnan(values)] = -1  # a NaN is beyond every edge for searchsorted; the lookup drops it anyway
+    finite = np.isfinite(values)
+    assert np.array_equal(got[finite], want[finite])
+    assert got[~finite].tolist()[:2] == [-1, -1]
+
+
+def test_unevenly_spaced_rectilinear_grid():
+    xs = [LON0, LON0 + 0.001, LON0 + 0.003, LON0 + 0.0035]
+    geoms = [shapely.box(xs[i], LAT0, xs[i + 1], LAT0 + 0.001) for i in range(3)]
+    index = make_index(grid=(["320402001001001", "320402001001002", "320402001001003"], ["", "", ""], geoms))
+    assert index._grid.__class__.__name__ == "_RectilinearGrid"
+    result = index.classify([LON0 + 0.002, xs[2], LON0 + 0.0034, LON0 + 0.004], [LAT0 + 0.0005] * 4)
+    assert result.grid_code.tolist() == ["320402001001002", "320402001001003", "320402001001003", None]
+    assert result.grid_unit.tolist() == [None, None, None, None]  # blank unit reads as none
+
+
+def test_non_finite_fixes_match_nothing():
+    index = make_index(venues=venues())
+    result = index.classify([np.nan, np.inf, LON0 + STEP / 2], [LAT0, np.nan, LAT0 + STEP / 2])
+    assert result.grid_code.tolist() == [None, None, code(0, 0)]
+    assert result.venue_id.tolist() == [-1, -1, -1]
+
+
+def test_venues_spread_across_the_country_use_the_sparse_buckets():
+    beijing = (31, "北京饭店", "restaurant", shapely.Point(116.39, 39.9), 30.0)
+    index = make_index(venues=[*venues(), beijing])
+    assert index._buckets[True].dense is False
+    centre = east(VENUE_LON, 300)
+    result = index.classify([east(116.39, 10), centre, 100.0], [39.9, VENUE_LAT, 30.0])
+    assert result.venue_id.tolist() == [31, 12, -1]
+    assert result.venue_distance_m[:2].tolist() == [0.0, 0.0]
