@@ -98,7 +98,8 @@ class StreetViewSet(LayerFeatureViewSet):
 
 class LayerVersionViewSet(ScopedCreateReadViewSet):
     """Version history of every layer (`?layer=grid&active=true`); POST (multipart: layer, file, crs)
-    imports a layer file like `qm gis import` does — administrators only."""
+    imports a layer file like `qm gis import` does — administrators only. A Shapefile is uploaded as a
+    .zip of its parts (.shp, .shx, .dbf, .prj), which pyogrio reads in place."""
 
     scope_field = None
     queryset = LayerVersion.objects.all()

@@ -116,3 +116,18 @@ def test_bad_upload_is_a_400_naming_the_feature_and_changes_nothing(db, bureau, 
 
 def test_anonymous_is_refused(layers, client):
     assert client.get("/api/v1/gis/grid/").status_code in (401, 403)
+
+
+def test_zipped_shapefile_upload(db, bureau, api_client_for, write, tmp_path):
+    import zipfile
+    shp = write(venue_points(), "venues.shp")
+    archive = tmp_path / "venues.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp.parent.glob("venues.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    admin = api_client_for(make_user("admin", "administrator"))
+    response = admin.post("/api/v1/gis/layers/", {"layer": "venues", "file": SimpleUploadedFile(
+        "venues.zip", archive.read_bytes())}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["feature_count"] == 3
