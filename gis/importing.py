@@ -108,18 +108,30 @@ def _describe(position: int, props: dict) -> str:
     return f"feature #{position}"
 
 
-def _checked_geometry(geom, allowed: tuple[str, ...]) -> tuple[object | None, bool, str | None]:
+def _geometry_checks(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per feature, in one pass over the layer: (missing or empty, coordinates sane, valid)."""
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1) | (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    sane = np.ones(len(geoms), dtype=bool)
+    sane[owner[bad]] = False
+    valid = np.zeros(len(geoms), dtype=bool)
+    present = ~missing
+    valid[present] = shapely.is_valid(geoms[present])
+    return missing, sane, valid
+
+
+def _checked_geometry(geom, allowed: tuple[str, ...], *, missing: bool, sane: bool,
+                      valid: bool) -> tuple[object | None, bool, str | None]:
     """(geometry, repaired?, error): invalid shapes go through make_valid, keeping only the allowed kind."""
-    if geom is None or shapely.is_empty(geom):
+    if missing:
         return None, False, "has no geometry"
     if geom.geom_type not in allowed:
         return None, False, f"is a {geom.geom_type}, expected {' or '.join(allowed)}"
-    if not np.all(np.isfinite(shapely.get_coordinates(geom))):
-        return None, False, "has coordinates that are not numbers"
-    lon_lat = shapely.bounds(geom)
-    if lon_lat[0] < -180 or lon_lat[2] > 180 or lon_lat[1] < -90 or lon_lat[3] > 90:
-        return None, False, "has coordinates outside longitude/latitude range (undeclared projected CRS?)"
-    if shapely.is_valid(geom):
+    if not sane:
+        return None, False, ("has coordinates outside longitude/latitude range or not numbers "
+                             "(undeclared projected CRS?)")
+    if valid:
         return geom, False, None
     reason = shapely.is_valid_reason(geom)
     repaired = shapely.make_valid(geom)
@@ -160,10 +172,13 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
         result.warnings.append("no org units exist yet: unit codes were not checked")
     seen: dict[str, int] = {}
     records = frame[columns].to_dict("records")
-    for position, (props, geom) in enumerate(zip(records, frame.geometry.values, strict=True)):
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    missing, sane, valid = _geometry_checks(geoms)
+    for position, (props, geom) in enumerate(zip(records, geoms, strict=True)):
         label = _describe(position, props)
         problems: list[str] = []
-        geometry, repaired, problem = _checked_geometry(geom, allowed)
+        geometry, repaired, problem = _checked_geometry(geom, allowed, missing=missing[position],
+                                                        sane=sane[position], valid=valid[position])
         if problem:
             problems.append(problem)
         row: dict = {"geometry": geometry}
