@@ -20,7 +20,7 @@ CELL_LON, CELL_LAT = 0.00106, 0.0009  # ≈ 100 m × 100 m at Changzhou
 
 
 def build_layers(cells: int, venues: int, rng: np.random.Generator, irregular: bool = False):
-    side = int(round(np.sqrt(cells)))
+    side = round(np.sqrt(cells))
     xs = np.round(LON0 + np.arange(side + 1) * CELL_LON, 7)
     ys = np.round(LAT0 + np.arange(side + 1) * CELL_LAT, 7)
     x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result = timed("classify, alerting venues", points, lambda: index.classify(lons, lats))
     timed("classify, all venues", points, lambda: index.classify(lons, lats, alerting_only=False))
-    in_cell = np.count_nonzero(result.grid_code != None)  # noqa: E711 - elementwise on an object array
+    in_cell = np.count_nonzero(np.not_equal(result.grid_code, None))
     near = np.count_nonzero(result.venue_id >= 0)
     print(f"   {in_cell:,} points in a cell, {near:,} at an alerting venue", flush=True)
     timed("jurisdiction distance", points, lambda: index.jurisdiction_distance("CZ-TN", lons, lats))

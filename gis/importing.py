@@ -60,7 +60,9 @@ def read_frame(path: str | Path, *, crs: str | None = None) -> tuple[gpd.GeoData
     return to_wgs84(frame, crs=crs, where=str(path))
 
 
-def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None, where: str = "layer") -> tuple[gpd.GeoDataFrame, str]:
+def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None,
+             where: str = "layer") -> tuple[gpd.GeoDataFrame, str]:
+    """The frame in WGS-84 and a label of the CRS it came in (see `read_frame`)."""
     declared = frame.crs
     if crs is not None and crs.lower() not in ("gcj02", "wgs84"):
         raise DomainError(f"{where}: unknown --crs {crs!r} (gcj02 or wgs84)", code="invalid", field="crs")
@@ -73,8 +75,9 @@ def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None, where: str = "l
         label = ":".join(authority) if authority else declared.name
         if not declared.equals(WGS84) and not (declared.is_geographic and declared.datum == WGS84.datum):
             if crs and crs.lower() == "gcj02":
-                raise DomainError(f"{where}: declares {label}, but GCJ-02 coordinates are longitude/latitude; "
-                                  "drop --crs gcj02 or the declared projection", code="invalid", field="crs")
+                raise DomainError(f"{where}: declares {label}, but GCJ-02 coordinates are "
+                                  "longitude/latitude; drop --crs gcj02 or the declared projection",
+                                  code="invalid", field="crs")
             try:
                 frame = frame.to_crs(WGS84)
             except Exception as exc:

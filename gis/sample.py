@@ -56,7 +56,7 @@ NAME_PARTS = {
 
 @dataclass(frozen=True)
 class SampleCity:
-    """The sample city's layers as WGS-84 GeoDataFrames, plus one depot (lon, lat) per brigade, on a street."""
+    """The sample city's layers as WGS-84 GeoDataFrames, plus one depot (lon, lat) per brigade on a street."""
 
     grid: gpd.GeoDataFrame  # code, unit
     venues: gpd.GeoDataFrame  # name, category, radius_m (None for polygons)
@@ -119,15 +119,19 @@ def _streets(plane: LocalPlane, xs: np.ndarray, ys: np.ndarray) -> list[tuple[st
         streets.append((name, "main", LineString([(x, south + inset), (x, north - inset)])))
         if k < len(NS_MAIN) - 1:
             xs_side = x_at(10 * k + 10.5)
-            streets.append((f"{name}东支路", "side", LineString([(xs_side, south + inset), (xs_side, north - inset)])))
+            side = LineString([(xs_side, south + inset), (xs_side, north - inset)])
+            streets.append((f"{name}东支路", "side", side))
     for k, name in enumerate(EW_MAIN):
         y = y_at(10 * k + 5.5)
         streets.append((name, "main", LineString([(west + inset, y), (east - inset, y)])))
         if k < len(EW_MAIN) - 1:
             y_side = y_at(10 * k + 10.5)
-            streets.append((f"{name}北支路", "side", LineString([(west + inset, y_side), (east - inset, y_side)])))
-    streets.append(("兰陵大道", "diagonal", LineString([(west + 300, south + 300), (east - 2500, north - 300)])))
-    streets.append(("飞龙路", "diagonal", LineString([(west + 2800, north - 300), (east - 300, south + 400)])))
+            side = LineString([(west + inset, y_side), (east - inset, y_side)])
+            streets.append((f"{name}北支路", "side", side))
+    streets.append(("兰陵大道", "diagonal",
+                    LineString([(west + 300, south + 300), (east - 2500, north - 300)])))
+    streets.append(("飞龙路", "diagonal",
+                    LineString([(west + 2800, north - 300), (east - 300, south + 400)])))
     t = np.linspace(0.0, 1.0, 121)
     canal_x = west + inset + t * (east - west - 2 * inset)
     canal_y = y_at(ROWS / 2 + 2.3) + 420.0 * np.sin(t * 3 * np.pi)
@@ -165,14 +169,16 @@ def _venues(rng: np.random.Generator, streets: list[tuple[str, str, LineString]]
             along, depth = float(rng.uniform(20, 60)), float(rng.uniform(15, 40))
             nx, ny = -uy * side, ux * side
             cx, cy = here.x + nx * (12 + depth / 2), here.y + ny * (12 + depth / 2)
-            corners = [(cx + ux * a * along / 2 + nx * d * depth / 2, cy + uy * a * along / 2 + ny * d * depth / 2)
+            corners = [(cx + ux * a * along / 2 + nx * d * depth / 2,
+                        cy + uy * a * along / 2 + ny * d * depth / 2)
                        for a, d in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
             geom, radius = shapely.Polygon(corners), None
         else:
             offset = float(rng.uniform(15, 45))
             geom = Point(here.x - uy * side * offset, here.y + ux * side * offset)
             radius = float(rng.choice(POINT_RADIUS_CHOICES))
-        rows.append({"name": name, "category": category, "radius_m": radius, "geometry": _to_wgs84(plane, geom)})
+        rows.append({"name": name, "category": category, "radius_m": radius,
+                     "geometry": _to_wgs84(plane, geom)})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 

@@ -31,7 +31,8 @@ def active_features(*, layer: str, bbox: tuple[float, float, float, float] | Non
     return _within(model.objects.filter(version__layer=layer, version__active=True), bbox)
 
 
-def version_features(*, layer: str, version: int, bbox: tuple[float, float, float, float] | None = None) -> QuerySet:
+def version_features(*, layer: str, version: int,
+                     bbox: tuple[float, float, float, float] | None = None) -> QuerySet:
     """Features of one (possibly past) version of the layer."""
     model = FEATURE_MODELS[Layer(layer)]
     return _within(model.objects.filter(version__layer=layer, version__version=version), bbox)

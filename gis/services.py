@@ -34,7 +34,8 @@ def build_spatial_index() -> SpatialIndex:
     grid = list(selectors.active_features(layer=Layer.GRID).values_list("code", "unit_code", "geometry"))
     venues = list(selectors.active_features(layer=Layer.VENUES)
                   .values_list("pk", "name", "category", "geometry", "radius_m"))
-    jurisdictions = list(selectors.active_features(layer=Layer.JURISDICTIONS).values_list("unit_code", "geometry"))
+    jurisdictions = list(selectors.active_features(layer=Layer.JURISDICTIONS)
+                         .values_list("unit_code", "geometry"))
     return SpatialIndex(
         grid_codes=[row[0] for row in grid],
         grid_units=[row[1] for row in grid],
@@ -106,8 +107,9 @@ def layer_store(*, checked: LayerRows, source_file: str) -> LayerVersion:
             if old.active:
                 old.active = False
                 old.save(update_fields=["active"])
-        version = LayerVersion(layer=layer, version=number, source_file=source_file[:500], crs=checked.crs[:200],
-                               feature_count=len(checked.rows), repaired_count=checked.repaired, active=True,
+        version = LayerVersion(layer=layer, version=number, source_file=source_file[:500],
+                               crs=checked.crs[:200], feature_count=len(checked.rows),
+                               repaired_count=checked.repaired, active=True,
                                imported_by=context.current().username[:150])
         version.full_clean()
         version.save()
@@ -126,14 +128,15 @@ def layer_import(*, layer: str, path: str | Path, crs: str | None = None,
     """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically.
     `source_name` is what the version history calls the file (an upload's own name)."""
     if layer not in IMPORTABLE_LAYERS:
-        raise DomainError(f"unknown layer {layer!r} (grid, venues or jurisdictions)", code="invalid", field="layer")
+        raise DomainError(f"unknown layer {layer!r} (grid, venues or jurisdictions)", code="invalid",
+                          field="layer")
     frame, crs_label = importing.read_frame(path, crs=crs)
     checked = importing.check_frame(layer, frame, crs_label=crs_label)
     return layer_store(checked=checked, source_file=source_name or Path(path).name), checked
 
 
 def layer_load_frame(*, layer: str, frame, source_file: str) -> tuple[LayerVersion, LayerRows]:
-    """Stores a GeoDataFrame (any CRS it declares) as the layer's new version, with the file import's checks."""
+    """Stores a GeoDataFrame (any CRS it declares) as the layer's new version, checked like a file."""
     frame, crs_label = importing.to_wgs84(frame, where=source_file)
     checked = importing.check_frame(layer, frame, crs_label=crs_label)
     return layer_store(checked=checked, source_file=source_file), checked

@@ -37,7 +37,8 @@ def parse_limit(text: str | None) -> int:
     if not text:
         return DEFAULT_LIMIT
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise DomainError(f"limit must be a whole number from 1 to {MAX_LIMIT}", code="invalid", field="limit")
+        raise DomainError(f"limit must be a whole number from 1 to {MAX_LIMIT}", code="invalid",
+                          field="limit")
     return int(text)
 
 
@@ -52,13 +53,13 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         version = self.request.query_params.get("version")
+        bbox = parse_bbox(self.request.query_params.get("bbox"))
         if version is None:
-            qs = selectors.active_features(layer=self.layer, bbox=parse_bbox(self.request.query_params.get("bbox")))
+            qs = selectors.active_features(layer=self.layer, bbox=bbox)
         else:
             if not version.isdigit():
                 raise DomainError("version must be a layer version number", code="invalid", field="version")
-            qs = selectors.version_features(layer=self.layer, version=int(version),
-                                            bbox=parse_bbox(self.request.query_params.get("bbox")))
+            qs = selectors.version_features(layer=self.layer, version=int(version), bbox=bbox)
         return qs.order_by("pk")
 
     def list(self, request, *args, **kwargs):
@@ -72,7 +73,8 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         row = self.get_object()
-        data = feature_collection(self.layer, [row], alerting=frozenset(conf.alert_venue_categories()), matched=1)
+        data = feature_collection(self.layer, [row], alerting=frozenset(conf.alert_venue_categories()),
+                                  matched=1)
         return Response(data["features"][0])
 
 
@@ -119,10 +121,10 @@ class LayerVersionViewSet(ScopedCreateReadViewSet):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload{suffix}"
             with open(path, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            version, checked = services.layer_import(layer=form.validated_data["layer"], path=path,
-                                                     crs=form.validated_data.get("crs"), source_name=upload.name)
+                out.writelines(upload.chunks())
+            version, checked = services.layer_import(
+                layer=form.validated_data["layer"], path=path, crs=form.validated_data.get("crs"),
+                source_name=upload.name)
         body = LayerVersionSerializer(version).data
         body["warnings"] = checked.warnings
         return Response(body, status=status.HTTP_201_CREATED)

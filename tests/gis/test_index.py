@@ -1,4 +1,5 @@
 """The spatial index on hand-made layers: cells and their edges, venues and their reach, jurisdictions."""
+import dataclasses
 import math
 
 import numpy as np
@@ -175,8 +176,8 @@ def test_classification_is_aligned_with_the_input_and_accepts_empty_batches():
     assert len(empty) == 0 and empty.venue_distance_m.dtype == np.float64
     with pytest.raises(ValueError):
         index.classify([1.0, 2.0], [1.0])
-    with pytest.raises(Exception):
-        empty.grid_code = None  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        empty.grid_code = None
 
 
 def test_empty_index_classifies_nothing():

@@ -20,7 +20,7 @@ def active(layer):
 
 
 def test_geojson_grid_import_creates_an_active_version_the_index_uses(db, write):
-    version, checked = services.layer_import(layer="grid", path=write(grid_frame(), "grid.geojson"))
+    version, _ = services.layer_import(layer="grid", path=write(grid_frame(), "grid.geojson"))
     assert (version.layer, version.version, version.active, version.feature_count) == ("grid", 1, True, 9)
     assert version.source_file == "grid.geojson" and version.crs == "EPSG:4326"
     assert GridCell.objects.filter(version=version).count() == 9
@@ -194,7 +194,7 @@ def test_reimport_replaces_the_layer_and_keeps_the_old_version_as_history(db, wr
 
 
 def test_failing_reimport_leaves_the_old_layer_active(db, write):
-    first, _ = services.layer_import(layer="grid", path=write(grid_frame(), "a.geojson"))
+    services.layer_import(layer="grid", path=write(grid_frame(), "a.geojson"))
     bad = grid_frame()
     bad.loc[0, "code"] = "x"
     with pytest.raises(DomainError):

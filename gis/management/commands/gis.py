@@ -22,7 +22,8 @@ class Command(BaseCommand):
         imp.add_argument("--crs", choices=["gcj02", "wgs84"], default=None,
                          help="gcj02: the coordinates come from a Chinese web map (GCJ-02) and are converted")
         sample = actions.add_parser("sample", help="the deterministic sample city (Changzhou)")
-        sample.add_argument("--output", help="folder to write grid/venues/jurisdictions/streets .geojson into")
+        sample.add_argument("--output",
+                            help="folder to write grid/venues/jurisdictions/streets .geojson into")
         sample.add_argument("--load", action="store_true", help="import the sample layers into the database")
         sample.add_argument("--seed", type=int, default=1)
 
@@ -36,13 +37,15 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _report(self, version, checked) -> None:
-        self.stdout.write(f"{version.layer}: version {version.version} active, {version.feature_count} features "
-                          f"({checked.repaired} repaired), from {checked.crs}")
+        self.stdout.write(f"{version.layer}: version {version.version} active, "
+                          f"{version.feature_count} features ({checked.repaired} repaired), "
+                          f"from {checked.crs}")
         for warning in checked.warnings:
             self.stderr.write(f"warning: {warning}")
 
     def _import(self, options) -> None:
-        version, checked = services.layer_import(layer=options["layer"], path=options["file"], crs=options["crs"])
+        version, checked = services.layer_import(layer=options["layer"], path=options["file"],
+                                                 crs=options["crs"])
         self._report(version, checked)
 
     def _sample(self, options) -> None:
