@@ -15,8 +15,10 @@ def grid_frame(n: int = 3, prefix: str = "320402001001", crs: str = "EPSG:4326")
 
 def venue_points() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        [{"name": "老王饭店", "category": "restaurant", "radius_m": 40.0, "geometry": Point(LON0 + 0.01, LAT0)},
-         {"name": "欢乐KTV", "category": "entertainment", "radius_m": None, "geometry": Point(LON0 + 0.02, LAT0)},
+        [{"name": "老王饭店", "category": "restaurant", "radius_m": 40.0,
+          "geometry": Point(LON0 + 0.01, LAT0)},
+         {"name": "欢乐KTV", "category": "entertainment", "radius_m": None,
+          "geometry": Point(LON0 + 0.02, LAT0)},
          {"name": "便利店", "category": "shop", "radius_m": 10.0, "geometry": Point(LON0 + 0.03, LAT0)}],
         geometry="geometry", crs="EPSG:4326")
 

@@ -57,14 +57,16 @@ def test_bad_bbox_is_a_400_naming_the_parameter(layers, auditor_client):
 def test_venues_and_jurisdictions_as_geojson(layers, auditor_client):
     venues = auditor_client.get("/api/v1/gis/venues/").json()
     by_name = {f["properties"]["name"]: f for f in venues["features"]}
-    assert by_name["欢乐KTV"]["properties"] == {"name": "欢乐KTV", "category": "entertainment", "radius_m": 30.0,
+    assert by_name["欢乐KTV"]["properties"] == {"name": "欢乐KTV", "category": "entertainment",
+                                               "radius_m": 30.0,
                                                "alerting": True}
     assert by_name["便利店"]["properties"]["alerting"] is False
     assert by_name["老王饭店"]["geometry"] == {"type": "Point", "coordinates": [pytest.approx(LON0 + 0.01),
                                                                               pytest.approx(LAT0)]}
     one = auditor_client.get(f"/api/v1/gis/venues/{by_name['便利店']['id']}/").json()
     assert one["type"] == "Feature" and one["properties"]["category"] == "shop"
-    units = {f["properties"]["unit"] for f in auditor_client.get("/api/v1/gis/jurisdictions/").json()["features"]}
+    jurisdictions = auditor_client.get("/api/v1/gis/jurisdictions/").json()["features"]
+    units = {f["properties"]["unit"] for f in jurisdictions}
     assert units == {"CZ-TN", "CZ-TN-01"}
 
 

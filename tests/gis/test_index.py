@@ -160,7 +160,8 @@ def test_configured_reach():
 
 
 def test_points_far_outside_every_layer():
-    index = make_index(venues=venues(), jurisdictions={"CZ-TN": shapely.box(LON0, LAT0, LON0 + 0.1, LAT0 + 0.1)})
+    brigade = shapely.box(LON0, LAT0, LON0 + 0.1, LAT0 + 0.1)
+    index = make_index(venues=venues(), jurisdictions={"CZ-TN": brigade})
     lons, lats = np.array([116.39, -74.0, 0.0]), np.array([39.9, 40.7, 0.0])
     result = index.classify(lons, lats, alerting_only=False)
     assert result.grid_code.tolist() == [None, None, None]
@@ -211,7 +212,8 @@ def test_even_edge_lookup_agrees_with_binary_search_on_and_between_edges():
     edges = np.round(LON0 + np.arange(301) * 0.00106, 7)
     rng = np.random.default_rng(3)
     values = np.concatenate([edges, rng.uniform(edges[0] - 0.01, edges[-1] + 0.01, 20000),
-                             np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf), [np.nan, -np.inf, np.inf]])
+                             np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),
+                             [np.nan, -np.inf, np.inf]])
     got = _RectilinearGrid._slot(edges, values)
     want = np.searchsorted(edges, values, side="right") - 1
     want[np.isnan(values)] = -1  # a NaN is beyond every edge for searchsorted; the lookup drops it anyway

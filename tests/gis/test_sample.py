@@ -1,4 +1,4 @@
-"""The sample city: deterministic, squadrons tiling brigades, grid codes and units, streets, venues, depots."""
+"""The sample city: deterministic, squadrons tiling brigades, grid codes, streets, venues, depots."""
 import json
 import re
 

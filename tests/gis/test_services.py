@@ -32,7 +32,8 @@ def test_geopackage_jurisdictions_import(db, write):
     version, _ = services.layer_import(layer="jurisdictions", path=write(jurisdiction_frame(), "j.gpkg"))
     assert sorted(Jurisdiction.objects.filter(version=version).values_list("unit_code", flat=True)) == \
         ["CZ-TN", "CZ-TN-01"]
-    assert services.spatial_index().jurisdiction_distance("CZ-TN-01", [LON0 + 0.005], [LAT0 + 0.01]).tolist() == [0.0]
+    distance = services.spatial_index().jurisdiction_distance("CZ-TN-01", [LON0 + 0.005], [LAT0 + 0.01])
+    assert distance.tolist() == [0.0]
 
 
 def test_shapefile_point_venues_with_radius_default_30(db, write):
@@ -97,7 +98,8 @@ def test_self_intersecting_polygon_is_repaired(db, write):
 
 def test_unrepairable_geometry_is_refused_naming_the_feature(db, write):
     frame = grid_frame()
-    frame.loc[4, "geometry"] = Polygon([(LON0, LAT0), (LON0 + STEP, LAT0), (LON0 + 2 * STEP, LAT0)])  # no area
+    # A polygon without area: make_valid turns it into a line, which is no grid cell.
+    frame.loc[4, "geometry"] = Polygon([(LON0, LAT0), (LON0 + STEP, LAT0), (LON0 + 2 * STEP, LAT0)])
     with pytest.raises(DomainError) as err:
         services.layer_import(layer="grid", path=write(frame, "grid.geojson"))
     assert "feature #4 (code 320402001001111)" in err.value.message
@@ -120,7 +122,8 @@ def test_bad_grid_codes_and_duplicates_are_listed_together(db, write):
 
 
 def test_fourteen_digit_codes_are_accepted(db, write):
-    version, _ = services.layer_import(layer="grid", path=write(grid_frame(prefix="32040200100"), "g.geojson"))
+    path = write(grid_frame(prefix="32040200100"), "g.geojson")
+    version, _ = services.layer_import(layer="grid", path=path)
     assert GridCell.objects.filter(version=version, code__regex=r"^\d{14}$").count() == 9
 
 
@@ -163,7 +166,8 @@ def test_missing_property_and_wrong_geometry_kind(db, write):
         services.layer_import(layer="grid", path=write(jurisdiction_frame(), "j.geojson"))
     frame = venue_points().rename(columns={"name": "code"})
     frame["code"] = ["320402001001001", "320402001001002", "320402001001003"]
-    with pytest.raises(DomainError, match=r"feature #0 \(code 320402001001001\) is a Point, expected Polygon"):
+    expected = r"feature #0 \(code 320402001001001\) is a Point, expected Polygon"
+    with pytest.raises(DomainError, match=expected):
         services.layer_import(layer="grid", path=write(frame, "points.geojson"))
 
 
@@ -185,7 +189,8 @@ def test_unreadable_file(db, tmp_path):
 
 def test_reimport_replaces_the_layer_and_keeps_the_old_version_as_history(db, write):
     first, _ = services.layer_import(layer="grid", path=write(grid_frame(), "a.geojson"))
-    second, _ = services.layer_import(layer="grid", path=write(grid_frame(n=2, prefix="320402001002"), "b.geojson"))
+    path = write(grid_frame(n=2, prefix="320402001002"), "b.geojson")
+    second, _ = services.layer_import(layer="grid", path=path)
     first.refresh_from_db()
     assert (first.active, second.active, second.version) == (False, True, 2)
     assert GridCell.objects.filter(version=first).count() == 9  # history kept

@@ -13,7 +13,8 @@ def store_grid(version: int, code: str) -> LayerVersion:
         LayerVersion.objects.filter(layer="grid", active=True).update(active=False)
         lv = LayerVersion.objects.create(layer="grid", version=version, active=True, feature_count=1)
         geom = shapely.box(LON0, LAT0, LON0 + 0.001, LAT0 + 0.001)
-        GridCell.objects.create(version=lv, code=code, unit_code="CZ-TN-01", geometry=shapely.to_wkb(geom, hex=True),
+        GridCell.objects.create(version=lv, code=code, unit_code="CZ-TN-01",
+                                geometry=shapely.to_wkb(geom, hex=True),
                                 min_lon=LON0, min_lat=LAT0, max_lon=LON0 + 0.001, max_lat=LAT0 + 0.001)
     return lv
 
