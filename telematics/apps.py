@@ -5,3 +5,7 @@ from django.apps import AppConfig
 class TelematicsConfig(AppConfig):
     name = "telematics"
     verbose_name = "车辆管理"
+
+    def ready(self):
+        from . import calendar
+        calendar.connect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .choices import TripStatus
+from .calendar import trip_index
 from .models import Trip, Vehicle
 
 
@@ -35,14 +35,5 @@ def vehicles_as_of(day: dt.date) -> list[VehicleState]:
 
 def trip_covering(vehicle_id: int, at: dt.datetime, lat: float | None = None, lon: float | None = None) -> Trip | None:
     """An approved trip of the vehicle whose window contains `at` (and, given a place, whose destination is
-    within its radius of it); None when not covered."""
-    trips = Trip.objects.filter(vehicle_id=vehicle_id, status=TripStatus.APPROVED, start__lte=at, end__gte=at)
-    for trip in trips:
-        if lat is None or trip.dest_lat is None:
-            return trip
-        from math import cos, radians, sqrt
-        dy = (trip.dest_lat - lat) * 111_320.0
-        dx = (trip.dest_lon - lon) * 111_320.0 * cos(radians(lat))
-        if sqrt(dx * dx + dy * dy) <= trip.dest_radius_m:
-            return trip
-    return None
+    within its radius of it); None when not covered. Answered from the cached `telematics.calendar.trip_index()`."""
+    return trip_index().covering(vehicle_id, at, lat, lon)

@@ -1,5 +1,5 @@
 """The change log: who changed what, when, before/after, and from where (API, admin, import, CLI, ingest)."""
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from .immutable import AppendOnlyModel
 
 
 def _plain(value):
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

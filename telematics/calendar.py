@@ -1,0 +1,418 @@
+"""Cached duty calendars and trip coverage for the ingest's hot path: "is this unit on duty / this vehicle covered at T?".
+
+Both caches are snapshots of the database held per process. A snapshot is replaced when
+- a service or any ORM save/delete of the underlying rows in this process invalidates it (signals below), or
+- its fingerprint (a cheap read of the rows' identities) changed, checked at most every
+  `QM_DUTY_CACHE_SECONDS` (default 5) seconds — this catches writes by other processes and bulk writers, or
+- a unit the snapshot does not know is asked about (a unit created since), once per unit and snapshot.
+
+Times: shifts are local Asia/Shanghai wall-clock times (SPEC). Resolution is one minute.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from bisect import bisect_right
+from dataclasses import dataclass
+from math import cos, radians
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.conf import settings
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
+
+from .choices import HolidayKind, TripStatus
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Asia/Shanghai has been a fixed UTC+8 since daylight saving ended in 1991; from 1992 on the local
+# day and minute are plain arithmetic on the epoch, which is what keeps a lookup near a microsecond.
+_FIXED_OFFSET_SINCE = 694_224_000  # 1992-01-01T00:00:00Z
+_OFFSET = 8 * 3600
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_MINUTES = 1440
+# Day kinds: 0 no duty (holiday), 1..7 the ISO weekday whose schedule applies.
+_HOLIDAY = 0
+_MONDAY = 1
+_DEFAULT_DESTINATION_RADIUS_M = 100.0
+_M_PER_DEG = 111_320.0
+
+
+def _check_seconds() -> float:
+    return float(getattr(settings, "QM_DUTY_CACHE_SECONDS", 5))
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    """"1-5", "1,2,3", "6,7" or "1-3,6" -> ISO weekdays; raises ValueError naming the bad part."""
+    days: set[int] = set()
+    for part in str(text).replace("，", ",").replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi or lo)
+        except ValueError:
+            raise ValueError(f"weekdays {text!r}: {part!r} is not a weekday number 1-7 or a range like 1-5") from None
+        if not (1 <= first <= last <= 7):
+            raise ValueError(f"weekdays {text!r}: {part!r} is outside 1-7 (1 = Monday) or reversed")
+        days.update(range(first, last + 1))
+    if not days:
+        raise ValueError(f"weekdays {text!r}: no weekday given")
+    return frozenset(days)
+
+
+def _slow_day_minute(ts: float) -> tuple[int, int]:
+    """(local day number since 1970-01-01, minute of the local day) before Shanghai's offset became fixed."""
+    local_dt = dt.datetime.fromtimestamp(ts, SHANGHAI)
+    return local_dt.toordinal() - _EPOCH_ORDINAL, local_dt.hour * 60 + local_dt.minute
+
+
+def _default_day_kind(day: dt.date) -> int:
+    """chinese-calendar's verdict: statutory holiday -> no duty; weekend made a working day (调休) -> Monday."""
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:  # outside the years the package knows: a plain week
+        return day.isoweekday()
+    if on_holiday and name is not None:
+        return _HOLIDAY
+    if not on_holiday and day.isoweekday() >= 6:
+        return _MONDAY
+    return day.isoweekday()
+
+
+class _UnitProfile:
+    """One weekly schedule: shifts per day kind, and per (kind today, kind yesterday) a minute table of duty."""
+
+    __slots__ = ("shifts", "tables")
+
+    def __init__(self, shifts: dict[int, list[tuple[int, int]]]):
+        # shifts[kind] = [(start_minute, end_minute)], end_minute > start_minute, up to 2 * 1440 for overnight.
+        self.shifts = shifts
+        own = [bytearray(_MINUTES) for _ in range(8)]
+        spill = [bytearray(_MINUTES) for _ in range(8)]
+        for kind, spans in shifts.items():
+            for start, end in spans:
+                for m in range(start, min(end, _MINUTES)):
+                    own[kind][m] = 1
+                for m in range(0, max(end - _MINUTES, 0)):
+                    spill[kind][m] = 1
+        # tables[today * 8 + yesterday][minute]: overnight shifts begun yesterday run into today's first minutes.
+        self.tables = [bytes(a | b for a, b in zip(own[today], spill[yesterday]))
+                       for today in range(8) for yesterday in range(8)]
+
+
+_NO_DUTY = _UnitProfile({})
+
+
+class DutyCalendar:
+    """A snapshot of every unit's effective weekly schedule (own, else the nearest ancestor's) and of the day kinds.
+
+    A unit with no schedule of its own nor on any ancestor has no duty hours (SPEC: movement outside
+    duty hours is off-duty use)."""
+
+    def __init__(self, *, parents: dict[int, int | None], schedules: list[tuple[int, str, dt.time, dt.time]],
+                 overrides: dict[dt.date, str], fingerprint: str = ""):
+        self.fingerprint = fingerprint
+        self._overrides = {day: (_HOLIDAY if kind == HolidayKind.HOLIDAY else _MONDAY) for day, kind in overrides.items()}
+        own: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for unit_id, weekdays, start, end in schedules:
+            s = start.hour * 60 + start.minute
+            e = end.hour * 60 + end.minute
+            if e <= s:
+                e += _MINUTES
+            for day in parse_weekdays(weekdays):
+                own.setdefault(unit_id, {}).setdefault(day, []).append((s, e))
+        profiles = {unit_id: _UnitProfile({k: sorted(v) for k, v in shifts.items()}) for unit_id, shifts in own.items()}
+        self._profiles: dict[int, _UnitProfile] = {}
+        for unit_id in parents:
+            self._profiles[unit_id] = self._resolve(unit_id, parents, profiles)
+        self._tables = {unit_id: profile.tables for unit_id, profile in self._profiles.items()}
+        self._pairs: dict[int, int] = {}
+
+    @staticmethod
+    def _resolve(unit_id, parents, profiles) -> _UnitProfile:
+        seen = set()
+        current = unit_id
+        while current is not None and current not in seen:
+            if current in profiles:
+                return profiles[current]
+            seen.add(current)
+            current = parents.get(current)
+        return _NO_DUTY
+
+    def knows(self, unit_id: int) -> bool:
+        return unit_id in self._profiles
+
+    def day_kind(self, day: dt.date) -> int:
+        """0 when `day` is a holiday, else the ISO weekday whose schedule applies (1 on an adjusted working day)."""
+        kind = self._overrides.get(day)
+        return kind if kind is not None else _default_day_kind(day)
+
+    def _pair(self, day_number: int) -> int:
+        pair = self._pairs.get(day_number)
+        if pair is None:
+            day = dt.date.fromordinal(day_number + _EPOCH_ORDINAL)
+            pair = self.day_kind(day) * 8 + self.day_kind(day - dt.timedelta(days=1))
+            self._pairs[day_number] = pair
+        return pair
+
+    # The two lookups below are the ingest's hot path: kept flat (no helper calls) on purpose.
+    def is_on_duty(self, unit_id: int, at: dt.datetime) -> bool:
+        """Whether `unit_id` has duty hours at `at` (a shift begun the evening before counts after midnight);
+        naive datetimes are Asia/Shanghai local time."""
+        tz = at.tzinfo
+        if tz is SHANGHAI or tz is None:
+            day, minute = at.toordinal() - _EPOCH_ORDINAL, at.hour * 60 + at.minute
+        else:
+            ts = at.timestamp()
+            if ts < _FIXED_OFFSET_SINCE:
+                day, minute = _slow_day_minute(ts)
+            else:
+                minute = int(ts + _OFFSET) // 60
+                day = minute // _MINUTES
+                minute -= day * _MINUTES
+        tables = self._tables.get(unit_id) or _unknown_unit(unit_id).tables
+        pair = self._pairs.get(day)
+        if pair is None:
+            pair = self._pair(day)
+        return tables[pair][minute] == 1
+
+    def is_on_duty_ts(self, unit_id: int, ts: float) -> bool:
+        """`is_on_duty` for epoch seconds (what the ingest holds), without building a datetime."""
+        if ts < _FIXED_OFFSET_SINCE:
+            day, minute = _slow_day_minute(ts)
+        else:
+            minute = int(ts + _OFFSET) // 60
+            day = minute // _MINUTES
+            minute -= day * _MINUTES
+        tables = self._tables.get(unit_id) or _unknown_unit(unit_id).tables
+        pair = self._pairs.get(day)
+        if pair is None:
+            pair = self._pair(day)
+        return tables[pair][minute] == 1
+
+    def duty_windows(self, unit_id: int, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The duty windows overlapping the local day `day`, each a whole shift (an overnight shift begun the day
+        before included), overlapping shifts merged; aware datetimes in Asia/Shanghai."""
+        profile = self._profiles.get(unit_id) or _unknown_unit(unit_id)
+        spans: list[tuple[dt.datetime, dt.datetime]] = []
+        for base in (day - dt.timedelta(days=1), day):
+            midnight = dt.datetime.combine(base, dt.time(), tzinfo=SHANGHAI)
+            for start, end in profile.shifts.get(self.day_kind(base), ()):
+                s, e = midnight + dt.timedelta(minutes=start), midnight + dt.timedelta(minutes=end)
+                if base < day and e <= dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI):
+                    continue
+                spans.append((s, e))
+        spans.sort()
+        merged: list[tuple[dt.datetime, dt.datetime]] = []
+        for s, e in spans:
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((s, e))
+        return merged
+
+
+@dataclass(frozen=True)
+class _TripSpan:
+    start: float
+    end: float
+    trip: object  # telematics.models.Trip, a read-only snapshot
+    lat: float | None
+    lon: float | None
+    radius_m: float
+
+
+class TripIndex:
+    """A snapshot of approved trips per vehicle, sorted by start, with a running maximum of ends for early exit."""
+
+    def __init__(self, trips, fingerprint: str = ""):
+        self.fingerprint = fingerprint
+        by_vehicle: dict[int, list[_TripSpan]] = {}
+        for trip in trips:
+            by_vehicle.setdefault(trip.vehicle_id, []).append(_TripSpan(
+                trip.start.timestamp(), trip.end.timestamp(), trip, trip.dest_lat, trip.dest_lon,
+                float(_DEFAULT_DESTINATION_RADIUS_M if trip.dest_radius_m is None else trip.dest_radius_m)))
+        # vehicle id -> (starts, running maximum of ends, spans), all sorted by start
+        self._vehicles: dict[int, tuple[list[float], list[float], list[_TripSpan]]] = {}
+        for vehicle_id, spans in by_vehicle.items():
+            spans.sort(key=lambda s: s.start)
+            running, ends = float("-inf"), []
+            for span in spans:
+                running = max(running, span.end)
+                ends.append(running)
+            self._vehicles[vehicle_id] = ([s.start for s in spans], ends, spans)
+
+    # The two lookups below are the ingest's hot path: kept flat (no helper calls) on purpose.
+    def covering(self, vehicle_id: int, at: dt.datetime, lat: float | None = None, lon: float | None = None):
+        """The approved trip of the vehicle whose window holds `at` (inclusive), and — given a place — whose
+        destination is within its radius of the place (a trip without destination covers any place); else None.
+        Naive datetimes are Asia/Shanghai local time. The trip returned is a shared snapshot: read it only."""
+        entry = self._vehicles.get(vehicle_id)
+        if entry is None:
+            return None
+        t = (at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)).timestamp()
+        starts, max_end, spans = entry
+        i = bisect_right(starts, t) - 1
+        while i >= 0 and max_end[i] >= t:
+            span = spans[i]
+            if span.end >= t and (lat is None or lon is None or span.lat is None
+                                  or _within(span.lat, span.lon, lat, lon, span.radius_m)):
+                return span.trip
+            i -= 1
+        return None
+
+    def covering_ts(self, vehicle_id: int, t: float, lat: float | None = None, lon: float | None = None):
+        """`covering` for epoch seconds (what the ingest holds), without building a datetime."""
+        entry = self._vehicles.get(vehicle_id)
+        if entry is None:
+            return None
+        starts, max_end, spans = entry
+        i = bisect_right(starts, t) - 1
+        while i >= 0 and max_end[i] >= t:
+            span = spans[i]
+            if span.end >= t and (lat is None or lon is None or span.lat is None
+                                  or _within(span.lat, span.lon, lat, lon, span.radius_m)):
+                return span.trip
+            i -= 1
+        return None
+
+
+def _within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:
+    # An equirectangular distance is within centimetres of the great circle at a few hundred metres.
+    dy = (lat1 - lat2) * _M_PER_DEG
+    dx = (lon1 - lon2) * _M_PER_DEG * cos(radians((lat1 + lat2) / 2))
+    return dx * dx + dy * dy <= radius_m * radius_m
+
+
+# --- the per-process caches ----------------------------------------------------------------------
+
+class _Cache:
+    """Holds one snapshot; rebuilds it when invalidated or when its fingerprint changed (checked every few seconds)."""
+
+    def __init__(self, fingerprint, build):
+        self._fingerprint = fingerprint
+        self._build = build
+        self._value = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self):
+        value = self._value
+        if value is not None and time.monotonic() - self._checked < _check_seconds():
+            return value
+        return self._refresh()
+
+    def _refresh(self, force_check: bool = False):
+        with self._lock:
+            value = self._value
+            now = time.monotonic()
+            if value is not None and not force_check and now - self._checked < _check_seconds():
+                return value
+            fingerprint = self._fingerprint()
+            if value is None or value.fingerprint != fingerprint:
+                value = self._build(fingerprint)
+                self._value = value
+            self._checked = now
+            return value
+
+    def check_now(self):
+        return self._refresh(force_check=True)
+
+    def invalidate(self) -> None:
+        self._value = None
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _calendar_fingerprint() -> str:
+    from assets.models import OrgUnit
+
+    from .models import DutySchedule, Holiday
+    return _digest(list(OrgUnit.objects.order_by("pk").values_list("pk", "parent_id")),
+                   list(DutySchedule.objects.order_by("pk").values_list("pk", "unit_id", "weekdays", "start", "end")),
+                   list(Holiday.objects.order_by("date").values_list("date", "kind")))
+
+
+def _build_calendar(fingerprint: str) -> DutyCalendar:
+    from assets.models import OrgUnit
+
+    from .models import DutySchedule, Holiday
+    return DutyCalendar(
+        parents=dict(OrgUnit.objects.values_list("pk", "parent_id")),
+        schedules=list(DutySchedule.objects.values_list("unit_id", "weekdays", "start", "end")),
+        overrides=dict(Holiday.objects.values_list("date", "kind")),
+        fingerprint=fingerprint,
+    )
+
+
+def _trip_fingerprint() -> str:
+    from .models import Trip
+    agg = Trip.objects.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    return _digest(agg["n"], agg["last"], agg["changed"])
+
+
+def _build_trips(fingerprint: str) -> TripIndex:
+    from .models import Trip
+    return TripIndex(Trip.objects.filter(status=TripStatus.APPROVED), fingerprint=fingerprint)
+
+
+_calendar_cache = _Cache(_calendar_fingerprint, _build_calendar)
+_trip_cache = _Cache(_trip_fingerprint, _build_trips)
+_unknown_checked: set[tuple[str, int]] = set()
+
+
+def _unknown_unit(unit_id: int) -> _UnitProfile:
+    """A unit the snapshot does not know was probably created since: look once per snapshot, then answer."""
+    current = _calendar_cache.get()
+    key = (current.fingerprint, unit_id)
+    if key not in _unknown_checked:
+        _unknown_checked.add(key)
+        current = _calendar_cache.check_now()
+    return current._profiles.get(unit_id, _NO_DUTY)
+
+
+def duty_calendar() -> DutyCalendar:
+    """The current duty calendar snapshot (cheap: call it per lookup or per batch)."""
+    return _calendar_cache.get()
+
+
+def trip_index() -> TripIndex:
+    """The current approved-trip snapshot (cheap: call it per lookup or per batch)."""
+    return _trip_cache.get()
+
+
+def is_on_duty(unit_id: int, at: dt.datetime) -> bool:
+    return _calendar_cache.get().is_on_duty(unit_id, at)
+
+
+def invalidate_calendar() -> None:
+    _calendar_cache.invalidate()
+
+
+def invalidate_trips() -> None:
+    _trip_cache.invalidate()
+
+
+def _on_calendar_change(sender, **kwargs):
+    invalidate_calendar()
+
+
+def _on_trip_change(sender, **kwargs):
+    invalidate_trips()
+
+
+def connect() -> None:
+    """Any save/delete of units, schedules, holidays or trips in this process drops the matching snapshot."""
+    from assets.models import OrgUnit
+
+    from .models import DutySchedule, Holiday, Trip
+    for model in (OrgUnit, DutySchedule, Holiday):
+        post_save.connect(_on_calendar_change, sender=model, dispatch_uid=f"qm_calendar_{model.__name__}_save")
+        post_delete.connect(_on_calendar_change, sender=model, dispatch_uid=f"qm_calendar_{model.__name__}_delete")
+    post_save.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_save")
+    post_delete.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_delete")

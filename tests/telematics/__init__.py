@@ -1,0 +1,1 @@
+"""Tests of vehicle files, duty calendars and trips."""

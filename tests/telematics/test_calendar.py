@@ -1,0 +1,185 @@
+"""Duty calendars and trip coverage: overnight shifts, inheritance, holidays and 调休, the caches."""
+import datetime as dt
+
+import pytest
+
+from telematics import calendar
+from telematics.choices import HolidayKind, TripStatus
+from telematics.models import DutySchedule, Holiday, Trip, Vehicle
+from telematics.selectors import trip_covering
+
+SH = calendar.SHANGHAI
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+def shift(unit, weekdays, start, end):
+    return DutySchedule.objects.create(unit=unit, weekdays=weekdays, start=dt.time.fromisoformat(start),
+                                       end=dt.time.fromisoformat(end))
+
+
+@pytest.fixture
+def units(bureau):
+    return bureau["units"]
+
+
+def test_overnight_shift_runs_past_midnight(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1,2,3,4,5", "22:00", "06:00")
+    cal = calendar.duty_calendar()
+    # 2026-11-20 is a Friday, 11-21 Saturday, 11-23 Monday.
+    assert cal.is_on_duty(tn1.pk, at("2026-11-20T23:30"))
+    assert cal.is_on_duty(tn1.pk, at("2026-11-21T05:59"))  # Friday's night shift, Saturday morning
+    assert not cal.is_on_duty(tn1.pk, at("2026-11-21T06:00"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-11-20T21:59"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-11-23T05:00"))  # no Sunday night shift
+    assert cal.is_on_duty(tn1.pk, at("2026-11-23T22:00"))
+
+
+def test_utc_instants_are_read_in_shanghai_time(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1-5", "08:00", "12:00")
+    cal = calendar.duty_calendar()
+    assert cal.is_on_duty(tn1.pk, dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc))  # 09:00 local
+    assert not cal.is_on_duty(tn1.pk, dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc))  # 17:00 local
+
+
+def test_sub_units_inherit_unless_they_have_their_own(units):
+    shift(units["CZ-TN"], "1-5", "08:00", "18:00")
+    shift(units["CZ-TN-02"], "1-7", "00:00", "00:00")  # end <= start: round the clock
+    cal = calendar.duty_calendar()
+    monday_noon, sunday_noon = at("2026-11-23T12:00"), at("2026-11-22T12:00")
+    assert cal.is_on_duty(units["CZ-TN-01"].pk, monday_noon)
+    assert not cal.is_on_duty(units["CZ-TN-01"].pk, sunday_noon)
+    assert cal.is_on_duty(units["CZ-TN-02"].pk, sunday_noon)
+    assert cal.is_on_duty(units["CZ-TN-02"].pk, at("2026-11-22T23:59"))
+    # A unit with no schedule up its chain has no duty hours.
+    assert not cal.is_on_duty(units["CZ-WJ-01"].pk, monday_noon)
+
+
+def test_holidays_and_adjusted_working_days_from_chinese_calendar(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1", "09:00", "12:00")        # Monday mornings
+    shift(tn1, "2-5", "13:00", "17:00")      # other weekdays afternoons
+    cal = calendar.duty_calendar()
+    # 2026-10-10 is a working Saturday (调休): Monday's schedule applies.
+    assert cal.is_on_duty(tn1.pk, at("2026-10-10T10:00"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-10T14:00"))
+    # 2026-10-01 (Thursday) is the National Day holiday: no duty at all.
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-01T14:00"))
+    assert cal.is_on_duty(tn1.pk, at("2026-10-15T14:00"))  # an ordinary Thursday
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-17T10:00"))  # an ordinary Saturday
+
+
+def test_overnight_shift_belongs_to_the_day_it_starts(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1-7", "22:00", "06:00")
+    cal = calendar.duty_calendar()
+    assert cal.is_on_duty(tn1.pk, at("2026-10-01T05:00"))  # Sep 30 night shift runs into the holiday
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-01T23:00"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-02T05:00"))  # no shift began on the holiday
+
+
+def test_holiday_table_overrides_chinese_calendar(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1", "09:00", "12:00")
+    shift(tn1, "2-5", "13:00", "17:00")
+    assert not calendar.duty_calendar().is_on_duty(tn1.pk, at("2026-10-01T10:00"))
+    Holiday.objects.create(date=dt.date(2026, 10, 1), kind=HolidayKind.WORKDAY)   # the bureau works that day
+    Holiday.objects.create(date=dt.date(2026, 11, 18), kind=HolidayKind.HOLIDAY)  # a Wednesday off
+    cal = calendar.duty_calendar()
+    assert cal.is_on_duty(tn1.pk, at("2026-10-01T10:00"))   # Monday's schedule
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-01T14:00"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-11-18T14:00"))
+    assert cal.is_on_duty(tn1.pk, at("2026-11-19T14:00"))
+
+
+def test_duty_windows_include_the_night_before(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1-5", "08:00", "12:00")
+    shift(tn1, "1-5", "11:00", "14:00")
+    shift(tn1, "5", "22:00", "02:00")
+    windows = calendar.duty_calendar().duty_windows(tn1.pk, dt.date(2026, 11, 21))  # Saturday
+    assert windows == [(at("2026-11-20T22:00"), at("2026-11-21T02:00"))]
+    windows = calendar.duty_calendar().duty_windows(tn1.pk, dt.date(2026, 11, 20))  # Friday
+    assert windows == [(at("2026-11-20T08:00"), at("2026-11-20T14:00")),
+                       (at("2026-11-20T22:00"), at("2026-11-21T02:00"))]
+    assert calendar.duty_calendar().duty_windows(tn1.pk, dt.date(2026, 10, 1)) == []
+
+
+def test_calendar_cache_follows_changes(units):
+    tn1 = units["CZ-TN-01"]
+    first = calendar.duty_calendar()
+    assert not first.is_on_duty(tn1.pk, at("2026-11-23T10:00"))
+    row = shift(tn1, "1", "09:00", "12:00")
+    assert calendar.duty_calendar() is not first
+    assert calendar.duty_calendar().is_on_duty(tn1.pk, at("2026-11-23T10:00"))
+    row.delete()
+    assert not calendar.duty_calendar().is_on_duty(tn1.pk, at("2026-11-23T10:00"))
+
+
+def test_calendar_cache_sees_writes_that_bypass_signals(units, settings):
+    settings.QM_DUTY_CACHE_SECONDS = 0
+    tn1 = units["CZ-TN-01"]
+    calendar.duty_calendar()
+    DutySchedule.objects.bulk_create([DutySchedule(unit=tn1, weekdays="1", start=dt.time(9), end=dt.time(12))])
+    assert calendar.duty_calendar().is_on_duty(tn1.pk, at("2026-11-23T10:00"))
+
+
+def test_weekday_parsing():
+    assert calendar.parse_weekdays("1-5") == {1, 2, 3, 4, 5}
+    assert calendar.parse_weekdays("1,3,6-7") == {1, 3, 6, 7}
+    with pytest.raises(ValueError, match="outside 1-7"):
+        calendar.parse_weekdays("0-5")
+    with pytest.raises(ValueError, match="'x'"):
+        calendar.parse_weekdays("1,x")
+
+
+@pytest.fixture
+def vehicle(units):
+    return Vehicle.objects.create(plate="苏D·A0001", unit=units["CZ-TN-01"], seats=5)
+
+
+def trip(vehicle, start, end, status=TripStatus.APPROVED, **dest):
+    return Trip.objects.create(vehicle=vehicle, start=at(start), end=at(end), purpose="执法检查", status=status, **dest)
+
+
+def test_trip_without_destination_covers_any_place(vehicle):
+    t = trip(vehicle, "2026-11-22T18:00", "2026-11-22T22:00")
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00")) == t
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00"), 31.9, 120.3) == t
+    assert trip_covering(vehicle.pk, at("2026-11-22T22:00")) == t  # inclusive end
+    assert trip_covering(vehicle.pk, at("2026-11-22T22:01")) is None
+    assert trip_covering(vehicle.pk, at("2026-11-22T17:59")) is None
+
+
+def test_trip_with_destination_covers_only_near_it(vehicle):
+    t = trip(vehicle, "2026-11-22T18:00", "2026-11-22T22:00", dest_lat=31.78, dest_lon=119.95)
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00")) == t                   # no place asked
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00"), 31.7805, 119.95) == t  # ~56 m away
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00"), 31.7815, 119.95) is None  # ~167 m away
+    wide = trip(vehicle, "2026-11-22T18:30", "2026-11-22T20:00", dest_lat=31.78, dest_lon=119.95, dest_radius_m=300)
+    assert trip_covering(vehicle.pk, at("2026-11-22T19:00"), 31.7815, 119.95) == wide
+
+
+def test_only_approved_trips_cover(vehicle):
+    trip(vehicle, "2026-11-22T08:00", "2026-11-22T12:00", status=TripStatus.REQUESTED)
+    trip(vehicle, "2026-11-22T08:00", "2026-11-22T12:00", status=TripStatus.REFUSED)
+    assert trip_covering(vehicle.pk, at("2026-11-22T09:00")) is None
+
+
+def test_overlapping_trips_and_early_exit(vehicle):
+    long = trip(vehicle, "2026-11-20T00:00", "2026-11-25T00:00")
+    trip(vehicle, "2026-11-21T08:00", "2026-11-21T09:00", dest_lat=31.0, dest_lon=120.0)
+    assert trip_covering(vehicle.pk, at("2026-11-21T08:30"), 31.78, 119.95) == long
+    assert trip_covering(vehicle.pk, at("2026-11-26T08:30")) is None
+
+
+def test_trip_index_follows_status_changes(vehicle):
+    t = trip(vehicle, "2026-11-22T08:00", "2026-11-22T12:00", status=TripStatus.REQUESTED)
+    assert calendar.trip_index().covering(vehicle.pk, at("2026-11-22T09:00")) is None
+    t.status = TripStatus.APPROVED
+    t.save()
+    assert calendar.trip_index().covering(vehicle.pk, at("2026-11-22T09:00")) == t
