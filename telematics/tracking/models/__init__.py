@@ -1,4 +1,7 @@
-"""Tracking models: docking-station offload reports (more: positions, alerts, dead letters)."""
+"""Tracking models: positions and legs, alerts and their reviews, dead letters, dock offload reports."""
+from .alerts import Alert, AlertReview, RuleCheckpoint
+from .deadletters import DeadLetter
 from .docks import DockOffload
+from .positions import Leg, Position
 
-__all__ = ["DockOffload"]
+__all__ = ["Alert", "AlertReview", "DeadLetter", "DockOffload", "Leg", "Position", "RuleCheckpoint"]

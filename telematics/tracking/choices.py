@@ -1,0 +1,49 @@
+"""Named constants of the tracking app: alert kinds and statuses, dead-letter reasons, review actions."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertKind(models.TextChoices):
+    VENUE_PARKING = "venue_parking", _("违规停放（餐馆酒楼、娱乐场所）")
+    OFF_DUTY_USE = "off_duty_use", _("非工作时间用车")
+    OUT_OF_JURISDICTION = "out_of_jurisdiction", _("驶出辖区")
+    TERMINAL_SILENT = "terminal_silent", _("定位终端离线")
+
+
+# SPEC "Alerts": the clause each kind cites.
+ALERT_CLAUSES = {
+    AlertKind.VENUE_PARKING: "model 执法规范/执法行为/装备使用规范/1",
+    AlertKind.OFF_DUTY_USE: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.OUT_OF_JURISDICTION: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.TERMINAL_SILENT: "jiangsu 设备管理/执法车辆管理/5",
+}
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结束")
+    ACKNOWLEDGED = "acknowledged", _("已确认")
+    DISMISSED = "dismissed", _("已排除")
+
+
+REVIEWED_STATUSES = (AlertStatus.ACKNOWLEDGED, AlertStatus.DISMISSED)
+
+
+class ReviewAction(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("确认")
+    DISMISS = "dismiss", _("排除")
+
+
+class DeadLetterReason(models.TextChoices):
+    BAD_JSON = "bad_json", _("JSON 格式错误")
+    MISSING_FIELD = "missing_field", _("缺少字段")
+    INVALID_FIELD = "invalid_field", _("字段值无效")
+    OUT_OF_RANGE = "out_of_range", _("坐标超出范围")
+    FUTURE_TIMESTAMP = "future_timestamp", _("时间超前")
+    UNKNOWN_TERMINAL = "unknown_terminal", _("未登记终端")
+    DUPLICATE = "duplicate", _("重复定位")
+    UNSUPPORTED = "unsupported", _("不支持的消息")
+
+
+# Reasons a later retry may cure (the terminal registered since; the clock caught up).
+RETRIABLE_REASONS = (DeadLetterReason.UNKNOWN_TERMINAL, DeadLetterReason.FUTURE_TIMESTAMP)

@@ -1,0 +1,42 @@
+"""The ingest's and the rules' settings, declared once with their defaults.
+
+Each is read from Django settings if defined there, else from the environment variable of the same name,
+else the default below (SPEC "Alerts" thresholds)."""
+import os
+
+from django.conf import settings
+
+DEFAULTS: dict[str, float | int | str] = {
+    # Rules (SPEC "Alerts").
+    "QM_STOP_SPEED_KMH": 5.0,          # slower than this is "stopped"
+    "QM_STOP_RADIUS_M": 50.0,          # GPS drift within this radius of the stop's first fix is not movement
+    "QM_VENUE_DWELL_S": 600,           # venue_parking: stopped at least this long
+    "QM_VENUE_DISTANCE_M": 30.0,       # venue_parking: inside a venue or within this distance of one
+    "QM_VENUE_CATEGORIES": "restaurant,entertainment",
+    "QM_OFF_DUTY_DISTANCE_M": 500.0,   # off_duty_use: moved at least this far outside duty hours
+    "QM_OFF_DUTY_GAP_S": 600,          # an off-duty episode ends after the vehicle stood still this long
+    "QM_JURISDICTION_DISTANCE_M": 200.0,
+    "QM_JURISDICTION_DWELL_S": 300,
+    "QM_SILENT_S": 1800,               # terminal_silent: no fix for this long of event time while others report
+    "QM_REORDER_WINDOW_S": 30,         # a vehicle's fixes wait this long (event time) for stragglers before rules
+    "QM_WATERMARK_GRACE_S": 120,       # ... or until the fleet's newest fix is this much newer
+    "QM_LEG_GAP_CAP_S": 300,           # a gap between fixes counts at most this long as time spent
+    "QM_ALERT_TRACK_MAX": 400,         # fixes kept as an alert's evidence (thinned evenly beyond)
+    # Ingest.
+    "QM_FUTURE_TOLERANCE_S": 600,      # a fix more than this ahead of the clock is a dead letter
+    "QM_INGEST_BATCH": 1000,           # messages per database transaction at most
+    "QM_INGEST_BATCH_MS": 50,          # ... or what arrived within this many milliseconds
+    "QM_INGEST_WINDOW": 2000,          # unacknowledged QoS 1 messages the broker may send us (MQTT5 receive maximum)
+    "QM_CHECKPOINT_S": 30,             # the rules' state is saved at most this often (and at shutdown)
+    "QM_REGISTRY_REFRESH_S": 10,       # the terminal -> vehicle map is reloaded this often
+    "QM_DEADLETTER_PAYLOAD_MAX": 8192,  # payload bytes kept in a dead letter
+    "QM_SESSION_EXPIRY_S": 7 * 86400,  # the broker keeps our session (and queued fixes) this long
+}
+
+
+def get(name: str):
+    default = DEFAULTS[name]
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or default
+    return type(default)(value)

@@ -1,0 +1,277 @@
+"""`qm ingest`: the MQTT side of the pipeline.
+
+paho's callbacks only put messages on a bounded queue. The main thread takes batches off it, runs them through
+the pipeline in one transaction, and acknowledges (manual_ack) only after the commit, so a crash or a database
+outage leaves the messages with the broker (persistent session, QoS 1) instead of losing them. The broker sends
+at most QM_INGEST_WINDOW unacknowledged messages (MQTT5 receive maximum), which bounds the queue and keeps the
+65,535 message ids from wrapping. paho reconnects with backoff; every connect resubscribes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import signal
+import threading
+import time
+import zlib
+from urllib.parse import unquote, urlparse
+
+import paho.mqtt.client as mqtt
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from paho.mqtt.properties import Properties
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from quartermaster.errors import DomainError
+
+from . import conf
+from .choices import DeadLetterReason
+from .pipeline import Drop, Message, Pipeline
+
+log = logging.getLogger("qm.ingest")
+_DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
+
+
+def parse_mqtt_url(url: str) -> dict:
+    """`mqtt://[user:pass@]host:port` -> connection arguments; a clear error for anything else."""
+    parts = urlparse(url or "")
+    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+        raise DomainError(f"QM_MQTT_URL {url!r} is not mqtt://[user:pass@]host:port", field="QM_MQTT_URL")
+    return {"host": parts.hostname, "port": parts.port or 1883,
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None}
+
+
+def owner(terminal: str, workers: int) -> int:
+    """The worker that handles a terminal: a stable hash, so each terminal's fixes stay in order in one worker."""
+    return zlib.crc32(terminal.encode()) % workers
+
+
+def terminal_of(topic: str, prefix: str) -> str | None:
+    parts = topic.split("/")
+    n = len(prefix.split("/"))
+    if len(parts) == 3 and parts[0] == "owntracks":
+        return f"{parts[1]}/{parts[2]}"
+    if len(parts) == n + 3 and parts[n] == "terminals":
+        return parts[n + 1]
+    return None
+
+
+def terminal_topic(terminal: str, prefix: str) -> str:
+    return f"owntracks/{terminal}" if "/" in terminal else f"{prefix}/terminals/{terminal}/position"
+
+
+class Ingest:
+    def __init__(self, *, url: str, prefix: str = "qm", worker: int = 0, workers: int = 1, client_id: str = ""):
+        if not (0 <= worker < workers):
+            raise DomainError(f"--worker {worker} must be between 0 and --workers {workers} - 1", field="worker")
+        self.server = parse_mqtt_url(url)
+        self.prefix = prefix
+        self.worker, self.workers = worker, workers
+        self.pipeline = Pipeline(prefix=prefix, worker=worker, workers=workers)
+        self.pipeline.owns = self.owns
+        self.window = max(1, min(conf.get("QM_INGEST_WINDOW"), 65_000))
+        self.queue: queue.Queue[Message] = queue.Queue(maxsize=self.window * 2)
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self.generation = 0
+        self.subscribed: set[str] = set()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"qm-ingest-{worker}-of-{workers}",
+                                  protocol=mqtt.MQTTv5, manual_ack=True)
+        if self.server["username"]:
+            self.client.username_pw_set(self.server["username"], self.server["password"])
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.max_inflight_messages_set(100)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_disconnect = self._on_disconnect
+
+    # --- paho's thread: nothing slow here ----------------------------------------------------------------
+
+    def owns(self, terminal: str) -> bool:
+        return owner(terminal, self.workers) == self.worker
+
+    def _topics(self) -> list[str]:
+        if self.workers == 1 or self.worker == 0:
+            # Worker 0 of several also takes the wildcards: it sees unknown terminals (dead letters) and docks,
+            # and acknowledges other workers' fixes unread.
+            return [f"{self.prefix}/terminals/+/position", f"{self.prefix}/docks/+/offload", "owntracks/+/+"]
+        return [terminal_topic(t, self.prefix) for t in self.pipeline.registry.terminals() if self.owns(t)]
+
+    def _subscribe(self, topics: list[str]) -> None:
+        topics = [t for t in topics if t not in self.subscribed] if self.subscribed else topics
+        if not topics:
+            self.ready.set()
+            return
+        for start in range(0, len(topics), 500):
+            chunk = topics[start:start + 500]
+            self.client.subscribe([(t, SubscribeOptions(qos=1)) for t in chunk])
+            self.subscribed.update(chunk)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            log.warning("MQTT connect refused: %s", reason_code)
+            return
+        self.generation += 1
+        self.subscribed = set()
+        self._subscribe(self._topics_cached)
+        log.info("connected to MQTT (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        if any(rc.is_failure for rc in reason_codes):
+            log.error("a subscription was refused: %s", [str(rc) for rc in reason_codes])
+        self.ready.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        if not self.stopping.is_set():
+            log.warning("MQTT disconnected (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, msg):
+        self.queue.put(Message(msg.topic, msg.payload, msg.mid, msg.qos, bool(msg.dup), time.time(), self.generation))
+
+    # --- the main thread ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.pipeline.registry.refresh()
+        self._topics_cached = self._topics()
+        self.pipeline.recover()
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = conf.get("QM_SESSION_EXPIRY_S")
+        props.ReceiveMaximum = self.window
+        self.client.connect_async(self.server["host"], self.server["port"], keepalive=30, clean_start=False,
+                                  properties=props)
+        self.client.loop_start()
+        if not self.ready.wait(30):
+            log.warning("not subscribed after 30 s; still trying")
+        else:
+            print("qm ingest: subscribed", flush=True)
+
+    def run(self) -> dict:
+        """Until SIGTERM/SIGINT (or `stopping` set): batches in, commits, acks. Returns the counters."""
+        self.start()
+        last_checkpoint = last_refresh = time.monotonic()
+        batch_max = conf.get("QM_INGEST_BATCH")
+        wait_s = conf.get("QM_INGEST_BATCH_MS") / 1000.0
+        try:
+            while not self.stopping.is_set():
+                batch = self._take(batch_max, wait_s)
+                if batch:
+                    self._handle(batch)
+                now = time.monotonic()
+                if now - last_checkpoint >= conf.get("QM_CHECKPOINT_S"):
+                    self._checkpoint()
+                    last_checkpoint = now
+                if self.workers > 1 and self.worker > 0 and now - last_refresh >= conf.get("QM_REGISTRY_REFRESH_S"):
+                    self.pipeline.registry.refresh()
+                    self._topics_cached = self._topics()
+                    self._subscribe(self._topics_cached)
+                    last_refresh = now
+            # Clean shutdown: what was received is processed and acknowledged, then the state is saved.
+            while True:
+                batch = self._take(batch_max, 0.2)
+                if not batch:
+                    break
+                self._handle(batch)
+            self._checkpoint()
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+        return dict(self.pipeline.counters)
+
+    def _take(self, limit: int, wait_s: float) -> list[Message]:
+        try:
+            first = self.queue.get(timeout=wait_s if wait_s > 0 else 0.05)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + wait_s
+        while len(batch) < limit:
+            timeout = deadline - time.monotonic()
+            try:
+                batch.append(self.queue.get(timeout=timeout) if timeout > 0 else self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _handle(self, batch: list[Message]) -> None:
+        if self.workers > 1:
+            batch = self._mine(batch)
+        backoff = 0.5
+        while batch:
+            try:
+                result = self.pipeline.process(batch)
+                break
+            except _DB_ERRORS as exc:
+                if self.stopping.is_set():
+                    raise SystemExit("database unavailable at shutdown; unacknowledged messages stay with the broker")
+                log.warning("database error, retrying in %.1f s (nothing acknowledged): %s", backoff, exc)
+                self._reset_db()
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+            except Exception as exc:  # a message that breaks a stage must not stop the ingest
+                log.exception("batch failed; processing its messages one by one")
+                if len(batch) == 1:
+                    self._poison(batch[0], exc)
+                    result = None
+                    break
+                for msg in batch:
+                    self._handle([msg])
+                return
+        else:
+            return
+        self._ack(batch)
+        if result is not None:
+            for payload in result.alerts:
+                self.client.publish(f"{self.prefix}/alerts/{payload['kind']}", json.dumps(payload, ensure_ascii=False),
+                                    qos=1)
+
+    def _mine(self, batch: list[Message]) -> list[Message]:
+        keep, others = [], []
+        for msg in batch:
+            terminal = terminal_of(msg.topic, self.prefix)
+            if terminal is None or self.owns(terminal) or self.pipeline.registry.lookup(terminal) is None:
+                keep.append(msg)
+            else:
+                others.append(msg)
+        self._ack(others)
+        self.pipeline.counters["other_workers"] += len(others)
+        return keep
+
+    def _poison(self, msg: Message, exc: Exception) -> None:
+        from django.db import transaction
+
+        self._reset_db()
+        from .pipeline import Batch
+        holder = Batch([msg], drops=[Drop(msg, DeadLetterReason.UNSUPPORTED, f"processing failed: {exc!r}"[:500],
+                                          msg.payload)])
+        with transaction.atomic():
+            self.pipeline.dead_letters(holder)
+        self._ack([msg])
+
+    def _ack(self, batch: list[Message]) -> None:
+        for msg in batch:
+            if msg.qos > 0:
+                self.client.ack(msg.mid, msg.qos)
+
+    def _checkpoint(self) -> None:
+        try:
+            self.pipeline.checkpoint()
+        except _DB_ERRORS as exc:
+            log.warning("checkpoint not saved: %s", exc)
+            self._reset_db()
+
+    def _reset_db(self) -> None:
+        try:
+            connection.close()
+        except Exception:  # the connection is already gone; a fresh one is opened on next use
+            pass
+        close_old_connections()
+        self.pipeline.engine = None
+
+    def install_signal_handlers(self) -> None:
+        def stop(signum, frame):
+            self.stopping.set()
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,68 @@
+"""Alerts raised by the rules (one per episode, with evidence), their reviews, and the rules' checkpoint."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from telematics.models import Vehicle
+
+from ..choices import AlertKind, AlertStatus, ReviewAction
+
+
+class Alert(models.Model):
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("车辆"))
+    terminal = models.CharField(_("终端号"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=32, choices=AlertKind.choices)
+    started_at = models.DateTimeField(_("开始时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    lat = models.FloatField(_("纬度"), null=True)
+    lon = models.FloatField(_("经度"), null=True)
+    venue = models.CharField(_("场所"), max_length=200, blank=True, default="")
+    venue_category = models.CharField(_("场所类别"), max_length=32, blank=True, default="")
+    grid_code = models.CharField(_("网格编码"), max_length=20, blank=True, default="")
+    clause = models.CharField(_("依据条款"), max_length=200)
+    dwell_s = models.IntegerField(_("持续秒数"), default=0)
+    distance_m = models.FloatField(_("距离（米）"), null=True)
+    evidence = models.JSONField(_("证据"), default=dict)
+    raised_at = models.DateTimeField(_("告警时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(_("处理意见"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("告警")
+        verbose_name_plural = _("告警")
+        ordering = ["-started_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["vehicle", "kind", "started_at"], name="alert_one_per_episode")]
+        indexes = [models.Index(fields=["status", "started_at"]), models.Index(fields=["started_at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.vehicle_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AlertReview(models.Model):
+    """A fleet manager's acknowledgement or dismissal of an alert, with the reason; append-only."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reviews")
+    action = models.CharField(_("处理"), max_length=16, choices=ReviewAction.choices)
+    reason = models.TextField(_("理由"), blank=True, default="")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("告警处理记录")
+        verbose_name_plural = _("告警处理记录")
+        ordering = ["at", "id"]
+
+
+class RuleCheckpoint(models.Model):
+    """The rules' in-memory state of one ingest worker after the fixes up to `arrival`; a restart loads it
+    and replays the fixes stored since, so alerts come out the same as without the restart."""
+
+    worker = models.CharField(max_length=32, unique=True)
+    arrival = models.BigIntegerField(default=0)
+    state = models.BinaryField()
+    saved_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,297 @@
+"""The ingest pipeline: the stages every message goes through, declared once in `STAGES`.
+
+decode → validate → enrich → store → rules → dead letters. Each stage works on a whole batch (so the spatial
+index classifies and COPY writes many fixes at once) but decides per fix: it passes the fix on or drops it
+with a reason; every drop becomes a dead letter, so each message ends up stored or accounted for.
+`Pipeline.process` runs a batch in one transaction; the caller acknowledges the messages after it returns.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import transaction
+
+from . import conf
+from .choices import DeadLetterReason
+from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_position
+from .models import DeadLetter, DockOffload, Leg
+from .registry import Registry, VehicleInfo
+from .rules import EngineState, Point, RulesEngine, Thresholds
+from .services import alerts_apply
+from .store import PositionRow, store_positions
+
+UTC = dt.timezone.utc
+
+
+@dataclass(slots=True)
+class Message:
+    topic: str
+    payload: bytes
+    mid: int = 0
+    qos: int = 0
+    dup: bool = False
+    received: float = field(default_factory=time.time)
+    generation: int = 0  # which MQTT connection delivered it
+
+
+@dataclass(slots=True)
+class Item:
+    msg: Message
+    fix: Fix | DockReport
+    info: VehicleInfo | None = None
+    point: Point | None = None
+
+
+@dataclass(slots=True)
+class Drop:
+    msg: Message
+    reason: str
+    detail: str
+    payload: bytes
+    terminal: str = ""
+
+
+@dataclass
+class Batch:
+    messages: list[Message]
+    items: list[Item] = field(default_factory=list)
+    drops: list[Drop] = field(default_factory=list)
+    stored: list[Item] = field(default_factory=list)
+    docks: int = 0
+    redelivered: int = 0
+    alerts: list[dict] = field(default_factory=list)  # payloads to publish after the commit
+
+
+def worker_key(worker: int, workers: int) -> str:
+    return f"{worker}/{workers}"
+
+
+class Pipeline:
+    def __init__(self, *, prefix: str = "qm", worker: int = 0, workers: int = 1, registry: Registry | None = None):
+        self.prefix = prefix
+        self.key = worker_key(worker, workers)
+        self.registry = registry or Registry()
+        self.counters: Counter = Counter()
+        self.engine: RulesEngine | None = None
+
+    # --- the stages ---------------------------------------------------------------------------------------
+
+    def decode(self, batch: Batch) -> None:
+        prefix_parts = self.prefix.split("/")
+        n = len(prefix_parts)
+        for msg in batch.messages:
+            parts = msg.topic.split("/")
+            if parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "terminals" and parts[n + 2] == "position":
+                decoded = decode_position(parts[n + 1], msg.payload)
+            elif parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "docks" and parts[n + 2] == "offload":
+                decoded = decode_offload(parts[n + 1], msg.payload)
+            elif len(parts) == 3 and parts[0] == "owntracks":
+                decoded = decode_owntracks(parts[1], parts[2], msg.payload)
+            else:
+                batch.drops.append(Drop(msg, DeadLetterReason.UNSUPPORTED, "topic not in the contract", msg.payload))
+                continue
+            batch.items.extend(Item(msg, item) for item in decoded.items)
+            batch.drops.extend(Drop(msg, r.reason, r.detail, r.payload, r.terminal) for r in decoded.rejections)
+
+    def validate(self, batch: Batch) -> None:
+        limit = dt.datetime.now(UTC) + dt.timedelta(seconds=conf.get("QM_FUTURE_TOLERANCE_S"))
+        kept = []
+        for item in batch.items:
+            fix = item.fix
+            if isinstance(fix, Fix) and not (-90.0 <= fix.lat <= 90.0 and -180.0 <= fix.lon <= 180.0):
+                self._drop(batch, item, DeadLetterReason.OUT_OF_RANGE, f"lat {fix.lat}, lon {fix.lon} out of range")
+            elif fix.ts > limit:
+                self._drop(batch, item, DeadLetterReason.FUTURE_TIMESTAMP,
+                           f"ts {fix.ts.isoformat()} is more than {conf.get('QM_FUTURE_TOLERANCE_S')} s ahead")
+            else:
+                kept.append(item)
+        batch.items = kept
+
+    def enrich(self, batch: Batch) -> None:
+        kept = []
+        for item in batch.items:
+            if isinstance(item.fix, Fix):
+                item.info = self.registry.lookup(item.fix.terminal)
+                if item.info is None:
+                    self._drop(batch, item, DeadLetterReason.UNKNOWN_TERMINAL,
+                               f"terminal {item.fix.terminal!r} is not bound to any vehicle")
+                    continue
+            kept.append(item)
+        batch.items = kept
+        fixes = [item for item in kept if isinstance(item.fix, Fix)]
+        for item, point in zip(fixes, self.points([i.fix for i in fixes], [i.info for i in fixes])):
+            item.point = point
+
+    def store(self, batch: Batch) -> None:
+        seen = set()
+        fixes, docks = [], []
+        for item in batch.items:
+            if isinstance(item.fix, DockReport):
+                docks.append(item)
+                continue
+            key = (item.fix.terminal, item.fix.ts)
+            if key in seen:
+                self._drop(batch, item, DeadLetterReason.DUPLICATE, "the same fix twice in one batch")
+                continue
+            seen.add(key)
+            fixes.append(item)
+        received = dt.datetime.now(UTC)
+        rows = [PositionRow(f.terminal, f.ts, i.info.vehicle_id, f.lat, f.lon, f.speed, f.heading, f.acc, f.seq,
+                            i.point.grid_code, i.point.venue_id if i.point.venue_id >= 0 else None, received)
+                for i in fixes for f in (i.fix,)]
+        for item, arrival in zip(fixes, store_positions(rows)):
+            if arrival is None:
+                if item.msg.dup:
+                    batch.redelivered += 1  # our own unacknowledged message again, already stored
+                else:
+                    self._drop(batch, item, DeadLetterReason.DUPLICATE,
+                               f"fix ({item.fix.terminal}, {item.fix.ts.isoformat()}) is already stored")
+            else:
+                item.point.arrival = arrival
+                batch.stored.append(item)
+        self._store_docks(batch, docks)
+
+    def rules(self, batch: Batch) -> None:
+        if not batch.stored:
+            return
+        points = [item.point for item in batch.stored]
+        batch.alerts = self.run_rules(points, max(p.arrival for p in points))
+
+    def dead_letters(self, batch: Batch) -> None:
+        limit = conf.get("QM_DEADLETTER_PAYLOAD_MAX")
+        DeadLetter.objects.bulk_create([
+            DeadLetter(topic=d.msg.topic[:300], payload=d.payload[:limit].decode("utf-8", "replace"),
+                       truncated=len(d.payload) > limit, reason=str(d.reason), detail=d.detail[:500],
+                       terminal=d.terminal[:64], received_at=dt.datetime.fromtimestamp(d.msg.received, UTC))
+            for d in batch.drops])
+
+    STAGES = ("decode", "validate", "enrich", "store", "rules", "dead_letters")
+
+    # --- running a batch ---------------------------------------------------------------------------------
+
+    def process(self, messages: list[Message]) -> Batch:
+        """All stages in one transaction. On any error nothing is kept and the rules' state must be rebuilt
+        (`recover`) before the same messages are tried again."""
+        if self.engine is None:
+            self.recover()
+        batch = Batch(messages)
+        try:
+            with transaction.atomic():
+                for stage in self.STAGES:
+                    getattr(self, stage)(batch)
+        except BaseException:
+            self.engine = None
+            raise
+        self.counters["messages"] += len(messages)
+        self.counters["stored"] += len(batch.stored)
+        self.counters["docks"] += batch.docks
+        self.counters["redelivered"] += batch.redelivered
+        for drop in batch.drops:
+            self.counters[f"dead_letter.{drop.reason}"] += 1
+        return batch
+
+    def _drop(self, batch: Batch, item: Item, reason: str, detail: str) -> None:
+        fix = item.fix
+        terminal = getattr(fix, "terminal", "") or getattr(fix, "dock_id", "")
+        payload = item.msg.payload
+        if isinstance(fix, Fix) and payload.lstrip()[:1] == b"[":
+            payload = _fix_json(fix)
+        batch.drops.append(Drop(item.msg, reason, detail, payload, terminal))
+
+    def _store_docks(self, batch: Batch, items: list[Item]) -> None:
+        if not items:
+            return
+        keys = {(i.fix.recorder, i.fix.recorded_on, i.fix.dock_id, i.fix.ts) for i in items}
+        existing = set(DockOffload.objects.filter(recorder_tag__in={k[0] for k in keys})
+                       .values_list("recorder_tag", "recorded_on", "dock_id", "ts"))
+        new = []
+        for item in items:
+            r = item.fix
+            key = (r.recorder, r.recorded_on, r.dock_id, r.ts)
+            if key in existing:
+                if not item.msg.dup:
+                    self._drop(batch, item, DeadLetterReason.DUPLICATE, "offload report already stored")
+                continue
+            existing.add(key)
+            new.append(DockOffload(dock_id=r.dock_id, recorder_tag=r.recorder, recorded_on=r.recorded_on, ts=r.ts,
+                                   files=r.files, bytes=r.bytes))
+        DockOffload.objects.bulk_create(new)
+        batch.docks += len(new)
+
+    # --- enrichment shared by live fixes and replays --------------------------------------------------------
+
+    def points(self, fixes: list, infos: list[VehicleInfo]) -> list[Point]:
+        """Rules' points for fixes (anything with terminal, ts, lat, lon, speed): grid cell, nearest alerting
+        venue and distance outside the vehicle's unit's jurisdiction, classified for the whole batch at once."""
+        from gis.services import spatial_index
+
+        if not fixes:
+            return []
+        index = spatial_index()
+        lons = np.fromiter((f.lon for f in fixes), float, len(fixes))
+        lats = np.fromiter((f.lat for f in fixes), float, len(fixes))
+        found = index.classify(lons, lats)
+        juris = np.full(len(fixes), np.nan)
+        by_unit: dict[str, list[int]] = {}
+        for i, info in enumerate(infos):
+            by_unit.setdefault(info.unit_code, []).append(i)
+        for unit_code, rows in by_unit.items():
+            juris[rows] = index.jurisdiction_distance(unit_code, lons[rows], lats[rows])
+        points = []
+        for i, (f, info) in enumerate(zip(fixes, infos)):
+            venue = int(found.venue_id[i])
+            points.append(Point(
+                info.vehicle_id, info.unit_id, f.terminal, f.ts.timestamp(), f.lat, f.lon, f.speed,
+                found.grid_code[i] or "", venue,
+                (found.venue_name[i] or "") if venue >= 0 else "", (found.venue_category[i] or "") if venue >= 0 else "",
+                float(found.venue_distance_m[i]), float(juris[i])))
+        return points
+
+    # --- the rules and their checkpoint ----------------------------------------------------------------------
+
+    def _engine(self, state: EngineState | None) -> RulesEngine:
+        from telematics.calendar import duty_calendar, trip_index
+
+        def on_duty(unit_id, at):
+            return duty_calendar().is_on_duty(unit_id, at)
+
+        def covering(vehicle_id, at, lat=None, lon=None):
+            return trip_index().covering(vehicle_id, at, lat=lat, lon=lon)
+
+        return RulesEngine(thresholds=Thresholds.from_settings(), on_duty=on_duty, covering=covering, state=state)
+
+    def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
+        events, legs = self.engine.feed(points, arrival)
+        Leg.objects.bulk_create([Leg(vehicle_id=g.vehicle_id, ts=dt.datetime.fromtimestamp(g.ts, UTC),
+                                     grid_code=g.grid_code, dist_m=g.dist_m, secs=g.secs, moving=g.moving)
+                                 for g in legs], ignore_conflicts=True)
+        return alerts_apply(events=events)
+
+    def recover(self, owns=None) -> None:
+        """Loads this worker's checkpoint and replays the fixes stored after it, so the rules' state is what it
+        would have been without the interruption. `owns(terminal)` limits the replay to this worker's share."""
+        from .checkpoint import load_state, replay_since
+
+        state, arrival = load_state(self.key)
+        self.engine = self._engine(state)
+        replay_since(self, arrival, owns or self.owns)
+
+    def owns(self, terminal: str) -> bool:
+        return True
+
+    def checkpoint(self) -> None:
+        from .checkpoint import save_state
+
+        if self.engine is not None:
+            save_state(self.key, self.engine.state)
+
+
+def _fix_json(fix: Fix) -> bytes:
+    import json
+    return json.dumps({"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed,
+                       "heading": fix.heading, "acc": fix.acc, "seq": fix.seq}).encode()
+

@@ -1,0 +1,104 @@
+"""Writes of the tracking app: alert episodes from the rules, reviews by fleet managers, dead letters."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from quartermaster.context import current
+from quartermaster.errors import ConflictError, DomainError
+
+from .choices import REVIEWED_STATUSES, AlertStatus, ReviewAction
+from .models import Alert, AlertReview
+from .rules import AlertEvent
+
+UTC = dt.timezone.utc
+
+
+def _when(ts: float | None) -> dt.datetime | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, UTC)
+
+
+def alert_payload(alert: Alert, *, plate: str | None = None, evidence: bool = True) -> dict:
+    """The alert as SPEC lists it (API, `qm alerts --format json`, and `{prefix}/alerts/{kind}`)."""
+    data = {
+        "id": alert.pk, "kind": alert.kind, "vehicle": plate or alert.vehicle.plate, "vehicle_id": alert.vehicle_id,
+        "terminal": alert.terminal,
+        "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
+        "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "venue_category": alert.venue_category,
+        "grid_code": alert.grid_code, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
+        "distance_m": alert.distance_m, "review_reason": alert.review_reason,
+    }
+    if evidence:
+        data["evidence"] = alert.evidence
+    return data
+
+
+def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
+    """Applies the rules' alert changes (idempotent: an episode is its (vehicle, kind, started_at)); returns the
+    payloads to publish — only alerts that actually changed, so a replay after a restart publishes nothing new."""
+    if not events:
+        return []
+    existing = {
+        (a.vehicle_id, a.kind, a.started_at): a
+        for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events},
+                                      started_at__in={_when(e.started_at) for e in events})
+    }
+    changed: dict[int, Alert] = {}
+    withdrawn: list[dict] = []
+    for e in events:
+        key = (e.vehicle_id, e.kind, _when(e.started_at))
+        alert = existing.get(key)
+        if e.action == "withdraw":
+            if alert is not None:
+                withdrawn.append({"id": alert.pk, "kind": alert.kind, "vehicle_id": alert.vehicle_id,
+                                  "terminal": alert.terminal, "started_at": alert.started_at.isoformat(),
+                                  "status": "withdrawn"})
+                changed.pop(alert.pk, None)
+                alert.delete()
+                del existing[key]
+            continue
+        ended = _when(e.ended_at)
+        status = AlertStatus.OPEN if e.action == "open" else AlertStatus.CLOSED
+        if alert is None:
+            alert = Alert(vehicle_id=e.vehicle_id, kind=e.kind, started_at=key[2], terminal=e.terminal,
+                          clause=e.clause, status=status)
+            existing[key] = alert
+        elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES):
+            continue
+        if alert.status not in REVIEWED_STATUSES:
+            alert.status = status
+        alert.ended_at = ended
+        alert.dwell_s = round(e.dwell_s)
+        alert.distance_m = e.distance_m
+        if e.lat is not None:
+            alert.lat, alert.lon, alert.grid_code = e.lat, e.lon, e.grid_code or ""
+        if e.venue_id >= 0:
+            alert.venue, alert.venue_category = e.venue, e.venue_category
+        alert.evidence = {**(alert.evidence or {}), **e.evidence}
+        alert.save()
+        changed[alert.pk] = alert
+    plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
+    return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
+
+
+@transaction.atomic
+def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
+    """A fleet manager acknowledges or dismisses an alert; the reason is recorded (required to dismiss)."""
+    if action not in ReviewAction.values:
+        raise DomainError(f"action must be one of {', '.join(ReviewAction.values)}, not {action!r}", field="action")
+    reason = (reason or "").strip()
+    if action == ReviewAction.DISMISS and not reason:
+        raise DomainError("a reason is required to dismiss an alert", field="reason")
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == AlertStatus.DISMISSED:
+        raise ConflictError(f"alert {alert.pk} is already dismissed")
+    alert.status = AlertStatus.ACKNOWLEDGED if action == ReviewAction.ACKNOWLEDGE else AlertStatus.DISMISSED
+    alert.reviewed_by = user if getattr(user, "pk", None) else None
+    alert.reviewed_at = timezone.now()
+    alert.review_reason = reason
+    alert.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"])
+    AlertReview.objects.create(alert=alert, action=action, reason=reason, user=alert.reviewed_by,
+                               username=getattr(user, "username", "") or current().username)
+    return alert

@@ -1,0 +1,88 @@
+"""The position store's writers: binary COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING
+(idempotent on (terminal, ts)) on PostgreSQL; executemany-style inserts on SQLite for the embedded demo.
+
+Both return, per row given, its arrival number when it was stored now, or None when it was already there."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+_COLUMNS = ("terminal", "ts", "vehicle_id", "lat", "lon", "speed", "heading", "acc", "seq", "grid_code",
+            "venue_id", "received_at")
+_PG_TYPES = ["int4", "text", "timestamptz", "int8", "float8", "float8", "float8", "float8", "bool", "int8",
+             "text", "int4", "timestamptz"]
+_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal text, ts timestamptz, "
+          "vehicle_id int8, lat float8, lon float8, speed float8, heading float8, acc bool, seq int8, "
+          "grid_code text, venue_id int4, received_at timestamptz) ON COMMIT DELETE ROWS")
+
+
+@dataclass(slots=True)
+class PositionRow:
+    terminal: str
+    ts: dt.datetime
+    vehicle_id: int
+    lat: float
+    lon: float
+    speed: float | None
+    heading: float | None
+    acc: bool | None
+    seq: int | None
+    grid_code: str
+    venue_id: int | None
+    received_at: dt.datetime
+
+    def values(self) -> tuple:
+        return (self.terminal, self.ts, self.vehicle_id, self.lat, self.lon, self.speed, self.heading, self.acc,
+                self.seq, self.grid_code, self.venue_id, self.received_at)
+
+
+def store_positions(rows: list[PositionRow]) -> list[int | None]:
+    """Call inside a transaction. Rows must be unique on (terminal, ts) among themselves."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        return _store_postgresql(rows)
+    return _store_sqlite(rows)
+
+
+def _store_postgresql(rows: list[PositionRow]) -> list[int | None]:
+    with connection.cursor() as wrapper:
+        cur = wrapper.cursor
+        cur.execute(_STAGE)
+        with cur.copy(f"COPY qm_position_stage (ord, {', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_PG_TYPES)
+            for i, row in enumerate(rows):
+                copy.write_row((i, *row.values()))
+        cur.execute(f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
+                    "FROM qm_position_stage ORDER BY ord ON CONFLICT (terminal, ts) DO NOTHING "
+                    "RETURNING terminal, ts, arrival")
+        stored = {(terminal, ts): arrival for terminal, ts, arrival in cur.fetchall()}
+        cur.execute("TRUNCATE qm_position_stage")
+    return [stored.get((row.terminal, row.ts)) for row in rows]
+
+
+def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
+    placeholders = ", ".join(["%s"] * (len(_COLUMNS) + 1))
+    sql = (f"INSERT OR IGNORE INTO tracking_position ({', '.join(_COLUMNS)}, arrival) VALUES ({placeholders})")
+    result: list[int | None] = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(MAX(arrival), 0) FROM tracking_position")
+        arrival = cur.fetchone()[0]
+        for row in rows:
+            values = list(row.values())
+            values[1] = _sqlite_time(row.ts)
+            values[-1] = _sqlite_time(row.received_at)
+            cur.execute(sql, (*values, arrival + 1))
+            if cur.rowcount == 1:
+                arrival += 1
+                result.append(arrival)
+            else:
+                result.append(None)
+    return result
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    # The text form Django's SQLite backend stores aware datetimes in (UTC, no offset).
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")

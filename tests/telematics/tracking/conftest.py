@@ -1,0 +1,214 @@
+"""Fixtures of the tracking tests: a small city (layers, vehicles, duty hours), a real ingest process, a publisher."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import paho.mqtt.client as mqtt
+import pytest
+from django.db import connection
+from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import box
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[3]
+# The city: CZ-TN's jurisdiction is a 6 km box; one restaurant (point, 30 m) and one KTV (polygon) inside it.
+JURISDICTION = (119.93, 31.76, 119.99, 31.82)
+RESTAURANT = (119.960, 31.790)
+KTV = (119.970, 31.790)
+DEPOT = (119.950, 31.780)
+OUTSIDE = (120.02, 31.790)  # ~2.9 km east of the jurisdiction
+
+
+def local(day: dt.date, hhmm: str) -> float:
+    h, m = map(int, hhmm.split(":"))
+    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=SHANGHAI).timestamp()
+
+
+def load_city():
+    from gis.services import layer_load_frame, spatial_index_invalidate
+
+    import gis.services
+    cells = []
+    x0, y0, x1, y1 = JURISDICTION
+    step = 0.02
+    for j in range(3):
+        for i in range(3):
+            cells.append({"code": f"3204020010010{j}{i}", "unit": "CZ-TN-01",
+                          "geometry": box(x0 + i * step, y0 + j * step, x0 + (i + 1) * step, y0 + (j + 1) * step)})
+    layer_load_frame(layer="grid", frame=gpd.GeoDataFrame(cells, geometry="geometry", crs="EPSG:4326"),
+                     source_file="test grid")
+    venues = [{"name": "老街酒楼", "category": "restaurant", "radius_m": 30.0, "geometry": ShapelyPoint(*RESTAURANT)},
+              {"name": "欢乐KTV", "category": "entertainment", "radius_m": None,
+               "geometry": box(KTV[0] - 0.0003, KTV[1] - 0.0003, KTV[0] + 0.0003, KTV[1] + 0.0003)}]
+    layer_load_frame(layer="venues", frame=gpd.GeoDataFrame(venues, geometry="geometry", crs="EPSG:4326"),
+                     source_file="test venues")
+    layer_load_frame(layer="jurisdictions", frame=gpd.GeoDataFrame(
+        [{"unit": "CZ-TN", "geometry": box(*JURISDICTION)}], geometry="geometry", crs="EPSG:4326"),
+        source_file="test jurisdictions")
+    spatial_index_invalidate()
+    gis.services._cached = None
+
+
+@pytest.fixture
+def city(bureau):
+    """The bureau plus layers, vehicles V1..V8 (terminals T0001..T0008, OwnTracks phone `officer/phone`) of
+    CZ-TN-01, on duty Monday-Friday 08:00-18:00 (set on CZ-TN, inherited)."""
+    from telematics.calendar import invalidate_calendar, invalidate_trips
+    from telematics.models import DutySchedule, Vehicle
+
+    units = bureau["units"]
+    load_city()
+    DutySchedule.objects.create(unit=units["CZ-TN"], weekdays="1,2,3,4,5", start=dt.time(8), end=dt.time(18))
+    vehicles = {}
+    for n in range(1, 9):
+        vehicles[f"V{n}"] = Vehicle.objects.create(plate=f"苏D·A000{n}", unit=units["CZ-TN-01"], seats=5,
+                                                   terminal_id=f"T000{n}")
+    vehicles["phone"] = Vehicle.objects.create(plate="苏D·P0001", unit=units["CZ-TN-01"], seats=5,
+                                               terminal_id="officer/phone")
+    invalidate_calendar()
+    invalidate_trips()
+    return {"units": units, "vehicles": vehicles}
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class IngestProcess:
+    """`qm ingest` as a subprocess on the test database."""
+
+    def __init__(self, mqtt_url: str, *args: str, env: dict | None = None):
+        self.env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+                    "QM_CHECKPOINT_S": "1", "QM_INGEST_BATCH_MS": "20", "QM_LOG_LEVEL": "WARNING", **(env or {})}
+        self.args = args
+        self.proc: subprocess.Popen | None = None
+        self.output: list[str] = []
+
+    def start(self) -> "IngestProcess":
+        self.output = []
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", *self.args], env=self.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stdout:
+                self.output.append(line)
+                if "subscribed" in line:
+                    ready.set()
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(60):
+            self.kill()
+            raise AssertionError("ingest did not subscribe:\n" + "".join(self.output))
+        return self
+
+    def stop(self) -> dict:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+        time.sleep(0.1)
+        for line in reversed(self.output):
+            if line.startswith("{"):
+                return json.loads(line)["counters"]
+        raise AssertionError("no counters printed:\n" + "".join(self.output))
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def ingest(mqtt_url):
+    """ingest(*args, url=None, env=None) -> a started IngestProcess; all are killed at teardown."""
+    started = []
+
+    def start(*args, url=None, env=None):
+        proc = IngestProcess(url or mqtt_url, *args, env=env).start()
+        started.append(proc)
+        return proc
+    yield start
+    for proc in started:
+        proc.kill()
+
+
+class Publisher:
+    """A real paho client publishing at QoS 1 and waiting until the broker has each message."""
+
+    def __init__(self, url: str, client_id: str = "", username: str | None = None, password: str | None = None):
+        from telematics.tracking.ingest import parse_mqtt_url
+
+        server = parse_mqtt_url(url)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311)
+        if username or server["username"]:
+            self.client.username_pw_set(username or server["username"], password or server["password"])
+        self.client.connect(server["host"], server["port"])
+        self.client.loop_start()
+
+    def send(self, topic: str, payload, qos: int = 1) -> None:
+        body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload, ensure_ascii=False)
+        info = self.client.publish(topic, body, qos=qos)
+        if qos:
+            info.wait_for_publish(10)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(mqtt_url):
+    pubs = []
+
+    def make(url=None, **kwargs):
+        pub = Publisher(url or mqtt_url, **kwargs)
+        pubs.append(pub)
+        return pub
+    yield make
+    for pub in pubs:
+        pub.close()
+
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def fix(ts: float, lon: float, lat: float, speed: float = 0.0, **extra) -> dict:
+    return {"ts": dt.datetime.fromtimestamp(ts, SHANGHAI).isoformat(), "lat": lat, "lon": lon, "speed": speed,
+            **extra}
+
+
+def drive(t0: float, start: tuple, end: tuple, *, minutes: float, every_s: float = 10, speed: float = 30.0):
+    """Fixes moving in a straight line from start to end."""
+    n = max(1, int(minutes * 60 / every_s))
+    return [fix(t0 + k * every_s, start[0] + (end[0] - start[0]) * k / n, start[1] + (end[1] - start[1]) * k / n,
+                speed) for k in range(1, n + 1)]
+
+
+def park(t0: float, at: tuple, *, minutes: float, every_s: float = 10, seed: int = 1):
+    """Fixes of a parked car drifting ±10 m around `at`, speed 0-3 km/h."""
+    import random
+    rnd = random.Random(seed)
+    n = int(minutes * 60 / every_s)
+    d = 10 / 111_320
+    return [fix(t0 + k * every_s, at[0] + rnd.uniform(-d, d), at[1] + rnd.uniform(-d, d), rnd.uniform(0, 3))
+            for k in range(n + 1)]
+
+
