@@ -24,6 +24,25 @@ class LayerUploadSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], required=False, allow_null=True)
 
 
+class FeatureSerializer(serializers.Serializer):
+    """One GeoJSON Feature (documentation of the responses; features are built by `feature_collection`)."""
+
+    type = serializers.CharField(default="Feature")
+    id = serializers.IntegerField()
+    geometry = serializers.DictField(help_text="GeoJSON geometry, WGS-84 lon/lat")
+    properties = serializers.DictField(
+        help_text="grid: code, unit; venues: name, category, radius_m, alerting; jurisdictions: unit; "
+                  "streets: name, kind")
+
+
+class FeatureCollectionSerializer(serializers.Serializer):
+    type = serializers.CharField(default="FeatureCollection")
+    layer = serializers.CharField()
+    numberMatched = serializers.IntegerField()  # noqa: N815 - GeoJSON/OGC member name
+    numberReturned = serializers.IntegerField()  # noqa: N815
+    features = FeatureSerializer(many=True)
+
+
 def _properties(layer: str, row, alerting: frozenset[str]) -> dict:
     if layer == Layer.GRID:
         return {"code": row.code, "unit": row.unit_code or None}

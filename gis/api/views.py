@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -15,7 +17,13 @@ from quartermaster.errors import DomainError
 from .. import conf, selectors, services
 from ..choices import Layer
 from ..models import GridCell, Jurisdiction, LayerVersion, Street, Venue
-from .serializers import LayerUploadSerializer, LayerVersionSerializer, feature_collection
+from .serializers import (
+    FeatureCollectionSerializer,
+    FeatureSerializer,
+    LayerUploadSerializer,
+    LayerVersionSerializer,
+    feature_collection,
+)
 
 DEFAULT_LIMIT = 10_000
 MAX_LIMIT = 50_000
@@ -48,6 +56,7 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
 
     scope_field = None
     layer: str = ""
+    serializer_class = FeatureSerializer
     pagination_class = None
     filter_backends: list = []
 
@@ -62,6 +71,12 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
             qs = selectors.version_features(layer=self.layer, version=int(version), bbox=bbox)
         return qs.order_by("pk")
 
+    @extend_schema(responses=FeatureCollectionSerializer, parameters=[
+        OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
+        OpenApiParameter("limit", OpenApiTypes.INT,
+                         description=f"at most this many features (default {DEFAULT_LIMIT})"),
+        OpenApiParameter("version", OpenApiTypes.INT, description="a past version instead of the active one"),
+    ])
     def list(self, request, *args, **kwargs):
         qs = self.get_queryset()
         limit = parse_limit(request.query_params.get("limit"))
@@ -113,6 +128,7 @@ class LayerVersionViewSet(ScopedCreateReadViewSet):
     def get_serializer_class(self):
         return LayerUploadSerializer if self.action == "create" else LayerVersionSerializer
 
+    @extend_schema(request=LayerUploadSerializer, responses={201: LayerVersionSerializer})
     def create(self, request, *args, **kwargs):
         form = LayerUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
