@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from ..choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, PersonRole, PersonStatus
-from ..models import Asset, CustodyEvent, ItemType, OrgUnit, Person
+from ..models import CustodyEvent, ItemType, OrgUnit, Person
 from . import facts as f
 from .standards import Rule
 
@@ -22,10 +22,10 @@ class Evidence:
 
 def _assets(unit: OrgUnit, as_of: dt.date, categories, statuses) -> list[dict]:
     states, params = f.asset_states_sql(as_of)
-    sql = (f"SELECT a.id, a.tag, a.category_id, a.item, u.code, s.status, s.holder_person_id, a.acquired, "
-           f"a.service_years FROM ({states}) s JOIN {f._t(Asset)} a ON a.id = s.asset_id "
-           f"JOIN {f._t(OrgUnit)} u ON u.id = s.unit_id WHERE u.path LIKE %s ESCAPE '\\' "
-           f"AND a.category_id IN ({f._placeholders(categories)}) AND s.status IN ({f._placeholders(statuses)}) "
+    sql = (f"SELECT a.id, a.tag, a.category_id, a.item, u.code, a.status, a.holder_person_id, a.acquired, "
+           f"a.service_years FROM ({states}) a "
+           f"JOIN {f._t(OrgUnit)} u ON u.id = a.unit_id WHERE u.path LIKE %s ESCAPE '\\' "
+           f"AND a.category_id IN ({f._placeholders(categories)}) AND a.status IN ({f._placeholders(statuses)}) "
            f"ORDER BY a.tag")
     rows = f._rows(sql, [*params, f._like_prefix(unit.path), *categories, *statuses])
     keys = ("id", "tag", "category", "item", "unit", "status", "holder_id", "acquired", "service_years")

@@ -82,20 +82,28 @@ def _dtparam(moment: dt.datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
+STATE_COLUMNS = "a.id, a.tag, a.category_id, a.item, a.acquired, a.service_years"
+
+
 def asset_states_sql(as_of: dt.date) -> tuple[str, list]:
-    """SQL of (asset_id, status, unit_id, holder_person_id, changed_at) as the ledger stood at the end of as_of."""
+    """SQL of every asset as the ledger stood at the end of as_of: (id, tag, category_id, item, acquired,
+    service_years, status, unit_id, holder_person_id, changed_at). Queries use it as `(...) a`."""
+    asset = _t(Asset)
     if is_current(as_of):
-        return (f"SELECT id AS asset_id, status, unit_id, holder_person_id, NULL AS changed_at FROM {_t(Asset)}", [])
+        return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
+                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at FROM {asset} a", [])
     ev = _t(CustodyEvent)
     cutoff = _dtparam(end_of_day(as_of))
     if connection.vendor == "postgresql":
-        return (f"SELECT DISTINCT ON (asset_id) asset_id, status_after AS status, unit_after_id AS unit_id, "
-                f"holder_person_after_id AS holder_person_id, occurred_at AS changed_at FROM {ev} "
-                f"WHERE occurred_at < %s ORDER BY asset_id, occurred_at DESC, id DESC", [cutoff])
-    return (f"SELECT e.asset_id, e.status_after AS status, e.unit_after_id AS unit_id, "
-            f"e.holder_person_after_id AS holder_person_id, e.occurred_at AS changed_at FROM {ev} e "
-            f"WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id AND e2.occurred_at < %s "
-            f"ORDER BY e2.occurred_at DESC, e2.id DESC LIMIT 1)", [cutoff])
+        last = (f"SELECT DISTINCT ON (asset_id) asset_id, status_after, unit_after_id, holder_person_after_id, "
+                f"occurred_at FROM {ev} WHERE occurred_at < %s ORDER BY asset_id, occurred_at DESC, id DESC")
+    else:
+        last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
+                f"FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
+                f"AND e2.occurred_at < %s ORDER BY e2.occurred_at DESC, e2.id DESC LIMIT 1)")
+    return (f"SELECT {STATE_COLUMNS}, l.status_after AS status, l.unit_after_id AS unit_id, "
+            f"l.holder_person_after_id AS holder_person_id, l.occurred_at AS changed_at "
+            f"FROM ({last}) l JOIN {asset} a ON a.id = l.asset_id", [cutoff])
 
 
 def person_states_sql(on: dt.date, *, current: bool | None = None) -> tuple[str, list]:
@@ -121,8 +129,22 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7) -> Facts:
+def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
+            item_categories: tuple[str, ...] = ("protective", "office")) -> Facts:
     """The counts of `root`'s subtree on `as_of` (see the module docstring)."""
+    if connection.vendor != "postgresql":
+        return _collect(root, as_of, offload_window, tuple(item_categories))
+    # PostgreSQL's JIT spends most of a second compiling these short aggregates; they run faster without it.
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        return _collect(root, as_of, offload_window, tuple(item_categories))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories: tuple[str, ...]) -> Facts:
     units = [UnitRow(*r) for r in OrgUnit.objects.filter(path__startswith=root.path).order_by("path").values_list(
         "id", "code", "name", "kind", "path", "parent_id", "population")]
     facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
@@ -164,41 +186,45 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7) -> Facts:
                 [*oparams, prefix, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
             own[unit_id]["auxiliaries_year_ago"] += n
 
-    # Owned equipment (in stock, issued, in repair) by unit, category and item.
-    for unit_id, category, item, n in _rows(
-            f"SELECT s.unit_id, a.category_id, a.item, COUNT(*) FROM ({states}) s "
-            f"JOIN {_t(Asset)} a ON a.id = s.asset_id JOIN {ou} u ON u.id = s.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND s.status IN ({_placeholders(counted)}) "
-            f"GROUP BY s.unit_id, a.category_id, a.item", [*sparams, prefix, *counted]):
+    # Owned equipment (in stock, issued, in repair) by unit and category, and by item where rules count items.
+    for unit_id, category, n in _rows(
+            f"SELECT a.unit_id, a.category_id, COUNT(*) FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
+            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.status IN ({_placeholders(counted)}) "
+            f"GROUP BY a.unit_id, a.category_id", [*sparams, prefix, *counted]):
         own[unit_id][f"asset:{category}"] += n
-        if item:
+    if item_categories:
+        for unit_id, category, item, n in _rows(
+                f"SELECT a.unit_id, a.category_id, a.item, COUNT(*) FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
+                f"WHERE u.path LIKE %s ESCAPE '\\' AND a.status IN ({_placeholders(counted)}) "
+                f"AND a.category_id IN ({_placeholders(item_categories)}) GROUP BY a.unit_id, a.category_id, a.item",
+                [*sparams, prefix, *counted, *item_categories]):
             own[unit_id][f"item:{category}:{item}"] += n
 
     # Seals: counted, and with an active person as custodian.
     for unit_id, n, kept in _rows(
-            f"SELECT s.unit_id, COUNT(*), SUM(CASE WHEN s.status = %s AND p.status = %s THEN 1 ELSE 0 END) "
-            f"FROM ({states}) s JOIN {_t(Asset)} a ON a.id = s.asset_id JOIN {ou} u ON u.id = s.unit_id "
-            f"LEFT JOIN ({people}) p ON p.person_id = s.holder_person_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND s.status IN ({_placeholders(counted)}) "
-            f"GROUP BY s.unit_id",
+            f"SELECT a.unit_id, COUNT(*), SUM(CASE WHEN a.status = %s AND p.status = %s THEN 1 ELSE 0 END) "
+            f"FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
+            f"LEFT JOIN ({people}) p ON p.person_id = a.holder_person_id "
+            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status IN ({_placeholders(counted)}) "
+            f"GROUP BY a.unit_id",
             [AssetStatus.ISSUED, PersonStatus.ACTIVE, *sparams, *pparams, prefix, CategoryCode.SEAL, *counted]):
         own[unit_id]["seals"] += n
         own[unit_id]["seals_with_custodian"] += int(kept or 0)
 
     # Departed people (by their unit) and the officer-only items they still hold.
+    departed = _rows(
+        f"SELECT p.person_id, p.unit_id FROM ({people}) p JOIN {ou} u ON u.id = p.unit_id "
+        f"WHERE u.path LIKE %s ESCAPE '\\' AND p.status IN ({_placeholders(departed_statuses)})",
+        [*pparams, prefix, *departed_statuses])
     held: dict[int, set] = defaultdict(set)
-    for person_id, category in _rows(
-            f"SELECT DISTINCT s.holder_person_id, a.category_id FROM ({states}) s "
-            f"JOIN {_t(Asset)} a ON a.id = s.asset_id JOIN ({people}) p ON p.person_id = s.holder_person_id "
-            f"JOIN {ou} u ON u.id = p.unit_id WHERE u.path LIKE %s ESCAPE '\\' AND s.status = %s "
-            f"AND p.status IN ({_placeholders(departed_statuses)})",
-            [*sparams, *pparams, prefix, AssetStatus.ISSUED, *departed_statuses]):
-        held[person_id].add(category)
-    for person_id, unit_id in _rows(
-            f"SELECT p.person_id, p.unit_id FROM ({people}) p JOIN {ou} u ON u.id = p.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND p.status IN ({_placeholders(departed_statuses)})",
-            [*pparams, prefix, *departed_statuses]):
-        facts.departed.append((person_id, unit_id, frozenset(held.get(person_id, ()))))
+    ids = [person_id for person_id, _ in departed]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        for person_id, category in _rows(
+                f"SELECT DISTINCT a.holder_person_id, a.category_id FROM ({states}) a WHERE a.status = %s "
+                f"AND a.holder_person_id IN ({_placeholders(chunk)})", [*sparams, AssetStatus.ISSUED, *chunk]):
+            held[person_id].add(category)
+    facts.departed = [(person_id, unit_id, frozenset(held.get(person_id, ()))) for person_id, unit_id in departed]
 
     # Lost certificates: how many days passed between the loss and its report.
     for unit_id, lost, reported in CustodyEvent.objects.filter(
@@ -222,29 +248,34 @@ def _uniforms(own, states: str, sparams: list, prefix: str, as_of: dt.date) -> N
         if years:
             years_by_item.setdefault(name, years)
             years_by_item.setdefault(code, years)
-    whens = " ".join("WHEN a.item = %s THEN %s" for _ in years_by_item)
-    years_expr = f"COALESCE(a.service_years, CASE {whens} ELSE NULL END)" if years_by_item else "a.service_years"
-    years_params: list = [v for pair in years_by_item.items() for v in pair]
     distinct_years = set(years_by_item.values()) | set(
         Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False)
-        .values_list("service_years", flat=True).distinct())
-    issued_at = f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id AND e.action = 'issue')"
-    if not is_current(as_of):
-        issued_at = "s.changed_at"  # the last event of an issued item is its issue
+        .order_by().values_list("service_years", flat=True).distinct())
+    if is_current(as_of):
+        issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
+                     f"AND e.action = 'issue')")
+    else:
+        issued_at = "a.changed_at"  # the last event of an issued item is its issue
     cases, case_params = [], []
     for y in sorted(distinct_years):
-        # Past its replacement date: base + y years < as_of, i.e. base before as_of - y years.
+        # Past its replacement date: base + y years < as_of, i.e. base before as_of - y years. CASE (not OR)
+        # so the issue-date subquery runs only for items without an acquisition date.
         limit = years_before(as_of, y)
-        cases.append(f"WHEN ({years_expr}) = %s AND ((a.acquired IS NOT NULL AND a.acquired < %s) OR "
-                     f"(a.acquired IS NULL AND {issued_at} < %s)) THEN 1")
-        case_params += [*years_params, y, limit,
-                        _dtparam(dt.datetime.combine(limit, dt.time(0), tzinfo=SHANGHAI))]
+        cases.append(f"WHEN life = %s THEN CASE WHEN acquired IS NOT NULL THEN "
+                     f"CASE WHEN acquired < %s THEN 1 ELSE 0 END "
+                     f"WHEN issued_at < %s THEN 1 ELSE 0 END")
+        case_params += [y, limit, _dtparam(dt.datetime.combine(limit, dt.time(0), tzinfo=SHANGHAI))]
     overdue = f"CASE {' '.join(cases)} ELSE 0 END" if cases else "0"
+    lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)
+    life = f"COALESCE(a.service_years, CASE a.item {lookup} ELSE NULL END)" if years_by_item else "a.service_years"
+    lookup_params = [v for pair in years_by_item.items() for v in pair]
     for unit_id, n, unknown, late in _rows(
-            f"SELECT s.unit_id, COUNT(*), SUM(CASE WHEN ({years_expr}) IS NULL THEN 1 ELSE 0 END), SUM({overdue}) "
-            f"FROM ({states}) s JOIN {_t(Asset)} a ON a.id = s.asset_id JOIN {_t(OrgUnit)} u ON u.id = s.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND s.status = %s GROUP BY s.unit_id",
-            [*years_params, *case_params, *sparams, prefix, CategoryCode.UNIFORM, AssetStatus.ISSUED]):
+            f"SELECT unit_id, COUNT(*), SUM(CASE WHEN life IS NULL THEN 1 ELSE 0 END), SUM({overdue}) FROM ("
+            f"SELECT a.unit_id, {life} AS life, a.acquired, "
+            f"CASE WHEN a.acquired IS NULL THEN {issued_at} END AS issued_at "
+            f"FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
+            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s) uniforms GROUP BY unit_id",
+            [*case_params, *lookup_params, *sparams, prefix, CategoryCode.UNIFORM, AssetStatus.ISSUED]):
         own[unit_id]["uniforms_issued"] += n
         own[unit_id]["uniforms_unknown_life"] += int(unknown or 0)
         own[unit_id]["uniforms_overdue"] += int(late or 0)
@@ -281,18 +312,34 @@ def offload_days(as_of: dt.date, window: int) -> list[dt.date]:
     return [as_of - dt.timedelta(days=i) for i in range(window - 1, -1, -1)]
 
 
-def recorder_days(root: OrgUnit, as_of: dt.date, window: int) -> dict[int, list[tuple[int, str, dt.date]]]:
+def _moved_recorders(days: list[dt.date]) -> set[int]:
+    """Recorders with a ledger event inside the window; the others kept one state on every day of it."""
+    return set(CustodyEvent.objects.filter(asset__category_id=CategoryCode.RECORDER,
+                                           occurred_at__gte=end_of_day(days[0]), occurred_at__lt=end_of_day(days[-1]))
+               .values_list("asset_id", flat=True))
+
+
+def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: bool = False
+                  ) -> dict[int, list[tuple[int, str, dt.date]]]:
     """Per unit, the (asset, tag, day) recorder-days owed in the window: every day a recorder stood issued at
-    the end of it while belonging to a unit of the subtree."""
+    the end of it while belonging to a unit of the subtree (`only_moved`: just the recorders that moved)."""
     days = offload_days(as_of, window)
     cutoffs = [end_of_day(d) for d in days]
-    touched = CustodyEvent.objects.filter(unit_after__path__startswith=root.path,
-                                          asset__category_id=CategoryCode.RECORDER).values("asset_id")
-    events = (CustodyEvent.objects.filter(asset_id__in=touched, occurred_at__lt=cutoffs[-1])
+    owed: dict[int, list] = defaultdict(list)
+    moved = _moved_recorders(days)
+    if only_moved and not moved:
+        return owed
+    states, params = asset_states_sql(as_of)
+    for asset_id, tag, unit_id in _rows(
+            f"SELECT a.id, a.tag, a.unit_id FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
+            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s",
+            [*params, _like_prefix(root.path), CategoryCode.RECORDER, AssetStatus.ISSUED]):
+        if asset_id not in moved and not only_moved:
+            owed[unit_id].extend((asset_id, tag, day) for day in days)
+    events = (CustodyEvent.objects.filter(asset_id__in=moved, occurred_at__lt=cutoffs[-1])
               .order_by("asset_id", "occurred_at", "id")
               .values_list("asset_id", "asset__tag", "occurred_at", "status_after", "unit_after__path",
                            "unit_after_id"))
-    owed: dict[int, list] = defaultdict(list)
 
     def settle(asset, state, upto: dt.datetime | None, index: int) -> int:
         # Days whose end comes before `upto` (None: all remaining) close with `state`.
@@ -303,7 +350,7 @@ def recorder_days(root: OrgUnit, as_of: dt.date, window: int) -> dict[int, list[
         return index
 
     asset, state, index = None, None, 0
-    for asset_id, tag, at, status, path, unit_id in events.iterator(chunk_size=5000):
+    for asset_id, tag, at, status, path, unit_id in (events if moved else ()):
         if asset is None or asset[0] != asset_id:
             if asset is not None:
                 settle(asset, state, None, index)
@@ -324,7 +371,24 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int) ->
     facts.dock_reports = reports.exists()
     if not facts.dock_reports:
         return
-    offloaded = set(reports.values_list("recorder_tag", "recorded_on"))
-    for unit_id, owed in recorder_days(root, as_of, window).items():
-        own[unit_id]["recorder_days"] += len(owed)
-        own[unit_id]["recorder_days_offloaded"] += sum(1 for _, tag, day in owed if (tag, day) in offloaded)
+    # Recorders that kept one state through the window: counted in SQL (issued → owes every day of it).
+    moved = sorted(_moved_recorders(days))
+    states, params = asset_states_sql(as_of)
+    exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
+    for unit_id, recorders, offloaded in _rows(
+            f"SELECT a.unit_id, COUNT(*), SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {_t(DockOffload)} d "
+            f"WHERE d.recorder_tag = a.tag AND d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s)) "
+            f"FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
+            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s {exclude} "
+            f"GROUP BY a.unit_id",
+            [days[0], as_of, _dtparam(end_of_day(as_of)), *params, _like_prefix(root.path),
+             CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
+        own[unit_id]["recorder_days"] += recorders * len(days)
+        own[unit_id]["recorder_days_offloaded"] += int(offloaded or 0)
+    owed_moved = recorder_days(root, as_of, window, only_moved=True)
+    if owed_moved:
+        tags = {tag for owed in owed_moved.values() for _, tag, _ in owed}
+        offloaded_pairs = set(reports.filter(recorder_tag__in=tags).values_list("recorder_tag", "recorded_on"))
+        for unit_id, owed in owed_moved.items():
+            own[unit_id]["recorder_days"] += len(owed)
+            own[unit_id]["recorder_days_offloaded"] += sum(1 for _, tag, day in owed if (tag, day) in offloaded_pairs)

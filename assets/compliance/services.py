@@ -59,7 +59,8 @@ def _counts_table(facts, totals) -> dict:
 def compliance_report(*, unit: OrgUnit, standard_id: str, as_of: dt.date) -> Report:
     standard = get_standard(standard_id)
     window = int(standard.setting("offload_window_days")) if "offload_window_days" in standard.settings else 7
-    facts = facts_module.collect(unit, as_of, offload_window=window)
+    item_categories = tuple(sorted({r.params["category"] for r in standard.rules if "items" in r.params}))
+    facts = facts_module.collect(unit, as_of, offload_window=window, item_categories=item_categories)
     findings = evaluate(standard, facts)
     data = {
         "standard": standard.id, "unit": unit.code, "as_of": as_of.isoformat(),

@@ -1,0 +1,208 @@
+"""Benchmark: compliance evaluation of a province-sized bureau on PostgreSQL.
+
+Default: 2 detachments, 10 brigades, 100 squadrons, 3,000 officers, 100,000 assets; --full: the issue's size
+(13 detachments, 100 brigades, 1,000 squadrons, 30,000 officers, 1,000,000 assets). Loads a scratch database
+beside QM_DATABASE_URL's with COPY (units, people and their history, assets with their receive/issue events,
+vehicles, a week of dock offloads), then prints the seconds to evaluate the whole province and one brigade,
+today and as of a past date. Target at full size: province < 2 s, one brigade < 100 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import time
+
+CATEGORIES = (  # (category, items, share)
+    ("uniform", ("春秋执勤服", "夏执勤服", "冬执勤服", "皮鞋", "帽"), 0.34),
+    ("insignia", ("肩章", "帽徽", "胸号"), 0.12), ("certificate", ("行政执法证",), 0.03),
+    ("recorder", ("执法记录仪",), 0.03), ("mobile_terminal", ("执法通",), 0.03), ("radio", ("对讲机",), 0.02),
+    ("protective", ("多功能腰带", "防刺背心", "防割手套", "钢盔", "水壶", "防护眼镜", "手电筒", "反光背心",
+                    "警示隔离设备"), 0.33),
+    ("office", ("计算机", "电话", "传真机", "复（打）印机", "扫描仪"), 0.08), ("storage", ("移动存储设备",), 0.01),
+    ("camera", ("摄像机",), 0.005), ("info_system", ("车载台",), 0.005), ("seal", ("公章",), 0.001),
+)
+
+
+def _copy(cursor, table: str, columns: tuple[str, ...], rows) -> int:
+    n = 0
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def load(*, detachments: int, brigades: int, squadrons: int, officers: int, assets: int, seed: int = 11) -> dict:
+    """Fills the (empty, migrated) database; returns what it wrote."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    today = dt.date.today()
+    now = dt.datetime.now(dt.timezone.utc)
+    units = [(1, "P", "省城市管理局", "bureau", None, 80_000_000, "/P/", 0)]
+    det_ids = []
+    for d in range(detachments):
+        uid = len(units) + 1
+        units.append((uid, f"P-D{d:02d}", f"第{d}支队", "detachment", 1, 6_000_000, f"/P/P-D{d:02d}/", 1))
+        det_ids.append(uid)
+    brigade_ids = []
+    for b in range(brigades):
+        parent = units[det_ids[b % detachments] - 1]
+        uid = len(units) + 1
+        code = f"{parent[1]}-B{b:03d}"
+        units.append((uid, code, f"第{b}大队", "brigade", parent[0], 600_000, f"{parent[6]}{code}/", 2))
+        brigade_ids.append(uid)
+    squadron_ids = []
+    for s in range(squadrons):
+        parent = units[brigade_ids[s % brigades] - 1]
+        uid = len(units) + 1
+        code = f"{parent[1]}-S{s:04d}"
+        units.append((uid, code, f"第{s}中队", "squadron", parent[0], None, f"{parent[6]}{code}/", 3))
+        squadron_ids.append(uid)
+
+    people = []  # (id, unit, role, status, frontline)
+    auxiliaries = officers // 10
+    for i in range(officers + auxiliaries):
+        role = "officer" if i < officers else "auxiliary"
+        status = "retired" if i % 101 == 0 else "suspended" if i % 211 == 0 else "active"
+        people.append((i + 1, squadron_ids[i % squadrons], role, status, i % 10 != 0))
+    officer_ids = [p for p in people if p[2] == "officer" and p[3] == "active"]
+
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        written = {"units": _copy(raw, "assets_orgunit",
+                                  ("id", "code", "name", "kind", "parent_id", "population", "path", "depth"), units)}
+        written["people"] = _copy(raw, "assets_person", (
+            "id", "staff_no", "name", "unit_id", "role", "frontline", "status", "cert_no", "cert_expires",
+            "badge_no", "created_at", "updated_at"), (
+            (pid, f"S{pid:06d}", f"人员{pid}", unit, role, front, status, f"JS{pid:08d}" if role == "officer" else "",
+             today + dt.timedelta(days=rng.randint(-30, 900)) if role == "officer" else None, None, now, now)
+            for pid, unit, role, status, front in people))
+        written["history"] = _copy(raw, "assets_personhistory", (
+            "person_id", "effective", "unit_id", "role", "frontline", "status", "recorded_at"), (
+            (pid, today - dt.timedelta(days=800), unit, role, front, status, now)
+            for pid, unit, role, status, front in people))
+
+        weights = [c[2] for c in CATEGORIES]
+        asset_rows, event_rows, issued_recorders = [], [], []
+        event_id = 0
+        for aid in range(1, assets + 1):
+            category, items, _ = rng.choices(CATEGORIES, weights)[0]
+            item = rng.choice(items)
+            roll = rng.random()
+            acquired = today - dt.timedelta(days=rng.randint(30, 2500))
+            received = dt.datetime.combine(acquired, dt.time(9), tzinfo=dt.timezone.utc)
+            holder = None
+            if category in ("uniform", "insignia", "certificate", "recorder", "mobile_terminal", "radio",
+                            "protective", "seal") and roll < 0.8:
+                person = rng.choice(officer_ids)
+                unit, status, holder = person[1], "issued", person[0]
+            else:
+                unit = rng.choice(squadron_ids if roll < 0.9 else brigade_ids)
+                status = "in_stock" if roll < 0.97 else rng.choice(("in_repair", "lost", "retired"))
+            asset_rows.append((aid, f"A{aid:08d}", category, item, unit, "", "", "", acquired,
+                               4 if category == "uniform" else None, status, holder, None, now, now))
+            event_id += 1
+            event_rows.append((event_id, aid, "receive", received, now, None, unit, "in_stock", unit, None))
+            if status != "in_stock":
+                event_id += 1
+                action = {"issued": "issue", "in_repair": "repair_out", "lost": "report_lost",
+                          "retired": "retire"}[status]
+                event_rows.append((event_id, aid, action, received + dt.timedelta(days=rng.randint(1, 20)), now,
+                                   holder, None, status, unit, holder))
+            if category == "recorder" and status == "issued":
+                issued_recorders.append(f"A{aid:08d}")
+        written["assets"] = _copy(raw, "assets_asset", (
+            "id", "tag", "category_id", "item", "unit_id", "serial", "model", "size", "acquired", "service_years",
+            "status", "holder_person_id", "holder_unit_id", "created_at", "updated_at"), asset_rows)
+        written["events"] = _copy(raw, "assets_custodyevent", (
+            "id", "asset_id", "action", "occurred_at", "recorded_at", "person_id", "unit_id", "status_after",
+            "unit_after_id", "holder_person_after_id", "receipt_no", "note", "username", "source"), (
+            (*e, "", "", "bench", "import") for e in event_rows))
+        del asset_rows, event_rows
+        written["vehicles"] = _copy(raw, "telematics_vehicle", (
+            "plate", "vin", "unit_id", "seats", "vehicle_type", "livery_compliant", "status", "acquired",
+            "insurance_expires", "inspection_expires", "created_at", "updated_at"), (
+            (f"苏Z·{v:05d}", f"VIN{v:014d}", rng.choice(brigade_ids + squadron_ids), rng.choice((2, 5, 7)), "轿车",
+             v % 17 != 0, "in_service" if v % 23 else "in_repair", today - dt.timedelta(days=900),
+             today + dt.timedelta(days=rng.randint(-20, 300)), today + dt.timedelta(days=rng.randint(-20, 300)),
+             now - dt.timedelta(days=900), now) for v in range(squadrons * 3)))
+        written["dock_offloads"] = _copy(raw, "tracking_dockoffload", (
+            "dock_id", "recorder_tag", "recorded_on", "ts", "files", "bytes", "received_at"), (
+            ("D1", tag, today - dt.timedelta(days=back), now - dt.timedelta(days=back), 3, 1_000_000, now)
+            for tag in issued_recorders for back in range(7) if rng.random() < 0.97))
+        for table in ("assets_orgunit", "assets_person", "assets_personhistory", "assets_asset",
+                      "assets_custodyevent"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cur.execute("ANALYZE")
+    return written
+
+
+def _time(label: str, fn, target: float | None = None, repeat: int = 3) -> float:
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    rows = len(result.data["results"])
+    goal = f"  (target < {target:g} s)" if target else ""
+    print(f"   {label:<34} {best:7.3f} s  {rows:6,} rows{goal}", flush=True)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--full", action="store_true", help="13 detachments, 100 brigades, 1,000 squadrons, "
+                                                            "30,000 officers, 1,000,000 assets")
+    args = parser.parse_args(argv)
+    size = (dict(detachments=13, brigades=100, squadrons=1000, officers=30_000, assets=1_000_000) if args.full
+            else dict(detachments=2, brigades=10, squadrons=100, officers=3_000, assets=100_000))
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from assets.compliance.services import compliance_report
+    from assets.models import OrgUnit
+
+    if connection.vendor != "postgresql":
+        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark targets PostgreSQL)")
+        return 0
+    settings_dict = connection.settings_dict
+    original = settings_dict["NAME"]
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_compliance"}
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        started = time.monotonic()
+        written = load(**size)
+        print(f"   loaded {', '.join(f'{v:,} {k}' for k, v in written.items())} in "
+              f"{time.monotonic() - started:.1f} s", flush=True)
+        root = OrgUnit.objects.get(code="P")
+        brigade = OrgUnit.objects.filter(kind="brigade").order_by("code").first()
+        today = timezone.localdate()
+        past = today - dt.timedelta(days=30)
+        full = args.full
+        _time("province, jiangsu, today", lambda: compliance_report(unit=root, standard_id="jiangsu", as_of=today),
+              2 if full else None)
+        _time("province, model, today", lambda: compliance_report(unit=root, standard_id="model", as_of=today),
+              2 if full else None)
+        _time(f"brigade {brigade.code}, jiangsu, today",
+              lambda: compliance_report(unit=brigade, standard_id="jiangsu", as_of=today), 0.1 if full else None)
+        _time(f"province, jiangsu, as of {past}",
+              lambda: compliance_report(unit=root, standard_id="jiangsu", as_of=past), repeat=1)
+        _time(f"brigade, jiangsu, as of {past}",
+              lambda: compliance_report(unit=brigade, standard_id="jiangsu", as_of=past), repeat=1)
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
