@@ -1,0 +1,177 @@
+"""Printable documents: hand-over receipts (交接单), departure return checklists, QR label sheets (ReportLab)."""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import segno
+from django.conf import settings
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from assets.models import Asset
+
+from .choices import ChecklistLineState, ReceiptKind
+from .models import Departure, HandoverReceipt
+from .selectors import departure_checklist, receipt_lines
+
+FONT = "QMCJK"
+
+
+@lru_cache(maxsize=1)
+def _font() -> str:
+    # wqy-zenhei is a TrueType collection; subfontIndex 0 is the proportional face.
+    pdfmetrics.registerFont(TTFont(FONT, settings.QM_CJK_FONT, subfontIndex=0))
+    return FONT
+
+
+def _styles():
+    font = _font()
+    return (ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1),
+            ParagraphStyle("body", fontName=font, fontSize=10, leading=14))
+
+
+def _table(rows: list[list[str]], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), _font(), 9),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    return table
+
+
+def _signatures(left: str, right: str) -> Table:
+    table = Table([[f"{left}（签字）：", "", f"{right}（签字）：", ""], ["日期：", "", "日期：", ""]],
+                  colWidths=[32 * mm, 55 * mm, 32 * mm, 55 * mm], rowHeights=[14 * mm, 9 * mm])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), _font(), 10),
+        ("LINEBELOW", (1, 0), (1, 1), 0.5, colors.black),
+        ("LINEBELOW", (3, 0), (3, 1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+    ]))
+    return table
+
+
+def _build(story) -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                      bottomMargin=15 * mm, title="Quartermaster").build(story)
+    return buffer.getvalue()
+
+
+_SIDES = {
+    ReceiptKind.ISSUE: ("发放人", "领用人"),
+    ReceiptKind.ROUND: ("发放人", "领用单位负责人"),
+    ReceiptKind.REPLACEMENT: ("发放人", "领用人"),
+    ReceiptKind.RETURN: ("交回人", "接收人"),
+    ReceiptKind.SURRENDER: ("上缴人", "法制机构接收人"),
+    ReceiptKind.SEAL_HANDOVER: ("移交人", "接收人"),
+}
+
+
+def receipt_pdf(receipt: HandoverReceipt) -> bytes:
+    """The 交接单: number, parties, the items, and a signature line for both sides."""
+    title, body = _styles()
+    party = receipt.person or receipt.unit
+    lines = receipt_lines(receipt)
+    head = [
+        f"交接单号：{receipt.number}　　类型：{receipt.get_kind_display()}",
+        f"时间：{timezone.localtime(receipt.created_at):%Y-%m-%d %H:%M}　　经办人：{receipt.username or '-'}",
+        f"对象：{party or '-'}" + (f"　　接收人：{receipt.counterpart}" if receipt.counterpart else ""),
+    ]
+    if receipt.note:
+        head.append(f"备注：{receipt.note}")
+    rows = [["序号", "标签号", "类别", "品名", "尺码", "编号", "动作", "人员/单位"]]
+    rows += [[str(i), ln["tag"], ln["category_name"], ln["item"], ln["size"], ln["serial"], ln["action_name"],
+              ln["person"]] for i, ln in enumerate(lines, 1)]
+    left, right = _SIDES.get(receipt.kind, ("交付人", "接收人"))
+    story = [Paragraph("装备交接单", title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+             Spacer(1, 4 * mm),
+             _table(rows, [10 * mm, 28 * mm, 22 * mm, 24 * mm, 16 * mm, 24 * mm, 14 * mm, 42 * mm]),
+             Spacer(1, 3 * mm), Paragraph(f"共 {len(lines)} 件", body), Spacer(1, 10 * mm),
+             _signatures(left, right)]
+    return _build(story)
+
+
+_STATE = {ChecklistLineState.OPEN: "未交回", ChecklistLineState.RETURNED: "已交回", ChecklistLineState.LOST: "已报失"}
+
+
+def departure_checklist_pdf(departure: Departure) -> bytes:
+    """The printable return checklist of a departing officer, with a tick column and signatures."""
+    title, body = _styles()
+    person = departure.person
+    lines = departure_checklist(departure)
+    rows = [["序号", "标签号", "类别", "品名", "编号", "交回至", "状态", "核销"]]
+    rows += [[str(i), ln["tag"], ln["category_name"], ln["item"], ln["serial"], ln["return_to"],
+              _STATE[ln["state"]], "□" if ln["state"] == ChecklistLineState.OPEN else "√"]
+             for i, ln in enumerate(lines, 1)]
+    head = [f"人员：{person.name}（工号 {person.staff_no}）　　单位：{person.unit.name}",
+            f"离岗类型：{departure.get_kind_display()}　　生效日期：{departure.effective}",
+            f"状态：{'已办结' if departure.closed_out else '未办结'}"]
+    story = [Paragraph("离岗装备清退单", title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+             Spacer(1, 4 * mm),
+             _table(rows, [10 * mm, 28 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 16 * mm, 12 * mm]),
+             Spacer(1, 3 * mm), Paragraph("执法证件上缴城市管理部门法制机构；制式服装和标志标识交回原单位。", body),
+             Spacer(1, 10 * mm), _signatures("交回人", "装备管理员")]
+    return _build(story)
+
+
+def _draw_qr(pdf: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
+    """Draws the QR code as vector squares (sharp at any printer resolution)."""
+    qr = segno.make(data, error="m", micro=False)
+    matrix = list(qr.matrix)
+    border = 2
+    cells = len(matrix) + 2 * border
+    cell = size / cells
+    pdf.setFillColor(colors.black)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                pdf.rect(x + (c + border) * cell, y + size - (r + border + 1) * cell, cell, cell, stroke=0, fill=1)
+
+
+def labels_pdf(assets: list[Asset], *, columns: int = 3, rows: int = 8) -> bytes:
+    """A4 sheets of QR labels (default 3×8): the QR carries the tag; tag, category and unit printed beside it."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setTitle("Quartermaster labels")
+    page_w, page_h = A4
+    margin_x, margin_y = 7 * mm, 10 * mm
+    label_w = (page_w - 2 * margin_x) / columns
+    label_h = (page_h - 2 * margin_y) / rows
+    per_page = columns * rows
+    for index, asset in enumerate(assets):
+        if index and index % per_page == 0:
+            pdf.showPage()
+        slot = index % per_page
+        x = margin_x + (slot % columns) * label_w
+        y = page_h - margin_y - (slot // columns + 1) * label_h
+        pdf.setStrokeColor(colors.lightgrey)
+        pdf.rect(x, y, label_w, label_h, stroke=1, fill=0)
+        qr_size = label_h - 4 * mm
+        _draw_qr(pdf, asset.tag, x + 2 * mm, y + 2 * mm, qr_size)
+        text_x = x + qr_size + 4 * mm
+        pdf.setFillColor(colors.black)
+        pdf.setFont(font, 10)
+        pdf.drawString(text_x, y + label_h - 9 * mm, asset.tag)
+        pdf.setFont(font, 8)
+        pdf.drawString(text_x, y + label_h - 15 * mm, f"{asset.category.name} {asset.item}"[:18])
+        pdf.drawString(text_x, y + label_h - 20 * mm, f"{asset.unit.code}"[:22])
+        if asset.size:
+            pdf.drawString(text_x, y + label_h - 25 * mm, f"尺码 {asset.size}")
+    if not assets:
+        pdf.setFont(font, 12)
+        pdf.drawString(margin_x, page_h - margin_y - 10 * mm, "无标签")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

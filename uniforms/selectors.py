@@ -1,0 +1,203 @@
+"""Reads of the logistics workflows: replacement-due lists, certificate expiry, checklists, receipts, stocktakes."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assets.choices import AssetStatus, CategoryCode, PersonRole, PersonStatus
+from assets.models import Asset, CustodyEvent, OrgUnit, Person
+
+from .choices import CERTIFICATE_WARNING_DAYS, ChecklistLineState, StocktakeFinding
+from .models import (
+    AssetPlace, BadgeNumberRecord, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize, Stocktake,
+)
+from .services import issued_on_by_asset, uniform_due_date
+
+
+def _counts(lines: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    counter = Counter(tuple(line[k] for k in keys) for line in lines)
+    return [{**dict(zip(keys, key)), "count": n} for key, n in sorted(counter.items())]
+
+
+def replacement_due(*, unit: OrgUnit, start: dt.date, end: dt.date, include_overdue: bool = True,
+                    include_unheld: bool = True) -> dict:
+    """Uniform items falling due for replacement between `start` and `end`, for ordering.
+
+    Lines are issued items whose replacement date lies in the window (or before it, with `include_overdue`),
+    plus, with `include_unheld`, entitled items an active officer does not hold at all (due at once).
+    Totals are given per unit and item/size, and per item/size across the subtree.
+    """
+    entitlements = {e.item_type.name: e for e in Entitlement.objects.filter(active=True).select_related("item_type")}
+    held = list(Asset.objects.filter(category_id=CategoryCode.UNIFORM, status=AssetStatus.ISSUED,
+                                     holder_person__unit__path__startswith=unit.path)
+                .select_related("holder_person__unit").order_by("holder_person__staff_no", "item", "tag"))
+    issued_on = issued_on_by_asset(a.pk for a in held)
+    lines = []
+    for asset in held:
+        entitlement = entitlements.get(asset.item)
+        years = asset.service_years or (entitlement.service_years if entitlement else None)
+        if not years or asset.pk not in issued_on:
+            continue
+        due = uniform_due_date(issued_on=issued_on[asset.pk], years=years)
+        if due > end or (due < start and not include_overdue):
+            continue
+        person = asset.holder_person
+        lines.append({"staff_no": person.staff_no, "name": person.name, "unit": person.unit.code,
+                      "item": asset.item, "size": asset.size, "tag": asset.tag,
+                      "issued_on": issued_on[asset.pk].isoformat(), "due_on": due.isoformat(),
+                      "reason": "overdue" if due < start else "due"})
+    if include_unheld:
+        lines.extend(_unheld(unit, entitlements, held))
+    return {"unit": unit.code, "start": start.isoformat(), "end": end.isoformat(), "lines": lines,
+            "by_unit": _counts(lines, ("unit", "item", "size")), "by_item": _counts(lines, ("item", "size"))}
+
+
+def _unheld(unit: OrgUnit, entitlements: dict[str, Entitlement], held: list[Asset]) -> list[dict]:
+    officers = list(Person.objects.filter(unit__path__startswith=unit.path, role=PersonRole.OFFICER,
+                                          status=PersonStatus.ACTIVE).select_related("unit").order_by("staff_no"))
+    have = Counter((a.holder_person_id, a.item) for a in held)
+    sizes = {(s.person_id, s.item_type.name): s.size
+             for s in OfficerSize.objects.filter(person__in=officers).select_related("item_type")}
+    lines = []
+    for officer in officers:
+        for name, entitlement in entitlements.items():
+            for _ in range(entitlement.quantity - have[(officer.pk, name)]):
+                lines.append({"staff_no": officer.staff_no, "name": officer.name, "unit": officer.unit.code,
+                              "item": name, "size": sizes.get((officer.pk, name), ""), "tag": "",
+                              "issued_on": None, "due_on": None, "reason": "not_held"})
+    return lines
+
+
+def round_shortfall_summary(issue_round: IssueRound) -> list[dict]:
+    """What a round could not issue, totalled per item, size and reason (what to order)."""
+    counter: Counter = Counter()
+    for line in issue_round.shortfall:
+        counter[(line["item"], line["size"], line["reason"])] += line["missing"]
+    return [{"item": i, "size": s, "reason": r, "missing": n} for (i, s, r), n in sorted(counter.items())]
+
+
+def certificate_expiry_warnings(*, unit: OrgUnit, on: dt.date | None = None,
+                                windows: tuple[int, ...] = CERTIFICATE_WARNING_DAYS) -> list[dict]:
+    """Active officers whose 执法证 has expired or expires within the largest window, each in its tightest window."""
+    on = on or timezone.localdate()
+    windows = tuple(sorted(windows))
+    limit = on + dt.timedelta(days=windows[-1])
+    people = (Person.objects.filter(unit__path__startswith=unit.path, role=PersonRole.OFFICER,
+                                    status=PersonStatus.ACTIVE)
+              .filter(cert_expires__lte=limit).select_related("unit").order_by("cert_expires", "staff_no"))
+    result = []
+    for person in people:
+        days = (person.cert_expires - on).days
+        window = "expired" if days < 0 else next(w for w in windows if days <= w)
+        result.append({"staff_no": person.staff_no, "name": person.name, "unit": person.unit.code,
+                       "cert_no": person.cert_no, "cert_expires": person.cert_expires.isoformat(),
+                       "days_left": days, "window": window})
+    return result
+
+
+def badge_history(*, number: str) -> QuerySet[BadgeNumberRecord]:
+    return BadgeNumberRecord.objects.filter(number=number).select_related("asset", "person").order_by("issued_on", "id")
+
+
+def seal_custodians(*, unit: OrgUnit) -> list[dict]:
+    """Every counted seal of the subtree with its custodian (empty when it has none — a finding)."""
+    seals = (Asset.objects.filter(category_id=CategoryCode.SEAL, unit__path__startswith=unit.path,
+                                  status__in=(AssetStatus.IN_STOCK, AssetStatus.ISSUED, AssetStatus.IN_REPAIR))
+             .select_related("holder_person", "unit").order_by("tag"))
+    return [{"tag": s.tag, "item": s.item, "unit": s.unit.code,
+             "custodian": s.holder_person.staff_no if s.holder_person else "",
+             "custodian_name": s.holder_person.name if s.holder_person else "",
+             "custodian_active": bool(s.holder_person and s.holder_person.status == PersonStatus.ACTIVE)}
+            for s in seals]
+
+
+def _line_state(asset: Asset, person_id: int) -> str:
+    if asset.status == AssetStatus.ISSUED and asset.holder_person_id == person_id:
+        return ChecklistLineState.OPEN
+    if asset.status == AssetStatus.LOST:
+        return ChecklistLineState.LOST
+    return ChecklistLineState.RETURNED
+
+
+def departure_checklist(departure: Departure) -> list[dict]:
+    """The checklist lines with their state now (open / returned / lost), read from the ledger."""
+    items = departure.items.select_related("asset__category", "asset__unit").order_by("asset__tag")
+    lines = []
+    for item in items:
+        asset = item.asset
+        lines.append({"tag": asset.tag, "category": asset.category_id, "category_name": asset.category.name,
+                      "item": asset.item, "serial": asset.serial, "return_to": item.return_to,
+                      "state": _line_state(asset, departure.person_id)})
+    listed = {line["tag"] for line in lines}
+    # Anything held that was not on the list when it opened (e.g. an imported record) is a line too.
+    for asset in Asset.objects.filter(holder_person_id=departure.person_id, status=AssetStatus.ISSUED).exclude(
+            tag__in=listed).select_related("category", "unit"):
+        lines.append({"tag": asset.tag, "category": asset.category_id, "category_name": asset.category.name,
+                      "item": asset.item, "serial": asset.serial, "return_to": asset.unit.name,
+                      "state": ChecklistLineState.OPEN})
+    return lines
+
+
+def receipt_events(receipt: HandoverReceipt) -> QuerySet[CustodyEvent]:
+    return (CustodyEvent.objects.filter(receipt_no=receipt.number)
+            .select_related("asset__category", "person", "unit", "holder_person_after")
+            .order_by("occurred_at", "id"))
+
+
+def receipt_lines(receipt: HandoverReceipt) -> list[dict]:
+    return [{"tag": e.asset.tag, "category": e.asset.category_id, "category_name": e.asset.category.name,
+             "item": e.asset.item, "size": e.asset.size, "serial": e.asset.serial, "action": e.action,
+             "action_name": str(e.get_action_display()),
+             "person": str(e.person or e.holder_person_after or e.unit or ""),
+             "occurred_at": timezone.localtime(e.occurred_at).isoformat()}
+            for e in receipt_events(receipt)]
+
+
+def _describe(asset: Asset) -> dict:
+    return {"tag": asset.tag, "category": asset.category_id, "item": asset.item, "unit": asset.unit.code,
+            "status": asset.status, "holder": str(asset.holder_person or asset.holder_unit or "")}
+
+
+def stocktake_result(stocktake: Stocktake) -> dict:
+    """Found, missing (expected in stock here, not scanned), unexpected (unknown or not in stock: issued, lost,
+    retired, in repair) and misplaced (stock of another unit, or of another storage place) items."""
+    unit = stocktake.unit
+    expected = Asset.objects.filter(status=AssetStatus.IN_STOCK, unit__path__startswith=unit.path)
+    if stocktake.place_id:
+        expected = expected.filter(place__place=stocktake.place)
+    expected = {a.tag: a for a in expected.select_related("unit", "category")}
+    scans = list(stocktake.scans.select_related("asset__unit", "asset__holder_person", "asset__holder_unit"))
+    places = dict(AssetPlace.objects.filter(asset_id__in=[s.asset_id for s in scans if s.asset_id])
+                  .values_list("asset_id", "place__code"))
+    found, unexpected, misplaced = [], [], []
+    for scan in scans:
+        asset = scan.asset
+        if scan.tag in expected:
+            found.append(_describe(asset))
+        elif asset is None:
+            unexpected.append({"tag": scan.tag, "reason": "unknown_tag"})
+        elif asset.status != AssetStatus.IN_STOCK:
+            unexpected.append({**_describe(asset), "reason": asset.status})
+        elif not asset.unit.path.startswith(unit.path):
+            misplaced.append({**_describe(asset), "reason": "other_unit"})
+        else:
+            misplaced.append({**_describe(asset), "reason": "other_place", "place": places.get(asset.pk, "")})
+    scanned = {s.tag for s in scans}
+    missing = [_describe(a) for tag, a in sorted(expected.items()) if tag not in scanned]
+    return {"unit": unit.code, "place": stocktake.place.code if stocktake.place_id else "",
+            StocktakeFinding.FOUND: found, StocktakeFinding.MISSING: missing,
+            StocktakeFinding.UNEXPECTED: unexpected, StocktakeFinding.MISPLACED: misplaced,
+            "summary": {"expected": len(expected), "scanned": len(scans), "found": len(found),
+                        "missing": len(missing), "unexpected": len(unexpected), "misplaced": len(misplaced)}}
+
+
+def stocktake_classify(stocktake: Stocktake, tag: str) -> str:
+    """How one scanned tag stands against the stocktake (shown at once on the scan)."""
+    result = stocktake_result(stocktake)
+    for finding in (StocktakeFinding.FOUND, StocktakeFinding.UNEXPECTED, StocktakeFinding.MISPLACED):
+        if any(line["tag"] == tag for line in result[finding]):
+            return finding
+    return StocktakeFinding.UNEXPECTED

@@ -1,0 +1,637 @@
+"""Writes of the logistics officer's workflows; every hand-over goes through the custody ledger (assets.services).
+
+Only the rules specific to these workflows live here (badge numbers, certificate loss reports, seal
+hand-overs, departures, rounds, stocktakes); the custody rules themselves (already issued, officers only,
+no person-to-person hand-over…) are the ledger's, and are reached by calling it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assets import selectors as asset_selectors
+from assets import services as ledger
+from assets.choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
+from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
+from quartermaster.context import current
+from quartermaster.errors import ConflictError, DomainError
+
+from .choices import (
+    BADGE_ITEM, CERTIFICATE_ITEM, CERTIFICATE_LOSS_REPORT_DAYS, CERTIFICATE_SURRENDER_TO, BadgeEndReason,
+    ChecklistLineState, DepartureKind, HandoverMode, ReceiptKind, Season, StocktakeStatus,
+)
+from .models import (
+    AssetPlace, BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt,
+    IssueRound, OfficerSize, SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
+)
+
+
+def _now(at: dt.datetime | None = None) -> dt.datetime:
+    moment = at or timezone.now()
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+# --- receipts ------------------------------------------------------------------------------------
+
+def receipt_open(*, kind: str, person: Person | None = None, unit: OrgUnit | None = None,
+                 counterpart: Person | None = None, note: str = "") -> HandoverReceipt:
+    """A new numbered receipt (JJ<date>-<seq>); its number goes on every ledger event of the hand-over."""
+    if kind not in ReceiptKind.values:
+        raise DomainError(f"unknown receipt kind {kind!r}", field="kind")
+    ctx = current()
+    receipt = HandoverReceipt.objects.create(number=uuid.uuid4().hex, kind=kind, person=person, unit=unit,
+                                             counterpart=counterpart, note=note, user_id=ctx.user_id,
+                                             username=ctx.username)
+    # The number comes from the row id so it is unique and gap-free within a committed history.
+    receipt.number = f"JJ{timezone.localdate():%Y%m%d}-{receipt.pk:06d}"
+    receipt.save(update_fields=["number"])
+    return receipt
+
+
+def _after_return(asset: Asset, on: dt.date) -> None:
+    """A returned 胸号 plate ends its badge record; the number stays bound to the officer."""
+    BadgeNumberRecord.objects.filter(asset=asset, ended_on__isnull=True).update(
+        ended_on=on, end_reason=BadgeEndReason.RETURNED)
+
+
+# --- uniforms: entitlements, sizes, rounds ------------------------------------------------------
+
+def _uniform_item_type(item_type: ItemType) -> ItemType:
+    if item_type.category_id != CategoryCode.UNIFORM:
+        raise DomainError(f"{item_type.name} is a {item_type.category_id} item type; entitlements and sizes are "
+                          f"kept for uniform item types only", field="item_type", code="not_uniform")
+    return item_type
+
+
+@transaction.atomic
+def entitlement_set(*, item_type: ItemType, quantity: int, service_years: int, season: str = Season.ALL,
+                    active: bool = True, source: str = "") -> Entitlement:
+    """Creates or edits the entitlement of one uniform item type."""
+    _uniform_item_type(item_type)
+    if season not in Season.values:
+        raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+    if quantity < 1 or service_years < 1:
+        raise DomainError(f"{item_type.name}: quantity and service years must be at least 1", field="quantity")
+    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
+    entitlement.quantity, entitlement.service_years = quantity, service_years
+    entitlement.season, entitlement.active = season, active
+    entitlement.source = source or entitlement.source
+    entitlement.full_clean()
+    entitlement.save()
+    return entitlement
+
+
+@transaction.atomic
+def officer_size_set(*, person: Person, item_type: ItemType, size: str) -> OfficerSize | None:
+    """Records an officer's size for one uniform item type; an empty size removes it."""
+    _uniform_item_type(item_type)
+    if person.role != PersonRole.OFFICER:
+        raise DomainError(f"{person} is {person.get_role_display()}; uniforms are issued to officers only "
+                          f"(严禁非城管执法人员穿着), so no size is kept", field="person", code="officer_only")
+    size = size.strip()
+    if not size:
+        OfficerSize.objects.filter(person=person, item_type=item_type).delete()
+        return None
+    record, _created = OfficerSize.objects.update_or_create(person=person, item_type=item_type,
+                                                            defaults={"size": size})
+    return record
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def uniform_due_date(*, issued_on: dt.date, years: int) -> dt.date:
+    """Replacement date of a uniform item: the issue date plus its service years."""
+    return _add_years(issued_on, years)
+
+
+def issued_on_by_asset(asset_ids) -> dict[int, dt.date]:
+    """The local date of each asset's latest issue event."""
+    rows = (CustodyEvent.objects.filter(asset_id__in=list(asset_ids), action=CustodyAction.ISSUE)
+            .values("asset_id").annotate(last=Max("occurred_at")))
+    return {r["asset_id"]: timezone.localdate(r["last"]) for r in rows}
+
+
+def round_entitlements(season: str) -> list[Entitlement]:
+    """The active entitlements a round of `season` covers (an `all` round covers every one)."""
+    qs = Entitlement.objects.filter(active=True).select_related("item_type")
+    if season != Season.ALL:
+        qs = qs.filter(season__in=[season, Season.ALL])
+    return list(qs.order_by("item_type__code"))
+
+
+@dataclass
+class _Shortfall:
+    lines: list[dict] = field(default_factory=list)
+
+    def add(self, person: Person, item: str, size: str, missing: int, reason: str) -> None:
+        text = (f"缺货：{item} 尺码 {size}" if reason == "out_of_stock" else f"未登记尺码：{item}")
+        self.lines.append({"staff_no": person.staff_no, "name": person.name, "unit": person.unit.code,
+                           "item": item, "size": size, "missing": missing, "reason": reason, "message": text})
+
+
+@transaction.atomic
+def issue_round_run(*, unit: OrgUnit, season: str, stock_unit: OrgUnit | None = None,
+                    retire_replaced: bool = True, at: dt.datetime | None = None) -> IssueRound:
+    """Issues every active officer of `unit`'s subtree what they are due of `season`'s items, in one transaction.
+
+    An officer is due `quantity` minus the items of that type they hold that are not yet past replacement.
+    Items come from in-stock uniforms of the officer's recorded size in `stock_unit`'s subtree (default: `unit`).
+    With `retire_replaced`, a worn-out item is taken back and retired for each replacement issued.
+    What cannot be issued (no stock of that size, no size on file) is listed in the round's shortfall.
+    """
+    if season not in Season.values:
+        raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+    moment = _now(at)
+    today = timezone.localdate(moment)
+    entitlements = round_entitlements(season)
+    if not entitlements:
+        raise DomainError(f"no active entitlement covers the {season} season", field="season", code="no_entitlement")
+    officers = list(Person.objects.filter(unit__path__startswith=unit.path, role=PersonRole.OFFICER,
+                                          status=PersonStatus.ACTIVE).select_related("unit").order_by("staff_no"))
+    if not officers:
+        raise DomainError(f"unit {unit.code} has no active officers in its subtree", field="unit",
+                          code="no_officers")
+    names = {e.item_type.name: e for e in entitlements}
+    sizes = {(s.person_id, s.item_type_id): s.size
+             for s in OfficerSize.objects.filter(person__in=officers, item_type__in=[e.item_type for e in entitlements])}
+    held = list(Asset.objects.filter(category_id=CategoryCode.UNIFORM, status=AssetStatus.ISSUED,
+                                     holder_person__in=officers, item__in=names).order_by("tag"))
+    issued_on = issued_on_by_asset(a.pk for a in held)
+    held_by: dict[tuple[int, str], list[tuple[Asset, bool]]] = defaultdict(list)
+    for asset in held:
+        years = asset.service_years or names[asset.item].service_years
+        worn = uniform_due_date(issued_on=issued_on.get(asset.pk, today), years=years) <= today
+        held_by[(asset.holder_person_id, asset.item)].append((asset, worn))
+    stock_root = stock_unit or unit
+    pools: dict[tuple[str, str], deque[Asset]] = defaultdict(deque)
+    for asset in (Asset.objects.select_for_update().filter(
+            category_id=CategoryCode.UNIFORM, status=AssetStatus.IN_STOCK, item__in=names,
+            unit__path__startswith=stock_root.path).order_by("tag")):
+        pools[(asset.item, asset.size)].append(asset)
+
+    receipt = receipt_open(kind=ReceiptKind.ROUND, unit=unit, note=f"{Season(season).label} {today}")
+    shortfall = _Shortfall()
+    issued = replaced = 0
+    for officer in officers:
+        for name, entitlement in names.items():
+            mine = held_by.get((officer.pk, name), [])
+            worn_items = [a for a, worn in mine if worn]
+            need = entitlement.quantity - (len(mine) - len(worn_items))
+            if need <= 0:
+                continue
+            size = sizes.get((officer.pk, entitlement.item_type_id))
+            if not size:
+                shortfall.add(officer, name, "", need, "no_size")
+                continue
+            pool = pools.get((name, size))
+            given = 0
+            while pool and given < need:
+                ledger.asset_issue(asset=pool.popleft(), person=officer, at=moment, receipt_no=receipt.number)
+                given += 1
+            if given < need:
+                shortfall.add(officer, name, size, need - given, "out_of_stock")
+            if retire_replaced:
+                for old in worn_items[:given]:
+                    ledger.asset_return(asset=old, at=moment, receipt_no=receipt.number, note="到期换发收回")
+                    ledger.asset_retire(asset=old, at=moment, note=f"到期换发 {receipt.number}")
+                    replaced += 1
+            issued += given
+    return IssueRound.objects.create(unit=unit, season=season, on_date=today, receipt=receipt,
+                                     issued_count=issued, replaced_count=replaced, officers_count=len(officers),
+                                     shortfall=shortfall.lines)
+
+
+# --- insignia: 胸号 ------------------------------------------------------------------------------
+
+def _badge_asset(asset: Asset) -> Asset:
+    if asset.category_id != CategoryCode.INSIGNIA or asset.item != BADGE_ITEM:
+        raise DomainError(f"{asset.tag} is not a {BADGE_ITEM} plate (category {asset.category_id}, item "
+                          f"{asset.item or '-'})", field="asset", code="not_badge")
+    if not asset.serial:
+        raise DomainError(f"{asset.tag}: a {BADGE_ITEM} plate carries its number as serial; the serial is empty",
+                          field="asset", code="badge_without_number")
+    return asset
+
+
+def _close_stale_badge_records(number: str, today: dt.date) -> None:
+    """Ends open records whose plate is no longer held (returned or lost through another path)."""
+    for record in BadgeNumberRecord.objects.filter(number=number, ended_on__isnull=True).select_related("asset"):
+        asset = record.asset
+        if asset.status == AssetStatus.ISSUED and asset.holder_person_id == record.person_id:
+            continue
+        reason = BadgeEndReason.LOST if asset.status == AssetStatus.LOST else BadgeEndReason.RETURNED
+        BadgeNumberRecord.objects.filter(pk=record.pk).update(ended_on=today, end_reason=reason)
+
+
+@transaction.atomic
+def badge_issue(*, person: Person, asset: Asset, at: dt.datetime | None = None,
+                receipt_no: str = "") -> BadgeNumberRecord:
+    """Issues a 胸号 plate; its number (the serial) is the officer's number, bound for life of service."""
+    _badge_asset(asset)
+    number = asset.serial
+    today = timezone.localdate(_now(at))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.badge_no and person.badge_no != number:
+        raise ConflictError(f"{person} carries badge number {person.badge_no} for life of service; plate "
+                            f"{asset.tag} carries {number}", field="asset", code="badge_number_mismatch")
+    other = BadgeNumberRecord.objects.filter(number=number).exclude(person=person).select_related("person").first()
+    bound = Person.objects.filter(badge_no=number).exclude(pk=person.pk).first()
+    if other or bound:
+        owner = bound or other.person
+        raise ConflictError(f"badge number {number} is bound to {owner}; a number is never given to another "
+                            f"officer", field="asset", code="badge_bound")
+    _close_stale_badge_records(number, today)
+    open_record = BadgeNumberRecord.objects.filter(number=number, ended_on__isnull=True).first()
+    if open_record:
+        raise ConflictError(f"{person} already wears plate {open_record.asset.tag} with number {number}; report it "
+                            f"lost or return it first", field="asset", code="badge_in_use")
+    ledger.asset_issue(asset=asset, person=person, at=at, receipt_no=receipt_no)
+    if not person.badge_no:
+        ledger.person_update(person=person, badge_no=number)
+    return BadgeNumberRecord.objects.create(number=number, person=person, asset=asset, issued_on=today)
+
+
+@transaction.atomic
+def badge_report_lost(*, person: Person, date_lost: dt.date, date_reported: dt.date | None = None,
+                      new_tag: str = "", at: dt.datetime | None = None, note: str = "") -> BadgeNumberRecord:
+    """Reports the officer's 胸号 plate lost; with `new_tag`, a new plate with the same number is issued.
+
+    Returns the new record when re-issued, else the closed record of the lost plate.
+    """
+    if not person.badge_no:
+        raise DomainError(f"{person} has no badge number", field="person", code="no_badge")
+    record = (BadgeNumberRecord.objects.select_for_update().select_related("asset")
+              .filter(number=person.badge_no, person=person, ended_on__isnull=True).first())
+    if record is None:
+        raise DomainError(f"{person} holds no {BADGE_ITEM} plate with number {person.badge_no}", field="person",
+                          code="no_badge_held")
+    event = ledger.asset_report_lost(asset=record.asset, date_lost=date_lost, date_reported=date_reported, at=at,
+                                     note=note)
+    BadgeNumberRecord.objects.filter(pk=record.pk).update(ended_on=event.date_reported, end_reason=BadgeEndReason.LOST)
+    record.refresh_from_db()
+    if not new_tag:
+        return record
+    plate = ledger.asset_create(tag=new_tag, category=CategoryCode.INSIGNIA, unit=record.asset.unit,
+                                item=BADGE_ITEM, serial=person.badge_no, at=at, note=f"补发 {person.badge_no}")
+    receipt = receipt_open(kind=ReceiptKind.REPLACEMENT, person=person, note=f"{BADGE_ITEM} {person.badge_no}")
+    return badge_issue(person=person, asset=plate, at=at, receipt_no=receipt.number)
+
+
+# --- certificates: 执法证 -------------------------------------------------------------------------
+
+def _held_certificate(person: Person) -> Asset | None:
+    return (Asset.objects.filter(category_id=CategoryCode.CERTIFICATE, holder_person=person,
+                                 status=AssetStatus.ISSUED).order_by("-id").first())
+
+
+@transaction.atomic
+def certificate_issue(*, person: Person, tag: str, number: str, expires_on: dt.date, unit: OrgUnit | None = None,
+                      at: dt.datetime | None = None, receipt_no: str = "") -> Asset:
+    """Registers a new 执法证 (serial = its number) and issues it to the officer; the person file follows."""
+    number = number.strip()
+    if not number:
+        raise DomainError("a certificate needs its number", field="number")
+    if Asset.objects.filter(category_id=CategoryCode.CERTIFICATE, serial=number).exists():
+        raise ConflictError(f"certificate number {number} already exists", field="number", code="duplicate")
+    held = _held_certificate(person)
+    if held:
+        raise ConflictError(f"{person} already holds certificate {held.serial} ({held.tag}); surrender it or "
+                            f"report it lost first", field="person", code="certificate_held")
+    asset = ledger.asset_create(tag=tag, category=CategoryCode.CERTIFICATE, unit=unit or person.unit,
+                                item=CERTIFICATE_ITEM, serial=number, at=at)
+    ledger.asset_issue(asset=asset, person=person, at=at, receipt_no=receipt_no)
+    ledger.person_update(person=person, cert_no=number, cert_expires=expires_on)
+    return asset
+
+
+@transaction.atomic
+def certificate_report_lost(*, person: Person, date_lost: dt.date, date_reported: dt.date | None = None,
+                            at: dt.datetime | None = None, note: str = "") -> CertificateLossReport:
+    """Records the loss of the officer's certificate; flags it late when reported more than 3 days after."""
+    asset = _held_certificate(person)
+    if asset is None:
+        raise DomainError(f"{person} holds no issued certificate to report lost", field="person",
+                          code="no_certificate")
+    event = ledger.asset_report_lost(asset=asset, date_lost=date_lost, date_reported=date_reported, at=at,
+                                     note=note)
+    late = (event.date_reported - event.date_lost).days > CERTIFICATE_LOSS_REPORT_DAYS
+    return CertificateLossReport.objects.create(person=person, asset=asset, cert_no=asset.serial,
+                                                date_lost=event.date_lost, date_reported=event.date_reported,
+                                                reported_late=late, note=note)
+
+
+@transaction.atomic
+def certificate_replace(*, report: CertificateLossReport, tag: str, number: str, expires_on: dt.date,
+                        at: dt.datetime | None = None) -> CertificateLossReport:
+    """Issues the replacement certificate (a new asset with a new number) for a loss report."""
+    report = CertificateLossReport.objects.select_for_update().get(pk=report.pk)
+    if report.replacement_id:
+        raise ConflictError(f"loss report of {report.cert_no} was already replaced by {report.replacement_no}",
+                            field="report", code="already_replaced")
+    if number.strip() == report.cert_no:
+        raise DomainError(f"a replacement certificate gets a new number, not {report.cert_no}", field="number",
+                          code="same_number")
+    receipt = receipt_open(kind=ReceiptKind.REPLACEMENT, person=report.person, note=f"补发 {report.cert_no}")
+    asset = certificate_issue(person=report.person, tag=tag, number=number, expires_on=expires_on,
+                              unit=report.asset.unit, at=at, receipt_no=receipt.number)
+    report.replacement, report.replacement_no = asset, asset.serial
+    report.save(update_fields=["replacement", "replacement_no"])
+    return report
+
+
+@transaction.atomic
+def certificate_surrender(*, person: Person, at: dt.datetime | None = None, note: str = "") -> HandoverReceipt:
+    """The officer surrenders the certificate to the 法制机构 (on transfer or retirement): a return event."""
+    asset = _held_certificate(person)
+    if asset is None:
+        raise DomainError(f"{person} holds no issued certificate to surrender", field="person",
+                          code="no_certificate")
+    text = f"上缴{CERTIFICATE_SURRENDER_TO}" + (f"：{note}" if note else "")
+    receipt = receipt_open(kind=ReceiptKind.SURRENDER, person=person, note=text)
+    ledger.asset_return(asset=asset, at=at, receipt_no=receipt.number, note=text)
+    return receipt
+
+
+# --- seals ---------------------------------------------------------------------------------------
+
+def _seal(asset: Asset) -> Asset:
+    if asset.category_id != CategoryCode.SEAL:
+        raise DomainError(f"{asset.tag} is not a seal (category {asset.category_id})", field="seal", code="not_seal")
+    return asset
+
+
+@transaction.atomic
+def seal_assign(*, seal: Asset, custodian: Person, at: dt.datetime | None = None) -> HandoverReceipt:
+    """Designates the first custodian of a seal in stock."""
+    _seal(seal)
+    receipt = receipt_open(kind=ReceiptKind.ISSUE, person=custodian, note="印章保管人指定")
+    ledger.asset_issue(asset=seal, person=custodian, at=at, receipt_no=receipt.number, note="印章保管人指定")
+    return receipt
+
+
+@transaction.atomic
+def seal_handover(*, seal: Asset, outgoing: Person, incoming: Person, at: dt.datetime | None = None,
+                  note: str = "") -> SealHandover:
+    """Hands a seal from its custodian to the next: return + issue under one receipt, both people recorded."""
+    seal = Asset.objects.select_for_update().get(pk=_seal(seal).pk)
+    if seal.status != AssetStatus.ISSUED or seal.holder_person_id != outgoing.pk:
+        holder = seal.holder_person or seal.holder_unit or seal.get_status_display()
+        raise ConflictError(f"{seal.tag} is held by {holder}, not by {outgoing}; only the current custodian hands "
+                            f"it over", field="outgoing", code="not_custodian")
+    if incoming.pk == outgoing.pk:
+        raise DomainError(f"{outgoing} cannot hand {seal.tag} over to themselves", field="incoming",
+                          code="same_custodian")
+    if incoming.status != PersonStatus.ACTIVE:
+        raise DomainError(f"{incoming} is {incoming.get_status_display()}; a seal custodian must be active",
+                          field="incoming", code="person_not_active")
+    moment = _now(at)
+    receipt = receipt_open(kind=ReceiptKind.SEAL_HANDOVER, person=outgoing, counterpart=incoming, note=note)
+    ledger.asset_return(asset=seal, at=moment, receipt_no=receipt.number, note=f"印章交接 → {incoming.name}")
+    ledger.asset_issue(asset=seal, person=incoming, at=moment, receipt_no=receipt.number,
+                       note=f"印章交接 ← {outgoing.name}")
+    return SealHandover.objects.create(seal=seal, outgoing=outgoing, incoming=incoming, at=moment, receipt=receipt)
+
+
+@transaction.atomic
+def seal_usage_log(*, seal: Asset, used_on: dt.date, document: str, used_by: Person, note: str = "") -> SealUsage:
+    """Logs one use of a seal (date, document, who used it), with the custodian at the time."""
+    seal = Asset.objects.select_related("holder_person").get(pk=_seal(seal).pk)
+    if seal.status in (AssetStatus.LOST, AssetStatus.RETIRED):
+        raise ConflictError(f"{seal.tag} is {seal.get_status_display()} and cannot be used", field="seal",
+                            code=f"seal_{seal.status}")
+    if not document.strip():
+        raise DomainError("name the document the seal was used on", field="document")
+    if used_on > timezone.localdate():
+        raise DomainError(f"use date {used_on} is in the future", field="used_on")
+    return SealUsage.objects.create(seal=seal, used_on=used_on, document=document.strip(), used_by=used_by,
+                                    custodian=seal.holder_person, note=note, username=current().username)
+
+
+# --- departures ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def person_depart(*, person: Person, kind: str, effective: dt.date | None = None, note: str = "") -> Departure:
+    """Marks the person transferred or retired and opens the return checklist of everything still held."""
+    if kind not in DepartureKind.values:
+        raise DomainError(f"unknown departure kind {kind!r}; expected one of {', '.join(DepartureKind.values)}",
+                          field="kind")
+    if Departure.objects.filter(person=person).exists():
+        raise ConflictError(f"{person} already has a departure record", field="person", code="already_departed")
+    effective = effective or timezone.localdate()
+    person = ledger.person_update(person=person, status=kind, effective=effective)
+    departure = Departure.objects.create(person=person, kind=kind, effective=effective, note=note)
+    return_to = {line["tag"]: line["return_to"] for line in asset_selectors.person_return_checklist(person)}
+    DepartureItem.objects.bulk_create(
+        DepartureItem(departure=departure, asset=asset, return_to=return_to.get(asset.tag, ""))
+        for asset in asset_selectors.person_held_assets(person)
+    )
+    return departure
+
+
+@transaction.atomic
+def departure_close_out(*, departure: Departure) -> Departure:
+    """Closes the departure; refused while any checklist line is neither returned nor reported lost."""
+    from .selectors import departure_checklist
+
+    departure = Departure.objects.select_for_update().select_related("person").get(pk=departure.pk)
+    if departure.closed_out:
+        raise ConflictError(f"departure of {departure.person} is already closed out", field="departure",
+                            code="already_closed")
+    still_open = [line["tag"] for line in departure_checklist(departure) if line["state"] == ChecklistLineState.OPEN]
+    if still_open:
+        raise ConflictError(f"{departure.person} still holds {', '.join(still_open)}; each item must be returned "
+                            f"or reported lost before the close-out", field="departure", code="checklist_open")
+    departure.closed_out, departure.closed_at = True, timezone.now()
+    departure.closed_by = current().username
+    departure.save(update_fields=["closed_out", "closed_at", "closed_by"])
+    return departure
+
+
+# --- scan-first bulk hand-over -------------------------------------------------------------------
+
+class HandoverRefused(DomainError):
+    """A bulk hand-over refused as a whole; `lines` says for each tag whether it passed and why not."""
+
+    def __init__(self, lines: list[dict]):
+        bad = [f"{line['tag']}: {line['reason']}" for line in lines if not line["ok"]]
+        super().__init__(f"hand-over refused, nothing changed ({len(bad)} of {len(lines)} lines): " + "; ".join(bad),
+                         code="handover_refused", field="tags", status_code=409)
+        self.lines = lines
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "lines": self.lines}
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _target(mode: str, person: Person | None, unit: OrgUnit | None) -> None:
+    if mode not in HandoverMode.values:
+        raise DomainError(f"unknown mode {mode!r}; expected issue or return", field="mode")
+    if (person is None) == (unit is None):
+        raise DomainError("pick exactly one person or one unit for the hand-over", field="person")
+
+
+def _line(tag: str, asset: Asset | None, ok: bool, code: str = "", reason: str = "") -> dict:
+    info = {"tag": tag, "ok": ok, "code": code, "reason": reason}
+    if asset is not None:
+        holder = asset.holder_person or asset.holder_unit
+        info.update(category=asset.category_id, category_name=asset.category.name, item=asset.item,
+                    size=asset.size, serial=asset.serial, status=asset.status, holder=str(holder) if holder else "")
+    return info
+
+
+def _precheck(mode: str, tag: str, asset: Asset | None, person: Person | None, unit: OrgUnit | None,
+              seen: set[str]) -> tuple[str, str] | None:
+    """The refusals specific to a bulk hand-over; the ledger's own rules are checked by calling it."""
+    if not tag:
+        return "empty_tag", "空标签"
+    if tag in seen:
+        return "duplicate", f"{tag} 已在本单中"
+    if asset is None:
+        return "unknown_tag", f"未知标签 {tag}"
+    if mode == HandoverMode.RETURN:
+        if asset.category_id == CategoryCode.SEAL:
+            return "seal_handover", f"{tag} 是印章：须经双人交接（印章交接），不能单独归还"
+        if asset.status == AssetStatus.ISSUED:
+            holder_ok = (asset.holder_person_id == person.pk) if person else (asset.holder_unit_id == unit.pk)
+            if not holder_ok:
+                holder = asset.holder_person or asset.holder_unit
+                return "wrong_holder", f"{tag} 由 {holder} 持有，不是 {person or unit}"
+    return None
+
+
+def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit | None, at, receipt_no: str,
+                 note: str) -> None:
+    if mode == HandoverMode.ISSUE:
+        ledger.asset_issue(asset=asset, person=person, unit=unit, at=at, receipt_no=receipt_no, note=note)
+    else:
+        ledger.asset_return(asset=asset, at=at, receipt_no=receipt_no, note=note)
+        _after_return(asset, timezone.localdate(_now(at)))
+
+
+def _assets_by_tag(tags) -> dict[str, Asset]:
+    qs = Asset.objects.filter(tag__in=[t for t in tags if t]).select_related(
+        "category", "holder_person", "holder_unit", "unit")
+    return {a.tag: a for a in qs}
+
+
+def handover_check(*, mode: str, tag: str, person: Person | None = None, unit: OrgUnit | None = None,
+                   seen: list[str] | tuple = ()) -> dict:
+    """Validates one scanned tag at once: the bulk hand-over's own checks, then the ledger's on a dry run."""
+    _target(mode, person, unit)
+    tag = tag.strip()
+    asset = _assets_by_tag([tag]).get(tag)
+    refused = _precheck(mode, tag, asset, person, unit, {s.strip() for s in seen})
+    if refused:
+        return _line(tag, asset, False, *refused)
+    try:
+        with transaction.atomic():
+            _ledger_call(mode, asset, person, unit, None, "", "")
+            raise _DryRun
+    except _DryRun:
+        pass
+    except DomainError as exc:
+        return _line(tag, asset, False, exc.code, exc.message)
+    asset.refresh_from_db()
+    return _line(tag, asset, True)
+
+
+@transaction.atomic
+def handover_commit(*, mode: str, tags: list[str], person: Person | None = None, unit: OrgUnit | None = None,
+                    at: dt.datetime | None = None, note: str = "") -> HandoverReceipt:
+    """Commits a whole scanned hand-over under one receipt; any refused line refuses it all (nothing changes)."""
+    _target(mode, person, unit)
+    tags = [t.strip() for t in tags]
+    if not tags:
+        raise DomainError("scan at least one tag", field="tags", code="empty")
+    moment = _now(at)
+    assets = _assets_by_tag(tags)
+    receipt = receipt_open(kind=mode, person=person, unit=unit, note=note)
+    lines, seen = [], set()
+    for tag in tags:
+        asset = assets.get(tag)
+        refused = _precheck(mode, tag, asset, person, unit, seen)
+        seen.add(tag)
+        if refused:
+            lines.append(_line(tag, asset, False, *refused))
+            continue
+        try:
+            with transaction.atomic():
+                _ledger_call(mode, asset, person, unit, moment, receipt.number, note)
+        except DomainError as exc:
+            lines.append(_line(tag, asset, False, exc.code, exc.message))
+            continue
+        lines.append(_line(tag, asset, True))
+    if not all(line["ok"] for line in lines):
+        raise HandoverRefused(lines)
+    return receipt
+
+
+# --- storage places and stocktakes ---------------------------------------------------------------
+
+@transaction.atomic
+def storage_place_create(*, unit: OrgUnit, code: str, name: str) -> StoragePlace:
+    if StoragePlace.objects.filter(code=code).exists():
+        raise ConflictError(f"storage place {code!r} already exists", field="code", code="duplicate")
+    place = StoragePlace(unit=unit, code=code, name=name)
+    place.full_clean()
+    place.save()
+    return place
+
+
+@transaction.atomic
+def asset_place_set(*, asset: Asset, place: StoragePlace) -> AssetPlace:
+    """Records where an item is kept; the place must belong to the item's unit or one above it."""
+    if not asset.unit.path.startswith(place.unit.path):
+        raise DomainError(f"{asset.tag} belongs to {asset.unit.code}; place {place.code} is of {place.unit.code}",
+                          field="place", code="place_outside_unit")
+    record, _created = AssetPlace.objects.update_or_create(asset=asset, defaults={"place": place})
+    return record
+
+
+@transaction.atomic
+def stocktake_start(*, unit: OrgUnit, place: StoragePlace | None = None) -> Stocktake:
+    if place is not None and not place.unit.path.startswith(unit.path):
+        raise DomainError(f"place {place.code} is of {place.unit.code}, outside {unit.code}", field="place")
+    return Stocktake.objects.create(unit=unit, place=place, username=current().username)
+
+
+@transaction.atomic
+def stocktake_scan(*, stocktake: Stocktake, tag: str) -> StocktakeScan:
+    """Records one scanned tag (known or not); scanning the same tag twice is refused."""
+    tag = tag.strip()
+    if not tag:
+        raise DomainError("empty tag", field="tag")
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+    if stocktake.status != StocktakeStatus.OPEN:
+        raise ConflictError(f"stocktake {stocktake.pk} is closed", field="stocktake", code="stocktake_closed")
+    if stocktake.scans.filter(tag=tag).exists():
+        raise ConflictError(f"{tag} was already scanned in this stocktake", field="tag", code="duplicate_scan")
+    return StocktakeScan.objects.create(stocktake=stocktake, tag=tag, asset=Asset.objects.filter(tag=tag).first())
+
+
+@transaction.atomic
+def stocktake_close(*, stocktake: Stocktake) -> Stocktake:
+    """Closes the stocktake and freezes its findings (missing, unexpected, misplaced)."""
+    from .selectors import stocktake_result
+
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+    if stocktake.status != StocktakeStatus.OPEN:
+        raise ConflictError(f"stocktake {stocktake.pk} is already closed", field="stocktake", code="stocktake_closed")
+    stocktake.result = stocktake_result(stocktake)
+    stocktake.status, stocktake.closed_at = StocktakeStatus.CLOSED, timezone.now()
+    stocktake.save(update_fields=["result", "status", "closed_at"])
+    return stocktake
