@@ -214,7 +214,10 @@ def test_even_edge_lookup_agrees_with_binary_search_on_and_between_edges():
     values = np.concatenate([edges, rng.uniform(edges[0] - 0.01, edges[-1] + 0.01, 20000),
                              np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),
                              [np.nan, -np.inf, np.inf]])
-    got = _RectilinearGrid._slot(edges, values)
+    step = _RectilinearGrid._even_step(edges)
+    assert step is not None and _RectilinearGrid._even_step(edges ** 1.5) is None
+    got = _RectilinearGrid._slot(edges, step, values)
+    assert len(values) >= 4096  # large enough to take the division path
     want = np.searchsorted(edges, values, side="right") - 1
     want[np.isnan(values)] = -1  # a NaN is beyond every edge for searchsorted; the lookup drops it anyway
     finite = np.isfinite(values)
@@ -247,3 +250,12 @@ def test_venues_spread_across_the_country_use_the_sparse_buckets():
     result = index.classify([east(116.39, 10), centre, 100.0], [39.9, VENUE_LAT, 30.0])
     assert result.venue_id.tolist() == [31, 12, -1]
     assert result.venue_distance_m[:2].tolist() == [0.0, 0.0]
+
+
+def test_a_unit_created_after_the_index_was_built_is_found():
+    paths = {"CZ-TN": "/CZ/CZ-ZD/CZ-TN/"}
+    brigade = shapely.box(LON0, LAT0, LON0 + 0.01, LAT0 + 0.01)
+    index = make_index(jurisdictions={"CZ-TN": brigade}, paths=paths)
+    assert np.isnan(index.jurisdiction_distance("CZ-TN-04", [LON0 + 0.001], [LAT0 + 0.001])).all()
+    paths["CZ-TN-04"] = "/CZ/CZ-ZD/CZ-TN/CZ-TN-04/"
+    assert index.jurisdiction_distance("CZ-TN-04", [LON0 + 0.001], [LAT0 + 0.001]).tolist() == [0.0]
