@@ -23,3 +23,27 @@ class TripStatus(models.TextChoices):
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("已驳回")
     CANCELLED = "cancelled", _("已取消")
+
+
+class MaintenanceKind(models.TextChoices):
+    MAINTENANCE = "maintenance", _("保养")
+    REPAIR = "repair", _("维修")
+
+
+class VehicleChange(models.TextChoices):
+    """What a vehicle history row records."""
+
+    REGISTERED = "registered", _("建档")
+    TRANSFER = "transfer", _("调拨")
+    STATUS = "status", _("状态变更")
+
+
+class DossierGap(models.TextChoices):
+    """What keeps a vehicle file from being complete (rule vehicle-dossier)."""
+
+    VIN_MISSING = "vin_missing", _("缺少车架号")
+    ACQUIRED_MISSING = "acquired_missing", _("缺少购置日期")
+    INSURANCE_MISSING = "insurance_missing", _("缺少保险记录")
+    INSURANCE_EXPIRED = "insurance_expired", _("保险已过期")
+    INSPECTION_MISSING = "inspection_missing", _("缺少年检记录")
+    INSPECTION_EXPIRED = "inspection_expired", _("年检已过期")

@@ -4,8 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Max, Q
+from django.utils import timezone
+
 from .calendar import trip_index
-from .models import Trip, Vehicle
+from .choices import DossierGap, VehicleStatus
+from .models import Inspection, InsurancePolicy, TerminalBinding, Trip, Vehicle, VehicleHistory
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,88 @@ class VehicleState:
 
 
 def vehicles_as_of(day: dt.date) -> list[VehicleState]:
-    """Every vehicle as it stood at the end of `day` (the current file until status/unit history exists)."""
-    return [
-        VehicleState(v.pk, v.plate, v.unit_id, v.seats, v.status, v.livery_compliant, v.vin, v.acquired,
-                     v.insurance_expires, v.inspection_expires)
-        for v in Vehicle.objects.filter(created_at__date__lte=day)
-    ]
+    """Every vehicle as it stood at the end of `day`: unit and status from its history, insurance and inspection
+    expiry from the records known by then. A vehicle without history (written by a bulk import) counts from its
+    acquisition date (else the day its file was opened) with its current file."""
+    states = {}
+    as_of = {}
+    for row in (VehicleHistory.objects.filter(effective__lte=day).order_by("vehicle_id", "effective", "id")
+                .values("vehicle_id", "unit_id", "status")):
+        as_of[row["vehicle_id"]] = row  # the last row on or before `day` wins
+    with_history = set(VehicleHistory.objects.values_list("vehicle_id", flat=True).distinct())
+    insurance = dict(InsurancePolicy.objects.filter(starts__lte=day).values("vehicle_id")
+                     .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
+    inspection = dict(Inspection.objects.filter(inspected_on__lte=day).values("vehicle_id")
+                      .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
+    insured = set(InsurancePolicy.objects.values_list("vehicle_id", flat=True).distinct())
+    inspected = set(Inspection.objects.values_list("vehicle_id", flat=True).distinct())
+    for v in Vehicle.objects.all():
+        if v.pk in with_history:
+            row = as_of.get(v.pk)
+            if row is None:
+                continue
+            unit_id, status = row["unit_id"], row["status"]
+        else:
+            since = v.acquired or timezone.localdate(v.created_at)
+            if since > day:
+                continue
+            unit_id, status = v.unit_id, v.status
+        states[v.pk] = VehicleState(
+            v.pk, v.plate, unit_id, v.seats, status, v.livery_compliant, v.vin, v.acquired,
+            insurance.get(v.pk) if v.pk in insured else v.insurance_expires,
+            inspection.get(v.pk) if v.pk in inspected else v.inspection_expires)
+    return list(states.values())
+
+
+def vehicle_dossier_gaps(vehicle: Vehicle | VehicleState, on: dt.date) -> list[str]:
+    """What keeps the file from being complete on `on` (rule vehicle-dossier): `DossierGap` codes, empty when
+    complete. Takes a Vehicle or a VehicleState from `vehicles_as_of`."""
+    gaps = []
+    if not (vehicle.vin or "").strip():
+        gaps.append(DossierGap.VIN_MISSING)
+    if vehicle.acquired is None:
+        gaps.append(DossierGap.ACQUIRED_MISSING)
+    if vehicle.insurance_expires is None:
+        gaps.append(DossierGap.INSURANCE_MISSING)
+    elif vehicle.insurance_expires < on:
+        gaps.append(DossierGap.INSURANCE_EXPIRED)
+    if vehicle.inspection_expires is None:
+        gaps.append(DossierGap.INSPECTION_MISSING)
+    elif vehicle.inspection_expires < on:
+        gaps.append(DossierGap.INSPECTION_EXPIRED)
+    return [str(g) for g in gaps]
+
+
+@dataclass(frozen=True)
+class Expiry:
+    vehicle: Vehicle
+    what: str  # "insurance" or "inspection"
+    expires: dt.date
+    days_left: int  # negative: already expired
+
+
+def vehicles_expiring(*, within_days: int = 30, on: dt.date | None = None, vehicles=None) -> list[Expiry]:
+    """Insurance and inspections of vehicles not retired that expire within `within_days` of `on` (today), or
+    have expired already; soonest first."""
+    on = on or timezone.localdate()
+    limit = on + dt.timedelta(days=within_days)
+    qs = (vehicles if vehicles is not None else Vehicle.objects.all()).exclude(status=VehicleStatus.RETIRED)
+    qs = qs.filter(Q(insurance_expires__lte=limit) | Q(inspection_expires__lte=limit)).select_related("unit")
+    found = []
+    for v in qs:
+        for what, expires in (("insurance", v.insurance_expires), ("inspection", v.inspection_expires)):
+            if expires is not None and expires <= limit:
+                found.append(Expiry(v, what, expires, (expires - on).days))
+    return sorted(found, key=lambda e: (e.expires, e.vehicle.plate, e.what))
+
+
+def vehicle_by_terminal(terminal_id: str, at: dt.datetime | None = None) -> Vehicle | None:
+    """The vehicle the terminal is bound to now, or at `at` according to the binding history."""
+    if at is None:
+        return Vehicle.objects.filter(terminal_id=terminal_id).first()
+    binding = (TerminalBinding.objects.filter(terminal_id=terminal_id, bound_at__lte=at)
+               .filter(Q(unbound_at__isnull=True) | Q(unbound_at__gt=at)).select_related("vehicle").first())
+    return binding.vehicle if binding else None
 
 
 def trip_covering(vehicle_id: int, at: dt.datetime, lat: float | None = None, lon: float | None = None) -> Trip | None:

@@ -1,6 +1,7 @@
 """Vehicle files (一车一档), duty calendars and approved trips."""
 from .calendar import DutySchedule, Holiday
 from .trips import Trip
-from .vehicles import Vehicle
+from .vehicles import Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory
 
-__all__ = ["DutySchedule", "Holiday", "Trip", "Vehicle"]
+__all__ = ["DutySchedule", "Holiday", "Inspection", "InsurancePolicy", "MaintenanceRecord", "TerminalBinding",
+           "Trip", "Vehicle", "VehicleHistory"]

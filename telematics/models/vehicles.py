@@ -1,10 +1,11 @@
-"""The vehicle file: one row per vehicle; its histories hang off it."""
+"""The vehicle file (一车一档): one row per vehicle, and the records and histories that hang off it."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import ChangeLoggedModel, OrgUnit
+from assets.models.immutable import AppendOnlyModel
 
-from ..choices import VehicleStatus
+from ..choices import MaintenanceKind, VehicleChange, VehicleStatus
 
 
 class Vehicle(ChangeLoggedModel):
@@ -15,8 +16,10 @@ class Vehicle(ChangeLoggedModel):
     vehicle_type = models.CharField(_("车辆类型"), max_length=50, blank=True)
     terminal_id = models.CharField(_("定位终端号"), max_length=64, null=True, blank=True, unique=True)
     livery_compliant = models.BooleanField(_("标识涂装合规"), default=False)
+    livery_photo = models.FileField(_("涂装照片"), upload_to="vehicles/livery/", blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=VehicleStatus.choices, default=VehicleStatus.IN_SERVICE)
     acquired = models.DateField(_("购置日期"), null=True, blank=True)
+    # Both follow the latest insurance policy / inspection record (kept by telematics.services).
     insurance_expires = models.DateField(_("保险到期"), null=True, blank=True)
     inspection_expires = models.DateField(_("年检到期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -29,3 +32,116 @@ class Vehicle(ChangeLoggedModel):
 
     def __str__(self):
         return self.plate
+
+    def snapshot(self) -> dict:
+        data = super().snapshot()
+        data["livery_photo"] = self.livery_photo.name or ""  # the change log stores the file's name
+        return data
+
+
+class VehicleHistory(AppendOnlyModel):
+    """The vehicle's unit and status from `effective` on; answers "where was it, in what state, on date D"."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history", verbose_name=_("车辆"))
+    effective = models.DateField(_("生效日期"), db_index=True)
+    change = models.CharField(_("变动"), max_length=16, choices=VehicleChange.choices)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位"))
+    status = models.CharField(_("状态"), max_length=16, choices=VehicleStatus.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    username = models.CharField(_("经办人"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("车辆履历")
+        verbose_name_plural = _("车辆履历")
+        ordering = ["vehicle", "effective", "id"]
+        indexes = [models.Index(fields=["vehicle", "effective", "id"])]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.effective} {self.change}"
+
+
+class TerminalBinding(models.Model):
+    """A GPS terminal bound to a vehicle from `bound_at` until `unbound_at` (open while bound)."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="terminal_bindings",
+                                verbose_name=_("车辆"))
+    terminal_id = models.CharField(_("定位终端号"), max_length=64, db_index=True)
+    bound_at = models.DateTimeField(_("绑定时间"))
+    unbound_at = models.DateTimeField(_("解绑时间"), null=True, blank=True)
+    username = models.CharField(_("经办人"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("终端绑定记录")
+        verbose_name_plural = _("终端绑定记录")
+        ordering = ["vehicle", "bound_at", "id"]
+        constraints = [
+            # A terminal is bound to at most one vehicle at a time, a vehicle to at most one terminal.
+            models.UniqueConstraint(fields=["terminal_id"], condition=models.Q(unbound_at__isnull=True),
+                                    name="binding_one_open_per_terminal"),
+            models.UniqueConstraint(fields=["vehicle"], condition=models.Q(unbound_at__isnull=True),
+                                    name="binding_one_open_per_vehicle"),
+            models.CheckConstraint(condition=models.Q(unbound_at__isnull=True) | models.Q(unbound_at__gte=models.F("bound_at")),
+                                   name="binding_unbound_after_bound"),
+        ]
+
+    def __str__(self):
+        return f"{self.terminal_id} → {self.vehicle_id}"
+
+
+class MaintenanceRecord(ChangeLoggedModel):
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="maintenance", verbose_name=_("车辆"))
+    kind = models.CharField(_("类别"), max_length=16, choices=MaintenanceKind.choices, default=MaintenanceKind.MAINTENANCE)
+    date = models.DateField(_("日期"))
+    odometer_km = models.PositiveIntegerField(_("里程（公里）"), null=True, blank=True)
+    work_done = models.TextField(_("维修保养内容"))
+    cost = models.DecimalField(_("费用（元）"), max_digits=10, decimal_places=2, default=0)
+    workshop = models.CharField(_("维修单位"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("维修保养记录")
+        verbose_name_plural = _("维修保养记录")
+        ordering = ["vehicle", "-date", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(cost__gte=0), name="maintenance_cost_not_negative")]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.date} {self.get_kind_display()}"
+
+
+class InsurancePolicy(ChangeLoggedModel):
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="insurance", verbose_name=_("车辆"))
+    insurer = models.CharField(_("保险公司"), max_length=100, blank=True)
+    policy_no = models.CharField(_("保单号"), max_length=64, blank=True)
+    starts = models.DateField(_("起保日期"))
+    expires = models.DateField(_("到期日期"))
+    premium = models.DecimalField(_("保费（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("保险记录")
+        verbose_name_plural = _("保险记录")
+        ordering = ["vehicle", "-expires", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(expires__gte=models.F("starts")),
+                                              name="insurance_expires_after_start")]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.starts}–{self.expires}"
+
+
+class Inspection(ChangeLoggedModel):
+    """An annual inspection (年检): passed on `inspected_on`, valid until `expires`."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="inspections", verbose_name=_("车辆"))
+    inspected_on = models.DateField(_("检验日期"))
+    expires = models.DateField(_("有效期至"))
+    station = models.CharField(_("检测机构"), max_length=100, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("年检记录")
+        verbose_name_plural = _("年检记录")
+        ordering = ["vehicle", "-expires", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(expires__gte=models.F("inspected_on")),
+                                              name="inspection_expires_after_inspection")]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.inspected_on}–{self.expires}"

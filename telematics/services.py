@@ -1,0 +1,415 @@
+"""Writes to vehicle files, duty calendars and trips; every rule of the fleet is enforced here."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assets.models import OrgUnit
+from quartermaster.context import current
+from quartermaster.errors import ConflictError, DomainError
+
+from . import calendar
+from .choices import HolidayKind, MaintenanceKind, TripStatus, VehicleChange, VehicleStatus
+from .models import (
+    DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
+    VehicleHistory,
+)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _aware(at: dt.datetime | None, what: str = "at") -> dt.datetime:
+    moment = at or timezone.now()
+    if not isinstance(moment, dt.datetime):
+        raise DomainError(f"{what}: expected a date and time, got {moment!r}", field=what)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _clean(obj) -> None:
+    """full_clean() as a DomainError naming the first bad field and every message."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        field = next(iter(errors))
+        text = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+        raise DomainError(f"{obj._meta.verbose_name}: {text}", field=field) from None
+
+
+def _locked(vehicle: Vehicle) -> Vehicle:
+    return Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+
+
+def _history(vehicle: Vehicle, change: str, effective: dt.date, note: str = "") -> None:
+    last = vehicle.history.order_by("-effective", "-id").values_list("effective", flat=True).first()
+    if last and effective < last:
+        raise DomainError(f"{vehicle.plate}: a change effective {effective} would come before the latest history "
+                          f"entry ({last}); the history is not back-dated", field="effective", code="backdated")
+    VehicleHistory.objects.create(vehicle=vehicle, change=change, effective=effective, unit_id=vehicle.unit_id,
+                                  status=vehicle.status, note=note, username=current().username)
+
+
+# --- the vehicle file ----------------------------------------------------------------------------
+
+_FILE_FIELDS = {"vin", "seats", "vehicle_type", "acquired", "livery_compliant", "insurance_expires",
+                "inspection_expires"}
+
+
+@transaction.atomic
+def vehicle_create(*, plate: str, unit: OrgUnit, seats: int, vin: str = "", vehicle_type: str = "",
+                   terminal_id: str | None = None, livery_compliant: bool = False,
+                   status: str = VehicleStatus.IN_SERVICE, acquired: dt.date | None = None,
+                   insurance_expires: dt.date | None = None, inspection_expires: dt.date | None = None,
+                   effective: dt.date | None = None) -> Vehicle:
+    """Opens a vehicle file. Its history starts on `effective` (default: the acquisition date, else today)."""
+    plate = (plate or "").strip()
+    if Vehicle.objects.filter(plate=plate).exists():
+        raise ConflictError(f"plate {plate!r} already has a vehicle file", field="plate", code="duplicate")
+    if status not in VehicleStatus.values:
+        raise DomainError(f"unknown vehicle status {status!r}; expected one of {', '.join(VehicleStatus.values)}",
+                          field="status")
+    vehicle = Vehicle(plate=plate, unit=unit, seats=seats, vin=(vin or "").strip().upper(),
+                      vehicle_type=vehicle_type or "", livery_compliant=livery_compliant, status=status,
+                      acquired=acquired, insurance_expires=insurance_expires, inspection_expires=inspection_expires)
+    _clean(vehicle)
+    vehicle.save()
+    _history(vehicle, VehicleChange.REGISTERED, effective or acquired or _today())
+    if terminal_id:
+        vehicle_bind_terminal(vehicle=vehicle, terminal_id=terminal_id)
+        vehicle.refresh_from_db()
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
+    """Changes the file's own fields; unit, status and terminal have their own services (they keep history)."""
+    unknown = set(changes) - _FILE_FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        hint = {"unit": "vehicle_transfer", "status": "vehicle_change_status",
+                "terminal_id": "vehicle_bind_terminal / vehicle_unbind_terminal"}.get(name)
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a vehicle here"
+                          + (f"; use {hint}" if hint else ""), field=name)
+    vehicle = _locked(vehicle)
+    for key, value in changes.items():
+        setattr(vehicle, key, value.strip().upper() if key == "vin" and value else value)
+    _clean(vehicle)
+    vehicle.save()
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_transfer(*, vehicle: Vehicle, unit: OrgUnit, effective: dt.date | None = None, note: str = "") -> Vehicle:
+    """Assigns the vehicle to another unit from `effective` on (default today)."""
+    vehicle = _locked(vehicle)
+    if vehicle.unit_id == unit.pk:
+        raise ConflictError(f"{vehicle.plate} already belongs to {unit.code}", field="unit", code="no_change")
+    if vehicle.status == VehicleStatus.RETIRED:
+        raise ConflictError(f"{vehicle.plate} is retired and cannot be transferred", field="unit", code="retired")
+    vehicle.unit = unit
+    vehicle.save()
+    _history(vehicle, VehicleChange.TRANSFER, effective or _today(), note)
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_change_status(*, vehicle: Vehicle, status: str, effective: dt.date | None = None,
+                          note: str = "") -> Vehicle:
+    """in_service ⇄ in_repair, and retirement (final: the terminal is unbound). There is no lending status."""
+    if status not in VehicleStatus.values:
+        raise DomainError(f"unknown vehicle status {status!r}; expected one of {', '.join(VehicleStatus.values)} "
+                          f"(lending outside the bureau does not exist)", field="status")
+    vehicle = _locked(vehicle)
+    if vehicle.status == status:
+        raise ConflictError(f"{vehicle.plate} is already {status}", field="status", code="no_change")
+    if vehicle.status == VehicleStatus.RETIRED:
+        raise ConflictError(f"{vehicle.plate} is retired; a retired vehicle does not return to service",
+                            field="status", code="retired")
+    vehicle.status = status
+    vehicle.save()
+    _history(vehicle, VehicleChange.STATUS, effective or _today(), note)
+    if status == VehicleStatus.RETIRED and vehicle.terminal_id:
+        vehicle_unbind_terminal(vehicle=vehicle)
+        vehicle.refresh_from_db()
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_set_livery(*, vehicle: Vehicle, compliant: bool, photo=None) -> Vehicle:
+    """Records whether the livery follows the national/MOHURD scheme, with a photo as evidence."""
+    vehicle = _locked(vehicle)
+    vehicle.livery_compliant = compliant
+    if photo is not None:
+        vehicle.livery_photo = photo
+    _clean(vehicle)
+    vehicle.save()
+    return vehicle
+
+
+# --- GPS terminals -------------------------------------------------------------------------------
+
+@transaction.atomic
+def vehicle_bind_terminal(*, vehicle: Vehicle, terminal_id: str, at: dt.datetime | None = None) -> TerminalBinding:
+    """Binds a terminal to the vehicle; a terminal bound to another vehicle is refused. A vehicle that already has
+    another terminal has it unbound at the same moment (a terminal swap)."""
+    terminal_id = (terminal_id or "").strip()
+    if not terminal_id:
+        raise DomainError("terminal_id: a terminal id is required", field="terminal_id")
+    moment = _aware(at)
+    vehicle = _locked(vehicle)
+    if vehicle.status == VehicleStatus.RETIRED:
+        raise ConflictError(f"{vehicle.plate} is retired; no terminal can be bound to it", field="terminal_id",
+                            code="retired")
+    holder = Vehicle.objects.select_for_update().filter(terminal_id=terminal_id).exclude(pk=vehicle.pk).first()
+    open_elsewhere = (TerminalBinding.objects.select_for_update().filter(terminal_id=terminal_id,
+                                                                         unbound_at__isnull=True)
+                      .exclude(vehicle=vehicle).select_related("vehicle").first())
+    other = holder or (open_elsewhere.vehicle if open_elsewhere else None)
+    if other is not None:
+        raise ConflictError(f"terminal {terminal_id} is bound to vehicle {other.plate}; unbind it there first",
+                            field="terminal_id", code="terminal_bound")
+    if vehicle.terminal_id == terminal_id:
+        raise ConflictError(f"terminal {terminal_id} is already bound to {vehicle.plate}", field="terminal_id",
+                            code="no_change")
+    if vehicle.terminal_id:
+        _close_binding(vehicle, moment)
+    vehicle.terminal_id = terminal_id
+    vehicle.save()
+    try:
+        with transaction.atomic():
+            return TerminalBinding.objects.create(vehicle=vehicle, terminal_id=terminal_id, bound_at=moment,
+                                                  username=current().username)
+    except IntegrityError:
+        raise ConflictError(f"terminal {terminal_id} was bound to another vehicle meanwhile", field="terminal_id",
+                            code="terminal_bound") from None
+
+
+def _close_binding(vehicle: Vehicle, moment: dt.datetime) -> None:
+    binding = (TerminalBinding.objects.select_for_update()
+               .filter(vehicle=vehicle, unbound_at__isnull=True).first())
+    if binding is None:  # bound outside the services (workbook import): the history starts now
+        binding = TerminalBinding(vehicle=vehicle, terminal_id=vehicle.terminal_id, bound_at=moment)
+    if moment < binding.bound_at:
+        raise DomainError(f"{vehicle.plate}: unbinding at {timezone.localtime(moment):%Y-%m-%d %H:%M} would come "
+                          f"before the binding ({timezone.localtime(binding.bound_at):%Y-%m-%d %H:%M})", field="at")
+    binding.unbound_at = moment
+    binding.save()
+
+
+@transaction.atomic
+def vehicle_unbind_terminal(*, vehicle: Vehicle, at: dt.datetime | None = None) -> Vehicle:
+    vehicle = _locked(vehicle)
+    if not vehicle.terminal_id:
+        raise ConflictError(f"{vehicle.plate} has no terminal bound", field="terminal_id", code="not_bound")
+    _close_binding(vehicle, _aware(at))
+    vehicle.terminal_id = None
+    vehicle.save()
+    return vehicle
+
+
+# --- maintenance, insurance, inspection ----------------------------------------------------------
+
+@transaction.atomic
+def maintenance_record_create(*, vehicle: Vehicle, date: dt.date, work_done: str,
+                              kind: str = MaintenanceKind.MAINTENANCE, odometer_km: int | None = None,
+                              cost: Decimal | int | str = 0, workshop: str = "") -> MaintenanceRecord:
+    record = MaintenanceRecord(vehicle=vehicle, date=date, work_done=work_done, kind=kind, odometer_km=odometer_km,
+                               cost=Decimal(str(cost or 0)), workshop=workshop or "")
+    _clean(record)
+    if record.cost < 0:
+        raise DomainError(f"cost {record.cost} must not be negative", field="cost")
+    last = (vehicle.maintenance.filter(date__lte=date, odometer_km__isnull=False)
+            .order_by("-date", "-id").values_list("odometer_km", flat=True).first())
+    if odometer_km is not None and last is not None and odometer_km < last:
+        raise DomainError(f"{vehicle.plate}: odometer {odometer_km} km on {date} is below the {last} km recorded "
+                          f"earlier", field="odometer_km")
+    record.save()
+    return record
+
+
+def _follow_latest(vehicle: Vehicle) -> None:
+    """The file's insurance/inspection expiry is the latest record's."""
+    vehicle = _locked(vehicle)
+    vehicle.insurance_expires = vehicle.insurance.aggregate(m=Max("expires"))["m"] or vehicle.insurance_expires
+    vehicle.inspection_expires = vehicle.inspections.aggregate(m=Max("expires"))["m"] or vehicle.inspection_expires
+    vehicle.save()
+
+
+@transaction.atomic
+def insurance_policy_create(*, vehicle: Vehicle, starts: dt.date, expires: dt.date, insurer: str = "",
+                            policy_no: str = "", premium: Decimal | None = None) -> InsurancePolicy:
+    if expires < starts:
+        raise DomainError(f"insurance expires {expires} before it starts {starts}", field="expires")
+    policy = InsurancePolicy(vehicle=vehicle, starts=starts, expires=expires, insurer=insurer or "",
+                             policy_no=policy_no or "", premium=premium)
+    _clean(policy)
+    policy.save()
+    _follow_latest(vehicle)
+    return policy
+
+
+@transaction.atomic
+def inspection_create(*, vehicle: Vehicle, inspected_on: dt.date, expires: dt.date, station: str = "",
+                      note: str = "") -> Inspection:
+    if expires < inspected_on:
+        raise DomainError(f"inspection valid until {expires}, before the inspection {inspected_on}", field="expires")
+    inspection = Inspection(vehicle=vehicle, inspected_on=inspected_on, expires=expires, station=station or "",
+                            note=note or "")
+    _clean(inspection)
+    inspection.save()
+    _follow_latest(vehicle)
+    return inspection
+
+
+# --- duty calendars ------------------------------------------------------------------------------
+
+def _normalise_weekdays(weekdays: str) -> str:
+    try:
+        days = calendar.parse_weekdays(weekdays)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="weekdays") from None
+    return ",".join(str(d) for d in sorted(days))
+
+
+def _time(value, what: str) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError(f"{what}: {value!r} is not a time HH:MM", field=what) from None
+
+
+@transaction.atomic
+def duty_schedule_create(*, unit: OrgUnit, weekdays: str, start: dt.time | str, end: dt.time | str) -> DutySchedule:
+    """One shift of the unit's weekly schedule; `end` <= `start` means it ends the next day. A unit with shifts of
+    its own no longer inherits its parent's."""
+    start_t, end_t = _time(start, "start"), _time(end, "end")
+    schedule = DutySchedule(unit=unit, weekdays=_normalise_weekdays(weekdays), start=start_t, end=end_t)
+    if DutySchedule.objects.filter(unit=unit, weekdays=schedule.weekdays, start=start_t, end=end_t).exists():
+        raise ConflictError(f"{unit.code} already has the shift {schedule}", code="duplicate")
+    schedule.save()
+    calendar.invalidate_calendar()
+    return schedule
+
+
+@transaction.atomic
+def duty_schedule_update(*, schedule: DutySchedule, weekdays: str | None = None, start=None, end=None) -> DutySchedule:
+    if weekdays is not None:
+        schedule.weekdays = _normalise_weekdays(weekdays)
+    if start is not None:
+        schedule.start = _time(start, "start")
+    if end is not None:
+        schedule.end = _time(end, "end")
+    _clean(schedule)
+    schedule.save()
+    calendar.invalidate_calendar()
+    return schedule
+
+
+@transaction.atomic
+def duty_schedule_delete(*, schedule: DutySchedule) -> None:
+    schedule.delete()
+    calendar.invalidate_calendar()
+
+
+@transaction.atomic
+def holiday_set(*, date: dt.date, kind: str, name: str = "") -> Holiday:
+    """Declares `date` a holiday (no duty) or an adjusted working day (Monday's schedule), overriding
+    chinese-calendar's verdict for that date."""
+    if kind not in HolidayKind.values:
+        raise DomainError(f"unknown holiday kind {kind!r}; expected one of {', '.join(HolidayKind.values)}",
+                          field="kind")
+    holiday, _ = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name or ""})
+    calendar.invalidate_calendar()
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, holiday: Holiday) -> None:
+    holiday.delete()
+    calendar.invalidate_calendar()
+
+
+# --- trips (派车单) ------------------------------------------------------------------------------
+
+def _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m) -> tuple[dt.datetime, dt.datetime]:
+    start_at, end_at = _aware(start, "start"), _aware(end, "end")
+    if end_at <= start_at:
+        raise DomainError(f"trip ends {timezone.localtime(end_at):%Y-%m-%d %H:%M} not after it starts "
+                          f"{timezone.localtime(start_at):%Y-%m-%d %H:%M}", field="end")
+    if (dest_lat is None) != (dest_lon is None):
+        raise DomainError("a destination needs both dest_lat and dest_lon", field="dest_lat" if dest_lat is None
+                          else "dest_lon")
+    if dest_lat is not None and not (-90 <= dest_lat <= 90 and -180 <= dest_lon <= 180):
+        raise DomainError(f"destination ({dest_lat}, {dest_lon}) is not a latitude/longitude", field="dest_lat")
+    if dest_radius_m is not None and dest_radius_m <= 0:
+        raise DomainError(f"destination radius {dest_radius_m} m must be positive", field="dest_radius_m")
+    return start_at, end_at
+
+
+@transaction.atomic
+def trip_request(*, vehicle: Vehicle, start: dt.datetime, end: dt.datetime, purpose: str,
+                 destination: str = "", dest_lat: float | None = None, dest_lon: float | None = None,
+                 dest_radius_m: int | None = None) -> Trip:
+    """Files a trip request (派车申请) for the fleet manager to approve or refuse."""
+    start_at, end_at = _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m)
+    if not (purpose or "").strip():
+        raise DomainError("purpose: a trip needs a purpose (事由)", field="purpose")
+    if vehicle.status == VehicleStatus.RETIRED:
+        raise ConflictError(f"{vehicle.plate} is retired", field="vehicle", code="retired")
+    trip = Trip(vehicle=vehicle, start=start_at, end=end_at, purpose=purpose.strip(), destination=destination or "",
+                dest_lat=dest_lat, dest_lon=dest_lon, dest_radius_m=dest_radius_m or 100,
+                status=TripStatus.REQUESTED, requested_by=current().username)
+    _clean(trip)
+    trip.save()
+    calendar.invalidate_trips()
+    return trip
+
+
+def _decide(trip: Trip, status: str, user, note: str) -> Trip:
+    trip = Trip.objects.select_for_update().select_related("vehicle").get(pk=trip.pk)
+    if trip.status != TripStatus.REQUESTED:
+        raise ConflictError(f"trip {trip.pk} ({trip.vehicle.plate}) is {trip.status}, not awaiting a decision",
+                            field="status", code="already_decided")
+    trip.status = status
+    trip.approver = user if getattr(user, "pk", None) else None
+    trip.approved_by = (getattr(user, "get_full_name", lambda: "")() or getattr(user, "username", "")
+                        or current().username)
+    trip.decided_at = timezone.now()
+    trip.decision_note = note or ""
+    trip.save()
+    calendar.invalidate_trips()
+    return trip
+
+
+@transaction.atomic
+def trip_approve(*, trip: Trip, user=None, note: str = "") -> Trip:
+    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination)."""
+    return _decide(trip, TripStatus.APPROVED, user, note)
+
+
+@transaction.atomic
+def trip_refuse(*, trip: Trip, user=None, note: str = "") -> Trip:
+    return _decide(trip, TripStatus.REFUSED, user, note)
+
+
+@transaction.atomic
+def trip_cancel(*, trip: Trip, note: str = "") -> Trip:
+    """Withdraws a requested or approved trip (an approved one stops covering)."""
+    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    if trip.status not in (TripStatus.REQUESTED, TripStatus.APPROVED):
+        raise ConflictError(f"trip {trip.pk} is {trip.status} and cannot be cancelled", field="status",
+                            code="already_decided")
+    trip.status = TripStatus.CANCELLED
+    trip.decision_note = note or trip.decision_note
+    trip.save()
+    calendar.invalidate_trips()
+    return trip
