@@ -1,0 +1,80 @@
+"""Decoders: captured payloads of each protocol, every rejection reason, and a bounded fuzz test."""
+import datetime as dt
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gis.gcj02 import wgs84_to_gcj02
+from telematics.tracking.decoders import Decoded, decode_offload, decode_owntracks, decode_position
+
+UTC = dt.timezone.utc
+
+
+def test_native_object_with_offset():
+    d = decode_position("T0001", b'{"ts": "2026-11-22T08:00:05+08:00", "lat": 31.7781, "lon": 119.9463, '
+                                 b'"speed": 35.2, "heading": 270, "acc": true, "crs": "wgs84", "seq": 17}')
+    (fix,) = d.items
+    assert fix.ts == dt.datetime(2026, 11, 22, 0, 0, 5, tzinfo=UTC)
+    assert (fix.lat, fix.lon, fix.speed, fix.heading, fix.acc, fix.seq) == (31.7781, 119.9463, 35.2, 270, True, 17)
+
+
+def test_epoch_seconds_and_milliseconds_and_arrays():
+    d = decode_position("T1", json.dumps([{"ts": 1763769605, "lat": 31.7, "lon": 119.9},
+                                          {"ts": 1763769605123, "lat": 31.7, "lon": 119.9}]).encode())
+    assert [f.ts.timestamp() for f in d.items] == [1763769605, 1763769605.123]
+    assert d.rejections == ()
+
+
+def test_gcj02_is_converted_to_wgs84():
+    g_lon, g_lat = wgs84_to_gcj02(119.95, 31.78)
+    (fix,) = decode_position("T1", json.dumps({"ts": 1763769605, "lat": g_lat, "lon": g_lon, "crs": "gcj02"}).encode()).items
+    assert abs(fix.lat - 31.78) < 1e-6 and abs(fix.lon - 119.95) < 1e-6 and fix.crs == "gcj02"
+
+
+def test_bad_elements_are_rejected_one_by_one():
+    d = decode_position("T1", json.dumps([{"ts": 1763769605, "lat": 31.7, "lon": 119.9}, {"lat": 1, "lon": 2},
+                                          {"ts": "yesterday", "lat": 1, "lon": 2}, {"ts": 1, "lat": "x", "lon": 2},
+                                          7]).encode())
+    assert len(d.items) == 1
+    assert [r.reason for r in d.rejections] == ["missing_field", "invalid_field", "invalid_field", "invalid_field"]
+    assert "element 1" in d.rejections[0].detail and json.loads(d.rejections[0].payload) == {"lat": 1, "lon": 2}
+
+
+def test_bad_json_is_rejected_whole():
+    (r,) = decode_position("T1", b'{"ts": 1,').rejections
+    assert r.reason == "bad_json" and r.terminal == "T1"
+
+
+def test_owntracks_location():
+    d = decode_owntracks("officer", "phone", b'{"_type":"location","tst":1763769605,"lat":31.78,"lon":119.95,'
+                                             b'"vel":42,"cog":90,"acc":12,"tid":"ph"}')
+    (fix,) = d.items
+    assert fix.terminal == "officer/phone" and fix.speed == 42 and fix.heading == 90
+    (r,) = decode_owntracks("officer", "phone", b'{"_type":"lwt","tst":1}').rejections
+    assert r.reason == "unsupported"
+
+
+def test_dock_offload_report():
+    (report,) = decode_offload("D01", b'{"ts": "2026-11-22T20:00:00+08:00", "recorder": "REC-0001", '
+                                      b'"recorded_on": "2026-11-22", "files": 12, "bytes": 8123456789}').items
+    assert report.recorder == "REC-0001" and report.recorded_on == dt.date(2026, 11, 22) and report.bytes == 8123456789
+    (r,) = decode_offload("D01", b'{"ts": 1, "recorded_on": "2026-11-22"}').rejections
+    assert r.reason == "missing_field"
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=10),
+                           lambda children: st.lists(children, max_size=4)
+                           | st.dictionaries(st.sampled_from(["ts", "lat", "lon", "speed", "crs", "_type", "tst",
+                                                              "recorder", "recorded_on", "files", "x"]),
+                                             children, max_size=6), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps(v).encode())))
+def test_decoders_never_raise_and_account_for_everything(payload):
+    for decoded in (decode_position("T1", payload), decode_owntracks("u", "d", payload), decode_offload("D", payload)):
+        assert isinstance(decoded, Decoded)
+        assert decoded.items or decoded.rejections
+        for fix in decoded.items:
+            assert fix.ts.tzinfo is not None
