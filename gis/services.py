@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from assets.models import OrgUnit
 from quartermaster import context
-from quartermaster.errors import DomainError
+from quartermaster.errors import ConflictError, DomainError
 
 from . import conf, importing, selectors
 from .choices import IMPORTABLE_LAYERS, Layer
@@ -99,6 +100,16 @@ def layer_store(*, checked: LayerRows, source_file: str) -> LayerVersion:
     geoms = np.asarray([row["geometry"] for row in checked.rows], dtype=object)
     wkb = shapely.to_wkb(geoms, hex=True) if len(geoms) else []
     bounds = shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4))
+    try:
+        return _store_version(checked=checked, source_file=source_file, model=model, wkb=wkb, bounds=bounds)
+    except (IntegrityError, ValidationError) as exc:
+        # Only a concurrent first import of the same layer gets here (later ones wait on the row lock).
+        raise ConflictError(f"{layer}: another import of this layer finished first; run it again",
+                            code="concurrent_import") from exc
+
+
+def _store_version(*, checked: LayerRows, source_file: str, model, wkb, bounds) -> LayerVersion:
+    layer = checked.layer
     with transaction.atomic():
         # Locks the layer's versions so two concurrent imports cannot both take the same number.
         previous = list(LayerVersion.objects.select_for_update().filter(layer=layer).order_by("-version"))

@@ -8,7 +8,7 @@ from shapely.geometry import Polygon
 from gis import services
 from gis.gcj02 import wgs84_to_gcj02
 from gis.models import GridCell, Jurisdiction, LayerVersion, Venue
-from quartermaster.errors import DomainError
+from quartermaster.errors import ConflictError, DomainError
 
 from .conftest import LAT0, LON0, STEP, grid_frame, jurisdiction_frame, venue_points
 
@@ -243,3 +243,20 @@ def test_import_is_recorded_with_who_did_it(db, write):
     with change_context(source="cli", username="admin"):
         version, _ = services.layer_import(layer="grid", path=write(grid_frame(), "a.geojson"))
     assert version.imported_by == "admin"
+
+
+def test_a_clash_on_the_version_number_is_a_conflict_not_a_crash(db, write, monkeypatch):
+    services.layer_import(layer="grid", path=write(grid_frame(), "a.geojson"))
+    # What a concurrent first import looks like: the number this import picked is taken when it saves.
+    real = LayerVersion.save
+
+    def clashing_save(self, *args, **kwargs):
+        if self._state.adding:
+            self.version = 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LayerVersion, "save", clashing_save)
+    monkeypatch.setattr(LayerVersion, "full_clean", lambda self, *a, **k: None)
+    with pytest.raises(ConflictError, match="another import of this layer finished first"):
+        services.layer_import(layer="grid", path=write(grid_frame(), "b.geojson"))
+    assert list(LayerVersion.objects.values_list("version", "active")) == [(1, True)]
