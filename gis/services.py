@@ -59,11 +59,14 @@ def spatial_index() -> SpatialIndex:
     the database whether a layer was re-imported and rebuilds itself if so, so a running ingest picks up
     new layers without a restart."""
     global _cached, _checked_at
-    now = time.monotonic()
     current = _cached
-    if current is not None and now - _checked_at < conf.reload_interval_s():
+    if current is not None and time.monotonic() - _checked_at < conf.reload_interval_s():
         return current
-    with _lock:
+    # One thread checks (and rebuilds, ~1 s for 100,000 cells); the others keep using the current index
+    # meanwhile instead of queueing behind it. Only the very first build makes callers wait.
+    if not _lock.acquire(blocking=current is None):
+        return current
+    try:
         if _cached is not None and time.monotonic() - _checked_at < conf.reload_interval_s():
             return _cached
         signature = selectors.active_signature()
@@ -71,6 +74,8 @@ def spatial_index() -> SpatialIndex:
             _cached = build_spatial_index()
         _checked_at = time.monotonic()
         return _cached
+    finally:
+        _lock.release()
 
 
 def spatial_index_invalidate() -> None:

@@ -53,3 +53,17 @@ def test_system_checks_report_bad_gis_settings(settings):
     settings.QM_ALERT_VENUE_CATEGORIES = []
     ids = sorted(e.id for e in gis_settings_check(None))
     assert ids == ["gis.E001", "gis.E002", "gis.W001"]
+
+
+def test_other_threads_keep_the_current_index_while_one_rebuilds(db, settings):
+    settings.QM_GIS_RELOAD_S = 0
+    services.spatial_index_invalidate()
+    store_grid(1, "320402001001001")
+    first = services.spatial_index()
+    store_grid(2, "320402001001002")
+    services._lock.acquire()  # as if another thread were rebuilding right now
+    try:
+        assert services.spatial_index() is first
+    finally:
+        services._lock.release()
+    assert services.spatial_index() is not first
