@@ -1,5 +1,11 @@
-"""Web pages of the telematics app."""
-from django.urls import path  # noqa: F401
+"""Web pages of the telematics app: vehicle files and their dossiers."""
+from django.urls import path
+
+from . import views
 
 app_name = "telematics"
-urlpatterns: list = []
+urlpatterns = [
+    path("vehicles/", views.vehicle_list, name="vehicle-list"),
+    path("vehicles/<int:pk>/", views.vehicle_dossier, name="vehicle-dossier"),
+    path("vehicles/<int:pk>/dossier.pdf", views.vehicle_dossier_pdf, name="vehicle-dossier-pdf"),
+]

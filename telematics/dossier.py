@@ -1,0 +1,224 @@
+"""The per-vehicle dossier (一车一档): everything in the file plus a period's mileage, trips and alerts; as data and PDF.
+
+Mileage and alerts come from the tracking sub-app, read through the app registry so the dossier still renders
+(with empty sections) where tracking has not stored anything yet. What it reads there:
+- `telematics.tracking.selectors.daily_mileage(vehicle_id, start, end)` -> rows (date, km, …) per local day;
+- `tracking.Alert`: vehicle FK, kind, started_at, ended_at, status (optional: venue, grid_code, clause).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.apps import apps
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quartermaster.errors import DomainError
+
+from .choices import DossierGap
+from .models import Vehicle
+from .selectors import vehicle_dossier_gaps
+
+FONT_NAME = "QMCJK"
+
+
+@dataclass
+class Dossier:
+    vehicle: Vehicle
+    start: dt.date
+    end: dt.date
+    on: dt.date
+    gaps: list[str]
+    history: list = field(default_factory=list)
+    bindings: list = field(default_factory=list)
+    insurance: list = field(default_factory=list)
+    inspections: list = field(default_factory=list)
+    maintenance: list = field(default_factory=list)
+    trips: list = field(default_factory=list)
+    mileage: list[tuple[dt.date, float]] = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+
+    @property
+    def gap_labels(self) -> list[str]:
+        return [str(DossierGap(g).label) for g in self.gaps]
+
+    @property
+    def total_km(self) -> float:
+        return round(sum(km for _, km in self.mileage), 1)
+
+
+def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last 30 days up to today."""
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=29), today
+
+
+def parse_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+    """`start`/`end` query parameters (ISO dates, either may be empty) -> the period; a bad one is named."""
+    default_start, default_end = default_period()
+    values = []
+    for name, text, default in (("start", start, default_start), ("end", end, default_end)):
+        if not text:
+            values.append(default)
+            continue
+        try:
+            values.append(dt.date.fromisoformat(text.strip()))
+        except ValueError:
+            raise DomainError(f"{name}: {text!r} is not a date YYYY-MM-DD", field=name) from None
+    if values[1] < values[0]:
+        raise DomainError(f"end {values[1]} is before start {values[0]}", field="end")
+    if (values[1] - values[0]).days > 366:
+        raise DomainError("the period may span at most one year", field="end")
+    return values[0], values[1]
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(start, dt.time(), tzinfo=tz),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz))
+
+
+def _tracking_model(name: str):
+    try:
+        return apps.get_model("tracking", name)
+    except LookupError:
+        return None
+
+
+def daily_mileage(vehicle_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+    """(local day, km) for each day of the period, from the tracking sub-app (empty without it)."""
+    try:
+        selectors = importlib.import_module("telematics.tracking.selectors")
+    except ImportError:
+        return []
+    if not hasattr(selectors, "daily_mileage"):
+        return []
+    return [(row[0], round(float(row[1]), 1)) for row in selectors.daily_mileage(vehicle_id, start, end)]
+
+
+def _alerts(vehicle_id: int, start: dt.date, end: dt.date) -> list:
+    alert = _tracking_model("Alert")
+    if alert is None:
+        return []
+    lo, hi = _bounds(start, end)
+    return list(alert.objects.filter(vehicle_id=vehicle_id, started_at__gte=lo, started_at__lt=hi)
+                .order_by("started_at"))
+
+
+def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date | None = None,
+                  on: dt.date | None = None) -> Dossier:
+    """The vehicle's whole file, and mileage, trips and alerts from `start` to `end` (local dates, inclusive)."""
+    default_start, default_end = default_period()
+    start, end = start or default_start, end or default_end
+    on = on or timezone.localdate()
+    lo, hi = _bounds(start, end)
+    return Dossier(
+        vehicle=vehicle, start=start, end=end, on=on, gaps=vehicle_dossier_gaps(vehicle, on),
+        history=list(vehicle.history.select_related("unit").order_by("effective", "id")),
+        bindings=list(vehicle.terminal_bindings.order_by("bound_at", "id")),
+        insurance=list(vehicle.insurance.order_by("starts", "id")),
+        inspections=list(vehicle.inspections.order_by("inspected_on", "id")),
+        maintenance=list(vehicle.maintenance.order_by("date", "id")),
+        trips=list(vehicle.trips.filter(start__lt=hi, end__gte=lo).order_by("start")),
+        mileage=daily_mileage(vehicle.pk, start, end),
+        alerts=_alerts(vehicle.pk, start, end),
+    )
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    pdfmetrics.registerFont(TTFont(FONT_NAME, settings.QM_CJK_FONT, subfontIndex=0))
+    return FONT_NAME
+
+
+def _local(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def dossier_pdf(dossier: Dossier) -> bytes:
+    """One PDF of the dossier, the CJK font embedded (settings.QM_CJK_FONT)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = _register_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=16, spaceBefore=8, spaceAfter=4)
+    v = dossier.vehicle
+    story = [Paragraph(_("执法车辆档案（一车一档）") + f"　{v.plate}", h1),
+             Paragraph(_("档案期间：%(start)s 至 %(end)s；生成日期：%(on)s") %
+                       {"start": dossier.start, "end": dossier.end, "on": dossier.on}, body)]
+
+    def table(header: list[str], rows: list[list], widths=None) -> Table:
+        data = [[Paragraph(str(h), body) for h in header]]
+        data += [[Paragraph(_local(c) if not isinstance(c, str) else (c or "—"), body) for c in row] for row in rows]
+        if len(data) == 1:
+            data.append([Paragraph(_("（无记录）"), body)] + [""] * (len(header) - 1))
+        t = Table(data, colWidths=widths, repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
+
+    def section(title: str, header: list[str], rows: list[list], widths=None) -> None:
+        story.append(Paragraph(title, h2))
+        story.append(table(header, rows, widths))
+
+    section(_("基本信息"), [_("项目"), _("内容")], [
+        [_("车牌号"), v.plate], [_("车架号"), v.vin], [_("所属单位"), f"{v.unit.name}（{v.unit.code}）"],
+        [_("车辆类型"), v.vehicle_type], [_("座位数"), str(v.seats)], [_("状态"), str(v.get_status_display())],
+        [_("购置日期"), v.acquired], [_("保险到期"), v.insurance_expires], [_("年检到期"), v.inspection_expires],
+        [_("定位终端号"), v.terminal_id or ""],
+        [_("标识涂装合规"), _("是") if v.livery_compliant else _("否")],
+        [_("档案完整性"), _("完整") if not dossier.gaps else "；".join(dossier.gap_labels)],
+    ], [40 * mm, 130 * mm])
+    if v.livery_photo:
+        try:
+            story += [Spacer(1, 4), Image(v.livery_photo.path, width=60 * mm, height=40 * mm, kind="proportional")]
+        except (OSError, ValueError):  # a missing or unreadable photo must not stop the dossier
+            story.append(Paragraph(_("涂装照片无法读取：%s") % v.livery_photo.name, body))
+    section(_("单位与状态履历"), [_("生效日期"), _("变动"), _("所属单位"), _("状态"), _("说明")],
+            [[h.effective, str(h.get_change_display()), h.unit.name, str(h.get_status_display()), h.note]
+             for h in dossier.history])
+    section(_("定位终端绑定记录"), [_("终端号"), _("绑定时间"), _("解绑时间")],
+            [[b.terminal_id, b.bound_at, b.unbound_at] for b in dossier.bindings])
+    section(_("保险记录"), [_("保险公司"), _("保单号"), _("起保日期"), _("到期日期")],
+            [[p.insurer, p.policy_no, p.starts, p.expires] for p in dossier.insurance])
+    section(_("年检记录"), [_("检验日期"), _("有效期至"), _("检测机构"), _("备注")],
+            [[i.inspected_on, i.expires, i.station, i.note] for i in dossier.inspections])
+    section(_("维修保养记录"), [_("日期"), _("类别"), _("里程（公里）"), _("内容"), _("费用（元）"), _("维修单位")],
+            [[m.date, str(m.get_kind_display()), str(m.odometer_km or ""), m.work_done, str(m.cost), m.workshop]
+             for m in dossier.maintenance])
+    section(_("派车单（本期）"), [_("开始"), _("结束"), _("事由"), _("目的地"), _("状态"), _("批准人")],
+            [[t.start, t.end, t.purpose, t.destination or (f"{t.dest_lat:.5f}, {t.dest_lon:.5f}"
+                                                         if t.dest_lat is not None else _("不限")),
+              str(t.get_status_display()), t.approved_by] for t in dossier.trips])
+    section(_("每日里程（本期合计 %(km)s 公里）") % {"km": dossier.total_km}, [_("日期"), _("里程（公里）")],
+            [[day, f"{km:.1f}"] for day, km in dossier.mileage], [60 * mm, 60 * mm])
+    section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("场所/网格")],
+            [[str(a.get_kind_display()) if hasattr(a, "get_kind_display") else a.kind, a.started_at, a.ended_at,
+              str(a.get_status_display()) if hasattr(a, "get_status_display") else a.status,
+              " ".join(x for x in (getattr(a, "venue", ""), getattr(a, "grid_code", "")) if x)]
+             for a in dossier.alerts])
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=f"{v.plate} 一车一档", author="Quartermaster")
+    doc.build(story)
+    return buffer.getvalue()
