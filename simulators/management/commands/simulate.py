@@ -1,0 +1,83 @@
+"""`qm simulate`: vehicle terminals and docking stations publishing over MQTT (or to a JSON-lines file)."""
+import datetime as dt
+import signal
+import sys
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from quartermaster.errors import DomainError
+from simulators.engine import SimClock, publish, write_jsonl, write_truth
+from simulators.runner import RunRequest, build, register_declarations
+from simulators.scenarios import parse_datetime, parse_duration
+
+
+class Command(BaseCommand):
+    help = ("Simulates the fleet's GPS terminals (the registry's vehicles, or --vehicles N synthetic ones) driving "
+            "the city's streets, and the recorders' docking stations, with optional scenario files.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--mqtt", default=None, help="mqtt://[user:pass@]host:port (default QM_MQTT_URL)")
+        parser.add_argument("--prefix", default=None, help="topic prefix (default QM_TOPIC_PREFIX)")
+        parser.add_argument("--vehicles", type=int, default=None, help="N synthetic vehicles instead of the registry's")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--speed", type=float, default=1.0,
+                            help="simulated seconds per wall-clock second; 0 = as fast as possible (never ahead of now)")
+        parser.add_argument("--start", default=None, help="simulated start, ISO 8601 (default: the scenario's start)")
+        parser.add_argument("--duration", default=None, help="simulated duration, e.g. 2h, 90m (default: forever, "
+                                                             "or the scenario's)")
+        parser.add_argument("--interval", type=float, default=30.0, help="report interval while the ignition is on (s)")
+        parser.add_argument("--rest-interval", type=float, default=120.0, help="report interval when parked (s)")
+        parser.add_argument("--scenario", nargs="+", default=[], metavar="FILE", help="scenario YAML files")
+        parser.add_argument("--dry-run", metavar="FILE", default=None,
+                            help="write the message stream as JSON lines to FILE instead of publishing")
+        parser.add_argument("--no-truth", action="store_true",
+                            help="do not write <scenario>.truth.json next to each scenario")
+        parser.add_argument("--register", action="store_true",
+                            help="first register the scenarios' approved trips and OwnTracks bindings")
+        parser.add_argument("--city", choices=["auto", "sample", "layers"], default="auto",
+                            help="streets to drive: the loaded layers (auto when loaded) or the sample city")
+        parser.add_argument("--no-docks", action="store_true", help="no docking-station reports")
+
+    def handle(self, *args, **opts):
+        try:
+            req = RunRequest(
+                start=parse_datetime(opts["start"], "--start") if opts["start"] else None,
+                duration=parse_duration(opts["duration"], "--duration") if opts["duration"] else None,
+                seed=opts["seed"], interval=opts["interval"], rest_interval=opts["rest_interval"],
+                prefix=opts["prefix"] or settings.QM_TOPIC_PREFIX, vehicles=opts["vehicles"],
+                scenario_files=tuple(opts["scenario"]), city=opts["city"], docks=not opts["no_docks"])
+            if req.start is None and not req.scenario_files:
+                now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+                req.start = now
+            sim = build(req)
+            truths = [(sc, sim.truth(sc)) for sc in sim.scenarios] if sim.config.end else []
+            if opts["register"]:
+                trips, bound = register_declarations([t for _, t in truths])
+                self.stderr.write(f"registered {trips} approved trips, {bound} terminal bindings")
+            if not opts["no_truth"]:
+                for sc, truth in truths:
+                    write_truth(truth, sc.truth_path)
+                    self.stderr.write(f"ground truth: {sc.truth_path}")
+            if opts["dry_run"]:
+                n = write_jsonl(sim.messages(), opts["dry_run"])
+                self.stderr.write(f"wrote {n} messages to {opts['dry_run']}")
+                return
+            url = opts["mqtt"] or settings.QM_MQTT_URL
+            if not url:
+                raise CommandError("no MQTT broker: pass --mqtt URL or set QM_MQTT_URL (or use --dry-run FILE)")
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            clock = SimClock(sim.config.start, opts["speed"], stop)
+            self.stderr.write(f"simulating {len(sim.terminals)} terminals and {len(sim.docks)} docking stations from "
+                              f"{sim.config.start.isoformat()} at speed {opts['speed'] or 'max'} → {url}")
+            started = time.monotonic()
+            sent = publish(sim.messages(), url=url, clock=clock, client_id=f"qm-sim-{req.seed}-{time.time_ns()}")
+            elapsed = time.monotonic() - started
+            self.stderr.write(f"published {sent} messages in {elapsed:.1f} s")
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        sys.stderr.flush()
