@@ -1,5 +1,9 @@
 """Web pages of the uniforms app."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "uniforms"
-urlpatterns: list = []
+urlpatterns = [
+    path("issue/", views.handover_screen, name="handover"),
+]

@@ -24,3 +24,9 @@ def logistics(bureau):
 @pytest.fixture
 def auditor(bureau):
     return make_user("audit", "auditor", unit=bureau["units"]["CZ"])
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Users are made in many tests; the production hasher's cost would dominate their run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

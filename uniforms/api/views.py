@@ -1,0 +1,384 @@
+"""Endpoints of the logistics workflows: declarations plus actions, each action one call to uniforms.services."""
+from django.http import HttpResponse
+from django.utils import timezone
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.scoping import ensure_unit_in_scope, scope_queryset
+from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from assets.choices import UserRole
+from assets.models import Asset, OrgUnit
+
+from .. import pdf, selectors, services
+from ..models import (
+    BadgeNumberRecord, CertificateLossReport, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize,
+    SealHandover, SealUsage, Stocktake, StoragePlace,
+)
+from . import serializers as s
+
+LOGISTICS = (UserRole.LOGISTICS,)
+
+
+def _form(view, serializer_class, data=None) -> dict:
+    form = serializer_class(data=view.request.data if data is None else data, context={"request": view.request})
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
+def _scope_person(request, person) -> None:
+    if person is not None:
+        ensure_unit_in_scope(request.user, person.unit, "person's unit")
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _unit_param(request) -> OrgUnit:
+    code = request.query_params.get("unit")
+    if not code:
+        raise ValidationError({"unit": "give the unit code (?unit=CZ-TN)"})
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise ValidationError({"unit": f"unknown unit {code!r}"})
+    ensure_unit_in_scope(request.user, unit)
+    return unit
+
+
+class EntitlementViewSet(ScopedModelViewSet):
+    """Uniform entitlement table (quantity, service years, season per item type); writes go through the service."""
+
+    queryset = Entitlement.objects.select_related("item_type")
+    serializer_class = s.EntitlementSerializer
+    scope_field = None
+    write_roles = LOGISTICS
+    filterset_fields = ["season", "active"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.entitlement_set(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {"quantity": serializer.instance.quantity, "service_years": serializer.instance.service_years,
+                "season": serializer.instance.season, "active": serializer.instance.active,
+                "item_type": serializer.instance.item_type, **serializer.validated_data}
+        serializer.instance = services.entitlement_set(**data)
+
+
+class OfficerSizeViewSet(ScopedModelViewSet):
+    """Officers' sizes per uniform item type (create = set; an empty size removes it)."""
+
+    queryset = OfficerSize.objects.select_related("person", "item_type")
+    serializer_class = s.OfficerSizeSerializer
+    scope_field = "person__unit"
+    write_roles = LOGISTICS
+    filterset_fields = ["person__staff_no", "item_type__code"]
+
+    def create(self, request, *args, **kwargs):
+        data = _form(self, s.OfficerSizeSerializer)
+        _scope_person(request, data["person"])
+        record = services.officer_size_set(**data)
+        if record is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.OfficerSizeSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        _scope_person(self.request, serializer.instance.person)
+        data = {"person": serializer.instance.person, "item_type": serializer.instance.item_type,
+                **serializer.validated_data}
+        serializer.instance = services.officer_size_set(**data)
+
+
+class IssueRoundViewSet(ScopedCreateReadViewSet):
+    """Seasonal issue rounds: POST {unit, season[, stock_unit, retire_replaced]} runs one round in one transaction."""
+
+    queryset = IssueRound.objects.select_related("unit", "receipt")
+    serializer_class = s.IssueRoundSerializer
+    write_roles = LOGISTICS
+    filterset_fields = ["season"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        ensure_unit_in_scope(self.request.user, data["unit"])
+        if data.get("stock_unit"):
+            ensure_unit_in_scope(self.request.user, data["stock_unit"], "stock unit")
+        serializer.instance = services.issue_round_run(**data)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def shortfall(self, request, pk=None):
+        return Response(selectors.round_shortfall_summary(self.get_object()))
+
+
+class ReplacementDueViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """GET ?unit=&start=&end=: uniform items falling due in the window, per unit and per item/size."""
+
+    scope_field = None
+
+    def list(self, request):
+        query = _form(self, s.ReplacementDueQuerySerializer, request.query_params)
+        ensure_unit_in_scope(request.user, query["unit"])
+        return Response(selectors.replacement_due(**query))
+
+
+class BadgeViewSet(ScopedReadOnlyViewSet):
+    """胸号 history (number ↔ plate ↔ dates); actions issue a plate and report one lost (re-issue keeps the number)."""
+
+    queryset = BadgeNumberRecord.objects.select_related("person", "asset")
+    serializer_class = s.BadgeRecordSerializer
+    scope_field = "person__unit"
+    write_roles = LOGISTICS
+    filterset_fields = ["number", "person__staff_no"]
+
+    @action(detail=False, methods=["post"])
+    def issue(self, request):
+        data = _form(self, s.BadgeIssueSerializer)
+        _scope_person(request, data["person"])
+        record = services.badge_issue(**data)
+        return Response(s.BadgeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"], url_path="report-lost", url_name="report-lost")
+    def report_lost(self, request):
+        data = _form(self, s.LossFormSerializer)
+        _scope_person(request, data["person"])
+        record = services.badge_report_lost(**data)
+        return Response(s.BadgeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """执法证: expiry warnings (GET ?unit=[&on=]), issue, report lost (3-day rule), surrender to the 法制机构."""
+
+    scope_field = None
+    write_roles = LOGISTICS
+
+    @action(detail=False, methods=["get"])
+    def expiring(self, request):
+        unit = _unit_param(request)
+        on = request.query_params.get("on")
+        on = timezone.datetime.fromisoformat(on).date() if on else None
+        return Response(selectors.certificate_expiry_warnings(unit=unit, on=on))
+
+    @action(detail=False, methods=["post"])
+    def issue(self, request):
+        data = _form(self, s.CertificateIssueSerializer)
+        _scope_person(request, data["person"])
+        asset = services.certificate_issue(**data)
+        return Response({"tag": asset.tag, "number": asset.serial}, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"], url_path="report-lost", url_name="report-lost")
+    def report_lost(self, request):
+        data = _form(self, s.LossFormSerializer)
+        data.pop("new_tag")
+        _scope_person(request, data["person"])
+        report = services.certificate_report_lost(**data)
+        return Response(s.CertificateLossSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"])
+    def surrender(self, request):
+        data = _form(self, s.SurrenderSerializer)
+        _scope_person(request, data["person"])
+        receipt = services.certificate_surrender(**data)
+        return Response(s.HandoverReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
+
+
+class CertificateLossViewSet(ScopedReadOnlyViewSet):
+    """Certificate loss reports (`reported_late` when reported > 3 days after the loss); POST …/replace/."""
+
+    queryset = CertificateLossReport.objects.select_related("person", "asset", "replacement")
+    serializer_class = s.CertificateLossSerializer
+    scope_field = "person__unit"
+    write_roles = LOGISTICS
+    filterset_fields = ["reported_late", "person__staff_no"]
+
+    @action(detail=True, methods=["post"])
+    def replace(self, request, pk=None):
+        data = _form(self, s.CertificateReplaceSerializer)
+        report = services.certificate_replace(report=self.get_object(), **data)
+        return Response(s.CertificateLossSerializer(report).data)
+
+
+class SealHandoverViewSet(ScopedCreateReadViewSet):
+    """Seal hand-overs: POST {seal, outgoing, incoming} = return + issue under one receipt."""
+
+    queryset = SealHandover.objects.select_related("seal", "outgoing", "incoming", "receipt")
+    serializer_class = s.SealHandoverSerializer
+    scope_field = "seal__unit"
+    write_roles = LOGISTICS
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        ensure_unit_in_scope(self.request.user, data["seal"].unit, "seal's unit")
+        serializer.instance = services.seal_handover(**data)
+
+    @action(detail=False, methods=["get"])
+    def custodians(self, request):
+        return Response(selectors.seal_custodians(unit=_unit_param(request)))
+
+
+class SealUsageViewSet(ScopedCreateReadViewSet):
+    queryset = SealUsage.objects.select_related("seal", "used_by", "custodian")
+    serializer_class = s.SealUsageSerializer
+    scope_field = "seal__unit"
+    write_roles = LOGISTICS
+    filterset_fields = ["seal__tag"]
+
+    def perform_create(self, serializer):
+        ensure_unit_in_scope(self.request.user, serializer.validated_data["seal"].unit, "seal's unit")
+        serializer.instance = services.seal_usage_log(**serializer.validated_data)
+
+
+class DepartureViewSet(ScopedCreateReadViewSet):
+    """POST {person, kind transferred|retired} marks the departure and opens the return checklist."""
+
+    queryset = Departure.objects.select_related("person__unit")
+    serializer_class = s.DepartureSerializer
+    scope_field = "person__unit"
+    write_roles = LOGISTICS
+    filterset_fields = ["kind", "closed_out"]
+
+    def perform_create(self, serializer):
+        _scope_person(self.request, serializer.validated_data["person"])
+        serializer.instance = services.person_depart(**serializer.validated_data)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def checklist(self, request, pk=None):
+        return Response(selectors.departure_checklist(self.get_object()))
+
+    @action(detail=True, methods=["post"], url_path="close-out", url_name="close-out")
+    def close_out(self, request, pk=None):
+        departure = services.departure_close_out(departure=self.get_object())
+        return Response(s.DepartureSerializer(departure).data)
+
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
+    def pdf(self, request, pk=None):
+        departure = self.get_object()
+        return _pdf(pdf.departure_checklist_pdf(departure), f"checklist-{departure.person.staff_no}.pdf")
+
+
+class HandoverViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """Scan-first bulk issue/return: check one tag at once; commit all tags in one transaction (all-or-nothing)."""
+
+    scope_field = None
+    write_roles = LOGISTICS
+
+    def _target(self, data):
+        _scope_person(self.request, data.get("person"))
+        if data.get("unit") is not None:
+            ensure_unit_in_scope(self.request.user, data["unit"])
+
+    @action(detail=False, methods=["post"])
+    def check(self, request):
+        data = _form(self, s.HandoverCheckSerializer)
+        self._target(data)
+        return Response(services.handover_check(**data))
+
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        data = _form(self, s.HandoverCommitSerializer)
+        self._target(data)
+        receipt = services.handover_commit(**data)
+        return Response({**s.HandoverReceiptSerializer(receipt).data, "lines": selectors.receipt_lines(receipt),
+                         "pdf": f"/api/v1/receipts/{receipt.number}/pdf/"}, status=status.HTTP_201_CREATED)
+
+
+class HandoverReceiptViewSet(ScopedReadOnlyViewSet):
+    """Hand-over receipts by number, with their ledger lines and the printable 交接单 (…/pdf/)."""
+
+    queryset = HandoverReceipt.objects.select_related("person", "unit", "counterpart")
+    serializer_class = s.HandoverReceiptSerializer
+    lookup_field = "number"
+    scope_field = None
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        scoped_people = scope_queryset(qs.filter(person__isnull=False), self.request.user, "person__unit")
+        scoped_units = scope_queryset(qs.filter(unit__isnull=False), self.request.user, "unit")
+        return qs.filter(pk__in=scoped_people.values("pk")) | qs.filter(pk__in=scoped_units.values("pk"))
+
+    def retrieve(self, request, *args, **kwargs):
+        receipt = self.get_object()
+        return Response({**self.get_serializer(receipt).data, "lines": selectors.receipt_lines(receipt)})
+
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
+    def pdf(self, request, number=None):
+        receipt = self.get_object()
+        return _pdf(pdf.receipt_pdf(receipt), f"{receipt.number}.pdf")
+
+
+class LabelViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """GET ?tags=A,B or ?unit=CZ-TN[&category=uniform]: A4 sheets of QR labels (3×8 by default) as PDF."""
+
+    scope_field = None
+
+    def list(self, request):
+        tags = [t for t in request.query_params.get("tags", "").split(",") if t.strip()]
+        qs = scope_queryset(Asset.objects.select_related("category", "unit"), request.user, "unit")
+        if tags:
+            found = {a.tag: a for a in qs.filter(tag__in=tags)}
+            unknown = [t for t in tags if t not in found]
+            if unknown:
+                raise ValidationError({"tags": f"unknown or out of scope: {', '.join(unknown)}"})
+            assets = [found[t] for t in tags]
+        else:
+            unit = _unit_param(request)
+            qs = qs.filter(unit__path__startswith=unit.path)
+            if request.query_params.get("category"):
+                qs = qs.filter(category_id=request.query_params["category"])
+            assets = list(qs.order_by("tag"))
+        columns = int(request.query_params.get("columns", 3))
+        rows = int(request.query_params.get("rows", 8))
+        if not (1 <= columns <= 6 and 1 <= rows <= 15):
+            raise ValidationError({"columns": "columns 1–6 and rows 1–15"})
+        return _pdf(pdf.labels_pdf(assets, columns=columns, rows=rows), "labels.pdf")
+
+
+class StoragePlaceViewSet(ScopedCreateReadViewSet):
+    queryset = StoragePlace.objects.select_related("unit")
+    serializer_class = s.StoragePlaceSerializer
+    write_roles = LOGISTICS
+
+    def perform_create(self, serializer):
+        ensure_unit_in_scope(self.request.user, serializer.validated_data["unit"])
+        serializer.instance = services.storage_place_create(**serializer.validated_data)
+
+    @action(detail=False, methods=["post"], url_path="assign", url_name="assign")
+    def assign(self, request):
+        data = _form(self, s.AssetPlaceSerializer)
+        ensure_unit_in_scope(request.user, data["asset"].unit, "asset's unit")
+        record = services.asset_place_set(**data)
+        return Response({"asset": record.asset.tag, "place": record.place.code})
+
+
+class StocktakeViewSet(ScopedCreateReadViewSet):
+    """盘点: POST {unit[, place]} starts; POST …/scan/ {tag}; GET …/result/; POST …/close/ freezes the result."""
+
+    queryset = Stocktake.objects.select_related("unit", "place")
+    serializer_class = s.StocktakeSerializer
+    write_roles = LOGISTICS
+
+    def perform_create(self, serializer):
+        ensure_unit_in_scope(self.request.user, serializer.validated_data["unit"])
+        serializer.instance = services.stocktake_start(**serializer.validated_data)
+
+    @action(detail=True, methods=["post"])
+    def scan(self, request, pk=None):
+        stocktake = self.get_object()
+        tag = request.data.get("tag", "")
+        scan = services.stocktake_scan(stocktake=stocktake, tag=str(tag))
+        return Response({**s.StocktakeScanSerializer(scan).data,
+                         "finding": selectors.stocktake_classify(stocktake, scan.tag)},
+                        status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def result(self, request, pk=None):
+        stocktake = self.get_object()
+        return Response(stocktake.result or selectors.stocktake_result(stocktake))
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        stocktake = services.stocktake_close(stocktake=self.get_object())
+        return Response(s.StocktakeSerializer(stocktake).data)
+

@@ -1,0 +1,124 @@
+/* Scan-first hand-over: each scanned tag is checked at once by the API; confirm commits all good lines in one call. */
+(function () {
+  "use strict";
+  const root = document.getElementById("handover");
+  const msg = root.dataset;
+  const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const tagInput = document.getElementById("tag");
+  const body = document.querySelector("#lines tbody");
+  const result = document.getElementById("result");
+  let lines = [];  // {tag, ok, row}
+
+  function mode() { return document.querySelector("input[name=mode]:checked").value; }
+
+  function target() {
+    const person = document.getElementById("person").value.trim();
+    const unit = document.getElementById("unit").value.trim();
+    return {person: person || null, unit: person ? null : (unit || null)};
+  }
+
+  async function post(url, payload) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
+      body: JSON.stringify(payload),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {detail: response.statusText}; }
+    return {status: response.status, data: data};
+  }
+
+  function describe(data) {
+    if (typeof data.detail === "string") { return data.detail; }
+    return Object.entries(data).map(([k, v]) => k + ": " + (Array.isArray(v) ? v.join(" ") : v)).join("; ");
+  }
+
+  function cell(row, text, cls) {
+    const td = document.createElement("td");
+    td.textContent = text == null ? "" : text;
+    if (cls) { td.className = cls; }
+    row.appendChild(td);
+  }
+
+  function render(line, info) {
+    const row = line.row;
+    row.replaceChildren();
+    row.className = line.ok ? "ok" : "bad";
+    row.dataset.tag = line.tag;
+    cell(row, lines.indexOf(line) + 1);
+    cell(row, line.tag);
+    cell(row, info.category_name);
+    cell(row, info.item);
+    cell(row, info.size);
+    cell(row, line.ok ? msg.msgOk : (info.reason || info.detail), "reason");
+    const td = document.createElement("td");
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove";
+    remove.textContent = msg.msgRemove;
+    remove.addEventListener("click", () => {
+      lines = lines.filter((l) => l !== line);
+      row.remove();
+      tagInput.focus();
+    });
+    td.appendChild(remove);
+    row.appendChild(td);
+  }
+
+  async function scan(tag) {
+    const t = target();
+    if (!t.person && !t.unit) { result.textContent = msg.msgTarget; return; }
+    const line = {tag: tag, ok: false, row: document.createElement("tr")};
+    const seen = lines.filter((l) => l.ok).map((l) => l.tag);
+    lines.push(line);
+    body.appendChild(line.row);
+    const {status, data} = await post(root.dataset.checkUrl, {mode: mode(), tag: tag, seen: seen, ...t});
+    line.ok = status === 200 && data.ok === true;
+    render(line, status === 200 ? data : {reason: describe(data)});
+  }
+
+  tagInput.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") { return; }
+    event.preventDefault();
+    const tag = tagInput.value.trim();
+    tagInput.value = "";
+    if (tag) { scan(tag); }
+  });
+
+  function reset() {
+    lines = [];
+    body.replaceChildren();
+  }
+
+  // A change of mode or target invalidates every check made so far.
+  document.querySelectorAll("input[name=mode], #person, #unit").forEach((el) => el.addEventListener("change", reset));
+  document.getElementById("clear").addEventListener("click", () => { reset(); result.textContent = ""; });
+
+  document.getElementById("confirm").addEventListener("click", async () => {
+    const tags = lines.filter((l) => l.ok).map((l) => l.tag);
+    if (!tags.length) { result.textContent = msg.msgEmpty; return; }
+    const payload = {mode: mode(), tags: tags, note: document.getElementById("note").value, ...target()};
+    const {status, data} = await post(root.dataset.commitUrl, payload);
+    result.replaceChildren();
+    if (status === 201) {
+      result.append(msg.msgCommitted + " ");
+      const number = document.createElement("span");
+      number.id = "receipt-no";
+      number.textContent = data.number;
+      const link = document.createElement("a");
+      link.id = "receipt-link";
+      link.href = data.pdf;
+      link.target = "_blank";
+      link.textContent = msg.msgReceipt;
+      result.append(number, " ", link);
+      reset();
+    } else {
+      result.textContent = msg.msgRefused + ": " + describe(data);
+      (data.lines || []).forEach((info) => {
+        const line = lines.find((l) => l.tag === info.tag);
+        if (line) { line.ok = info.ok; render(line, info); }
+      });
+    }
+    tagInput.focus();
+  });
+}());

@@ -1,0 +1,8 @@
+"""Web pages of the uniforms app: the scan-first hand-over screen (the work itself is done by the API)."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def handover_screen(request):
+    return render(request, "uniforms/handover.html")
