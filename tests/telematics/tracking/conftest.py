@@ -109,7 +109,10 @@ class IngestProcess:
                 if "subscribed" in line:
                     ready.set()
         threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(60):
+        deadline = time.monotonic() + 60
+        while not ready.wait(0.2) and time.monotonic() < deadline and self.proc.poll() is None:
+            pass
+        if not ready.is_set():
             self.kill()
             raise AssertionError("ingest did not subscribe:\n" + "".join(self.output))
         return self

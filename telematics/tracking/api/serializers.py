@@ -1,0 +1,29 @@
+"""Serializers of the tracking API: shape only."""
+from rest_framework import serializers
+
+from ..choices import ReviewAction
+from ..models import Alert, DeadLetter
+from ..services import alert_payload
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alert
+        fields = ["id"]
+
+    def to_representation(self, instance):
+        data = alert_payload(instance, evidence=self.context.get("evidence", True))
+        data.update(raised_at=instance.raised_at.isoformat(),
+                    reviewed_at=instance.reviewed_at.isoformat() if instance.reviewed_at else None)
+        return data
+
+
+class AlertReviewSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ReviewAction.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DeadLetterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeadLetter
+        fields = ["id", "topic", "payload", "truncated", "reason", "detail", "terminal", "received_at"]

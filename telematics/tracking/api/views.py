@@ -1,0 +1,127 @@
+"""Views of the tracking API: alerts (review actions call the service), dead letters, tracks, mileage, coverage."""
+import datetime as dt
+
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from api.scoping import scope_queryset, unit_in_scope
+from api.views import ScopedReadOnlyViewSet
+from assets.models import OrgUnit
+from telematics.models import Vehicle
+
+from .. import selectors
+from ..choices import ReviewAction
+from ..filtersets import AlertFilterSet, DeadLetterFilterSet
+from ..models import Alert, DeadLetter
+from ..services import alert_review
+from .serializers import AlertReviewSerializer, AlertSerializer, DeadLetterSerializer
+
+
+class AlertViewSet(ScopedReadOnlyViewSet):
+    queryset = Alert.objects.select_related("vehicle")
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    scope_field = "vehicle__unit"
+    write_roles = ("fleet",)
+    ordering_fields = ["started_at", "ended_at", "kind", "status"]
+    search_fields = ["vehicle__plate", "terminal", "venue", "grid_code"]
+
+    def _review(self, request, action_name):
+        body = AlertReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = alert_review(alert=self.get_object(), action=action_name, reason=body.validated_data.get("reason", ""),
+                             user=request.user)
+        return Response(AlertSerializer(alert).data)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._review(request, ReviewAction.ACKNOWLEDGE)
+
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        return self._review(request, ReviewAction.DISMISS)
+
+
+class DeadLetterViewSet(ScopedReadOnlyViewSet):
+    queryset = DeadLetter.objects.all()
+    serializer_class = DeadLetterSerializer
+    filterset_class = DeadLetterFilterSet
+    scope_field = None
+    ordering_fields = ["received_at", "reason"]
+
+    @action(detail=False, methods=["get"])
+    def counts(self, request):
+        return Response(selectors.dead_letter_counts())
+
+
+def _vehicle(request) -> Vehicle:
+    vehicle_id = request.query_params.get("vehicle")
+    if not vehicle_id or not vehicle_id.isdigit():
+        raise ValidationError({"vehicle": "give the vehicle id: ?vehicle=ID"})
+    vehicle = scope_queryset(Vehicle.objects.select_related("unit"), request.user, "unit").filter(pk=vehicle_id).first()
+    if vehicle is None:
+        raise NotFound(f"vehicle {vehicle_id} not found in your scope")
+    return vehicle
+
+
+def _param(request, name, parse, default=None):
+    raw = request.query_params.get(name)
+    if raw is None:
+        if default is None:
+            raise ValidationError({name: "required"})
+        return default
+    value = parse(raw)
+    if value is None:
+        raise ValidationError({name: f"not a valid value: {raw!r}"})
+    return value
+
+
+class TrackViewSet(viewsets.ViewSet):
+    """GET /api/v1/tracks/?vehicle=ID&start=ISO&end=ISO: fixes, stops and trips of one vehicle."""
+
+    def list(self, request):
+        vehicle = _vehicle(request)
+        end = _param(request, "end", parse_datetime, dt.datetime.now(dt.timezone.utc))
+        start = _param(request, "start", parse_datetime, end - dt.timedelta(days=1))
+        return Response({"plate": vehicle.plate, **selectors.vehicle_track(vehicle.pk, start, end)})
+
+
+class MileageViewSet(viewsets.ViewSet):
+    """GET /api/v1/mileage/?vehicle=ID&start=DATE&end=DATE: km and driving seconds per local day."""
+
+    def list(self, request):
+        vehicle = _vehicle(request)
+        end = _param(request, "end", parse_date, dt.date.today())
+        start = _param(request, "start", parse_date, end - dt.timedelta(days=6))
+        if (end - start).days > 366 or end < start:
+            raise ValidationError({"start": "start must be before end and at most a year earlier"})
+        return Response({"plate": vehicle.plate, "days": [
+            {"date": day.isoformat(), "km": km, "driving_s": secs}
+            for day, km, secs in selectors.daily_mileage(vehicle.pk, start, end)]})
+
+
+class CoverageViewSet(viewsets.ViewSet):
+    """GET /api/v1/coverage/?date=DATE[&unit=CODE]: per grid cell, time spent and km driven by the vehicles."""
+
+    def list(self, request):
+        day = _param(request, "date", parse_date, dt.date.today())
+        vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
+        code = request.query_params.get("unit")
+        if code:
+            unit = OrgUnit.objects.filter(code=code).first()
+            if unit is None or not unit_in_scope(request.user, unit):
+                raise NotFound(f"unit {code} not found in your scope")
+            vehicles = vehicles.filter(unit__path__startswith=unit.path)
+        return Response({"date": day.isoformat(), "cells": selectors.grid_coverage(
+            day, list(vehicles.values_list("pk", flat=True)))})
+
+
+class LatestPositionViewSet(viewsets.ViewSet):
+    """GET /api/v1/positions/latest/: the newest fix of each vehicle in scope (for the live map)."""
+
+    def list(self, request):
+        vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
+        return Response(selectors.latest_positions(list(vehicles.values_list("pk", flat=True))))
