@@ -31,11 +31,17 @@ allow_anonymous true
 persistence false
 max_inflight_messages 1000
 max_queued_messages 1000000
-pid_file $dir/mosquitto.pid
 CONF
   chmod 644 "$dir/mosquitto.conf"
-  "$(mosq)" -c "$dir/mosquitto.conf" -d
-  for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$mqport),0.2)" 2>/dev/null && break; sleep 0.1; done
+  # In the foreground of a background job: as root, mosquitto drops to its own user and could not write a pid file.
+  nohup "$(mosq)" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 </dev/null &
+  echo $! >"$dir/mosquitto.pid"
+  up=
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$mqport),0.2)" 2>/dev/null && { up=1; break; }
+    sleep 0.1
+  done
+  if [ -z "$up" ]; then echo "mosquitto did not start on port $mqport:" >&2; cat "$dir/mosquitto.log" >&2; exit 1; fi
   echo "export QM_DATABASE_URL=postgresql://postgres@127.0.0.1:$pgport/qm"
   echo "export QM_TEST_MQTT_URL=mqtt://127.0.0.1:$mqport"
   echo "export QM_PG_BIN=$bin QM_PG_DATA=$dir/pg/data QM_PG_PORT=$pgport"
