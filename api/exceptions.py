@@ -1,5 +1,6 @@
 """Maps domain errors to 4xx responses with a clear message; everything else falls to DRF's handler."""
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,4 +14,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        objs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        blockers = sorted({str(obj._meta.verbose_name) for obj in objs})
+        return Response({"detail": f"still referenced by {', '.join(blockers)}; it cannot be deleted",
+                         "code": "protected"}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)

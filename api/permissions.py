@@ -25,3 +25,10 @@ class RolePermission(BasePermission):
         if role == UserRole.ADMINISTRATOR:
             return True
         return role in getattr(view, "write_roles", ())
+
+
+class AdministratorOnly(BasePermission):
+    """Users and roles are the administrator's alone, reads included."""
+
+    def has_permission(self, request, view):
+        return user_role(request.user) == UserRole.ADMINISTRATOR

@@ -1,7 +1,10 @@
 """/api/v1/: each app's router mounted at the root, so routes read /api/v1/<resource>/."""
 from django.urls import include, path
 
+from .auth import TokenView
+
 urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("assets.api.urls")),
     path("", include("uniforms.api.urls")),
     path("", include("telematics.api.urls")),

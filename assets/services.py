@@ -179,6 +179,34 @@ def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str
     return asset
 
 
+@transaction.atomic
+def asset_update(*, asset: Asset, **changes) -> Asset:
+    """Corrects an asset's descriptive fields; where it is and who holds it change only through the ledger."""
+    allowed = {"tag", "category", "item", "serial", "model", "size", "acquired", "service_years"}
+    ledger_fields = {"unit", "status", "holder_person", "holder_unit"} & set(changes)
+    if ledger_fields:
+        raise DomainError(f"{asset.tag}: {', '.join(sorted(ledger_fields))} change only through custody movements "
+                          f"(issue, return, transfer, report lost, repair, retire)", field=sorted(ledger_fields)[0],
+                          code="ledger_field")
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of an asset", field=sorted(unknown)[0])
+    asset = _locked(asset)
+    if "tag" in changes and Asset.objects.filter(tag=changes["tag"]).exclude(pk=asset.pk).exists():
+        raise ConflictError(f"asset tag {changes['tag']!r} already exists", field="tag", code="duplicate")
+    if "category" in changes:
+        category = _category(changes["category"])
+        if category.pk != asset.category_id and asset.status == AssetStatus.ISSUED:
+            raise ConflictError(f"{asset.tag} is issued; return it before changing its category", field="category",
+                                code="category_issued")
+        changes["category"] = category
+    for key, value in changes.items():
+        setattr(asset, key, value)
+    asset.full_clean()
+    asset.save()
+    return asset
+
+
 def _check_issuable(asset: Asset, person: Person | None, unit: OrgUnit | None) -> None:
     if (person is None) == (unit is None):
         raise DomainError(f"{asset.tag}: issue to exactly one person or one unit", field="person")
@@ -301,6 +329,6 @@ CUSTODY_SERVICES = {
 
 __all__ = [
     "CUSTODY_SERVICES", "DEPARTED_STATUSES", "asset_create", "asset_issue", "asset_repair_in", "asset_repair_out",
-    "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "person_create", "person_update",
-    "unit_create", "unit_update",
+    "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
+    "person_update", "unit_create", "unit_update",
 ]

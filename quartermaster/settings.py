@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "quartermaster",
     "assets",
     "uniforms",
@@ -123,6 +124,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc assets come from the drf-spectacular-sidecar package: the docs page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One named enum per choice set, so fields called `status` on different models do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "assets.choices.UnitKind",
+        "PersonRoleEnum": "assets.choices.PersonRole",
+        "PersonStatusEnum": "assets.choices.PersonStatus",
+        "AssetStatusEnum": "assets.choices.AssetStatus",
+        "CustodyActionEnum": "assets.choices.CustodyAction",
+        "UserRoleEnum": "assets.choices.UserRole",
+        "ChangeActionEnum": "assets.choices.ChangeAction",
+    },
 }
 
 LOGGING = {

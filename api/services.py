@@ -1,0 +1,70 @@
+"""Writes to logins and their roles: a user and its Profile (role, unit scope, person) change together."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from assets.choices import UserRole
+from assets.models import OrgUnit, Person, Profile
+from quartermaster.errors import ConflictError, DomainError
+
+_UNSET = object()
+USER_FIELDS = ("first_name", "last_name", "email", "is_active", "is_staff")
+
+
+def _apply_profile(user, *, role, unit, person) -> None:
+    profile = Profile.objects.filter(user=user).first()
+    if role is _UNSET and profile is None:
+        return
+    role = profile.role if role is _UNSET else role
+    if not role:
+        if profile is not None:
+            profile.delete()
+        return
+    if role not in UserRole.values:
+        raise DomainError(f"unknown role {role!r}; expected one of {', '.join(UserRole.values)}", field="role")
+    profile = profile or Profile(user=user)
+    profile.role = role
+    if unit is not _UNSET:
+        profile.unit = unit
+    if person is not _UNSET:
+        profile.person = person
+    profile.full_clean()
+    profile.save()
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str | None = None, role: str | None = None,
+                unit: OrgUnit | None = None, person: Person | None = None, **fields):
+    """A login with a role scoped to `unit`'s subtree (None: the whole bureau); no password means none usable."""
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise DomainError(f"cannot set {', '.join(sorted(unknown))} of a user", field=sorted(unknown)[0])
+    model = get_user_model()
+    if model.objects.filter(username=username).exists():
+        raise ConflictError(f"user {username!r} already exists", field="username", code="duplicate")
+    user = model(username=username, **{"is_staff": role is not None, **fields})
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    _apply_profile(user, role=role or "", unit=unit, person=person)
+    return user
+
+
+@transaction.atomic
+def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, person=_UNSET, **fields):
+    """Changes a login; `role=None` removes the role (the user then reaches nothing through the API)."""
+    unknown = set(fields) - set(USER_FIELDS) - {"username"}
+    if unknown:
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a user", field=sorted(unknown)[0])
+    for key, value in fields.items():
+        setattr(user, key, value)
+    if password:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    _apply_profile(user, role=role if role is not None else "", unit=unit, person=person)
+    return user

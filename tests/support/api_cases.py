@@ -1,0 +1,233 @@
+"""Reusable API endpoint tests in the spirit of NetBox's APIViewTestCases: CRUD, the role × action × scope
+matrix (refusals change nothing) and a pinned query count on list.
+
+Use it by subclassing `APIViewTestCase` in a test module and describing the endpoint:
+
+    class TestAssetAPI(APIViewTestCase):
+        basename = "asset"                      # the router basename: reverse("asset-list") …
+        model = Asset
+        write_roles = (UserRole.LOGISTICS,)     # besides administrator
+        actions = ("list", "retrieve", "create", "update")   # "delete" left out: DELETE is refused
+        list_queries = 2                        # pinned: must not grow with the number of rows
+
+        def make_object(self, world, *, inside): ...        # a row in (or outside) the users' scope
+        def create_data(self, world, *, inside): ...        # a POST body placing the row in/out of scope
+        def update_data(self, world, obj): ...              # a PATCH body; asserted back from the response
+
+Every user of `world` is scoped to brigade CZ-TN: "inside" rows belong to squadron CZ-TN-01, "outside" ones
+to CZ-WJ-01 (another brigade). `scoped = False` for endpoints every user sees whole (categories).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from assets.choices import UserRole
+from assets.models import ChangeRecord, CustodyEvent
+from tests.support.fixtures import make_user
+
+ROLES = tuple(UserRole.values)
+SCOPE_UNIT, INSIDE_UNIT, OUTSIDE_UNIT = "CZ-TN", "CZ-TN-01", "CZ-WJ-01"
+
+
+@dataclass
+class World:
+    """The sample bureau and one user per role, each scoped to brigade CZ-TN."""
+
+    bureau: dict
+    users: dict
+
+    @property
+    def units(self) -> dict:
+        return self.bureau["units"]
+
+    def unit(self, *, inside: bool):
+        return self.units[INSIDE_UNIT if inside else OUTSIDE_UNIT]
+
+    def client(self, role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(self.users[role])
+        return client
+
+
+def build_world(bureau) -> World:
+    users = {role: make_user(f"{role}-tn", role, bureau["units"][SCOPE_UNIT]) for role in ROLES}
+    return World(bureau=bureau, users=users)
+
+
+def ledger_and_log_state() -> tuple[int, int]:
+    return CustodyEvent.objects.count(), ChangeRecord.objects.count()
+
+
+class APIViewTestCase:
+    basename: str
+    model: type
+    read_roles: tuple[str, ...] = ROLES
+    write_roles: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ("list", "retrieve", "create", "update", "delete")
+    scoped: bool = True
+    list_queries: int
+    extra_list_rows: int = 3
+
+    # --- what a subclass describes ------------------------------------------------------------------
+
+    def make_object(self, world: World, *, inside: bool):
+        raise NotImplementedError
+
+    def create_data(self, world: World, *, inside: bool) -> dict:
+        raise NotImplementedError
+
+    def update_data(self, world: World, obj) -> dict:
+        raise NotImplementedError
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def world(self, bureau, settings) -> World:
+        # PBKDF2 at full strength costs about a second per user on a shared machine; MD5 is enough here.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        return build_world(bureau)
+
+    def list_url(self) -> str:
+        return reverse(f"{self.basename}-list")
+
+    def detail_url(self, obj) -> str:
+        return reverse(f"{self.basename}-detail", args=[obj.pk])
+
+    def state(self):
+        """Everything a refused request must leave as it was."""
+        rows = list(self.model._default_manager.order_by("pk").values())
+        return rows, ledger_and_log_state()
+
+    def can_read(self, role: str) -> bool:
+        return role in self.read_roles
+
+    def can_write(self, role: str) -> bool:
+        return role == UserRole.ADMINISTRATOR or role in self.write_roles
+
+    def reaches(self, inside: bool) -> bool:
+        return inside or not self.scoped
+
+    @staticmethod
+    def ids(response) -> set:
+        body = response.json()
+        rows = body["results"] if isinstance(body, dict) and "results" in body else body
+        return {row.get("id", row.get("code")) for row in rows}
+
+    # --- the matrix -----------------------------------------------------------------------------------
+
+    def test_anonymous_is_refused(self, world):
+        response = APIClient().get(self.list_url())
+        assert response.status_code == 401, response.content
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_list_shows_only_the_scope(self, world, role):
+        inside, outside = self.make_object(world, inside=True), self.make_object(world, inside=False)
+        response = world.client(role).get(self.list_url(), {"page_size": 1000})
+        if not self.can_read(role):
+            assert response.status_code == 403, response.content
+            return
+        assert response.status_code == 200, response.content
+        seen = self.ids(response)
+        assert inside.pk in seen
+        assert (outside.pk in seen) == (not self.scoped)
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    def test_retrieve(self, world, role, inside):
+        obj = self.make_object(world, inside=inside)
+        response = world.client(role).get(self.detail_url(obj))
+        if not self.can_read(role):
+            assert response.status_code == 403
+        elif self.reaches(inside):
+            assert response.status_code == 200, response.content
+            assert response.json().get("id", response.json().get("code")) == obj.pk
+        else:
+            assert response.status_code == 404, response.content
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    def test_create(self, world, role, inside):
+        data = self.create_data(world, inside=inside)
+        before = self.state()
+        response = world.client(role).post(self.list_url(), data, format="json")
+        if "create" not in self.actions:
+            assert response.status_code in (403, 405), response.content
+        elif not self.can_write(role):
+            assert response.status_code == 403, response.content
+        elif not self.reaches(inside):
+            assert response.status_code == 403, response.content
+            assert "outside your scope" in response.json()["detail"]
+        else:
+            assert response.status_code == 201, response.content
+            created = self.model._default_manager.get(pk=response.json().get("id", response.json().get("code")))
+            self.check_created(created, data)
+            return
+        assert self.state() == before, "a refused create changed something"
+
+    def check_created(self, obj, data: dict) -> None:
+        """Plain fields of the POST body read back from the row (codes of related rows are compared by code)."""
+        for key, value in data.items():
+            current = getattr(obj, key, None)
+            if current is None or key in ("password", "at", "note"):
+                continue
+            current = getattr(current, "code", getattr(current, "staff_no", current))
+            assert str(current) == str(value), key
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    def test_update(self, world, role, inside):
+        obj = self.make_object(world, inside=inside)
+        data = self.update_data(world, obj)
+        before = self.state()
+        response = world.client(role).patch(self.detail_url(obj), data, format="json")
+        if "update" not in self.actions:
+            assert response.status_code in (403, 405), response.content
+        elif not self.can_write(role):
+            assert response.status_code == 403, response.content
+        elif not self.reaches(inside):
+            assert response.status_code == 404, response.content
+        else:
+            assert response.status_code == 200, response.content
+            body = response.json()
+            for key, value in data.items():
+                assert body[key] == value, key
+            return
+        assert self.state() == before, "a refused update changed something"
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    def test_delete(self, world, role, inside):
+        obj = self.make_object(world, inside=inside)
+        before = self.state()
+        response = world.client(role).delete(self.detail_url(obj))
+        if not self.can_write(role):
+            assert response.status_code == 403, response.content
+        elif "delete" not in self.actions:
+            assert response.status_code == 405, response.content
+        elif not self.reaches(inside):
+            assert response.status_code == 404, response.content
+        else:
+            assert response.status_code == 204, response.content
+            assert not self.model._default_manager.filter(pk=obj.pk).exists()
+            return
+        assert self.state() == before, "a refused delete changed something"
+
+    def test_list_query_count_is_pinned(self, world):
+        reader = next(role for role in ROLES if self.can_read(role))
+        client = world.client(reader)
+        self.make_object(world, inside=True)
+        client.get(self.list_url())  # warms the user's profile cache, as any later request would find it
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(self.list_url()).status_code == 200
+        for _ in range(self.extra_list_rows):
+            self.make_object(world, inside=True)
+        with CaptureQueriesContext(connection) as more:
+            assert client.get(self.list_url()).status_code == 200
+        assert len(few) == self.list_queries, [q["sql"] for q in few.captured_queries]
+        assert len(more) == self.list_queries, "list queries grow with the rows (N+1)"
