@@ -12,22 +12,28 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.utils import timezone
 
 from quartermaster.context import current
 
-from ..changelog import build_records
 from ..choices import OFFICER_ONLY_CATEGORIES, AssetStatus, ChangeAction, CustodyAction, PersonRole
 from ..models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
-from . import cells
+from . import bulk, cells
 from .errors import CellError, RowError, WorkbookError
 from .reader import Row, SheetSource, Workbook
 from .schema import (
-    ASSET_STATUSES, HOLIDAY_KINDS, PERSON_STATUSES, ROLES, UNIT_KINDS, VEHICLE_STATUSES, category_codes,
+    ASSET_STATUSES,
+    HOLIDAY_KINDS,
+    PERSON_STATUSES,
+    ROLES,
+    UNIT_KINDS,
+    VEHICLE_STATUSES,
+    category_codes,
 )
 
-BATCH = 5000
+BATCH = bulk.BATCH
 IMPORT_NOTE = "导入台账"  # on every ledger event the import writes: the movement was recorded, not witnessed
 
 
@@ -226,6 +232,8 @@ class WorkbookImport:
             raise WorkbookError(self.errors)
         if dry_run:
             return self.result
+        self.ctx = current()
+        self._content_types = {m: ContentType.objects.get_for_model(m).pk for m in (Asset, Person)}
         with transaction.atomic():
             self._write_units()
             self._write_people()
@@ -528,16 +536,21 @@ class WorkbookImport:
     def _counts(self, sheet: str) -> SheetCounts:
         return self.result.counts.setdefault(sheet, SheetCounts())
 
-    def _insert(self, model: type[models.Model], objs: list) -> list:
-        """Bulk insert; the objects get their primary keys (PostgreSQL and SQLite both return them)."""
-        if not objs:
-            return objs
-        created = model.objects.bulk_create(objs, batch_size=BATCH)
+    def _insert(self, model: type[models.Model], rows: list[dict]) -> list[dict]:
+        bulk.insert_rows(model, rows, now=self.now)
         if model is CustodyEvent:
-            self._event_count += len(created)
+            self._event_count += len(rows)
         elif model is ChangeRecord:
-            self.result.change_records += len(created)
-        return created
+            self.result.change_records += len(rows)
+        return rows
+
+    def _record(self, model: type[models.Model], pk: int, label: str, before: dict | None, after: dict | None,
+                action: str) -> dict:
+        """A change record row, as assets.changelog writes them, for the import's context."""
+        ctx = self.ctx
+        return dict(user_id=ctx.user_id, username=ctx.username, source=ctx.source, request_id=ctx.request_id,
+                    action=action, content_type_id=self._content_types[model], object_id=str(pk),
+                    object_repr=label[:200], before=before, after=after)
 
     def _write_units(self) -> None:
         from .. import services
@@ -567,6 +580,10 @@ class WorkbookImport:
     def _unit_pk(self, code: str) -> int:
         return self.db_units[code].pk
 
+    def _history(self, person: dict) -> dict:
+        return dict(person_id=person["id"], effective=self.today, unit_id=person["unit_id"], role=person["role"],
+                    frontline=person["frontline"], status=person["status"])
+
     def _write_people(self) -> None:
         if not self.people:
             return
@@ -580,7 +597,7 @@ class WorkbookImport:
                           badge_no=row.badge_no)
             old = self.db_people.get(row.staff_no)
             if old is None:
-                new.append(Person(staff_no=row.staff_no, **values))
+                new.append(dict(staff_no=row.staff_no, **values))
             elif tuple(values[f] for f in fields) != old[2:]:
                 changed[old[0]] = values
             else:
@@ -588,29 +605,28 @@ class WorkbookImport:
         self.progress.start("writing personnel", len(new) + len(changed))
         for batch in _chunks(new):
             self._insert(Person, batch)
-            self._insert(PersonHistory, [PersonHistory(person_id=p.pk, effective=self.today, unit_id=p.unit_id,
-                                                       role=p.role, frontline=p.frontline, status=p.status)
-                                         for p in batch])
-            self._insert(ChangeRecord, build_records(Person, [(p, None, p.snapshot(), ChangeAction.CREATE)
-                                                              for p in batch]))
+            self._insert(PersonHistory, [self._history(p) for p in batch])
+            self._insert(ChangeRecord, [
+                self._record(Person, p["id"], f"{p['name']} ({p['staff_no']})", None, bulk.snapshot(Person, p),
+                             ChangeAction.CREATE) for p in batch])
             counts.created += len(batch)
             self.progress.advance(len(batch))
         for batch in _chunks(list(changed)):
             people = list(Person.objects.filter(pk__in=batch))
-            pairs, history = [], []
+            records, history = [], []
             for person in people:
                 before = person.snapshot()
                 moved = any(getattr(person, f) != changed[person.pk][f] for f in tracked)
                 for key, value in changed[person.pk].items():
                     setattr(person, key, value)
                 person.updated_at = self.now
-                pairs.append((person, before, person.snapshot(), ChangeAction.UPDATE))
+                records.append(self._record(Person, person.pk, str(person), before, person.snapshot(),
+                                            ChangeAction.UPDATE))
                 if moved:
-                    history.append(PersonHistory(person_id=person.pk, effective=self.today, unit_id=person.unit_id,
-                                                 role=person.role, frontline=person.frontline, status=person.status))
+                    history.append(self._history({"id": person.pk, **changed[person.pk]}))
             Person.objects.bulk_update(people, [*fields, "updated_at"])
             self._insert(PersonHistory, history)
-            self._insert(ChangeRecord, build_records(Person, pairs))
+            self._insert(ChangeRecord, records)
             counts.updated += len(people)
             self.progress.advance(len(people))
         self.progress.finish()
@@ -619,11 +635,10 @@ class WorkbookImport:
         if not self.assets:
             return
         counts = self._counts("assets")
-        people = dict(Person.objects.values_list("staff_no", "pk").iterator(chunk_size=BATCH))
-        ctx = current()
+        self.staff_pks = dict(Person.objects.values_list("staff_no", "pk").iterator(chunk_size=BATCH))
         new, changed = [], []
         for row in self.file_assets.values():
-            target = self._target_state(row, people)
+            target = self._target_state(row)
             old = self.db_assets.get(row.tag)
             if old is None:
                 new.append((row, target))
@@ -639,100 +654,107 @@ class WorkbookImport:
             else:
                 counts.unchanged += 1
         self.progress.start("writing assets", len(new) + len(changed))
-
-        def event(asset_id: int, action: str, at: dt.datetime, status: str, unit_after: int, **extra) -> CustodyEvent:
-            return CustodyEvent(asset_id=asset_id, action=action, occurred_at=at, status_after=status,
-                                unit_after_id=unit_after, note=IMPORT_NOTE, user_id=ctx.user_id, username=ctx.username,
-                                source=ctx.source, **extra)
-
         for batch in _chunks(new):
-            objs = []
+            assets, events = [], []
             for row, (status, holder_person, holder_unit) in batch:
-                objs.append(Asset(tag=row.tag, category_id=row.category, item=row.item, unit_id=self._unit_pk(row.unit),
-                                  serial=row.serial, model=row.model, size=row.size, acquired=row.acquired,
-                                  service_years=row.service_years, status=status, holder_person_id=holder_person,
-                                  holder_unit_id=holder_unit))
-            self._insert(Asset, objs)
-            events = []
-            for asset, (row, _target) in zip(objs, batch):
+                asset = dict(tag=row.tag, category_id=row.category, item=row.item, unit_id=self._unit_pk(row.unit),
+                             serial=row.serial, model=row.model, size=row.size, acquired=row.acquired,
+                             service_years=row.service_years, status=status, holder_person_id=holder_person,
+                             holder_unit_id=holder_unit)
+                assets.append(asset)
+            self._insert(Asset, assets)
+            for asset, (row, _target) in zip(assets, batch):
                 # Received when acquired (so "as of" questions count it from then); its state is as of now.
                 received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
                             if row.acquired else self.now)
-                events.append(event(asset.pk, CustodyAction.RECEIVE, received, AssetStatus.IN_STOCK, asset.unit_id,
-                                    unit_id=asset.unit_id))
-                if asset.status != AssetStatus.IN_STOCK:
-                    events.append(self._arrival_event(event, asset, row, people))
+                events.append(self._event(asset, CustodyAction.RECEIVE, at=received, status=AssetStatus.IN_STOCK,
+                                          unit_id=asset["unit_id"]))
+                if asset["status"] != AssetStatus.IN_STOCK:
+                    events.append(self._arrival(asset, row))
             self._insert(CustodyEvent, events)
-            self._insert(ChangeRecord, build_records(Asset, [(a, None, a.snapshot(), ChangeAction.CREATE)
-                                                             for a in objs]))
+            self._insert(ChangeRecord, [
+                self._record(Asset, a["id"], f"{a['tag']} {a['item'] or a['category_id']}", None,
+                             bulk.snapshot(Asset, a), ChangeAction.CREATE) for a in assets])
             counts.created += len(batch)
             self.progress.advance(len(batch))
         for batch in _chunks(changed):
             by_pk = {a.pk: a for a in Asset.objects.filter(pk__in=[old[0] for _r, old, _t, _p in batch])}
-            events, pairs = [], []
+            events, records = [], []
             for row, old, target, plain_changed in batch:
                 asset = by_pk[old[0]]
                 before = asset.snapshot()
                 asset.category_id, asset.item, asset.serial, asset.model = row.category, row.item, row.serial, row.model
                 asset.size, asset.acquired, asset.service_years = row.size, row.acquired, row.service_years
-                events.extend(self._moves(event, asset, row, target, people))
+                state = {"id": asset.pk, "unit_id": asset.unit_id, "status": asset.status,
+                         "holder_person_id": asset.holder_person_id, "holder_unit_id": asset.holder_unit_id}
+                events.extend(self._moves(state, row, target))
+                asset.unit_id, asset.status = state["unit_id"], state["status"]
+                asset.holder_person_id, asset.holder_unit_id = state["holder_person_id"], state["holder_unit_id"]
                 asset.updated_at = self.now
                 action = ChangeAction.UPDATE if plain_changed else ChangeAction.CUSTODY
-                pairs.append((asset, before, asset.snapshot(), action))
+                records.append(self._record(Asset, asset.pk, str(asset), before, asset.snapshot(), action))
             Asset.objects.bulk_update(list(by_pk.values()), [
                 "category", "item", "serial", "model", "size", "acquired", "service_years", "status", "unit",
                 "holder_person", "holder_unit", "updated_at"])
             self._insert(CustodyEvent, events)
-            self._insert(ChangeRecord, build_records(Asset, pairs))
+            self._insert(ChangeRecord, records)
             counts.updated += len(batch)
             self.progress.advance(len(batch))
         self.progress.finish()
 
-    def _target_state(self, row: AssetRow, people: dict[str, int]) -> tuple[str, int | None, int | None]:
+    def _target_state(self, row: AssetRow) -> tuple[str, int | None, int | None]:
         """(status, holder person pk, holder unit pk) the row asks for."""
         if row.status != AssetStatus.ISSUED:
             return row.status, None, None
         if not row.holder:
             return row.status, None, self._unit_pk(row.unit)  # issued, no one named: issued to its own unit
-        if row.holder in people:
-            return row.status, people[row.holder], None
+        if row.holder in self.staff_pks:
+            return row.status, self.staff_pks[row.holder], None
         return row.status, None, self._unit_pk(row.holder)
 
-    def _arrival_event(self, event, asset: Asset, row: AssetRow, people: dict[str, int]) -> CustodyEvent:
-        """The event that takes an item in stock to the state the row records."""
-        if asset.status == AssetStatus.ISSUED:
-            return event(asset.pk, CustodyAction.ISSUE, self.now, asset.status, asset.unit_id,
-                         person_id=asset.holder_person_id, unit_id=asset.holder_unit_id,
-                         holder_person_after_id=asset.holder_person_id, holder_unit_after_id=asset.holder_unit_id)
-        if asset.status == AssetStatus.LOST:
-            # The workbook has no dates of loss: it was reported (to this registry) today.
-            return event(asset.pk, CustodyAction.REPORT_LOST, self.now, asset.status, asset.unit_id,
-                         person_id=people.get(row.holder) if row.holder else None, date_lost=self.today,
-                         date_reported=self.today)
-        action = CustodyAction.REPAIR_OUT if asset.status == AssetStatus.IN_REPAIR else CustodyAction.RETIRE
-        return event(asset.pk, action, self.now, asset.status, asset.unit_id)
+    def _event(self, asset: dict, action: str, *, at: dt.datetime | None = None, status: str | None = None,
+               **extra) -> dict:
+        """A ledger event row leaving `asset` as it now stands (or in `status`)."""
+        ctx = self.ctx
+        return dict(asset_id=asset["id"], action=action, occurred_at=at or self.now,
+                    status_after=status or asset["status"], unit_after_id=asset["unit_id"],
+                    holder_person_after_id=None if status else asset["holder_person_id"],
+                    holder_unit_after_id=None if status else asset["holder_unit_id"],
+                    note=IMPORT_NOTE, user_id=ctx.user_id, username=ctx.username, source=ctx.source, **extra)
 
-    def _moves(self, event, asset: Asset, row: AssetRow, target: tuple, people: dict[str, int]) -> list[CustodyEvent]:
-        """The ledger events that take a registered asset from its state to the row's (mutates `asset`)."""
+    def _arrival(self, asset: dict, row: AssetRow) -> dict:
+        """The event that takes an item in stock to the state `asset` records."""
+        status = asset["status"]
+        if status == AssetStatus.ISSUED:
+            return self._event(asset, CustodyAction.ISSUE, person_id=asset["holder_person_id"],
+                               unit_id=asset["holder_unit_id"])
+        if status == AssetStatus.LOST:
+            # The workbook has no dates of loss: it was reported (to this registry) today.
+            return self._event(asset, CustodyAction.REPORT_LOST, person_id=self.staff_pks.get(row.holder),
+                               date_lost=self.today, date_reported=self.today)
+        return self._event(asset, CustodyAction.REPAIR_OUT if status == AssetStatus.IN_REPAIR else CustodyAction.RETIRE)
+
+    def _moves(self, asset: dict, row: AssetRow, target: tuple) -> list[dict]:
+        """The ledger events that take a registered asset from its state to the row's (updates `asset`)."""
         status, holder_person, holder_unit = target
         unit_id = self._unit_pk(row.unit)
         moves = []
-        current_state = (asset.status, asset.holder_person_id, asset.holder_unit_id)
-        leaving = current_state != target or asset.unit_id != unit_id
-        found = asset.status == AssetStatus.LOST and status != AssetStatus.LOST
-        if found or (leaving and asset.status == AssetStatus.ISSUED):
-            moves.append(event(asset.pk, CustodyAction.RETURN, self.now, AssetStatus.IN_STOCK, asset.unit_id,
-                               person_id=asset.holder_person_id, unit_id=asset.holder_unit_id))
-            asset.status, asset.holder_person_id, asset.holder_unit_id = AssetStatus.IN_STOCK, None, None
-        if asset.status == AssetStatus.IN_REPAIR and status != AssetStatus.IN_REPAIR:
-            moves.append(event(asset.pk, CustodyAction.REPAIR_IN, self.now, AssetStatus.IN_STOCK, asset.unit_id))
-            asset.status = AssetStatus.IN_STOCK
-        if asset.unit_id != unit_id:
-            moves.append(event(asset.pk, CustodyAction.TRANSFER, self.now, asset.status, unit_id, unit_id=unit_id))
-            asset.unit_id = unit_id
-        if asset.status != status:
-            asset.status, asset.holder_person_id, asset.holder_unit_id = status, holder_person, holder_unit
-            moves.append(self._arrival_event(event, asset, row, people))
+        held = (asset["status"], asset["holder_person_id"], asset["holder_unit_id"])
+        leaving = held != target or asset["unit_id"] != unit_id
+        found = asset["status"] == AssetStatus.LOST and status != AssetStatus.LOST
+        if found or (leaving and asset["status"] == AssetStatus.ISSUED):
+            moves.append(self._event(asset, CustodyAction.RETURN, status=AssetStatus.IN_STOCK,
+                                     person_id=asset["holder_person_id"], unit_id=asset["holder_unit_id"]))
+            asset.update(status=AssetStatus.IN_STOCK, holder_person_id=None, holder_unit_id=None)
+        if asset["status"] == AssetStatus.IN_REPAIR and status != AssetStatus.IN_REPAIR:
+            moves.append(self._event(asset, CustodyAction.REPAIR_IN, status=AssetStatus.IN_STOCK))
+            asset["status"] = AssetStatus.IN_STOCK
+        if asset["unit_id"] != unit_id:
+            asset["unit_id"] = unit_id
+            moves.append(self._event(asset, CustodyAction.TRANSFER, unit_id=unit_id))
+        if asset["status"] != status:
+            asset.update(status=status, holder_person_id=holder_person, holder_unit_id=holder_unit)
+            moves.append(self._arrival(asset, row))
         return moves
 
     def _write_vehicles(self) -> None:

@@ -105,19 +105,16 @@ class Workbook:
         self.sheets[sheet.key] = source
 
     def _open_xlsx(self) -> None:
-        import openpyxl
+        from .xlsx import XlsxFile
 
-        try:
-            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several unrelated types for a damaged or foreign file
-            raise ValueError(f"{self.path}: not a readable XLSX workbook ({exc})") from None
+        book = XlsxFile(self.path)
         self._closers.append(book.close)
-        for ws in book.worksheets:
-            sheet = sheet_for(ws.title)
+        for title in book.sheet_names:
+            sheet = sheet_for(title)
             if sheet is None:
-                self.notices.append(f"sheet {ws.title!r} is not part of the workbook; ignored")
+                self.notices.append(f"sheet {title!r} is not part of the workbook; ignored")
                 continue
-            self._add(sheet, ws.title, ws.iter_rows(values_only=True), ws.max_row)
+            self._add(sheet, title, book.rows(title), None)
 
     def _open_csv_folder(self) -> None:
         for file in sorted(self.path.iterdir()):
