@@ -1,5 +1,7 @@
 """REST endpoints of compliance: the report for a unit, standard and date; saved reports (snapshots)."""
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +17,10 @@ from . import services
 class ComplianceReportView(APIView):
     """GET ?unit=CODE&standard=jiangsu|model&as_of=YYYY-MM-DD → SPEC's compliance JSON (every role may read)."""
 
+    @extend_schema(parameters=[OpenApiParameter("unit", str, required=True, description="unit code"),
+                               OpenApiParameter("standard", str, required=True, description="jiangsu or model"),
+                               OpenApiParameter("as_of", OpenApiTypes.DATE, description="default today")],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request):
         unit = services.unit_by_code(request.query_params.get("unit"))
         ensure_unit_in_scope(request.user, unit)

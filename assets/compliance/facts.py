@@ -19,7 +19,6 @@ from ..choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, Category
 from ..models import Asset, CustodyEvent, ItemType, OrgUnit, Person, PersonHistory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-OFFICER_ONLY = (CategoryCode.UNIFORM, CategoryCode.INSIGNIA, CategoryCode.CERTIFICATE)
 
 
 @dataclass(frozen=True)
@@ -261,9 +260,9 @@ def _uniforms(own, states: str, sparams: list, prefix: str, as_of: dt.date) -> N
         # Past its replacement date: base + y years < as_of, i.e. base before as_of - y years. CASE (not OR)
         # so the issue-date subquery runs only for items without an acquisition date.
         limit = years_before(as_of, y)
-        cases.append(f"WHEN life = %s THEN CASE WHEN acquired IS NOT NULL THEN "
-                     f"CASE WHEN acquired < %s THEN 1 ELSE 0 END "
-                     f"WHEN issued_at < %s THEN 1 ELSE 0 END")
+        cases.append("WHEN life = %s THEN CASE WHEN acquired IS NOT NULL THEN "
+                     "CASE WHEN acquired < %s THEN 1 ELSE 0 END "
+                     "WHEN issued_at < %s THEN 1 ELSE 0 END")
         case_params += [y, limit, _dtparam(dt.datetime.combine(limit, dt.time(0), tzinfo=SHANGHAI))]
     overdue = f"CASE {' '.join(cases)} ELSE 0 END" if cases else "0"
     lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)

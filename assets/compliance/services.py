@@ -31,12 +31,17 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
     if value is None or value == "":
         return timezone.localdate()
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(f"as_of {value!r} is not a date (expected YYYY-MM-DD)", field="as_of",
-                          code="bad_date") from None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise DomainError(f"as_of {value!r} is not a date (expected YYYY-MM-DD)", field="as_of",
+                              code="bad_date") from None
+    if day > timezone.localdate():
+        raise DomainError(f"as_of {day} is in the future; the ledger can only answer up to today "
+                          f"({timezone.localdate()}, Asia/Shanghai)", field="as_of", code="future_date")
+    return day
 
 
 def unit_by_code(code: str | None) -> OrgUnit:

@@ -20,7 +20,8 @@ from ..choices import UserRole
 from ..models import ComplianceSnapshot, OrgUnit
 from . import services
 from .evidence import evidence_for
-from .render import CONTENT_TYPES, FORMATS, STATUS_LABELS, html_context, render as render_report
+from .render import CONTENT_TYPES, FORMATS, STATUS_LABELS, html_context
+from .render import render as render_report
 from .services import Report
 from .standards import all_standards, get_standard
 

@@ -17,10 +17,16 @@ from pypdf import PdfReader
 from assets import services as registry
 from assets.compliance.services import compliance_report
 from assets.models import ComplianceSnapshot
-from tests.assets.test_compliance_fixture import small_bureau  # noqa: F401
+from tests.assets.test_compliance_fixture import build_small_bureau
 from tests.support.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_bureau(db):
+    return build_small_bureau()
+
 
 ROW_KEYS = {"rule", "unit", "clause", "text", "required", "actual", "shortfall", "status"}
 
@@ -58,7 +64,7 @@ def test_csv_and_xlsx_carry_the_json_rows(small_bureau, tmp_path):
 
     rows = list(csv.DictReader(io.StringIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15",
                                                fmt="csv", tmp_path=tmp_path).decode("utf-8"))))
-    as_int = lambda v: int(v) if v not in ("", None) else None  # noqa: E731
+    as_int = lambda v: int(v) if v not in ("", None) else None
     assert [[r["rule"], r["unit"], r["item"], as_int(r["required"]), as_int(r["actual"]), as_int(r["shortfall"]),
              r["status"]] for r in rows] == expected
     assert rows[0]["text"] == data["results"][0]["text"]
@@ -105,6 +111,7 @@ def test_stdout_when_no_output(small_bureau, capfdbinary):
     (["--unit", "NOPE", "--standard", "jiangsu"], "unknown unit 'NOPE'"),
     (["--unit", "CZ", "--standard", "anhui"], "unknown standard 'anhui'"),
     (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2026-02-30"], "not a date"),
+    (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2999-01-01"], "in the future"),
     (["--standard", "jiangsu"], "--unit and --standard are required"),
     (["--snapshot", "999999"], "no saved compliance report #999999"),
 ])

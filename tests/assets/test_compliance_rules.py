@@ -12,9 +12,14 @@ from assets.compliance.facts import Facts, UnitRow
 from assets.compliance.rules import ceil_times, evaluate, rollup
 from assets.compliance.services import compliance_report
 from assets.compliance.standards import get_standard
-from tests.assets.test_compliance_fixture import build_small_bureau, days_ago, small_bureau  # noqa: F401
+from tests.assets.test_compliance_fixture import build_small_bureau, days_ago
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_bureau(db):
+    return build_small_bureau()
 
 
 @pytest.fixture(scope="module")
