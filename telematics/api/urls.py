@@ -1,5 +1,22 @@
 """REST routes of this app, mounted under /api/v1/ by api.urls."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("vehicles", views.VehicleViewSet, basename="vehicle")
+router.register("vehicle-history", views.VehicleHistoryViewSet, basename="vehiclehistory")
+router.register("terminal-bindings", views.TerminalBindingViewSet, basename="terminalbinding")
+router.register("maintenance-records", views.MaintenanceRecordViewSet, basename="maintenancerecord")
+router.register("insurance-policies", views.InsurancePolicyViewSet, basename="insurancepolicy")
+router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("trips", views.TripViewSet, basename="trip")
+router.register("duty-schedules", views.DutyScheduleViewSet, basename="dutyschedule")
+router.register("holidays", views.HolidayViewSet, basename="holiday")
+urlpatterns = [
+    # SPEC spells the dossier without the router's trailing slash.
+    path("vehicles/<int:pk>/dossier.pdf", views.VehicleViewSet.as_view({"get": "dossier_pdf"}),
+         name="vehicle-dossier-pdf-spec"),
+    *router.urls,
+]

@@ -1,0 +1,255 @@
+"""Endpoints of vehicle files, duty calendars and trips: declarations plus actions, each action one service call."""
+import json
+
+from django.http import HttpResponse
+from django.utils import timezone
+from rest_framework import renderers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.scoping import ensure_unit_in_scope
+from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
+from assets.choices import UserRole
+from quartermaster.errors import DomainError
+
+from .. import services
+from ..dossier import build_dossier, dossier_pdf, parse_period
+from ..filtersets import (
+    DutyScheduleFilterSet, HolidayFilterSet, InspectionFilterSet, InsurancePolicyFilterSet,
+    MaintenanceRecordFilterSet, TerminalBindingFilterSet, TripFilterSet, VehicleFilterSet, VehicleHistoryFilterSet,
+)
+from ..models import (
+    DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
+    VehicleHistory,
+)
+from ..selectors import vehicles_expiring
+from . import serializers as s
+
+FLEET = (UserRole.FLEET,)
+
+
+def _form(request, serializer_class) -> dict:
+    form = serializer_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
+def _scoped_vehicle(request, vehicle: Vehicle) -> Vehicle:
+    ensure_unit_in_scope(request.user, vehicle.unit, "vehicle's unit")
+    return vehicle
+
+
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets clients ask for application/pdf; errors on that route still come out as JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+
+
+def _pdf(vehicle: Vehicle, request):
+    start, end = parse_period(request.query_params.get("start"), request.query_params.get("end"))
+    response = HttpResponse(dossier_pdf(build_dossier(vehicle, start, end)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vehicle-{vehicle.pk}-dossier.pdf"'
+    return response
+
+
+class VehicleViewSet(ScopedModelViewSet):
+    """Vehicle files (一车一档). Unit, status and terminal change only through the actions (they keep history);
+    files are never deleted — a vehicle leaves by retirement."""
+
+    queryset = Vehicle.objects.select_related("unit")
+    serializer_class = s.VehicleSerializer
+    filterset_class = VehicleFilterSet
+    write_roles = FLEET
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    search_fields = ["plate", "vin", "terminal_id"]
+    ordering_fields = ["plate", "insurance_expires", "inspection_expires", "acquired"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        ensure_unit_in_scope(self.request.user, data["unit"])
+        serializer.instance = services.vehicle_create(**data)
+
+    def perform_update(self, serializer):
+        vehicle = serializer.instance
+        data = {k: v for k, v in serializer.validated_data.items() if getattr(vehicle, k) != v}
+        for name, act in (("unit", "transfer"), ("status", "change_status"), ("terminal_id", "bind_terminal"),
+                          ("plate", None)):
+            if name in data:
+                hint = f"; use POST /api/v1/vehicles/{vehicle.pk}/{act}/" if act else ""
+                raise DomainError(f"{name} of {vehicle.plate} cannot be changed by editing the file{hint}",
+                                  field=name, code="immutable")
+        serializer.instance = services.vehicle_update(vehicle=vehicle, **data)
+
+    def _done(self, vehicle, code=status.HTTP_200_OK):
+        vehicle = Vehicle.objects.select_related("unit").get(pk=vehicle.pk)
+        return Response(s.VehicleSerializer(vehicle, context={"request": self.request}).data, status=code)
+
+    @action(detail=True, methods=["post"], serializer_class=s.BindTerminalForm)
+    def bind_terminal(self, request, pk=None):
+        form = _form(request, s.BindTerminalForm)
+        vehicle = services.vehicle_bind_terminal(vehicle=self.get_object(), terminal_id=form["terminal_id"],
+                                                 at=form.get("at")).vehicle
+        return self._done(vehicle)
+
+    @action(detail=True, methods=["post"], serializer_class=s.UnbindTerminalForm)
+    def unbind_terminal(self, request, pk=None):
+        form = _form(request, s.UnbindTerminalForm)
+        return self._done(services.vehicle_unbind_terminal(vehicle=self.get_object(), at=form.get("at")))
+
+    @action(detail=True, methods=["post"], serializer_class=s.StatusForm)
+    def change_status(self, request, pk=None):
+        form = _form(request, s.StatusForm)
+        return self._done(services.vehicle_change_status(vehicle=self.get_object(), **form))
+
+    @action(detail=True, methods=["post"], serializer_class=s.TransferForm)
+    def transfer(self, request, pk=None):
+        form = _form(request, s.TransferForm)
+        ensure_unit_in_scope(request.user, form["unit"], "target unit")
+        return self._done(services.vehicle_transfer(vehicle=self.get_object(), **form))
+
+    @action(detail=True, methods=["post"], serializer_class=s.LiveryForm)
+    def livery(self, request, pk=None):
+        form = _form(request, s.LiveryForm)
+        return self._done(services.vehicle_set_livery(vehicle=self.get_object(), compliant=form["compliant"],
+                                                      photo=form.get("photo")))
+
+    @action(detail=True, methods=["get"], url_path="dossier.pdf",
+            renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    def dossier_pdf(self, request, pk=None):
+        return _pdf(self.get_object(), request)
+
+    @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer)
+    def expiring(self, request):
+        """Insurance and inspections expiring within ?days= (default 30) or already expired."""
+        try:
+            days = int(request.query_params.get("days", 30))
+        except ValueError:
+            raise ValidationError({"days": "a whole number of days"}) from None
+        found = vehicles_expiring(within_days=days, on=timezone.localdate(), vehicles=self.get_queryset())
+        return Response(s.ExpirySerializer(found, many=True).data)
+
+
+class VehicleRecordMixin:
+    """Records hanging off a vehicle: scoped by the vehicle's unit; created through a service."""
+
+    scope_field = "vehicle__unit"
+    write_roles = FLEET
+    create_service = None
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        _scoped_vehicle(self.request, data["vehicle"])
+        serializer.instance = type(self).create_service(**data)
+
+
+class VehicleHistoryViewSet(ScopedReadOnlyViewSet):
+    queryset = VehicleHistory.objects.select_related("unit")
+    serializer_class = s.VehicleHistorySerializer
+    filterset_class = VehicleHistoryFilterSet
+    scope_field = "vehicle__unit"
+
+
+class TerminalBindingViewSet(ScopedReadOnlyViewSet):
+    queryset = TerminalBinding.objects.select_related("vehicle")
+    serializer_class = s.TerminalBindingSerializer
+    filterset_class = TerminalBindingFilterSet
+    scope_field = "vehicle__unit"
+
+
+class MaintenanceRecordViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    queryset = MaintenanceRecord.objects.all()
+    serializer_class = s.MaintenanceRecordSerializer
+    filterset_class = MaintenanceRecordFilterSet
+    create_service = staticmethod(services.maintenance_record_create)
+
+
+class InsurancePolicyViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    queryset = InsurancePolicy.objects.all()
+    serializer_class = s.InsurancePolicySerializer
+    filterset_class = InsurancePolicyFilterSet
+    create_service = staticmethod(services.insurance_policy_create)
+
+
+class InspectionViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    queryset = Inspection.objects.all()
+    serializer_class = s.InspectionSerializer
+    filterset_class = InspectionFilterSet
+    create_service = staticmethod(services.inspection_create)
+
+
+class TripViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    """Trips (派车单): create = request; the fleet manager approves or refuses; cancel withdraws."""
+
+    queryset = Trip.objects.select_related("vehicle")
+    serializer_class = s.TripSerializer
+    filterset_class = TripFilterSet
+    create_service = staticmethod(services.trip_request)
+
+    @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
+    def approve(self, request, pk=None):
+        trip = services.trip_approve(trip=self.get_object(), user=request.user, **_form(request, s.DecisionForm))
+        return Response(s.TripSerializer(trip).data)
+
+    @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
+    def refuse(self, request, pk=None):
+        trip = services.trip_refuse(trip=self.get_object(), user=request.user, **_form(request, s.DecisionForm))
+        return Response(s.TripSerializer(trip).data)
+
+    @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
+    def cancel(self, request, pk=None):
+        trip = services.trip_cancel(trip=self.get_object(), **_form(request, s.DecisionForm))
+        return Response(s.TripSerializer(trip).data)
+
+
+class DutyScheduleViewSet(ScopedModelViewSet):
+    """Weekly duty shifts per unit; sub-units without shifts of their own inherit their parent's."""
+
+    queryset = DutySchedule.objects.select_related("unit")
+    serializer_class = s.DutyScheduleSerializer
+    filterset_class = DutyScheduleFilterSet
+    write_roles = FLEET
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        ensure_unit_in_scope(self.request.user, data["unit"])
+        serializer.instance = services.duty_schedule_create(**data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "unit" in data and data["unit"] != serializer.instance.unit:
+            raise DomainError("the unit of a shift cannot change; delete it and create one for the other unit",
+                              field="unit", code="immutable")
+        data.pop("unit", None)
+        serializer.instance = services.duty_schedule_update(schedule=serializer.instance, **data)
+
+    def perform_destroy(self, instance):
+        services.duty_schedule_delete(schedule=instance)
+
+
+class HolidayViewSet(ScopedModelViewSet):
+    """Holidays and adjusted working days (调休) overriding chinese-calendar; bureau-wide."""
+
+    queryset = Holiday.objects.all()
+    serializer_class = s.HolidaySerializer
+    filterset_class = HolidayFilterSet
+    scope_field = None
+    write_roles = FLEET
+
+    def perform_create(self, serializer):
+        serializer.instance = services.holiday_set(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {"date": serializer.instance.date, "kind": serializer.instance.kind, "name": serializer.instance.name}
+        data.update(serializer.validated_data)
+        if data["date"] != serializer.instance.date:
+            raise DomainError("the date of a holiday entry cannot change", field="date", code="immutable")
+        serializer.instance = services.holiday_set(**data)
+
+    def perform_destroy(self, instance):
+        services.holiday_delete(holiday=instance)
