@@ -18,7 +18,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 EXCURSIONS = {"venue_visit", "private_trip", "leave_jurisdiction", "approved_trip"}
 TRANSPORT = {"silence", "dead_zone", "duplicates", "out_of_order"}
 FORMATS = {"gcj02", "owntracks"}
-MALFORMED_REASONS = ("bad_json", "missing_field", "out_of_range", "future_ts", "unknown_terminal")
+MALFORMED_REASONS = ("bad_json", "missing_field", "out_of_range", "future_timestamp", "unknown_terminal")
 EVENT_TYPES = EXCURSIONS | TRANSPORT | FORMATS | {"malformed", "dock_miss"}
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

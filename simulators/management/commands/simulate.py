@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
                 req.start = now
             sim = build(req)
-            truths = [(sc, sim.truth(sc)) for sc in sim.scenarios] if sim.config.end else []
+            truths = [(sc, sim.truth(sc)) for sc in sim.scenarios]
             if opts["register"]:
                 trips, bound = register_declarations([t for _, t in truths])
                 self.stderr.write(f"registered {trips} approved trips, {bound} terminal bindings")
