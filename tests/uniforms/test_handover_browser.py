@@ -1,0 +1,81 @@
+"""The scan-first hand-over screen in headless Chromium: scan good and bad tags, confirm, check ledger and 交接单."""
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from pypdf import PdfReader
+
+from assets import services as ledger
+from assets.models import Asset, CustodyEvent
+from tests.support.fixtures import make_user
+from uniforms.models import HandoverReceipt
+
+from .conftest import stock
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _scan(page, tag):
+    page.fill("#tag", tag)
+    page.press("#tag", "Enter")
+
+
+def test_scan_issue_with_bad_tags_then_confirm(live_server, bureau, monkeypatch):
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls below are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    units = bureau["units"]
+    make_user("logi", "logistics", unit=units["CZ-TN"])
+    stock(units["CZ-TN"], "长袖衬衣", "170", 4, "U")
+    other = ledger.person_create(staff_no="P002", name="王五", unit=units["CZ-TN-01"], role="officer")
+    ledger.asset_issue(asset=Asset.objects.get(tag="U-3"), person=other)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/accounts/login/?next=/issue/")
+        page.fill("#id_username", "logi")
+        page.fill("#id_password", "pass-12345")
+        page.click("#login-submit")
+        page.wait_for_url("**/issue/")
+        page.fill("#person", "P001")
+        for tag in ("U-1", "NOPE", "U-3", "U-1", "U-2", "U-4"):
+            _scan(page, tag)
+        rows = page.locator("#lines tbody tr")
+        expect(rows).to_have_count(6)
+        expect(rows.nth(5)).to_have_class("ok")
+        reasons = [rows.nth(i).locator("td.reason").inner_text() for i in range(6)]
+        assert reasons[0] == "可以" and reasons[4] == "可以"
+        assert "未知标签 NOPE" in reasons[1]
+        assert "不得擅自赠送、转借" in reasons[2]
+        assert "已在本单中" in reasons[3]
+        page.screenshot(path=str(ARTIFACTS / "handover-scanned.png"), full_page=True)
+
+        # Meanwhile U-4 goes to someone else: the whole hand-over is refused and nothing changes.
+        ledger.asset_issue(asset=Asset.objects.get(tag="U-4"), person=other)
+        page.click("#confirm")
+        expect(page.locator("#result")).to_contain_text("交接被拒绝")
+        expect(rows.nth(5)).to_have_class("bad")
+        assert Asset.objects.get(tag="U-1").status == "in_stock"
+        assert not HandoverReceipt.objects.exists()
+        page.locator("#lines tbody tr[data-tag='U-4'] button.remove").click()
+
+        page.click("#confirm")
+        expect(page.locator("#receipt-no")).to_be_visible()
+        number = page.locator("#receipt-no").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "handover-committed.png"), full_page=True)
+        pdf = page.request.get(page.locator("#receipt-link").get_attribute("href"))
+        assert pdf.headers["content-type"] == "application/pdf"
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+        browser.close()
+
+    events = CustodyEvent.objects.filter(receipt_no=number).order_by("asset__tag")
+    assert [(e.asset.tag, e.action, e.person.staff_no) for e in events] == [
+        ("U-1", "issue", "P001"), ("U-2", "issue", "P001")]
+    assert Asset.objects.get(tag="U-2").holder_person.staff_no == "P001"
+    assert number in text and "U-1" in text and "U-2" in text and "NOPE" not in text
+    assert "发放人（签字）" in text and "领用人（签字）" in text
