@@ -13,6 +13,9 @@ USER_FIELDS = ("first_name", "last_name", "email", "is_active", "is_staff")
 
 
 def _apply_profile(user, *, role, unit, person) -> None:
+    # The user may come with `qm_profile` cached from before this change (the API's select_related); the cache
+    # is replaced with what is saved here, so the user answers with its new role at once.
+    user._state.fields_cache.pop("qm_profile", None)
     profile = Profile.objects.filter(user=user).first()
     if role is _UNSET and profile is None:
         return
@@ -31,6 +34,7 @@ def _apply_profile(user, *, role, unit, person) -> None:
         profile.person = person
     profile.full_clean()
     profile.save()
+    user.qm_profile = profile
 
 
 @transaction.atomic
