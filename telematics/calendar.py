@@ -22,14 +22,18 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.conf import settings
 from django.db.models import Count, Max
+from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 
 from .choices import HolidayKind, TripStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC = dt.timezone.utc
 # Asia/Shanghai has been a fixed UTC+8 since daylight saving ended in 1991; from 1992 on the local
-# day and minute are plain arithmetic on the epoch, which is what keeps a lookup near a microsecond.
+# day and minute are plain arithmetic on the epoch (or on a UTC datetime's fields), which is what keeps a
+# lookup well under a microsecond. Local days before 1992 always take the slow, zoneinfo path.
 _FIXED_OFFSET_SINCE = 694_224_000  # 1992-01-01T00:00:00Z
+_FIXED_FROM_DAY = 8035  # 1992-01-01 as a day number since 1970-01-01
 _OFFSET = 8 * 3600
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _MINUTES = 1440
@@ -83,9 +87,10 @@ def _default_day_kind(day: dt.date) -> int:
 
 
 class _UnitProfile:
-    """One weekly schedule: shifts per day kind, and per (kind today, kind yesterday) a minute table of duty."""
+    """One weekly schedule: shifts per day kind, and one flat duty table indexed by
+    (kind today * 8 + kind yesterday) * 1440 + minute of the day."""
 
-    __slots__ = ("shifts", "tables")
+    __slots__ = ("shifts", "flat")
 
     def __init__(self, shifts: dict[int, list[tuple[int, int]]]):
         # shifts[kind] = [(start_minute, end_minute)], end_minute > start_minute, up to 2 * 1440 for overnight.
@@ -98,9 +103,10 @@ class _UnitProfile:
                     own[kind][m] = 1
                 for m in range(0, max(end - _MINUTES, 0)):
                     spill[kind][m] = 1
-        # tables[today * 8 + yesterday][minute]: overnight shifts begun yesterday run into today's first minutes.
-        self.tables = [bytes(a | b for a, b in zip(own[today], spill[yesterday]))
-                       for today in range(8) for yesterday in range(8)]
+        # Overnight shifts begun yesterday run into today's first minutes; one bytes object so that a lookup
+        # is a single index.
+        self.flat = b"".join(bytes(a | b for a, b in zip(own[today], spill[yesterday]))
+                             for today in range(8) for yesterday in range(8))
 
 
 _NO_DUTY = _UnitProfile({})
@@ -128,8 +134,9 @@ class DutyCalendar:
         self._profiles: dict[int, _UnitProfile] = {}
         for unit_id in parents:
             self._profiles[unit_id] = self._resolve(unit_id, parents, profiles)
-        self._tables = {unit_id: profile.tables for unit_id, profile in self._profiles.items()}
-        self._pairs: dict[int, int] = {}
+        self._flat = {unit_id: profile.flat for unit_id, profile in self._profiles.items()}
+        # day number -> offset of that day's (kind today, kind yesterday) table in a unit's flat table
+        self._offsets: dict[int, int] = {}
 
     @staticmethod
     def _resolve(unit_id, parents, profiles) -> _UnitProfile:
@@ -150,48 +157,55 @@ class DutyCalendar:
         kind = self._overrides.get(day)
         return kind if kind is not None else _default_day_kind(day)
 
-    def _pair(self, day_number: int) -> int:
-        pair = self._pairs.get(day_number)
-        if pair is None:
-            day = dt.date.fromordinal(day_number + _EPOCH_ORDINAL)
-            pair = self.day_kind(day) * 8 + self.day_kind(day - dt.timedelta(days=1))
-            self._pairs[day_number] = pair
-        return pair
+    def _offset(self, day_number: int) -> int:
+        day = dt.date.fromordinal(day_number + _EPOCH_ORDINAL)
+        offset = (self.day_kind(day) * 8 + self.day_kind(day - dt.timedelta(days=1))) * _MINUTES
+        if day_number >= _FIXED_FROM_DAY:
+            self._offsets[day_number] = offset
+        return offset
 
-    # The two lookups below are the ingest's hot path: kept flat (no helper calls) on purpose.
+    def _lookup_slow(self, unit_id: int, day: int, minute: int, ts: float | None) -> bool:
+        """A unit or a day not seen yet by this snapshot, or an instant before 1992 (`ts`: recompute its local day
+        and minute through zoneinfo)."""
+        if ts is not None and ts < _FIXED_OFFSET_SINCE:
+            day, minute = _slow_day_minute(ts)
+        flat = self._flat.get(unit_id)
+        if flat is None:
+            flat = _unknown_unit(unit_id).flat
+        offset = self._offsets.get(day)
+        if offset is None:
+            offset = self._offset(day)
+        return flat[offset + minute] == 1
+
+    # The two lookups below are the ingest's hot path: kept flat (no helper calls on the common path) on purpose.
     def is_on_duty(self, unit_id: int, at: dt.datetime) -> bool:
         """Whether `unit_id` has duty hours at `at` (a shift begun the evening before counts after midnight);
         naive datetimes are Asia/Shanghai local time."""
         tz = at.tzinfo
-        if tz is SHANGHAI or tz is None:
-            day, minute = at.toordinal() - _EPOCH_ORDINAL, at.hour * 60 + at.minute
+        if tz is UTC:  # what the ingest holds: local time is eight hours on, read from the fields
+            minute = at.hour * 60 + at.minute + 480
+            day = at.toordinal() - 719_163
+            if minute >= 1440:
+                day += 1
+                minute -= 1440
+        elif tz is SHANGHAI or tz is None:
+            day, minute = at.toordinal() - 719_163, at.hour * 60 + at.minute
         else:
-            ts = at.timestamp()
-            if ts < _FIXED_OFFSET_SINCE:
-                day, minute = _slow_day_minute(ts)
-            else:
-                minute = int(ts + _OFFSET) // 60
-                day = minute // _MINUTES
-                minute -= day * _MINUTES
-        tables = self._tables.get(unit_id) or _unknown_unit(unit_id).tables
-        pair = self._pairs.get(day)
-        if pair is None:
-            pair = self._pair(day)
-        return tables[pair][minute] == 1
+            return self.is_on_duty_ts(unit_id, at.timestamp())
+        try:
+            return self._flat[unit_id][self._offsets[day] + minute] == 1
+        except KeyError:
+            return self._lookup_slow(unit_id, day, minute, None if tz is None else at.timestamp())
 
     def is_on_duty_ts(self, unit_id: int, ts: float) -> bool:
         """`is_on_duty` for epoch seconds (what the ingest holds), without building a datetime."""
-        if ts < _FIXED_OFFSET_SINCE:
-            day, minute = _slow_day_minute(ts)
-        else:
-            minute = int(ts + _OFFSET) // 60
-            day = minute // _MINUTES
-            minute -= day * _MINUTES
-        tables = self._tables.get(unit_id) or _unknown_unit(unit_id).tables
-        pair = self._pairs.get(day)
-        if pair is None:
-            pair = self._pair(day)
-        return tables[pair][minute] == 1
+        minute = int(ts + 28_800) // 60
+        day = minute // 1440
+        minute -= day * 1440
+        try:
+            return self._flat[unit_id][self._offsets[day] + minute] == 1
+        except KeyError:
+            return self._lookup_slow(unit_id, day, minute, ts)
 
     def duty_windows(self, unit_id: int, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The duty windows overlapping the local day `day`, each a whole shift (an overnight shift begun the day
@@ -219,6 +233,7 @@ class DutyCalendar:
 class _TripSpan:
     start: float
     end: float
+    end_at: dt.datetime  # in UTC, so that comparing with the ingest's UTC datetimes is a plain field compare
     trip: object  # telematics.models.Trip, a read-only snapshot
     lat: float | None
     lon: float | None
@@ -226,24 +241,30 @@ class _TripSpan:
 
 
 class TripIndex:
-    """A snapshot of approved trips per vehicle, sorted by start, with a running maximum of ends for early exit."""
+    """A snapshot of approved trips per vehicle, sorted by start, with a running maximum of ends for early exit.
+    Bounds are kept twice: as UTC datetimes for `covering` and as epoch seconds for `covering_ts`."""
 
     def __init__(self, trips, fingerprint: str = ""):
         self.fingerprint = fingerprint
         by_vehicle: dict[int, list[_TripSpan]] = {}
         for trip in trips:
+            end_at = trip.end.astimezone(UTC)
             by_vehicle.setdefault(trip.vehicle_id, []).append(_TripSpan(
-                trip.start.timestamp(), trip.end.timestamp(), trip, trip.dest_lat, trip.dest_lon,
+                trip.start.timestamp(), end_at.timestamp(), end_at, trip, trip.dest_lat, trip.dest_lon,
                 float(_DEFAULT_DESTINATION_RADIUS_M if trip.dest_radius_m is None else trip.dest_radius_m)))
-        # vehicle id -> (starts, running maximum of ends, spans), all sorted by start
-        self._vehicles: dict[int, tuple[list[float], list[float], list[_TripSpan]]] = {}
+        # vehicle id -> (starts, running maximum of ends) as UTC datetimes, the same as epoch seconds, the spans;
+        # all sorted by start
+        self._vehicles: dict[int, tuple[list[dt.datetime], list[dt.datetime], list[float], list[float],
+                                        list[_TripSpan]]] = {}
         for vehicle_id, spans in by_vehicle.items():
             spans.sort(key=lambda s: s.start)
-            running, ends = float("-inf"), []
+            running, ends = None, []
             for span in spans:
-                running = max(running, span.end)
+                running = span if running is None or span.end > running.end else running
                 ends.append(running)
-            self._vehicles[vehicle_id] = ([s.start for s in spans], ends, spans)
+            self._vehicles[vehicle_id] = (
+                [s.trip.start.astimezone(UTC) for s in spans], [s.end_at for s in ends],
+                [s.start for s in spans], [s.end for s in ends], spans)
 
     # The two lookups below are the ingest's hot path: kept flat (no helper calls) on purpose.
     def covering(self, vehicle_id: int, at: dt.datetime, lat: float | None = None, lon: float | None = None):
@@ -253,13 +274,14 @@ class TripIndex:
         entry = self._vehicles.get(vehicle_id)
         if entry is None:
             return None
-        t = (at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)).timestamp()
-        starts, max_end, spans = entry
-        i = bisect_right(starts, t) - 1
-        while i >= 0 and max_end[i] >= t:
+        if at.tzinfo is not UTC:
+            at = (at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)).astimezone(UTC)
+        starts, max_end, _, _, spans = entry
+        i = bisect_right(starts, at) - 1
+        while i >= 0 and max_end[i] >= at:
             span = spans[i]
-            if span.end >= t and (lat is None or lon is None or span.lat is None
-                                  or _within(span.lat, span.lon, lat, lon, span.radius_m)):
+            if span.end_at >= at and (lat is None or lon is None or span.lat is None
+                                      or _within(span.lat, span.lon, lat, lon, span.radius_m)):
                 return span.trip
             i -= 1
         return None
@@ -269,7 +291,7 @@ class TripIndex:
         entry = self._vehicles.get(vehicle_id)
         if entry is None:
             return None
-        starts, max_end, spans = entry
+        _, _, starts, max_end, spans = entry
         i = bisect_right(starts, t) - 1
         while i >= 0 and max_end[i] >= t:
             span = spans[i]
@@ -296,12 +318,13 @@ class _Cache:
         self._fingerprint = fingerprint
         self._build = build
         self._value = None
-        self._checked = 0.0
+        # When the fingerprint is next read: kept as a deadline so that `get` needs no settings lookup.
+        self._next_check = 0.0
         self._lock = threading.Lock()
 
     def get(self):
         value = self._value
-        if value is not None and time.monotonic() - self._checked < _check_seconds():
+        if value is not None and time.monotonic() < self._next_check:
             return value
         return self._refresh()
 
@@ -309,13 +332,13 @@ class _Cache:
         with self._lock:
             value = self._value
             now = time.monotonic()
-            if value is not None and not force_check and now - self._checked < _check_seconds():
+            if value is not None and not force_check and now < self._next_check:
                 return value
             fingerprint = self._fingerprint()
             if value is None or value.fingerprint != fingerprint:
                 value = self._build(fingerprint)
                 self._value = value
-            self._checked = now
+            self._next_check = now + _check_seconds()
             return value
 
     def check_now(self):
@@ -406,8 +429,15 @@ def _on_trip_change(sender, **kwargs):
     invalidate_trips()
 
 
+def _on_setting_changed(setting, **kwargs):
+    if setting == "QM_DUTY_CACHE_SECONDS":
+        invalidate_calendar()
+        invalidate_trips()
+
+
 def connect() -> None:
-    """Any save/delete of units, schedules, holidays or trips in this process drops the matching snapshot."""
+    """Any save/delete of units, schedules, holidays or trips in this process drops the matching snapshot (and a
+    changed QM_DUTY_CACHE_SECONDS drops both)."""
     from assets.models import OrgUnit
 
     from .models import DutySchedule, Holiday, Trip
@@ -416,3 +446,4 @@ def connect() -> None:
         post_delete.connect(_on_calendar_change, sender=model, dispatch_uid=f"qm_calendar_{model.__name__}_delete")
     post_save.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_save")
     post_delete.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_delete")
+    setting_changed.connect(_on_setting_changed, dispatch_uid="qm_calendar_setting")
