@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("", include("uniforms.urls")),
     path("", include("telematics.urls")),
+    path("", include("telematics.live.urls")),
     path("", include("gis.urls")),
     path("", include("assets.compliance.web_urls")),
 ]

@@ -1,0 +1,101 @@
+"""Reads of the live map: the vehicles in a user's scope with their newest fix, alerts awaiting review, and the
+changes since a cursor (fixes by arrival number, alerts by update time) that the event stream sends."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+
+from api.scoping import scope_queryset, user_has_profile_or_superuser, user_scope_unit
+from assets.models import OrgUnit
+from telematics.models import Vehicle
+from telematics.tracking.choices import AlertStatus
+from telematics.tracking.models import Alert, Position
+
+from . import conf
+
+_FIX_FIELDS = ("ts", "lat", "lon", "speed", "heading", "grid_code")
+AWAITING_REVIEW = (AlertStatus.OPEN, AlertStatus.CLOSED)
+
+
+def user_sees_whole_fleet(user) -> bool:
+    return user_has_profile_or_superuser(user) and user_scope_unit(user) is None
+
+
+def scoped_vehicles(user) -> QuerySet:
+    return scope_queryset(Vehicle.objects.select_related("unit"), user, "unit")
+
+
+def scoped_alerts(user) -> QuerySet:
+    return scope_queryset(Alert.objects.select_related("vehicle"), user, "vehicle__unit")
+
+
+def scoped_units(user) -> list[OrgUnit]:
+    """Units the map may filter by: the user's subtree, in tree order."""
+    return list(scope_queryset(OrgUnit.objects.all(), user, "self").order_by("path"))
+
+
+def fix_row(vehicle_id: int, ts, lat, lon, speed, heading, grid_code) -> dict:
+    return {"id": vehicle_id, "ts": ts.isoformat() if ts else None, "lat": lat, "lon": lon, "speed": speed,
+            "heading": heading, "grid": grid_code or ""}
+
+
+def fix_list(vehicle_id: int, ts, lat, lon, speed, heading, grid_code) -> list:
+    """A fix as the stream sends it: compact, thousands of them a second."""
+    return [vehicle_id, ts.astimezone(dt.UTC).isoformat(), lat, lon, speed, heading, grid_code or ""]
+
+
+def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
+    """Every vehicle with its newest fix (None fields when it never reported): one index probe per vehicle on
+    (vehicle, ts), so it stays fast however long the position history is."""
+    newest = Position.objects.filter(vehicle_id=OuterRef("pk")).order_by("-ts")
+    rows = vehicles.annotate(**{f"fix_{f}": Subquery(newest.values(f)[:1]) for f in _FIX_FIELDS}).values_list(
+        "pk", "plate", "unit__code", "unit__name", "unit__path", "status", *(f"fix_{f}" for f in _FIX_FIELDS))
+    ongoing: dict[int, list[int]] = {}
+    for vehicle_id, alert_id in (Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
+                                 .exclude(status=AlertStatus.DISMISSED).values_list("vehicle_id", "pk")):
+        ongoing.setdefault(vehicle_id, []).append(alert_id)
+    out = []
+    for pk, plate, unit_code, unit_name, unit_path, status, *fix in rows:
+        row = fix_row(pk, *fix)
+        row.update(plate=plate, unit=unit_code, unit_name=unit_name, unit_path=unit_path, status=status,
+                   ongoing_alerts=ongoing.get(pk, []))
+        out.append(row)
+    return out
+
+
+def alert_row(alert: Alert) -> dict:
+    """What the panel and the vehicle card show of an alert (the evidence is fetched from the API on click)."""
+    return {"id": alert.pk, "kind": alert.kind, "kind_label": str(alert.get_kind_display()),
+            "vehicle_id": alert.vehicle_id, "plate": alert.vehicle.plate, "status": alert.status,
+            "status_label": str(alert.get_status_display()),
+            "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
+            "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "grid_code": alert.grid_code,
+            "dwell_s": alert.dwell_s, "clause": alert.clause,
+            "ongoing": alert.ended_at is None and alert.status != AlertStatus.DISMISSED}
+
+
+def alerts_awaiting_review(alerts: QuerySet) -> list[dict]:
+    limit = conf.get("QM_MAP_ALERTS_MAX")
+    return [alert_row(a) for a in alerts.filter(status__in=AWAITING_REVIEW).order_by("-started_at", "-id")[:limit]]
+
+
+def alert_ids_awaiting_review(alerts: QuerySet) -> list[int]:
+    limit = conf.get("QM_MAP_ALERTS_MAX")
+    return list(alerts.filter(status__in=AWAITING_REVIEW).order_by("-started_at", "-id")
+                .values_list("pk", flat=True)[:limit])
+
+
+def newest_arrival() -> int:
+    return Position.objects.aggregate(n=Max("arrival"))["n"] or 0
+
+
+def fixes_after(arrival: int, vehicle_ids: set[int] | None) -> list[tuple]:
+    """Fixes stored after `arrival` in arrival order: (arrival, vehicle_id, ts, lat, lon, speed, heading, grid)."""
+    rows = (Position.objects.filter(arrival__gt=arrival, vehicle__isnull=False).order_by("arrival")
+            .values_list("arrival", "vehicle_id", *_FIX_FIELDS))
+    return [r for r in rows if vehicle_ids is None or r[1] in vehicle_ids]
+
+
+def alerts_changed_since(alerts: QuerySet, since: dt.datetime) -> list[Alert]:
+    return list(alerts.filter(updated_at__gte=since).order_by("updated_at", "id"))

@@ -1,0 +1,113 @@
+"""Pages of the live map and track replay, the map's snapshot (JSON) and its server-sent event stream.
+Every view needs a signed-in user with a role; what it shows is limited to the user's unit subtree."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from api.permissions import user_role
+from api.scoping import user_has_profile_or_superuser
+from assets.choices import UserRole
+from telematics.tracking import conf as tracking_conf
+
+from . import conf, selectors
+from .stream import FleetStream, format_cursor, parse_cursor
+
+REVIEW_ROLES = (UserRole.ADMINISTRATOR, UserRole.FLEET)  # as the alerts API's write_roles
+
+
+def role_required(view):
+    """Signed in (else the login page) and holding a role (else 403): users without a profile see nothing."""
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not user_has_profile_or_superuser(request.user):
+            raise PermissionDenied("no role assigned")
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+def _strings() -> dict:
+    """The UI text the scripts show, translated here so the scripts carry no language of their own."""
+    return {
+        "unit": _("单位"), "state": _("状态"), "speed": _("速度"), "kmh": _("公里/小时"), "lastFix": _("最后定位"),
+        "grid": _("网格编码"), "openAlerts": _("未结束告警"), "none": _("无"), "vehicleFile": _("车辆档案"),
+        "replay": _("轨迹回放"), "acknowledge": _("确认"), "dismiss": _("排除"),
+        "acknowledgeTitle": _("确认告警"), "dismissTitle": _("排除告警"), "reasonRequired": _("排除告警须填写理由。"),
+        "statusAcknowledged": _("已确认"), "statusDismissed": _("已排除"), "failed": _("操作失败"),
+        "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),
+        "noTrack": _("该时段没有定位。"), "fixes": _("定位点"), "stops": _("停车点"), "alertsOnTrack": _("告警"),
+        "chooseVehicle": _("请选择车辆。"),
+        "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
+        "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
+    }
+
+
+def _map_config(request) -> dict:
+    return {
+        "snapshotUrl": reverse("live:snapshot"), "streamUrl": reverse("live:stream"),
+        "alertsApi": "/api/v1/alerts/", "tracksApi": "/api/v1/tracks/", "layersApi": "/api/v1/gis/",
+        "vehicleUrl": "/vehicles/{id}/", "replayUrl": reverse("live:replay"),
+        "tileUrl": conf.get("QM_TILE_URL"), "tileCrs": conf.get("QM_TILE_CRS").lower(),
+        "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
+        "canReview": user_role(request.user) in REVIEW_ROLES,
+        "center": [31.78, 119.95],
+        "utcOffset": timezone.localtime().strftime("%z")[:3] + ":" + timezone.localtime().strftime("%z")[3:],
+    }
+
+
+@role_required
+@require_GET
+def live_map(request):
+    units = selectors.scoped_units(request.user)
+    return render(request, "live/map.html", {"config": _map_config(request), "units": units,
+                                             "strings": _strings()})
+
+
+@role_required
+@require_GET
+def map_snapshot(request):
+    """The vehicles in scope with their newest fix, the alerts awaiting review, and the cursor to stream from
+    (taken first, so whatever is stored while the snapshot is read comes through the stream)."""
+    cursor = format_cursor(selectors.newest_arrival(), timezone.now())
+    return JsonResponse({
+        "cursor": cursor, "now": timezone.now().isoformat(),
+        "vehicles": selectors.fleet_snapshot(selectors.scoped_vehicles(request.user)),
+        "alerts": selectors.alerts_awaiting_review(selectors.scoped_alerts(request.user)),
+    }, json_dumps_params={"ensure_ascii": False})
+
+
+@role_required
+@require_GET
+def map_stream(request):
+    """text/event-stream of fixes and alert changes after the cursor (`?cursor=` or Last-Event-ID)."""
+    cursor = parse_cursor(request.headers.get("Last-Event-ID")) or parse_cursor(request.GET.get("cursor"))
+    if cursor is None:
+        cursor = (selectors.newest_arrival(), timezone.now())
+    stream = FleetStream(user=request.user, arrival=cursor[0], since=cursor[1])
+    response = StreamingHttpResponse(stream.events(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy in front must not hold the events back
+    return response
+
+
+@role_required
+@require_GET
+def track_replay(request):
+    vehicles = selectors.scoped_vehicles(request.user).order_by("plate")
+    end = timezone.localtime()
+    start = end - dt.timedelta(hours=24)
+    config = {**_map_config(request), "vehicle": request.GET.get("vehicle", ""),
+              "start": request.GET.get("start") or start.strftime("%Y-%m-%dT%H:%M"),
+              "end": request.GET.get("end") or end.strftime("%Y-%m-%dT%H:%M")}
+    return render(request, "live/replay.html", {"config": config, "vehicles": vehicles,
+                                                "strings": _strings()})

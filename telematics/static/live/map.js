@@ -1,0 +1,386 @@
+/* The live fleet map: a snapshot, then server-sent events (fixes, alert changes). Markers are clustered and
+   updated in batches once per animation frame, so thousands of fixes a second cost one cluster update.
+   window.qmMap exposes the state to the browser tests and the benchmark. */
+(function () {
+  "use strict";
+  var Q = window.QMLive, cfg = Q.config, S = Q.strings;
+  var STATES = ["moving", "stopped", "offline", "alert"];
+
+  var map = Q.baseMap("map");
+  var cluster = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 50, disableClusteringAtZoom: 17,
+                                       spiderfyOnMaxZoom: false, showCoverageOnHover: false });
+  map.addLayer(cluster);
+  var evidence = L.layerGroup().addTo(map);
+  var layers = { grid: Q.gisLayer(map, "grid"), venues: Q.gisLayer(map, "venues"),
+                 jurisdictions: Q.gisLayer(map, "jurisdictions") };
+
+  var vehicles = {};       // id -> vehicle row (snapshot fields, newest fix, state)
+  var markers = {};        // id -> marker (vehicles with a fix)
+  var shown = {};          // id -> true when its marker is in the cluster group
+  var alerts = {};         // id -> alert row (panel)
+  var ongoing = {};        // vehicle id -> {alert id: true} of alerts whose episode is still on
+  var pending = {};        // id -> fix waiting for the next frame
+  var framePending = false;
+  var stats = { received: 0, applied: 0, delays: [], lastFlushMs: 0 };
+  var filter = { unitPath: "", states: { moving: true, stopped: true, offline: true, alert: true } };
+  var openCardId = null;
+
+  /* ---- vehicle state and icons ---- */
+  function stateOf(v, now) {
+    if (ongoing[v.id] && Object.keys(ongoing[v.id]).length) return "alert";
+    if (!v.ts || now - Date.parse(v.ts) > cfg.offlineS * 1000) return "offline";
+    return (v.speed || 0) >= cfg.stopKmh ? "moving" : "stopped";
+  }
+
+  var icons = {};
+  function iconFor(state, heading) {
+    var step = heading === null || heading === undefined ? -1 : Math.round(heading / 15) % 24;
+    var key = state + step;
+    if (!icons[key]) {
+      var arrow = step < 0 ? "" : '<i class="qm-arrow" style="transform:rotate(' + step * 15 + 'deg)"></i>';
+      icons[key] = L.divIcon({ className: "qm-vehicle qm-state-" + state, html: arrow, iconSize: [18, 18],
+                               iconAnchor: [9, 9] });
+    }
+    return icons[key];
+  }
+
+  var VehicleMarker = L.Marker.extend({
+    _initIcon: function () {
+      L.Marker.prototype._initIcon.call(this);
+      if (this._icon) {
+        this._icon.dataset.vehicle = this.options.vehicleId;
+        this._icon.dataset.state = this.options.state;
+      }
+    }
+  });
+
+  function matches(v) {
+    return filter.states[v.state] && (!filter.unitPath || (v.unit_path || "").indexOf(filter.unitPath) === 0);
+  }
+
+  /* ---- applying fixes: one batch per frame ---- */
+  function queueFix(f) {
+    stats.received++;
+    var prev = pending[f[0]];
+    if (!prev || prev[1] < f[1]) pending[f[0]] = f;
+    if (!framePending) {
+      framePending = true;
+      window.requestAnimationFrame(flush);
+    }
+  }
+
+  function flush() {
+    framePending = false;
+    var started = performance.now(), now = Date.now();
+    var remove = [], add = [], fixes = pending;
+    pending = {};
+    Object.keys(fixes).forEach(function (id) {
+      var f = fixes[id], v = vehicles[id];
+      if (!v) { unknownVehicle(); return; }
+      if (v.ts && Date.parse(v.ts) > Date.parse(f[1])) return;  // an older fix: the marker stays
+      v.ts = f[1]; v.lat = f[2]; v.lon = f[3]; v.speed = f[4]; v.heading = f[5]; v.grid = f[6];
+      stats.applied++;
+      if (stats.delays.length < 200000) stats.delays.push(now - Date.parse(f[1]));
+      var res = placeVehicle(v, now);
+      if (res.remove) remove.push(res.remove);
+      if (res.add) add.push(res.add);
+    });
+    applyBatch(remove, add);
+    if (openCardId !== null && fixes[openCardId]) refreshCard();
+    stats.lastFlushMs = performance.now() - started;
+  }
+
+  /* Puts the vehicle's marker where its fix says, in its state's colour; returns what the cluster must drop
+     and take back (a clustered marker that moves has to be re-inserted). */
+  function placeVehicle(v, now) {
+    v.state = stateOf(v, now);
+    var out = {};
+    if (v.lat === null || v.lat === undefined) return out;
+    var m = markers[v.id];
+    var icon = iconFor(v.state, v.heading);
+    var pos = Q.toDisplay(v.lat, v.lon);
+    if (!m) {
+      m = markers[v.id] = new VehicleMarker(pos, { icon: icon, vehicleId: v.id, state: v.state, title: v.plate });
+      m.on("click", function () { openCard(v.id); });
+    } else {
+      if (shown[v.id]) out.remove = m;
+      m.setLatLng(pos);
+      if (m.options.icon !== icon) { m.options.state = v.state; m.setIcon(icon); }
+    }
+    if (matches(v)) { out.add = m; shown[v.id] = true; } else { delete shown[v.id]; }
+    return out;
+  }
+
+  function applyBatch(remove, add) {
+    if (remove.length) cluster.removeLayers(remove);
+    if (add.length) cluster.addLayers(add);
+    updateCounts();
+  }
+
+  function restyleAll() {
+    var now = Date.now(), remove = [], add = [];
+    Object.keys(vehicles).forEach(function (id) {
+      var v = vehicles[id], m = markers[id], was = v.state, wasShown = !!shown[id];
+      v.state = stateOf(v, now);
+      if (!m) return;
+      var want = matches(v);
+      if (was !== v.state || want !== wasShown) {
+        if (wasShown) remove.push(m);
+        m.options.state = v.state;
+        m.setIcon(iconFor(v.state, v.heading));
+        if (want) { add.push(m); shown[id] = true; } else { delete shown[id]; }
+      }
+    });
+    applyBatch(remove, add);
+  }
+
+  function updateCounts() {
+    var counts = { moving: 0, stopped: 0, offline: 0, alert: 0 }, nofix = 0, onMap = 0;
+    Object.keys(vehicles).forEach(function (id) {
+      var v = vehicles[id];
+      if (v.lat === null || v.lat === undefined) { nofix++; return; }
+      counts[v.state]++;
+      if (shown[id]) onMap++;
+    });
+    STATES.forEach(function (s) { document.getElementById("count-" + s).textContent = counts[s]; });
+    document.getElementById("count-nofix").textContent = nofix;
+    document.getElementById("vehicle-count").textContent = onMap;
+  }
+
+  var refetching = false;
+  function unknownVehicle() {
+    // A vehicle registered after the page loaded: take a fresh snapshot (at most one at a time).
+    if (refetching) return;
+    refetching = true;
+    Q.api(cfg.snapshotUrl).then(function (snap) { loadVehicles(snap.vehicles); })
+      .finally(function () { refetching = false; });
+  }
+
+  /* ---- vehicle card ---- */
+  function vehicleAlerts(id) {
+    return Object.keys(alerts).map(function (k) { return alerts[k]; })
+      .filter(function (a) { return a.vehicle_id === id && (a.ongoing || a.status === "open"); });
+  }
+
+  function cardHtml(v) {
+    var rows = vehicleAlerts(v.id).map(function (a) {
+      return '<li data-alert="' + a.id + '">' + Q.escapeHtml(a.kind_label) + " · " + Q.localTime(a.started_at) + "</li>";
+    }).join("");
+    return '<div id="vehicle-card" data-vehicle="' + v.id + '">' +
+      '<h3 class="card-plate">' + Q.escapeHtml(v.plate) + "</h3><dl>" +
+      "<dt>" + S.unit + '</dt><dd class="card-unit">' + Q.escapeHtml(v.unit_name) + "（" + Q.escapeHtml(v.unit) + "）</dd>" +
+      "<dt>" + S.state + '</dt><dd class="card-state">' + S.states[v.state] + "</dd>" +
+      "<dt>" + S.speed + '</dt><dd class="card-speed">' + (v.speed === null || v.speed === undefined ? "—" :
+        Number(v.speed).toFixed(1) + " " + S.kmh) + "</dd>" +
+      "<dt>" + S.lastFix + '</dt><dd class="card-time">' + Q.localTime(v.ts) + "</dd>" +
+      "<dt>" + S.grid + '</dt><dd class="card-grid">' + Q.escapeHtml(v.grid || "—") + "</dd>" +
+      "<dt>" + S.openAlerts + '</dt><dd class="card-alerts">' + (rows ? "<ul>" + rows + "</ul>" : S.none) + "</dd></dl>" +
+      '<p><a class="card-file" href="' + cfg.vehicleUrl.replace("{id}", v.id) + '">' + S.vehicleFile + "</a> · " +
+      '<a class="card-replay" href="' + cfg.replayUrl + "?vehicle=" + v.id + '">' + S.replay + "</a></p></div>";
+  }
+
+  function openCard(id) {
+    var v = vehicles[id], m = markers[id];
+    if (!v || !m) return;
+    openCardId = id;
+    m.unbindPopup();
+    m.bindPopup(cardHtml(v), { maxWidth: 320 }).openPopup();
+    m.once("popupclose", function () { if (openCardId === id) openCardId = null; });
+  }
+
+  function refreshCard() {
+    var m = markers[openCardId];
+    if (m && m.getPopup()) m.getPopup().setContent(cardHtml(vehicles[openCardId]));
+  }
+
+  /* ---- alerts panel ---- */
+  function setOngoing(a) {
+    var set = ongoing[a.vehicle_id] = ongoing[a.vehicle_id] || {};
+    if (a.ongoing) set[a.id] = true; else delete set[a.id];
+  }
+
+  function alertItem(a) {
+    var li = document.createElement("li");
+    li.className = "alert-item";
+    li.dataset.alert = a.id;
+    li.dataset.vehicle = a.vehicle_id;
+    li.dataset.status = a.status;
+    li.dataset.kind = a.kind;
+    var where = [a.venue, a.grid_code].filter(Boolean).map(Q.escapeHtml).join(" · ");
+    li.innerHTML = '<div class="alert-head"><strong>' + Q.escapeHtml(a.kind_label) + "</strong> " +
+      '<span class="alert-plate">' + Q.escapeHtml(a.plate) + "</span></div>" +
+      '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
+      ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
+      (cfg.canReview && (a.status === "open" || a.status === "closed") ?
+        '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
+        '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");
+    li.addEventListener("click", function (e) {
+      if (e.target.classList.contains("alert-ack")) return openReview(a.id, "acknowledge");
+      if (e.target.classList.contains("alert-dismiss")) return openReview(a.id, "dismiss");
+      showEvidence(a.id);
+    });
+    return li;
+  }
+
+  function upsertAlert(a, isNew) {
+    var known = alerts[a.id];
+    alerts[a.id] = a;
+    setOngoing(a);
+    var list = document.getElementById("alert-list");
+    var existing = list.querySelector('li[data-alert="' + a.id + '"]');
+    var li = alertItem(a);
+    if (existing) {
+      existing.replaceWith(li);
+    } else if (!known) {
+      // Newest first: before the first item that started earlier.
+      var items = list.children, before = null;
+      for (var i = 0; i < items.length; i++) {
+        var other = alerts[items[i].dataset.alert];
+        if (other && other.started_at < a.started_at) { before = items[i]; break; }
+      }
+      list.insertBefore(li, before);
+      if (isNew) li.classList.add("alert-new");
+    }
+    updateAlertCount();
+  }
+
+  function updateAlertCount() {
+    var n = Object.keys(alerts).filter(function (k) {
+      return alerts[k].status === "open" || alerts[k].status === "closed";
+    }).length;
+    document.getElementById("alert-count").textContent = n;
+  }
+
+  function showEvidence(id) {
+    Q.api(cfg.alertsApi + id + "/").then(function (a) {
+      var bounds = Q.drawEvidence(evidence, a);
+      if (bounds) map.fitBounds(bounds.pad(0.3), { maxZoom: 17 });
+      document.querySelectorAll("#alert-list li.selected").forEach(function (el) { el.classList.remove("selected"); });
+      var li = document.querySelector('#alert-list li[data-alert="' + id + '"]');
+      if (li) li.classList.add("selected");
+    }).catch(function (err) { if (err.status === 404) dropAlert(id); });
+  }
+
+  function dropAlert(id) {
+    var a = alerts[id];
+    if (!a) return;
+    delete alerts[id];
+    if (ongoing[a.vehicle_id]) delete ongoing[a.vehicle_id][id];
+    var li = document.querySelector('#alert-list li[data-alert="' + id + '"]');
+    if (li) li.remove();
+    updateAlertCount();
+    restyleAll();
+  }
+
+  /* ---- review dialog: acknowledge or dismiss with a reason, through the alerts API ---- */
+  var dialog = document.getElementById("review-dialog");
+  var reviewing = null;
+  function openReview(id, action) {
+    reviewing = { id: id, action: action };
+    document.getElementById("review-title").textContent =
+      (action === "dismiss" ? S.dismissTitle : S.acknowledgeTitle) + " · " + alerts[id].plate;
+    document.getElementById("review-submit").textContent = action === "dismiss" ? S.dismiss : S.acknowledge;
+    document.getElementById("review-reason").value = "";
+    document.getElementById("review-error").hidden = true;
+    dialog.showModal();
+  }
+  document.getElementById("review-cancel").addEventListener("click", function () { dialog.close(); });
+  document.getElementById("review-submit").addEventListener("click", function () {
+    var reason = document.getElementById("review-reason").value.trim();
+    var error = document.getElementById("review-error");
+    if (reviewing.action === "dismiss" && !reason) {
+      error.textContent = S.reasonRequired;
+      error.hidden = false;
+      return;
+    }
+    Q.api(cfg.alertsApi + reviewing.id + "/" + reviewing.action + "/", { method: "POST", body: { reason: reason } })
+      .then(function (a) {
+        var row = alerts[a.id];
+        row.status = a.status;
+        row.status_label = a.status === "dismissed" ? S.statusDismissed : S.statusAcknowledged;
+        row.ongoing = !a.ended_at && a.status !== "dismissed";
+        upsertAlert(row, false);
+        restyleAll();
+        dialog.close();
+      })
+      .catch(function (err) { error.textContent = err.message; error.hidden = false; });
+  });
+
+  /* ---- filters and layers ---- */
+  document.getElementById("filter-unit").addEventListener("change", function (e) {
+    filter.unitPath = e.target.value;
+    restyleAll();
+  });
+  document.querySelectorAll(".filter-state").forEach(function (box) {
+    box.addEventListener("change", function () { filter.states[box.value] = box.checked; restyleAll(); });
+  });
+  Object.keys(layers).forEach(function (name) {
+    var box = document.getElementById("layer-" + name);
+    function sync() { if (box.checked) map.addLayer(layers[name]); else map.removeLayer(layers[name]); }
+    box.addEventListener("change", sync);
+    sync();
+  });
+
+  /* ---- snapshot, then the stream ---- */
+  function loadVehicles(rows) {
+    var now = Date.now(), add = [], remove = [];
+    rows.forEach(function (row) {
+      var v = vehicles[row.id];
+      if (v && v.ts && row.ts && Date.parse(v.ts) >= Date.parse(row.ts)) return;
+      vehicles[row.id] = row;
+      var res = placeVehicle(row, now);
+      if (res.remove) remove.push(res.remove);
+      if (res.add) add.push(res.add);
+    });
+    applyBatch(remove, add);
+  }
+
+  var status = document.getElementById("stream-status");
+  function setStatus(state) { status.dataset.state = state; status.textContent = S.stream[state]; }
+
+  function connect(cursor) {
+    var source = new EventSource(cfg.streamUrl + "?cursor=" + encodeURIComponent(cursor));
+    source.onopen = function () { setStatus("live"); };
+    source.onerror = function () { setStatus("reconnecting"); };
+    source.addEventListener("fixes", function (e) { JSON.parse(e.data).forEach(queueFix); });
+    source.addEventListener("alerts", function (e) {
+      JSON.parse(e.data).forEach(function (a) { upsertAlert(a, !alerts[a.id]); });
+      restyleAll();
+      if (openCardId !== null) refreshCard();
+    });
+    source.addEventListener("review", function (e) {
+      var keep = {};
+      JSON.parse(e.data).forEach(function (id) { keep[id] = true; });
+      Object.keys(alerts).forEach(function (id) {
+        var a = alerts[id];
+        if (!keep[id] && (a.status === "open" || a.status === "closed")) dropAlert(id);
+      });
+    });
+    window.qmMap.source = source;
+  }
+
+  window.qmMap = {
+    map: map, cluster: cluster, vehicles: vehicles, markers: markers, alerts: alerts, stats: stats,
+    shown: function () { return Object.keys(shown).map(Number); },
+    position: function (id) { var v = vehicles[id]; return v ? { lat: v.lat, lon: v.lon, ts: v.ts, state: v.state } : null; },
+    openCard: openCard, showEvidence: showEvidence, ready: false
+  };
+
+  Q.api(cfg.snapshotUrl).then(function (snap) {
+    snap.alerts.forEach(function (a) { upsertAlert(a, false); });
+    snap.vehicles.forEach(function (v) {
+      (v.ongoing_alerts || []).forEach(function (id) { (ongoing[v.id] = ongoing[v.id] || {})[id] = true; });
+    });
+    loadVehicles(snap.vehicles);
+    var placed = snap.vehicles.filter(function (v) { return v.lat !== null; });
+    if (placed.length) {
+      map.fitBounds(L.latLngBounds(placed.map(function (v) { return Q.toDisplay(v.lat, v.lon); })).pad(0.1),
+                    { maxZoom: 15 });
+    }
+    connect(snap.cursor);
+    window.qmMap.ready = true;
+  });
+
+  // Offline is a matter of time passing, not of a new fix: re-judge every vehicle now and then.
+  window.setInterval(restyleAll, 10000);
+})();

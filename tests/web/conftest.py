@@ -1,0 +1,58 @@
+"""Fixtures of the web page tests: one headless Chromium per session, pages signed in as a given user, and a
+folder for the screenshots the tests save (test-artifacts/web/, not committed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """browser_page(user=None) -> a Playwright page (signed in as `user` when given); closed at teardown."""
+    contexts = []
+
+    def open_page(user=None, viewport=(1400, 900)):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                                  "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, name): saves test-artifacts/web/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+    return save
