@@ -200,10 +200,12 @@ class RulesEngine:
             if p.ts > track.max_ts:
                 track.max_ts = p.ts
             self._release(track, track.max_ts - self.t.reorder_window_s, events, legs)
+            # Swept per fix, not per batch: a batch spanning an hour of event time must still see a terminal's
+            # silence inside it, so the alerts do not depend on how fixes were batched.
+            if st.watermark - st.swept_at >= _SWEEP_EVERY_S:
+                self._sweep(events, legs)
         if arrival is not None:
             st.arrival = arrival
-        if st.watermark - st.swept_at >= _SWEEP_EVERY_S:
-            self._sweep(events, legs)
         return events, legs
 
     def _seen(self, p: Point, events: list) -> None:
@@ -335,7 +337,8 @@ class RulesEngine:
         if off and dist > 0:
             if ep is None:
                 origin = prev if prev is not None and track.last_off_duty else p
-                ep = track.off_duty = Episode(origin.ts, p.ts, origin.lat, origin.lon, origin.grid_code)
+                ep = track.off_duty = Episode(self._departure(origin, p, dist), p.ts, origin.lat, origin.lon,
+                                              origin.grid_code)
                 ep.track.append((origin.ts, origin.lat, origin.lon, origin.speed))
             ep.distance_m += dist
             ep.last_ts = p.ts
@@ -351,6 +354,16 @@ class RulesEngine:
             if ep.alerted:
                 events.append(self._event("close", AlertKind.OFF_DUTY_USE, track, ep, ended=ep.last_ts,
                                           dwell=ep.last_ts - ep.start_ts, distance=round(ep.distance_m, 1)))
+
+    def _departure(self, origin: Point, p: Point, dist: float) -> float:
+        """When the vehicle left `origin`: a parked car reporting every few minutes did not move for the whole
+        gap, so the departure is estimated from the distance covered at the reported speed (never before the
+        origin fix)."""
+        if origin is p:
+            return p.ts
+        if p.speed is None or p.speed < self.t.stop_speed_kmh:
+            return origin.ts
+        return max(origin.ts, p.ts - dist / (p.speed / 3.6))
 
     def _check_outside(self, track: VehicleTrack, p: Point, covered: bool, events: list) -> None:
         d = p.jurisdiction_distance_m

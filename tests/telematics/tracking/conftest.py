@@ -8,11 +8,14 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 import pytest
 from django.db import connection
 from shapely.geometry import Point as ShapelyPoint
@@ -88,11 +91,18 @@ def database_url() -> str:
 
 
 class IngestProcess:
-    """`qm ingest` as a subprocess on the test database."""
+    """`qm ingest` as a subprocess on the test database.
+
+    Each one has its own MQTT client id (kept across restarts of the same IngestProcess): the ingest's session is
+    persistent, and a session left on the broker by an earlier test would hand this one that test's messages."""
 
     def __init__(self, mqtt_url: str, *args: str, env: dict | None = None):
+        self.url = mqtt_url
+        self.client_id = f"qm-ingest-test-{uuid.uuid4().hex[:12]}"
         self.env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
                     "QM_CHECKPOINT_S": "1", "QM_INGEST_BATCH_MS": "20", "QM_LOG_LEVEL": "WARNING", **(env or {})}
+        if "--client-id" not in args:
+            args = (*args, "--client-id", self.client_id)
         self.args = args
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
@@ -131,6 +141,22 @@ class IngestProcess:
             self.proc.kill()
             self.proc.wait(10)
 
+    def forget_session(self) -> None:
+        """Ends the persistent session on the broker so it stops queueing messages for a finished test."""
+        from telematics.tracking.ingest import parse_mqtt_url
+
+        server = parse_mqtt_url(self.url)
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
+        if server["username"]:
+            client.username_pw_set(server["username"], server["password"])
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 0
+        try:
+            client.connect(server["host"], server["port"], clean_start=True, properties=props)
+            client.disconnect()
+        except OSError:  # the broker is gone (a private one already stopped): so is the session
+            pass
+
 
 @pytest.fixture
 def ingest(mqtt_url):
@@ -144,6 +170,7 @@ def ingest(mqtt_url):
     yield start
     for proc in started:
         proc.kill()
+        proc.forget_session()
 
 
 class Publisher:
@@ -190,7 +217,7 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
 
 
 def fix(ts: float, lon: float, lat: float, speed: float = 0.0, **extra) -> dict:

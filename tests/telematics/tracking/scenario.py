@@ -77,6 +77,13 @@ def trips(vehicles):
     invalidate_trips()
 
 
+REORDER_S = 20  # below the rules' reorder window (QM_REORDER_WINDOW_S, 30 s)
+
+
+def _ts(f: dict) -> float:
+    return dt.datetime.fromisoformat(f["ts"]).timestamp()
+
+
 def messages(*, shuffle_window: int = 0, duplicates: int = 0, arrays: bool = False, seed: int = 1):
     """(topic, payload) in event-time order across the fleet; optionally neighbours swapped within a terminal
     (out-of-order), some fixes sent twice, and V2's fixes flushed as arrays of 10."""
@@ -85,22 +92,39 @@ def messages(*, shuffle_window: int = 0, duplicates: int = 0, arrays: bool = Fal
     out = []
     for terminal, fixes in per.items():
         fixes = list(fixes)
+        # Each fix is sent in the time slot of its position in the list, so swapping neighbours sends them out of
+        # order. Only neighbours at most REORDER_S apart are swapped: within the rules' reorder window.
+        slots = [_ts(f) for f in fixes]
         if shuffle_window:
             for i in range(0, len(fixes) - shuffle_window, shuffle_window):
                 j = i + rnd.randint(1, shuffle_window - 1)
-                fixes[i], fixes[j] = fixes[j], fixes[i]
+                if slots[j] - slots[i] <= REORDER_S:
+                    fixes[i], fixes[j] = fixes[j], fixes[i]
         topic = f"qm/terminals/{terminal}/position"
         if arrays and terminal == "T0002":
             for i in range(0, len(fixes), 10):
                 chunk = fixes[i:i + 10]
-                out.append((max(dt.datetime.fromisoformat(f["ts"]).timestamp() for f in chunk), topic, chunk))
+                out.append((max(_ts(f) for f in chunk), topic, chunk))
             continue
-        for f in fixes:
-            out.append((dt.datetime.fromisoformat(f["ts"]).timestamp(), topic, f))
+        for slot, f in zip(slots, fixes):
+            out.append((slot, topic, f))
         for f in rnd.sample(fixes, duplicates):
-            out.append((dt.datetime.fromisoformat(f["ts"]).timestamp() + 5, topic, f))
+            out.append((_ts(f) + 5, topic, f))
     out.sort(key=lambda row: row[0])
     return [(topic, payload) for _, topic, payload in out]
+
+
+def out_of_order(msgs) -> int:
+    """How many single fixes (not resent duplicates) are sent after a newer fix of the same terminal."""
+    newest: dict[str, float] = {}
+    seen = set()
+    count = 0
+    for topic, body in msgs:
+        if isinstance(body, dict) and (topic, body["ts"]) not in seen:
+            seen.add((topic, body["ts"]))
+            count += _ts(body) < newest.get(topic, 0)
+            newest[topic] = max(newest.get(topic, 0), _ts(body))
+    return count
 
 
 def expected():

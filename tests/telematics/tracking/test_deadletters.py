@@ -66,7 +66,7 @@ def test_bad_messages_become_dead_letters_and_good_ones_still_flow(city, ingest,
     out = io.StringIO()
     call_command("deadletters", "--retry", "--mqtt-url", mqtt_url, stdout=out)
     assert "republished 2" in out.getvalue()  # unknown_terminal and future_timestamp
-    wait_until(lambda: Position.objects.filter(terminal="T9999").exists(), what="retried fix stored")
+    wait_until(lambda: Position.objects.filter(terminal="T9999").exists(), what=lambda: f"retried fix stored: {list(DeadLetter.objects.values_list('reason', 'detail'))} {proc.output}")
     wait_until(lambda: DeadLetter.objects.filter(reason="future_timestamp").count() == 1, what="future again")
     assert not DeadLetter.objects.filter(reason="unknown_terminal").exists()
     counters = proc.stop()
