@@ -200,7 +200,8 @@ def _vehicles(b: _Bureau, squadrons: list[str]) -> list[list]:
         acquired = b.acquired(2018, 2024)
         status = "in_repair" if i in (7, 31) else "retired" if i == 44 else "in_service"
         insurance = dt.date(2026, 3, 1) if i == 50 else dt.date(2027, acquired.month, acquired.day)
-        rows.append([f"苏D·A{i:04d}", unit, seats, vin, kind, f"T{i:04d}", i != 49, status, acquired, insurance,
+        terminal = "" if status == "retired" else f"T{i:04d}"  # a retired vehicle's terminal is unbound
+        rows.append([f"苏D·A{i:04d}", unit, seats, vin, kind, terminal, i != 49, status, acquired, insurance,
                      dt.date(2027, acquired.month, acquired.day)])
     return rows
 

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from quartermaster.context import current
+from quartermaster.errors import DomainError
 
 from ..choices import OFFICER_ONLY_CATEGORIES, AssetStatus, ChangeAction, CustodyAction, PersonRole
 from ..models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
@@ -181,7 +182,9 @@ class _RowReader:
             self.error(key, str(exc))
             return None
         if required and (value is None or value == ""):
-            self.error(key, f"{key} is required")
+            if key in self.source.positions:  # a missing column is one error, on the header row
+                self.error(key, f"{key} is required")
+            self.ok = False
             return None
         if max_length is not None and isinstance(value, str) and len(value) > max_length:
             self.error(key, f"{value[:20]!r}… is {len(value)} characters long; at most {max_length} fit")
@@ -216,6 +219,8 @@ class WorkbookImport:
         self.shifts: list[ShiftRow] = []
         self.holidays: list[HolidayRow] = []
         self.trips: list[TripRow] = []
+        # Keys of rows refused while parsing: rows referring to them get no second, "unknown" error.
+        self.refused: dict[str, set[str]] = defaultdict(set)
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -277,6 +282,8 @@ class WorkbookImport:
                 r.error("code", f"unit code {row.code!r} may not contain '/'")
             if r.ok:
                 self.units.append(row)
+            elif row.code:
+                self.refused["units"].add(row.code)
         for r in self._rows("personnel"):
             row = PersonRow(r.number, r.get("staff_no", required=True, max_length=_max(Person, "staff_no")),
                             r.get("name", required=True, max_length=_max(Person, "name")),
@@ -289,6 +296,8 @@ class WorkbookImport:
                             r.get("badge_no", max_length=_max(Person, "badge_no")) or None)
             if r.ok:
                 self.people.append(row)
+            elif row.staff_no:
+                self.refused["personnel"].add(row.staff_no)
         for r in self._rows("assets"):
             holder = r.get("holder")
             row = AssetRow(r.number, r.get("tag", required=True, max_length=_max(Asset, "tag")),
@@ -309,7 +318,7 @@ class WorkbookImport:
         for r in self._rows("vehicles"):
             row = VehicleRow(r.number, r.get("plate", required=True, max_length=_max(Vehicle, "plate")),
                              r.get("unit", required=True), r.get("seats", cells.integer, required=True, minimum=1),
-                             r.get("vin", max_length=_max(Vehicle, "vin")),
+                             (r.get("vin", max_length=_max(Vehicle, "vin")) or "").upper(),  # as the vehicle file keeps it
                              r.get("type", max_length=_max(Vehicle, "vehicle_type")),
                              r.get("terminal_id", max_length=_max(Vehicle, "terminal_id")) or None,
                              r.get("livery", cells.yes_no),
@@ -319,6 +328,8 @@ class WorkbookImport:
                              r.get("inspection_expires", cells.date))
             if r.ok:
                 self.vehicles.append(row)
+            elif row.plate:
+                self.refused["vehicles"].add(row.plate)
         for r in self._rows("duty_schedules"):
             row = ShiftRow(r.number, r.get("unit", required=True), r.get("weekdays", cells.weekdays),
                            r.get("start", cells.time_of_day, required=True),
@@ -340,7 +351,8 @@ class WorkbookImport:
                           r.get("approved_by", max_length=_max(Trip, "approved_by")))
             if row.start and row.end and row.end <= row.start:
                 r.error("end", f"end {row.end.isoformat()} is not after start {row.start.isoformat()}")
-            if (row.dest_lat is None) != (row.dest_lon is None):
+            if cells.text(r.values.get("dest_lat")) and not cells.text(r.values.get("dest_lon")) or \
+                    cells.text(r.values.get("dest_lon")) and not cells.text(r.values.get("dest_lat")):
                 r.error("dest_lon" if row.dest_lon is None else "dest_lat",
                         "give both dest_lat and dest_lon, or neither")
             if r.ok:
@@ -363,7 +375,7 @@ class WorkbookImport:
                 "serial", "model", "size", "acquired", "service_years").iterator(chunk_size=BATCH)}
 
     def _unit_known(self, code: str) -> bool:
-        return code in self.file_units or code in self.db_units
+        return code in self.file_units or code in self.db_units or code in self.refused["units"]
 
     # --- checks across rows and against the registry ---------------------------------------------
 
@@ -454,8 +466,10 @@ class WorkbookImport:
             if not self._unit_known(row.unit):
                 self._err("assets", row.row, "unit", f"unknown unit {row.unit!r}")
             officer_only = row.category in OFFICER_ONLY_CATEGORIES
+            role = self._holder_role(row.holder) if row.holder else None
+            if row.holder and role is None and row.holder in self.refused["personnel"]:
+                continue  # that person's row is refused already; more errors here would only repeat it
             if row.holder:
-                role = self._holder_role(row.holder)
                 if role is None and not self._unit_known(row.holder):
                     self._err("assets", row.row, "holder", f"unknown holder staff_no {row.holder!r}")
                 elif row.status not in (AssetStatus.ISSUED, AssetStatus.LOST):
@@ -476,6 +490,7 @@ class WorkbookImport:
                           f"{row.tag} is retired in the registry; a retired item cannot become {row.status}")
 
     def _check_vehicles(self) -> None:
+        from telematics.choices import VehicleStatus
         from telematics.models import Vehicle
 
         self.db_vehicles = {v.plate: v for v in Vehicle.objects.all()} if (self.vehicles or self.trips) else {}
@@ -492,6 +507,14 @@ class WorkbookImport:
             old = self.db_vehicles.get(row.plate)
             if old and old.terminal_id and terminals.get(old.terminal_id) == row.plate:
                 del terminals[old.terminal_id]
+            if row.status == VehicleStatus.RETIRED and row.terminal_id:
+                self._err("vehicles", row.row, "terminal_id",
+                          f"{row.plate} is retired; a retired vehicle has no terminal bound")
+            if old and old.status == VehicleStatus.RETIRED and row.status != VehicleStatus.RETIRED:
+                self._err("vehicles", row.row, "status",
+                          f"{row.plate} is retired in the registry; a retired vehicle does not return to service")
+            elif old and old.status == VehicleStatus.RETIRED and old.unit_id != self.db_units.get(row.unit, old.unit).pk:
+                self._err("vehicles", row.row, "unit", f"{row.plate} is retired and cannot be transferred")
         seen: dict[str, VehicleRow] = {}
         for row in self.file_vehicles.values():
             if not row.terminal_id:
@@ -523,7 +546,8 @@ class WorkbookImport:
     def _check_trips(self) -> None:
         seen: dict[tuple, TripRow] = {}
         for row in self.trips:
-            if row.plate not in self.file_vehicles and row.plate not in self.db_vehicles:
+            if row.plate not in self.file_vehicles and row.plate not in self.db_vehicles \
+                    and row.plate not in self.refused["vehicles"]:
                 self._err("trips", row.row, "plate", f"unknown vehicle {row.plate!r}")
             key = (row.plate, row.start)
             if key in seen:
@@ -757,52 +781,96 @@ class WorkbookImport:
             moves.append(self._arrival(asset, row))
         return moves
 
+    def _fleet(self, sheet: str, row: int, column: str, call: Callable, **kwargs):
+        """Calls a telematics service; its refusal becomes this row's error and rolls the whole import back."""
+        try:
+            return call(**kwargs)
+        except DomainError as exc:
+            field_name = {"vehicle_type": "type", "livery_compliant": "livery"}.get(exc.field, exc.field)
+            self._err(sheet, row, field_name or column, exc.message)
+            raise WorkbookError(self.errors) from None
+
     def _write_vehicles(self) -> None:
-        from telematics.models import Vehicle
+        from telematics import services as fleet
+        from telematics.choices import VehicleStatus
 
         if not self.vehicles:
             return
         counts = self._counts("vehicles")
+        file_fields = ("seats", "vin", "vehicle_type", "livery_compliant", "acquired", "insurance_expires",
+                       "inspection_expires")
+        rebind = []
         for row in self.file_vehicles.values():
-            values = dict(unit_id=self._unit_pk(row.unit), seats=row.seats, vin=row.vin,
-                          vehicle_type=row.vehicle_type, terminal_id=row.terminal_id,
-                          livery_compliant=row.livery_compliant, status=row.status, acquired=row.acquired,
-                          insurance_expires=row.insurance_expires, inspection_expires=row.inspection_expires)
             vehicle = self.db_vehicles.get(row.plate)
+            unit = self.db_units[row.unit]
             if vehicle is None:
-                self.db_vehicles[row.plate] = Vehicle.objects.create(plate=row.plate, **values)
+                # Through the fleet's own service, so the file gets its history and the terminal its binding.
+                self.db_vehicles[row.plate] = self._fleet(
+                    "vehicles", row.row, "plate", fleet.vehicle_create, plate=row.plate, unit=unit, seats=row.seats,
+                    vin=row.vin, vehicle_type=row.vehicle_type, terminal_id=row.terminal_id,
+                    livery_compliant=row.livery_compliant, status=row.status, acquired=row.acquired,
+                    insurance_expires=row.insurance_expires, inspection_expires=row.inspection_expires)
                 counts.created += 1
-            elif any(getattr(vehicle, k) != v for k, v in values.items()):
-                for key, value in values.items():
-                    setattr(vehicle, key, value)
-                vehicle.save()
-                counts.updated += 1
-            else:
+                continue
+            changes = {f: getattr(row, f) for f in file_fields if getattr(vehicle, f) != getattr(row, f)}
+            moved = vehicle.unit_id != unit.pk
+            rebound = vehicle.terminal_id != row.terminal_id
+            restatus = vehicle.status != row.status
+            if not (changes or moved or rebound or restatus):
                 counts.unchanged += 1
+                continue
+            counts.updated += 1
+            if changes:
+                vehicle = self._fleet("vehicles", row.row, "", fleet.vehicle_update, vehicle=vehicle, **changes)
+            if moved:
+                vehicle = self._fleet("vehicles", row.row, "unit", fleet.vehicle_transfer, vehicle=vehicle,
+                                      unit=unit, note=IMPORT_NOTE)
+            # Every terminal leaving a vehicle is unbound before any is bound, so terminals may swap vehicles.
+            if rebound and vehicle.terminal_id and row.status != VehicleStatus.RETIRED:
+                vehicle = self._fleet("vehicles", row.row, "terminal_id", fleet.vehicle_unbind_terminal,
+                                      vehicle=vehicle)
+            if rebound and row.terminal_id:
+                rebind.append((row, vehicle))
+            elif restatus:
+                vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
+                                      status=row.status, note=IMPORT_NOTE)
+            self.db_vehicles[row.plate] = vehicle
+        for row, vehicle in rebind:
+            self._fleet("vehicles", row.row, "terminal_id", fleet.vehicle_bind_terminal, vehicle=vehicle,
+                        terminal_id=row.terminal_id)
+            vehicle.refresh_from_db()
+            if vehicle.status != row.status:
+                vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
+                                      status=row.status, note=IMPORT_NOTE)
+            self.db_vehicles[row.plate] = vehicle
 
     def _write_shifts(self) -> None:
+        from telematics import services as fleet
         from telematics.models import DutySchedule
 
         if not self.shifts:
             return
         counts = self._counts("duty_schedules")
-        wanted: dict[str, set[tuple]] = defaultdict(set)
+        wanted: dict[str, dict[tuple, ShiftRow]] = defaultdict(dict)
         for row in self.shifts:
-            wanted[row.unit].add((row.weekdays, row.start, row.end))
+            wanted[row.unit][(row.weekdays, row.start, row.end)] = row
         for code, shifts in wanted.items():
             unit = self.db_units[code]
             existing = {(s.weekdays, s.start, s.end): s for s in DutySchedule.objects.filter(unit=unit)}
             # The sheet lists a unit's whole week: shifts it no longer lists are gone.
             for key, shift in existing.items():
                 if key not in shifts:
-                    shift.delete()
+                    fleet.duty_schedule_delete(schedule=shift)
                     counts.deleted += 1
-            for weekdays, start, end in sorted(shifts - set(existing)):
-                DutySchedule.objects.create(unit=unit, weekdays=weekdays, start=start, end=end)
+            for key in sorted(set(shifts) - set(existing)):
+                row = shifts[key]
+                self._fleet("duty_schedules", row.row, "weekdays", fleet.duty_schedule_create, unit=unit,
+                            weekdays=row.weekdays, start=row.start, end=row.end)
                 counts.created += 1
-            counts.unchanged += len(shifts & set(existing))
+            counts.unchanged += len(set(shifts) & set(existing))
 
     def _write_holidays(self) -> None:
+        from telematics import services as fleet
         from telematics.models import Holiday
 
         if not self.holidays:
@@ -811,15 +879,14 @@ class WorkbookImport:
         existing = {h.date: h for h in Holiday.objects.filter(date__in=[r.date for r in self.holidays])}
         for row in self.holidays:
             day = existing.get(row.date)
-            if day is None:
-                Holiday.objects.create(date=row.date, kind=row.kind, name=row.name)
-                counts.created += 1
-            elif (day.kind, day.name) != (row.kind, row.name):
-                day.kind, day.name = row.kind, row.name
-                day.save()
-                counts.updated += 1
-            else:
+            if day is not None and (day.kind, day.name) == (row.kind, row.name):
                 counts.unchanged += 1
+                continue
+            self._fleet("holidays", row.row, "kind", fleet.holiday_set, date=row.date, kind=row.kind, name=row.name)
+            if day is None:
+                counts.created += 1
+            else:
+                counts.updated += 1
 
     def _write_trips(self) -> None:
         from telematics.choices import TripStatus

@@ -1,0 +1,560 @@
+"""The bureau workbook on PostgreSQL: every sheet imported, every kind of bad row refused with nothing written,
+Chinese headers, XLSX and CSV, idempotent re-import, export → import, the CLI's exit code and progress."""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from assets.models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
+from assets.workbook import Progress, WorkbookError, export_workbook, import_workbook
+from assets.workbook.schema import SHEETS_BY_KEY
+from quartermaster.context import change_context
+from telematics.models import DutySchedule, Holiday, TerminalBinding, Trip, Vehicle, VehicleHistory
+
+HEADERS = {key: [c.key for c in sheet.columns] for key, sheet in SHEETS_BY_KEY.items()}
+
+# A small bureau in SPEC's English headers; every column of every sheet is used at least once.
+BASE = {
+    "units": [
+        ["CZ", "常州市城市管理局", "bureau", "", 5300000],
+        ["CZ-ZD", "常州市城市管理行政执法支队", "detachment", "CZ", ""],
+        ["CZ-TN", "天宁大队", "brigade", "CZ-ZD", 700000],
+        ["CZ-TN-01", "天宁一中队", "squadron", "CZ-TN", ""],
+        ["CZ-BGS", "办公室", "office", "CZ", ""],
+    ],
+    "personnel": [
+        ["P001", "张三", "CZ-TN-01", "officer", "yes", "active", "JS0001", "2030-01-01", "320401001"],
+        ["P002", "王五", "CZ-TN", "officer", "no", "transferred", "JS0002", "2029-06-30", "320401002"],
+        ["A001", "李四", "CZ-TN-01", "auxiliary", "yes", "active", "", "", ""],
+    ],
+    "assets": [
+        ["U-001", "uniform", "春秋执勤服", "CZ-TN-01", "P001", "issued", "", "XZ-1", "175/92A", "2024-03-01", 4],
+        ["C-002", "certificate", "行政执法证", "CZ-TN", "P002", "issued", "JS0002", "", "", "2023-01-05", ""],
+        ["R-001", "radio", "对讲机", "CZ-TN-01", "A001", "issued", "SN-R1", "GP328", "", "2025-05-01", 6],
+        ["R-002", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "SN-R2", "GP328", "", "2025-05-01", 6],
+        ["REC-01", "recorder", "执法记录仪", "CZ-TN-01", "", "issued", "SN-REC1", "DSJ-1", "", "2025-01-10", 5],
+        ["CAM-01", "camera", "摄像机", "CZ-TN", "", "in_repair", "", "", "", "2022-08-01", ""],
+        ["PR-01", "protective", "防刺背心", "CZ-TN-01", "P001", "lost", "", "", "L", "2024-01-01", ""],
+        ["OF-01", "office", "计算机", "CZ-BGS", "", "retired", "", "", "", "2015-01-01", 6],
+        ["ST-01", "storage", "移动硬盘", "CZ-TN", "CZ-TN-01", "issued", "", "", "", "2025-01-01", ""],
+    ],
+    "vehicles": [
+        ["苏D·A0001", "CZ-TN", 5, "LSVAA4187E2000001", "轿车", "T0001", "yes", "in_service", "2022-01-01",
+         "2027-01-01", "2027-03-01"],
+        ["苏D·A0002", "CZ-TN-01", 7, "LSVAA4187E2000002", "SUV", "", "no", "in_repair", "2021-05-01",
+         "2026-12-31", ""],
+    ],
+    "duty_schedules": [
+        ["CZ-TN", "1-5", "08:00", "17:30"],
+        ["CZ-TN-01", "1,2,3,4,5,6", "07:30", "19:00"],
+    ],
+    "holidays": [
+        ["2026-10-01", "holiday", "国庆节"],
+        ["2026-09-27", "workday", "国庆调休"],
+    ],
+    "trips": [
+        ["苏D·A0001", "2026-11-20T09:00", "2026-11-20T12:00+08:00", "市局开会", 31.78, 119.95, "赵队长"],
+        ["苏D·A0002", "2026-11-21T14:00", "2026-11-21T16:00", "巡查", "", "", ""],
+    ],
+}
+
+
+def write(path: Path, sheets: dict[str, list[list]], *, headers: dict[str, list[str]] | None = None,
+          names: dict[str, str] | None = None) -> Path:
+    """Writes a workbook the way a bureau would (openpyxl, or plain csv files), independent of the exporter."""
+    headers = headers or HEADERS
+    names = names or {}
+    if path.suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for key, rows in sheets.items():
+            ws = book.create_sheet(names.get(key, key))
+            ws.append(headers[key])
+            for row in rows:
+                ws.append([None if v == "" else v for v in row])
+        book.save(path)
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for key, rows in sheets.items():
+        with open(path / f"{names.get(key, key)}.csv", "w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(headers[key])
+            out.writerows([["" if v is None else v for v in row] for row in rows])
+    return path
+
+
+def base() -> dict[str, list[list]]:
+    return copy.deepcopy(BASE)
+
+
+def run_import(path: Path, **kwargs):
+    with change_context(source="import", username="tester"):
+        return import_workbook(path, **kwargs)
+
+
+def registry_counts() -> dict[str, int]:
+    models = (OrgUnit, Person, PersonHistory, Asset, CustodyEvent, ChangeRecord, Vehicle, VehicleHistory,
+              TerminalBinding, DutySchedule, Holiday, Trip)
+    return {m.__name__: m.objects.count() for m in models}
+
+
+# --- a valid workbook ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["bureau.xlsx", "bureau-csv"])
+def test_every_sheet_is_imported(db, tmp_path, form):
+    result = run_import(write(tmp_path / form, base()))
+
+    assert {k: c.created for k, c in result.counts.items()} == {
+        "units": 5, "personnel": 3, "assets": 9, "vehicles": 2, "duty_schedules": 2, "holidays": 2, "trips": 2}
+    tn = OrgUnit.objects.get(code="CZ-TN")
+    assert (tn.name, tn.kind, tn.parent.code, tn.population) == ("天宁大队", "brigade", "CZ-ZD", 700000)
+    assert OrgUnit.objects.get(code="CZ").parent is None
+    assert OrgUnit.objects.get(code="CZ-ZD").population is None
+    assert OrgUnit.objects.get(code="CZ-TN-01").path.startswith(OrgUnit.objects.get(code="CZ").path)
+
+    p1 = Person.objects.get(staff_no="P001")
+    assert (p1.name, p1.unit.code, p1.role, p1.frontline, p1.status, p1.cert_no, p1.cert_expires, p1.badge_no) == (
+        "张三", "CZ-TN-01", "officer", True, "active", "JS0001", dt.date(2030, 1, 1), "320401001")
+    assert Person.objects.get(staff_no="P002").status == "transferred"
+    aux = Person.objects.get(staff_no="A001")
+    assert (aux.role, aux.badge_no, aux.cert_no) == ("auxiliary", None, "")
+
+    uniform = Asset.objects.get(tag="U-001")
+    assert (uniform.category_id, uniform.item, uniform.unit.code, uniform.status, uniform.holder_person, uniform.model,
+            uniform.size, uniform.acquired, uniform.service_years) == (
+        "uniform", "春秋执勤服", "CZ-TN-01", "issued", p1, "XZ-1", "175/92A", dt.date(2024, 3, 1), 4)
+    # A departed officer still holding a certificate is recorded as it stands (return-on-departure reports it).
+    assert Asset.objects.get(tag="C-002").holder_person.staff_no == "P002"
+    assert Asset.objects.get(tag="R-002").status == "in_stock"
+    recorder = Asset.objects.get(tag="REC-01")
+    assert (recorder.status, recorder.holder_unit.code) == ("issued", "CZ-TN-01")  # issued, nobody named: its unit
+    assert Asset.objects.get(tag="ST-01").holder_unit.code == "CZ-TN-01"
+    assert Asset.objects.get(tag="CAM-01").status == "in_repair"
+    lost = Asset.objects.get(tag="PR-01")
+    assert (lost.status, lost.holder_person) == ("lost", None)
+    assert lost.events.get(action="report_lost").person == p1
+    assert Asset.objects.get(tag="OF-01").status == "retired"
+
+    car = Vehicle.objects.get(plate="苏D·A0001")
+    assert (car.unit.code, car.seats, car.vin, car.vehicle_type, car.terminal_id, car.livery_compliant, car.status,
+            car.acquired, car.insurance_expires, car.inspection_expires) == (
+        "CZ-TN", 5, "LSVAA4187E2000001", "轿车", "T0001", True, "in_service", dt.date(2022, 1, 1),
+        dt.date(2027, 1, 1), dt.date(2027, 3, 1))
+    van = Vehicle.objects.get(plate="苏D·A0002")
+    assert (van.terminal_id, van.livery_compliant, van.status, van.inspection_expires) == (
+        None, False, "in_repair", None)
+    # Written through the fleet's services: the file has its history and the terminal its binding.
+    assert car.history.filter(effective=dt.date(2022, 1, 1), unit=tn, status="in_service").exists()
+    assert TerminalBinding.objects.get(terminal_id="T0001", unbound_at__isnull=True).vehicle == car
+
+    assert sorted(DutySchedule.objects.values_list("unit__code", "weekdays", "start", "end")) == [
+        ("CZ-TN", "1,2,3,4,5", dt.time(8), dt.time(17, 30)),
+        ("CZ-TN-01", "1,2,3,4,5,6", dt.time(7, 30), dt.time(19))]
+    assert sorted(Holiday.objects.values_list("date", "kind", "name")) == [
+        (dt.date(2026, 9, 27), "workday", "国庆调休"), (dt.date(2026, 10, 1), "holiday", "国庆节")]
+    signed = Trip.objects.get(vehicle=car)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    assert (signed.start, signed.end, signed.purpose, signed.dest_lat, signed.dest_lon, signed.approved_by,
+            signed.status) == (dt.datetime(2026, 11, 20, 9, tzinfo=shanghai),
+                               dt.datetime(2026, 11, 20, 12, tzinfo=shanghai), "市局开会", 31.78, 119.95, "赵队长",
+                               "approved")
+    unsigned = Trip.objects.get(vehicle=van)
+    assert (unsigned.status, unsigned.dest_lat) == ("requested", None)
+
+
+def test_an_issued_asset_with_a_holder_records_an_issue_event(db, tmp_path):
+    run_import(write(tmp_path / "b.xlsx", base()))
+    uniform = Asset.objects.get(tag="U-001")
+    actions = list(uniform.events.order_by("occurred_at", "id").values_list("action", "person__staff_no",
+                                                                           "status_after"))
+    assert actions == [("receive", None, "in_stock"), ("issue", "P001", "issued")]
+    issue = uniform.events.get(action="issue")
+    assert (issue.holder_person_after.staff_no, issue.source, issue.username) == ("P001", "import", "tester")
+    # Received when acquired, so a report "as of" an earlier date does not count it.
+    assert uniform.events.get(action="receive").occurred_at.date() == dt.date(2024, 2, 29)  # 00:00 +08:00
+    assert ChangeRecord.objects.filter(object_id=str(uniform.pk), source="import", action="create").count() == 1
+
+
+def test_re_import_changes_nothing(db, tmp_path):
+    path = write(tmp_path / "b.xlsx", base())
+    run_import(path)
+    before = registry_counts()
+    result = run_import(path)
+    assert registry_counts() == before
+    assert result.events == 0 and result.change_records == 0
+    assert all(c.created == c.updated == c.deleted == 0 for c in result.counts.values()), result.summary()
+    assert result.counts["assets"].unchanged == 9
+
+
+def test_a_changed_row_is_an_update_through_the_ledger(db, tmp_path):
+    sheets = base()
+    run_import(write(tmp_path / "one.xlsx", sheets))
+    sheets["assets"][3][4:6] = ["P001", "issued"]    # R-002 in stock -> issued to P001
+    sheets["assets"][0][4:6] = ["", "in_stock"]      # U-001 returned
+    sheets["vehicles"][1][1] = "CZ-TN"                # the van moves to the brigade
+    sheets["personnel"][0][5] = "suspended"
+    events = CustodyEvent.objects.count()
+    result = run_import(write(tmp_path / "two.xlsx", sheets))
+    assert result.counts["assets"].updated == 2 and result.counts["assets"].unchanged == 7
+    assert CustodyEvent.objects.count() == events + 2
+    assert Asset.objects.get(tag="R-002").events.latest("id").action == "issue"
+    assert Asset.objects.get(tag="U-001").events.latest("id").action == "return"
+    van = Vehicle.objects.get(plate="苏D·A0002")
+    assert van.unit.code == "CZ-TN" and van.history.filter(change="transfer").exists()
+    assert Person.objects.get(staff_no="P001").status == "suspended"
+
+
+def test_chinese_headers_and_values(db, tmp_path):
+    zh_headers = {key: [c.zh for c in sheet.columns] for key, sheet in SHEETS_BY_KEY.items()}
+    zh_names = {key: sheet.zh for key, sheet in SHEETS_BY_KEY.items()}
+    sheets = base()
+    sheets["units"][2][2] = "大队"
+    sheets["personnel"][0][3:6] = ["执法人员", "是", "在岗"]
+    sheets["personnel"][2][3:6] = ["协管人员", "是", "在岗"]
+    sheets["assets"][0][1] = "制式服装"
+    sheets["assets"][3][5] = "在库"
+    sheets["vehicles"][0][6] = "是"
+    result = run_import(write(tmp_path / "台账.xlsx", sheets, headers=zh_headers, names=zh_names))
+    assert result.counts["assets"].created == 9 and result.counts["trips"].created == 2
+    assert OrgUnit.objects.get(code="CZ-TN").kind == "brigade"
+    p1 = Person.objects.get(staff_no="P001")
+    assert (p1.role, p1.frontline, p1.status) == ("officer", True, "active")
+    assert Person.objects.get(staff_no="A001").role == "auxiliary"
+    assert Asset.objects.get(tag="U-001").category_id == "uniform"
+    assert Asset.objects.get(tag="R-002").status == "in_stock"
+    assert Vehicle.objects.get(plate="苏D·A0001").livery_compliant is True
+    # The same bureau in English headers is the same registry: nothing to change.
+    again = run_import(write(tmp_path / "en.xlsx", base()))
+    assert again.events == 0 and again.change_records == 0
+
+
+def test_a_missing_sheet_imports_nothing_of_it(db, tmp_path):
+    sheets = base()
+    run_import(write(tmp_path / "full.xlsx", sheets))
+    before = registry_counts()
+    del sheets["assets"], sheets["vehicles"], sheets["trips"]
+    result = run_import(write(tmp_path / "part", sheets))
+    # What the workbook leaves out is neither imported nor deleted.
+    assert set(result.counts) == {"units", "personnel", "duty_schedules", "holidays"}
+    assert registry_counts() == before
+
+
+def test_a_workbook_with_only_some_sheets_imports_those(db, tmp_path):
+    sheets = base()
+    result = run_import(write(tmp_path / "units.xlsx", {"units": sheets["units"]}))
+    assert set(result.counts) == {"units"}
+    assert OrgUnit.objects.count() == 5 and Person.objects.count() == 0 and Vehicle.objects.count() == 0
+
+
+# --- bad rows ----------------------------------------------------------------------------------------------
+
+# (sheet, data row index, column, bad value, reason fragment). The error must name the sheet, the row as the
+# file numbers it (header = row 1), the column as the header names it, and the reason.
+BAD_CELLS = [
+    ("units", 1, "code", "", "code is required"),   # + CZ-TN's parent CZ-ZD is now unknown
+    ("units", 1, "code", "CZ/ZD", "may not contain '/'"),
+    ("units", 1, "kind", "county", "unknown unit kind 'county'"),
+    ("units", 1, "kind", "", "unit kind is required"),
+    ("units", 1, "parent", "XX", "unknown unit 'XX'"),
+    ("units", 0, "parent", "CZ-TN", "units form a cycle"),
+    ("units", 2, "population", "many", "expected a whole number"),
+    ("units", 2, "population", "-5", "must be at least 0"),
+    ("units", 3, "code", "CZ-TN", "appears twice (also row 4)"),
+    ("units", 1, "name", "长" * 300, "at most"),
+    ("personnel", 0, "staff_no", "", "staff_no is required"),
+    ("personnel", 0, "name", "", "name is required"),
+    ("personnel", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("personnel", 0, "role", "boss", "unknown role 'boss'"),
+    ("personnel", 0, "frontline", "maybe", "expected yes or no"),
+    ("personnel", 0, "status", "fired", "unknown status 'fired'"),
+    ("personnel", 0, "cert_expires", "2030-13-01", "bad date '2030-13-01'"),
+    ("personnel", 1, "staff_no", "P001", "appears twice (also row 2)"),
+    ("personnel", 1, "badge_no", "320401001", "badge_no 320401001 duplicates row 2"),
+    ("personnel", 2, "badge_no", "320409999", "a badge number (胸号) is bound to an officer"),
+    ("personnel", 2, "cert_no", "JS0009", "enforcement certificates are held by officers"),
+    ("personnel", 0, "cert_no", "", "cert_expires is given without a cert_no"),
+    ("assets", 0, "tag", "", "tag is required"),
+    ("assets", 0, "category", "weapon", "unknown category 'weapon'"),
+    ("assets", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("assets", 0, "holder", "P999", "unknown holder staff_no 'P999'"),
+    ("assets", 0, "holder", "A001", "issued to officers only and A001 is an auxiliary"),
+    ("assets", 0, "holder", "CZ-TN", "issued to officers only and CZ-TN is a unit"),
+    ("assets", 0, "holder", "", "status issued without a holder"),
+    ("assets", 3, "holder", "P001", "only issued (or lost) items have a holder"),
+    ("assets", 0, "status", "borrowed", "unknown asset status 'borrowed'"),
+    ("assets", 0, "acquired", "2099-01-01", "is in the future"),
+    ("assets", 0, "acquired", "01/03/2024", "bad date '01/03/2024'"),
+    ("assets", 0, "acquired", "2024-03-01T10:30", "got a date and time"),
+    ("assets", 0, "service_years", "four", "expected a whole number"),
+    ("assets", 1, "tag", "U-001", "appears twice (also row 2)"),
+    ("vehicles", 0, "plate", "", "plate is required"),
+    ("vehicles", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("vehicles", 0, "seats", "", "seats is required"),
+    ("vehicles", 0, "seats", "0", "must be at least 1"),
+    ("vehicles", 0, "livery", "blue", "expected yes or no"),
+    ("vehicles", 0, "status", "lent", "unknown vehicle status 'lent'"),
+    ("vehicles", 0, "vin", "X" * 20, "at most 17 fit"),
+    ("vehicles", 0, "insurance_expires", "soon", "bad date 'soon'"),
+    ("vehicles", 1, "plate", "苏D·A0001", "appears twice (also row 2)"),
+    ("vehicles", 1, "terminal_id", "T0001", "terminal T0001 is also on row 2"),
+    ("duty_schedules", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("duty_schedules", 0, "weekdays", "Mon-Fri", "bad weekday spec 'Mon-Fri'"),
+    ("duty_schedules", 0, "weekdays", "5-1", "runs backwards"),
+    ("duty_schedules", 0, "start", "25:00", "bad time '25:00'"),
+    ("duty_schedules", 0, "end", "", "end is required"),
+    ("holidays", 0, "date", "2026-02-30", "bad date '2026-02-30'"),
+    ("holidays", 0, "kind", "party", "unknown holiday kind 'party'"),
+    ("holidays", 1, "date", "2026-10-01", "appears twice (also row 2)"),
+    ("trips", 0, "plate", "苏D·XXXXX", "unknown vehicle '苏D·XXXXX'"),
+    ("trips", 0, "start", "2026-11-20", "expected ISO 8601 with a time"),
+    ("trips", 0, "end", "2026-11-20T08:00", "is not after start"),
+    ("trips", 0, "purpose", "", "purpose is required"),
+    ("trips", 0, "dest_lat", "95", "out of range"),
+    ("trips", 0, "dest_lon", "", "give both dest_lat and dest_lon"),
+    ("trips", 1, "start", "2026-11-20T09:00+08:00", None),  # see below: same vehicle and start as row 2
+]
+
+
+def _bad_case_id(case):
+    return f"{case[0]}-{case[2]}-{case[4] or 'dup'}"[:60]
+
+
+@pytest.mark.parametrize("case", BAD_CELLS, ids=_bad_case_id)
+def test_a_bad_row_is_refused_with_its_place_and_nothing_is_imported(db, tmp_path, case):
+    sheet, index, column, value, reason = case
+    sheets = base()
+    sheets[sheet][index][HEADERS[sheet].index(column)] = value
+    if case[-1] is None:  # a second trip of the same vehicle starting at the same moment
+        sheets["trips"][1][0] = "苏D·A0001"
+        reason = "already has a trip starting then (row 2)"
+    before = registry_counts()
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "bad.xlsx", sheets))
+    first, *rest = caught.value.errors
+    assert (first.sheet, first.row, first.column) == (sheet, index + 2, column), caught.value.errors
+    assert reason in first.reason, first.reason
+    # A row whose key is gone or repeated leaves the rows that refer to it dangling: those are listed too.
+    assert all("unknown" in e.reason or reason in e.reason for e in rest), rest
+    if column not in ("code", "staff_no", "tag", "plate", "parent"):
+        assert rest == []
+    assert registry_counts() == before == {k: 0 for k in before}
+
+
+def test_every_error_is_listed_at_once_and_nothing_is_written(db, tmp_path):
+    sheets = base()
+    sheets["units"][4][2] = "county"
+    sheets["personnel"][1][4] = "maybe"
+    sheets["assets"][2][1] = "weapon"
+    sheets["assets"][5][9] = "yesterday"
+    sheets["trips"][1][0] = "苏D·ZZZZZ"
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "bad", sheets))
+    listed = [(e.sheet, e.row, e.column) for e in caught.value.errors]
+    assert listed == [("units.csv", 6, "kind"), ("personnel.csv", 3, "frontline"), ("assets.csv", 4, "category"),
+                      ("assets.csv", 7, "acquired"), ("trips.csv", 3, "plate")]
+    assert "5 errors in the workbook; nothing was imported" in str(caught.value)
+    assert str(caught.value.errors[0]) == ("units.csv, row 6, column kind: unknown unit kind 'county'; expected one "
+                                           "of brigade, bureau, detachment, office, squadron")
+    assert OrgUnit.objects.count() == 0
+
+
+def test_bad_rows_against_the_registry(db, tmp_path):
+    sheets = base()
+    run_import(write(tmp_path / "one.xlsx", sheets))
+    sheets["assets"][7][5] = "in_stock"               # OF-01 is retired in the registry
+    sheets["personnel"][0][8] = "320409999"           # a badge number is bound for the officer's service
+    sheets["units"].append(["CZ-XB", "新北大队", "brigade", "CZ-ZD", 800000])
+    sheets["vehicles"].append(["苏D·A0003", "CZ-XB", 5, "", "", "T0001", "no", "in_service", "", "", ""])
+    before = registry_counts()
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "two.xlsx", sheets))
+    by_column = {(e.sheet, e.row, e.column): e.reason for e in caught.value.errors}
+    assert "a retired item cannot become in_stock" in by_column[("assets", 9, "status")]
+    assert "cannot change to 320409999" in by_column[("personnel", 2, "badge_no")]
+    assert "terminal T0001 is also on row 2" in by_column[("vehicles", 4, "terminal_id")]
+    assert len(by_column) == 3
+    assert registry_counts() == before
+    assert not OrgUnit.objects.filter(code="CZ-XB").exists()
+
+
+def test_a_retired_vehicle_does_not_return_to_service(db, tmp_path):
+    sheets = base()
+    sheets["vehicles"][1][7] = "retired"
+    sheets["vehicles"][1][5] = ""
+    run_import(write(tmp_path / "one.xlsx", sheets))
+    sheets["vehicles"][1][7] = "in_service"
+    before = registry_counts()
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "two.xlsx", sheets))
+    assert [(e.sheet, e.row, e.column) for e in caught.value.errors] == [("vehicles", 3, "status")]
+    assert "retired" in caught.value.errors[0].reason
+    assert registry_counts() == before
+
+
+@pytest.mark.parametrize("problem, where, reason", [
+    ("missing column", ("assets", 1, "unit"), "required column unit (单位) is missing"),
+    ("duplicate column", ("personnel", 1, "单位"), "column unit appears twice"),
+    ("duplicate sheet", ("单位", 0, ""), "both 'units' and '单位' are the units sheet"),
+])
+def test_a_bad_file_layout_is_refused(db, tmp_path, problem, where, reason):
+    sheets = base()
+    headers = copy.deepcopy(HEADERS)
+    names = {}
+    if problem == "missing column":
+        headers["assets"] = [h if h != "unit" else "place" for h in headers["assets"]]
+    elif problem == "duplicate column":
+        headers["personnel"] = headers["personnel"] + ["单位"]
+        sheets["personnel"] = [row + [row[2]] for row in sheets["personnel"]]
+    path = write(tmp_path / "bad.xlsx", sheets, headers=headers, names=names)
+    if problem == "duplicate sheet":
+        book = openpyxl.load_workbook(path)
+        book.create_sheet("单位").append(HEADERS["units"])
+        book.save(path)
+    with pytest.raises(WorkbookError) as caught:
+        run_import(path)
+    assert [(e.sheet, e.row, e.column) for e in caught.value.errors] == [where]
+    assert reason in caught.value.errors[0].reason
+    assert OrgUnit.objects.count() == 0
+
+
+def test_a_csv_that_is_not_utf8_is_refused(db, tmp_path):
+    folder = write(tmp_path / "gbk", base())
+    (folder / "personnel.csv").write_bytes(
+        "staff_no,name,unit,role\nP001,张三,CZ-TN-01,officer\n".encode("gb18030"))
+    with pytest.raises(WorkbookError) as caught:
+        run_import(folder)
+    assert caught.value.errors[0].sheet == "personnel.csv"
+    assert "not UTF-8" in caught.value.errors[0].reason
+    assert OrgUnit.objects.count() == 0
+
+
+def test_excel_cell_types_are_read_as_written(db, tmp_path):
+    """Numbers, real dates and times as Excel stores them (not text) are read like their ISO text."""
+    sheets = base()
+    sheets["personnel"].append([10023, "赵六", "CZ-TN-01", "officer", "yes", "active", "", "", ""])  # a number
+    sheets["assets"][0][4] = 10023
+    sheets["assets"][0][9] = dt.date(2024, 3, 1)
+    sheets["duty_schedules"][0][2:4] = [dt.time(8), dt.time(17, 30)]
+    sheets["trips"][0][1] = dt.datetime(2026, 11, 20, 9, 0)
+    run_import(write(tmp_path / "typed.xlsx", sheets))
+    assert Asset.objects.get(tag="U-001").holder_person.staff_no == "10023"
+    assert Asset.objects.get(tag="U-001").acquired == dt.date(2024, 3, 1)
+    assert DutySchedule.objects.filter(unit__code="CZ-TN", start=dt.time(8), end=dt.time(17, 30)).exists()
+    assert Trip.objects.get(purpose="市局开会").start == dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
+
+
+# --- export → import -----------------------------------------------------------------------------------------
+
+def _read_back(path: Path) -> dict[str, list[tuple]]:
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path, read_only=True)
+        return {ws.title: [tuple("" if v is None else str(v) for v in row) for row in ws.iter_rows(values_only=True)]
+                for ws in book.worksheets}
+    return {f.stem: [tuple(row) for row in csv.reader(open(f, encoding="utf-8"))] for f in sorted(path.iterdir())}
+
+
+@pytest.mark.parametrize("target, headers", [("out.xlsx", "en"), ("out-csv", "zh")])
+def test_export_then_import_reproduces_the_registry(db, tmp_path, target, headers):
+    run_import(write(tmp_path / "b.xlsx", base()))
+    before = registry_counts()
+    out = export_workbook(tmp_path / target, headers=headers)
+    exported = _read_back(out)
+    units_sheet = "units" if headers == "en" else "单位"
+    assert exported[units_sheet][0] == tuple(HEADERS["units"] if headers == "en"
+                                             else [c.zh for c in SHEETS_BY_KEY["units"].columns])
+    assert len(exported["assets" if headers == "en" else "装备"]) == 1 + 9
+    result = run_import(out)
+    assert (result.events, result.change_records) == (0, 0), result.summary()
+    assert all(c.created == c.updated == c.deleted == 0 for c in result.counts.values()), result.summary()
+    assert registry_counts() == before
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+def _test_db_url() -> str:
+    s = connection.settings_dict
+    return f"postgresql://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path):
+    sheets = base()
+    sheets["assets"][0][4] = "A001"
+    sheets["vehicles"][0][2] = "zero"
+    path = write(tmp_path / "bad.xlsx", sheets)
+    qm = os.path.join(os.path.dirname(sys.executable), "qm")
+    proc = subprocess.run([qm, "import", str(path)], check=False, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QM_DATABASE_URL": _test_db_url()})
+    assert proc.returncode != 0
+    assert "assets, row 2, column holder: holder not allowed" in proc.stderr
+    assert "vehicles, row 2, column seats: expected a whole number, got 'zero'" in proc.stderr
+    assert "2 errors in the workbook; nothing was imported" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_cli_missing_file_is_a_clear_error(db, tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("import", str(tmp_path / "nope.xlsx"))
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(CommandError, match=r"expected an \.xlsx file or a folder of CSV files"):
+        call_command("import", str(tmp_path / "notes.txt"))
+
+
+def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
+    path = write(tmp_path / "b.xlsx", base())
+    out = io.StringIO()
+    call_command("import", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
+    assert "checked (dry run, nothing written)" in out.getvalue()
+    assert OrgUnit.objects.count() == 0
+    call_command("import", str(path), stdout=out, stderr=io.StringIO())
+    assert "assets: 9 created" in out.getvalue()
+    assert ChangeRecord.objects.filter(source="import").exists()
+
+
+class Recorder(Progress):
+    def __init__(self):
+        self.stages: list[tuple[str, int | None, int]] = []
+
+    def start(self, label, total):
+        self.stages.append((label, total, 0))
+
+    def advance(self, count):
+        label, total, done = self.stages[-1]
+        self.stages[-1] = (label, total, done + count)
+
+
+def test_progress_is_reported_per_stage(db, tmp_path):
+    sheets = base()
+    sheets["assets"] += [[f"X-{i:05d}", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "", "", "", "", ""]
+                         for i in range(2500)]
+    progress = Recorder()
+    run_import(write(tmp_path / "big", sheets), progress=progress)
+    stages = {label: done for label, _total, done in progress.stages}
+    assert stages["reading assets.csv"] == 2509
+    assert stages["writing assets"] == 2509
+
+
+def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
+    call_command("import", str(write(tmp_path / "small.xlsx", base())))
+    small = capfd.readouterr()
+    assert "assets: 9 created" in small.out
+    assert "rows/s" not in small.err and "it/s" not in small.err
+    sheets = base()
+    sheets["assets"] += [[f"X-{i:05d}", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "", "", "", "", ""]
+                         for i in range(5100)]
+    call_command("import", str(write(tmp_path / "large", sheets)))
+    large = capfd.readouterr()
+    assert "reading assets.csv" in large.err and "writing assets" in large.err
+    assert "5100/5100" in large.err  # the bar counts the rows written
+    assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
