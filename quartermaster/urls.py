@@ -4,7 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from . import views
+
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("start/<str:role>/", views.role_start, name="role-start"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

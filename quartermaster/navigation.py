@@ -1,0 +1,59 @@
+"""The site navigation: which pages each role's menu lists, and who is signed in (a template context processor)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from api.permissions import user_role
+from api.scoping import user_scope_unit
+from assets.choices import UserRole
+
+ADMIN, LOGISTICS, FLEET, AUDITOR = (UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET,
+                                    UserRole.AUDITOR)
+EVERY_ROLE = (ADMIN, LOGISTICS, FLEET, AUDITOR)
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str
+    url: str
+    label: str
+    roles: tuple[str, ...]
+
+
+# One list in menu order; a role sees the links that name it. Every role may read the compliance reports and
+# vehicle files (scoped to its units), but the menu lists what each role's work needs.
+LINKS = (
+    Link("start", "/", _("首页"), EVERY_ROLE),
+    Link("map", "/map/", _("实时地图"), (ADMIN, FLEET, AUDITOR)),
+    Link("replay", "/replay/", _("轨迹回放"), (ADMIN, FLEET, AUDITOR)),
+    Link("vehicles", "/vehicles/", _("车辆档案"), (ADMIN, FLEET, AUDITOR)),
+    Link("handover", "/issue/", _("发放交接"), (ADMIN, LOGISTICS)),
+    Link("compliance", "/compliance/", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("compare", "/compliance/compare/", _("标准对照"), (ADMIN, AUDITOR)),
+    Link("snapshots", "/compliance/snapshots/", _("报告存档"), (ADMIN, AUDITOR)),
+    Link("admin", "/admin/", _("系统管理"), (ADMIN,)),
+    Link("api-docs", "/api/docs/", _("接口文档"), EVERY_ROLE),
+)
+
+
+def links_for(role: str | None) -> list[Link]:
+    return [link for link in LINKS if role in link.roles]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    role = user_role(user)
+    if role is None:
+        return {"nav_links": [], "nav_role": None, "nav_role_label": "", "nav_unit": None}
+    path = request.path
+    active = max((link for link in links_for(role) if path == link.url or
+                  (link.url != "/" and path.startswith(link.url))), key=lambda link: len(link.url), default=None)
+    return {
+        "nav_links": [{"key": link.key, "url": link.url, "label": link.label,
+                       "active": active is not None and link.key == active.key} for link in links_for(role)],
+        "nav_role": role,
+        "nav_role_label": UserRole(role).label,
+        "nav_unit": user_scope_unit(user),
+    }

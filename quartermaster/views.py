@@ -1,0 +1,59 @@
+"""The start page: `/` shows the signed-in user's role page (stock, fleet, compliance or administration)."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from api.permissions import user_role
+from assets.choices import UserRole
+from quartermaster.errors import DomainError
+
+from . import dashboards
+from .navigation import links_for
+
+
+def _context(request, role: str) -> dict:
+    today, now = dashboards.local_now()
+    user = request.user
+    if role == UserRole.LOGISTICS:
+        return dashboards.logistics_figures(user, today=today)
+    if role == UserRole.FLEET:
+        return dashboards.fleet_figures(user, today=today, now=now)
+    if role == UserRole.AUDITOR:
+        standard_id = dashboards.standard_in_force(request.GET.get("standard"))
+        return dashboards.auditor_figures(user, standard_id=standard_id, today=today)
+    return {"figures": dashboards.administrator_figures(user),
+            "pages": [link for link in links_for(UserRole.ADMINISTRATOR) if link.key != "start"],
+            "role_pages": [{"role": code, "label": label} for code, label in UserRole.choices
+                           if code != UserRole.ADMINISTRATOR]}
+
+
+def _render(request, role: str):
+    try:
+        context = _context(request, role)
+    except DomainError as exc:
+        return render(request, "start/error.html", {"error": exc.message}, status=exc.status_code)
+    context.update(today=dashboards.local_now()[0], page_role=role, page_role_label=UserRole(role).label)
+    return render(request, f"start/{role}.html", context)
+
+
+@login_required
+def home(request):
+    role = user_role(request.user)
+    if role is None:
+        return render(request, "start/no_role.html", status=403)
+    return _render(request, role)
+
+
+@login_required
+def role_start(request, role: str):
+    """Another role's start page, for administrators (who look after every role); others get their own."""
+    if role not in UserRole.values:
+        raise Http404(f"no start page for role {role!r}")
+    own = user_role(request.user)
+    if own is None:
+        return render(request, "start/no_role.html", status=403)
+    if role != own and own != UserRole.ADMINISTRATOR:
+        raise PermissionDenied(_("只有系统管理员可以查看其他角色的首页"))
+    return _render(request, role)
