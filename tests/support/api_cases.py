@@ -22,14 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from assets.choices import UserRole
 from assets.models import ChangeRecord, CustodyEvent
-from tests.support.fixtures import make_user
+from tests.support.fixtures import build_bureau, make_user
 
 ROLES = tuple(UserRole.values)
 SCOPE_UNIT, INSIDE_UNIT, OUTSIDE_UNIT = "CZ-TN", "CZ-TN-01", "CZ-WJ-01"
@@ -60,11 +61,42 @@ def build_world(bureau) -> World:
     return World(bureau=bureau, users=users)
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class WorldTestCase:
+    """Test classes sharing one `world` per class."""
+
+    @pytest.fixture(autouse=True)
+    def _fast_hasher(self, settings):
+        # PBKDF2 at full strength costs about a second per user on a shared machine; MD5 is enough here.
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def world(cls, django_db_setup, django_db_blocker) -> World:
+        """Built once per class in a transaction left open around the class: each test's own transaction
+        (pytest-django's `django_db`) nests inside it as a savepoint and rolls back to this world, so the bureau
+        and its users cost one build per class, not one per test. Tests may change anything in the database but
+        must not change the world's objects in memory."""
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                built = build_world(build_bureau())
+        try:
+            yield built
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+
 def ledger_and_log_state() -> tuple[int, int]:
     return CustodyEvent.objects.count(), ChangeRecord.objects.count()
 
 
-class APIViewTestCase:
+class APIViewTestCase(WorldTestCase):
     basename: str
     model: type
     read_roles: tuple[str, ...] = ROLES
@@ -86,12 +118,6 @@ class APIViewTestCase:
         raise NotImplementedError
 
     # --- helpers --------------------------------------------------------------------------------------
-
-    @pytest.fixture
-    def world(self, bureau, settings) -> World:
-        # PBKDF2 at full strength costs about a second per user on a shared machine; MD5 is enough here.
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-        return build_world(bureau)
 
     def list_url(self) -> str:
         return reverse(f"{self.basename}-list")

@@ -12,6 +12,11 @@ from assets.models import Profile
 @pytest.fixture
 def bureau(db):
     """局 CZ → 支队 CZ-ZD → 大队 CZ-TN, CZ-WJ → 中队 CZ-TN-01, CZ-TN-02, CZ-WJ-01; one officer and one auxiliary."""
+    return build_bureau()
+
+
+def build_bureau() -> dict:
+    """The `bureau` fixture's rows, for fixtures of a wider scope (tests.support.api_cases builds it per class)."""
     root = services.unit_create(code="CZ", name="常州市城市管理局", kind="bureau", population=5_000_000)
     zd = services.unit_create(code="CZ-ZD", name="执法支队", kind="detachment", parent=root)
     tn = services.unit_create(code="CZ-TN", name="天宁大队", kind="brigade", parent=zd, population=600_000)
