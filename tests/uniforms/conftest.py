@@ -1,5 +1,8 @@
 """Fixtures of the uniforms tests: uniform stock, sizes and a logistics user on top of the shared bureau."""
+import importlib
+
 import pytest
+from django.apps import apps
 
 from assets import services as ledger
 from assets.models import ItemType
@@ -30,3 +33,20 @@ def auditor(bureau):
 def _fast_passwords(settings):
     """Users are made in many tests; the production hasher's cost would dominate their run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# The migrations that seed rows (not schema): categories and item types, then the uniform entitlements.
+SEED_MIGRATIONS = ("assets.migrations.0002_seed_and_append_only", "uniforms.migrations.0002_seed_entitlements")
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """The seeded rows, put back for a transactional test.
+
+    A transactional test before this one may have flushed every table; its flush then re-ran post_migrate,
+    which recreated the content types under new ids, so `serialized_rollback` can no longer restore the
+    snapshot taken after migrating (it fails on the duplicate (app_label, model) of a content type).
+    Re-running the seed functions is idempotent (update_or_create / get_or_create) and needs no snapshot.
+    """
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
