@@ -2,11 +2,15 @@
 folder for the screenshots the tests save (test-artifacts/web/, not committed)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
+
+# The tracking tests' city (layers, vehicles V1..V8 of CZ-TN-01), a real `qm ingest` and an MQTT publisher.
+from tests.telematics.tracking.conftest import city, ingest, publisher  # noqa: F401 - fixtures
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -16,18 +20,26 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop on the test thread; Django would then refuse every query
+    # from the tests ("async context") although nothing runs concurrently on that loop.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
 def browser_page(chromium, live_server):
     """browser_page(user=None) -> a Playwright page (signed in as `user` when given); closed at teardown."""
-    contexts = []
+    contexts, pages = [], []
 
     def open_page(user=None, viewport=(1400, 900)):
         context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
@@ -40,8 +52,15 @@ def browser_page(chromium, live_server):
                                   "url": live_server.url}])
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.errors = []  # uncaught script errors: a test asserts there were none
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and print("browser console:", msg.text))
+        pages.append(page)
         return page
     yield open_page
+    for page in pages:
+        if page.errors:
+            print("script errors on", page.url, page.errors)  # shown with a failing test's output
     for context in contexts:
         context.close()
 

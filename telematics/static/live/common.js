@@ -52,7 +52,7 @@
 
   /* A plain background with vector layers when no tile server is set (offline sites). */
   function baseMap(elementId) {
-    var map = L.map(elementId, { preferCanvas: false, zoomControl: true, attributionControl: !!config.tileUrl });
+    var map = L.map(elementId, { maxZoom: 19, minZoom: 3, zoomControl: true, attributionControl: !!config.tileUrl });
     if (config.tileUrl) {
       L.tileLayer(config.tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
     } else {

@@ -21,7 +21,7 @@
   var ongoing = {};        // vehicle id -> {alert id: true} of alerts whose episode is still on
   var pending = {};        // id -> fix waiting for the next frame
   var framePending = false;
-  var stats = { received: 0, applied: 0, delays: [], lastFlushMs: 0 };
+  var stats = { received: 0, applied: 0, delays: [], lastFlushMs: 0, appliedAt: {} };
   var filter = { unitPath: "", states: { moving: true, stopped: true, offline: true, alert: true } };
   var openCardId = null;
 
@@ -80,6 +80,7 @@
       if (v.ts && Date.parse(v.ts) > Date.parse(f[1])) return;  // an older fix: the marker stays
       v.ts = f[1]; v.lat = f[2]; v.lon = f[3]; v.speed = f[4]; v.heading = f[5]; v.grid = f[6];
       stats.applied++;
+      stats.appliedAt[id] = now;
       if (stats.delays.length < 200000) stats.delays.push(now - Date.parse(f[1]));
       var res = placeVehicle(v, now);
       if (res.remove) remove.push(res.remove);

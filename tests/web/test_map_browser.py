@@ -1,0 +1,223 @@
+"""The live map, alerts panel and track replay in headless Chromium against the live server on PostgreSQL, with
+fixes published through a real Mosquitto and stored by a real `qm ingest` process."""
+import datetime as dt
+import time
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from telematics.models import Vehicle
+from telematics.tracking.models import Alert, Leg, Position
+from telematics.tracking.store import PositionRow, store_positions
+from tests.support.fixtures import make_user
+from tests.telematics.tracking.conftest import RESTAURANT, park
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SPOTS = [(119.935 + 0.006 * n, 31.765 + 0.005 * n) for n in range(9)]
+
+
+def store_fixes(rows):
+    """(vehicle, ts, lon, lat, speed, heading) rows through the position store's writer, committed."""
+    with transaction.atomic():
+        store_positions([PositionRow(terminal=v.terminal_id, ts=ts, vehicle_id=v.pk, lat=lat, lon=lon, speed=speed,
+                                     heading=heading, acc=True, seq=None, grid_code="320402001001011", venue_id=None,
+                                     received_at=timezone.now()) for v, ts, lon, lat, speed, heading in rows])
+
+
+@pytest.fixture
+def fleet(city):
+    """The tracking tests' city (V1..V8 and a phone in CZ-TN-01) plus one vehicle of brigade CZ-WJ; every vehicle
+    but V8 has reported in the last minute."""
+    wj = Vehicle.objects.create(plate="苏D·W0001", unit=city["units"]["CZ-WJ-01"], seats=5, terminal_id="T0100")
+    vehicles = dict(city["vehicles"], wj=wj)
+    now = timezone.now()
+    reporting = [v for key, v in vehicles.items() if key != "V8"]
+    store_fixes([(v, now - dt.timedelta(seconds=30), *SPOTS[n], 40.0 if n % 2 else 0.0, 90.0)
+                 for n, v in enumerate(reporting)])
+    return {**city, "vehicles": vehicles, "reporting": reporting}
+
+
+def open_map(page, base):
+    page.goto(f"{base}/map/")
+    page.wait_for_function("window.qmMap && window.qmMap.ready")
+    page.wait_for_function("document.getElementById('stream-status').dataset.state === 'live'")
+
+
+def marker_total(page) -> int:
+    """Vehicles drawn: single markers plus the numbers on the clusters."""
+    return page.evaluate("""() => [...document.querySelectorAll('.qm-vehicle')].length +
+        [...document.querySelectorAll('.marker-cluster span')].reduce((n, s) => n + Number(s.textContent), 0)""")
+
+
+def test_sign_in_map_live_fix_alert_panel_and_review(fleet, live_server, browser_page, screenshot, ingest,
+                                                      publisher):
+    make_user("fleetman", "fleet", fleet["units"]["CZ"])
+    v1, v2 = fleet["vehicles"]["V1"], fleet["vehicles"]["V2"]
+    page = browser_page()
+    page.goto(f"{live_server.url}/map/")
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=username]", "fleetman")
+    page.fill("input[name=password]", "pass-12345")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server.url}/map/")
+    page.wait_for_function("window.qmMap && window.qmMap.ready")
+
+    # Every registered vehicle is known; the nine that reported are on the map, coloured by state.
+    assert page.evaluate("Object.keys(qmMap.vehicles).length") == 10
+    page.wait_for_function("qmMap.cluster.getLayers().length === 9")
+    assert marker_total(page) == 9
+    assert page.locator("#vehicle-count").inner_text() == "9"
+    assert page.locator("#count-nofix").inner_text() == "1"
+    assert int(page.locator("#count-moving").inner_text()) + int(page.locator("#count-stopped").inner_text()) == 9
+    screenshot(page, "map-fleet")
+
+    # A fix published through Mosquitto and stored by `qm ingest` moves its marker within 2 s of being stored.
+    ingest()
+    pub = publisher()
+    page.wait_for_function("document.getElementById('stream-status').dataset.state === 'live'")
+    sent = timezone.now().replace(microsecond=0)
+    pub.send(f"qm/terminals/{v1.terminal_id}/position",
+             {"ts": sent.isoformat(), "lat": 31.801, "lon": 119.981, "speed": 42.0, "heading": 180})
+    page.wait_for_function(f"qmMap.position({v1.pk}).lat === 31.801", timeout=10_000)
+    stored = Position.objects.get(terminal=v1.terminal_id, ts=sent).received_at
+    moved_ms = page.evaluate(f"qmMap.stats.appliedAt[{v1.pk}]")
+    delay = moved_ms / 1000 - stored.timestamp()
+    assert delay < 2.0, f"the marker moved {delay:.2f} s after the fix was stored"
+    latlng = page.evaluate(f"(() => {{ const p = qmMap.markers[{v1.pk}].getLatLng(); return [p.lat, p.lng]; }})()")
+    assert latlng == [31.801, 119.981]
+
+    # The vehicle card: zoomed in (no clustering), the marker opens it.
+    page.evaluate(f"qmMap.map.setView(qmMap.markers[{v1.pk}].getLatLng(), 18, {{animate: false}})")
+    page.locator(f'.qm-vehicle[data-vehicle="{v1.pk}"]').click()
+    card = page.locator("#vehicle-card")
+    assert card.locator(".card-plate").inner_text() == v1.plate
+    assert card.locator(".card-speed").inner_text().startswith("42.0")
+    assert card.locator(".card-unit").inner_text().endswith("（CZ-TN-01）")
+    assert card.locator(".card-file").get_attribute("href") == f"/vehicles/{v1.pk}/"
+    assert page.locator(f'.qm-vehicle[data-vehicle="{v1.pk}"]').get_attribute("data-state") == "moving"
+    screenshot(page, "map-vehicle-card")
+
+    # A scenario: V2 parks at the restaurant for 12 minutes (its terminal flushes the buffer in one message).
+    t0 = time.time() - 14 * 60
+    pub.send(f"qm/terminals/{v2.terminal_id}/position", park(t0, RESTAURANT, minutes=12, every_s=10))
+    item = page.locator(f'#alert-list li[data-vehicle="{v2.pk}"][data-kind="venue_parking"]')
+    item.wait_for(timeout=20_000)
+    alert = Alert.objects.get(vehicle=v2, kind="venue_parking")
+    assert item.get_attribute("data-alert") == str(alert.pk)
+    page.wait_for_function(f"qmMap.position({v2.pk}).state === 'alert'")
+    assert "老街酒楼" in item.inner_text()
+
+    # Clicking the alert zooms to its evidence: the track and where the vehicle dwelt.
+    item.locator(".alert-head").click()
+    page.locator("path.evidence-dwell").wait_for()
+    assert page.locator("path.evidence-track").count() == 1
+    assert page.evaluate("qmMap.map.getZoom()") >= 15
+    screenshot(page, "map-alert-evidence")
+
+    # Acknowledge with a reason through the API; the panel follows.
+    item.locator(".alert-ack").click()
+    page.fill("#review-reason", "已电话核实，队员在场所外执勤")
+    page.click("#review-submit")
+    page.wait_for_function(f"""document.querySelector('#alert-list li[data-alert="{alert.pk}"]')
+        .dataset.status === 'acknowledged'""")
+    alert.refresh_from_db()
+    assert (alert.status, alert.review_reason) == ("acknowledged", "已电话核实，队员在场所外执勤")
+    assert alert.reviews.get().username == "fleetman"
+    screenshot(page, "map-alert-acknowledged")
+
+    # Filters: the state filter hides stopped vehicles, the unit filter another brigade's.
+    page.evaluate("qmMap.map.setZoom(12, {animate: false})")
+    page.uncheck('.filter-state[value="stopped"]')
+    stopped = page.evaluate("Object.values(qmMap.vehicles).filter(v => v.state === 'stopped').length")
+    assert stopped > 0 and page.evaluate("qmMap.shown().length") == 9 - stopped
+    page.check('.filter-state[value="stopped"]')
+    page.select_option("#filter-unit", label="武进大队（CZ-WJ）")
+    assert page.evaluate("qmMap.shown()") == [fleet["vehicles"]["wj"].pk]
+    assert page.errors == []
+
+
+def test_brigade_user_sees_only_its_vehicles_and_alerts(fleet, live_server, browser_page, screenshot):
+    units, vehicles = fleet["units"], fleet["vehicles"]
+    Alert.objects.create(vehicle=vehicles["V3"], terminal="T0003", kind="off_duty_use", started_at=timezone.now(),
+                         clause="jiangsu 设备管理/执法车辆管理/5")
+    page = browser_page(make_user("wj-fleet", "fleet", units["CZ-WJ"]))
+    open_map(page, live_server.url)
+    assert page.evaluate("Object.keys(qmMap.vehicles).map(Number)") == [vehicles["wj"].pk]
+    assert page.evaluate("qmMap.shown()") == [vehicles["wj"].pk]
+    assert page.locator("#alert-list li").count() == 0
+    assert page.locator("#filter-unit option").all_inner_texts()[1:] == ["武进大队（CZ-WJ）", "CZ-WJ-01中队（CZ-WJ-01）"]
+
+    # New fixes of both brigades: only its own comes through the stream.
+    store_fixes([(vehicles["V1"], timezone.now(), 119.99, 31.81, 30.0, 0.0),
+                 (vehicles["wj"], timezone.now(), 119.91, 31.71, 30.0, 0.0)])
+    page.wait_for_function(f"qmMap.position({vehicles['wj'].pk}).lat === 31.71")
+    time.sleep(1.0)  # two more polls: nothing else may arrive
+    assert page.evaluate("qmMap.stats.received") == 1
+
+    # The layers: the grid (codes on hover), venues and jurisdictions come from the GIS API as vectors.
+    page.evaluate("qmMap.map.setView([31.79, 119.96], 14, {animate: false})")
+    page.check("#layer-grid")
+    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length >= 9 + 2 + 1")  # grid, venues, jurisdiction
+    assert page.locator(".live-map.no-tiles").count() == 1 and page.locator(".leaflet-tile").count() == 0
+    x, y = page.evaluate("""() => {
+        const p = qmMap.map.latLngToContainerPoint([31.775, 119.935]);
+        const r = qmMap.map.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""")
+    page.mouse.move(x, y)
+    page.mouse.move(x + 3, y + 3)
+    assert page.locator(".leaflet-tooltip.grid-code").inner_text() == "320402001001000"
+    screenshot(page, "map-brigade-layers")
+
+    replay = browser_page(make_user("wj-fleet-2", "fleet", units["CZ-WJ"]))
+    replay.goto(f"{live_server.url}/map/replay/")
+    assert replay.locator("#replay-vehicle option").all_inner_texts() == ["—", "苏D·W0001（CZ-WJ-01）"]
+    response = replay.request.get(f"{live_server.url}/api/v1/tracks/?vehicle={vehicles['V1'].pk}")
+    assert response.status == 404
+    assert page.errors == [] and replay.errors == []
+
+
+def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_server, browser_page, screenshot):
+    v3 = fleet["vehicles"]["V3"]
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    rows, legs = [], []
+    # 20 minutes driving east, 15 minutes parked, 20 minutes driving north (a fix every 30 s).
+    for k in range(40):
+        ts = start + dt.timedelta(seconds=30 * k)
+        rows.append((v3, ts, 119.94 + 0.0005 * k, 31.78, 36.0, 90.0))
+        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=47.0, secs=30, moving=True))
+    for k in range(40, 70):
+        ts = start + dt.timedelta(seconds=30 * k)
+        rows.append((v3, ts, 119.96, 31.78, 0.0, 90.0))
+        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=0.0, secs=30, moving=False))
+    for k in range(70, 110):
+        ts = start + dt.timedelta(seconds=30 * k)
+        rows.append((v3, ts, 119.96, 31.78 + 0.0005 * (k - 69), 36.0, 0.0))
+        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=55.0, secs=30, moving=True))
+    store_fixes(rows)
+    Leg.objects.bulk_create(legs)
+    Alert.objects.create(vehicle=v3, terminal="T0003", kind="off_duty_use", started_at=start + dt.timedelta(minutes=1),
+                         ended_at=start + dt.timedelta(minutes=19), lat=31.78, lon=119.95,
+                         clause="jiangsu 设备管理/执法车辆管理/5")
+
+    page = browser_page(make_user("fleet-cz", "fleet", fleet["units"]["CZ"]))
+    local = timezone.localtime(start - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    page.goto(f"{live_server.url}/map/replay/?vehicle={v3.pk}&start={local}")
+    page.wait_for_function("window.qmReplay && window.qmReplay.loaded")
+    assert page.evaluate("[qmReplay.fixes, qmReplay.stops, qmReplay.alerts]") == [110, 1, 1]
+    assert page.locator("path.replay-track").count() == 1
+    assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1
+    assert page.locator("#replay-stops li").count() == 1
+    assert "苏D·A0003" in page.locator("#replay-summary").inner_text()
+
+    page.select_option("#replay-speed", "1800")
+    page.click("#replay-play")
+    page.wait_for_function("qmReplay.index >= 60")
+    page.click("#replay-pause")
+    paused_at = page.evaluate("qmReplay.index")
+    time.sleep(0.3)
+    assert page.evaluate("qmReplay.index") == paused_at and not page.evaluate("qmReplay.playing")
+    screenshot(page, "replay")
+    assert page.errors == []
