@@ -112,8 +112,10 @@ def dashboard_bureau(bureau, settings):
 
 
 @pytest.fixture
-def browser(browser_page, live_server, screenshot):
+def browser(browser_page, live_server, screenshot, monkeypatch):
     """browser(user) -> a page of the live server signed in as `user` (conftest's shared Chromium)."""
+    # Playwright's sync API keeps an event loop on this thread; the test's ORM calls are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     def open_as(user=None):
         return browser_page(user)
 
