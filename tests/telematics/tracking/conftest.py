@@ -210,6 +210,48 @@ def publisher(mqtt_url):
         pub.close()
 
 
+class Subscriber:
+    """A real paho client collecting what the ingest publishes (e.g. `qm/alerts/+`) as (topic, JSON)."""
+
+    def __init__(self, url: str, topic: str):
+        from telematics.tracking.ingest import parse_mqtt_url
+
+        server = parse_mqtt_url(url)
+        self.received: list[tuple[str, dict]] = []
+        subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+        if server["username"]:
+            self.client.username_pw_set(server["username"], server["password"])
+        self.client.on_message = lambda c, u, msg: self.received.append((msg.topic, json.loads(msg.payload)))
+        self.client.on_subscribe = lambda *a: subscribed.set()
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
+        self.client.connect(server["host"], server["port"])
+        self.client.loop_start()
+        if not subscribed.wait(10):
+            raise AssertionError(f"could not subscribe to {topic}")
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [body for topic, body in list(self.received) if topic.endswith(f"/alerts/{kind}")]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def subscriber(mqtt_url):
+    """subscriber(topic, url=None) -> a started Subscriber; closed at teardown."""
+    subs = []
+
+    def make(topic, url=None):
+        sub = Subscriber(url or mqtt_url, topic)
+        subs.append(sub)
+        return sub
+    yield make
+    for sub in subs:
+        sub.close()
+
+
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
