@@ -148,8 +148,18 @@ class AssetViewSet(ScopedModelViewSet):
         serializer.instance = services.asset_create(**data)
 
     def perform_update(self, serializer):
-        data = changed(serializer.instance, serializer.validated_data)
-        serializer.instance = services.asset_update(asset=serializer.instance, **data)
+        asset = serializer.instance
+        data = changed(asset, serializer.validated_data)
+        # The ledger's fields are read-only here; a body that would change one is refused by the service (with the
+        # custody action to use) rather than silently ignored. Repeating their current values, as a PUT of the
+        # read shape does, is accepted.
+        current = {"unit": asset.unit.code, "status": asset.status,
+                   "holder_person": getattr(asset.holder_person, "staff_no", None),
+                   "holder_unit": getattr(asset.holder_unit, "code", None)}
+        data.update({key: value for key, value in self.request.data.items()
+                     if key in current and value != current[key]})
+        if data:
+            serializer.instance = services.asset_update(asset=asset, **data)
 
     @extend_schema(responses={200: AssetSerializer},
                    parameters=[OpenApiParameter("tag", str, OpenApiParameter.PATH, description="asset tag")])
@@ -160,6 +170,12 @@ class AssetViewSet(ScopedModelViewSet):
         return Response(AssetSerializer(asset, context=self.get_serializer_context()).data)
 
     # --- custody actions ---------------------------------------------------------------------------
+
+    @extend_schema(request=AssetSerializer, responses={201: AssetSerializer})
+    @action(detail=False, methods=["post"])
+    def receive(self, request):
+        """Receives a new asset into a unit's stock: the custody ledger's first entry (the same as `POST /assets/`)."""
+        return self.create(request)
 
     def _form(self, serializer_class) -> dict:
         form = serializer_class(data=self.request.data, context=self.get_serializer_context())
