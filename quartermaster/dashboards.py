@@ -21,6 +21,7 @@ from assets.compliance.rules import STATUSES
 from assets.compliance.standards import all_standards
 from assets.models import Asset, Category, OrgUnit, Person
 from telematics.choices import VehicleStatus
+from telematics.live import conf as live_conf
 from telematics.models import Vehicle
 from telematics.selectors import vehicles_expiring
 from telematics.tracking import conf as tracking_conf
@@ -35,7 +36,6 @@ REPLACEMENT_WINDOW_DAYS = 90  # uniforms falling due this soon are ordered now
 EXPIRY_WINDOW_DAYS = 30  # the same window as the vehicle list's expiry warnings
 RECENT_ALERTS = 10
 DEFAULT_STANDARD = "jiangsu"
-OFFLINE_AFTER_S = 600  # the live map's default (QM_MAP_OFFLINE_S): the start page and the map agree
 
 LIVE_STATES = {"moving": _("行驶中"), "stopped": _("停驶"), "offline": _("离线"), "in_alert": _("告警中")}
 EXPIRY_LABELS = {"insurance": _("保险"), "inspection": _("年检")}
@@ -107,19 +107,19 @@ def logistics_figures(user, *, today: dt.date) -> dict:
 # --- fleet -------------------------------------------------------------------------------------------------
 
 def live_state(*, last_ts: dt.datetime | None, speed: float | None, alerting: bool, now: dt.datetime) -> str:
-    """A vehicle's state as the map shows it: an ongoing alert wins; no recent fix is offline; then its speed."""
+    """A vehicle's state as the live map shows it: an ongoing alert wins; no recent fix is offline; then speed."""
     if alerting:
         return "in_alert"
-    if last_ts is None or (now - last_ts).total_seconds() > OFFLINE_AFTER_S:
+    if last_ts is None or (now - last_ts).total_seconds() > live_conf.get("QM_MAP_OFFLINE_S"):
         return "offline"
     return "moving" if (speed or 0) >= tracking_conf.get("QM_STOP_SPEED_KMH") else "stopped"
 
 
 def vehicles_by_state(user, *, now: dt.datetime) -> dict:
-    """Vehicles by file status, and the vehicles in service by live state (their newest fix and open alerts)."""
+    """Vehicles by file status, and the vehicles not retired by live state (judged as the live map does)."""
     vehicles = _in_scope(Vehicle.objects.all(), user, "unit")
     statuses = Counter(dict(vehicles.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
-    newest = Position.objects.filter(vehicle_id=OuterRef("pk")).order_by("-ts")
+    newest = Position.objects.filter(vehicle_id=OuterRef("pk")).order_by("-ts")  # one index probe per vehicle
     alerting = set(Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
                    .exclude(status=AlertStatus.DISMISSED).values_list("vehicle_id", flat=True))
     live = Counter()
@@ -138,7 +138,7 @@ def open_alerts(user) -> dict:
     alerts = _in_scope(Alert.objects.exclude(status__in=REVIEWED_STATUSES), user, "vehicle__unit")
     kinds = Counter(dict(alerts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")))
     recent = alerts.select_related("vehicle__unit").order_by("-started_at", "-id")[:RECENT_ALERTS]
-    return {"total": sum(kinds.values()), "ongoing": alerts.filter(status=AlertStatus.OPEN).count(),
+    return {"total": sum(kinds.values()), "ongoing": alerts.filter(ended_at__isnull=True).count(),
             "by_kind": [{"code": code, "label": label, "count": kinds[code]}
                         for code, label in AlertKind.choices if kinds[code]],
             "recent": [{"id": a.pk, "plate": a.vehicle.plate, "vehicle_id": a.vehicle_id, "unit": a.vehicle.unit.name,
