@@ -1,7 +1,8 @@
 """Django app configuration for api."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "接口"
+    verbose_name = _("接口")

@@ -1,10 +1,11 @@
 """Django app configuration for assets (the registry)."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "assets"
-    verbose_name = "登记台账"
+    verbose_name = _("登记台账")
 
     def ready(self):
         from . import changelog

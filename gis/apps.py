@@ -1,10 +1,11 @@
 """Django app configuration for gis."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GisConfig(AppConfig):
     name = "gis"
-    verbose_name = "地图图层"
+    verbose_name = _("地图图层")
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the settings checks)

@@ -1,10 +1,11 @@
 """Django app configuration for telematics."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TelematicsConfig(AppConfig):
     name = "telematics"
-    verbose_name = "车辆管理"
+    verbose_name = _("车辆管理")
 
     def ready(self):
         from . import calendar

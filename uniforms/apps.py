@@ -1,7 +1,8 @@
 """Django app configuration for uniforms."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UniformsConfig(AppConfig):
     name = "uniforms"
-    verbose_name = "服装证件"
+    verbose_name = _("服装证件")

@@ -1,8 +1,9 @@
 """Django app configuration for the tracking sub-app of telematics."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrackingConfig(AppConfig):
     name = "telematics.tracking"
     label = "tracking"
-    verbose_name = "车辆定位与告警"
+    verbose_name = _("车辆定位与告警")
