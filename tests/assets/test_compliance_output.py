@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -23,9 +23,18 @@ from tests.support.fixtures import make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def module_bureau(django_db_setup, django_db_blocker):
+    """The bureau built once for the module in an outer transaction (rolled back at the end); each test runs in a
+    savepoint inside it, as Django's TestCase.setUpTestData does, so what a test writes is undone after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_small_bureau()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def small_bureau(db):
-    return build_small_bureau()
+def small_bureau(module_bureau, db):
+    return module_bureau
 
 
 ROW_KEYS = {"rule", "unit", "clause", "text", "required", "actual", "shortfall", "status"}
