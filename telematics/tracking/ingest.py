@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from quartermaster.errors import DomainError

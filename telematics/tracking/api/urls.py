@@ -1,7 +1,14 @@
 """REST routes of this app, mounted under /api/v1/ by api.urls."""
 from rest_framework.routers import SimpleRouter
 
-from .views import AlertViewSet, CoverageViewSet, DeadLetterViewSet, LatestPositionViewSet, MileageViewSet, TrackViewSet
+from .views import (
+    AlertViewSet,
+    CoverageViewSet,
+    DeadLetterViewSet,
+    LatestPositionViewSet,
+    MileageViewSet,
+    TrackViewSet,
+)
 
 router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")

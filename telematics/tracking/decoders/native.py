@@ -4,7 +4,17 @@ from __future__ import annotations
 from gis.gcj02 import gcj02_to_wgs84
 
 from ..choices import DeadLetterReason
-from .common import Decoded, FieldError, Fix, Rejection, element_payload, load_json, number, require, timestamp
+from .common import (
+    Decoded,
+    FieldError,
+    Fix,
+    Rejection,
+    element_payload,
+    load_json,
+    number,
+    require,
+    timestamp,
+)
 
 CRS = ("wgs84", "gcj02")
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 import pytest
 from django.db import connection
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import box
 
@@ -37,9 +37,8 @@ def local(day: dt.date, hhmm: str) -> float:
 
 
 def load_city():
-    from gis.services import layer_load_frame, spatial_index_invalidate
-
     import gis.services
+    from gis.services import layer_load_frame, spatial_index_invalidate
     cells = []
     x0, y0, x1, y1 = JURISDICTION
     step = 0.02
@@ -284,3 +283,31 @@ def park(t0: float, at: tuple, *, minutes: float, every_s: float = 10, seed: int
             for k in range(n + 1)]
 
 
+def fix_ts(f: dict) -> float:
+    return dt.datetime.fromisoformat(f["ts"]).timestamp()
+
+
+def north(at, metres):
+    return (at[0], at[1] + metres / 111_320)
+
+
+class Route:
+    """A terminal's fixes, one stretch after another, each starting one interval after the previous ended."""
+
+    def __init__(self, t: float, at, seed: int):
+        self.t, self.at, self.seed, self.fixes = t, at, seed, []
+
+    def park(self, minutes: float, every: int = 60) -> "Route":
+        self.seed += 1
+        self.fixes += park(self.t + every, self.at, minutes=minutes, every_s=every, seed=self.seed)
+        self.t = fix_ts(self.fixes[-1])
+        return self
+
+    def drive(self, to, minutes: float, every: int = 20) -> "Route":
+        self.fixes += drive(self.t, self.at, to, minutes=minutes, every_s=every)
+        self.t, self.at = fix_ts(self.fixes[-1]), to
+        return self
+
+    def silent_until(self, t: float, every: int) -> "Route":
+        self.t = t - every
+        return self

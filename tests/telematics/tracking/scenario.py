@@ -135,6 +135,7 @@ def expected():
 
 def raised():
     from telematics.tracking.models import Alert
+
     from .conftest import SHANGHAI
     return sorted((a.vehicle.plate, a.kind, a.started_at.astimezone(SHANGHAI).strftime("%H:%M")[:5 if a.kind !=
                    "out_of_jurisdiction" else 4]) for a in Alert.objects.select_related("vehicle"))

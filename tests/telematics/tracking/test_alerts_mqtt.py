@@ -14,19 +14,11 @@ from telematics.tracking.models import Alert, DeadLetter, Position
 from telematics.tracking.rules import distance_m
 from telematics.tracking.selectors import daily_mileage
 
-from .conftest import DEPOT, KTV, OUTSIDE, RESTAURANT, SHANGHAI, drive, fix, local, park, wait_until
+from .conftest import DEPOT, KTV, OUTSIDE, RESTAURANT, SHANGHAI, Route, fix_ts, local, north, wait_until
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
 WEDNESDAY = dt.date(2026, 11, 18)
 T0, END = local(WEDNESDAY, "17:30"), local(WEDNESDAY, "18:30")
-
-
-def _ts(f: dict) -> float:
-    return dt.datetime.fromisoformat(f["ts"]).timestamp()
-
-
-def _north(at, metres):
-    return (at[0], at[1] + metres / 111_320)
 
 
 def _gcj02(f: dict) -> dict:
@@ -35,30 +27,8 @@ def _gcj02(f: dict) -> dict:
 
 
 def _owntracks(f: dict) -> dict:
-    return {"_type": "location", "tst": int(_ts(f)), "lat": f["lat"], "lon": f["lon"], "vel": round(f["speed"]),
+    return {"_type": "location", "tst": int(fix_ts(f)), "lat": f["lat"], "lon": f["lon"], "vel": round(f["speed"]),
             "cog": 0}
-
-
-class Route:
-    """A terminal's fixes, one stretch after another, each starting one interval after the previous ended."""
-
-    def __init__(self, at, seed: int, t: float = T0):
-        self.t, self.at, self.seed, self.fixes = t, at, seed, []
-
-    def park(self, minutes: float, every: int = 60) -> "Route":
-        self.seed += 1
-        self.fixes += park(self.t + every, self.at, minutes=minutes, every_s=every, seed=self.seed)
-        self.t = _ts(self.fixes[-1])
-        return self
-
-    def drive(self, to, minutes: float, every: int = 20) -> "Route":
-        self.fixes += drive(self.t, self.at, to, minutes=minutes, every_s=every)
-        self.t, self.at = _ts(self.fixes[-1]), to
-        return self
-
-    def silent_until(self, hhmm: str, every: int) -> "Route":
-        self.t = local(WEDNESDAY, hhmm) - every
-        return self
 
 
 def evening() -> tuple[list[tuple[float, str, object]], dict]:
@@ -67,30 +37,30 @@ def evening() -> tuple[list[tuple[float, str, object]], dict]:
 
     def single(terminal, route, convert=None, topic=None):
         topic = topic or f"qm/terminals/{terminal}/position"
-        out.extend((_ts(f), topic, convert(f) if convert else f) for f in route.fixes)
+        out.extend((fix_ts(f), topic, convert(f) if convert else f) for f in route.fixes)
 
     # V5 (GCJ-02 payloads): 15 minutes at the restaurant from 17:40:30 while on duty -> venue_parking; then
     # parked at the depot past 18:00 with GPS drift -> no off_duty_use.
-    single("T0005", Route(DEPOT, 50).park(5).drive(RESTAURANT, 4).park(15, 30).drive(DEPOT, 4).park(31),
+    single("T0005", Route(T0, DEPOT, 50).park(5).drive(RESTAURANT, 4).park(15, 30).drive(DEPOT, 4).park(31),
            convert=_gcj02)
     # The OwnTracks phone: leaves at 18:05, after duty, and drives 3 km -> off_duty_use, closed once parked.
-    single("officer/phone", Route(DEPOT, 60).park(34).drive(_north(DEPOT, 3000), 6).park(20),
+    single("officer/phone", Route(T0, DEPOT, 60).park(34).drive(north(DEPOT, 3000), 6).park(20),
            convert=_owntracks, topic="owntracks/officer/phone")
     # V2: drives past the restaurant while on duty -> nothing.
     west, east = (RESTAURANT[0] - 0.015, RESTAURANT[1]), (RESTAURANT[0] + 0.015, RESTAURANT[1])
-    single("T0002", Route(west, 20).drive(east, 11, 10).park(50))
+    single("T0002", Route(T0, west, 20).drive(east, 11, 10).park(50))
     # V3: a 6-minute stop at the restaurant while on duty -> nothing.
-    single("T0003", Route(DEPOT, 30).park(5).drive(RESTAURANT, 4).park(6, 30).drive(DEPOT, 4).park(40))
+    single("T0003", Route(T0, DEPOT, 30).park(5).drive(RESTAURANT, 4).park(6, 30).drive(DEPOT, 4).park(40))
     # V4: 15 minutes at the KTV on an approved trip whose destination is the KTV -> nothing (exempt).
-    single("T0004", Route(DEPOT, 40).park(4).drive(KTV, 3).park(15, 30).drive(DEPOT, 3).park(40))
+    single("T0004", Route(T0, DEPOT, 40).park(4).drive(KTV, 3).park(15, 30).drive(DEPOT, 3).park(40))
     # V7 (arrays of 10, a terminal flushing its buffer): 10 minutes ~2.9 km outside -> out_of_jurisdiction.
-    v7 = Route(DEPOT, 70).park(4).drive(OUTSIDE, 6).park(10, 20).drive(DEPOT, 6).park(40, 20).fixes
+    v7 = Route(T0, DEPOT, 70).park(4).drive(OUTSIDE, 6).park(10, 20).drive(DEPOT, 6).park(40, 20).fixes
     for i in range(0, len(v7), 10):
         chunk = v7[i:i + 10]
-        out.append((_ts(chunk[-1]), "qm/terminals/T0007/position", chunk))
+        out.append((fix_ts(chunk[-1]), "qm/terminals/T0007/position", chunk))
     # V8 (out of order, duplicates): silent from 17:43 to 18:15 while the others report -> terminal_silent.
-    v8 = Route(DEPOT, 80).drive(_north(DEPOT, 1500), 13, 10).silent_until("18:15", 10).park(15, 10).fixes
-    slots = [_ts(f) for f in v8]
+    v8 = Route(T0, DEPOT, 80).drive(north(DEPOT, 1500), 13, 10).silent_until(local(WEDNESDAY, "18:15"), 10).park(15, 10).fixes
+    slots = [fix_ts(f) for f in v8]
     rnd = random.Random(8)
     swapped = 0
     for i in range(0, len(v8) - 1, 3):
@@ -99,7 +69,7 @@ def evening() -> tuple[list[tuple[float, str, object]], dict]:
             swapped += 1
     out.extend((slot, "qm/terminals/T0008/position", f) for slot, f in zip(slots, v8))
     duplicates = rnd.sample(v8, 6)
-    out.extend((_ts(f) + 3, "qm/terminals/T0008/position", f) for f in duplicates)
+    out.extend((fix_ts(f) + 3, "qm/terminals/T0008/position", f) for f in duplicates)
     out = [row for row in out if row[0] <= END + 60]
     out.sort(key=lambda row: row[0])
     fixes = {(topic, p.get("ts", p.get("tst"))) for _, topic, body in out

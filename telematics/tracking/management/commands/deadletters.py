@@ -43,8 +43,9 @@ class Command(BaseCommand):
     def retry(self, reasons, url):
         """Republishing (rather than storing here) keeps one writer per terminal: the running ingest's rules see
         the fixes in order with the rest, and a still-unknown terminal simply becomes a dead letter again."""
-        from ...ingest import parse_mqtt_url
         import paho.mqtt.client as mqtt
+
+        from ...ingest import parse_mqtt_url
 
         if not url:
             raise CommandError("--retry republishes through the broker: set QM_MQTT_URL or pass --mqtt-url")
