@@ -1,6 +1,8 @@
 """Endpoints of the logistics workflows: declarations plus actions, each action one call to uniforms.services."""
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -117,6 +119,7 @@ class ReplacementDueViewSet(ScopedViewSetMixin, viewsets.ViewSet):
 
     scope_field = None
 
+    @extend_schema(parameters=[s.ReplacementDueQuerySerializer], responses=OpenApiTypes.OBJECT)
     def list(self, request):
         query = _form(self, s.ReplacementDueQuerySerializer, request.query_params)
         ensure_unit_in_scope(request.user, query["unit"])
@@ -153,6 +156,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     scope_field = None
     write_roles = LOGISTICS
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def expiring(self, request):
         unit = _unit_param(request)
@@ -160,6 +164,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         on = timezone.datetime.fromisoformat(on).date() if on else None
         return Response(selectors.certificate_expiry_warnings(unit=unit, on=on))
 
+    @extend_schema(request=s.CertificateIssueSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def issue(self, request):
         data = _form(self, s.CertificateIssueSerializer)
@@ -167,6 +172,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         asset = services.certificate_issue(**data)
         return Response({"tag": asset.tag, "number": asset.serial}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.LossFormSerializer, responses={201: s.CertificateLossSerializer})
     @action(detail=False, methods=["post"], url_path="report-lost", url_name="report-lost")
     def report_lost(self, request):
         data = _form(self, s.LossFormSerializer)
@@ -175,6 +181,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         report = services.certificate_report_lost(**data)
         return Response(s.CertificateLossSerializer(report).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.SurrenderSerializer, responses={201: s.HandoverReceiptSerializer})
     @action(detail=False, methods=["post"])
     def surrender(self, request):
         data = _form(self, s.SurrenderSerializer)
@@ -268,12 +275,14 @@ class HandoverViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         if data.get("unit") is not None:
             ensure_unit_in_scope(self.request.user, data["unit"])
 
+    @extend_schema(request=s.HandoverCheckSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["post"])
     def check(self, request):
         data = _form(self, s.HandoverCheckSerializer)
         self._target(data)
         return Response(services.handover_check(**data))
 
+    @extend_schema(request=s.HandoverCommitSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def commit(self, request):
         data = _form(self, s.HandoverCommitSerializer)
@@ -313,6 +322,7 @@ class LabelViewSet(ScopedViewSetMixin, viewsets.ViewSet):
 
     scope_field = None
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def list(self, request):
         tags = [t for t in request.query_params.get("tags", "").split(",") if t.strip()]
         qs = scope_queryset(Asset.objects.select_related("category", "unit"), request.user, "unit")

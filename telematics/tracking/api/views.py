@@ -2,6 +2,8 @@
 import datetime as dt
 
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -82,6 +84,7 @@ def _param(request, name, parse, default=None):
 class TrackViewSet(viewsets.ViewSet):
     """GET /api/v1/tracks/?vehicle=ID&start=ISO&end=ISO: fixes, stops and trips of one vehicle."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
         vehicle = _vehicle(request)
         end = _param(request, "end", parse_datetime, dt.datetime.now(dt.timezone.utc))
@@ -92,6 +95,7 @@ class TrackViewSet(viewsets.ViewSet):
 class MileageViewSet(viewsets.ViewSet):
     """GET /api/v1/mileage/?vehicle=ID&start=DATE&end=DATE: km and driving seconds per local day."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
         vehicle = _vehicle(request)
         end = _param(request, "end", parse_date, dt.date.today())
@@ -106,6 +110,7 @@ class MileageViewSet(viewsets.ViewSet):
 class CoverageViewSet(viewsets.ViewSet):
     """GET /api/v1/coverage/?date=DATE[&unit=CODE]: per grid cell, time spent and km driven by the vehicles."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
         day = _param(request, "date", parse_date, dt.date.today())
         vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
@@ -122,6 +127,7 @@ class CoverageViewSet(viewsets.ViewSet):
 class LatestPositionViewSet(viewsets.ViewSet):
     """GET /api/v1/positions/latest/: the newest fix of each vehicle in scope (for the live map)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
         vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
         return Response(selectors.latest_positions(list(vehicles.values_list("pk", flat=True))))
