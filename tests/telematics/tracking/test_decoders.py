@@ -78,3 +78,33 @@ def test_decoders_never_raise_and_account_for_everything(payload):
         assert decoded.items or decoded.rejections
         for fix in decoded.items:
             assert fix.ts.tzinfo is not None
+
+
+valid_fixes = st.fixed_dictionaries({
+    "ts": st.integers(min_value=1_600_000_000, max_value=1_900_000_000),
+    "lat": st.floats(min_value=18.0, max_value=53.0), "lon": st.floats(min_value=73.0, max_value=135.0),
+    "speed": st.floats(min_value=0, max_value=200), "form": st.sampled_from(["iso", "s", "ms"]),
+    "crs": st.sampled_from(["wgs84", "gcj02", None])})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(valid_fixes, min_size=1, max_size=12), st.booleans())
+def test_well_formed_fixes_decode_to_what_was_sent(fixes, as_array):
+    """Any well-formed fix in any time form and datum comes back at the same instant and (within GCJ-02's
+    inverse) the same place; arrays keep every element in order."""
+    def body(f):
+        ts = {"iso": dt.datetime.fromtimestamp(f["ts"], UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+              .isoformat(), "s": f["ts"], "ms": f["ts"] * 1000}[f["form"]]
+        lon, lat = (wgs84_to_gcj02(f["lon"], f["lat"]) if f["crs"] == "gcj02" else (f["lon"], f["lat"]))
+        out = {"ts": ts, "lat": lat, "lon": lon, "speed": f["speed"]}
+        return {**out, "crs": f["crs"]} if f["crs"] else out
+
+    sent = fixes if as_array else fixes[:1]
+    payload = json.dumps([body(f) for f in sent] if as_array else body(sent[0])).encode()
+    decoded = decode_position("T1", payload)
+    assert decoded.rejections == ()
+    assert len(decoded.items) == len(sent)
+    for fix, f in zip(decoded.items, sent):
+        assert fix.ts.timestamp() == f["ts"] and fix.speed == f["speed"]
+        tolerance = 2e-5 if f["crs"] == "gcj02" else 0  # ~2 m: the inverse of GCJ-02 is numerical
+        assert abs(fix.lat - f["lat"]) <= tolerance and abs(fix.lon - f["lon"]) <= tolerance
