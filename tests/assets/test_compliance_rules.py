@@ -301,3 +301,27 @@ def test_insufficient_data_without_history_or_docks():
 def test_events_at_the_end_of_the_day_belong_to_it():
     assert facts_module.end_of_day(dt.date(2026, 3, 1)) == dt.datetime(2026, 3, 2, tzinfo=facts_module.SHANGHAI)
     assert days_ago(0).date() == timezone.localdate()
+
+
+def test_vehicle_seats_follow_the_vehicle_file_history(small_bureau):
+    """Seats count where the vehicle stood, in the state it was in, on the day asked: in_repair counts, retired does
+    not, and a transfer moves the seats from that day on."""
+    from telematics import services as fleet
+
+    u, today = small_bureau["units"], timezone.localdate()
+    van = fleet.vehicle_create(plate="苏D·A0009", unit=u["CZ-TN-01"], seats=3, acquired=today - dt.timedelta(days=400))
+    fleet.vehicle_change_status(vehicle=van, status="in_repair", effective=today - dt.timedelta(days=5))
+    fleet.vehicle_transfer(vehicle=van, unit=u["CZ-TN-02"], effective=today - dt.timedelta(days=2))
+    fleet.vehicle_change_status(vehicle=van, status="retired", effective=today)
+
+    def seats(days_back: int, unit: str):
+        data = compliance_report(unit=u["CZ-TN"], standard_id="jiangsu",
+                                 as_of=today - dt.timedelta(days=days_back)).data
+        return row(data, "vehicle-seats-per-officer", unit)
+
+    assert seats(200, "CZ-TN-01") == (3, 3, 0, "pass")   # in service at TN-01 (n = 3: O1, O2, O3)
+    assert seats(3, "CZ-TN-01") == (3, 3, 0, "pass")     # in repair: still counted
+    assert seats(1, "CZ-TN-01") == (3, 0, 3, "fail")     # transferred away
+    assert seats(1, "CZ-TN-02") == (2, 3, 0, "pass")     # … to TN-02 (n = 2: O5, O6)
+    assert seats(0, "CZ-TN-02") == (2, 0, 2, "fail")     # retired today: no longer counted
+    assert seats(0, "CZ-TN") == (5, 5, 0, "pass")        # only the fixture's A0001 is left
