@@ -127,7 +127,7 @@ class TransferForm(serializers.Serializer):
 
 class LiveryForm(serializers.Serializer):
     compliant = serializers.BooleanField()
-    photo = serializers.FileField(required=False)
+    photo = serializers.ImageField(required=False, help_text="a photo of the vehicle's livery (JPEG, PNG…)")
 
 
 class DecisionForm(serializers.Serializer):

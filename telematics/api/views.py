@@ -5,10 +5,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import renderers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from api.scoping import ensure_unit_in_scope
+from api.scoping import ensure_unit_in_scope, user_scope_unit
 from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from assets.choices import UserRole
 from quartermaster.errors import DomainError
@@ -17,7 +18,8 @@ from .. import services
 from ..dossier import build_dossier, dossier_pdf, parse_period
 from ..filtersets import (
     DutyScheduleFilterSet, HolidayFilterSet, InspectionFilterSet, InsurancePolicyFilterSet,
-    MaintenanceRecordFilterSet, TerminalBindingFilterSet, TripFilterSet, VehicleFilterSet, VehicleHistoryFilterSet,
+    MaintenanceRecordFilterSet, TerminalBindingFilterSet, TripFilterSet, VehicleFilterSet,
+    VehicleHistoryFilterSet,
 )
 from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
@@ -233,13 +235,22 @@ class DutyScheduleViewSet(ScopedModelViewSet):
 
 
 class HolidayViewSet(ScopedModelViewSet):
-    """Holidays and adjusted working days (调休) overriding chinese-calendar; bureau-wide."""
+    """Holidays and adjusted working days (调休) overriding chinese-calendar. Every unit reads them; since they
+    apply to the whole bureau, only users whose scope is the whole bureau change them."""
 
     queryset = Holiday.objects.all()
     serializer_class = s.HolidaySerializer
     filterset_class = HolidayFilterSet
     scope_field = None
     write_roles = FLEET
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if request.method not in SAFE_METHODS:
+            scope = user_scope_unit(request.user)
+            if scope is not None and scope.parent_id is not None:
+                raise PermissionDenied(f"holidays apply to the whole bureau; unit {scope.code} is your scope, "
+                                       f"the bureau is outside your scope")
 
     def perform_create(self, serializer):
         serializer.instance = services.holiday_set(**serializer.validated_data)

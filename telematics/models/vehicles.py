@@ -16,7 +16,7 @@ class Vehicle(ChangeLoggedModel):
     vehicle_type = models.CharField(_("车辆类型"), max_length=50, blank=True)
     terminal_id = models.CharField(_("定位终端号"), max_length=64, null=True, blank=True, unique=True)
     livery_compliant = models.BooleanField(_("标识涂装合规"), default=False)
-    livery_photo = models.FileField(_("涂装照片"), upload_to="vehicles/livery/", blank=True)
+    livery_photo = models.ImageField(_("涂装照片"), upload_to="vehicles/livery/", blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=VehicleStatus.choices, default=VehicleStatus.IN_SERVICE)
     acquired = models.DateField(_("购置日期"), null=True, blank=True)
     # Both follow the latest insurance policy / inspection record (kept by telematics.services).

@@ -1,15 +1,28 @@
-"""Vehicle-file API: roles, unit scope, actions through the services, the dossier PDF."""
+"""Vehicle-file API: every endpoint through the shared CRUD/role/scope matrix (tests.support.api_cases), the
+actions (terminal, status, transfer, livery, trip decisions) per role and scope, expiry warnings, the dossier PDF."""
 import datetime as dt
 import io
+import itertools
 
 import pytest
+from django.utils import timezone
+from PIL import Image
 from pypdf import PdfReader
 
+from assets.choices import UserRole
+from telematics import calendar, services
 from telematics.choices import TripStatus
-from telematics.models import DutySchedule, TerminalBinding, Vehicle
+from telematics.models import (
+    DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
+    VehicleHistory,
+)
+from telematics.selectors import trip_covering
+from tests.support.api_cases import ROLES, APIViewTestCase, WorldTestCase, ledger_and_log_state
 from tests.support.fixtures import make_user
 
 from ..factories import make_vehicle
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -26,26 +39,6 @@ def fleet_tn(units, api_client_for):
 def vehicles(units):
     return {"tn": make_vehicle(units["CZ-TN-01"], "苏D·A0001", terminal_id="T0001"),
             "wj": make_vehicle(units["CZ-WJ-01"], "苏D·A0002", terminal_id="T0002")}
-
-
-def test_reads_are_scoped_to_the_users_subtree(vehicles, fleet_tn):
-    response = fleet_tn.get("/api/v1/vehicles/")
-    assert response.status_code == 200
-    assert [v["plate"] for v in response.json()["results"]] == ["苏D·A0001"]
-    assert fleet_tn.get(f"/api/v1/vehicles/{vehicles['wj'].pk}/").status_code == 404
-
-
-def test_auditor_reads_but_cannot_write(vehicles, units, api_client_for):
-    auditor = api_client_for(make_user("auditor", "auditor"))
-    assert len(auditor.get("/api/v1/vehicles/").json()["results"]) == 2
-    response = auditor.post("/api/v1/vehicles/", {"plate": "苏D·A0003", "unit": "CZ-TN-01", "seats": 5})
-    assert response.status_code == 403
-    assert auditor.post(f"/api/v1/vehicles/{vehicles['tn'].pk}/unbind_terminal/").status_code == 403
-    assert not Vehicle.objects.filter(plate="苏D·A0003").exists()
-
-
-def test_anonymous_is_refused(vehicles, client):
-    assert client.get("/api/v1/vehicles/").status_code in (401, 403)
 
 
 def test_fleet_creates_in_scope_only(fleet_tn, units):
@@ -84,34 +77,6 @@ def test_terminal_binding_conflict_over_the_api(vehicles, api_client_for):
     assert response.status_code == 200 and response.json()["terminal_id"] == "T0100"
 
 
-def test_records_and_expiring_list(vehicles, fleet_tn):
-    v = vehicles["tn"]
-    response = fleet_tn.post("/api/v1/insurance-policies/", {"vehicle": v.pk, "starts": "2026-01-01",
-                                                             "expires": "2026-12-01", "insurer": "中国人保"})
-    assert response.status_code == 201, response.content
-    response = fleet_tn.post("/api/v1/maintenance-records/", {"vehicle": v.pk, "date": "2026-05-01",
-                                                              "work_done": "保养", "cost": "100.00"})
-    assert response.status_code == 201
-    outside = fleet_tn.post("/api/v1/inspections/", {"vehicle": vehicles["wj"].pk, "inspected_on": "2026-01-01",
-                                                     "expires": "2027-01-01"})
-    assert outside.status_code == 403
-    expiring = fleet_tn.get("/api/v1/vehicles/expiring/?days=3650").json()
-    assert {(e["plate"], e["what"]) for e in expiring} == {("苏D·A0001", "insurance"), ("苏D·A0001", "inspection")}
-
-
-def test_trip_request_approve_refuse(vehicles, units, fleet_tn, api_client_for):
-    payload = {"vehicle": vehicles["tn"].pk, "start": "2026-11-22T18:00:00+08:00", "end": "2026-11-22T22:00:00+08:00",
-               "purpose": "夜查", "dest_lat": 31.78, "dest_lon": 119.95}
-    trip = fleet_tn.post("/api/v1/trips/", payload, format="json")
-    assert trip.status_code == 201 and trip.json()["status"] == TripStatus.REQUESTED
-    auditor = api_client_for(make_user("auditor", "auditor"))
-    assert auditor.post(f"/api/v1/trips/{trip.json()['id']}/approve/").status_code == 403
-    approved = fleet_tn.post(f"/api/v1/trips/{trip.json()['id']}/approve/", {"note": "同意"}, format="json")
-    assert approved.json()["status"] == "approved" and approved.json()["approved_by"] == "fleet-tn"
-    again = fleet_tn.post(f"/api/v1/trips/{trip.json()['id']}/refuse/")
-    assert again.status_code == 409
-
-
 def test_duty_schedules_and_holidays(units, fleet_tn, api_client_for):
     response = fleet_tn.post("/api/v1/duty-schedules/", {"unit": "CZ-TN", "weekdays": "1-5", "start": "22:00",
                                                          "end": "06:00"}, format="json")
@@ -121,10 +86,14 @@ def test_duty_schedules_and_holidays(units, fleet_tn, api_client_for):
                                                     "end": "12:00"}, format="json")
     assert bad.status_code == 400 and bad.json()["field"] == "weekdays"
     assert DutySchedule.objects.count() == 1
-    holiday = fleet_tn.post("/api/v1/holidays/", {"date": "2026-10-10", "kind": "holiday"}, format="json")
-    assert holiday.status_code == 201
-    auditor = api_client_for(make_user("auditor", "auditor"))
-    assert auditor.post("/api/v1/holidays/", {"date": "2026-10-11", "kind": "workday"}).status_code == 403
+    own = fleet_tn.post("/api/v1/duty-schedules/", {"unit": "CZ-TN-02", "weekdays": "6-7", "start": "09:00",
+                                                    "end": "17:00"}, format="json")
+    assert own.status_code == 201
+    cal = calendar.duty_calendar()
+    sunday_night, monday_night = dt.datetime(2026, 11, 22, 23, tzinfo=SH), dt.datetime(2026, 11, 23, 23, tzinfo=SH)
+    assert cal.is_on_duty(units["CZ-TN-01"].pk, monday_night)       # inherited from CZ-TN
+    assert not cal.is_on_duty(units["CZ-TN-02"].pk, monday_night)   # its own schedule overrides
+    assert not cal.is_on_duty(units["CZ-TN-01"].pk, sunday_night)
 
 
 def test_dossier_pdf_download(vehicles, fleet_tn):
@@ -141,3 +110,380 @@ def test_files_are_not_deleted(vehicles, api_client_for):
     admin = api_client_for(make_user("admin", None, superuser=True))
     assert admin.delete(f"/api/v1/vehicles/{vehicles['tn'].pk}/").status_code == 405
     assert dt.date.today() and Vehicle.objects.filter(pk=vehicles["tn"].pk).exists()
+
+
+# --- every endpoint: CRUD and the role × action × scope matrix (tests.support.api_cases) -----------------------
+
+_seq = itertools.count(1)
+SH = dt.timezone(dt.timedelta(hours=8))
+
+
+def _vehicle(world, *, inside, **fields):
+    n = next(_seq)
+    return make_vehicle(world.unit(inside=inside), f"苏D·M{n:04d}", **fields)
+
+
+class FleetCase(APIViewTestCase):
+    write_roles = (UserRole.FLEET,)
+    list_queries = 2
+
+    def state(self):
+        rows, ledger = super().state()
+        fleet = [list(m.objects.order_by("pk").values()) for m in
+                 (Vehicle, VehicleHistory, TerminalBinding, Trip, InsurancePolicy, Inspection, MaintenanceRecord,
+                  DutySchedule, Holiday)]
+        return rows, ledger, fleet
+
+    def check_created(self, obj, data):
+        for key, value in data.items():
+            current = getattr(obj, key)
+            if key == "vehicle":
+                assert obj.vehicle_id == value
+            elif isinstance(current, dt.datetime):
+                assert current == dt.datetime.fromisoformat(value), key
+            elif isinstance(current, dt.time):
+                assert current == dt.time.fromisoformat(value), key
+            else:
+                assert str(getattr(current, "code", current)) == str(value), key
+
+
+class TestVehicleAPI(FleetCase):
+    basename = "vehicle"
+    model = Vehicle
+    actions = ("list", "retrieve", "create", "update")  # files are never deleted: a vehicle leaves by retirement
+
+    def make_object(self, world, *, inside):
+        return _vehicle(world, inside=inside)
+
+    def create_data(self, world, *, inside):
+        n = next(_seq)
+        return {"plate": f"苏D·N{n:04d}", "unit": world.unit(inside=inside).code, "seats": 5,
+                "vin": f"LSVAB2BM5KN{n:06d}", "vehicle_type": "越野车", "acquired": "2025-01-01",
+                "insurance_expires": "2027-01-01", "inspection_expires": "2027-02-01", "livery_compliant": True}
+
+    def update_data(self, world, obj):
+        return {"seats": 7, "vehicle_type": "面包车", "insurance_expires": "2027-06-30"}
+
+
+class TestVehicleHistoryAPI(FleetCase):
+    basename = "vehiclehistory"
+    model = VehicleHistory
+    write_roles = ()
+    actions = ("list", "retrieve")  # written by the vehicle services only
+
+    def make_object(self, world, *, inside):
+        return _vehicle(world, inside=inside).history.get()
+
+    def create_data(self, world, *, inside):
+        v = _vehicle(world, inside=inside)
+        return {"vehicle": v.pk, "effective": "2026-01-01", "change": "status", "unit": v.unit.code,
+                "status": "in_repair"}
+
+    def update_data(self, world, obj):
+        return {"note": "改写履历"}
+
+
+class TestTerminalBindingAPI(FleetCase):
+    basename = "terminalbinding"
+    model = TerminalBinding
+    write_roles = ()
+    actions = ("list", "retrieve")  # bound and unbound through the vehicle's actions
+
+    def make_object(self, world, *, inside):
+        return _vehicle(world, inside=inside, terminal_id=f"TB{next(_seq):04d}").terminal_bindings.get()
+
+    def create_data(self, world, *, inside):
+        v = _vehicle(world, inside=inside)
+        return {"vehicle": v.pk, "terminal_id": "TX9999", "bound_at": "2026-11-01T08:00:00+08:00"}
+
+    def update_data(self, world, obj):
+        return {"terminal_id": "TX0000"}
+
+
+class RecordCase(FleetCase):
+    actions = ("list", "retrieve", "create")  # records stay as written
+
+    def create_data(self, world, *, inside):
+        return {"vehicle": _vehicle(world, inside=inside).pk, **self.record_data()}
+
+    def make_object(self, world, *, inside):
+        return type(self).service(vehicle=_vehicle(world, inside=inside), **self.record_args())
+
+
+class TestMaintenanceRecordAPI(RecordCase):
+    basename = "maintenancerecord"
+    model = MaintenanceRecord
+    service = staticmethod(services.maintenance_record_create)
+
+    def record_data(self):
+        return {"kind": "repair", "date": "2026-05-01", "odometer_km": 12000, "work_done": "更换刹车片",
+                "cost": "860.00", "workshop": "常州市某汽修厂"}
+
+    def record_args(self):
+        return {"date": dt.date(2026, 4, 1), "work_done": "保养", "odometer_km": 10000}
+
+    def update_data(self, world, obj):
+        return {"cost": "1.00"}
+
+
+class TestInsurancePolicyAPI(RecordCase):
+    basename = "insurancepolicy"
+    model = InsurancePolicy
+    service = staticmethod(services.insurance_policy_create)
+
+    def record_data(self):
+        return {"insurer": "中国人保", "policy_no": "PDAA2026001", "starts": "2026-03-01", "expires": "2027-02-28",
+                "premium": "4200.00"}
+
+    def record_args(self):
+        return {"starts": dt.date(2026, 3, 1), "expires": dt.date(2027, 2, 28), "insurer": "平安"}
+
+    def update_data(self, world, obj):
+        return {"expires": "2030-01-01"}
+
+    def check_created(self, obj, data):
+        super().check_created(obj, data)
+        assert obj.vehicle.insurance_expires == dt.date(2027, 2, 28)  # the file follows the latest policy
+
+
+class TestInspectionAPI(RecordCase):
+    basename = "inspection"
+    model = Inspection
+    service = staticmethod(services.inspection_create)
+
+    def record_data(self):
+        return {"inspected_on": "2026-03-05", "expires": "2027-03-31", "station": "常州市机动车检测站"}
+
+    def record_args(self):
+        return {"inspected_on": dt.date(2026, 3, 5), "expires": dt.date(2027, 3, 31)}
+
+    def update_data(self, world, obj):
+        return {"expires": "2030-01-01"}
+
+
+class TestTripAPI(FleetCase):
+    basename = "trip"
+    model = Trip
+    actions = ("list", "retrieve", "create")  # decided by the approve/refuse/cancel actions, never edited
+
+    def make_object(self, world, *, inside):
+        return services.trip_request(vehicle=_vehicle(world, inside=inside), purpose="巡查",
+                                     start=dt.datetime(2026, 11, 22, 18, tzinfo=SH),
+                                     end=dt.datetime(2026, 11, 22, 22, tzinfo=SH))
+
+    def create_data(self, world, *, inside):
+        return {"vehicle": _vehicle(world, inside=inside).pk, "start": "2026-11-22T18:00:00+08:00",
+                "end": "2026-11-22T22:00:00+08:00", "purpose": "夜间联合执法", "destination": "南大街",
+                "dest_lat": 31.78, "dest_lon": 119.95, "dest_radius_m": 150}
+
+    def update_data(self, world, obj):
+        return {"purpose": "改为休闲"}
+
+    def check_created(self, obj, data):
+        super().check_created(obj, data)
+        assert obj.status == TripStatus.REQUESTED  # a created trip is a request, never approved by creating it
+
+
+class TestDutyScheduleAPI(FleetCase):
+    basename = "dutyschedule"
+    model = DutySchedule
+
+    def make_object(self, world, *, inside):
+        n = next(_seq)
+        return services.duty_schedule_create(unit=world.unit(inside=inside), weekdays="1-5",
+                                             start=dt.time(7, n % 60), end=dt.time(12))
+
+    def create_data(self, world, *, inside):
+        return {"unit": world.unit(inside=inside).code, "weekdays": "1,2,3,4,5", "start": "22:00", "end": "06:00"}
+
+    def update_data(self, world, obj):
+        return {"weekdays": "6,7", "end": "13:30"}
+
+
+class TestHolidayAPI(FleetCase):
+    """Holidays are bureau-wide: everyone reads them; the matrix's users are scoped to a brigade, so none of them
+    may change them (see test_holidays_are_written_by_bureau_wide_users)."""
+
+    basename = "holiday"
+    model = Holiday
+    scoped = False
+
+    def can_write(self, role):
+        return False
+
+    def make_object(self, world, *, inside):
+        return services.holiday_set(date=dt.date(2031, 1, 1) + dt.timedelta(days=next(_seq)), kind="holiday")
+
+    def create_data(self, world, *, inside):
+        return {"date": str(dt.date(2032, 1, 1) + dt.timedelta(days=next(_seq))), "kind": "workday", "name": "调休"}
+
+    def update_data(self, world, obj):
+        return {"kind": "workday"}
+
+
+def test_holidays_are_written_by_bureau_wide_users(bureau, api_client_for):
+    fleet_bureau = api_client_for(make_user("fleet-cz", "fleet", unit=bureau["units"]["CZ"]))
+    created = fleet_bureau.post("/api/v1/holidays/", {"date": "2026-10-12", "kind": "holiday", "name": "局内调休"},
+                                format="json")
+    assert created.status_code == 201, created.content
+    assert calendar.duty_calendar().day_kind(dt.date(2026, 10, 12)) == 0  # the cache follows: no duty that day
+    changed = fleet_bureau.patch(f"/api/v1/holidays/{created.json()['id']}/", {"kind": "workday"}, format="json")
+    assert changed.status_code == 200 and changed.json()["kind"] == "workday"
+    assert calendar.duty_calendar().day_kind(dt.date(2026, 10, 12)) == 1
+    moved = fleet_bureau.patch(f"/api/v1/holidays/{created.json()['id']}/", {"date": "2026-10-13"}, format="json")
+    assert moved.status_code == 400 and Holiday.objects.get().date == dt.date(2026, 10, 12)
+    fleet_brigade = api_client_for(make_user("fleet-tn2", "fleet", unit=bureau["units"]["CZ-TN"]))
+    refused = fleet_brigade.delete(f"/api/v1/holidays/{created.json()['id']}/")
+    assert refused.status_code == 403 and "whole bureau" in refused.json()["detail"]
+    assert fleet_bureau.delete(f"/api/v1/holidays/{created.json()['id']}/").status_code == 204
+    assert not Holiday.objects.exists()
+
+
+# --- actions: who may, in and out of scope; a refusal changes nothing -----------------------------------------
+
+def _fleet_state():
+    return ([list(m.objects.order_by("pk").values()) for m in (Vehicle, VehicleHistory, TerminalBinding, Trip)],
+            ledger_and_log_state())
+
+
+def _expected(role, inside):
+    if role not in (UserRole.ADMINISTRATOR, UserRole.FLEET):
+        return 403
+    return 200 if inside else 404
+
+
+VEHICLE_ACTIONS = {
+    "bind_terminal": ({"terminal_id": "T0777"}, lambda v: v.terminal_id == "T0777"),
+    "unbind_terminal": ({}, lambda v: v.terminal_id is None),
+    "change_status": ({"status": "in_repair", "note": "送修"}, lambda v: v.status == "in_repair"),
+    "transfer": ({"unit": "CZ-TN-02"}, lambda v: v.unit.code == "CZ-TN-02"),
+    "livery": ({"compliant": False}, lambda v: v.livery_compliant is False),
+}
+
+TRIP_ACTIONS = {"approve": TripStatus.APPROVED, "refuse": TripStatus.REFUSED, "cancel": TripStatus.CANCELLED}
+
+
+class TestFleetActions(WorldTestCase):
+    """The vehicle and trip actions, the dossier PDF, expiry warnings and the livery photo: one world per
+    class, each test in its own savepoint."""
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("name", sorted(VEHICLE_ACTIONS))
+    def test_vehicle_actions(self, world, role, inside, name):
+        body, check = VEHICLE_ACTIONS[name]
+        vehicle = _vehicle(world, inside=inside, terminal_id=f"TA{next(_seq):04d}", livery_compliant=True)
+        before = _fleet_state()
+        response = world.client(role).post(f"/api/v1/vehicles/{vehicle.pk}/{name}/", body, format="json")
+        assert response.status_code == _expected(role, inside), response.content
+        if response.status_code == 200:
+            assert check(Vehicle.objects.select_related("unit").get(pk=vehicle.pk))
+            assert _fleet_state() != before
+        else:
+            assert _fleet_state() == before
+
+
+    def test_transfer_out_of_scope_is_refused(self, world):
+        vehicle = _vehicle(world, inside=True)
+        before = _fleet_state()
+        response = world.client(UserRole.FLEET).post(f"/api/v1/vehicles/{vehicle.pk}/transfer/", {"unit": "CZ-WJ-01"},
+                                                     format="json")
+        assert response.status_code == 403 and "outside your scope" in response.json()["detail"]
+        assert _fleet_state() == before
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("name", sorted(TRIP_ACTIONS))
+    def test_trip_decisions(self, world, role, inside, name):
+        vehicle = _vehicle(world, inside=inside)
+        trip = services.trip_request(vehicle=vehicle, purpose="巡查", start=dt.datetime(2026, 11, 22, 18, tzinfo=SH),
+                                     end=dt.datetime(2026, 11, 22, 22, tzinfo=SH))
+        before = _fleet_state()
+        response = world.client(role).post(f"/api/v1/trips/{trip.pk}/{name}/", {"note": "意见"}, format="json")
+        assert response.status_code == _expected(role, inside), response.content
+        trip.refresh_from_db()
+        if response.status_code == 200:
+            assert trip.status == TRIP_ACTIONS[name] and response.json()["status"] == TRIP_ACTIONS[name]
+            if name != "cancel":
+                assert trip.approver == world.users[role] and trip.decision_note == "意见"
+            covered = trip_covering(vehicle.pk, dt.datetime(2026, 11, 22, 19, tzinfo=SH))
+            assert (covered is not None) == (name == "approve")
+        else:
+            assert trip.status == TripStatus.REQUESTED and _fleet_state() == before
+
+
+    def test_an_approved_trip_covers_and_cannot_be_refused_after(self, world):
+        fleet = world.client(UserRole.FLEET)
+        vehicle = _vehicle(world, inside=True)
+        trip = fleet.post("/api/v1/trips/", {"vehicle": vehicle.pk, "start": "2026-11-22T18:00:00+08:00",
+                                             "end": "2026-11-22T22:00:00+08:00", "purpose": "夜查",
+                                             "dest_lat": 31.78, "dest_lon": 119.95, "dest_radius_m": 200},
+                          format="json").json()
+        assert trip_covering(vehicle.pk, dt.datetime(2026, 11, 22, 19, tzinfo=SH)) is None  # requested only
+        assert fleet.post(f"/api/v1/trips/{trip['id']}/approve/").status_code == 200
+        at = dt.datetime(2026, 11, 22, 19, tzinfo=SH)
+        assert trip_covering(vehicle.pk, at, 31.781, 119.95).pk == trip["id"]  # ~111 m from the destination
+        assert trip_covering(vehicle.pk, at, 31.79, 119.95) is None            # ~1.1 km away
+        refused = fleet.post(f"/api/v1/trips/{trip['id']}/refuse/")
+        assert refused.status_code == 409 and refused.json()["code"] == "already_decided"
+        bad = fleet.post("/api/v1/trips/", {"vehicle": vehicle.pk, "start": "2026-11-22T18:00:00+08:00",
+                                            "end": "2026-11-22T17:00:00+08:00", "purpose": "夜查"}, format="json")
+        assert bad.status_code == 400 and bad.json()["field"] == "end"
+        half = fleet.post("/api/v1/trips/", {"vehicle": vehicle.pk, "start": "2026-11-22T18:00:00+08:00",
+                                             "end": "2026-11-22T20:00:00+08:00", "purpose": "夜查", "dest_lat": 31.78},
+                          format="json")
+        assert half.status_code == 400 and half.json()["field"] == "dest_lon"
+        assert Trip.objects.count() == 1
+
+
+    @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
+    @pytest.mark.parametrize("role", ROLES)
+    def test_dossier_pdf_for_every_reader(self, world, role, inside):
+        vehicle = _vehicle(world, inside=inside)
+        response = world.client(role).get(f"/api/v1/vehicles/{vehicle.pk}/dossier.pdf")
+        if not inside:
+            assert response.status_code == 404
+            return
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert vehicle.plate in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+
+
+    def test_expiring_lists_what_expires_within_n_days_in_scope(self, world):
+        today = timezone.localdate()
+        soon = _vehicle(world, inside=True, insurance_expires=today + dt.timedelta(days=10),
+                        inspection_expires=today + dt.timedelta(days=200))
+        late = _vehicle(world, inside=True, insurance_expires=today - dt.timedelta(days=3),
+                        inspection_expires=today + dt.timedelta(days=40))
+        _vehicle(world, inside=False, insurance_expires=today + dt.timedelta(days=1))
+        retired = _vehicle(world, inside=True, insurance_expires=today + dt.timedelta(days=2))
+        services.vehicle_change_status(vehicle=retired, status="retired", effective=today)
+        auditor = world.client(UserRole.AUDITOR)
+        rows = auditor.get("/api/v1/vehicles/expiring/", {"days": 30}).json()
+        assert [(r["plate"], r["what"], r["days_left"]) for r in rows] == [
+            (late.plate, "insurance", -3), (soon.plate, "insurance", 10)]
+        rows = auditor.get("/api/v1/vehicles/expiring/", {"days": 60}).json()
+        assert (late.plate, "inspection", 40) in [(r["plate"], r["what"], r["days_left"]) for r in rows]
+        assert auditor.get("/api/v1/vehicles/expiring/", {"days": "soon"}).status_code == 400
+
+
+    def test_livery_photo_upload(self, world, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        vehicle = _vehicle(world, inside=True)
+        image = io.BytesIO()
+        Image.new("RGB", (40, 30), (0, 80, 160)).save(image, format="PNG")
+        image.seek(0)
+        image.name = "livery.png"
+        fleet = world.client(UserRole.FLEET)
+        response = fleet.post(f"/api/v1/vehicles/{vehicle.pk}/livery/", {"compliant": "true", "photo": image},
+                              format="multipart")
+        assert response.status_code == 200, response.content
+        vehicle.refresh_from_db()
+        assert vehicle.livery_compliant and vehicle.livery_photo.name.startswith("vehicles/livery/")
+        assert (tmp_path / vehicle.livery_photo.name).read_bytes()[:4] == b"\x89PNG"
+        assert response.json()["livery_photo"].endswith(vehicle.livery_photo.name)
+        not_image = io.BytesIO(b"not an image")
+        not_image.name = "livery.png"
+        refused = fleet.post(f"/api/v1/vehicles/{vehicle.pk}/livery/", {"compliant": "false", "photo": not_image},
+                             format="multipart")
+        assert refused.status_code == 400 and "photo" in refused.json()
+        assert Vehicle.objects.get(pk=vehicle.pk).livery_compliant is True
