@@ -1,19 +1,15 @@
 """The per-vehicle dossier (一车一档): everything in the file plus a period's mileage, trips and alerts; as data and PDF.
 
-Mileage and alerts come from the tracking sub-app, read through the app registry so the dossier still renders
-(with empty sections) where tracking has not stored anything yet. What it reads there:
-- `telematics.tracking.selectors.daily_mileage(vehicle_id, start, end)` -> rows (date, km, …) per local day;
-- `tracking.Alert`: vehicle FK, kind, started_at, ended_at, status (optional: venue, grid_code, clause).
+Mileage and alerts are the tracking sub-app's, read only through its public reads:
+`telematics.tracking.selectors.daily_mileage` (km per local day, from the stored legs) and `tracking.Alert`.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,30 +79,18 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz))
 
 
-def _tracking_model(name: str):
-    try:
-        return apps.get_model("tracking", name)
-    except LookupError:
-        return None
-
-
 def daily_mileage(vehicle_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
-    """(local day, km) for each day of the period, from the tracking sub-app (empty without it)."""
-    try:
-        selectors = importlib.import_module("telematics.tracking.selectors")
-    except ImportError:
-        return []
-    if not hasattr(selectors, "daily_mileage"):
-        return []
-    return [(row[0], round(float(row[1]), 1)) for row in selectors.daily_mileage(vehicle_id, start, end)]
+    """(local day, km) for each day of the period."""
+    from .tracking.selectors import daily_mileage as tracked
+
+    return [(day, round(float(km), 1)) for day, km, *_ in tracked(vehicle_id, start, end)]
 
 
 def _alerts(vehicle_id: int, start: dt.date, end: dt.date) -> list:
-    alert = _tracking_model("Alert")
-    if alert is None:
-        return []
+    from .tracking.models import Alert
+
     lo, hi = _bounds(start, end)
-    return list(alert.objects.filter(vehicle_id=vehicle_id, started_at__gte=lo, started_at__lt=hi)
+    return list(Alert.objects.filter(vehicle_id=vehicle_id, started_at__gte=lo, started_at__lt=hi)
                 .order_by("started_at"))
 
 
@@ -212,9 +196,8 @@ def dossier_pdf(dossier: Dossier) -> bytes:
     section(_("每日里程（本期合计 %(km)s 公里）") % {"km": dossier.total_km}, [_("日期"), _("里程（公里）")],
             [[day, f"{km:.1f}"] for day, km in dossier.mileage], [60 * mm, 60 * mm])
     section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("场所/网格")],
-            [[str(a.get_kind_display()) if hasattr(a, "get_kind_display") else a.kind, a.started_at, a.ended_at,
-              str(a.get_status_display()) if hasattr(a, "get_status_display") else a.status,
-              " ".join(x for x in (getattr(a, "venue", ""), getattr(a, "grid_code", "")) if x)]
+            [[str(a.get_kind_display()), a.started_at, a.ended_at, str(a.get_status_display()),
+              " ".join(x for x in (a.venue, a.grid_code) if x)]
              for a in dossier.alerts])
 
     buffer = io.BytesIO()

@@ -5,10 +5,14 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from django.core.files.base import ContentFile
+from PIL import Image
+
 from telematics import services
 from telematics.choices import TripStatus
 from telematics.dossier import build_dossier, dossier_pdf
 from telematics.models import Trip
+from telematics.tracking.models import Alert, Leg
 from tests.support.fixtures import make_user
 
 from .factories import make_vehicle
@@ -69,3 +73,42 @@ def test_dossier_page_is_scoped(vehicle, client, bureau):
     client.force_login(make_user("fleet-wj", "fleet", unit=bureau["units"]["CZ-WJ"]))
     assert client.get(f"/vehicles/{vehicle.pk}/").status_code == 404
     assert "苏D·A0001" not in client.get("/vehicles/").content.decode()
+
+
+def _drive(vehicle, day: dt.date, km: float) -> None:
+    """Legs as the tracking rules store them: km driven in ten moving legs that day, one stopped leg with drift."""
+    start = dt.datetime.combine(day, dt.time(9), tzinfo=SH)
+    Leg.objects.bulk_create([Leg(vehicle_id=vehicle.pk, ts=start + dt.timedelta(minutes=i), dist_m=km * 100, secs=60,
+                                 moving=True) for i in range(10)])
+    Leg.objects.create(vehicle_id=vehicle.pk, ts=start + dt.timedelta(hours=1), dist_m=0, secs=600, moving=False)
+
+
+def test_dossier_reads_mileage_and_alerts_of_the_period_from_tracking(vehicle):
+    _drive(vehicle, dt.date(2026, 11, 10), 42.5)
+    _drive(vehicle, dt.date(2026, 11, 12), 7.25)
+    _drive(vehicle, dt.date(2026, 12, 2), 99.0)  # outside the period
+    Alert.objects.create(vehicle=vehicle, terminal="T0001", kind="venue_parking", clause="执法规范/执法行为/装备使用规范/1",
+                         started_at=dt.datetime(2026, 11, 10, 21, tzinfo=SH),
+                         ended_at=dt.datetime(2026, 11, 10, 22, tzinfo=SH), venue="金色年华KTV", grid_code="320402001")
+    Alert.objects.create(vehicle=vehicle, terminal="T0001", kind="off_duty_use", clause="设备管理/执法车辆管理/5",
+                         started_at=dt.datetime(2026, 12, 3, 23, tzinfo=SH))
+    d = build_dossier(vehicle, dt.date(2026, 11, 10), dt.date(2026, 11, 12), on=dt.date(2026, 11, 22))
+    assert d.mileage == [(dt.date(2026, 11, 10), 42.5), (dt.date(2026, 11, 11), 0.0), (dt.date(2026, 11, 12), 7.2)]
+    assert d.total_km == 49.7
+    assert [a.venue for a in d.alerts] == ["金色年华KTV"]
+    text = pdf_text(dossier_pdf(d))
+    for expected in ("2026-11-10", "42.5", "49.7", "金色年华KTV", "违规停放", "夜间巡查"):
+        assert expected in text, expected
+    assert "99.0" not in text and "非工作时间用车" not in text
+
+
+def test_dossier_pdf_embeds_the_livery_photo(vehicle, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 90, 200)).save(image, format="JPEG")
+    vehicle = services.vehicle_set_livery(vehicle=vehicle, compliant=True,
+                                          photo=ContentFile(image.getvalue(), "livery.jpg"))
+    data = dossier_pdf(build_dossier(vehicle, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    images = [img for page in PdfReader(io.BytesIO(data)).pages for img in page.images]
+    assert len(images) == 1
+    assert "标识涂装合规\n是" in pdf_text(data)
