@@ -234,7 +234,7 @@ class Simulation:
         lon, lat = self.city.projection.to_lonlat(*ep.stop_xy)
         return {"terminal": term.reported_id, "vehicle": term.spec.plate, "start": ts_iso(p["trip_start"]),
                 "end": ts_iso(p["trip_end"]), "purpose": p["purpose"], "approved_by": p["approved_by"],
-                "dest_lat": round(lat, 6), "dest_lon": round(lon, 6)}
+                "dest_lat": round(float(lat), 6), "dest_lon": round(float(lon), 6)}
 
     def _silence_alert(self, term: Terminal, ev: Event, slack: dt.timedelta) -> dict:
         until = ev.at + ev.params["duration"]
@@ -300,7 +300,7 @@ def _bad_message(reason: str, t: dt.datetime, k: int, prefix: str, victim: str, 
         payload = dumps({key: v for key, v in good.items() if key != ("lat" if k % 2 == 0 else "ts")})
     elif reason == "out_of_range":
         payload = dumps({**good, "lat": 91.5 + k} if k % 2 == 0 else {**good, "lon": 190.25 + k})
-    elif reason == "future_ts":
+    elif reason == "future_timestamp":
         payload = dumps({**good, "ts": FUTURE_TS})
     else:
         topic = f"{prefix}/terminals/X{9000 + k}/position"

@@ -30,6 +30,7 @@ class RunRequest:
     city: str = "auto"  # auto | sample | layers
     city_seed: int = 1
     docks: bool = True
+    forever: bool = False  # no end even when scenarios are given (their window only places their events)
 
 
 def choose_city(kind: str, seed: int) -> CityMap:
@@ -51,7 +52,8 @@ def build(req: RunRequest, *, city: CityMap | None = None) -> Simulation:
     start = req.start or (scenarios[0].start if scenarios else None)
     if start is None:
         raise DomainError("say when the simulation starts (--start) or give a scenario", field="start")
-    duration = req.duration or (max(sc.start + sc.duration for sc in scenarios) - start if scenarios else None)
+    duration = req.duration or (max(sc.start + sc.duration for sc in scenarios) - start
+                                if scenarios and not req.forever else None)
     city = city or choose_city(req.city, req.city_seed)
     if req.vehicles:
         units = sorted(c for c in city.jurisdictions if c.count("-") >= 1) or sorted(city.jurisdictions)

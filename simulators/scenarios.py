@@ -70,8 +70,14 @@ class Scenario:
     def at_day(self, start: dt.datetime) -> Scenario:
         """The same scenario moved to begin on `start`'s day (its events keep their times of day)."""
         shift = start.astimezone(CST).date() - self.start.astimezone(CST).date()
-        events = [Event(e.type, e.index, e.vehicle, e.at + shift if e.at else None, e.params) for e in self.events]
+        events = [Event(e.type, e.index, e.vehicle, e.at + shift if e.at else None, _shift_times(e.params, shift))
+                  for e in self.events]
         return Scenario(self.name, self.path, self.description, self.start + shift, self.duration, events)
+
+
+def _shift_times(params: dict, shift: dt.timedelta) -> dict:
+    """An event's parameters with its points in time (an approved trip's window) moved by `shift`."""
+    return {k: v + shift if isinstance(v, dt.datetime) else v for k, v in params.items()}
 
 
 def builtin_scenarios() -> list[Path]:

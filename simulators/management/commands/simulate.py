@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--start", default=None, help="simulated start, ISO 8601 (default: the scenario's start)")
         parser.add_argument("--duration", default=None, help="simulated duration, e.g. 2h, 90m (default: forever, "
                                                              "or the scenario's)")
+        parser.add_argument("--forever", action="store_true",
+                            help="keep going after the scenarios' window until stopped (the demo)")
+        parser.add_argument("--hold", action="store_true",
+                            help="prepare, then wait for SIGUSR1 before publishing (the demo sends it once the ingest "
+                                 "has subscribed, so no early message is lost)")
         parser.add_argument("--interval", type=float, default=30.0, help="report interval while the ignition is on (s)")
         parser.add_argument("--rest-interval", type=float, default=120.0, help="report interval when parked (s)")
         parser.add_argument("--scenario", nargs="+", default=[], metavar="FILE", help="scenario YAML files")
@@ -48,7 +53,8 @@ class Command(BaseCommand):
                 duration=parse_duration(opts["duration"], "--duration") if opts["duration"] else None,
                 seed=opts["seed"], interval=opts["interval"], rest_interval=opts["rest_interval"],
                 prefix=opts["prefix"] or settings.QM_TOPIC_PREFIX, vehicles=opts["vehicles"],
-                scenario_files=tuple(opts["scenario"]), city=opts["city"], docks=not opts["no_docks"])
+                scenario_files=tuple(opts["scenario"]), city=opts["city"], docks=not opts["no_docks"],
+                forever=opts["forever"])
             if req.start is None and not req.scenario_files:
                 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
                 req.start = now
@@ -71,6 +77,10 @@ class Command(BaseCommand):
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
+            if opts["hold"]:
+                self._hold(stop)
+                if stop.is_set():
+                    return
             clock = SimClock(sim.config.start, opts["speed"], stop)
             self.stderr.write(f"simulating {len(sim.terminals)} terminals and {len(sim.docks)} docking stations from "
                               f"{sim.config.start.isoformat()} at speed {opts['speed'] or 'max'} → {url}")
@@ -81,3 +91,11 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         sys.stderr.flush()
+
+    def _hold(self, stop: threading.Event) -> None:
+        go = threading.Event()
+        signal.signal(signal.SIGUSR1, lambda *_: go.set())
+        self.stderr.write("ready; holding until SIGUSR1")
+        sys.stderr.flush()
+        while not go.wait(0.2) and not stop.is_set():
+            pass

@@ -1,0 +1,1 @@
+"""`qm serve` and `qm demo`."""

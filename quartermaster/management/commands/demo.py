@@ -1,0 +1,76 @@
+"""`qm demo`: sample bureau and city, demo logins, an embedded MQTT broker, the ingest, ~50 simulated vehicles
+with a few scenarios, and the web app, in one command; Ctrl-C (or SIGTERM) stops all of it."""
+import signal
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from quartermaster.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = ("Bring up the whole product on this machine: prepares the database (the embedded default: a SQLite "
+            "file in the working directory) with the sample bureau, the sample city and one login per role, "
+            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm simulate` (the 50 "
+            "sample vehicles replaying their last duty day at a speed-up, with scenarios) and `qm serve`, "
+            "prints the URL and the logins, and stops everything on Ctrl-C.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="web app address (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="web app port (default 8000)")
+        parser.add_argument("--speed", type=float, default=60.0,
+                            help="simulated seconds per second (default 60: a duty day in about 10 minutes)")
+        parser.add_argument("--seed", type=int, default=1, help="the simulation's seed")
+        parser.add_argument("--start", default=None,
+                            help="simulated start, ISO 8601 (default 07:30 of the last duty day before today, or "
+                                 "where an earlier demo on this database left off)")
+        parser.add_argument("--broker", choices=["auto", "mosquitto", "amqtt"], default="auto",
+                            help="the embedded broker when QM_MQTT_URL is not set (auto: Mosquitto if installed)")
+        parser.add_argument("--no-scenarios", action="store_true", help="plain duty days, no injected behaviour")
+        parser.add_argument("--quiet", action="store_true", help="do not relay the children's output")
+
+    def handle(self, *args, **opts):
+        from django.conf import settings
+
+        from simulators import demo
+        from simulators.scenarios import parse_datetime
+
+        workdir = Path.cwd()
+        runner = demo.Demo(out=self.stdout, host=opts["host"], port=opts["port"], speed=opts["speed"],
+                           seed=opts["seed"], workdir=workdir, quiet=opts["quiet"])
+
+        def ask_stop(signum, frame):
+            runner.stopping.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, ask_stop)
+        status = 0
+        try:
+            demo.prepare_database(say=runner.say)
+            resumed = demo.resume_point() if opts["start"] is None else None
+            if opts["start"]:
+                start = parse_datetime(opts["start"], "--start")
+            else:
+                start = resumed or demo.replay_start()
+            scenarios = [] if opts["no_scenarios"] or resumed else demo.demo_scenarios(workdir)
+            if resumed:
+                runner.say(f"resuming the simulation where the last demo left off ({start.isoformat()}); "
+                           f"remove {demo.database_url()} to start afresh")
+            runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
+            logins = demo.ensure_logins()  # password hashing is slow: done while the children start
+            runner.wait_ready()
+            shown = f"[{opts['host']}]" if ":" in opts["host"] else opts["host"]
+            lines = [f"Quartermaster demo at http://{shown}:{opts['port']}/  (live map: /map/, API: /api/v1/)",
+                     f"simulating from {start.isoformat()} at {opts['speed']:g}x; database {demo.database_url()}",
+                     "logins (username / password / role / scope):"]
+            lines += [f"  {u:<10} {p:<14} {r:<14} {s}" for u, p, r, s in logins]
+            lines.append("Press Ctrl-C to stop.")
+            self.stdout.write("\n".join(lines))
+            self.stdout.flush()
+            status = runner.supervise()
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            runner.stop()
+        if status:
+            raise CommandError("a part of the demo stopped unexpectedly (see its output above)")

@@ -1,0 +1,269 @@
+"""`qm demo`: the whole product on one machine — the database prepared with the sample bureau, city and demo
+logins, an embedded MQTT broker, and `qm ingest`, `qm simulate` and `qm serve` as supervised child processes
+that all stop together."""
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from quartermaster.errors import DomainError
+
+from .plan import CST
+from .scenarios import SCENARIO_DIR
+
+# Scenarios the demo plays on its day: each steers its own vehicle, so all run together.
+DEMO_SCENARIOS = ("restaurant_lunch", "leave_jurisdiction", "terminal_silence", "ktv_evening", "private_trip",
+                  "approved_trip", "recorder_missed_day", "malformed")
+# (username, role, unit code or None for the whole bureau): one login per role.
+DEMO_LOGINS = (("admin", "administrator", None), ("logistics", "logistics", "CZ-TN"), ("fleet", "fleet", "CZ"),
+               ("auditor", "auditor", None))
+# A squadron keeping the common weekday schedule: its duty days are the days the demo replays.
+DUTY_REFERENCE_UNIT = "CZ-ZL-01"
+DAY_START = dt.time(8, 5)  # the squadrons (on duty from 08:00) roll out 8-20 minutes into their shift
+STOP_TIMEOUT_S = 15.0
+READY_TIMEOUT_S = 120.0
+PR_SET_PDEATHSIG = 1
+
+
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: the child between fork and exec only calls it
+except (AttributeError, OSError):  # not Linux: the demo's own shutdown still stops its children
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGTERM if the demo dies without stopping its children."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+# --- preparing the database ---------------------------------------------------------------------
+
+def database_url() -> str:
+    """The URL of the database this process uses, for the children (so they use the very same one)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(s['NAME']).resolve()}"
+    return settings.DATABASE_URL
+
+
+def prepare_database(*, say) -> None:
+    """Migrates, then loads what is missing: the sample bureau (units, people, assets, 50 vehicles with
+    terminals T0001..T0050, duty schedules, holidays, trips) and the sample city's layers."""
+    from django.core.management import call_command
+
+    from assets.models import OrgUnit
+    from gis.selectors import active_version
+
+    say("migrating the database")
+    call_command("migrate", verbosity=0, interactive=False, skip_checks=True)  # `qm demo` ran them
+    if not OrgUnit.objects.exists():
+        from assets.sample_bureau import build_sample_workbook
+        from assets.workbook import WorkbookError, import_workbook
+        from quartermaster.context import change_context, current
+
+        with tempfile.TemporaryDirectory(prefix="qm-demo-") as tmp:
+            book = build_sample_workbook(Path(tmp) / "sample-bureau")
+            try:
+                with change_context(source="import", username=current().username):
+                    result = import_workbook(book)
+            except WorkbookError as exc:
+                raise DomainError("the sample bureau workbook did not import: "
+                                  + "; ".join(str(e) for e in exc.errors[:5]), field="workbook") from None
+        say(f"loaded the sample bureau: {result.summary()}")
+    if active_version(layer="streets") is None:
+        from gis.sample import build_city
+        from gis.services import sample_city_load
+
+        sample_city_load(city=build_city(seed=1))
+        say("loaded the sample city (grid, venues, jurisdictions, streets)")
+
+
+def ensure_logins() -> list[tuple[str, str, str, str]]:
+    """The demo logins, one per role, each with a fresh password (printed, never stored in clear);
+    returns (username, password, role, scope)."""
+    from django.contrib.auth import get_user_model
+
+    from api.services import user_create, user_update
+    from assets.models import OrgUnit
+
+    out = []
+    for username, role, code in DEMO_LOGINS:
+        unit = OrgUnit.objects.get(code=code) if code else None
+        password = secrets.token_urlsafe(9)
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            user_create(username=username, password=password, role=role, unit=unit)
+        else:
+            user_update(user=user, password=password, role=role, unit=unit)
+        out.append((username, password, role, code or "CZ (全局)"))
+    return out
+
+
+def replay_start(today: dt.date | None = None) -> dt.datetime:
+    """08:05 of the newest duty day before today: the day the demo plays at a speed-up (simulated time never
+    runs ahead of the real present, so the day replayed lies in the past)."""
+    from simulators.duty import DutyBook
+
+    windows = DutyBook.from_registry().for_unit([DUTY_REFERENCE_UNIT])
+    day = (today or dt.datetime.now(CST).date()) - dt.timedelta(days=1)
+    for _ in range(30):
+        if windows(day):
+            break
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, DAY_START, CST)
+
+
+def resume_point() -> dt.datetime | None:
+    """Just after the newest stored fix, when an earlier demo already drove on this database."""
+    from django.db.models import Max
+
+    from telematics.tracking.models import Position
+
+    newest = Position.objects.aggregate(t=Max("ts"))["t"]
+    return newest.replace(microsecond=0) + dt.timedelta(seconds=1) if newest else None
+
+
+# --- the children ---------------------------------------------------------------------------------
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen
+    ready: threading.Event
+    lines: list[str]
+
+
+class Demo:
+    """Starts and supervises the broker and the child processes; stop() ends them in reverse order."""
+
+    def __init__(self, *, out, host: str, port: int, speed: float, seed: int, workdir: Path, quiet: bool):
+        self.out = out
+        self.host, self.port, self.speed, self.seed = host, port, speed, seed
+        self.workdir = workdir
+        self.quiet = quiet
+        self.children: list[Child] = []
+        self.broker = None
+        self.stopping = threading.Event()
+        self._print_lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        with self._print_lock:
+            self.out.write(f"qm demo: {text}\n")
+            self.out.flush()
+
+    def _env(self, mqtt_url: str, extra: dict | None = None) -> dict:
+        env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+               "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
+        return env
+
+    def spawn(self, name: str, args: list[str], env: dict, ready_text: str | None) -> Child:
+        qm = shutil.which("qm") or str(Path(sys.executable).with_name("qm"))
+        # A session of its own: Ctrl-C in the terminal reaches only the demo, which stops the children in order.
+        # The demo ran the system checks once; each child skipping them starts seconds sooner.
+        proc = subprocess.Popen([qm, *args, "--skip-checks"], env=env, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 - one C call
+        child = Child(name, proc, threading.Event(), [])
+
+        def relay():
+            for line in proc.stdout:
+                child.lines.append(line)
+                if ready_text is None or ready_text in line:
+                    child.ready.set()
+                if not self.quiet:
+                    with self._print_lock:
+                        self.out.write(f"[{name}] {line}")
+                        self.out.flush()
+        threading.Thread(target=relay, name=f"qm-demo-{name}", daemon=True).start()
+        self.children.append(child)
+        self.say(f"started {name} (pid {proc.pid})")
+        return child
+
+    def _wait_ready(self, child: Child, what: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not child.ready.wait(0.2):
+            if child.proc.poll() is not None or self.stopping.is_set() or time.monotonic() > deadline:
+                tail = "".join(child.lines[-20:])
+                raise DomainError(f"{child.name} did not become ready ({what}):\n{tail}", field=child.name)
+
+    def start(self, *, mqtt_url: str | None, broker: str, start: dt.datetime, scenarios: list[Path]) -> None:
+        from .broker import EmbeddedBroker
+
+        if mqtt_url is None:
+            self.broker = EmbeddedBroker(prefer=broker)
+            mqtt_url = self.broker.start(preexec_fn=_die_with_parent if self.broker.kind == "mosquitto" else None)
+            pid = f", pid {self.broker.pid}" if self.broker.pid else " (in this process)"
+            self.say(f"started the embedded MQTT broker ({self.broker.kind}{pid}) at {mqtt_url}")
+        lag = (dt.datetime.now(dt.UTC) - start).total_seconds()
+        # The replayed day lies in the past: the map shows its fixes as live rather than offline.
+        serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
+        self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
+        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "subscribed")
+        sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
+                    start.isoformat(), "--city", "layers", "--forever", "--hold"]
+        if scenarios:
+            sim_args += ["--register", "--scenario", *map(str, scenarios)]
+        self.spawn("simulate", sim_args, self._env(mqtt_url), "holding until SIGUSR1")
+
+    def wait_ready(self) -> None:
+        """The three children start side by side; the simulator publishes only once the ingest listens."""
+        by_name = {c.name: c for c in self.children}
+        self._wait_ready(by_name["ingest"], "subscribed to the broker")
+        self._wait_ready(by_name["simulate"], "prepared the simulation")
+        by_name["simulate"].proc.send_signal(signal.SIGUSR1)
+        self._wait_ready(by_name["serve"], "listening")
+
+    def supervise(self) -> int:
+        """Until a stop is asked for (0) or a child dies on its own (1)."""
+        while not self.stopping.wait(0.5):
+            for child in self.children:
+                code = child.proc.poll()
+                if code is not None and not (child.name == "simulate" and code == 0):
+                    self.say(f"{child.name} exited with status {code}; stopping the demo")
+                    return 1
+        return 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+        # The simulator first (no more input), the ingest next (it commits what it holds), the web app last.
+        for child in sorted(self.children, key=lambda c: ("simulate", "ingest", "serve").index(c.name)):
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+            try:
+                child.proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.say(f"{child.name} did not stop within {STOP_TIMEOUT_S:.0f} s; killed")
+                child.proc.kill()
+                child.proc.wait(5)
+            self.say(f"stopped {child.name} (pid {child.proc.pid}, status {child.proc.returncode})")
+        if self.broker is not None:
+            self.broker.stop()
+            self.say("stopped the MQTT broker")
+            self.broker = None
+
+
+def demo_scenarios(workdir: Path) -> list[Path]:
+    """Copies of the built-in demo scenarios in the working directory, so their ground truth lands there."""
+    target = workdir / "qm-demo-scenarios"
+    target.mkdir(exist_ok=True)
+    out = []
+    for name in DEMO_SCENARIOS:
+        path = target / f"{name}.yaml"
+        shutil.copyfile(SCENARIO_DIR / f"{name}.yaml", path)
+        out.append(path)
+    return out
