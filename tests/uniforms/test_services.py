@@ -389,3 +389,29 @@ def test_stocktake_of_a_storage_place(bureau):
     wj_place = services.storage_place_create(unit=units["CZ-WJ"], code="WJ-K1", name="武进库")
     with pytest.raises(DomainError, match="belongs to CZ-TN"):
         services.asset_place_set(asset=a, place=wj_place)
+
+
+def test_issue_round_ledger_is_the_projection_and_refuses_backdating(bureau):
+    _summer_only()
+    Entitlement.objects.filter(item_type__code="short_sleeve_shirt").update(quantity=1)
+    units = bureau["units"]
+    services.officer_size_set(person=bureau["officer"], item_type=item_type("short_sleeve_shirt"), size="170")
+    four_years_ago = timezone.now() - dt.timedelta(days=4 * 366)
+    old = stock(units["CZ-TN"], "短袖衬衣", "170", 1, "OLD", at=four_years_ago)[0]
+    ledger.asset_issue(asset=old, person=bureau["officer"], at=four_years_ago + dt.timedelta(days=1))
+    new = stock(units["CZ-TN"], "短袖衬衣", "170", 1, "NEW")[0]
+    before = CustodyEvent.objects.count()
+    with pytest.raises(DomainError, match="not back-dated"):
+        services.issue_round_run(unit=units["CZ-TN"], season="summer", at=timezone.now() - dt.timedelta(days=1))
+    assert CustodyEvent.objects.count() == before and not IssueRound.objects.exists()
+
+    rnd = services.issue_round_run(unit=units["CZ-TN"], season="summer")
+    events = list(CustodyEvent.objects.filter(receipt_no=rnd.receipt.number).order_by("id")
+                  .values_list("asset__tag", "action", "status_after", "holder_person_after__staff_no"))
+    assert events == [("NEW-1", "issue", "issued", "P001"), ("OLD-1", "return", "in_stock", None),
+                      ("OLD-1", "retire", "retired", None)]
+    for asset in (old, new):
+        asset.refresh_from_db()
+        last = asset.events.order_by("-occurred_at", "-id").first()
+        assert (asset.status, asset.holder_person_id) == (last.status_after, last.holder_person_after_id)
+    assert new.holder_person == bureau["officer"] and old.status == "retired" and old.holder_person is None
