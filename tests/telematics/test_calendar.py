@@ -183,3 +183,60 @@ def test_trip_index_follows_status_changes(vehicle):
     t.status = TripStatus.APPROVED
     t.save()
     assert calendar.trip_index().covering(vehicle.pk, at("2026-11-22T09:00")) == t
+
+
+def _reference_on_duty(shifts: dict[int, list[tuple[dt.time, dt.time]]], kind_of, instant: dt.datetime) -> bool:
+    """The rule spelled out slowly: a shift of the schedule of local day D (by its day kind) covers [D start,
+    D end) with end <= start meaning the next day; zoneinfo does the local time."""
+    local = instant.astimezone(SH) if instant.tzinfo else instant.replace(tzinfo=SH)
+    for day in (local.date() - dt.timedelta(days=1), local.date()):
+        for start, end in shifts.get(kind_of(day), ()):
+            begins = dt.datetime.combine(day, start, tzinfo=SH)
+            ends = dt.datetime.combine(day + dt.timedelta(days=end <= start), end, tzinfo=SH)
+            if begins <= local < ends:
+                return True
+    return False
+
+
+def test_fast_lookups_agree_with_the_slow_rule_for_any_clock(units):
+    """UTC datetimes (the ingest's), Shanghai and naive local times, other offsets and epoch seconds all give the
+    slow rule's answer — across midnight in UTC (16:00Z), around holidays, and before 1992, when Shanghai kept
+    daylight saving time (UTC+9 in summer)."""
+    import random
+
+    tn1 = units["CZ-TN-01"]
+    rows = [("1-5", "08:00", "12:00"), ("1-5", "13:30", "17:30"), ("5,6", "22:00", "02:00"), ("7", "23:59", "00:01")]
+    for weekdays, start, end in rows:
+        shift(tn1, weekdays, start, end)
+    shifts: dict[int, list] = {}
+    for weekdays, start, end in rows:
+        for day in calendar.parse_weekdays(weekdays):
+            shifts.setdefault(day, []).append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
+    cal = calendar.duty_calendar()
+    rng = random.Random(7)
+    utc8 = dt.timezone(dt.timedelta(hours=8))
+    instants = [dt.datetime(2026, 9, 28, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randrange(60 * 24 * 20))
+                for _ in range(3000)]
+    instants += [dt.datetime(1988, 4, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randrange(60 * 24 * 200))
+                 for _ in range(1000)]
+    instants += [dt.datetime(2026, 10, 9, 16, tzinfo=dt.UTC), dt.datetime(2026, 10, 9, 15, 59, tzinfo=dt.UTC)]
+    for instant in instants:
+        expected = _reference_on_duty(shifts, cal.day_kind, instant)
+        local = instant.astimezone(SH)
+        assert cal.is_on_duty(tn1.pk, instant) is expected, instant
+        assert cal.is_on_duty(tn1.pk, local) is expected, instant
+        assert cal.is_on_duty(tn1.pk, local.replace(tzinfo=None)) is expected, instant
+        assert cal.is_on_duty(tn1.pk, instant.astimezone(utc8)) is expected, instant
+        assert cal.is_on_duty_ts(tn1.pk, instant.timestamp()) is expected, instant
+
+
+def test_trip_lookups_read_every_clock_the_same(vehicle):
+    t = trip(vehicle, "2026-11-22T18:00", "2026-11-22T22:00")
+    index = calendar.trip_index()
+    inside = dt.datetime(2026, 11, 22, 10, 30, tzinfo=dt.UTC)  # 18:30 local
+    for at in (inside, inside.astimezone(SH), inside.astimezone(SH).replace(tzinfo=None),
+               inside.astimezone(dt.timezone(dt.timedelta(hours=-5)))):
+        assert index.covering(vehicle.pk, at) == t, at
+    assert index.covering_ts(vehicle.pk, inside.timestamp()) == t
+    assert index.covering(vehicle.pk, dt.datetime(2026, 11, 22, 14, 0, 1, tzinfo=dt.UTC)) is None
+    assert index.covering_ts(vehicle.pk, dt.datetime(2026, 11, 22, 14, 0, 1, tzinfo=dt.UTC).timestamp()) is None
