@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,7 @@ EXPIRY_WINDOW_DAYS = 30  # the same window as the vehicle list's expiry warnings
 RECENT_ALERTS = 10
 DEFAULT_STANDARD = "jiangsu"
 
-LIVE_STATES = {"moving": _("行驶中"), "stopped": _("停驶"), "offline": _("离线"), "in_alert": _("告警中")}
+LIVE_STATES = {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "in_alert": _("告警中")}
 EXPIRY_LABELS = {"insurance": _("保险"), "inspection": _("年检")}
 
 
@@ -62,8 +62,9 @@ def stock_by_category(user) -> list[dict]:
     for row in _in_scope(Asset.objects.all(), user, "unit").values("category_id", "status").annotate(n=Count("id")):
         counts[(row["category_id"], row["status"])] = row["n"]
     labels = dict(CategoryCode.choices)
+    order = {code: index for index, code in enumerate(CategoryCode.values)}  # SPEC's table order
     rows = []
-    for category in Category.objects.order_by("code"):
+    for category in sorted(Category.objects.all(), key=lambda c: (order.get(c.code, len(order)), c.code)):
         by_status = {status: counts[(category.code, status)] for status in AssetStatus.values}
         if not any(by_status.values()):
             continue
@@ -80,21 +81,31 @@ def replacements_due(user, *, today: dt.date) -> dict:
         lines.extend(replacement_due(unit=root, start=today, end=end)["lines"])
     reasons = Counter(line["reason"] for line in lines)
     items = Counter((line["item"], line["size"]) for line in lines)
-    return {"end": end, "total": len(lines), "due": reasons["due"], "overdue": reasons["overdue"],
+    return {"end": end, "total": len(lines), "to_replace": reasons["due"] + reasons["overdue"],
+            "due": reasons["due"], "overdue": reasons["overdue"],
             "not_held": reasons["not_held"],
             "by_item": [{"item": item, "size": size, "count": n} for (item, size), n in sorted(items.items())]}
 
 
 def open_departures(user) -> list[dict]:
-    """Departure checklists not yet closed out, with how many of their lines are still to be returned."""
+    """Who has left and still owes equipment: departure checklists not yet closed out (with how many lines are
+    still to be returned), and departed staff holding issued items without a checklist (e.g. imported as
+    transferred) — both are what a logistics officer must chase."""
     departures = _in_scope(Departure.objects.filter(closed_out=False), user, "person__unit")
     rows = []
     for departure in departures.select_related("person__unit").order_by("effective", "id"):
         lines = departure_checklist(departure)
-        rows.append({"id": departure.pk, "staff_no": departure.person.staff_no, "name": departure.person.name,
+        rows.append({"staff_no": departure.person.staff_no, "name": departure.person.name,
                      "unit": departure.person.unit.name, "kind": departure.get_kind_display(),
                      "effective": departure.effective, "open": sum(1 for line in lines if line["state"] == "open"),
-                     "lines": len(lines)})
+                     "lines": len(lines), "checklist": True})
+    unlisted = (_in_scope(Person.objects.filter(status__in=DEPARTED_STATUSES, departure__isnull=True), user, "unit")
+                .annotate(held=Count("held_assets", filter=Q(held_assets__status=AssetStatus.ISSUED)))
+                .filter(held__gt=0).select_related("unit").order_by("staff_no"))
+    for person in unlisted:
+        rows.append({"staff_no": person.staff_no, "name": person.name, "unit": person.unit.name,
+                     "kind": person.get_status_display(), "effective": None, "open": person.held,
+                     "lines": person.held, "checklist": False})
     return rows
 
 

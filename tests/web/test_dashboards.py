@@ -3,7 +3,7 @@ brigade-scoped user sees only its brigade's figures.
 
 The bureau (the shared `bureau` fixture plus what `build_dashboard_bureau` adds; only the 帽 entitlement active):
   CZ-TN: caps TN-CAP-1..3 (one issued to officer P001 four years less ten days ago: due in ten days),
-         radios TN-R-1..4 (one issued to P001); vehicles 苏D·A0001 (in service, moving, insurance expires in
+         radios TN-R-1..4 (one issued to P001, one held by P004 who retired without a checklist); vehicles 苏D·A0001 (in service, moving, insurance expires in
          10 days, an ended alert awaiting review, an acknowledged one), 苏D·A0002 (in repair, never reported).
   CZ-WJ: caps WJ-CAP-1..2, radios WJ-R-1..5 in stock, WJ-R-6 held by officer P003 who has left (open checklist);
          officer P002 holds no cap (entitled, not held); vehicles 苏D·A0003 (in service, an ongoing alert,
@@ -69,6 +69,9 @@ def build_dashboard_bureau(bureau) -> dict:
     ledger.asset_issue(asset=tn_caps[0], person=p001, at=_local(issued_on))
     tn_radios = assets("TN-R", "radio", "CZ-TN", 4)
     ledger.asset_issue(asset=tn_radios[0], person=p001, at=_local(today - dt.timedelta(days=30)))
+    p004 = ledger.person_create(staff_no="P004", name="钱七", unit=units["CZ-TN-01"], role="officer")
+    ledger.asset_issue(asset=tn_radios[1], person=p004, at=_local(today - dt.timedelta(days=30)))
+    ledger.person_update(person=p004, status="retired")  # as an import records it: no departure checklist
     assets("WJ-CAP", "uniform", "CZ-WJ", 2, item="帽", size="58")
     wj_radios = assets("WJ-R", "radio", "CZ-WJ", 6)
     ledger.asset_issue(asset=wj_radios[5], person=p003, at=_local(today - dt.timedelta(days=30)))
@@ -135,13 +138,19 @@ def check_logistics(bureau, browser):
     assert cell(page, "#current-unit") == "常州市城市管理局"
     radios = '#stock-table tr[data-category="radio"]'
     assert [cell(page, f'{radios} td[data-col="{c}"]') for c in ("in_stock", "issued", "lost", "counted")] == \
-        ["8", "2", "0", "10"]
+        ["7", "3", "0", "10"]
     assert cell(page, '#stock-table tr[data-category="uniform"] td[data-col="in_stock"]') == "4"
-    assert cell(page, "#fig-in-stock") == "12"
-    # P001's cap falls due in ten days; P002 is entitled to a cap and holds none; P003 has left.
+    assert cell(page, "#fig-in-stock") == "11"
+    categories = page.locator("#stock-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.category)")
+    assert categories == ["uniform", "radio"]  # SPEC's order, not the codes' alphabetical one
+    # P001's cap falls due in ten days; P002 is entitled to a cap and holds none; P003 and P004 have left.
     assert [cell(page, f'#replacements [data-count="{k}"]') for k in ("due", "overdue", "not_held")] == ["1", "0", "1"]
-    assert cell(page, "#fig-replacements") == "2"
+    assert (cell(page, "#fig-replacements"), cell(page, "#fig-not-held")) == ("1", "1")
     assert page.locator('#departures-table tr[data-staff="P003"] td[data-col="open"]').inner_text() == "1 / 1"
+    p004 = page.locator('#departures-table tr[data-staff="P004"]')
+    assert p004.locator('td[data-col="open"]').inner_text() == "1 / 1"
+    assert p004.locator('[data-col="no-checklist"]').count() == 1
+    assert cell(page, "#fig-departures") == "2"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('data-nav'))")
     assert nav == ["start", "handover", "compliance", "api-docs"]
     browser.shot(page, "start-logistics")
@@ -228,9 +237,10 @@ def test_brigade_scoped_users_see_only_their_brigade(dashboard_bureau, bureau, b
     page.goto(browser.base + "/")
     assert cell(page, "#current-unit") == "天宁大队"
     radios = '#stock-table tr[data-category="radio"]'
-    assert [cell(page, f'{radios} td[data-col="{c}"]') for c in ("in_stock", "issued")] == ["3", "1"]
+    assert [cell(page, f'{radios} td[data-col="{c}"]') for c in ("in_stock", "issued")] == ["2", "2"]
     assert [cell(page, f'#replacements [data-count="{k}"]') for k in ("due", "not_held")] == ["1", "0"]
-    assert page.locator("#departures-table").count() == 0  # P003 left CZ-WJ
+    staff = page.locator("#departures-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.staff)")
+    assert staff == ["P004"]  # P003 left CZ-WJ
     browser.shot(page, "start-logistics-brigade")
 
     page = browser(make_user("fleet-tn", "fleet", unit=tn))
