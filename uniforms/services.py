@@ -571,10 +571,31 @@ def _precheck(mode: str, tag: str, asset: Asset | None, person: Person | None, u
     return None
 
 
+def _certificate_bound(asset: Asset, person: Person) -> None:
+    """A 执法证 is bound to one officer: a scan hands it only to the officer whose certificate number it carries.
+
+    A new certificate (new number, expiry date) goes through `certificate_issue` instead.
+    """
+    owner = Person.objects.filter(cert_no=asset.serial).exclude(pk=person.pk).first() if asset.serial else None
+    if owner is not None:
+        raise ConflictError(f"{asset.tag}: certificate {asset.serial} is bound to {owner}; a certificate is never "
+                            f"handed to another officer", field="tag", code="certificate_bound")
+    if not asset.serial or person.cert_no != asset.serial:
+        raise ConflictError(f"{asset.tag}: certificate {asset.serial or '(no number)'} is not {person}'s "
+                            f"(certificate number {person.cert_no or 'none'}); issue a new certificate through the "
+                            f"certificate workflow", field="tag", code="certificate_not_theirs")
+
+
 def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit | None, at, receipt_no: str,
                  note: str) -> None:
-    if mode == HandoverMode.ISSUE:
+    if mode == HandoverMode.ISSUE and person is not None and asset.category_id == CategoryCode.INSIGNIA \
+            and asset.item == BADGE_ITEM:
+        # A 胸号 plate carries a number bound to one officer for life: the badge rules apply to a scan too.
+        badge_issue(person=person, asset=asset, at=at, receipt_no=receipt_no)
+    elif mode == HandoverMode.ISSUE:
         ledger.asset_issue(asset=asset, person=person, unit=unit, at=at, receipt_no=receipt_no, note=note)
+        if person is not None and asset.category_id == CategoryCode.CERTIFICATE:
+            _certificate_bound(asset, person)
     else:
         ledger.asset_return(asset=asset, at=at, receipt_no=receipt_no, note=note)
         _after_return(asset, timezone.localdate(_now(at)))

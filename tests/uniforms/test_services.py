@@ -415,3 +415,27 @@ def test_issue_round_ledger_is_the_projection_and_refuses_backdating(bureau):
         last = asset.events.order_by("-occurred_at", "-id").first()
         assert (asset.status, asset.holder_person_id) == (last.status_after, last.holder_person_after_id)
     assert new.holder_person == bureau["officer"] and old.status == "retired" and old.holder_person is None
+
+
+def test_handover_scan_keeps_badge_and_certificate_bound_to_their_officer(bureau):
+    officer = bureau["officer"]  # badge 320401001, certificate JS0001
+    other = _officer(bureau, "P060")
+    plate = _plate(bureau, "B-1", "320401001")
+    line = services.handover_check(mode="issue", tag="B-1", person=other)
+    assert (line["ok"], line["code"]) == (False, "badge_bound")
+    receipt = services.handover_commit(mode="issue", tags=["B-1"], person=officer)
+    record = BadgeNumberRecord.objects.get(asset=plate)
+    assert (record.person, record.ended_on) == (officer, None)
+    assert CustodyEvent.objects.filter(receipt_no=receipt.number, asset=plate, action="issue").exists()
+    services.handover_commit(mode="return", tags=["B-1"], person=officer)
+    assert BadgeNumberRecord.objects.get(asset=plate).end_reason == "returned"
+
+    cert = ledger.asset_create(tag="C-1", category="certificate", unit=bureau["units"]["CZ-TN"], item="行政执法证",
+                               serial="JS0001")
+    assert services.handover_check(mode="issue", tag="C-1", person=other)["code"] == "certificate_bound"
+    stray = ledger.asset_create(tag="C-2", category="certificate", unit=bureau["units"]["CZ-TN"], serial="JS0999")
+    assert services.handover_check(mode="issue", tag="C-2", person=officer)["code"] == "certificate_not_theirs"
+    assert services.handover_check(mode="issue", tag="C-1", person=bureau["auxiliary"])["code"] == "officer_only"
+    services.handover_commit(mode="issue", tags=["C-1"], person=officer)
+    cert.refresh_from_db()
+    assert cert.holder_person == officer and stray.status == "in_stock"
