@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
-from django.db.models import Count, Max
 from django.core.signals import setting_changed
+from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 from .choices import HolidayKind, TripStatus
@@ -399,14 +399,10 @@ def _unknown_unit(unit_id: int) -> _UnitProfile:
     return current._profiles.get(unit_id, _NO_DUTY)
 
 
-def duty_calendar() -> DutyCalendar:
-    """The current duty calendar snapshot (cheap: call it per lookup or per batch)."""
-    return _calendar_cache.get()
-
-
-def trip_index() -> TripIndex:
-    """The current approved-trip snapshot (cheap: call it per lookup or per batch)."""
-    return _trip_cache.get()
+# duty_calendar() -> the current DutyCalendar snapshot; trip_index() -> the current TripIndex snapshot. Cheap: call
+# them per lookup or per batch. Bound methods rather than wrapper functions: the ingest calls them per fix.
+duty_calendar = _calendar_cache.get
+trip_index = _trip_cache.get
 
 
 def is_on_duty(unit_id: int, at: dt.datetime) -> bool:
