@@ -16,8 +16,21 @@ from .standards import Rule
 class Evidence:
     title: str
     columns: list[str]
-    rows: list[dict] = field(default_factory=list)  # {"values": [...], "flag": "fail" | ""}
+    rows: list[dict] = field(default_factory=list)  # {"values": [...], "flag": "fail" | "", "link": record URL}
     api: str = ""
+
+
+# Where an auditor opens one record behind a row (the API's browsable detail, or the vehicle file's page).
+def asset_link(pk: int) -> str:
+    return f"/api/v1/assets/{pk}/"
+
+
+def person_link(pk: int) -> str:
+    return f"/api/v1/personnel/{pk}/"
+
+
+def vehicle_link(pk: int) -> str:
+    return f"/vehicles/{pk}/"
 
 
 def _assets(unit: OrgUnit, as_of: dt.date, categories, statuses) -> list[dict]:
@@ -55,7 +68,8 @@ def _asset_evidence(title, assets, flag=lambda a: "", api="") -> Evidence:
     names = _names(a["holder_id"] for a in assets)
     return Evidence(title, [_(c) for c in ASSET_COLUMNS],
                     [{"values": [a["tag"], a["category"], a["item"], a["unit"], a["status"],
-                                 names.get(a["holder_id"], "")], "flag": flag(a)} for a in assets], api)
+                                 names.get(a["holder_id"], "")], "flag": flag(a), "link": asset_link(a["id"])}
+                     for a in assets], api)
 
 
 def _item_names(rule: Rule, item: str | None) -> set[str] | None:
@@ -75,7 +89,7 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
         if names is not None:
             assets = [a for a in assets if a["item"] in names]
         return _asset_evidence(_("计入配备的装备（在库、已发放、维修中）"), assets,
-                               api=f"/api/v1/assets/?unit={unit.code}&category={p['category']}")
+                               api=f"/api/v1/assets/?within={unit.code}&category={p['category']}")
     if check in ("officers_per_population", "frontline_ratio", "valid_certificate"):
         people = [x for x in _people(unit, as_of)
                   if x["role"] == PersonRole.OFFICER and x["status"] == PersonStatus.ACTIVE]
@@ -91,13 +105,15 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
         return Evidence(_("在岗执法人员") if check != "valid_certificate" else _("无有效执法证的在岗执法人员"),
                         [_("工号"), _("姓名"), _("单位"), _("一线"), _("执法证号"), _("有效期至")],
                         [{"values": [x["staff_no"], x["name"], x["unit"], "✓" if x["frontline"] else "",
-                                     x["cert_no"], x["cert_expires"]], "flag": flag(x)} for x in people],
-                        f"/api/v1/people/?unit={unit.code}&role=officer&status=active")
+                                     x["cert_no"], x["cert_expires"]], "flag": flag(x), "link": person_link(x["id"])}
+                         for x in people],
+                        f"/api/v1/personnel/?within={unit.code}&role=officer&status=active")
     if check == "auxiliaries_decreasing":
         people = [x for x in _people(unit, as_of)
                   if x["role"] == PersonRole.AUXILIARY and x["status"] == PersonStatus.ACTIVE]
         return Evidence(_("在岗协管人员"), [_("工号"), _("姓名"), _("单位")],
-                        [{"values": [x["staff_no"], x["name"], x["unit"]]} for x in people])
+                        [{"values": [x["staff_no"], x["name"], x["unit"]], "link": person_link(x["id"])}
+                         for x in people])
     if check in ("seats_per_officer", "vehicle_livery", "vehicle_dossier"):
         units = {u.id: u.code for u in OrgUnit.objects.filter(path__startswith=unit.path)}
         rows = []
@@ -105,10 +121,11 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
             ok = {"vehicle_livery": v.livery_compliant,
                   "vehicle_dossier": f.vehicle_dossier_complete(v, as_of)}.get(check, True)
             rows.append({"values": [v.plate, units[v.unit_id], v.seats, v.status, "✓" if v.livery_compliant else "",
-                                    v.vin, v.insurance_expires, v.inspection_expires], "flag": "" if ok else "fail"})
+                                    v.vin, v.insurance_expires, v.inspection_expires], "flag": "" if ok else "fail",
+                         "link": vehicle_link(v.vehicle_id)})
         return Evidence(_("计入的执法车辆（在用、维修中）"),
                         [_("车牌号"), _("单位"), _("座位数"), _("状态"), _("涂装合规"), _("车架号"), _("保险到期"),
-                         _("年检到期")], rows, f"/api/v1/vehicles/?unit={unit.code}")
+                         _("年检到期")], rows, f"/api/v1/vehicles/?within={unit.code}")
     if check == "seal_custodian":
         seals = _assets(unit, as_of, ["seal"], counted)
         active = _active_ids(as_of)
@@ -128,7 +145,8 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
             unit_after__path__startswith=unit.path).select_related("asset", "person", "unit_after").order_by("id")
         rows = [{"values": [e.asset.tag, str(e.person or ""), e.unit_after.code, e.date_lost, e.date_reported,
                             (e.date_reported - e.date_lost).days],
-                 "flag": "" if (e.date_reported - e.date_lost).days <= p["max_days"] else "fail"} for e in events]
+                 "flag": "" if (e.date_reported - e.date_lost).days <= p["max_days"] else "fail",
+                 "link": asset_link(e.asset_id)} for e in events]
         return Evidence(_("遗失的执法证件"), [_("标签号"), _("持证人"), _("单位"), _("遗失日期"), _("报告日期"),
                                               _("相隔天数")], rows)
     if check == "uniform_replacement":
@@ -153,7 +171,7 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
                 except ValueError:
                     due = base.replace(year=base.year + life, day=28)
             rows.append({"values": [a["tag"], a["item"], a["unit"], base, life, due],
-                         "flag": "fail" if due and due < as_of else ""})
+                         "flag": "fail" if due and due < as_of else "", "link": asset_link(a["id"])})
         return Evidence(_("已发放的制式服装及更换期限"),
                         [_("标签号"), _("品名"), _("单位"), _("起算日期"), _("使用年限"), _("应更换日期")], rows)
     if check == "recorder_daily_offload":
@@ -165,8 +183,8 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
                         .values_list("recorder_tag", "recorded_on"))
         codes = dict(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", "code"))
         rows = [{"values": [tag, codes.get(unit_id, ""), day, "✓" if (tag, day) in offloaded else ""],
-                 "flag": "" if (tag, day) in offloaded else "fail"}
-                for unit_id, owed in f.recorder_days(unit, as_of, len(days)).items() for _id, tag, day in owed]
+                 "flag": "" if (tag, day) in offloaded else "fail", "link": asset_link(asset_id)}
+                for unit_id, owed in f.recorder_days(unit, as_of, len(days)).items() for asset_id, tag, day in owed]
         rows.sort(key=lambda r: (r["values"][0], r["values"][2]))
         return Evidence(_("应存储的记录仪-日（当日末处于已发放状态）"),
                         [_("记录仪"), _("单位"), _("日期"), _("已存储")], rows)

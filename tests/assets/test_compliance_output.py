@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from assets import services as registry
 from assets.compliance.services import compliance_report
-from assets.models import ComplianceSnapshot
+from assets.models import Asset, ComplianceSnapshot, Person
+from telematics.models import Vehicle
 from tests.assets.test_compliance_fixture import build_small_bureau
 from tests.support.fixtures import make_user
 
@@ -244,9 +245,26 @@ def test_evidence_page_lists_the_records_behind_a_row(auditor_client):
                                                         "rule": "radios-per-officer"}).content.decode()
     assert all(tag in page for tag in ("RAD-001", "RAD-002", "RAD-003"))
     assert "RAD-004" not in page and "RAD-005" not in page  # lost and retired
+    # Each record opens, and so does the list the row counted.
+    radio = Asset.objects.get(tag="RAD-001")
+    assert f'<a class="record" href="/api/v1/assets/{radio.pk}/">RAD-001</a>' in page
+    assert auditor_client.get(f"/api/v1/assets/{radio.pk}/").json()["tag"] == "RAD-001"
+    listed = auditor_client.get("/api/v1/assets/?within=CZ-TN&category=radio&status=in_stock&status=issued"
+                                "&status=in_repair")
+    assert listed.status_code == 200 and listed.json()["count"] == 3
+    assert 'href="/api/v1/assets/?within=CZ-TN&amp;category=radio"' in page
     page = auditor_client.get("/compliance/evidence/", {"unit": "CZ", "standard": "jiangsu",
                                                         "rule": "valid-certificate"}).content.decode()
     assert "O3" in page and "O9" in page and "人员O1<" not in page
+    o9 = Person.objects.get(staff_no="O9")
+    assert f'<a class="record" href="/api/v1/personnel/{o9.pk}/">O9</a>' in page
+    assert auditor_client.get(f"/api/v1/personnel/{o9.pk}/").json()["staff_no"] == "O9"
+    assert auditor_client.get("/api/v1/personnel/?within=CZ&role=officer&status=active").json()["count"] == 8
+    page = auditor_client.get("/compliance/evidence/", {"unit": "CZ", "standard": "jiangsu",
+                                                        "rule": "vehicle-livery"}).content.decode()
+    car = Vehicle.objects.get(plate="苏D·A0002")
+    assert f'<tr class="fail"><td><a class="record" href="/vehicles/{car.pk}/">苏D·A0002</a>' in page
+    assert auditor_client.get(f"/vehicles/{car.pk}/").status_code == 200
     page = auditor_client.get("/compliance/evidence/", {"unit": "CZ", "standard": "jiangsu",
                                                         "rule": "return-on-departure"}).content.decode()
     assert "人员O7" in page and "执勤大衣" in page
