@@ -161,7 +161,7 @@ def expiring_papers(user, *, today: dt.date) -> list[dict]:
     vehicles = _in_scope(Vehicle.objects.all(), user, "unit")
     return [{"vehicle_id": e.vehicle.pk, "plate": e.vehicle.plate, "unit": e.vehicle.unit.name, "what": e.what,
              "what_label": EXPIRY_LABELS[e.what],
-             "expires": e.expires, "days_left": e.days_left}
+             "expires": e.expires, "days_left": e.days_left, "expired_days": -e.days_left if e.days_left < 0 else 0}
             for e in vehicles_expiring(within_days=EXPIRY_WINDOW_DAYS, on=today, vehicles=vehicles)]
 
 
@@ -197,6 +197,7 @@ def compliance_summary(user, *, standard_id: str, today: dt.date) -> list[dict]:
             query = urlencode({"unit": code, "standard": standard_id, "as_of": today.isoformat()})
             rows.append({"code": code, "name": meta["name"], "indent": meta["path"].count("/") - root_depth,
                          "counts": [per_unit[code][s] for s in STATUSES], "fail": per_unit[code]["fail"],
+                         "state": next((s for s in ("fail", "insufficient_data") if per_unit[code][s]), "pass"),
                          "url": f"/compliance/?{query}"})
         summary = report.data["summary"]
         sections.append({"root": root, "rows": rows, "summary": [{"status": s, "label": STATUS_LABELS[s],

@@ -171,7 +171,8 @@ def check_fleet(browser):
     expiring = page.locator("#expiring-table tbody tr")
     assert expiring.count() == 2
     assert expiring.nth(0).get_attribute("data-plate") == "苏D·A0003"  # expired five days ago: first
-    assert expiring.nth(0).locator("td").last.inner_text() == "-5"
+    assert expiring.nth(0).locator("td").last.get_attribute("data-days-left") == "-5"
+    assert expiring.nth(0).locator("td").last.inner_text() == "已过期 5 天"
     assert expiring.nth(1).get_attribute("data-what") == "insurance"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert nav[:4] == ["/", "/map/", "/replay/", "/vehicles/"]
