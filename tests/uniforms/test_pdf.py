@@ -1,0 +1,75 @@
+"""The printable documents: the CJK font is embedded, Chinese text reads back, the QR labels carry their tags."""
+import io
+import subprocess
+
+import pytest
+import segno
+from PIL import Image
+from pypdf import PdfReader
+
+from assets import services as ledger
+from uniforms import pdf, services
+
+from .conftest import stock
+
+pytestmark = pytest.mark.django_db
+
+DPI = 300
+MM = DPI / 25.4
+
+
+def _embedded_fonts(reader: PdfReader) -> set[str]:
+    """Names of the fonts whose program is inside the file (FontFile, FontFile2 or FontFile3)."""
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts = [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]
+            for f in fonts:
+                descriptor = f.get("/FontDescriptor")
+                if descriptor and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    names.add(str(f["/BaseFont"]))
+    return names
+
+
+def _text(content: bytes) -> tuple[str, PdfReader]:
+    reader = PdfReader(io.BytesIO(content))
+    return "".join(p.extract_text() for p in reader.pages), reader
+
+
+def test_receipt_and_checklist_embed_the_cjk_font(bureau):
+    stock(bureau["units"]["CZ-TN"], "长袖衬衣", "170", 2, "U")
+    receipt = services.handover_commit(mode="issue", tags=["U-1", "U-2"], person=bureau["officer"], note="春季换装")
+    text, reader = _text(pdf.receipt_pdf(receipt))
+    assert _embedded_fonts(reader), "no embedded font: Chinese would depend on the reader's fonts"
+    for expected in ("装备交接单", receipt.number, "长袖衬衣", "张三", "春季换装", "共 2 件", "发放人（签字）"):
+        assert expected in text
+    departure = services.person_depart(person=bureau["officer"], kind="transferred")
+    text, reader = _text(pdf.departure_checklist_pdf(departure))
+    assert _embedded_fonts(reader)
+    assert "离岗装备清退单" in text and "调离" in text and "未交回" in text and "U-2" in text
+
+
+def test_label_sheet_qr_codes_carry_the_tags(bureau, tmp_path):
+    assets = stock(bureau["units"]["CZ-TN"], "长袖衬衣", "170", 2, "U")
+    assets.append(ledger.asset_create(tag="R-0001", category="radio", unit=bureau["units"]["CZ-TN-01"], item="对讲机"))
+    content = pdf.labels_pdf(assets)
+    text, reader = _text(content)
+    assert _embedded_fonts(reader)
+    assert "制式服装 长袖衬衣" in text and "尺码 170" in text and "对讲机" in text and "CZ-TN-01" in text
+
+    (tmp_path / "labels.pdf").write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", str(tmp_path / "labels.pdf"),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(tmp_path / "page.png").convert("L")
+    # The label grid of labels_pdf (3×8 on A4, 7 mm / 10 mm margins); each QR sits 2 mm inside its label.
+    label_w, label_h = (210 - 14) / 3, (297 - 20) / 8
+    for slot, asset in enumerate(assets):
+        matrix = [list(row) for row in segno.make(asset.tag, error="m", micro=False).matrix]
+        cells = len(matrix) + 4
+        left = (7 + (slot % 3) * label_w + 2) * MM
+        top = (10 + (slot // 3) * label_h + 2) * MM
+        cell = (label_h - 4) * MM / cells
+        drawn = [[image.getpixel((int(left + (c + 2.5) * cell), int(top + (r + 2.5) * cell))) < 128
+                  for c in range(len(matrix))] for r in range(len(matrix))]
+        assert drawn == [[bool(v) for v in row] for row in matrix], asset.tag
