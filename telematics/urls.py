@@ -8,4 +8,5 @@ urlpatterns = [
     path("vehicles/", views.vehicle_list, name="vehicle-list"),
     path("vehicles/<int:pk>/", views.vehicle_dossier, name="vehicle-dossier"),
     path("vehicles/<int:pk>/dossier.pdf", views.vehicle_dossier_pdf, name="vehicle-dossier-pdf"),
+    path("vehicles/<int:pk>/livery-photo", views.vehicle_livery_photo, name="vehicle-livery-photo"),
 ]

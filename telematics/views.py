@@ -1,6 +1,6 @@
-"""Web pages of the vehicle files: the list and each vehicle's dossier (一车一档) with its PDF."""
+"""Web pages of the vehicle files: the list and each vehicle's dossier (一车一档) with its PDF and livery photo."""
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
 from api.scoping import scope_queryset, unit_in_scope
@@ -43,6 +43,18 @@ def vehicle_dossier_pdf(request, pk: int):
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
     return pdf_response(vehicle, start, end)
+
+
+@login_required
+def vehicle_livery_photo(request, pk: int):
+    """The livery photo, to the users who may see the vehicle (media files are not served openly)."""
+    vehicle = _vehicle(request, pk)
+    if not vehicle.livery_photo:
+        raise Http404("no livery photo")
+    try:
+        return FileResponse(vehicle.livery_photo.open("rb"), filename=vehicle.livery_photo.name.rsplit("/", 1)[-1])
+    except FileNotFoundError:
+        raise Http404("livery photo missing from storage") from None
 
 
 def pdf_response(vehicle: Vehicle, start, end) -> HttpResponse:

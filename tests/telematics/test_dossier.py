@@ -112,3 +112,17 @@ def test_dossier_pdf_embeds_the_livery_photo(vehicle, settings, tmp_path):
     images = [img for page in PdfReader(io.BytesIO(data)).pages for img in page.images]
     assert len(images) == 1
     assert "标识涂装合规\n是" in pdf_text(data)
+
+
+def test_livery_photo_is_shown_only_in_scope(vehicle, client, bureau, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 255, 255)).save(image, format="PNG")
+    services.vehicle_set_livery(vehicle=vehicle, compliant=True, photo=ContentFile(image.getvalue(), "livery.png"))
+    client.force_login(make_user("fleet-tn", "fleet", unit=bureau["units"]["CZ-TN"]))
+    page = client.get(f"/vehicles/{vehicle.pk}/").content.decode()
+    assert f'href="/vehicles/{vehicle.pk}/livery-photo"' in page
+    photo = client.get(f"/vehicles/{vehicle.pk}/livery-photo")
+    assert photo.status_code == 200 and b"".join(photo.streaming_content) == image.getvalue()
+    client.force_login(make_user("fleet-wj", "fleet", unit=bureau["units"]["CZ-WJ"]))
+    assert client.get(f"/vehicles/{vehicle.pk}/livery-photo").status_code == 404
