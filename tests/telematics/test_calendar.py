@@ -240,3 +240,14 @@ def test_trip_lookups_read_every_clock_the_same(vehicle):
     assert index.covering_ts(vehicle.pk, inside.timestamp()) == t
     assert index.covering(vehicle.pk, dt.datetime(2026, 11, 22, 14, 0, 1, tzinfo=dt.UTC)) is None
     assert index.covering_ts(vehicle.pk, dt.datetime(2026, 11, 22, 14, 0, 1, tzinfo=dt.UTC).timestamp()) is None
+
+
+def test_an_adjusted_working_day_runs_mondays_overnight_shift(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1", "22:00", "06:00")  # Monday nights only
+    cal = calendar.duty_calendar()
+    assert cal.is_on_duty(tn1.pk, at("2026-10-10T23:00"))      # working Saturday: Monday's night shift...
+    assert cal.is_on_duty(tn1.pk, at("2026-10-11T05:30"))      # ...runs into Sunday morning
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-11T06:00"))
+    assert not cal.is_on_duty(tn1.pk, at("2026-10-17T23:00"))  # an ordinary Saturday
+    assert cal.duty_windows(tn1.pk, dt.date(2026, 10, 11)) == [(at("2026-10-10T22:00"), at("2026-10-11T06:00"))]

@@ -487,3 +487,14 @@ class TestFleetActions(WorldTestCase):
                              format="multipart")
         assert refused.status_code == 400 and "photo" in refused.json()
         assert Vehicle.objects.get(pk=vehicle.pk).livery_compliant is True
+
+    def test_there_is_no_lending_status(self, world):
+        vehicle = _vehicle(world, inside=True)
+        before = _fleet_state()
+        fleet = world.client(UserRole.FLEET)
+        response = fleet.post(f"/api/v1/vehicles/{vehicle.pk}/change_status/", {"status": "lent"}, format="json")
+        assert response.status_code == 400 and "lending" in response.json()["detail"]
+        created = fleet.post("/api/v1/vehicles/", {"plate": "苏D·L0001", "unit": "CZ-TN-01", "seats": 5,
+                                                   "status": "lent"}, format="json")
+        assert created.status_code == 400 and "status" in created.json()
+        assert _fleet_state() == before
