@@ -17,31 +17,36 @@ from tests.assets.test_compliance_fixture import build_small_bureau, days_ago
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def module_bureau(django_db_setup, django_db_blocker):
+    """The bureau built once for the module in an outer transaction, rolled back at the end; each test runs in a
+    savepoint inside it (as Django's TestCase.setUpTestData), so what a test writes is undone after it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_small_bureau()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def small_bureau(db):
-    return build_small_bureau()
+def small_bureau(module_bureau, db):
+    return module_bureau
 
 
 @pytest.fixture(scope="module")
-def reports(django_db_setup, django_db_blocker):
-    """The bureau built once for the module; reports for both standards today, 200 days ago and 2 days ago."""
+def reports(module_bureau, django_db_blocker):
+    """Reports for both standards today, 200 days ago and 2 days ago, computed once for the module."""
     with django_db_blocker.unblock():
-        from django.db import transaction
-
-        with transaction.atomic():
-            bureau = build_small_bureau()
-            today = timezone.localdate()
-            out = {"bureau": bureau, "today": today}
-            for std in ("jiangsu", "model"):
-                for label, day in (("now", today), ("past", today - dt.timedelta(days=200)),
-                                   ("recent", today - dt.timedelta(days=2))):
-                    out[(std, label)] = compliance_report(unit=bureau["units"]["CZ"], standard_id=std,
-                                                          as_of=day).data
-                out[(std, "TN")] = compliance_report(unit=bureau["units"]["CZ-TN"], standard_id=std,
-                                                     as_of=today).data
-                out[(std, "BGS")] = compliance_report(unit=bureau["units"]["CZ-BGS"], standard_id=std,
-                                                      as_of=today).data
-            transaction.set_rollback(True)
+        bureau = module_bureau
+        today = timezone.localdate()
+        out = {"bureau": bureau, "today": today}
+        for std in ("jiangsu", "model"):
+            for label, day in (("now", today), ("past", today - dt.timedelta(days=200)),
+                               ("recent", today - dt.timedelta(days=2))):
+                out[(std, label)] = compliance_report(unit=bureau["units"]["CZ"], standard_id=std, as_of=day).data
+            out[(std, "TN")] = compliance_report(unit=bureau["units"]["CZ-TN"], standard_id=std, as_of=today).data
+            out[(std, "BGS")] = compliance_report(unit=bureau["units"]["CZ-BGS"], standard_id=std,
+                                                  as_of=today).data
     return out
 
 
