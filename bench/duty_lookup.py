@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     def covering_as_ingest(vehicle_id, at, lat, lon):
         return fleet_calendar.trip_index().covering(vehicle_id, at, lat=lat, lon=lon)
 
+    def nothing(*args, **kwargs):
+        return None
+
+    # The interpreter's floor on this machine right now: the same loop with two calls that do nothing.
+    elapsed, cpu, _ = _run(queries, unit_of, nothing, nothing)
+    print(f"baseline: the same loop calling two no-op functions: {elapsed:.2f} s ({cpu:.2f} s CPU)")
     for label, batch, on_duty, covering in (
             ("UTC datetime", queries, calendar.is_on_duty, trips.covering),
             ("epoch seconds", epochs, calendar.is_on_duty_ts, trips.covering_ts),
