@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from api.scoping import scope_queryset, user_has_profile_or_superuser, user_scope_unit
@@ -35,14 +36,14 @@ def scoped_units(user) -> list[OrgUnit]:
     return list(scope_queryset(OrgUnit.objects.all(), user, "self").order_by("path"))
 
 
+def epoch_ms(ts: dt.datetime | None) -> int | None:
+    """Times go to the page as epoch milliseconds: cheaper than ISO text at thousands of fixes a second."""
+    return None if ts is None else round(ts.timestamp() * 1000)
+
+
 def fix_row(vehicle_id: int, ts, lat, lon, speed, heading, grid_code) -> dict:
-    return {"id": vehicle_id, "ts": ts.isoformat() if ts else None, "lat": lat, "lon": lon, "speed": speed,
-            "heading": heading, "grid": grid_code or ""}
-
-
-def fix_list(vehicle_id: int, ts, lat, lon, speed, heading, grid_code) -> list:
-    """A fix as the stream sends it: compact, thousands of them a second."""
-    return [vehicle_id, ts.astimezone(dt.UTC).isoformat(), lat, lon, speed, heading, grid_code or ""]
+    return {"id": vehicle_id, "ts": epoch_ms(ts), "lat": lat, "lon": lon, "speed": speed, "heading": heading,
+            "grid": grid_code or ""}
 
 
 def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
@@ -91,9 +92,16 @@ def newest_arrival() -> int:
 
 
 def fixes_after(arrival: int, vehicle_ids: set[int] | None) -> list[tuple]:
-    """Fixes stored after `arrival` in arrival order: (arrival, vehicle_id, ts, lat, lon, speed, heading, grid)."""
-    rows = (Position.objects.filter(arrival__gt=arrival, vehicle__isnull=False).order_by("arrival")
-            .values_list("arrival", "vehicle_id", *_FIX_FIELDS))
+    """Fixes stored after `arrival` in arrival order: (arrival, vehicle_id, ts in epoch ms, lat, lon, speed,
+    heading, grid_code). Plain SQL with the time as a number: the stream reads thousands a second, and building
+    a datetime per row was most of its cost."""
+    epoch = ("(EXTRACT(EPOCH FROM ts) * 1000)::int8" if connection.vendor == "postgresql"
+             else "CAST(ROUND((julianday(ts) - 2440587.5) * 86400000.0) AS INTEGER)")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT arrival, vehicle_id, {epoch}, lat, lon, speed, heading, grid_code "
+                    "FROM tracking_position WHERE arrival > %s AND vehicle_id IS NOT NULL ORDER BY arrival",
+                    [arrival])
+        rows = cur.fetchall()
     return [r for r in rows if vehicle_ids is None or r[1] in vehicle_ids]
 
 

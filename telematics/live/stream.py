@@ -1,7 +1,7 @@
 """The live map's server-sent event stream: polls the position store and the alerts every QM_MAP_POLL_S and
 sends what changed in the user's scope. Polling (not LISTEN/NOTIFY) so the SQLite demo streams the same way.
 
-Events: `fixes` (a list of [vehicle_id, ts, lat, lon, speed, heading, grid_code], only fixes newer than the
+Events: `fixes` (a list of [vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code], only fixes newer than the
 one last sent for that vehicle), `alerts` (alert rows that changed), `review` (the ids of the alerts still
 awaiting review, so alerts withdrawn or reviewed elsewhere leave the panel). Every event carries the cursor
 `arrival|alerts-since` as its id; EventSource sends it back as Last-Event-ID when it reconnects."""
@@ -53,7 +53,7 @@ class FleetStream:
         self.poll_s = conf.get("QM_MAP_POLL_S")
         self.lookback_s = conf.get("QM_MAP_LOOKBACK_S")
         self.resync_s = conf.get("QM_MAP_RESYNC_S")
-        self.sent_ts: dict[int, dt.datetime] = {}
+        self.sent_ts: dict[int, int] = {}  # vehicle -> epoch ms of the fix last sent
         self.sent_alerts: dict[int, dt.datetime] = {}
         self.floors: deque[tuple[float, int]] = deque()  # (when, newest arrival then): the lookback window
         self.vehicle_ids: set[int] | None = None
@@ -76,19 +76,21 @@ class FleetStream:
         return self.floors[0][1]
 
     def poll_fixes(self, now: float) -> list[list]:
-        newest: dict[int, tuple] = {}
+        """[vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code] of each vehicle whose newest fix is
+        newer than the one last sent for it."""
+        newest: dict[int, list] = {}
+        sent = self.sent_ts
         for arrival, vehicle_id, ts, lat, lon, speed, heading, grid in selectors.fixes_after(
                 self._floor(now), self._scope(now)):
             self.arrival = max(self.arrival, arrival)
-            sent = self.sent_ts.get(vehicle_id)
-            if sent is not None and ts <= sent:
+            if ts <= sent.get(vehicle_id, -1):
                 continue  # read again within the lookback, or an older fix arriving late: the marker stays
             current = newest.get(vehicle_id)
             if current is None or ts > current[1]:
-                newest[vehicle_id] = (vehicle_id, ts, lat, lon, speed, heading, grid)
+                newest[vehicle_id] = [vehicle_id, ts, lat, lon, speed, heading, grid or ""]
         for vehicle_id, row in newest.items():
-            self.sent_ts[vehicle_id] = row[1]
-        return [selectors.fix_list(*row) for row in newest.values()]
+            sent[vehicle_id] = row[1]
+        return list(newest.values())
 
     def poll_alerts(self) -> list[dict]:
         started = dt.datetime.now(UTC)

@@ -18,6 +18,7 @@ from api.permissions import user_role
 from api.scoping import user_has_profile_or_superuser
 from assets.choices import UserRole
 from telematics.tracking import conf as tracking_conf
+from telematics.tracking.choices import AlertKind
 
 from . import conf, selectors
 from .stream import FleetStream, format_cursor, parse_cursor
@@ -47,6 +48,7 @@ def _strings() -> dict:
         "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),
         "noTrack": _("该时段没有定位。"), "fixes": _("定位点"), "stops": _("停车点"), "alertsOnTrack": _("告警"),
         "chooseVehicle": _("请选择车辆。"),
+        "kinds": {str(value): str(label) for value, label in AlertKind.choices},
         "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
         "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
     }

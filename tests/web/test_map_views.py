@@ -105,7 +105,7 @@ def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
     stream = FleetStream(user=user, arrival=start, since=now)
     got = events(stream)
     fixes = [f for name, data, _ in got if name == "fixes" for f in data]
-    assert fixes == [[fleet["tn"].pk, (now - dt.timedelta(seconds=1)).astimezone(dt.UTC).isoformat(), 31.781, 119.951,
+    assert fixes == [[fleet["tn"].pk, round((now - dt.timedelta(seconds=1)).timestamp() * 1000), 31.781, 119.951,
                       30.0, 45.0, "320402001001001"]]
     # A fix older than the one shown arrives late: the marker must not jump back.
     store(fleet["tn"], now - dt.timedelta(seconds=5), 119.94, 31.77)

@@ -15,6 +15,8 @@
   el("replay-start").value = cfg.start;
   el("replay-end").value = cfg.end;
 
+  function kindLabel(kind) { return S.kinds[kind] || kind; }
+
   function iso(local) { return (local.length === 16 ? local + ":00" : local) + cfg.utcOffset; }
 
   function fail(message) {
@@ -66,11 +68,11 @@
     alerts.forEach(function (a) {
       if (a.lat !== null) {
         L.marker(Q.toDisplay(a.lat, a.lon), { icon: L.divIcon({ className: "replay-alert", html: "!", iconSize: [16, 16] }) })
-          .bindTooltip(a.kind + " · " + Q.localTime(a.started_at)).addTo(drawn);
+          .bindTooltip(kindLabel(a.kind) + " · " + Q.localTime(a.started_at)).addTo(drawn);
       }
       var li = document.createElement("li");
       li.dataset.alert = a.id;
-      li.textContent = a.kind + " · " + Q.localTime(a.started_at) + (a.venue ? " · " + a.venue : "");
+      li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) + (a.venue ? " · " + a.venue : "");
       el("replay-alerts").appendChild(li);
     });
     car = L.marker(line[0], { icon: L.divIcon({ className: "replay-car", iconSize: [14, 14] }), zIndexOffset: 1000 })
