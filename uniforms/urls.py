@@ -6,4 +6,5 @@ from . import views
 app_name = "uniforms"
 urlpatterns = [
     path("issue/", views.handover_screen, name="handover"),
+    path("stocktake/", views.stocktake_screen, name="stocktake"),
 ]

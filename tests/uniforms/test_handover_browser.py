@@ -53,10 +53,12 @@ def _reasons(rows, count):
 def test_screen_asks_for_login_first(seeded, client):
     # Runs first: its flush at teardown is what the next test must survive (the seeded rows gone, content
     # types recreated under new ids), as it must after any other transactional test of the suite.
-    assert client.get("/issue/").url.startswith("/accounts/login/")
+    for url in ("/issue/", "/stocktake/"):
+        assert client.get(url).url.startswith("/accounts/login/")
     client.force_login(make_user("logi", "logistics"))
     page = client.get("/issue/").content.decode()
-    assert 'id="tag"' in page and "扫码发放与归还" in page
+    assert 'id="tag"' in page and "扫码发放与归还" in page and 'href="/stocktake/"' in page
+    assert 'id="st-tag"' in client.get("/stocktake/").content.decode()
 
 
 def test_scan_issue_with_bad_tags_then_confirm_then_return(seeded, live_server, bureau):
