@@ -195,9 +195,13 @@ def stocktake_result(stocktake: Stocktake) -> dict:
 
 
 def stocktake_classify(stocktake: Stocktake, tag: str) -> str:
-    """How one scanned tag stands against the stocktake (shown at once on the scan)."""
-    result = stocktake_result(stocktake)
-    for finding in (StocktakeFinding.FOUND, StocktakeFinding.UNEXPECTED, StocktakeFinding.MISPLACED):
-        if any(line["tag"] == tag for line in result[finding]):
-            return finding
-    return StocktakeFinding.UNEXPECTED
+    """How one scanned tag stands against the stocktake, shown at once on the scan (the rules of
+    `stocktake_result`, for one item: a scan does not recompute the whole stocktake)."""
+    asset = Asset.objects.filter(tag=tag).select_related("unit").first()
+    if asset is None or asset.status != AssetStatus.IN_STOCK:
+        return StocktakeFinding.UNEXPECTED
+    if not asset.unit.path.startswith(stocktake.unit.path):
+        return StocktakeFinding.MISPLACED
+    if stocktake.place_id and not AssetPlace.objects.filter(asset=asset, place_id=stocktake.place_id).exists():
+        return StocktakeFinding.MISPLACED
+    return StocktakeFinding.FOUND

@@ -364,6 +364,9 @@ def test_stocktake_missing_unexpected_misplaced(bureau):
         services.stocktake_scan(stocktake=take, tag=tag)
     with pytest.raises(ConflictError, match="already scanned"):
         services.stocktake_scan(stocktake=take, tag="U-1")
+    live = selectors.stocktake_result(take)
+    for tag in ("U-1", "U-3", "WJ-1", "ZZZ"):  # the answer at the scan agrees with the stocktake's result
+        assert any(x["tag"] == tag for x in live[selectors.stocktake_classify(take, tag)])
     take = services.stocktake_close(stocktake=take)
     r = take.result
     assert [x["tag"] for x in r["found"]] == ["U-1"]
@@ -384,6 +387,8 @@ def test_stocktake_of_a_storage_place(bureau):
     take = services.stocktake_start(unit=units["CZ-TN"], place=shelf)
     services.stocktake_scan(stocktake=take, tag="U-2")
     r = selectors.stocktake_result(take)
+    assert selectors.stocktake_classify(take, "U-2") == "misplaced"
+    assert selectors.stocktake_classify(take, "U-1") == "found"
     assert [x["tag"] for x in r["missing"]] == ["U-1"]
     assert [(x["tag"], x["reason"], x["place"]) for x in r["misplaced"]] == [("U-2", "other_place", "TN-K2")]
     wj_place = services.storage_place_create(unit=units["CZ-WJ"], code="WJ-K1", name="武进库")
