@@ -2,7 +2,8 @@
 
 Only the rules specific to these workflows live here (badge numbers, certificate loss reports, seal
 hand-overs, departures, rounds, stocktakes); the custody rules themselves (already issued, officers only,
-no person-to-person hand-over…) are the ledger's, and are reached by calling it.
+no person-to-person hand-over…) are the ledger's, and are reached by calling it. The one exception is the
+seasonal round, which writes its thousands of events in bulk (`_RoundLedger` says how the rules still hold).
 """
 from __future__ import annotations
 
