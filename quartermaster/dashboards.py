@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,7 +199,7 @@ def compliance_summary(user, *, standard_id: str, today: dt.date) -> list[dict]:
             rows.append({"code": code, "name": meta["name"], "indent": meta["path"].count("/") - root_depth,
                          "counts": [per_unit[code][s] for s in STATUSES], "fail": per_unit[code]["fail"],
                          "state": next((s for s in ("fail", "insufficient_data") if per_unit[code][s]), "pass"),
-                         "url": f"/compliance/?{query}"})
+                         "url": f"{reverse('compliance')}?{query}"})
         summary = report.data["summary"]
         sections.append({"root": root, "rows": rows, "summary": [{"status": s, "label": STATUS_LABELS[s],
                                                                   "count": summary.get(s, 0)} for s in STATUSES]})

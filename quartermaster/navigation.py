@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from api.permissions import user_role
@@ -17,24 +18,28 @@ EVERY_ROLE = (ADMIN, LOGISTICS, FLEET, AUDITOR)
 @dataclass(frozen=True)
 class Link:
     key: str
-    url: str
+    route: str  # the URL name: each app decides where its pages live
     label: str
     roles: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.route)
 
 
 # One list in menu order; a role sees the links that name it. Every role may read the compliance reports and
 # vehicle files (scoped to its units), but the menu lists what each role's work needs.
 LINKS = (
-    Link("start", "/", _("首页"), EVERY_ROLE),
-    Link("map", "/map/", _("实时地图"), (ADMIN, FLEET, AUDITOR)),
-    Link("replay", "/replay/", _("轨迹回放"), (ADMIN, FLEET, AUDITOR)),
-    Link("vehicles", "/vehicles/", _("车辆档案"), (ADMIN, FLEET, AUDITOR)),
-    Link("handover", "/issue/", _("发放交接"), (ADMIN, LOGISTICS)),
-    Link("compliance", "/compliance/", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),
-    Link("compare", "/compliance/compare/", _("标准对照"), (ADMIN, AUDITOR)),
-    Link("snapshots", "/compliance/snapshots/", _("报告存档"), (ADMIN, AUDITOR)),
-    Link("admin", "/admin/", _("系统管理"), (ADMIN,)),
-    Link("api-docs", "/api/docs/", _("接口文档"), EVERY_ROLE),
+    Link("start", "home", _("首页"), EVERY_ROLE),
+    Link("map", "live:map", _("实时地图"), (ADMIN, FLEET, AUDITOR)),
+    Link("replay", "live:replay", _("轨迹回放"), (ADMIN, FLEET, AUDITOR)),
+    Link("vehicles", "telematics:vehicle-list", _("车辆档案"), (ADMIN, FLEET, AUDITOR)),
+    Link("handover", "uniforms:handover", _("发放交接"), (ADMIN, LOGISTICS)),
+    Link("compliance", "compliance", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("compare", "compliance-compare", _("标准对照"), (ADMIN, AUDITOR)),
+    Link("snapshots", "compliance-snapshots", _("报告存档"), (ADMIN, AUDITOR)),
+    Link("admin", "admin:index", _("系统管理"), (ADMIN,)),
+    Link("api-docs", "api-docs", _("接口文档"), EVERY_ROLE),
 )
 
 
@@ -48,11 +53,14 @@ def navigation(request) -> dict:
     if role is None:
         return {"nav_links": [], "nav_role": None, "nav_role_label": "", "nav_unit": None}
     path = request.path
-    active = max((link for link in links_for(role) if path == link.url or
-                  (link.url != "/" and path.startswith(link.url))), key=lambda link: len(link.url), default=None)
+    links = [{"key": link.key, "url": link.url, "label": link.label} for link in links_for(role)]
+    # The most specific link containing the page is the current one (/map/replay/ is replay, not map).
+    active = max((link for link in links if path == link["url"] or (link["url"] != "/" and path.startswith(link["url"]))),
+                 key=lambda link: len(link["url"]), default=None)
+    for link in links:
+        link["active"] = link is active
     return {
-        "nav_links": [{"key": link.key, "url": link.url, "label": link.label,
-                       "active": active is not None and link.key == active.key} for link in links_for(role)],
+        "nav_links": links,
         "nav_role": role,
         "nav_role_label": UserRole(role).label,
         "nav_unit": user_scope_unit(user),

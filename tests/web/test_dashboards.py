@@ -175,8 +175,11 @@ def check_fleet(browser):
     assert expiring.nth(0).locator("td").last.inner_text() == "已过期 5 天"
     assert expiring.nth(1).get_attribute("data-what") == "insurance"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert nav[:4] == ["/", "/map/", "/replay/", "/vehicles/"]
+    assert nav[:4] == ["/", "/map/", "/map/replay/", "/vehicles/"]
     browser.shot(page, "start-fleet")
+    page.click('#main-nav a[data-nav="replay"]')
+    page.wait_for_url("**/map/replay/")
+    assert page.locator("#main-nav a.active").get_attribute("data-nav") == "replay"  # not "map"
 
 
 def check_auditor(dashboard_bureau, bureau, browser):
@@ -213,7 +216,7 @@ def check_administrator(bureau, browser):
     assert page.locator("#start-title").get_attribute("data-role") == "administrator"
     assert cell(page, "#fig-vehicles") == "4"  # the retired one is not counted
     links = set(page.locator("#pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
-    assert {"/map/", "/replay/", "/vehicles/", "/issue/", "/compliance/", "/admin/", "/api/docs/"} <= links
+    assert {"/map/", "/map/replay/", "/vehicles/", "/issue/", "/compliance/", "/admin/", "/api/docs/"} <= links
     page.locator('#role-pages a[data-role="fleet"]').click()
     page.wait_for_load_state()
     assert page.locator("#start-title").get_attribute("data-role") == "fleet"
