@@ -93,6 +93,14 @@ def test_map_page_passes_tile_settings(fleet, settings):
     html = client_for(make_user("admin", None, superuser=True)).get("/map/").content.decode()
     assert '"tileUrl": "http://tiles.example/{z}/{x}/{y}.png"' in html and '"tileCrs": "gcj02"' in html
     assert "/static/live/vendor/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
+    assert '"canReview": true' in html
+
+
+def test_only_fleet_managers_and_administrators_get_review_buttons(fleet):
+    auditor = client_for(make_user("auditor", "auditor", fleet["units"]["CZ"])).get("/map/").content.decode()
+    assert '"canReview": false' in auditor
+    fleet_manager = client_for(make_user("fleet", "fleet", fleet["units"]["CZ-TN"])).get("/map/").content.decode()
+    assert '"canReview": true' in fleet_manager
 
 
 def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
