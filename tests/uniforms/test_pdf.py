@@ -1,4 +1,5 @@
 """The printable documents: the CJK font is embedded, Chinese text reads back, the QR labels carry their tags."""
+import datetime as dt
 import io
 import subprocess
 
@@ -73,3 +74,15 @@ def test_label_sheet_qr_codes_carry_the_tags(bureau, tmp_path):
         drawn = [[image.getpixel((int(left + (c + 2.5) * cell), int(top + (r + 2.5) * cell))) < 128
                   for c in range(len(matrix))] for r in range(len(matrix))]
         assert drawn == [[bool(v) for v in row] for row in matrix], asset.tag
+
+
+def test_seal_handover_and_surrender_receipts_name_both_sides(bureau):
+    seal = ledger.asset_create(tag="SEAL-1", category="seal", unit=bureau["units"]["CZ-TN"], item="行政执法专用章")
+    services.seal_assign(seal=seal, custodian=bureau["officer"])
+    handover = services.seal_handover(seal=seal, outgoing=bureau["officer"], incoming=bureau["auxiliary"])
+    text, _reader = _text(pdf.receipt_pdf(handover.receipt))
+    assert "印章交接" in text and "移交人（签字）" in text and "接收人（签字）" in text
+    assert "张三" in text and "李四" in text and "行政执法专用章" in text
+    services.certificate_issue(person=bureau["officer"], tag="C-1", number="JS7001", expires_on=dt.date(2030, 1, 1))
+    text, _reader = _text(pdf.receipt_pdf(services.certificate_surrender(person=bureau["officer"])))
+    assert "证件上缴" in text and "法制机构接收人（签字）" in text and "JS7001" in text
