@@ -8,6 +8,7 @@ the shifts the workbook lists for that unit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -192,8 +193,9 @@ class _RowReader:
         return value
 
 
+@functools.cache
 def _max(model: type[models.Model], name: str) -> int:
-    return model._meta.get_field(name).max_length
+    return model._meta.get_field(name).max_length  # asked once per cell: cached
 
 
 def _chunks(items: list, size: int = BATCH) -> Iterator[list]:
