@@ -25,6 +25,10 @@ from .services import alerts_apply
 from .store import PositionRow, store_positions
 
 UTC = dt.timezone.utc
+# The continuous aggregate's policy refreshes the last 3 days (migrations/0003); legs of older days (late data,
+# a replayed day) make the ingest refresh those days itself.
+AGGREGATE_REFRESH_WINDOW_S = 3 * 86400 - 3600
+REFRESH_MILEAGE_SQL = "CALL refresh_continuous_aggregate('tracking_daily_mileage', %s, now() - interval '1 hour')"
 
 
 @dataclass(slots=True)
@@ -77,6 +81,7 @@ class Pipeline:
         self.registry = registry or Registry()
         self.counters: Counter = Counter()
         self.engine: RulesEngine | None = None
+        self.stale_mileage: float | None = None  # oldest leg written beyond the aggregate policy's window
 
     # --- the stages ---------------------------------------------------------------------------------------
 
@@ -266,6 +271,10 @@ class Pipeline:
 
     def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
         events, legs = self.engine.feed(points, arrival)
+        if legs:
+            oldest = min(g.ts for g in legs)
+            if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
+                self.stale_mileage = min(self.stale_mileage or oldest, oldest)
         Leg.objects.bulk_create([Leg(vehicle_id=g.vehicle_id, ts=dt.datetime.fromtimestamp(g.ts, UTC),
                                      grid_code=g.grid_code, dist_m=g.dist_m, secs=g.secs, moving=g.moving)
                                  for g in legs], ignore_conflicts=True)
@@ -284,10 +293,14 @@ class Pipeline:
         return True
 
     def checkpoint(self) -> None:
+        """Saves the rules' state; call outside a transaction (it may also refresh the mileage aggregate)."""
         from .checkpoint import save_state
 
         if self.engine is not None:
             save_state(self.key, self.engine.state)
+        if self.stale_mileage is not None:
+            refresh_mileage_aggregate(since=self.stale_mileage)
+            self.stale_mileage = None
 
 
 def _fix_json(fix: Fix) -> bytes:
@@ -295,3 +308,14 @@ def _fix_json(fix: Fix) -> bytes:
     return json.dumps({"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed,
                        "heading": fix.heading, "acc": fix.acc, "seq": fix.seq}).encode()
 
+
+def refresh_mileage_aggregate(*, since: float) -> None:
+    """TimescaleDB: re-materialises the daily mileage from `since` up to the policy's window (autocommit only)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('tracking_daily_mileage') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute(REFRESH_MILEAGE_SQL, [dt.datetime.fromtimestamp(since, UTC) - dt.timedelta(days=1)])

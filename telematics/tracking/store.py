@@ -17,6 +17,10 @@ _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal
           "vehicle_id int8, lat float8, lon float8, speed float8, heading float8, acc bool, seq int8, "
           "grid_code text, venue_id int4, received_at timestamptz) ON COMMIT DELETE ROWS")
 
+INSERT_FROM_STAGE_SQL = (f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
+                         "FROM qm_position_stage ORDER BY ord ON CONFLICT (terminal, ts) DO NOTHING "
+                         "RETURNING terminal, ts, arrival")
+
 
 @dataclass(slots=True)
 class PositionRow:
@@ -55,9 +59,7 @@ def _store_postgresql(rows: list[PositionRow]) -> list[int | None]:
             copy.set_types(_PG_TYPES)
             for i, row in enumerate(rows):
                 copy.write_row((i, *row.values()))
-        cur.execute(f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-                    "FROM qm_position_stage ORDER BY ord ON CONFLICT (terminal, ts) DO NOTHING "
-                    "RETURNING terminal, ts, arrival")
+        cur.execute(INSERT_FROM_STAGE_SQL)
         stored = {(terminal, ts): arrival for terminal, ts, arrival in cur.fetchall()}
         cur.execute("TRUNCATE qm_position_stage")
     return [stored.get((row.terminal, row.ts)) for row in rows]

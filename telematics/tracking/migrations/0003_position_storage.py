@@ -44,14 +44,21 @@ def timescale_available(cursor) -> bool:
     return cursor.fetchone() is not None
 
 
+def apply_storage_ddl(cursor) -> bool:
+    """Runs the storage DDL on any DB-API cursor in autocommit (tests run it on PGlite with TimescaleDB);
+    True when TimescaleDB was used."""
+    timescale = timescale_available(cursor)
+    for statement in ARRIVAL_DDL + (TIMESCALE_DDL if timescale else PLAIN_DDL):
+        cursor.execute(statement)
+    return timescale
+
+
 def forwards(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        ddl = ARRIVAL_DDL + (TIMESCALE_DDL if timescale_available(cursor) else PLAIN_DDL)
-        for statement in ddl:
-            cursor.execute(statement)
+        apply_storage_ddl(cursor)
 
 
 class Migration(migrations.Migration):
