@@ -12,6 +12,9 @@ if [ "${1:-base}" = test ]; then
   have_cmd mosquitto || want+=(mosquitto)
   [ -x /usr/bin/chromium ] || want+=(chromium)
   have_cmd pdftoppm || want+=(poppler-utils)
+  # PGlite with TimescaleDB (scripts/pglite.sh) for the TimescaleDB storage tests.
+  have_cmd node || want+=(nodejs)
+  have_cmd npm || want+=(npm)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${want[*]}"
