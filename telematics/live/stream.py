@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 from . import conf, selectors
@@ -58,6 +59,8 @@ class FleetStream:
         self.floors: deque[tuple[float, int]] = deque()  # (when, newest arrival then): the lookback window
         self.vehicle_ids: set[int] | None = None
         self.scope_read_at = -SCOPE_REFRESH_S
+        # The body is produced after the view returned and the locale middleware reset the language.
+        self.language = translation.get_language()
 
     def _scope(self, now: float) -> set[int] | None:
         if now - self.scope_read_at >= SCOPE_REFRESH_S:
@@ -105,6 +108,10 @@ class FleetStream:
         return out
 
     def events(self, *, max_s: float | None = None) -> Iterator[bytes]:
+        with translation.override(self.language):
+            yield from self._events(max_s)
+
+    def _events(self, max_s: float | None) -> Iterator[bytes]:
         deadline = time.monotonic() + (conf.get("QM_MAP_STREAM_MAX_S") if max_s is None else max_s)
         yield b"retry: 1000\n\n"
         last_write = last_resync = time.monotonic()

@@ -152,3 +152,25 @@ def test_cursor_parsing_rejects_junk():
     assert parse_cursor("12|2026-11-23T10:00:00+00:00")[0] == 12
     for junk in (None, "", "12", "x|2026-11-23T10:00:00+00:00", "12|yesterday", "12|2026-11-23T10:00:00"):
         assert parse_cursor(junk) is None
+
+
+def test_stream_keeps_the_requests_language(fleet, monkeypatch):
+    """The body is produced after the locale middleware has reset the language: alert labels must still follow
+    the language of the request that opened the stream."""
+    from django.utils import translation
+
+    from telematics.live import stream as stream_module
+
+    seen = []
+    real = stream_module.selectors.alert_row
+    monkeypatch.setattr(stream_module.selectors, "alert_row",
+                        lambda alert: seen.append(translation.get_language()) or real(alert))
+    user = make_user("tn", "fleet", fleet["units"]["CZ-TN"])
+    before = timezone.now()
+    Alert.objects.create(vehicle=fleet["tn"], terminal="T0001", kind="off_duty_use", started_at=before,
+                         clause="jiangsu 设备管理/执法车辆管理/5")
+    with translation.override("en"):
+        stream = FleetStream(user=user, arrival=selectors.newest_arrival(), since=before - dt.timedelta(seconds=1))
+    with translation.override("zh-hans"):
+        events(stream)
+    assert seen == ["en"]
