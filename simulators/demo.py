@@ -34,6 +34,9 @@ DEMO_LOGINS = (("admin", "administrator", None), ("logistics", "logistics", "CZ-
 # A squadron keeping the common weekday schedule: its duty days are the days the demo replays.
 DUTY_REFERENCE_UNIT = "CZ-ZL-01"
 DAY_START = dt.time(8, 5)  # the squadrons (on duty from 08:00) roll out 8-20 minutes into their shift
+# Today's duty is replayed once it has run this long (at 60x, half an hour of driving before the replay
+# reaches the present and slows to real time).
+REPLAY_LEAD = dt.timedelta(minutes=30)
 STOP_TIMEOUT_S = 15.0
 READY_TIMEOUT_S = 120.0
 PR_SET_PDEATHSIG = 1
@@ -114,13 +117,18 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     return out
 
 
-def replay_start(today: dt.date | None = None) -> dt.datetime:
-    """08:05 of the newest duty day before today: the day the demo plays at a speed-up (simulated time never
-    runs ahead of the real present, so the day replayed lies in the past)."""
+def replay_start(now: dt.datetime | None = None) -> dt.datetime:
+    """08:05 of today when today's duty began at least REPLAY_LEAD ago, else of the newest duty day before
+    today: the day the demo plays at a speed-up (simulated time never runs ahead of the real present, so the
+    replay starts in the past and catches up)."""
     from simulators.duty import DutyBook
 
+    now = (now or dt.datetime.now(CST)).astimezone(CST)
     windows = DutyBook.from_registry().for_unit([DUTY_REFERENCE_UNIT])
-    day = (today or dt.datetime.now(CST).date()) - dt.timedelta(days=1)
+    today = windows(now.date())
+    if today and now >= today[0][0] + REPLAY_LEAD:
+        return dt.datetime.combine(now.date(), DAY_START, CST)
+    day = now.date() - dt.timedelta(days=1)
     for _ in range(30):
         if windows(day):
             break
