@@ -124,10 +124,10 @@ def load(*, detachments: int, brigades: int, squadrons: int, officers: int, asse
             (*e, "", "", "bench", "import") for e in event_rows))
         del asset_rows, event_rows
         written["vehicles"] = _copy(raw, "telematics_vehicle", (
-            "plate", "vin", "unit_id", "seats", "vehicle_type", "livery_compliant", "status", "acquired",
-            "insurance_expires", "inspection_expires", "created_at", "updated_at"), (
+            "plate", "vin", "unit_id", "seats", "vehicle_type", "livery_compliant", "livery_photo", "status",
+            "acquired", "insurance_expires", "inspection_expires", "created_at", "updated_at"), (
             (f"苏Z·{v:05d}", f"VIN{v:014d}", rng.choice(brigade_ids + squadron_ids), rng.choice((2, 5, 7)), "轿车",
-             v % 17 != 0, "in_service" if v % 23 else "in_repair", today - dt.timedelta(days=900),
+             v % 17 != 0, "", "in_service" if v % 23 else "in_repair", today - dt.timedelta(days=900),
              today + dt.timedelta(days=rng.randint(-20, 300)), today + dt.timedelta(days=rng.randint(-20, 300)),
              now - dt.timedelta(days=900), now) for v in range(squadrons * 3)))
         written["dock_offloads"] = _copy(raw, "tracking_dockoffload", (
