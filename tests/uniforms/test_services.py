@@ -235,6 +235,11 @@ def test_seal_handover_two_people_one_receipt(bureau):
     assert seal.holder_person == clerk
     assert handover.receipt.person == bureau["officer"] and handover.receipt.counterpart == clerk
     assert selectors.seal_custodians(unit=bureau["units"]["CZ"])[0]["custodian"] == clerk.staff_no
+    ledger.asset_create(tag="SEAL-2", category="seal", unit=bureau["units"]["CZ-TN"], item="公章")
+    ledger.person_update(person=clerk, status="suspended")
+    found = {s["tag"]: (s["custodian"], s["custodian_active"]) for s in selectors.seal_custodians(
+        unit=bureau["units"]["CZ"])}
+    assert found == {"SEAL-1": (clerk.staff_no, False), "SEAL-2": ("", False)}  # both lack an active custodian
 
 
 def test_seal_handover_refusals_change_nothing(bureau):
