@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--full", action="store_true", help="13 detachments, 100 brigades, 1,000 squadrons, "
                                                             "30,000 officers, 1,000,000 assets")
+    parser.add_argument("--keepdb", action="store_true",
+                        help="keep the scratch database afterwards and reuse a loaded one (for profiling)")
     args = parser.parse_args(argv)
     size = (dict(detachments=13, brigades=100, squadrons=1000, officers=30_000, assets=1_000_000) if args.full
             else dict(detachments=2, brigades=10, squadrons=100, officers=3_000, assets=100_000))
@@ -178,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     settings_dict = connection.settings_dict
     original = settings_dict["NAME"]
     settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_compliance"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
     try:
-        started = time.monotonic()
-        written = load(**size)
-        print(f"   loaded {', '.join(f'{v:,} {k}' for k, v in written.items())} in "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+        if not OrgUnit.objects.exists():
+            started = time.monotonic()
+            written = load(**size)
+            print(f"   loaded {', '.join(f'{v:,} {k}' for k, v in written.items())} in "
+                  f"{time.monotonic() - started:.1f} s", flush=True)
         root = OrgUnit.objects.get(code="P")
         brigade = OrgUnit.objects.filter(kind="brigade").order_by("code").first()
         today = timezone.localdate()
@@ -200,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         _time(f"brigade, jiangsu, as of {past}",
               lambda: compliance_report(unit=brigade, standard_id="jiangsu", as_of=past), repeat=1)
     finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
+        if args.keepdb:
+            print(f"   kept the database {settings_dict['NAME']}")
+        else:
+            connection.creation.destroy_test_db(original, verbosity=0)
     return 0
 
 
