@@ -27,6 +27,8 @@ def test_bad_password_is_refused_good_one_lands_on_the_start_page_and_logout_end
     assert page.locator("#login-error").inner_text() == "用户名或密码错误。"
     assert "/accounts/login/" in page.url
     assert page.locator("#logout").count() == 0
+    assert page.input_value("#id_username") == "fleet"  # kept; the password is asked for again
+    assert page.evaluate("document.activeElement.id") == "id_password"
     screenshot(page, "login-refused")
 
     page.fill("#id_password", "pass-12345")
