@@ -139,7 +139,9 @@ SPECTACULAR_SETTINGS = {
         "CustodyActionEnum": "assets.choices.CustodyAction",
         "UserRoleEnum": "assets.choices.UserRole",
         "ChangeActionEnum": "assets.choices.ChangeAction",
+        "VehicleStatusEnum": "telematics.choices.VehicleStatus",
     },
+    "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
 }
 
 LOGGING = {
