@@ -142,11 +142,29 @@ def test_brigade_user_sees_only_its_vehicles_and_alerts(fleet, live_server, brow
     units, vehicles = fleet["units"], fleet["vehicles"]
     Alert.objects.create(vehicle=vehicles["V3"], terminal="T0003", kind="off_duty_use", started_at=timezone.now(),
                          clause="jiangsu 设备管理/执法车辆管理/5")
+    own = Alert.objects.create(vehicle=vehicles["wj"], terminal="T0100", kind="out_of_jurisdiction",
+                               started_at=timezone.now() - dt.timedelta(minutes=20),
+                               ended_at=timezone.now() - dt.timedelta(minutes=5), status="closed",
+                               clause="jiangsu 设备管理/执法车辆管理/5", lat=31.71, lon=119.91)
     page = browser_page(make_user("wj-fleet", "fleet", units["CZ-WJ"]))
     open_map(page, live_server.url)
     assert page.evaluate("Object.keys(qmMap.vehicles).map(Number)") == [vehicles["wj"].pk]
     assert page.evaluate("qmMap.shown()") == [vehicles["wj"].pk]
-    assert page.locator("#alert-list li").count() == 0
+    assert page.locator("#alert-list li").count() == 1
+
+    # Dismissing needs a reason: refused without one (nothing written), done with one.
+    item = page.locator(f'#alert-list li[data-alert="{own.pk}"]')
+    item.locator(".alert-dismiss").click()
+    page.click("#review-submit")
+    assert page.locator("#review-error").is_visible()
+    own.refresh_from_db()
+    assert own.status == "closed"
+    page.fill("#review-reason", "经批准跨区支援")
+    page.click("#review-submit")
+    page.wait_for_function(f"""document.querySelector('#alert-list li[data-alert="{own.pk}"]')
+        .dataset.status === 'dismissed'""")
+    own.refresh_from_db()
+    assert (own.status, own.review_reason) == ("dismissed", "经批准跨区支援")
     assert page.locator("#filter-unit option").all_inner_texts()[1:] == ["武进大队（CZ-WJ）", "CZ-WJ-01中队（CZ-WJ-01）"]
 
     # New fixes of both brigades: only its own comes through the stream.

@@ -265,7 +265,9 @@
 
   function refreshCard() {
     var m = markers[openCardId];
-    if (m && m.getPopup()) m.getPopup().setContent(cardHtml(vehicles[openCardId]));
+    if (!m || !m.getPopup()) return;
+    m.getPopup().setContent(cardHtml(vehicles[openCardId]));
+    m.getPopup().setLatLng(m._qmPos || m._latlng);  // the card follows the marker as drawn
   }
 
   /* ---- alerts panel ---- */
