@@ -50,9 +50,8 @@ def _reasons(rows, count):
     return [rows.nth(i).locator("td.reason").inner_text() for i in range(count)]
 
 
-def test_screen_asks_for_login_first(seeded, client):
-    # Runs first: its flush at teardown is what the next test must survive (the seeded rows gone, content
-    # types recreated under new ids), as it must after any other transactional test of the suite.
+@pytest.mark.django_db
+def test_screens_ask_for_login_first(client):
     for url in ("/issue/", "/stocktake/"):
         assert client.get(url).url.startswith("/accounts/login/")
     client.force_login(make_user("logi", "logistics"))

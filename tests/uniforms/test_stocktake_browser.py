@@ -20,6 +20,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def test_stocktake_of_a_storage_place(seeded, live_server, bureau):
+    # Runs after the hand-over screen's test, whose flush it must survive (the seeded rows gone, content types
+    # recreated under new ids), as every transactional test must after any other of the suite.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     units = bureau["units"]
     u1, u2, u3, u4 = stock(units["CZ-TN"], "长袖衬衣", "170", 4, "U")
