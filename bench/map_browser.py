@@ -1,7 +1,7 @@
 """Benchmark: the live map in headless Chromium with a fleet reporting every second.
 
 Default: 500 vehicles for 20 s; --full: the issue's size, 5,000 vehicles for 60 s. A scratch PostgreSQL database
-beside QM_DATABASE_URL's gets the vehicles; `qm runserver` serves the map from it; a writer stores one fix per
+beside QM_DATABASE_URL's gets the vehicles; `qm serve` serves the map from it; a writer stores one fix per
 vehicle per second through the position store (COPY, as the ingest does — the MQTT ingest has its own
 benchmark); Chromium shows /map/ signed in as a superuser. Prints the median/p95 frame time (requestAnimationFrame
 intervals), long tasks, the update delay (fix timestamp, taken as it is written, to its marker being moved in
@@ -130,7 +130,7 @@ def run(n: int, seconds: float, warmup: float) -> dict:
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     port = _free_port()
     env = {**os.environ, "QM_DATABASE_URL": _database_url(connection.settings_dict), "QM_LOG_LEVEL": "ERROR"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "runserver", f"127.0.0.1:{port}", "--noreload"],
+    server = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "serve", "--port", str(port)],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     writer = Writer(vehicles, stop)
@@ -143,7 +143,7 @@ def run(n: int, seconds: float, warmup: float) -> dict:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("qm runserver did not start") from None
+                    raise RuntimeError("qm serve did not start") from None
                 time.sleep(0.3)
         writer.start()
         time.sleep(1.5)  # the first round is stored: every vehicle is on the map from the start
