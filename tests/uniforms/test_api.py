@@ -69,6 +69,10 @@ def test_badge_and_certificate_api(bureau, logistics, api_client_for):
     assert r.status_code == 201
     warn = client.get("/api/v1/certificates/expiring/?unit=CZ-TN").json()
     assert [(w["staff_no"], w["window"]) for w in warn] == [("P001", 30)]
+    later = client.get(f"/api/v1/certificates/expiring/?unit=CZ-TN&on={today + dt.timedelta(days=30)}").json()
+    assert [(w["staff_no"], w["window"]) for w in later] == [("P001", "expired")]
+    r = client.get("/api/v1/certificates/expiring/?unit=CZ-TN&on=tomorrow")
+    assert r.status_code == 400 and "on" in str(r.json())
     r = client.post("/api/v1/certificates/report-lost/", {
         "person": "P001", "date_lost": (today - dt.timedelta(days=4)).isoformat(),
         "date_reported": today.isoformat()}, format="json")
@@ -149,6 +153,10 @@ def test_labels_pdf(bureau, logistics, api_client_for):
     assert "U-1" in reader.pages[0].extract_text() and "CZ-TN" in reader.pages[0].extract_text()
     r = api_client_for(logistics).get("/api/v1/labels/?tags=U-3,NOPE")
     assert r.status_code == 400 and "NOPE" in str(r.json())
+    r = api_client_for(logistics).get("/api/v1/labels/?tags=U-3&columns=two")
+    assert r.status_code == 400 and "columns" in str(r.json())
+    r = api_client_for(logistics).get("/api/v1/labels/?tags=U-3&columns=2&rows=4")
+    assert r.status_code == 200 and "U-3" in PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
 
 
 def test_stocktake_api(bureau, logistics, api_client_for):

@@ -67,6 +67,15 @@ class ReplacementDueQuerySerializer(serializers.Serializer):
     include_unheld = serializers.BooleanField(default=True)
 
 
+class ExpiryQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text="the day the warnings are for (default today)")
+
+
+class LabelSheetSerializer(serializers.Serializer):
+    columns = serializers.IntegerField(min_value=1, max_value=6, default=3)
+    rows = serializers.IntegerField(min_value=1, max_value=15, default=8)
+
+
 class BadgeRecordSerializer(serializers.ModelSerializer):
     person = serializers.SlugRelatedField(slug_field="staff_no", read_only=True)
     asset = serializers.SlugRelatedField(slug_field="tag", read_only=True)

@@ -1,6 +1,5 @@
 """Endpoints of the logistics workflows: declarations plus actions, each action one call to uniforms.services."""
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -160,8 +159,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def expiring(self, request):
         unit = _unit_param(request)
-        on = request.query_params.get("on")
-        on = timezone.datetime.fromisoformat(on).date() if on else None
+        on = _form(self, s.ExpiryQuerySerializer, request.query_params).get("on")
         return Response(selectors.certificate_expiry_warnings(unit=unit, on=on))
 
     @extend_schema(request=s.CertificateIssueSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -338,11 +336,8 @@ class LabelViewSet(ScopedViewSetMixin, viewsets.ViewSet):
             if request.query_params.get("category"):
                 qs = qs.filter(category_id=request.query_params["category"])
             assets = list(qs.order_by("tag"))
-        columns = int(request.query_params.get("columns", 3))
-        rows = int(request.query_params.get("rows", 8))
-        if not (1 <= columns <= 6 and 1 <= rows <= 15):
-            raise ValidationError({"columns": "columns 1–6 and rows 1–15"})
-        return _pdf(pdf.labels_pdf(assets, columns=columns, rows=rows), "labels.pdf")
+        sheet = _form(self, s.LabelSheetSerializer, request.query_params)
+        return _pdf(pdf.labels_pdf(assets, columns=sheet["columns"], rows=sheet["rows"]), "labels.pdf")
 
 
 class StoragePlaceViewSet(ScopedCreateReadViewSet):
