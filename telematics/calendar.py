@@ -275,7 +275,7 @@ class TripIndex:
         Naive datetimes are Asia/Shanghai local time. The trip returned is a shared snapshot: read it only."""
         try:
             lo, hi = self._first[vehicle_id], self._first[vehicle_id + 1]
-        except IndexError:  # no trip of this vehicle (or of any vehicle with a higher id)
+        except (IndexError, TypeError):  # no trip of this vehicle (nor of any with a higher id), or no vehicle
             return None
         if lo == hi:
             return None
@@ -294,7 +294,7 @@ class TripIndex:
         """`covering` for epoch seconds (what the ingest holds), without building a datetime."""
         try:
             lo, hi = self._first[vehicle_id], self._first[vehicle_id + 1]
-        except IndexError:
+        except (IndexError, TypeError):
             return None
         if lo == hi:
             return None

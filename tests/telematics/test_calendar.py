@@ -251,3 +251,14 @@ def test_an_adjusted_working_day_runs_mondays_overnight_shift(units):
     assert not cal.is_on_duty(tn1.pk, at("2026-10-11T06:00"))
     assert not cal.is_on_duty(tn1.pk, at("2026-10-17T23:00"))  # an ordinary Saturday
     assert cal.duty_windows(tn1.pk, dt.date(2026, 10, 11)) == [(at("2026-10-10T22:00"), at("2026-10-11T06:00"))]
+
+
+def test_vehicles_without_trips_are_not_covered(vehicle, units):
+    other = Vehicle.objects.create(plate="苏D·A0002", unit=units["CZ-TN-01"], seats=5)
+    trip(other, "2026-11-22T18:00", "2026-11-22T22:00")
+    index = calendar.trip_index()
+    assert index.covering(other.pk, at("2026-11-22T19:00")) is not None
+    for vehicle_id in (vehicle.pk, other.pk + 1000, None):  # a lower id without trips, beyond the last, none
+        assert index.covering(vehicle_id, at("2026-11-22T19:00")) is None
+        assert index.covering_ts(vehicle_id, at("2026-11-22T19:00").timestamp()) is None
+    assert calendar.TripIndex([]).covering(vehicle.pk, at("2026-11-22T19:00")) is None
