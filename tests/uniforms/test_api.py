@@ -170,6 +170,8 @@ def test_stocktake_api(bureau, logistics, api_client_for):
     assert client.post(f"/api/v1/stocktakes/{pk}/scan/", {"tag": "U-1"}, format="json").json()["finding"] == "found"
     assert client.post(f"/api/v1/stocktakes/{pk}/scan/", {"tag": "Q"}, format="json").json()["finding"] == "unexpected"
     assert client.post(f"/api/v1/stocktakes/{pk}/scan/", {"tag": "Q"}, format="json").status_code == 409
+    r = client.post(f"/api/v1/stocktakes/{pk}/scan/", {"tag": "X" * 65}, format="json")
+    assert r.status_code == 400 and "tag" in str(r.json())
     r = client.post(f"/api/v1/stocktakes/{pk}/close/")
     assert r.json()["status"] == "closed" and [x["tag"] for x in r.json()["result"]["missing"]] == ["U-2"]
 

@@ -371,8 +371,8 @@ class StocktakeViewSet(ScopedCreateReadViewSet):
     @action(detail=True, methods=["post"])
     def scan(self, request, pk=None):
         stocktake = self.get_object()
-        tag = request.data.get("tag", "")
-        scan = services.stocktake_scan(stocktake=stocktake, tag=str(tag))
+        tag = _form(self, s.StocktakeScanSerializer)["tag"]
+        scan = services.stocktake_scan(stocktake=stocktake, tag=tag)
         return Response({**s.StocktakeScanSerializer(scan).data,
                          "finding": selectors.stocktake_classify(stocktake, scan.tag)},
                         status=status.HTTP_201_CREATED)
