@@ -77,6 +77,14 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _within(column: str, unit_ids: list[int]) -> tuple[str, list]:
+    """SQL saying `column` is one of the subtree's units, with its parameters. An id list lets PostgreSQL use the
+    (unit, category, status) index for a brigade; a join on the units' path made it scan the province's assets."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(unit_ids)]
+    return f"{column} IN ({_placeholders(unit_ids)})", list(unit_ids)
+
+
 def _dtparam(moment: dt.datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
@@ -148,8 +156,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
         "id", "code", "name", "kind", "path", "parent_id", "population")]
     facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
     own: dict[int, Counter] = defaultdict(Counter)
-    prefix = _like_prefix(root.path)
-    ou = _t(OrgUnit)
+    unit_ids = [u.id for u in units]
+    in_p, p_ids = _within("p.unit_id", unit_ids)
+    in_a, a_ids = _within("a.unit_id", unit_ids)
     states, sparams = asset_states_sql(as_of)
     people, pparams = person_states_sql(as_of)
     counted = [str(s) for s in COUNTED_STATUSES]
@@ -159,9 +168,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     rows = _rows(
         f"SELECT p.unit_id, p.role, p.status, p.frontline, COUNT(*), "
         f"SUM(CASE WHEN pp.cert_no <> '' AND pp.cert_expires >= %s THEN 1 ELSE 0 END) "
-        f"FROM ({people}) p JOIN {_t(Person)} pp ON pp.id = p.person_id JOIN {ou} u ON u.id = p.unit_id "
-        f"WHERE u.path LIKE %s ESCAPE '\\' GROUP BY p.unit_id, p.role, p.status, p.frontline",
-        [as_of, *pparams, prefix])
+        f"FROM ({people}) p JOIN {_t(Person)} pp ON pp.id = p.person_id "
+        f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline",
+        [as_of, *pparams, *p_ids])
     for unit_id, role, status, frontline, n, valid in rows:
         c = own[unit_id]
         if status == PersonStatus.ACTIVE and role == PersonRole.OFFICER:
@@ -180,41 +189,41 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     if facts.history_year_ago:
         old, oparams = person_states_sql(year_ago, current=False)
         for unit_id, n in _rows(
-                f"SELECT p.unit_id, COUNT(*) FROM ({old}) p JOIN {ou} u ON u.id = p.unit_id "
-                f"WHERE u.path LIKE %s ESCAPE '\\' AND p.role = %s AND p.status = %s GROUP BY p.unit_id",
-                [*oparams, prefix, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
+                f"SELECT p.unit_id, COUNT(*) FROM ({old}) p "
+                f"WHERE {in_p} AND p.role = %s AND p.status = %s GROUP BY p.unit_id",
+                [*oparams, *p_ids, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
             own[unit_id]["auxiliaries_year_ago"] += n
 
     # Owned equipment (in stock, issued, in repair) by unit and category, and by item where rules count items.
     for unit_id, category, n in _rows(
-            f"SELECT a.unit_id, a.category_id, COUNT(*) FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.status IN ({_placeholders(counted)}) "
-            f"GROUP BY a.unit_id, a.category_id", [*sparams, prefix, *counted]):
+            f"SELECT a.unit_id, a.category_id, COUNT(*) FROM ({states}) a "
+            f"WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
+            f"GROUP BY a.unit_id, a.category_id", [*sparams, *a_ids, *counted]):
         own[unit_id][f"asset:{category}"] += n
     if item_categories:
         for unit_id, category, item, n in _rows(
-                f"SELECT a.unit_id, a.category_id, a.item, COUNT(*) FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
-                f"WHERE u.path LIKE %s ESCAPE '\\' AND a.status IN ({_placeholders(counted)}) "
+                f"SELECT a.unit_id, a.category_id, a.item, COUNT(*) FROM ({states}) a "
+                f"WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
                 f"AND a.category_id IN ({_placeholders(item_categories)}) GROUP BY a.unit_id, a.category_id, a.item",
-                [*sparams, prefix, *counted, *item_categories]):
+                [*sparams, *a_ids, *counted, *item_categories]):
             own[unit_id][f"item:{category}:{item}"] += n
 
     # Seals: counted, and with an active person as custodian.
     for unit_id, n, kept in _rows(
             f"SELECT a.unit_id, COUNT(*), SUM(CASE WHEN a.status = %s AND p.status = %s THEN 1 ELSE 0 END) "
-            f"FROM ({states}) a JOIN {ou} u ON u.id = a.unit_id "
+            f"FROM ({states}) a "
             f"LEFT JOIN ({people}) p ON p.person_id = a.holder_person_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status IN ({_placeholders(counted)}) "
+            f"WHERE {in_a} AND a.category_id = %s AND a.status IN ({_placeholders(counted)}) "
             f"GROUP BY a.unit_id",
-            [AssetStatus.ISSUED, PersonStatus.ACTIVE, *sparams, *pparams, prefix, CategoryCode.SEAL, *counted]):
+            [AssetStatus.ISSUED, PersonStatus.ACTIVE, *sparams, *pparams, *a_ids, CategoryCode.SEAL, *counted]):
         own[unit_id]["seals"] += n
         own[unit_id]["seals_with_custodian"] += int(kept or 0)
 
     # Departed people (by their unit) and the officer-only items they still hold.
     departed = _rows(
-        f"SELECT p.person_id, p.unit_id FROM ({people}) p JOIN {ou} u ON u.id = p.unit_id "
-        f"WHERE u.path LIKE %s ESCAPE '\\' AND p.status IN ({_placeholders(departed_statuses)})",
-        [*pparams, prefix, *departed_statuses])
+        f"SELECT p.person_id, p.unit_id FROM ({people}) p "
+        f"WHERE {in_p} AND p.status IN ({_placeholders(departed_statuses)})",
+        [*pparams, *p_ids, *departed_statuses])
     held: dict[int, set] = defaultdict(set)
     ids = [person_id for person_id, _ in departed]
     for start in range(0, len(ids), 5000):
@@ -228,17 +237,17 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     # Lost certificates: how many days passed between the loss and its report.
     for unit_id, lost, reported in CustodyEvent.objects.filter(
             action="report_lost", asset__category_id=CategoryCode.CERTIFICATE, occurred_at__lt=end_of_day(as_of),
-            unit_after__path__startswith=root.path).values_list("unit_after_id", "date_lost", "date_reported"):
+            unit_after_id__in=unit_ids).values_list("unit_after_id", "date_lost", "date_reported"):
         facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else 10 ** 6))
 
-    _uniforms(own, states, sparams, prefix, as_of)
+    _uniforms(own, states, sparams, unit_ids, as_of)
     _vehicles(own, {u.id for u in units}, as_of)
     _recorders(facts, own, root, as_of, offload_window)
     facts.own = dict(own)
     return facts
 
 
-def _uniforms(own, states: str, sparams: list, prefix: str, as_of: dt.date) -> None:
+def _uniforms(own, states: str, sparams: list, unit_ids: list[int], as_of: dt.date) -> None:
     """Issued uniform items and those past their replacement date: (acquired, else the date it was issued) +
     service years, the asset's own, else its item type's."""
     years_by_item: dict[str, int] = {}
@@ -248,7 +257,7 @@ def _uniforms(own, states: str, sparams: list, prefix: str, as_of: dt.date) -> N
             years_by_item.setdefault(name, years)
             years_by_item.setdefault(code, years)
     distinct_years = set(years_by_item.values()) | set(
-        Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False)
+        Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False, unit_id__in=unit_ids)
         .order_by().values_list("service_years", flat=True).distinct())
     if is_current(as_of):
         issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
@@ -268,13 +277,13 @@ def _uniforms(own, states: str, sparams: list, prefix: str, as_of: dt.date) -> N
     lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)
     life = f"COALESCE(a.service_years, CASE a.item {lookup} ELSE NULL END)" if years_by_item else "a.service_years"
     lookup_params = [v for pair in years_by_item.items() for v in pair]
+    in_a, a_ids = _within("a.unit_id", unit_ids)
     for unit_id, n, unknown, late in _rows(
             f"SELECT unit_id, COUNT(*), SUM(CASE WHEN life IS NULL THEN 1 ELSE 0 END), SUM({overdue}) FROM ("
             f"SELECT a.unit_id, {life} AS life, a.acquired, "
             f"CASE WHEN a.acquired IS NULL THEN {issued_at} END AS issued_at "
-            f"FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s) uniforms GROUP BY unit_id",
-            [*case_params, *lookup_params, *sparams, prefix, CategoryCode.UNIFORM, AssetStatus.ISSUED]):
+            f"FROM ({states}) a WHERE {in_a} AND a.category_id = %s AND a.status = %s) uniforms GROUP BY unit_id",
+            [*case_params, *lookup_params, *sparams, *a_ids, CategoryCode.UNIFORM, AssetStatus.ISSUED]):
         own[unit_id]["uniforms_issued"] += n
         own[unit_id]["uniforms_unknown_life"] += int(unknown or 0)
         own[unit_id]["uniforms_overdue"] += int(late or 0)
@@ -329,11 +338,11 @@ def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: boo
     if only_moved and not moved:
         return owed
     states, params = asset_states_sql(as_of)
-    for asset_id, tag, unit_id in _rows(
+    for asset_id, tag, unit_id in () if only_moved else _rows(
             f"SELECT a.id, a.tag, a.unit_id FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
             f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s",
             [*params, _like_prefix(root.path), CategoryCode.RECORDER, AssetStatus.ISSUED]):
-        if asset_id not in moved and not only_moved:
+        if asset_id not in moved:
             owed[unit_id].extend((asset_id, tag, day) for day in days)
     events = (CustodyEvent.objects.filter(asset_id__in=moved, occurred_at__lt=cutoffs[-1])
               .order_by("asset_id", "occurred_at", "id")
@@ -374,13 +383,14 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int) ->
     moved = sorted(_moved_recorders(days))
     states, params = asset_states_sql(as_of)
     exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
+    in_a, a_ids = _within("a.unit_id", [u.id for u in facts.units])
     for unit_id, recorders, offloaded in _rows(
             f"SELECT a.unit_id, COUNT(*), SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {_t(DockOffload)} d "
             f"WHERE d.recorder_tag = a.tag AND d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s)) "
-            f"FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s {exclude} "
+            f"FROM ({states}) a "
+            f"WHERE {in_a} AND a.category_id = %s AND a.status = %s {exclude} "
             f"GROUP BY a.unit_id",
-            [days[0], as_of, _dtparam(end_of_day(as_of)), *params, _like_prefix(root.path),
+            [days[0], as_of, _dtparam(end_of_day(as_of)), *params, *a_ids,
              CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
         own[unit_id]["recorder_days"] += recorders * len(days)
         own[unit_id]["recorder_days_offloaded"] += int(offloaded or 0)
