@@ -449,3 +449,17 @@ def test_handover_scan_keeps_badge_and_certificate_bound_to_their_officer(bureau
     services.handover_commit(mode="issue", tags=["C-1"], person=officer)
     cert.refresh_from_db()
     assert cert.holder_person == officer and stray.status == "in_stock"
+
+
+def test_departing_seal_custodian_closes_out_after_the_two_person_handover(bureau):
+    officer = bureau["officer"]
+    seal = ledger.asset_create(tag="SEAL-1", category="seal", unit=bureau["units"]["CZ-TN"], item="公章")
+    services.seal_assign(seal=seal, custodian=officer)
+    departure = services.person_depart(person=officer, kind="retired")
+    assert services.handover_check(mode="return", tag="SEAL-1", person=officer)["code"] == "seal_handover"
+    with pytest.raises(ConflictError, match="SEAL-1"):
+        services.departure_close_out(departure=departure)
+    successor = _officer(bureau, "P070")
+    services.seal_handover(seal=seal, outgoing=officer, incoming=successor)
+    assert [ln["state"] for ln in selectors.departure_checklist(departure)] == ["returned"]
+    assert services.departure_close_out(departure=departure).closed_out
