@@ -21,6 +21,7 @@ from math import cos, radians
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import numpy as np
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db.models import Count, Max
@@ -208,6 +209,35 @@ class DutyCalendar:
         except KeyError:
             return self._lookup_slow(unit_id, day, minute, ts)
 
+    def on_duty_many(self, unit_ids, ts) -> np.ndarray:
+        """`is_on_duty_ts` for a whole batch (the ingest's stages work on batches): unit ids and epoch seconds as
+        sequences or arrays of one length -> a boolean array. Units and days are resolved once per distinct value;
+        instants before 1992 take the one-by-one path."""
+        units = np.asarray(unit_ids, dtype=np.int64)
+        ts = np.asarray(ts, dtype=np.float64)
+        if not len(units):
+            return np.zeros(0, dtype=bool)
+        minutes = np.floor((ts + _OFFSET) / 60).astype(np.int64)
+        days = minutes // _MINUTES
+        minutes -= days * _MINUTES
+        distinct_days, day_index = np.unique(days, return_inverse=True)
+        offsets = np.array([self._offsets[d] if d in self._offsets else self._offset(d)
+                            for d in distinct_days.tolist()], dtype=np.int64)
+        # One table row per distinct schedule in the batch (units inheriting one schedule share its row).
+        distinct_units, unit_index = np.unique(units, return_inverse=True)
+        row_of_table: dict[int, int] = {}
+        tables, rows = [], []
+        for unit_id in distinct_units.tolist():
+            flat = self._flat.get(unit_id) or _unknown_unit(unit_id).flat
+            if id(flat) not in row_of_table:
+                row_of_table[id(flat)] = len(tables)
+                tables.append(np.frombuffer(flat, dtype=np.uint8))
+            rows.append(row_of_table[id(flat)])
+        result = np.vstack(tables)[np.asarray(rows)[unit_index], offsets[day_index] + minutes] == 1
+        for i in np.flatnonzero(ts < _FIXED_OFFSET_SINCE).tolist():
+            result[i] = self.is_on_duty_ts(int(units[i]), float(ts[i]))
+        return result
+
     def duty_windows(self, unit_id: int, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The duty windows overlapping the local day `day`, each a whole shift (an overnight shift begun the day
         before included), overlapping shifts merged; aware datetimes in Asia/Shanghai."""
@@ -290,6 +320,32 @@ class TripIndex:
             i -= 1
         return None
 
+    def covered_many(self, vehicle_ids, ts, lats=None, lons=None) -> np.ndarray:
+        """Whether `covering_ts` finds a trip, for a whole batch -> a boolean array. One sorted search over all
+        trips finds each fix's latest trip started by then; only fixes inside some trip's window (rare) are checked
+        one by one, which is where destinations and overlapping trips are looked at."""
+        vehicles = np.asarray(vehicle_ids, dtype=np.int64)
+        ts = np.asarray(ts, dtype=np.float64)
+        result = np.zeros(len(vehicles), dtype=bool)
+        if not self._spans or not len(vehicles):
+            return result
+        first = np.frombuffer(self._first, dtype=np.int64)
+        known = (vehicles >= 0) & (vehicles < len(first) - 1)
+        v = np.where(known, vehicles, 0)
+        lo, hi = np.where(known, first[v], 0), np.where(known, first[v + 1], 0)
+        starts = np.frombuffer(self._starts, dtype=np.float64)
+        max_end = np.frombuffer(self._max_end, dtype=np.float64)
+        # Within a vehicle's slice the starts are sorted: search each fix in its own slice at once.
+        i = np.minimum(_searchsorted_in_slices(starts, lo, hi, ts), hi) - 1
+        inside = (i >= lo) & (hi > lo)
+        i = np.where(inside, i, 0)
+        candidates = np.flatnonzero(inside & (max_end[i] >= ts))
+        for k in candidates:
+            lat = None if lats is None else float(lats[k])
+            lon = None if lons is None else float(lons[k])
+            result[k] = self.covering_ts(int(vehicles[k]), float(ts[k]), lat, lon) is not None
+        return result
+
     def covering_ts(self, vehicle_id: int, t: float, lat: float | None = None, lon: float | None = None):
         """`covering` for epoch seconds (what the ingest holds), without building a datetime."""
         try:
@@ -307,6 +363,22 @@ class TripIndex:
                 return span.trip
             i -= 1
         return None
+
+
+def _searchsorted_in_slices(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """For each target, the first index in values[lo:hi] (sorted) whose value is greater (bisect_right), all at once:
+    a binary search run in lockstep over every slice."""
+    lo, hi = lo.copy(), hi.copy()
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo
+        mid = (lo + hi) // 2
+        probe = values[np.where(open_, mid, 0)]
+        right = open_ & (probe <= targets)
+        left = open_ & ~right
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(left, mid, hi)
 
 
 def _within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:
