@@ -9,8 +9,19 @@
   var STATES = ["moving", "stopped", "offline", "alert"];
 
   var map = Q.baseMap("map");
+  var alerting = 0;        // vehicles in the alert state: only then do clusters look inside for them
   var cluster = L.markerClusterGroup({ chunkedLoading: false, maxClusterRadius: 50, disableClusteringAtZoom: 17,
-                                       spiderfyOnMaxZoom: false, showCoverageOnHover: false });
+                                       spiderfyOnMaxZoom: false, showCoverageOnHover: false,
+                                       iconCreateFunction: clusterIcon });
+
+  /* A cluster holding a vehicle in alert is drawn red, so an alert is not lost inside a cluster. */
+  function clusterIcon(c) {
+    var n = c.getChildCount();
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    var alert = alerting > 0 && c.getAllChildMarkers().some(function (m) { return m.options.state === "alert"; });
+    return L.divIcon({ html: "<div><span>" + n + "</span></div>", iconSize: L.point(40, 40),
+                       className: "marker-cluster marker-cluster-" + size + (alert ? " qm-cluster-alert" : "") });
+  }
   var NEAR_M = 200;        // a move shorter than this (from where the tree has the marker) waits to re-cluster
   var RECLUSTER_SLICE = 50;
   map.addLayer(cluster);
@@ -107,7 +118,10 @@
   }
 
   function joinCluster(list) {
-    if (list.length) cluster.addLayers(list);
+    if (!list.length) return;
+    alerting = 0;  // before the group draws its cluster icons
+    Object.keys(vehicles).forEach(function (id) { if (vehicles[id].state === "alert") alerting++; });
+    cluster.addLayers(list);
   }
 
   function metres(a, b) {
