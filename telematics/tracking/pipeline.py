@@ -18,11 +18,11 @@ from django.db import transaction
 from . import conf
 from .choices import DeadLetterReason
 from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_position
-from .models import DeadLetter, DockOffload, Leg
+from .models import DeadLetter, DockOffload
 from .registry import Registry, VehicleInfo
 from .rules import EngineState, Point, RulesEngine, Thresholds
 from .services import alerts_apply
-from .store import PositionRow, store_positions
+from .store import PositionRow, store_legs, store_positions
 
 UTC = dt.timezone.utc
 # The continuous aggregate's policy refreshes the last 3 days (migrations/0003); legs of older days (late data,
@@ -275,9 +275,8 @@ class Pipeline:
             oldest = min(g.ts for g in legs)
             if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
                 self.stale_mileage = min(self.stale_mileage or oldest, oldest)
-        Leg.objects.bulk_create([Leg(vehicle_id=g.vehicle_id, ts=dt.datetime.fromtimestamp(g.ts, UTC),
-                                     grid_code=g.grid_code, dist_m=g.dist_m, secs=g.secs, moving=g.moving)
-                                 for g in legs], ignore_conflicts=True)
+        store_legs([(g.vehicle_id, dt.datetime.fromtimestamp(g.ts, UTC), g.grid_code, g.dist_m, g.secs, g.moving)
+                    for g in legs])
         return alerts_apply(events=events)
 
     def recover(self, owns=None) -> None:

@@ -88,3 +88,33 @@ def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
 def _sqlite_time(value: dt.datetime) -> str:
     # The text form Django's SQLite backend stores aware datetimes in (UTC, no offset).
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+
+
+_LEG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_leg_stage (vehicle_id int8, ts timestamptz, grid_code text, "
+              "dist_m float8, secs float8, moving bool) ON COMMIT DELETE ROWS")
+INSERT_LEGS_FROM_STAGE_SQL = ("INSERT INTO tracking_leg (vehicle_id, ts, grid_code, dist_m, secs, moving) "
+                              "SELECT vehicle_id, ts, grid_code, dist_m, secs, moving FROM qm_leg_stage "
+                              "ON CONFLICT (vehicle_id, ts) DO NOTHING")
+
+
+def store_legs(rows: list[tuple]) -> None:
+    """(vehicle_id, ts, grid_code, dist_m, secs, moving) rows; ones already there (a replay) are skipped. Call
+    inside a transaction. On PostgreSQL by binary COPY (the ORM's per-value preparation cost as much as the
+    rules themselves), elsewhere through the ORM."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        from .models import Leg
+
+        Leg.objects.bulk_create([Leg(vehicle_id=v, ts=ts, grid_code=g, dist_m=d, secs=s, moving=m)
+                                 for v, ts, g, d, s, m in rows], ignore_conflicts=True)
+        return
+    with connection.cursor() as wrapper:
+        cur = wrapper.cursor
+        cur.execute(_LEG_STAGE)
+        with cur.copy("COPY qm_leg_stage FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "timestamptz", "text", "float8", "float8", "bool"])
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(INSERT_LEGS_FROM_STAGE_SQL)
+        cur.execute("TRUNCATE qm_leg_stage")

@@ -1,0 +1,443 @@
+"""End-to-end benchmark of `qm ingest` through a private Mosquitto on PostgreSQL (issue 7's targets).
+
+Cases, each with the real worker (`qm ingest` as a process) and a raw-socket MQTT load generator (pre-encoded
+QoS 1 PUBLISH packets, so the publisher is not the bottleneck):
+- single-fix messages at QoS 1, as fast as the ingest drains them: sustained msg/s, and that nothing was lost;
+- arrays of 10 fixes per message: fixes/s;
+- latency at a paced 5,000 fixes/s: p50/p99 fix→stored (the fix's publish time is carried in `seq`, the store
+  stamps `received_at`) and fix→alert (vehicles parked at a restaurant; alert seen on `qm/alerts/+` minus the
+  publish time of the fix that made it due);
+- the worker's RSS (peak) with the registry of N vehicles;
+- the ceiling: a bare paho subscriber that only parses the JSON, QoS 0 and QoS 1, same generator, same broker.
+
+Uses its own database `<QM_DATABASE_URL's name>_bench_ingest` on the QM_DATABASE_URL server (created and
+migrated on first use). Default sizes are small; `--full` is the issue's: 10,000 vehicles, 100,000 messages."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESTAURANT = (119.960, 31.790)
+# Event time of the load: a Wednesday morning, on duty (so moving vehicles raise no off_duty_use).
+EVENT_T0 = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
+
+
+# --- a raw MQTT 3.1.1 publisher ------------------------------------------------------------------------------
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _string(s: str) -> bytes:
+    b = s.encode()
+    return len(b).to_bytes(2, "big") + b
+
+
+class RawPublisher:
+    """Writes pre-encoded QoS 1 PUBLISH packets to a socket and counts the PUBACKs."""
+
+    def __init__(self, host: str, port: int, client_id: str = "bench-load"):
+        self.sock = socket.create_connection((host, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        body = _string("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + _string(client_id)
+        self.sock.sendall(b"\x10" + _varint(len(body)) + body)
+        if self.sock.recv(4)[:2] != b"\x20\x02":
+            raise RuntimeError("the broker refused the load generator")
+        self.acked = 0
+        self.mid = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        buf = b""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            n = len(buf) // 4  # only PUBACKs (4 bytes) come back
+            self.acked += n
+            buf = buf[n * 4:]
+
+    def packet(self, topic: str, payload: bytes) -> bytes:
+        self.mid = self.mid % 65535 + 1
+        rest = _string(topic) + self.mid.to_bytes(2, "big") + payload
+        return b"\x32" + _varint(len(rest)) + rest
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def wait_acked(self, n: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.acked < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self.acked < n:
+            raise RuntimeError(f"the broker acknowledged {self.acked} of {n} messages")
+
+    def close(self) -> None:
+        try:
+            self.sock.sendall(b"\xe0\x00")
+        finally:
+            self.sock.close()
+
+
+# --- setup -------------------------------------------------------------------------------------------------
+
+def _bench_database(url: str) -> str:
+    import psycopg
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/") + "_bench_ingest"
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def _setup(vehicles: int) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from assets.models import OrgUnit
+    from telematics.models import DutySchedule, Vehicle
+    from tests.support.fixtures import build_bureau
+    from tests.telematics.tracking.conftest import load_city
+
+    if not OrgUnit.objects.filter(code="CZ").exists():
+        build_bureau()
+    load_city()
+    unit = OrgUnit.objects.get(code="CZ-TN-01")
+    have = Vehicle.objects.filter(terminal_id__startswith="B").count()
+    tn = OrgUnit.objects.get(code="CZ-TN")
+    if not DutySchedule.objects.filter(unit=tn).exists():
+        DutySchedule.objects.create(unit=tn, weekdays="1,2,3,4,5", start=dt.time(8), end=dt.time(18))
+    if have < vehicles:
+        Vehicle.objects.bulk_create([Vehicle(plate=f"苏D·B{n:05d}", unit=unit, seats=5, terminal_id=f"B{n:05d}")
+                                     for n in range(have, vehicles)], batch_size=5000)
+
+
+def _reset() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE tracking_position, tracking_leg, tracking_alert, tracking_alertreview, "
+                    "tracking_rulecheckpoint, tracking_deadletter")
+
+
+def _count(sql: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchone()[0]
+
+
+class Worker:
+    def __init__(self, url: str, env: dict):
+        from telematics.tracking.ingest import parse_mqtt_url
+
+        server = parse_mqtt_url(url)
+        self.host, self.port = server["host"], server["port"]
+        self.client_id = f"bench-{time.monotonic_ns()}"
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", "--mqtt-url", url, "--client-id",
+                                      self.client_id], env={**os.environ, **env},
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        self.lines: list[str] = []
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stdout:
+                self.lines.append(line)
+                if "subscribed" in line:
+                    ready.set()
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(120):
+            self.proc.kill()
+            raise RuntimeError("ingest did not start:\n" + "".join(self.lines))
+
+    def rss_mb(self) -> tuple[float, float]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        values = {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in status.splitlines())
+                  if k in ("VmRSS", "VmHWM")}
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        # The worker's session is persistent: end it, or the broker queues every later case's messages for it.
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 0
+        client.connect(self.host, self.port, clean_start=True, properties=props)
+        client.disconnect()
+
+
+# --- the load ----------------------------------------------------------------------------------------------
+
+def _fix(ts: float, n: int, k: int, seq: int = 0, parked: bool = False) -> dict:
+    if parked:
+        lon, lat, speed = RESTAURANT[0] + (k % 3) * 1e-5, RESTAURANT[1], 0.0
+    else:
+        lon = 119.935 + (n % 100) * 0.0004 + (k % 50) * 0.0002  # inside the jurisdiction
+        lat, speed = 31.765 + (n // 100 % 100) * 0.0005, 36.0
+    return {"ts": ts, "lat": round(lat, 6), "lon": round(lon, 6), "speed": speed, "seq": seq}
+
+
+def _messages(pub: RawPublisher, count: int, vehicles: int, per_message: int, t0: float) -> list[bytes]:
+    """`count` messages round-robin over the vehicles, each vehicle's event time 10 s per fix."""
+    out = []
+    k_of = [0] * vehicles
+    for i in range(count):
+        n = i % vehicles
+        fixes = []
+        for _ in range(per_message):
+            k = k_of[n]
+            k_of[n] += 1
+            fixes.append(_fix(t0 + k * 10, n, k))
+        body = fixes[0] if per_message == 1 else fixes
+        out.append(pub.packet(f"qm/terminals/B{n:05d}/position", json.dumps(body).encode()))
+    return out
+
+
+def _blast(pub: RawPublisher, packets: list[bytes]) -> float:
+    started = time.perf_counter()
+    for i in range(0, len(packets), 200):
+        pub.send(b"".join(packets[i:i + 200]))
+    return started
+
+
+def throughput(broker_url: str, host: str, port: int, env: dict, *, count: int, vehicles: int,
+               per_message: int) -> dict:
+    _reset()
+    worker = Worker(broker_url, env)
+    try:
+        pub = RawPublisher(host, port, f"bench-{per_message}-{time.monotonic_ns()}")
+        t0 = EVENT_T0
+        packets = _messages(pub, count, vehicles, per_message, t0)
+        started = _blast(pub, packets)
+        pub.wait_acked(count)
+        published = time.perf_counter() - started
+        total = count * per_message
+        deadline = time.monotonic() + 600
+        stored = 0
+        while time.monotonic() < deadline:
+            stored = _count("SELECT count(*) FROM tracking_position")
+            if stored >= total:
+                break
+            time.sleep(0.05)
+        took = time.perf_counter() - started
+        dead = _count("SELECT count(*) FROM tracking_deadletter")
+        rss, peak = worker.rss_mb()
+        pub.close()
+    finally:
+        worker.stop()
+    return {"messages": count, "fixes": total, "stored": stored, "dead_letters": dead, "lost": total - stored - dead,
+            "publish_s": round(published, 2), "drain_s": round(took, 2), "msg_per_s": round(count / took),
+            "fixes_per_s": round(total / took), "rss_mb": round(rss), "rss_peak_mb": round(peak)}
+
+
+def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seconds: float, vehicles: int,
+            parked_every: int = 20) -> dict:
+    """Paced single fixes; every `parked_every`-th vehicle stands at the restaurant (venue_parking after 600 s of
+    event time = 60 fixes) so alerts are raised while the load runs."""
+    import paho.mqtt.client as mqtt
+
+    from django.db import connection
+
+    _reset()
+    alerts: list[tuple[float, dict]] = []
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    subscribed = threading.Event()
+    sub.on_message = lambda c, u, m: alerts.append((time.time(), json.loads(m.payload)))
+    sub.on_subscribe = lambda *a: subscribed.set()
+    sub.on_connect = lambda c, u, f, rc, p: c.subscribe("qm/alerts/+", qos=1)
+    sub.connect(host, port)
+    sub.loop_start()
+    subscribed.wait(10)
+    worker = Worker(broker_url, env)
+    published: dict[tuple[str, float], float] = {}
+    try:
+        pub = RawPublisher(host, port, f"bench-latency-{time.monotonic_ns()}")
+        t0 = EVENT_T0
+        k_of = [0] * vehicles
+        total = int(rate * seconds)
+        started = time.time()
+        tick = 0.01
+        per_tick = max(1, int(rate * tick))
+        sent = 0
+        while sent < total:
+            due = started + sent / rate
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            chunk = []
+            for _ in range(min(per_tick, total - sent)):
+                n = sent % vehicles
+                k = k_of[n]
+                k_of[n] += 1
+                now = time.time()
+                terminal = f"B{n:05d}"
+                ts = t0 + k * 10
+                parked = n % parked_every == 0
+                if parked:
+                    published[(terminal, ts)] = now
+                chunk.append(pub.packet(f"qm/terminals/{terminal}/position", json.dumps(
+                    _fix(ts, n, k, seq=int(now * 1e6), parked=parked)).encode()))
+                sent += 1
+            pub.send(b"".join(chunk))
+        achieved = sent / (time.time() - started)
+        pub.wait_acked(sent)
+        deadline = time.monotonic() + 120
+        while _count("SELECT count(*) FROM tracking_position") < sent and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        with connection.cursor() as cur:
+            cur.execute("SELECT extract(epoch FROM received_at) * 1e6 - seq FROM tracking_position")
+            stored_ms = sorted(row[0] / 1000 for row in cur.fetchall())
+        pub.close()
+    finally:
+        worker.stop()
+        sub.disconnect()
+        sub.loop_stop()
+    alert_ms = []
+    for received, body in alerts:
+        if body.get("kind") != "venue_parking" or body.get("status") != "open":
+            continue
+        start = dt.datetime.fromisoformat(body["started_at"]).timestamp()
+        due = [t for (terminal, ts), t in published.items() if terminal == body["terminal"] and ts >= start + 630]
+        if due:
+            alert_ms.append((received - min(due)) * 1000)
+    alert_ms.sort()
+    return {"rate": rate, "achieved": round(achieved), "fixes": sent, "stored_p50_ms": _pct(stored_ms, 50),
+            "stored_p99_ms": _pct(stored_ms, 99), "alerts": len(alert_ms), "alert_p50_ms": _pct(alert_ms, 50),
+            "alert_p99_ms": _pct(alert_ms, 99)}
+
+
+def _pct(values: list[float], p: float):
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(len(values) * p / 100))], 1)
+
+
+BARE = r"""
+import json, sys, time
+import paho.mqtt.client as mqtt
+host, port, qos, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+state = {"n": 0, "first": None, "last": None}
+def on_message(c, u, m):
+    json.loads(m.payload)
+    state["n"] += 1
+    now = time.perf_counter()
+    state["first"] = state["first"] or now
+    state["last"] = now
+c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare-%d" % qos, protocol=mqtt.MQTTv311)
+c.max_inflight_messages_set(1000)
+c.on_message = on_message
+c.on_connect = lambda c, u, f, rc, p: c.subscribe("qm/terminals/+/position", qos=qos)
+c.on_subscribe = lambda *a: print("subscribed", flush=True)
+c.connect(host, port)
+deadline = None
+while state["n"] < n:
+    c.loop(0.05)
+    if state["first"] and deadline is None:
+        deadline = time.monotonic() + 300
+    if deadline and time.monotonic() > deadline:
+        break
+print(json.dumps({"received": state["n"], "seconds": (state["last"] or 0) - (state["first"] or 0)}), flush=True)
+"""
+
+
+def bare_ceiling(host: str, port: int, *, qos: int, count: int, vehicles: int) -> dict:
+    proc = subprocess.Popen([sys.executable, "-c", BARE, host, str(port), str(qos), str(count)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "subscribed"
+    pub = RawPublisher(host, port, f"bench-bare-load-{qos}")
+    _blast(pub, _messages(pub, count, vehicles, 1, EVENT_T0))
+    pub.wait_acked(count)
+    out = json.loads(proc.stdout.readline())
+    proc.wait(30)
+    pub.close()
+    return {"qos": qos, "received": out["received"], "msg_per_s": round(out["received"] / max(out["seconds"], 1e-6))}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="bench.ingest_e2e")
+    parser.add_argument("--full", action="store_true", help="the issue's size: 10,000 vehicles, 100,000 messages")
+    parser.add_argument("--vehicles", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--latency-rate", type=int, default=5000)
+    parser.add_argument("--latency-seconds", type=float, default=15)
+    args = parser.parse_args(argv)
+    if args.full:
+        args.vehicles, args.messages, args.latency_seconds = 10_000, 100_000, 20
+    url = os.environ.get("QM_DATABASE_URL", "")
+    if not url.startswith("postgresql://"):
+        raise SystemExit("bench.ingest_e2e needs QM_DATABASE_URL=postgresql://… (a database is created beside it)")
+    os.environ["QM_DATABASE_URL"] = _bench_database(url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
+    import django
+
+    django.setup()
+    from tests.support.mqtt import MosquittoBroker
+
+    _setup(args.vehicles)
+    env = {"QM_DATABASE_URL": os.environ["QM_DATABASE_URL"], "QM_LOG_LEVEL": "WARNING"}
+    broker = MosquittoBroker()
+    broker.start()
+    host, port = "127.0.0.1", broker.port
+    try:
+        print(f"ingest_e2e: {args.vehicles} vehicles registered, PostgreSQL, Mosquitto, one `qm ingest` worker",
+              flush=True)
+        ceilings = {}
+        for qos in (0, 1):
+            r = bare_ceiling(host, port, qos=qos, count=args.messages, vehicles=args.vehicles)
+            ceilings[qos] = r["msg_per_s"]
+            print(f"  ceiling: bare paho subscriber, QoS {qos}, JSON parse only: {r['msg_per_s']} msg/s "
+                  f"({r['received']}/{args.messages} received)", flush=True)
+        single = throughput(broker.url, host, port, env, count=args.messages, vehicles=args.vehicles, per_message=1)
+        print(f"  single fixes, QoS 1: {single['msg_per_s']} msg/s sustained; stored {single['stored']}/"
+              f"{single['fixes']}, lost {single['lost']}, dead letters {single['dead_letters']}; "
+              f"{100 * single['msg_per_s'] / ceilings[1]:.0f}% of the bare QoS 1 ceiling; worker RSS "
+              f"{single['rss_mb']} MB (peak {single['rss_peak_mb']} MB) with {args.vehicles} vehicles", flush=True)
+        arrays = throughput(broker.url, host, port, env, count=args.messages // 10, vehicles=args.vehicles,
+                            per_message=10)
+        print(f"  arrays of 10, QoS 1: {arrays['fixes_per_s']} fixes/s ({arrays['msg_per_s']} msg/s); stored "
+              f"{arrays['stored']}/{arrays['fixes']}, lost {arrays['lost']}", flush=True)
+        lat = latency(broker.url, host, port, env, rate=args.latency_rate, seconds=args.latency_seconds,
+                      vehicles=min(args.vehicles, 1000))
+        print(f"  latency at {lat['rate']} fixes/s (achieved {lat['achieved']}): fix->stored p50 "
+              f"{lat['stored_p50_ms']} ms, p99 {lat['stored_p99_ms']} ms; fix->alert p50 {lat['alert_p50_ms']} ms, "
+              f"p99 {lat['alert_p99_ms']} ms over {lat['alerts']} alerts", flush=True)
+    finally:
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
