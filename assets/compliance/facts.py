@@ -149,6 +149,22 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")
+            cursor.execute(f"DROP TABLE IF EXISTS {_PAST_STATES}")
+
+
+_PAST_STATES = "qm_compliance_asset_states"
+
+
+def _asset_states_once(as_of: dt.date) -> tuple[str, list]:
+    """asset_states_sql, but a past date's ledger scan is done once per report into a temporary table: the
+    report reads the states half a dozen times, and each read would sort the whole ledger again."""
+    states, params = asset_states_sql(as_of)
+    if is_current(as_of) or connection.vendor != "postgresql":
+        return states, params
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_PAST_STATES}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_PAST_STATES} AS {states}", params)
+    return f"SELECT * FROM {_PAST_STATES}", []
 
 
 def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories: tuple[str, ...]) -> Facts:
@@ -159,7 +175,7 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     unit_ids = [u.id for u in units]
     in_p, p_ids = _within("p.unit_id", unit_ids)
     in_a, a_ids = _within("a.unit_id", unit_ids)
-    states, sparams = asset_states_sql(as_of)
+    states, sparams = _asset_states_once(as_of)
     people, pparams = person_states_sql(as_of)
     counted = [str(s) for s in COUNTED_STATUSES]
     departed_statuses = [str(s) for s in DEPARTED_STATUSES]
@@ -242,7 +258,7 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
 
     _uniforms(own, states, sparams, unit_ids, as_of)
     _vehicles(own, {u.id for u in units}, as_of)
-    _recorders(facts, own, root, as_of, offload_window)
+    _recorders(facts, own, root, as_of, offload_window, states, sparams)
     facts.own = dict(own)
     return facts
 
@@ -370,7 +386,7 @@ def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: boo
     return owed
 
 
-def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int) -> None:
+def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, states: str, params: list) -> None:
     from telematics.tracking.models import DockOffload
 
     days = offload_days(as_of, window)
@@ -381,7 +397,6 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int) ->
         return
     # Recorders that kept one state through the window: counted in SQL (issued → owes every day of it).
     moved = sorted(_moved_recorders(days))
-    states, params = asset_states_sql(as_of)
     exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
     in_a, a_ids = _within("a.unit_id", [u.id for u in facts.units])
     for unit_id, recorders, offloaded in _rows(
