@@ -463,3 +463,36 @@ def test_departing_seal_custodian_closes_out_after_the_two_person_handover(burea
     services.seal_handover(seal=seal, outgoing=officer, incoming=successor)
     assert [ln["state"] for ln in selectors.departure_checklist(departure)] == ["returned"]
     assert services.departure_close_out(departure=departure).closed_out
+
+
+def test_remaining_refusals_change_nothing(bureau):
+    units, officer = bureau["units"], bureau["officer"]
+    Entitlement.objects.filter(season__in=["winter", "all"]).update(active=False)
+    with pytest.raises(DomainError, match="no active entitlement covers the winter season"):
+        services.issue_round_run(unit=units["CZ-TN"], season="winter")
+    with pytest.raises(DomainError, match="pick exactly one person or one unit"):
+        services.handover_commit(mode="issue", tags=["U-1"], person=officer, unit=units["CZ-TN"])
+    with pytest.raises(DomainError, match="unknown mode"):
+        services.handover_check(mode="lend", tag="U-1", person=officer)
+    with pytest.raises(DomainError, match="scan at least one tag"):
+        services.handover_commit(mode="issue", tags=[], person=officer)
+    with pytest.raises(DomainError, match="unknown departure kind"):
+        services.person_depart(person=officer, kind="fired")
+    seal = ledger.asset_create(tag="SEAL-1", category="seal", unit=units["CZ-TN"], item="公章")
+    with pytest.raises(DomainError, match="in the future"):
+        services.seal_usage_log(seal=seal, used_on=timezone.localdate() + dt.timedelta(days=1), document="通知",
+                                used_by=officer)
+    services.storage_place_create(unit=units["CZ-TN"], code="TN-K1", name="一号库")
+    with pytest.raises(ConflictError, match="already exists"):
+        services.storage_place_create(unit=units["CZ-TN"], code="TN-K1", name="又一号库")
+    wj_place = services.storage_place_create(unit=units["CZ-WJ"], code="WJ-K1", name="武进库")
+    with pytest.raises(DomainError, match="outside CZ-TN"):
+        services.stocktake_start(unit=units["CZ-TN"], place=wj_place)
+    assert not HandoverReceipt.objects.exists() and not IssueRound.objects.exists()
+    officer.refresh_from_db()
+    assert officer.status == "active"
+
+    departure = services.person_depart(person=officer, kind="retired")
+    services.departure_close_out(departure=departure)
+    with pytest.raises(ConflictError, match="already closed out"):
+        services.departure_close_out(departure=departure)
