@@ -201,9 +201,24 @@ def compliance_summary(user, *, standard_id: str, today: dt.date) -> list[dict]:
                          "state": next((s for s in ("fail", "insufficient_data") if per_unit[code][s]), "pass"),
                          "url": f"{reverse('compliance')}?{query}"})
         summary = report.data["summary"]
-        sections.append({"root": root, "rows": rows, "summary": [{"status": s, "label": STATUS_LABELS[s],
-                                                                  "count": summary.get(s, 0)} for s in STATUSES]})
+        sections.append({"root": root, "rows": rows, "failing_rules": failing_rules(report.data["results"]),
+                         "summary": [{"status": s, "label": STATUS_LABELS[s], "count": summary.get(s, 0)}
+                                     for s in STATUSES]})
     return sections
+
+
+def failing_rules(results: list[dict]) -> list[dict]:
+    """The rules that fail somewhere, most failing units first: what the auditor looks at first. (Shortfalls are
+    not summed: a brigade's shortfall already contains its squadrons'.)"""
+    rules: dict[str, dict] = {}
+    for row in results:
+        if row["status"] != "fail":
+            continue
+        rule = rules.setdefault(row["rule"], {"rule": row["rule"], "clause": row["clause"], "text": row["text"],
+                                              "units": set()})
+        rule["units"].add(row["unit"])
+    ranked = sorted(rules.values(), key=lambda r: (-len(r["units"]), r["rule"]))
+    return [dict(r, units=len(r["units"])) for r in ranked]
 
 
 def auditor_figures(user, *, standard_id: str, today: dt.date) -> dict:

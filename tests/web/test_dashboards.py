@@ -198,6 +198,13 @@ def check_auditor(dashboard_bureau, bureau, browser):
     assert row.get_attribute("class") == "fail"
     failing = sum(1 for r in expected["results"] if r["unit"] == unit and r["status"] == "fail")
     assert row.locator("td").nth(2).inner_text() == str(failing)
+    failing_units = {}
+    for r in expected["results"]:
+        if r["status"] == "fail":
+            failing_units.setdefault(r["rule"], set()).add(r["unit"])
+    rules = section.locator(".failing-rules tbody tr")
+    assert rules.count() == len(failing_units)
+    assert cell(rules.nth(0), '[data-col="units"]') == str(max(len(u) for u in failing_units.values()))
     browser.shot(page, "start-auditor")
     row.locator("a.report-link").click()
     page.wait_for_load_state()
