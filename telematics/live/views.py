@@ -106,7 +106,7 @@ def map_stream(request):
 @require_GET
 def track_replay(request):
     vehicles = selectors.scoped_vehicles(request.user).order_by("plate")
-    end = timezone.localtime()
+    end = timezone.localtime() + dt.timedelta(minutes=1)  # the form shows minutes: the last fixes stay inside
     start = end - dt.timedelta(hours=24)
     config = {**_map_config(request), "vehicle": request.GET.get("vehicle", ""),
               "start": request.GET.get("start") or start.strftime("%Y-%m-%dT%H:%M"),

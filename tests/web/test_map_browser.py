@@ -45,10 +45,9 @@ def open_map(page, base):
     page.wait_for_function("document.getElementById('stream-status').dataset.state === 'live'")
 
 
-def marker_total(page) -> int:
-    """Vehicles drawn: single markers plus the numbers on the clusters."""
-    return page.evaluate("""() => [...document.querySelectorAll('.qm-vehicle')].length +
-        [...document.querySelectorAll('.marker-cluster span')].reduce((n, s) => n + Number(s.textContent), 0)""")
+# Vehicles drawn: single markers plus the numbers on the clusters.
+MARKER_TOTAL = """() => [...document.querySelectorAll('.qm-vehicle')].length +
+    [...document.querySelectorAll('.marker-cluster span')].reduce((n, s) => n + Number(s.textContent), 0)"""
 
 
 def test_sign_in_map_live_fix_alert_panel_and_review(fleet, live_server, browser_page, screenshot, ingest,
@@ -67,7 +66,7 @@ def test_sign_in_map_live_fix_alert_panel_and_review(fleet, live_server, browser
     # Every registered vehicle is known; the nine that reported are on the map, coloured by state.
     assert page.evaluate("Object.keys(qmMap.vehicles).length") == 10
     page.wait_for_function("qmMap.cluster.getLayers().length === 9")
-    assert marker_total(page) == 9
+    page.wait_for_function(f"({MARKER_TOTAL})() === 9")
     assert page.locator("#vehicle-count").inner_text() == "9"
     assert page.locator("#count-nofix").inner_text() == "1"
     assert int(page.locator("#count-moving").inner_text()) + int(page.locator("#count-stopped").inner_text()) == 9
@@ -200,37 +199,37 @@ def test_brigade_user_sees_only_its_vehicles_and_alerts(fleet, live_server, brow
 
 
 def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_server, browser_page, screenshot):
-    v3 = fleet["vehicles"]["V3"]
+    v8 = fleet["vehicles"]["V8"]  # the one vehicle the fixture gave no fix
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
     rows, legs = [], []
     # 20 minutes driving east, 15 minutes parked, 20 minutes driving north (a fix every 30 s).
     for k in range(40):
         ts = start + dt.timedelta(seconds=30 * k)
-        rows.append((v3, ts, 119.94 + 0.0005 * k, 31.78, 36.0, 90.0))
-        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=47.0, secs=30, moving=True))
+        rows.append((v8, ts, 119.94 + 0.0005 * k, 31.78, 36.0, 90.0))
+        legs.append(Leg(vehicle_id=v8.pk, ts=ts, dist_m=47.0, secs=30, moving=True))
     for k in range(40, 70):
         ts = start + dt.timedelta(seconds=30 * k)
-        rows.append((v3, ts, 119.96, 31.78, 0.0, 90.0))
-        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=0.0, secs=30, moving=False))
+        rows.append((v8, ts, 119.96, 31.78, 0.0, 90.0))
+        legs.append(Leg(vehicle_id=v8.pk, ts=ts, dist_m=0.0, secs=30, moving=False))
     for k in range(70, 110):
         ts = start + dt.timedelta(seconds=30 * k)
-        rows.append((v3, ts, 119.96, 31.78 + 0.0005 * (k - 69), 36.0, 0.0))
-        legs.append(Leg(vehicle_id=v3.pk, ts=ts, dist_m=55.0, secs=30, moving=True))
+        rows.append((v8, ts, 119.96, 31.78 + 0.0005 * (k - 69), 36.0, 0.0))
+        legs.append(Leg(vehicle_id=v8.pk, ts=ts, dist_m=55.0, secs=30, moving=True))
     store_fixes(rows)
     Leg.objects.bulk_create(legs)
-    Alert.objects.create(vehicle=v3, terminal="T0003", kind="off_duty_use", started_at=start + dt.timedelta(minutes=1),
+    Alert.objects.create(vehicle=v8, terminal="T0008", kind="off_duty_use", started_at=start + dt.timedelta(minutes=1),
                          ended_at=start + dt.timedelta(minutes=19), lat=31.78, lon=119.95,
                          clause="jiangsu 设备管理/执法车辆管理/5")
 
     page = browser_page(make_user("fleet-cz", "fleet", fleet["units"]["CZ"]))
     local = timezone.localtime(start - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-    page.goto(f"{live_server.url}/map/replay/?vehicle={v3.pk}&start={local}")
+    page.goto(f"{live_server.url}/map/replay/?vehicle={v8.pk}&start={local}")
     page.wait_for_function("window.qmReplay && window.qmReplay.loaded")
     assert page.evaluate("[qmReplay.fixes, qmReplay.stops, qmReplay.alerts]") == [110, 1, 1]
     assert page.locator("path.replay-track").count() == 1
     assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1
     assert page.locator("#replay-stops li").count() == 1
-    assert "苏D·A0003" in page.locator("#replay-summary").inner_text()
+    assert "苏D·A0008" in page.locator("#replay-summary").inner_text()
 
     page.select_option("#replay-speed", "1800")
     page.click("#replay-play")

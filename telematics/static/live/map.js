@@ -274,6 +274,11 @@
     openCardId = id;
     m.unbindPopup();
     m.bindPopup(cardHtml(v), { maxWidth: 320 }).openPopup();
+    // An open alert listed on the card zooms to its evidence, as in the panel.
+    m.getPopup().getElement().addEventListener("click", function (e) {
+      var li = e.target.closest("li[data-alert]");
+      if (li) showEvidence(Number(li.dataset.alert));
+    });
     m.once("popupclose", function () { if (openCardId === id) openCardId = null; });
   }
 
@@ -463,7 +468,7 @@
     var placed = snap.vehicles.filter(function (v) { return v.lat !== null; });
     if (placed.length) {
       map.fitBounds(L.latLngBounds(placed.map(function (v) { return Q.toDisplay(v.lat, v.lon); })).pad(0.1),
-                    { maxZoom: 15 });
+                    { maxZoom: 15, animate: false });
     }
     connect(snap.cursor);
     window.qmMap.ready = true;

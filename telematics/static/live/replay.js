@@ -73,6 +73,7 @@
       var li = document.createElement("li");
       li.dataset.alert = a.id;
       li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) + (a.venue ? " · " + a.venue : "");
+      if (a.lat !== null) li.addEventListener("click", function () { map.setView(Q.toDisplay(a.lat, a.lon), 17); });
       el("replay-alerts").appendChild(li);
     });
     car = L.marker(line[0], { icon: L.divIcon({ className: "replay-car", iconSize: [14, 14] }), zIndexOffset: 1000 })
