@@ -1,6 +1,7 @@
 """The map the simulated vehicles drive: streets, jurisdictions, grid cells, venues and depots in local metres."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -77,7 +78,7 @@ class CityMap:
             geom = proj.geometry_to_xy(row.geometry)
             if geom.geom_type == "Point":
                 radius = getattr(row, "radius_m", None)
-                radius = DEFAULT_VENUE_RADIUS_M if radius is None or radius != radius else float(radius)
+                radius = DEFAULT_VENUE_RADIUS_M if radius is None or math.isnan(radius) else float(radius)
                 area, parking = geom.buffer(radius), (geom.x, geom.y)
             else:
                 area, rep = geom, geom.representative_point()

@@ -56,6 +56,12 @@ def _die_with_parent() -> None:
 
 # --- preparing the database ---------------------------------------------------------------------
 
+def database_label() -> str:
+    """Where the demo's data lives, as a person would name it (the file of a SQLite database)."""
+    s = connection.settings_dict
+    return str(Path(s["NAME"]).resolve()) if connection.vendor == "sqlite" else settings.DATABASE_URL.split("@")[-1]
+
+
 def database_url() -> str:
     """The URL of the database this process uses, for the children (so they use the very same one)."""
     s = connection.settings_dict

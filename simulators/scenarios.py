@@ -101,7 +101,7 @@ def parse_scenario(data, *, path: Path | None = None, name: str | None = None) -
         raise DomainError(f"{where}: a scenario is a mapping with start, duration and events", field="scenario")
     unknown = set(data) - {"name", "description", "start", "duration", "events"}
     if unknown:
-        raise DomainError(f"{where}: unknown keys {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise DomainError(f"{where}: unknown keys {', '.join(sorted(unknown))}", field=min(unknown))
     for key in ("start", "events"):
         if key not in data:
             raise DomainError(f"{where}: missing {key!r}", field=key)
@@ -157,7 +157,7 @@ def _parse_event(raw, index: int, where: str, start: dt.datetime) -> Event:
         raise DomainError(f"{where} ({kind}): missing {', '.join(missing)}", field=missing[0])
     unknown = set(raw) - {"type"} - set(_REQUIRED[kind]) - _OPTIONAL
     if unknown:
-        raise DomainError(f"{where} ({kind}): unknown keys {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise DomainError(f"{where} ({kind}): unknown keys {', '.join(sorted(unknown))}", field=min(unknown))
     day = raw.get("day", 0)
     if not isinstance(day, int) or day < 0:
         raise DomainError(f"{where}: day must be a whole number of days after the start, not {day!r}", field="day")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -215,7 +216,7 @@ class StreetGraph:
         chain.reverse()
         edges.reverse()
         points: list[tuple[float, float]] = []
-        for (a, _), edge in zip(zip(chain, chain[1:]), edges):
+        for (a, _), edge in zip(itertools.pairwise(chain), edges, strict=False):
             xy = self.edge_xy[edge]
             if self.edge_ends[edge][0] != a:
                 xy = xy[::-1]

@@ -120,7 +120,9 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             first = first or now
             time.sleep(1)
         else:
-            raise AssertionError(f"vehicles not moving {MOVING_WITHIN_S} s after the demo came up; latest: {now}")
+            raise AssertionError(f"vehicles not moving {MOVING_WITHIN_S} s after the demo came up: {len(now)} "
+                                 f"terminals stored, {len(changed)} moved, {len(driving)} driving; demo said:\n"
+                                 + "".join(demo.lines[-60:]))
         print(f"qm demo: up in {ready - launched:.0f} s, vehicles moving {time.monotonic() - launched:.0f} s after "
               f"launch")
 
@@ -129,9 +131,17 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
         except Resolver404:
             pass  # no live map page in this tree yet: the API above is the evidence
         else:
+            # The map page answers while the map's event stream is open (a thread per connection), and the
+            # stream delivers the fixes as they are stored (nothing buffers the response).
             opener = _signed_in_opener(base, "fleet", logins["fleet"])
-            with opener.open(f"{base}/map/", timeout=20) as page:
-                assert page.status == 200 and page.url.endswith("/map/")
+            with opener.open(f"{base}/map/stream/", timeout=30) as stream:
+                assert stream.headers["Content-Type"].startswith("text/event-stream")
+                with opener.open(f"{base}/map/", timeout=20) as page:
+                    assert page.status == 200 and page.url.endswith("/map/")
+                events = []
+                while "event: fixes\n" not in events:
+                    events.append(stream.readline().decode())
+                    assert len(events) < 10_000
     finally:
         demo.proc.send_signal(signal.SIGINT)
         try:

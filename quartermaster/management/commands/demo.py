@@ -33,6 +33,7 @@ class Command(BaseCommand):
         from django.conf import settings
 
         from simulators import demo
+        from simulators.plan import CST
         from simulators.scenarios import parse_datetime
 
         workdir = Path.cwd()
@@ -54,14 +55,16 @@ class Command(BaseCommand):
                 start = resumed or demo.replay_start()
             scenarios = [] if opts["no_scenarios"] or resumed else demo.demo_scenarios(workdir)
             if resumed:
-                runner.say(f"resuming the simulation where the last demo left off ({start.isoformat()}); "
-                           f"remove {demo.database_url()} to start afresh")
+                shown = start.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+                runner.say(f"resuming the simulation where the last demo left off ({shown}); "
+                           f"remove {demo.database_label()} to start afresh")
             runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
             logins = demo.ensure_logins()  # password hashing is slow: done while the children start
             runner.wait_ready()
             shown = f"[{opts['host']}]" if ":" in opts["host"] else opts["host"]
+            since = start.astimezone(CST).strftime("%Y-%m-%d %H:%M")
             lines = [f"Quartermaster demo at http://{shown}:{opts['port']}/  (live map: /map/, API: /api/v1/)",
-                     f"simulating from {start.isoformat()} at {opts['speed']:g}x; database {demo.database_url()}",
+                     f"simulating from {since} (Asia/Shanghai) at {opts['speed']:g}x; database {demo.database_label()}",
                      "logins (username / password / role / scope):"]
             lines += [f"  {u:<10} {p:<14} {r:<14} {s}" for u, p, r, s in logins]
             lines.append("Press Ctrl-C to stop.")

@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 scenario_files=tuple(opts["scenario"]), city=opts["city"], docks=not opts["no_docks"],
                 forever=opts["forever"])
             if req.start is None and not req.scenario_files:
-                now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+                now = dt.datetime.now(dt.UTC).replace(microsecond=0)
                 req.start = now
             sim = build(req)
             truths = [(sc, sim.truth(sc)) for sc in sim.scenarios]
