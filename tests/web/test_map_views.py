@@ -136,9 +136,13 @@ def test_stream_sends_alert_changes_and_honours_the_cursor(fleet):
     assert [(a["id"], a["status"], a["ongoing"], a["plate"]) for _, data in got for a in data] == [
         (alert.pk, "open", True, "苏D·A0001")]
     assert events(stream) == []  # sent once, not again within the lookback
+    stream.resync_s = 0  # restate which alerts await review on every poll
+    assert [data for name, data, _ in events(stream, max_s=0.1) if name == "review"][0] == [alert.pk]
     alert.status = "acknowledged"
     alert.save()
-    assert [a["status"] for name, data, _ in events(stream) if name == "alerts" for a in data] == ["acknowledged"]
+    got = events(stream)
+    assert [a["status"] for name, data, _ in got if name == "alerts" for a in data] == ["acknowledged"]
+    assert [data for name, data, _ in got if name == "review"][-1] == []  # it leaves the panel's review set
 
     client = client_for(user)
     cursor = format_cursor(selectors.newest_arrival(), timezone.now())
