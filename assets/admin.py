@@ -16,6 +16,9 @@ from . import services
 from .choices import UserRole
 from .models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person, Profile
 
+admin.site.site_header = _("Quartermaster 装备管理")
+admin.site.site_title = _("Quartermaster 装备管理")
+
 
 class RoleScopedAdmin(admin.ModelAdmin):
     """Permissions come from the user's role (Profile), not from per-model grants: every role may look,
@@ -141,12 +144,37 @@ class ItemTypeAdmin(RoleScopedAdmin):
     search_fields = ("code", "name", "name_en")
 
 
+@admin.display(description=_("变动后状态"))
+def state_after(event) -> str:
+    return event.get_status_after_display()
+
+
+@admin.display(description=_("变动后所属单位"))
+def unit_after(event) -> str:
+    return str(event.unit_after)
+
+
+@admin.display(description=_("变动后持有人"))
+def holder_after(event) -> str:
+    return str(event.holder_person_after or event.holder_unit_after or "-")
+
+
+@admin.display(description=_("经办人"))
+def actor(event) -> str:
+    return event.username or "-"
+
+
+@admin.display(description=_("来源"))
+def source(event) -> str:
+    return event.source or "-"
+
+
 class CustodyEventInline(admin.TabularInline):
     """The asset's ledger, oldest first, on its page; entries are never edited here."""
 
     model = CustodyEvent
-    fields = ("occurred_at", "action", "person", "unit", "status_after", "unit_after", "holder_person_after",
-              "holder_unit_after", "date_lost", "date_reported", "receipt_no", "note", "username", "source")
+    fields = ("occurred_at", "action", "person", "unit", state_after, unit_after, holder_after, "date_lost",
+              "date_reported", "receipt_no", "note", actor, source)
     readonly_fields = fields
     ordering = ("occurred_at", "id")
     extra = 0
@@ -300,7 +328,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CustodyEvent)
 class CustodyEventAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_at", "asset", "action", "person", "unit", "status_after", "username", "source")
+    list_display = ("occurred_at", "asset", "action", "person", "unit", state_after, holder_after, actor, source)
     list_filter = ("action", "source")
     search_fields = ("asset__tag", "person__staff_no", "person__name", "receipt_no", "note")
     list_select_related = ("asset", "person", "unit")
