@@ -7,6 +7,8 @@ Both caches are snapshots of the database held per process. A snapshot is replac
 - a unit the snapshot does not know is asked about (a unit created since), once per unit and snapshot.
 
 Times: shifts are local Asia/Shanghai wall-clock times (SPEC). Resolution is one minute.
+Lookups one at a time (`is_on_duty`, `covering`, and `_ts` variants for epoch seconds) are what the rules call per
+fix; `on_duty_many` / `covered_many` answer a whole batch with numpy. `bench/duty_lookup.py` measures both.
 """
 from __future__ import annotations
 
