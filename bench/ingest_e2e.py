@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -102,8 +101,9 @@ class RawPublisher:
 # --- setup -------------------------------------------------------------------------------------------------
 
 def _bench_database(url: str) -> str:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parts = urlparse(url)
     name = parts.path.lstrip("/") + "_bench_ingest"
@@ -268,7 +268,6 @@ def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seco
     """Paced single fixes; every `parked_every`-th vehicle stands at the restaurant (venue_parking after 600 s of
     event time = 60 fixes) so alerts are raised while the load runs."""
     import paho.mqtt.client as mqtt
-
     from django.db import connection
 
     _reset()
@@ -430,11 +429,15 @@ def main(argv=None):
                             per_message=10)
         print(f"  arrays of 10, QoS 1: {arrays['fixes_per_s']} fixes/s ({arrays['msg_per_s']} msg/s); stored "
               f"{arrays['stored']}/{arrays['fixes']}, lost {arrays['lost']}", flush=True)
-        lat = latency(broker.url, host, port, env, rate=args.latency_rate, seconds=args.latency_seconds,
-                      vehicles=min(args.vehicles, 1000))
-        print(f"  latency at {lat['rate']} fixes/s (achieved {lat['achieved']}): fix->stored p50 "
-              f"{lat['stored_p50_ms']} ms, p99 {lat['stored_p99_ms']} ms; fix->alert p50 {lat['alert_p50_ms']} ms, "
-              f"p99 {lat['alert_p99_ms']} ms over {lat['alerts']} alerts", flush=True)
+        # At the issue's 5,000 fixes/s, and at half the rate this worker sustained here (on a machine slower than
+        # the target, 5,000/s only measures the queue). Vehicles so that each sends ~75 fixes in the run: the
+        # parked ones reach the 10-minute dwell (60 fixes of 10 s event time) while the load runs.
+        for rate in sorted({args.latency_rate, max(100, min(args.latency_rate, single["msg_per_s"] // 2))}):
+            lat = latency(broker.url, host, port, env, rate=rate, seconds=args.latency_seconds,
+                          vehicles=max(40, min(args.vehicles, int(rate * args.latency_seconds / 75))))
+            print(f"  latency at {lat['rate']} fixes/s (achieved {lat['achieved']}): fix->stored p50 "
+                  f"{lat['stored_p50_ms']} ms, p99 {lat['stored_p99_ms']} ms; fix->alert p50 {lat['alert_p50_ms']} "
+                  f"ms, p99 {lat['alert_p99_ms']} ms over {lat['alerts']} alerts", flush=True)
     finally:
         broker.stop()
 
