@@ -4,13 +4,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from api.permissions import user_role
 from assets.choices import UserRole
 from quartermaster.errors import DomainError
 
 from . import dashboards
-from .navigation import links_for
+from .navigation import Link, links_for
+
+# What the administrator keeps (SPEC "Who uses it"): users and roles, org units, people, assets, map layers.
+ADMIN_PAGES = (
+    Link("users", "admin:auth_user_changelist", _lazy("账号"), ()),
+    Link("roles", "admin:assets_profile_changelist", _lazy("角色与管辖范围"), ()),
+    Link("units", "admin:assets_orgunit_changelist", _lazy("组织机构"), ()),
+    Link("people", "admin:assets_person_changelist", _lazy("人员名册"), ()),
+    Link("assets", "admin:assets_asset_changelist", _lazy("装备台账"), ()),
+    Link("layers", "admin:gis_layerversion_changelist", _lazy("地图图层"), ()),
+)
 
 
 def _context(request, role: str) -> dict:
@@ -25,6 +36,7 @@ def _context(request, role: str) -> dict:
         return dashboards.auditor_figures(user, standard_id=standard_id, today=today)
     return {"figures": dashboards.administrator_figures(user),
             "pages": [link for link in links_for(UserRole.ADMINISTRATOR) if link.key != "start"],
+            "admin_pages": [link for link in ADMIN_PAGES if link.url is not None],
             "role_pages": [{"role": code, "label": label} for code, label in UserRole.choices
                            if code != UserRole.ADMINISTRATOR]}
 

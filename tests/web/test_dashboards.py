@@ -224,6 +224,9 @@ def check_administrator(bureau, browser):
     assert cell(page, "#fig-vehicles") == "4"  # the retired one is not counted
     links = set(page.locator("#pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
     assert {"/map/", "/map/replay/", "/vehicles/", "/issue/", "/compliance/", "/admin/", "/api/docs/"} <= links
+    admin_pages = page.locator("#admin-pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert {"/admin/auth/user/", "/admin/assets/profile/", "/admin/assets/orgunit/",
+            "/admin/gis/layerversion/"} <= set(admin_pages)
     page.locator('#role-pages a[data-role="fleet"]').click()
     page.wait_for_load_state()
     assert page.locator("#start-title").get_attribute("data-role") == "fleet"
