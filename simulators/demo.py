@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,18 @@ def _die_with_parent() -> None:
     """In the child before exec: the kernel sends SIGTERM if the demo dies without stopping its children."""
     if _prctl is not None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuses at once, before a minute of preparation, a port the web app could not listen on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise DomainError(f"cannot serve the demo on {host}:{port}: {exc.strerror or exc}; pass --port",
+                              field="port") from None
 
 
 # --- preparing the database ---------------------------------------------------------------------
@@ -273,8 +286,8 @@ class Demo:
 
 def demo_scenarios(workdir: Path) -> list[Path]:
     """Copies of the built-in demo scenarios in the working directory, so their ground truth lands there."""
-    target = workdir / "qm-demo-scenarios"
-    target.mkdir(exist_ok=True)
+    target = workdir / "demo-data" / "scenarios"
+    target.mkdir(parents=True, exist_ok=True)
     out = []
     for name in DEMO_SCENARIOS:
         path = target / f"{name}.yaml"

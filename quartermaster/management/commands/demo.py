@@ -40,6 +40,25 @@ class Command(BaseCommand):
         runner = demo.Demo(out=self.stdout, host=opts["host"], port=opts["port"], speed=opts["speed"],
                            seed=opts["seed"], workdir=workdir, quiet=opts["quiet"])
 
+        try:
+            demo.check_port_free(opts["host"], opts["port"])
+            demo.prepare_database(say=runner.say)
+            resumed = demo.resume_point() if opts["start"] is None else None
+            if opts["start"]:
+                start = parse_datetime(opts["start"], "--start")
+            else:
+                start = resumed or demo.replay_start()
+        except KeyboardInterrupt:
+            raise CommandError("interrupted while preparing the database; nothing was started") from None
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        scenarios = [] if opts["no_scenarios"] or resumed else demo.demo_scenarios(workdir)
+        if resumed:
+            shown = start.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+            runner.say(f"resuming the simulation where the last demo left off ({shown}); "
+                       f"remove {demo.database_label()} to start afresh")
+
+        # From here on a stop request ends the children in order instead of interrupting this process.
         def ask_stop(signum, frame):
             runner.stopping.set()
 
@@ -47,17 +66,6 @@ class Command(BaseCommand):
             signal.signal(sig, ask_stop)
         status = 0
         try:
-            demo.prepare_database(say=runner.say)
-            resumed = demo.resume_point() if opts["start"] is None else None
-            if opts["start"]:
-                start = parse_datetime(opts["start"], "--start")
-            else:
-                start = resumed or demo.replay_start()
-            scenarios = [] if opts["no_scenarios"] or resumed else demo.demo_scenarios(workdir)
-            if resumed:
-                shown = start.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
-                runner.say(f"resuming the simulation where the last demo left off ({shown}); "
-                           f"remove {demo.database_label()} to start afresh")
             runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
             logins = demo.ensure_logins()  # password hashing is slow: done while the children start
             runner.wait_ready()
@@ -72,7 +80,8 @@ class Command(BaseCommand):
             self.stdout.flush()
             status = runner.supervise()
         except DomainError as exc:
-            raise CommandError(str(exc)) from None
+            if not runner.stopping.is_set():  # a stop asked for while starting is not a failure
+                raise CommandError(str(exc)) from None
         finally:
             runner.stop()
         if status:
