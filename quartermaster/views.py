@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from api.permissions import user_role
 from assets.choices import UserRole
@@ -15,12 +15,12 @@ from .navigation import Link, links_for
 
 # What the administrator keeps (SPEC "Who uses it"): users and roles, org units, people, assets, map layers.
 ADMIN_PAGES = (
-    Link("users", "admin:auth_user_changelist", _lazy("账号"), ()),
-    Link("roles", "admin:assets_profile_changelist", _lazy("角色与管辖范围"), ()),
-    Link("units", "admin:assets_orgunit_changelist", _lazy("组织机构"), ()),
-    Link("people", "admin:assets_person_changelist", _lazy("人员名册"), ()),
-    Link("assets", "admin:assets_asset_changelist", _lazy("装备台账"), ()),
-    Link("layers", "admin:gis_layerversion_changelist", _lazy("地图图层"), ()),
+    Link("users", "admin:auth_user_changelist", _("账号"), ()),
+    Link("roles", "admin:assets_profile_changelist", _("角色与管辖范围"), ()),
+    Link("units", "admin:assets_orgunit_changelist", _("组织机构"), ()),
+    Link("people", "admin:assets_person_changelist", _("人员名册"), ()),
+    Link("assets", "admin:assets_asset_changelist", _("装备台账"), ()),
+    Link("layers", "admin:gis_layerversion_changelist", _("地图图层"), ()),
 )
 
 
@@ -67,5 +67,5 @@ def role_start(request, role: str):
     if own is None:
         return render(request, "start/no_role.html", status=403)
     if role != own and own != UserRole.ADMINISTRATOR:
-        raise PermissionDenied(_("只有系统管理员可以查看其他角色的首页"))
+        raise PermissionDenied(gettext("只有系统管理员可以查看其他角色的首页"))
     return _render(request, role)
