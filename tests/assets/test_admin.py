@@ -98,6 +98,20 @@ class TestLogisticsOfficerInAdmin(WorldTestCase):
         assert (record.source, record.username) == ("admin", "logistics-tn")
         assert (record.before["serial"], record.after["serial"]) == ("", "SN-ADMIN")
 
+    def test_a_service_refusal_on_save_is_shown_and_changes_nothing(self, world):
+        asset = radio(world, "ADM-HELD")
+        services.asset_issue(asset=asset, unit=asset.unit)
+        client = login(world, UserRole.LOGISTICS)
+        url = reverse("admin:assets_asset_change", args=[asset.pk])
+        events = asset.events.count()
+        before = registry_state()
+        page = client.post(url, {
+            "tag": asset.tag, "category": "camera", "item": "对讲机", "serial": "", "model": "", "size": "",
+            "acquired": "", "service_years": "", "events-TOTAL_FORMS": events, "events-INITIAL_FORMS": events,
+            "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 0, "_save": "保存"}, follow=True)
+        assert "return it before changing its category" in page.content.decode()
+        assert registry_state() == before
+
     def test_add_receives_into_stock(self, world):
         response = login(world, UserRole.LOGISTICS).post(reverse("admin:assets_asset_add"), {
             "tag": "ADM-NEW", "category": "camera", "item": "摄像机", "unit": world.unit(inside=True).pk,
