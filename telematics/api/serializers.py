@@ -1,4 +1,5 @@
 """Shapes of the vehicle-file API; rules live in telematics.services."""
+from django.urls import reverse
 from rest_framework import serializers
 
 from assets.models import OrgUnit
@@ -23,13 +24,22 @@ class VehicleSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=VehicleStatus.choices, required=False)
     terminal_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     dossier_gaps = serializers.SerializerMethodField()
+    livery_photo = serializers.SerializerMethodField(
+        help_text="where the livery photo is served to users in scope (media files are not served openly)")
 
     class Meta:
         model = Vehicle
         fields = ["id", "plate", "vin", "unit", "unit_name", "seats", "vehicle_type", "terminal_id",
                   "livery_compliant", "livery_photo", "status", "acquired", "insurance_expires",
                   "inspection_expires", "dossier_gaps", "created_at", "updated_at"]
-        read_only_fields = ["livery_photo", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_livery_photo(self, obj) -> str | None:
+        if not obj.livery_photo:
+            return None
+        url = reverse("telematics:vehicle-livery-photo", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
     def get_dossier_gaps(self, obj) -> list[str]:
         from django.utils import timezone

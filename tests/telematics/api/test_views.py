@@ -484,7 +484,7 @@ class TestFleetActions(WorldTestCase):
         vehicle.refresh_from_db()
         assert vehicle.livery_compliant and vehicle.livery_photo.name.startswith("vehicles/livery/")
         assert (tmp_path / vehicle.livery_photo.name).read_bytes()[:4] == b"\x89PNG"
-        assert response.json()["livery_photo"].endswith(vehicle.livery_photo.name)
+        assert response.json()["livery_photo"] == f"http://testserver/vehicles/{vehicle.pk}/livery-photo"
         not_image = io.BytesIO(b"not an image")
         not_image.name = "livery.png"
         refused = fleet.post(f"/api/v1/vehicles/{vehicle.pk}/livery/", {"compliant": "false", "photo": not_image},
