@@ -46,19 +46,38 @@ def fix_row(vehicle_id: int, ts, lat, lon, speed, heading, grid_code) -> dict:
             "grid": grid_code or ""}
 
 
-def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
-    """Every vehicle with its newest fix (None fields when it never reported): one index probe per vehicle on
-    (vehicle, ts), so it stays fast however long the position history is."""
+def newest_fixes(vehicle_ids: list[int]) -> dict[int, tuple]:
+    """vehicle id -> (ts, lat, lon, speed, heading, grid_code) of its newest fix: one index probe per vehicle on
+    (vehicle, ts), so it stays fast however long the position history is. PostgreSQL does it in one LATERAL
+    join; elsewhere each column is a correlated subquery (the SQLite demo's fleet is small)."""
+    if not vehicle_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT v.id, p.ts, p.lat, p.lon, p.speed, p.heading, p.grid_code "
+                        "FROM unnest(%s::bigint[]) AS v(id) CROSS JOIN LATERAL ("
+                        "  SELECT ts, lat, lon, speed, heading, grid_code FROM tracking_position"
+                        "  WHERE vehicle_id = v.id ORDER BY ts DESC LIMIT 1) p", [list(vehicle_ids)])
+            return {row[0]: row[1:] for row in cur.fetchall()}
     newest = Position.objects.filter(vehicle_id=OuterRef("pk")).order_by("-ts")
-    rows = vehicles.annotate(**{f"fix_{f}": Subquery(newest.values(f)[:1]) for f in _FIX_FIELDS}).values_list(
-        "pk", "plate", "unit__code", "unit__name", "unit__path", "status", *(f"fix_{f}" for f in _FIX_FIELDS))
+    rows = (Vehicle.objects.filter(pk__in=vehicle_ids)
+            .annotate(**{f"fix_{f}": Subquery(newest.values(f)[:1]) for f in _FIX_FIELDS})
+            .values_list("pk", *(f"fix_{f}" for f in _FIX_FIELDS)))
+    return {row[0]: row[1:] for row in rows if row[1] is not None}
+
+
+def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
+    """Every vehicle with its newest fix (None fields when it never reported) and its ongoing alerts."""
+    rows = list(vehicles.values_list("pk", "plate", "unit__code", "unit__name", "unit__path", "status"))
+    fixes = newest_fixes([r[0] for r in rows])
     ongoing: dict[int, list[int]] = {}
     for vehicle_id, alert_id in (Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
                                  .exclude(status=AlertStatus.DISMISSED).values_list("vehicle_id", "pk")):
         ongoing.setdefault(vehicle_id, []).append(alert_id)
     out = []
-    for pk, plate, unit_code, unit_name, unit_path, status, *fix in rows:
-        row = fix_row(pk, *fix)
+    no_fix = (None,) * len(_FIX_FIELDS)
+    for pk, plate, unit_code, unit_name, unit_path, status in rows:
+        row = fix_row(pk, *fixes.get(pk, no_fix))
         row.update(plate=plate, unit=unit_code, unit_name=unit_name, unit_path=unit_path, status=status,
                    ongoing_alerts=ongoing.get(pk, []))
         out.append(row)
