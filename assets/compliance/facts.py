@@ -77,12 +77,22 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _within(column: str, unit_ids: list[int]) -> tuple[str, list]:
-    """SQL saying `column` is one of the subtree's units, with its parameters. An id list lets PostgreSQL use the
-    (unit, category, status) index for a brigade; a join on the units' path made it scan the province's assets."""
+def is_small(units: list[UnitRow]) -> bool:
+    """A subtree small enough (a quarter of the units or less) to be read through the unit index."""
+    return len(units) * 4 <= OrgUnit.objects.count()
+
+
+def _within(column: str, units: list[UnitRow], small: bool) -> tuple[str, list]:
+    """SQL saying `column` is one of the subtree's units, with its parameters. A small subtree (a brigade) goes as a
+    list of ids, so PostgreSQL looks its rows up in the (unit, category, status) index instead of scanning the
+    province's; a large one (the province) as a semi-join on the path, which PostgreSQL answers with one scan."""
+    if not small:
+        return (f"{column} IN (SELECT u.id FROM {_t(OrgUnit)} u WHERE u.path LIKE %s ESCAPE '\\')",
+                [_like_prefix(units[0].path)])
+    unit_ids = [u.id for u in units]
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(unit_ids)]
-    return f"{column} IN ({_placeholders(unit_ids)})", list(unit_ids)
+        return f"{column} = ANY(%s)", [unit_ids]
+    return f"{column} IN ({_placeholders(unit_ids)})", unit_ids
 
 
 def _dtparam(moment: dt.datetime):
@@ -173,8 +183,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
     own: dict[int, Counter] = defaultdict(Counter)
     unit_ids = [u.id for u in units]
-    in_p, p_ids = _within("p.unit_id", unit_ids)
-    in_a, a_ids = _within("a.unit_id", unit_ids)
+    small = is_small(units)
+    in_p, p_ids = _within("p.unit_id", units, small)
+    in_a, a_ids = _within("a.unit_id", units, small)
     states, sparams = _asset_states_once(as_of)
     people, pparams = person_states_sql(as_of)
     counted = [str(s) for s in COUNTED_STATUSES]
@@ -256,14 +267,14 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
             unit_after_id__in=unit_ids).values_list("unit_after_id", "date_lost", "date_reported"):
         facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else 10 ** 6))
 
-    _uniforms(own, states, sparams, unit_ids, as_of)
+    _uniforms(own, states, sparams, units, small, as_of)
     _vehicles(own, {u.id for u in units}, as_of)
-    _recorders(facts, own, root, as_of, offload_window, states, sparams)
+    _recorders(facts, own, root, as_of, offload_window, states, sparams, small)
     facts.own = dict(own)
     return facts
 
 
-def _uniforms(own, states: str, sparams: list, unit_ids: list[int], as_of: dt.date) -> None:
+def _uniforms(own, states: str, sparams: list, units: list[UnitRow], small: bool, as_of: dt.date) -> None:
     """Issued uniform items and those past their replacement date: (acquired, else the date it was issued) +
     service years, the asset's own, else its item type's."""
     years_by_item: dict[str, int] = {}
@@ -273,7 +284,8 @@ def _uniforms(own, states: str, sparams: list, unit_ids: list[int], as_of: dt.da
             years_by_item.setdefault(name, years)
             years_by_item.setdefault(code, years)
     distinct_years = set(years_by_item.values()) | set(
-        Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False, unit_id__in=unit_ids)
+        Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False,
+                             **({"unit_id__in": [u.id for u in units]} if small else {}))
         .order_by().values_list("service_years", flat=True).distinct())
     if is_current(as_of):
         issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
@@ -293,7 +305,7 @@ def _uniforms(own, states: str, sparams: list, unit_ids: list[int], as_of: dt.da
     lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)
     life = f"COALESCE(a.service_years, CASE a.item {lookup} ELSE NULL END)" if years_by_item else "a.service_years"
     lookup_params = [v for pair in years_by_item.items() for v in pair]
-    in_a, a_ids = _within("a.unit_id", unit_ids)
+    in_a, a_ids = _within("a.unit_id", units, small)
     for unit_id, n, unknown, late in _rows(
             f"SELECT unit_id, COUNT(*), SUM(CASE WHEN life IS NULL THEN 1 ELSE 0 END), SUM({overdue}) FROM ("
             f"SELECT a.unit_id, {life} AS life, a.acquired, "
@@ -386,7 +398,8 @@ def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: boo
     return owed
 
 
-def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, states: str, params: list) -> None:
+def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, states: str, params: list,
+               small: bool) -> None:
     from telematics.tracking.models import DockOffload
 
     days = offload_days(as_of, window)
@@ -398,7 +411,7 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, st
     # Recorders that kept one state through the window: counted in SQL (issued → owes every day of it).
     moved = sorted(_moved_recorders(days))
     exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
-    in_a, a_ids = _within("a.unit_id", [u.id for u in facts.units])
+    in_a, a_ids = _within("a.unit_id", facts.units, small)
     for unit_id, recorders, offloaded in _rows(
             f"SELECT a.unit_id, COUNT(*), SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {_t(DockOffload)} d "
             f"WHERE d.recorder_tag = a.tag AND d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s)) "

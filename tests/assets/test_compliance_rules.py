@@ -330,3 +330,15 @@ def test_vehicle_seats_follow_the_vehicle_file_history(small_bureau):
     assert seats(1, "CZ-TN-02") == (2, 3, 0, "pass")     # … to TN-02 (n = 2: O5, O6)
     assert seats(0, "CZ-TN-02") == (2, 0, 2, "fail")     # retired today: no longer counted
     assert seats(0, "CZ-TN") == (5, 5, 0, "pass")        # only the fixture's A0001 is left
+
+
+@pytest.mark.parametrize("days_back", [0, 200])
+def test_index_lookup_and_path_scan_agree(small_bureau, monkeypatch, days_back):
+    """A small subtree is read by unit ids, a large one by a path semi-join: both give the same report."""
+    cz, as_of = small_bureau["units"]["CZ"], timezone.localdate() - dt.timedelta(days=days_back)
+    monkeypatch.setattr(facts_module, "is_small", lambda units: False)
+    scanned = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
+    monkeypatch.setattr(facts_module, "is_small", lambda units: True)
+    looked_up = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
+    assert looked_up == scanned
+    assert any(r["status"] == "fail" for r in scanned["results"])
