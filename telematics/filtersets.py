@@ -24,7 +24,7 @@ class VehicleFilterSet(filters.FilterSet):
             "id": ["exact", "in"], "plate": TEXT, "vin": TEXT, "unit": ["exact"], "seats": ["exact", "gte", "lte"],
             "vehicle_type": TEXT, "terminal_id": TEXT + ["isnull"], "livery_compliant": ["exact"],
             "acquired": DATE + ["isnull"], "insurance_expires": DATE + ["isnull"],
-            "inspection_expires": DATE + ["isnull"],
+            "inspection_expires": DATE + ["isnull"], "created_at": DATE, "updated_at": DATE,
         }
 
 
@@ -37,14 +37,15 @@ class VehicleRecordFilterSet(filters.FilterSet):
 class VehicleHistoryFilterSet(VehicleRecordFilterSet):
     class Meta:
         model = VehicleHistory
-        fields = {"vehicle": ["exact"], "effective": DATE, "change": ["exact"], "unit": ["exact"],
-                  "status": ["exact"]}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "effective": DATE, "change": ["exact"],
+                  "unit": ["exact"], "status": ["exact"], "note": TEXT, "recorded_at": DATE, "username": ["exact"]}
 
 
 class TerminalBindingFilterSet(VehicleRecordFilterSet):
     class Meta:
         model = TerminalBinding
-        fields = {"vehicle": ["exact"], "terminal_id": ["exact"], "bound_at": DATE, "unbound_at": DATE + ["isnull"]}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "terminal_id": ["exact"], "bound_at": DATE,
+                  "unbound_at": DATE + ["isnull"], "username": ["exact"]}
 
 
 class MaintenanceRecordFilterSet(VehicleRecordFilterSet):
@@ -52,19 +53,22 @@ class MaintenanceRecordFilterSet(VehicleRecordFilterSet):
 
     class Meta:
         model = MaintenanceRecord
-        fields = {"vehicle": ["exact"], "date": DATE, "workshop": TEXT}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "date": DATE, "workshop": TEXT,
+                  "odometer_km": ["exact", "gte", "lte"], "work_done": ["icontains"], "cost": ["gte", "lte"]}
 
 
 class InsurancePolicyFilterSet(VehicleRecordFilterSet):
     class Meta:
         model = InsurancePolicy
-        fields = {"vehicle": ["exact"], "insurer": TEXT, "policy_no": TEXT, "starts": DATE, "expires": DATE}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "insurer": TEXT, "policy_no": TEXT, "starts": DATE,
+                  "expires": DATE, "premium": ["gte", "lte"]}
 
 
 class InspectionFilterSet(VehicleRecordFilterSet):
     class Meta:
         model = Inspection
-        fields = {"vehicle": ["exact"], "inspected_on": DATE, "expires": DATE, "station": TEXT}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "inspected_on": DATE, "expires": DATE,
+                  "station": TEXT, "note": TEXT}
 
 
 class TripFilterSet(VehicleRecordFilterSet):
@@ -72,7 +76,10 @@ class TripFilterSet(VehicleRecordFilterSet):
 
     class Meta:
         model = Trip
-        fields = {"vehicle": ["exact"], "start": DATE, "end": DATE, "purpose": TEXT}
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "start": DATE, "end": DATE, "purpose": TEXT,
+                  "destination": TEXT, "dest_lat": ["isnull"], "dest_lon": ["isnull"], "dest_radius_m": ["gte", "lte"],
+                  "approved_by": TEXT, "approver": ["exact"], "requested_by": ["exact"], "decided_at": DATE,
+                  "decision_note": ["icontains"], "created_at": DATE, "updated_at": DATE}
 
 
 class DutyScheduleFilterSet(filters.FilterSet):
@@ -80,7 +87,8 @@ class DutyScheduleFilterSet(filters.FilterSet):
 
     class Meta:
         model = DutySchedule
-        fields = {"unit": ["exact"], "weekdays": ["exact", "contains"]}
+        fields = {"id": ["exact", "in"], "unit": ["exact"], "weekdays": ["exact", "contains"],
+                  "start": ["gte", "lte"], "end": ["gte", "lte"]}
 
 
 class HolidayFilterSet(filters.FilterSet):
@@ -88,4 +96,4 @@ class HolidayFilterSet(filters.FilterSet):
 
     class Meta:
         model = Holiday
-        fields = {"date": DATE}
+        fields = {"id": ["exact", "in"], "date": DATE, "name": TEXT}

@@ -10,7 +10,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from assets.choices import UserRole
-from telematics import calendar, services
+from telematics import calendar, filtersets, services
 from telematics.choices import TripStatus
 from telematics.models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
@@ -502,3 +502,35 @@ class TestFleetActions(WorldTestCase):
                                                    "status": "lent"}, format="json")
         assert created.status_code == 400 and "status" in created.json()
         assert _fleet_state() == before
+
+
+@pytest.mark.parametrize("filterset, exempt", [
+    (filtersets.VehicleFilterSet, {"livery_photo"}), (filtersets.VehicleHistoryFilterSet, set()),
+    (filtersets.TerminalBindingFilterSet, set()), (filtersets.MaintenanceRecordFilterSet, set()),
+    (filtersets.InsurancePolicyFilterSet, set()), (filtersets.InspectionFilterSet, set()),
+    (filtersets.TripFilterSet, set()), (filtersets.DutyScheduleFilterSet, set()), (filtersets.HolidayFilterSet, set()),
+], ids=lambda value: value.__name__ if isinstance(value, type) else "-")
+def test_every_model_field_has_a_filter(filterset, exempt):
+    fields = {f.name for f in filterset._meta.model._meta.concrete_fields} - exempt
+    filtered = {f.field_name.split("__")[0] for f in filterset.base_filters.values() if f.field_name}
+    assert fields <= filtered, f"no filter for {sorted(fields - filtered)}"
+
+
+def test_trip_filters(world_for_filters):
+    vehicle, fleet = world_for_filters
+    for purpose, status in (("夜查", "approved"), ("补给", "refused"), ("夜查补给", "requested")):
+        trip = services.trip_request(vehicle=vehicle, purpose=purpose, start=dt.datetime(2026, 11, 22, 18, tzinfo=SH),
+                                     end=dt.datetime(2026, 11, 22, 20, tzinfo=SH))
+        if status == "approved":
+            services.trip_approve(trip=trip)
+        elif status == "refused":
+            services.trip_refuse(trip=trip)
+    rows = fleet.get("/api/v1/trips/", {"status": ["approved", "requested"], "purpose__icontains": "夜查"}).json()
+    assert sorted(r["purpose"] for r in rows["results"]) == ["夜查", "夜查补给"]
+    assert fleet.get("/api/v1/trips/", {"status": "lent"}).status_code == 400
+
+
+@pytest.fixture
+def world_for_filters(bureau, api_client_for):
+    return (make_vehicle(bureau["units"]["CZ-TN-01"], "苏D·F0001"),
+            api_client_for(make_user("fleet-f", "fleet", unit=bureau["units"]["CZ-TN"])))
