@@ -118,9 +118,10 @@ class Pipeline:
 
     def enrich(self, batch: Batch) -> None:
         kept = []
+        known = self.registry.lookup_many({item.fix.terminal for item in batch.items if isinstance(item.fix, Fix)})
         for item in batch.items:
             if isinstance(item.fix, Fix):
-                item.info = self.registry.lookup(item.fix.terminal)
+                item.info = known.get(item.fix.terminal)
                 if item.info is None:
                     self._drop(batch, item, DeadLetterReason.UNKNOWN_TERMINAL,
                                f"terminal {item.fix.terminal!r} is not bound to any vehicle")

@@ -1,5 +1,6 @@
 """Terminal -> vehicle lookups for the ingest: a snapshot of the registry reloaded every QM_REGISTRY_REFRESH_S,
-and asked again (at most every few seconds per terminal) when an unknown terminal reports."""
+and asked again when an unknown terminal reports (once per batch for the ingest; at most every few seconds
+per terminal for single lookups)."""
 from __future__ import annotations
 
 import time
@@ -49,3 +50,15 @@ class Registry:
             if row:
                 info = self._by_terminal[terminal] = VehicleInfo(row[1], row[2], row[3], row[4])
         return info
+
+    def lookup_many(self, terminals: set[str]) -> dict[str, VehicleInfo]:
+        """The batch's terminals at once: those not in the snapshot are asked for in one query (a terminal
+        registered a moment ago, e.g. before `qm deadletters --retry`, is found at once)."""
+        if time.monotonic() - self._loaded_at >= conf.get("QM_REGISTRY_REFRESH_S"):
+            self.refresh()
+        found = {t: self._by_terminal[t] for t in terminals if t in self._by_terminal}
+        missing = terminals - found.keys()
+        if missing:
+            for terminal, pk, plate, unit_id, code in self._rows(terminal_id__in=missing):
+                found[terminal] = self._by_terminal[terminal] = VehicleInfo(pk, plate, unit_id, code)
+        return found

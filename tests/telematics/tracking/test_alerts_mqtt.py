@@ -111,7 +111,9 @@ def test_every_alert_kind_raised_and_not_raised_through_mosquitto(city, ingest, 
 
     by_kind = {a.kind: a for a in Alert.objects.select_related("vehicle")}
     venue = by_kind["venue_parking"]
-    assert venue.venue == "老街酒楼" and 14 * 60 <= venue.dwell_s <= 15 * 60
+    assert venue.venue == "老街酒楼" and venue.venue_category == "restaurant" and 14 * 60 <= venue.dwell_s <= 15 * 60
+    assert venue.clause == "model 执法规范/执法行为/装备使用规范/1" and venue.vehicle == vehicles["V5"]
+    assert len(venue.evidence["track"]) >= 30 and venue.grid_code.startswith("3204020010010")
     assert distance_m(venue.lat, venue.lon, RESTAURANT[1], RESTAURANT[0]) < 20  # GCJ-02 taken back to WGS-84
     assert venue.started_at.astimezone(SHANGHAI).strftime("%H:%M") == "17:40"
     assert by_kind["off_duty_use"].started_at.astimezone(SHANGHAI).strftime("%H:%M") == "18:05"
