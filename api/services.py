@@ -1,15 +1,29 @@
-"""Writes to logins and their roles: a user and its Profile (role, unit scope, person) change together."""
+"""Writes to logins and their roles: a user and its Profile (role, unit scope, person) change together, and each
+change goes to the change log (who, when, before/after, from where) like registry data."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from assets.choices import UserRole
+from assets.changelog import record_change
+from assets.choices import ChangeAction, UserRole
 from assets.models import OrgUnit, Person, Profile
 from quartermaster.errors import ConflictError, DomainError
 
 _UNSET = object()
 USER_FIELDS = ("first_name", "last_name", "email", "is_active", "is_staff")
+
+
+def _login_snapshot(user) -> dict:
+    """What the change log keeps of a login: never the password hash, only whether it was replaced."""
+    profile = Profile.objects.filter(user_id=user.pk).select_related("unit", "person").first()
+    return {
+        "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
+        "email": user.email, "is_active": user.is_active, "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser, "role": profile.role if profile else None,
+        "unit": profile.unit.code if profile and profile.unit else None,
+        "person": profile.person.staff_no if profile and profile.person else None,
+    }
 
 
 def _apply_profile(user, *, role, unit, person) -> None:
@@ -55,6 +69,7 @@ def user_create(*, username: str, password: str | None = None, role: str | None 
     user.full_clean(exclude=["password"])
     user.save()
     _apply_profile(user, role=role or "", unit=unit, person=person)
+    record_change(user, ChangeAction.CREATE, None, _login_snapshot(user))
     return user
 
 
@@ -64,6 +79,7 @@ def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, 
     unknown = set(fields) - set(USER_FIELDS) - {"username"}
     if unknown:
         raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a user", field=sorted(unknown)[0])
+    before = _login_snapshot(get_user_model().objects.get(pk=user.pk))
     for key, value in fields.items():
         setattr(user, key, value)
     if password:
@@ -71,4 +87,19 @@ def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, 
     user.full_clean(exclude=["password"])
     user.save()
     _apply_profile(user, role=role if role is not None else "", unit=unit, person=person)
+    after = _login_snapshot(user)
+    if password:
+        after["password"] = "changed"
+    if after != before:
+        record_change(user, ChangeAction.UPDATE, before, after)
     return user
+
+
+@transaction.atomic
+def user_delete(*, user, by) -> None:
+    """Removes a login (its profile goes with it); nobody removes their own."""
+    if user.pk == by.pk:
+        raise DomainError("you cannot delete your own login", code="self_delete")
+    before = _login_snapshot(user)
+    record_change(user, ChangeAction.DELETE, before, None)
+    user.delete()

@@ -305,6 +305,4 @@ class UserViewSet(ScopedModelViewSet):
         serializer.instance = user_services.user_update(user=serializer.instance, **data)
 
     def perform_destroy(self, instance):
-        if instance.pk == self.request.user.pk:
-            raise DomainError("you cannot delete your own login", code="self_delete")
-        instance.delete()
+        user_services.user_delete(user=instance, by=self.request.user)

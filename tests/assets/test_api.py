@@ -368,6 +368,18 @@ class TestChangeRecordsFromAPI(WorldTestCase):
         assert (record.before["name"], record.after["name"]) == ("赵六", "赵六六")
         assert record.at is not None and record.request_id
 
+    def test_login_changes_are_logged_without_the_password(self, world):
+        login = make_user("rolechange", UserRole.AUDITOR, world.unit(inside=True))
+        admin = world.users[UserRole.ADMINISTRATOR]
+        response = world.client(UserRole.ADMINISTRATOR).patch(reverse("user-detail", args=[login.pk]), {
+            "role": "fleet", "password": "new-secret-1"}, format="json")
+        assert response.status_code == 200, response.content
+        record = ChangeRecord.objects.filter(content_type__model="user", object_id=str(login.pk)).get()
+        assert (record.action, record.source, record.username) == ("update", "api", admin.username)
+        assert (record.before["role"], record.after["role"]) == ("auditor", "fleet")
+        assert record.after["password"] == "changed" and "pbkdf2" not in str(record.after).lower()
+        assert "md5" not in str(record.after).lower()
+
     def test_change_log_is_scoped_and_filterable_by_source(self, world):
         inside = services.person_create(staff_no="CR2", name="内", unit=world.unit(inside=True))
         outside = services.person_create(staff_no="CR3", name="外", unit=world.unit(inside=False))
