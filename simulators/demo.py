@@ -67,6 +67,16 @@ def check_port_free(host: str, port: int) -> None:
                               field="port") from None
 
 
+def check_broker(*, mqtt_url: str | None, prefer: str) -> None:
+    """The ingest connects with MQTT 5, which amqtt (MQTT 3.1.1 only) cannot serve: without Mosquitto (or a
+    broker of one's own in QM_MQTT_URL) the demo would wait for an ingest that never subscribes."""
+    from .broker import mosquitto_binary
+
+    if mqtt_url is None and (prefer == "amqtt" or (prefer == "auto" and mosquitto_binary() is None)):
+        raise DomainError("the ingest speaks MQTT 5, which the pure-Python amqtt broker does not: install Mosquitto "
+                          "(apt-get install mosquitto) or set QM_MQTT_URL to an MQTT 5 broker", field="broker")
+
+
 # --- preparing the database ---------------------------------------------------------------------
 
 def database_label() -> str:
@@ -240,7 +250,7 @@ class Demo:
         # The replayed day lies in the past: the map shows its fixes as live rather than offline.
         serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
         self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
-        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "subscribed")
+        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "qm ingest: subscribed")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold"]
         if scenarios:

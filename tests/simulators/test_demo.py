@@ -106,6 +106,9 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
         assert broker_pid, out
         pids.append(int(broker_pid.group(1)))
         assert (tmp_path / "qm.sqlite3").exists()
+        assert json.loads((tmp_path / "demo-data/scenarios/restaurant_lunch.truth.json").read_text())["alerts"]
+        with urllib.request.urlopen(f"{base}/static/admin/css/base.css", timeout=20) as css:  # WhiteNoise
+            assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
 
         token = _token(base, "fleet", logins["fleet"])
         assert isinstance(_get_json(f"{base}/api/v1/positions/latest/", token), list | dict)
