@@ -8,6 +8,8 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_MAP_STREAM_MAX_S": 300,    # a stream ends after this long; EventSource reconnects where it left off
     "QM_MAP_LOOKBACK_S": 1.0,      # fixes stored this recently are read again (parallel ingest workers may
                                    # commit arrival numbers out of order); duplicates are not sent twice
+    "QM_MAP_BACKLOG_MAX": 20000,   # more fixes than this behind (a laptop woke up): the page reloads the
+                                   # snapshot instead of replaying the backlog
     "QM_MAP_OFFLINE_S": 600,       # a vehicle whose newest fix is older than this is shown offline
     "QM_MAP_ALERTS_MAX": 200,      # alerts awaiting review listed in the panel at most
     "QM_MAP_RESYNC_S": 15,         # how often the stream restates which alerts still await review

@@ -3,7 +3,8 @@ sends what changed in the user's scope. Polling (not LISTEN/NOTIFY) so the SQLit
 
 Events: `fixes` (a list of [vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code], only fixes newer than the
 one last sent for that vehicle), `alerts` (alert rows that changed), `review` (the ids of the alerts still
-awaiting review, so alerts withdrawn or reviewed elsewhere leave the panel). Every event carries the cursor
+awaiting review, so alerts withdrawn or reviewed elsewhere leave the panel), `resync` (the stream was too far
+behind, e.g. a laptop woke up: it skipped to the newest fixes and the page takes a fresh snapshot). Every event carries the cursor
 `arrival|alerts-since` as its id; EventSource sends it back as Last-Event-ID when it reconnects."""
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class FleetStream:
         self.poll_s = conf.get("QM_MAP_POLL_S")
         self.lookback_s = conf.get("QM_MAP_LOOKBACK_S")
         self.resync_s = conf.get("QM_MAP_RESYNC_S")
+        self.backlog_max = conf.get("QM_MAP_BACKLOG_MAX")
         self.sent_ts: dict[int, int] = {}  # vehicle -> epoch ms of the fix last sent
         self.sent_alerts: dict[int, dt.datetime] = {}
         self.floors: deque[tuple[float, int]] = deque()  # (when, newest arrival then): the lookback window
@@ -77,6 +79,15 @@ class FleetStream:
         while len(self.floors) > 1 and now - self.floors[1][0] >= self.lookback_s:
             self.floors.popleft()
         return self.floors[0][1]
+
+    def skip_backlog(self) -> bool:
+        """Jumps to the newest fix when more than QM_MAP_BACKLOG_MAX are waiting; True when it did."""
+        newest = selectors.newest_arrival()
+        if newest - self.arrival <= self.backlog_max:
+            return False
+        self.arrival = newest
+        self.floors.clear()
+        return True
 
     def poll_fixes(self, now: float) -> list[list]:
         """[vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code] of each vehicle whose newest fix is
@@ -117,6 +128,8 @@ class FleetStream:
         last_write = last_resync = time.monotonic()
         while True:
             now = time.monotonic()
+            if self.skip_backlog():
+                yield _event("resync", {}, format_cursor(self.arrival, self.since))
             fixes = self.poll_fixes(now)
             alerts = self.poll_alerts()
             cursor = format_cursor(self.arrival, self.since)

@@ -124,6 +124,21 @@ def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
     assert parse_cursor(again[0][2])[0] == selectors.newest_arrival()
 
 
+def test_stream_far_behind_skips_to_the_newest_fix_and_asks_for_a_snapshot(fleet):
+    user = make_user("tn", "fleet", fleet["units"]["CZ-TN"])
+    now = timezone.now().replace(microsecond=0)
+    start = selectors.newest_arrival()
+    for k in range(3):
+        store(fleet["tn"], now - dt.timedelta(seconds=10 - k), 119.95 + k / 1000, 31.78)
+    stream = FleetStream(user=user, arrival=start, since=now)
+    stream.backlog_max = 2
+    got = events(stream, max_s=0.1)
+    assert [name for name, _, _ in got] == ["resync"]
+    assert parse_cursor(got[0][2])[0] == selectors.newest_arrival()
+    store(fleet["tn"], now, 119.96, 31.79)
+    assert [(name, data[0][3]) for name, data, _ in events(stream)] == [("fixes", 119.96)]
+
+
 def test_stream_sends_alert_changes_and_honours_the_cursor(fleet):
     user = make_user("tn", "fleet", fleet["units"]["CZ-TN"])
     before = timezone.now()
@@ -137,7 +152,7 @@ def test_stream_sends_alert_changes_and_honours_the_cursor(fleet):
         (alert.pk, "open", True, "苏D·A0001")]
     assert events(stream) == []  # sent once, not again within the lookback
     stream.resync_s = 0  # restate which alerts await review on every poll
-    assert [data for name, data, _ in events(stream, max_s=0.1) if name == "review"][0] == [alert.pk]
+    assert next(data for name, data, _ in events(stream, max_s=0.1) if name == "review") == [alert.pk]
     alert.status = "acknowledged"
     alert.save()
     got = events(stream)

@@ -440,6 +440,10 @@
       restyleAll();
       if (openCardId !== null) refreshCard();
     });
+    source.addEventListener("resync", function () {
+      // The stream skipped a long backlog: take the fleet as it is now.
+      Q.api(cfg.snapshotUrl).then(function (snap) { loadVehicles(snap.vehicles); });
+    });
     source.addEventListener("review", function (e) {
       var keep = {};
       JSON.parse(e.data).forEach(function (id) { keep[id] = true; });
