@@ -136,6 +136,9 @@ def test_sign_in_map_live_fix_alert_panel_and_review(fleet, live_server, browser
     page.check('.filter-state[value="stopped"]')
     page.select_option("#filter-unit", label="武进大队（CZ-WJ）")
     assert page.evaluate("qmMap.shown()") == [fleet["vehicles"]["wj"].pk]
+    assert not item.is_visible()  # V2's alert belongs to another unit
+    page.select_option("#filter-unit", label="全部单位")
+    assert item.is_visible() and page.evaluate("qmMap.shown().length") == 9
     assert page.errors == []
 
 

@@ -325,6 +325,7 @@
     var list = document.getElementById("alert-list");
     var existing = list.querySelector('li[data-alert="' + a.id + '"]');
     var li = alertItem(a);
+    li.hidden = !alertInUnit(li);
     if (existing) {
       existing.replaceWith(li);
     } else if (!known) {
@@ -403,9 +404,15 @@
   });
 
   /* ---- filters and layers ---- */
+  /* The panel follows the unit filter too: alerts of other units' vehicles are hidden, not dropped. */
+  function alertInUnit(li) {
+    var v = vehicles[li.dataset.vehicle];
+    return !filter.unitPath || !v || (v.unit_path || "").indexOf(filter.unitPath) === 0;
+  }
   document.getElementById("filter-unit").addEventListener("change", function (e) {
     filter.unitPath = e.target.value;
     restyleAll();
+    document.querySelectorAll("#alert-list li").forEach(function (li) { li.hidden = !alertInUnit(li); });
   });
   document.querySelectorAll(".filter-state").forEach(function (box) {
     box.addEventListener("change", function () { filter.states[box.value] = box.checked; restyleAll(); });
