@@ -57,7 +57,7 @@ def user_create(*, username: str, password: str | None = None, role: str | None 
     """A login with a role scoped to `unit`'s subtree (None: the whole bureau); no password means none usable."""
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
-        raise DomainError(f"cannot set {', '.join(sorted(unknown))} of a user", field=sorted(unknown)[0])
+        raise DomainError(f"cannot set {', '.join(sorted(unknown))} of a user", field=min(unknown))
     model = get_user_model()
     if model.objects.filter(username=username).exists():
         raise ConflictError(f"user {username!r} already exists", field="username", code="duplicate")
@@ -78,7 +78,7 @@ def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, 
     """Changes a login; `role=None` removes the role (the user then reaches nothing through the API)."""
     unknown = set(fields) - set(USER_FIELDS) - {"username"}
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a user", field=sorted(unknown)[0])
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a user", field=min(unknown))
     before = _login_snapshot(get_user_model().objects.get(pk=user.pk))
     for key, value in fields.items():
         setattr(user, key, value)

@@ -22,8 +22,8 @@ from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgU
 from .serializers import (
     AssetActionResultSerializer, AssetSerializer, AssetUpdateSerializer, CategorySerializer,
     ChangeRecordSerializer, ChecklistItemSerializer, CustodyEventSerializer, IssueSerializer, ItemTypeSerializer,
-    OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer, TransferSerializer,
-    UserSerializer, MovementSerializer,
+    MovementSerializer, OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer,
+    TransferSerializer, UserSerializer,
 )
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]

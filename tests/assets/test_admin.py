@@ -1,8 +1,8 @@
 """The Django admin as a logistics officer uses it: scoped lists, a custody action, service-backed edits recorded
 with source "admin", a read-only ledger and change log, Chinese by default and English on request."""
 import pytest
-from django.urls import reverse
 from django.test import Client
+from django.urls import reverse
 
 from assets import services
 from assets.choices import UserRole
