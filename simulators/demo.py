@@ -35,8 +35,8 @@ DEMO_LOGINS = (("admin", "administrator", None), ("logistics", "logistics", "CZ-
 # A squadron keeping the common weekday schedule: its duty days are the days the demo replays.
 DUTY_REFERENCE_UNIT = "CZ-ZL-01"
 DAY_START = dt.time(8, 5)  # the squadrons (on duty from 08:00) roll out 8-20 minutes into their shift
-# Today's duty is replayed once it has run this long (at 60x, half an hour of driving before the replay
-# reaches the present and slows to real time).
+# Today's duty is replayed once it has run this long, else the previous duty day: a replay reaches the present
+# after (now - start) / speed and then runs at real time, so a later start leaves less fast-forward to watch.
 REPLAY_LEAD = dt.timedelta(minutes=30)
 STOP_TIMEOUT_S = 15.0
 READY_TIMEOUT_S = 120.0
@@ -204,9 +204,8 @@ class Demo:
             self.out.flush()
 
     def _env(self, mqtt_url: str, extra: dict | None = None) -> dict:
-        env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
-               "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
-        return env
+        return {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+                "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
 
     def spawn(self, name: str, args: list[str], env: dict, ready_text: str | None) -> Child:
         qm = shutil.which("qm") or str(Path(sys.executable).with_name("qm"))
