@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assets import services
 from assets.choices import UserRole
-from assets.models import Asset, ChangeRecord, CustodyEvent
+from assets.models import Asset, ChangeRecord, CustodyEvent, Person
 from tests.support.api_cases import OUTSIDE_UNIT, WorldTestCase, ledger_and_log_state
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,22 @@ class TestLogisticsOfficerInAdmin(WorldTestCase):
         assert response.status_code == 302, response.content.decode()[:2000]
         event = CustodyEvent.objects.get(asset__tag="ADM-NEW")
         assert (event.action, event.status_after, event.source) == ("receive", "in_stock", "admin")
+
+    def test_person_added_and_moved_through_the_services(self, world):
+        client = login(world, UserRole.LOGISTICS)
+        response = client.post(reverse("admin:assets_person_add"), {
+            "staff_no": "ADM-P1", "name": "钱七", "unit": world.unit(inside=True).pk, "role": "officer",
+            "frontline": "on", "status": "active", "cert_no": "", "cert_expires": "", "badge_no": "", "_save": "保存"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        person = Person.objects.get(staff_no="ADM-P1")
+        response = client.post(reverse("admin:assets_person_change", args=[person.pk]), {
+            "name": "钱七", "unit": world.units["CZ-TN-02"].pk, "role": "officer", "frontline": "on",
+            "status": "active", "cert_no": "", "cert_expires": "", "badge_no": "", "_save": "保存"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert list(person.history.order_by("id").values_list("unit__code", flat=True)) == ["CZ-TN-01", "CZ-TN-02"]
+        records = ChangeRecord.objects.filter(object_id=str(person.pk), content_type__model="person")
+        assert {(r.action, r.source, r.username) for r in records} == {
+            ("create", "admin", "logistics-tn"), ("update", "admin", "logistics-tn")}
 
     def test_unit_choices_are_the_scope(self, world):
         page = login(world, UserRole.LOGISTICS).get(reverse("admin:assets_asset_add")).content.decode()
