@@ -13,6 +13,7 @@ from .choices import (
     DEPARTED_STATUSES, OFFICER_ONLY_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
 )
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
+from .signals import person_departed
 
 
 # --- org units -----------------------------------------------------------------------------------
@@ -114,6 +115,8 @@ def person_update(*, person: Person, effective: dt.date | None = None, **changes
     person.save()
     if tuple(getattr(person, f) for f in tracked) != before:
         _history(person, effective or _today())
+    if person.status in DEPARTED_STATUSES and before[3] not in DEPARTED_STATUSES:
+        person_departed.send(sender=Person, person=person, kind=person.status, effective=effective or _today())
     return person
 
 

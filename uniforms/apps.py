@@ -6,3 +6,6 @@ from django.utils.translation import gettext_lazy as _
 class UniformsConfig(AppConfig):
     name = "uniforms"
     verbose_name = _("服装证件")
+
+    def ready(self):
+        from . import services  # noqa: F401 — connects the receiver that opens departure checklists

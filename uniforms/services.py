@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.dispatch import receiver
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from assets import selectors as asset_selectors
 from assets import services as ledger
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
+from assets.signals import person_departed
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
@@ -488,14 +490,32 @@ def person_depart(*, person: Person, kind: str, effective: dt.date | None = None
     if Departure.objects.filter(person=person).exists():
         raise ConflictError(f"{person} already has a departure record", field="person", code="already_departed")
     effective = effective or timezone.localdate()
+    # The status change sends `person_departed`, whose receiver below opens the checklist.
     person = ledger.person_update(person=person, status=kind, effective=effective)
-    departure = Departure.objects.create(person=person, kind=kind, effective=effective, note=note)
-    return_to = {line["tag"]: line["return_to"] for line in asset_selectors.person_return_checklist(person)}
-    DepartureItem.objects.bulk_create(
-        DepartureItem(departure=departure, asset=asset, return_to=return_to.get(asset.tag, ""))
-        for asset in asset_selectors.person_held_assets(person)
-    )
+    departure = Departure.objects.get(person=person)
+    if note:
+        departure.note = note
+        departure.save(update_fields=["note"])
     return departure
+
+
+def departure_open(*, person: Person, kind: str, effective: dt.date) -> Departure:
+    """Opens the departure and its return checklist of everything the person still holds (once per person)."""
+    departure, created = Departure.objects.get_or_create(person=person,
+                                                         defaults={"kind": kind, "effective": effective})
+    if created:
+        return_to = {line["tag"]: line["return_to"] for line in asset_selectors.person_return_checklist(person)}
+        DepartureItem.objects.bulk_create(
+            DepartureItem(departure=departure, asset=asset, return_to=return_to.get(asset.tag, ""))
+            for asset in asset_selectors.person_held_assets(person)
+        )
+    return departure
+
+
+@receiver(person_departed)
+def _open_departure_on_status_change(*, person: Person, kind: str, effective: dt.date, **_kwargs) -> None:
+    """However a person is marked transferred or retired (API, admin, departure screen), a checklist opens."""
+    departure_open(person=person, kind=kind, effective=effective)
 
 
 @transaction.atomic

@@ -304,6 +304,23 @@ def test_departure_checklist_and_close_out(bureau):
         services.person_depart(person=officer, kind="retired")
 
 
+def test_marking_a_person_transferred_through_the_api_opens_the_return_checklist(bureau, api_client_for):
+    from tests.support.fixtures import make_user
+    from uniforms.models import Departure
+
+    officer, units = bureau["officer"], bureau["units"]
+    shirt = stock(units["CZ-TN"], "长袖衬衣", "170", 1, "U")[0]
+    ledger.asset_issue(asset=shirt, person=officer)
+    client = api_client_for(make_user("lo-tn", "logistics", units["CZ-TN"]))
+    response = client.patch(f"/api/v1/personnel/{officer.pk}/", {"status": "transferred"}, format="json")
+    assert response.status_code == 200, response.content
+    departure = Departure.objects.get(person=officer)
+    assert departure.kind == "transferred" and not departure.closed_out
+    assert [ln["tag"] for ln in selectors.departure_checklist(departure)] == ["U-1"]
+    with pytest.raises(ConflictError, match="still holds U-1"):
+        services.departure_close_out(departure=departure)
+
+
 # --- scan-first hand-over ------------------------------------------------------------------------
 
 def test_handover_check_lines(bureau):
