@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from .calendar import trip_index
+from .calendar import duty_calendar, trip_index
 from .choices import DossierGap, VehicleStatus
 from .models import Inspection, InsurancePolicy, TerminalBinding, Trip, Vehicle, VehicleHistory
 
@@ -117,3 +117,22 @@ def trip_covering(vehicle_id: int, at: dt.datetime, lat: float | None = None, lo
     """An approved trip of the vehicle whose window contains `at` (and, given a place, whose destination is
     within its radius of it); None when not covered. Answered from the cached `telematics.calendar.trip_index()`."""
     return trip_index().covering(vehicle_id, at, lat, lon)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the rules see for a vehicle at an instant: its unit's duty hours and the approved trip covering it."""
+
+    on_duty: bool
+    trip_id: int | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.on_duty or self.trip_id is not None
+
+
+def vehicle_coverage(vehicle: Vehicle, at: dt.datetime, lat: float | None = None,
+                     lon: float | None = None) -> Coverage:
+    """"Is this vehicle on duty / covered at T (at P)?" — the same cached lookups the ingest's rules make."""
+    trip = trip_index().covering(vehicle.pk, at, lat, lon)
+    return Coverage(duty_calendar().is_on_duty(vehicle.unit_id, at), trip.pk if trip is not None else None)

@@ -151,3 +151,25 @@ class ExpirySerializer(serializers.Serializer):
     what = serializers.CharField()
     expires = serializers.DateField()
     days_left = serializers.IntegerField()
+
+
+class CoverageQuery(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="the instant asked about; without an offset it is Asia/Shanghai time")
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+    def validate(self, attrs):
+        if ("lat" in attrs) != ("lon" in attrs):
+            raise serializers.ValidationError({"lon" if "lat" in attrs else "lat": "a place needs both lat and lon"})
+        return attrs
+
+
+class CoverageSerializer(serializers.Serializer):
+    vehicle = serializers.IntegerField()
+    plate = serializers.CharField()
+    unit = serializers.CharField()
+    at = serializers.DateTimeField()
+    on_duty = serializers.BooleanField(help_text="the unit's duty calendar (shifts, holidays, adjusted working days)")
+    covered_by = serializers.IntegerField(allow_null=True, help_text="the approved trip covering the instant (and "
+                                          "place), if any")
+    allowed = serializers.BooleanField(help_text="on duty or covered: moving is not off-duty use")

@@ -25,7 +25,7 @@ from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
     VehicleHistory,
 )
-from ..selectors import vehicles_expiring
+from ..selectors import vehicle_coverage, vehicles_expiring
 from . import serializers as s
 
 FLEET = (UserRole.FLEET,)
@@ -125,6 +125,17 @@ class VehicleViewSet(ScopedModelViewSet):
             renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def dossier_pdf(self, request, pk=None):
         return _pdf(self.get_object(), request)
+
+    @action(detail=True, methods=["get"], serializer_class=s.CoverageSerializer)
+    def coverage(self, request, pk=None):
+        """Is this vehicle on duty, or covered by an approved trip, at ?at= (near ?lat=&lon= when given)?"""
+        query = s.CoverageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        vehicle, at = self.get_object(), query.validated_data["at"]
+        found = vehicle_coverage(vehicle, at, query.validated_data.get("lat"), query.validated_data.get("lon"))
+        return Response(s.CoverageSerializer({
+            "vehicle": vehicle.pk, "plate": vehicle.plate, "unit": vehicle.unit.code, "at": at,
+            "on_duty": found.on_duty, "covered_by": found.trip_id, "allowed": found.allowed}).data)
 
     @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer)
     def expiring(self, request):

@@ -492,6 +492,31 @@ class TestFleetActions(WorldTestCase):
         assert refused.status_code == 400 and "photo" in refused.json()
         assert Vehicle.objects.get(pk=vehicle.pk).livery_compliant is True
 
+    def test_coverage_answers_what_the_rules_ask(self, world):
+        vehicle = _vehicle(world, inside=True)
+        services.duty_schedule_create(unit=world.unit(inside=True), weekdays="1", start="09:00", end="12:00")
+        trip = services.trip_request(vehicle=vehicle, purpose="夜查", start=dt.datetime(2026, 10, 10, 20, tzinfo=SH),
+                                     end=dt.datetime(2026, 10, 10, 23, tzinfo=SH), dest_lat=31.78, dest_lon=119.95)
+        services.trip_approve(trip=trip)
+        auditor = world.client(UserRole.AUDITOR)
+
+        def ask(**params):
+            response = auditor.get(f"/api/v1/vehicles/{vehicle.pk}/coverage/", params)
+            assert response.status_code == 200, response.content
+            body = response.json()
+            return body["on_duty"], body["covered_by"], body["allowed"]
+
+        assert ask(at="2026-10-10T10:00:00+08:00") == (True, None, True)     # working Saturday: Monday's hours
+        assert ask(at="2026-10-01T10:00:00") == (False, None, False)         # National Day, local time
+        assert ask(at="2026-10-10T21:00:00+08:00") == (False, trip.pk, True)  # no place asked: the window covers
+        assert ask(at="2026-10-10T13:00:00Z", lat=31.7805, lon=119.95) == (False, trip.pk, True)  # 21:00 local
+        assert ask(at="2026-10-10T21:00:00+08:00", lat=31.79, lon=119.95) == (False, None, False)  # 1.1 km away
+        bad = auditor.get(f"/api/v1/vehicles/{vehicle.pk}/coverage/", {"at": "2026-10-10T21:00", "lat": 31.7})
+        assert bad.status_code == 400 and "lon" in bad.json()
+        assert auditor.get(f"/api/v1/vehicles/{vehicle.pk}/coverage/").status_code == 400
+        outside = _vehicle(world, inside=False)
+        assert auditor.get(f"/api/v1/vehicles/{outside.pk}/coverage/", {"at": "2026-10-10T10:00"}).status_code == 404
+
     def test_there_is_no_lending_status(self, world):
         vehicle = _vehicle(world, inside=True)
         before = _fleet_state()
