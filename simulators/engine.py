@@ -377,7 +377,8 @@ def mqtt_client(url: str, client_id: str):
 
 def publish(messages: Iterable[Message], *, url: str, clock: SimClock, client_id: str, progress=None) -> int:
     """Publishes each message when the clock reaches its time; returns how many went out. Waits for the broker
-    to acknowledge every QoS 1 message before returning (bounded window, see SPEC's note on message ids)."""
+    to acknowledge every QoS 1 message before returning (bounded window, see SPEC's note on message ids), unless
+    the clock is stopped meanwhile."""
     client = mqtt_client(url, client_id)
     sent = 0
     pending = []
@@ -388,17 +389,26 @@ def publish(messages: Iterable[Message], *, url: str, clock: SimClock, client_id
             pending.append(client.publish(m.topic, m.payload, qos=m.qos))
             sent += 1
             if len(pending) >= 2000:
-                for info in pending:
-                    info.wait_for_publish(30)
+                _drain(pending, clock.stop)
                 pending.clear()
             if progress is not None:
                 progress(m)
-        for info in pending:
-            info.wait_for_publish(30)
+        _drain(pending, clock.stop)
     finally:
         client.loop_stop()
         client.disconnect()
     return sent
+
+
+def _drain(pending: list, stop: threading.Event, timeout: float = 30.0) -> None:
+    """Waits (at most `timeout`) for the broker to acknowledge `pending`, in short steps so a stop is obeyed."""
+    deadline = time.monotonic() + timeout
+    for info in pending:
+        while not info.is_published() and not stop.is_set() and time.monotonic() < deadline:
+            try:
+                info.wait_for_publish(0.2)
+            except (ValueError, RuntimeError):  # never queued or failed: nothing to wait for
+                break
 
 
 def write_truth(truth: dict, path: Path | str) -> None:
