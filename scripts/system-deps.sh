@@ -6,10 +6,11 @@ have_cmd() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || want+=(python3-venv)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || want+=(fonts-wqy-zenhei)
+# The demo's embedded broker and the tests' real one (the pure-Python fallback cannot carry the ingest).
+have_cmd mosquitto || want+=(mosquitto)
 if [ "${1:-base}" = test ]; then
   pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   { [ -n "$pg" ] && [ -x "$pg/initdb" ]; } || have_cmd initdb || want+=(postgresql)
-  have_cmd mosquitto || want+=(mosquitto)
   [ -x /usr/bin/chromium ] || want+=(chromium)
   have_cmd pdftoppm || want+=(poppler-utils)
   # PGlite with TimescaleDB (scripts/pglite.sh) for the TimescaleDB storage tests.
