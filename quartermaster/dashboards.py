@@ -90,8 +90,8 @@ def replacements_due(user, *, today: dt.date) -> dict:
 
 def open_departures(user) -> list[dict]:
     """Who has left and still owes equipment: departure checklists not yet closed out (with how many lines are
-    still to be returned), and departed staff holding issued items without a checklist (e.g. imported as
-    transferred) — both are what a logistics officer must chase."""
+    still to be returned), and departed staff holding issued items without a checklist (records from before a
+    departure opened its checklist itself) — both are what a logistics officer must chase."""
     departures = _in_scope(Departure.objects.filter(closed_out=False), user, "person__unit")
     rows = []
     for departure in departures.select_related("person__unit").order_by("effective", "id"):
