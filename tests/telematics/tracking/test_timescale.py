@@ -10,7 +10,6 @@ import importlib
 import socket
 import subprocess
 import threading
-import time
 
 import psycopg
 import pytest
