@@ -1,5 +1,8 @@
 """Shared fixtures: the sample bureau factories, API clients per role, and a real Mosquitto broker."""
+import importlib
+
 import pytest
+from django.apps import apps
 
 from tests.support.mqtt import MosquittoBroker, external_broker_url
 
@@ -19,3 +22,24 @@ def mqtt_url():
         yield broker.url
     finally:
         broker.stop()
+
+
+# Migrations that seed rows (not schema): categories and item types, then the uniform entitlements.
+SEED_MIGRATIONS = ("assets.migrations.0002_seed_and_append_only", "uniforms.migrations.0002_seed_entitlements")
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    """Puts the seeded rows back for a transactional test.
+
+    The flush that ends a transactional test empties every table, seeded ones too; pytest-django runs the
+    transactional tests after all others, so each of them starts from the seed again. The seed functions
+    are idempotent; `serialized_rollback` is no answer, as the flush re-creates content types under new ids.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db", "live_server"} & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        for name in SEED_MIGRATIONS:
+            importlib.import_module(name).seed(apps, None)
