@@ -5,6 +5,13 @@ the pipeline in one transaction, and acknowledges (manual_ack) only after the co
 outage leaves the messages with the broker (persistent session, QoS 1) instead of losing them. The broker sends
 at most QM_INGEST_WINDOW unacknowledged messages (MQTT5 receive maximum), which bounds the queue and keeps the
 65,535 message ids from wrapping. paho reconnects with backoff; every connect resubscribes.
+
+QM_MQTT_PROTOCOL=auto (the default) connects with MQTT 5 and, when the broker answers "unsupported protocol
+version", closes the connection, or does not answer the MQTT 5 CONNECT within a few seconds (amqtt, the demo's
+pure-Python broker, waits for more bytes when the CONNECT carries properties), connects again with MQTT 3.1.1: the same persistent
+session (clean session off), QoS 1 subscriptions and manual acks after the commit. 3.1.1 has no receive
+maximum, so there the broker's own in-flight limit bounds the unacknowledged messages, and the bounded queue
+holds paho's network thread (TCP back-pressure) when the pipeline falls behind.
 """
 from __future__ import annotations
 
@@ -31,6 +38,11 @@ from .pipeline import Drop, Message, Pipeline
 
 log = logging.getLogger("qm.ingest")
 _DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
+PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
+# CONNACK "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5.
+_UNSUPPORTED_PROTOCOL = (1, 0x84)
+# auto: an MQTT 5 CONNECT unanswered this long (the TCP connection was made) means a 3.1.1-only broker.
+CONNACK_TIMEOUT_S = 5.0
 
 
 def parse_mqtt_url(url: str) -> dict:
@@ -77,16 +89,33 @@ class Ingest:
         self.ready = threading.Event()
         self.generation = 0
         self.subscribed: set[str] = set()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"qm-ingest-{worker}-of-{workers}",
-                                  protocol=mqtt.MQTTv5, manual_ack=True)
+        self.client_id = client_id or f"qm-ingest-{worker}-of-{workers}"
+        mode = str(conf.get("QM_MQTT_PROTOCOL")).strip().lower()
+        if mode not in ("auto", *PROTOCOLS):
+            raise DomainError(f"QM_MQTT_PROTOCOL {mode!r} is not one of auto, 5, 3.1.1", field="QM_MQTT_PROTOCOL")
+        self.fallback = mode == "auto"
+        self.protocol_refused = threading.Event()
+        self._connecting_since: float | None = None  # TCP up, CONNACK awaited
+        self.client = self._make_client(PROTOCOLS.get(mode, mqtt.MQTTv5))
+
+    def _make_client(self, protocol: int) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=protocol,
+                             clean_session=False if protocol == mqtt.MQTTv311 else None, manual_ack=True)
         if self.server["username"]:
-            self.client.username_pw_set(self.server["username"], self.server["password"])
-        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.max_inflight_messages_set(100)
-        self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_disconnect = self._on_disconnect
+            client.username_pw_set(self.server["username"], self.server["password"])
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.max_inflight_messages_set(100)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
+        client.on_disconnect = self._on_disconnect
+        client.on_pre_connect = self._on_pre_connect
+        client.on_connect_fail = self._on_connect_fail
+        return client
+
+    @property
+    def protocol(self) -> str:
+        return "5" if self.client.protocol == mqtt.MQTTv5 else "3.1.1"
 
     # --- paho's thread: nothing slow here ----------------------------------------------------------------
 
@@ -107,11 +136,22 @@ class Ingest:
             return
         for start in range(0, len(topics), 500):
             chunk = topics[start:start + 500]
-            self.client.subscribe([(t, SubscribeOptions(qos=1)) for t in chunk])
+            qos = SubscribeOptions(qos=1) if self.client.protocol == mqtt.MQTTv5 else 1
+            self.client.subscribe([(t, qos) for t in chunk])
             self.subscribed.update(chunk)
 
+    def _on_pre_connect(self, client, userdata):
+        self._connecting_since = time.monotonic()
+
+    def _on_connect_fail(self, client, userdata):
+        self._connecting_since = None  # the broker is not there: nothing to learn about its protocol
+
     def _on_connect(self, client, userdata, flags, reason_code, properties):
+        self._connecting_since = None
         if reason_code.is_failure:
+            if reason_code.value in _UNSUPPORTED_PROTOCOL and self.fallback and client.protocol == mqtt.MQTTv5:
+                self.protocol_refused.set()  # the main thread reconnects with MQTT 3.1.1
+                return
             log.warning("MQTT connect refused: %s", reason_code)
             return
         self.generation += 1
@@ -125,6 +165,11 @@ class Ingest:
         self.ready.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        if client is not self.client:
+            return  # the MQTT 5 client given up for 3.1.1
+        if self._connecting_since is not None and self.fallback and client.protocol == mqtt.MQTTv5:
+            self.protocol_refused.set()  # closed on our MQTT 5 CONNECT without an answer
+        self._connecting_since = None
         if not self.stopping.is_set():
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
@@ -137,16 +182,45 @@ class Ingest:
         self.pipeline.registry.refresh()
         self._topics_cached = self._topics()
         self.pipeline.recover()
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = conf.get("QM_SESSION_EXPIRY_S")
-        props.ReceiveMaximum = self.window
-        self.client.connect_async(self.server["host"], self.server["port"], keepalive=30, clean_start=False,
-                                  properties=props)
-        self.client.loop_start()
-        if not self.ready.wait(30):
+        self._connect()
+        deadline = time.monotonic() + 30
+        while not self.ready.wait(0.1) and time.monotonic() < deadline:
+            self._fall_back_if_refused()
+        if not self.ready.is_set():
             log.warning("not subscribed after 30 s; still trying")
         else:
-            print("qm ingest: subscribed", flush=True)
+            print(f"qm ingest: subscribed (MQTT {self.protocol})", flush=True)
+
+    def _connect(self) -> None:
+        if self.client.protocol == mqtt.MQTTv5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = conf.get("QM_SESSION_EXPIRY_S")
+            props.ReceiveMaximum = self.window
+            self.client.connect_async(self.server["host"], self.server["port"], keepalive=30, clean_start=False,
+                                      properties=props)
+        else:
+            self.client.connect_async(self.server["host"], self.server["port"], keepalive=30)
+        self.client.loop_start()
+
+    def _fall_back_if_refused(self) -> None:
+        """The broker refused MQTT 5 (QM_MQTT_PROTOCOL=auto): the same session over MQTT 3.1.1 from now on.
+        Nothing was received on the refused connection, so there is nothing to acknowledge or lose."""
+        if not self.fallback or self.client.protocol != mqtt.MQTTv5:
+            return
+        since = self._connecting_since
+        if since is not None and time.monotonic() - since > CONNACK_TIMEOUT_S:
+            self.protocol_refused.set()
+        if not self.protocol_refused.is_set():
+            return
+        self.protocol_refused.clear()
+        log.warning("the broker does not speak MQTT 5; connecting with MQTT 3.1.1")
+        self.fallback = False
+        self._connecting_since = None
+        old = self.client
+        old.disconnect()
+        old.loop_stop()
+        self.client = self._make_client(mqtt.MQTTv311)
+        self._connect()
 
     def run(self) -> dict:
         """Until SIGTERM/SIGINT (or `stopping` set): batches in, commits, acks. Returns the counters."""
@@ -156,6 +230,7 @@ class Ingest:
         wait_s = conf.get("QM_INGEST_BATCH_MS") / 1000.0
         try:
             while not self.stopping.is_set():
+                self._fall_back_if_refused()
                 batch = self._take(batch_max, wait_s)
                 if batch:
                     self._handle(batch)
