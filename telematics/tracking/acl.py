@@ -1,0 +1,106 @@
+"""Mosquitto credentials and ACL from the registry (`qm mqtt acl`).
+
+Each terminal logs in with its terminal id as user name and may publish only to its own topic
+(`{prefix}/terminals/{id}/position`, or `owntracks/{user}/{device}` for an OwnTracks phone); each docking
+station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
+(and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set.
+
+A terminal's password is derived from a secret (HMAC-SHA256 of the terminal id), so re-running after vehicles
+change keeps every existing terminal's password and the terminals need no re-provisioning. The password file
+uses Mosquitto 2's PBKDF2-SHA512 `$7$` format, written here so the command needs no mosquitto_passwd binary.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from quartermaster.errors import DomainError
+from telematics.models import Vehicle
+
+from .ingest import terminal_topic
+
+PBKDF2_ITERATIONS = 101  # mosquitto_passwd's default
+_FORBIDDEN = set("+#\x00:\n\r ")
+
+
+@dataclass(frozen=True)
+class AclResult:
+    terminals: int
+    docks: int
+    credentials: dict[str, str]  # user -> password (terminals and docks)
+
+
+def terminal_password(*, secret: str, user: str) -> str:
+    digest = hmac.new(secret.encode(), user.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:15]).decode().lower()
+
+
+def password_hash(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(12)
+    key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PBKDF2_ITERATIONS, 64)
+    return f"$7${PBKDF2_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+
+
+def _check_user(user: str, what: str) -> None:
+    if not user or _FORBIDDEN & set(user):
+        raise DomainError(f"{what} {user!r} cannot be an MQTT user name or topic level (empty, or has one of "
+                          f"+ # : space newline)", field=what)
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole file or nothing; world-readable, as Mosquitto drops to its own user before reading it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_user: str, ingest_password: str,
+                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None) -> AclResult:
+    if not secret:
+        raise DomainError("no secret for the terminals' passwords: pass --secret or set QM_MQTT_SECRET",
+                          field="secret")
+    if not ingest_password:
+        raise DomainError("no password for the ingest user: pass --ingest-password", field="ingest_password")
+    _check_user(ingest_user, "ingest user")
+    terminals = sorted(Vehicle.objects.filter(terminal_id__isnull=False).exclude(terminal_id="")
+                       .values_list("terminal_id", flat=True).distinct())
+    for terminal in terminals:
+        _check_user(terminal.replace("/", ""), "terminal id")
+    docks = sorted(set(docks or []))
+    for dock in docks:
+        _check_user(dock.replace("/", "_"), "dock id")
+        if "/" in dock:
+            raise DomainError(f"dock id {dock!r} has a '/'", field="dock")
+    clash = ({ingest_user} & set(terminals)) | ({ingest_user} & set(docks)) | (set(terminals) & set(docks))
+    if clash:
+        raise DomainError(f"user name(s) {sorted(clash)} used twice (ingest user, terminal or dock)", field="user")
+
+    credentials = {user: terminal_password(secret=secret, user=user) for user in [*terminals, *docks]}
+    lines = [f"{ingest_user}:{password_hash(ingest_password)}"]
+    lines += [f"{user}:{password_hash(password)}" for user, password in credentials.items()]
+    acl = ["# Written by `qm mqtt acl`; anything not granted here is denied.",
+           f"user {ingest_user}",
+           f"topic read {prefix}/terminals/+/position",
+           f"topic read {prefix}/docks/+/offload",
+           "topic read owntracks/+/+",
+           f"topic write {prefix}/alerts/#", ""]
+    for terminal in terminals:
+        acl += [f"user {terminal}", f"topic write {terminal_topic(terminal, prefix)}", ""]
+    for dock in docks:
+        acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]
+    _write(password_file, "\n".join(lines) + "\n")
+    _write(acl_file, "\n".join(acl))
+    if credentials_file is not None:
+        credentials_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = credentials_file.with_name(f".{credentials_file.name}.tmp")
+        tmp.write_text("user,password\n" + "".join(f"{u},{p}\n" for u, p in credentials.items()), encoding="utf-8")
+        tmp.chmod(0o600)  # the terminals' passwords in clear: for provisioning only
+        os.replace(tmp, credentials_file)
+    return AclResult(terminals=len(terminals), docks=len(docks), credentials=credentials)
