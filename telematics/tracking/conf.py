@@ -29,6 +29,7 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_INGEST_WINDOW": 2000,          # unacknowledged QoS 1 messages the broker may send us (MQTT5 receive maximum)
     "QM_CHECKPOINT_S": 30,             # the rules' state is saved at most this often (and at shutdown)
     "QM_REGISTRY_REFRESH_S": 10,       # the terminal -> vehicle map is reloaded this often
+    "QM_SHARD_HANDOVER_S": 30,         # worker 0 of N keeps a new terminal's fixes this long before its owner has them
     "QM_DEADLETTER_PAYLOAD_MAX": 8192,  # payload bytes kept in a dead letter
     "QM_SESSION_EXPIRY_S": 7 * 86400,  # the broker keeps our session (and queued fixes) this long
     "QM_MQTT_PROTOCOL": "auto",        # 5, 3.1.1, or auto: MQTT 5, falling back to 3.1.1 if the broker refuses 5

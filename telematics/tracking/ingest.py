@@ -89,6 +89,7 @@ class Ingest:
         self.ready = threading.Event()
         self.generation = 0
         self.subscribed: set[str] = set()
+        self.first_seen: dict[str, float] = {}  # terminal -> when worker 0 first saw it in the registry
         self.client_id = client_id or f"qm-ingest-{worker}-of-{workers}"
         mode = str(conf.get("QM_MQTT_PROTOCOL")).strip().lower()
         if mode not in ("auto", *PROTOCOLS):
@@ -125,12 +126,17 @@ class Ingest:
     def _topics(self) -> list[str]:
         if self.workers == 1 or self.worker == 0:
             # Worker 0 of several also takes the wildcards: it sees unknown terminals (dead letters) and docks,
-            # and acknowledges other workers' fixes unread.
+            # and acknowledges other workers' fixes unread (see _mine).
             return [f"{self.prefix}/terminals/+/position", f"{self.prefix}/docks/+/offload", "owntracks/+/+"]
-        return [terminal_topic(t, self.prefix) for t in self.pipeline.registry.terminals() if self.owns(t)]
+        return sorted(terminal_topic(t, self.prefix) for t in self.pipeline.registry.terminals() if self.owns(t))
 
     def _subscribe(self, topics: list[str]) -> None:
-        topics = [t for t in topics if t not in self.subscribed] if self.subscribed else topics
+        """Subscribes what is new in `topics` and, after a registry refresh, drops what is no longer there."""
+        gone = sorted(self.subscribed - set(topics))
+        if gone:
+            self.client.unsubscribe(gone)
+            self.subscribed -= set(gone)
+        topics = [t for t in topics if t not in self.subscribed]
         if not topics:
             self.ready.set()
             return
@@ -139,6 +145,15 @@ class Ingest:
             qos = SubscribeOptions(qos=1) if self.client.protocol == mqtt.MQTTv5 else 1
             self.client.subscribe([(t, qos) for t in chunk])
             self.subscribed.update(chunk)
+
+    def _refresh_shares(self, *, initial: bool = False) -> None:
+        """Reloads the registry. Worker 0 notes when it first saw each terminal: it hands a new terminal's fixes
+        over to the owning worker only after that worker has surely subscribed its topic (see _mine)."""
+        self.pipeline.registry.refresh()
+        seen_at = -1e18 if initial else time.monotonic()
+        for terminal in self.pipeline.registry.terminals():
+            self.first_seen.setdefault(terminal, seen_at)
+        self._topics_cached = self._topics()
 
     def _on_pre_connect(self, client, userdata):
         self._connecting_since = time.monotonic()
@@ -179,8 +194,7 @@ class Ingest:
     # --- the main thread ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.pipeline.registry.refresh()
-        self._topics_cached = self._topics()
+        self._refresh_shares(initial=True)
         self.pipeline.recover()
         self._connect()
         deadline = time.monotonic() + 30
@@ -238,10 +252,10 @@ class Ingest:
                 if now - last_checkpoint >= conf.get("QM_CHECKPOINT_S"):
                     self._checkpoint()
                     last_checkpoint = now
-                if self.workers > 1 and self.worker > 0 and now - last_refresh >= conf.get("QM_REGISTRY_REFRESH_S"):
-                    self.pipeline.registry.refresh()
-                    self._topics_cached = self._topics()
-                    self._subscribe(self._topics_cached)
+                if self.workers > 1 and now - last_refresh >= conf.get("QM_REGISTRY_REFRESH_S"):
+                    self._refresh_shares()
+                    if self.worker > 0:
+                        self._subscribe(self._topics_cached)
                     last_refresh = now
             # Clean shutdown: what was received is processed and acknowledged, then the state is saved.
             while True:
@@ -303,10 +317,26 @@ class Ingest:
                                     qos=1)
 
     def _mine(self, batch: list[Message]) -> list[Message]:
+        """This worker's share of a batch; the rest is acknowledged unread (another worker has it).
+
+        Worker 0 reads everything (wildcards). It keeps docks, malformed topics, unknown terminals (each dead
+        letter is recorded by it alone) and its own terminals, and passes over a known terminal of another worker
+        once that terminal has been in its registry for QM_SHARD_HANDOVER_S: until then the owner may not have
+        subscribed yet (it refreshes every QM_REGISTRY_REFRESH_S), so worker 0 stores those fixes itself (storing is
+        idempotent on (terminal, ts), so a fix both receive is stored once). Terminals known at start are handed
+        over at once: the other workers' persistent sessions hold their subscriptions. Worker K > 0 subscribes
+        only its own terminals' topics; it passes over a terminal that has left the registry (worker 0 records it)."""
         keep, others = [], []
+        now = time.monotonic()
+        grace = conf.get("QM_SHARD_HANDOVER_S")
         for msg in batch:
             terminal = terminal_of(msg.topic, self.prefix)
-            if terminal is None or self.owns(terminal) or self.pipeline.registry.lookup(terminal) is None:
+            if terminal is None or (self.worker == 0 and self.owns(terminal)):
+                keep.append(msg)
+            elif self.worker == 0:
+                seen = self.first_seen.get(terminal)
+                (others if seen is not None and now - seen >= grace else keep).append(msg)
+            elif self.owns(terminal) and self.pipeline.registry.lookup(terminal) is not None:
                 keep.append(msg)
             else:
                 others.append(msg)

@@ -1,4 +1,4 @@
-"""`qm ingest [--worker K --workers N]`: subscribe to the terminals' topics and store, check and alert."""
+"""`qm ingest [--shard K/N]`: subscribe to the terminals' topics and store, check and alert."""
 import json
 import logging
 
@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--mqtt-url", default=None, help="default: QM_MQTT_URL")
         parser.add_argument("--prefix", default=None, help="topic prefix; default: QM_TOPIC_PREFIX")
+        parser.add_argument("--shard", default=None, metavar="K/N",
+                            help="worker K of N (0 <= K < N): the terminals whose id hashes to K; same as --worker K "
+                                 "--workers N")
         parser.add_argument("--worker", type=int, default=0, help="this worker's number, 0..N-1")
         parser.add_argument("--workers", type=int, default=1, help="how many workers share the terminals")
         parser.add_argument("--client-id", default="", help="MQTT client id (default qm-ingest-K-of-N)")
@@ -26,6 +29,11 @@ class Command(BaseCommand):
         if not url:
             raise CommandError("no broker: set QM_MQTT_URL=mqtt://[user:pass@]host:port or pass --mqtt-url")
         logging.getLogger("qm").setLevel(logging.INFO)
+        if options["shard"]:
+            try:
+                options["worker"], options["workers"] = (int(n) for n in options["shard"].split("/"))
+            except ValueError:
+                raise CommandError(f"--shard {options['shard']!r} is not K/N (e.g. 0/2)") from None
         try:
             ingest = Ingest(url=url, prefix=options["prefix"] or settings.QM_TOPIC_PREFIX, worker=options["worker"],
                             workers=options["workers"], client_id=options["client_id"])
