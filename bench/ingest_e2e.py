@@ -11,7 +11,9 @@ QoS 1 PUBLISH packets, so the publisher is not the bottleneck):
 - the ceiling: a bare paho subscriber that only parses the JSON, QoS 0 and QoS 1, same generator, same broker.
 
 Uses its own database `<QM_DATABASE_URL's name>_bench_ingest` on the QM_DATABASE_URL server (created and
-migrated on first use). Default sizes are small; `--full` is the issue's: 10,000 vehicles, 100,000 messages."""
+migrated on first use). Default sizes are small; `--full` is the issue's: 10,000 vehicles, 100,000 messages.
+`--workers N` runs N workers (`qm ingest --shard K/N`) instead of one; RSS is then given per worker (largest)
+and summed."""
 from __future__ import annotations
 
 import argparse
@@ -153,14 +155,15 @@ def _count(sql: str) -> int:
 
 
 class Worker:
-    def __init__(self, url: str, env: dict):
+    def __init__(self, url: str, env: dict, shard: str | None = None):
         from telematics.tracking.ingest import parse_mqtt_url
 
         server = parse_mqtt_url(url)
         self.host, self.port = server["host"], server["port"]
         self.client_id = f"bench-{time.monotonic_ns()}"
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", "--mqtt-url", url, "--client-id",
-                                      self.client_id], env={**os.environ, **env},
+                                      self.client_id, *(["--shard", shard] if shard else [])],
+                                     env={**os.environ, **env},
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         self.lines: list[str] = []
         ready = threading.Event()
@@ -199,6 +202,28 @@ class Worker:
         client.disconnect()
 
 
+class Workers:
+    """`n` workers, one per shard (a plain single worker when n == 1)."""
+
+    def __init__(self, url: str, env: dict, n: int):
+        self.all: list[Worker] = []
+        try:
+            for k in range(n):
+                self.all.append(Worker(url, env, f"{k}/{n}" if n > 1 else None))
+        except BaseException:
+            self.stop()
+            raise
+
+    def rss_mb(self) -> tuple[float, float, float]:
+        """(largest RSS, largest peak, sum of RSS) over the workers."""
+        values = [w.rss_mb() for w in self.all]
+        return max(v[0] for v in values), max(v[1] for v in values), sum(v[0] for v in values)
+
+    def stop(self) -> None:
+        for worker in self.all:
+            worker.stop()
+
+
 # --- the load ----------------------------------------------------------------------------------------------
 
 def _fix(ts: float, n: int, k: int, seq: int = 0, parked: bool = False) -> dict:
@@ -234,9 +259,9 @@ def _blast(pub: RawPublisher, packets: list[bytes]) -> float:
 
 
 def throughput(broker_url: str, host: str, port: int, env: dict, *, count: int, vehicles: int,
-               per_message: int) -> dict:
+               per_message: int, workers: int = 1) -> dict:
     _reset()
-    worker = Worker(broker_url, env)
+    worker = Workers(broker_url, env, workers)
     try:
         pub = RawPublisher(host, port, f"bench-{per_message}-{time.monotonic_ns()}")
         t0 = EVENT_T0
@@ -254,17 +279,18 @@ def throughput(broker_url: str, host: str, port: int, env: dict, *, count: int, 
             time.sleep(0.05)
         took = time.perf_counter() - started
         dead = _count("SELECT count(*) FROM tracking_deadletter")
-        rss, peak = worker.rss_mb()
+        rss, peak, rss_sum = worker.rss_mb()
         pub.close()
     finally:
         worker.stop()
     return {"messages": count, "fixes": total, "stored": stored, "dead_letters": dead, "lost": total - stored - dead,
             "publish_s": round(published, 2), "drain_s": round(took, 2), "msg_per_s": round(count / took),
-            "fixes_per_s": round(total / took), "rss_mb": round(rss), "rss_peak_mb": round(peak)}
+            "fixes_per_s": round(total / took), "rss_mb": round(rss), "rss_peak_mb": round(peak),
+            "rss_sum_mb": round(rss_sum)}
 
 
 def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seconds: float, vehicles: int,
-            parked_every: int = 20) -> dict:
+            parked_every: int = 20, workers: int = 1) -> dict:
     """Paced single fixes; every `parked_every`-th vehicle stands at the restaurant (venue_parking after 600 s of
     event time = 60 fixes) so alerts are raised while the load runs."""
     import paho.mqtt.client as mqtt
@@ -280,7 +306,7 @@ def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seco
     sub.connect(host, port)
     sub.loop_start()
     subscribed.wait(10)
-    worker = Worker(broker_url, env)
+    worker = Workers(broker_url, env, workers)
     published: dict[tuple[str, float], float] = {}
     try:
         pub = RawPublisher(host, port, f"bench-latency-{time.monotonic_ns()}")
@@ -393,7 +419,10 @@ def main(argv=None):
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--latency-rate", type=int, default=5000)
     parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=1, help="ingest workers, each `qm ingest --shard K/N`")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     if args.full:
         args.vehicles, args.messages, args.latency_seconds = 10_000, 100_000, 20
     url = os.environ.get("QM_DATABASE_URL", "")
@@ -412,21 +441,25 @@ def main(argv=None):
     broker.start()
     host, port = "127.0.0.1", broker.port
     try:
-        print(f"ingest_e2e: {args.vehicles} vehicles registered, PostgreSQL, Mosquitto, one `qm ingest` worker",
-              flush=True)
+        how = "one `qm ingest` worker" if args.workers == 1 else f"{args.workers} `qm ingest --shard K/{args.workers}` workers"
+        print(f"ingest_e2e: {args.vehicles} vehicles registered, PostgreSQL, Mosquitto, {how} "
+              f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start)", flush=True)
         ceilings = {}
         for qos in (0, 1):
             r = bare_ceiling(host, port, qos=qos, count=args.messages, vehicles=args.vehicles)
             ceilings[qos] = r["msg_per_s"]
             print(f"  ceiling: bare paho subscriber, QoS {qos}, JSON parse only: {r['msg_per_s']} msg/s "
                   f"({r['received']}/{args.messages} received)", flush=True)
-        single = throughput(broker.url, host, port, env, count=args.messages, vehicles=args.vehicles, per_message=1)
+        single = throughput(broker.url, host, port, env, count=args.messages, vehicles=args.vehicles, per_message=1,
+                            workers=args.workers)
         print(f"  single fixes, QoS 1: {single['msg_per_s']} msg/s sustained; stored {single['stored']}/"
               f"{single['fixes']}, lost {single['lost']}, dead letters {single['dead_letters']}; "
               f"{100 * single['msg_per_s'] / ceilings[1]:.0f}% of the bare QoS 1 ceiling; worker RSS "
-              f"{single['rss_mb']} MB (peak {single['rss_peak_mb']} MB) with {args.vehicles} vehicles", flush=True)
+              f"{single['rss_mb']} MB (peak {single['rss_peak_mb']} MB"
+              f"{'' if args.workers == 1 else ', largest worker; all workers ' + str(single['rss_sum_mb']) + ' MB'}) "
+              f"with {args.vehicles} vehicles", flush=True)
         arrays = throughput(broker.url, host, port, env, count=args.messages // 10, vehicles=args.vehicles,
-                            per_message=10)
+                            per_message=10, workers=args.workers)
         print(f"  arrays of 10, QoS 1: {arrays['fixes_per_s']} fixes/s ({arrays['msg_per_s']} msg/s); stored "
               f"{arrays['stored']}/{arrays['fixes']}, lost {arrays['lost']}", flush=True)
         # At the issue's 5,000 fixes/s, and at half the rate this worker sustained here (on a machine slower than
@@ -434,7 +467,8 @@ def main(argv=None):
         # parked ones reach the 10-minute dwell (60 fixes of 10 s event time) while the load runs.
         for rate in sorted({args.latency_rate, max(100, min(args.latency_rate, single["msg_per_s"] // 2))}):
             lat = latency(broker.url, host, port, env, rate=rate, seconds=args.latency_seconds,
-                          vehicles=max(40, min(args.vehicles, int(rate * args.latency_seconds / 75))))
+                          vehicles=max(40, min(args.vehicles, int(rate * args.latency_seconds / 75))),
+                          workers=args.workers)
             print(f"  latency at {lat['rate']} fixes/s (achieved {lat['achieved']}): fix->stored p50 "
                   f"{lat['stored_p50_ms']} ms, p99 {lat['stored_p99_ms']} ms; fix->alert p50 {lat['alert_p50_ms']} "
                   f"ms, p99 {lat['alert_p99_ms']} ms over {lat['alerts']} alerts", flush=True)
