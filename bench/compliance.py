@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     settings_dict = connection.settings_dict
     original = settings_dict["NAME"]
     settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_compliance"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb, serialize=False)
     try:
         if not OrgUnit.objects.exists():
             started = time.monotonic()

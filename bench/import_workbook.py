@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   generated {rows:,} rows ({args.assets:,} assets, {args.people:,} people) in "
               f"{time.monotonic() - started:.1f} s, {path.stat().st_size / 1e6:.1f} MB XLSX", flush=True)
         original = settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
         try:
             user = settings_dict.get("USER") or "postgres"
             auth = f"{user}:{settings_dict['PASSWORD']}@" if settings_dict.get("PASSWORD") else f"{user}@"
