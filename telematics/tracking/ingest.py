@@ -41,8 +41,6 @@ _DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
 PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
 # CONNACK "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5.
 _UNSUPPORTED_PROTOCOL = (1, 0x84)
-# auto: an MQTT 5 CONNECT unanswered this long (the TCP connection was made) means a 3.1.1-only broker.
-CONNACK_TIMEOUT_S = 5.0
 
 
 def parse_mqtt_url(url: str) -> dict:
@@ -222,7 +220,7 @@ class Ingest:
         if not self.fallback or self.client.protocol != mqtt.MQTTv5:
             return
         since = self._connecting_since
-        if since is not None and time.monotonic() - since > CONNACK_TIMEOUT_S:
+        if since is not None and time.monotonic() - since > conf.get("QM_MQTT_CONNACK_TIMEOUT_S"):
             self.protocol_refused.set()
         if not self.protocol_refused.is_set():
             return
