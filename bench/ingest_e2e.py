@@ -155,14 +155,14 @@ def _count(sql: str) -> int:
 
 
 class Worker:
-    def __init__(self, url: str, env: dict, shard: str | None = None):
+    def __init__(self, url: str, env: dict, shard: str | None = None, extra: tuple[str, ...] = ()):
         from telematics.tracking.ingest import parse_mqtt_url
 
         server = parse_mqtt_url(url)
         self.host, self.port = server["host"], server["port"]
         self.client_id = f"bench-{time.monotonic_ns()}"
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", "--mqtt-url", url, "--client-id",
-                                      self.client_id, *(["--shard", shard] if shard else [])],
+                                      self.client_id, *(["--shard", shard] if shard else []), *extra],
                                      env={**os.environ, **env},
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         self.lines: list[str] = []
@@ -205,11 +205,12 @@ class Worker:
 class Workers:
     """`n` workers, one per shard (a plain single worker when n == 1)."""
 
-    def __init__(self, url: str, env: dict, n: int):
+    def __init__(self, url: str, env: dict, n: int, exact: bool = False):
         self.all: list[Worker] = []
+        extra = ("--exact-topics",) if n > 1 and exact else ()
         try:
             for k in range(n):
-                self.all.append(Worker(url, env, f"{k}/{n}" if n > 1 else None))
+                self.all.append(Worker(url, env, f"{k}/{n}" if n > 1 else None, extra))
         except BaseException:
             self.stop()
             raise
@@ -259,9 +260,9 @@ def _blast(pub: RawPublisher, packets: list[bytes]) -> float:
 
 
 def throughput(broker_url: str, host: str, port: int, env: dict, *, count: int, vehicles: int,
-               per_message: int, workers: int = 1) -> dict:
+               per_message: int, workers: int = 1, exact: bool = False) -> dict:
     _reset()
-    worker = Workers(broker_url, env, workers)
+    worker = Workers(broker_url, env, workers, exact)
     try:
         pub = RawPublisher(host, port, f"bench-{per_message}-{time.monotonic_ns()}")
         t0 = EVENT_T0
@@ -290,7 +291,7 @@ def throughput(broker_url: str, host: str, port: int, env: dict, *, count: int, 
 
 
 def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seconds: float, vehicles: int,
-            parked_every: int = 20, workers: int = 1) -> dict:
+            parked_every: int = 20, workers: int = 1, exact: bool = False) -> dict:
     """Paced single fixes; every `parked_every`-th vehicle stands at the restaurant (venue_parking after 600 s of
     event time = 60 fixes) so alerts are raised while the load runs."""
     import paho.mqtt.client as mqtt
@@ -306,7 +307,7 @@ def latency(broker_url: str, host: str, port: int, env: dict, *, rate: int, seco
     sub.connect(host, port)
     sub.loop_start()
     subscribed.wait(10)
-    worker = Workers(broker_url, env, workers)
+    worker = Workers(broker_url, env, workers, exact)
     published: dict[tuple[str, float], float] = {}
     try:
         pub = RawPublisher(host, port, f"bench-latency-{time.monotonic_ns()}")
@@ -420,6 +421,8 @@ def main(argv=None):
     parser.add_argument("--latency-rate", type=int, default=5000)
     parser.add_argument("--latency-seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=1, help="ingest workers, each `qm ingest --shard K/N`")
+    parser.add_argument("--exact-topics", action="store_true",
+                        help="the workers run with --exact-topics (worker 0 without the terminal wildcards)")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -442,6 +445,7 @@ def main(argv=None):
     host, port = "127.0.0.1", broker.port
     try:
         how = "one `qm ingest` worker" if args.workers == 1 else f"{args.workers} `qm ingest --shard K/{args.workers}` workers"
+        how += " with --exact-topics" if args.exact_topics and args.workers > 1 else ""
         print(f"ingest_e2e: {args.vehicles} vehicles registered, PostgreSQL, Mosquitto, {how} "
               f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start)", flush=True)
         ceilings = {}
@@ -451,7 +455,7 @@ def main(argv=None):
             print(f"  ceiling: bare paho subscriber, QoS {qos}, JSON parse only: {r['msg_per_s']} msg/s "
                   f"({r['received']}/{args.messages} received)", flush=True)
         single = throughput(broker.url, host, port, env, count=args.messages, vehicles=args.vehicles, per_message=1,
-                            workers=args.workers)
+                            workers=args.workers, exact=args.exact_topics)
         print(f"  single fixes, QoS 1: {single['msg_per_s']} msg/s sustained; stored {single['stored']}/"
               f"{single['fixes']}, lost {single['lost']}, dead letters {single['dead_letters']}; "
               f"{100 * single['msg_per_s'] / ceilings[1]:.0f}% of the bare QoS 1 ceiling; worker RSS "
@@ -459,7 +463,7 @@ def main(argv=None):
               f"{'' if args.workers == 1 else ', largest worker; all workers ' + str(single['rss_sum_mb']) + ' MB'}) "
               f"with {args.vehicles} vehicles", flush=True)
         arrays = throughput(broker.url, host, port, env, count=args.messages // 10, vehicles=args.vehicles,
-                            per_message=10, workers=args.workers)
+                            per_message=10, workers=args.workers, exact=args.exact_topics)
         print(f"  arrays of 10, QoS 1: {arrays['fixes_per_s']} fixes/s ({arrays['msg_per_s']} msg/s); stored "
               f"{arrays['stored']}/{arrays['fixes']}, lost {arrays['lost']}", flush=True)
         # At the issue's 5,000 fixes/s, and at half the rate this worker sustained here (on a machine slower than
@@ -468,7 +472,7 @@ def main(argv=None):
         for rate in sorted({args.latency_rate, max(100, min(args.latency_rate, single["msg_per_s"] // 2))}):
             lat = latency(broker.url, host, port, env, rate=rate, seconds=args.latency_seconds,
                           vehicles=max(40, min(args.vehicles, int(rate * args.latency_seconds / 75))),
-                          workers=args.workers)
+                          workers=args.workers, exact=args.exact_topics)
             print(f"  latency at {lat['rate']} fixes/s (achieved {lat['achieved']}): fix->stored p50 "
                   f"{lat['stored_p50_ms']} ms, p99 {lat['stored_p99_ms']} ms; fix->alert p50 {lat['alert_p50_ms']} "
                   f"ms, p99 {lat['alert_p99_ms']} ms over {lat['alerts']} alerts", flush=True)

@@ -73,12 +73,15 @@ def terminal_topic(terminal: str, prefix: str) -> str:
 
 
 class Ingest:
-    def __init__(self, *, url: str, prefix: str = "qm", worker: int = 0, workers: int = 1, client_id: str = ""):
+    def __init__(self, *, url: str, prefix: str = "qm", worker: int = 0, workers: int = 1, client_id: str = "",
+                 exact_topics: bool = False):
         if not (0 <= worker < workers):
             raise DomainError(f"--worker {worker} must be between 0 and --workers {workers} - 1", field="worker")
         self.server = parse_mqtt_url(url)
         self.prefix = prefix
         self.worker, self.workers = worker, workers
+        # Worker 0 without the terminal wildcards: only where the broker's ACL keeps unregistered terminals out.
+        self.exact_topics = exact_topics and workers > 1
         self.pipeline = Pipeline(prefix=prefix, worker=worker, workers=workers)
         self.pipeline.owns = self.owns
         self.window = max(1, min(conf.get("QM_INGEST_WINDOW"), 65_000))
@@ -122,6 +125,9 @@ class Ingest:
         return owner(terminal, self.workers) == self.worker
 
     def _topics(self) -> list[str]:
+        if self.exact_topics:
+            own = sorted(terminal_topic(t, self.prefix) for t in self.pipeline.registry.terminals() if self.owns(t))
+            return [*own, f"{self.prefix}/docks/+/offload"] if self.worker == 0 else own
         if self.workers == 1 or self.worker == 0:
             # Worker 0 of several also takes the wildcards: it sees unknown terminals (dead letters) and docks,
             # and acknowledges other workers' fixes unread (see _mine).
@@ -252,7 +258,7 @@ class Ingest:
                     last_checkpoint = now
                 if self.workers > 1 and now - last_refresh >= conf.get("QM_REGISTRY_REFRESH_S"):
                     self._refresh_shares()
-                    if self.worker > 0:
+                    if self.worker > 0 or self.exact_topics:
                         self._subscribe(self._topics_cached)
                     last_refresh = now
             # Clean shutdown: what was received is processed and acknowledged, then the state is saved.

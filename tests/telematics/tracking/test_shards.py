@@ -67,3 +67,23 @@ def test_two_workers_store_every_fix_once_in_order(city, ingest, publisher):
     assert DeadLetter.objects.filter(reason="unknown_terminal").count() == 2
     for t in [*terminals, "T0010"]:
         assert _ordered(t), t
+
+
+def test_with_exact_topics_worker_0_receives_only_its_share(city, ingest, publisher):
+    """`--exact-topics` (brokers whose ACL keeps unknown terminals out): no worker reads the others' fixes."""
+    terminals = [f"T000{n}" for n in range(1, 9)]
+    workers = [ingest("--shard", f"{k}/2", "--exact-topics", env=ENV) for k in range(2)]
+    pub = publisher()
+    t0 = time.time() - 3600
+    for k in range(5):
+        for t in terminals:
+            pub.send(f"qm/terminals/{t}/position", fix(t0 + k * 10, *DEPOT))
+    pub.send("owntracks/officer/phone", {"_type": "location", "tst": int(t0), "lat": DEPOT[1], "lon": DEPOT[0]})
+    wait_until(lambda: Position.objects.count() == 41, timeout=20,
+               what=lambda: f"41 fixes stored (have {Position.objects.count()})")
+    counters = [w.stop() for w in workers]
+    share = {k: [t for t in [*terminals, "officer/phone"] if owner(t, 2) == k] for k in range(2)}
+    for k in range(2):
+        assert counters[k]["stored"] == 5 * len([t for t in share[k] if t != "officer/phone"]) + (
+            "officer/phone" in share[k])
+        assert counters[k].get("other_workers", 0) == 0

@@ -22,6 +22,10 @@ class Command(BaseCommand):
                                  "--workers N")
         parser.add_argument("--worker", type=int, default=0, help="this worker's number, 0..N-1")
         parser.add_argument("--workers", type=int, default=1, help="how many workers share the terminals")
+        parser.add_argument("--exact-topics", action="store_true",
+                            help="with several workers, worker 0 too subscribes only its terminals' topics (and the "
+                                 "docks): for a broker whose ACL (qm mqtt acl) keeps unregistered terminals out, as "
+                                 "their messages then reach no worker")
         parser.add_argument("--client-id", default="", help="MQTT client id (default qm-ingest-K-of-N)")
 
     def handle(self, *args, **options):
@@ -36,7 +40,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--shard {options['shard']!r} is not K/N (e.g. 0/2)") from None
         try:
             ingest = Ingest(url=url, prefix=options["prefix"] or settings.QM_TOPIC_PREFIX, worker=options["worker"],
-                            workers=options["workers"], client_id=options["client_id"])
+                            workers=options["workers"], client_id=options["client_id"],
+                            exact_topics=options["exact_topics"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         ingest.install_signal_handlers()
