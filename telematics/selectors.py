@@ -28,23 +28,33 @@ class VehicleState:
     inspection_expires: dt.date | None
 
 
-def vehicles_as_of(day: dt.date) -> list[VehicleState]:
+def vehicles_as_of(day: dt.date, *, unit_ids: set[int] | None = None) -> list[VehicleState]:
     """Every vehicle as it stood at the end of `day`: unit and status from its history, insurance and inspection
     expiry from the records known by then. A vehicle without history (written by a bulk import) counts from its
-    acquisition date (else the day its file was opened) with its current file."""
+    acquisition date (else the day its file was opened) with its current file. With `unit_ids`, only the
+    vehicles that stood in one of those units that day (a brigade's report need not read the province)."""
+    vehicles, history = Vehicle.objects.all(), VehicleHistory.objects.all()
+    insurances, inspections = InsurancePolicy.objects.all(), Inspection.objects.all()
+    if unit_ids is not None:
+        # Candidates: in one of the units now, or at some time by their history; the day decides below.
+        candidates = Q(unit_id__in=unit_ids) | Q(pk__in=VehicleHistory.objects.filter(unit_id__in=unit_ids)
+                                                   .values("vehicle_id"))
+        ids = list(Vehicle.objects.filter(candidates).values_list("pk", flat=True))
+        vehicles, history = vehicles.filter(pk__in=ids), history.filter(vehicle_id__in=ids)
+        insurances, inspections = insurances.filter(vehicle_id__in=ids), inspections.filter(vehicle_id__in=ids)
     states = {}
     as_of = {}
-    for row in (VehicleHistory.objects.filter(effective__lte=day).order_by("vehicle_id", "effective", "id")
+    for row in (history.filter(effective__lte=day).order_by("vehicle_id", "effective", "id")
                 .values("vehicle_id", "unit_id", "status")):
         as_of[row["vehicle_id"]] = row  # the last row on or before `day` wins
-    with_history = set(VehicleHistory.objects.values_list("vehicle_id", flat=True).distinct())
-    insurance = dict(InsurancePolicy.objects.filter(starts__lte=day).values("vehicle_id")
+    with_history = set(history.values_list("vehicle_id", flat=True).distinct())
+    insurance = dict(insurances.filter(starts__lte=day).values("vehicle_id")
                      .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
-    inspection = dict(Inspection.objects.filter(inspected_on__lte=day).values("vehicle_id")
+    inspection = dict(inspections.filter(inspected_on__lte=day).values("vehicle_id")
                       .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
-    insured = set(InsurancePolicy.objects.values_list("vehicle_id", flat=True).distinct())
-    inspected = set(Inspection.objects.values_list("vehicle_id", flat=True).distinct())
-    for v in Vehicle.objects.all():
+    insured = set(insurances.values_list("vehicle_id", flat=True).distinct())
+    inspected = set(inspections.values_list("vehicle_id", flat=True).distinct())
+    for v in vehicles:
         if v.pk in with_history:
             row = as_of.get(v.pk)
             if row is None:
@@ -55,6 +65,8 @@ def vehicles_as_of(day: dt.date) -> list[VehicleState]:
             if since > day:
                 continue
             unit_id, status = v.unit_id, v.status
+        if unit_ids is not None and unit_id not in unit_ids:
+            continue
         states[v.pk] = VehicleState(
             v.pk, v.plate, unit_id, v.seats, status, v.livery_compliant, v.vin, v.acquired,
             insurance.get(v.pk) if v.pk in insured else v.insurance_expires,

@@ -332,7 +332,7 @@ def counted_vehicles(unit_ids: set[int], as_of: dt.date) -> list:
     from telematics.choices import COUNTED_VEHICLE_STATUSES
     from telematics.selectors import vehicles_as_of
 
-    return [v for v in vehicles_as_of(as_of) if v.unit_id in unit_ids and v.status in COUNTED_VEHICLE_STATUSES]
+    return [v for v in vehicles_as_of(as_of, unit_ids=unit_ids) if v.status in COUNTED_VEHICLE_STATUSES]
 
 
 def _vehicles(own, unit_ids: set[int], as_of: dt.date) -> None:

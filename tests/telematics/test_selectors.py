@@ -59,6 +59,22 @@ def test_vehicles_as_of_a_past_date_after_transfer_and_retirement(units):
     assert state(dt.date(2026, 9, 1))[v.plate] == (units["CZ-WJ-01"].pk, "retired")
 
 
+def test_vehicles_as_of_for_some_units_follows_the_history(units):
+    v = make_vehicle(units["CZ-TN-01"], acquired=dt.date(2025, 1, 10))
+    services.vehicle_transfer(vehicle=v, unit=units["CZ-WJ-01"], effective=dt.date(2026, 3, 1))
+    Vehicle.objects.create(plate="苏D·B0001", unit=units["CZ-TN-01"], seats=7, acquired=dt.date(2026, 1, 1))
+    tn, wj = {units["CZ-TN-01"].pk}, {units["CZ-WJ-01"].pk}
+
+    def plates(day, unit_ids):
+        return sorted(s.plate for s in vehicles_as_of(day, unit_ids=unit_ids))
+
+    assert plates(dt.date(2026, 2, 1), tn) == sorted([v.plate, "苏D·B0001"])
+    assert plates(dt.date(2026, 2, 1), wj) == []
+    assert plates(dt.date(2026, 3, 1), tn) == ["苏D·B0001"]
+    assert plates(dt.date(2026, 3, 1), wj) == [v.plate]
+    assert plates(dt.date(2026, 3, 1), tn | wj) == sorted(s.plate for s in vehicles_as_of(dt.date(2026, 3, 1)))
+
+
 def test_vehicles_as_of_reads_insurance_known_then(units):
     v = make_vehicle(units["CZ-TN-01"], insurance_expires=None)
     services.insurance_policy_create(vehicle=v, starts=dt.date(2025, 3, 1), expires=dt.date(2026, 2, 28))
