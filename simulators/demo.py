@@ -67,16 +67,6 @@ def check_port_free(host: str, port: int) -> None:
                               field="port") from None
 
 
-def check_broker(*, mqtt_url: str | None, prefer: str) -> None:
-    """The ingest connects with MQTT 5, which amqtt (MQTT 3.1.1 only) cannot serve: without Mosquitto (or a
-    broker of one's own in QM_MQTT_URL) the demo would wait for an ingest that never subscribes."""
-    from .broker import mosquitto_binary
-
-    if mqtt_url is None and (prefer == "amqtt" or (prefer == "auto" and mosquitto_binary() is None)):
-        raise DomainError("the ingest speaks MQTT 5, which the pure-Python amqtt broker does not: install Mosquitto "
-                          "(apt-get install mosquitto) or set QM_MQTT_URL to an MQTT 5 broker", field="broker")
-
-
 # --- preparing the database ---------------------------------------------------------------------
 
 def database_label() -> str:
@@ -204,8 +194,11 @@ class Demo:
             self.out.flush()
 
     def _env(self, mqtt_url: str, extra: dict | None = None) -> dict:
-        return {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
-                "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
+        env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+               "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
+        if self.broker is not None and self.broker.kind == "amqtt":
+            env.setdefault("QM_MQTT_PROTOCOL", "3.1.1")  # amqtt speaks no MQTT 5: skip the ingest's probe
+        return env
 
     def spawn(self, name: str, args: list[str], env: dict, ready_text: str | None) -> Child:
         qm = shutil.which("qm") or str(Path(sys.executable).with_name("qm"))

@@ -33,13 +33,3 @@ def test_the_embedded_broker_carries_messages_and_stops(kind):
     assert received.is_set()
     assert broker.proc is None
     assert not any(t.name == "qm-amqtt" for t in threading.enumerate())
-
-
-def test_the_demo_refuses_amqtt_while_the_ingest_needs_mqtt_5():
-    from quartermaster.errors import DomainError
-    from simulators.demo import check_broker
-
-    with pytest.raises(DomainError, match="MQTT 5"):
-        check_broker(mqtt_url=None, prefer="amqtt")
-    check_broker(mqtt_url=None, prefer="auto")  # Mosquitto is installed here
-    check_broker(mqtt_url="mqtt://127.0.0.1:1883", prefer="amqtt")  # a broker of one's own: no embedded one

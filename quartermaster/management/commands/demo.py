@@ -42,7 +42,6 @@ class Command(BaseCommand):
 
         try:
             demo.check_port_free(opts["host"], opts["port"])
-            demo.check_broker(mqtt_url=settings.QM_MQTT_URL, prefer=opts["broker"])
             demo.prepare_database(say=runner.say)
             resumed = demo.resume_point() if opts["start"] is None else None
             if opts["start"]:
