@@ -43,6 +43,7 @@ LINKS = (
     Link("replay", "live:replay", _("轨迹回放"), (ADMIN, FLEET, AUDITOR)),
     Link("vehicles", "telematics:vehicle-list", _("车辆档案"), (ADMIN, FLEET, AUDITOR)),
     Link("handover", "uniforms:handover", _("发放交接"), (ADMIN, LOGISTICS)),
+    Link("stocktake", "uniforms:stocktake", _("扫码盘点"), (ADMIN, LOGISTICS)),
     Link("compliance", "compliance", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),
     Link("compare", "compliance-compare", _("标准对照"), (ADMIN, AUDITOR)),
     Link("snapshots", "compliance-snapshots", _("报告存档"), (ADMIN, AUDITOR)),
