@@ -14,7 +14,8 @@ from assets.compliance.rules import EVALUATORS
 from assets.compliance.standards import CHECKS, DEFAULT_DIR, all_standards, get_standard
 from quartermaster.errors import DomainError
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "standards"
+# The standards in their original Chinese, kept in the repository beside the data that quotes them.
+SOURCES = Path(__file__).resolve().parents[2] / "assets" / "standards" / "texts"
 
 # SPEC "Ratio and compliance rules": rule id → (jiangsu clause, model clause); None is "—".
 SPEC_RULES = {
@@ -51,7 +52,7 @@ def test_every_spec_rule_with_its_clause(index, standard_id):
 @pytest.mark.parametrize("standard_id", ["jiangsu", "model"])
 def test_texts_are_copied_verbatim_from_the_standard(standard_id):
     standard = get_standard(standard_id)
-    source = re.sub(r"\s+", "", (SHARED / standard.source).read_text(encoding="utf-8"))
+    source = re.sub(r"\s+", "", (SOURCES / standard.source).read_text(encoding="utf-8"))
     for rule in standard.rules:
         assert rule.text.strip() and re.sub(r"\s+", "", rule.text) in source, rule.id
 
@@ -86,7 +87,7 @@ def test_shipped_files_pass_the_system_check():
 
 @pytest.fixture
 def standards_dir(tmp_path, settings):
-    for path in DEFAULT_DIR.iterdir():
+    for path in DEFAULT_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     settings.QM_STANDARDS_DIRS = [tmp_path]
     std_module.clear_cache()
