@@ -15,6 +15,8 @@ import random
 import sys
 import time
 
+from bench.common import on_postgresql, scratch_database
+
 CATEGORIES = (  # (category, items, share)
     ("uniform", ("春秋执勤服", "夏执勤服", "冬执勤服", "皮鞋", "帽"), 0.34),
     ("insignia", ("肩章", "帽徽", "胸号"), 0.12), ("certificate", ("行政执法证",), 0.03),
@@ -168,20 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.db import connection
     from django.utils import timezone
 
     from assets.compliance.services import compliance_report
     from assets.models import OrgUnit
 
-    if connection.vendor != "postgresql":
-        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark targets PostgreSQL)")
+    if not on_postgresql():
         return 0
-    settings_dict = connection.settings_dict
-    original = settings_dict["NAME"]
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_compliance"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb, serialize=False)
-    try:
+    with scratch_database("compliance", keepdb=args.keepdb):
         if not OrgUnit.objects.exists():
             started = time.monotonic()
             written = load(**size)
@@ -202,11 +198,6 @@ def main(argv: list[str] | None = None) -> int:
               lambda: compliance_report(unit=root, standard_id="jiangsu", as_of=past), repeat=1)
         _time(f"brigade, jiangsu, as of {past}",
               lambda: compliance_report(unit=brigade, standard_id="jiangsu", as_of=past), repeat=1)
-    finally:
-        if args.keepdb:
-            print(f"   kept the database {settings_dict['NAME']}")
-        else:
-            connection.creation.destroy_test_db(original, verbosity=0)
     return 0
 
 

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import database_url, on_postgresql, scratch_database
+
 CATEGORIES = (  # (category, item, share of assets, officer only)
     ("uniform", "春秋执勤服", 0.30, True), ("insignia", "肩章", 0.12, True), ("certificate", "行政执法证", 0.05, True),
     ("recorder", "执法记录仪", 0.08, False), ("mobile_terminal", "执法通", 0.08, False), ("radio", "对讲机", 0.07, False),
@@ -96,27 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.db import connection
 
-    if connection.vendor != "postgresql":
-        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark imports into PostgreSQL)")
+    if not on_postgresql("the benchmark imports into PostgreSQL"):
         return 0
-    settings_dict = connection.settings_dict
-    bench_name = f"{settings_dict['NAME']}_bench_import"
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": bench_name}
     with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp:
         path = Path(tmp) / "bureau.xlsx"
         started = time.monotonic()
         rows = generate(path, assets=args.assets, people=args.people)
         print(f"   generated {rows:,} rows ({args.assets:,} assets, {args.people:,} people) in "
               f"{time.monotonic() - started:.1f} s, {path.stat().st_size / 1e6:.1f} MB XLSX", flush=True)
-        original = settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-        try:
-            user = settings_dict.get("USER") or "postgres"
-            auth = f"{user}:{settings_dict['PASSWORD']}@" if settings_dict.get("PASSWORD") else f"{user}@"
-            url = f"postgresql://{auth}{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{bench_name}"
-            env = {**os.environ, "QM_DATABASE_URL": url}
+        with scratch_database("import") as name:
+            env = {**os.environ, "QM_DATABASE_URL": database_url(name)}
             elapsed, cpu, summary = _run_import(path, env)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"   import:    {elapsed:6.1f} s  {rows / elapsed:9,.0f} rows/s  (CPU {cpu:.1f} s)  peak RSS "
@@ -124,8 +116,6 @@ def main(argv: list[str] | None = None) -> int:
             again, cpu_again, summary_again = _run_import(path, env)
             print(f"   re-import: {again:6.1f} s  {rows / again:9,.0f} rows/s  (CPU {cpu_again:.1f} s)  "
                   f"({summary_again.split('. ', 1)[-1]})", flush=True)
-        finally:
-            connection.creation.destroy_test_db(original, verbosity=0)
     return 0
 
 

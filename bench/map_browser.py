@@ -23,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import on_postgresql, scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CENTRE = (119.95, 31.78)
@@ -205,20 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark targets PostgreSQL)")
+    if not on_postgresql():
         return 0
-    settings_dict = connection.settings_dict
-    original = settings_dict["NAME"]
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_map"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        r = run(n, seconds, warmup=5.0)
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        connection.creation.destroy_test_db(original, verbosity=0)
+    with scratch_database("map"):
+        try:
+            r = run(n, seconds, warmup=5.0)
+        finally:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     delays = [d / 1000 for d in r["delays"]]
     frames = r["frames"]
     print(f"   {n:,} vehicles reporting every second, measured {seconds:g} s after a 5 s warm-up", flush=True)

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import on_postgresql, scratch_database
+
 
 def _load() -> None:
     from django.core.management import call_command
@@ -59,21 +61,15 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     from assets.models import OrgUnit, Profile
 
-    if connection.vendor != "postgresql":
-        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark targets PostgreSQL)")
+    if not on_postgresql():
         return 0
     setup_test_environment()  # the test client on a plain settings module (ALLOWED_HOSTS, no e-mail)
-    settings_dict = connection.settings_dict
-    original = settings_dict["NAME"]
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_start"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("start"):
         started = time.monotonic()
         _load()
         print(f"   loaded the sample bureau in {time.monotonic() - started:.1f} s", flush=True)
@@ -87,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
                 ms, status = _median_ms(client, repeat)
                 print(f"   {role:<13} {unit.code:<6} median {ms:7.1f} ms over {repeat} renders (HTTP {status})",
                       flush=True)
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
     return 0
 
 

@@ -15,6 +15,8 @@ import os
 import sys
 import time
 
+from bench.common import on_postgresql, scratch_database
+
 SEASON = "spring_autumn"
 SIZES = ("165", "170", "175", "180")
 
@@ -87,14 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     from assets.models import CustodyEvent
     from uniforms.services import issue_round_run
 
-    if connection.vendor != "postgresql":
-        print("   skipped: set QM_DATABASE_URL to a PostgreSQL database (the benchmark targets PostgreSQL)")
+    if not on_postgresql():
         return 0
-    settings_dict = connection.settings_dict
-    original = settings_dict["NAME"]
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": f"{original}_bench_uniforms"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with scratch_database("uniforms"):
         started = time.perf_counter()
         data = load(officers=officers)
         with connection.cursor() as cur:
@@ -116,8 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         again = issue_round_run(unit=data["brigade"], season=SEASON)
         print(f"   second round (everyone served)      {time.perf_counter() - started:7.3f} s  "
               f"issued {again.issued_count}", flush=True)
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
     return 0
 
 
