@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.permissions import user_role
 from api.scoping import scope_change_records, scope_queryset, unit_in_scope, user_has_profile_or_superuser
+from quartermaster.adminbase import ReadOnlyAdmin as BaseReadOnlyAdmin
 from quartermaster.errors import DomainError
 
 from . import services
@@ -307,7 +308,7 @@ class AssetAdmin(RoleScopedAdmin):
         self.adopt(obj, saved)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BaseReadOnlyAdmin):
     """Append-only records: listed and viewed by every role within its scope, never added, edited or deleted."""
 
     def has_module_permission(self, request):
@@ -315,15 +316,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CustodyEvent)

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from quartermaster.adminbase import ReadOnlyAdmin
 from quartermaster.errors import DomainError
 
 from . import services
@@ -29,19 +30,6 @@ class ServiceAdmin(admin.ModelAdmin):
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Histories written by the services: viewed here, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AddOnlyAdmin(ServiceAdmin):

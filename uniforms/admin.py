@@ -1,23 +1,12 @@
 """Django admin of the uniforms app (Chinese labels come from the models' verbose names)."""
 from django.contrib import admin
 
+from quartermaster.adminbase import ReadOnlyAdmin
+
 from .models import (
     BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt, IssueRound,
     OfficerSize, SealHandover, SealUsage, Stocktake, StoragePlace,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the workflows' services: viewed here, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Entitlement)
