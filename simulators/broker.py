@@ -108,6 +108,12 @@ class EmbeddedBroker:
                 return
             started.set()
             self._loop.run_forever()
+            # Stopped: end what amqtt left running (its broadcast loop), so no task dies pending at exit.
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.close()
 
         self._thread = threading.Thread(target=run, name="qm-amqtt", daemon=True)
         self._thread.start()
