@@ -39,13 +39,3 @@ def scratch_database(suffix: str, *, keepdb: bool = False) -> Iterator[str]:
             print(f"   kept the database {name}")
         else:
             connection.creation.destroy_test_db(original, verbosity=0)
-
-
-def database_url(name: str) -> str:
-    """QM_DATABASE_URL's server with another database, for a child process (`qm import`, `qm ingest`)."""
-    from django.db import connection
-
-    s = connection.settings_dict
-    user = s.get("USER") or "postgres"
-    auth = f"{user}:{s['PASSWORD']}@" if s.get("PASSWORD") else f"{user}@"
-    return f"postgresql://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{name}"

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import database_url, on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database
 
 CATEGORIES = (  # (category, item, share of assets, officer only)
     ("uniform", "春秋执勤服", 0.30, True), ("insignia", "肩章", 0.12, True), ("certificate", "行政执法证", 0.05, True),
@@ -107,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = generate(path, assets=args.assets, people=args.people)
         print(f"   generated {rows:,} rows ({args.assets:,} assets, {args.people:,} people) in "
               f"{time.monotonic() - started:.1f} s, {path.stat().st_size / 1e6:.1f} MB XLSX", flush=True)
+        from quartermaster.dburl import connection_url
+
         with scratch_database("import") as name:
-            env = {**os.environ, "QM_DATABASE_URL": database_url(name)}
+            env = {**os.environ, "QM_DATABASE_URL": connection_url(name)}
             elapsed, cpu, summary = _run_import(path, env)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"   import:    {elapsed:6.1f} s  {rows / elapsed:9,.0f} rows/s  (CPU {cpu:.1f} s)  peak RSS "

@@ -52,12 +52,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _database_url(settings_dict) -> str:
-    auth = settings_dict["USER"] + (f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/" \
-           f"{settings_dict['NAME']}"
-
-
 def load_fleet(n: int) -> list:
     """A bureau unit, `n` vehicles with terminals, a superuser; returns the vehicles."""
     from django.contrib.auth import get_user_model
@@ -122,16 +116,17 @@ def _pct(values: list[float], q: float) -> float:
 
 def run(n: int, seconds: float, warmup: float) -> dict:
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
     from playwright.sync_api import sync_playwright
+
+    from quartermaster.dburl import connection_url
 
     vehicles = load_fleet(n)
     client = Client()
     client.force_login(vehicles[0].__class__._meta.apps.get_model("auth", "User").objects.get(username="bench-map"))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     port = _free_port()
-    env = {**os.environ, "QM_DATABASE_URL": _database_url(connection.settings_dict), "QM_LOG_LEVEL": "ERROR"}
+    env = {**os.environ, "QM_DATABASE_URL": connection_url(), "QM_LOG_LEVEL": "ERROR"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "serve", "--port", str(port)],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from quartermaster.dburl import connection_url
 from quartermaster.errors import DomainError
 
 from .plan import CST
@@ -73,14 +74,6 @@ def database_label() -> str:
     """Where the demo's data lives, as a person would name it (the file of a SQLite database)."""
     s = connection.settings_dict
     return str(Path(s["NAME"]).resolve()) if connection.vendor == "sqlite" else settings.DATABASE_URL.split("@")[-1]
-
-
-def database_url() -> str:
-    """The URL of the database this process uses, for the children (so they use the very same one)."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(s['NAME']).resolve()}"
-    return settings.DATABASE_URL
 
 
 def prepare_database(*, say) -> None:
@@ -194,7 +187,7 @@ class Demo:
             self.out.flush()
 
     def _env(self, mqtt_url: str, extra: dict | None = None) -> dict:
-        env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+        env = {**os.environ, "QM_DATABASE_URL": connection_url(), "QM_MQTT_URL": mqtt_url,
                "QM_TOPIC_PREFIX": settings.QM_TOPIC_PREFIX, "PYTHONUNBUFFERED": "1", **(extra or {})}
         if self.broker is not None and self.broker.kind == "amqtt":
             env.setdefault("QM_MQTT_PROTOCOL", "3.1.1")  # amqtt speaks no MQTT 5: skip the ingest's probe

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import paho.mqtt.client as mqtt
 import pytest
-from django.db import connection
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import box
+
+from quartermaster.dburl import connection_url
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[3]
@@ -81,14 +82,6 @@ def city(bureau):
     return {"units": units, "vehicles": vehicles}
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 class IngestProcess:
     """`qm ingest` as a subprocess on the test database.
 
@@ -98,7 +91,7 @@ class IngestProcess:
     def __init__(self, mqtt_url: str, *args: str, env: dict | None = None):
         self.url = mqtt_url
         self.client_id = f"qm-ingest-test-{uuid.uuid4().hex[:12]}"
-        self.env = {**os.environ, "QM_DATABASE_URL": database_url(), "QM_MQTT_URL": mqtt_url,
+        self.env = {**os.environ, "QM_DATABASE_URL": connection_url(), "QM_MQTT_URL": mqtt_url,
                     "QM_CHECKPOINT_S": "1", "QM_INGEST_BATCH_MS": "20", "QM_LOG_LEVEL": "WARNING", **(env or {})}
         if "--client-id" not in args:
             args = (*args, "--client-id", self.client_id)
