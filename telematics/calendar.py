@@ -305,22 +305,8 @@ class TripIndex:
         """The approved trip of the vehicle whose window holds `at` (inclusive), and — given a place — whose
         destination is within its radius of the place (a trip without destination covers any place); else None.
         Naive datetimes are Asia/Shanghai local time. The trip returned is a shared snapshot: read it only."""
-        try:
-            lo, hi = self._first[vehicle_id], self._first[vehicle_id + 1]
-        except (IndexError, TypeError):  # no trip of this vehicle (nor of any with a higher id), or no vehicle
-            return None
-        if lo == hi:
-            return None
         t = (at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)).timestamp()
-        max_end = self._max_end
-        i = bisect_right(self._starts, t, lo, hi) - 1
-        while i >= lo and max_end[i] >= t:
-            span = self._spans[i]
-            if span.end >= t and (lat is None or lon is None or span.lat is None
-                                  or _within(span.lat, span.lon, lat, lon, span.radius_m)):
-                return span.trip
-            i -= 1
-        return None
+        return self.covering_ts(vehicle_id, t, lat, lon)
 
     def covered_many(self, vehicle_ids, ts, lats=None, lons=None) -> np.ndarray:
         """Whether `covering_ts` finds a trip, for a whole batch -> a boolean array. One sorted search over all
@@ -352,7 +338,7 @@ class TripIndex:
         """`covering` for epoch seconds (what the ingest holds), without building a datetime."""
         try:
             lo, hi = self._first[vehicle_id], self._first[vehicle_id + 1]
-        except (IndexError, TypeError):
+        except (IndexError, TypeError):  # no trip of this vehicle (nor of any with a higher id), or no vehicle
             return None
         if lo == hi:
             return None
