@@ -3,12 +3,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.support.browser import CHROMIUM
 from tests.assets.test_compliance_fixture import build_small_bureau
 from tests.support.fixtures import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def page_as_auditor(live_server, transactional_db):
     client.force_login(make_user("auditor", "auditor"))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**CHROMIUM)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.support.browser import CHROMIUM
+
 REGISTRY = ["units", "personnel", "categories", "item-types", "assets", "custody-events", "change-records", "users"]
 CUSTODY_ACTIONS = ["issue", "return", "transfer", "report-lost", "repair-out", "repair-in", "retire"]
 
@@ -71,7 +72,7 @@ def test_docs_page_renders_offline():
         route.fulfill(status=response.status_code, headers=dict(response.items()), body=body)
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**CHROMIUM)
         try:
             page = browser.new_page()
             page.route("**/*", serve)

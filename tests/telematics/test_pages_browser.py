@@ -20,6 +20,7 @@ from assets import services as registry
 from telematics import services
 from telematics.choices import TripStatus
 from telematics.models import Trip
+from tests.support.browser import CHROMIUM
 from tests.support.fixtures import make_user
 
 from .factories import make_vehicle
@@ -27,7 +28,6 @@ from .factories import make_vehicle
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "telematics"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SH = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -68,7 +68,7 @@ def chromium_page(live_server):
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**CHROMIUM)
         context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="zh-CN",
                                       accept_downloads=True)
         page = context.new_page()

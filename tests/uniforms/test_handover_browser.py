@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from assets import services as ledger
 from assets.models import Asset, CustodyEvent
+from tests.support.browser import CHROMIUM
 from tests.support.fixtures import make_user
 from uniforms.models import HandoverReceipt
 
@@ -18,7 +19,6 @@ from .conftest import stock
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "uniforms"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _orm(work):
@@ -69,7 +69,7 @@ def test_scan_issue_with_bad_tags_then_confirm_then_return(seeded, live_server, 
     ledger.asset_issue(asset=Asset.objects.get(tag="U-3"), person=other)
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{live_server.url}/accounts/login/?next=/issue/")
         page.fill("#id_username", "logi")

@@ -7,6 +7,7 @@ from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
 from assets import services as ledger
+from tests.support.browser import CHROMIUM
 from tests.support.fixtures import make_user
 from uniforms import services
 from uniforms.models import Stocktake
@@ -16,7 +17,6 @@ from .conftest import stock
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "uniforms"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def test_stocktake_of_a_storage_place(seeded, live_server, bureau):
@@ -36,7 +36,7 @@ def test_stocktake_of_a_storage_place(seeded, live_server, bureau):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

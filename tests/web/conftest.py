@@ -10,9 +10,9 @@ from django.conf import settings
 from django.test import Client
 
 # The tracking tests' city (layers, vehicles V1..V8 of CZ-TN-01), a real `qm ingest` and an MQTT publisher.
+from tests.support.browser import CHROMIUM
 from tests.telematics.tracking.conftest import city, ingest, publisher  # noqa: F401 - fixtures
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
@@ -25,7 +25,7 @@ def chromium():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**CHROMIUM)
         try:
             yield browser
         finally:
