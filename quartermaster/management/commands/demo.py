@@ -66,8 +66,9 @@ class Command(BaseCommand):
             signal.signal(sig, ask_stop)
         status = 0
         try:
+            # Written before the children start: they write to the same SQLite file.
+            logins = demo.ensure_logins()
             runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
-            logins = demo.ensure_logins()  # password hashing is slow: done while the children start
             runner.wait_ready()
             shown = f"[{opts['host']}]" if ":" in opts["host"] else opts["host"]
             since = start.astimezone(CST).strftime("%Y-%m-%d %H:%M")
