@@ -47,6 +47,8 @@ CONF
   echo "export QM_PG_BIN=$bin QM_PG_DATA=$dir/pg/data QM_PG_PORT=$pgport"
   ;;
 stop)
+  # Only a folder `start` made is removed (never, say, a device given by mistake).
+  [ -d "$dir" ] && [ -f "$dir/mosquitto.conf" ] || { echo "not a services folder: $dir" >&2; exit 2; }
   bin=$(pg_bin)
   [ -f "$dir/pg/data/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
   [ -f "$dir/mosquitto.pid" ] && kill "$(cat "$dir/mosquitto.pid")" 2>/dev/null || true
