@@ -1,0 +1,139 @@
+"""paho's MQTT client with a receive path for many small messages (the ingest's load).
+
+Out of the box paho 2 spends more time per QoS 1 position fix than the whole pipeline does: for every packet a
+select(), three recv() calls (command byte, length, body), an MQTT 5 Properties object built and cleared, a
+topic-filter match and an MQTTMessage; and every acknowledgement is its own packet, wake-up and send(). With
+thousands of fixes a second that was the ingest's ceiling. `IngestClient` keeps paho for everything (connect,
+session, keepalive, subscribe, reconnect, publish) and changes four things:
+
+- the socket reads up to 256 KiB at a time and paho parses packets out of that buffer (`pending()`, which paho
+  already honours for TLS sockets, keeps its loop from waiting in select() while whole packets are buffered);
+- `loop_read` goes on while the buffer holds data instead of one packet per select();
+- a PUBLISH without MQTT 5 properties goes straight to `on_fast_message(topic, payload, mid, qos, dup)`;
+  anything else (properties, QoS 2, no sink set) takes paho's own path;
+- `ack_many` queues the PUBACKs of a committed batch as one write.
+
+These override private methods of paho 2.x; `fast_path_available()` checks they are there, and `make_client`
+falls back to the plain client (with the same `on_fast_message` fed from `on_message`) when they are not.
+"""
+from __future__ import annotations
+
+import functools
+import struct
+from collections.abc import Callable, Iterable
+
+import paho.mqtt.client as mqtt
+
+PUBACK = 0x40
+READ_SIZE = 256 * 1024
+# Packets parsed per loop_read before paho's loop gets a turn (keepalive, writes).
+MAX_PACKETS_PER_READ = 2000
+
+FastSink = Callable[[str, bytes, int, int, bool], None]
+
+
+class BufferedSocket:
+    """A non-blocking socket read in large chunks; paho reads packets out of the buffer."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._buf = b""
+        self._pos = 0
+
+    def recv(self, bufsize: int) -> bytes:
+        if self._pos >= len(self._buf):
+            data = self._sock.recv(READ_SIZE)  # BlockingIOError when nothing is there: paho expects that
+            if not data:
+                return data
+            self._buf, self._pos = data, 0
+        start = self._pos
+        self._pos = min(start + bufsize, len(self._buf))
+        return self._buf[start:self._pos]
+
+    def pending(self) -> int:
+        inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
+        return len(self._buf) - self._pos + inner
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class IngestClient(mqtt.Client):
+    on_fast_message: FastSink | None = None
+
+    def _create_socket(self):
+        return BufferedSocket(super()._create_socket())
+
+    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
+        rc = super().loop_read(max_packets)
+        for _ in range(MAX_PACKETS_PER_READ):
+            sock = self._sock
+            if rc != mqtt.MQTT_ERR_SUCCESS or sock is None or not sock.pending():
+                break
+            rc = super().loop_read(max_packets)
+        return rc
+
+    def _handle_publish(self) -> mqtt.MQTTErrorCode:
+        sink = self.on_fast_message
+        command = self._in_packet["command"]
+        qos = (command & 0x06) >> 1
+        if sink is None or qos == 2:
+            return super()._handle_publish()
+        packet = self._in_packet["packet"]
+        end = 2 + int.from_bytes(packet[0:2], "big")
+        if end == 2 or end > len(packet):
+            return super()._handle_publish()  # topic alias or malformed: paho decides
+        try:
+            topic = packet[2:end].decode()
+        except UnicodeDecodeError:
+            return super()._handle_publish()
+        mid = 0
+        if qos:
+            mid = int.from_bytes(packet[end:end + 2], "big")
+            end += 2
+        if self._protocol == mqtt.MQTTv5:
+            if end >= len(packet) or packet[end] != 0:
+                return super()._handle_publish()  # properties present (or malformed)
+            end += 1
+        sink(topic, bytes(packet[end:]), mid, qos, bool(command & 0x08))
+        if qos == 1 and not self._manual_ack:
+            return self._send_puback(mid)
+        return mqtt.MQTT_ERR_SUCCESS
+
+    def ack_many(self, mids: Iterable[int]) -> None:
+        """PUBACKs for QoS 1 messages, queued as one write (manual_ack)."""
+        packet = b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids)
+        if packet:
+            self._packet_queue(PUBACK, packet, 0, 1)
+
+
+class PlainIngestClient(mqtt.Client):
+    """paho as it is, with IngestClient's interface, for a paho whose internals differ."""
+
+    on_fast_message: FastSink | None = None
+
+    def ack_many(self, mids: Iterable[int]) -> None:
+        for mid in mids:
+            self.ack(mid, 1)
+
+
+@functools.cache
+def fast_path_available() -> bool:
+    """Whether this paho has the internals IngestClient overrides (some are instance attributes)."""
+    probe = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    return all(hasattr(probe, name) for name in ("_create_socket", "_handle_publish", "_packet_queue", "_in_packet",
+                                                 "_protocol", "_manual_ack", "_sock", "_send_puback"))
+
+
+def make_client(*, fast: bool = True, **kwargs) -> mqtt.Client:
+    """An IngestClient (or the plain fallback); kwargs as for paho's Client."""
+    if fast and fast_path_available():
+        return IngestClient(**kwargs)
+    client = PlainIngestClient(**kwargs)
+
+    def relay(c, userdata, msg):
+        sink = client.on_fast_message
+        if sink is not None:
+            sink(msg.topic, msg.payload, msg.mid, msg.qos, bool(msg.dup))
+    client.on_message = relay
+    return client
