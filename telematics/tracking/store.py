@@ -17,9 +17,12 @@ _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal
           "vehicle_id int8, lat float8, lon float8, speed float8, heading float8, acc bool, seq int8, "
           "grid_code text, venue_id int4, received_at timestamptz) ON COMMIT DELETE ROWS")
 
-INSERT_FROM_STAGE_SQL = (f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-                         "FROM qm_position_stage ORDER BY ord ON CONFLICT (terminal, ts) DO NOTHING "
-                         "RETURNING terminal, ts, arrival")
+# Returns (ord, arrival) of the rows stored now: integers, cheap to read back (timestamps were a tenth of the
+# ingest's time).
+INSERT_FROM_STAGE_SQL = (f"WITH stored AS (INSERT INTO tracking_position ({', '.join(_COLUMNS)}) "
+                         f"SELECT {', '.join(_COLUMNS)} FROM qm_position_stage ORDER BY ord "
+                         "ON CONFLICT (terminal, ts) DO NOTHING RETURNING terminal, ts, arrival) "
+                         "SELECT s.ord, stored.arrival FROM stored JOIN qm_position_stage s USING (terminal, ts)")
 
 
 @dataclass(slots=True)
@@ -60,9 +63,17 @@ def _store_postgresql(rows: list[PositionRow]) -> list[int | None]:
             for i, row in enumerate(rows):
                 copy.write_row((i, *row.values()))
         cur.execute(INSERT_FROM_STAGE_SQL)
-        stored = {(terminal, ts): arrival for terminal, ts, arrival in cur.fetchall()}
+        result = stored_arrivals(cur, len(rows))
         cur.execute("TRUNCATE qm_position_stage")
-    return [stored.get((row.terminal, row.ts)) for row in rows]
+    return result
+
+
+def stored_arrivals(cur, n: int) -> list[int | None]:
+    """After INSERT_FROM_STAGE_SQL over `n` staged rows: each row's arrival when it was stored now, else None."""
+    result: list[int | None] = [None] * n
+    for ord_, arrival in cur.fetchall():
+        result[ord_] = arrival
+    return result
 
 
 def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
@@ -87,7 +98,7 @@ def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
 
 def _sqlite_time(value: dt.datetime) -> str:
     # The text form Django's SQLite backend stores aware datetimes in (UTC, no offset).
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
 _LEG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_leg_stage (vehicle_id int8, ts timestamptz, grid_code text, "

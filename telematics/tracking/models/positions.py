@@ -13,8 +13,9 @@ class Position(models.Model):
     pk = models.CompositePrimaryKey("terminal", "ts")
     terminal = models.CharField(_("终端号"), max_length=64)
     ts = models.DateTimeField(_("定位时间"))
+    # No index of its own: (vehicle, ts) below serves every lookup by vehicle, and each index costs the ingest.
     vehicle = models.ForeignKey(Vehicle, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                                related_name="+", verbose_name=_("车辆"))
+                                db_index=False, related_name="+", verbose_name=_("车辆"))
     lat = models.FloatField(_("纬度"))
     lon = models.FloatField(_("经度"))
     speed = models.FloatField(_("速度（公里/小时）"), null=True)
@@ -40,7 +41,8 @@ class Leg(models.Model):
     so GPS drift adds nothing), time since it (capped), and the grid cell. Mileage and coverage sum these."""
 
     pk = models.CompositePrimaryKey("vehicle_id", "ts")
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                related_name="+")  # the primary key (vehicle_id, ts) is its index
     ts = models.DateTimeField()
     grid_code = models.CharField(max_length=20, blank=True, default="")
     dist_m = models.FloatField(default=0)

@@ -83,9 +83,9 @@ def _store(cur, rows: list[store.PositionRow]) -> list:
                         f"({', '.join(['%s'] * (len(store._COLUMNS) + 1))})",
                         [(i, *row.values()) for i, row in enumerate(rows)])
         cur.execute(store.INSERT_FROM_STAGE_SQL)
-        stored = {(terminal, ts): arrival for terminal, ts, arrival in cur.fetchall()}
+        stored = store.stored_arrivals(cur, len(rows))
         cur.execute("TRUNCATE qm_position_stage")
-    return [stored.get((row.terminal, row.ts)) for row in rows]
+    return stored
 
 
 def test_timescale_ddl_policies_and_queries(pglite):
