@@ -247,15 +247,14 @@ class Pipeline:
             by_unit.setdefault(info.unit_code, []).append(i)
         for unit_code, rows in by_unit.items():
             juris[rows] = index.jurisdiction_distance(unit_code, lons[rows], lats[rows])
-        points = []
-        for i, (f, info) in enumerate(zip(fixes, infos)):
-            venue = int(found.venue_id[i])
-            points.append(Point(
-                info.vehicle_id, info.unit_id, f.terminal, f.ts.timestamp(), f.lat, f.lon, f.speed,
-                found.grid_code[i] or "", venue,
-                (found.venue_name[i] or "") if venue >= 0 else "", (found.venue_category[i] or "") if venue >= 0 else "",
-                float(found.venue_distance_m[i]), float(juris[i])))
-        return points
+        # Plain lists: indexing numpy arrays one element at a time cost more than the classification itself.
+        venue_ids = found.venue_id.tolist()
+        names, categories = found.venue_name.tolist(), found.venue_category.tolist()
+        return [Point(info.vehicle_id, info.unit_id, f.terminal, f.ts.timestamp(), f.lat, f.lon, f.speed,
+                      grid or "", venue, (names[i] or "") if venue >= 0 else "",
+                      (categories[i] or "") if venue >= 0 else "", distance, jd)
+                for i, (f, info, grid, venue, distance, jd) in enumerate(zip(
+                    fixes, infos, found.grid_code.tolist(), venue_ids, found.venue_distance_m.tolist(), juris.tolist()))]
 
     # --- the rules and their checkpoint ----------------------------------------------------------------------
 
