@@ -1,8 +1,10 @@
 """`qm ingest`: the MQTT side of the pipeline.
 
-paho's callbacks only put messages on a bounded queue. The main thread takes batches off it, runs them through
-the pipeline in one transaction, and acknowledges (manual_ack) only after the commit, so a crash or a database
-outage leaves the messages with the broker (persistent session, QoS 1) instead of losing them. The broker sends
+paho's network thread (`mqttclient.IngestClient`) only puts messages in a bounded inbox. The main thread takes
+batches off it and runs the stages that write nothing (decode, validate, enrich); the committer thread runs the
+rest in one transaction, in batch order, and acknowledges (manual_ack) only after the commit, so a crash or a
+database outage leaves the messages with the broker (persistent session, QoS 1) instead of losing them, while
+the next batch is decoded as the database writes the previous one. The broker sends
 at most QM_INGEST_WINDOW unacknowledged messages (MQTT5 receive maximum), which bounds the queue and keeps the
 65,535 message ids from wrapping. paho reconnects with backoff; every connect resubscribes.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import queue
 import signal
 import threading
 import time
@@ -36,7 +39,7 @@ from quartermaster.errors import DomainError
 from . import conf
 from .choices import DeadLetterReason
 from .mqttclient import make_client
-from .pipeline import Drop, Message, Pipeline
+from .pipeline import Batch, Drop, Message, Pipeline
 
 log = logging.getLogger("qm.ingest")
 _DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
@@ -123,6 +126,8 @@ class Ingest:
         self.pipeline.owns = self.owns
         self.window = max(1, min(conf.get("QM_INGEST_WINDOW"), 65_000))
         self.inbox = Inbox(maxsize=self.window * 2)
+        self._work: queue.Queue = queue.Queue(maxsize=2)  # prepared batches for the committer thread
+        self._commit_error: BaseException | None = None
         self.stopping = threading.Event()
         self.ready = threading.Event()
         self.generation = 0
@@ -283,50 +288,101 @@ class Ingest:
         self._connect()
 
     def run(self) -> dict:
-        """Until SIGTERM/SIGINT (or `stopping` set): batches in, commits, acks. Returns the counters."""
+        """Until SIGTERM/SIGINT (or `stopping` set): batches in, commits, acks. Returns the counters.
+
+        This thread takes batches off the inbox and prepares them (decode, validate, enrich: no writes); the
+        committer thread writes them in order (store, rules, dead letters in one transaction), then acknowledges
+        them and publishes the alerts. So the next batch is decoded while the database writes the previous one."""
         self.start()
-        last_checkpoint = last_refresh = time.monotonic()
+        committer = threading.Thread(target=self._commit_loop, name="qm-ingest-commit", daemon=True)
+        committer.start()
+        last_refresh = time.monotonic()
         batch_max = conf.get("QM_INGEST_BATCH")
         wait_s = conf.get("QM_INGEST_BATCH_MS") / 1000.0
         try:
-            while not self.stopping.is_set():
+            while not self.stopping.is_set() and committer.is_alive():
                 self._fall_back_if_refused()
                 batch = self._take(batch_max, wait_s)
                 if batch:
-                    self._handle(batch)
+                    self._submit(batch, committer)
                 now = time.monotonic()
-                if now - last_checkpoint >= conf.get("QM_CHECKPOINT_S"):
-                    self._checkpoint()
-                    last_checkpoint = now
                 if self.workers > 1 and now - last_refresh >= conf.get("QM_REGISTRY_REFRESH_S"):
                     self._refresh_shares()
                     if self.worker > 0 or self.exact_topics:
                         self._subscribe(self._topics_cached)
                     last_refresh = now
             # Clean shutdown: what was received is processed and acknowledged, then the state is saved.
-            while True:
+            while committer.is_alive():
                 batch = self._take(batch_max, 0.2)
                 if not batch:
                     break
-                self._handle(batch)
-            self._checkpoint()
+                self._submit(batch, committer)
         finally:
+            self.stopping.set()  # a committer waiting out a database outage gives up now
+            if committer.is_alive():
+                self._work.put(None)
+            committer.join()
             self.client.disconnect()
             self.client.loop_stop()
+        if self._commit_error is not None:
+            raise self._commit_error
         return dict(self.pipeline.counters)
 
     def _take(self, limit: int, wait_s: float) -> list[Message]:
         return self.inbox.take(limit, wait_s if wait_s > 0 else 0.05)
 
-    def _handle(self, batch: list[Message]) -> None:
+    def _submit(self, batch: list[Message], committer: threading.Thread) -> None:
+        """Prepares a batch and hands it to the committer (waiting while it is two batches behind)."""
         if self.workers > 1:
             batch = self._mine(batch)
+            if not batch:
+                return
+        try:
+            prepared = self.pipeline.prepare(batch)
+        except _DB_ERRORS:
+            self._close_db()
+            prepared = None  # the committer runs every stage again, waiting out the database
+        except Exception:  # a message that breaks a stage: the committer runs them one by one and finds it
+            prepared = None
+        while committer.is_alive():
+            try:
+                self._work.put((batch, prepared), timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    # --- the committer thread ----------------------------------------------------------------------------
+
+    def _commit_loop(self) -> None:
+        last_checkpoint = time.monotonic()
+        try:
+            while True:
+                try:
+                    work = self._work.get(timeout=0.5)
+                except queue.Empty:
+                    work = ()
+                if work is None:
+                    break
+                if work:
+                    self._handle(*work)
+                if time.monotonic() - last_checkpoint >= conf.get("QM_CHECKPOINT_S"):
+                    self._checkpoint()
+                    last_checkpoint = time.monotonic()
+            self._checkpoint()
+        except BaseException as exc:  # the run ends with it (SystemExit: the database is gone at shutdown)
+            self._commit_error = exc
+            self.stopping.set()
+        finally:
+            self._close_db()
+
+    def _handle(self, batch: list[Message], prepared: Batch | None = None) -> None:
         backoff = 0.5
         while batch:
             try:
-                result = self.pipeline.process(batch)
+                result = self.pipeline.commit(prepared) if prepared is not None else self.pipeline.process(batch)
                 break
             except _DB_ERRORS as exc:
+                prepared = None  # spent: its messages are prepared again
                 if self.stopping.is_set():
                     raise SystemExit("database unavailable at shutdown; unacknowledged messages stay with the broker")
                 log.warning("database error, retrying in %.1f s (nothing acknowledged): %s", backoff, exc)
@@ -382,7 +438,6 @@ class Ingest:
         from django.db import transaction
 
         self._reset_db()
-        from .pipeline import Batch
         holder = Batch([msg], drops=[Drop(msg, DeadLetterReason.UNSUPPORTED, f"processing failed: {exc!r}"[:500],
                                           msg.payload)])
         with transaction.atomic():
@@ -400,12 +455,18 @@ class Ingest:
             self._reset_db()
 
     def _reset_db(self) -> None:
+        """Committer thread: a fresh connection, and the rules' state rebuilt before the next batch."""
+        self._close_db()
+        self.pipeline.engine = None
+
+    @staticmethod
+    def _close_db() -> None:
+        """This thread's database connection (Django keeps one per thread); a fresh one opens on next use."""
         try:
             connection.close()
-        except Exception:  # the connection is already gone; a fresh one is opened on next use
+        except Exception:  # the connection is already gone
             pass
         close_old_connections()
-        self.pipeline.engine = None
 
     def install_signal_handlers(self) -> None:
         def stop(signum, frame):

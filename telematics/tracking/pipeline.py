@@ -176,18 +176,32 @@ class Pipeline:
             for d in batch.drops])
 
     STAGES = ("decode", "validate", "enrich", "store", "rules", "dead_letters")
+    # The stages before `store` write nothing and keep no state: the ingest runs them for the next batch while the
+    # previous one is being written (`prepare`); the rest run in one transaction (`commit`).
+    PREPARE_STAGES = STAGES[:STAGES.index("store")]
+    COMMIT_STAGES = STAGES[STAGES.index("store"):]
 
     # --- running a batch ---------------------------------------------------------------------------------
 
     def process(self, messages: list[Message]) -> Batch:
-        """All stages in one transaction. On any error nothing is kept and the rules' state must be rebuilt
-        (`recover`) before the same messages are tried again."""
+        """All stages; see `commit`."""
+        return self.commit(self.prepare(messages))
+
+    def prepare(self, messages: list[Message]) -> Batch:
+        batch = Batch(messages)
+        for stage in self.PREPARE_STAGES:
+            getattr(self, stage)(batch)
+        return batch
+
+    def commit(self, batch: Batch) -> Batch:
+        """The writing stages of a prepared batch in one transaction. On any error nothing is kept, the batch is
+        spent (prepare its messages again) and the rules' state is rebuilt (`recover`) before the next batch."""
         if self.engine is None:
             self.recover()
-        batch = Batch(messages)
+        messages = batch.messages
         try:
             with transaction.atomic():
-                for stage in self.STAGES:
+                for stage in self.COMMIT_STAGES:
                     getattr(self, stage)(batch)
         except BaseException:
             self.engine = None
