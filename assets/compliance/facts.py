@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils import timezone
 
-from ..choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, PersonRole, PersonStatus
+from ..choices import (COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, CustodyAction, PersonRole,
+                       PersonStatus)
 from ..models import Asset, CustodyEvent, ItemType, OrgUnit, Person, PersonHistory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,9 +103,27 @@ def _dtparam(moment: dt.datetime):
 STATE_COLUMNS = "a.id, a.tag, a.category_id, a.item, a.acquired, a.service_years"
 
 
-def asset_states_sql(as_of: dt.date) -> tuple[str, list]:
+def moved_states_sql(as_of: dt.date) -> tuple[str, list]:
+    """SQL of (asset_id, status_after, unit_after_id, holder_person_after_id, occurred_at) for every asset with a
+    ledger event after the end of as_of: its state then, all NULL when it had no event yet (PostgreSQL only).
+    The ledger's (occurred_at) index finds them; one probe of its (asset, occurred_at, id) index reads each
+    state, so a recent date costs its few movements, not a sort of the whole ledger."""
+    ev = _t(CustodyEvent)
+    return (f"SELECT m.asset_id, l.status_after, l.unit_after_id, l.holder_person_after_id, l.occurred_at "
+            f"FROM (SELECT DISTINCT asset_id FROM {ev} WHERE occurred_at >= %s) m "
+            f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
+            f"FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
+            f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE", [_dtparam(end_of_day(as_of))] * 2)
+
+
+def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, list]:
     """SQL of every asset as the ledger stood at the end of as_of: (id, tag, category_id, item, acquired,
-    service_years, status, unit_id, holder_person_id, changed_at). Queries use it as `(...) a`."""
+    service_years, status, unit_id, holder_person_id, changed_at). Queries use it as `(...) a`.
+
+    changed_at is the time of the asset's last event up to as_of where the report needs it from the ledger, NULL
+    where that last event is also its latest (ask the ledger then). On PostgreSQL a past date takes the current
+    tables for the assets that have not moved since (the Asset row is the projection of its latest event and the
+    ledger is never back-dated) and the ledger for those that have (`moved`: a table of moved_states_sql)."""
     asset = _t(Asset)
     if is_current(as_of):
         return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
@@ -112,28 +131,42 @@ def asset_states_sql(as_of: dt.date) -> tuple[str, list]:
     ev = _t(CustodyEvent)
     cutoff = _dtparam(end_of_day(as_of))
     if connection.vendor == "postgresql":
-        last = (f"SELECT DISTINCT ON (asset_id) asset_id, status_after, unit_after_id, holder_person_after_id, "
-                f"occurred_at FROM {ev} WHERE occurred_at < %s ORDER BY asset_id, occurred_at DESC, id DESC")
-    else:
-        last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
-                f"FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
-                f"AND e2.occurred_at < %s ORDER BY e2.occurred_at DESC, e2.id DESC LIMIT 1)")
+        if moved is None:
+            unmoved = f"SELECT 1 FROM {ev} e WHERE e.asset_id = a.id AND e.occurred_at >= %s"
+            moved, params = moved_states_sql(as_of)
+            moved, params = f"({moved})", [cutoff, *params]
+        else:
+            unmoved, params = f"SELECT 1 FROM {moved} m WHERE m.asset_id = a.id", []
+        return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
+                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at FROM {asset} a WHERE NOT EXISTS ({unmoved}) "
+                f"UNION ALL SELECT {STATE_COLUMNS}, m.status_after, m.unit_after_id, m.holder_person_after_id, "
+                f"m.occurred_at FROM {moved} m JOIN {asset} a ON a.id = m.asset_id "
+                f"WHERE m.status_after IS NOT NULL", params)
+    last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
+            f"FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
+            f"AND e2.occurred_at < %s ORDER BY e2.occurred_at DESC, e2.id DESC LIMIT 1)")
     return (f"SELECT {STATE_COLUMNS}, l.status_after AS status, l.unit_after_id AS unit_id, "
             f"l.holder_person_after_id AS holder_person_id, l.occurred_at AS changed_at "
             f"FROM ({last}) l JOIN {asset} a ON a.id = l.asset_id", [cutoff])
 
 
-def person_states_sql(on: dt.date, *, current: bool | None = None) -> tuple[str, list]:
-    """SQL of (person_id, unit_id, role, status, frontline) as people stood on `on` (none: not yet there)."""
+def person_states_sql(on: dt.date, *, current: bool | None = None, ever_in: tuple[str, list] | None = None
+                      ) -> tuple[str, list]:
+    """SQL of (person_id, unit_id, role, status, frontline) as people stood on `on` (none: not yet there).
+    `ever_in`: a condition on `h.unit_id` (with its parameters) some history row of the person must meet; it
+    narrows the history read to the people who ever stood in those units."""
     if is_current(on) if current is None else current:
         return f"SELECT id AS person_id, unit_id, role, status, frontline FROM {_t(Person)}", []
     ph = _t(PersonHistory)
+    narrow, narrow_params = "", []
+    if ever_in is not None:
+        narrow, narrow_params = f"AND person_id IN (SELECT h.person_id FROM {ph} h WHERE {ever_in[0]})", ever_in[1]
     if connection.vendor == "postgresql":
         return (f"SELECT DISTINCT ON (person_id) person_id, unit_id, role, status, frontline FROM {ph} "
-                f"WHERE effective <= %s ORDER BY person_id, effective DESC, id DESC", [on])
-    return (f"SELECT h.person_id, h.unit_id, h.role, h.status, h.frontline FROM {ph} h "
-            f"WHERE h.id = (SELECT h2.id FROM {ph} h2 WHERE h2.person_id = h.person_id AND h2.effective <= %s "
-            f"ORDER BY h2.effective DESC, h2.id DESC LIMIT 1)", [on])
+                f"WHERE effective <= %s {narrow} ORDER BY person_id, effective DESC, id DESC", [on, *narrow_params])
+    return (f"SELECT g.person_id, g.unit_id, g.role, g.status, g.frontline FROM {ph} g "
+            f"WHERE g.id = (SELECT h2.id FROM {ph} h2 WHERE h2.person_id = g.person_id AND h2.effective <= %s "
+            f"ORDER BY h2.effective DESC, h2.id DESC LIMIT 1) {narrow}", [on, *narrow_params])
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -151,30 +184,35 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
     """The counts of `root`'s subtree on `as_of` (see the module docstring)."""
     if connection.vendor != "postgresql":
         return _collect(root, as_of, offload_window, tuple(item_categories))
-    # PostgreSQL's JIT spends most of a second compiling these short aggregates; they run faster without it.
+    # PostgreSQL's JIT spends most of a second compiling these short aggregates; they run faster without it. A
+    # province's per-unit counts are tens of thousands of groups: with room to hash them they need no sort.
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
+        cursor.execute("SET work_mem = '64MB'")
     try:
         return _collect(root, as_of, offload_window, tuple(item_categories))
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")
-            cursor.execute(f"DROP TABLE IF EXISTS {_PAST_STATES}")
+            cursor.execute("RESET work_mem")
+            cursor.execute(f"DROP TABLE IF EXISTS {_MOVED}")
 
 
-_PAST_STATES = "qm_compliance_asset_states"
+_MOVED = "qm_compliance_moved_assets"
 
 
-def _asset_states_once(as_of: dt.date) -> tuple[str, list]:
-    """asset_states_sql, but a past date's ledger scan is done once per report into a temporary table: the
-    report reads the states half a dozen times, and each read would sort the whole ledger again."""
-    states, params = asset_states_sql(as_of)
+def _asset_states_once(as_of: dt.date) -> tuple[str, list, str | None]:
+    """asset_states_sql, but a past date's moved assets are read from the ledger once per report, into a temporary
+    table (analysed, so the planner knows how few they are): the report reads the states half a dozen times.
+    Also returns that table's name (None: no table)."""
     if is_current(as_of) or connection.vendor != "postgresql":
-        return states, params
+        return *asset_states_sql(as_of), None
+    moved, params = moved_states_sql(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_PAST_STATES}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_PAST_STATES} AS {states}", params)
-    return f"SELECT * FROM {_PAST_STATES}", []
+        cursor.execute(f"DROP TABLE IF EXISTS {_MOVED}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_MOVED} AS {moved}", params)
+        cursor.execute(f"ANALYZE {_MOVED}")
+    return *asset_states_sql(as_of, moved=_MOVED), _MOVED
 
 
 def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories: tuple[str, ...]) -> Facts:
@@ -182,12 +220,14 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
         "id", "code", "name", "kind", "path", "parent_id", "population")]
     facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
     own: dict[int, Counter] = defaultdict(Counter)
-    unit_ids = [u.id for u in units]
     small = is_small(units)
     in_p, p_ids = _within("p.unit_id", units, small)
     in_a, a_ids = _within("a.unit_id", units, small)
-    states, sparams = _asset_states_once(as_of)
+    states, sparams, moved = _asset_states_once(as_of)
     people, pparams = person_states_sql(as_of)
+    # A brigade's people come from the history of those who ever stood in it, not the province's.
+    ever_in = _within("h.unit_id", units, small) if small else None
+    own_people, opparams = person_states_sql(as_of, ever_in=ever_in)
     counted = [str(s) for s in COUNTED_STATUSES]
     departed_statuses = [str(s) for s in DEPARTED_STATUSES]
 
@@ -195,9 +235,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     rows = _rows(
         f"SELECT p.unit_id, p.role, p.status, p.frontline, COUNT(*), "
         f"SUM(CASE WHEN pp.cert_no <> '' AND pp.cert_expires >= %s THEN 1 ELSE 0 END) "
-        f"FROM ({people}) p JOIN {_t(Person)} pp ON pp.id = p.person_id "
+        f"FROM ({own_people}) p JOIN {_t(Person)} pp ON pp.id = p.person_id "
         f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline",
-        [as_of, *pparams, *p_ids])
+        [as_of, *opparams, *p_ids])
     for unit_id, role, status, frontline, n, valid in rows:
         c = own[unit_id]
         if status == PersonStatus.ACTIVE and role == PersonRole.OFFICER:
@@ -214,26 +254,14 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     year_ago = years_before(as_of, 1)
     facts.history_year_ago = PersonHistory.objects.filter(effective__lte=year_ago).exists()
     if facts.history_year_ago:
-        old, oparams = person_states_sql(year_ago, current=False)
+        old, oparams = person_states_sql(year_ago, current=False, ever_in=ever_in)
         for unit_id, n in _rows(
                 f"SELECT p.unit_id, COUNT(*) FROM ({old}) p "
                 f"WHERE {in_p} AND p.role = %s AND p.status = %s GROUP BY p.unit_id",
                 [*oparams, *p_ids, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
             own[unit_id]["auxiliaries_year_ago"] += n
 
-    # Owned equipment (in stock, issued, in repair) by unit and category, and by item where rules count items.
-    for unit_id, category, n in _rows(
-            f"SELECT a.unit_id, a.category_id, COUNT(*) FROM ({states}) a "
-            f"WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
-            f"GROUP BY a.unit_id, a.category_id", [*sparams, *a_ids, *counted]):
-        own[unit_id][f"asset:{category}"] += n
-    if item_categories:
-        for unit_id, category, item, n in _rows(
-                f"SELECT a.unit_id, a.category_id, a.item, COUNT(*) FROM ({states}) a "
-                f"WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
-                f"AND a.category_id IN ({_placeholders(item_categories)}) GROUP BY a.unit_id, a.category_id, a.item",
-                [*sparams, *a_ids, *counted, *item_categories]):
-            own[unit_id][f"item:{category}:{item}"] += n
+    _equipment(own, units, small, as_of, item_categories, moved)
 
     # Seals: counted, and with an active person as custodian.
     for unit_id, n, kept in _rows(
@@ -248,9 +276,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
 
     # Departed people (by their unit) and the officer-only items they still hold.
     departed = _rows(
-        f"SELECT p.person_id, p.unit_id FROM ({people}) p "
+        f"SELECT p.person_id, p.unit_id FROM ({own_people}) p "
         f"WHERE {in_p} AND p.status IN ({_placeholders(departed_statuses)})",
-        [*pparams, *p_ids, *departed_statuses])
+        [*opparams, *p_ids, *departed_statuses])
     held: dict[int, set] = defaultdict(set)
     ids = [person_id for person_id, _ in departed]
     for start in range(0, len(ids), 5000):
@@ -262,59 +290,138 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     facts.departed = [(person_id, unit_id, frozenset(held.get(person_id, ()))) for person_id, unit_id in departed]
 
     # Lost certificates: how many days passed between the loss and its report.
-    for unit_id, lost, reported in CustodyEvent.objects.filter(
-            action="report_lost", asset__category_id=CategoryCode.CERTIFICATE, occurred_at__lt=end_of_day(as_of),
-            unit_after_id__in=unit_ids).values_list("unit_after_id", "date_lost", "date_reported"):
+    in_e, e_ids = _within("e.unit_after_id", units, small)
+    for unit_id, lost, reported in _rows(
+            f"SELECT e.unit_after_id, e.date_lost, e.date_reported FROM {_t(CustodyEvent)} e "
+            f"JOIN {_t(Asset)} a ON a.id = e.asset_id "
+            f"WHERE e.action = %s AND e.occurred_at < %s AND a.category_id = %s AND {in_e}",
+            [CustodyAction.REPORT_LOST, _dtparam(end_of_day(as_of)), CategoryCode.CERTIFICATE, *e_ids]):
         facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else 10 ** 6))
 
-    _uniforms(own, states, sparams, units, small, as_of)
-    _vehicles(own, {u.id for u in units}, as_of)
+    # The whole bureau: every vehicle, without sending the province's unit ids along.
+    _vehicles(own, None if len(units) == OrgUnit.objects.count() else {u.id for u in units}, as_of)
     _recorders(facts, own, root, as_of, offload_window, states, sparams, small)
     facts.own = dict(own)
     return facts
 
 
-def _uniforms(own, states: str, sparams: list, units: list[UnitRow], small: bool, as_of: dt.date) -> None:
-    """Issued uniform items and those past their replacement date: (acquired, else the date it was issued) +
-    service years, the asset's own, else its item type's."""
+def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_categories: tuple[str, ...],
+               moved: str | None) -> None:
+    """Owned equipment (in stock, issued, in repair) by unit and category, by item where rules count items, and
+    the issued uniform items with those past their replacement date.
+
+    One pass over the current assets in the order of the asset (unit, category, item) index, which carries every
+    column read here: PostgreSQL counts a province from the index alone, group after group, in parallel, without
+    hashing a million rows. A past date adds the moved assets' states then and takes away their current rows
+    (`moved`: moved_states_sql's table); other databases read the ledger states instead."""
+    asset = _t(Asset)
+    columns = "a.id, a.category_id, a.item, a.acquired, a.service_years"
+    passes = [(f"{asset} a", "1", "NULL", [])]  # (rows, weight, changed_at, parameters)
+    if moved is not None:
+        passes.append((
+            f"(SELECT {columns}, a.status, a.unit_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, "
+            f"-1 AS weight FROM {moved} m JOIN {asset} a ON a.id = m.asset_id UNION ALL "
+            f"SELECT {columns}, m.status_after, m.unit_after_id, m.occurred_at, 1 FROM {moved} m "
+            f"JOIN {asset} a ON a.id = m.asset_id WHERE m.status_after IS NOT NULL) a",
+            "a.weight", "a.changed_at", []))
+    elif not is_current(as_of):
+        states, params = asset_states_sql(as_of)
+        passes = [(f"({states}) a", "1", "a.changed_at", params)]
+    counted = [str(s) for s in COUNTED_STATUSES]
+    in_a, a_ids = _within("a.unit_id", units, small)
+    life, life_params = _uniform_life()
+    issued = "a.category_id = %s AND a.status = %s"
+    issued_params = [CategoryCode.UNIFORM, AssetStatus.ISSUED]
+    late, late_params = _before_replacement("a.acquired", as_of, life, life_params, units, small)
+    for rows, weight, changed_at, params in passes:
+        # Items without an acquisition date are judged from their issue date, a ledger lookup each: counted
+        # here, judged below (none, usually) so that this pass stays a plain scan of the index.
+        sql = (f"SELECT a.unit_id, a.category_id, a.item, SUM({weight}), "
+               f"SUM({weight}) FILTER (WHERE {issued}), "
+               f"SUM({weight}) FILTER (WHERE {issued} AND {life} IS NULL), "
+               f"SUM({weight}) FILTER (WHERE {issued} AND a.acquired IS NOT NULL AND {late}), "
+               f"SUM({weight}) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
+               f"FROM {rows} WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
+               f"GROUP BY a.unit_id, a.category_id, a.item")
+        found = _sorted_groups(sql, [*issued_params, *issued_params, *life_params, *issued_params, *late_params,
+                                     *issued_params, *life_params, *params, *a_ids, *counted])
+        undated = False
+        for unit_id, category, name, n, uniforms, unknown, overdue, pending in found:
+            c = own[unit_id]
+            c[f"asset:{category}"] += n
+            if category in item_categories:
+                c[f"item:{category}:{name}"] += n
+            if uniforms:
+                c["uniforms_issued"] += uniforms
+                c["uniforms_unknown_life"] += unknown or 0
+                c["uniforms_overdue"] += overdue or 0
+                undated = undated or bool(pending)
+        if undated:
+            if is_current(as_of):
+                issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
+                             f"AND e.action = 'issue')")
+            else:
+                # The last event of an issued item is its issue; NULL changed_at: that event is also its latest.
+                issued_at = (f"COALESCE({changed_at}, (SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e "
+                             f"WHERE e.asset_id = a.id))")
+            late_issue, late_issue_params = _before_replacement(issued_at, as_of, life, life_params, units, small)
+            for unit_id, overdue in _rows(
+                    f"SELECT a.unit_id, SUM({weight}) FILTER (WHERE {late_issue}) FROM {rows} "
+                    f"WHERE {in_a} AND {issued} AND a.acquired IS NULL AND {life} IS NOT NULL GROUP BY a.unit_id",
+                    [*late_issue_params, *params, *a_ids, *issued_params, *life_params]):
+                own[unit_id]["uniforms_overdue"] += overdue or 0
+
+
+def _sorted_groups(sql: str, params: list) -> list[tuple]:
+    """Runs a GROUP BY that PostgreSQL should answer in index order: its estimate of the groups makes it prefer
+    hashing the rows, which costs a province several times more."""
+    if connection.vendor != "postgresql":
+        return _rows(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_hashagg = off")
+    try:
+        return _rows(sql, params)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_hashagg")
+
+
+def _uniform_life() -> tuple[str, list]:
+    """SQL of a uniform item's service life in years: the asset's own, else its item type's (by name or code)."""
     years_by_item: dict[str, int] = {}
     for code, name, years in ItemType.objects.filter(category_id=CategoryCode.UNIFORM).values_list(
             "code", "name", "service_years"):
         if years:
             years_by_item.setdefault(name, years)
             years_by_item.setdefault(code, years)
-    distinct_years = set(years_by_item.values()) | set(
+    if not years_by_item:
+        return "a.service_years", []
+    lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)
+    return (f"COALESCE(a.service_years, CASE a.item {lookup} ELSE NULL END)",
+            [v for pair in years_by_item.items() for v in pair])
+
+
+def _before_replacement(start: str, as_of: dt.date, life: str, life_params: list, units: list[UnitRow],
+                        small: bool) -> tuple[str, list]:
+    """SQL true when `start` (a.acquired, else the issue time) + the item's service life comes before as_of."""
+    moment = start != "a.acquired"
+    if connection.vendor == "postgresql":
+        # as_of - life years, as years_before: PostgreSQL also clamps 29 February to the 28th.
+        limit = f"CAST(CAST(%s AS DATE) - make_interval(years => CAST({life} AS INTEGER)) AS DATE)"
+        if moment:
+            return f"{start} < CAST({limit} AS TIMESTAMP) AT TIME ZONE %s", [as_of, *life_params, str(SHANGHAI)]
+        return f"{start} < {limit}", [as_of, *life_params]
+    cases, params = [], []
+    distinct_years = {life_params[i] for i in range(1, len(life_params), 2)} | set(
         Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False,
                              **({"unit_id__in": [u.id for u in units]} if small else {}))
         .order_by().values_list("service_years", flat=True).distinct())
-    if is_current(as_of):
-        issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
-                     f"AND e.action = 'issue')")
-    else:
-        issued_at = "a.changed_at"  # the last event of an issued item is its issue
-    cases, case_params = [], []
     for y in sorted(distinct_years):
-        # Past its replacement date: base + y years < as_of, i.e. base before as_of - y years. CASE (not OR)
-        # so the issue-date subquery runs only for items without an acquisition date.
         limit = years_before(as_of, y)
-        cases.append("WHEN life = %s THEN CASE WHEN acquired IS NOT NULL THEN "
-                     "CASE WHEN acquired < %s THEN 1 ELSE 0 END "
-                     "WHEN issued_at < %s THEN 1 ELSE 0 END")
-        case_params += [y, limit, _dtparam(dt.datetime.combine(limit, dt.time(0), tzinfo=SHANGHAI))]
-    overdue = f"CASE {' '.join(cases)} ELSE 0 END" if cases else "0"
-    lookup = " ".join("WHEN %s THEN %s" for _ in years_by_item)
-    life = f"COALESCE(a.service_years, CASE a.item {lookup} ELSE NULL END)" if years_by_item else "a.service_years"
-    lookup_params = [v for pair in years_by_item.items() for v in pair]
-    in_a, a_ids = _within("a.unit_id", units, small)
-    for unit_id, n, unknown, late in _rows(
-            f"SELECT unit_id, COUNT(*), SUM(CASE WHEN life IS NULL THEN 1 ELSE 0 END), SUM({overdue}) FROM ("
-            f"SELECT a.unit_id, {life} AS life, a.acquired, "
-            f"CASE WHEN a.acquired IS NULL THEN {issued_at} END AS issued_at "
-            f"FROM ({states}) a WHERE {in_a} AND a.category_id = %s AND a.status = %s) uniforms GROUP BY unit_id",
-            [*case_params, *lookup_params, *sparams, *a_ids, CategoryCode.UNIFORM, AssetStatus.ISSUED]):
-        own[unit_id]["uniforms_issued"] += n
-        own[unit_id]["uniforms_unknown_life"] += int(unknown or 0)
-        own[unit_id]["uniforms_overdue"] += int(late or 0)
+        cases.append(f"WHEN {life} = %s THEN {start} < %s")
+        params += [*life_params, y,
+                   _dtparam(dt.datetime.combine(limit, dt.time(0), tzinfo=SHANGHAI)) if moment else limit]
+    return (f"CASE {' '.join(cases)} ELSE FALSE END" if cases else "FALSE"), params
 
 
 def vehicle_dossier_complete(vehicle, on: dt.date) -> bool:
@@ -328,14 +435,14 @@ def vehicle_dossier_complete(vehicle, on: dt.date) -> bool:
                 and vehicle.inspection_expires and vehicle.inspection_expires >= on)
 
 
-def counted_vehicles(unit_ids: set[int], as_of: dt.date) -> list:
+def counted_vehicles(unit_ids: set[int] | None, as_of: dt.date) -> list:
     from telematics.choices import COUNTED_VEHICLE_STATUSES
     from telematics.selectors import vehicles_as_of
 
     return [v for v in vehicles_as_of(as_of, unit_ids=unit_ids) if v.status in COUNTED_VEHICLE_STATUSES]
 
 
-def _vehicles(own, unit_ids: set[int], as_of: dt.date) -> None:
+def _vehicles(own, unit_ids: set[int] | None, as_of: dt.date) -> None:
     for v in counted_vehicles(unit_ids, as_of):
         c = own[v.unit_id]
         c["vehicles"] += 1
@@ -412,14 +519,22 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, st
     moved = sorted(_moved_recorders(days))
     exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
     in_a, a_ids = _within("a.unit_id", facts.units, small)
+    window_params = [days[0], as_of, _dtparam(end_of_day(as_of))]
+    dock, in_window = _t(DockOffload), "d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s"
+    if small:  # a few recorders: look each one's days up
+        offloaded, joined = (f"SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {dock} d "
+                             f"WHERE d.recorder_tag = a.tag AND {in_window}))"), ""
+        offloaded_params, joined_params = window_params, []
+    else:  # the province's: count the window's offloads once, by recorder
+        offloaded, joined = "SUM(o.days)", (f"LEFT JOIN (SELECT d.recorder_tag, COUNT(DISTINCT d.recorded_on) AS days "
+                                            f"FROM {dock} d WHERE {in_window} GROUP BY d.recorder_tag) o "
+                                            f"ON o.recorder_tag = a.tag")
+        offloaded_params, joined_params = [], window_params
     for unit_id, recorders, offloaded in _rows(
-            f"SELECT a.unit_id, COUNT(*), SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {_t(DockOffload)} d "
-            f"WHERE d.recorder_tag = a.tag AND d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s)) "
-            f"FROM ({states}) a "
+            f"SELECT a.unit_id, COUNT(*), {offloaded} FROM ({states}) a {joined} "
             f"WHERE {in_a} AND a.category_id = %s AND a.status = %s {exclude} "
             f"GROUP BY a.unit_id",
-            [days[0], as_of, _dtparam(end_of_day(as_of)), *params, *a_ids,
-             CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
+            [*offloaded_params, *params, *joined_params, *a_ids, CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
         own[unit_id]["recorder_days"] += recorders * len(days)
         own[unit_id]["recorder_days_offloaded"] += int(offloaded or 0)
     owed_moved = recorder_days(root, as_of, window, only_moved=True)

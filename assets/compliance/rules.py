@@ -8,9 +8,10 @@ A check with nothing to apply to reads not_applicable; one without the data to d
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .facts import Facts, UnitRow
@@ -34,16 +35,25 @@ class Finding:
     local: dict | None = None
 
     def as_dict(self) -> dict:
-        data = asdict(self)
-        for optional in ("item", "local"):
-            if data[optional] is None:
-                del data[optional]
+        # By hand, not dataclasses.asdict: a province's report has tens of thousands of rows and asdict's deep
+        # copy of each cost a good part of a second.
+        data = {"rule": self.rule, "unit": self.unit, "clause": self.clause, "text": self.text,
+                "required": self.required, "actual": self.actual, "shortfall": self.shortfall, "status": self.status}
+        if self.item is not None:
+            data["item"] = self.item
+        if self.local is not None:
+            data["local"] = dict(self.local)
         return data
 
 
 def ceil_times(n: int, ratio) -> int:
     """ceil(n × ratio), exact for decimal ratios such as 0.9 or 1.5."""
-    return math.ceil(Fraction(n) * Fraction(str(ratio)))
+    return math.ceil(n * _exact(ratio))
+
+
+@functools.lru_cache(maxsize=256)
+def _exact(ratio) -> Fraction:
+    return Fraction(str(ratio))
 
 
 def rollup(facts: Facts) -> dict[int, Counter]:

@@ -69,6 +69,9 @@ class Asset(ChangeLoggedModel):
         indexes = [
             models.Index(fields=["category", "status"]),
             models.Index(fields=["unit", "category", "status"]),
+            # Compliance counts a province's equipment from this index alone, in its order (assets.compliance).
+            models.Index(fields=["unit", "category", "item"], include=["status", "acquired", "service_years"],
+                         name="asset_unit_category_item"),
         ]
         constraints = [
             models.CheckConstraint(
