@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..choices import (COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, CustodyAction, PersonRole,
@@ -104,13 +104,17 @@ STATE_COLUMNS = "a.id, a.tag, a.category_id, a.item, a.acquired, a.service_years
 
 
 def moved_states_sql(as_of: dt.date) -> tuple[str, list]:
-    """SQL of (asset_id, status_after, unit_after_id, holder_person_after_id, occurred_at) for every asset with a
-    ledger event after the end of as_of: its state then, all NULL when it had no event yet (PostgreSQL only).
-    The ledger's (occurred_at) index finds them; one probe of its (asset, occurred_at, id) index reads each
-    state, so a recent date costs its few movements, not a sort of the whole ledger."""
+    """SQL of every asset with a ledger event after the end of as_of (PostgreSQL only): its columns as now
+    (asset_id, tag, category_id, item, acquired, service_years, status, unit_id, holder_person_id) and its state
+    then (status_after, unit_after_id, holder_person_after_id, occurred_at; all NULL when it had no event yet).
+    The ledger's (occurred_at) index finds them; one probe of the asset's primary key and one of the ledger's
+    (asset, occurred_at, id) index read each, so a recent date costs its few movements, not a sort of the whole
+    ledger (LIMIT 1 keeps PostgreSQL probing, rather than scanning all assets to join a few)."""
     ev = _t(CustodyEvent)
-    return (f"SELECT m.asset_id, l.status_after, l.unit_after_id, l.holder_person_after_id, l.occurred_at "
-            f"FROM (SELECT DISTINCT asset_id FROM {ev} WHERE occurred_at >= %s) m "
+    return (f"SELECT a.id AS asset_id, a.tag, a.category_id, a.item, a.acquired, a.service_years, a.status, "
+            f"a.unit_id, a.holder_person_id, l.status_after, l.unit_after_id, l.holder_person_after_id, "
+            f"l.occurred_at FROM (SELECT DISTINCT asset_id FROM {ev} WHERE occurred_at >= %s) m "
+            f"CROSS JOIN LATERAL (SELECT * FROM {_t(Asset)} x WHERE x.id = m.asset_id LIMIT 1) a "
             f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
             f"FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
             f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE", [_dtparam(end_of_day(as_of))] * 2)
@@ -139,8 +143,8 @@ def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, 
             unmoved, params = f"SELECT 1 FROM {moved} m WHERE m.asset_id = a.id", []
         return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
                 f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at FROM {asset} a WHERE NOT EXISTS ({unmoved}) "
-                f"UNION ALL SELECT {STATE_COLUMNS}, m.status_after, m.unit_after_id, m.holder_person_after_id, "
-                f"m.occurred_at FROM {moved} m JOIN {asset} a ON a.id = m.asset_id "
+                f"UNION ALL SELECT m.asset_id, m.tag, m.category_id, m.item, m.acquired, m.service_years, "
+                f"m.status_after, m.unit_after_id, m.holder_person_after_id, m.occurred_at FROM {moved} m "
                 f"WHERE m.status_after IS NOT NULL", params)
     last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
             f"FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
@@ -184,18 +188,21 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
     """The counts of `root`'s subtree on `as_of` (see the module docstring)."""
     if connection.vendor != "postgresql":
         return _collect(root, as_of, offload_window, tuple(item_categories))
-    # PostgreSQL's JIT spends most of a second compiling these short aggregates; they run faster without it. A
-    # province's per-unit counts are tens of thousands of groups: with room to hash them they need no sort.
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-        cursor.execute("SET work_mem = '64MB'")
     try:
-        return _collect(root, as_of, offload_window, tuple(item_categories))
+        own_transaction = not connection.in_atomic_block
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if own_transaction:
+                    # One snapshot for every query of the report: a past date adds the moved assets' states to the
+                    # current rows, which must not move in between.
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # PostgreSQL's JIT spends most of a second compiling these short aggregates; they run faster
+                # without it.
+                cursor.execute("SET jit = off")
+            return _collect(root, as_of, offload_window, tuple(item_categories))
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
-            cursor.execute("RESET work_mem")
-            cursor.execute(f"DROP TABLE IF EXISTS {_MOVED}")
+            cursor.execute(f"RESET jit; RESET max_parallel_workers_per_gather; DROP TABLE IF EXISTS {_MOVED}")
 
 
 _MOVED = "qm_compliance_moved_assets"
@@ -221,6 +228,10 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
     own: dict[int, Counter] = defaultdict(Counter)
     small = is_small(units)
+    if small and connection.vendor == "postgresql":
+        # A brigade's queries each read a few thousand rows: starting parallel workers costs more than it saves.
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
     in_p, p_ids = _within("p.unit_id", units, small)
     in_a, a_ids = _within("a.unit_id", units, small)
     states, sparams, moved = _asset_states_once(as_of)
@@ -263,16 +274,20 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
 
     _equipment(own, units, small, as_of, item_categories, moved)
 
-    # Seals: counted, and with an active person as custodian.
-    for unit_id, n, kept in _rows(
-            f"SELECT a.unit_id, COUNT(*), SUM(CASE WHEN a.status = %s AND p.status = %s THEN 1 ELSE 0 END) "
-            f"FROM ({states}) a "
-            f"LEFT JOIN ({people}) p ON p.person_id = a.holder_person_id "
-            f"WHERE {in_a} AND a.category_id = %s AND a.status IN ({_placeholders(counted)}) "
-            f"GROUP BY a.unit_id",
-            [AssetStatus.ISSUED, PersonStatus.ACTIVE, *sparams, *pparams, *a_ids, CategoryCode.SEAL, *counted]):
-        own[unit_id]["seals"] += n
-        own[unit_id]["seals_with_custodian"] += int(kept or 0)
+    # Seals: counted, and with an active person as custodian (the few holders' states looked up by id).
+    seals = _rows(f"SELECT a.unit_id, a.status, a.holder_person_id FROM ({states}) a "
+                  f"WHERE {in_a} AND a.category_id = %s AND a.status IN ({_placeholders(counted)})",
+                  [*sparams, *a_ids, CategoryCode.SEAL, *counted])
+    holders = sorted({holder for _, status, holder in seals if status == AssetStatus.ISSUED and holder})
+    active = set()
+    for start in range(0, len(holders), 5000):
+        chunk = holders[start:start + 5000]
+        active.update(person_id for (person_id,) in _rows(
+            f"SELECT p.person_id FROM ({people}) p WHERE p.status = %s "
+            f"AND p.person_id IN ({_placeholders(chunk)})", [*pparams, PersonStatus.ACTIVE, *chunk]))
+    for unit_id, status, holder in seals:
+        own[unit_id]["seals"] += 1
+        own[unit_id]["seals_with_custodian"] += int(status == AssetStatus.ISSUED and holder in active)
 
     # Departed people (by their unit) and the officer-only items they still hold.
     departed = _rows(
@@ -314,15 +329,14 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
     column read here: PostgreSQL counts a province from the index alone, group after group, in parallel, without
     hashing a million rows. A past date adds the moved assets' states then and takes away their current rows
     (`moved`: moved_states_sql's table); other databases read the ledger states instead."""
-    asset = _t(Asset)
-    columns = "a.id, a.category_id, a.item, a.acquired, a.service_years"
-    passes = [(f"{asset} a", "1", "NULL", [])]  # (rows, weight, changed_at, parameters)
+    columns = "asset_id AS id, category_id, item, acquired, service_years"
+    passes = [(f"{_t(Asset)} a", "1", "NULL", [])]  # (rows, weight, changed_at, parameters)
     if moved is not None:
         passes.append((
-            f"(SELECT {columns}, a.status, a.unit_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, "
-            f"-1 AS weight FROM {moved} m JOIN {asset} a ON a.id = m.asset_id UNION ALL "
-            f"SELECT {columns}, m.status_after, m.unit_after_id, m.occurred_at, 1 FROM {moved} m "
-            f"JOIN {asset} a ON a.id = m.asset_id WHERE m.status_after IS NOT NULL) a",
+            f"(SELECT {columns}, status, unit_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, "
+            f"-1 AS weight FROM {moved} UNION ALL "
+            f"SELECT {columns}, status_after, unit_after_id, occurred_at, 1 FROM {moved} "
+            f"WHERE status_after IS NOT NULL) a",
             "a.weight", "a.changed_at", []))
     elif not is_current(as_of):
         states, params = asset_states_sql(as_of)
@@ -340,7 +354,7 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
                f"SUM({weight}) FILTER (WHERE {issued}), "
                f"SUM({weight}) FILTER (WHERE {issued} AND {life} IS NULL), "
                f"SUM({weight}) FILTER (WHERE {issued} AND a.acquired IS NOT NULL AND {late}), "
-               f"SUM({weight}) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
+               f"COUNT(*) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
                f"FROM {rows} WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
                f"GROUP BY a.unit_id, a.category_id, a.item")
         found = _sorted_groups(sql, [*issued_params, *issued_params, *life_params, *issued_params, *late_params,
@@ -351,11 +365,11 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
             c[f"asset:{category}"] += n
             if category in item_categories:
                 c[f"item:{category}:{name}"] += n
-            if uniforms:
-                c["uniforms_issued"] += uniforms
+            if uniforms or unknown or overdue:  # a past date's moves may cancel out (weights -1 and +1)
+                c["uniforms_issued"] += uniforms or 0
                 c["uniforms_unknown_life"] += unknown or 0
                 c["uniforms_overdue"] += overdue or 0
-                undated = undated or bool(pending)
+            undated = undated or bool(pending)
         if undated:
             if is_current(as_of):
                 issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "

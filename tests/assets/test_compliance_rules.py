@@ -342,3 +342,29 @@ def test_index_lookup_and_path_scan_agree(small_bureau, monkeypatch, days_back):
     looked_up = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
     assert looked_up == scanned
     assert any(r["status"] == "fail" for r in scanned["results"])
+
+
+def test_uniform_without_acquisition_date_counts_from_its_issue(small_bureau, monkeypatch):
+    """Shoes (2 years' service) without an acquisition date are judged from the day they were issued: today, as of
+    a past date for items that moved since and for items that did not, and the same through the ledger path."""
+    u, p, today = small_bureau["units"], small_bureau["people"], timezone.localdate()
+    cz, past = u["CZ"], today - dt.timedelta(days=200)
+
+    def uniforms(day):
+        return row(compliance_report(unit=cz, standard_id="model", as_of=day).data, "uniform-replacement", "CZ")
+
+    def shoes(tag, received, issued):
+        item = registry.asset_create(tag=tag, category="uniform", unit=u["CZ-TN-01"], item="皮鞋", at=days_ago(received))
+        registry.asset_issue(asset=item, person=p["O1"], at=days_ago(issued))
+        return item
+
+    now_before, past_before = uniforms(today), uniforms(past)
+    shoes("SHOE-1", 1000, 900)  # 900 days issued: overdue now; 700 days 200 days ago: not yet
+    shoes("SHOE-2", 300, 30)  # in stock 200 days ago; 30 days issued now
+    registry.asset_return(asset=shoes("SHOE-3", 1000, 990), at=days_ago(10))  # 790 days issued 200 days ago
+    required, actual, shortfall, _ = now_before
+    assert uniforms(today) == (required + 2, actual + 1, shortfall + 1, "fail")
+    required, actual, shortfall, _ = past_before
+    assert uniforms(past) == (required + 2, actual + 1, shortfall + 1, "fail")
+    monkeypatch.setattr(facts_module, "is_small", lambda units: True)
+    assert uniforms(past) == (required + 2, actual + 1, shortfall + 1, "fail")
