@@ -36,7 +36,9 @@ class Alert(models.Model):
         verbose_name_plural = _("告警")
         ordering = ["-started_at", "id"]
         constraints = [models.UniqueConstraint(fields=["vehicle", "kind", "started_at"], name="alert_one_per_episode")]
-        indexes = [models.Index(fields=["status", "started_at"]), models.Index(fields=["started_at"])]
+        # updated_at: the live map asks every second for the alerts changed since its last look.
+        indexes = [models.Index(fields=["status", "started_at"]), models.Index(fields=["started_at"]),
+                   models.Index(fields=["updated_at"], name="alert_updated_at")]
 
     def __str__(self):
         return f"{self.kind} {self.vehicle_id} {self.started_at:%Y-%m-%d %H:%M}"
