@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='custodyevent',
-            index=models.Index(fields=['action', 'occurred_at'], name='custody_action_occurred'),
+            index=models.Index(fields=['action', 'occurred_at'], include=('asset', 'unit_after', 'date_lost', 'date_reported'), name='custody_action_occurred'),
         ),
     ]

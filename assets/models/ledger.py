@@ -39,8 +39,9 @@ class CustodyEvent(AppendOnlyModel):
         ordering = ["asset", "occurred_at", "id"]
         indexes = [
             models.Index(fields=["asset", "occurred_at", "id"]),
-            # Compliance reads one kind of movement up to a date (lost certificates) without scanning the ledger.
-            models.Index(fields=["action", "occurred_at"], name="custody_action_occurred"),
+            # Compliance reads one kind of movement up to a date (lost certificates) from this index alone.
+            models.Index(fields=["action", "occurred_at"],
+                         include=["asset", "unit_after", "date_lost", "date_reported"], name="custody_action_occurred"),
         ]
 
     def __str__(self):
