@@ -7,6 +7,8 @@ from functools import lru_cache
 import segno
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -50,7 +52,8 @@ def _table(rows: list[list[str]], widths: list[float]) -> Table:
 
 
 def _signatures(left: str, right: str) -> Table:
-    table = Table([[f"{left}（签字）：", "", f"{right}（签字）：", ""], ["日期：", "", "日期：", ""]],
+    signed, date = _("%(side)s（签字）："), _("日期：")
+    table = Table([[signed % {"side": left}, "", signed % {"side": right}, ""], [date, "", date, ""]],
                   colWidths=[32 * mm, 55 * mm, 32 * mm, 55 * mm], rowHeights=[14 * mm, 9 * mm])
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), _font(), 10),
@@ -69,12 +72,12 @@ def _build(story) -> bytes:
 
 
 _SIDES = {
-    ReceiptKind.ISSUE: ("发放人", "领用人"),
-    ReceiptKind.ROUND: ("发放人", "领用单位负责人"),
-    ReceiptKind.REPLACEMENT: ("发放人", "领用人"),
-    ReceiptKind.RETURN: ("交回人", "接收人"),
-    ReceiptKind.SURRENDER: ("上缴人", "法制机构接收人"),
-    ReceiptKind.SEAL_HANDOVER: ("移交人", "接收人"),
+    ReceiptKind.ISSUE: (gettext_lazy("发放人"), gettext_lazy("领用人")),
+    ReceiptKind.ROUND: (gettext_lazy("发放人"), gettext_lazy("领用单位负责人")),
+    ReceiptKind.REPLACEMENT: (gettext_lazy("发放人"), gettext_lazy("领用人")),
+    ReceiptKind.RETURN: (gettext_lazy("交回人"), gettext_lazy("接收人")),
+    ReceiptKind.SURRENDER: (gettext_lazy("上缴人"), gettext_lazy("法制机构接收人")),
+    ReceiptKind.SEAL_HANDOVER: (gettext_lazy("移交人"), gettext_lazy("接收人")),
 }
 
 
@@ -84,25 +87,27 @@ def receipt_pdf(receipt: HandoverReceipt) -> bytes:
     party = receipt.person or receipt.unit
     lines = receipt_lines(receipt)
     head = [
-        f"交接单号：{receipt.number}　　类型：{receipt.get_kind_display()}",
-        f"时间：{timezone.localtime(receipt.created_at):%Y-%m-%d %H:%M}　　经办人：{receipt.username or '-'}",
-        f"对象：{party or '-'}" + (f"　　接收人：{receipt.counterpart}" if receipt.counterpart else ""),
+        _("交接单号：%(number)s　　类型：%(kind)s") % {"number": receipt.number, "kind": receipt.get_kind_display()},
+        _("时间：%(at)s　　经办人：%(user)s") % {"at": f"{timezone.localtime(receipt.created_at):%Y-%m-%d %H:%M}",
+                                          "user": receipt.username or "-"},
+        _("对象：%s") % (party or "-") + (_("　　接收人：%s") % receipt.counterpart if receipt.counterpart else ""),
     ]
     if receipt.note:
-        head.append(f"备注：{receipt.note}")
-    rows = [["序号", "标签号", "类别", "品名", "尺码", "编号", "动作", "人员/单位"]]
+        head.append(_("备注：%s") % receipt.note)
+    rows = [[_("序号"), _("标签号"), _("类别"), _("品名"), _("尺码"), _("编号"), _("动作"), _("人员/单位")]]
     rows += [[str(i), ln["tag"], ln["category_name"], ln["item"], ln["size"], ln["serial"], ln["action_name"],
               ln["person"]] for i, ln in enumerate(lines, 1)]
-    left, right = _SIDES.get(receipt.kind, ("交付人", "接收人"))
-    story = [Paragraph("装备交接单", title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+    left, right = _SIDES.get(receipt.kind, (_("交付人"), _("接收人")))
+    story = [Paragraph(_("装备交接单"), title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
              Spacer(1, 4 * mm),
              _table(rows, [10 * mm, 28 * mm, 22 * mm, 24 * mm, 16 * mm, 24 * mm, 14 * mm, 42 * mm]),
-             Spacer(1, 3 * mm), Paragraph(f"共 {len(lines)} 件", body), Spacer(1, 10 * mm),
+             Spacer(1, 3 * mm), Paragraph(_("共 %(n)s 件") % {"n": len(lines)}, body), Spacer(1, 10 * mm),
              _signatures(left, right)]
     return _build(story)
 
 
-_STATE = {ChecklistLineState.OPEN: "未交回", ChecklistLineState.RETURNED: "已交回", ChecklistLineState.LOST: "已报失"}
+_STATE = {ChecklistLineState.OPEN: gettext_lazy("未交回"), ChecklistLineState.RETURNED: gettext_lazy("已交回"),
+          ChecklistLineState.LOST: gettext_lazy("已报失")}
 
 
 def departure_checklist_pdf(departure: Departure) -> bytes:
@@ -110,18 +115,20 @@ def departure_checklist_pdf(departure: Departure) -> bytes:
     title, body = _styles()
     person = departure.person
     lines = departure_checklist(departure)
-    rows = [["序号", "标签号", "类别", "品名", "编号", "交回至", "状态", "核销"]]
+    rows = [[_("序号"), _("标签号"), _("类别"), _("品名"), _("编号"), _("交回至"), _("状态"), _("核销")]]
     rows += [[str(i), ln["tag"], ln["category_name"], ln["item"], ln["serial"], ln["return_to"],
-              _STATE[ln["state"]], "□" if ln["state"] == ChecklistLineState.OPEN else "√"]
+              str(_STATE[ln["state"]]), "□" if ln["state"] == ChecklistLineState.OPEN else "√"]
              for i, ln in enumerate(lines, 1)]
-    head = [f"人员：{person.name}（工号 {person.staff_no}）　　单位：{person.unit.name}",
-            f"离岗类型：{departure.get_kind_display()}　　生效日期：{departure.effective}",
-            f"状态：{'已办结' if departure.closed_out else '未办结'}"]
-    story = [Paragraph("离岗装备清退单", title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+    head = [_("人员：%(name)s（工号 %(staff_no)s）　　单位：%(unit)s") % {"name": person.name, "staff_no": person.staff_no,
+                                                                 "unit": person.unit.name},
+            _("离岗类型：%(kind)s　　生效日期：%(on)s") % {"kind": departure.get_kind_display(),
+                                                 "on": departure.effective},
+            _("状态：%s") % (_("已办结") if departure.closed_out else _("未办结"))]
+    story = [Paragraph(_("离岗装备清退单"), title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
              Spacer(1, 4 * mm),
              _table(rows, [10 * mm, 28 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 16 * mm, 12 * mm]),
-             Spacer(1, 3 * mm), Paragraph("执法证件上缴城市管理部门法制机构；制式服装和标志标识交回原单位。", body),
-             Spacer(1, 10 * mm), _signatures("交回人", "装备管理员")]
+             Spacer(1, 3 * mm), Paragraph(_("执法证件上缴城市管理部门法制机构；制式服装和标志标识交回原单位。"), body),
+             Spacer(1, 10 * mm), _signatures(_("交回人"), _("装备管理员"))]
     return _build(story)
 
 
@@ -177,10 +184,10 @@ def labels_pdf(assets: list[Asset], *, columns: int = 3, rows: int = 8) -> bytes
         pdf.drawString(text_x, y + label_h - 15 * mm, f"{asset.category.name} {asset.item}"[:18])
         pdf.drawString(text_x, y + label_h - 20 * mm, f"{asset.unit.code}"[:22])
         if asset.size:
-            pdf.drawString(text_x, y + label_h - 25 * mm, f"尺码 {asset.size}")
+            pdf.drawString(text_x, y + label_h - 25 * mm, _("尺码 %s") % asset.size)
     if not assets:
         pdf.setFont(font, 12)
-        pdf.drawString(margin_x, page_h - margin_y - 10 * mm, "无标签")
+        pdf.drawString(margin_x, page_h - margin_y - 10 * mm, _("无标签"))
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

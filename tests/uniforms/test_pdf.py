@@ -86,3 +86,21 @@ def test_seal_handover_and_surrender_receipts_name_both_sides(bureau):
     services.certificate_issue(person=bureau["officer"], tag="C-1", number="JS7001", expires_on=dt.date(2030, 1, 1))
     text, _reader = _text(pdf.receipt_pdf(services.certificate_surrender(person=bureau["officer"])))
     assert "证件上缴" in text and "法制机构接收人（签字）" in text and "JS7001" in text
+
+
+def test_documents_follow_the_interface_language(bureau):
+    """An officer using the English interface prints English forms; the data stays as entered."""
+    from django.utils import translation
+
+    stock(bureau["units"]["CZ-TN"], "长袖衬衣", "170", 1, "U")
+    receipt = services.handover_commit(mode="issue", tags=["U-1"], person=bureau["officer"])
+    departure = services.person_depart(person=bureau["officer"], kind="transferred")
+    with translation.override("en"):
+        receipt_text, _reader = _text(pdf.receipt_pdf(receipt))
+        checklist_text, _reader = _text(pdf.departure_checklist_pdf(departure))
+        labels_text, _reader = _text(pdf.labels_pdf([]))
+    for expected in ("Equipment hand-over receipt", "Total items: 1", "Issued by (signature):", "长袖衬衣"):
+        assert expected in receipt_text
+    assert "装备交接单" not in receipt_text and "签字" not in receipt_text
+    assert "Departure equipment return checklist" in checklist_text and "Returned by (signature):" in checklist_text
+    assert "No labels" in labels_text
