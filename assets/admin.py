@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from api.permissions import user_role
 from api.scoping import scope_change_records, scope_queryset, unit_in_scope, user_has_profile_or_superuser
@@ -181,7 +182,7 @@ class CustodyEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name = _("保管记录")
-    verbose_name_plural = _("保管台账")
+    verbose_name_plural = pgettext_lazy("plural", "保管台账")
 
     def has_view_permission(self, request, obj=None):
         return user_role(request.user) is not None

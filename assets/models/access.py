@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import UserRole
 from .org import OrgUnit
@@ -17,7 +18,7 @@ class Profile(models.Model):
 
     class Meta:
         verbose_name = _("用户角色")
-        verbose_name_plural = _("用户角色")
+        verbose_name_plural = pgettext_lazy("plural", "用户角色")
 
     def __str__(self):
         return f"{self.user} {self.get_role_display()} {self.unit or '*'}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import ChangeAction
 from .immutable import AppendOnlyModel
@@ -51,7 +52,7 @@ class ChangeRecord(AppendOnlyModel):
 
     class Meta:
         verbose_name = _("变更记录")
-        verbose_name_plural = _("变更记录")
+        verbose_name_plural = pgettext_lazy("plural", "变更记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .immutable import AppendOnlyModel
 from .org import OrgUnit
@@ -21,7 +22,7 @@ class ComplianceSnapshot(AppendOnlyModel):
 
     class Meta:
         verbose_name = _("合规报告存档")
-        verbose_name_plural = _("合规报告存档")
+        verbose_name_plural = pgettext_lazy("plural", "合规报告存档")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["unit", "standard", "as_of"])]
 

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import AssetStatus, CustodyAction
 from .immutable import AppendOnlyModel
@@ -35,7 +36,7 @@ class CustodyEvent(AppendOnlyModel):
 
     class Meta:
         verbose_name = _("保管记录")
-        verbose_name_plural = _("保管记录")
+        verbose_name_plural = pgettext_lazy("plural", "保管记录")
         ordering = ["asset", "occurred_at", "id"]
         indexes = [
             models.Index(fields=["asset", "occurred_at", "id"]),

@@ -1,6 +1,7 @@
 """Organisation units (a tree kept with a materialised path) and personnel, with their dated history."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import PersonRole, PersonStatus, UnitKind
 from .audit import ChangeLoggedModel
@@ -28,7 +29,7 @@ class OrgUnit(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(code__contains="/"), name="orgunit_code_no_slash"),
@@ -59,7 +60,7 @@ class Person(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("人员")
-        verbose_name_plural = _("人员")
+        verbose_name_plural = pgettext_lazy("plural", "人员")
         ordering = ["staff_no"]
         indexes = [models.Index(fields=["unit", "status", "role"])]
 
@@ -84,6 +85,6 @@ class PersonHistory(AppendOnlyModel):
 
     class Meta:
         verbose_name = _("人员履历")
-        verbose_name_plural = _("人员履历")
+        verbose_name_plural = pgettext_lazy("plural", "人员履历")
         ordering = ["person", "effective", "id"]
         indexes = [models.Index(fields=["person", "effective"])]

@@ -1,6 +1,7 @@
 """Asset categories (codes fixed by SPEC), item types, and the assets themselves."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import AssetStatus
 from .audit import ChangeLoggedModel
@@ -15,7 +16,7 @@ class Category(models.Model):
 
     class Meta:
         verbose_name = _("装备类别")
-        verbose_name_plural = _("装备类别")
+        verbose_name_plural = pgettext_lazy("plural", "装备类别")
         ordering = ["code"]
 
     def __str__(self):
@@ -33,7 +34,7 @@ class ItemType(models.Model):
 
     class Meta:
         verbose_name = _("品名")
-        verbose_name_plural = _("品名")
+        verbose_name_plural = pgettext_lazy("plural", "品名")
         ordering = ["category", "code"]
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="itemtype_unique_code")]
 
@@ -64,7 +65,7 @@ class Asset(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("装备")
-        verbose_name_plural = _("装备")
+        verbose_name_plural = pgettext_lazy("plural", "装备")
         ordering = ["tag"]
         indexes = [
             models.Index(fields=["category", "status"]),

@@ -4,6 +4,7 @@ and SQLite both hold it; the bounding-box columns let bbox queries run in SQL wi
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ChangeLoggedModel
 
@@ -23,7 +24,7 @@ class LayerVersion(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("图层版本")
-        verbose_name_plural = _("图层版本")
+        verbose_name_plural = pgettext_lazy("plural", "图层版本")
         ordering = ["layer", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["layer", "version"], name="gis_layerversion_unique"),
@@ -53,7 +54,7 @@ class GridCell(LayerFeature):
 
     class Meta:
         verbose_name = _("单元网格")
-        verbose_name_plural = _("单元网格")
+        verbose_name_plural = pgettext_lazy("plural", "单元网格")
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="gis_gridcell_code_unique")]
         indexes = [models.Index(fields=["version", "min_lon", "min_lat"])]
@@ -68,7 +69,7 @@ class Venue(LayerFeature):
 
     class Meta:
         verbose_name = _("场所")
-        verbose_name_plural = _("场所")
+        verbose_name_plural = pgettext_lazy("plural", "场所")
         ordering = ["name"]
         indexes = [models.Index(fields=["version", "min_lon", "min_lat"])]
 
@@ -80,7 +81,7 @@ class Jurisdiction(LayerFeature):
 
     class Meta:
         verbose_name = _("管辖区域")
-        verbose_name_plural = _("管辖区域")
+        verbose_name_plural = pgettext_lazy("plural", "管辖区域")
         ordering = ["unit_code"]
         constraints = [models.UniqueConstraint(fields=["version", "unit_code"],
                                                name="gis_jurisdiction_unit_unique")]
@@ -92,6 +93,6 @@ class Street(LayerFeature):
 
     class Meta:
         verbose_name = _("道路")
-        verbose_name_plural = _("道路")
+        verbose_name_plural = pgettext_lazy("plural", "道路")
         ordering = ["name"]
         indexes = [models.Index(fields=["version", "min_lon", "min_lat"])]

@@ -1,6 +1,7 @@
 """Duty calendars: weekly duty schedules per unit, holidays and adjusted working days (调休)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ChangeLoggedModel, OrgUnit
 
@@ -17,7 +18,7 @@ class DutySchedule(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("值勤时间")
-        verbose_name_plural = _("值勤时间")
+        verbose_name_plural = pgettext_lazy("plural", "值勤时间")
         ordering = ["unit", "weekdays", "start"]
         constraints = [models.UniqueConstraint(fields=["unit", "weekdays", "start", "end"], name="duty_unique_shift")]
 
@@ -36,7 +37,7 @@ class Holiday(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("节假日调休")
-        verbose_name_plural = _("节假日调休")
+        verbose_name_plural = pgettext_lazy("plural", "节假日调休")
         ordering = ["date"]
 
     def __str__(self):

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ChangeLoggedModel
 
@@ -30,7 +31,7 @@ class Trip(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("派车单")
-        verbose_name_plural = _("派车单")
+        verbose_name_plural = pgettext_lazy("plural", "派车单")
         ordering = ["vehicle", "start"]
         indexes = [models.Index(fields=["vehicle", "start", "end"])]
         constraints = [

@@ -1,6 +1,7 @@
 """The vehicle file (一车一档): one row per vehicle, and the records and histories that hang off it."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ChangeLoggedModel, OrgUnit
 from assets.models.immutable import AppendOnlyModel
@@ -27,7 +28,7 @@ class Vehicle(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("执法车辆")
-        verbose_name_plural = _("执法车辆")
+        verbose_name_plural = pgettext_lazy("plural", "执法车辆")
         ordering = ["plate"]
 
     def __str__(self):
@@ -53,7 +54,7 @@ class VehicleHistory(AppendOnlyModel):
 
     class Meta:
         verbose_name = _("车辆履历")
-        verbose_name_plural = _("车辆履历")
+        verbose_name_plural = pgettext_lazy("plural", "车辆履历")
         ordering = ["vehicle", "effective", "id"]
         indexes = [models.Index(fields=["vehicle", "effective", "id"])]
 
@@ -73,7 +74,7 @@ class TerminalBinding(models.Model):
 
     class Meta:
         verbose_name = _("终端绑定记录")
-        verbose_name_plural = _("终端绑定记录")
+        verbose_name_plural = pgettext_lazy("plural", "终端绑定记录")
         ordering = ["vehicle", "bound_at", "id"]
         constraints = [
             # A terminal is bound to at most one vehicle at a time, a vehicle to at most one terminal.
@@ -100,7 +101,7 @@ class MaintenanceRecord(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("维修保养记录")
-        verbose_name_plural = _("维修保养记录")
+        verbose_name_plural = pgettext_lazy("plural", "维修保养记录")
         ordering = ["vehicle", "-date", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(cost__gte=0), name="maintenance_cost_not_negative")]
 
@@ -118,7 +119,7 @@ class InsurancePolicy(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("保险记录")
-        verbose_name_plural = _("保险记录")
+        verbose_name_plural = pgettext_lazy("plural", "保险记录")
         ordering = ["vehicle", "-expires", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(expires__gte=models.F("starts")),
                                               name="insurance_expires_after_start")]
@@ -138,7 +139,7 @@ class Inspection(ChangeLoggedModel):
 
     class Meta:
         verbose_name = _("年检记录")
-        verbose_name_plural = _("年检记录")
+        verbose_name_plural = pgettext_lazy("plural", "年检记录")
         ordering = ["vehicle", "-expires", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(expires__gte=models.F("inspected_on")),
                                               name="inspection_expires_after_inspection")]

@@ -12,7 +12,11 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 
 
 def _messages(catalog) -> dict:
-    return {m.id: m for m in catalog if m.id}
+    """By message id, with its context when it has one ("plural" model names share the singular's id)."""
+    def key(m):
+        context = m.context.decode() if isinstance(m.context, bytes) else m.context  # babel's mo reader: bytes
+        return f"{context}\x04{m.id}" if context else m.id
+    return {key(m): m for m in catalog if m.id}
 
 
 def test_every_message_is_translated_with_its_placeholders():
@@ -33,3 +37,19 @@ def test_compiled_catalogue_matches_the_po():
     with open(LOCALE / "django.mo", "rb") as fh:
         mo = {mid: m.string for mid, m in _messages(read_mo(fh)).items()}
     assert mo == po
+
+
+def test_model_names_have_english_plurals():
+    """Chinese has one form for both; English admin lists say "Alerts", not "Alert"."""
+    from django.apps import apps
+    from django.utils import translation
+
+    with translation.override("en"):
+        names = {m._meta.label: (str(m._meta.verbose_name), str(m._meta.verbose_name_plural))
+                 for m in apps.get_models() if m._meta.app_label in ("assets", "uniforms", "telematics", "tracking",
+                                                                      "gis")}
+    assert names["tracking.Alert"][1] == "Alerts" and names["assets.Asset"] == ("Asset", "Assets")
+    assert names["assets.OrgUnit"][1] == "Units" and names["tracking.DeadLetter"][1] == "Dead letters"
+    with translation.override("zh-hans"):
+        from telematics.tracking.models import Alert
+        assert str(Alert._meta.verbose_name_plural) == "告警"

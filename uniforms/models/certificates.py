@@ -1,6 +1,7 @@
 """Loss reports of enforcement certificates (执法证): the 3-day rule and the replacement issued."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import Asset, Person
 
@@ -22,7 +23,7 @@ class CertificateLossReport(models.Model):
 
     class Meta:
         verbose_name = _("证件遗失报告")
-        verbose_name_plural = _("证件遗失报告")
+        verbose_name_plural = pgettext_lazy("plural", "证件遗失报告")
         ordering = ["-date_reported", "-id"]
 
     def __str__(self):

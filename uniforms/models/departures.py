@@ -1,6 +1,7 @@
 """Departures (调离/退休): the return checklist opened for a leaving officer, and the close-out."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import Asset, Person
 
@@ -20,7 +21,7 @@ class Departure(models.Model):
 
     class Meta:
         verbose_name = _("离岗清退")
-        verbose_name_plural = _("离岗清退")
+        verbose_name_plural = pgettext_lazy("plural", "离岗清退")
         ordering = ["-opened_at", "-id"]
 
     def __str__(self):
@@ -36,6 +37,6 @@ class DepartureItem(models.Model):
 
     class Meta:
         verbose_name = _("清退明细")
-        verbose_name_plural = _("清退明细")
+        verbose_name_plural = pgettext_lazy("plural", "清退明细")
         ordering = ["departure", "asset__tag"]
         constraints = [models.UniqueConstraint(fields=["departure", "asset"], name="departureitem_unique")]

@@ -1,6 +1,7 @@
 """Uniform entitlements per item type (建督〔2017〕31号), officers' sizes, and seasonal issue rounds."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ItemType, OrgUnit, Person
 
@@ -21,7 +22,7 @@ class Entitlement(models.Model):
 
     class Meta:
         verbose_name = _("配发标准")
-        verbose_name_plural = _("配发标准")
+        verbose_name_plural = pgettext_lazy("plural", "配发标准")
         ordering = ["item_type__code"]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="entitlement_quantity_positive"),
@@ -40,7 +41,7 @@ class OfficerSize(models.Model):
 
     class Meta:
         verbose_name = _("人员尺码")
-        verbose_name_plural = _("人员尺码")
+        verbose_name_plural = pgettext_lazy("plural", "人员尺码")
         ordering = ["person", "item_type"]
         constraints = [models.UniqueConstraint(fields=["person", "item_type"], name="officersize_unique")]
 
@@ -64,7 +65,7 @@ class IssueRound(models.Model):
 
     class Meta:
         verbose_name = _("换季发放")
-        verbose_name_plural = _("换季发放")
+        verbose_name_plural = pgettext_lazy("plural", "换季发放")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

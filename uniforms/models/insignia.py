@@ -1,6 +1,7 @@
 """The 胸号 history: which badge asset carried an officer's number, from when to when (numbers never move)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import Asset, Person
 
@@ -18,7 +19,7 @@ class BadgeNumberRecord(models.Model):
 
     class Meta:
         verbose_name = _("胸号记录")
-        verbose_name_plural = _("胸号记录")
+        verbose_name_plural = pgettext_lazy("plural", "胸号记录")
         ordering = ["number", "issued_on", "id"]
         constraints = [
             # One badge plate in use per number at a time.

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import OrgUnit, Person
 
@@ -26,7 +27,7 @@ class HandoverReceipt(models.Model):
 
     class Meta:
         verbose_name = _("交接单")
-        verbose_name_plural = _("交接单")
+        verbose_name_plural = pgettext_lazy("plural", "交接单")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

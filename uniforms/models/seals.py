@@ -1,6 +1,7 @@
 """Seal custody hand-overs (two people, one receipt) and the optional seal usage log."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import Asset, Person
 
@@ -17,7 +18,7 @@ class SealHandover(models.Model):
 
     class Meta:
         verbose_name = _("印章交接")
-        verbose_name_plural = _("印章交接")
+        verbose_name_plural = pgettext_lazy("plural", "印章交接")
         ordering = ["seal", "at", "id"]
 
     def __str__(self):
@@ -37,7 +38,7 @@ class SealUsage(models.Model):
 
     class Meta:
         verbose_name = _("用印登记")
-        verbose_name_plural = _("用印登记")
+        verbose_name_plural = pgettext_lazy("plural", "用印登记")
         ordering = ["seal", "-used_on", "-id"]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 """Storage places, where each stock item is kept, and stocktake (盘点) sessions with their scans."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import Asset, OrgUnit
 
@@ -15,7 +16,7 @@ class StoragePlace(models.Model):
 
     class Meta:
         verbose_name = _("存放地点")
-        verbose_name_plural = _("存放地点")
+        verbose_name_plural = pgettext_lazy("plural", "存放地点")
         ordering = ["code"]
 
     def __str__(self):
@@ -29,7 +30,7 @@ class AssetPlace(models.Model):
 
     class Meta:
         verbose_name = _("装备存放位置")
-        verbose_name_plural = _("装备存放位置")
+        verbose_name_plural = pgettext_lazy("plural", "装备存放位置")
 
 
 class Stocktake(models.Model):
@@ -46,7 +47,7 @@ class Stocktake(models.Model):
 
     class Meta:
         verbose_name = _("盘点")
-        verbose_name_plural = _("盘点")
+        verbose_name_plural = pgettext_lazy("plural", "盘点")
         ordering = ["-started_at", "-id"]
 
     def __str__(self):
@@ -61,6 +62,6 @@ class StocktakeScan(models.Model):
 
     class Meta:
         verbose_name = _("盘点扫描")
-        verbose_name_plural = _("盘点扫描")
+        verbose_name_plural = pgettext_lazy("plural", "盘点扫描")
         ordering = ["stocktake", "id"]
         constraints = [models.UniqueConstraint(fields=["stocktake", "tag"], name="stocktakescan_unique")]

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from telematics.models import Vehicle
 
@@ -33,7 +34,7 @@ class Alert(models.Model):
 
     class Meta:
         verbose_name = _("告警")
-        verbose_name_plural = _("告警")
+        verbose_name_plural = pgettext_lazy("plural", "告警")
         ordering = ["-started_at", "id"]
         constraints = [models.UniqueConstraint(fields=["vehicle", "kind", "started_at"], name="alert_one_per_episode")]
         # updated_at: the live map asks every second for the alerts changed since its last look.
@@ -56,7 +57,7 @@ class AlertReview(models.Model):
 
     class Meta:
         verbose_name = _("告警处理记录")
-        verbose_name_plural = _("告警处理记录")
+        verbose_name_plural = pgettext_lazy("plural", "告警处理记录")
         ordering = ["at", "id"]
 
 

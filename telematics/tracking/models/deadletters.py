@@ -1,6 +1,7 @@
 """Messages the ingest could not store, with why; listed by the API and `qm deadletters`, re-processable."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import DeadLetterReason
 
@@ -16,7 +17,7 @@ class DeadLetter(models.Model):
 
     class Meta:
         verbose_name = _("死信")
-        verbose_name_plural = _("死信")
+        verbose_name_plural = pgettext_lazy("plural", "死信")
         ordering = ["-received_at", "-id"]
 
     def __str__(self):

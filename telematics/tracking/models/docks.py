@@ -1,6 +1,7 @@
 """Recorder docking-station offload reports (qm/docks/{dock_id}/offload); read by recorder-daily-offload."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DockOffload(models.Model):
@@ -14,7 +15,7 @@ class DockOffload(models.Model):
 
     class Meta:
         verbose_name = _("记录仪采集记录")
-        verbose_name_plural = _("记录仪采集记录")
+        verbose_name_plural = pgettext_lazy("plural", "记录仪采集记录")
         ordering = ["recorded_on", "recorder_tag"]
         constraints = [models.UniqueConstraint(fields=["recorder_tag", "recorded_on", "dock_id", "ts"],
                                                name="dockoffload_unique_report")]

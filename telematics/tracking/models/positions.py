@@ -5,6 +5,7 @@ tables with BRIN indexes on time. `arrival` orders fixes as they were stored, so
 from a checkpoint exactly as they ran."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from telematics.models import Vehicle
 
@@ -29,7 +30,7 @@ class Position(models.Model):
 
     class Meta:
         verbose_name = _("定位")
-        verbose_name_plural = _("定位")
+        verbose_name_plural = pgettext_lazy("plural", "定位")
         indexes = [models.Index(fields=["vehicle", "ts"], name="position_vehicle_ts")]
 
     def __str__(self):
@@ -51,4 +52,4 @@ class Leg(models.Model):
 
     class Meta:
         verbose_name = _("行驶分段")
-        verbose_name_plural = _("行驶分段")
+        verbose_name_plural = pgettext_lazy("plural", "行驶分段")
