@@ -66,7 +66,8 @@ def compliance_report(*, unit: OrgUnit, standard_id: str, as_of: dt.date) -> Rep
     window = int(standard.setting("offload_window_days")) if "offload_window_days" in standard.settings else 7
     item_categories = tuple(sorted({r.params["category"] for r in standard.rules if "items" in r.params}))
     facts = facts_module.collect(unit, as_of, offload_window=window, item_categories=item_categories)
-    findings = evaluate(standard, facts)
+    totals = rollup(facts)
+    findings = evaluate(standard, facts, totals)
     data = {
         "standard": standard.id, "unit": unit.code, "as_of": as_of.isoformat(),
         "results": [f.as_dict() for f in findings], "summary": summarize(findings),
@@ -78,7 +79,7 @@ def compliance_report(*, unit: OrgUnit, standard_id: str, as_of: dt.date) -> Rep
         "units": {u.code: {"name": u.name, "kind": u.kind, "path": u.path} for u in facts.units},
         "settings": {s.name: {"value": standard.setting(s.name), "local": s.local, "label": s.label, "note": s.note}
                      for s in standard.settings.values()},
-        "counts": _counts_table(facts, rollup(facts)),
+        "counts": _counts_table(facts, totals),
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
     }
     return Report(data, context)

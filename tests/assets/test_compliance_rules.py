@@ -2,6 +2,7 @@
 in the past, for both standards; plus the evaluator's boundaries on hand-made counts."""
 import datetime as dt
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 from django.utils import timezone
@@ -286,6 +287,8 @@ def test_ceil_times_is_exact():
     assert ceil_times(10, 0.9) == 9  # float 10 × 0.9 would be 9.000000000000002 → 10
     assert ceil_times(3, 1.0) == 3
     assert ceil_times(5, 0.5) == 3
+    assert ceil_times(7, Fraction(85, 100)) == 6  # 5.95
+    assert ceil_times(0, 1.5) == 0
 
 
 def test_rollup_sums_subtrees():
