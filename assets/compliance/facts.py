@@ -91,10 +91,18 @@ def is_small(units: list[UnitRow]) -> bool:
     return len(units) * 4 <= OrgUnit.objects.count()
 
 
-def _within(column: str, units: list[UnitRow], small: bool) -> tuple[str, list]:
+def is_whole(units: list[UnitRow]) -> bool:
+    """The subtree holds every unit (the province's report): any row with a unit is in it."""
+    return len(units) == OrgUnit.objects.count()
+
+
+def _within(column: str, units: list[UnitRow], small: bool, whole: bool = False) -> tuple[str, list]:
     """SQL saying `column` is one of the subtree's units, with its parameters. A small subtree (a brigade) goes as a
     list of ids, so PostgreSQL looks its rows up in the (unit, category, status) index instead of scanning the
-    province's; a large one (the province) as a semi-join on the path, which PostgreSQL answers with one scan."""
+    province's; a large one as a semi-join on the path, which PostgreSQL answers with one scan; the whole tree
+    needs no join at all."""
+    if whole:
+        return f"{column} IS NOT NULL", []
     if not small:
         return (f"{column} IN (SELECT u.id FROM {_t(OrgUnit)} u WHERE u.path LIKE %s ESCAPE '\\')",
                 [_like_prefix(units[0].path)])
@@ -249,8 +257,9 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
         # A brigade's queries each read a few thousand rows: starting parallel workers costs more than it saves.
         with connection.cursor() as cursor:
             cursor.execute("SET max_parallel_workers_per_gather = 0")
-    in_p, p_ids = _within("p.unit_id", units, small)
-    in_a, a_ids = _within("a.unit_id", units, small)
+    whole = not small and is_whole(units)
+    in_p, p_ids = _within("p.unit_id", units, small, whole)
+    in_a, a_ids = _within("a.unit_id", units, small, whole)
     states, sparams, moved = _asset_states_once(as_of)
     people, pparams = person_states_sql(as_of)
     # A brigade's people come from the history of those who ever stood in it, not the province's.
@@ -289,7 +298,7 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
                 [*oparams, *p_ids, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
             own[unit_id]["auxiliaries_year_ago"] += n
 
-    _equipment(own, units, small, as_of, item_categories, moved)
+    _equipment(own, units, small, whole, as_of, item_categories, moved)
 
     # Seals: counted, and with an active person as custodian (the few holders' states looked up by id).
     seals = _rows(f"SELECT a.unit_id, a.status, a.holder_person_id FROM ({states}) a "
@@ -322,7 +331,7 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     facts.departed = [(person_id, unit_id, frozenset(held.get(person_id, ()))) for person_id, unit_id in departed]
 
     # Lost certificates: how many days passed between the loss and its report.
-    in_e, e_ids = _within("e.unit_after_id", units, small)
+    in_e, e_ids = _within("e.unit_after_id", units, small, whole)
     for unit_id, lost, reported in _rows(
             f"SELECT e.unit_after_id, e.date_lost, e.date_reported FROM {_t(CustodyEvent)} e "
             f"JOIN {_t(Asset)} a ON a.id = e.asset_id "
@@ -331,14 +340,14 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
         facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else 10 ** 6))
 
     # The whole bureau: every vehicle, without sending the province's unit ids along.
-    _vehicles(own, None if len(units) == OrgUnit.objects.count() else {u.id for u in units}, as_of)
-    _recorders(facts, own, root, as_of, offload_window, states, sparams, small)
+    _vehicles(own, None if whole else {u.id for u in units}, as_of)
+    _recorders(facts, own, root, as_of, offload_window, states, sparams, small, whole)
     facts.own = dict(own)
     return facts
 
 
-def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_categories: tuple[str, ...],
-               moved: str | None) -> None:
+def _equipment(own, units: list[UnitRow], small: bool, whole: bool, as_of: dt.date,
+               item_categories: tuple[str, ...], moved: str | None) -> None:
     """Owned equipment (in stock, issued, in repair) by unit and category, by item where rules count items, and
     the issued uniform items with those past their replacement date.
 
@@ -359,7 +368,7 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
         states, params = asset_states_sql(as_of)
         passes = [(f"({states}) a", "1", "a.changed_at", params)]
     counted = [str(s) for s in COUNTED_STATUSES]
-    in_a, a_ids = _within("a.unit_id", units, small)
+    in_a, a_ids = _within("a.unit_id", units, small, whole)
     life, life_params = _uniform_life()
     issued = "a.category_id = %s AND a.status = %s"
     issued_params = [CategoryCode.UNIFORM, AssetStatus.ISSUED]
@@ -367,10 +376,11 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
     for rows, weight, changed_at, params in passes:
         # Items without an acquisition date are judged from their issue date, a ledger lookup each: counted
         # here, judged below (none, usually) so that this pass stays a plain scan of the index.
-        sql = (f"SELECT a.unit_id, a.category_id, a.item, SUM({weight}), "
-               f"SUM({weight}) FILTER (WHERE {issued}), "
-               f"SUM({weight}) FILTER (WHERE {issued} AND {life} IS NULL), "
-               f"SUM({weight}) FILTER (WHERE {issued} AND a.acquired IS NOT NULL AND {late}), "
+        total = "COUNT(*)" if weight == "1" else f"SUM({weight})"
+        sql = (f"SELECT a.unit_id, a.category_id, a.item, {total}, "
+               f"{total} FILTER (WHERE {issued}), "
+               f"{total} FILTER (WHERE {issued} AND {life} IS NULL), "
+               f"{total} FILTER (WHERE {issued} AND a.acquired IS NOT NULL AND {late}), "
                f"COUNT(*) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
                f"FROM {rows} WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
                f"GROUP BY a.unit_id, a.category_id, a.item")
@@ -397,7 +407,7 @@ def _equipment(own, units: list[UnitRow], small: bool, as_of: dt.date, item_cate
                              f"WHERE e.asset_id = a.id))")
             late_issue, late_issue_params = _before_replacement(issued_at, as_of, life, life_params, units, small)
             for unit_id, overdue in _rows(
-                    f"SELECT a.unit_id, SUM({weight}) FILTER (WHERE {late_issue}) FROM {rows} "
+                    f"SELECT a.unit_id, {total} FILTER (WHERE {late_issue}) FROM {rows} "
                     f"WHERE {in_a} AND {issued} AND a.acquired IS NULL AND {life} IS NOT NULL GROUP BY a.unit_id",
                     [*late_issue_params, *params, *a_ids, *issued_params, *life_params]):
                 own[unit_id]["uniforms_overdue"] += overdue or 0
@@ -537,7 +547,7 @@ def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: boo
 
 
 def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, states: str, params: list,
-               small: bool) -> None:
+               small: bool, whole: bool) -> None:
     from telematics.tracking.models import DockOffload
 
     days = offload_days(as_of, window)
@@ -549,7 +559,7 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, st
     # Recorders that kept one state through the window: counted in SQL (issued → owes every day of it).
     moved = sorted(_moved_recorders(days))
     exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
-    in_a, a_ids = _within("a.unit_id", facts.units, small)
+    in_a, a_ids = _within("a.unit_id", facts.units, small, whole)
     window_params = [days[0], as_of, _dtparam(end_of_day(as_of))]
     dock, in_window = _t(DockOffload), "d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s"
     if small:  # a few recorders: look each one's days up

@@ -337,13 +337,16 @@ def test_vehicle_seats_follow_the_vehicle_file_history(small_bureau):
 
 @pytest.mark.parametrize("days_back", [0, 200])
 def test_index_lookup_and_path_scan_agree(small_bureau, monkeypatch, days_back):
-    """A small subtree is read by unit ids, a large one by a path semi-join: both give the same report."""
+    """A small subtree is read by unit ids, a large one by a path semi-join, the whole tree without a unit
+    condition: all give the same report."""
     cz, as_of = small_bureau["units"]["CZ"], timezone.localdate() - dt.timedelta(days=days_back)
     monkeypatch.setattr(facts_module, "is_small", lambda units: False)
+    whole = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
+    monkeypatch.setattr(facts_module, "is_whole", lambda units: False)
     scanned = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
     monkeypatch.setattr(facts_module, "is_small", lambda units: True)
     looked_up = compliance_report(unit=cz, standard_id="jiangsu", as_of=as_of).data
-    assert looked_up == scanned
+    assert looked_up == scanned == whole
     assert any(r["status"] == "fail" for r in scanned["results"])
 
 
