@@ -79,11 +79,67 @@ def test_irregular_grid_goes_through_the_tree_with_the_same_tie_rule():
     # A triangle makes the layer non-rectilinear; the other cells keep their edges.
     geoms[0] = shapely.Polygon([(LON0, LAT0), (LON0 + STEP, LAT0), (LON0 + STEP, LAT0 + STEP)])
     index = make_index(grid=(codes, units, geoms))
-    assert index._grid.__class__.__name__ == "_TreeGrid"
+    assert index._grid.__class__.__name__ == "_PolygonGrid"
     x1, y1 = LON0 + STEP, LAT0 + STEP
     result = index.classify([LON0 + 0.9 * STEP, x1, x1, LON0 + 0.1 * STEP, LON0 + 10 * STEP],
                             [LAT0 + 0.1 * STEP, LAT0 + STEP / 2, y1, LAT0 + 0.9 * STEP, LAT0])
     assert result.grid_code.tolist() == [code(0, 0), code(1, 0), code(1, 1), None, None]
+
+
+def _warped_cells(n: int, rng) -> np.ndarray:
+    """A partition into jittered quadrilaterals; every 7th cell has a hole, every 11th is two separate parts."""
+    from shapely import affinity
+
+    xs, ys = np.meshgrid(LON0 + np.arange(n + 1) * STEP, LAT0 + np.arange(n + 1) * STEP)
+    xs[1:-1, 1:-1] += rng.uniform(-0.3, 0.3, (n - 1, n - 1)) * STEP
+    ys[1:-1, 1:-1] += rng.uniform(-0.3, 0.3, (n - 1, n - 1)) * STEP
+    xs, ys = np.round(xs, 7), np.round(ys, 7)
+    cells = []
+    for j in range(n):
+        for i in range(n):
+            cell = shapely.Polygon([(xs[j, i], ys[j, i]), (xs[j, i + 1], ys[j, i + 1]),
+                                    (xs[j + 1, i + 1], ys[j + 1, i + 1]), (xs[j + 1, i], ys[j + 1, i])])
+            k = j * n + i
+            if k % 7 == 0:
+                cell = cell.difference(cell.centroid.buffer(0.2 * STEP, 4))
+            elif k % 11 == 0:
+                c = cell.centroid
+                cell = shapely.MultiPolygon([affinity.scale(cell, 0.35, 0.35, origin=(c.x + dx * STEP, c.y))
+                                             for dx in (-0.8, 0.8)])
+            cells.append(cell)
+    return np.array(cells, dtype=object)
+
+
+def test_irregular_grid_agrees_with_geos_everywhere_including_edges_vertices_holes_and_parts():
+    """The numpy crossing test (GEOS only near edges) against GEOS on every pair, with the same tie rule."""
+    from gis.index import _first_per_group
+
+    rng = np.random.default_rng(5)
+    n = 30
+    geoms = _warped_cells(n, rng)
+    assert shapely.is_valid(geoms).all()
+    codes = [f"C{k}" for k in range(len(geoms))]
+    index = make_index(grid=(codes, ["CZ-TN-01"] * len(geoms), list(geoms)))
+    assert index._grid.__class__.__name__ == "_PolygonGrid"
+    count = 60_000
+    lons = rng.uniform(LON0 - 2 * STEP, LON0 + (n + 2) * STEP, count)
+    lats = rng.uniform(LAT0 - 2 * STEP, LAT0 + (n + 2) * STEP, count)
+    coords = shapely.get_coordinates(geoms)
+    mids = (coords[:-1] + coords[1:]) / 2  # on edges (and a few chords between rings, as well)
+    lons = np.concatenate([lons, coords[:, 0], mids[:, 0]])
+    lats = np.concatenate([lats, coords[:, 1], mids[:, 1]])
+
+    got = index.classify(lons, lats).grid_code
+    hits, cells = shapely.STRtree(geoms).query(shapely.points(lons, lats), predicate="intersects")
+    bounds = shapely.bounds(geoms)
+    first = _first_per_group(hits, [-bounds[cells, 0], -bounds[cells, 1], cells])
+    expected = np.full(len(lons), None, dtype=object)
+    expected[hits[first]] = np.array(codes, dtype=object)[cells[first]]
+    assert (got == expected).all()
+    assert (expected != None).sum() > count // 2  # noqa: E711 (element-wise)
+    holes = [k for k in range(0, len(geoms), 7)]
+    centres = shapely.get_coordinates(shapely.centroid(geoms[holes]))
+    assert all(c is None for c in index.classify(centres[:, 0], centres[:, 1]).grid_code)
 
 
 def test_point_on_the_edge_of_a_hole_stays_in_the_neighbouring_cell():
