@@ -384,8 +384,10 @@ def _equipment(own, units: list[UnitRow], small: bool, whole: bool, as_of: dt.da
                f"COUNT(*) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
                f"FROM {rows} WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
                f"GROUP BY a.unit_id, a.category_id, a.item")
-        found = _sorted_groups(sql, [*issued_params, *issued_params, *life_params, *issued_params, *late_params,
-                                     *issued_params, *life_params, *params, *a_ids, *counted])
+        sql_params = [*issued_params, *issued_params, *life_params, *issued_params, *late_params, *issued_params,
+                      *life_params, *params, *a_ids, *counted]
+        # The asset table in its index order; the moved assets' rows are better hashed.
+        found = _sorted_groups(sql, sql_params) if rows.startswith(_t(Asset)) else _rows(sql, sql_params)
         undated = False
         for unit_id, category, name, n, uniforms, unknown, overdue, pending in found:
             c = own[unit_id]
