@@ -44,7 +44,7 @@ def _wait_listening(port: int, alive) -> None:
 class EmbeddedBroker:
     """start() → url; stop() is idempotent. `kind` says which broker runs ("mosquitto" or "amqtt")."""
 
-    def __init__(self, *, port: int | None = None, prefer: str = "auto"):
+    def __init__(self, *, port: int | None = None, prefer: str = "auto", allow_anonymous: bool = True):
         if prefer not in ("auto", "mosquitto", "amqtt"):
             raise DomainError(f"unknown broker {prefer!r}; expected auto, mosquitto or amqtt", field="broker")
         binary = mosquitto_binary() if prefer != "amqtt" else None
@@ -59,6 +59,9 @@ class EmbeddedBroker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._amqtt = None
+        # amqtt only: with logins required it keeps an offline persistent session's QoS 1 messages (it checks
+        # no passwords; the demo allows anonymous clients).
+        self.allow_anonymous = allow_anonymous
 
     @property
     def url(self) -> str:
@@ -92,7 +95,8 @@ class EmbeddedBroker:
         from amqtt.broker import Broker
 
         config = {"listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-                  "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}}
+                  "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin":
+                              {"allow_anonymous": self.allow_anonymous}}}
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
         failure: list[BaseException] = []

@@ -5,8 +5,6 @@ acknowledgement after the commit: a fix published while the ingest is stopped is
 amqtt queues QoS 1 messages for an offline persistent session only when the session is not anonymous, and with
 `allow_anonymous` on (the demo's embedded broker) every session is anonymous: the restart test runs its own
 amqtt with logins required."""
-import asyncio
-import threading
 import time
 
 import pytest
@@ -34,22 +32,10 @@ def demo_amqtt_url():
 @pytest.fixture
 def amqtt_login_url():
     """amqtt requiring a login (any name; no password check): sessions are not anonymous, so kept offline."""
-    from amqtt.broker import Broker
-
-    from simulators.broker import free_port
-
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    config = {"listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
-              "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": False}}}
-    broker = Broker(config, loop=loop)
-    loop.run_until_complete(broker.start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"mqtt://ingest:pw@127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    broker = EmbeddedBroker(prefer="amqtt", allow_anonymous=False)
+    broker.start()
+    yield f"mqtt://ingest:pw@127.0.0.1:{broker.port}"
+    broker.stop()
 
 
 def test_the_demo_amqtt_broker_carries_the_ingest(city, demo_amqtt_url):
