@@ -119,21 +119,34 @@ def _dtparam(moment: dt.datetime):
 STATE_COLUMNS = "a.id, a.tag, a.category_id, a.item, a.acquired, a.service_years"
 
 
-def moved_states_sql(as_of: dt.date) -> tuple[str, list]:
+def moved_states_sql(as_of: dt.date, *, concerning: tuple[str, list] | None = None) -> tuple[str, list]:
     """SQL of every asset with a ledger event after the end of as_of (PostgreSQL only): its columns as now
     (asset_id, tag, category_id, item, acquired, service_years, status, unit_id, holder_person_id) and its state
     then (status_after, unit_after_id, holder_person_after_id, occurred_at; all NULL when it had no event yet).
-    The ledger's (occurred_at) index finds them; one probe of the asset's primary key and one of the ledger's
-    (asset, occurred_at, id) index read each, so a recent date costs its few movements, not a sort of the whole
-    ledger (LIMIT 1 keeps PostgreSQL probing, rather than scanning all assets to join a few)."""
+    The ledger's (occurred_at) index finds them; one probe of the ledger's (asset, occurred_at, id) index and one
+    of the asset's primary key read each, so a recent date costs its few movements, not a sort of the whole
+    ledger (LIMIT 1 keeps PostgreSQL probing, rather than scanning all assets to join a few).
+
+    `concerning`: a condition on `{unit}` and `{holder}` (with its parameters) the asset must meet now or then to
+    be kept; its latest event, among those read anyway, says where it stands now, so the others cost no probe of
+    the asset table."""
     ev = _t(CustodyEvent)
+    cutoff = _dtparam(end_of_day(as_of))
+    keep, keep_params = "", []
+    if concerning is not None:
+        now = concerning[0].format(unit="m.unit_now", holder="m.holder_now")
+        then = concerning[0].format(unit="l.unit_after_id", holder="l.holder_person_after_id")
+        keep, keep_params = f"WHERE ({now}) OR ({then})", [*concerning[1], *concerning[1]]
     return (f"SELECT a.id AS asset_id, a.tag, a.category_id, a.item, a.acquired, a.service_years, a.status, "
             f"a.unit_id, a.holder_person_id, l.status_after, l.unit_after_id, l.holder_person_after_id, "
-            f"l.occurred_at FROM (SELECT DISTINCT asset_id FROM {ev} WHERE occurred_at >= %s) m "
-            f"CROSS JOIN LATERAL (SELECT * FROM {_t(Asset)} x WHERE x.id = m.asset_id LIMIT 1) a "
+            f"l.occurred_at FROM (SELECT DISTINCT ON (asset_id) asset_id, unit_after_id AS unit_now, "
+            f"holder_person_after_id AS holder_now FROM {ev} WHERE occurred_at >= %s "
+            f"ORDER BY asset_id, occurred_at DESC, id DESC) m "
             f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
             f"FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
-            f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE", [_dtparam(end_of_day(as_of))] * 2)
+            f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE "
+            f"CROSS JOIN LATERAL (SELECT * FROM {_t(Asset)} x WHERE x.id = m.asset_id LIMIT 1) a {keep}",
+            [cutoff, cutoff, *keep_params])
 
 
 def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, list]:
@@ -233,14 +246,16 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
 _MOVED = "qm_compliance_moved_assets"
 
 
-def _asset_states_once(as_of: dt.date) -> tuple[str, list, str | None]:
+def _asset_states_once(as_of: dt.date, concerning: tuple[str, list] | None = None
+                       ) -> tuple[str, list, str | None]:
     """asset_states_sql, but a past date's moved assets are read from the ledger once per report, into a temporary
     table: the report reads the states half a dozen times. Also returns that table's name (None: no table). The
     table is not analysed: PostgreSQL sizes it from its pages, which is all these plans need, and analysing a
-    year's movements costs a quarter of a second."""
+    year's movements costs a quarter of a second. `concerning`: see moved_states_sql; the queries over the
+    states must then ask only for assets meeting it (they stand as they do now otherwise)."""
     if is_current(as_of) or connection.vendor != "postgresql":
         return *asset_states_sql(as_of), None
-    moved, params = moved_states_sql(as_of)
+    moved, params = moved_states_sql(as_of, concerning=concerning)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_MOVED}")
         cursor.execute(f"CREATE TEMPORARY TABLE {_MOVED} AS {moved}", params)
@@ -260,10 +275,17 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     whole = not small and is_whole(units)
     in_p, p_ids = _within("p.unit_id", units, small, whole)
     in_a, a_ids = _within("a.unit_id", units, small, whole)
-    states, sparams, moved = _asset_states_once(as_of)
-    people, pparams = person_states_sql(as_of)
-    # A brigade's people come from the history of those who ever stood in it, not the province's.
+    # A brigade's people come from the history of those who ever stood in it, not the province's; of the assets
+    # moved since a past date, only those in its units or held by those people (now or then) concern it: its
+    # queries ask for assets by unit or by the holders among its people.
     ever_in = _within("h.unit_id", units, small) if small else None
+    concerning = None
+    if small:
+        in_units, unit_params = _within("{unit}", units, small)
+        concerning = (f"{in_units} OR {{holder}} IN (SELECT h.person_id FROM {_t(PersonHistory)} h "
+                      f"WHERE {ever_in[0]})", [*unit_params, *ever_in[1]])
+    states, sparams, moved = _asset_states_once(as_of, concerning)
+    people, pparams = person_states_sql(as_of)
     own_people, opparams = person_states_sql(as_of, ever_in=ever_in)
     counted = [str(s) for s in COUNTED_STATUSES]
     departed_statuses = [str(s) for s in DEPARTED_STATUSES]

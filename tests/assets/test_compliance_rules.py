@@ -13,6 +13,7 @@ from assets.compliance.facts import Facts, UnitRow
 from assets.compliance.rules import ceil_times, evaluate, rollup
 from assets.compliance.services import compliance_report
 from assets.compliance.standards import get_standard
+from assets.models import Asset
 from tests.assets.test_compliance_fixture import build_small_bureau, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -374,3 +375,29 @@ def test_uniform_without_acquisition_date_counts_from_its_issue(small_bureau, mo
     assert uniforms(past) == (required + 2, actual + 1, shortfall + 1, "fail")
     monkeypatch.setattr(facts_module, "is_small", lambda units: True)
     assert uniforms(past) == (required + 2, actual + 1, shortfall + 1, "fail")
+
+
+def test_brigade_in_the_past_reads_the_assets_moved_since(small_bureau, monkeypatch):
+    """A small subtree's past report reads, of the assets moved since, only those in its units or held by its
+    people now or then: a radio transferred out since still counts there, one transferred in does not, and the
+    uniform O7 (gone 100 days ago) handed back since still counts against him; the same as the province's path."""
+    u, p, today = small_bureau["units"], small_bureau["people"], timezone.localdate()
+    tn, past = u["CZ-TN"], today - dt.timedelta(days=50)
+
+    def report(small):
+        monkeypatch.setattr(facts_module, "is_small", lambda units: small)
+        monkeypatch.setattr(facts_module, "is_whole", lambda units: False)
+        return compliance_report(unit=tn, standard_id="jiangsu", as_of=past).data
+
+    before = report(True)
+    leaving = registry.asset_create(tag="RAD-OUT", category="radio", unit=u["CZ-TN-01"], at=days_ago(300))
+    arriving = registry.asset_create(tag="RAD-IN", category="radio", unit=u["CZ-ZL-01"], at=days_ago(300))
+    registry.asset_transfer(asset=leaving, to_unit=u["CZ-ZL-01"], at=days_ago(1))
+    registry.asset_transfer(asset=arriving, to_unit=u["CZ-TN-02"], at=days_ago(1))
+    registry.asset_return(asset=Asset.objects.get(holder_person=p["O7"]), at=days_ago(1))
+    small = report(True)
+    for unit, more in (("CZ-TN-01", 1), ("CZ-TN-02", 0)):
+        assert row(small, "radios-per-officer", unit)[1] == row(before, "radios-per-officer", unit)[1] + more
+    assert row(small, "return-on-departure", "CZ-TN") == row(before, "return-on-departure", "CZ-TN")
+    assert row(small, "return-on-departure", "CZ-TN")[3] == "fail"
+    assert small == report(False)
