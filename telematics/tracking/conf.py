@@ -24,9 +24,9 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_ALERT_TRACK_MAX": 400,         # fixes kept as an alert's evidence (thinned evenly beyond)
     # Ingest.
     "QM_FUTURE_TOLERANCE_S": 600,      # a fix more than this ahead of the clock is a dead letter
-    "QM_INGEST_BATCH": 1000,           # messages per database transaction at most
+    "QM_INGEST_BATCH": 2000,           # messages per database transaction at most (under load; 1,000 gave a fifth less)
     "QM_INGEST_BATCH_MS": 50,          # ... or what arrived within this many milliseconds
-    "QM_INGEST_WINDOW": 2000,          # unacknowledged QoS 1 messages the broker may send us (MQTT5 receive maximum)
+    "QM_INGEST_WINDOW": 4000,          # unacknowledged QoS 1 messages the broker may send us (MQTT5 receive maximum)
     "QM_CHECKPOINT_S": 30,             # the rules' state is saved at most this often (and at shutdown)
     "QM_REGISTRY_REFRESH_S": 10,       # the terminal -> vehicle map is reloaded this often
     "QM_SHARD_HANDOVER_S": 30,         # worker 0 of N keeps a new terminal's fixes this long before its owner has them
