@@ -132,16 +132,16 @@ def moved_states_sql(as_of: dt.date, *, concerning: tuple[str, list] | None = No
     the asset table."""
     ev = _t(CustodyEvent)
     cutoff = _dtparam(end_of_day(as_of))
-    keep, keep_params = "", []
+    moved, keep, keep_params = f"SELECT DISTINCT asset_id FROM {ev} WHERE occurred_at >= %s", "", []
     if concerning is not None:
+        moved = (f"SELECT DISTINCT ON (asset_id) asset_id, unit_after_id AS unit_now, holder_person_after_id AS "
+                 f"holder_now FROM {ev} WHERE occurred_at >= %s ORDER BY asset_id, occurred_at DESC, id DESC")
         now = concerning[0].format(unit="m.unit_now", holder="m.holder_now")
         then = concerning[0].format(unit="l.unit_after_id", holder="l.holder_person_after_id")
         keep, keep_params = f"WHERE ({now}) OR ({then})", [*concerning[1], *concerning[1]]
     return (f"SELECT a.id AS asset_id, a.tag, a.category_id, a.item, a.acquired, a.service_years, a.status, "
             f"a.unit_id, a.holder_person_id, l.status_after, l.unit_after_id, l.holder_person_after_id, "
-            f"l.occurred_at FROM (SELECT DISTINCT ON (asset_id) asset_id, unit_after_id AS unit_now, "
-            f"holder_person_after_id AS holder_now FROM {ev} WHERE occurred_at >= %s "
-            f"ORDER BY asset_id, occurred_at DESC, id DESC) m "
+            f"l.occurred_at FROM ({moved}) m "
             f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
             f"FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
             f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE "
