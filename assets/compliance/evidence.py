@@ -33,14 +33,18 @@ def vehicle_link(pk: int) -> str:
     return f"/vehicles/{pk}/"
 
 
-def _assets(unit: OrgUnit, as_of: dt.date, categories, statuses) -> list[dict]:
+def _assets(unit: OrgUnit, as_of: dt.date, categories, statuses, holders=None) -> list[dict]:
+    """The assets of `unit`'s subtree in those categories and statuses on as_of (`holders`: held by these people)."""
+    if holders is not None and not holders:
+        return []
     states, params = f.asset_states_sql(as_of)
+    held = f"AND a.holder_person_id IN ({f._placeholders(holders)}) " if holders else ""
     sql = (f"SELECT a.id, a.tag, a.category_id, a.item, u.code, a.status, a.holder_person_id, a.acquired, "
            f"a.service_years FROM ({states}) a "
            f"JOIN {f._t(OrgUnit)} u ON u.id = a.unit_id WHERE u.path LIKE %s ESCAPE '\\' "
            f"AND a.category_id IN ({f._placeholders(categories)}) AND a.status IN ({f._placeholders(statuses)}) "
-           f"ORDER BY a.tag")
-    rows = f._rows(sql, [*params, f._like_prefix(unit.path), *categories, *statuses])
+           f"{held}ORDER BY a.tag")
+    rows = f._rows(sql, [*params, f._like_prefix(unit.path), *categories, *statuses, *(holders or ())])
     keys = ("id", "tag", "category", "item", "unit", "status", "holder_id", "acquired", "service_years")
     return [dict(zip(keys, r)) for r in rows]
 
@@ -136,8 +140,7 @@ def evidence_for(rule: Rule, unit: OrgUnit, as_of: dt.date, item: str | None = N
         departed = {x["id"]: x for x in _people(unit, as_of) if x["status"] in DEPARTED_STATUSES}
         # Held items may belong to any unit of the bureau: look from the root for what these people hold.
         root = OrgUnit.objects.get(code=unit.path.strip("/").split("/")[0])
-        issued = [a for a in _assets(root, as_of, p["categories"], [AssetStatus.ISSUED])
-                  if a["holder_id"] in departed]
+        issued = _assets(root, as_of, p["categories"], [AssetStatus.ISSUED], holders=sorted(departed))
         return _asset_evidence(_("调离、退休人员仍持有的装备"), issued, flag=lambda a: "fail")
     if check == "certificate_loss_reported":
         events = CustodyEvent.objects.filter(
