@@ -408,8 +408,9 @@ def _equipment(own, units: list[UnitRow], small: bool, whole: bool, as_of: dt.da
                f"GROUP BY a.unit_id, a.category_id, a.item")
         sql_params = [*issued_params, *issued_params, *life_params, *issued_params, *late_params, *issued_params,
                       *life_params, *params, *a_ids, *counted]
-        # The asset table in its index order; the moved assets' rows are better hashed.
-        found = _sorted_groups(sql, sql_params) if rows.startswith(_t(Asset)) else _rows(sql, sql_params)
+        # A province's asset table in its index order; a brigade's few rows and the moved assets' are hashed.
+        in_order = not small and rows.startswith(_t(Asset))
+        found = _sorted_groups(sql, sql_params) if in_order else _rows(sql, sql_params)
         undated = False
         for unit_id, category, name, n, uniforms, unknown, overdue, pending in found:
             c = own[unit_id]
@@ -603,7 +604,7 @@ def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, st
             [*offloaded_params, *params, *joined_params, *a_ids, CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
         own[unit_id]["recorder_days"] += recorders * len(days)
         own[unit_id]["recorder_days_offloaded"] += int(offloaded or 0)
-    owed_moved = recorder_days(root, as_of, window, only_moved=True)
+    owed_moved = recorder_days(root, as_of, window, only_moved=True) if moved else {}
     if owed_moved:
         tags = {tag for owed in owed_moved.values() for _, tag, _ in owed}
         offloaded_pairs = set(reports.filter(recorder_tag__in=tags).values_list("recorder_tag", "recorded_on"))
