@@ -13,8 +13,9 @@ session, keepalive, subscribe, reconnect, publish) and changes four things:
   anything else (properties, QoS 2, no sink set) takes paho's own path;
 - `ack_many` queues the PUBACKs of a committed batch as one write.
 
-These override private methods of paho 2.x; `fast_path_available()` checks they are there, and `make_client`
-falls back to the plain client (with the same `on_fast_message` fed from `on_message`) when they are not.
+These override private methods of paho 2.2 (pyproject pins the minor version; tests/telematics/tracking/
+test_mqttclient.py exercises them); `fast_path_available()` checks they are there, and `make_client` falls back
+to the plain client (with the same `on_fast_message` fed from `on_message`) when they are not.
 """
 from __future__ import annotations
 
