@@ -87,10 +87,13 @@ class Inbox:
         self.maxsize = maxsize
         self._items: deque[Message] = deque()
         self._ready = threading.Condition()
+        self.closed = False
 
     def put(self, item: Message) -> None:
         items = self._items
         while len(items) >= self.maxsize:
+            if self.closed:
+                return  # shutting down: left unacknowledged, so the broker delivers it again to the next run
             time.sleep(0.002)
         items.append(item)
         if len(items) == 1:
@@ -322,6 +325,7 @@ class Ingest:
             if committer.is_alive():
                 self._work.put(None)
             committer.join()
+            self.inbox.closed = True  # paho's thread must not wait for room that nobody makes any more
             self.client.disconnect()
             self.client.loop_stop()
         if self._commit_error is not None:

@@ -153,3 +153,31 @@ def test_through_mosquitto_every_message_arrives_in_order_and_acks_release_the_s
         pub.disconnect()
         client.disconnect()
         client.loop_stop()
+
+
+def test_inbox_hands_over_in_batches_holds_paho_when_full_and_lets_go_when_closed():
+    from telematics.tracking.ingest import Inbox
+    from telematics.tracking.pipeline import Message
+
+    inbox = Inbox(maxsize=4)
+    assert inbox.take(10, 0.01) == []
+    for i in range(4):
+        inbox.put(Message("t", b"%d" % i, mid=i + 1, qos=1))
+    assert [m.mid for m in inbox.take(3, 0.01)] == [1, 2, 3]
+
+    inbox.put(Message("t", b"4", mid=5, qos=1))
+    inbox.put(Message("t", b"5", mid=6, qos=1))
+    inbox.put(Message("t", b"6", mid=7, qos=1))  # 4 waiting now: full
+    blocked = threading.Thread(target=inbox.put, args=(Message("t", b"7", mid=8, qos=1),), daemon=True)
+    blocked.start()
+    blocked.join(0.2)
+    assert blocked.is_alive() and len(inbox) == 4  # paho's thread is held (TCP back-pressure)
+    assert [m.mid for m in inbox.take(2, 0.01)] == [4, 5]
+    blocked.join(2)
+    assert not blocked.is_alive() and [m.mid for m in inbox.take(10, 0.01)] == [6, 7, 8]
+
+    for i in range(4):
+        inbox.put(Message("t", b"x", mid=20 + i, qos=1))
+    inbox.closed = True
+    inbox.put(Message("t", b"dropped", mid=30, qos=1))  # returns: shutting down, left unacknowledged
+    assert len(inbox) == 4
