@@ -2,14 +2,11 @@
 PDF link and the livery photo (screenshots in test-artifacts/telematics/)."""
 import datetime as dt
 import io
-import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -20,7 +17,7 @@ from assets import services as registry
 from telematics import services
 from telematics.choices import TripStatus
 from telematics.models import Trip
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, orm_allowed_under_playwright, orm_off_loop
 from tests.support.fixtures import make_user
 
 from .factories import make_vehicle
@@ -29,19 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "telematics"
 SH = dt.timezone(dt.timedelta(hours=8))
-
-
-def _orm(work):
-    """ORM work on a plain thread (Playwright's sync API keeps an event loop on the test thread), its connection
-    closed after."""
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def _fleet(media_root):
@@ -65,9 +49,7 @@ def _fleet(media_root):
 
 @pytest.fixture
 def chromium_page(live_server):
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
+    with orm_allowed_under_playwright(), sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
         context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="zh-CN",
                                       accept_downloads=True)
@@ -79,15 +61,11 @@ def chromium_page(live_server):
             yield context, page
         finally:
             browser.close()
-            if previous is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def test_fleet_manager_reads_a_dossier_in_the_browser(live_server, chromium_page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    vehicle_id, session = _orm(lambda: _fleet(tmp_path))
+    vehicle_id, session = orm_off_loop(lambda: _fleet(tmp_path))
     context, page = chromium_page
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

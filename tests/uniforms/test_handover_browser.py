@@ -1,16 +1,14 @@
 """The scan-first hand-over screen in headless Chromium: scan good and bad tags, confirm, check ledger and 交接单."""
 import io
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 from pypdf import PdfReader
 
 from assets import services as ledger
 from assets.models import Asset, CustodyEvent
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, orm_off_loop
 from tests.support.fixtures import make_user
 from uniforms.models import HandoverReceipt
 
@@ -19,23 +17,6 @@ from .conftest import stock
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "uniforms"
-
-
-def _orm(work):
-    """Runs ORM work on a plain thread and closes its connection.
-
-    Under Playwright's sync API this thread has a running event loop, so Django either refuses the query or,
-    told to allow it, opens a second connection in that loop's context that nothing closes (which later blocks
-    dropping the test database).
-    """
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def _scan(page, tag):
@@ -89,11 +70,11 @@ def test_scan_issue_with_bad_tags_then_confirm_then_return(seeded, live_server, 
         page.screenshot(path=str(ARTIFACTS / "handover-scanned.png"), full_page=True)
 
         # Meanwhile U-4 goes to someone else: the whole hand-over is refused and nothing changes.
-        _orm(lambda: ledger.asset_issue(asset=Asset.objects.get(tag="U-4"), person=other))
+        orm_off_loop(lambda: ledger.asset_issue(asset=Asset.objects.get(tag="U-4"), person=other))
         page.click("#confirm")
         expect(page.locator("#result")).to_contain_text("交接被拒绝")
         expect(rows.nth(5)).to_have_class("bad")
-        assert _orm(lambda: (Asset.objects.get(tag="U-1").status, HandoverReceipt.objects.count())) == (
+        assert orm_off_loop(lambda: (Asset.objects.get(tag="U-1").status, HandoverReceipt.objects.count())) == (
             "in_stock", 0)
         page.locator("#lines tbody tr[data-tag='U-4'] button.remove").click()
 

@@ -2,7 +2,6 @@
 folder for the screenshots the tests save (test-artifacts/web/, not committed)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 
 # The tracking tests' city (layers, vehicles V1..V8 of CZ-TN-01), a real `qm ingest` and an MQTT publisher.
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, orm_allowed_under_playwright
 from tests.telematics.tracking.conftest import city, ingest, publisher  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -20,20 +19,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop on the test thread; Django would then refuse every query
-    # from the tests ("async context") although nothing runs concurrently on that loop.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
+    with orm_allowed_under_playwright(), sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
         try:
             yield browser
         finally:
             browser.close()
-            if previous is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
