@@ -15,8 +15,10 @@ from tests.telematics.tracking.conftest import city, ingest, publisher  # noqa: 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
+    """One Chromium for the web tests, stopped when they are done: Playwright's sync API refuses to start while
+    another instance's loop runs, so the other packages' browser tests could not start theirs after this."""
     from playwright.sync_api import sync_playwright
 
     with orm_allowed_under_playwright(), sync_playwright() as p:
