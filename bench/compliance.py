@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
 
-from bench.common import on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database, setup_django
 
 CATEGORIES = (  # (category, items, share)
     ("uniform", ("春秋执勤服", "夏执勤服", "冬执勤服", "皮鞋", "帽"), 0.34),
@@ -171,10 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     size = (dict(detachments=13, brigades=100, squadrons=1000, officers=30_000, assets=1_000_000) if args.full
             else dict(detachments=2, brigades=10, squadrons=100, officers=3_000, assets=100_000))
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.utils import timezone
 
     from assets.compliance.services import compliance_report

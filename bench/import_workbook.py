@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database, setup_django
 
 CATEGORIES = (  # (category, item, share of assets, officer only)
     ("uniform", "春秋执勤服", 0.30, True), ("insignia", "肩章", 0.12, True), ("certificate", "行政执法证", 0.05, True),
@@ -94,10 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.full:
         args.assets, args.people = 100_000, 20_000
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
 
     if not on_postgresql("the benchmark imports into PostgreSQL"):
         return 0

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.common import setup_django
+
 ROOT = Path(__file__).resolve().parents[1]
 RESTAURANT = (119.960, 31.790)
 # Event time of the load: a Wednesday morning, on duty (so moving vehicles raise no off_duty_use).
@@ -437,10 +439,7 @@ def main(argv=None):
     if not url.startswith("postgresql://"):
         raise SystemExit("bench.ingest_e2e needs QM_DATABASE_URL=postgresql://… (a database is created beside it)")
     os.environ["QM_DATABASE_URL"] = _bench_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from tests.support.mqtt import MosquittoBroker
 
     _setup(args.vehicles)

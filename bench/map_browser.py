@@ -23,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -198,10 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.vehicles or (5000 if args.full else 500)
     seconds = args.seconds or (60.0 if args.full else 20.0)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     if not on_postgresql():
         return 0
     with scratch_database("map"):

@@ -2,8 +2,9 @@
 publish rate through a private Mosquitto (QoS 0 and 1, single fixes and arrays)."""
 import argparse
 import datetime as dt
-import os
 import time
+
+from bench.common import setup_django
 
 
 def main(argv=None):
@@ -15,10 +16,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.full:
         args.terminals, args.seconds = 10_000, 10.0
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from simulators.city import sample_city_map
     from simulators.duty import DutyBook
     from simulators.engine import SimConfig, Simulation

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database, setup_django
 
 
 def _load() -> None:
@@ -56,10 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeat = 20 if args.full else 5
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.test.utils import setup_test_environment

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 
-from bench.common import on_postgresql, scratch_database
+from bench.common import on_postgresql, scratch_database, setup_django
 
 SEASON = "spring_autumn"
 SIZES = ("165", "170", "175", "180")
@@ -80,10 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     officers = args.officers or (300 if args.full else 60)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
 
     from assets.models import CustodyEvent
