@@ -38,7 +38,7 @@ from quartermaster.errors import DomainError
 
 from . import conf
 from .choices import DeadLetterReason
-from .mqttclient import make_client
+from .mqttclient import IngestClient
 from .pipeline import Batch, Drop, Message, Pipeline
 
 log = logging.getLogger("qm.ingest")
@@ -146,9 +146,9 @@ class Ingest:
         self.client = self._make_client(PROTOCOLS.get(mode, mqtt.MQTTv5))
 
     def _make_client(self, protocol: int) -> mqtt.Client:
-        client = make_client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                             protocol=protocol, clean_session=False if protocol == mqtt.MQTTv311 else None,
-                             manual_ack=True)
+        client = IngestClient(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                              protocol=protocol, clean_session=False if protocol == mqtt.MQTTv311 else None,
+                              manual_ack=True)
         client.on_fast_message = self._on_fast_message
         if self.server["username"]:
             client.username_pw_set(self.server["username"], self.server["password"])

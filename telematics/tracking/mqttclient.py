@@ -10,16 +10,14 @@ session, keepalive, subscribe, reconnect, publish) and changes four things:
   already honours for TLS sockets, keeps its loop from waiting in select() while whole packets are buffered);
 - `loop_read` goes on while the buffer holds data instead of one packet per select();
 - a PUBLISH without MQTT 5 properties goes straight to `on_fast_message(topic, payload, mid, qos, dup)`;
-  anything else (properties, QoS 2, no sink set) takes paho's own path;
+  anything else (properties, topic alias, QoS 2) is decoded by paho and handed to the same sink;
 - `ack_many` queues the PUBACKs of a committed batch as one write.
 
-These override private methods of paho 2.2 (pyproject pins the minor version; tests/telematics/tracking/
-test_mqttclient.py exercises them); `fast_path_available()` checks they are there, and `make_client` falls back
-to the plain client (with the same `on_fast_message` fed from `on_message`) when they are not.
+These override private methods of paho 2.2: pyproject pins the minor version, and
+tests/telematics/tracking/test_mqttclient.py exercises them (a paho upgrade that changes them fails there).
 """
 from __future__ import annotations
 
-import functools
 import struct
 from collections.abc import Callable, Iterable
 
@@ -101,40 +99,17 @@ class IngestClient(mqtt.Client):
             return self._send_puback(mid)
         return mqtt.MQTT_ERR_SUCCESS
 
+    def _handle_on_message(self, message: mqtt.MQTTMessage) -> None:
+        """paho's own path (properties, topic alias) ends here: it reaches the same sink as the fast path, so no
+        message is left unacknowledged for want of an on_message callback."""
+        sink = self.on_fast_message
+        if sink is None:
+            super()._handle_on_message(message)
+            return
+        sink(message.topic, message.payload, message.mid, message.qos, bool(message.dup))
+
     def ack_many(self, mids: Iterable[int]) -> None:
         """PUBACKs for QoS 1 messages, queued as one write (manual_ack)."""
         packet = b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids)
         if packet:
             self._packet_queue(PUBACK, packet, 0, 1)
-
-
-class PlainIngestClient(mqtt.Client):
-    """paho as it is, with IngestClient's interface, for a paho whose internals differ."""
-
-    on_fast_message: FastSink | None = None
-
-    def ack_many(self, mids: Iterable[int]) -> None:
-        for mid in mids:
-            self.ack(mid, 1)
-
-
-@functools.cache
-def fast_path_available() -> bool:
-    """Whether this paho has the internals IngestClient overrides (some are instance attributes)."""
-    probe = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    return all(hasattr(probe, name) for name in ("_create_socket", "_handle_publish", "_packet_queue", "_in_packet",
-                                                 "_protocol", "_manual_ack", "_sock", "_send_puback"))
-
-
-def make_client(*, fast: bool = True, **kwargs) -> mqtt.Client:
-    """An IngestClient (or the plain fallback); kwargs as for paho's Client."""
-    if fast and fast_path_available():
-        return IngestClient(**kwargs)
-    client = PlainIngestClient(**kwargs)
-
-    def relay(c, userdata, msg):
-        sink = client.on_fast_message
-        if sink is not None:
-            sink(msg.topic, msg.payload, msg.mid, msg.qos, bool(msg.dup))
-    client.on_message = relay
-    return client

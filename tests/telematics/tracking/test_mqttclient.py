@@ -10,7 +10,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from telematics.tracking.ingest import parse_mqtt_url
-from telematics.tracking.mqttclient import BufferedSocket, IngestClient, fast_path_available, make_client
+from telematics.tracking.mqttclient import BufferedSocket, IngestClient
 
 
 class ChunkSocket:
@@ -49,9 +49,8 @@ def test_buffered_socket_passes_on_a_closed_connection():
 
 
 def _client(protocol=mqtt.MQTTv5) -> IngestClient:
-    client = make_client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="unit", protocol=protocol,
-                         manual_ack=True)
-    assert isinstance(client, IngestClient) and fast_path_available()
+    client = IngestClient(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="unit", protocol=protocol,
+                          manual_ack=True)
     return client
 
 
@@ -76,18 +75,18 @@ def test_fast_path_decodes_a_publish_without_properties(protocol, props):
 
 
 def test_a_publish_with_properties_takes_paho_path_and_still_reaches_the_sink():
-    client = make_client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="unit",
-                         protocol=mqtt.MQTTv5, manual_ack=True)
+    client = IngestClient(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="unit",
+                          protocol=mqtt.MQTTv5, manual_ack=True)
     got = []
     client.on_fast_message = lambda *args: got.append(args)
-    client.on_message = lambda c, u, msg: got.append(("paho", msg.topic, msg.payload,
-                                                      msg.properties.ContentType))
-    props = bytes([0x03]) + struct.pack("!H", 4) + b"json"  # content type "json"
+    client.on_message = lambda *a: pytest.fail("the ingest sets no on_message: the sink must get the message")
+    props = bytes([0x03]) + struct.pack("!H", 4) + b"json"  # content type "json": paho decodes this one
     client._in_packet["command"] = 0x32
     client._in_packet["packet"] = _publish_body(b"qm/terminals/T1/position", 5,
                                                 b"{}", bytes([len(props)]) + props)
-    client._handle_publish()
-    assert got == [("paho", "qm/terminals/T1/position", b"{}", "json")]
+    assert client._handle_publish() == mqtt.MQTT_ERR_SUCCESS
+    assert got == [("qm/terminals/T1/position", b"{}", 5, 1, False)]
+    assert not client._out_packet  # manual ack: nothing acknowledged yet
 
 
 def test_ack_many_queues_one_write_of_pubacks():
@@ -107,8 +106,8 @@ def test_through_mosquitto_every_message_arrives_in_order_and_acks_release_the_s
     got, done = [], threading.Event()
     total = 3002
 
-    client = make_client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=f"ic-{uuid.uuid4().hex}",
-                         protocol=mqtt.MQTTv5, manual_ack=True)
+    client = IngestClient(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=f"ic-{uuid.uuid4().hex}",
+                          protocol=mqtt.MQTTv5, manual_ack=True)
     subscribed = threading.Event()
 
     acked = [0]
@@ -120,8 +119,7 @@ def test_through_mosquitto_every_message_arrives_in_order_and_acks_release_the_s
             acked[0] = len(got)
         if len(got) == total:
             done.set()
-    client.on_fast_message = sink
-    client.on_message = lambda c, u, msg: sink(msg.topic, msg.payload, msg.mid, msg.qos, bool(msg.dup))
+    client.on_fast_message = sink  # and no on_message, as in the ingest
     client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
     client.on_subscribe = lambda *a: subscribed.set()
     props = Properties(PacketTypes.CONNECT)

@@ -87,6 +87,42 @@ def test_the_ingest_speaks_mqtt_5_to_mosquitto_unless_told_otherwise(city, mqtt_
             proc.forget_session()
 
 
+def test_an_mqtt_5_fix_with_properties_is_stored_like_any_other(city, ingest, mqtt_url):
+    """Terminals speaking MQTT 5 may attach properties (content type, user properties, expiry), which Mosquitto
+    forwards: those PUBLISH packets take paho's decoding instead of the ingest's fast path, and must still be
+    stored and acknowledged."""
+    import json
+    import uuid
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    from telematics.tracking.ingest import parse_mqtt_url
+
+    proc = ingest()
+    server = parse_mqtt_url(mqtt_url)
+    terminal = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex}", protocol=mqtt.MQTTv5)
+    terminal.connect(server["host"], server["port"])
+    terminal.loop_start()
+    props = Properties(PacketTypes.PUBLISH)
+    props.ContentType = "application/json"
+    props.UserProperty = ("fw", "2.1")
+    props.MessageExpiryInterval = 3600
+    now = time.time() - 60
+    try:
+        terminal.publish("qm/terminals/T0001/position", json.dumps(fix(now, *DEPOT)), qos=1,
+                         properties=props).wait_for_publish(10)
+        terminal.publish("qm/terminals/T0001/position", json.dumps(fix(now + 10, *DEPOT)), qos=1).wait_for_publish(10)
+    finally:
+        terminal.loop_stop()
+        terminal.disconnect()
+    wait_until(lambda: Position.objects.filter(terminal="T0001").count() == 2, timeout=20,
+               what="both fixes stored, the one with properties too")
+    counters = proc.stop()
+    assert counters["stored"] == 2 and counters["messages"] == 2
+
+
 def test_an_unknown_protocol_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("QM_MQTT_PROTOCOL", "4")
     with pytest.raises(DomainError, match="QM_MQTT_PROTOCOL '4' is not one of auto, 5, 3.1.1"):
