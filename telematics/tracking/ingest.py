@@ -46,6 +46,7 @@ _DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
 PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
 # CONNACK "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5.
 _UNSUPPORTED_PROTOCOL = (1, 0x84)
+FULL_COLLECTION_EVERY = 1000  # gc threshold of the oldest generation, see Ingest.start
 
 
 def parse_mqtt_url(url: str) -> dict:
@@ -250,6 +251,13 @@ class Ingest:
         # batch's many short-lived objects make it walk them again and again (a quarter of the pipeline's time).
         gc.collect()
         gc.freeze()
+        # What stays is the rules' state, a track per vehicle, large and long-lived. Each batch's objects live
+        # through a few young collections, so by default a full collection (walking the whole state again) ran more
+        # than once per batch: 21 more in 300,000 fixes in arrays of 10 from 10,000 vehicles, ~80 ms each, a sixth
+        # of the ingest's time. Full collections now wait for 1,000 of the middle generation's (about seven million
+        # allocations); the ingest makes few reference cycles (that run: 73 objects), so memory stays as it was.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
         self._connect()
         deadline = time.monotonic() + 30
         while not self.ready.wait(0.1) and time.monotonic() < deadline:
