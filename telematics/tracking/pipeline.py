@@ -22,7 +22,7 @@ from .models import DeadLetter, DockOffload
 from .registry import Registry, VehicleInfo
 from .rules import EngineState, Point, RulesEngine, Thresholds
 from .services import alerts_apply
-from .store import PositionRow, store_legs, store_positions
+from .store import store_legs, store_position_values
 
 UTC = dt.timezone.utc
 # The continuous aggregate's policy refreshes the last 3 days (migrations/0003); legs of older days (late data,
@@ -146,10 +146,10 @@ class Pipeline:
             seen.add(key)
             fixes.append(item)
         received = dt.datetime.now(UTC)
-        rows = [PositionRow(f.terminal, f.ts, i.info.vehicle_id, f.lat, f.lon, f.speed, f.heading, f.acc, f.seq,
-                            i.point.grid_code, i.point.venue_id if i.point.venue_id >= 0 else None, received)
-                for i in fixes for f in (i.fix,)]
-        for item, arrival in zip(fixes, store_positions(rows)):
+        rows = [(f.terminal, f.ts, i.info.vehicle_id, f.lat, f.lon, f.speed, f.heading, f.acc, f.seq,
+                 i.point.grid_code, i.point.venue_id if i.point.venue_id >= 0 else None, received)
+                for i in fixes for f in (i.fix,)]  # store.PositionRow's fields
+        for item, arrival in zip(fixes, store_position_values(rows)):
             if arrival is None:
                 if item.msg.dup:
                     batch.redelivered += 1  # our own unacknowledged message again, already stored
@@ -273,24 +273,25 @@ class Pipeline:
     # --- the rules and their checkpoint ----------------------------------------------------------------------
 
     def _engine(self, state: EngineState | None) -> RulesEngine:
-        from telematics.calendar import duty_calendar, trip_index
-
-        def on_duty(unit_id, at):
-            return duty_calendar().is_on_duty(unit_id, at)
-
-        def covering(vehicle_id, at, lat=None, lon=None):
-            return trip_index().covering(vehicle_id, at, lat=lat, lon=lon)
-
+        on_duty, covering = self._lookups()
         return RulesEngine(thresholds=Thresholds.from_settings(), on_duty=on_duty, covering=covering, state=state)
 
+    @staticmethod
+    def _lookups():
+        """The fleet calendar's current snapshots (they refresh every few seconds), taken once per batch."""
+        from telematics.calendar import duty_calendar, trip_index
+
+        return duty_calendar().is_on_duty_ts, trip_index().covering_ts
+
     def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
-        events, legs = self.engine.feed(points, arrival)
+        engine = self.engine
+        engine.on_duty, engine.covering = self._lookups()
+        events, legs = engine.feed(points, arrival)
         if legs:
             oldest = min(g.ts for g in legs)
             if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
                 self.stale_mileage = min(self.stale_mileage or oldest, oldest)
-        store_legs([(g.vehicle_id, dt.datetime.fromtimestamp(g.ts, UTC), g.grid_code, g.dist_m, g.secs, g.moving)
-                    for g in legs])
+        store_legs(legs)
         return alerts_apply(events=events)
 
     def recover(self, owns=None) -> None:

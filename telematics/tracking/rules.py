@@ -14,7 +14,7 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .choices import ALERT_CLAUSES, AlertKind
 
@@ -106,14 +106,18 @@ class AlertEvent:
         return ALERT_CLAUSES[self.kind]
 
 
-@dataclass(slots=True)
-class LegRow:
+class LegRow(NamedTuple):
+    """A vehicle's movement since its previous fix, booked to this fix's grid cell (written as is by store_legs)."""
+
     vehicle_id: int
-    ts: float
+    ts: float  # epoch seconds
     grid_code: str
     dist_m: float
     secs: float
     moving: bool
+
+
+_new_leg = tuple.__new__  # LegRow without NamedTuple's keyword-handling constructor (one per fix)
 
 
 @dataclass(slots=True)
@@ -170,8 +174,8 @@ def _thin(track: list, limit: int) -> None:
 
 
 class RulesEngine:
-    """`on_duty(unit_id, datetime) -> bool` and `covering(vehicle_id, datetime, lat, lon) -> trip | None` are
-    the fleet calendar's lookups; everything else is in `state`."""
+    """`on_duty(unit_id, ts) -> bool` and `covering(vehicle_id, ts, lat=None, lon=None) -> trip | None` (`ts` in
+    epoch seconds) are the fleet calendar's lookups; everything else is in `state`."""
 
     def __init__(self, *, thresholds: Thresholds, on_duty: Callable, covering: Callable,
                  state: EngineState | None = None):
@@ -258,7 +262,6 @@ class RulesEngine:
     def _step(self, track: VehicleTrack, p: Point, events: list, legs: list) -> None:
         t = self.t
         prev = track.last
-        at = dt.datetime.fromtimestamp(p.ts, UTC)
         still = p.speed is None or p.speed < t.stop_speed_kmh
         stop = track.stop
         in_same_stop = (stop is not None and still
@@ -282,10 +285,10 @@ class RulesEngine:
             secs = min(p.ts - prev.ts, t.leg_gap_cap_s)
             if not in_same_stop:
                 dist = distance_m(prev.lat, prev.lon, p.lat, p.lon)
-        legs.append(LegRow(p.vehicle_id, p.ts, p.grid_code, dist, secs, dist > 0))
+        legs.append(_new_leg(LegRow, (p.vehicle_id, p.ts, p.grid_code, dist, secs, dist > 0)))
 
-        covered = self.covering(p.vehicle_id, at) is not None
-        off = not covered and not self.on_duty(p.unit_id, at)
+        covered = self.covering(p.vehicle_id, p.ts) is not None
+        off = not covered and not self.on_duty(p.unit_id, p.ts)
         self._check_off_duty(track, p, prev, off, dist, events)
         self._check_outside(track, p, covered, events)
         track.last = p
@@ -315,7 +318,7 @@ class RulesEngine:
         stop.decided = True
         trip = None
         for ts in (stop.start_ts, stop.last_ts):
-            candidate = self.covering(track.vehicle_id, dt.datetime.fromtimestamp(ts, UTC), stop.lat, stop.lon)
+            candidate = self.covering(track.vehicle_id, ts, stop.lat, stop.lon)
             if candidate is not None and getattr(candidate, "dest_lat", None) is not None:
                 trip = candidate
                 break

@@ -47,6 +47,11 @@ class PositionRow:
 
 def store_positions(rows: list[PositionRow]) -> list[int | None]:
     """Call inside a transaction. Rows must be unique on (terminal, ts) among themselves."""
+    return store_position_values([row.values() for row in rows])
+
+
+def store_position_values(rows: list[tuple]) -> list[int | None]:
+    """`store_positions` for rows already as tuples in PositionRow's field order (the ingest's; no object per row)."""
     if not rows:
         return []
     if connection.vendor == "postgresql":
@@ -54,14 +59,14 @@ def store_positions(rows: list[PositionRow]) -> list[int | None]:
     return _store_sqlite(rows)
 
 
-def _store_postgresql(rows: list[PositionRow]) -> list[int | None]:
+def _store_postgresql(rows: list[tuple]) -> list[int | None]:
     with connection.cursor() as wrapper:
         cur = wrapper.cursor
         cur.execute(_STAGE)
         with cur.copy(f"COPY qm_position_stage (ord, {', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_PG_TYPES)
             for i, row in enumerate(rows):
-                copy.write_row((i, *row.values()))
+                copy.write_row((i, *row))
         cur.execute(INSERT_FROM_STAGE_SQL)
         result = stored_arrivals(cur, len(rows))
         cur.execute("TRUNCATE qm_position_stage")
@@ -76,7 +81,7 @@ def stored_arrivals(cur, n: int) -> list[int | None]:
     return result
 
 
-def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
+def _store_sqlite(rows: list[tuple]) -> list[int | None]:
     placeholders = ", ".join(["%s"] * (len(_COLUMNS) + 1))
     sql = (f"INSERT OR IGNORE INTO tracking_position ({', '.join(_COLUMNS)}, arrival) VALUES ({placeholders})")
     result: list[int | None] = []
@@ -84,9 +89,9 @@ def _store_sqlite(rows: list[PositionRow]) -> list[int | None]:
         cur.execute("SELECT COALESCE(MAX(arrival), 0) FROM tracking_position")
         arrival = cur.fetchone()[0]
         for row in rows:
-            values = list(row.values())
-            values[1] = _sqlite_time(row.ts)
-            values[-1] = _sqlite_time(row.received_at)
+            values = list(row)
+            values[1] = _sqlite_time(values[1])
+            values[-1] = _sqlite_time(values[-1])
             cur.execute(sql, (*values, arrival + 1))
             if cur.rowcount == 1:
                 arrival += 1
@@ -101,30 +106,32 @@ def _sqlite_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
-_LEG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_leg_stage (vehicle_id int8, ts timestamptz, grid_code text, "
+_LEG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_leg_stage (vehicle_id int8, ts float8, grid_code text, "
               "dist_m float8, secs float8, moving bool) ON COMMIT DELETE ROWS")
+# Epoch seconds become timestamptz here rather than as a datetime per leg in Python; to_timestamp rounds to the
+# microsecond as datetime.fromtimestamp does for any time taken from a microsecond timestamp.
 INSERT_LEGS_FROM_STAGE_SQL = ("INSERT INTO tracking_leg (vehicle_id, ts, grid_code, dist_m, secs, moving) "
-                              "SELECT vehicle_id, ts, grid_code, dist_m, secs, moving FROM qm_leg_stage "
+                              "SELECT vehicle_id, to_timestamp(ts), grid_code, dist_m, secs, moving FROM qm_leg_stage "
                               "ON CONFLICT (vehicle_id, ts) DO NOTHING")
 
 
 def store_legs(rows: list[tuple]) -> None:
-    """(vehicle_id, ts, grid_code, dist_m, secs, moving) rows; ones already there (a replay) are skipped. Call
-    inside a transaction. On PostgreSQL by binary COPY (the ORM's per-value preparation cost as much as the
-    rules themselves), elsewhere through the ORM."""
+    """(vehicle_id, ts in epoch seconds, grid_code, dist_m, secs, moving) rows (the rules' LegRow); ones already
+    there (a replay) are skipped. Call inside a transaction. On PostgreSQL by binary COPY (the ORM's per-value
+    preparation cost as much as the rules themselves), elsewhere through the ORM."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         from .models import Leg
 
-        Leg.objects.bulk_create([Leg(vehicle_id=v, ts=ts, grid_code=g, dist_m=d, secs=s, moving=m)
-                                 for v, ts, g, d, s, m in rows], ignore_conflicts=True)
+        Leg.objects.bulk_create([Leg(vehicle_id=v, ts=dt.datetime.fromtimestamp(ts, dt.UTC), grid_code=g, dist_m=d,
+                                     secs=s, moving=m) for v, ts, g, d, s, m in rows], ignore_conflicts=True)
         return
     with connection.cursor() as wrapper:
         cur = wrapper.cursor
         cur.execute(_LEG_STAGE)
         with cur.copy("COPY qm_leg_stage FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "timestamptz", "text", "float8", "float8", "bool"])
+            copy.set_types(["int8", "float8", "text", "float8", "float8", "bool"])
             for row in rows:
                 copy.write_row(row)
         cur.execute(INSERT_LEGS_FROM_STAGE_SQL)

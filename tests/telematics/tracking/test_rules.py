@@ -14,7 +14,7 @@ LAT0, LON0 = 31.78, 119.95
 def engine(on_duty=lambda unit, at: True, trips=(), **thresholds):
     def covering(vehicle_id, at, lat=None, lon=None):
         for trip in trips:
-            if trip.start <= at.timestamp() <= trip.end:
+            if trip.start <= at <= trip.end:
                 if lat is None or trip.dest_lat is None or (
                         math.hypot((trip.dest_lat - lat) / M_LAT, (trip.dest_lon - lon) / M_LAT * 0.85) <= 100):
                     return trip
