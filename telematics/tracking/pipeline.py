@@ -1,6 +1,6 @@
 """The ingest pipeline: the stages every message goes through, declared once in `STAGES`.
 
-decode → validate → enrich → store → rules → dead letters. Each stage works on a whole batch (so the spatial
+decode → validate → enrich → dedupe → store → rules → dead letters. Each stage works on a whole batch (so the spatial
 index classifies and COPY writes many fixes at once) but decides per fix: it passes the fix on or drops it
 with a reason; every drop becomes a dead letter, so each message ends up stored or accounted for.
 `Pipeline.process` runs a batch in one transaction; the caller acknowledges the messages after it returns.
@@ -64,6 +64,8 @@ class Batch:
     messages: list[Message]
     items: list[Item] = field(default_factory=list)
     drops: list[Drop] = field(default_factory=list)
+    fixes: list[Item] = field(default_factory=list)  # the fixes to store, and their rows (store.PositionRow's fields)
+    rows: list[tuple] = field(default_factory=list)
     stored: list[Item] = field(default_factory=list)
     docks: int = 0
     redelivered: int = 0
@@ -132,24 +134,29 @@ class Pipeline:
         for item, point in zip(fixes, self.points([i.fix for i in fixes], [i.info for i in fixes])):
             item.point = point
 
-    def store(self, batch: Batch) -> None:
+    def dedupe(self, batch: Batch) -> None:
+        """Drops a fix given twice in the batch and lays out the rows the store writes (before the store, so that
+        the committer thread only writes them)."""
         seen = set()
-        fixes, docks = [], []
+        kept = []
         for item in batch.items:
-            if isinstance(item.fix, DockReport):
-                docks.append(item)
-                continue
-            key = (item.fix.terminal, item.fix.ts)
-            if key in seen:
-                self._drop(batch, item, DeadLetterReason.DUPLICATE, "the same fix twice in one batch")
-                continue
-            seen.add(key)
-            fixes.append(item)
-        received = dt.datetime.now(UTC)
-        rows = [(f.terminal, f.ts, i.info.vehicle_id, f.lat, f.lon, f.speed, f.heading, f.acc, f.seq,
-                 i.point.grid_code, i.point.venue_id if i.point.venue_id >= 0 else None, received)
-                for i in fixes for f in (i.fix,)]  # store.PositionRow's fields
-        for item, arrival in zip(fixes, store_position_values(rows)):
+            fix = item.fix
+            if fix.__class__ is Fix:
+                key = (fix.terminal, fix.ts)
+                if key in seen:
+                    self._drop(batch, item, DeadLetterReason.DUPLICATE, "the same fix twice in one batch")
+                    continue
+                seen.add(key)
+                point = item.point
+                batch.fixes.append(item)
+                batch.rows.append((fix.terminal, fix.ts, item.info.vehicle_id, fix.lat, fix.lon, fix.speed,
+                                   fix.heading, fix.acc, fix.seq, point.grid_code,
+                                   point.venue_id if point.venue_id >= 0 else None, None))  # store.PositionRow
+            kept.append(item)
+        batch.items = kept
+
+    def store(self, batch: Batch) -> None:
+        for item, arrival in zip(batch.fixes, store_position_values(batch.rows)):
             if arrival is None:
                 if item.msg.dup:
                     batch.redelivered += 1  # our own unacknowledged message again, already stored
@@ -159,7 +166,7 @@ class Pipeline:
             else:
                 item.point.arrival = arrival
                 batch.stored.append(item)
-        self._store_docks(batch, docks)
+        self._store_docks(batch, [item for item in batch.items if item.fix.__class__ is DockReport])
 
     def rules(self, batch: Batch) -> None:
         if not batch.stored:
@@ -175,7 +182,7 @@ class Pipeline:
                        terminal=d.terminal[:64], received_at=dt.datetime.fromtimestamp(d.msg.received, UTC))
             for d in batch.drops])
 
-    STAGES = ("decode", "validate", "enrich", "store", "rules", "dead_letters")
+    STAGES = ("decode", "validate", "enrich", "dedupe", "store", "rules", "dead_letters")
     # The stages before `store` write nothing and keep no state: the ingest runs them for the next batch while the
     # previous one is being written (`prepare`); the rest run in one transaction (`commit`).
     PREPARE_STAGES = STAGES[:STAGES.index("store")]

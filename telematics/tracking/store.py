@@ -19,8 +19,10 @@ _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal
 
 # Returns (ord, arrival) of the rows stored now: integers, cheap to read back (timestamps were a tenth of the
 # ingest's time).
+# A row without received_at is stamped when the INSERT begins (the ingest's rows are laid out before the store).
 INSERT_FROM_STAGE_SQL = (f"WITH stored AS (INSERT INTO tracking_position ({', '.join(_COLUMNS)}) "
-                         f"SELECT {', '.join(_COLUMNS)} FROM qm_position_stage ORDER BY ord "
+                         f"SELECT {', '.join(_COLUMNS[:-1])}, coalesce(received_at, statement_timestamp()) "
+                         "FROM qm_position_stage ORDER BY ord "
                          "ON CONFLICT (terminal, ts) DO NOTHING RETURNING terminal, ts, arrival) "
                          "SELECT s.ord, stored.arrival FROM stored JOIN qm_position_stage s USING (terminal, ts)")
 
@@ -38,7 +40,7 @@ class PositionRow:
     seq: int | None
     grid_code: str
     venue_id: int | None
-    received_at: dt.datetime
+    received_at: dt.datetime | None = None  # None: when the store writes it
 
     def values(self) -> tuple:
         return (self.terminal, self.ts, self.vehicle_id, self.lat, self.lon, self.speed, self.heading, self.acc,
@@ -91,7 +93,7 @@ def _store_sqlite(rows: list[tuple]) -> list[int | None]:
         for row in rows:
             values = list(row)
             values[1] = _sqlite_time(values[1])
-            values[-1] = _sqlite_time(values[-1])
+            values[-1] = _sqlite_time(values[-1] or dt.datetime.now(dt.UTC))
             cur.execute(sql, (*values, arrival + 1))
             if cur.rowcount == 1:
                 arrival += 1
