@@ -17,14 +17,16 @@ _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal
           "vehicle_id int8, lat float8, lon float8, speed float8, heading float8, acc bool, seq int8, "
           "grid_code text, venue_id int4, received_at timestamptz) ON COMMIT DELETE ROWS")
 
-# Returns (ord, arrival) of the rows stored now: integers, cheap to read back (timestamps were a tenth of the
-# ingest's time).
-# A row without received_at is stamped when the INSERT begins (the ingest's rows are laid out before the store).
-INSERT_FROM_STAGE_SQL = (f"WITH stored AS (INSERT INTO tracking_position ({', '.join(_COLUMNS)}) "
+# Returns the arrivals of the rows stored now: integers, cheap to read back (timestamps were a tenth of the
+# ingest's time). The sequence is drawn as the rows come out of the sort, so in the stage's order. A row without
+# received_at is stamped when the INSERT begins (the ingest lays its rows out before the store).
+INSERT_FROM_STAGE_SQL = (f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) "
                          f"SELECT {', '.join(_COLUMNS[:-1])}, coalesce(received_at, statement_timestamp()) "
                          "FROM qm_position_stage ORDER BY ord "
-                         "ON CONFLICT (terminal, ts) DO NOTHING RETURNING terminal, ts, arrival) "
-                         "SELECT s.ord, stored.arrival FROM stored JOIN qm_position_stage s USING (terminal, ts)")
+                         "ON CONFLICT (terminal, ts) DO NOTHING RETURNING arrival")
+# When some staged rows were already there (a redelivery, a replay): which ones were stored now.
+STORED_NOW_SQL = ("SELECT s.ord, p.arrival FROM qm_position_stage s JOIN tracking_position p USING (terminal, ts) "
+                  "WHERE p.arrival = ANY(%s)")
 
 
 @dataclass(slots=True)
@@ -69,17 +71,23 @@ def _store_postgresql(rows: list[tuple]) -> list[int | None]:
             copy.set_types(_PG_TYPES)
             for i, row in enumerate(rows):
                 copy.write_row((i, *row))
-        cur.execute(INSERT_FROM_STAGE_SQL)
-        result = stored_arrivals(cur, len(rows))
+        result = insert_staged(cur, len(rows))
         cur.execute("TRUNCATE qm_position_stage")
     return result
 
 
-def stored_arrivals(cur, n: int) -> list[int | None]:
-    """After INSERT_FROM_STAGE_SQL over `n` staged rows: each row's arrival when it was stored now, else None."""
+def insert_staged(cur, n: int) -> list[int | None]:
+    """Moves the `n` staged rows into the store: each one's arrival when it was stored now, else None. Every row
+    new (the usual case) needs no more than the arrivals; otherwise one join finds which rows they were."""
+    cur.execute(INSERT_FROM_STAGE_SQL)
+    arrivals = sorted(row[0] for row in cur.fetchall())
+    if len(arrivals) == n:
+        return arrivals
     result: list[int | None] = [None] * n
-    for ord_, arrival in cur.fetchall():
-        result[ord_] = arrival
+    if arrivals:
+        cur.execute(STORED_NOW_SQL, [arrivals])
+        for ord_, arrival in cur.fetchall():
+            result[ord_] = arrival
     return result
 
 

@@ -82,8 +82,7 @@ def _store(cur, rows: list[store.PositionRow]) -> list:
         cur.executemany(f"INSERT INTO qm_position_stage (ord, {', '.join(store._COLUMNS)}) VALUES "
                         f"({', '.join(['%s'] * (len(store._COLUMNS) + 1))})",
                         [(i, *row.values()) for i, row in enumerate(rows)])
-        cur.execute(store.INSERT_FROM_STAGE_SQL)
-        stored = store.stored_arrivals(cur, len(rows))
+        stored = store.insert_staged(cur, len(rows))
         cur.execute("TRUNCATE qm_position_stage")
     return stored
 
@@ -111,6 +110,9 @@ def test_timescale_ddl_policies_and_queries(pglite):
     arrivals = _store(cur, rows)
     assert all(a is not None for a in arrivals) and arrivals == sorted(arrivals)
     assert _store(cur, rows[:60]) == [None] * 60  # idempotent on (terminal, ts)
+    extra = store.PositionRow("T0002", now, 1, 31.78, 119.95, 30.0, 90.0, True, 0, "320402001001011", None, now)
+    partly = _store(cur, [rows[0], extra, rows[1]])  # some already there: which were stored now
+    assert partly[0] is None and partly[2] is None and partly[1] > arrivals[-1]
 
     # Legs of two recent local days and one a month ago.
     today = dt.datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -124,7 +126,7 @@ def test_timescale_ddl_policies_and_queries(pglite):
     cur.execute("SELECT count(*) FROM tracking_position WHERE ts < now() - interval '400 days'")
     assert cur.fetchone()[0] == 0  # retention dropped the old chunk
     cur.execute("SELECT count(*) FROM tracking_position")
-    assert cur.fetchone()[0] == 100
+    assert cur.fetchone()[0] == 101  # the two recent chunks' 100 and T0002's
     cur.execute("SELECT hypertable_name, bool_or(is_compressed) FROM timescaledb_information.chunks "
                 "WHERE hypertable_name LIKE 'tracking%' GROUP BY 1 ORDER BY 1")
     assert cur.fetchall() == [("tracking_leg", True), ("tracking_position", True)]
