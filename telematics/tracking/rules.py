@@ -163,6 +163,10 @@ class EngineState:
     late: int = 0
 
 
+def _by_ts(p: Point) -> float:
+    return p.ts
+
+
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, UTC).isoformat()
 
@@ -200,9 +204,11 @@ class RulesEngine:
             if p.ts <= track.released_ts:
                 st.late += 1
                 continue
-            bisect.insort(track.pending, p, key=lambda q: q.ts)
-            if p.ts > track.max_ts:
+            if p.ts >= track.max_ts:  # in order, the usual case
+                track.pending.append(p)
                 track.max_ts = p.ts
+            else:
+                bisect.insort(track.pending, p, key=_by_ts)
             self._release(track, track.max_ts - self.t.reorder_window_s, events, legs)
             # Swept per fix, not per batch: a batch spanning an hour of event time must still see a terminal's
             # silence inside it, so the alerts do not depend on how fixes were batched.
