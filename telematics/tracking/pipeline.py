@@ -1,8 +1,8 @@
 """The ingest pipeline: the stages every message goes through, declared once in `STAGES`.
 
-decode → validate → enrich → dedupe → store → rules → dead letters. Each stage works on a whole batch (so the spatial
-index classifies and COPY writes many fixes at once) but decides per fix: it passes the fix on or drops it
-with a reason; every drop becomes a dead letter, so each message ends up stored or accounted for.
+decode → validate → enrich → dedupe → store → rules → dead letters. Each stage works on a whole batch (so the
+spatial index classifies and COPY writes many fixes at once) but decides per fix: it passes the fix on or drops
+it with a reason; every drop becomes a dead letter, so each message ends up stored or accounted for.
 `Pipeline.process` runs a batch in one transaction; the caller acknowledges the messages after it returns.
 """
 from __future__ import annotations
