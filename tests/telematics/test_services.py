@@ -35,10 +35,12 @@ def test_terminal_bound_to_another_vehicle_is_refused_and_nothing_changes(units)
 def test_terminal_swap_and_rebinding_after_unbind_keep_history(units):
     a = make_vehicle(units["CZ-TN-01"], "苏D·A0001", terminal_id="T0001")
     b = make_vehicle(units["CZ-TN-01"], "苏D·A0002")
-    t1 = dt.datetime(2026, 11, 1, 9, tzinfo=SH)
-    services.vehicle_bind_terminal(vehicle=a, terminal_id="T0009", at=t1 + dt.timedelta(days=30))  # swap
+    # Times follow the first binding, which the factory makes "now": the test holds on any date.
+    bound = TerminalBinding.objects.get(vehicle=a, terminal_id="T0001").bound_at
+    services.vehicle_bind_terminal(vehicle=a, terminal_id="T0009", at=bound + dt.timedelta(minutes=1))  # swap
     assert Vehicle.objects.get(pk=a.pk).terminal_id == "T0009"
-    services.vehicle_bind_terminal(vehicle=b, terminal_id="T0001")  # the old one is free now
+    # the old one is free now
+    services.vehicle_bind_terminal(vehicle=b, terminal_id="T0001", at=bound + dt.timedelta(minutes=2))
     rows = list(TerminalBinding.objects.filter(terminal_id="T0001").order_by("bound_at")
                 .values_list("vehicle_id", "unbound_at"))
     assert rows[0][0] == a.pk and rows[0][1] is not None
