@@ -126,3 +126,20 @@ def test_livery_photo_is_shown_only_in_scope(vehicle, client, bureau, settings, 
     assert photo.status_code == 200 and b"".join(photo.streaming_content) == image.getvalue()
     client.force_login(make_user("fleet-wj", "fleet", unit=bureau["units"]["CZ-WJ"]))
     assert client.get(f"/vehicles/{vehicle.pk}/livery-photo").status_code == 404
+
+
+def test_dossier_prints_markup_in_its_data_as_text(vehicle, tmp_path):
+    """Names and notes reach ReportLab's Paragraph as text: a stray `<` used to make the PDF a 500 and an
+    `<img src>` embedded a file of the server."""
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(secret)
+    services.maintenance_record_create(vehicle=vehicle, date=dt.date(2026, 11, 3), work_done=f'<b>未闭合 <img src="{secret}"/>',
+                                       cost="1.00", workshop="<i>")
+    Trip.objects.create(vehicle=vehicle, start=dt.datetime(2026, 11, 11, 9, tzinfo=SH),
+                        end=dt.datetime(2026, 11, 11, 10, tzinfo=SH), purpose="油量 < 5 & 返回",
+                        status=TripStatus.APPROVED, approved_by="<font size=40>王</font>")
+    data = dossier_pdf(build_dossier(vehicle, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    assert [img for page in PdfReader(io.BytesIO(data)).pages for img in page.images] == []
+    text = pdf_text(data).replace("\n", "")
+    for expected in ("<b>未闭合", "<img src=", "<i>", "油量 < 5 & 返回", "<font size=40>王</font>"):
+        assert expected in text, expected
