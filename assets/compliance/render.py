@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from quartermaster.pdf import cjk_font, markup
+from quartermaster.spreadsheets import neutralise, xlsx_value
 
 from .services import Report
 
@@ -51,7 +52,7 @@ def render_csv(report: Report) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in table_rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -92,7 +93,7 @@ def render_xlsx(report: Report) -> bytes:
     results.append(list(COLUMNS))
     status_col = COLUMNS.index("status") + 1
     for row in table_rows(report):
-        results.append(row)
+        results.append([xlsx_value(v) for v in row])
         cell = results.cell(row=results.max_row, column=status_col)
         cell.fill = PatternFill("solid", fgColor=fills.get(cell.value, "FFFFFF"))
     for cell in results[1]:
@@ -103,7 +104,7 @@ def render_xlsx(report: Report) -> bytes:
     counts = wb.create_sheet("counts")
     counts.append(report.context["counts"]["columns"])
     for row in report.context["counts"]["rows"]:
-        counts.append(row)
+        counts.append([xlsx_value(v) for v in row])
     for cell in counts[1]:
         cell.font = Font(bold=True)
     out = io.BytesIO()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from quartermaster.context import current
 from quartermaster.errors import DomainError
+from quartermaster.spreadsheets import CONTROL_CHARACTERS, restore
 
 from ..choices import OFFICER_ONLY_CATEGORIES, AssetStatus, ChangeAction, CustodyAction, PersonRole
 from ..models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
@@ -177,6 +178,12 @@ class _RowReader:
     def get(self, key: str, convert: Callable = cells.text, *, required: bool = False,
             max_length: int | None = None, **kwargs):
         raw = self.values.get(key)
+        if isinstance(raw, str):
+            bad = CONTROL_CHARACTERS.search(raw)
+            if bad:  # refused here, with its cell: stored, it would stop every later XLSX export
+                self.error(key, f"contains the control character U+{ord(bad[0]):04X} at position {bad.start() + 1}")
+                return None
+            raw = restore(raw)  # the apostrophe an export puts before text that looks like a formula
         try:
             value = convert(raw, **kwargs)
         except CellError as exc:

