@@ -162,3 +162,7 @@ QM_TOPIC_PREFIX = _env("QM_TOPIC_PREFIX", "qm")
 QM_CJK_FONT = _env("QM_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 QM_TILE_URL = _env("QM_TILE_URL", "")
 QM_TILE_CRS = _env("QM_TILE_CRS", "wgs84")
+# Workbook import limits: a small crafted file must not cost gigabytes or hours (Excel's own sheet limits).
+QM_IMPORT_MAX_ROWS = int(_env("QM_IMPORT_MAX_ROWS", "1048576"))
+QM_IMPORT_MAX_COLUMNS = int(_env("QM_IMPORT_MAX_COLUMNS", "16384"))
+QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))

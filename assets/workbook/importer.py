@@ -35,6 +35,7 @@ from .schema import (
     VEHICLE_STATUSES,
     category_codes,
 )
+from .xlsx import BadCell
 
 BATCH = bulk.BATCH
 IMPORT_NOTE = "导入台账"  # on every ledger event the import writes: the movement was recorded, not witnessed
@@ -178,6 +179,9 @@ class _RowReader:
     def get(self, key: str, convert: Callable = cells.text, *, required: bool = False,
             max_length: int | None = None, **kwargs):
         raw = self.values.get(key)
+        if isinstance(raw, BadCell):
+            self.error(key, raw.reason)
+            return None
         if isinstance(raw, str):
             bad = CONTROL_CHARACTERS.search(raw)
             if bad:  # refused here, with its cell: stored, it would stop every later XLSX export
@@ -277,6 +281,7 @@ class WorkbookImport:
             yield _RowReader(source, number, values, self.errors)
             if count % 1000 == 0:
                 self.progress.advance(1000)
+        self.errors.extend(source.errors)
         self.progress.advance(count % 1000)
         self.progress.finish()
 

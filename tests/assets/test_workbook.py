@@ -6,6 +6,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -628,3 +629,96 @@ def test_a_control_character_in_a_cell_is_refused_with_its_place(db, tmp_path):
     assert "personnel.csv, row 4, column name: contains the control character U+0000 at position 2" in reasons
     assert "assets.csv, row 4, column serial: contains the control character U+0007 at position 3" in reasons
     assert Person.objects.count() == 0
+
+
+# --- crafted and malformed XLSX files -------------------------------------------------------------------------
+
+ASSETS_XML = "xl/worksheets/sheet3.xml"  # write() creates the sheets in BASE's order: units, personnel, assets…
+
+
+def _patched(source: Path, target: Path, part: str, edit) -> Path:
+    """A copy of the XLSX `source` whose `part` is rewritten by edit(text) -> text, as a crafted file would be."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == part:
+                data = edit(data.decode()).encode()
+            zout.writestr(info, data)
+        if part not in names:
+            zout.writestr(part, edit(""))
+    return target
+
+
+def _replace(old: str, new: str):
+    def edit(xml: str) -> str:
+        assert old in xml, old
+        return xml.replace(old, new, 1)
+    return edit
+
+
+G4 = '<c r="G4" t="inlineStr"><is><t>SN-R1</t></is></c>'  # assets row 4 (R-001), column serial
+
+
+@pytest.mark.parametrize("edit, where, reason", [
+    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "refers to shared string 99 of 0"),
+    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "stored value 'abc' is not a valid"),
+    (_replace(G4, '<c r="XFE4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "XFE"),
+     "cell XFE4 lies beyond column XFD"),
+    (_replace(G4, '<c r="ZZZZZZZZ4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "ZZZZZZZZ4"),
+     "bad cell reference"),
+    (_replace('<row r="4">', '<row r="99999999999">'), ("assets", 4, ""),
+     "row number '99999999999' is not one of 1 to 1048576"),
+    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "is not one of 1 to 1048576"),
+    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "the sheet's XML is broken near line 1"),
+    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "the sheet's XML is broken"),
+], ids=["shared string out of range", "number that is not", "column beyond XFD", "absurd column",
+        "row number of hours", "row number past Excel's", "broken XML", "NUL character"])
+def test_a_malformed_xlsx_is_refused_with_sheet_row_and_column(db, tmp_path, edit, where, reason):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", ASSETS_XML, edit)
+    with pytest.raises(WorkbookError) as caught:
+        run_import(path)
+    found = [e for e in caught.value.errors if (e.sheet, e.row, e.column) == where]
+    assert found and reason in found[0].reason, [str(e) for e in caught.value.errors]
+    assert OrgUnit.objects.count() == 0
+
+
+def test_the_cli_names_the_cell_of_a_malformed_xlsx_without_a_traceback(db, tmp_path, monkeypatch, capfd):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", ASSETS_XML,
+                    _replace(G4, '<c r="G4" t="s"><v>-1</v></c>'))
+    assert run_qm("import", str(path), monkeypatch=monkeypatch) != 0
+    err = capfd.readouterr().err
+    assert "assets, row 4, column serial:" in err and "Traceback" not in err
+
+
+def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tmp_path, settings):
+    """A few KB of zip can hold hundreds of MB of shared strings; the declared sizes are checked first."""
+    settings.QM_IMPORT_MAX_MB = 2
+    strings = "<sst>" + "<si><t>" + "a" * 3 * 1024 * 1024 + "</t></si></sst>"
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                    lambda _xml: strings)
+    assert path.stat().st_size < 64 * 1024
+    with pytest.raises(ValueError, match=r"unpacks to 3 MB, more than the 2 MB allowed \(setting QM_IMPORT_MAX_MB\)"):
+        run_import(path)
+    with pytest.raises(CommandError, match="QM_IMPORT_MAX_MB"):
+        call_command("import", str(path))
+    assert OrgUnit.objects.count() == 0
+
+
+def test_an_unreadable_part_is_named(db, tmp_path):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", "xl/styles.xml",
+                    lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(ValueError, match=r"not a readable XLSX workbook \(xl/styles.xml: ParseError"):
+        run_import(path)
+
+
+def test_row_and_size_limits_apply_to_csv_folders(db, tmp_path, settings):
+    folder = write(tmp_path / "csv", base())
+    settings.QM_IMPORT_MAX_ROWS = 5
+    with pytest.raises(WorkbookError) as caught:
+        run_import(folder)
+    assert ("assets.csv", 6, "") in [(e.sheet, e.row, e.column) for e in caught.value.errors]
+    settings.QM_IMPORT_MAX_ROWS, settings.QM_IMPORT_MAX_MB = 1000, 0
+    with pytest.raises(ValueError, match="setting QM_IMPORT_MAX_MB"):
+        run_import(folder)
+    assert OrgUnit.objects.count() == 0
