@@ -1,5 +1,6 @@
 """Maps domain errors to 4xx responses with a clear message; everything else falls to DRF's handler."""
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.response import Response
@@ -19,4 +20,18 @@ def exception_handler(exc, context):
         blockers = sorted({str(obj._meta.verbose_name) for obj in objs})
         return Response({"detail": f"still referenced by {', '.join(blockers)}; it cannot be deleted",
                          "code": "protected"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, IntegrityError):
+        return Response(_integrity(exc), status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)
+
+
+def _integrity(exc: IntegrityError) -> dict:
+    """A constraint the database enforced although the service's own check passed: two requests writing the same
+    tag (plate, staff number…) at once both pass the check, and the second insert meets the unique index."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(cause or exc).strip()
+    if sqlstate == "23505" or "UNIQUE" in str(exc).upper():
+        return {"detail": f"already exists (written by another request at the same time): {detail}",
+                "code": "duplicate"}
+    return {"detail": f"refused by a database constraint: {detail}", "code": "conflict"}

@@ -73,15 +73,16 @@ def _uniform_item_type(item_type: ItemType) -> ItemType:
 
 
 @transaction.atomic
-def entitlement_set(*, item_type: ItemType, quantity: int, service_years: int, season: str = Season.ALL,
-                    active: bool = True, source: str = "") -> Entitlement:
-    """Creates or edits the entitlement of one uniform item type."""
+def entitlement_set(*, item_type: ItemType, service_years: int, quantity: int | None = None,
+                    season: str = Season.ALL, active: bool = True, source: str = "") -> Entitlement:
+    """Creates or edits the entitlement of one uniform item type; no quantity keeps the one set (a new one: 1)."""
     _uniform_item_type(item_type)
     if season not in Season.values:
         raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
+    quantity = entitlement.quantity if quantity is None else quantity
     if quantity < 1 or service_years < 1:
         raise DomainError(f"{item_type.name}: quantity and service years must be at least 1", field="quantity")
-    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
     entitlement.quantity, entitlement.service_years = quantity, service_years
     entitlement.season, entitlement.active = season, active
     entitlement.source = source or entitlement.source

@@ -175,3 +175,17 @@ def test_stocktake_api(bureau, logistics, api_client_for):
     r = client.post(f"/api/v1/stocktakes/{pk}/close/")
     assert r.json()["status"] == "closed" and [x["tag"] for x in r.json()["result"]["missing"]] == ["U-2"]
 
+
+
+def test_an_entitlement_posted_without_quantity_keeps_or_defaults_it(bureau, api_client_for):
+    """`quantity` is optional in the API (default 1): leaving it out was a 500."""
+    from tests.support.fixtures import make_user
+
+    client = api_client_for(make_user("logi-cz", "logistics", unit=bureau["units"]["CZ"]))
+    before = next(r for r in client.get("/api/v1/entitlements/?page_size=100").json()["results"]
+                  if r["item_type"] == "trousers")
+    r = client.post("/api/v1/entitlements/", {"item_type": "trousers", "service_years": 3}, format="json")
+    assert r.status_code == 201, r.content
+    assert (r.json()["quantity"], r.json()["service_years"]) == (before["quantity"], 3)
+    r = client.post("/api/v1/entitlements/", {"item_type": "trousers"}, format="json")
+    assert r.status_code == 400 and "service_years" in r.json()
