@@ -145,6 +145,7 @@ SPECTACULAR_SETTINGS = {
         "VehicleStatusEnum": "telematics.choices.VehicleStatus",
     },
     "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
 }
 
 LOGGING = {

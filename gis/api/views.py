@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -50,12 +51,24 @@ def parse_limit(text: str | None) -> int:
     return int(text)
 
 
+class _OneFeatureCollection(AutoSchema):
+    """A layer's list is one FeatureCollection object, not a JSON array of features."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        return operation_id.replace("_retrieve", "_list") if self.view.action == "list" else operation_id
+
+
 class LayerFeatureViewSet(ScopedReadOnlyViewSet):
     """GET …/?bbox=minlon,minlat,maxlon,maxlat[&limit=N][&version=N]: the layer's active version (or an
     older one) as one FeatureCollection; features whose bounding box meets the bbox are returned."""
 
     scope_field = None
     layer: str = ""
+    schema = _OneFeatureCollection()
     serializer_class = FeatureSerializer
     pagination_class = None
     filter_backends: list = []

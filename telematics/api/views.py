@@ -3,6 +3,8 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -121,6 +123,7 @@ class VehicleViewSet(ScopedModelViewSet):
         return self._done(services.vehicle_set_livery(vehicle=self.get_object(), compliant=form["compliant"],
                                                       photo=form.get("photo")))
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="dossier.pdf",
             renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def dossier_pdf(self, request, pk=None):
@@ -137,7 +140,8 @@ class VehicleViewSet(ScopedModelViewSet):
             "vehicle": vehicle.pk, "plate": vehicle.plate, "unit": vehicle.unit.code, "at": at,
             "on_duty": found.on_duty, "covered_by": found.trip_id, "allowed": found.allowed}).data)
 
-    @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer)
+    @extend_schema(responses=s.ExpirySerializer(many=True))
+    @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer, pagination_class=None)
     def expiring(self, request):
         """Insurance and inspections expiring within ?days= (default 30) or already expired."""
         try:

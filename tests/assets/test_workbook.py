@@ -579,7 +579,7 @@ def test_text_entered_through_the_api_is_never_a_live_formula_in_an_export(burea
     apostrophe); importing the export gives back exactly the names entered."""
     from tests.support.fixtures import make_user
 
-    client = api_client_for(make_user("admin", "admin", superuser=True))
+    client = api_client_for(make_user("admin", "administrator", superuser=True))
     for n, name in enumerate(FORMULAS):
         response = client.post("/api/v1/personnel/", {"staff_no": f"F{n}", "name": name, "unit": "CZ-TN-01",
                                                       "role": "auxiliary"}, format="json")

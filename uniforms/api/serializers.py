@@ -216,3 +216,15 @@ class StocktakeScanSerializer(serializers.ModelSerializer):
     class Meta:
         model = StocktakeScan
         fields = ["id", "tag", "scanned_at"]
+
+
+class DepartureChecklistLineSerializer(serializers.Serializer):
+    """One line of a departing person's return checklist (read only)."""
+
+    tag = serializers.CharField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    item = serializers.CharField()
+    serial = serializers.CharField()
+    return_to = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "returned", "lost"])

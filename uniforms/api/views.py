@@ -247,6 +247,7 @@ class DepartureViewSet(ScopedCreateReadViewSet):
         _scope_person(self.request, serializer.validated_data["person"])
         serializer.instance = services.person_depart(**serializer.validated_data)
 
+    @extend_schema(responses=s.DepartureChecklistLineSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def checklist(self, request, pk=None):
         return Response(selectors.departure_checklist(self.get_object()))
@@ -256,6 +257,7 @@ class DepartureViewSet(ScopedCreateReadViewSet):
         departure = services.departure_close_out(departure=self.get_object())
         return Response(s.DepartureSerializer(departure).data)
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, pk=None):
         departure = self.get_object()
@@ -309,6 +311,7 @@ class HandoverReceiptViewSet(ScopedReadOnlyViewSet):
         receipt = self.get_object()
         return Response({**self.get_serializer(receipt).data, "lines": selectors.receipt_lines(receipt)})
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, number=None):
         receipt = self.get_object()

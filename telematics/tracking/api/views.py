@@ -19,7 +19,7 @@ from ..choices import ReviewAction
 from ..filtersets import AlertFilterSet, DeadLetterFilterSet
 from ..models import Alert, DeadLetter
 from ..services import alert_review
-from .serializers import AlertReviewSerializer, AlertSerializer, DeadLetterSerializer
+from .serializers import AlertReviewSerializer, AlertSerializer, DeadLetterSerializer, LatestPositionSerializer
 
 
 class AlertViewSet(ScopedReadOnlyViewSet):
@@ -54,6 +54,8 @@ class DeadLetterViewSet(ScopedReadOnlyViewSet):
     scope_field = None
     ordering_fields = ["received_at", "reason"]
 
+    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "integer"},
+                                    "description": "dead letters per reason"}})
     @action(detail=False, methods=["get"])
     def counts(self, request):
         return Response(selectors.dead_letter_counts())
@@ -127,7 +129,7 @@ class CoverageViewSet(viewsets.ViewSet):
 class LatestPositionViewSet(viewsets.ViewSet):
     """GET /api/v1/positions/latest/: the newest fix of each vehicle in scope (for the live map)."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=LatestPositionSerializer(many=True))
     def list(self, request):
         vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
         return Response(selectors.latest_positions(list(vehicles.values_list("pk", flat=True))))
