@@ -3,7 +3,6 @@
 body are checked against the schema the project publishes."""
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from pathlib import Path

@@ -19,7 +19,12 @@ from ..choices import ReviewAction
 from ..filtersets import AlertFilterSet, DeadLetterFilterSet
 from ..models import Alert, DeadLetter
 from ..services import alert_review
-from .serializers import AlertReviewSerializer, AlertSerializer, DeadLetterSerializer, LatestPositionSerializer
+from .serializers import (
+    AlertReviewSerializer,
+    AlertSerializer,
+    DeadLetterSerializer,
+    LatestPositionSerializer,
+)
 
 
 class AlertViewSet(ScopedReadOnlyViewSet):
