@@ -1,6 +1,6 @@
 """Maps domain errors to 4xx responses with a clear message; everything else falls to DRF's handler."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.response import Response
@@ -22,7 +22,15 @@ def exception_handler(exc, context):
                          "code": "protected"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):
         return Response(_integrity(exc), status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, DataError):  # a NUL character, a number or text the column cannot hold: the input's fault
+        cause = exc.__cause__ or exc
+        return Response({"detail": f"a value the database cannot store: {str(cause).strip()}", "code": "invalid"},
+                        status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # ValidationError("…") or ValidationError([...]) renders as a bare list; every error body is an object.
+        response.data = {"detail": " ".join(str(m) for m in response.data), "code": "invalid"}
+    return response
 
 
 def _integrity(exc: IntegrityError) -> dict:

@@ -40,6 +40,20 @@ class SlugRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+class HourMinuteTimeFieldExtension(OpenApiSerializerFieldExtension):
+    """A time written as HH:MM (duty hours) is not an RFC 3339 `time` (which has seconds and an offset)."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "response" and self.target.format == "%H:%M":
+            schema.pop("format", None)
+            schema.update(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example="08:00")
+        return schema
+
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "A refusal: `detail` says why; validation errors map each field to its messages.",

@@ -82,7 +82,12 @@ def _param(request, name, parse, default=None):
         if default is None:
             raise ValidationError({name: "required"})
         return default
-    value = parse(raw)
+    try:
+        value = parse(raw)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)  # PostgreSQL refuses offsets beyond ±15:59
+    except (ValueError, OverflowError):  # well formed but not a real date (month 13), or off the calendar
+        value = None
     if value is None:
         raise ValidationError({name: f"not a valid value: {raw!r}"})
     return value
