@@ -1,4 +1,5 @@
 """Append-only rows: saved once, never updated or deleted through the ORM (the database also refuses, on PostgreSQL)."""
+from django.apps import apps
 from django.db import models
 
 from quartermaster.errors import DomainError
@@ -40,3 +41,20 @@ def forbid_update_delete_sql(table: str) -> tuple[str, str]:
     """
     reverse = f"DROP TRIGGER IF EXISTS {fn}_trg ON {table}; DROP FUNCTION IF EXISTS {fn}();"
     return forward, reverse
+
+
+def forbid_truncate_sql(table: str) -> tuple[str, str]:
+    """A PostgreSQL statement trigger that refuses TRUNCATE on `table`, calling the function of
+    `forbid_update_delete_sql` (created first). TRUNCATE fires no row trigger: without it the owner could still
+    empty the table in one statement."""
+    fn = f"{table}_append_only"
+    forward = (f"CREATE TRIGGER {fn}_truncate_trg BEFORE TRUNCATE ON {table} "
+               f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}();")
+    reverse = f"DROP TRIGGER IF EXISTS {fn}_truncate_trg ON {table};"
+    return forward, reverse
+
+
+def append_only_tables() -> list[str]:
+    """The tables of every installed append-only model: the runtime role may only read and insert there."""
+    return sorted(model._meta.db_table for model in apps.get_models()
+                  if issubclass(model, AppendOnlyModel) and not model._meta.proxy)
