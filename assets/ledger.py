@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -231,9 +232,11 @@ def append(moves: list[dict], *, before: dict[int, Before], as_recorded: bool = 
         row.setdefault("user_id", ctx.user_id)
         row.setdefault("username", ctx.username)
         row.setdefault("source", ctx.source)
-    bulk.insert_rows(CustodyEvent, moves, now=now)
-    if not as_recorded:
-        _project(last, now)
+    # Inside the caller's transaction (no savepoint: a refusal above leaves it usable); alone, in one of its own.
+    with transaction.atomic(savepoint=False):
+        bulk.insert_rows(CustodyEvent, moves, now=now)
+        if not as_recorded:
+            _project(last, now)
     return moves
 
 

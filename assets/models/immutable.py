@@ -54,6 +54,32 @@ def forbid_truncate_sql(table: str) -> tuple[str, str]:
     return forward, reverse
 
 
+def sqlite_triggers_sql(table: str) -> list[str]:
+    """SQLite triggers refusing UPDATE and DELETE on `table` (SQLite has no TRUNCATE: a DELETE fires them)."""
+    return [f"CREATE TRIGGER IF NOT EXISTS {table}_append_only_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
+            for op in ("UPDATE", "DELETE")]
+
+
+def ensure_sqlite_triggers(sender=None, using: str = "default", **_kwargs) -> None:
+    """post_migrate: the append-only triggers of a SQLite database (the demo's), made again after every migrate.
+
+    Not a migration: rebuilding a table (how Django alters one on SQLite) drops its triggers, so they are
+    checked after every migrate instead, for every append-only model at once.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table in append_only_tables():
+            if table in existing:
+                for statement in sqlite_triggers_sql(table):
+                    cursor.execute(statement)
+
+
 def append_only_tables() -> list[str]:
     """The tables of every installed append-only model: the runtime role may only read and insert there."""
     return sorted(model._meta.db_table for model in apps.get_models()
