@@ -6,7 +6,6 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from . import ledger

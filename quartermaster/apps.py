@@ -8,6 +8,6 @@ class QuartermasterConfig(AppConfig):
     verbose_name = "Quartermaster"
 
     def ready(self):
-        from .dbroles import grant_after_migrate
+        from .dbroles import grant_after_migrate  # also registers the runtime role's system check
 
         post_migrate.connect(grant_after_migrate, dispatch_uid="qm_runtime_role_grants")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.checks import Error, register
 from django.db import connections
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -102,3 +103,13 @@ def grant_after_migrate(sender, using: str = "default", **_kwargs) -> None:
         grant_runtime_role(role, using)
     except RoleError as exc:
         raise CommandError(f"migrated, but QM_DATABASE_RUNTIME_ROLE: {exc}") from None
+
+
+@register("qm")
+def check_runtime_role_setting(app_configs=None, **_kwargs) -> list[Error]:
+    """A runtime role name that cannot be a PostgreSQL role is a configuration error, caught before any migrate."""
+    role = getattr(settings, "QM_DATABASE_RUNTIME_ROLE", "")
+    if role and not ROLE_NAME.match(role):
+        return [Error(f"QM_DATABASE_RUNTIME_ROLE {role!r}: use lower-case letters, digits and _ (at most 63)",
+                      id="qm.E301")]
+    return []

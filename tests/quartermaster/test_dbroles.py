@@ -1,6 +1,7 @@
 """Append-only tables on real PostgreSQL: UPDATE, DELETE and TRUNCATE refused to the owner (triggers) and to the
 runtime role (privileges), which still reads, inserts and runs the services; `qm dbroles` and the migrate hook."""
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def runtime_role(db):
     """A runtime role granted by `qm dbroles` (the role and its grants vanish with the test's transaction)."""
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {ROLE} NOLOGIN")
-    call_command("dbroles", role=ROLE, stdout=open(os.devnull, "w"))
+    call_command("dbroles", role=ROLE, stdout=io.StringIO())
     return ROLE
 
 
@@ -120,6 +121,13 @@ def test_dbroles_refuses_a_missing_role_or_a_bad_name(db):
         call_command("dbroles", role="qm; DROP TABLE x")
     with pytest.raises(CommandError, match="name the runtime role"):
         call_command("dbroles")
+
+
+def test_a_bad_runtime_role_setting_is_a_system_check_error(settings):
+    settings.QM_DATABASE_RUNTIME_ROLE = "qm-app; drop"
+    assert [e.id for e in dbroles.check_runtime_role_setting()] == ["qm.E301"]
+    settings.QM_DATABASE_RUNTIME_ROLE = "qm_app"
+    assert dbroles.check_runtime_role_setting() == []
 
 
 def test_migrate_regrants_the_configured_role(runtime_role, settings):
