@@ -163,11 +163,8 @@ class XlsxFile:
                     styles.append(int(el.get("numFmtId", 0)))
         return {i for i, fmt in enumerate(styles) if fmt in formats and is_date_format(formats[fmt])}
 
-    def _value(self, el, kind: str, value_tag: str, inline_tag: str) -> object:
-        """One cell's value; a value that cannot be what its type says is a BadCell, not an exception."""
-        if kind == "inlineStr":
-            child = el.find(inline_tag)
-            return None if child is None else _text(child)
+    def _value(self, el, kind: str, value_tag: str) -> object:
+        """A stored (not inline) cell value; one that cannot be what its type says is a BadCell, not an error."""
         value = el.findtext(value_tag)
         if value is None:
             return None
@@ -212,14 +209,18 @@ class XlsxFile:
                         cell_tag, row_tag, value_tag, inline_tag = f"{ns}c", f"{ns}row", f"{ns}v", f"{ns}is"
                     if tag == cell_tag:
                         ref = el.get("r")
-                        value = self._value(el, el.get("t", "n"), value_tag, inline_tag)
+                        kind = el.get("t", "n")
+                        if kind == "inlineStr":
+                            child = el.find(inline_tag)
+                            value = None if child is None else _text(child)
+                        else:
+                            value = self._value(el, kind, value_tag)
                         if ref:
-                            match = _REFERENCE.fullmatch(ref)
-                            if match is None:
-                                raise SheetError(expected, ref, f"bad cell reference {ref[:20]!r}")
-                            letters = match[1]
+                            letters = ref.rstrip("0123456789")
                             column = columns.get(letters)
                             if column is None:
+                                if _REFERENCE.fullmatch(ref) is None:
+                                    raise SheetError(expected, ref, f"bad cell reference {ref[:20]!r}")
                                 column = _column_index(letters)
                                 if column >= max_columns:
                                     raise SheetError(expected, letters, f"cell {ref} lies beyond column "
