@@ -8,7 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("登记台账")
 
     def ready(self):
-        from . import changelog
+        from . import access, changelog
         from . import checks  # noqa: F401  (registers the standards system check)
 
         changelog.connect()
+        access.connect()

@@ -1,12 +1,11 @@
 """The start page: `/` shows the signed-in user's role page (stock, fleet, compliance or administration)."""
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from api.permissions import user_role
+from assets.access import page, user_role
 from assets.choices import UserRole
 from quartermaster.errors import DomainError
 
@@ -50,22 +49,17 @@ def _render(request, role: str):
     return render(request, f"start/{role}.html", context)
 
 
-@login_required
+@page("assets.OrgUnit")
 def home(request):
-    role = user_role(request.user)
-    if role is None:
-        return render(request, "start/no_role.html", status=403)
-    return _render(request, role)
+    return _render(request, user_role(request.user))
 
 
-@login_required
+@page("assets.OrgUnit")
 def role_start(request, role: str):
     """Another role's start page, for administrators (who look after every role); others get their own."""
     if role not in UserRole.values:
         raise Http404(f"no start page for role {role!r}")
     own = user_role(request.user)
-    if own is None:
-        return render(request, "start/no_role.html", status=403)
     if role != own and own != UserRole.ADMINISTRATOR:
         raise PermissionDenied(gettext("只有系统管理员可以查看其他角色的首页"))
     return _render(request, role)

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin
 from quartermaster.errors import DomainError
 
 from . import services
@@ -21,7 +21,7 @@ def _adopt(obj, saved) -> None:
     obj._state.db = saved._state.db
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(RestrictedAdmin):
     """A DomainError from a service becomes an error message on the same form; the transaction is rolled back."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -15,7 +15,9 @@ Use it by subclassing `APIViewTestCase` in a test module and describing the endp
         def update_data(self, world, obj): ...              # a PATCH body; asserted back from the response
 
 Every user of `world` is scoped to brigade CZ-TN: "inside" rows belong to squadron CZ-TN-01, "outside" ones
-to CZ-WJ-01 (another brigade). `scoped = False` for endpoints every user sees whole (categories).
+to CZ-WJ-01 (another brigade). `scoped = False` for endpoints every user sees whole (categories);
+`bureau_wide = True` for rows of the whole bureau, which only users whose scope is the whole bureau change
+(`world.whole_client(role)`: the same role scoped to the root unit CZ).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class World:
 
     bureau: dict
     users: dict
+    whole_users: dict
 
     @property
     def units(self) -> dict:
@@ -57,10 +60,16 @@ class World:
         client.force_authenticate(self.users[role])
         return client
 
+    def whole_client(self, role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(self.whole_users[role])
+        return client
+
 
 def build_world(bureau) -> World:
     users = {role: make_user(f"{role}-tn", role, bureau["units"][SCOPE_UNIT]) for role in ROLES}
-    return World(bureau=bureau, users=users)
+    whole = {role: make_user(f"{role}-cz", role, bureau["units"]["CZ"]) for role in ROLES}
+    return World(bureau=bureau, users=users, whole_users=whole)
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -108,6 +117,7 @@ class APIViewTestCase(WorldTestCase):
     write_roles: tuple[str, ...] = ()
     actions: tuple[str, ...] = ("list", "retrieve", "create", "update", "delete")
     scoped: bool = True
+    bureau_wide: bool = False
     list_queries: int
     extra_list_rows: int = 3
 
@@ -138,8 +148,12 @@ class APIViewTestCase(WorldTestCase):
     def can_read(self, role: str) -> bool:
         return role in self.read_roles
 
-    def can_write(self, role: str) -> bool:
+    def has_write_role(self, role: str) -> bool:
         return role == UserRole.ADMINISTRATOR or role in self.write_roles
+
+    def can_write(self, role: str) -> bool:
+        """For the world's users, all scoped to a brigade: rows of the whole bureau are not theirs to change."""
+        return self.has_write_role(role) and not self.bureau_wide
 
     def reaches(self, inside: bool) -> bool:
         return inside or not self.scoped
@@ -191,6 +205,8 @@ class APIViewTestCase(WorldTestCase):
             assert response.status_code in (403, 405), response.content
         elif not self.can_write(role):
             assert response.status_code == 403, response.content
+            if self.has_write_role(role):
+                assert "outside your scope" in response.json()["detail"]
         elif not self.reaches(inside):
             assert response.status_code == 403, response.content
             assert "outside your scope" in response.json()["detail"]
@@ -248,6 +264,20 @@ class APIViewTestCase(WorldTestCase):
             assert not self.model._default_manager.filter(pk=obj.pk).exists()
             return
         assert self.state() == before, "a refused delete changed something"
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_whole_bureau_scope_writes_bureau_wide_rows(self, world, role):
+        """Rows of the whole bureau: a writer whose scope is the whole bureau may create them, others may not."""
+        if not self.bureau_wide or "create" not in self.actions:
+            return
+        data = self.create_data(world, inside=True)
+        before = self.state()
+        response = world.whole_client(role).post(self.list_url(), data, format="json")
+        if self.has_write_role(role):
+            assert response.status_code == 201, response.content
+        else:
+            assert response.status_code == 403, response.content
+            assert self.state() == before
 
     def test_list_query_count_is_pinned(self, world):
         reader = next(role for role in ROLES if self.can_read(role))
