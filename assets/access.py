@@ -132,6 +132,12 @@ def _dead_letters(qs: QuerySet, unit) -> QuerySet:
     return qs.filter(Q(terminal__in=bindings) | Q(terminal__in=current_ids))
 
 
+def _dock_offloads(qs: QuerySet, unit) -> QuerySet:
+    """Dock reports of the recorders (by tag) that belong to the subtree."""
+    tags = apps.get_model("assets", "Asset").objects.filter(unit__path__startswith=unit.path).values("tag")
+    return qs.filter(recorder_tag__in=tags)
+
+
 _LOG, _FLEET = (LOGISTICS,), (FLEET,)
 _VEHICLE_RECORD = Policy("vehicle__unit", write=_FLEET)
 _VEHICLE_HISTORY = Policy("vehicle__unit")  # written by the vehicle services as a side effect, never by hand
@@ -149,6 +155,8 @@ POLICIES: dict[str, Policy] = {
     "assets.ComplianceSnapshot": Policy("unit", write=(AUDITOR,)),
     "assets.Profile": Policy("unit", read=(), write=()),
     "auth.User": Policy("qm_profile__unit", read=(), write=()),
+    "auth.Group": Policy(None, read=(), bureau_wide=True),
+    "auth.Permission": Policy(None, read=(), bureau_wide=True),
     # uniforms, insignia, certificates, seals
     "uniforms.Entitlement": Policy(None, write=_LOG, bureau_wide=True),
     "uniforms.OfficerSize": Policy("person__unit", write=_LOG),
@@ -177,7 +185,11 @@ POLICIES: dict[str, Policy] = {
     # positions, alerts, dead letters
     "tracking.Position": Policy("vehicle__unit"),
     "tracking.Alert": Policy("vehicle__unit", write=_FLEET),
+    "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
+    "tracking.Leg": Policy("vehicle__unit"),
+    "tracking.DockOffload": Policy(_dock_offloads),
     "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
+    "tracking.RuleCheckpoint": Policy(None, read=()),  # the ingest's own state, written without an actor
     # map layers: every role reads the whole map; administrators upload
     "gis.LayerVersion": Policy(None, bureau_wide=True),
     "gis.GridCell": Policy(None, bureau_wide=True),
@@ -229,10 +241,9 @@ def restrict(qs: QuerySet, user, action: str = VIEW) -> QuerySet:
     policy = policy_for(qs.model)
     if not may(user, action, qs.model):
         return _mark(qs.none(), action)
-    unit = scope_unit(user)
-    if unit is None or policy.scope is None:
+    if policy.scope is None or whole_bureau(user):
         return _mark(qs, action)
-    return _mark(_scoped(qs, policy.scope, unit), action)
+    return _mark(_scoped(qs, policy.scope, scope_unit(user)), action)
 
 
 class RestrictedQuerySet(QuerySet):
