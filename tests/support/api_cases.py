@@ -292,3 +292,131 @@ class APIViewTestCase(WorldTestCase):
             assert client.get(self.list_url()).status_code == 200
         assert len(few) == self.list_queries, [q["sql"] for q in few.captured_queries]
         assert len(more) == self.list_queries, "list queries grow with the rows (N+1)"
+
+
+# --- the route matrix: every API route × method × role ----------------------------------------------------------
+# Who may call each route, for users scoped to a brigade (the world's users). Refused calls answer 403 (or 405 where
+# the method is not offered at all) and change nothing; allowed ones pass the permission (their answer may still be
+# 400/404 for the placeholder body and ids the matrix sends). A route that is missing here fails
+# `test_every_api_route_is_in_the_matrix`, so a new endpoint cannot be forgotten.
+
+A, L, F, U = UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET, UserRole.AUDITOR
+ALL, AL, AF, AU, ADMIN_ONLY, NOBODY = (A, L, F, U), (A, L), (A, F), (A, U), (A,), ()
+PUBLIC = "public"
+
+
+def _crud(read=ALL, write=AL, methods=("get", "post")) -> dict:
+    return {m: (read if m == "get" else write) for m in methods}
+
+
+def _detail(read=ALL, write=AL, methods=("get", "put", "patch", "delete")) -> dict:
+    return {m: (read if m == "get" else write) for m in methods}
+
+
+def _posts(*names, roles=AL) -> dict:
+    return {name: {"post": roles} for name in names}
+
+
+def _gets(*names, roles=ALL) -> dict:
+    return {name: {"get": roles} for name in names}
+
+
+ROUTES: dict[str, dict[str, tuple | str]] = {
+    "api-token": {"post": PUBLIC},
+    "orgunit-list": _crud(write=ADMIN_ONLY), "orgunit-detail": _detail(write=ADMIN_ONLY),
+    "person-list": _crud(), "person-detail": _detail(), "person-checklist": {"get": ALL},
+    # categories and item types are the whole bureau's: nobody scoped to a brigade changes them
+    "category-list": _crud(write=NOBODY), "category-detail": _detail(write=NOBODY),
+    "itemtype-list": _crud(write=NOBODY), "itemtype-detail": _detail(write=NOBODY),
+    "asset-list": _crud(), "asset-detail": _detail(), "asset-by-tag": {"get": ALL}, "asset-receive": {"post": AL},
+    **_posts("asset-issue", "asset-repair-in", "asset-repair-out", "asset-report-lost", "asset-retire",
+             "asset-return", "asset-transfer"),
+    **_gets("custodyevent-list", "custodyevent-detail", "changerecord-list", "changerecord-detail"),
+    "user-list": _crud(read=ADMIN_ONLY, write=ADMIN_ONLY), "user-detail": _detail(read=ADMIN_ONLY, write=ADMIN_ONLY),
+    "entitlement-list": _crud(write=NOBODY), "entitlement-detail": _detail(write=NOBODY),
+    "officersize-list": _crud(), "officersize-detail": _detail(),
+    "issueround-list": _crud(), **_gets("issueround-detail", "issueround-shortfall", "replacementdue-list"),
+    **_gets("badge-list", "badge-detail"), **_posts("badge-issue", "badge-report-lost"),
+    "certificate-expiring": {"get": ALL},
+    **_posts("certificate-issue", "certificate-report-lost", "certificate-surrender", "certificateloss-replace"),
+    **_gets("certificateloss-list", "certificateloss-detail"),
+    "sealhandover-list": _crud(), **_gets("sealhandover-custodians", "sealhandover-detail"),
+    "sealusage-list": _crud(), "sealusage-detail": {"get": ALL},
+    "departure-list": _crud(), **_gets("departure-detail", "departure-checklist", "departure-pdf"),
+    **_posts("departure-close-out", "handover-check", "handover-commit"),
+    **_gets("receipt-list", "receipt-detail", "receipt-pdf", "label-list"),
+    "storageplace-list": _crud(), "storageplace-assign": {"post": AL}, "storageplace-detail": {"get": ALL},
+    "stocktake-list": _crud(), **_gets("stocktake-detail", "stocktake-result"),
+    **_posts("stocktake-close", "stocktake-scan"),
+    "vehicle-list": _crud(write=AF), "vehicle-detail": _detail(write=AF),
+    **_gets("vehicle-expiring", "vehicle-coverage", "vehicle-dossier-pdf", "vehicle-dossier-pdf-spec"),
+    **_posts("vehicle-bind-terminal", "vehicle-change-status", "vehicle-livery", "vehicle-transfer",
+             "vehicle-unbind-terminal", roles=AF),
+    **_gets("vehiclehistory-list", "vehiclehistory-detail", "terminalbinding-list", "terminalbinding-detail"),
+    "maintenancerecord-list": _crud(write=AF), "insurancepolicy-list": _crud(write=AF),
+    "inspection-list": _crud(write=AF), "trip-list": _crud(write=AF),
+    **_gets("maintenancerecord-detail", "insurancepolicy-detail", "inspection-detail", "trip-detail"),
+    **_posts("trip-approve", "trip-cancel", "trip-refuse", roles=AF),
+    "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
+    "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
+    **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),
+    **_gets("deadletter-list", "deadletter-counts", "deadletter-detail", roles=AF),
+    **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
+    "gis-layer-list": _crud(write=NOBODY),
+    **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
+            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
+    "compliance-report": {"get": ALL},
+    "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
+}
+
+# Writes of the whole bureau's rows, for users whose scope is the whole bureau (world.whole_client).
+BUREAU_WIDE_WRITES = {"category-list": ADMIN_ONLY, "itemtype-list": AL, "entitlement-list": AL,
+                      "holiday-list": AF, "gis-layer-list": ADMIN_ONLY}
+
+
+def _walk(patterns, prefix=""):
+    from django.urls import URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def api_routes() -> list[tuple[str, str, object]]:
+    """(URL name, method, pattern) of every route under /api/v1/, discovered from the URL conf."""
+    from django.urls import get_resolver
+
+    found = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        callback = pattern.callback
+        actions = getattr(callback, "actions", None)
+        if actions:
+            methods = sorted(actions)
+        else:
+            view_class = callback.view_class
+            methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+        found += [(pattern.name, method, pattern) for method in methods]
+    return found
+
+
+def page_routes() -> list[tuple[str, object]]:
+    """(URL name, pattern) of every page outside /api/v1/ and /admin/."""
+    from django.urls import get_resolver
+
+    return [(pattern.name, pattern) for route, pattern in _walk(get_resolver().url_patterns)
+            if not route.startswith(("api/v1/", "admin/"))]
+
+
+PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG"}
+
+
+def placeholder_url(pattern) -> str:
+    """The route with ids that match nothing: the permission answers before any row is looked up."""
+    from django.urls import reverse
+
+    names = set(pattern.pattern.regex.groupindex)
+    return reverse(pattern.name, kwargs={k: PLACEHOLDER_KWARGS[k] for k in names})
