@@ -1,9 +1,13 @@
 """The start page: `/` shows the signed-in user's role page (stock, fleet, compliance or administration)."""
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from assets.access import page, user_role
 from assets.choices import UserRole
@@ -63,3 +67,29 @@ def role_start(request, role: str):
     if role != own and own != UserRole.ADMINISTRATOR:
         raise PermissionDenied(gettext("只有系统管理员可以查看其他角色的首页"))
     return _render(request, role)
+
+
+class _SchemaGate:
+    """The schema and its docs page describe every endpoint: outside debug mode only signed-in users get them."""
+
+    def get_permissions(self):
+        return [AllowAny() if settings.DEBUG else IsAuthenticated()]
+
+
+class SchemaView(_SchemaGate, SpectacularAPIView):
+    pass
+
+
+_schema = SchemaView.as_view()
+_docs = SpectacularSwaggerView.as_view(url_name="schema")
+
+
+def schema_view(request, *args, **kwargs):
+    return _schema(request, *args, **kwargs)
+
+
+def docs_view(request, *args, **kwargs):
+    """The docs page sends a visitor who is not signed in to the login page (in debug mode it is open)."""
+    if settings.DEBUG:
+        return _docs(request, *args, **kwargs)
+    return login_required(_docs)(request, *args, **kwargs)

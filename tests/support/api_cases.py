@@ -374,13 +374,16 @@ BUREAU_WIDE_WRITES = {"category-list": ADMIN_ONLY, "itemtype-list": AL, "entitle
                       "holiday-list": AF, "gis-layer-list": ADMIN_ONLY}
 
 
-def _walk(patterns, prefix=""):
+def _walk(patterns, prefix="", namespace=""):
+    """(route, pattern) of every URL; each pattern gets `full_name`, its name with the namespaces (live:map)."""
     from django.urls import URLResolver
 
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         else:
+            pattern.full_name = f"{namespace}{pattern.name}"
             yield prefix + str(pattern.pattern), pattern
 
 
@@ -407,7 +410,7 @@ def page_routes() -> list[tuple[str, object]]:
     """(URL name, pattern) of every page outside /api/v1/ and /admin/."""
     from django.urls import get_resolver
 
-    return [(pattern.name, pattern) for route, pattern in _walk(get_resolver().url_patterns)
+    return [(pattern.full_name, pattern) for route, pattern in _walk(get_resolver().url_patterns)
             if not route.startswith(("api/v1/", "admin/"))]
 
 
@@ -419,4 +422,21 @@ def placeholder_url(pattern) -> str:
     from django.urls import reverse
 
     names = set(pattern.pattern.regex.groupindex)
-    return reverse(pattern.name, kwargs={k: PLACEHOLDER_KWARGS[k] for k in names})
+    return reverse(getattr(pattern, "full_name", pattern.name), kwargs={k: PLACEHOLDER_KWARGS[k] for k in names})
+
+
+# --- the page matrix: every web page × role ---------------------------------------------------------------------
+# LOGIN: any signed-in user (schema and docs outside debug mode); PUBLIC: anyone. Role tuples: who gets the page;
+# other roles 403, anonymous users the login page, users without a role the no-role page (403).
+LOGIN = "login"
+PAGES: dict[str, tuple | str] = {
+    "home": ALL, "role-start": ALL,
+    "schema": LOGIN, "api-docs": LOGIN,
+    "set_language": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
+    "uniforms:handover": AL, "uniforms:stocktake": AL,
+    "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
+    "telematics:vehicle-livery-photo": ALL,
+    "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
+    "compliance": ALL, "compliance-compare": ALL, "compliance-evidence": ALL, "compliance-snapshots": ALL,
+    "compliance-snapshot": ALL,
+}
