@@ -86,13 +86,15 @@ class Policy:
     """`scope`: the path from the model to an OrgUnit ("self" for OrgUnit itself), a function (queryset, unit) ->
     queryset for rows reached another way, or None for rows of the whole bureau. `read`/`write`: the roles besides
     administrator that may view / add, change, delete; `actions`: roles for named actions (issue, acknowledge…)
-    that differ from `write`. `bureau_wide`: writes need a scope of the whole bureau."""
+    that differ from `write`. `bureau_wide`: writes need a scope of the whole bureau. `observes`: foreign keys that
+    record what was seen rather than moved (a stocktake scan of another unit's asset), exempt from the guard."""
 
     scope: str | Callable | None
     read: tuple[str, ...] = EVERY_ROLE
     write: tuple[str, ...] = ()
     actions: dict = field(default_factory=dict)
     bureau_wide: bool = False
+    observes: tuple[str, ...] = ()
 
     def roles_for(self, action: str) -> tuple[str, ...]:
         if action == VIEW:
@@ -171,7 +173,7 @@ POLICIES: dict[str, Policy] = {
     "uniforms.StoragePlace": Policy("unit", write=_LOG),
     "uniforms.AssetPlace": Policy("asset__unit", write=_LOG),
     "uniforms.Stocktake": Policy("unit", write=_LOG),
-    "uniforms.StocktakeScan": Policy("stocktake__unit", write=_LOG),
+    "uniforms.StocktakeScan": Policy("stocktake__unit", write=_LOG, observes=("asset",)),
     # vehicle files, calendars, trips
     "telematics.Vehicle": Policy("unit", write=_FLEET),
     "telematics.VehicleHistory": _VEHICLE_HISTORY,
@@ -311,12 +313,14 @@ def _refused_reference(user, instance) -> str | None:
         return None if inside else f"unit {_name(instance)}"
     if label in ANCHORS and not unit_in_scope(user, _anchor_unit(instance, label)):
         return f"{model._meta.model_name} {_name(instance)}"
-    scope = policy_for(model).scope
+    policy = policy_for(model)
+    scope = policy.scope
     if isinstance(scope, str) and "__" not in scope and getattr(instance, f"{scope}_id", 0) is None \
             and not whole_bureau(user):
         return f"{model._meta.model_name} of the whole bureau"
     for fk in model._meta.concrete_fields:
-        if not isinstance(fk, models.ForeignKey) or fk.related_model._meta.label not in ANCHORS:
+        if not isinstance(fk, models.ForeignKey) or fk.related_model._meta.label not in ANCHORS \
+                or fk.name in policy.observes:
             continue
         if getattr(instance, fk.attname) is None:
             continue
