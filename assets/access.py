@@ -159,6 +159,7 @@ POLICIES: dict[str, Policy] = {
     "auth.User": Policy("qm_profile__unit", read=(), write=()),
     "auth.Group": Policy(None, read=(), bureau_wide=True),
     "auth.Permission": Policy(None, read=(), bureau_wide=True),
+    "quartermaster.LoginFailure": Policy(None, read=()),  # written by sign-ins, read and cleared by administrators
     # uniforms, insignia, certificates, seals
     "uniforms.Entitlement": Policy(None, write=_LOG, bureau_wide=True),
     "uniforms.OfficerSize": Policy("person__unit", write=_LOG),

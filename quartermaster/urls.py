@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .auth import LockoutAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +14,8 @@ urlpatterns = [
     path("api/schema/", views.schema_view, name="schema"),
     path("api/docs/", views.docs_view, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+         name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("assets.urls")),
     path("", include("uniforms.urls")),
