@@ -48,3 +48,22 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RestrictedInline(admin.TabularInline):
+    """Rows shown inside another row's page: read-only, visible to the roles that may view the model."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return access.may(request.user, access.VIEW, self.model)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,7 @@
 """Django admin of the uniforms app (Chinese labels come from the models' verbose names)."""
 from django.contrib import admin
 
-from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin
+from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 
 from .models import (
     BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt, IssueRound,
@@ -63,7 +63,7 @@ class SealUsageAdmin(ReadOnlyAdmin):
     list_display = ("seal", "used_on", "document", "used_by", "custodian")
 
 
-class DepartureItemInline(admin.TabularInline):
+class DepartureItemInline(RestrictedInline):
     model = DepartureItem
     extra = 0
     can_delete = False

@@ -148,7 +148,7 @@ def snapshot_page(request, pk: int):
         snapshot = services.snapshot_by_id(pk)
     except DomainError as exc:
         return _page(request, None, error=exc.message, status=404)
-    if not unit_in_scope(request.user, snapshot.unit):
+    if not access.in_scope(request.user, snapshot):
         raise PermissionDenied(f"unit {snapshot.unit.code} is outside your scope")
     report = services.snapshot_report(snapshot)
     fmt = request.GET.get("format")

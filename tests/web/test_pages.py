@@ -84,3 +84,22 @@ def test_vehicle_pages_show_the_scope_only(bureau):
     assert client.get(f"/vehicles/{inside.pk}/").status_code == 200
     assert client.get(f"/vehicles/{outside.pk}/").status_code == 404
     assert client.get(f"/vehicles/{outside.pk}/dossier.pdf").status_code == 404
+
+
+def test_saved_reports_of_another_unit_are_refused(bureau):
+    import datetime as dt
+
+    from assets.compliance import services as compliance
+
+    def save(code):
+        unit = bureau["units"][code]
+        report = compliance.compliance_report(unit=unit, standard_id="jiangsu", as_of=dt.date(2026, 1, 5))
+        return compliance.compliance_snapshot_save(report=report, unit=unit, user=None)
+
+    ours, theirs = save("CZ-TN"), save("CZ-WJ")
+    client = Client()
+    client.force_login(make_user("audit-tn", "auditor", bureau["units"]["CZ-TN"]))
+    assert client.get(f"/compliance/snapshots/{ours.pk}/").status_code == 200
+    assert client.get(f"/compliance/snapshots/{theirs.pk}/").status_code == 403
+    listing = client.get("/compliance/snapshots/").content.decode()
+    assert f"/compliance/snapshots/{ours.pk}/" in listing and f"/compliance/snapshots/{theirs.pk}/" not in listing
