@@ -331,6 +331,34 @@ def _refused_reference(user, instance) -> str | None:
     return None
 
 
+def refuse_rows_out_of_scope(model, rows: list[dict]) -> None:
+    """The guard for writers that bypass save() (the ledger's bulk append): every row, a dict of column names,
+    must name units, people, assets and vehicles inside the actor's subtree, or nothing is written."""
+    user = actor()
+    if user is None or user.is_superuser or not rows:
+        return
+    policy = policy_for(model)
+    if user_role(user) is None:
+        raise OutOfScope(f"{user.get_username()} has no role")
+    if policy is not None and policy.bureau_wide and not whole_bureau(user):
+        raise OutOfScope(f"{model._meta.verbose_name} applies to the whole bureau; the bureau is outside your scope")
+    if whole_bureau(user):
+        return
+    for fk in model._meta.concrete_fields:
+        target = getattr(fk, "related_model", None)
+        if not isinstance(fk, models.ForeignKey) or target._meta.label not in ANCHORS \
+                or (policy is not None and fk.name in policy.observes):
+            continue
+        ids = {row[fk.attname] for row in rows if row.get(fk.attname) is not None}
+        if not ids:
+            continue
+        inside = set(restrict(target._default_manager.filter(pk__in=ids), user).values_list("pk", flat=True))
+        outside = ids - inside
+        if outside:
+            stray = target._default_manager.filter(pk=min(outside)).first()
+            raise OutOfScope(f"{fk.name} {_name(stray) if stray else min(outside)} is outside your scope")
+
+
 def _guard(sender, instance, raw=False, **kwargs) -> None:
     user = actor()
     if raw or user is None or user.is_superuser:
