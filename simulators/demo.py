@@ -113,7 +113,7 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     returns (username, password, role, scope)."""
     from django.contrib.auth import get_user_model
 
-    from api.services import user_create, user_update
+    from assets.users import user_create, user_update
     from assets.models import OrgUnit
 
     out = []

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 from quartermaster.errors import DomainError
 
 from . import services
@@ -21,7 +21,7 @@ def _adopt(obj, saved) -> None:
     obj._state.db = saved._state.db
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(RestrictedAdmin):
     """A DomainError from a service becomes an error message on the same form; the transaction is rolled back."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -48,7 +48,7 @@ class AddOnlyAdmin(ServiceAdmin):
         _adopt(obj, type(self).create_service(**fields))
 
 
-class VehicleHistoryInline(admin.TabularInline):
+class VehicleHistoryInline(RestrictedInline):
     model = VehicleHistory
     extra = 0
     can_delete = False
@@ -58,7 +58,7 @@ class VehicleHistoryInline(admin.TabularInline):
         return False
 
 
-class TerminalBindingInline(admin.TabularInline):
+class TerminalBindingInline(RestrictedInline):
     model = TerminalBinding
     extra = 0
     can_delete = False

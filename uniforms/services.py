@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.db.models import Max
 from django.utils import timezone
 
+from assets import access
 from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
@@ -610,7 +611,8 @@ def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit |
 
 
 def _assets_by_tag(tags) -> dict[str, Asset]:
-    qs = Asset.objects.filter(tag__in=[t for t in tags if t]).select_related(
+    """Assets by tag among those the acting user may see: another unit's tag is unknown here, not revealed."""
+    qs = access.for_actor(Asset.objects.filter(tag__in=[t for t in tags if t])).select_related(
         "category", "holder_person", "holder_unit", "unit")
     return {a.tag: a for a in qs}
 

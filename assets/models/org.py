@@ -3,12 +3,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..access import RestrictedQuerySet
 from ..choices import PersonRole, PersonStatus, UnitKind
 from .audit import ChangeLoggedModel
 from .immutable import AppendOnlyModel
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class OrgUnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit: "OrgUnit"):
         """The unit and everything below it."""
         return self.filter(path__startswith=unit.path)

@@ -2,6 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from api.fields import ScopedSlugRelatedField
 from assets.models import OrgUnit
 
 from ..choices import HolidayKind, VehicleStatus
@@ -11,7 +12,7 @@ from ..models import (
 )
 from ..selectors import vehicle_dossier_gaps
 
-UNIT = serializers.SlugRelatedField
+UNIT = ScopedSlugRelatedField
 
 
 def _unit_field(**kwargs):

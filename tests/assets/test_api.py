@@ -66,6 +66,7 @@ class TestCategoryAPI(APIViewTestCase):
     basename = "category"
     model = Category
     scoped = False
+    bureau_wide = True
     list_queries = 2
 
     def make_object(self, world, *, inside):
@@ -84,6 +85,7 @@ class TestItemTypeAPI(APIViewTestCase):
     basename = "itemtype"
     model = ItemType
     scoped = False
+    bureau_wide = True
     write_roles = (UserRole.LOGISTICS,)
     list_queries = 2
 
