@@ -224,6 +224,8 @@ class Demo:
                 raise DomainError(f"{child.name} did not become ready ({what}):\n{tail}", field=child.name)
 
     def start(self, *, mqtt_url: str | None, broker: str, start: dt.datetime, scenarios: list[Path]) -> None:
+        from telematics.tracking import conf
+
         from .broker import EmbeddedBroker
 
         if mqtt_url is None:
@@ -235,7 +237,14 @@ class Demo:
         # The replayed day lies in the past: the map shows its fixes as live rather than offline.
         serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
         self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
-        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "qm ingest: subscribed")
+        ingest_env = self._env(mqtt_url)
+        max_age_days = conf.get("QM_MAX_FIX_AGE_DAYS")
+        if max_age_days > 0 and lag > max_age_days * 86400 - 3600:
+            # A --start (or a resumed demo) that far back: its fixes would all be stale dead letters.
+            ingest_env["QM_MAX_FIX_AGE_DAYS"] = "0"
+            self.say(f"the simulation starts more than {max_age_days} days ago: the demo's ingest accepts fixes of "
+                     f"any age (QM_MAX_FIX_AGE_DAYS=0)")
+        self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold"]
         if scenarios:
