@@ -36,6 +36,7 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_DEADLETTER_PAYLOAD_MAX": 8192,  # payload bytes kept in a dead letter
     "QM_SESSION_EXPIRY_S": 7 * 86400,  # the broker keeps our session (and queued fixes) this long
     "QM_MQTT_PROTOCOL": "auto",        # 5, 3.1.1, or auto: MQTT 5, falling back to 3.1.1 if the broker refuses 5
+    "QM_MQTT_CA_FILE": "",             # mqtts://: CA certificates (PEM) the broker's certificate is checked against
     "QM_MQTT_CONNACK_TIMEOUT_S": 5.0,  # auto: an MQTT 5 CONNECT unanswered this long means a 3.1.1-only broker
 }
 

@@ -109,7 +109,8 @@ class IngestProcess:
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
 
-    def start(self) -> "IngestProcess":
+    def start(self, timeout: float = 60, ready_text: str = "subscribed") -> "IngestProcess":
+        """Starts it and waits until it prints `ready_text` (fails after `timeout` seconds)."""
         self.output = []
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", *self.args], env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
@@ -118,10 +119,10 @@ class IngestProcess:
         def read():
             for line in self.proc.stdout:
                 self.output.append(line)
-                if "subscribed" in line:
+                if ready_text in line:
                     ready.set()
         threading.Thread(target=read, daemon=True).start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while not ready.wait(0.2) and time.monotonic() < deadline and self.proc.poll() is None:
             pass
         if not ready.is_set():
