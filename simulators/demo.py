@@ -148,6 +148,16 @@ def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     return dt.datetime.combine(day, DAY_START, CST)
 
 
+def beyond_fix_age_limit(start: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Whether a simulation from `start` (a --start, or a demo resumed long after) would publish fixes older than
+    QM_MAX_FIX_AGE_DAYS, which the ingest keeps only as stale dead letters (an hour's margin for start-up)."""
+    from telematics.tracking import conf
+
+    days = conf.get("QM_MAX_FIX_AGE_DAYS")
+    now = now or dt.datetime.now(dt.UTC)
+    return days > 0 and now - start > dt.timedelta(days=days) - dt.timedelta(hours=1)
+
+
 def resume_point() -> dt.datetime | None:
     """Just after the newest stored fix, when an earlier demo already drove on this database."""
     from django.db.models import Max
@@ -238,12 +248,10 @@ class Demo:
         serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
         self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
         ingest_env = self._env(mqtt_url)
-        max_age_days = conf.get("QM_MAX_FIX_AGE_DAYS")
-        if max_age_days > 0 and lag > max_age_days * 86400 - 3600:
-            # A --start (or a resumed demo) that far back: its fixes would all be stale dead letters.
+        if beyond_fix_age_limit(start):
             ingest_env["QM_MAX_FIX_AGE_DAYS"] = "0"
-            self.say(f"the simulation starts more than {max_age_days} days ago: the demo's ingest accepts fixes of "
-                     f"any age (QM_MAX_FIX_AGE_DAYS=0)")
+            self.say(f"the simulation starts more than QM_MAX_FIX_AGE_DAYS ({conf.get('QM_MAX_FIX_AGE_DAYS')}) days "
+                     f"ago: the demo's ingest accepts fixes of any age")
         self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold"]
