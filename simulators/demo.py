@@ -148,6 +148,16 @@ def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     return dt.datetime.combine(day, DAY_START, CST)
 
 
+def beyond_fix_age_limit(start: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Whether a simulation from `start` (a --start, or a demo resumed long after) would publish fixes older than
+    QM_MAX_FIX_AGE_DAYS, which the ingest keeps only as stale dead letters (an hour's margin for start-up)."""
+    from telematics.tracking import conf
+
+    days = conf.get("QM_MAX_FIX_AGE_DAYS")
+    now = now or dt.datetime.now(dt.UTC)
+    return days > 0 and now - start > dt.timedelta(days=days) - dt.timedelta(hours=1)
+
+
 def resume_point() -> dt.datetime | None:
     """Just after the newest stored fix, when an earlier demo already drove on this database."""
     from django.db.models import Max
@@ -224,6 +234,8 @@ class Demo:
                 raise DomainError(f"{child.name} did not become ready ({what}):\n{tail}", field=child.name)
 
     def start(self, *, mqtt_url: str | None, broker: str, start: dt.datetime, scenarios: list[Path]) -> None:
+        from telematics.tracking import conf
+
         from .broker import EmbeddedBroker
 
         if mqtt_url is None:
@@ -235,7 +247,12 @@ class Demo:
         # The replayed day lies in the past: the map shows its fixes as live rather than offline.
         serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
         self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
-        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "qm ingest: subscribed")
+        ingest_env = self._env(mqtt_url)
+        if beyond_fix_age_limit(start):
+            ingest_env["QM_MAX_FIX_AGE_DAYS"] = "0"
+            self.say(f"the simulation starts more than QM_MAX_FIX_AGE_DAYS ({conf.get('QM_MAX_FIX_AGE_DAYS')}) days "
+                     f"ago: the demo's ingest accepts fixes of any age")
+        self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold"]
         if scenarios:

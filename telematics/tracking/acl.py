@@ -5,6 +5,10 @@ Each terminal logs in with its terminal id as user name and may publish only to 
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
 (and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set.
 
+The command also writes the Mosquitto settings that make these files count (`--config-file`, default `qm.conf`
+beside the ACL file): `allow_anonymous false`, `password_file` and `acl_file`. Without `allow_anonymous false`
+a client that sends no user name at all is let in, and anonymous clients are not bound by the users' ACL entries.
+
 A terminal's password is derived from a secret (HMAC-SHA256 of the terminal id), so re-running after vehicles
 change keeps every existing terminal's password and the terminals need no re-provisioning. The password file
 uses Mosquitto 2's PBKDF2-SHA512 `$7$` format, written here so the command needs no mosquitto_passwd binary.
@@ -33,6 +37,7 @@ class AclResult:
     terminals: int
     docks: int
     credentials: dict[str, str]  # user -> password (terminals and docks)
+    config_file: Path  # the Mosquitto settings (allow_anonymous false, password_file, acl_file)
 
 
 def terminal_password(*, secret: str, user: str) -> str:
@@ -61,8 +66,21 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def mosquitto_config(*, password_file: Path, acl_file: Path) -> str:
+    return "\n".join([
+        "# Written by `qm mqtt acl`: Mosquitto's access settings for Quartermaster's terminals and ingest.",
+        "# Include it (e.g. from /etc/mosquitto/conf.d/, which Debian's mosquitto.conf reads with include_dir) and",
+        "# set no other allow_anonymous: an anonymous client could otherwise publish any terminal's fixes.",
+        "allow_anonymous false",
+        f"password_file {password_file.resolve()}",
+        f"acl_file {acl_file.resolve()}", ""])
+
+
 def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_user: str, ingest_password: str,
-                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None) -> AclResult:
+                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None,
+                   config_file: Path | None = None) -> AclResult:
+    """Writes the password file, the ACL and the Mosquitto settings using them (`config_file`, default `qm.conf`
+    beside the ACL)."""
     if not secret:
         raise DomainError("no secret for the terminals' passwords: pass --secret or set QM_MQTT_SECRET",
                           field="secret")
@@ -97,10 +115,12 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
         acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]
     _write(password_file, "\n".join(lines) + "\n")
     _write(acl_file, "\n".join(acl))
+    config_file = config_file or acl_file.with_name("qm.conf")
+    _write(config_file, mosquitto_config(password_file=password_file, acl_file=acl_file))
     if credentials_file is not None:
         credentials_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = credentials_file.with_name(f".{credentials_file.name}.tmp")
         tmp.write_text("user,password\n" + "".join(f"{u},{p}\n" for u, p in credentials.items()), encoding="utf-8")
         tmp.chmod(0o600)  # the terminals' passwords in clear: for provisioning only
         os.replace(tmp, credentials_file)
-    return AclResult(terminals=len(terminals), docks=len(docks), credentials=credentials)
+    return AclResult(terminals=len(terminals), docks=len(docks), credentials=credentials, config_file=config_file)

@@ -40,6 +40,8 @@ class DeadLetterReason(models.TextChoices):
     INVALID_FIELD = "invalid_field", _("字段值无效")
     OUT_OF_RANGE = "out_of_range", _("坐标超出范围")
     FUTURE_TIMESTAMP = "future_timestamp", _("时间超前")
+    STALE_TIMESTAMP = "stale_timestamp", _("时间过旧")
+    PAYLOAD_TOO_LARGE = "payload_too_large", _("消息过大")
     UNKNOWN_TERMINAL = "unknown_terminal", _("未登记终端")
     DUPLICATE = "duplicate", _("重复定位")
     UNSUPPORTED = "unsupported", _("不支持的消息")

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_ALERT_TRACK_MAX": 400,         # fixes kept as an alert's evidence (thinned evenly beyond)
     # Ingest.
     "QM_FUTURE_TOLERANCE_S": 600,      # a fix more than this ahead of the clock is a dead letter
+    "QM_MAX_FIX_AGE_DAYS": 30,         # a fix older than this at arrival is a dead letter (0: no limit, for replays)
+    "QM_PAYLOAD_MAX_BYTES": 1_048_576,  # a larger message is one dead letter, unread
+    "QM_ARRAY_MAX_FIXES": 2000,        # an array of more fixes is one dead letter
     "QM_INGEST_BATCH": 2000,           # messages per database transaction at most (under load; 1,000 gave a fifth less)
     "QM_INGEST_BATCH_MS": 50,          # ... or what arrived within this many milliseconds
     "QM_INGEST_WINDOW": 4000,          # unacknowledged QoS 1 messages the broker may send us (MQTT5 receive maximum)
@@ -33,6 +36,7 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_DEADLETTER_PAYLOAD_MAX": 8192,  # payload bytes kept in a dead letter
     "QM_SESSION_EXPIRY_S": 7 * 86400,  # the broker keeps our session (and queued fixes) this long
     "QM_MQTT_PROTOCOL": "auto",        # 5, 3.1.1, or auto: MQTT 5, falling back to 3.1.1 if the broker refuses 5
+    "QM_MQTT_CA_FILE": "",             # mqtts://: CA certificates (PEM) the broker's certificate is checked against
     "QM_MQTT_CONNACK_TIMEOUT_S": 5.0,  # auto: an MQTT 5 CONNECT unanswered this long means a 3.1.1-only broker
 }
 

@@ -28,6 +28,9 @@ UTC = dt.timezone.utc
 # The continuous aggregate's policy refreshes the last 3 days (migrations/0003); legs of older days (late data,
 # a replayed day) make the ingest refresh those days itself.
 AGGREGATE_REFRESH_WINDOW_S = 3 * 86400 - 3600
+# No fix is older than this, whatever QM_MAX_FIX_AGE_DAYS says: 1970 (epoch 0) and year 1 are what a terminal
+# without a GPS time sends, never a position to keep, not even in a replay of history.
+EARLIEST_FIX = dt.datetime(2000, 1, 1, tzinfo=UTC)
 REFRESH_MILEAGE_SQL = "CALL refresh_continuous_aggregate('tracking_daily_mileage', %s, now() - interval '1 hour')"
 
 
@@ -90,30 +93,50 @@ class Pipeline:
     def decode(self, batch: Batch) -> None:
         prefix_parts = self.prefix.split("/")
         n = len(prefix_parts)
+        max_bytes = conf.get("QM_PAYLOAD_MAX_BYTES")
+        max_fixes = conf.get("QM_ARRAY_MAX_FIXES")
         for msg in batch.messages:
             parts = msg.topic.split("/")
             if parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "terminals" and parts[n + 2] == "position":
-                decoded = decode_position(parts[n + 1], msg.payload)
+                kind, source = "position", parts[n + 1]
             elif parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "docks" and parts[n + 2] == "offload":
-                decoded = decode_offload(parts[n + 1], msg.payload)
+                kind, source = "offload", parts[n + 1]
             elif len(parts) == 3 and parts[0] == "owntracks":
-                decoded = decode_owntracks(parts[1], parts[2], msg.payload)
+                kind, source = "owntracks", f"{parts[1]}/{parts[2]}"
             else:
                 batch.drops.append(Drop(msg, DeadLetterReason.UNSUPPORTED, "topic not in the contract", msg.payload))
                 continue
+            if max_bytes > 0 and len(msg.payload) > max_bytes:
+                # One dead letter (its payload cut to QM_DEADLETTER_PAYLOAD_MAX); the message is not even parsed.
+                batch.drops.append(Drop(msg, DeadLetterReason.PAYLOAD_TOO_LARGE,
+                                        f"{len(msg.payload)} bytes, more than QM_PAYLOAD_MAX_BYTES ({max_bytes})",
+                                        msg.payload, source))
+                continue
+            if kind == "position":
+                decoded = decode_position(source, msg.payload, max_fixes=max_fixes)
+            elif kind == "offload":
+                decoded = decode_offload(source, msg.payload)
+            else:
+                decoded = decode_owntracks(parts[1], parts[2], msg.payload)
             batch.items.extend(Item(msg, item) for item in decoded.items)
             batch.drops.extend(Drop(msg, r.reason, r.detail, r.payload, r.terminal) for r in decoded.rejections)
 
     def validate(self, batch: Batch) -> None:
-        limit = dt.datetime.now(UTC) + dt.timedelta(seconds=conf.get("QM_FUTURE_TOLERANCE_S"))
+        now = dt.datetime.now(UTC)
+        ahead = conf.get("QM_FUTURE_TOLERANCE_S")
+        limit = now + dt.timedelta(seconds=ahead)
+        oldest, why = oldest_fix(now)
         kept = []
         for item in batch.items:
             fix = item.fix
-            if isinstance(fix, Fix) and not (-90.0 <= fix.lat <= 90.0 and -180.0 <= fix.lon <= 180.0):
+            is_fix = isinstance(fix, Fix)
+            if is_fix and not (-90.0 <= fix.lat <= 90.0 and -180.0 <= fix.lon <= 180.0):
                 self._drop(batch, item, DeadLetterReason.OUT_OF_RANGE, f"lat {fix.lat}, lon {fix.lon} out of range")
             elif fix.ts > limit:
                 self._drop(batch, item, DeadLetterReason.FUTURE_TIMESTAMP,
-                           f"ts {fix.ts.isoformat()} is more than {conf.get('QM_FUTURE_TOLERANCE_S')} s ahead")
+                           f"ts {fix.ts.isoformat()} is more than {ahead} s ahead")
+            elif is_fix and fix.ts < oldest:
+                self._drop(batch, item, DeadLetterReason.STALE_TIMESTAMP, f"ts {fix.ts.isoformat()} is {why}")
             else:
                 kept.append(item)
         batch.items = kept
@@ -322,6 +345,15 @@ class Pipeline:
         if self.stale_mileage is not None:
             refresh_mileage_aggregate(since=self.stale_mileage)
             self.stale_mileage = None
+
+
+def oldest_fix(now: dt.datetime) -> tuple[dt.datetime, str]:
+    """The oldest timestamp a fix arriving `now` may carry (QM_MAX_FIX_AGE_DAYS; never before EARLIEST_FIX), and
+    the dead letter's wording for one older."""
+    days = conf.get("QM_MAX_FIX_AGE_DAYS")
+    if days > 0 and now - EARLIEST_FIX > dt.timedelta(days=days):
+        return now - dt.timedelta(days=days), f"more than {days} days before its arrival (QM_MAX_FIX_AGE_DAYS)"
+    return EARLIEST_FIX, f"before {EARLIEST_FIX.date().isoformat()}"
 
 
 def _fix_json(fix: Fix) -> bytes:

@@ -2,6 +2,7 @@
 change, some at driving speed), the live map answers, and Ctrl-C stops every process it started."""
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -125,6 +126,9 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             raise AssertionError(f"vehicles not moving {MOVING_WITHIN_S} s after the demo came up: {len(now)} "
                                  f"terminals stored, {len(changed)} moved, {len(driving)} driving; demo said:\n"
                                  + "".join(demo.lines[-60:]))
+        with sqlite3.connect(f"file:{tmp_path / 'qm.sqlite3'}?mode=ro", uri=True, timeout=30) as db:
+            stale = db.execute("SELECT count(*) FROM tracking_deadletter WHERE reason = 'stale_timestamp'").fetchone()
+        assert stale == (0,)  # the replayed day lies within QM_MAX_FIX_AGE_DAYS (default 30)
         print(f"qm demo: up in {ready - launched:.0f} s, vehicles moving {time.monotonic() - launched:.0f} s after "
               f"launch")
 
@@ -151,3 +155,14 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
     for name in ("simulate", "ingest", "serve"):
         assert re.search(rf"stopped {name} \(pid \d+, status 0\)", demo.output), demo.output[-3000:]
     assert "stopped the MQTT broker" in demo.output
+
+
+def test_a_start_beyond_the_fix_age_limit_turns_the_limit_off_for_the_demos_ingest(settings):
+    from simulators.demo import beyond_fix_age_limit
+
+    now = dt.datetime.now(dt.UTC)
+    settings.QM_MAX_FIX_AGE_DAYS = 30
+    assert beyond_fix_age_limit(now - dt.timedelta(days=40), now)
+    assert not beyond_fix_age_limit(now - dt.timedelta(days=2), now)  # the demo's usual replay of a recent day
+    settings.QM_MAX_FIX_AGE_DAYS = 0
+    assert not beyond_fix_age_limit(now - dt.timedelta(days=400), now)

@@ -39,12 +39,17 @@ def _fix(terminal: str, obj) -> Fix:
                crs=crs)
 
 
-def decode_position(terminal: str, payload: bytes) -> Decoded:
-    """`qm/terminals/{terminal}/position`: each good element becomes a Fix, each bad one a Rejection."""
+def decode_position(terminal: str, payload: bytes, *, max_fixes: int = 0) -> Decoded:
+    """`qm/terminals/{terminal}/position`: each good element becomes a Fix, each bad one a Rejection; an array of
+    more than `max_fixes` elements (when given) is one Rejection, so a huge array cannot flood the dead letters."""
     try:
         data = load_json(payload)
     except FieldError as exc:
         return Decoded((), (Rejection(exc.reason, exc.detail, payload, terminal),))
+    if max_fixes > 0 and isinstance(data, list) and len(data) > max_fixes:
+        return Decoded((), (Rejection(DeadLetterReason.PAYLOAD_TOO_LARGE,
+                                      f"array of {len(data)} fixes, more than QM_ARRAY_MAX_FIXES ({max_fixes})",
+                                      payload, terminal),))
     elements = data if isinstance(data, list) else [data]
     fixes, rejections = [], []
     for index, obj in enumerate(elements):

@@ -42,7 +42,8 @@ def secured_broker(city):
     passwords, acl = broker.dir / "passwd", broker.dir / "acl"
     call_command("mqtt", "acl", "--password-file", str(passwords), "--acl-file", str(acl),
                  "--ingest-password", "ingest-pw", "--secret", SECRET, "--dock", "DOCK1")
-    broker.extra = f"password_file {passwords}\nacl_file {acl}\nallow_anonymous false"
+    # The settings the command wrote, and nothing else, secure the broker (its base config allows anonymous).
+    broker.extra = (broker.dir / "qm.conf").read_text()
     broker.start()
     yield broker
     broker.stop()
@@ -50,6 +51,9 @@ def secured_broker(city):
 
 def test_terminals_publish_only_their_own_topic_and_only_the_ingest_reads(secured_broker):
     port = secured_broker.port
+    config = (secured_broker.dir / "qm.conf").read_text().splitlines()
+    assert "allow_anonymous false" in config
+    assert f"acl_file {secured_broker.dir / 'acl'}" in config
     url = f"mqtt://127.0.0.1:{port}"
     acl = (secured_broker.dir / "acl").read_text()
     assert "user T0001\ntopic write qm/terminals/T0001/position" in acl
