@@ -240,15 +240,13 @@ def maintenance_record_create(*, vehicle: Vehicle, date: dt.date, work_done: str
 def vehicle_seal(*, vehicle: Vehicle, sealed_from: dt.date, sealed_to: dt.date, key_holder: str = "", photo=None,
                  note: str = "") -> VehicleSeal:
     """Seals the vehicle from `sealed_from` to `sealed_to` (local dates, both included); it must not move meanwhile.
-    Periods of one vehicle do not overlap; a retired vehicle is not sealed."""
+    Periods of one vehicle do not overlap."""
     for name, value in (("sealed_from", sealed_from), ("sealed_to", sealed_to)):
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             raise DomainError(f"{name}: expected a date, got {value!r}", field=name)
     if sealed_to < sealed_from:
         raise DomainError(f"a seal ending {sealed_to} before it starts {sealed_from}", field="sealed_to")
     vehicle = _locked(vehicle)
-    if vehicle.status == VehicleStatus.RETIRED:
-        raise DomainError(f"{vehicle.plate} is retired and cannot be sealed", field="vehicle")
     overlap = vehicle.seals.filter(sealed_from__lte=sealed_to, sealed_to__gte=sealed_from).first()
     if overlap is not None:
         raise ConflictError(f"{vehicle.plate} is already sealed {overlap.sealed_from}–{overlap.sealed_to}",
