@@ -521,8 +521,8 @@ class SealedVehicleMoved(Rule):
 class TerminalSilent:
     """No fix from a terminal for ≥ `silent_s` of event time while others report. Judged against the fleet's
     horizon (its newest fix less the watermark grace), so fixes arriving out of order within the ingest's
-    tolerance raise nothing, and only over event time in which the fleet did report (every 5 minutes of the
-    last `silent_s` held some fix): when the whole fleet went quiet (the broker was down) nobody was silent."""
+    tolerance raise nothing, and only once the fleet has reported through the last `silent_s` (no stretch of half
+    that without any fix): while the whole fleet is quiet (the broker was down) nobody is silent."""
 
     kind = AlertKind.TERMINAL_SILENT
 
@@ -564,7 +564,15 @@ class TerminalSilent:
         if len(reported) > 2 * _COVERAGE_KEEP_S // _COVERAGE_BUCKET_S:
             oldest = int((hi - _COVERAGE_KEEP_S) // _COVERAGE_BUCKET_S)
             reported.difference_update([b for b in reported if b < oldest])
-        return all(b in reported for b in range(int(lo // _COVERAGE_BUCKET_S) + 1, int(hi // _COVERAGE_BUCKET_S)))
+        # Terminals parked in power-saving mode report every few minutes: a gap of the fleet counts only when it
+        # is half as long as a silence.
+        longest = self.t.silent_s / 2
+        run = 0.0
+        for bucket in range(int(lo // _COVERAGE_BUCKET_S) + 1, int(hi // _COVERAGE_BUCKET_S)):
+            run = 0.0 if bucket in reported else run + _COVERAGE_BUCKET_S
+            if run >= longest:
+                return False
+        return True
 
 
 # The per-vehicle rules in the order they see each fix.

@@ -282,11 +282,18 @@ def test_fixes_arriving_interleaved_within_the_ingest_tolerance_raise_no_termina
     assert [e for e in events if e.kind == "terminal_silent"] == []
 
 
+def test_others_reporting_every_ten_minutes_are_enough_for_terminal_silent():
+    e = engine()
+    run(e, [pt(T0, vehicle=2)], tail=False)
+    events, _ = run(e, [pt(T0 + k * 600, 0, 0, 0, vehicle=3) for k in range(1, 7)], tail=False)
+    assert [(x.action, x.terminal) for x in events] == [("open", "T2")]
+
+
 def test_a_gap_of_the_whole_fleet_is_no_terminal_silence_but_a_terminal_quiet_after_it_is():
     e = engine()
     before = [pt(T0 + k * 60, 0, 0, 0, vehicle=v) for k in range(0, 20) for v in (2, 3, 4)]
-    after = [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(0, 20) for v in (2, 3)]  # 4 never comes back
+    after = [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(0, 10) for v in (2, 3)]  # 4 never comes back
     events, _ = run(e, sorted(before, key=lambda p: p.ts) + sorted(after, key=lambda p: p.ts), tail=False)
     assert [e for e in events if e.kind == "terminal_silent"] == []
-    late, _ = run(e, [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(20, 40) for v in (2, 3)], tail=False)
+    late, _ = run(e, [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(10, 40) for v in (2, 3)], tail=False)
     assert [(x.action, x.terminal) for x in late if x.kind == "terminal_silent"] == [("open", "T4")]

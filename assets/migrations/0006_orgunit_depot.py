@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0004_compliance_indexes'),
+        ('assets', '0005_append_only_truncate'),
     ]
 
     operations = [

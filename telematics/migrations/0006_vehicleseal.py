@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telematics', '0004_livery_photo_image'),
+        ('telematics', '0005_vehiclehistory_append_only'),
     ]
 
     operations = [
