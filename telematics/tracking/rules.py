@@ -289,7 +289,7 @@ class VenueParking(Rule):
         stop = track.stop
         if stop is None or stop.decided:
             return events
-        if stop.venue_id < 0 and self._at_venue(p):
+        if stop.venue_id < 0 and p.venue_id >= 0 and self._at_venue(p):
             stop.venue_id, stop.venue_name, stop.venue_category = p.venue_id, p.venue_name, p.venue_category
         if stop.venue_id < 0:
             return events
