@@ -51,7 +51,7 @@ class RoleScopedAdmin(RestrictedAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(RoleScopedAdmin):
-    list_display = ("code", "name", "kind", "parent", "population")
+    list_display = ("code", "name", "kind", "parent", "population", "depot_lat", "depot_lon", "depot_radius_m")
     list_filter = ("kind",)
     search_fields = ("code", "name")
     ordering = ("path",)
@@ -68,7 +68,8 @@ class OrgUnitAdmin(RoleScopedAdmin):
             saved = services.unit_update(unit=obj, **self.changes(form))
         else:
             saved = services.unit_create(code=obj.code, name=obj.name, kind=obj.kind, parent=parent,
-                                         population=obj.population)
+                                         population=obj.population, depot_lat=obj.depot_lat, depot_lon=obj.depot_lon,
+                                         depot_radius_m=obj.depot_radius_m)
         self.adopt(obj, saved)
 
 

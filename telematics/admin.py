@@ -10,7 +10,7 @@ from quartermaster.errors import DomainError
 from . import services
 from .models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 
 
@@ -149,6 +149,15 @@ class InspectionAdmin(AddOnlyAdmin):
     list_select_related = ("vehicle",)
     fields = ("vehicle", "inspected_on", "expires", "station", "note")
     create_service = staticmethod(services.inspection_create)
+
+
+@admin.register(VehicleSeal)
+class VehicleSealAdmin(AddOnlyAdmin):
+    list_display = ("vehicle", "sealed_from", "sealed_to", "key_holder", "note", "username")
+    search_fields = ("vehicle__plate", "key_holder")
+    list_select_related = ("vehicle",)
+    fields = ("vehicle", "sealed_from", "sealed_to", "key_holder", "photo", "note")
+    create_service = staticmethod(services.vehicle_seal)
 
 
 @admin.register(Trip)

@@ -21,7 +21,8 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "kind", "parent", "population", "path", "depth"]
+        fields = ["id", "code", "name", "kind", "parent", "population", "depot_lat", "depot_lon", "depot_radius_m",
+                  "path", "depth"]
         read_only_fields = ["path", "depth"]
 
 

@@ -88,6 +88,10 @@ class UnitRow:
     kind: str
     parent: str
     population: int | None
+    depot_lat: float | None = None
+    depot_lon: float | None = None
+    depot_radius_m: float | None = None
+    depot_given: bool = False  # the sheet has the depot columns (without them a unit's depot is left as it is)
 
 
 @dataclass(slots=True)
@@ -134,6 +138,8 @@ class VehicleRow:
     acquired: dt.date | None
     insurance_expires: dt.date | None
     inspection_expires: dt.date | None
+    sealed_from: dt.date | None = None
+    sealed_to: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -292,9 +298,18 @@ class WorkbookImport:
             row = UnitRow(r.number, r.get("code", required=True, max_length=_max(OrgUnit, "code")),
                           r.get("name", required=True, max_length=_max(OrgUnit, "name")),
                           r.get("kind", cells.choice, mapping=UNIT_KINDS, what="unit kind"),
-                          r.get("parent"), r.get("population", cells.integer))
+                          r.get("parent"), r.get("population", cells.integer),
+                          r.get("depot_lat", cells.decimal_degrees, limit=90),
+                          r.get("depot_lon", cells.decimal_degrees, limit=180),
+                          r.get("depot_radius_m", cells.positive_number),
+                          depot_given=bool({"depot_lat", "depot_lon"} & set(r.source.positions)))
             if row.code and "/" in row.code:
                 r.error("code", f"unit code {row.code!r} may not contain '/'")
+            lat_given, lon_given = (bool(cells.text(r.values.get(k))) for k in ("depot_lat", "depot_lon"))
+            if lat_given != lon_given:
+                r.error("depot_lon" if lat_given else "depot_lat", "give both depot_lat and depot_lon, or neither")
+            elif cells.text(r.values.get("depot_radius_m")) and not lat_given:
+                r.error("depot_radius_m", "a depot radius needs the depot's depot_lat and depot_lon")
             if r.ok:
                 self.units.append(row)
             elif row.code:
@@ -340,7 +355,13 @@ class WorkbookImport:
                              r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what="vehicle status",
                                    default="in_service"),
                              r.get("acquired", cells.date), r.get("insurance_expires", cells.date),
-                             r.get("inspection_expires", cells.date))
+                             r.get("inspection_expires", cells.date), r.get("sealed_from", cells.date),
+                             r.get("sealed_to", cells.date))
+            from_given, to_given = (bool(cells.text(r.values.get(k))) for k in ("sealed_from", "sealed_to"))
+            if from_given != to_given:
+                r.error("sealed_to" if from_given else "sealed_from", "give both sealed_from and sealed_to, or neither")
+            elif row.sealed_from and row.sealed_to and row.sealed_to < row.sealed_from:
+                r.error("sealed_to", f"sealed_to {row.sealed_to} is before sealed_from {row.sealed_from}")
             if r.ok:
                 self.vehicles.append(row)
             elif row.plate:
@@ -606,21 +627,35 @@ class WorkbookImport:
         for row in sorted(self.file_units.values(), key=lambda r: self.unit_depth[r.code]):
             parent = self.db_units[row.parent] if row.parent else None
             unit = self.db_units.get(row.code)
+            depot = {}
+            if row.depot_given:
+                depot = {"depot_lat": row.depot_lat, "depot_lon": row.depot_lon, "depot_radius_m": row.depot_radius_m}
+                if row.depot_lat is not None and row.depot_radius_m is None:
+                    depot["depot_radius_m"] = services.DEFAULT_DEPOT_RADIUS_M
             if unit is None:
-                self.db_units[row.code] = services.unit_create(code=row.code, name=row.name, kind=row.kind,
-                                                               parent=parent, population=row.population)
+                self.db_units[row.code] = self._unit_call(row, services.unit_create, code=row.code, name=row.name,
+                                                          kind=row.kind, parent=parent, population=row.population,
+                                                          **depot)
                 counts.created += 1
                 continue
-            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population))
+            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population),
+                                         *depot.items())
                        if getattr(unit, k) != v}
             if unit.parent_id != (parent.pk if parent else None):
                 changes["parent"] = parent
             if changes:
-                self.db_units[row.code] = services.unit_update(unit=unit, **changes)
+                self.db_units[row.code] = self._unit_call(row, services.unit_update, unit=unit, **changes)
                 counts.updated += 1
             else:
                 counts.unchanged += 1
         self.db_unit_codes = {u.pk: code for code, u in self.db_units.items()}
+
+    def _unit_call(self, row: UnitRow, call: Callable, **kwargs):
+        try:
+            return call(**kwargs)
+        except DomainError as exc:
+            self._err("units", row.row, exc.field if exc.field in UnitRow.__slots__ else "code", exc.message)
+            raise WorkbookError(self.errors) from None
 
     def _unit_pk(self, code: str) -> int:
         return self.db_units[code].pk
@@ -815,6 +850,7 @@ class WorkbookImport:
         if not self.vehicles:
             return
         counts = self._counts("vehicles")
+        self.vehicles_unchanged: set[str] = set()
         file_fields = ("seats", "vin", "vehicle_type", "livery_compliant", "acquired", "insurance_expires",
                        "inspection_expires")
         rebind = []
@@ -836,6 +872,7 @@ class WorkbookImport:
             restatus = vehicle.status != row.status
             if not (changes or moved or rebound or restatus):
                 counts.unchanged += 1
+                self.vehicles_unchanged.add(row.plate)
                 continue
             counts.updated += 1
             if changes:
@@ -861,6 +898,32 @@ class WorkbookImport:
                 vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
                                       status=row.status, note=IMPORT_NOTE)
             self.db_vehicles[row.plate] = vehicle
+        self._write_seals(counts)
+
+    def _write_seals(self, counts: SheetCounts) -> None:
+        """A sealed_from/sealed_to pair is one 封存 period of the vehicle: recorded once (a period with the same first
+        day is that period, its last day updated)."""
+        from telematics import services as fleet
+        from telematics.models import VehicleSeal
+
+        rows = [row for row in self.file_vehicles.values() if row.sealed_from]
+        if not rows:
+            return
+        vehicles = {self.db_vehicles[row.plate].pk: row for row in rows}
+        existing = {(s.vehicle_id, s.sealed_from): s for s in VehicleSeal.objects.filter(vehicle_id__in=vehicles)}
+        for vehicle_id, row in vehicles.items():
+            seal = existing.get((vehicle_id, row.sealed_from))
+            if seal is not None and seal.sealed_to == row.sealed_to:
+                continue
+            if seal is not None:
+                self._fleet("vehicles", row.row, "sealed_to", fleet.vehicle_seal_end, seal=seal, last_day=row.sealed_to)
+            else:
+                self._fleet("vehicles", row.row, "sealed_from", fleet.vehicle_seal,
+                            vehicle=self.db_vehicles[row.plate], sealed_from=row.sealed_from, sealed_to=row.sealed_to,
+                            note=IMPORT_NOTE)
+            if row.plate in self.vehicles_unchanged:
+                counts.unchanged -= 1
+                counts.updated += 1
 
     def _write_shifts(self) -> None:
         from telematics import services as fleet

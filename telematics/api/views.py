@@ -18,11 +18,11 @@ from ..dossier import build_dossier, dossier_pdf, parse_period
 from ..filtersets import (
     DutyScheduleFilterSet, HolidayFilterSet, InspectionFilterSet, InsurancePolicyFilterSet,
     MaintenanceRecordFilterSet, TerminalBindingFilterSet, TripFilterSet, VehicleFilterSet,
-    VehicleHistoryFilterSet,
+    VehicleHistoryFilterSet, VehicleSealFilterSet,
 )
 from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 from ..selectors import vehicle_coverage, vehicles_expiring
 from . import serializers as s
@@ -179,6 +179,23 @@ class InspectionViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
     serializer_class = s.InspectionSerializer
     filterset_class = InspectionFilterSet
     create_service = staticmethod(services.inspection_create)
+
+
+class VehicleSealViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    """Sealed (封存) periods: create seals the vehicle (a photo may be uploaded as multipart); `end` sets the last
+    sealed day. A sealed vehicle that moves raises sealed_vehicle_moved."""
+
+    queryset = VehicleSeal.objects.select_related("vehicle")
+    serializer_class = s.VehicleSealSerializer
+    filterset_class = VehicleSealFilterSet
+    create_service = staticmethod(services.vehicle_seal)
+
+    @action(detail=True, methods=["post"], serializer_class=s.SealEndForm)
+    def end(self, request, pk=None):
+        seal = self.get_object()
+        _scoped_vehicle(request, seal.vehicle)
+        seal = services.vehicle_seal_end(seal=seal, **_form(request, s.SealEndForm))
+        return Response(s.VehicleSealSerializer(seal, context=self.get_serializer_context()).data)
 
 
 class TripViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):

@@ -8,6 +8,8 @@ class AlertKind(models.TextChoices):
     OFF_DUTY_USE = "off_duty_use", _("非工作时间用车")
     OUT_OF_JURISDICTION = "out_of_jurisdiction", _("驶出辖区")
     TERMINAL_SILENT = "terminal_silent", _("定位终端离线")
+    NOT_IN_DEPOT = "not_in_depot", _("未按时回库")
+    SEALED_VEHICLE_MOVED = "sealed_vehicle_moved", _("封存车辆移动")
 
 
 # SPEC "Alerts": the clause each kind cites.
@@ -16,6 +18,8 @@ ALERT_CLAUSES = {
     AlertKind.OFF_DUTY_USE: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.OUT_OF_JURISDICTION: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.TERMINAL_SILENT: "jiangsu 设备管理/执法车辆管理/5",
+    AlertKind.NOT_IN_DEPOT: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.SEALED_VEHICLE_MOVED: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
 }
 
 

@@ -11,13 +11,15 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_STOP_SPEED_KMH": 5.0,          # slower than this is "stopped"
     "QM_STOP_RADIUS_M": 50.0,          # GPS drift within this radius of the stop's first fix is not movement
     "QM_VENUE_DWELL_S": 600,           # venue_parking: stopped at least this long
-    "QM_VENUE_DISTANCE_M": 30.0,       # venue_parking: inside a venue or within this distance of one
-    "QM_VENUE_CATEGORIES": "restaurant,entertainment",
-    "QM_OFF_DUTY_DISTANCE_M": 500.0,   # off_duty_use: moved at least this far outside duty hours
-    "QM_OFF_DUTY_GAP_S": 600,          # an off-duty episode ends after the vehicle stood still this long
+    # venue_parking's distance and categories are the spatial index's (gis/conf.py: QM_VENUE_NEAR_M,
+    # QM_ALERT_VENUE_CATEGORIES): the index finds the venues, so it must use the same values.
+    "QM_OFF_DUTY_DISTANCE_M": 500.0,   # off_duty_use: a journey at least this long outside duty hours
+    "QM_OFF_DUTY_STOP_S": 3600,        # ... ends once the vehicle has stood still this long (shorter stops belong to it)
     "QM_JURISDICTION_DISTANCE_M": 200.0,
     "QM_JURISDICTION_DWELL_S": 300,
     "QM_SILENT_S": 1800,               # terminal_silent: no fix for this long of event time while others report
+    "QM_DEPOT_DELAY_S": 3600,          # not_in_depot: looked at this long after the unit's duty hours end
+    "QM_SEAL_DISTANCE_M": 200.0,       # sealed_vehicle_moved: this far from where the sealed vehicle stood
     "QM_REORDER_WINDOW_S": 30,         # a vehicle's fixes wait this long (event time) for stragglers before rules
     "QM_WATERMARK_GRACE_S": 120,       # ... or until the fleet's newest fix is this much newer
     "QM_LEG_GAP_CAP_S": 300,           # a gap between fixes counts at most this long as time spent
@@ -47,3 +49,13 @@ def get(name: str):
     if value is None:
         value = os.environ.get(name) or default
     return type(default)(value)
+
+
+def venue_distance_m() -> float:
+    from gis import conf as gis_conf
+    return gis_conf.venue_near_m()
+
+
+def venue_categories() -> tuple[str, ...]:
+    from gis import conf as gis_conf
+    return gis_conf.alert_venue_categories()

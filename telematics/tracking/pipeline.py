@@ -303,19 +303,21 @@ class Pipeline:
     # --- the rules and their checkpoint ----------------------------------------------------------------------
 
     def _engine(self, state: EngineState | None) -> RulesEngine:
-        on_duty, covering = self._lookups()
-        return RulesEngine(thresholds=Thresholds.from_settings(), on_duty=on_duty, covering=covering, state=state)
+        return RulesEngine(thresholds=Thresholds.from_settings(), state=state, **self._lookups())
 
     @staticmethod
-    def _lookups():
+    def _lookups() -> dict:
         """The fleet calendar's current snapshots (they refresh every few seconds), taken once per batch."""
-        from telematics.calendar import duty_calendar, trip_index
+        from telematics.calendar import duty_calendar, seal_index, trip_index
 
-        return duty_calendar().is_on_duty_ts, trip_index().covering_ts
+        calendar = duty_calendar()
+        return {"on_duty": calendar.is_on_duty_ts, "covering": trip_index().covering_ts, "depot": calendar.depot,
+                "duty_end": calendar.duty_end_ts, "seal": seal_index().sealed_ts}
 
     def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
         engine = self.engine
-        engine.on_duty, engine.covering = self._lookups()
+        for name, lookup in self._lookups().items():
+            setattr(engine, name, lookup)
         events, legs = engine.feed(points, arrival)
         if legs:
             oldest = min(g.ts for g in legs)

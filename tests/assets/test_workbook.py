@@ -18,18 +18,18 @@ from assets.models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, Pe
 from assets.workbook import Progress, WorkbookError, export_workbook, import_workbook
 from assets.workbook.schema import SHEETS_BY_KEY
 from quartermaster.context import change_context
-from telematics.models import DutySchedule, Holiday, TerminalBinding, Trip, Vehicle, VehicleHistory
+from telematics.models import DutySchedule, Holiday, TerminalBinding, Trip, Vehicle, VehicleHistory, VehicleSeal
 
 HEADERS = {key: [c.key for c in sheet.columns] for key, sheet in SHEETS_BY_KEY.items()}
 
 # A small bureau in SPEC's English headers; every column of every sheet is used at least once.
 BASE = {
     "units": [
-        ["CZ", "常州市城市管理局", "bureau", "", 5300000],
-        ["CZ-ZD", "常州市城市管理行政执法支队", "detachment", "CZ", ""],
-        ["CZ-TN", "天宁大队", "brigade", "CZ-ZD", 700000],
-        ["CZ-TN-01", "天宁一中队", "squadron", "CZ-TN", ""],
-        ["CZ-BGS", "办公室", "office", "CZ", ""],
+        ["CZ", "常州市城市管理局", "bureau", "", 5300000, "", "", ""],
+        ["CZ-ZD", "常州市城市管理行政执法支队", "detachment", "CZ", "", "", "", ""],
+        ["CZ-TN", "天宁大队", "brigade", "CZ-ZD", 700000, 31.7801, 119.9502, 120],
+        ["CZ-TN-01", "天宁一中队", "squadron", "CZ-TN", "", 31.7755, 119.9611, ""],
+        ["CZ-BGS", "办公室", "office", "CZ", "", "", "", ""],
     ],
     "personnel": [
         ["P001", "张三", "CZ-TN-01", "officer", "yes", "active", "JS0001", "2030-01-01", "320401001"],
@@ -49,9 +49,9 @@ BASE = {
     ],
     "vehicles": [
         ["苏D·A0001", "CZ-TN", 5, "LSVAA4187E2000001", "轿车", "T0001", "yes", "in_service", "2022-01-01",
-         "2027-01-01", "2027-03-01"],
+         "2027-01-01", "2027-03-01", "", ""],
         ["苏D·A0002", "CZ-TN-01", 7, "LSVAA4187E2000002", "SUV", "", "no", "in_repair", "2021-05-01",
-         "2026-12-31", ""],
+         "2026-12-31", "", "2026-09-30", "2026-10-08"],
     ],
     "duty_schedules": [
         ["CZ-TN", "1-5", "08:00", "17:30"],
@@ -103,7 +103,7 @@ def run_import(path: Path, **kwargs):
 
 def registry_counts() -> dict[str, int]:
     models = (OrgUnit, Person, PersonHistory, Asset, CustodyEvent, ChangeRecord, Vehicle, VehicleHistory,
-              TerminalBinding, DutySchedule, Holiday, Trip)
+              TerminalBinding, DutySchedule, Holiday, Trip, VehicleSeal)
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -120,6 +120,9 @@ def test_every_sheet_is_imported(db, tmp_path, form):
     assert OrgUnit.objects.get(code="CZ").parent is None
     assert OrgUnit.objects.get(code="CZ-ZD").population is None
     assert OrgUnit.objects.get(code="CZ-TN-01").path.startswith(OrgUnit.objects.get(code="CZ").path)
+    assert tn.depot == (31.7801, 119.9502, 120.0)
+    assert OrgUnit.objects.get(code="CZ-TN-01").depot == (31.7755, 119.9611, 100.0)  # the default radius
+    assert OrgUnit.objects.get(code="CZ").depot is None
 
     p1 = Person.objects.get(staff_no="P001")
     assert (p1.name, p1.unit.code, p1.role, p1.frontline, p1.status, p1.cert_no, p1.cert_expires, p1.badge_no) == (
@@ -152,6 +155,8 @@ def test_every_sheet_is_imported(db, tmp_path, form):
     van = Vehicle.objects.get(plate="苏D·A0002")
     assert (van.terminal_id, van.livery_compliant, van.status, van.inspection_expires) == (
         None, False, "in_repair", None)
+    assert list(van.seals.values_list("sealed_from", "sealed_to")) == [(dt.date(2026, 9, 30), dt.date(2026, 10, 8))]
+    assert not car.seals.exists()
     # Written through the fleet's services: the file has its history and the terminal its binding.
     assert car.history.filter(effective=dt.date(2022, 1, 1), unit=tn, status="in_service").exists()
     assert TerminalBinding.objects.get(terminal_id="T0001", unbound_at__isnull=True).vehicle == car
@@ -237,6 +242,26 @@ def test_chinese_headers_and_values(db, tmp_path):
     assert again.events == 0 and again.change_records == 0
 
 
+def test_depots_and_seals_are_updated_by_a_later_workbook_and_left_alone_without_their_columns(db, tmp_path):
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["units"][2][5:8] = [31.79, 119.96, 200]
+    sheets["units"][3][5:8] = ["", "", ""]
+    sheets["vehicles"][1][11:13] = ["2026-09-30", "2026-10-05"]  # the same period, ended earlier
+    sheets["vehicles"][0][11:13] = ["2027-02-10", "2027-02-17"]  # the Spring Festival
+    result = run_import(write(tmp_path / "b.xlsx", sheets))
+    assert (result.counts["units"].updated, result.counts["vehicles"].updated) == (2, 2)
+    assert OrgUnit.objects.get(code="CZ-TN").depot == (31.79, 119.96, 200.0)
+    assert OrgUnit.objects.get(code="CZ-TN-01").depot is None
+    assert sorted(VehicleSeal.objects.values_list("vehicle__plate", "sealed_from", "sealed_to")) == [
+        ("苏D·A0001", dt.date(2027, 2, 10), dt.date(2027, 2, 17)), ("苏D·A0002", dt.date(2026, 9, 30), dt.date(2026, 10, 5))]
+    without = {"units": [row[:5] for row in sheets["units"]], "vehicles": [row[:11] for row in sheets["vehicles"]]}
+    headers = {"units": HEADERS["units"][:5], "vehicles": HEADERS["vehicles"][:11]}
+    again = run_import(write(tmp_path / "c.xlsx", without, headers=headers))
+    assert again.counts["units"].updated == 0 and again.counts["vehicles"].updated == 0
+    assert OrgUnit.objects.get(code="CZ-TN").depot == (31.79, 119.96, 200.0) and VehicleSeal.objects.count() == 2
+
+
 def test_a_missing_sheet_imports_nothing_of_it(db, tmp_path):
     sheets = base()
     run_import(write(tmp_path / "full.xlsx", sheets))
@@ -306,6 +331,13 @@ BAD_CELLS = [
     ("vehicles", 0, "insurance_expires", "soon", "bad date 'soon'"),
     ("vehicles", 1, "plate", "苏D·A0001", "appears twice (also row 2)"),
     ("vehicles", 1, "terminal_id", "T0001", "terminal T0001 is also on row 2"),
+    ("vehicles", 1, "sealed_from", "", "give both sealed_from and sealed_to"),
+    ("vehicles", 1, "sealed_to", "2026-09-01", "is before sealed_from 2026-09-30"),
+    ("vehicles", 1, "sealed_to", "National Day", "bad date 'National Day'"),
+    ("units", 3, "depot_lat", "", "give both depot_lat and depot_lon"),
+    ("units", 3, "depot_lon", "200", "out of range"),
+    ("units", 2, "depot_radius_m", "-5", "must be a positive number"),
+    ("units", 1, "depot_radius_m", "80", "a depot radius needs the depot's depot_lat and depot_lon"),
     ("duty_schedules", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
     ("duty_schedules", 0, "weekdays", "Mon-Fri", "bad weekday spec 'Mon-Fri'"),
     ("duty_schedules", 0, "weekdays", "5-1", "runs backwards"),
