@@ -1,0 +1,82 @@
+"""Endpoints of a vehicle's track and trips: GET /api/v1/vehicles/{id}/track/ and /api/v1/vehicles/{id}/journeys/,
+scoped like the other vehicle endpoints (the vehicle must lie in the user's unit subtree)."""
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.views import ScopedReadOnlyViewSet
+from telematics.models import Vehicle
+
+from .. import render as journey_render
+from ..selectors import vehicle_journeys
+from ..track import CONTENT_TYPES, Subject, parse_moment, render_track, track_fixes
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """Lets clients ask for a file format (?format= or Accept); errors on the route still come out as JSON."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else renderers.JSONRenderer().render(data)
+
+
+class CsvRenderer(_FileRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class GpxRenderer(_FileRenderer):
+    media_type, format = "application/gpx+xml", "gpx"
+
+
+class XlsxRenderer(_FileRenderer):
+    media_type, format = CONTENT_TYPES["xlsx"], "xlsx"
+
+
+PERIOD = [OpenApiParameter("from", str, description="ISO date or date-time (local Asia/Shanghai without offset)"),
+          OpenApiParameter("to", str, description="ISO date-time (excluded) or date (to its end)")]
+
+
+def _file(body: bytes, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
+    """A vehicle's track (fixes following its terminal bindings) and its trips with their classes."""
+
+    queryset = Vehicle.objects.select_related("unit")
+    scope_field = "unit"
+
+    def _period(self, request):
+        return (parse_moment(request.query_params.get("from"), what="from"),
+                parse_moment(request.query_params.get("to"), end=True, what="to"))
+
+    @extend_schema(parameters=PERIOD, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CsvRenderer, GpxRenderer])
+    def track(self, request, pk=None):
+        """The fixes in time order: JSON {plate, fixes: [{terminal, ts, lat, lon, speed, heading}]}, ?format=csv|gpx."""
+        vehicle = self.get_object()
+        start, end = self._period(request)
+        fixes = track_fixes(Subject(vehicle=vehicle, terminal=None), start, end)
+        fmt = request.accepted_renderer.format
+        if fmt in ("csv", "gpx"):
+            return _file(render_track(fixes, fmt, vehicle.plate), fmt, f"track-{vehicle.pk}")
+        return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "fixes": [f.as_dict() for f in fixes]})
+
+    @extend_schema(parameters=PERIOD, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CsvRenderer, XlsxRenderer])
+    def journeys(self, request, pk=None):
+        """Trips in time order with their classes, the stops, and the unused approved trips; ?format=csv|xlsx."""
+        vehicle = self.get_object()
+        start, end = self._period(request)
+        report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)
+        fmt = request.accepted_renderer.format
+        if fmt in ("csv", "xlsx"):
+            return _file(journey_render.render(report, fmt), fmt, f"trips-{vehicle.pk}")
+        return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "journeys": report.journeys,
+                         "stops": report.stops, "unused": report.unused})

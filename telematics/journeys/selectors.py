@@ -1,0 +1,99 @@
+"""Reads: a vehicle's (or a terminal's) trips and stops in a period, each trip classed, and the unused approved trips."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from telematics.choices import TripStatus
+from telematics.models import Trip, Vehicle
+
+from . import conf
+from .choices import JourneyClass
+from .classify import Order, Rules, classify
+from .detect import Params, detect
+from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
+
+
+@dataclass
+class JourneyReport:
+    subject: str  # the plate, or the terminal id asked for
+    vehicle: Vehicle | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+    journeys: list[dict]
+    stops: list[dict]
+    unused: list[dict]
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat()
+
+
+def _in_period(moment: dt.datetime, start, end) -> bool:
+    return (start is None or moment >= start) and (end is None or moment < end)
+
+
+def _duty_checks(vehicle: Vehicle | None):
+    """(on_duty(ts), outside_m(lats, lons)) for the vehicle's unit: the cached duty calendar, the jurisdiction index."""
+    if vehicle is None:
+        return (lambda ts: False), (lambda lats, lons: [float("nan")] * len(lats))
+    from gis.services import spatial_index
+    from telematics.calendar import duty_calendar
+
+    calendar, index, unit = duty_calendar(), spatial_index(), vehicle.unit
+    return ((lambda ts: calendar.is_on_duty(unit.pk, ts)),
+            (lambda lats, lons: index.jurisdiction_distance(unit.code, lons, lats).tolist()))
+
+
+def _orders(vehicle: Vehicle | None, lo: dt.datetime | None, hi: dt.datetime | None, grace: dt.timedelta):
+    if vehicle is None:
+        return []
+    qs = Trip.objects.filter(vehicle=vehicle, status=TripStatus.APPROVED)
+    if lo is not None:
+        qs = qs.filter(end__gte=lo - grace)
+    if hi is not None:
+        qs = qs.filter(start__lte=hi + grace)
+    return list(qs.order_by("start", "pk"))
+
+
+def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
+    """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
+    it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
+    crossing an end is whole and classed as it would be in a longer period."""
+    check_period(start, end)
+    around = dt.timedelta(seconds=conf.get("QM_TRIP_LOOKAROUND_S"))
+    fixes = track_fixes(subject, start - around if start else None, end + around if end else None)
+    journeys, stops = detect(fixes, Params.from_settings())
+    vehicle = vehicle_for_subject(subject, fixes[0].ts if fixes else None)
+    plate = vehicle.plate if vehicle is not None else None
+    rules = Rules.from_settings()
+    grace = dt.timedelta(seconds=rules.grace_s)
+    trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
+    orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
+    on_duty, outside_m = _duty_checks(vehicle)
+    used: set[int] = set()
+    out = []
+    for j in journeys:
+        kind, order = classify(j, fixes, orders, on_duty=on_duty, outside_m=outside_m, rules=rules,
+                               jurisdiction_m=conf.get("QM_TRIP_JURISDICTION_M"))
+        if order is not None:
+            used.add(order.id)
+        if not _in_period(j.start, start, end):
+            continue
+        a, b = fixes[j.first], fixes[j.last]
+        out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
+                    "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
+                    "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
+                    "class": str(kind), "order": order.id if order else None, "complete": j.complete,
+                    "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
+                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code})
+    stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
+                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
+                 for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
+    unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
+               "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,
+               "approved_by": t.approved_by, "class": JourneyClass.UNUSED.value}
+              for t in _orders(vehicle, start, end, dt.timedelta(0))
+              if t.pk not in used and (start is None or t.end > start) and (end is None or t.start < end)]
+    return JourneyReport(subject=plate or subject.label, vehicle=vehicle, start=start, end=end, journeys=out,
+                         stops=stop_rows, unused=unused)
