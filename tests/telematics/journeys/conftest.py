@@ -5,6 +5,8 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
+from tests.telematics.tracking.conftest import city  # noqa: F401  (the tracking tests' small city, reused)
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 M_PER_DEG = 111_320.0
 
@@ -31,9 +33,16 @@ def parked(start: dt.datetime, minutes: float, place, every_s: int = 60):
     return [(start + dt.timedelta(seconds=s), place, 0.0) for s in range(0, int(minutes * 60) + 1, every_s)]
 
 
-def driven(start: dt.datetime, origin, metres: float, kmh: float = 36.0, every_s: int = 30):
-    """Eastward at `kmh` from `origin` (the origin itself not included), one fix every `every_s`."""
-    step = kmh / 3.6 * every_s
-    n = max(1, math.ceil(metres / step))
-    return [(start + dt.timedelta(seconds=every_s * k), east(origin, min(metres, step * k)), kmh)
+def driven(start: dt.datetime, origin, dest, kmh: float = 36.0, every_s: int = 30):
+    """From `origin` to `dest` in a straight line at `kmh` (the origin itself not included; the last fix is at
+    `dest`), one fix every `every_s`."""
+    metres = math.dist(((dest[0] - origin[0]) * M_PER_DEG * math.cos(math.radians(origin[1])),
+                        (dest[1] - origin[1]) * M_PER_DEG), (0.0, 0.0))
+    n = max(1, math.ceil(round(metres / (kmh * every_s / 3.6), 6)))
+    return [(start + dt.timedelta(seconds=every_s * k),
+             (origin[0] + (dest[0] - origin[0]) * k / n, origin[1] + (dest[1] - origin[1]) * k / n), kmh)
             for k in range(1, n + 1)]
+
+
+def north(point: tuple[float, float], metres: float) -> tuple[float, float]:
+    return point[0], point[1] + metres / M_PER_DEG
