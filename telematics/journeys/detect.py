@@ -1,9 +1,10 @@
 """Trip and stop detection on a track, pure functions (SPEC "Trips").
 
-A stop is staying within `stop_radius_m` of its first fix for at least `stop_min_s` (stay-point detection: each
-candidate fix is tried as the anchor in turn, so a fix on the way in cannot cut a stop short). A trip runs from the
-last fix of a stop to the first fix of the next stop; a movement shorter than `min_trip_m` between two stops is not
-a trip, and the two stops are one. The beginning of the data counts as a stop (nothing says the vehicle moved
+A stop is staying within `stop_radius_m` for at least `stop_min_s`: each fix is within the radius of the mean of the
+stop's fixes before it (stay-point detection: each candidate fix is tried as the first in turn, and the mean soon
+stands where the vehicle stands, so a fix on the way in that joined the stop cannot cut it short). A trip runs from the
+last fix of a stop to the first fix of the next stop; a movement shorter than `min_trip_m` between two stops (from
+where the vehicle stood) is not a trip, and the two stops are one. The beginning of the data counts as a stop (nothing says the vehicle moved
 before); fixes after the last stop make a trip still under way (`complete` false)."""
 from __future__ import annotations
 
@@ -82,8 +83,12 @@ def _stays(fixes, p: Params) -> list[tuple[int, int]]:
     while i < n:
         a = fixes[i]
         j = i
-        while j + 1 < n and distance_m(a.lat, a.lon, fixes[j + 1].lat, fixes[j + 1].lon) <= p.stop_radius_m:
+        lat_sum, lon_sum = a.lat, a.lon
+        while j + 1 < n and distance_m(lat_sum / (j - i + 1), lon_sum / (j - i + 1), fixes[j + 1].lat,
+                                       fixes[j + 1].lon) <= p.stop_radius_m:
             j += 1
+            lat_sum += fixes[j].lat
+            lon_sum += fixes[j].lon
         if i == 0 or (fixes[j].ts - a.ts).total_seconds() >= p.stop_min_s:
             stays.append((i, j))  # one that drift re-anchored joins its neighbour in detect() (no trip between)
             i = j + 1
@@ -119,11 +124,15 @@ def detect(fixes, params: Params | None = None) -> tuple[list[Journey], list[Sto
         if stops:
             prev = stops[-1]
             dist = _path_m(fixes, prev.last, first)
-            if dist < p.min_trip_m:  # not a trip: the vehicle stayed, the two stops are one
+            # Measured from where the vehicle stood: a stop's last fix may already be on the way out.
+            away = distance_m(here.lat, here.lon, fixes[prev.last].lat, fixes[prev.last].lon)
+            if dist + away < p.min_trip_m:  # not a trip: the vehicle stayed, the two stops are one
                 stops[-1] = Stop(prev.first, last, prev.start, fixes[last].ts, prev.lat, prev.lon)
+                here = fixes[first]
                 continue
             journeys.append(_journey(fixes, prev.last, first, dist, True))
         stops.append(_stop(fixes, first, last))
+        here = fixes[first]  # where the vehicle stood last (a merged stop keeps the place it began at)
     tail = stops[-1].last
     if tail < len(fixes) - 1:
         dist = _path_m(fixes, tail, len(fixes) - 1)
