@@ -24,6 +24,18 @@ class JourneyReport:
     stops: list[dict]
     unused: list[dict]
 
+    @property
+    def rows(self) -> list[dict]:
+        """The trips for a page: times as datetimes, km, minutes and the class in the reader's language."""
+        return [{**j, "start_at": dt.datetime.fromisoformat(j["start"]), "end_at": dt.datetime.fromisoformat(j["end"]),
+                 "km": j["distance_m"] / 1000.0, "minutes": round(j["duration_s"] / 60),
+                 "class_label": JourneyClass(j["class"]).label} for j in self.journeys]
+
+    @property
+    def unused_rows(self) -> list[dict]:
+        return [{**u, "start_at": dt.datetime.fromisoformat(u["start"]), "end_at": dt.datetime.fromisoformat(u["end"])}
+                for u in self.unused]
+
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(SHANGHAI).isoformat()
@@ -97,3 +109,9 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
               if t.pk not in used and (start is None or t.end > start) and (end is None or t.start < end)]
     return JourneyReport(subject=plate or subject.label, vehicle=vehicle, start=start, end=end, journeys=out,
                          stops=stop_rows, unused=unused)
+
+
+def period_journeys(vehicle: Vehicle, start: dt.date, end: dt.date) -> JourneyReport:
+    """The vehicle's trips from local day `start` to `end` (both included), as the vehicle file shows them."""
+    return vehicle_journeys(Subject(vehicle=vehicle, terminal=None), dt.datetime.combine(start, dt.time(), SHANGHAI),
+                            dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI))

@@ -115,3 +115,22 @@ def test_the_api_gives_trips_stops_and_unused_orders(day, bureau, api_client_for
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     other = api_client_for(make_user("fleet02", "fleet", bureau["units"]["CZ-WJ"]))
     assert other.get(f"/api/v1/vehicles/{v1.pk}/journeys/").status_code == 404
+
+
+def test_the_vehicle_file_shows_the_trips_with_their_classes(day, bureau, client):
+    import re
+
+    from django.urls import reverse
+
+    v1 = day["vehicle"]
+    client.force_login(make_user("fleet01", "fleet", bureau["units"]["CZ-TN"]))
+    page = client.get(reverse("telematics:vehicle-dossier", args=[v1.pk]), {"start": "2026-11-10", "end": "2026-11-10"})
+    html = page.content.decode()
+    table = html[html.index('<table id="journeys">'):]
+    table = table[:table.index("</table>")]
+    assert re.findall(r'data-class="(\w+)"', table) == CLASSES
+    assert "有单有轨" in table and "超范围" in table and "超时" in table and "有轨无单" in table and "执勤" in table
+    unused = html[html.index('<table id="unused-orders">'):]
+    assert "夜查" in unused[:unused.index("</table>")]
+    assert f"/api/v1/vehicles/{v1.pk}/journeys/?format=xlsx&amp;from=2026-11-10&amp;to=2026-11-10" in html
+    assert client.get(f"/api/v1/vehicles/{v1.pk}/track/?format=gpx&from=2026-11-10&to=2026-11-10").status_code == 200
