@@ -14,10 +14,10 @@ def add_period_arguments(parser) -> None:
     parser.add_argument("--output", help="file to write (default: standard output)")
 
 
-def activate_language(lang: str | None) -> None:
-    """Human formats speak `--lang`, else QM_LANGUAGE, else Chinese."""
+def language(lang: str | None):
+    """Human formats speak `--lang`, else QM_LANGUAGE, else Chinese (a context for the command's work)."""
     lang = (lang or os.environ.get("QM_LANGUAGE") or "zh-hans").lower()
-    translation.activate("en" if lang.startswith("en") else "zh-hans")
+    return translation.override("en" if lang.startswith("en") else "zh-hans")
 
 
 def write_output(command, body: bytes, output: str | None) -> None:

@@ -3,7 +3,7 @@ detected from the stored fixes, in time order, each classed against the vehicle'
 from django.core.management.base import BaseCommand, CommandError
 
 from quartermaster.errors import DomainError
-from telematics.journeys.cli import activate_language, add_period_arguments, write_output
+from telematics.journeys.cli import add_period_arguments, language, write_output
 from telematics.journeys.render import FORMATS, render
 from telematics.journeys.selectors import vehicle_journeys
 from telematics.journeys.track import parse_moment, resolve_subject
@@ -21,12 +21,12 @@ class Command(BaseCommand):
                                            "(else QM_LANGUAGE)")
 
     def handle(self, *args, **opts):
-        activate_language(opts["lang"])
         try:
             subject = resolve_subject(opts["subject"])
             start = parse_moment(opts["start"], what="from")
             end = parse_moment(opts["end"], end=True, what="to")
-            body = render(vehicle_journeys(subject, start, end), opts["format"])
+            with language(opts["lang"]):
+                body = render(vehicle_journeys(subject, start, end), opts["format"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         write_output(self, body, opts["output"])

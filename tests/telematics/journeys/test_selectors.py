@@ -134,3 +134,16 @@ def test_the_vehicle_file_shows_the_trips_with_their_classes(day, bureau, client
     assert "夜查" in unused[:unused.index("</table>")]
     assert f"/api/v1/vehicles/{v1.pk}/journeys/?format=xlsx&amp;from=2026-11-10&amp;to=2026-11-10" in html
     assert client.get(f"/api/v1/vehicles/{v1.pk}/track/?format=gpx&from=2026-11-10&to=2026-11-10").status_code == 200
+
+
+def test_xlsx_speaks_english_when_asked(day, tmp_path):
+    target = tmp_path / "trips-en.xlsx"
+    trips("苏D·A0001", "--format", "xlsx", "--output", str(target), "--lang", "en")
+    book = load_workbook(target)
+    assert book.sheetnames == ["Trips", "Stops", "Unused (order without track)"]
+    header = [c.value for c in book["Trips"][1]]
+    assert header[4] == "Distance (m)"
+    assert [r[header.index("Category")] for r in book["Trips"].iter_rows(min_row=2, values_only=True)][:3] == [
+        "Duty patrol", "Duty patrol", "Matched (order and track)"]
+    trips("苏D·A0001", "--format", "xlsx", "--output", str(target))
+    assert load_workbook(target).sheetnames[0] == "行程"  # English only when asked
