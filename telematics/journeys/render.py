@@ -15,7 +15,8 @@ from .selectors import JourneyReport
 
 FORMATS = ("json", "csv", "xlsx")
 TRIP_FIELDS = ("vehicle", "terminal", "start", "end", "distance_m", "duration_s", "max_speed", "avg_speed", "class",
-               "order", "complete", "start_lat", "start_lon", "start_grid", "end_lat", "end_lon", "end_grid")
+               "order", "late_order", "complete", "start_lat", "start_lon", "start_grid", "end_lat", "end_lon",
+               "end_grid")
 STOP_FIELDS = ("vehicle", "start", "end", "dwell_s", "lat", "lon", "grid_code")
 UNUSED_FIELDS = ("vehicle", "order", "start", "end", "purpose", "destination", "approved_by", "class")
 
@@ -23,7 +24,7 @@ UNUSED_FIELDS = ("vehicle", "order", "start", "end", "purpose", "destination", "
 def _headers() -> dict[str, str]:
     return {"vehicle": _("车牌号"), "terminal": _("终端号"), "start": _("开始时间"), "end": _("结束时间"),
             "distance_m": _("里程（米）"), "duration_s": _("时长（秒）"), "max_speed": _("最高速度（公里/小时）"),
-            "avg_speed": _("平均速度（公里/小时）"), "class": _("类别"), "order": _("派车单"), "complete": _("已结束"),
+            "avg_speed": _("平均速度（公里/小时）"), "class": _("类别"), "order": _("派车单"), "late_order": _("补单"), "complete": _("已结束"),
             "start_lat": _("起点纬度"), "start_lon": _("起点经度"), "start_grid": _("起点网格"),
             "end_lat": _("终点纬度"), "end_lon": _("终点经度"), "end_grid": _("终点网格"), "dwell_s": _("停留（秒）"),
             "lat": _("纬度"), "lon": _("经度"), "grid_code": _("网格编码"), "purpose": _("事由"),
@@ -48,7 +49,7 @@ def _cell(key: str, value):
         return ""
     if key == "class":
         return str(JourneyClass(value).label)
-    if key == "complete":
+    if key in ("complete", "late_order"):
         return _("是") if value else _("否")
     return value
 

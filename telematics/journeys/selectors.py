@@ -68,6 +68,12 @@ def _orders(vehicle: Vehicle | None, lo: dt.datetime | None, hi: dt.datetime | N
     return list(qs.order_by("start", "pk"))
 
 
+def _late_orders(trip_ids: list[int]) -> set[int]:
+    """The ids of those approved trips that are late orders (补单)."""
+    from .models import LateOrder
+    return set(LateOrder.objects.filter(trip_id__in=trip_ids).values_list("trip_id", flat=True))
+
+
 def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
     """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
     it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
@@ -82,6 +88,7 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
     grace = dt.timedelta(seconds=rules.grace_s)
     trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
     orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
+    late = _late_orders([t.pk for t in trips])
     on_duty, outside_m = _duty_checks(vehicle)
     used: set[int] = set()
     out = []
@@ -96,7 +103,8 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
         out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
                     "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
                     "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
-                    "class": str(kind), "order": order.id if order else None, "complete": j.complete,
+                    "class": str(kind), "order": order.id if order else None,
+                    "late_order": order is not None and order.id in late, "complete": j.complete,
                     "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
                     "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code})
     stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,

@@ -7,4 +7,6 @@ from .views import VehicleJourneyViewSet as V
 urlpatterns = [
     path("vehicles/<int:pk>/track/", V.as_view({"get": "track"}, **V.track.kwargs), name="vehicle-track"),
     path("vehicles/<int:pk>/journeys/", V.as_view({"get": "journeys"}, **V.journeys.kwargs), name="vehicle-journeys"),
+    path("vehicles/<int:pk>/journeys/late-order/", V.as_view({"post": "late_order"}, **V.late_order.kwargs),
+         name="vehicle-late-order"),
 ]

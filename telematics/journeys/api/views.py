@@ -3,7 +3,7 @@ scoped like the other vehicle endpoints (the vehicle must lie in the user's unit
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers
+from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,6 +12,7 @@ from telematics.models import Vehicle
 
 from .. import render as journey_render
 from ..selectors import vehicle_journeys
+from ..services import late_order_request
 from ..track import CONTENT_TYPES, Subject, parse_moment, render_track, track_fixes
 
 
@@ -46,11 +47,20 @@ def _file(body: bytes, fmt: str, name: str) -> HttpResponse:
     return response
 
 
+class LateOrderForm(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="the trip's start, as the journeys list gives it")
+    purpose = serializers.CharField(max_length=200)
+    reason = serializers.CharField()
+    destination = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
-    """A vehicle's track (fixes following its terminal bindings) and its trips with their classes."""
+    """A vehicle's track (fixes following its terminal bindings) and its trips with their classes; a late order
+    (补单) for a trip without one."""
 
     queryset = Vehicle.objects.select_related("unit")
     scope_field = "unit"
+    write_roles = ("fleet",)
 
     def _period(self, request):
         return (parse_moment(request.query_params.get("from"), what="from"),
@@ -80,3 +90,17 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
             return _file(journey_render.render(report, fmt), fmt, f"trips-{vehicle.pk}")
         return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "journeys": report.journeys,
                          "stops": report.stops, "unused": report.unused})
+
+    @extend_schema(request=LateOrderForm, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"], url_path="late-order", serializer_class=LateOrderForm)
+    def late_order(self, request, pk=None):
+        """Files a 补单 for the trip starting at `start` (class no_order); approve it with POST
+        /api/v1/trips/{trip}/approve/ as a second person."""
+        form = LateOrderForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        late = late_order_request(vehicle=self.get_object(), journey_start=form.validated_data["start"],
+                                  purpose=form.validated_data["purpose"], reason=form.validated_data["reason"],
+                                  destination=form.validated_data.get("destination", ""))
+        return Response({"late_order": late.pk, "trip": late.trip_id, "status": late.trip.status,
+                         "start": late.journey_start.isoformat(), "end": late.journey_end.isoformat(),
+                         "reason": late.reason, "requested_by": late.requested_by}, status=status.HTTP_201_CREATED)
