@@ -120,6 +120,7 @@ def detect(fixes, params: Params | None = None) -> tuple[list[Journey], list[Sto
     stays = _stays(fixes, p)
     stops: list[Stop] = []
     journeys: list[Journey] = []
+    here = fixes[0]  # where the vehicle stood last (a merged stop keeps the place it began at)
     for first, last in stays:
         if stops:
             prev = stops[-1]
@@ -132,7 +133,7 @@ def detect(fixes, params: Params | None = None) -> tuple[list[Journey], list[Sto
                 continue
             journeys.append(_journey(fixes, prev.last, first, dist, True))
         stops.append(_stop(fixes, first, last))
-        here = fixes[first]  # where the vehicle stood last (a merged stop keeps the place it began at)
+        here = fixes[first]
     tail = stops[-1].last
     if tail < len(fixes) - 1:
         dist = _path_m(fixes, tail, len(fixes) - 1)

@@ -5,7 +5,9 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
-from tests.telematics.tracking.conftest import city  # noqa: F401  (the tracking tests' small city, reused)
+import pytest
+
+from tests.telematics.tracking.conftest import DEPOT, OUTSIDE, city  # noqa: F401  (their small city, reused)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 M_PER_DEG = 111_320.0
@@ -46,3 +48,46 @@ def driven(start: dt.datetime, origin, dest, kmh: float = 36.0, every_s: int = 3
 
 def north(point: tuple[float, float], metres: float) -> tuple[float, float]:
     return point[0], point[1] + metres / M_PER_DEG
+
+
+# A working Tuesday of V1 (tests of the classes, the exports and late orders): see test_selectors.
+DAY = dt.date(2026, 11, 10)  # a Tuesday: CZ-TN is on duty 08:00-18:00
+P1 = east(DEPOT, 1500)
+P2 = north(DEPOT, 2500)
+
+
+def _t(hhmm: str) -> dt.datetime:
+    return at(DAY, hhmm)
+
+
+@pytest.fixture
+def day(request):
+    """V1's day: two duty patrols; order 1 (10:00-11:00, to P1) driven as approved; order 2 (11:30-12:00, to P2)
+    driven to P1 instead; order 3 (13:00-13:30) overrun on the way back; a drive out of the jurisdiction on duty; an
+    evening drive; order 4 (20:00-21:00) never driven; a request never approved (09:00-09:30)."""
+    from telematics.models import Trip
+
+    v1 = request.getfixturevalue("city")["vehicles"]["V1"]
+    store("T0001", None, [
+        *parked(_t("07:00"), 120, DEPOT),
+        *driven(_t("09:00"), DEPOT, P1), *parked(_t("09:03"), 17, P1),
+        *driven(_t("09:20"), P1, DEPOT), *parked(_t("09:23"), 42, DEPOT),
+        *driven(_t("10:05"), DEPOT, P1), *parked(_t("10:08"), 22, P1),
+        *driven(_t("10:30"), P1, DEPOT), *parked(_t("10:33"), 62, DEPOT),
+        *driven(_t("11:35"), DEPOT, P1), *parked(_t("11:38"), 10, P1),
+        *driven(_t("11:48"), P1, DEPOT), *parked(_t("11:51"), 79, DEPOT),
+        *driven(_t("13:10"), DEPOT, P1), *parked(_t("13:13"), 31, P1),
+        *driven(_t("13:44"), P1, DEPOT), *parked(_t("13:47"), 73, DEPOT),
+        *driven(_t("15:00"), DEPOT, OUTSIDE), *parked(_t("15:13"), 20, OUTSIDE),
+        *driven(_t("15:33"), OUTSIDE, DEPOT), *parked(_t("15:46"), 194, DEPOT),
+        *driven(_t("19:00"), DEPOT, P1), *parked(_t("19:03"), 30, P1),
+        *driven(_t("19:33"), P1, DEPOT), *parked(_t("19:36"), 120, DEPOT),
+    ])
+    orders = [Trip.objects.create(vehicle=v1, start=s, end=e, purpose=p, status=status, dest_lat=d and d[1],
+                                  dest_lon=d and d[0], approved_by="王科长")
+              for s, e, p, d, status in ((_t("10:00"), _t("11:00"), "检查", P1, "approved"),
+                                         (_t("11:30"), _t("12:00"), "会议", P2, "approved"),
+                                         (_t("13:00"), _t("13:30"), "取件", None, "approved"),
+                                         (_t("20:00"), _t("21:00"), "夜查", None, "approved"),
+                                         (_t("09:00"), _t("09:30"), "未批", None, "requested"))]
+    return {"vehicle": v1, "orders": orders}

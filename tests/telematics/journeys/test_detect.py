@@ -67,7 +67,7 @@ def test_a_stop_is_five_minutes_and_the_thresholds_are_parameters():
 
 def test_a_track_may_begin_moving_and_end_on_the_way():
     fixes = track(driven(at(DAY, "08:00"), A, B), parked(at(DAY, "08:03"), 10, B), driven(at(DAY, "08:13"), B, A))
-    journeys, stops = detect(fixes)
+    journeys, _ = detect(fixes)
     assert [(hhmm(j.start), hhmm(j.end), j.complete) for j in journeys] == [
         ("08:00:30", "08:02:30", True), ("08:13:00", "08:15:30", False)]
     assert detect([]) == ([], [])

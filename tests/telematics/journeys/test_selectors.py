@@ -5,58 +5,16 @@ API."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 
-import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
 from tests.support.fixtures import make_user
-from tests.telematics.tracking.conftest import DEPOT, OUTSIDE
 
-from .conftest import at, driven, east, north, parked, store
-
-DAY = dt.date(2026, 11, 10)  # a Tuesday: CZ-TN is on duty 08:00-18:00
-P1 = east(DEPOT, 1500)
-P2 = north(DEPOT, 2500)
 CLASSES = ["duty", "duty", "matched", "matched", "off_route", "off_route", "matched", "overtime",
            "no_order", "no_order", "no_order", "no_order"]
-
-
-def t(hhmm: str, seconds: int = 0) -> dt.datetime:
-    return at(DAY, hhmm, seconds)
-
-
-@pytest.fixture
-def day(city):
-    from telematics.models import Trip
-
-    v1 = city["vehicles"]["V1"]
-    store("T0001", None, [
-        *parked(t("07:00"), 120, DEPOT),
-        *driven(t("09:00"), DEPOT, P1), *parked(t("09:03"), 17, P1),
-        *driven(t("09:20"), P1, DEPOT), *parked(t("09:23"), 42, DEPOT),
-        *driven(t("10:05"), DEPOT, P1), *parked(t("10:08"), 22, P1),  # order 1: 10:00-11:00 to P1
-        *driven(t("10:30"), P1, DEPOT), *parked(t("10:33"), 62, DEPOT),
-        *driven(t("11:35"), DEPOT, P1), *parked(t("11:38"), 10, P1),  # order 2: 11:30-12:00 to P2
-        *driven(t("11:48"), P1, DEPOT), *parked(t("11:51"), 79, DEPOT),
-        *driven(t("13:10"), DEPOT, P1), *parked(t("13:13"), 31, P1),  # order 3: 13:00-13:30, back after 13:45
-        *driven(t("13:44"), P1, DEPOT), *parked(t("13:47"), 73, DEPOT),
-        *driven(t("15:00"), DEPOT, OUTSIDE), *parked(t("15:13"), 20, OUTSIDE),
-        *driven(t("15:33"), OUTSIDE, DEPOT), *parked(t("15:46"), 194, DEPOT),
-        *driven(t("19:00"), DEPOT, P1), *parked(t("19:03"), 30, P1),
-        *driven(t("19:33"), P1, DEPOT), *parked(t("19:36"), 120, DEPOT),
-    ])
-    orders = [Trip.objects.create(vehicle=v1, start=s, end=e, purpose=p, status=status, dest_lat=d and d[1],
-                                  dest_lon=d and d[0], approved_by="王科长")
-              for s, e, p, d, status in ((t("10:00"), t("11:00"), "检查", P1, "approved"),
-                                         (t("11:30"), t("12:00"), "会议", P2, "approved"),
-                                         (t("13:00"), t("13:30"), "取件", None, "approved"),
-                                         (t("20:00"), t("21:00"), "夜查", None, "approved"),
-                                         (t("09:00"), t("09:30"), "未批", None, "requested"))]
-    return {"vehicle": v1, "orders": orders}
 
 
 def trips(*args, **kwargs) -> bytes:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.support.fixtures import make_user
 
-from .test_selectors import CLASSES, day, trips  # noqa: F401  (the working Tuesday of test_selectors)
+from .test_selectors import CLASSES, trips
 
 EVENING = "2026-11-10T19:00:00+08:00"  # the evening drive: no_order
 
