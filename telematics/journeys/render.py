@@ -19,16 +19,21 @@ TRIP_FIELDS = ("vehicle", "terminal", "start", "end", "distance_m", "duration_s"
                "end_grid")
 STOP_FIELDS = ("vehicle", "start", "end", "dwell_s", "lat", "lon", "grid_code")
 UNUSED_FIELDS = ("vehicle", "order", "start", "end", "purpose", "destination", "approved_by", "class")
+SUMMARY_FIELDS = ("vehicle", "trips", "distance_m", "driving_s", "stopped_s", "matched", "overtime", "off_route",
+                  "duty", "no_order", "unused")
 
 
 def _headers() -> dict[str, str]:
     return {"vehicle": _("车牌号"), "terminal": _("终端号"), "start": _("开始时间"), "end": _("结束时间"),
             "distance_m": _("里程（米）"), "duration_s": _("时长（秒）"), "max_speed": _("最高速度（公里/小时）"),
-            "avg_speed": _("平均速度（公里/小时）"), "class": _("类别"), "order": _("派车单"), "late_order": _("补单"), "complete": _("已结束"),
+            "avg_speed": _("平均速度（公里/小时）"), "class": _("类别"), "order": _("派车单"), "late_order": _("补单"),
+            "complete": _("已结束"),
             "start_lat": _("起点纬度"), "start_lon": _("起点经度"), "start_grid": _("起点网格"),
             "end_lat": _("终点纬度"), "end_lon": _("终点经度"), "end_grid": _("终点网格"), "dwell_s": _("停留（秒）"),
             "lat": _("纬度"), "lon": _("经度"), "grid_code": _("网格编码"), "purpose": _("事由"),
-            "destination": _("目的地"), "approved_by": _("批准人")}
+            "destination": _("目的地"), "approved_by": _("批准人"), "trips": _("行程数"),
+            "driving_s": _("行驶时长（秒）"), "stopped_s": _("停车时长（秒）"),
+            **{c: str(JourneyClass(c).label) for c in JourneyClass.values}}
 
 
 def render_json(report: JourneyReport) -> bytes:
@@ -47,7 +52,7 @@ def render_csv(report: JourneyReport) -> bytes:
 def _cell(key: str, value):
     if value is None:
         return ""
-    if key == "class":
+    if key == "class" and isinstance(value, str):
         return str(JourneyClass(value).label)
     if key in ("complete", "late_order"):
         return _("是") if value else _("否")
@@ -65,6 +70,8 @@ def render_xlsx(report: JourneyReport) -> bytes:
     sheets = ((wb.active, _("行程"), TRIP_FIELDS, report.journeys),
               (wb.create_sheet(), _("停车点"), STOP_FIELDS, report.stops),
               (wb.create_sheet(), _("有单无轨"), UNUSED_FIELDS, report.unused))
+    if report.summary is not None:
+        sheets += ((wb.create_sheet(), _("汇总"), SUMMARY_FIELDS, report.summary),)
     for sheet, title, fields, rows in sheets:
         sheet.title = title
         sheet.append([headers[k] for k in fields])

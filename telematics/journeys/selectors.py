@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from quartermaster.errors import DomainError
 from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
 
@@ -23,6 +24,7 @@ class JourneyReport:
     journeys: list[dict]
     stops: list[dict]
     unused: list[dict]
+    summary: list[dict] | None = None  # a unit's report: one row per vehicle
 
     @property
     def rows(self) -> list[dict]:
@@ -123,3 +125,35 @@ def period_journeys(vehicle: Vehicle, start: dt.date, end: dt.date) -> JourneyRe
     """The vehicle's trips from local day `start` to `end` (both included), as the vehicle file shows them."""
     return vehicle_journeys(Subject(vehicle=vehicle, terminal=None), dt.datetime.combine(start, dt.time(), SHANGHAI),
                             dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI))
+
+
+MAX_UNIT_PERIOD = dt.timedelta(days=31)
+
+
+def _summary(plate: str, report: JourneyReport) -> dict:
+    row = {"vehicle": plate, "trips": len(report.journeys),
+           "distance_m": round(sum(j["distance_m"] for j in report.journeys), 1),
+           "driving_s": sum(j["duration_s"] for j in report.journeys),
+           "stopped_s": sum(s["dwell_s"] for s in report.stops), "unused": len(report.unused)}
+    row.update({str(c): sum(1 for j in report.journeys if j["class"] == c) for c in JourneyClass.values
+                if c != JourneyClass.UNUSED})
+    return row
+
+
+def unit_journeys(unit, vehicles, start: dt.datetime, end: dt.datetime) -> JourneyReport:
+    """The trip and stop report of the `vehicles` (already cut to the unit's subtree and the reader's scope) over
+    [start, end): every vehicle's trips, stops and unused approved trips, and a summary row per vehicle."""
+    if start is None or end is None:
+        raise DomainError("a unit's report needs --from and --to", field="from")
+    check_period(start, end)
+    if end - start > MAX_UNIT_PERIOD:
+        raise DomainError("a unit's report spans at most 31 days", field="to")
+    journeys, stops, unused, summary = [], [], [], []
+    for vehicle in vehicles.select_related("unit").order_by("plate"):
+        report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)
+        journeys += report.journeys
+        stops += report.stops
+        unused += report.unused
+        summary.append(_summary(vehicle.plate, report))
+    return JourneyReport(subject=unit.code, vehicle=None, start=start, end=end, journeys=journeys, stops=stops,
+                         unused=unused, summary=summary)

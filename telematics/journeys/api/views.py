@@ -3,15 +3,18 @@ scoped like the other vehicle endpoints (the vehicle must lie in the user's unit
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, serializers, status
+from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from api.scoping import scope_queryset, unit_in_scope
 from api.views import ScopedReadOnlyViewSet
+from assets.models import OrgUnit
 from telematics.models import Vehicle
 
 from .. import render as journey_render
-from ..selectors import vehicle_journeys
+from ..selectors import unit_journeys, vehicle_journeys
 from ..services import late_order_request
 from ..track import CONTENT_TYPES, Subject, parse_moment, render_track, track_fixes
 
@@ -104,3 +107,26 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
         return Response({"late_order": late.pk, "trip": late.trip_id, "status": late.trip.status,
                          "start": late.journey_start.isoformat(), "end": late.journey_end.isoformat(),
                          "reason": late.reason, "requested_by": late.requested_by}, status=status.HTTP_201_CREATED)
+
+
+class UnitJourneyViewSet(viewsets.ViewSet):
+    """GET /api/v1/journeys/?unit=CODE&from=DATE&to=DATE[&format=csv|xlsx]: the trip and stop report of the
+    vehicles of a unit's subtree in the reader's scope (at most 31 days), with a summary per vehicle."""
+
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
+
+    @extend_schema(parameters=[OpenApiParameter("unit", str, required=True), *PERIOD],
+                   responses=OpenApiTypes.OBJECT)
+    def list(self, request):
+        code = request.query_params.get("unit", "")
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None or not unit_in_scope(request.user, unit):
+            raise NotFound(f"unit {code!r} not found in your scope")
+        vehicles = scope_queryset(Vehicle.objects.filter(unit__path__startswith=unit.path), request.user, "unit")
+        report = unit_journeys(unit, vehicles, parse_moment(request.query_params.get("from"), what="from"),
+                               parse_moment(request.query_params.get("to"), end=True, what="to"))
+        fmt = request.accepted_renderer.format
+        if fmt in ("csv", "xlsx"):
+            return _file(journey_render.render(report, fmt), fmt, f"trips-{unit.code}")
+        return Response({"unit": unit.code, "journeys": report.journeys, "stops": report.stops,
+                         "unused": report.unused, "summary": report.summary})

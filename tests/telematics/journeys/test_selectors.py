@@ -8,7 +8,9 @@ import csv
 import io
 import json
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from tests.support.fixtures import make_user
@@ -105,3 +107,27 @@ def test_xlsx_speaks_english_when_asked(day, tmp_path):
         "Duty patrol", "Duty patrol", "Matched (order and track)"]
     trips("苏D·A0001", "--format", "xlsx", "--output", str(target))
     assert load_workbook(target).sheetnames[0] == "行程"  # English only when asked
+
+
+def test_a_units_report_with_a_summary_per_vehicle(day, bureau, api_client_for, tmp_path):
+    target = tmp_path / "unit.xlsx"
+    trips("--unit", "CZ-TN", "--from", "2026-11-10", "--to", "2026-11-10", "--format", "xlsx", "--output", str(target))
+    book = load_workbook(target)
+    assert book.sheetnames == ["行程", "停车点", "有单无轨", "汇总"]
+    summary = {row[0]: row for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in book["汇总"][1]]
+    a1 = dict(zip(header, summary["苏D·A0001"]))
+    assert (a1["行程数"], a1["有单有轨"], a1["超时"], a1["超范围"], a1["执勤"], a1["有轨无单"], a1["有单无轨"]) == (
+        12, 3, 1, 2, 2, 4, 1)
+    assert dict(zip(header, summary["苏D·A0002"]))["行程数"] == 0  # the city's other vehicles drove nothing
+    with pytest.raises(CommandError, match="at most 31 days"):
+        trips("--unit", "CZ-TN", "--from", "2026-10-01", "--to", "2026-11-10")
+    with pytest.raises(CommandError, match="a plate or terminal id, or --unit"):
+        trips()
+    api = api_client_for(make_user("fleet-tn", "fleet", bureau["units"]["CZ-TN"]))
+    body = api.get("/api/v1/journeys/", {"unit": "CZ-TN", "from": "2026-11-10", "to": "2026-11-10"}).json()
+    assert [r["class"] for r in body["journeys"]] == CLASSES and body["summary"][0]["vehicle"] == "苏D·A0001"
+    assert api.get("/api/v1/journeys/", {"unit": "CZ-WJ", "from": "2026-11-10", "to": "2026-11-10"}).status_code == 404
+    response = api.get("/api/v1/journeys/", {"unit": "CZ-TN", "from": "2026-11-10", "to": "2026-11-10",
+                                             "format": "csv"})
+    assert response.status_code == 200 and len(response.content.decode().splitlines()) == 13
