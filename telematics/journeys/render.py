@@ -37,7 +37,7 @@ def _headers() -> dict[str, str]:
 
 
 def render_json(report: JourneyReport) -> bytes:
-    return json.dumps(report.journeys, ensure_ascii=False, indent=1).encode("utf-8")
+    return (json.dumps(report.journeys, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def render_csv(report: JourneyReport) -> bytes:

@@ -136,7 +136,7 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
 # --- renderings ---------------------------------------------------------------------------------------------------
 
 def render_json(fixes: list[Fix]) -> bytes:
-    return json.dumps([f.as_dict() for f in fixes], ensure_ascii=False, indent=1).encode("utf-8")
+    return (json.dumps([f.as_dict() for f in fixes], ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def render_csv(fixes: list[Fix]) -> bytes:
