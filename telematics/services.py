@@ -437,7 +437,11 @@ def _decide(trip: Trip, status: str, user, note: str) -> Trip:
 
 @transaction.atomic
 def trip_approve(*, trip: Trip, user=None, note: str = "") -> Trip:
-    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination)."""
+    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination).
+    A late order (补单) needs a second person: not the one who filed it."""
+    from .journeys.services import check_second_person
+
+    check_second_person(trip, user)
     return _decide(trip, TripStatus.APPROVED, user, note)
 
 
