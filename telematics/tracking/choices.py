@@ -43,6 +43,8 @@ class DeadLetterReason(models.TextChoices):
     UNKNOWN_TERMINAL = "unknown_terminal", _("未登记终端")
     DUPLICATE = "duplicate", _("重复定位")
     UNSUPPORTED = "unsupported", _("不支持的消息")
+    BAD_FRAME = "bad_frame", _("JT/T 808 帧错误")
+    UNAUTHENTICATED = "unauthenticated", _("终端未鉴权")
 
 
 # Reasons a later retry may cure (the terminal registered since; the clock caught up).

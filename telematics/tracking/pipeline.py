@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 from django.db import transaction
 
 from . import conf
@@ -151,7 +152,8 @@ class Pipeline:
                 batch.fixes.append(item)
                 batch.rows.append((fix.terminal, fix.ts, item.info.vehicle_id, fix.lat, fix.lon, fix.speed,
                                    fix.heading, fix.acc, fix.seq, point.grid_code,
-                                   point.venue_id if point.venue_id >= 0 else None, None))  # store.PositionRow
+                                   point.venue_id if point.venue_id >= 0 else None, None,
+                                   None if fix.attrs is None else orjson.dumps(fix.attrs).decode()))  # PositionRow
             kept.append(item)
         batch.items = kept
 
