@@ -1,0 +1,443 @@
+"""`qm jt808`: the JT/T 808 gateway. Terminals connect over TCP; their fixes are published into the MQTT contract.
+
+Why through MQTT rather than into the store: a location report becomes a QoS 1 PUBLISH to
+`{prefix}/terminals/{phone}/position` (the native JSON contract, an array for a batch), and the terminal gets
+0x8001 result 0 only after the broker's PUBACK. From there it is any terminal's fix: the broker's persistence
+holds it while `qm ingest` is down, the ingest's dedupe on (terminal, ts), validation, dead letters, rules and
+alerts apply unchanged, and the broker's ACL can confine the gateway's user to the terminals' topics. A report not
+acknowledged (gateway killed, broker away) is left unanswered, so the terminal sends it again (at-least-once; the
+ingest stores the second copy once). What JT/T 808 carries beyond the contract (alarm and status words, altitude,
+mileage, fuel, recorder speed, signal, satellites) travels in the fix's optional `attrs` object into
+`Position.attrs`.
+
+One asyncio task per connection reads frames (`decoders.jt808.FrameReader`), handles them in order and answers;
+a bad frame or body is answered with a failure result or dropped and kept as a dead letter (a few per connection,
+then the connection is closed), and never reaches another connection. The auth code is an HMAC of the phone
+number, so a terminal that reconnects (to this gateway or a restarted one) authenticates again with 0x0102 alone.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import signal
+import time
+import uuid
+from collections import Counter
+
+import orjson
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from . import conf
+from .choices import DeadLetterReason
+from .decoders import jt808 as j
+from .ingest import parse_mqtt_url
+
+log = logging.getLogger("qm.jt808")
+_READ = 4096
+_WRITE_BUFFER_MAX = 64 * 1024  # a terminal that stops reading its answers is cut off beyond this
+
+
+def auth_code(phone: str) -> str:
+    """The auth code 0x8100 gives a terminal: stable per phone number, so no state survives a restart."""
+    key = (conf.get("QM_JT808_SECRET") or settings.SECRET_KEY).encode()
+    return hmac.new(key, f"jt808:{phone}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def fix_payload(loc: j.Location, serial: int) -> dict:
+    """A location as the native contract's fix (coordinates WGS-84/CGCS2000 as the standard says)."""
+    return {"ts": int(loc.ts.timestamp()), "lat": loc.lat, "lon": loc.lon, "speed": loc.speed,
+            "heading": loc.heading, "acc": loc.acc, "seq": serial, "attrs": loc.attrs()}
+
+
+class Publisher:
+    """QoS 1 publishes awaited from asyncio until the broker's PUBACK (paho runs its network loop on its thread
+    and reconnects with backoff; messages not yet acknowledged are sent again after a reconnect)."""
+
+    def __init__(self, url: str, *, client_id: str = ""):
+        server = parse_mqtt_url(url)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pending: dict[int, asyncio.Future] = {}
+        self.client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                                  client_id=client_id or f"qm-jt808-{uuid.uuid4().hex[:8]}",
+                                  protocol=mqtt.MQTTv311)
+        if server["username"]:
+            self.client.username_pw_set(server["username"], server["password"])
+        self.client.max_inflight_messages_set(2000)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self.client.on_publish = self._on_publish
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.server = server
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.client.connect_async(self.server["host"], self.server["port"], keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    # paho's thread: only hand over to the event loop.
+    def _on_publish(self, client, userdata, mid, reason_code, properties):
+        self.loop.call_soon_threadsafe(self._acked, mid)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        log.log(logging.WARNING if reason_code.is_failure else logging.INFO, "broker: %s", reason_code)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        log.warning("broker connection lost: %s", reason_code)
+
+    def _acked(self, mid: int) -> None:
+        future = self.pending.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result(True)
+
+    async def publish(self, topic: str, payload: bytes, timeout: float) -> bool:
+        """True once the broker acknowledged it; False after `timeout` (the caller leaves the report unanswered)."""
+        future = self.loop.create_future()
+        info = self.client.publish(topic, payload, qos=1)
+        # publish() returned on this thread and _acked runs on it too, so the PUBACK cannot be handled before this.
+        self.pending[info.mid] = future
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            self.pending.pop(info.mid, None)
+            return False
+
+
+class Gateway:
+    def __init__(self, *, url: str, prefix: str = "qm", host: str = "0.0.0.0", port: int = 7808,
+                 client_id: str = ""):
+        self.prefix = prefix
+        self.host, self.port = host, port
+        self.publisher = Publisher(url, client_id=client_id)
+        self.idle_s = conf.get("QM_JT808_IDLE_S")
+        self.puback_timeout_s = conf.get("QM_JT808_PUBACK_TIMEOUT_S")
+        self.max_bad = conf.get("QM_JT808_MAX_BAD_FRAMES")
+        self.deadletters_per_connection = conf.get("QM_JT808_DEADLETTERS_PER_CONNECTION")
+        self.counters: Counter = Counter()
+        self.sessions: dict[str, Session] = {}  # phone -> its authenticated connection
+        # The ORM is synchronous: registry lookups and dead letters run on one thread of their own.
+        self.db = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qm-jt808-db")
+        self._registry = None
+        self._dead: list = []
+        self._dead_flush: asyncio.Task | None = None
+        self.server: asyncio.base_events.Server | None = None
+        self.stopping: asyncio.Event | None = None
+
+    # --- the database thread ------------------------------------------------------------------------------
+
+    def _lookup(self, phone: str):
+        from .registry import Registry
+
+        if self._registry is None:
+            self._registry = Registry()
+        try:
+            return self._registry.lookup(phone)
+        except Exception:
+            close_old_connections()
+            raise
+
+    async def bound(self, phone: str) -> bool:
+        """Is this phone number some vehicle's terminal id (the registry, refreshed as the ingest's is)?"""
+        return await asyncio.get_running_loop().run_in_executor(self.db, self._lookup, phone) is not None
+
+    def dead_letter(self, *, phone: str, msg_id: int | None, reason: str, detail: str, payload: bytes) -> None:
+        """Kept as a dead letter (written within a fraction of a second, several at once)."""
+        topic = f"jt808/{phone or '-'}/" + (f"0x{msg_id:04x}" if msg_id is not None else "-")
+        self._dead.append((topic, payload.hex(), reason, detail, phone, time.time()))
+        self.counters[f"dead_letter.{reason}"] += 1
+        if self._dead_flush is None or self._dead_flush.done():
+            self._dead_flush = asyncio.get_running_loop().create_task(self._flush_dead_letters())
+
+    async def _flush_dead_letters(self) -> None:
+        while self._dead:
+            await asyncio.sleep(0.1)
+            rows, self._dead = self._dead, []
+            await asyncio.get_running_loop().run_in_executor(self.db, _write_dead_letters, rows)
+
+    # --- serving ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        self.publisher.start(loop)
+        self.server = await asyncio.start_server(self._connection, self.host, self.port, limit=_READ * 4,
+                                                 backlog=1024)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def serve(self, ready=None) -> Counter:
+        await self.start()
+        log.info("jt808 gateway listening on %s:%s", self.host, self.port)
+        if ready:
+            ready(self)
+        await self.stopping.wait()
+        await self.close()
+        return self.counters
+
+    def stop(self) -> None:
+        if self.stopping is not None:
+            self.stopping.set()
+
+    async def close(self) -> None:
+        self.server.close()
+        for session in list(self.sessions.values()):
+            session.writer.close()
+        if self._dead_flush is not None:
+            await self._dead_flush
+        self.publisher.stop()
+        await asyncio.get_running_loop().run_in_executor(self.db, connections.close_all)
+        self.db.shutdown(wait=True)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.counters["connections"] += 1
+        session = Session(self, reader, writer)
+        try:
+            await session.run()
+        except (ConnectionError, OSError):
+            pass
+        except Exception:
+            log.exception("connection %s failed", session.peer)
+        finally:
+            if session.phone and self.sessions.get(session.phone) is session:
+                del self.sessions[session.phone]
+            writer.close()
+
+
+def _write_dead_letters(rows: list[tuple]) -> None:
+    from .models import DeadLetter
+
+    limit = conf.get("QM_DEADLETTER_PAYLOAD_MAX")
+    try:
+        DeadLetter.objects.bulk_create([
+            DeadLetter(topic=topic[:300], payload=payload[:limit], truncated=len(payload) > limit, reason=reason,
+                       detail=detail[:500], terminal=phone[:64], received_at=dt.datetime.fromtimestamp(at, dt.UTC))
+            for topic, payload, reason, detail, phone, at in rows])
+    except Exception:
+        close_old_connections()
+        log.exception("%d dead letters could not be written", len(rows))
+
+
+class Session:
+    """One terminal connection: its frames in order, its authentication, its answers."""
+
+    def __init__(self, gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.gw = gateway
+        self.reader, self.writer = reader, writer
+        self.peer = writer.get_extra_info("peername")
+        self.frames = j.FrameReader()
+        self.packages = j.Reassembler()
+        self.phone = ""  # set by a successful authentication
+        self.version: int | None = None  # the header version the terminal speaks; answers use the same
+        self._phone_for_answer = "0"
+        self.serial = 0
+        self.bad_in_row = 0
+        self.dead_letters = 0
+        self.closing = False
+
+    async def run(self) -> None:
+        gw = self.gw
+        last_frame = time.monotonic()
+        while not self.closing:
+            # Idle is counted from the last complete frame, so a connection trickling bytes (slow loris) is cut too.
+            remaining = gw.idle_s - (time.monotonic() - last_frame)
+            if remaining <= 0:
+                gw.counters["idle_closed"] += 1
+                return
+            try:
+                data = await asyncio.wait_for(self.reader.read(_READ), remaining)
+            except TimeoutError:
+                gw.counters["idle_closed"] += 1
+                return
+            if not data:
+                return
+            for segment in self.frames.feed(data):
+                if isinstance(segment, j.FrameError):
+                    self._bad(segment, b"", None)
+                else:
+                    if await self.handle(segment):
+                        last_frame = time.monotonic()
+                if self.closing:
+                    return
+
+    def _bad(self, error: j.FrameError, raw: bytes, msg_id: int | None, phone: str = "") -> None:
+        gw = self.gw
+        gw.counters["bad_frames"] += 1
+        self.bad_in_row += 1
+        if self.dead_letters < gw.deadletters_per_connection:
+            self.dead_letters += 1
+            reason = DeadLetterReason.BAD_FRAME if error.reason == "bad_frame" else DeadLetterReason.INVALID_FIELD
+            gw.dead_letter(phone=phone or self.phone, msg_id=msg_id, reason=reason, detail=error.detail,
+                           payload=raw)
+        if self.bad_in_row >= gw.max_bad:
+            self.closing = True
+
+    def send(self, msg_id: int, body: bytes) -> None:
+        transport = self.writer.transport
+        if transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > _WRITE_BUFFER_MAX:
+            self.closing = True
+            transport.abort()
+            return
+        self.serial = (self.serial + 1) & 0xFFFF
+        self.writer.write(j.build_frame(msg_id, self._phone_for_answer, self.serial, body, version=self.version))
+
+    def answer(self, header: j.Header, serials, result: int) -> None:
+        for serial in serials:
+            self.send(j.MsgId.PLATFORM_RESPONSE, j.general_response(serial, header.msg_id, result))
+
+    async def handle(self, segment: bytes) -> bool:
+        """One frame; True if it was a frame (good or answered), False if it was dropped as bad."""
+        raw = j.FLAG_BYTE + segment + j.FLAG_BYTE
+        try:
+            frame = j.parse_frame(segment)
+        except j.FrameError as exc:
+            self._bad(exc, raw, None)
+            return False
+        self.bad_in_row = 0
+        h = frame.header
+        self.version = h.version
+        self._phone_for_answer = h.phone
+        if h.total:
+            try:
+                whole = self.packages.add(frame, time.monotonic())
+            except j.FrameError as exc:
+                self._bad(exc, raw, h.msg_id, h.phone)
+                return True
+            if whole is None:
+                # Answered at once: terminals wait for each package's answer before sending the next.
+                self.answer(h, (h.serial,), j.Result.OK)
+                return True
+            frame = whole
+            frame.serials = frame.serials[-1:]  # the earlier packages were answered as they came
+        if h.encryption:
+            self.answer(h, frame.serials, j.Result.UNSUPPORTED)
+            return True
+        handler = _HANDLERS.get(h.msg_id)
+        if handler is None:
+            self.gw.counters["unsupported"] += 1
+            self.answer(h, frame.serials, j.Result.UNSUPPORTED)
+            return True
+        self.gw.counters[f"msg.0x{h.msg_id:04x}"] += 1
+        await handler(self, frame, raw)
+        return True
+
+    # --- the messages -------------------------------------------------------------------------------------
+
+    async def on_register(self, frame: j.Frame, raw: bytes) -> None:
+        h = frame.header
+        try:
+            j.decode_registration(frame.body, h.is_2019)
+        except j.FrameError as exc:
+            self._bad(j.FrameError(exc.detail, "invalid_field"), raw, h.msg_id, h.phone)
+            self.answer(h, frame.serials, j.Result.MALFORMED)
+            return
+        if await self.gw.bound(h.phone):
+            self.send(j.MsgId.REGISTER_RESPONSE, j.register_response(h.serial, j.RegisterResult.OK,
+                                                                      auth_code(h.phone)))
+        else:
+            self.gw.counters["register_refused"] += 1
+            self.send(j.MsgId.REGISTER_RESPONSE, j.register_response(h.serial, j.RegisterResult.NO_TERMINAL))
+
+    async def on_auth(self, frame: j.Frame, raw: bytes) -> None:
+        h = frame.header
+        try:
+            code = j.decode_auth(frame.body, h.is_2019)
+        except j.FrameError as exc:
+            self._bad(j.FrameError(exc.detail, "invalid_field"), raw, h.msg_id, h.phone)
+            self.answer(h, frame.serials, j.Result.MALFORMED)
+            return
+        if hmac.compare_digest(code.encode(), auth_code(h.phone).encode()) and await self.gw.bound(h.phone):
+            previous = self.gw.sessions.get(h.phone)
+            if previous is not None and previous is not self:
+                previous.closing = True  # the terminal reconnected; its old connection is stale
+                previous.writer.close()
+            self.phone = h.phone
+            self.gw.sessions[h.phone] = self
+            self.answer(h, frame.serials, j.Result.OK)
+        else:
+            self.gw.counters["auth_refused"] += 1
+            self.answer(h, frame.serials, j.Result.FAILURE)
+
+    async def on_heartbeat(self, frame: j.Frame, raw: bytes) -> None:
+        self.answer(frame.header, frame.serials, j.Result.OK)
+
+    async def on_logout(self, frame: j.Frame, raw: bytes) -> None:
+        self.answer(frame.header, frame.serials, j.Result.OK)
+        if self.phone and self.gw.sessions.get(self.phone) is self:
+            del self.gw.sessions[self.phone]
+        self.phone = ""
+
+    async def on_location(self, frame: j.Frame, raw: bytes) -> None:
+        h = frame.header
+        if not self.phone or h.phone != self.phone:
+            self.gw.counters["unauthenticated"] += 1
+            self.gw.dead_letter(phone=h.phone, msg_id=h.msg_id, reason=DeadLetterReason.UNAUTHENTICATED,
+                                detail="location report on a connection that has not authenticated (0x0102)",
+                                payload=raw)
+            self.answer(h, frame.serials, j.Result.FAILURE)
+            return
+        try:
+            if h.msg_id == j.MsgId.BATCH:
+                _, locations = j.decode_batch(frame.body)
+            elif h.msg_id == j.MsgId.QUERY_ANSWER:
+                locations = [j.decode_query_answer(frame.body)[1]]
+            else:
+                locations = [j.decode_location(frame.body)]
+        except j.FrameError as exc:
+            self._bad(j.FrameError(exc.detail, "invalid_field"), raw, h.msg_id, h.phone)
+            self.answer(h, frame.serials, j.Result.MALFORMED)
+            return
+        fixes = []
+        for loc in locations:
+            if loc.positioned:
+                fixes.append(fix_payload(loc, h.serial))
+            else:
+                self.gw.dead_letter(phone=h.phone, msg_id=h.msg_id, reason=DeadLetterReason.INVALID_FIELD,
+                                    detail="not positioned (status bit 1 clear)", payload=raw)
+        if fixes:
+            payload = orjson.dumps(fixes if h.msg_id == j.MsgId.BATCH else fixes[0])
+            topic = f"{self.gw.prefix}/terminals/{h.phone}/position"
+            if not await self.gw.publisher.publish(topic, payload, self.gw.puback_timeout_s):
+                self.gw.counters["puback_timeout"] += 1
+                return  # unanswered: the terminal sends it again
+            self.gw.counters["fixes"] += len(fixes)
+        if h.msg_id != j.MsgId.QUERY_ANSWER:  # a terminal's own answer is not answered
+            self.answer(h, frame.serials, j.Result.OK)
+
+    async def on_terminal_response(self, frame: j.Frame, raw: bytes) -> None:
+        """0x0001: the terminal's answer to a platform command; nothing to answer."""
+
+
+_HANDLERS = {
+    j.MsgId.REGISTER: Session.on_register,
+    j.MsgId.AUTH: Session.on_auth,
+    j.MsgId.HEARTBEAT: Session.on_heartbeat,
+    j.MsgId.LOGOUT: Session.on_logout,
+    j.MsgId.LOCATION: Session.on_location,
+    j.MsgId.BATCH: Session.on_location,
+    j.MsgId.QUERY_ANSWER: Session.on_location,
+    j.MsgId.TERMINAL_RESPONSE: Session.on_terminal_response,
+}
+
+
+def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", ready=None) -> Counter:
+    """Serves until SIGTERM or SIGINT; returns the counters."""
+    gateway = Gateway(url=url, prefix=prefix, host=host, port=port, client_id=client_id)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, gateway.stop)
+        return await gateway.serve(ready)
+
+    return asyncio.run(main())
