@@ -323,6 +323,21 @@ class Fleet:
             self.loop.call_soon_threadsafe(self.loop.stop)
 
 
+def divert(messages, *, fleet: Fleet, prefix: str, clock):
+    """The message stream without the position messages of JT/T 808 terminals: those go to `fleet` when their
+    time comes (the stream is paced by its consumer, so this waits for each before handing it over)."""
+    parts_n = len(prefix.split("/"))
+    for m in messages:
+        parts = m.topic.split("/")
+        if (len(parts) == parts_n + 3 and parts[parts_n] == "terminals" and parts[-1] == "position"
+                and is_phone(parts[parts_n + 1])):
+            if not clock.wait_until(m.t):
+                return
+            fleet.send(parts[parts_n + 1], m.payload)
+        else:
+            yield m
+
+
 def parse_address(text: str) -> tuple[str, int]:
     host, _, port = (text or "127.0.0.1:7808").rpartition(":")
     return host or "127.0.0.1", int(port)

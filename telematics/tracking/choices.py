@@ -8,6 +8,8 @@ class AlertKind(models.TextChoices):
     OFF_DUTY_USE = "off_duty_use", _("非工作时间用车")
     OUT_OF_JURISDICTION = "out_of_jurisdiction", _("驶出辖区")
     TERMINAL_SILENT = "terminal_silent", _("定位终端离线")
+    TERMINAL_POWER_CUT = "terminal_power_cut", _("终端主电源掉电")
+    TERMINAL_ANTENNA_CUT = "terminal_antenna_cut", _("终端卫星天线断开")
 
 
 # SPEC "Alerts": the clause each kind cites.
@@ -16,6 +18,8 @@ ALERT_CLAUSES = {
     AlertKind.OFF_DUTY_USE: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.OUT_OF_JURISDICTION: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.TERMINAL_SILENT: "jiangsu 设备管理/执法车辆管理/5",
+    AlertKind.TERMINAL_POWER_CUT: "jiangsu 设备管理/执法车辆管理/5",
+    AlertKind.TERMINAL_ANTENNA_CUT: "jiangsu 设备管理/执法车辆管理/5",
 }
 
 

@@ -17,6 +17,7 @@ import orjson
 from django.db import transaction
 
 from . import conf
+from .alarms import TerminalAlarms
 from .choices import DeadLetterReason
 from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_position
 from .models import DeadLetter, DockOffload
@@ -85,6 +86,7 @@ class Pipeline:
         self.counters: Counter = Counter()
         self.engine: RulesEngine | None = None
         self.stale_mileage: float | None = None  # oldest leg written beyond the aggregate policy's window
+        self.alarms = TerminalAlarms()
 
     # --- the stages ---------------------------------------------------------------------------------------
 
@@ -174,7 +176,7 @@ class Pipeline:
         if not batch.stored:
             return
         points = [item.point for item in batch.stored]
-        batch.alerts = self.run_rules(points, max(p.arrival for p in points))
+        batch.alerts = self.run_rules(points, max(p.arrival for p in points), batch.stored)
 
     def dead_letters(self, batch: Batch) -> None:
         limit = conf.get("QM_DEADLETTER_PAYLOAD_MAX")
@@ -214,6 +216,7 @@ class Pipeline:
                     getattr(self, stage)(batch)
         except BaseException:
             self.engine = None
+            self.alarms = TerminalAlarms()  # its open episodes are read again from the alerts table
             raise
         self.counters["messages"] += len(messages)
         self.counters["stored"] += len(batch.stored)
@@ -292,10 +295,12 @@ class Pipeline:
 
         return duty_calendar().is_on_duty_ts, trip_index().covering_ts
 
-    def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
+    def run_rules(self, points: list[Point], arrival: int, items: list[Item] = ()) -> list[dict]:
+        """The rules on stored points; `items` (the stored fixes, when live) also feed the terminals' own alarms."""
         engine = self.engine
         engine.on_duty, engine.covering = self._lookups()
         events, legs = engine.feed(points, arrival)
+        events += self.alarms.events(items, events)
         if legs:
             oldest = min(g.ts for g in legs)
             if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
@@ -328,8 +333,11 @@ class Pipeline:
 
 def _fix_json(fix: Fix) -> bytes:
     import json
-    return json.dumps({"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed,
-                       "heading": fix.heading, "acc": fix.acc, "seq": fix.seq}).encode()
+    data = {"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed, "heading": fix.heading,
+            "acc": fix.acc, "seq": fix.seq}
+    if fix.attrs is not None:
+        data["attrs"] = fix.attrs
+    return json.dumps(data).encode()
 
 
 def refresh_mileage_aggregate(*, since: float) -> None:

@@ -16,6 +16,7 @@ from simulators.jt808 import Refused, Terminal
 from telematics.tracking import jt808 as gateway_module
 from telematics.tracking.decoders import jt808 as j
 from telematics.tracking.models import DeadLetter
+from tests.support.jt808 import GatewayThread
 
 from .conftest import wait_until
 
@@ -24,24 +25,6 @@ UTC = dt.UTC
 PHONE = "013511221122"
 PHONE_2019 = "00000000013912344329"
 T0 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-
-
-class GatewayThread:
-    """A Gateway on its own event loop thread, on a free port, publishing under a prefix of its own."""
-
-    def __init__(self, url: str, prefix: str):
-        self.gateway = gateway_module.Gateway(url=url, prefix=prefix, host="127.0.0.1", port=0)
-        self.loop = asyncio.new_event_loop()
-        started = threading.Event()
-        self.thread = threading.Thread(target=lambda: self.loop.run_until_complete(
-            self.gateway.serve(lambda gw: started.set())), daemon=True)
-        self.thread.start()
-        assert started.wait(10)
-        self.port = self.gateway.port
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.gateway.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture
