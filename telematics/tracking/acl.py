@@ -3,7 +3,9 @@
 Each terminal logs in with its terminal id as user name and may publish only to its own topic
 (`{prefix}/terminals/{id}/position`, or `owntracks/{user}/{device}` for an OwnTracks phone); each docking
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
-(and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set.
+(and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set. The JT/T 808
+gateway's user (`--gateway-user`) may publish the position topics of the terminals whose id is a phone number
+(12 or 20 digits), and nothing else.
 
 A terminal's password is derived from a secret (HMAC-SHA256 of the terminal id), so re-running after vehicles
 change keeps every existing terminal's password and the terminals need no re-provisioning. The password file
@@ -62,7 +64,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_user: str, ingest_password: str,
-                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None) -> AclResult:
+                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None,
+                   gateway_user: str = "", gateway_password: str = "") -> AclResult:
     if not secret:
         raise DomainError("no secret for the terminals' passwords: pass --secret or set QM_MQTT_SECRET",
                           field="secret")
@@ -78,12 +81,21 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
         _check_user(dock.replace("/", "_"), "dock id")
         if "/" in dock:
             raise DomainError(f"dock id {dock!r} has a '/'", field="dock")
-    clash = ({ingest_user} & set(terminals)) | ({ingest_user} & set(docks)) | (set(terminals) & set(docks))
+    if gateway_user:
+        _check_user(gateway_user, "gateway user")
+        if not gateway_password:
+            raise DomainError("no password for the JT/T 808 gateway user: pass --gateway-password",
+                              field="gateway_password")
+    specials = {ingest_user, gateway_user} - {""}
+    clash = ((specials & set(terminals)) | (specials & set(docks)) | (set(terminals) & set(docks))
+             | ({ingest_user} if ingest_user == gateway_user else set()))
     if clash:
         raise DomainError(f"user name(s) {sorted(clash)} used twice (ingest user, terminal or dock)", field="user")
 
     credentials = {user: terminal_password(secret=secret, user=user) for user in [*terminals, *docks]}
     lines = [f"{ingest_user}:{password_hash(ingest_password)}"]
+    if gateway_user:
+        lines.append(f"{gateway_user}:{password_hash(gateway_password)}")
     lines += [f"{user}:{password_hash(password)}" for user, password in credentials.items()]
     acl = ["# Written by `qm mqtt acl`; anything not granted here is denied.",
            f"user {ingest_user}",
@@ -93,6 +105,9 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
            f"topic write {prefix}/alerts/#", ""]
     for terminal in terminals:
         acl += [f"user {terminal}", f"topic write {terminal_topic(terminal, prefix)}", ""]
+    if gateway_user:
+        acl += [f"user {gateway_user}"] + [f"topic write {prefix}/terminals/{t}/position" for t in terminals
+                                           if t.isdigit() and len(t) in (12, 20)] + [""]
     for dock in docks:
         acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]
     _write(password_file, "\n".join(lines) + "\n")
