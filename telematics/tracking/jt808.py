@@ -29,7 +29,6 @@ import uuid
 from collections import Counter
 
 import orjson
-import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.db import close_old_connections, connections
 
@@ -55,61 +54,136 @@ def fix_payload(loc: j.Location, serial: int) -> dict:
             "heading": loc.heading, "acc": loc.acc, "seq": serial, "attrs": loc.attrs()}
 
 
-class Publisher:
-    """QoS 1 publishes awaited from asyncio until the broker's PUBACK (paho runs its network loop on its thread
-    and reconnects with backoff; messages not yet acknowledged are sent again after a reconnect)."""
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
-    def __init__(self, url: str, *, client_id: str = ""):
-        server = parse_mqtt_url(url)
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.pending: dict[int, asyncio.Future] = {}
-        self.client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                                  client_id=client_id or f"qm-jt808-{uuid.uuid4().hex[:8]}",
-                                  protocol=mqtt.MQTTv311)
-        if server["username"]:
-            self.client.username_pw_set(server["username"], server["password"])
-        self.client.max_inflight_messages_set(2000)
-        self.client.max_queued_messages_set(0)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
-        self.client.on_publish = self._on_publish
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.server = server
+
+def _mqtt_string(data: bytes) -> bytes:
+    return len(data).to_bytes(2) + data
+
+
+class Publisher:
+    """An MQTT 3.1.1 client on the gateway's event loop that only publishes at QoS 1: `publish` returns once the
+    broker's PUBACK came back. It reconnects with backoff and sends what is still unacknowledged again (DUP).
+
+    Not paho: paho's network loop runs on a thread of its own, and every publish from the event loop and every
+    PUBACK back cost a wake-up across threads; here the transport batches the writes of many terminals at once."""
+
+    def __init__(self, url: str, *, client_id: str = "", keepalive: int = 30):
+        self.server = parse_mqtt_url(url)
+        self.client_id = client_id or f"qm-jt808-{uuid.uuid4().hex[:8]}"
+        self.keepalive = keepalive
+        self.inflight: dict[int, tuple[bytes, asyncio.Future]] = {}  # mid -> (PUBLISH packet, its future)
+        self._mid = 0
+        self._writer: asyncio.StreamWriter | None = None
+        self._connected: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.client.connect_async(self.server["host"], self.server["port"], keepalive=30)
-        self.client.loop_start()
+        self._connected = asyncio.Event()
+        self._task = loop.create_task(self._run())
 
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._writer is not None:
+            self._writer.write(b"\xe0\x00")  # DISCONNECT
+            self._writer.close()
 
-    # paho's thread: only hand over to the event loop.
-    def _on_publish(self, client, userdata, mid, reason_code, properties):
-        self.loop.call_soon_threadsafe(self._acked, mid)
+    def _connect_packet(self) -> bytes:
+        flags = 0x02  # clean session: what is unacknowledged is resent by us, or by the terminal
+        payload = _mqtt_string(self.client_id.encode())
+        if self.server["username"]:
+            flags |= 0x80
+            payload += _mqtt_string(self.server["username"].encode())
+            if self.server["password"] is not None:
+                flags |= 0x40
+                payload += _mqtt_string(self.server["password"].encode())
+        body = _mqtt_string(b"MQTT") + bytes([4, flags]) + self.keepalive.to_bytes(2) + payload
+        return b"\x10" + _varint(len(body)) + body
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties):
-        log.log(logging.WARNING if reason_code.is_failure else logging.INFO, "broker: %s", reason_code)
+    async def _run(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection(self.server["host"], self.server["port"])
+                writer.write(self._connect_packet())
+                connack = await asyncio.wait_for(reader.readexactly(4), 10)
+                if connack[0] != 0x20 or connack[3] != 0:
+                    raise ConnectionError(f"broker refused the connection (CONNACK {connack.hex()})")
+                self._writer, delay = writer, 1.0
+                for packet, _ in self.inflight.values():
+                    writer.write(bytes([packet[0] | 0x08]) + packet[1:])  # DUP
+                self._connected.set()
+                log.info("connected to the broker")
+                pinger = asyncio.get_running_loop().create_task(self._ping(writer))
+                try:
+                    await self._read(reader)
+                finally:
+                    pinger.cancel()
+                log.warning("broker connection lost")
+            except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                log.warning("broker: %s; again in %.0f s", exc, delay)
+            self._connected.clear()
+            self._writer = None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
-        log.warning("broker connection lost: %s", reason_code)
+    async def _ping(self, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await asyncio.sleep(self.keepalive / 2)
+            writer.write(b"\xc0\x00")
 
-    def _acked(self, mid: int) -> None:
-        future = self.pending.pop(mid, None)
-        if future is not None and not future.done():
-            future.set_result(True)
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        buf = b""
+        while data := await reader.read(65536):
+            buf += data
+            pos = 0
+            while True:  # fixed header, remaining length, body
+                if len(buf) - pos < 2:
+                    break
+                length, shift, i = 0, 0, pos + 1
+                while i < len(buf) and buf[i] & 0x80:
+                    length |= (buf[i] & 0x7F) << shift
+                    shift += 7
+                    i += 1
+                if i >= len(buf):
+                    break
+                length |= buf[i] << shift
+                end = i + 1 + length
+                if end > len(buf):
+                    break
+                if buf[pos] >> 4 == 4 and length == 2:  # PUBACK
+                    entry = self.inflight.pop(int.from_bytes(buf[i + 1:i + 3]), None)
+                    if entry is not None and not entry[1].done():
+                        entry[1].set_result(True)
+                pos = end
+            buf = buf[pos:]
 
     async def publish(self, topic: str, payload: bytes, timeout: float) -> bool:
         """True once the broker acknowledged it; False after `timeout` (the caller leaves the report unanswered)."""
-        future = self.loop.create_future()
-        info = self.client.publish(topic, payload, qos=1)
-        # publish() returned on this thread and _acked runs on it too, so the PUBACK cannot be handled before this.
-        self.pending[info.mid] = future
+        for _ in range(0x10000):
+            self._mid = self._mid % 0xFFFF + 1
+            if self._mid not in self.inflight:
+                break
+        else:
+            return False  # 65,535 unacknowledged: the broker is not keeping up
+        mid = self._mid
+        body = _mqtt_string(topic.encode()) + mid.to_bytes(2) + payload
+        packet = b"\x32" + _varint(len(body)) + body
+        future = asyncio.get_running_loop().create_future()
+        self.inflight[mid] = (packet, future)
+        if self._writer is not None:
+            self._writer.write(packet)
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            self.pending.pop(info.mid, None)
+            self.inflight.pop(mid, None)
             return False
 
 
@@ -193,7 +267,7 @@ class Gateway:
             session.writer.close()
         if self._dead_flush is not None:
             await self._dead_flush
-        self.publisher.stop()
+        await self.publisher.stop()
         await asyncio.get_running_loop().run_in_executor(self.db, connections.close_all)
         self.db.shutdown(wait=True)
 
