@@ -321,3 +321,42 @@ def test_fix_payload_is_the_native_contract():
     (fix,) = decode_position(PHONE, payload).items
     assert (fix.terminal, fix.ts, fix.lat, fix.seq, fix.acc) == (PHONE, T0 + dt.timedelta(seconds=50), 31.7805, 77, True)
     assert fix.attrs["alarms"] == ["illegal_ignition"] and fix.attrs["mileage_km"] == 1005.0
+
+
+def test_broker_restart_reports_are_answered_once_the_broker_is_back(bound, prefix, settings):
+    from tests.support.mqtt import MosquittoBroker
+
+    from .conftest import Subscriber
+
+    settings.QM_JT808_PUBACK_TIMEOUT_S = 8.0
+    broker = MosquittoBroker()
+    broker.start()
+    running = GatewayThread(broker.url, prefix)
+    try:
+        async def report(k: int, terminal: Terminal) -> int:
+            return await terminal.report(loc(k))
+
+        async def scenario():
+            terminal = Terminal(PHONE, port=running.port, timeout_s=10.0, retries=0)
+            await terminal.open()
+            await terminal.login()
+            assert await report(1, terminal) == j.Result.OK
+            broker.stop()
+            pending = asyncio.get_running_loop().create_task(report(2, terminal))  # published while it is down
+            await asyncio.sleep(0.5)
+            assert not pending.done()
+            await asyncio.to_thread(broker.start)
+            sub = await asyncio.to_thread(Subscriber, broker.url, f"{prefix}/terminals/+/position")
+            assert await pending == j.Result.OK  # resent after the reconnect, then answered
+            assert await report(3, terminal) == j.Result.OK
+            await terminal.close()
+            return sub
+
+        sub = run(scenario())
+        wait_until(lambda: any(f["lat"] == 31.7803 for f in published(sub, PHONE)), 10, "report 3 published")
+        # report 2 too, when the subscriber was there before the gateway's reconnect resent it
+        assert {f["lat"] for f in published(sub, PHONE)} <= {31.7802, 31.7803}
+        sub.close()
+    finally:
+        running.stop()
+        broker.stop()
