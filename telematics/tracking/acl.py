@@ -5,7 +5,7 @@ Each terminal logs in with its terminal id as user name and may publish only to 
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
 (and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set. The JT/T 808
 gateway's user (`--gateway-user`) may publish the position topics of the terminals whose id is a phone number
-(12 or 20 digits), and nothing else.
+(12 or 20 digits) and the answers to platform commands, and read the commands (which the ingest user may send).
 
 A terminal's password is derived from a secret (HMAC-SHA256 of the terminal id), so re-running after vehicles
 change keeps every existing terminal's password and the terminals need no re-provisioning. The password file
@@ -102,12 +102,15 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
            f"topic read {prefix}/terminals/+/position",
            f"topic read {prefix}/docks/+/offload",
            "topic read owntracks/+/+",
-           f"topic write {prefix}/alerts/#", ""]
+           f"topic write {prefix}/alerts/#",
+           f"topic write {prefix}/jt808/+/command",
+           f"topic read {prefix}/jt808/+/answer", ""]
     for terminal in terminals:
         acl += [f"user {terminal}", f"topic write {terminal_topic(terminal, prefix)}", ""]
     if gateway_user:
-        acl += [f"user {gateway_user}"] + [f"topic write {prefix}/terminals/{t}/position" for t in terminals
-                                           if t.isdigit() and len(t) in (12, 20)] + [""]
+        acl += [f"user {gateway_user}", f"topic read {prefix}/jt808/+/command", f"topic write {prefix}/jt808/+/answer"]
+        acl += [f"topic write {prefix}/terminals/{t}/position" for t in terminals if t.isdigit() and len(t) in (12, 20)]
+        acl.append("")
     for dock in docks:
         acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]
     _write(password_file, "\n".join(lines) + "\n")

@@ -80,6 +80,8 @@ class Publisher:
         self.keepalive = keepalive
         self.inflight: dict[int, tuple[bytes, asyncio.Future]] = {}  # mid -> (PUBLISH packet, its future)
         self._mid = 0
+        self.subscriptions: list[str] = []  # subscribed (QoS 0) after every connect
+        self.on_message = None  # (topic, payload) -> None, for what they deliver
         self._writer: asyncio.StreamWriter | None = None
         self._connected: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
@@ -119,6 +121,10 @@ class Publisher:
                 self._writer, delay = writer, 1.0
                 for packet, _ in self.inflight.values():
                     writer.write(bytes([packet[0] | 0x08]) + packet[1:])  # DUP
+                if self.subscriptions:
+                    body = self._next_mid().to_bytes(2) + b"".join(_mqtt_string(t.encode()) + b"\x00"
+                                                                   for t in self.subscriptions)
+                    writer.write(b"\x82" + _varint(len(body)) + body)
                 self._connected.set()
                 log.info("connected to the broker")
                 pinger = asyncio.get_running_loop().create_task(self._ping(writer))
@@ -158,22 +164,29 @@ class Publisher:
                 end = i + 1 + length
                 if end > len(buf):
                     break
-                if buf[pos] >> 4 == 4 and length == 2:  # PUBACK
+                kind = buf[pos] >> 4
+                if kind == 4 and length == 2:  # PUBACK
                     entry = self.inflight.pop(int.from_bytes(buf[i + 1:i + 3]), None)
                     if entry is not None and not entry[1].done():
                         entry[1].set_result(True)
+                elif kind == 3 and not buf[pos] & 0x06 and self.on_message is not None:  # PUBLISH, QoS 0
+                    size = int.from_bytes(buf[i + 1:i + 3])
+                    self.on_message(buf[i + 3:i + 3 + size].decode("utf-8", "replace"), buf[i + 3 + size:end])
                 pos = end
             buf = buf[pos:]
 
-    async def publish(self, topic: str, payload: bytes, timeout: float) -> bool:
-        """True once the broker acknowledged it; False after `timeout` (the caller leaves the report unanswered)."""
+    def _next_mid(self) -> int:
         for _ in range(0x10000):
             self._mid = self._mid % 0xFFFF + 1
             if self._mid not in self.inflight:
-                break
-        else:
+                return self._mid
+        return 0
+
+    async def publish(self, topic: str, payload: bytes, timeout: float) -> bool:
+        """True once the broker acknowledged it; False after `timeout` (the caller leaves the report unanswered)."""
+        mid = self._next_mid()
+        if not mid:
             return False  # 65,535 unacknowledged: the broker is not keeping up
-        mid = self._mid
         body = _mqtt_string(topic.encode()) + mid.to_bytes(2) + payload
         packet = b"\x32" + _varint(len(body)) + body
         future = asyncio.get_running_loop().create_future()
@@ -240,9 +253,45 @@ class Gateway:
 
     # --- serving ------------------------------------------------------------------------------------------
 
+    # --- platform commands (0x8201 position query, 0x8103 reporting interval) ------------------------------
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        """`{prefix}/jt808/{phone}/command`, JSON `{"command": "locate"}` or `{"command": "interval", "seconds": N}`;
+        the outcome goes to `{prefix}/jt808/{phone}/answer`."""
+        parts = topic.split("/")
+        phone = parts[-2]
+        try:
+            request = orjson.loads(payload)
+            command = request["command"]
+            if command == "locate":
+                msg_id, body = j.MsgId.QUERY_LOCATION, b""
+            elif command == "interval":
+                seconds = int(request["seconds"])
+                if not 1 <= seconds <= 86400:
+                    raise ValueError(seconds)
+                msg_id, body = j.MsgId.SET_PARAMS, j.set_interval_body(seconds)
+            else:
+                raise ValueError(command)
+        except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            self.answer(phone, {"status": "invalid", "request": payload.decode("utf-8", "replace")[:200]})
+            return
+        session = self.sessions.get(phone)
+        if session is None:
+            self.answer(phone, {"command": command, "status": "offline"})
+            return
+        session.commands[session.send(msg_id, body)] = command
+        self.counters[f"command.{command}"] += 1
+
+    def answer(self, phone: str, data: dict) -> None:
+        topic = f"{self.prefix}/jt808/{phone}/answer"
+        asyncio.get_running_loop().create_task(
+            self.publisher.publish(topic, orjson.dumps({"terminal": phone, **data}), self.puback_timeout_s))
+
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.stopping = asyncio.Event()
+        self.publisher.subscriptions = [f"{self.prefix}/jt808/+/command"]
+        self.publisher.on_message = self._on_command
         self.publisher.start(loop)
         self.server = await asyncio.start_server(self._connection, self.host, self.port, limit=_READ * 4,
                                                  backlog=1024)
@@ -316,6 +365,7 @@ class Session:
         self.bad_in_row = 0
         self.dead_letters = 0
         self.closing = False
+        self.commands: dict[int, str] = {}  # serial of a platform command sent -> its name, until answered
 
     async def run(self) -> None:
         gw = self.gw
@@ -354,16 +404,18 @@ class Session:
         if self.bad_in_row >= gw.max_bad:
             self.closing = True
 
-    def send(self, msg_id: int, body: bytes) -> None:
+    def send(self, msg_id: int, body: bytes) -> int:
+        """Writes a frame to the terminal; returns its serial."""
+        self.serial = (self.serial + 1) & 0xFFFF
         transport = self.writer.transport
         if transport.is_closing():
-            return
+            return self.serial
         if transport.get_write_buffer_size() > _WRITE_BUFFER_MAX:
             self.closing = True
             transport.abort()
-            return
-        self.serial = (self.serial + 1) & 0xFFFF
+            return self.serial
         self.writer.write(j.build_frame(msg_id, self._phone_for_answer, self.serial, body, version=self.version))
+        return self.serial
 
     def answer(self, header: j.Header, serials, result: int) -> None:
         for serial in serials:
@@ -464,7 +516,11 @@ class Session:
             if h.msg_id == j.MsgId.BATCH:
                 _, locations = j.decode_batch(frame.body)
             elif h.msg_id == j.MsgId.QUERY_ANSWER:
-                locations = [j.decode_query_answer(frame.body)[1]]
+                reply, location = j.decode_query_answer(frame.body)
+                locations = [location]
+                if self.commands.pop(reply, None):
+                    self.gw.answer(h.phone, {"command": "locate", "status": "ok",
+                                             "fix": fix_payload(location, h.serial)})
             else:
                 locations = [j.decode_location(frame.body)]
         except j.FrameError as exc:
@@ -489,7 +545,15 @@ class Session:
             self.answer(h, frame.serials, j.Result.OK)
 
     async def on_terminal_response(self, frame: j.Frame, raw: bytes) -> None:
-        """0x0001: the terminal's answer to a platform command; nothing to answer."""
+        """0x0001: the terminal's answer to a platform command (not itself answered)."""
+        try:
+            reply, _, result = j.decode_general_response(frame.body)
+        except j.FrameError:
+            return
+        command = self.commands.pop(reply, None)
+        if command is not None:
+            self.gw.answer(frame.header.phone, {"command": command, "status": "ok" if result == j.Result.OK else
+                                                "refused", "result": result})
 
 
 _HANDLERS = {

@@ -102,7 +102,8 @@ def test_the_jt808_gateway_user_publishes_only_phone_number_terminals(city, tmp_
     passwords, acl = broker.dir / "passwd", broker.dir / "acl"
     call_command("mqtt", "acl", "--password-file", str(passwords), "--acl-file", str(acl), "--ingest-password",
                  "ingest-pw", "--secret", SECRET, "--gateway-user", "jt808", "--gateway-password", "gw-pw")
-    assert "user jt808\ntopic write qm/terminals/013511221122/position\n" in acl.read_text()
+    assert ("user jt808\ntopic read qm/jt808/+/command\ntopic write qm/jt808/+/answer\n"
+            "topic write qm/terminals/013511221122/position\n") in acl.read_text()
     broker.extra = f"password_file {passwords}\nacl_file {acl}\nallow_anonymous false"
     broker.start()
     proc = IngestProcess(f"mqtt://ingest:ingest-pw@127.0.0.1:{broker.port}").start()

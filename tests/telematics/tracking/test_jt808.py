@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 import socket
 import threading
@@ -360,3 +361,41 @@ def test_broker_restart_reports_are_answered_once_the_broker_is_back(bound, pref
     finally:
         running.stop()
         broker.stop()
+
+
+def test_locate_now_and_reporting_interval_through_the_running_gateway(gateway, bound, prefix, mqtt_url):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    state = {}
+    connected, done = threading.Event(), threading.Event()
+
+    async def terminal_side():
+        terminal = Terminal(PHONE, port=gateway.port)
+        state["terminal"] = terminal
+        await terminal.open()
+        await terminal.login()
+        assert await terminal.report(loc(6)) == j.Result.OK
+        connected.set()
+        while not done.is_set():  # stays connected, answering the platform's commands
+            await asyncio.sleep(0.05)
+        await terminal.close()
+
+    thread = threading.Thread(target=lambda: run(terminal_side()))
+    thread.start()
+    try:
+        assert connected.wait(10)
+        out = io.StringIO()
+        call_command("jt808", "--locate", PHONE, "--mqtt-url", mqtt_url, "--prefix", prefix, stdout=out)
+        answer = json.loads(out.getvalue())
+        assert (answer["command"], answer["status"], answer["fix"]["lat"]) == ("locate", "ok", 31.7806)
+        out = io.StringIO()
+        call_command("jt808", "--interval", PHONE, "60", "--mqtt-url", mqtt_url, "--prefix", prefix, stdout=out)
+        assert json.loads(out.getvalue())["status"] == "ok" and state["terminal"].interval_s == 60
+        with pytest.raises(CommandError, match="offline"):
+            call_command("jt808", "--locate", PHONE_2019, "--mqtt-url", mqtt_url, "--prefix", prefix,
+                         stdout=io.StringIO())
+    finally:
+        done.set()
+        thread.join(10)
+    assert gateway.gateway.counters["command.locate"] == 1 and gateway.gateway.counters["command.interval"] == 1
