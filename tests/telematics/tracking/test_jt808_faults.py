@@ -65,7 +65,7 @@ def test_gateway_killed_mid_stream_nothing_lost_nothing_doubled(city, ingest, mq
     from telematics.models import Vehicle
 
     vehicle = Vehicle.objects.create(plate="苏D·J8080", unit=city["units"]["CZ-TN-01"], seats=5, terminal_id=PHONE)
-    ingest()
+    ingest(env={"QM_MAX_FIX_AGE_DAYS": "0"})  # the fixes' fixed date may lie beyond the age limit one day
     gateway = GatewayProcess(mqtt_url, free_port()).start()
     n = 60
     answered = []
