@@ -399,3 +399,12 @@ def test_locate_now_and_reporting_interval_through_the_running_gateway(gateway, 
         done.set()
         thread.join(10)
     assert gateway.gateway.counters["command.locate"] == 1 and gateway.gateway.counters["command.interval"] == 1
+
+
+def test_registration_needs_only_the_bound_phone_number(gateway, bound):
+    sock = raw_connection(gateway.port)
+    sock.sendall(j.build_frame(j.MsgId.REGISTER, PHONE, 5, bytes(4) + b"OLD" + b"X" * 8))  # a 2011-era short body
+    (answer,) = read_frames(sock, 1)
+    sock.close()
+    assert answer.header.msg_id == 0x8100
+    assert j.decode_register_response(answer.body) == (5, j.RegisterResult.OK, gateway_module.auth_code(PHONE))
