@@ -79,6 +79,11 @@ class Gateway:
                   if k in ("VmRSS", "VmHWM")}
         return values["VmRSS"], values["VmHWM"]
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the gateway has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -238,12 +243,15 @@ def main(argv=None):
                 base = await asyncio.to_thread(_count, "SELECT CASE WHEN is_called THEN last_value ELSE "
                                                "last_value - 1 END FROM tracking_position_arrival_seq")
                 t = time.perf_counter()
+                cpu0, own0 = gateway.cpu_s(), time.process_time()
                 took, answered = await throughput_run(conns, args.reports)
+                cpu, own = gateway.cpu_s() - cpu0, time.process_time() - own0
                 stored = await asyncio.to_thread(_wait_stored, base, answered, deadline=time.monotonic() + 600)
                 into_store = stored / (time.perf_counter() - t)
                 print(f"  throughput: {answered} reports answered in {took:.1f} s = {answered / took:.0f} reports/s "
                       f"(answered after PUBACK); stored {stored}/{answered} ({into_store:.0f}/s into the store), "
-                      f"lost {answered - stored}", flush=True)
+                      f"lost {answered - stored}; CPU per report: gateway {1e6 * cpu / max(1, answered):.0f} µs, "
+                      f"load generator {1e6 * own / max(1, answered):.0f} µs", flush=True)
                 if mqtt:
                     print(f"  gateway vs MQTT path: {into_store / mqtt['msg_per_s']:.2f} of the MQTT path's fixes/s "
                           f"into the store", flush=True)

@@ -54,6 +54,11 @@ def fix_payload(loc: j.Location, serial: int) -> dict:
             "heading": loc.heading, "acc": loc.acc, "seq": serial, "attrs": loc.attrs()}
 
 
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(False)
+
+
 def _varint(n: int) -> bytes:
     out = bytearray()
     while True:
@@ -189,15 +194,19 @@ class Publisher:
             return False  # 65,535 unacknowledged: the broker is not keeping up
         body = _mqtt_string(topic.encode()) + mid.to_bytes(2) + payload
         packet = b"\x32" + _varint(len(body)) + body
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self.inflight[mid] = (packet, future)
         if self._writer is not None:
             self._writer.write(packet)
+        expiry = loop.call_later(timeout, _expire, future)  # cheaper than asyncio.wait_for's task per call
         try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            self.inflight.pop(mid, None)
-            return False
+            acked = await future
+        finally:
+            expiry.cancel()
+        if not acked and self.inflight.get(mid, (None, None))[1] is future:
+            del self.inflight[mid]
+        return acked
 
 
 class Gateway:
@@ -212,12 +221,14 @@ class Gateway:
         self.deadletters_per_connection = conf.get("QM_JT808_DEADLETTERS_PER_CONNECTION")
         self.counters: Counter = Counter()
         self.sessions: dict[str, Session] = {}  # phone -> its authenticated connection
+        self.connections: set[Session] = set()
         # The ORM is synchronous: registry lookups and dead letters run on one thread of their own.
         self.db = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qm-jt808-db")
         self._registry = None
         self._dead: list = []
         self._dead_flush: asyncio.Task | None = None
         self.server: asyncio.base_events.Server | None = None
+        self._sweeper: asyncio.Task | None = None
         self.stopping: asyncio.Event | None = None
 
     # --- the database thread ------------------------------------------------------------------------------
@@ -295,6 +306,7 @@ class Gateway:
         self.publisher.start(loop)
         self.server = await asyncio.start_server(self._connection, self.host, self.port, limit=_READ * 4,
                                                  backlog=1024)
+        self._sweeper = loop.create_task(self._sweep())
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def serve(self, ready=None) -> Counter:
@@ -311,6 +323,7 @@ class Gateway:
             self.stopping.set()
 
     async def close(self) -> None:
+        self._sweeper.cancel()
         self.server.close()
         for session in list(self.sessions.values()):
             session.writer.close()
@@ -320,9 +333,20 @@ class Gateway:
         await asyncio.get_running_loop().run_in_executor(self.db, connections.close_all)
         self.db.shutdown(wait=True)
 
+    async def _sweep(self) -> None:
+        """Closes the connections idle for QM_JT808_IDLE_S (checked a few times per period)."""
+        while True:
+            await asyncio.sleep(min(1.0, self.idle_s / 4))
+            limit = time.monotonic() - self.idle_s
+            for session in [s for s in self.connections if s.last_frame < limit]:
+                self.counters["idle_closed"] += 1
+                session.closing = True
+                session.writer.transport.abort()
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.counters["connections"] += 1
         session = Session(self, reader, writer)
+        self.connections.add(session)
         try:
             await session.run()
         except (ConnectionError, OSError):
@@ -330,6 +354,7 @@ class Gateway:
         except Exception:
             log.exception("connection %s failed", session.peer)
         finally:
+            self.connections.discard(session)
             if session.phone and self.sessions.get(session.phone) is session:
                 del self.sessions[session.phone]
             writer.close()
@@ -366,29 +391,20 @@ class Session:
         self.dead_letters = 0
         self.closing = False
         self.commands: dict[int, str] = {}  # serial of a platform command sent -> its name, until answered
+        # Idle is counted from the last complete frame, so a connection trickling bytes (slow loris) is cut too.
+        self.last_frame = time.monotonic()
 
     async def run(self) -> None:
-        gw = self.gw
-        last_frame = time.monotonic()
+        # No timeout per read (asyncio.wait_for costs a task each time): Gateway._sweep closes idle connections.
         while not self.closing:
-            # Idle is counted from the last complete frame, so a connection trickling bytes (slow loris) is cut too.
-            remaining = gw.idle_s - (time.monotonic() - last_frame)
-            if remaining <= 0:
-                gw.counters["idle_closed"] += 1
-                return
-            try:
-                data = await asyncio.wait_for(self.reader.read(_READ), remaining)
-            except TimeoutError:
-                gw.counters["idle_closed"] += 1
-                return
+            data = await self.reader.read(_READ)
             if not data:
                 return
             for segment in self.frames.feed(data):
                 if isinstance(segment, j.FrameError):
                     self._bad(segment, b"", None)
-                else:
-                    if await self.handle(segment):
-                        last_frame = time.monotonic()
+                elif await self.handle(segment):
+                    self.last_frame = time.monotonic()
                 if self.closing:
                     return
 
