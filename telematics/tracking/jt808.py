@@ -88,6 +88,7 @@ class Publisher:
         self.subscriptions: list[str] = []  # subscribed (QoS 0) after every connect
         self.on_message = None  # (topic, payload) -> None, for what they deliver
         self._writer: asyncio.StreamWriter | None = None
+        self._out: list[bytes] = []  # PUBLISH packets of this loop iteration, written at once (one send)
         self._connected: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
 
@@ -180,6 +181,11 @@ class Publisher:
                 pos = end
             buf = buf[pos:]
 
+    def _flush(self) -> None:
+        out, self._out = self._out, []
+        if self._writer is not None:  # else they are sent with the rest of `inflight` once connected
+            self._writer.write(b"".join(out))
+
     def _next_mid(self) -> int:
         for _ in range(0x10000):
             self._mid = self._mid % 0xFFFF + 1
@@ -197,8 +203,9 @@ class Publisher:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.inflight[mid] = (packet, future)
-        if self._writer is not None:
-            self._writer.write(packet)
+        if not self._out:
+            loop.call_soon(self._flush)
+        self._out.append(packet)
         expiry = loop.call_later(timeout, _expire, future)  # cheaper than asyncio.wait_for's task per call
         try:
             acked = await future
