@@ -236,6 +236,7 @@ class Gateway:
         self._dead_flush: asyncio.Task | None = None
         self.server: asyncio.base_events.Server | None = None
         self._sweeper: asyncio.Task | None = None
+        self._answers: set[asyncio.Task] = set()
         self.stopping: asyncio.Event | None = None
 
     # --- the database thread ------------------------------------------------------------------------------
@@ -269,8 +270,6 @@ class Gateway:
             rows, self._dead = self._dead, []
             await asyncio.get_running_loop().run_in_executor(self.db, _write_dead_letters, rows)
 
-    # --- serving ------------------------------------------------------------------------------------------
-
     # --- platform commands (0x8201 position query, 0x8103 reporting interval) ------------------------------
 
     def _on_command(self, topic: str, payload: bytes) -> None:
@@ -302,8 +301,12 @@ class Gateway:
 
     def answer(self, phone: str, data: dict) -> None:
         topic = f"{self.prefix}/jt808/{phone}/answer"
-        asyncio.get_running_loop().create_task(
+        task = asyncio.get_running_loop().create_task(
             self.publisher.publish(topic, orjson.dumps({"terminal": phone, **data}), self.puback_timeout_s))
+        self._answers.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._answers.discard)
+
+    # --- serving ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
