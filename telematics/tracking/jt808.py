@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import gc
 import hashlib
 import hmac
 import logging
@@ -35,7 +36,7 @@ from django.db import close_old_connections, connections
 from . import conf
 from .choices import DeadLetterReason
 from .decoders import jt808 as j
-from .ingest import parse_mqtt_url
+from .ingest import FULL_COLLECTION_EVERY, parse_mqtt_url
 
 log = logging.getLogger("qm.jt808")
 _READ = 4096
@@ -321,6 +322,12 @@ class Gateway:
 
     async def serve(self, ready=None) -> Counter:
         await self.start()
+        # As the ingest does: what start-up made is never collected, and full collections (which walk every
+        # connection's objects, thousands of them) wait for 1,000 middle-generation ones.
+        gc.collect()
+        gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
         log.info("jt808 gateway listening on %s:%s", self.host, self.port)
         if ready:
             ready(self)
