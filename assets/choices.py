@@ -42,10 +42,6 @@ class CategoryCode(models.TextChoices):
     VEHICLE = "vehicle", _("执法车辆")
 
 
-# 制式服装… 严禁非城管执法人员穿着: these go to officers only, never to auxiliaries or units.
-OFFICER_ONLY_CATEGORIES = frozenset({CategoryCode.UNIFORM, CategoryCode.INSIGNIA, CategoryCode.CERTIFICATE})
-
-
 class AssetStatus(models.TextChoices):
     IN_STOCK = "in_stock", _("在库")
     ISSUED = "issued", _("已发放")
