@@ -10,6 +10,8 @@ class AlertKind(models.TextChoices):
     TERMINAL_SILENT = "terminal_silent", _("定位终端离线")
     NOT_IN_DEPOT = "not_in_depot", _("未按时回库")
     SEALED_VEHICLE_MOVED = "sealed_vehicle_moved", _("封存车辆移动")
+    TERMINAL_POWER_CUT = "terminal_power_cut", _("终端主电源掉电")
+    TERMINAL_ANTENNA_CUT = "terminal_antenna_cut", _("终端卫星天线断开")
 
 
 # SPEC "Alerts": the clause each kind cites.
@@ -20,6 +22,8 @@ ALERT_CLAUSES = {
     AlertKind.TERMINAL_SILENT: "jiangsu 设备管理/执法车辆管理/5",
     AlertKind.NOT_IN_DEPOT: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.SEALED_VEHICLE_MOVED: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.TERMINAL_POWER_CUT: "jiangsu 设备管理/执法车辆管理/5",
+    AlertKind.TERMINAL_ANTENNA_CUT: "jiangsu 设备管理/执法车辆管理/5",
 }
 
 
@@ -49,6 +53,8 @@ class DeadLetterReason(models.TextChoices):
     UNKNOWN_TERMINAL = "unknown_terminal", _("未登记终端")
     DUPLICATE = "duplicate", _("重复定位")
     UNSUPPORTED = "unsupported", _("不支持的消息")
+    BAD_FRAME = "bad_frame", _("JT/T 808 帧错误")
+    UNAUTHENTICATED = "unauthenticated", _("终端未鉴权")
 
 
 # Reasons a later retry may cure (the terminal registered since; the clock caught up).
