@@ -10,7 +10,8 @@ from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from .choices import (
-    DEPARTED_STATUSES, OFFICER_ONLY_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
+    AUXILIARY_ONLY_CATEGORIES, DEPARTED_STATUSES, EXPIRING_CATEGORIES, OFFICER_ONLY_CATEGORIES, AssetStatus,
+    CategoryCode, CustodyAction, PersonRole, PersonStatus, UnitKind,
 )
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
 from .signals import person_departed
@@ -158,24 +159,34 @@ def _append(asset: Asset, action: str, *, at: dt.datetime, status: str, unit: Or
     event = CustodyEvent.objects.create(
         asset=asset, action=action, occurred_at=at, person=person, unit=event_unit, note=note, receipt_no=receipt_no,
         date_lost=date_lost, date_reported=date_reported, status_after=status, unit_after=unit,
-        holder_person_after=holder_person, holder_unit_after=holder_unit,
+        holder_person_after=holder_person, holder_unit_after=holder_unit, expires_after=asset.expires,
         user_id=ctx.user_id, username=ctx.username, source=ctx.source,
     )
+    if action == CustodyAction.ISSUE:
+        issued_at = at
+    else:
+        issued_at = asset.issued_at if status == AssetStatus.ISSUED else None
     Asset.objects.filter(pk=asset.pk).update(status=status, unit=unit, holder_person=holder_person,
-                                             holder_unit=holder_unit, updated_at=timezone.now())
+                                             holder_unit=holder_unit, issued_at=issued_at, updated_at=timezone.now())
     asset.status, asset.unit, asset.holder_person, asset.holder_unit = status, unit, holder_person, holder_unit
+    asset.issued_at = issued_at
     return event
 
 
 @transaction.atomic
 def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str = "", serial: str = "",
                  model: str = "", size: str = "", acquired: dt.date | None = None,
-                 service_years: int | None = None, at: dt.datetime | None = None, note: str = "") -> Asset:
-    """Registers a new asset and records its receipt into the unit's stock."""
+                 service_years: int | None = None, expires: dt.date | None = None, at: dt.datetime | None = None,
+                 note: str = "") -> Asset:
+    """Registers a new asset and records its receipt into the unit's stock (`expires`: a certificate's or work
+    card's validity, carried by the receipt event)."""
     if Asset.objects.filter(tag=tag).exists():
         raise ConflictError(f"asset tag {tag!r} already exists", field="tag", code="duplicate")
-    asset = Asset(tag=tag, category=_category(category), unit=unit, item=item, serial=serial, model=model, size=size,
-                  acquired=acquired, service_years=service_years, status=AssetStatus.IN_STOCK)
+    category = _category(category)
+    if expires is not None and category.pk not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{tag}: only certificates and work cards have an expiry date", field="expires")
+    asset = Asset(tag=tag, category=category, unit=unit, item=item, serial=serial, model=model, size=size,
+                  acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK)
     asset.full_clean()
     asset.save()
     _append(asset, CustodyAction.RECEIVE, at=_moment(at), status=AssetStatus.IN_STOCK, event_unit=unit, note=note)
@@ -225,9 +236,13 @@ def _check_issuable(asset: Asset, person: Person | None, unit: OrgUnit | None) -
         raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}) and cannot be issued",
                             field="tag", code=f"not_issuable_{asset.status}")
     officer_only = asset.category_id in OFFICER_ONLY_CATEGORIES
+    auxiliary_only = asset.category_id in AUXILIARY_ONLY_CATEGORIES
     if unit is not None and officer_only:
         raise DomainError(f"{asset.tag}: {asset.category.name} is issued to officers only, not to a unit",
                           field="unit", code="officer_only")
+    if unit is not None and auxiliary_only:
+        raise DomainError(f"{asset.tag}: {asset.category.name} is issued to auxiliaries only, not to a unit",
+                          field="unit", code="auxiliary_only")
     if person is not None:
         if person.status != PersonStatus.ACTIVE:
             raise DomainError(f"{person} is {person.get_status_display()} ({person.status}); only active staff "
@@ -236,6 +251,9 @@ def _check_issuable(asset: Asset, person: Person | None, unit: OrgUnit | None) -
             raise DomainError(
                 f"{asset.tag}: {asset.category.name} may only be issued to enforcement officers; {person} is "
                 f"{person.get_role_display()} (严禁非城管执法人员穿着)", field="person", code="officer_only")
+        if auxiliary_only and person.role != PersonRole.AUXILIARY:
+            raise DomainError(f"{asset.tag}: {asset.category.name} is issued to auxiliaries only; {person} is "
+                              f"{person.get_role_display()}", field="person", code="auxiliary_only")
 
 
 @transaction.atomic
@@ -320,6 +338,22 @@ def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "")
     return _append(asset, CustodyAction.RETIRE, at=_moment(at, asset), status=AssetStatus.RETIRED, note=note)
 
 
+@transaction.atomic
+def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+    """Changes a certificate's or work card's expiry date: a dated ledger event (a report for an earlier date
+    still reads the expiry in force then)."""
+    asset = _locked(asset)
+    if asset.category_id not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{asset.tag}: only certificates and work cards have an expiry date", field="expires")
+    if asset.status == AssetStatus.RETIRED:
+        raise ConflictError(f"{asset.tag} is retired", field="tag", code="renew_retired")
+    moment = _moment(at, asset)
+    asset.expires = expires
+    Asset.objects.filter(pk=asset.pk).update(expires=expires)
+    return _append(asset, CustodyAction.RENEW, at=moment, status=asset.status, holder_person=asset.holder_person,
+                   holder_unit=asset.holder_unit, note=note)
+
+
 CUSTODY_SERVICES = {
     CustodyAction.ISSUE: asset_issue,
     CustodyAction.RETURN: asset_return,
@@ -332,6 +366,6 @@ CUSTODY_SERVICES = {
 
 __all__ = [
     "CUSTODY_SERVICES", "DEPARTED_STATUSES", "asset_create", "asset_issue", "asset_repair_in", "asset_repair_out",
-    "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
+    "asset_renew", "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
     "person_update", "unit_create", "unit_update",
 ]

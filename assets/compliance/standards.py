@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 
 from quartermaster.errors import DomainError
 
-from ..choices import CategoryCode, UnitKind
+from ..choices import CategoryCode, PersonStatus, UnitKind
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "standards"
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -48,6 +48,15 @@ def _setting_name(v) -> bool:
     return isinstance(v, str) and bool(v)
 
 
+def _protective_items(v) -> bool:
+    return _items(v) and all(isinstance(i.get("setting"), str) and i.get("per", "frontline") in ("frontline", "brigade")
+                             for i in v)
+
+
+def _statuses(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(s in PersonStatus.values for s in v)
+
+
 # Each evaluator (assets.compliance.rules) and the thresholds it needs: (key, test, what a good value is).
 CHECKS: dict[str, tuple[tuple[str, object, str], ...]] = {
     "officers_per_population": (("per_10000", _number, "a number ≥ 0"),),
@@ -55,23 +64,29 @@ CHECKS: dict[str, tuple[tuple[str, object, str], ...]] = {
     "seats_per_officer": (("seats_per_officer", _number, "a number ≥ 0"),),
     "assets_per_officer": (("category", _category, "an asset category code"),
                            ("officers_per_item", _positive_int, "an integer ≥ 1")),
+    "personal_kit": (("category", _category, "an asset category code"),),
     "assets_per_unit": (("category", _category, "an asset category code"),
                         ("kinds", _kinds, "a list of unit kinds"), ("minimum", _positive_int, "an integer ≥ 1")),
-    "items_per_frontline": (("category", _category, "an asset category code"),
-                            ("ratio_setting", _setting_name, "the name of a setting of this standard"),
-                            ("items", _items, "a list of {code, name, aliases?}")),
+    "protective_items": (("category", _category, "an asset category code"),
+                         ("items", _protective_items,
+                          "a list of {code, name, setting (a setting of this standard), per (frontline|brigade), "
+                          "aliases?}")),
     "items_per_unit": (("category", _category, "an asset category code"), ("kinds", _kinds, "a list of unit kinds"),
                        ("minimum", _positive_int, "an integer ≥ 1"),
                        ("items", _items, "a list of {code, name, aliases?}")),
     "vehicle_livery": (),
     "vehicle_dossier": (),
     "valid_certificate": (),
+    "full_insignia_set": (("items", _items, "a list of {code, name, aliases?}"),),
     "auxiliaries_decreasing": (),
-    "return_on_departure": (("categories", _categories, "a list of asset category codes"),),
+    "auxiliaries_uniformed": (),
+    "return_on_departure": (("categories", _categories, "a list of asset category codes"),
+                            ("statuses", _statuses, "a list of person statuses")),
     "certificate_loss_reported": (("max_days", _positive_int, "an integer ≥ 1"),),
     "seal_custodian": (),
     "uniform_replacement": (),
-    "recorder_daily_offload": (("window_setting", _setting_name, "the name of a setting of this standard"),),
+    "recorder_offload": (("window_setting", _setting_name, "the name of a setting of this standard"),
+                         ("deadline_setting", _setting_name, "the name of a setting of this standard")),
 }
 RULE_KEYS = {"id", "check", "clause", "text"}
 
@@ -186,6 +201,11 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
             elif key.endswith("_setting") and params[key] not in settings:
                 problems.append((name, label, f"{key!r} names setting {params[key]!r}, which the file does not "
                                               f"define under 'settings'"))
+            elif key == "items":
+                for item in params[key]:
+                    if "setting" in item and item["setting"] not in settings:
+                        problems.append((name, label, f"item {item['name']!r} names setting {item['setting']!r}, "
+                                                      f"which the file does not define under 'settings'"))
         unknown = set(params) - {k for k, _, _ in CHECKS[check]}
         if unknown:
             problems.append((name, label, f"unknown key(s) {', '.join(sorted(unknown))} for check {check}"))

@@ -112,8 +112,10 @@ def registry_counts() -> dict[str, int]:
 def test_every_sheet_is_imported(db, tmp_path, form):
     result = run_import(write(tmp_path / form, base()))
 
+    # 9 asset rows, and what personnel shorthand stands for: P001's certificate JS0001 and the 胸号 plates of P001
+    # and P002 (P002's certificate JS0002 is the assets row C-002, whose serial is that number).
     assert {k: c.created for k, c in result.counts.items()} == {
-        "units": 5, "personnel": 3, "assets": 9, "vehicles": 2, "duty_schedules": 2, "holidays": 2, "trips": 2}
+        "units": 5, "personnel": 3, "assets": 12, "vehicles": 2, "duty_schedules": 2, "holidays": 2, "trips": 2}
     tn = OrgUnit.objects.get(code="CZ-TN")
     assert (tn.name, tn.kind, tn.parent.code, tn.population) == ("天宁大队", "brigade", "CZ-ZD", 700000)
     assert OrgUnit.objects.get(code="CZ").parent is None
@@ -223,7 +225,7 @@ def test_chinese_headers_and_values(db, tmp_path):
     sheets["assets"][3][5] = "在库"
     sheets["vehicles"][0][6] = "是"
     result = run_import(write(tmp_path / "台账.xlsx", sheets, headers=zh_headers, names=zh_names))
-    assert result.counts["assets"].created == 9 and result.counts["trips"].created == 2
+    assert result.counts["assets"].created == 12 and result.counts["trips"].created == 2
     assert OrgUnit.objects.get(code="CZ-TN").kind == "brigade"
     p1 = Person.objects.get(staff_no="P001")
     assert (p1.role, p1.frontline, p1.status) == ("officer", True, "active")
@@ -470,7 +472,7 @@ def test_export_then_import_reproduces_the_registry(db, tmp_path, target, header
     units_sheet = "units" if headers == "en" else "单位"
     assert exported[units_sheet][0] == tuple(HEADERS["units"] if headers == "en"
                                              else [c.zh for c in SHEETS_BY_KEY["units"].columns])
-    assert len(exported["assets" if headers == "en" else "装备"]) == 1 + 9
+    assert len(exported["assets" if headers == "en" else "装备"]) == 1 + 12  # with the shorthand items
     result = run_import(out)
     assert (result.events, result.change_records) == (0, 0), result.summary()
     assert all(c.created == c.updated == c.deleted == 0 for c in result.counts.values()), result.summary()
@@ -507,7 +509,7 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
     assert out == ""
     assert OrgUnit.objects.count() == 0
     assert run_qm("import", str(write(tmp_path / "good.xlsx", base())), monkeypatch=monkeypatch) == 0
-    assert "assets: 9 created" in capfd.readouterr().out
+    assert "assets: 12 created" in capfd.readouterr().out
 
 
 def test_cli_missing_file_is_a_clear_error(db, tmp_path):
@@ -525,7 +527,7 @@ def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
     assert "checked (dry run, nothing written)" in out.getvalue()
     assert OrgUnit.objects.count() == 0
     call_command("import", str(path), stdout=out, stderr=io.StringIO())
-    assert "assets: 9 created" in out.getvalue()
+    assert "assets: 12 created" in out.getvalue()
     assert ChangeRecord.objects.filter(source="import").exists()
 
 
@@ -549,13 +551,13 @@ def test_progress_is_reported_per_stage(db, tmp_path):
     run_import(write(tmp_path / "big", sheets), progress=progress)
     stages = {label: done for label, _total, done in progress.stages}
     assert stages["reading assets.csv"] == 2509
-    assert stages["writing assets"] == 2509
+    assert stages["writing assets"] == 2512  # with the 3 items personnel shorthand stands for
 
 
 def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     call_command("import", str(write(tmp_path / "small.xlsx", base())))
     small = capfd.readouterr()
-    assert "assets: 9 created" in small.out
+    assert "assets: 12 created" in small.out
     assert "rows/s" not in small.err and "it/s" not in small.err
     sheets = base()
     sheets["assets"] += [[f"X-{i:05d}", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "", "", "", "", ""]
