@@ -21,8 +21,12 @@ start)
   mkdir -p "$dir/pg"
   [ "$(id -u)" -ne 0 ] || chown postgres "$dir/pg"
   as_pg "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+  # TimescaleDB when it is installed (scripts/system-deps.sh builds it where ../shared/vendor has it): the
+  # migrations then make hypertables, compression and the continuous aggregate, as on a bureau's server.
+  preload=
+  ls "$(dirname "$bin")"/lib/timescaledb-*.so >/dev/null 2>&1 && preload="-c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off"
   as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -o \
-    "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $preload" \
     start >/dev/null
   "$bin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres qm
   cat >"$dir/mosquitto.conf" <<CONF

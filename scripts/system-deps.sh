@@ -16,6 +16,8 @@ if [ "${1:-base}" = test ]; then
   # PGlite with TimescaleDB (scripts/pglite.sh) for the TimescaleDB storage tests.
   have_cmd node || want+=(nodejs)
   have_cmd npm || want+=(npm)
+  # `make test-future` moves the clock a year ahead with libfaketime.
+  have_cmd faketime || want+=(faketime)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${want[*]}"

@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh test
+if [ "${1:-}" = future ]; then
+  # Re-run this script with the clock of every process (services, ingest, Chromium) a year ahead.
+  shift
+  command -v faketime >/dev/null || { echo "faketime is missing (Debian package faketime)" >&2; exit 1; }
+  export FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1
+  exec faketime -f "${QM_FAKETIME:-+365d}" "$0" "$@"
+fi
 dir=$(mktemp -d /tmp/qm-services.XXXXXX)
 trap 'scripts/services.sh stop "$dir"' EXIT
 eval "$(scripts/services.sh start "$dir")"

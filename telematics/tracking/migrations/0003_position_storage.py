@@ -1,7 +1,7 @@
 """Storage of positions and legs per database: TimescaleDB when the server offers it, else plain PostgreSQL.
 
 - PostgreSQL: `arrival` draws from a sequence (the order fixes were stored in, for replaying the rules).
-- With timescaledb in pg_available_extensions: both tables become hypertables (1-day chunks), compressed
+- With timescaledb installed and preloaded (or already created): both tables become hypertables (1-day chunks), compressed
   after 7 days, kept 400 days, and a continuous aggregate `tracking_daily_mileage` sums legs per local day.
 - Without it: BRIN indexes on time (fixes arrive nearly in time order, so BRIN stays tiny and selective).
 - SQLite (embedded demo): nothing; the ingest numbers arrivals itself.
@@ -40,8 +40,17 @@ ARRIVAL_DDL = [
 
 
 def timescale_available(cursor) -> bool:
-    cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
-    return cursor.fetchone() is not None
+    """The extension is installed on the server and can be created: already created in this database, or its
+    library preloaded (a server with the package installed but without `shared_preload_libraries=timescaledb`
+    cannot create it, and gets plain PostgreSQL)."""
+    cursor.execute("SELECT installed_version IS NOT NULL FROM pg_available_extensions WHERE name = 'timescaledb'")
+    row = cursor.fetchone()
+    if row is None:
+        return False
+    if row[0]:
+        return True
+    cursor.execute("SELECT current_setting('shared_preload_libraries')")
+    return "timescaledb" in cursor.fetchone()[0]
 
 
 def apply_storage_ddl(cursor) -> bool:
