@@ -831,9 +831,9 @@ class WorkbookImport:
             return self._event(asset, CustodyAction.ISSUE, at=asset["issued_at"], person_id=asset["holder_person_id"],
                                unit_id=asset["holder_unit_id"])
         if status == AssetStatus.LOST:
-            # The workbook has no dates of loss: it was reported (to this registry) today.
+            # The workbook has no dates of loss: the event says so (certificate-loss-reported cannot judge it).
             return self._event(asset, CustodyAction.REPORT_LOST, person_id=self.staff_pks.get(row.holder),
-                               date_lost=self.today, date_reported=self.today)
+                               date_lost=None, date_reported=None)
         return self._event(asset, CustodyAction.REPAIR_OUT if status == AssetStatus.IN_REPAIR else CustodyAction.RETIRE)
 
     def _moves(self, asset: dict, row: AssetRow, target: tuple) -> list[dict]:

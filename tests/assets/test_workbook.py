@@ -567,3 +567,123 @@ def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     assert "reading assets.csv" in large.err and "writing assets" in large.err
     assert "5100/5100" in large.err  # the bar counts the rows written
     assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
+
+
+# --- the bureau as it stands (SPEC "Bureau workbook") ---------------------------------------------------------
+
+def test_a_retired_vehicle_still_listing_its_terminal_imports_and_binds_nothing(db, tmp_path):
+    """The real workbook that was refused whole: recorded, the terminal kept in the file as history, unbound."""
+    sheets = base()
+    sheets["vehicles"][1][5] = "T0002"
+    sheets["vehicles"][1][7] = "retired"
+    path = write(tmp_path / "b.xlsx", sheets)
+    run_import(path)
+    van = Vehicle.objects.get(plate="苏D·A0002")
+    assert (van.status, van.terminal_id) == ("retired", None)
+    history = TerminalBinding.objects.get(vehicle=van)
+    assert (history.terminal_id, history.unbound_at is not None) == ("T0002", True)
+    assert not Vehicle.objects.filter(terminal_id="T0002").exists()  # what the ingest binds fixes to
+    before = registry_counts()
+    result = run_import(path)  # idempotent
+    assert registry_counts() == before and result.counts["vehicles"].unchanged == 2
+    # The same terminal may serve another vehicle now.
+    sheets["vehicles"].append(["苏D·A0009", "CZ-TN", 5, "", "", "T0002", "yes", "in_service", "", "", ""])
+    run_import(write(tmp_path / "c.xlsx", sheets))
+    assert Vehicle.objects.get(terminal_id="T0002").plate == "苏D·A0009"
+
+
+def test_a_vehicle_retired_by_the_workbook_keeps_its_terminal_as_history(db, tmp_path):
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["vehicles"][0][7] = "retired"  # A0001 still lists T0001
+    run_import(write(tmp_path / "b.xlsx", sheets))
+    car = Vehicle.objects.get(plate="苏D·A0001")
+    assert (car.status, car.terminal_id) == ("retired", None)
+    assert list(TerminalBinding.objects.filter(vehicle=car).values_list("terminal_id", flat=True)) == ["T0001"]
+    assert TerminalBinding.objects.get(vehicle=car).unbound_at is not None
+
+
+def test_expired_certificates_and_departed_holders_are_recorded_not_refused(db, tmp_path):
+    """cert_no/cert_expires stand for the certificate asset (tag = the number): an expired one is recorded, and
+    the compliance report reads it; a transferred officer's kit stays held by him."""
+    from django.utils import timezone
+
+    from assets.compliance.services import compliance_report
+
+    today = timezone.localdate()
+    sheets = base()
+    sheets["personnel"][0][7] = (today - dt.timedelta(days=3)).isoformat()  # P001's certificate expired
+    run_import(write(tmp_path / "b.xlsx", sheets))
+    cert = Asset.objects.get(tag="JS0001")
+    assert (cert.category_id, cert.serial, cert.expires, cert.status, cert.holder_person.staff_no) == (
+        "certificate", "JS0001", today - dt.timedelta(days=3), "issued", "P001")
+    badge = Asset.objects.get(tag="320401002")
+    assert (badge.category_id, badge.item, badge.holder_person.staff_no) == ("insignia", "胸号", "P002")
+    assert Asset.objects.get(tag="C-002").holder_person.staff_no == "P002"  # transferred, still holding
+    data = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu", as_of=today).data
+    found = {(r["rule"], r["unit"]): (r["required"], r["actual"], r["status"]) for r in data["results"]}
+    assert found[("valid-certificate", "CZ")] == (1, 0, "fail")
+    assert found[("certificate-surrender", "CZ")] == (1, 0, "fail")
+
+
+def test_a_new_cert_expires_is_a_dated_renewal(db, tmp_path):
+    from django.utils import timezone
+
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["personnel"][0][7] = "2035-01-01"
+    result = run_import(write(tmp_path / "b.xlsx", sheets))
+    cert = Asset.objects.get(tag="JS0001")
+    assert cert.expires == dt.date(2035, 1, 1)
+    renew = CustodyEvent.objects.get(asset=cert, action="renew")
+    assert (renew.expires_after, renew.status_after, renew.holder_person_after.staff_no) == (
+        dt.date(2035, 1, 1), "issued", "P001")
+    assert CustodyEvent.objects.filter(asset=cert, occurred_at__lt=renew.occurred_at).latest(
+        "occurred_at", "id").expires_after == dt.date(2030, 1, 1)
+    assert result.counts["assets"].updated == 1 and timezone.localdate(renew.occurred_at) == timezone.localdate()
+
+
+def test_an_item_imported_as_held_counts_its_replacement_from_acquired(db, tmp_path):
+    """No issue date in the workbook: the issue is recorded on the acquisition date, and replacement falls due
+    service_years after it (the rule and the uniforms app's list alike)."""
+    from assets.selectors import uniform_due_on
+
+    run_import(write(tmp_path / "b.xlsx", base()))
+    uniform = Asset.objects.get(tag="U-001")  # 春秋执勤服, acquired 2024-03-01, 4 years
+    issue = CustodyEvent.objects.get(asset=uniform, action="issue")
+    assert issue.occurred_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() == dt.date(2024, 3, 1)
+    assert uniform.issued_at == issue.occurred_at
+    assert uniform_due_on(issued_at=uniform.issued_at, acquired=uniform.acquired, service_years=4) == \
+        dt.date(2028, 3, 1)
+
+
+def test_auxiliary_items_are_held_by_auxiliaries_only(db, tmp_path):
+    sheets = base()
+    sheets["assets"].append(["AC-01", "aux_card", "协管人员工作证", "CZ-TN-01", "A001", "issued", "", "", "", "",
+                             "", "2030-01-01"])
+    sheets["assets"].append(["AU-01", "aux_uniform", "协管制服", "CZ-TN-01", "P001", "issued", "", "", "", "", "",
+                             ""])
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "b.xlsx", sheets))
+    assert [(e.sheet, e.column) for e in caught.value.errors] == [("assets", "holder")]
+    assert "auxiliaries only" in caught.value.errors[0].reason
+    sheets["assets"].pop()
+    run_import(write(tmp_path / "c.xlsx", sheets))
+    card = Asset.objects.get(tag="AC-01")
+    assert (card.holder_person.staff_no, card.expires) == ("A001", dt.date(2030, 1, 1))
+
+
+def test_an_imported_loss_has_no_dates(db, tmp_path):
+    sheets = base()
+    sheets["assets"].append(["C-LOST", "certificate", "行政执法证", "CZ-TN", "P001", "lost", "JSX", "", "", "", "", ""])
+    run_import(write(tmp_path / "b.xlsx", sheets))
+    lost = CustodyEvent.objects.get(asset__tag="C-LOST", action="report_lost")
+    assert (lost.date_lost, lost.date_reported) == (None, None)
+    from django.utils import timezone
+
+    from assets.compliance.services import compliance_report
+
+    data = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu",
+                             as_of=timezone.localdate()).data
+    row = next(r for r in data["results"] if r["rule"] == "certificate-loss-reported")
+    assert row["status"] == "insufficient_data"
