@@ -395,7 +395,7 @@ def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
     if needs.offload_window:
         from . import recorders
 
-        recorders.collect(facts, own, root, needs, states, sparams, people, pparams, (in_a, a_ids))
+        recorders.collect(facts, own, root, needs, states, sparams, (in_a, a_ids), small)
     facts.own = dict(own)
     return facts
 

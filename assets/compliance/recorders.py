@@ -61,16 +61,18 @@ def judged_days(as_of: dt.date, window: int, hours: float) -> list[dt.date]:
 
 
 def _duty_days(days: list[dt.date]):
-    """unit id -> bit mask of the days (bit i: days[i]) on which the unit has duty hours."""
+    """unit id -> bit mask of the days (bit i: days[i]) on which the unit has duty hours (a shift starting)."""
     from telematics.calendar import duty_calendar
 
     calendar, cache = duty_calendar(), {}
+    kinds = [calendar.day_kind(day) for day in days]  # once per day: chinese-calendar is slow to ask
 
     def mask(unit_id: int | None) -> int:
         if unit_id is None:
             return 0
         if unit_id not in cache:
-            cache[unit_id] = sum(1 << i for i, day in enumerate(days) if _duty_windows(calendar, unit_id, day))
+            on = calendar.kinds_with_duty(unit_id)
+            cache[unit_id] = sum(1 << i for i, kind in enumerate(kinds) if kind in on)
         return cache[unit_id]
     return mask
 
@@ -109,7 +111,7 @@ def _timelines(asset_ids, until: dt.datetime) -> dict[int, list[tuple]]:
 
 
 def _walk(asset_id: int, tag: str, timeline: list[tuple], days: list[dt.date], within: set[int],
-          officers: dict[int, int], reports: dict, calendar) -> list[RecorderDay]:
+          officers: dict[int, int], reports: dict, windows) -> list[RecorderDay]:
     """The recorder-days of one recorder from its ledger timeline (see the module docstring)."""
     out = []
     for day in days:
@@ -126,8 +128,7 @@ def _walk(asset_id: int, tag: str, timeline: list[tuple], days: list[dt.date], w
                 spans.append((max(at, start), min(until, end) if until else end, officers[holder]))
         if unit_at_end is None or unit_at_end not in within:
             continue
-        held = any(s < we and ws < e for s, e, unit_id in spans
-                   for ws, we in _duty_windows(calendar, unit_id, day))
+        held = any(s < we and ws < e for s, e, unit_id in spans for ws, we in windows(unit_id, day))
         recorded = (tag, day) in reports
         if held or recorded:
             out.append(RecorderDay(asset_id, tag, unit_at_end, day, held, recorded, reports.get((tag, day), False)))
@@ -159,15 +160,20 @@ def recorder_days(root: OrgUnit, as_of: dt.date, days: list[dt.date], hours: flo
     holders = {h for line in timelines.values() for *_, h in line if h}
     officers = dict(Person.objects.filter(pk__in=holders, role=PersonRole.OFFICER).values_list("pk", "unit_id"))
     reports = _reports(tags.values(), days, hours, as_of)
-    calendar = duty_calendar()
+    calendar, cache = duty_calendar(), {}
+
+    def windows(unit_id: int, day: dt.date):
+        if (unit_id, day) not in cache:
+            cache[(unit_id, day)] = _duty_windows(calendar, unit_id, day)
+        return cache[(unit_id, day)]
     out = []
     for asset_id in sorted(ids):
-        out.extend(_walk(asset_id, tags[asset_id], timelines[asset_id], days, within, officers, reports, calendar))
+        out.extend(_walk(asset_id, tags[asset_id], timelines[asset_id], days, within, officers, reports, windows))
     return out
 
 
-def collect(facts: Facts, own, root: OrgUnit, needs: Needs, states: str, sparams: list, people: str, pparams: list,
-            within: tuple[str, list]) -> None:
+def collect(facts: Facts, own, root: OrgUnit, needs: Needs, states: str, sparams: list, within: tuple[str, list],
+            small: bool) -> None:
     """The recorder-days of the report (see the module docstring) into the units' counters."""
     from telematics.tracking.models import DockOffload
 
@@ -187,14 +193,23 @@ def collect(facts: Facts, own, root: OrgUnit, needs: Needs, states: str, sparams
     bit_params = [v for i, day in enumerate(days) for v in (day, 1 << i)]
     deadline_params = [v for day in days for v in (day, _dtparam(deadline(day, hours)))]
     dock = _t(DockOffload)
+    in_a, a_ids = within
+    counted = [str(s) for s in COUNTED_STATUSES]
+    tags, tag_params = "", []
+    if small:  # a brigade: the dock reports of its own recorders, through the tag index
+        mine = [tag for (tag,) in _rows(
+            f"SELECT a.tag FROM ({states}) a WHERE {in_a} AND a.category_id = %s AND a.status IN "
+            f"({_placeholders(counted)})", [*sparams, *a_ids, CategoryCode.RECORDER, *counted])]
+        if not mine and not moved:
+            return
+        tags, tag_params = f"AND d.recorder_tag IN ({_placeholders(mine or [''])})", mine or [""]
     offloads = (f"SELECT r.tag, SUM(r.bit) AS reported, SUM(CASE WHEN r.first < r.deadline THEN r.bit ELSE 0 END) "
                 f"AS offloaded FROM (SELECT d.recorder_tag AS tag, CASE d.recorded_on {bits} END AS bit, "
                 f"CASE d.recorded_on {bits} END AS deadline, MIN(d.ts) AS first FROM {dock} d "
-                f"WHERE d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s "
+                f"WHERE d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s {tags} "
                 f"GROUP BY d.recorder_tag, d.recorded_on) r GROUP BY r.tag")
-    offload_params = [*bit_params, *deadline_params, days[0], days[-1], _dtparam(end_of_day(facts.as_of))]
-    in_a, a_ids = within
-    counted = [str(s) for s in COUNTED_STATUSES]
+    offload_params = [*bit_params, *deadline_params, days[0], days[-1], _dtparam(end_of_day(facts.as_of)),
+                      *tag_params]
     duty = _duty_days(days)
     for unit_id, holder_unit, role, reported, offloaded, n in _rows(
             f"SELECT a.unit_id, hp.unit_id, hp.role, o.reported, o.offloaded, COUNT(*) FROM ({states}) a "
