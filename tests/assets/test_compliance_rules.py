@@ -399,6 +399,36 @@ def test_recorder_days_fast_counts_match_the_ledger_walk(small_bureau):
         assert len(walked) > 0
 
 
+SHARED_KEYS = ("vehicles", "seats", "vehicles_livery_compliant", "vehicles_dossier_complete", "recorder_days",
+               "recorder_days_offloaded")
+
+
+@pytest.mark.parametrize("standard_id", ["jiangsu", "model"])
+@pytest.mark.parametrize("days_back", [0, 2, 50, 200])
+@pytest.mark.parametrize("code", ["CZ", "CZ-TN"])
+def test_fast_counts_match_the_orm_reference(small_bureau, monkeypatch, standard_id, days_back, code):
+    """The SQL of facts.collect (current tables, moved assets, small and large subtrees) against the plain walk
+    through the ledger and the person history (assets.compliance.reference), unit by unit, key by key."""
+    from assets.compliance import reference
+    from assets.compliance.rules import needs
+
+    registry.asset_transfer(asset=small_bureau["assets"]["RAD-001"], to_unit=small_bureau["units"]["CZ-ZL-01"],
+                            at=days_ago(1))
+    unit, as_of = small_bureau["units"][code], timezone.localdate() - dt.timedelta(days=days_back)
+    wanted = needs(get_standard(standard_id))
+    expected = {u: c for u, c in reference.counts(unit, as_of, wanted).items() if c}
+
+    def fast():
+        own = facts_module.collect(unit, as_of, wanted).own
+        return {u: c for u, c in ((u, Counter({k: v for k, v in c.items() if v and k not in SHARED_KEYS}))
+                                  for u, c in own.items()) if c}
+
+    assert fast() == expected
+    monkeypatch.setattr(facts_module, "is_small", lambda units: not units[0].code == "CZ")
+    assert fast() == expected
+    assert any(keys_ for keys_ in expected.values())
+
+
 # --- as of a past date ------------------------------------------------------------------------------------
 
 def test_past_answer_ignores_later_events(reports):
