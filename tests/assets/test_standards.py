@@ -11,7 +11,8 @@ from django.core.checks import run_checks
 from assets.checks import check_standards
 from assets.compliance import standards as std_module
 from assets.compliance.rules import EVALUATORS
-from assets.compliance.standards import CHECKS, DEFAULT_DIR, all_standards, get_standard
+from assets.compliance.checks import MODULES
+from assets.compliance.standards import DEFAULT_DIR, all_standards, get_standard
 from quartermaster.errors import DomainError
 
 # The standards in their original Chinese, kept in the repository beside the data that quotes them.
@@ -90,8 +91,11 @@ def test_a_protective_item_naming_an_undefined_setting_is_named(standards_dir):
     assert "item '反光背心' names setting 'nowhere'" in _messages(check_standards())
 
 
-def test_every_check_has_an_evaluator():
-    assert set(CHECKS) == set(EVALUATORS)
+def test_every_check_has_its_parameters_evaluation_and_drill_down():
+    assert set(MODULES) == set(EVALUATORS)
+    for name, module in MODULES.items():
+        assert callable(module.evaluate) and callable(module.evidence) and isinstance(module.PARAMS, tuple), name
+        assert all(len(p) == 3 and callable(p[1]) for p in module.PARAMS), name
 
 
 def test_unknown_standard_is_a_clear_error():
