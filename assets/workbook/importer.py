@@ -492,22 +492,24 @@ class WorkbookImport:
                               f"items have a holder")
                 elif officer_only and role != PersonRole.OFFICER:
                     who = "an auxiliary" if role == PersonRole.AUXILIARY else "a unit"
-                    self._err("assets", row.row, "holder",
-                              f"holder not allowed: {row.category} items are issued to officers only and "
-                              f"{row.holder} is {who} (严禁非城管执法人员穿着)")
+                    self._as_it_stands(row, f"{row.category} items go to officers only and {row.holder} is {who} "
+                                            f"(严禁非城管执法人员穿着)")
                 elif auxiliary_only and role != PersonRole.AUXILIARY:
                     who = "an officer" if role == PersonRole.OFFICER else "a unit"
-                    self._err("assets", row.row, "holder",
-                              f"holder not allowed: {row.category} items are issued to auxiliaries only and "
-                              f"{row.holder} is {who}")
+                    self._as_it_stands(row, f"{row.category} items go to auxiliaries only and {row.holder} is {who}")
             elif row.status == AssetStatus.ISSUED and (officer_only or auxiliary_only):
-                self._err("assets", row.row, "holder",
-                          f"status issued without a holder: {row.category} items are issued to officers only")
+                self._as_it_stands(row, f"issued without a holder (to its unit); {row.category} items go to "
+                                        f"{'officers' if officer_only else 'auxiliaries'} only")
             old = self.db_assets.get(row.tag)
             if old and old[7] == AssetStatus.RETIRED and row.status != AssetStatus.RETIRED:
                 self._err("assets", row.row, "status",
                           f"{row.tag} is retired in the registry; a retired item cannot become {row.status}")
         self._shorthand_assets()
+
+    def _as_it_stands(self, row: AssetRow, reason: str) -> None:
+        """A recorded fact that a custody rule would refuse as a new movement: imported as it stands (SPEC: the
+        refusals apply to new movements, not to the recorded past), and said."""
+        self.result.notices.append(f"assets row {row.row} ({row.tag}): recorded as it stands, though {reason}")
 
     def _shorthand_assets(self) -> None:
         """Personnel shorthand (SPEC "Bureau workbook"): cert_no/cert_expires stand for the officer's certificate

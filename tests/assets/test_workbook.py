@@ -287,9 +287,6 @@ BAD_CELLS = [
     ("assets", 0, "category", "weapon", "unknown category 'weapon'"),
     ("assets", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
     ("assets", 0, "holder", "P999", "unknown holder staff_no 'P999'"),
-    ("assets", 0, "holder", "A001", "issued to officers only and A001 is an auxiliary"),
-    ("assets", 0, "holder", "CZ-TN", "issued to officers only and CZ-TN is a unit"),
-    ("assets", 0, "holder", "", "status issued without a holder"),
     ("assets", 3, "holder", "P001", "only issued (or lost) items have a holder"),
     ("assets", 0, "status", "borrowed", "unknown asset status 'borrowed'"),
     ("assets", 0, "acquired", "2099-01-01", "is in the future"),
@@ -498,12 +495,12 @@ def run_qm(*args: str, monkeypatch) -> int:
 
 def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch, capfd):
     sheets = base()
-    sheets["assets"][0][4] = "A001"
+    sheets["assets"][0][4] = "P999"
     sheets["vehicles"][0][2] = "zero"
     status = run_qm("import", str(write(tmp_path / "bad.xlsx", sheets)), monkeypatch=monkeypatch)
     out, err = capfd.readouterr()
     assert status != 0
-    assert "assets, row 2, column holder: holder not allowed" in err
+    assert "assets, row 2, column holder: unknown holder staff_no 'P999'" in err
     assert "vehicles, row 2, column seats: expected a whole number, got 'zero'" in err
     assert "2 errors in the workbook; nothing was imported" in err
     assert out == ""
@@ -657,20 +654,38 @@ def test_an_item_imported_as_held_counts_its_replacement_from_acquired(db, tmp_p
         dt.date(2028, 3, 1)
 
 
-def test_auxiliary_items_are_held_by_auxiliaries_only(db, tmp_path):
+@pytest.mark.parametrize("holder, said", [
+    ("A001", "uniform items go to officers only and A001 is an auxiliary"),
+    ("CZ-TN", "uniform items go to officers only and CZ-TN is a unit"),
+    ("", "issued without a holder (to its unit); uniform items go to officers only"),
+])
+def test_a_held_item_a_custody_rule_would_refuse_is_recorded_as_it_stands(db, tmp_path, holder, said):
+    """The custody refusals apply to new movements, not to the recorded past: recorded, and said in a notice."""
+    sheets = base()
+    sheets["assets"][0][4] = holder  # U-001, a uniform
+    result = run_import(write(tmp_path / "b.xlsx", sheets))
+    uniform = Asset.objects.get(tag="U-001")
+    assert uniform.status == "issued"
+    assert (uniform.holder_person.staff_no if uniform.holder_person else uniform.holder_unit.code) == \
+        (holder or "CZ-TN-01")
+    assert [n for n in result.notices if "U-001" in n] == [
+        f"assets row 2 (U-001): recorded as it stands, though {said}" + (" (严禁非城管执法人员穿着)" if holder else "")]
+
+
+def test_auxiliary_items_recorded_with_their_expiry(db, tmp_path):
     sheets = base()
     sheets["assets"].append(["AC-01", "aux_card", "协管人员工作证", "CZ-TN-01", "A001", "issued", "", "", "", "",
                              "", "2030-01-01"])
     sheets["assets"].append(["AU-01", "aux_uniform", "协管制服", "CZ-TN-01", "P001", "issued", "", "", "", "", "",
                              ""])
-    with pytest.raises(WorkbookError) as caught:
-        run_import(write(tmp_path / "b.xlsx", sheets))
-    assert [(e.sheet, e.column) for e in caught.value.errors] == [("assets", "holder")]
-    assert "auxiliaries only" in caught.value.errors[0].reason
-    sheets["assets"].pop()
-    run_import(write(tmp_path / "c.xlsx", sheets))
+    result = run_import(write(tmp_path / "b.xlsx", sheets))
     card = Asset.objects.get(tag="AC-01")
     assert (card.holder_person.staff_no, card.expires) == ("A001", dt.date(2030, 1, 1))
+    assert any("AU-01" in n and "auxiliaries only and P001 is an officer" in n for n in result.notices)
+    sheets["assets"][0][11:] = ["2030-01-01"]  # an expiry on a uniform cannot be recorded
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "c.xlsx", sheets))
+    assert [(e.sheet, e.column) for e in caught.value.errors] == [("assets", "expires")]
 
 
 def test_an_imported_loss_has_no_dates(db, tmp_path):
