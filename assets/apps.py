@@ -1,5 +1,6 @@
 """Django app configuration for assets (the registry)."""
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,5 +11,7 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from . import changelog
         from . import checks  # noqa: F401  (registers the standards system check)
+        from .models.immutable import ensure_sqlite_triggers
 
         changelog.connect()
+        post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="qm_sqlite_append_only")

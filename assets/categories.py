@@ -1,5 +1,5 @@
 """The fixed asset categories of SPEC and their common item types (seeded by migration, editable in admin)."""
-from .choices import OFFICER_ONLY_CATEGORIES, CategoryCode
+from .choices import CategoryCode
 
 CATEGORY_EN = {
     "uniform": "Uniform", "insignia": "Insignia", "certificate": "Enforcement certificate",
@@ -47,4 +47,6 @@ ITEM_TYPES = [
 
 def categories() -> list[tuple[str, str, str, bool]]:
     """(code, 中文, English, officer only) for every category of SPEC."""
+    from .ledger import OFFICER_ONLY_CATEGORIES  # the ledger states who receives what; it needs the models
+
     return [(c.value, str(c.label), CATEGORY_EN[c.value], c.value in OFFICER_ONLY_CATEGORIES) for c in CategoryCode]

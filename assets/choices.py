@@ -44,10 +44,6 @@ class CategoryCode(models.TextChoices):
     VEHICLE = "vehicle", _("执法车辆")
 
 
-# 制式服装… 严禁非城管执法人员穿着: these go to officers only, never to auxiliaries or units.
-OFFICER_ONLY_CATEGORIES = frozenset({CategoryCode.UNIFORM, CategoryCode.INSIGNIA, CategoryCode.CERTIFICATE})
-# 协管人员/7 统一着装，持证上岗: their clothing and work card, issued to auxiliaries only (not 制式服装).
-AUXILIARY_ONLY_CATEGORIES = frozenset({CategoryCode.AUX_UNIFORM, CategoryCode.AUX_CARD})
 # Categories whose items carry an `expires` date; its changes are dated ledger events (renew).
 EXPIRING_CATEGORIES = frozenset({CategoryCode.CERTIFICATE, CategoryCode.AUX_CARD})
 

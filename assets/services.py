@@ -6,12 +6,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
+from . import ledger
 from .choices import (
-    AUXILIARY_ONLY_CATEGORIES, DEPARTED_STATUSES, EXPIRING_CATEGORIES, OFFICER_ONLY_CATEGORIES, AssetStatus,
-    CategoryCode, CustodyAction, PersonRole, PersonStatus, UnitKind,
+    DEPARTED_STATUSES, EXPIRING_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
 )
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
 from .signals import person_departed
@@ -136,41 +135,21 @@ def _locked(asset: Asset) -> Asset:
     return Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
 
 
-def _moment(at: dt.datetime | None, asset: Asset | None = None) -> dt.datetime:
+def _moment(at: dt.datetime | None) -> dt.datetime:
     moment = at or timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if asset is not None:
-        last = asset.events.order_by("-occurred_at", "-id").values_list("occurred_at", flat=True).first()
-        if last and moment < last:
-            raise DomainError(
-                f"{asset.tag}: a movement at {timezone.localtime(moment):%Y-%m-%d %H:%M} would come before the "
-                f"latest ledger entry ({timezone.localtime(last):%Y-%m-%d %H:%M}); the ledger is not back-dated",
-                field="at", code="backdated")
-    return moment
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _append(asset: Asset, action: str, *, at: dt.datetime, status: str, unit: OrgUnit | None = None,
-            holder_person: Person | None = None, holder_unit: OrgUnit | None = None, person: Person | None = None,
-            event_unit: OrgUnit | None = None, note: str = "", receipt_no: str = "",
-            date_lost: dt.date | None = None, date_reported: dt.date | None = None) -> CustodyEvent:
-    ctx = current()
-    unit = unit or asset.unit
-    event = CustodyEvent.objects.create(
-        asset=asset, action=action, occurred_at=at, person=person, unit=event_unit, note=note, receipt_no=receipt_no,
-        date_lost=date_lost, date_reported=date_reported, status_after=status, unit_after=unit,
-        holder_person_after=holder_person, holder_unit_after=holder_unit, expires_after=asset.expires,
-        user_id=ctx.user_id, username=ctx.username, source=ctx.source,
-    )
-    if action == CustodyAction.ISSUE:
-        issued_at = at
-    else:
-        issued_at = asset.issued_at if status == AssetStatus.ISSUED else None
-    Asset.objects.filter(pk=asset.pk).update(status=status, unit=unit, holder_person=holder_person,
-                                             holder_unit=holder_unit, issued_at=issued_at, updated_at=timezone.now())
-    asset.status, asset.unit, asset.holder_person, asset.holder_unit = status, unit, holder_person, holder_unit
-    asset.issued_at = issued_at
-    return event
+def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person | None = None,
+            unit: OrgUnit | None = None, note: str = "", receipt_no: str = "", date_lost: dt.date | None = None,
+            date_reported: dt.date | None = None, expires: dt.date | None = None, new: bool = False) -> CustodyEvent:
+    """Appends one movement through the ledger (which refuses back-dating) and updates `asset` in memory."""
+    row = ledger.move(asset.pk, action, at=_moment(at), person_id=person.pk if person else None,
+                      unit_id=unit.pk if unit else None, note=note, receipt_no=receipt_no, date_lost=date_lost,
+                      date_reported=date_reported, expires=expires)
+    [row] = ledger.append([row], before={asset.pk: ledger.Before(None, None) if new else ledger.Before.of(asset)})
+    ledger.apply(asset, row)
+    return ledger.as_event(row)
 
 
 @transaction.atomic
@@ -189,7 +168,7 @@ def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str
                   acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK)
     asset.full_clean()
     asset.save()
-    _append(asset, CustodyAction.RECEIVE, at=_moment(at), status=AssetStatus.IN_STOCK, event_unit=unit, note=note)
+    _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, expires=expires, new=True)
     return asset
 
 
@@ -221,75 +200,28 @@ def asset_update(*, asset: Asset, **changes) -> Asset:
     return asset
 
 
-def _check_issuable(asset: Asset, person: Person | None, unit: OrgUnit | None) -> None:
-    if (person is None) == (unit is None):
-        raise DomainError(f"{asset.tag}: issue to exactly one person or one unit", field="person")
-    if asset.status == AssetStatus.ISSUED:
-        holder = asset.holder_person or asset.holder_unit
-        if person is not None and asset.holder_person_id and asset.holder_person_id != person.pk:
-            raise ConflictError(
-                f"{asset.tag} is held by {holder}; it cannot be handed from one person to another directly "
-                f"(不得擅自赠送、转借) — it must be returned first", field="tag", code="person_to_person")
-        raise ConflictError(f"{asset.tag} is already issued to {holder}; return it before issuing it again",
-                            field="tag", code="already_issued")
-    if asset.status != AssetStatus.IN_STOCK:
-        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}) and cannot be issued",
-                            field="tag", code=f"not_issuable_{asset.status}")
-    officer_only = asset.category_id in OFFICER_ONLY_CATEGORIES
-    auxiliary_only = asset.category_id in AUXILIARY_ONLY_CATEGORIES
-    if unit is not None and officer_only:
-        raise DomainError(f"{asset.tag}: {asset.category.name} is issued to officers only, not to a unit",
-                          field="unit", code="officer_only")
-    if unit is not None and auxiliary_only:
-        raise DomainError(f"{asset.tag}: {asset.category.name} is issued to auxiliaries only, not to a unit",
-                          field="unit", code="auxiliary_only")
-    if person is not None:
-        if person.status != PersonStatus.ACTIVE:
-            raise DomainError(f"{person} is {person.get_status_display()} ({person.status}); only active staff "
-                              f"receive equipment", field="person", code="person_not_active")
-        if officer_only and person.role != PersonRole.OFFICER:
-            raise DomainError(
-                f"{asset.tag}: {asset.category.name} may only be issued to enforcement officers; {person} is "
-                f"{person.get_role_display()} (严禁非城管执法人员穿着)", field="person", code="officer_only")
-        if auxiliary_only and person.role != PersonRole.AUXILIARY:
-            raise DomainError(f"{asset.tag}: {asset.category.name} is issued to auxiliaries only; {person} is "
-                              f"{person.get_role_display()}", field="person", code="auxiliary_only")
-
-
 @transaction.atomic
 def asset_issue(*, asset: Asset, person: Person | None = None, unit: OrgUnit | None = None,
                 at: dt.datetime | None = None, receipt_no: str = "", note: str = "") -> CustodyEvent:
     asset = _locked(asset)
-    _check_issuable(asset, person, unit)
-    return _append(asset, CustodyAction.ISSUE, at=_moment(at, asset), status=AssetStatus.ISSUED,
-                   holder_person=person, holder_unit=unit, person=person, event_unit=unit,
-                   receipt_no=receipt_no, note=note)
+    ledger.refuse_move(asset, CustodyAction.ISSUE, person=person, unit=unit)
+    return _append(asset, CustodyAction.ISSUE, at=at, person=person, unit=unit, receipt_no=receipt_no, note=note)
 
 
 @transaction.atomic
 def asset_return(*, asset: Asset, at: dt.datetime | None = None, receipt_no: str = "", note: str = "") -> CustodyEvent:
     """Takes an issued item back into its unit's stock (or records a lost item as found)."""
     asset = _locked(asset)
-    if asset.status not in (AssetStatus.ISSUED, AssetStatus.LOST):
-        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}); only issued or lost "
-                            f"items can be returned", field="tag", code="not_returnable")
-    return _append(asset, CustodyAction.RETURN, at=_moment(at, asset), status=AssetStatus.IN_STOCK,
-                   person=asset.holder_person, event_unit=asset.holder_unit, receipt_no=receipt_no, note=note)
+    ledger.refuse_move(asset, CustodyAction.RETURN)
+    return _append(asset, CustodyAction.RETURN, at=at, person=asset.holder_person, unit=asset.holder_unit,
+                   receipt_no=receipt_no, note=note)
 
 
 @transaction.atomic
 def asset_transfer(*, asset: Asset, to_unit: OrgUnit, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
     asset = _locked(asset)
-    if asset.status == AssetStatus.ISSUED:
-        raise ConflictError(f"{asset.tag} is issued to {asset.holder_person or asset.holder_unit}; return it before "
-                            f"transferring it", field="tag", code="transfer_issued")
-    if asset.status in (AssetStatus.LOST, AssetStatus.RETIRED):
-        raise ConflictError(f"{asset.tag} is {asset.status} and cannot be transferred", field="tag",
-                            code=f"transfer_{asset.status}")
-    if to_unit.pk == asset.unit_id:
-        raise DomainError(f"{asset.tag} already belongs to {to_unit}", field="to_unit", code="same_unit")
-    return _append(asset, CustodyAction.TRANSFER, at=_moment(at, asset), status=asset.status, unit=to_unit,
-                   event_unit=to_unit, note=note)
+    ledger.refuse_move(asset, CustodyAction.TRANSFER, to_unit=to_unit)
+    return _append(asset, CustodyAction.TRANSFER, at=at, unit=to_unit, note=note)
 
 
 @transaction.atomic
@@ -297,45 +229,36 @@ def asset_report_lost(*, asset: Asset, date_lost: dt.date, date_reported: dt.dat
                       at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
     asset = _locked(asset)
     date_reported = date_reported or _today()
-    if asset.status in (AssetStatus.LOST, AssetStatus.RETIRED):
-        raise ConflictError(f"{asset.tag} is already {asset.status}", field="tag", code=f"lost_{asset.status}")
+    ledger.refuse_move(asset, CustodyAction.REPORT_LOST)
     if date_reported < date_lost:
         raise DomainError(f"{asset.tag}: reported on {date_reported} before it was lost on {date_lost}",
                           field="date_reported")
     if date_lost > _today():
         raise DomainError(f"{asset.tag}: date lost {date_lost} is in the future", field="date_lost")
     # The holder stays on the event (who lost it); the asset itself no longer has a holder.
-    return _append(asset, CustodyAction.REPORT_LOST, at=_moment(at, asset), status=AssetStatus.LOST,
-                   person=asset.holder_person, event_unit=asset.holder_unit, date_lost=date_lost,
-                   date_reported=date_reported, note=note)
+    return _append(asset, CustodyAction.REPORT_LOST, at=at, person=asset.holder_person, unit=asset.holder_unit,
+                   date_lost=date_lost, date_reported=date_reported, note=note)
 
 
 @transaction.atomic
 def asset_repair_out(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
     asset = _locked(asset)
-    if asset.status != AssetStatus.IN_STOCK:
-        raise ConflictError(f"{asset.tag} is {asset.status}; only items in stock are sent to repair (return it "
-                            f"first)", field="tag", code="repair_not_in_stock")
-    return _append(asset, CustodyAction.REPAIR_OUT, at=_moment(at, asset), status=AssetStatus.IN_REPAIR, note=note)
+    ledger.refuse_move(asset, CustodyAction.REPAIR_OUT)
+    return _append(asset, CustodyAction.REPAIR_OUT, at=at, note=note)
 
 
 @transaction.atomic
 def asset_repair_in(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
     asset = _locked(asset)
-    if asset.status != AssetStatus.IN_REPAIR:
-        raise ConflictError(f"{asset.tag} is {asset.status}, not in repair", field="tag", code="not_in_repair")
-    return _append(asset, CustodyAction.REPAIR_IN, at=_moment(at, asset), status=AssetStatus.IN_STOCK, note=note)
+    ledger.refuse_move(asset, CustodyAction.REPAIR_IN)
+    return _append(asset, CustodyAction.REPAIR_IN, at=at, note=note)
 
 
 @transaction.atomic
 def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
     asset = _locked(asset)
-    if asset.status == AssetStatus.RETIRED:
-        raise ConflictError(f"{asset.tag} is already retired", field="tag", code="already_retired")
-    if asset.status == AssetStatus.ISSUED:
-        raise ConflictError(f"{asset.tag} is issued to {asset.holder_person or asset.holder_unit}; return it before "
-                            f"retiring it", field="tag", code="retire_issued")
-    return _append(asset, CustodyAction.RETIRE, at=_moment(at, asset), status=AssetStatus.RETIRED, note=note)
+    ledger.refuse_move(asset, CustodyAction.RETIRE)
+    return _append(asset, CustodyAction.RETIRE, at=at, note=note)
 
 
 @transaction.atomic
@@ -345,13 +268,8 @@ def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None
     asset = _locked(asset)
     if asset.category_id not in EXPIRING_CATEGORIES:
         raise DomainError(f"{asset.tag}: only certificates and work cards have an expiry date", field="expires")
-    if asset.status == AssetStatus.RETIRED:
-        raise ConflictError(f"{asset.tag} is retired", field="tag", code="renew_retired")
-    moment = _moment(at, asset)
-    asset.expires = expires
-    Asset.objects.filter(pk=asset.pk).update(expires=expires)
-    return _append(asset, CustodyAction.RENEW, at=moment, status=asset.status, holder_person=asset.holder_person,
-                   holder_unit=asset.holder_unit, note=note)
+    ledger.refuse_move(asset, CustodyAction.RENEW)
+    return _append(asset, CustodyAction.RENEW, at=at, note=note, expires=expires)
 
 
 CUSTODY_SERVICES = {

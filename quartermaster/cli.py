@@ -3,16 +3,21 @@ import getpass
 import os
 import sys
 
+# Commands that change the schema or the grants: they connect as the migration owner when one is configured.
+OWNER_COMMANDS = frozenset({"migrate", "dbroles"})
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in OWNER_COMMANDS and os.environ.get("QM_MIGRATION_DATABASE_URL"):
+        os.environ["QM_DATABASE_URL"] = os.environ["QM_MIGRATION_DATABASE_URL"]
     import django
     from django.core.management import execute_from_command_line
 
     django.setup()
     from quartermaster.context import change_context
 
-    args = list(sys.argv[1:] if argv is None else argv)
     try:
         username = getpass.getuser()
     except Exception:  # no passwd entry in some containers

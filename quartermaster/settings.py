@@ -74,6 +74,9 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = _env("QM_DATABASE_URL", f"sqlite:///{Path.cwd() / 'qm.sqlite3'}")
+# PostgreSQL: the role the app runs as, granted only SELECT/INSERT on append-only tables (quartermaster/dbroles.py);
+# `qm migrate` and `qm dbroles` connect as the owner through QM_MIGRATION_DATABASE_URL (quartermaster/cli.py).
+QM_DATABASE_RUNTIME_ROLE = _env("QM_DATABASE_RUNTIME_ROLE", "")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the ingest write while the web app reads in the embedded demo.

@@ -19,10 +19,20 @@ if [ "${1:-base}" = test ]; then
   # `make test-future` moves the clock a year ahead with libfaketime.
   have_cmd faketime || want+=(faketime)
 fi
-[ ${#want[@]} -eq 0 ] && exit 0
-echo "installing Debian packages: ${want[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+if [ ${#want[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${want[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+fi
+# Real TimescaleDB where the workplace ships its source (../shared/vendor): built once per machine (~3 min) into
+# Debian's PostgreSQL 15; scripts/services.sh preloads it whenever it is installed. Elsewhere the suite runs on
+# plain PostgreSQL (and PGlite for the TimescaleDB storage test).
+vendor="$(cd "$(dirname "$0")/.." && pwd)/../shared/vendor/build-timescaledb.sh"
+if [ "${1:-base}" = test ] && [ -f "$vendor" ] && [ -d /usr/lib/postgresql/15 ] \
+   && ! ls /usr/lib/postgresql/15/lib/timescaledb-*.so >/dev/null 2>&1; then
+  echo "building TimescaleDB from $vendor (once per machine)"
+  flock /tmp/qm-timescaledb-build.lock $SUDO bash "$vendor"
+fi

@@ -4,9 +4,12 @@ import importlib
 import pytest
 from django.apps import apps
 
+from tests.support import flush
 from tests.support.mqtt import MosquittoBroker, external_broker_url
 
 pytest_plugins = ["tests.support.fixtures"]
+
+flush.install()
 
 
 @pytest.fixture(scope="session")

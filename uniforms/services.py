@@ -2,8 +2,8 @@
 
 Only the rules specific to these workflows live here (badge numbers, certificate loss reports, seal
 hand-overs, departures, rounds, stocktakes); the custody rules themselves (already issued, officers only,
-no person-to-person hand-over…) are the ledger's, and are reached by calling it. The one exception is the
-seasonal round, which writes its thousands of events in bulk (`_RoundLedger` says how the rules still hold).
+no person-to-person hand-over…) are the ledger's (`assets.ledger`), reached through the asset services or,
+for the seasonal round's thousands of movements, through the ledger's bulk append (`_RoundLedger`).
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import receiver
-from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
+from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
@@ -134,57 +134,39 @@ class _Shortfall:
 
 
 class _RoundLedger:
-    """The ledger events of one round, written in a few statements instead of one service call per item.
+    """The ledger movements of one round, checked one by one and written by one bulk append.
 
     A brigade round moves thousands of items; `assets.services.asset_issue` per item costs several round trips
-    each (lock, back-dating check, insert, update), too slow for the one-action round. The ledger's rules hold
-    by construction of the round's queries, each named where the items are chosen: only locked in-stock uniform
-    items are issued, only to active officers (issuable; 严禁非城管执法人员穿着), only items the officer holds are
-    taken back (returnable), and only returned items are retired. Back-dating is checked here, for all at once.
+    each (lock, back-dating check, insert, update), too slow for the one-action round. Each movement is checked
+    here by the ledger's own rules (`assets.ledger.refuse_move`) against the item as the round has left it, and
+    `assets.ledger.append` writes them all, refusing back-dating for all at once.
     """
 
     def __init__(self, moment: dt.datetime, receipt_no: str):
-        self.moment, self.receipt_no, self.ctx = moment, receipt_no, current()
-        self.events: list[CustodyEvent] = []
-        self.asset_ids: set[int] = set()
+        self.moment, self.receipt_no = moment, receipt_no
+        self.moves: list[dict] = []
+        self.before: dict[int, custody.Before] = {}
 
-    def _append(self, asset: Asset, action: str, *, status: str, holder: Person | None = None,
-                person: Person | None = None, note: str = "") -> None:
-        self.events.append(CustodyEvent(
-            asset=asset, action=action, occurred_at=self.moment, person=person, note=note,
-            receipt_no=self.receipt_no, status_after=status, unit_after_id=asset.unit_id, holder_person_after=holder,
-            user_id=self.ctx.user_id, username=self.ctx.username, source=self.ctx.source))
-        asset.status, asset.holder_person, asset.holder_unit = status, holder, None
-        self.asset_ids.add(asset.pk)
+    def _append(self, asset: Asset, action: str, *, person: Person | None = None, note: str = "") -> None:
+        self.before.setdefault(asset.pk, custody.Before.of(asset))
+        row = custody.move(asset.pk, action, at=self.moment, person_id=person.pk if person else None, note=note,
+                           receipt_no=self.receipt_no)
+        self.moves.append(row)
+        asset.status = custody.STATUS_AFTER[action]
+        asset.holder_person, asset.holder_unit = (person, None) if action == CustodyAction.ISSUE else (None, None)
 
     def issue(self, asset: Asset, officer: Person) -> None:
-        self._append(asset, CustodyAction.ISSUE, status=AssetStatus.ISSUED, holder=officer, person=officer)
+        custody.refuse_move(asset, CustodyAction.ISSUE, person=officer)
+        self._append(asset, CustodyAction.ISSUE, person=officer)
 
     def take_back_and_retire(self, asset: Asset, note: str) -> None:
-        self._append(asset, CustodyAction.RETURN, status=AssetStatus.IN_STOCK, person=asset.holder_person,
-                     note=note)
-        self._append(asset, CustodyAction.RETIRE, status=AssetStatus.RETIRED, note=f"{note} {self.receipt_no}")
+        custody.refuse_move(asset, CustodyAction.RETURN)
+        self._append(asset, CustodyAction.RETURN, person=asset.holder_person, note=note)
+        custody.refuse_move(asset, CustodyAction.RETIRE)
+        self._append(asset, CustodyAction.RETIRE, note=f"{note} {self.receipt_no}")
 
     def write(self) -> None:
-        last = (CustodyEvent.objects.filter(asset_id__in=self.asset_ids, occurred_at__gt=self.moment)
-                .select_related("asset").order_by("-occurred_at").first())
-        if last is not None:
-            raise DomainError(
-                f"{last.asset.tag}: a movement at {timezone.localtime(self.moment):%Y-%m-%d %H:%M} would come before "
-                f"the latest ledger entry ({timezone.localtime(last.occurred_at):%Y-%m-%d %H:%M}); the ledger is "
-                f"not back-dated", field="at", code="backdated")
-        CustodyEvent.objects.bulk_create(self.events, batch_size=2000)
-        # The assets' status and holder are the projection of their latest event: one statement sets them all
-        # from this round's events (Django's bulk_update builds a CASE per row and costs seconds in Python).
-        # Read backwards along the ledger's (asset, occurred_at, id) index: one probe per asset.
-        latest = CustodyEvent.objects.filter(asset=OuterRef("pk")).order_by("-occurred_at", "-id")
-        Asset.objects.filter(pk__in=self.asset_ids).update(
-            status=Subquery(latest.values("status_after")[:1]),
-            holder_person=Subquery(latest.values("holder_person_after")[:1]),
-            holder_unit=None, updated_at=timezone.now())
-        # Issued here: issued at the round's moment (the replacement date counts from it); taken back: not issued.
-        Asset.objects.filter(pk__in=self.asset_ids).update(
-            issued_at=Case(When(status=AssetStatus.ISSUED, then=Value(self.moment)), default=None))
+        custody.append(self.moves, before=self.before)
 
 
 @transaction.atomic

@@ -80,6 +80,9 @@ class Asset(ChangeLoggedModel):
             models.Index(fields=["unit", "category", "item"],
                          include=["status", "acquired", "service_years", "issued_at"],
                          name="asset_unit_category_item"),
+            # … and who holds the personal kit, certificates and insignia, from this one.
+            models.Index(fields=["category", "status", "holder_person"], include=["expires", "item"],
+                         name="asset_category_holder"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -20,11 +20,9 @@ from django.utils import timezone
 from quartermaster.context import current
 from quartermaster.errors import DomainError
 
-from ..choices import (
-    AUXILIARY_ONLY_CATEGORIES, EXPIRING_CATEGORIES, OFFICER_ONLY_CATEGORIES, AssetStatus, CategoryCode, ChangeAction,
-    CustodyAction, PersonRole,
-)
-from ..models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
+from .. import ledger
+from ..choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
+from ..models import Asset, ChangeRecord, OrgUnit, Person, PersonHistory
 from . import bulk, cells
 from .errors import CellError, RowError, WorkbookError
 from .reader import Row, SheetSource, Workbook
@@ -478,8 +476,9 @@ class WorkbookImport:
             self.file_assets[row.tag] = row
             if not self._unit_known(row.unit):
                 self._err("assets", row.row, "unit", f"unknown unit {row.unit!r}")
-            officer_only = row.category in OFFICER_ONLY_CATEGORIES
-            auxiliary_only = row.category in AUXILIARY_ONLY_CATEGORIES
+            # The ledger's recipient rule; a held item breaking it is recorded as it stands, and said.
+            officer_only = ledger.recipient_role(row.category) == PersonRole.OFFICER
+            auxiliary_only = ledger.recipient_role(row.category) == PersonRole.AUXILIARY
             role = self._holder_role(row.holder) if row.holder else None
             if row.holder and role is None and row.holder in self.refused["personnel"]:
                 continue  # that person's row is refused already; more errors here would only repeat it
@@ -625,11 +624,16 @@ class WorkbookImport:
 
     def _insert(self, model: type[models.Model], rows: list[dict]) -> list[dict]:
         bulk.insert_rows(model, rows, now=self.now)
-        if model is CustodyEvent:
-            self._event_count += len(rows)
-        elif model is ChangeRecord:
+        if model is ChangeRecord:
             self.result.change_records += len(rows)
         return rows
+
+    def _append(self, moves: list[dict], before: dict[int, ledger.Before]) -> None:
+        """Writes the movements through the ledger's bulk append, as recorded (SPEC: import records the bureau as
+        it stands; the custody refusals apply to new movements). The asset rows the import writes itself carry
+        the state these movements leave."""
+        ledger.append(moves, before=before, as_recorded=True, now=self.now)
+        self._event_count += len(moves)
 
     def _record(self, model: type[models.Model], pk: int, label: str, before: dict | None, after: dict | None,
                 action: str) -> dict:
@@ -747,7 +751,7 @@ class WorkbookImport:
                                      old[10], old[11], old[12], expires), old, (old[7], old[5], old[6]), True))
         self.progress.start("writing assets", len(new) + len(changed))
         for batch in _chunks(new):
-            assets, events = [], []
+            assets, events, standing = [], [], {}
             for row, (status, holder_person, holder_unit) in batch:
                 received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
                             if row.acquired else self.now)
@@ -765,11 +769,12 @@ class WorkbookImport:
                 # of now.
                 received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
                             if row.acquired else self.now)
-                events.append(self._event(asset, CustodyAction.RECEIVE, at=received, status=AssetStatus.IN_STOCK,
-                                          unit_id=asset["unit_id"]))
+                standing[asset["id"]] = ledger.Before(None, None)
+                events.append(self._event(asset, CustodyAction.RECEIVE, at=received, unit_id=asset["unit_id"],
+                                          expires=asset["expires"]))
                 if asset["status"] != AssetStatus.IN_STOCK:
                     events.append(self._arrival(asset, row, at=received))
-            self._insert(CustodyEvent, events)
+            self._append(events, standing)
             self._insert(ChangeRecord, [
                 self._record(Asset, a["id"], f"{a['tag']} {a['item'] or a['category_id']}", None,
                              bulk.snapshot(Asset, a), ChangeAction.CREATE) for a in assets])
@@ -777,9 +782,10 @@ class WorkbookImport:
             self.progress.advance(len(batch))
         for batch in _chunks(changed):
             by_pk = {a.pk: a for a in Asset.objects.filter(pk__in=[old[0] for _r, old, _t, _p in batch])}
-            events, records = [], []
+            events, records, standing = [], [], {}
             for row, old, target, plain_changed in batch:
                 asset = by_pk[old[0]]
+                standing[asset.pk] = ledger.Before.of(asset)
                 before = asset.snapshot()
                 asset.category_id, asset.item, asset.serial, asset.model = row.category, row.item, row.serial, row.model
                 asset.size, asset.acquired, asset.service_years = row.size, row.acquired, row.service_years
@@ -789,7 +795,7 @@ class WorkbookImport:
                 events.extend(self._moves(state, row, target))
                 if row.expires is not None and row.expires != asset.expires:
                     state["expires"] = row.expires  # a renewal: dated now, as the registry learns of it
-                    events.append(self._event(state, CustodyAction.RENEW))
+                    events.append(self._event(state, CustodyAction.RENEW, expires=row.expires))
                 asset.unit_id, asset.status = state["unit_id"], state["status"]
                 asset.holder_person_id, asset.holder_unit_id = state["holder_person_id"], state["holder_unit_id"]
                 asset.issued_at, asset.expires = state["issued_at"], state["expires"]
@@ -799,7 +805,7 @@ class WorkbookImport:
             Asset.objects.bulk_update(list(by_pk.values()), [
                 "category", "item", "serial", "model", "size", "acquired", "service_years", "status", "unit",
                 "holder_person", "holder_unit", "issued_at", "expires", "updated_at"])
-            self._insert(CustodyEvent, events)
+            self._append(events, standing)
             self._insert(ChangeRecord, records)
             counts.updated += len(batch)
             self.progress.advance(len(batch))
@@ -815,15 +821,11 @@ class WorkbookImport:
             return row.status, self.staff_pks[row.holder], None
         return row.status, None, self._unit_pk(row.holder)
 
-    def _event(self, asset: dict, action: str, *, at: dt.datetime | None = None, status: str | None = None,
-               **extra) -> dict:
-        """A ledger event row leaving `asset` as it now stands (or in `status`)."""
+    def _event(self, asset: dict, action: str, *, at: dt.datetime | None = None, **extra) -> dict:
+        """A movement of `asset` for the ledger's append (which derives the state it leaves)."""
         ctx = self.ctx
-        return dict(asset_id=asset["id"], action=action, occurred_at=at or self.now,
-                    status_after=status or asset["status"], unit_after_id=asset["unit_id"],
-                    holder_person_after_id=None if status else asset["holder_person_id"],
-                    holder_unit_after_id=None if status else asset["holder_unit_id"],
-                    expires_after=asset.get("expires"), note=IMPORT_NOTE, user_id=ctx.user_id, username=ctx.username, source=ctx.source, **extra)
+        return dict(ledger.move(asset["id"], action, at=at or self.now, note=IMPORT_NOTE, **extra),
+                    user_id=ctx.user_id, username=ctx.username, source=ctx.source)
 
     def _arrival(self, asset: dict, row: AssetRow, at: dt.datetime | None = None) -> dict:
         """The event that takes an item in stock to the state `asset` records (an issue at `at`, default now)."""
@@ -847,11 +849,11 @@ class WorkbookImport:
         leaving = held != target or asset["unit_id"] != unit_id
         found = asset["status"] == AssetStatus.LOST and status != AssetStatus.LOST
         if found or (leaving and asset["status"] == AssetStatus.ISSUED):
-            moves.append(self._event(asset, CustodyAction.RETURN, status=AssetStatus.IN_STOCK,
-                                     person_id=asset["holder_person_id"], unit_id=asset["holder_unit_id"]))
+            moves.append(self._event(asset, CustodyAction.RETURN, person_id=asset["holder_person_id"],
+                                     unit_id=asset["holder_unit_id"]))
             asset.update(status=AssetStatus.IN_STOCK, holder_person_id=None, holder_unit_id=None, issued_at=None)
         if asset["status"] == AssetStatus.IN_REPAIR and status != AssetStatus.IN_REPAIR:
-            moves.append(self._event(asset, CustodyAction.REPAIR_IN, status=AssetStatus.IN_STOCK))
+            moves.append(self._event(asset, CustodyAction.REPAIR_IN))
             asset["status"] = AssetStatus.IN_STOCK
         if asset["unit_id"] != unit_id:
             asset["unit_id"] = unit_id

@@ -45,10 +45,10 @@ def test_terminal_swap_and_rebinding_after_unbind_keep_history(units):
                 .values_list("vehicle_id", "unbound_at"))
     assert rows[0][0] == a.pk and rows[0][1] is not None
     assert rows[1] == (b.pk, None)
-    services.vehicle_unbind_terminal(vehicle=b)
+    services.vehicle_unbind_terminal(vehicle=b, at=bound + dt.timedelta(minutes=3))
     assert Vehicle.objects.get(pk=b.pk).terminal_id is None
     with pytest.raises(ConflictError, match="no terminal"):
-        services.vehicle_unbind_terminal(vehicle=b)
+        services.vehicle_unbind_terminal(vehicle=b, at=bound + dt.timedelta(minutes=4))
 
 
 def test_transfer_and_status_changes_are_dated_in_history(units):

@@ -1,12 +1,15 @@
-"""The TimescaleDB storage path, on PGlite built with TimescaleDB (Debian has no TimescaleDB package):
-`scripts/pglite.sh` installs it with npm into .cache/pglite and serves one in-memory database.
+"""The TimescaleDB storage path: on the test server itself when it has TimescaleDB (`make test` builds it from
+`../shared/vendor` where that exists and preloads it), else on PGlite built with TimescaleDB (`scripts/pglite.sh`
+installs it with npm into .cache/pglite and serves one in-memory database).
 
 The same DDL the migration runs (hypertables, compression and retention policies, the daily-mileage continuous
 aggregate) and the same queries the app runs (idempotent insert from the staging table, daily mileage) are
-run here. PGlite has one session, no COPY and no background workers: one connection, rows inserted into the
-staging table with INSERT, and the policies run with `CALL run_job`."""
+run here, on a database of their own. PGlite has one session, no COPY and no background workers: one
+connection, rows inserted into the staging table with INSERT, and the policies run with `CALL run_job` (on
+both engines, so the test does not wait for the scheduler)."""
 import datetime as dt
 import importlib
+import os
 import socket
 import subprocess
 import threading
@@ -27,9 +30,38 @@ pytestmark = pytest.mark.django_db
 UTC = dt.timezone.utc
 
 
+def server_timescale_url() -> str | None:
+    """The test server's URL when that server can create TimescaleDB (installed and preloaded)."""
+    url = os.environ.get("QM_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    with psycopg.connect(url, autocommit=True) as conn:
+        ok = conn.execute("SELECT current_setting('shared_preload_libraries') LIKE '%timescaledb%' AND EXISTS "
+                          "(SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')").fetchone()[0]
+    return url if ok else None
+
+
 @pytest.fixture(scope="module")
-def pglite():
-    """One autocommit connection to a fresh PGlite-with-TimescaleDB server."""
+def timescale():
+    """One autocommit connection to a fresh database with TimescaleDB: the test server's, else PGlite's."""
+    url = server_timescale_url()
+    if url is None:
+        yield from _pglite()
+        return
+    name = f"qm_timescale_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    conn = psycopg.connect(url.rsplit("/", 1)[0] + "/" + name, autocommit=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _pglite():
     subprocess.run([str(ROOT / "scripts/pglite.sh"), "install"], check=True, timeout=600)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -87,8 +119,8 @@ def _store(cur, rows: list[store.PositionRow]) -> list:
     return stored
 
 
-def test_timescale_ddl_policies_and_queries(pglite):
-    cur = pglite.cursor()
+def test_timescale_ddl_policies_and_queries(timescale):
+    cur = timescale.cursor()
     _create_tables(cur)
     assert migration.apply_storage_ddl(cur) is True
     cur.execute("SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables "
@@ -152,16 +184,24 @@ def test_timescale_ddl_policies_and_queries(pglite):
     assert mileage_rows(cur, 1, lo, hi)[month_ago] == (11000.0, 600.0 * 13 + 60)
 
 
-def test_plain_postgresql_runs_the_same_mileage_query():
-    """The server under test has no TimescaleDB: BRIN indexes, and the legs answer the same query."""
+def test_the_test_database_has_the_storage_its_server_offers():
+    """The migrations chose by the server: hypertables and the continuous aggregate on TimescaleDB, BRIN indexes
+    on plain PostgreSQL; either way the legs answer the same mileage query."""
     with connection.cursor() as cur:
-        assert not migration.timescale_available(cur)
-        assert not has_continuous_aggregate(cur)
-        cur.execute("SELECT indexname FROM pg_indexes WHERE indexname IN ('tracking_position_ts_brin', "
-                    "'tracking_leg_ts_brin') ORDER BY 1")
-        assert [r[0] for r in cur.fetchall()] == ["tracking_leg_ts_brin", "tracking_position_ts_brin"]
+        if server_timescale_url():
+            assert migration.timescale_available(cur)
+            assert has_continuous_aggregate(cur)
+            cur.execute("SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1")
+            assert [r[0] for r in cur.fetchall()] == ["tracking_leg", "tracking_position"]
+        else:
+            assert not migration.timescale_available(cur)
+            assert not has_continuous_aggregate(cur)
+            cur.execute("SELECT indexname FROM pg_indexes WHERE indexname IN ('tracking_position_ts_brin', "
+                        "'tracking_leg_ts_brin') ORDER BY 1")
+            assert [r[0] for r in cur.fetchall()] == ["tracking_leg_ts_brin", "tracking_position_ts_brin"]
         day = dt.datetime(2026, 11, 18, tzinfo=SHANGHAI)
         Leg.objects.bulk_create([Leg(vehicle_id=1, ts=ts, grid_code=g, dist_m=d, secs=s, moving=m)
                                  for _, ts, g, d, s, m in _legs(1, day, 40, 100.0)])
-        rows = mileage_rows(cur, 1, day - dt.timedelta(days=1), day + dt.timedelta(days=2))
+        cur.execute(MILEAGE_LEGS_SQL, [1, day - dt.timedelta(days=1), day + dt.timedelta(days=2)])
+        rows = {d.astimezone(SHANGHAI).date(): (float(m), float(s)) for d, m, s in cur.fetchall()}
     assert rows == {day.date(): (4000.0, 600.0 * 26)}

@@ -26,7 +26,7 @@ def backfill_issued_at(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0004_compliance_indexes'),
+        ('assets', '0005_append_only_truncate'),
     ]
 
     operations = [
@@ -58,5 +58,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['unit', 'category', 'item'],
                                include=('status', 'acquired', 'service_years', 'issued_at'),
                                name='asset_unit_category_item'),
+        ),
+        migrations.AddIndex(
+            model_name='asset',
+            index=models.Index(fields=['category', 'status', 'holder_person'], include=('expires', 'item'),
+                               name='asset_category_holder'),
         ),
     ]
