@@ -16,6 +16,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
+
 from ..choices import COUNTED_STATUSES, AssetStatus, CategoryCode, PersonRole
 from ..models import CustodyEvent, OrgUnit, Person
 from . import keys
@@ -203,13 +205,20 @@ def collect(facts: Facts, own, root: OrgUnit, needs: Needs, states: str, sparams
         if not mine and not moved:
             return
         tags, tag_params = f"AND d.recorder_tag IN ({_placeholders(mine or [''])})", mine or [""]
-    offloads = (f"SELECT r.tag, SUM(r.bit) AS reported, SUM(CASE WHEN r.first < r.deadline THEN r.bit ELSE 0 END) "
-                f"AS offloaded FROM (SELECT d.recorder_tag AS tag, CASE d.recorded_on {bits} END AS bit, "
-                f"CASE d.recorded_on {bits} END AS deadline, MIN(d.ts) AS first FROM {dock} d "
-                f"WHERE d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s {tags} "
-                f"GROUP BY d.recorder_tag, d.recorded_on) r GROUP BY r.tag")
-    offload_params = [*bit_params, *deadline_params, days[0], days[-1], _dtparam(end_of_day(facts.as_of)),
-                      *tag_params]
+    window = f"d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s {tags}"
+    window_params = [days[0], days[-1], _dtparam(end_of_day(facts.as_of)), *tag_params]
+    if connection.vendor == "postgresql":
+        # One pass in the order of the dock's (tag, day, …) index: the days' bits OR-ed per recorder.
+        offloads = (f"SELECT d.recorder_tag AS tag, bit_or(CASE d.recorded_on {bits} END) AS reported, "
+                    f"bit_or(CASE WHEN d.ts < CASE d.recorded_on {bits} END THEN CASE d.recorded_on {bits} END "
+                    f"ELSE 0 END) AS offloaded FROM {dock} d WHERE {window} GROUP BY d.recorder_tag")
+        offload_params = [*bit_params, *deadline_params, *bit_params, *window_params]
+    else:  # each day's bit once per recorder, summed
+        offloads = (f"SELECT r.tag, SUM(r.bit) AS reported, SUM(CASE WHEN r.first < r.deadline THEN r.bit ELSE 0 END) "
+                    f"AS offloaded FROM (SELECT d.recorder_tag AS tag, CASE d.recorded_on {bits} END AS bit, "
+                    f"CASE d.recorded_on {bits} END AS deadline, MIN(d.ts) AS first FROM {dock} d "
+                    f"WHERE {window} GROUP BY d.recorder_tag, d.recorded_on) r GROUP BY r.tag")
+        offload_params = [*bit_params, *deadline_params, *window_params]
     duty = _duty_days(days)
     for unit_id, holder_unit, role, reported, offloaded, n in _rows(
             f"SELECT a.unit_id, hp.unit_id, hp.role, o.reported, o.offloaded, COUNT(*) FROM ({states}) a "

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='asset',
-            index=models.Index(fields=['category', 'status', 'holder_person'], include=('expires', 'item'),
-                               name='asset_category_holder'),
+            index=models.Index(fields=['category', 'status', 'holder_person'],
+                               include=('expires', 'item', 'unit', 'tag'), name='asset_category_holder'),
         ),
     ]

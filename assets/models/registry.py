@@ -80,8 +80,8 @@ class Asset(ChangeLoggedModel):
             models.Index(fields=["unit", "category", "item"],
                          include=["status", "acquired", "service_years", "issued_at"],
                          name="asset_unit_category_item"),
-            # … and who holds the personal kit, certificates and insignia, from this one.
-            models.Index(fields=["category", "status", "holder_person"], include=["expires", "item"],
+            # … and who holds the personal kit, certificates and insignia, the pools and the recorders, from this.
+            models.Index(fields=["category", "status", "holder_person"], include=["expires", "item", "unit", "tag"],
                          name="asset_category_holder"),
         ]
         constraints = [
