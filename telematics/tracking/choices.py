@@ -19,7 +19,8 @@ ALERT_CLAUSES = {
     AlertKind.VENUE_PARKING: "model 执法规范/执法行为/装备使用规范/1",
     AlertKind.OFF_DUTY_USE: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.OUT_OF_JURISDICTION: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
-    AlertKind.TERMINAL_SILENT: "jiangsu 设备管理/执法车辆管理/5",
+    # Operational, not a clause of either standard: a silent terminal hides use (SPEC "Alerts": none).
+    AlertKind.TERMINAL_SILENT: "",
     AlertKind.NOT_IN_DEPOT: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.SEALED_VEHICLE_MOVED: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     AlertKind.TERMINAL_POWER_CUT: "jiangsu 设备管理/执法车辆管理/5",
