@@ -94,7 +94,7 @@ class AssetFilterSet(filters.FilterSet):
             "id": ["exact", "in"], "tag": ["exact", "in", "icontains"], "item": TEXT, "unit": ["exact"],
             "serial": TEXT, "model": TEXT, "size": ["exact"], "acquired": DATE + ["isnull"],
             "service_years": NUMBER, "holder_person": ["exact", "isnull"], "holder_unit": ["exact", "isnull"],
-            "created_at": DATE, "updated_at": DATE,
+            "expires": DATE + ["isnull"], "issued_at": DATE + ["isnull"], "created_at": DATE, "updated_at": DATE,
         }
 
 
@@ -115,6 +115,7 @@ class CustodyEventFilterSet(filters.FilterSet):
             "unit": ["exact"], "date_lost": DATE, "date_reported": DATE, "receipt_no": ["exact"],
             "note": ["icontains"], "unit_after": ["exact"], "holder_person_after": ["exact"],
             "holder_unit_after": ["exact"], "user": ["exact"], "username": ["exact"], "source": ["exact"],
+            "expires_after": DATE + ["isnull"],
         }
 
 

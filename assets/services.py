@@ -9,7 +9,9 @@ from django.utils import timezone
 from quartermaster.errors import ConflictError, DomainError
 
 from . import ledger
-from .choices import DEPARTED_STATUSES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind
+from .choices import (
+    DEPARTED_STATUSES, EXPIRING_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
+)
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
 from .signals import person_departed
 
@@ -168,11 +170,11 @@ def _moment(at: dt.datetime | None) -> dt.datetime:
 
 def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person | None = None,
             unit: OrgUnit | None = None, note: str = "", receipt_no: str = "", date_lost: dt.date | None = None,
-            date_reported: dt.date | None = None, new: bool = False) -> CustodyEvent:
+            date_reported: dt.date | None = None, expires: dt.date | None = None, new: bool = False) -> CustodyEvent:
     """Appends one movement through the ledger (which refuses back-dating) and updates `asset` in memory."""
     row = ledger.move(asset.pk, action, at=_moment(at), person_id=person.pk if person else None,
                       unit_id=unit.pk if unit else None, note=note, receipt_no=receipt_no, date_lost=date_lost,
-                      date_reported=date_reported)
+                      date_reported=date_reported, expires=expires)
     [row] = ledger.append([row], before={asset.pk: ledger.Before(None, None) if new else ledger.Before.of(asset)})
     ledger.apply(asset, row)
     return ledger.as_event(row)
@@ -181,15 +183,20 @@ def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person
 @transaction.atomic
 def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str = "", serial: str = "",
                  model: str = "", size: str = "", acquired: dt.date | None = None,
-                 service_years: int | None = None, at: dt.datetime | None = None, note: str = "") -> Asset:
-    """Registers a new asset and records its receipt into the unit's stock."""
+                 service_years: int | None = None, expires: dt.date | None = None, at: dt.datetime | None = None,
+                 note: str = "") -> Asset:
+    """Registers a new asset and records its receipt into the unit's stock (`expires`: a certificate's or work
+    card's validity, carried by the receipt event)."""
     if Asset.objects.filter(tag=tag).exists():
         raise ConflictError(f"asset tag {tag!r} already exists", field="tag", code="duplicate")
-    asset = Asset(tag=tag, category=_category(category), unit=unit, item=item, serial=serial, model=model, size=size,
-                  acquired=acquired, service_years=service_years, status=AssetStatus.IN_STOCK)
+    category = _category(category)
+    if expires is not None and category.pk not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{tag}: only certificates and work cards have an expiry date", field="expires")
+    asset = Asset(tag=tag, category=category, unit=unit, item=item, serial=serial, model=model, size=size,
+                  acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK)
     asset.full_clean()
     asset.save()
-    _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, new=True)
+    _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, expires=expires, new=True)
     return asset
 
 
@@ -282,6 +289,17 @@ def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "")
     return _append(asset, CustodyAction.RETIRE, at=at, note=note)
 
 
+@transaction.atomic
+def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+    """Changes a certificate's or work card's expiry date: a dated ledger event (a report for an earlier date
+    still reads the expiry in force then)."""
+    asset = _locked(asset)
+    if asset.category_id not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{asset.tag}: only certificates and work cards have an expiry date", field="expires")
+    ledger.refuse_move(asset, CustodyAction.RENEW)
+    return _append(asset, CustodyAction.RENEW, at=at, note=note, expires=expires)
+
+
 CUSTODY_SERVICES = {
     CustodyAction.ISSUE: asset_issue,
     CustodyAction.RETURN: asset_return,
@@ -294,6 +312,6 @@ CUSTODY_SERVICES = {
 
 __all__ = [
     "CUSTODY_SERVICES", "DEPARTED_STATUSES", "asset_create", "asset_issue", "asset_repair_in", "asset_repair_out",
-    "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
+    "asset_renew", "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
     "person_update", "unit_create", "unit_update",
 ]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gis",
     "telematics",
     "telematics.tracking",
+    "telematics.journeys",
     "simulators",
     "api",
 ]

@@ -269,6 +269,12 @@ class DutyCalendar:
             result[i] = self.is_on_duty_ts(int(units[i]), float(ts[i]))
         return result
 
+    def kinds_with_duty(self, unit_id: int) -> frozenset[int]:
+        """The day kinds (see `day_kind`) on which the unit has a shift starting: with the days' kinds, which days
+        of a period are duty days, without a lookup per unit and day (compliance's recorder-days)."""
+        profile = self._profiles.get(unit_id) or _unknown_unit(unit_id)
+        return frozenset(kind for kind, spans in profile.shifts.items() if spans)
+
     def duty_windows(self, unit_id: int, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The duty windows overlapping the local day `day`, each a whole shift (an overnight shift begun the day
         before included), overlapping shifts merged; aware datetimes in Asia/Shanghai."""

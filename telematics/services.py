@@ -214,6 +214,25 @@ def vehicle_unbind_terminal(*, vehicle: Vehicle, at: dt.datetime | None = None) 
     return vehicle
 
 
+def vehicle_had_terminal(*, vehicle: Vehicle, terminal_id: str) -> bool:
+    """The vehicle's file records `terminal_id` (bound now or in the past)."""
+    return vehicle.terminal_id == terminal_id or TerminalBinding.objects.filter(
+        vehicle=vehicle, terminal_id=terminal_id).exists()
+
+
+@transaction.atomic
+def vehicle_record_past_terminal(*, vehicle: Vehicle, terminal_id: str, at: dt.datetime | None = None
+                                 ) -> TerminalBinding:
+    """Records a terminal the vehicle carried before (a retired vehicle's last terminal, as a workbook lists it):
+    a closed binding in its file, as history. Nothing is bound: the terminal's fixes are dead letters."""
+    terminal_id = (terminal_id or "").strip()
+    if not terminal_id:
+        raise DomainError("terminal_id: a terminal id is required", field="terminal_id")
+    moment = _aware(at)
+    return TerminalBinding.objects.create(vehicle=vehicle, terminal_id=terminal_id, bound_at=moment,
+                                          unbound_at=moment, username=current().username)
+
+
 # --- maintenance, insurance, inspection ----------------------------------------------------------
 
 @transaction.atomic
@@ -437,7 +456,11 @@ def _decide(trip: Trip, status: str, user, note: str) -> Trip:
 
 @transaction.atomic
 def trip_approve(*, trip: Trip, user=None, note: str = "") -> Trip:
-    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination)."""
+    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination).
+    A late order (补单) needs a second person: not the one who filed it."""
+    from .journeys.services import check_second_person
+
+    check_second_person(trip, user)
     return _decide(trip, TripStatus.APPROVED, user, note)
 
 

@@ -6,6 +6,7 @@ from assets import access
 from quartermaster.errors import DomainError
 
 from .dossier import build_dossier, dossier_pdf, parse_period
+from .journeys.selectors import period_journeys
 from .models import Vehicle
 from .selectors import vehicles_expiring
 
@@ -28,7 +29,8 @@ def vehicle_dossier(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
-    return render(request, "telematics/vehicle_dossier.html", {"d": build_dossier(vehicle, start, end)})
+    return render(request, "telematics/vehicle_dossier.html", {"d": build_dossier(vehicle, start, end),
+                                                                "j": period_journeys(vehicle, start, end)})
 
 
 @access.page("telematics.Vehicle")

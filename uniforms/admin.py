@@ -15,6 +15,12 @@ class EntitlementAdmin(RestrictedAdmin):
     list_editable = ("quantity", "service_years", "season", "active")
     list_filter = ("season", "active")
 
+    def save_model(self, request, obj, form, change):
+        from .services import entitlement_set
+
+        entitlement_set(item_type=obj.item_type, quantity=obj.quantity, service_years=obj.service_years,
+                        season=obj.season, active=obj.active, source=obj.source)
+
 
 @admin.register(OfficerSize)
 class OfficerSizeAdmin(RestrictedAdmin):

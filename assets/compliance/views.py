@@ -116,8 +116,7 @@ def evidence_page(request):
             raise DomainError(f"standard {standard.id} has no rule {request.GET.get('rule')!r}", field="rule")
     except DomainError as exc:
         return _page(request, None, error=exc.message, status=400)
-    window = int(standard.setting("offload_window_days")) if "offload_window_days" in standard.settings else 7
-    evidence = evidence_for(rule, unit, as_of, request.GET.get("item") or None, offload_window=window)
+    evidence = evidence_for(standard, rule, unit, as_of, request.GET.get("item") or None)
     return render(request, "compliance/evidence.html", {
         "unit": unit, "as_of": as_of.isoformat(), "standard": standard, "rule": rule,
         "item": request.GET.get("item", ""), "evidence": evidence})

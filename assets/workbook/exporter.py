@@ -41,10 +41,10 @@ def _assets(codes: dict[int, str]) -> Iterator[list]:
     staff = dict(Person.objects.values_list("pk", "staff_no"))
     for a in Asset.objects.order_by("tag").values_list(
             "tag", "category_id", "item", "unit_id", "holder_person_id", "holder_unit_id", "status", "serial",
-            "model", "size", "acquired", "service_years").iterator(chunk_size=5000):
+            "model", "size", "acquired", "service_years", "expires").iterator(chunk_size=5000):
         # Issued to its own unit is written with no holder; to another unit, with that unit's code.
         holder = staff[a[4]] if a[4] else (codes[a[5]] if a[5] and a[5] != a[3] else "")
-        yield [a[0], a[1], a[2], codes[a[3]], holder, a[6], a[7], a[8], a[9], a[10], a[11]]
+        yield [a[0], a[1], a[2], codes[a[3]], holder, a[6], a[7], a[8], a[9], a[10], a[11], a[12]]
 
 
 def _vehicles(codes: dict[int, str]) -> Iterator[list]:

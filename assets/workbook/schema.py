@@ -70,6 +70,7 @@ ASSETS = Sheet("assets", "装备", (
     Column("size", "尺码", ("号型",)),
     Column("acquired", "购置日期", ()),
     Column("service_years", "使用年限", ()),
+    Column("expires", "有效期至", ("有效期",)),
 ), aliases=("装备台账", "equipment"))
 
 VEHICLES = Sheet("vehicles", "车辆", (

@@ -40,6 +40,12 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_MQTT_PROTOCOL": "auto",        # 5, 3.1.1, or auto: MQTT 5, falling back to 3.1.1 if the broker refuses 5
     "QM_MQTT_CA_FILE": "",             # mqtts://: CA certificates (PEM) the broker's certificate is checked against
     "QM_MQTT_CONNACK_TIMEOUT_S": 5.0,  # auto: an MQTT 5 CONNECT unanswered this long means a 3.1.1-only broker
+    # JT/T 808 gateway (`qm jt808`).
+    "QM_JT808_IDLE_S": 300,            # a connection with no complete frame for this long is closed
+    "QM_JT808_PUBACK_TIMEOUT_S": 30.0,  # a report the broker has not acknowledged by then is left unanswered
+    "QM_JT808_MAX_BAD_FRAMES": 8,      # a connection is closed after this many bad frames in a row
+    "QM_JT808_DEADLETTERS_PER_CONNECTION": 3,  # bad frames of one connection kept as dead letters at most
+    "QM_JT808_SECRET": "",             # key of the auth codes (HMAC of the phone number); empty: QM_SECRET_KEY
 }
 
 

@@ -72,7 +72,8 @@ def test_the_builtin_scenarios_raise_exactly_their_ground_truth(city_map, mqtt_u
     registry = build_registry(sorted(steered | COMPANIONS))
     sim = build(RunRequest(scenario_files=tuple(map(str, paths)), interval=60, rest_interval=300), city=city_map)
     truths = [sim.truth(sc) for sc in sim.scenarios]
-    assert register_declarations(truths) == (1, 1)  # approved_trip's 派车单, owntracks_phone's binding
+    # approved_trip's 派车单 and trip_orders' three, owntracks_phone's binding
+    assert register_declarations(truths) == (4, 1)
     messages = list(sim.messages())
     expected_items = _items(messages)
     expected_alerts = [a for t in truths for a in t["alerts"]]

@@ -109,6 +109,16 @@ def test_duty_windows_include_the_night_before(units):
     assert calendar.duty_calendar().duty_windows(tn1.pk, dt.date(2026, 10, 1)) == []
 
 
+def test_kinds_with_duty_are_the_day_kinds_with_a_shift_starting(units):
+    tn1 = units["CZ-TN-01"]
+    shift(tn1, "1-5", "08:00", "12:00")
+    shift(tn1, "6", "22:00", "02:00")
+    cal = calendar.duty_calendar()
+    assert cal.kinds_with_duty(tn1.pk) == frozenset({1, 2, 3, 4, 5, 6})
+    assert cal.kinds_with_duty(units["CZ-TN-02"].pk) == frozenset()  # no schedule of its own nor inherited
+    assert cal.day_kind(dt.date(2026, 10, 1)) not in cal.kinds_with_duty(tn1.pk)  # 国庆: a holiday
+
+
 def test_calendar_cache_follows_changes(units):
     tn1 = units["CZ-TN-01"]
     first = calendar.duty_calendar()

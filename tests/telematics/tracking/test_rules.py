@@ -136,6 +136,7 @@ def test_terminal_silent_opens_while_others_report_and_closes_when_it_reports_ag
     others = [pt(T0 + k * 60, 0, k * 10, 5, vehicle=3) for k in range(1, 45)]
     events, _ = run(e, others, tail=False)
     assert kinds(events) == ["terminal_silent"]
+    assert events[0].clause == ""  # operational: no clause of either standard (SPEC "Alerts")
     ev, _ = e.feed([pt(T0 + 45 * 60, vehicle=2)])
     assert [(x.action, x.started_at, x.ended_at) for x in ev] == [("close", T0, T0 + 2700)]
 
