@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.scoping import scope_queryset, unit_in_scope
 from api.views import ScopedReadOnlyViewSet
+from assets.access import restrict, unit_in_scope
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 
@@ -122,7 +122,7 @@ class UnitJourneyViewSet(viewsets.ViewSet):
         unit = OrgUnit.objects.filter(code=code).first()
         if unit is None or not unit_in_scope(request.user, unit):
             raise NotFound(f"unit {code!r} not found in your scope")
-        vehicles = scope_queryset(Vehicle.objects.filter(unit__path__startswith=unit.path), request.user, "unit")
+        vehicles = restrict(Vehicle.objects.filter(unit__path__startswith=unit.path), request.user)
         report = unit_journeys(unit, vehicles, parse_moment(request.query_params.get("from"), what="from"),
                                parse_moment(request.query_params.get("to"), end=True, what="to"))
         fmt = request.accepted_renderer.format
