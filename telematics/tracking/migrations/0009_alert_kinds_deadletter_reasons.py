@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0008_merge_rules_ingest_jt808'),
+        ('tracking', '0008_merge_alerts_jt808_ingest'),
     ]
 
     operations = [
