@@ -28,10 +28,12 @@ from .terminals import Message, Terminal, TerminalSpec, Transport, dumps, ts_iso
 VENUE_DWELL = dt.timedelta(minutes=10)
 OUT_OF_JURISDICTION_DWELL = dt.timedelta(minutes=5)
 SILENCE = dt.timedelta(minutes=30)
+OFF_DUTY_STOP = dt.timedelta(minutes=60)  # an off_duty_use journey ends once the vehicle has stood still this long
 FUTURE_TS = "2099-01-01T08:00:00+08:00"
-TRUTH_MATCH_RULE = ("An expected alert is matched by a raised alert of the same kind and terminal whose started_at "
-                    "lies in its `start` window; every raised alert must start inside [start[0], end[1]] of an "
-                    "expected alert of its kind and terminal (a correct system may split one episode in two).")
+TRUTH_MATCH_RULE = ("One alert per episode: each expected alert is matched by exactly one raised alert of the same "
+                    "kind and terminal whose started_at lies in its `start` window (and ended_at, once closed, in its "
+                    "`end` window), and every raised alert matches an expected one. `part_of` names the kind of the "
+                    "alert it belongs to (a venue_parking stop during an off_duty_use journey).")
 
 
 @dataclass
@@ -220,14 +222,12 @@ class Simulation:
             return []
         out = []
         if ep.venue is not None and ep.leave - ep.arrive >= VENUE_DWELL + slack:
+            extra = {"part_of": "off_duty_use"} if ep.off_duty else {}
             out.append(self._alert("venue_parking", term, (ep.arrive - slack, ep.arrive + VENUE_DWELL + slack),
                                    (ep.leave - slack, ep.leave + slack), venue=ep.venue,
-                                   venue_category=ep.venue_category))
+                                   venue_category=ep.venue_category, **extra))
         if ep.off_duty:
-            t500 = _first_time(ep.outbound, lambda x, y, x0=ep.outbound.route.xy[0]: math.dist((x, y), x0)
-                               >= OFF_DUTY_MOVE_M)
-            out.append(self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
-                                   (ep.arrive - slack, ep.back + SILENCE)))
+            out += self._journeys(term, ev, ep, slack)
         if ep.destination == "outside":
             area = term.planner.area.polygon
             far = self._outside_far(area)
@@ -239,6 +239,24 @@ class Simulation:
             out.append(self._alert("out_of_jurisdiction", term, (t_out - slack, t_out + OUT_OF_JURISDICTION_DWELL
                                                                   + slack),
                                    (t_in - slack, t_in + OUT_OF_JURISDICTION_DWELL + slack)))
+        return out
+
+    def _journeys(self, term: Terminal, ev: Event, ep: Episode, slack: dt.timedelta) -> list[dict]:
+        """off_duty_use: one journey there and back, or two when the stay ends the first (≥ OFF_DUTY_STOP)."""
+        stay = ep.leave - ep.arrive
+        if abs(stay - OFF_DUTY_STOP) < slack:
+            raise DomainError(f"event {ev.index}: a stay of {stay} is too close to the hour that ends an off-duty "
+                              f"journey; make it clearly shorter or longer", field="dwell")
+        t500 = _first_time(ep.outbound, _moved_from(ep.outbound))
+        if stay < OFF_DUTY_STOP:
+            return [self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
+                                (ep.back - slack, ep.back + slack))]
+        out = [self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
+                           (ep.arrive - slack, ep.arrive + slack))]
+        if ep.inbound.route.length >= OFF_DUTY_MOVE_M:
+            back500 = _first_time(ep.inbound, _moved_from(ep.inbound))
+            out.append(self._alert("off_duty_use", term, (ep.leave - slack, back500 + slack),
+                                   (ep.back - slack, ep.back + slack)))
         return out
 
     @staticmethod
@@ -309,6 +327,13 @@ def _excursion(sc: Scenario, ev: Event) -> Excursion:
                    "leave_jurisdiction": "outside"}.get(ev.type, p.get("destination"))
     return Excursion(at=ev.at, dwell=p["dwell"], destination=destination, label=_label(sc, ev),
                      min_distance_m=float(p.get("min_distance", 1500)), venue=p.get("venue"))
+
+
+def _moved_from(drive: Drive):
+    """Whether a point is OFF_DUTY_MOVE_M in a straight line from the drive's start (the rules add up the legs
+    between fixes, which is never less: a time found this way is an upper bound)."""
+    x0 = drive.route.xy[0]
+    return lambda x, y: math.dist((x, y), x0) >= OFF_DUTY_MOVE_M
 
 
 def _first_time(drive: Drive, cond) -> dt.datetime:

@@ -3,13 +3,13 @@ scoped like the other vehicle endpoints (the vehicle must lie in the user's unit
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, serializers, status, viewsets
+from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.scoping import scope_queryset, unit_in_scope
-from api.views import ScopedReadOnlyViewSet
+from api.views import ScopedReadOnlyViewSet, ScopedViewSet
+from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 
@@ -62,8 +62,6 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
     (补单) for a trip without one."""
 
     queryset = Vehicle.objects.select_related("unit")
-    scope_field = "unit"
-    write_roles = ("fleet",)
 
     def _period(self, request):
         return (parse_moment(request.query_params.get("from"), what="from"),
@@ -109,20 +107,21 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
                          "reason": late.reason, "requested_by": late.requested_by}, status=status.HTTP_201_CREATED)
 
 
-class UnitJourneyViewSet(viewsets.ViewSet):
+class UnitJourneyViewSet(ScopedViewSet):
     """GET /api/v1/journeys/?unit=CODE&from=DATE&to=DATE[&format=csv|xlsx]: the trip and stop report of the
     vehicles of a unit's subtree in the reader's scope (at most 31 days), with a summary per vehicle."""
 
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
+    access_model = Vehicle
 
     @extend_schema(parameters=[OpenApiParameter("unit", str, required=True), *PERIOD],
                    responses=OpenApiTypes.OBJECT)
     def list(self, request):
         code = request.query_params.get("unit", "")
         unit = OrgUnit.objects.filter(code=code).first()
-        if unit is None or not unit_in_scope(request.user, unit):
+        if unit is None or not access.unit_in_scope(request.user, unit):
             raise NotFound(f"unit {code!r} not found in your scope")
-        vehicles = scope_queryset(Vehicle.objects.filter(unit__path__startswith=unit.path), request.user, "unit")
+        vehicles = self.restrict(Vehicle.objects.filter(unit__path__startswith=unit.path))
         report = unit_journeys(unit, vehicles, parse_moment(request.query_params.get("from"), what="from"),
                                parse_moment(request.query_params.get("to"), end=True, what="to"))
         fmt = request.accepted_renderer.format

@@ -74,7 +74,7 @@
     track.stops.forEach(function (s, i) {
       var text = Q.localTime(s.start) + " · " + S.dwell + " " + Math.round(s.dwell_s / 60) + " " + S.minutes;
       L.marker(Q.toDisplay(s.lat, s.lon), { icon: L.divIcon({ className: "replay-stop", html: "P", iconSize: [16, 16] }) })
-        .bindTooltip(text).addTo(drawn);
+        .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
       var li = document.createElement("li");
       li.textContent = text + (s.grid_code ? " · " + s.grid_code : "");
       li.addEventListener("click", function () { map.setView(Q.toDisplay(s.lat, s.lon), 17); });
@@ -83,7 +83,7 @@
     alerts.forEach(function (a) {
       if (a.lat !== null) {
         L.marker(Q.toDisplay(a.lat, a.lon), { icon: L.divIcon({ className: "replay-alert", html: "!", iconSize: [16, 16] }) })
-          .bindTooltip(kindLabel(a.kind) + " · " + Q.localTime(a.started_at)).addTo(drawn);
+          .bindTooltip(Q.escapeHtml(kindLabel(a.kind) + " · " + Q.localTime(a.started_at))).addTo(drawn);
       }
       var li = document.createElement("li");
       li.dataset.alert = a.id;
