@@ -357,6 +357,8 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     "inspection-list": _crud(write=AF), "trip-list": _crud(write=AF),
     **_gets("maintenancerecord-detail", "insurancepolicy-detail", "inspection-detail", "trip-detail"),
     **_posts("trip-approve", "trip-cancel", "trip-refuse", roles=AF),
+    "vehicleseal-list": _crud(write=AF), "vehicleseal-detail": {"get": ALL}, "vehicleseal-end": {"post": AF},
+    **_gets("vehicle-track", "vehicle-journeys", "unit-journeys"), "vehicle-late-order": {"post": AF},
     "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
     "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
     **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),
