@@ -1,5 +1,7 @@
 """Reusable API endpoint tests in the spirit of NetBox's APIViewTestCases: CRUD, the role × action × scope
-matrix (refusals change nothing) and a pinned query count on list.
+matrix (refusals change nothing) and a pinned query count on list. Below them, the matrices over the whole URL conf:
+`ROUTES` (every /api/v1 route × method × role, run by tests/api/test_permissions.py) and `PAGES` (every page × role,
+run by tests/web/test_pages.py); a route or page without a row fails those tests.
 
 Use it by subclassing `APIViewTestCase` in a test module and describing the endpoint:
 
