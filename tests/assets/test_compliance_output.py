@@ -67,26 +67,34 @@ def test_json_has_the_spec_shape(small_bureau, tmp_path):
 
 
 def test_csv_and_xlsx_carry_the_json_rows(small_bureau, tmp_path):
-    data = json.loads(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", tmp_path=tmp_path))
-    expected = [_key(r) for r in data["results"]]
+    from assets.compliance.titles import rule_title
+    from tests.assets.test_compliance_render import csv_sections
 
-    rows = list(csv.DictReader(io.StringIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15",
-                                               fmt="csv", tmp_path=tmp_path).decode("utf-8"))))
-    as_int = lambda v: int(v) if v not in ("", None) else None
-    assert [[r["rule"], r["unit"], r["item"], as_int(r["required"]), as_int(r["actual"]), as_int(r["shortfall"]),
-             r["status"]] for r in rows] == expected
-    assert rows[0]["text"] == data["results"][0]["text"]
+    data = json.loads(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", tmp_path=tmp_path))
+    labels = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "insufficient_data": "数据不足"}
+    expected = sorted([r["rule"], r["unit"], r.get("item", ""), r["required"], r["actual"], r["shortfall"],
+                       labels[r["status"]]] for r in data["results"])
+
+    sections = csv_sections(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", fmt="csv",
+                                tmp_path=tmp_path).decode("utf-8"))
+    as_int = lambda v: int(v) if v not in ("", None, "—") else None
+    rows = sections["核查结果（按单位）"]
+    assert sorted([r["规则编号"], r["单位代码"], r["项目"], as_int(r["应配"]), as_int(r["实有"]), as_int(r["缺口"]),
+                   r["结论"]] for r in rows) == expected
+    assert rows[0]["规则"] == rule_title(rows[0]["规则编号"])
+    clauses = {r["规则编号"]: r["原文"] for r in sections["条款原文"]}
+    assert all(clauses[r["rule"]] == r["text"] for r in data["results"])
 
     book = load_workbook(io.BytesIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", fmt="xlsx",
                                         tmp_path=tmp_path)))
-    assert book.sheetnames == ["results", "counts"]
-    sheet = list(book["results"].iter_rows(values_only=True))
+    assert book.sheetnames == ["摘要", "核查结果", "条款原文", "计数"]
+    sheet = list(book["核查结果"].iter_rows(values_only=True))
     header = list(sheet[0])
-    got = [[r[header.index(k)] if r[header.index(k)] is not None else ("" if k == "item" else None)
-            for k in ("rule", "unit", "item", "required", "actual", "shortfall", "status")] for r in sheet[1:]]
+    got = sorted([r[header.index(k)] if r[header.index(k)] is not None else ("" if k == "项目" else None)
+                  for k in ("规则编号", "单位代码", "项目", "应配", "实有", "缺口", "结论")] for r in sheet[1:])
     assert got == expected
-    counts = list(book["counts"].iter_rows(values_only=True))
-    assert counts[0][:4] == ("unit", "name", "kind", "officers")
+    counts = list(book["计数"].iter_rows(values_only=True))
+    assert counts[0][:4] == ("单位代码", "单位", "类别", "执法人员数")
     assert [c[0] for c in counts[1:]] == ["CZ", "CZ-BGS", "CZ-ZD", "CZ-TN", "CZ-TN-01", "CZ-TN-02", "CZ-ZL",
                                           "CZ-ZL-01"]
 
@@ -112,7 +120,7 @@ def test_html_export_has_rows_clause_text_and_colours(small_bureau, tmp_path):
 
 def test_stdout_when_no_output(small_bureau, capfdbinary):
     call_command("compliance", "--unit", "CZ-TN", "--standard", "jiangsu", "--format", "csv")
-    assert capfdbinary.readouterr().out.decode("utf-8").startswith("rule,unit,item,clause,text")
+    assert capfdbinary.readouterr().out.decode("utf-8").startswith("合规核查报告\n单位,天宁大队（CZ-TN）")
 
 
 @pytest.mark.parametrize("args,message", [
