@@ -154,7 +154,9 @@ def snapshots_page(request):
             snapshot = services.compliance_snapshot_save(report=report, unit=unit, user=request.user)
         return redirect(f"/compliance/snapshots/{snapshot.pk}/")
     snapshots = scope_queryset(ComplianceSnapshot.objects.select_related("unit"), request.user, "unit")[:200]
-    return render(request, "compliance/snapshots.html", {"snapshots": snapshots})
+    rows = [{"snapshot": s, "summary": [(STATUS_LABELS.get(k, k), v) for k, v in s.report.get("summary", {}).items()]}
+            for s in snapshots]
+    return render(request, "compliance/snapshots.html", {"rows": rows})
 
 
 @login_required

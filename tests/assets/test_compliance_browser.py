@@ -131,3 +131,41 @@ def test_xlsx_summary_screenshot(page_as_auditor):
     assert page.locator("#sheet tr", has_text="CZ-TN-02中队（CZ-TN-02）").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "xlsx-summary.png"), full_page=True)
     assert (ARTIFACTS / "xlsx-summary.png").stat().st_size > 10_000
+
+
+@pytest.fixture
+def sample_bureau_page(live_server, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    from assets.sample_bureau import load_sample_bureau
+
+    load_sample_bureau()
+    client = Client()
+    client.force_login(make_user("auditor", "auditor"))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with orm_allowed_under_playwright(), sync_playwright() as p:
+        browser = p.chromium.launch(**CHROMIUM)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        try:
+            yield context.new_page(), live_server.url
+        finally:
+            browser.close()
+
+
+def test_the_demo_bureaus_report_page_reads_in_a_few_screens(sample_bureau_page):
+    """The demo's whole bureau: the page was 10,884 px tall with every unit's rows; the summary, the failing rules
+    and one unit's rows at a time keep it to a few screens, and every unit is a pick away."""
+    page, base = sample_bureau_page
+    page.goto(f"{base}/compliance/?unit=CZ&standard=jiangsu")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 6000, height
+    units = page.locator("#unit-picker option").evaluate_all("options => options.map(o => o.value)")
+    assert units[0] == "" and units[1] == "CZ" and "CZ-XB-03" in units
+    assert page.locator("#failing tbody tr").count() == int(
+        page.locator('.chip[data-status="fail"]').inner_text().split()[-1])
+    page.screenshot(path=str(ARTIFACTS / "page-sample-bureau.png"), full_page=True)
+    page.locator("#unit-picker").select_option("CZ-XB-03")
+    info = page.locator('#unit-CZ-XB-03 tr[data-rule="info-system-per-squadron"]')
+    assert info.is_visible() and info.get_attribute("data-status") == "fail"  # the squadron without one

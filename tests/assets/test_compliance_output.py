@@ -307,3 +307,24 @@ def test_page_scope_is_enforced(client, small_bureau):
     client.force_login(make_user("auditor-tn", "auditor", unit=small_bureau["units"]["CZ-TN"]))
     assert client.get("/compliance/", {"unit": "CZ-ZL", "standard": "jiangsu"}).status_code == 403
     assert client.get("/compliance/", {"standard": "jiangsu"}).status_code == 200  # defaults to own unit
+
+
+def test_page_downloads_speak_the_users_language(auditor_client, settings):
+    params = {"unit": "CZ-TN", "standard": "jiangsu", "format": "xlsx"}
+    zh = load_workbook(io.BytesIO(auditor_client.get("/compliance/", params).content))
+    assert zh.sheetnames[0] == "摘要"
+    auditor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = load_workbook(io.BytesIO(auditor_client.get("/compliance/", params).content))
+    assert en.sheetnames[0] == "Summary"
+    assert list(en["Results"].iter_rows(values_only=True))[0][9] == "Result"
+    page = auditor_client.get("/compliance/", {"unit": "CZ-TN", "standard": "jiangsu"}).content.decode()
+    assert "Failing clauses" in page and 'id="unit-picker"' in page and "Radios per officer" in page
+    body = auditor_client.get("/compliance/", {"unit": "CZ-TN", "standard": "jiangsu", "format": "json"}).json()
+    assert {r["status"] for r in body["results"]} <= {"pass", "fail", "not_applicable", "insufficient_data"}
+
+
+def test_snapshot_list_names_the_statuses(auditor_client):
+    auditor_client.post("/compliance/snapshots/", {"unit": "CZ", "standard": "model"})
+    page = auditor_client.get("/compliance/snapshots/").content.decode()
+    snapshot = ComplianceSnapshot.objects.get()
+    assert f"不符合 {snapshot.report['summary']['fail']}" in page and "not_applicable" not in page
