@@ -158,17 +158,18 @@ def test_pdf_opens_with_the_summary_then_groups_rows_by_unit(small_bureau, tmp_p
     for row in data["results"]:
         counts.setdefault(row["unit"], {s: 0 for s in render.SUMMARY_STATUSES})[row["status"]] += 1
     summary = flat[:flat.index("核查结果（按单位）")]
-    assert "CZ-TN-02中队 CZ-TN-02 中队 {pass} {fail} {not_applicable} {insufficient_data}".format(
-        **counts["CZ-TN-02"]) in text
-    # The failing clauses, with the shortfall: CZ-TN-02 holds 0 of 1 radio.
-    assert "CZ-TN-02中队（CZ-TN-02）" in summary and "对讲机配备" in summary
+    assert "钟楼大队 CZ-ZL 大队 {pass} {fail} {not_applicable} {insufficient_data}".format(**counts["CZ-ZL"]) in text
+    # The failing clauses, with the shortfall: 钟楼大队 holds no camera.
+    assert "钟楼大队（CZ-ZL） 大队专业摄像设备 camera-per-brigade 设备管理/勘查取证设备管理/2 1 0 1" in summary
     # Rows by unit, units in tree order, each heading with its counts.
     rows = flat[flat.index("核查结果（按单位）"):flat.index("条款原文", flat.index("核查结果（按单位）"))]
     headings = [rows.index(f"{name}（{code}）") for code, name in (
         ("CZ", "常州市城市管理局"), ("CZ-ZD", "常州市城市管理行政执法支队"), ("CZ-TN", "天宁大队"),
         ("CZ-TN-01", "CZ-TN-01中队"), ("CZ-TN-02", "CZ-TN-02中队"), ("CZ-ZL", "钟楼大队"))]
     assert headings == sorted(headings)
-    assert f"天宁大队（CZ-TN）大队 — 符合 {counts['CZ-TN']['pass']} · 不符合 {counts['CZ-TN']['fail']}" in rows
+    labels = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "insufficient_data": "数据不足"}
+    heading = " · ".join(f"{labels[s]} {n}" for s, n in counts["CZ-ZL"].items() if n)
+    assert f"钟楼大队（CZ-ZL）大队 — {heading}" in rows
     # The clause text once per rule, not on every row.
     assert dense(flat).count("每2名执法人员至少配备1台对讲机。") == 1
     pages = save_pages(body, "compliance-report")
@@ -226,7 +227,7 @@ def test_xlsx_summary_counts_each_unit_and_lists_the_failing_clauses(small_burea
     start = sheet.index(("单位", "规则", "条款", "项目", "应配", "实有", "缺口")) + 1
     failing = [row for row in sheet[start:] if row[0]]
     assert len(failing) == data["summary"]["fail"]
-    assert ("CZ-TN-02中队（CZ-TN-02）", "对讲机配备", "设备管理/通讯设备管理/2", None, 1, 0, 1) in failing
+    assert ("钟楼大队（CZ-ZL）", "大队专业摄像设备", "设备管理/勘查取证设备管理/2", None, 1, 0, 1) in failing
 
 
 def test_english_pdf(small_bureau, tmp_path):
