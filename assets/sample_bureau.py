@@ -10,8 +10,8 @@ stage), for `qm import`. It holds what a real bureau holds, with a few deliberat
 has something to report: frontline share below 90 % at bureau level, two expired certificates, two departed
 officers still holding uniforms (one also a certificate), squadrons short of recorders, terminals and radios,
 a squadron without an information system, a brigade without a camera, one with a single storage device,
-one without a fax, a seal without a custodian, a few uniforms past replacement, a vehicle without compliant
-livery and one with lapsed insurance.
+one without a fax, a seal without a custodian, a few uniforms past replacement, a few officers without an
+armband, two auxiliaries' work cards run out, a vehicle without compliant livery and one with lapsed insurance.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ UNIFORM_KIT = (("春秋执勤服", 4, ("165/84A", "170/88A", "175/92A", "180/96A
                ("夏执勤服", 4, ("165/84A", "170/88A", "175/92A", "180/96A")),
                ("冬执勤服", 4, ("165/84A", "170/88A", "175/92A", "180/96A")),
                ("帽", 4, ("56", "57", "58", "59")), ("皮鞋", 2, ("40", "41", "42", "43")))
-INSIGNIA_KIT = ("帽徽", "肩章", "领花", "胸号")
+INSIGNIA_KIT = ("帽徽", "肩章", "领花", "臂章", "胸徽", "胸号")
 PROTECTIVE_KIT = ("多功能腰带", "防刺背心", "防割手套", "钢盔", "水壶", "防护眼镜", "手电筒", "反光背心")
 OFFICE_KIT = ("计算机", "电话", "传真机", "复（打）印机", "扫描仪")
 
@@ -87,14 +87,15 @@ class _Bureau:
 
     def asset(self, prefix: str, category: str, item: str, unit: str, holder: str = "", status: str = "",
               serial: str = "", model: str = "", size: str = "", acquired: dt.date | None = None,
-              service_years: int | None = None, later: tuple[tuple[dt.date, str], ...] = ()) -> str:
+              service_years: int | None = None, later: tuple[tuple[dt.date, str], ...] = (),
+              expires: dt.date | None = None) -> str:
         """An asset acquired on `acquired` (issued to `holder` then, if any) whose status changes on the `later`
         days; the status it has today is `status` (default: issued if held, else in stock)."""
         acquired = acquired or self.ago(90, 5 * 365)
         first = status or ("issued" if holder else "in_stock")
         tag = self.tag(prefix)
         self.assets.append({"row": [tag, category, item, unit, holder, first, serial, model, size, acquired,
-                                    service_years], "since": acquired, "states": [(acquired, first), *later]})
+                                    service_years, expires], "since": acquired, "states": [(acquired, first), *later]})
         return tag
 
     def sheets(self, day: dt.date) -> dict[str, list[list]]:
@@ -196,6 +197,8 @@ def _officer_kit(b: _Bureau, officer: list, *, uniforms_only: bool = False) -> N
     if uniforms_only:
         return
     for item in INSIGNIA_KIT:
+        if item == "臂章" and b.rng.random() < 0.03:
+            continue  # a few officers never got their armband (full-insignia-set reports them)
         b.asset("BZ", "insignia", item, unit, staff_no, serial=officer[8] if item == "胸号" else "",
                 acquired=min(b.today, joined + dt.timedelta(days=b.rng.randint(0, 7))))
     b.asset("ZJ", "certificate", "行政执法证", unit, staff_no, serial=officer[6], acquired=joined)
@@ -257,6 +260,15 @@ def _assets(b: _Bureau, squadrons: list[str], officers: list[list], auxiliaries:
             if item == "防刺背心" and person[2] == "CZ-TN-03" and person[0] in {o[0] for o in by_unit["CZ-TN-03"][:2]}:
                 continue
             b.asset("FH", "protective", item, person[2], person[0], acquired=b.ago(30, 3 * 365, not_before=joined))
+
+    # Auxiliaries wear their own uniform and carry a work card (协管人员 统一着装，持证上岗); two cards ran out.
+    for i, person in enumerate(auxiliaries):
+        joined = _joined_on(b, person[0])
+        b.asset("XGF", "aux_uniform", "协管人员制服", person[2], person[0], acquired=b.ago(30, 2 * 365, not_before=joined),
+                service_years=3)
+        card = b.today - dt.timedelta(days=40 + i) if i in (3, 17) else b.ago(-3 * 365, -90)
+        b.asset("XGZ", "aux_card", "协管人员工作证", person[2], person[0], serial=f"XGZ{i + 1:04d}",
+                acquired=joined, expires=card)
 
     seal_keepers = {unit: staff[0][0] for unit, staff in by_unit.items()}
     for unit, name in (("CZ-ZD", "行政执法专用章"), *((code, "大队执法专用章") for code, _n, _p in BRIGADES)):

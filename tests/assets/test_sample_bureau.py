@@ -73,3 +73,15 @@ def test_a_report_as_of_a_past_date_gives_the_past_answer(bureau):
     assert _row(now, "return-on-departure")["status"] == "fail"
     assert _row(year_ago, "return-on-departure")["status"] != "fail"
     assert now != year_ago
+
+
+def test_the_deliberate_gaps_are_reported(bureau):
+    cz = OrgUnit.objects.get(code="CZ")
+    today = timezone.localdate()
+    jiangsu = compliance_report(unit=cz, standard_id="jiangsu", as_of=today).data
+    model = compliance_report(unit=cz, standard_id="model", as_of=today).data
+    assert _row(jiangsu, "auxiliaries-uniformed")["shortfall"] == 2  # two work cards ran out
+    assert _row(jiangsu, "auxiliaries-decreasing")["status"] == "pass"  # six auxiliaries left half a year ago
+    assert 0 < _row(model, "full-insignia-set")["shortfall"] < 10  # a few officers without an armband
+    assert _row(jiangsu, "seal-custodian")["shortfall"] == 1
+    assert _row(jiangsu, "info-system-per-squadron", "CZ-XB-03")["status"] == "fail"
