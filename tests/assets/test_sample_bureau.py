@@ -1,6 +1,7 @@
 """The demo's sample bureau (assets/sample_bureau.py): its history imports stage by stage, dated relative to the
 load day, so the ledger and the personnel history reach years back and a past-date report gives a past answer."""
 import datetime as dt
+import io
 import time
 
 import pytest
@@ -85,3 +86,20 @@ def test_the_deliberate_gaps_are_reported(bureau):
     assert 0 < _row(model, "full-insignia-set")["shortfall"] < 10  # a few officers without an armband
     assert _row(jiangsu, "seal-custodian")["shortfall"] == 1
     assert _row(jiangsu, "info-system-per-squadron", "CZ-XB-03")["status"] == "fail"
+
+
+def test_the_demo_bureaus_pdf_opens_with_its_summary(bureau):
+    """The PDF an auditor hands in for the whole demo bureau: the summary and the failing clauses on the first
+    pages, then unit by unit (its pages go to test-artifacts/compliance/)."""
+    from pypdf import PdfReader
+
+    from assets.compliance.render import render_pdf
+    from tests.assets.test_compliance_render import save_pages
+
+    report = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu", as_of=timezone.localdate())
+    body = render_pdf(report)
+    pages = PdfReader(io.BytesIO(body)).pages
+    first = " ".join(pages[0].extract_text().split())
+    assert "摘要：各单位核查结论" in first and "新北大队 CZ-XB 大队" in first
+    assert len(pages) <= 16, len(pages)
+    save_pages(body, "sample-bureau-report", pages=3)
