@@ -21,6 +21,7 @@ from .render import CONTENT_TYPES, FORMATS, STATUS_LABELS, html_context
 from .render import render as render_report
 from .services import Report
 from .standards import all_standards, get_standard
+from .titles import rule_title
 
 def _unit_for(request, code: str | None) -> OrgUnit:
     if not code:
@@ -100,7 +101,8 @@ def compare_page(request):
                 continue
             cells = keyed.setdefault((row["rule"], row.get("item") or ""), [None] * len(standards))
             cells[index] = dict(row, standard=standard.id, status_label=STATUS_LABELS[row["status"]])
-    rows = [{"rule": rule, "item": item, "cells": cells} for (rule, item), cells in keyed.items()]
+    rows = [{"rule": rule, "title": rule_title(rule), "item": item, "cells": cells}
+            for (rule, item), cells in keyed.items()]
     return render(request, "compliance/compare.html", {"unit": unit, "as_of": as_of.isoformat(), "rows": rows,
                                                        "standards": standards})
 

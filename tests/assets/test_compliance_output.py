@@ -283,6 +283,7 @@ def test_compare_page_shows_both_standards(auditor_client):
     page = auditor_client.get("/compliance/compare/", {"unit": "CZ"}).content.decode()
     assert "一线执法人员的比例不得低于90%。" in page and "一线执法人员占比不低于85%。" in page
     assert 'data-standard="jiangsu">不符合' in page and 'data-standard="model">符合' in page
+    assert "一线执法人员比例<br>" in page  # the rule's title beside its id
 
 
 def test_page_downloads_and_errors(auditor_client):
