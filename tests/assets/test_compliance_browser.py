@@ -125,7 +125,8 @@ def test_xlsx_summary_screenshot(page_as_auditor):
         for row in sheet.iter_rows())
     page.set_content(f"""<html><head><meta charset="utf-8"><style>
         body {{ font-family: "WenQuanYi Zen Hei", sans-serif; font-size: 13px; margin: 12px; }}
-        td {{ border: 1px solid #d0d7de; padding: 2px 6px; white-space: nowrap; }} table {{ border-collapse: collapse; }}
+        td {{ border: 1px solid #d0d7de; padding: 2px 6px; white-space: nowrap; }}
+        table {{ border-collapse: collapse; }}
         </style></head><body><table id="sheet">{rows}</table></body></html>""")
     assert page.locator("#sheet td", has_text="各单位核查结论").count() == 1
     assert page.locator("#sheet tr", has_text="钟楼大队（CZ-ZL）").count() >= 1
