@@ -121,7 +121,7 @@ def evidence_page(request):
     evidence = evidence_for(standard, rule, unit, as_of, request.GET.get("item") or None)
     return render(request, "compliance/evidence.html", {
         "unit": unit, "as_of": as_of.isoformat(), "standard": standard, "rule": rule,
-        "item": request.GET.get("item", ""), "evidence": evidence})
+        "rule_title": rule_title(rule.id), "item": request.GET.get("item", ""), "evidence": evidence})
 
 
 @access.page("assets.ComplianceSnapshot")

@@ -253,6 +253,7 @@ def test_evidence_page_lists_the_records_behind_a_row(auditor_client):
     page = auditor_client.get("/compliance/evidence/", {"unit": "CZ-TN", "standard": "jiangsu",
                                                         "rule": "radios-per-officer"}).content.decode()
     assert all(tag in page for tag in ("RAD-001", "RAD-002", "RAD-003"))
+    assert "对讲机配备（radios-per-officer）" in page
     assert "RAD-004" not in page and "RAD-005" not in page  # lost and retired
     # Each record opens, and so does the list the row counted.
     radio = Asset.objects.get(tag="RAD-001")
