@@ -227,7 +227,7 @@ class Simulation:
                                    (ep.leave - slack, ep.leave + slack), venue=ep.venue,
                                    venue_category=ep.venue_category, **extra))
         if ep.off_duty:
-            out += self._journeys(term, ev, ep, slack)
+            out += self._off_duty_journeys(term, ev, ep, slack)
         if ep.destination == "outside":
             area = term.planner.area.polygon
             far = self._outside_far(area)
@@ -241,7 +241,7 @@ class Simulation:
                                    (t_in - slack, t_in + OUT_OF_JURISDICTION_DWELL + slack)))
         return out
 
-    def _journeys(self, term: Terminal, ev: Event, ep: Episode, slack: dt.timedelta) -> list[dict]:
+    def _off_duty_journeys(self, term: Terminal, ev: Event, ep: Episode, slack: dt.timedelta) -> list[dict]:
         """off_duty_use: one journey there and back, or two when the stay ends the first (≥ OFF_DUTY_STOP)."""
         stay = ep.leave - ep.arrive
         if abs(stay - OFF_DUTY_STOP) < slack:
