@@ -124,12 +124,13 @@ def failing_header() -> list[str]:
 
 
 def results_header() -> list[str]:
-    return [_("单位"), _("单位代码"), _("规则"), _("规则编号"), _("条款"), _("项目"), _("应配"), _("实有"), _("缺口"),
+    """The rows' table: 单位 and 规则 hold the codes of SPEC's JSON (unit code, rule id), their names beside."""
+    return [_("单位"), _("单位名称"), _("规则"), _("规则名称"), _("条款"), _("项目"), _("应配"), _("实有"), _("缺口"),
             _("结论"), _("备注")]
 
 
 def clauses_header() -> list[str]:
-    return [_("规则"), _("规则编号"), _("条款"), _("原文"), _("备注")]
+    return [_("规则"), _("规则名称"), _("条款"), _("原文"), _("备注")]
 
 
 def _summary_rows(shape: dict) -> list[list]:
@@ -143,12 +144,12 @@ def _failing_rows(shape: dict) -> list[list]:
 
 
 def _result_rows(shape: dict) -> list[list]:
-    return [[u["name"], u["code"], r["title"], r["rule"], r["clause"], r["item"], r["required"], r["actual"],
+    return [[u["code"], u["name"], r["rule"], r["title"], r["clause"], r["item"], r["required"], r["actual"],
              r["shortfall"], r["status_label"], r["note"]] for u in shape["units"] for r in u["rows"]]
 
 
 def _clause_rows(shape: dict) -> list[list]:
-    return [[r["title"], r["rule"], r["clause"], r["text"], r["note"]] for r in shape["rules"]]
+    return [[r["rule"], r["title"], r["clause"], r["text"], r["note"]] for r in shape["rules"]]
 
 
 def render_json(report: Report) -> bytes:
@@ -271,18 +272,18 @@ def render_xlsx(report: Report) -> bytes:
     for unit in shape["units"]:
         for r in unit["rows"]:
             results.append([xlsx_value(v) for v in (
-                unit["name"], unit["code"], r["title"], r["rule"], r["clause"], r["item"], r["required"], r["actual"],
+                unit["code"], unit["name"], r["rule"], r["title"], r["clause"], r["item"], r["required"], r["actual"],
                 r["shortfall"], r["status_label"], r["note"])])
             fill(results.cell(row=results.max_row, column=status_column), r["status"])
     results.freeze_panes = "A2"
     results.auto_filter.ref = f"A1:K{results.max_row}"
-    widths(results, (24, 12, 22, 26, 30, 14, 8, 8, 8, 10, 24))
+    widths(results, (12, 24, 26, 22, 30, 14, 8, 8, 8, 10, 24))
 
     clauses = wb.create_sheet(_("条款原文"))
     table(clauses, clauses_header(), _clause_rows(shape))
     for row in clauses.iter_rows(min_row=2):
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
-    widths(clauses, (22, 26, 30, 80, 24))
+    widths(clauses, (26, 22, 30, 80, 24))
 
     counts = wb.create_sheet(_("计数"))
     table(counts, count_header(report.context["counts"]["columns"]),
@@ -434,8 +435,8 @@ def render_pdf(report: Report) -> bytes:
     story += titled(_("条款原文"))
     rows = [[text(h) for h in clauses_header()]]
     for r in shape["rules"]:
-        rows.append([text(r["title"]), text(r["rule"], tiny), text(r["clause"]), text(r["text"]), text(r["note"])])
-    story.append(grid_table(rows, (40, 38, 55, 105, 35)))
+        rows.append([text(r["rule"], tiny), text(r["title"]), text(r["clause"]), text(r["text"]), text(r["note"])])
+    story.append(grid_table(rows, (38, 40, 55, 105, 35)))
 
     story.append(Spacer(1, 12 * mm))
     sign = [[_("核查人（签字）："), "", _("日期："), ""], [_("被核查单位负责人（签字）："), "", _("日期："), ""]]

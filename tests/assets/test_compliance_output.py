@@ -79,10 +79,10 @@ def test_csv_and_xlsx_carry_the_json_rows(small_bureau, tmp_path):
                                 tmp_path=tmp_path).decode("utf-8"))
     as_int = lambda v: int(v) if v not in ("", None, "—") else None
     rows = sections["核查结果（按单位）"]
-    assert sorted([r["规则编号"], r["单位代码"], r["项目"], as_int(r["应配"]), as_int(r["实有"]), as_int(r["缺口"]),
+    assert sorted([r["规则"], r["单位"], r["项目"], as_int(r["应配"]), as_int(r["实有"]), as_int(r["缺口"]),
                    r["结论"]] for r in rows) == expected
-    assert rows[0]["规则"] == rule_title(rows[0]["规则编号"])
-    clauses = {r["规则编号"]: r["原文"] for r in sections["条款原文"]}
+    assert rows[0]["规则名称"] == rule_title(rows[0]["规则"])
+    clauses = {r["规则"]: r["原文"] for r in sections["条款原文"]}
     assert all(clauses[r["rule"]] == r["text"] for r in data["results"])
 
     book = load_workbook(io.BytesIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", fmt="xlsx",
@@ -91,7 +91,7 @@ def test_csv_and_xlsx_carry_the_json_rows(small_bureau, tmp_path):
     sheet = list(book["核查结果"].iter_rows(values_only=True))
     header = list(sheet[0])
     got = sorted([r[header.index(k)] if r[header.index(k)] is not None else ("" if k == "项目" else None)
-                  for k in ("规则编号", "单位代码", "项目", "应配", "实有", "缺口", "结论")] for r in sheet[1:])
+                  for k in ("规则", "单位", "项目", "应配", "实有", "缺口", "结论")] for r in sheet[1:])
     assert got == expected
     counts = list(book["计数"].iter_rows(values_only=True))
     assert counts[0][:4] == ("单位代码", "单位", "类别", "执法人员数")

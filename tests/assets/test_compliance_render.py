@@ -110,13 +110,13 @@ def test_xlsx_and_csv_carry_every_row_kind():
     book = load_workbook(io.BytesIO(render.render_xlsx(every_kind_report())))
     rows = list(book["核查结果"].iter_rows(values_only=True))
     header = rows[0]
-    by_rule = {(r[header.index("规则编号")], r[header.index("项目")]): r for r in rows[1:]}
+    by_rule = {(r[header.index("规则")], r[header.index("项目")]): r for r in rows[1:]}
     assert by_rule[("camera-per-brigade", None)][header.index("结论")] == "不适用"
     assert by_rule[("camera-per-brigade", None)][header.index("应配")] is None
     assert by_rule[("recorder-daily-offload", None)][header.index("结论")] == "数据不足"
     assert by_rule[("office-equipment", "传真机")][header.index("缺口")] == 1
     # Within a unit, failing rows come first.
-    assert [r[header.index("结论")] for r in rows[1:] if r[header.index("单位代码")] == "CZ-TN"] == [
+    assert [r[header.index("结论")] for r in rows[1:] if r[header.index("单位")] == "CZ-TN"] == [
         "不符合", "不符合", "数据不足", "符合"]
     sections = csv_sections(render.render_csv(every_kind_report()).decode("utf-8"))
     assert [r["结论"] for r in sections["核查结果（按单位）"]] == ["不符合", "不符合", "数据不足", "符合", "不适用"]
@@ -132,7 +132,7 @@ def test_user_text_stays_text_in_every_format():
     cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "'" + name in cells and name not in cells
     results = list(book["核查结果"].iter_rows(values_only=True))
-    assert results[1][0] == "'" + name
+    assert results[1][1] == "'" + name
     assert f"\"'{name.replace(chr(34), chr(34) * 2)}\"" in render.render_csv(report).decode("utf-8")
     html = render.render_html(report).decode("utf-8")
     assert "<b>天宁" not in html and "&lt;b&gt;天宁" in html
@@ -181,10 +181,10 @@ def test_xlsx_speaks_chinese_by_default_and_english_when_switched(small_bureau, 
     zh = load_workbook(io.BytesIO(run(*args, fmt="xlsx", tmp_path=tmp_path)))
     assert zh.sheetnames == ["摘要", "核查结果", "条款原文", "计数"]
     rows = list(zh["核查结果"].iter_rows(values_only=True))
-    assert rows[0] == ("单位", "单位代码", "规则", "规则编号", "条款", "项目", "应配", "实有", "缺口", "结论", "备注")
+    assert rows[0] == ("单位", "单位名称", "规则", "规则名称", "条款", "项目", "应配", "实有", "缺口", "结论", "备注")
     assert {r[9] for r in rows[1:]} <= ZH_STATUSES and "不符合" in {r[9] for r in rows[1:]}
-    radios = [r for r in rows if r[1] == "CZ-TN" and r[3] == "radios-per-officer"]
-    assert radios == [("天宁大队", "CZ-TN", "对讲机配备", "radios-per-officer", "设备管理/通讯设备管理/2", None, 3, 3, 0,
+    radios = [r for r in rows if r[0] == "CZ-TN" and r[2] == "radios-per-officer"]
+    assert radios == [("CZ-TN", "天宁大队", "radios-per-officer", "对讲机配备", "设备管理/通讯设备管理/2", None, 3, 3, 0,
                        "符合", None)], radios
     summary = list(zh["摘要"].iter_rows(values_only=True))
     assert summary[0][0] == "合规核查报告"
@@ -193,10 +193,10 @@ def test_xlsx_speaks_chinese_by_default_and_english_when_switched(small_bureau, 
     en = load_workbook(io.BytesIO(run(*args, "--lang", "en", fmt="xlsx", tmp_path=tmp_path)))
     assert en.sheetnames == ["Summary", "Results", "Clause texts", "Counts"]
     rows = list(en["Results"].iter_rows(values_only=True))
-    assert rows[0] == ("Unit", "Unit code", "Rule", "Rule id", "Clause", "Item", "Required", "Actual", "Shortfall",
+    assert rows[0] == ("Unit", "Unit name", "Rule", "Rule name", "Clause", "Item", "Required", "Actual", "Shortfall",
                        "Result", "Note")
     assert {r[9] for r in rows[1:]} <= EN_STATUSES and "Fail" in {r[9] for r in rows[1:]}
-    assert ("天宁大队", "CZ-TN", "Radios per officer", "radios-per-officer", "设备管理/通讯设备管理/2", None, 3, 3, 0,
+    assert ("CZ-TN", "天宁大队", "radios-per-officer", "Radios per officer", "设备管理/通讯设备管理/2", None, 3, 3, 0,
             "Pass", None) in rows
     assert list(en["Summary"].iter_rows(values_only=True))[0][0] == "Compliance report"
 
