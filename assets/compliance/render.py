@@ -78,7 +78,8 @@ def layout(report: Report) -> dict:
     for index, row in enumerate(data["results"]):
         rule = rules.setdefault(row["rule"], {
             "rule": row["rule"], "title": rule_title(row["rule"]), "clause": row["clause"], "text": row["text"],
-            "note": note(row), "statuses": {}})
+            "local": {}, "statuses": {}})
+        rule["local"].update(row.get("local") or {})  # protective-equipment: one local setting per item
         rule["statuses"][row["status"]] = rule["statuses"].get(row["status"], 0) + 1
         by_unit.setdefault(row["unit"], []).append(dict(
             row, index=index, title=rule["title"], item=row.get("item") or "", note=note(row),
@@ -94,6 +95,8 @@ def layout(report: Report) -> dict:
         units.append({"code": code, "name": info["name"], "kind": info["kind"], "kind_label": kind_label(info["kind"]),
                       "indent": indent, "indent_text": "\u3000" * indent, "counts": counts, "rows": rows,
                       "failing": [r for r in rows if r["status"] == "fail"]})
+    for rule in rules.values():
+        rule["note"] = note(rule)
     failing = [dict(r, unit_name=u["name"]) for u in units for r in u["failing"]]
     return {"rules": list(rules.values()), "units": units, "failing": failing}
 

@@ -69,6 +69,9 @@ def every_kind_report(unit_name: str = "天宁大队") -> Report:
         {"rule": "protective-equipment", "unit": "CZ-TN", "clause": "设备管理/警戒防护设备管理/1",
          "text": "城市管理行政执法机构应当配备一定数量的防护装备。", "required": 2, "actual": 0, "shortfall": 2,
          "status": "fail", "item": "警示隔离设备", "local": {"protective_barrier": 2}},
+        {"rule": "protective-equipment", "unit": "CZ-TN", "clause": "设备管理/警戒防护设备管理/1",
+         "text": "城市管理行政执法机构应当配备一定数量的防护装备。", "required": 5, "actual": 5, "shortfall": 0,
+         "status": "pass", "item": "反光背心", "local": {"protective_reflective_vest": 1.0}},
         {"rule": "office-equipment", "unit": "CZ-TN", "clause": "设备管理/办公设备管理/1",
          "text": "配备电脑、电话、传真机、复（打）印机、扫描仪等办公设备。", "required": 1, "actual": 0, "shortfall": 1,
          "status": "fail", "item": "传真机"},
@@ -102,7 +105,7 @@ def test_pdf_lays_out_every_row_kind():
     assert "— — — 数据不足" in rows_part and "— — — 不适用" in rows_part
     assert dense(NA_TEXT) not in dense(rows_part)
     assert dense(clauses_part).count(dense(NA_TEXT)) == 1
-    assert "本地阈值protective_barrier=2" in dense(clauses_part)
+    assert "本地阈值protective_barrier=2;本地阈值protective_reflective_vest=1.0" in dense(clauses_part)
     save_pages(body, "every-row-kind", pages=2)
 
 
@@ -117,9 +120,9 @@ def test_xlsx_and_csv_carry_every_row_kind():
     assert by_rule[("office-equipment", "传真机")][header.index("缺口")] == 1
     # Within a unit, failing rows come first.
     assert [r[header.index("结论")] for r in rows[1:] if r[header.index("单位")] == "CZ-TN"] == [
-        "不符合", "不符合", "数据不足", "符合"]
+        "不符合", "不符合", "数据不足", "符合", "符合"]
     sections = csv_sections(render.render_csv(every_kind_report()).decode("utf-8"))
-    assert [r["结论"] for r in sections["核查结果（按单位）"]] == ["不符合", "不符合", "数据不足", "符合", "不适用"]
+    assert [r["结论"] for r in sections["核查结果（按单位）"]] == ["不符合", "不符合", "数据不足", "符合", "符合", "不适用"]
     assert [r["项目"] for r in sections["不符合条款"]] == ["警示隔离设备", "传真机"]
 
 
