@@ -108,7 +108,10 @@ def test_the_builtin_scenarios_raise_exactly_their_ground_truth(city_map, mqtt_u
     assert stored == owed - missed
 
     def offload_rule(code: str) -> dict:
-        report = compliance_report(unit=OrgUnit.objects.get(code=code), standard_id="jiangsu", as_of=DAY).data
+        # A day's offload is due by the end of the next day: the report of the day after judges DAY (SPEC
+        # recorder-daily-offload; DAY is the bureau's first dock-report day, the days before it are not judged).
+        report = compliance_report(unit=OrgUnit.objects.get(code=code), standard_id="jiangsu",
+                                   as_of=DAY + dt.timedelta(days=1)).data
         return next(r for r in report["results"] if r["rule"] == "recorder-daily-offload" and r["unit"] == code)
 
     tn01, tn02 = offload_rule("CZ-TN-01"), offload_rule("CZ-TN-02")
