@@ -57,7 +57,9 @@ class HourMinuteTimeFieldExtension(OpenApiSerializerFieldExtension):
 ERROR_SCHEMA = {
     "type": "object",
     "description": "A refusal: `detail` says why; validation errors map each field to its messages.",
-    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}, "field": {"type": "string"}},
+    # A validation error maps field names to messages, and a field may be called `code` or `field` too.
+    "properties": {name: {"anyOf": [{"type": "string"}, {"type": "array", "items": {}}, {"type": "object"}]}
+                   for name in ("detail", "code", "field")},
     "additionalProperties": True,
 }
 ERRORS = {
