@@ -1,5 +1,5 @@
 """gis API: layers as GeoJSON FeatureCollections with bbox filtering, and the layer version history/upload.
-Layers are not unit-scoped (every role reads the whole map); only administrators upload."""
+Layers are not unit-scoped (every role reads the whole map); only administrators upload (assets.access)."""
 from __future__ import annotations
 
 import tempfile
@@ -66,7 +66,6 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
     """GET …/?bbox=minlon,minlat,maxlon,maxlat[&limit=N][&version=N]: the layer's active version (or an
     older one) as one FeatureCollection; features whose bounding box meets the bbox are returned."""
 
-    scope_field = None
     layer: str = ""
     schema = _OneFeatureCollection()
     serializer_class = FeatureSerializer
@@ -82,7 +81,7 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
             if not version.isdigit():
                 raise DomainError("version must be a layer version number", code="invalid", field="version")
             qs = selectors.version_features(layer=self.layer, version=int(version), bbox=bbox)
-        return qs.order_by("pk")
+        return self.restrict(qs.order_by("pk"))
 
     @extend_schema(responses=FeatureCollectionSerializer, parameters=[
         OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
@@ -131,7 +130,6 @@ class LayerVersionViewSet(ScopedCreateReadViewSet):
     imports a layer file like `qm gis import` does — administrators only. A Shapefile is uploaded as a
     .zip of its parts (.shp, .shx, .dbf, .prj), which pyogrio reads in place."""
 
-    scope_field = None
     queryset = LayerVersion.objects.all()
     serializer_class = LayerVersionSerializer
     filterset_fields = ["layer", "version", "active", "source_file", "crs"]

@@ -11,6 +11,7 @@ router.register("terminal-bindings", views.TerminalBindingViewSet, basename="ter
 router.register("maintenance-records", views.MaintenanceRecordViewSet, basename="maintenancerecord")
 router.register("insurance-policies", views.InsurancePolicyViewSet, basename="insurancepolicy")
 router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("vehicle-seals", views.VehicleSealViewSet, basename="vehicleseal")
 router.register("trips", views.TripViewSet, basename="trip")
 router.register("duty-schedules", views.DutyScheduleViewSet, basename="dutyschedule")
 router.register("holidays", views.HolidayViewSet, basename="holiday")

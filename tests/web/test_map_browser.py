@@ -233,6 +233,12 @@ def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_serv
     assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1
     assert page.locator("#replay-stops li").count() == 1
     assert "苏D·A0008" in page.locator("#replay-summary").inner_text()
+    # The page offers the same track (and its trips) as files: the GPX link gives the 110 fixes.
+    assert page.locator("#replay-export").is_visible()
+    gpx = page.request.get(live_server.url + page.locator("#replay-gpx").get_attribute("href"))
+    assert gpx.status == 200 and gpx.text().count("<trkpt ") == 110
+    trips = page.request.get(live_server.url + page.locator("#replay-trips-csv").get_attribute("href"))
+    assert trips.status == 200 and len(trips.text().splitlines()) == 3  # header, east and north (the stop between)
 
     page.select_option("#replay-speed", "1800")
     page.click("#replay-play")

@@ -31,11 +31,26 @@
     var range = "&start=" + encodeURIComponent(iso(el("replay-start").value)) +
                 "&end=" + encodeURIComponent(iso(el("replay-end").value));
     pause();
+    exportLinks(vehicle, iso(el("replay-start").value), iso(el("replay-end").value));
     Promise.all([
       Q.api(cfg.tracksApi + "?vehicle=" + vehicle + range),
       Q.api(cfg.alertsApi + "?vehicle=" + vehicle + range.replace("&start=", "&since=").replace("&end=", "&until=") +
             "&page_size=1000")
     ]).then(function (res) { show(res[0], res[1].results || res[1]); }).catch(function (err) { fail(err.message); });
+  }
+
+  /* The same vehicle and period as files: the track (GPX 1.1, CSV, JSON) and its trips (XLSX, CSV). */
+  function exportLinks(vehicle, start, end) {
+    var box = el("replay-export");
+    var period = "&from=" + encodeURIComponent(start) + "&to=" + encodeURIComponent(end);
+    var track = box.dataset.track.replace("/0/", "/" + vehicle + "/");
+    var journeys = box.dataset.journeys.replace("/0/", "/" + vehicle + "/");
+    el("replay-gpx").href = track + "?format=gpx" + period;
+    el("replay-csv").href = track + "?format=csv" + period;
+    el("replay-json").href = track + "?format=json" + period;
+    el("replay-trips-xlsx").href = journeys + "?format=xlsx" + period;
+    el("replay-trips-csv").href = journeys + "?format=csv" + period;
+    box.hidden = false;
   }
 
   function show(track, alerts) {
