@@ -1,4 +1,5 @@
-"""System check: every standards file parses and every rule has its clause, text, check and thresholds."""
+"""System checks: every standards file parses and every rule has its clause, text, check and thresholds; the
+report language setting names a language of the site."""
 from django.core.checks import Error, register
 
 from .compliance.standards import clear_cache, parse_file, standard_files, standards_dirs
@@ -25,3 +26,15 @@ def check_standards(app_configs=None, **kwargs):
     clear_cache()
     return errors
 
+
+
+@register("qm")
+def check_report_language(app_configs=None, **kwargs):
+    """QM_LANGUAGE names the language of the reports the command line writes: one of LANGUAGES."""
+    from django.conf import settings
+
+    codes = [code for code, _name in settings.LANGUAGES]
+    if settings.QM_LANGUAGE not in codes:
+        return [Error(f"QM_LANGUAGE {settings.QM_LANGUAGE!r} is not a language of this site; use one of "
+                      f"{', '.join(codes)}", id="qm.E104")]
+    return []

@@ -170,6 +170,7 @@ LOGGING = {
 QM_MQTT_URL = _env("QM_MQTT_URL")  # None: the demo starts an embedded broker
 QM_TOPIC_PREFIX = _env("QM_TOPIC_PREFIX", "qm")
 QM_CJK_FONT = _env("QM_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+QM_LANGUAGE = _env("QM_LANGUAGE", LANGUAGE_CODE)  # the language of reports the command line writes (zh-hans, en)
 QM_TILE_URL = _env("QM_TILE_URL", "")
 QM_TILE_CRS = _env("QM_TILE_CRS", "wgs84")
 # Workbook import limits: a small crafted file must not cost gigabytes or hours (Excel's own sheet limits).

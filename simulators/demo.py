@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -90,19 +89,18 @@ def prepare_database(*, say) -> None:
     say("migrating the database")
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)  # `qm demo` ran them
     if not OrgUnit.objects.exists():
-        from assets.sample_bureau import build_sample_workbook
-        from assets.workbook import WorkbookError, import_workbook
+        from assets.sample_bureau import STAGE_DAYS, load_sample_bureau
+        from assets.workbook import WorkbookError
         from quartermaster.context import change_context, current
 
-        with tempfile.TemporaryDirectory(prefix="qm-demo-") as tmp:
-            book = build_sample_workbook(Path(tmp) / "sample-bureau")
-            try:
-                with change_context(source="import", username=current().username):
-                    result = import_workbook(book)
-            except WorkbookError as exc:
-                raise DomainError("the sample bureau workbook did not import: "
-                                  + "; ".join(str(e) for e in exc.errors[:5]), field="workbook") from None
-        say(f"loaded the sample bureau: {result.summary()}")
+        try:
+            with change_context(source="import", username=current().username):
+                results = load_sample_bureau()
+        except WorkbookError as exc:
+            raise DomainError("the sample bureau workbook did not import: "
+                              + "; ".join(str(e) for e in exc.errors[:5]), field="workbook") from None
+        say(f"loaded the sample bureau with {len(STAGE_DAYS)} stages of history since "
+            f"{STAGE_DAYS[0] // 365} years ago: {results[-1].summary()}")
     if active_version(layer="streets") is None:
         from gis.sample import build_city
         from gis.services import sample_city_load

@@ -21,6 +21,7 @@ from .render import CONTENT_TYPES, FORMATS, STATUS_LABELS, html_context
 from .render import render as render_report
 from .services import Report
 from .standards import all_standards, get_standard
+from .titles import rule_title
 
 def _unit_for(request, code: str | None) -> OrgUnit:
     if not code:
@@ -100,7 +101,8 @@ def compare_page(request):
                 continue
             cells = keyed.setdefault((row["rule"], row.get("item") or ""), [None] * len(standards))
             cells[index] = dict(row, standard=standard.id, status_label=STATUS_LABELS[row["status"]])
-    rows = [{"rule": rule, "item": item, "cells": cells} for (rule, item), cells in keyed.items()]
+    rows = [{"rule": rule, "title": rule_title(rule), "item": item, "cells": cells}
+            for (rule, item), cells in keyed.items()]
     return render(request, "compliance/compare.html", {"unit": unit, "as_of": as_of.isoformat(), "rows": rows,
                                                        "standards": standards})
 
@@ -119,7 +121,7 @@ def evidence_page(request):
     evidence = evidence_for(standard, rule, unit, as_of, request.GET.get("item") or None)
     return render(request, "compliance/evidence.html", {
         "unit": unit, "as_of": as_of.isoformat(), "standard": standard, "rule": rule,
-        "item": request.GET.get("item", ""), "evidence": evidence})
+        "rule_title": rule_title(rule.id), "item": request.GET.get("item", ""), "evidence": evidence})
 
 
 @access.page("assets.ComplianceSnapshot")
@@ -138,7 +140,9 @@ def snapshots_page(request):
             snapshot = services.compliance_snapshot_save(report=report, unit=unit, user=request.user)
         return redirect(f"/compliance/snapshots/{snapshot.pk}/")
     snapshots = access.restrict(ComplianceSnapshot.objects.select_related("unit"), request.user)[:200]
-    return render(request, "compliance/snapshots.html", {"snapshots": snapshots})
+    rows = [{"snapshot": s, "summary": [(STATUS_LABELS.get(k, k), v) for k, v in s.report.get("summary", {}).items()]}
+            for s in snapshots]
+    return render(request, "compliance/snapshots.html", {"rows": rows})
 
 
 @access.page("assets.ComplianceSnapshot")

@@ -67,26 +67,34 @@ def test_json_has_the_spec_shape(small_bureau, tmp_path):
 
 
 def test_csv_and_xlsx_carry_the_json_rows(small_bureau, tmp_path):
-    data = json.loads(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", tmp_path=tmp_path))
-    expected = [_key(r) for r in data["results"]]
+    from assets.compliance.titles import rule_title
+    from tests.assets.test_compliance_render import csv_sections
 
-    rows = list(csv.DictReader(io.StringIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15",
-                                               fmt="csv", tmp_path=tmp_path).decode("utf-8"))))
-    as_int = lambda v: int(v) if v not in ("", None) else None
-    assert [[r["rule"], r["unit"], r["item"], as_int(r["required"]), as_int(r["actual"]), as_int(r["shortfall"]),
-             r["status"]] for r in rows] == expected
-    assert rows[0]["text"] == data["results"][0]["text"]
+    data = json.loads(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", tmp_path=tmp_path))
+    labels = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "insufficient_data": "数据不足"}
+    expected = sorted([r["rule"], r["unit"], r.get("item", ""), r["required"], r["actual"], r["shortfall"],
+                       labels[r["status"]]] for r in data["results"])
+
+    sections = csv_sections(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", fmt="csv",
+                                tmp_path=tmp_path).decode("utf-8"))
+    as_int = lambda v: int(v) if v not in ("", None, "—") else None
+    rows = sections["核查结果（按单位）"]
+    assert sorted([r["规则"], r["单位"], r["项目"], as_int(r["应配"]), as_int(r["实有"]), as_int(r["缺口"]),
+                   r["结论"]] for r in rows) == expected
+    assert rows[0]["规则名称"] == rule_title(rows[0]["规则"])
+    clauses = {r["规则"]: r["原文"] for r in sections["条款原文"]}
+    assert all(clauses[r["rule"]] == r["text"] for r in data["results"])
 
     book = load_workbook(io.BytesIO(run("--unit", "CZ", "--standard", "model", "--as-of", "2026-01-15", fmt="xlsx",
                                         tmp_path=tmp_path)))
-    assert book.sheetnames == ["results", "counts"]
-    sheet = list(book["results"].iter_rows(values_only=True))
+    assert book.sheetnames == ["摘要", "核查结果", "条款原文", "计数"]
+    sheet = list(book["核查结果"].iter_rows(values_only=True))
     header = list(sheet[0])
-    got = [[r[header.index(k)] if r[header.index(k)] is not None else ("" if k == "item" else None)
-            for k in ("rule", "unit", "item", "required", "actual", "shortfall", "status")] for r in sheet[1:]]
+    got = sorted([r[header.index(k)] if r[header.index(k)] is not None else ("" if k == "项目" else None)
+                  for k in ("规则", "单位", "项目", "应配", "实有", "缺口", "结论")] for r in sheet[1:])
     assert got == expected
-    counts = list(book["counts"].iter_rows(values_only=True))
-    assert counts[0][:4] == ("unit", "name", "kind", "officers")
+    counts = list(book["计数"].iter_rows(values_only=True))
+    assert counts[0][:4] == ("单位代码", "单位", "类别", "执法人员数")
     assert [c[0] for c in counts[1:]] == ["CZ", "CZ-BGS", "CZ-ZD", "CZ-TN", "CZ-TN-01", "CZ-TN-02", "CZ-ZL",
                                           "CZ-ZL-01"]
 
@@ -112,7 +120,7 @@ def test_html_export_has_rows_clause_text_and_colours(small_bureau, tmp_path):
 
 def test_stdout_when_no_output(small_bureau, capfdbinary):
     call_command("compliance", "--unit", "CZ-TN", "--standard", "jiangsu", "--format", "csv")
-    assert capfdbinary.readouterr().out.decode("utf-8").startswith("rule,unit,item,clause,text")
+    assert capfdbinary.readouterr().out.decode("utf-8").startswith("合规核查报告\n单位,天宁大队（CZ-TN）")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -245,6 +253,7 @@ def test_evidence_page_lists_the_records_behind_a_row(auditor_client):
     page = auditor_client.get("/compliance/evidence/", {"unit": "CZ-TN", "standard": "jiangsu",
                                                         "rule": "radios-per-officer"}).content.decode()
     assert all(tag in page for tag in ("RAD-001", "RAD-002", "RAD-003"))
+    assert "对讲机配备（radios-per-officer）" in page
     assert "RAD-004" not in page and "RAD-005" not in page  # lost and retired
     # Each record opens, and so does the list the row counted.
     radio = Asset.objects.get(tag="RAD-001")
@@ -275,6 +284,7 @@ def test_compare_page_shows_both_standards(auditor_client):
     page = auditor_client.get("/compliance/compare/", {"unit": "CZ"}).content.decode()
     assert "一线执法人员的比例不得低于90%。" in page and "一线执法人员占比不低于85%。" in page
     assert 'data-standard="jiangsu">不符合' in page and 'data-standard="model">符合' in page
+    assert "一线执法人员比例<br>" in page  # the rule's title beside its id
 
 
 def test_page_downloads_and_errors(auditor_client):
@@ -299,3 +309,24 @@ def test_page_scope_is_enforced(client, small_bureau):
     client.force_login(make_user("auditor-tn", "auditor", unit=small_bureau["units"]["CZ-TN"]))
     assert client.get("/compliance/", {"unit": "CZ-ZL", "standard": "jiangsu"}).status_code == 403
     assert client.get("/compliance/", {"standard": "jiangsu"}).status_code == 200  # defaults to own unit
+
+
+def test_page_downloads_speak_the_users_language(auditor_client, settings):
+    params = {"unit": "CZ-TN", "standard": "jiangsu", "format": "xlsx"}
+    zh = load_workbook(io.BytesIO(auditor_client.get("/compliance/", params).content))
+    assert zh.sheetnames[0] == "摘要"
+    auditor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = load_workbook(io.BytesIO(auditor_client.get("/compliance/", params).content))
+    assert en.sheetnames[0] == "Summary"
+    assert list(en["Results"].iter_rows(values_only=True))[0][9] == "Result"
+    page = auditor_client.get("/compliance/", {"unit": "CZ-TN", "standard": "jiangsu"}).content.decode()
+    assert "Failing clauses" in page and 'id="unit-picker"' in page and "Radios per officer" in page
+    body = auditor_client.get("/compliance/", {"unit": "CZ-TN", "standard": "jiangsu", "format": "json"}).json()
+    assert {r["status"] for r in body["results"]} <= {"pass", "fail", "not_applicable", "insufficient_data"}
+
+
+def test_snapshot_list_names_the_statuses(auditor_client):
+    auditor_client.post("/compliance/snapshots/", {"unit": "CZ", "standard": "model"})
+    page = auditor_client.get("/compliance/snapshots/").content.decode()
+    snapshot = ComplianceSnapshot.objects.get()
+    assert f"不符合 {snapshot.report['summary']['fail']}" in page and "not_applicable" not in page

@@ -1,5 +1,7 @@
 """Reusable API endpoint tests in the spirit of NetBox's APIViewTestCases: CRUD, the role × action × scope
-matrix (refusals change nothing) and a pinned query count on list.
+matrix (refusals change nothing) and a pinned query count on list. Below them, the matrices over the whole URL conf:
+`ROUTES` (every /api/v1 route × method × role, run by tests/api/test_permissions.py) and `PAGES` (every page × role,
+run by tests/web/test_pages.py); a route or page without a row fails those tests.
 
 Use it by subclassing `APIViewTestCase` in a test module and describing the endpoint:
 
@@ -357,6 +359,8 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     "inspection-list": _crud(write=AF), "trip-list": _crud(write=AF),
     **_gets("maintenancerecord-detail", "insurancepolicy-detail", "inspection-detail", "trip-detail"),
     **_posts("trip-approve", "trip-cancel", "trip-refuse", roles=AF),
+    "vehicleseal-list": _crud(write=AF), "vehicleseal-detail": {"get": ALL}, "vehicleseal-end": {"post": AF},
+    **_gets("vehicle-track", "vehicle-journeys", "unit-journeys"), "vehicle-late-order": {"post": AF},
     "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
     "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
     **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),

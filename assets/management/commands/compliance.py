@@ -1,5 +1,7 @@
 """`qm compliance`: a unit's compliance report against a standard, as JSON, CSV, XLSX, PDF or HTML."""
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from assets.compliance import services
 from assets.compliance.render import FORMATS, render
@@ -18,6 +20,9 @@ class Command(BaseCommand):
                                                           "(YYYY-MM-DD, Asia/Shanghai; default today)")
         parser.add_argument("--format", default="json", choices=FORMATS)
         parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument("--lang", choices=[code for code, _name in settings.LANGUAGES],
+                            help="language of CSV, XLSX, PDF and HTML (default QM_LANGUAGE, else zh-hans); "
+                                 "JSON keys and codes are the same in every language")
         parser.add_argument("--save", action="store_true", help="save the report as a snapshot (id on stderr)")
         parser.add_argument("--snapshot", help="re-render the saved report with this id instead of evaluating")
 
@@ -36,7 +41,8 @@ class Command(BaseCommand):
                 if opts["save"]:
                     snapshot = services.compliance_snapshot_save(report=report, unit=unit)
                     self.stderr.write(f"saved compliance snapshot #{snapshot.pk}")
-            body = render(report, opts["format"])
+            with translation.override(opts["lang"] or settings.QM_LANGUAGE):
+                body = render(report, opts["format"])
         except (DomainError, StandardsError) as exc:
             raise CommandError(str(exc)) from None
         if opts["output"]:
