@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -10,6 +11,11 @@ from quartermaster.errors import DomainError
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None and getattr(request, "accepted_renderer", None) is not None \
+            and request.accepted_renderer.media_type != "application/json":
+        # A route that also answers a file (?format=csv, a PDF) still refuses in JSON, and says so in its header.
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

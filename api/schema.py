@@ -40,6 +40,23 @@ class SlugRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+class DateFieldExtension(OpenApiSerializerFieldExtension):
+    """A declared date or date-time field reading a nullable model field answers null when it is empty."""
+
+    target_class = "rest_framework.fields.DateField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if self.target.allow_null or _source_nullable(self.target):
+            schema["nullable"] = True
+        return schema
+
+
+class DateTimeFieldExtension(DateFieldExtension):
+    target_class = "rest_framework.fields.DateTimeField"
+
+
 class HourMinuteTimeFieldExtension(OpenApiSerializerFieldExtension):
     """A time written as HH:MM (duty hours) is not an RFC 3339 `time` (which has seconds and an offset)."""
 
@@ -57,7 +74,9 @@ class HourMinuteTimeFieldExtension(OpenApiSerializerFieldExtension):
 ERROR_SCHEMA = {
     "type": "object",
     "description": "A refusal: `detail` says why; validation errors map each field to its messages.",
-    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}, "field": {"type": "string"}},
+    # A validation error maps field names to messages, and a field may be called `code` or `field` too.
+    "properties": {name: {"anyOf": [{"type": "string"}, {"type": "array", "items": {}}, {"type": "object"}]}
+                   for name in ("detail", "code", "field")},
     "additionalProperties": True,
 }
 ERRORS = {

@@ -81,6 +81,7 @@ class VehicleViewSet(ScopedModelViewSet):
         vehicle = Vehicle.objects.select_related("unit").get(pk=vehicle.pk)
         return Response(s.VehicleSerializer(vehicle, context={"request": self.request}).data, status=code)
 
+    @extend_schema(request=s.BindTerminalForm, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.BindTerminalForm)
     def bind_terminal(self, request, pk=None):
         form = _form(request, s.BindTerminalForm)
@@ -88,21 +89,25 @@ class VehicleViewSet(ScopedModelViewSet):
                                                  at=form.get("at")).vehicle
         return self._done(vehicle)
 
+    @extend_schema(request=s.UnbindTerminalForm, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.UnbindTerminalForm)
     def unbind_terminal(self, request, pk=None):
         form = _form(request, s.UnbindTerminalForm)
         return self._done(services.vehicle_unbind_terminal(vehicle=self.get_object(), at=form.get("at")))
 
+    @extend_schema(request=s.StatusForm, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.StatusForm)
     def change_status(self, request, pk=None):
         form = _form(request, s.StatusForm)
         return self._done(services.vehicle_change_status(vehicle=self.get_object(), **form))
 
+    @extend_schema(request=s.TransferForm, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.TransferForm)
     def transfer(self, request, pk=None):
         form = _form(request, s.TransferForm)
         return self._done(services.vehicle_transfer(vehicle=self.get_object(), **form))
 
+    @extend_schema(request=s.LiveryForm, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.LiveryForm)
     def livery(self, request, pk=None):
         form = _form(request, s.LiveryForm)
@@ -205,16 +210,19 @@ class TripViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
     filterset_class = TripFilterSet
     create_service = staticmethod(services.trip_request)
 
+    @extend_schema(request=s.DecisionForm, responses=s.TripSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
     def approve(self, request, pk=None):
         trip = services.trip_approve(trip=self.get_object(), user=request.user, **_form(request, s.DecisionForm))
         return Response(s.TripSerializer(trip).data)
 
+    @extend_schema(request=s.DecisionForm, responses=s.TripSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
     def refuse(self, request, pk=None):
         trip = services.trip_refuse(trip=self.get_object(), user=request.user, **_form(request, s.DecisionForm))
         return Response(s.TripSerializer(trip).data)
 
+    @extend_schema(request=s.DecisionForm, responses=s.TripSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.DecisionForm)
     def cancel(self, request, pk=None):
         trip = services.trip_cancel(trip=self.get_object(), **_form(request, s.DecisionForm))

@@ -9,6 +9,7 @@ import json
 from django.utils.translation import gettext as _
 
 from quartermaster.errors import DomainError
+from quartermaster.spreadsheets import neutralise, xlsx_value
 
 from .choices import JourneyClass
 from .selectors import JourneyReport
@@ -45,7 +46,7 @@ def render_csv(report: JourneyReport) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TRIP_FIELDS)
     for row in report.journeys:
-        writer.writerow(["" if row[k] is None else row[k] for k in TRIP_FIELDS])
+        writer.writerow(["" if row[k] is None else neutralise(row[k]) for k in TRIP_FIELDS])
     return out.getvalue().encode("utf-8")
 
 
@@ -76,7 +77,7 @@ def render_xlsx(report: JourneyReport) -> bytes:
         sheet.title = title
         sheet.append([headers[k] for k in fields])
         for row in rows:
-            sheet.append([_cell(k, row.get(k)) for k in fields])
+            sheet.append([xlsx_value(_cell(k, row.get(k))) for k in fields])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 
 from quartermaster.errors import DomainError
+from quartermaster.spreadsheets import neutralise
 from telematics.models import TerminalBinding, Vehicle
 from telematics.tracking.models import Position
 
@@ -145,7 +146,7 @@ def render_csv(fixes: list[Fix]) -> bytes:
     writer.writerow(FIX_FIELDS)
     for f in fixes:
         row = f.as_dict()
-        writer.writerow(["" if row[k] is None else row[k] for k in FIX_FIELDS])
+        writer.writerow(["" if row[k] is None else neutralise(row[k]) for k in FIX_FIELDS])
     return out.getvalue().encode("utf-8")
 
 

@@ -40,6 +40,11 @@ class XlsxRenderer(_FileRenderer):
     media_type, format = CONTENT_TYPES["xlsx"], "xlsx"
 
 
+# What the schema says a report answers: JSON, or the file asked for with ?format= or Accept.
+FILE_RESPONSES = {(200, "application/json"): OpenApiTypes.OBJECT, (200, CsvRenderer.media_type): OpenApiTypes.BINARY,
+                  (200, XlsxRenderer.media_type): OpenApiTypes.BINARY}
+
+
 PERIOD = [OpenApiParameter("from", str, description="ISO date or date-time (local Asia/Shanghai without offset)"),
           OpenApiParameter("to", str, description="ISO date-time (excluded) or date (to its end)")]
 
@@ -67,7 +72,9 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
         return (parse_moment(request.query_params.get("from"), what="from"),
                 parse_moment(request.query_params.get("to"), end=True, what="to"))
 
-    @extend_schema(parameters=PERIOD, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PERIOD, responses={
+        (200, "application/json"): OpenApiTypes.OBJECT, (200, CsvRenderer.media_type): OpenApiTypes.BINARY,
+        (200, GpxRenderer.media_type): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CsvRenderer, GpxRenderer])
     def track(self, request, pk=None):
         """The fixes in time order: JSON {plate, fixes: [{terminal, ts, lat, lon, speed, heading}]}, ?format=csv|gpx."""
@@ -79,7 +86,7 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
             return _file(render_track(fixes, fmt, vehicle.plate), fmt, f"track-{vehicle.pk}")
         return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "fixes": [f.as_dict() for f in fixes]})
 
-    @extend_schema(parameters=PERIOD, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PERIOD, responses=FILE_RESPONSES)
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CsvRenderer, XlsxRenderer])
     def journeys(self, request, pk=None):
         """Trips in time order with their classes, the stops, and the unused approved trips; ?format=csv|xlsx."""
@@ -114,8 +121,7 @@ class UnitJourneyViewSet(ScopedViewSet):
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
     access_model = Vehicle
 
-    @extend_schema(parameters=[OpenApiParameter("unit", str, required=True), *PERIOD],
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[OpenApiParameter("unit", str, required=True), *PERIOD], responses=FILE_RESPONSES)
     def list(self, request):
         code = request.query_params.get("unit", "")
         unit = OrgUnit.objects.filter(code=code).first()
