@@ -2,7 +2,8 @@
 from .choices import CategoryCode
 
 CATEGORY_EN = {
-    "uniform": "Uniform", "insignia": "Insignia", "certificate": "Enforcement certificate", "seal": "Seal",
+    "uniform": "Uniform", "insignia": "Insignia", "certificate": "Enforcement certificate",
+    "aux_uniform": "Auxiliary staff clothing", "aux_card": "Auxiliary staff work card", "seal": "Seal",
     "recorder": "Body-worn recorder", "mobile_terminal": "Mobile enforcement terminal", "radio": "Radio",
     "info_system": "Information transmission system", "camera": "Professional camera",
     "storage": "Mass storage device", "protective": "Protective equipment", "office": "Office equipment",

@@ -30,6 +30,8 @@ class CategoryCode(models.TextChoices):
     UNIFORM = "uniform", _("制式服装")
     INSIGNIA = "insignia", _("标志标识")
     CERTIFICATE = "certificate", _("行政执法证件")
+    AUX_UNIFORM = "aux_uniform", _("协管人员服装")
+    AUX_CARD = "aux_card", _("协管人员工作证")
     SEAL = "seal", _("印章")
     RECORDER = "recorder", _("执法记录仪")
     MOBILE_TERMINAL = "mobile_terminal", _("执法通")
@@ -40,6 +42,10 @@ class CategoryCode(models.TextChoices):
     PROTECTIVE = "protective", _("防护装备")
     OFFICE = "office", _("办公设备")
     VEHICLE = "vehicle", _("执法车辆")
+
+
+# Categories whose items carry an `expires` date; its changes are dated ledger events (renew).
+EXPIRING_CATEGORIES = frozenset({CategoryCode.CERTIFICATE, CategoryCode.AUX_CARD})
 
 
 class AssetStatus(models.TextChoices):
@@ -63,6 +69,7 @@ class CustodyAction(models.TextChoices):
     REPAIR_OUT = "repair_out", _("送修")
     REPAIR_IN = "repair_in", _("修回")
     RETIRE = "retire", _("报废")
+    RENEW = "renew", _("有效期变更")
 
 
 class UserRole(models.TextChoices):

@@ -33,6 +33,7 @@ class OrgUnitFilterSet(filters.FilterSet):
         fields = {
             "id": ["exact", "in"], "code": TEXT, "name": TEXT, "parent": ["exact", "isnull"],
             "population": NUMBER, "path": ["exact", "startswith"], "depth": NUMBER,
+            "depot_lat": ["isnull", "gte", "lte"], "depot_lon": ["gte", "lte"], "depot_radius_m": NUMBER,
         }
 
     def filter_within(self, qs, name, value):
@@ -93,7 +94,7 @@ class AssetFilterSet(filters.FilterSet):
             "id": ["exact", "in"], "tag": ["exact", "in", "icontains"], "item": TEXT, "unit": ["exact"],
             "serial": TEXT, "model": TEXT, "size": ["exact"], "acquired": DATE + ["isnull"],
             "service_years": NUMBER, "holder_person": ["exact", "isnull"], "holder_unit": ["exact", "isnull"],
-            "created_at": DATE, "updated_at": DATE,
+            "expires": DATE + ["isnull"], "issued_at": DATE + ["isnull"], "created_at": DATE, "updated_at": DATE,
         }
 
 
@@ -114,6 +115,7 @@ class CustodyEventFilterSet(filters.FilterSet):
             "unit": ["exact"], "date_lost": DATE, "date_reported": DATE, "receipt_no": ["exact"],
             "note": ["icontains"], "unit_after": ["exact"], "holder_person_after": ["exact"],
             "holder_unit_after": ["exact"], "user": ["exact"], "username": ["exact"], "source": ["exact"],
+            "expires_after": DATE + ["isnull"],
         }
 
 

@@ -18,12 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, OuterRef, Subquery, When
 from django.utils import timezone
 
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
+from . import access
 from .choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .models import Asset, CustodyEvent, OrgUnit, Person
 
@@ -39,6 +40,8 @@ FOLLOWS: dict[str, frozenset] = {
     CustodyAction.REPAIR_OUT: frozenset({AssetStatus.IN_STOCK}),
     CustodyAction.REPAIR_IN: frozenset({AssetStatus.IN_REPAIR}),
     CustodyAction.RETIRE: frozenset({AssetStatus.IN_STOCK, AssetStatus.IN_REPAIR, AssetStatus.LOST}),
+    # A certificate's or work card's new expiry date, wherever it stands (the holder keeps it).
+    CustodyAction.RENEW: frozenset({AssetStatus.IN_STOCK, AssetStatus.ISSUED, AssetStatus.IN_REPAIR, AssetStatus.LOST}),
 }
 
 # The status each movement leaves; None: unchanged (a transfer moves the asset's books, not its state).
@@ -51,6 +54,7 @@ STATUS_AFTER: dict[str, str | None] = {
     CustodyAction.REPAIR_OUT: AssetStatus.IN_REPAIR,
     CustodyAction.REPAIR_IN: AssetStatus.IN_STOCK,
     CustodyAction.RETIRE: AssetStatus.RETIRED,
+    CustodyAction.RENEW: None,
 }
 
 # Categories issued to one role of person only, never to a unit (SPEC "Custody"): 制式服装… 严禁非城管执法人员
@@ -142,6 +146,9 @@ def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit
                             f"first)", field="tag", code="repair_not_in_stock")
     if action == CustodyAction.REPAIR_IN:
         raise ConflictError(f"{asset.tag} is {status}, not in repair", field="tag", code="not_in_repair")
+    if action == CustodyAction.RENEW:
+        raise ConflictError(f"{asset.tag} is {status}; its expiry no longer changes", field="tag",
+                            code=f"renew_{status}")
     if action == CustodyAction.RETIRE:
         if status == AssetStatus.RETIRED:
             raise ConflictError(f"{asset.tag} is already retired", field="tag", code="already_retired")
@@ -154,27 +161,38 @@ def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit
 
 @dataclass(frozen=True)
 class Before:
-    """Where an asset stands before a batch: its status (None: not yet received) and the unit it belongs to."""
+    """Where an asset stands before a batch: its status (None: not yet received), the unit it belongs to, its
+    holders, its expiry date (certificates, work cards) and when it was issued to its holder."""
 
     status: str | None
     unit_id: int | None
+    holder_person_id: int | None = None
+    holder_unit_id: int | None = None
+    expires: dt.date | None = None
+    issued_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, asset: Asset) -> Before:
-        return cls(asset.status, asset.unit_id)
+        return cls(asset.status, asset.unit_id, asset.holder_person_id, asset.holder_unit_id, asset.expires,
+                   asset.issued_at)
 
 
 def move(asset_id: int, action: str, *, at: dt.datetime, person_id: int | None = None,
          unit_id: int | None = None, note: str = "", receipt_no: str = "", date_lost: dt.date | None = None,
-         date_reported: dt.date | None = None) -> dict:
-    """One movement to append: the event's own facts; `append` adds the state it leaves and who recorded it."""
-    return dict(asset_id=asset_id, action=action, occurred_at=at, person_id=person_id, unit_id=unit_id, note=note,
-                receipt_no=receipt_no, date_lost=date_lost, date_reported=date_reported)
+         date_reported: dt.date | None = None, expires: dt.date | None = None) -> dict:
+    """One movement to append: the event's own facts; `append` adds the state it leaves and who recorded it.
+    `expires`: the expiry date a receipt registers or a renewal sets."""
+    row = dict(asset_id=asset_id, action=action, occurred_at=at, person_id=person_id, unit_id=unit_id, note=note,
+               receipt_no=receipt_no, date_lost=date_lost, date_reported=date_reported)
+    if action in (CustodyAction.RECEIVE, CustodyAction.RENEW):
+        row["expires"] = expires
+    return row
 
 
 def _walk(moves: list[dict], before: dict[int, Before], *, as_recorded: bool) -> dict[int, dict]:
     """Fills each movement's after-state in order; returns the last movement per asset."""
-    state = {pk: {"status": b.status, "unit_id": b.unit_id} for pk, b in before.items()}
+    state = {pk: {"status": b.status, "unit_id": b.unit_id, "holders": (b.holder_person_id, b.holder_unit_id),
+                  "expires": b.expires} for pk, b in before.items()}
     last: dict[int, dict] = {}
     for row in moves:
         pk, action = row["asset_id"], row["action"]
@@ -186,11 +204,15 @@ def _walk(moves: list[dict], before: dict[int, Before], *, as_recorded: bool) ->
                               field="action", code="invalid_transition")
         if action in (CustodyAction.RECEIVE, CustodyAction.TRANSFER):
             held["unit_id"] = row["unit_id"]
+        if action in (CustodyAction.RECEIVE, CustodyAction.RENEW):
+            held["expires"] = row.pop("expires", None)
         held["status"] = STATUS_AFTER[action] or held["status"]
-        issued = action == CustodyAction.ISSUE
-        row.update(status_after=held["status"], unit_after_id=held["unit_id"],
-                   holder_person_after_id=row["person_id"] if issued else None,
-                   holder_unit_after_id=row["unit_id"] if issued else None)
+        if action == CustodyAction.ISSUE:
+            held["holders"] = (row["person_id"], row["unit_id"])
+        elif action != CustodyAction.RENEW:
+            held["holders"] = (None, None)
+        row.update(status_after=held["status"], unit_after_id=held["unit_id"], holder_person_after_id=held["holders"][0],
+                   holder_unit_after_id=held["holders"][1], expires_after=held["expires"])
         last[pk] = row
     return last
 
@@ -226,6 +248,7 @@ def append(moves: list[dict], *, before: dict[int, Before], as_recorded: bool = 
         return moves
     ctx, now = current(), now or timezone.now()
     last = _walk(moves, before, as_recorded=as_recorded)
+    access.refuse_rows_out_of_scope(CustodyEvent, moves)  # no save() here: the scope guard is called by hand
     if not as_recorded:
         _refuse_backdating(last, moves)
     for row in moves:
@@ -246,10 +269,16 @@ def _project(assets: Iterable[int], now: dt.datetime) -> None:
     One statement for any number of assets: Django's bulk_update would build a CASE per row.
     """
     latest = CustodyEvent.objects.filter(asset=OuterRef("pk")).order_by("-occurred_at", "-id")
-    Asset.objects.filter(pk__in=list(assets)).update(
+    ids = list(assets)
+    Asset.objects.filter(pk__in=ids).update(
         status=Subquery(latest.values("status_after")[:1]), unit=Subquery(latest.values("unit_after")[:1]),
         holder_person=Subquery(latest.values("holder_person_after")[:1]),
-        holder_unit=Subquery(latest.values("holder_unit_after")[:1]), updated_at=now)
+        holder_unit=Subquery(latest.values("holder_unit_after")[:1]),
+        expires=Subquery(latest.values("expires_after")[:1]), updated_at=now)
+    # When an issued item was issued to its holder (its replacement counts from then); none when not issued.
+    issue = latest.filter(action=CustodyAction.ISSUE).values("occurred_at")[:1]
+    Asset.objects.filter(pk__in=ids).update(
+        issued_at=Case(When(status=AssetStatus.ISSUED, then=Subquery(issue)), default=None))
 
 
 def as_event(row: dict) -> CustodyEvent:
@@ -262,3 +291,8 @@ def apply(asset: Asset, row: dict) -> None:
     """Brings an in-memory asset to the state an appended row left it in (a changed key drops its cached object)."""
     asset.status, asset.unit_id = row["status_after"], row["unit_after_id"]
     asset.holder_person_id, asset.holder_unit_id = row["holder_person_after_id"], row["holder_unit_after_id"]
+    asset.expires = row["expires_after"]
+    if row["action"] == CustodyAction.ISSUE:
+        asset.issued_at = row["occurred_at"]
+    elif asset.status != AssetStatus.ISSUED:
+        asset.issued_at = None

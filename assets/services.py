@@ -9,7 +9,9 @@ from django.utils import timezone
 from quartermaster.errors import ConflictError, DomainError
 
 from . import ledger
-from .choices import DEPARTED_STATUSES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind
+from .choices import (
+    DEPARTED_STATUSES, EXPIRING_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
+)
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
 from .signals import person_departed
 
@@ -24,22 +26,48 @@ def _unit_path(code: str, parent: OrgUnit | None) -> tuple[str, int]:
 
 @transaction.atomic
 def unit_create(*, code: str, name: str, kind: str, parent: OrgUnit | None = None,
-                population: int | None = None) -> OrgUnit:
+                population: int | None = None, depot_lat: float | None = None, depot_lon: float | None = None,
+                depot_radius_m: float | None = None) -> OrgUnit:
     if kind not in UnitKind.values:
         raise DomainError(f"unknown unit kind {kind!r}; expected one of {', '.join(UnitKind.values)}", field="kind")
     if OrgUnit.objects.filter(code=code).exists():
         raise ConflictError(f"unit code {code!r} already exists", field="code", code="duplicate")
     path, depth = _unit_path(code, parent)
     unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, population=population, path=path, depth=depth)
+    _set_depot(unit, depot_lat, depot_lon, depot_radius_m)
     unit.full_clean()
     unit.save()
     return unit
 
 
+_DEPOT_FIELDS = ("depot_lat", "depot_lon", "depot_radius_m")
+DEFAULT_DEPOT_RADIUS_M = 100.0
+
+
+def _set_depot(unit: OrgUnit, lat, lon, radius) -> None:
+    """A depot is a point (both coordinates, WGS-84) and a radius (default 100 m), or nothing."""
+    if lat is None and lon is None:
+        if radius is not None:
+            raise DomainError(f"unit {unit.code}: a depot radius needs the depot's depot_lat and depot_lon",
+                              field="depot_lat")
+        unit.depot_lat = unit.depot_lon = unit.depot_radius_m = None
+        return
+    if lat is None or lon is None:
+        raise DomainError(f"unit {unit.code}: a depot needs both depot_lat and depot_lon",
+                          field="depot_lat" if lat is None else "depot_lon")
+    if not -90 <= float(lat) <= 90 or not -180 <= float(lon) <= 180:
+        raise DomainError(f"unit {unit.code}: depot {lat}, {lon} is not a WGS-84 latitude and longitude",
+                          field="depot_lat")
+    radius = DEFAULT_DEPOT_RADIUS_M if radius is None else float(radius)
+    if radius <= 0:
+        raise DomainError(f"unit {unit.code}: depot radius must be positive, not {radius}", field="depot_radius_m")
+    unit.depot_lat, unit.depot_lon, unit.depot_radius_m = float(lat), float(lon), radius
+
+
 @transaction.atomic
 def unit_update(*, unit: OrgUnit, **changes) -> OrgUnit:
-    """Changes name, kind, population or parent; moving a unit re-paths its whole subtree."""
-    allowed = {"name", "name_en", "kind", "population", "parent"}
+    """Changes name, kind, population, depot or parent; moving a unit re-paths its whole subtree."""
+    allowed = {"name", "name_en", "kind", "population", "parent", *_DEPOT_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a unit", field=sorted(unknown)[0])
@@ -48,8 +76,10 @@ def unit_update(*, unit: OrgUnit, **changes) -> OrgUnit:
         raise DomainError(f"unit {unit.code} cannot be moved under itself or its own sub-unit {new_parent.code}",
                           field="parent")
     old_path = unit.path
+    depot = [changes.pop(f, getattr(unit, f)) for f in _DEPOT_FIELDS]
     for key, value in changes.items():
         setattr(unit, key, value)
+    _set_depot(unit, *depot)
     unit.path, unit.depth = _unit_path(unit.code, new_parent)
     unit.full_clean()
     unit.save()
@@ -140,11 +170,11 @@ def _moment(at: dt.datetime | None) -> dt.datetime:
 
 def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person | None = None,
             unit: OrgUnit | None = None, note: str = "", receipt_no: str = "", date_lost: dt.date | None = None,
-            date_reported: dt.date | None = None, new: bool = False) -> CustodyEvent:
+            date_reported: dt.date | None = None, expires: dt.date | None = None, new: bool = False) -> CustodyEvent:
     """Appends one movement through the ledger (which refuses back-dating) and updates `asset` in memory."""
     row = ledger.move(asset.pk, action, at=_moment(at), person_id=person.pk if person else None,
                       unit_id=unit.pk if unit else None, note=note, receipt_no=receipt_no, date_lost=date_lost,
-                      date_reported=date_reported)
+                      date_reported=date_reported, expires=expires)
     [row] = ledger.append([row], before={asset.pk: ledger.Before(None, None) if new else ledger.Before.of(asset)})
     ledger.apply(asset, row)
     return ledger.as_event(row)
@@ -153,15 +183,20 @@ def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person
 @transaction.atomic
 def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str = "", serial: str = "",
                  model: str = "", size: str = "", acquired: dt.date | None = None,
-                 service_years: int | None = None, at: dt.datetime | None = None, note: str = "") -> Asset:
-    """Registers a new asset and records its receipt into the unit's stock."""
+                 service_years: int | None = None, expires: dt.date | None = None, at: dt.datetime | None = None,
+                 note: str = "") -> Asset:
+    """Registers a new asset and records its receipt into the unit's stock (`expires`: a certificate's or work
+    card's validity, carried by the receipt event)."""
     if Asset.objects.filter(tag=tag).exists():
         raise ConflictError(f"asset tag {tag!r} already exists", field="tag", code="duplicate")
-    asset = Asset(tag=tag, category=_category(category), unit=unit, item=item, serial=serial, model=model, size=size,
-                  acquired=acquired, service_years=service_years, status=AssetStatus.IN_STOCK)
+    category = _category(category)
+    if expires is not None and category.pk not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{tag}: only certificates and work cards have an expiry date", field="expires")
+    asset = Asset(tag=tag, category=category, unit=unit, item=item, serial=serial, model=model, size=size,
+                  acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK)
     asset.full_clean()
     asset.save()
-    _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, new=True)
+    _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, expires=expires, new=True)
     return asset
 
 
@@ -254,6 +289,17 @@ def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "")
     return _append(asset, CustodyAction.RETIRE, at=at, note=note)
 
 
+@transaction.atomic
+def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+    """Changes a certificate's or work card's expiry date: a dated ledger event (a report for an earlier date
+    still reads the expiry in force then)."""
+    asset = _locked(asset)
+    if asset.category_id not in EXPIRING_CATEGORIES:
+        raise DomainError(f"{asset.tag}: only certificates and work cards have an expiry date", field="expires")
+    ledger.refuse_move(asset, CustodyAction.RENEW)
+    return _append(asset, CustodyAction.RENEW, at=at, note=note, expires=expires)
+
+
 CUSTODY_SERVICES = {
     CustodyAction.ISSUE: asset_issue,
     CustodyAction.RETURN: asset_return,
@@ -266,6 +312,6 @@ CUSTODY_SERVICES = {
 
 __all__ = [
     "CUSTODY_SERVICES", "DEPARTED_STATUSES", "asset_create", "asset_issue", "asset_repair_in", "asset_repair_out",
-    "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
+    "asset_renew", "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
     "person_update", "unit_create", "unit_update",
 ]

@@ -25,7 +25,10 @@ CATEGORIES = (  # (category, items, share)
                     "警示隔离设备"), 0.33),
     ("office", ("计算机", "电话", "传真机", "复（打）印机", "扫描仪"), 0.08), ("storage", ("移动存储设备",), 0.01),
     ("camera", ("摄像机",), 0.005), ("info_system", ("车载台",), 0.005), ("seal", ("公章",), 0.001),
+    ("aux_card", ("协管人员工作证",), 0.002), ("aux_uniform", ("协管制服",), 0.004),
 )
+PERSONAL = ("uniform", "insignia", "certificate", "recorder", "mobile_terminal", "radio", "protective", "seal")
+EXPIRING = ("certificate", "aux_card")
 
 
 def _copy(cursor, table: str, columns: tuple[str, ...], rows) -> int:
@@ -72,6 +75,7 @@ def load(*, detachments: int, brigades: int, squadrons: int, officers: int, asse
         status = "retired" if i % 101 == 0 else "suspended" if i % 211 == 0 else "active"
         people.append((i + 1, squadron_ids[i % squadrons], role, status, i % 10 != 0))
     officer_ids = [p for p in people if p[2] == "officer" and p[3] == "active"]
+    auxiliary_ids = [p for p in people if p[2] == "auxiliary" and p[3] == "active"]
 
     with connection.cursor() as cur:
         raw = cur.cursor
@@ -97,32 +101,38 @@ def load(*, detachments: int, brigades: int, squadrons: int, officers: int, asse
             roll = rng.random()
             acquired = today - dt.timedelta(days=rng.randint(30, 2500))
             received = dt.datetime.combine(acquired, dt.time(9), tzinfo=dt.UTC)
-            holder = None
-            if category in ("uniform", "insignia", "certificate", "recorder", "mobile_terminal", "radio",
-                            "protective", "seal") and roll < 0.8:
-                person = rng.choice(officer_ids)
+            holder, issued_at = None, None
+            expires = today + dt.timedelta(days=rng.randint(-60, 1500)) if category in EXPIRING else None
+            if category in PERSONAL + ("aux_card", "aux_uniform") and roll < 0.8:
+                person = rng.choice(auxiliary_ids if category.startswith("aux_") else officer_ids)
                 unit, status, holder = person[1], "issued", person[0]
             else:
                 unit = rng.choice(squadron_ids if roll < 0.9 else brigade_ids)
                 status = "in_stock" if roll < 0.97 else rng.choice(("in_repair", "lost", "retired"))
+            moved_at = received + dt.timedelta(days=rng.randint(1, 20))
+            if status == "issued":
+                issued_at = moved_at
             asset_rows.append((aid, f"A{aid:08d}", category, item, unit, "", "", "", acquired,
-                               4 if category == "uniform" else None, status, holder, None, now, now))
+                               4 if category == "uniform" else None, status, holder, None, expires, issued_at,
+                               now, now))
             event_id += 1
-            event_rows.append((event_id, aid, "receive", received, now, None, unit, "in_stock", unit, None))
+            event_rows.append((event_id, aid, "receive", received, now, None, unit, "in_stock", unit, None, expires))
             if status != "in_stock":
                 event_id += 1
                 action = {"issued": "issue", "in_repair": "repair_out", "lost": "report_lost",
                           "retired": "retire"}[status]
-                event_rows.append((event_id, aid, action, received + dt.timedelta(days=rng.randint(1, 20)), now,
-                                   holder, None, status, unit, holder))
+                event_rows.append((event_id, aid, action, moved_at, now, holder, None, status, unit, holder,
+                                   expires))
             if category == "recorder" and status == "issued":
                 issued_recorders.append(f"A{aid:08d}")
         written["assets"] = _copy(raw, "assets_asset", (
             "id", "tag", "category_id", "item", "unit_id", "serial", "model", "size", "acquired", "service_years",
-            "status", "holder_person_id", "holder_unit_id", "created_at", "updated_at"), asset_rows)
+            "status", "holder_person_id", "holder_unit_id", "expires", "issued_at", "created_at", "updated_at"),
+            asset_rows)
         written["events"] = _copy(raw, "assets_custodyevent", (
             "id", "asset_id", "action", "occurred_at", "recorded_at", "person_id", "unit_id", "status_after",
-            "unit_after_id", "holder_person_after_id", "receipt_no", "note", "username", "source"), (
+            "unit_after_id", "holder_person_after_id", "expires_after", "receipt_no", "note", "username",
+            "source"), (
             (*e, "", "", "bench", "import") for e in event_rows))
         del asset_rows, event_rows
         written["vehicles"] = _copy(raw, "telematics_vehicle", (
@@ -135,7 +145,11 @@ def load(*, detachments: int, brigades: int, squadrons: int, officers: int, asse
         written["dock_offloads"] = _copy(raw, "tracking_dockoffload", (
             "dock_id", "recorder_tag", "recorded_on", "ts", "files", "bytes", "received_at"), (
             ("D1", tag, today - dt.timedelta(days=back), now - dt.timedelta(days=back), 3, 1_000_000, now)
-            for tag in issued_recorders for back in range(7) if rng.random() < 0.97))
+            for tag in issued_recorders for back in range(10) if rng.random() < 0.97))
+        # Duty hours: the province's weekdays (recorders held by officers are in use on duty days).
+        written["duty_schedules"] = _copy(raw, "telematics_dutyschedule", (
+            "unit_id", "weekdays", "start", '"end"'),
+            [(1, "1,2,3,4,5", dt.time(8), dt.time(18))])
         for table in ("assets_orgunit", "assets_person", "assets_personhistory", "assets_asset",
                       "assets_custodyevent"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")

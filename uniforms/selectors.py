@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from assets.choices import AssetStatus, CategoryCode, PersonRole, PersonStatus
 from assets.models import Asset, CustodyEvent, OrgUnit, Person
+from assets.selectors import uniform_due_on, uniform_replacement_start, uniform_service_years
 
 from .choices import CERTIFICATE_WARNING_DAYS, ChecklistLineState, StocktakeFinding
 from .models import (
     AssetPlace, BadgeNumberRecord, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize, Stocktake,
 )
-from .services import issued_on_by_asset, uniform_due_date
 
 
 def _counts(lines: list[dict], keys: tuple[str, ...]) -> list[dict]:
@@ -34,20 +34,21 @@ def replacement_due(*, unit: OrgUnit, start: dt.date, end: dt.date, include_over
     held = list(Asset.objects.filter(category_id=CategoryCode.UNIFORM, status=AssetStatus.ISSUED,
                                      holder_person__unit__path__startswith=unit.path)
                 .select_related("holder_person__unit").order_by("holder_person__staff_no", "item", "tag"))
-    issued_on = issued_on_by_asset(a.pk for a in held)
+    years_by_item = uniform_service_years()
     lines = []
     for asset in held:
-        entitlement = entitlements.get(asset.item)
-        years = asset.service_years or (entitlement.service_years if entitlement else None)
-        if not years or asset.pk not in issued_on:
+        # One definition with the rule uniform-replacement (assets.selectors.uniform_due_on).
+        due = uniform_due_on(issued_at=asset.issued_at, acquired=asset.acquired, service_years=asset.service_years,
+                             item=asset.item, years_by_item=years_by_item)
+        if due is None:
             continue
-        due = uniform_due_date(issued_on=issued_on[asset.pk], years=years)
         if due > end or (due < start and not include_overdue):
             continue
+        started = uniform_replacement_start(issued_at=asset.issued_at, acquired=asset.acquired)
         person = asset.holder_person
         lines.append({"staff_no": person.staff_no, "name": person.name, "unit": person.unit.code,
                       "item": asset.item, "size": asset.size, "tag": asset.tag,
-                      "issued_on": issued_on[asset.pk].isoformat(), "due_on": due.isoformat(),
+                      "issued_on": started.isoformat(), "due_on": due.isoformat(),
                       "reason": "overdue" if due < start else "due"})
     if include_unheld:
         lines.extend(_unheld(unit, entitlements, held))

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import receiver
-from django.db.models import Max
 from django.utils import timezone
 
+from assets import access
 from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
@@ -74,17 +74,22 @@ def _uniform_item_type(item_type: ItemType) -> ItemType:
 
 
 @transaction.atomic
-def entitlement_set(*, item_type: ItemType, quantity: int, service_years: int, season: str = Season.ALL,
-                    active: bool = True, source: str = "") -> Entitlement:
-    """Creates or edits the entitlement of one uniform item type."""
+def entitlement_set(*, item_type: ItemType, service_years: int, quantity: int | None = None,
+                    season: str = Season.ALL, active: bool = True, source: str = "") -> Entitlement:
+    """Creates or edits the entitlement of one uniform item type; no quantity keeps the one set (a new one: 1)."""
     _uniform_item_type(item_type)
     if season not in Season.values:
         raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
+    quantity = entitlement.quantity if quantity is None else quantity
     if quantity < 1 or service_years < 1:
         raise DomainError(f"{item_type.name}: quantity and service years must be at least 1", field="quantity")
-    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
     entitlement.quantity, entitlement.service_years = quantity, service_years
     entitlement.season, entitlement.active = season, active
+    # The item type's service life is the one replacement reads (assets.selectors.uniform_due_on).
+    if item_type.service_years != service_years:
+        ItemType.objects.filter(pk=item_type.pk).update(service_years=service_years)
+        item_type.service_years = service_years
     entitlement.source = source or entitlement.source
     entitlement.full_clean()
     entitlement.save()
@@ -107,23 +112,9 @@ def officer_size_set(*, person: Person, item_type: ItemType, size: str) -> Offic
     return record
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def uniform_due_date(*, issued_on: dt.date, years: int) -> dt.date:
     """Replacement date of a uniform item: the issue date plus its service years."""
-    return _add_years(issued_on, years)
-
-
-def issued_on_by_asset(asset_ids) -> dict[int, dt.date]:
-    """The local date of each asset's latest issue event."""
-    rows = (CustodyEvent.objects.filter(asset_id__in=list(asset_ids), action=CustodyAction.ISSUE)
-            .values("asset_id").annotate(last=Max("occurred_at")))
-    return {r["asset_id"]: timezone.localdate(r["last"]) for r in rows}
+    return asset_selectors.add_years(issued_on, years)
 
 
 def round_entitlements(season: str) -> list[Entitlement]:
@@ -211,12 +202,14 @@ def issue_round_run(*, unit: OrgUnit, season: str, stock_unit: OrgUnit | None = 
     held = list(Asset.objects.select_for_update().filter(
         category_id=CategoryCode.UNIFORM, status=AssetStatus.ISSUED, holder_person__in=officers,
         item__in=names).order_by("tag"))
-    issued_on = issued_on_by_asset(a.pk for a in held)
+    years_by_item = asset_selectors.uniform_service_years()
     held_by: dict[tuple[int, str], list[tuple[Asset, bool]]] = defaultdict(list)
     for asset in held:
         asset.holder_person = by_pk[asset.holder_person_id]
-        years = asset.service_years or names[asset.item].service_years
-        worn = uniform_due_date(issued_on=issued_on.get(asset.pk, today), years=years) <= today
+        due = asset_selectors.uniform_due_on(issued_at=asset.issued_at, acquired=asset.acquired,
+                                             service_years=asset.service_years, item=asset.item,
+                                             years_by_item=years_by_item)
+        worn = due is not None and due <= today
         held_by[(asset.holder_person_id, asset.item)].append((asset, worn))
     stock_root = stock_unit or unit
     # Issued: only locked in-stock uniform items (issuable).
@@ -356,9 +349,22 @@ def certificate_issue(*, person: Person, tag: str, number: str, expires_on: dt.d
         raise ConflictError(f"{person} already holds certificate {held.serial} ({held.tag}); surrender it or "
                             f"report it lost first", field="person", code="certificate_held")
     asset = ledger.asset_create(tag=tag, category=CategoryCode.CERTIFICATE, unit=unit or person.unit,
-                                item=CERTIFICATE_ITEM, serial=number, at=at)
+                                item=CERTIFICATE_ITEM, serial=number, expires=expires_on, at=at)
     ledger.asset_issue(asset=asset, person=person, at=at, receipt_no=receipt_no)
     ledger.person_update(person=person, cert_no=number, cert_expires=expires_on)
+    return asset
+
+
+@transaction.atomic
+def certificate_renew(*, person: Person, expires_on: dt.date, at: dt.datetime | None = None,
+                      note: str = "") -> Asset:
+    """Extends (or corrects) the expiry of the officer's certificate: a dated ledger event, so a report for an
+    earlier date still reads the expiry in force then."""
+    asset = _held_certificate(person)
+    if asset is None:
+        raise DomainError(f"{person} holds no issued certificate to renew", field="person", code="no_certificate")
+    ledger.asset_renew(asset=asset, expires=expires_on, at=at, note=note)
+    ledger.person_update(person=person, cert_expires=expires_on)
     return asset
 
 
@@ -609,7 +615,8 @@ def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit |
 
 
 def _assets_by_tag(tags) -> dict[str, Asset]:
-    qs = Asset.objects.filter(tag__in=[t for t in tags if t]).select_related(
+    """Assets by tag among those the acting user may see: another unit's tag is unknown here, not revealed."""
+    qs = access.for_actor(Asset.objects.filter(tag__in=[t for t in tags if t])).select_related(
         "category", "holder_person", "holder_unit", "unit")
     return {a.tag: a for a in qs}
 

@@ -2,16 +2,18 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.fields import ScopedSlugRelatedField
+
 from ..choices import UserRole
 from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
 
 
 def _unit_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kwargs)
+    return ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kwargs)
 
 
 def _person_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kwargs)
+    return ScopedSlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kwargs)
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -19,7 +21,8 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "kind", "parent", "population", "path", "depth"]
+        fields = ["id", "code", "name", "kind", "parent", "population", "depot_lat", "depot_lon", "depot_radius_m",
+                  "path", "depth"]
         read_only_fields = ["path", "depth"]
 
 
@@ -65,18 +68,22 @@ class AssetSerializer(serializers.ModelSerializer):
     holder_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     at = serializers.DateTimeField(write_only=True, required=False, help_text="moment of receipt (default now)")
     note = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    expires = serializers.DateField(required=False, allow_null=True,
+                                    help_text="certificates and work cards: valid until (later changes: renew)")
 
     class Meta:
         model = Asset
         fields = ["id", "tag", "category", "item", "unit", "serial", "model", "size", "acquired", "service_years",
-                  "status", "holder_person", "holder_unit", "created_at", "updated_at", "at", "note"]
-        read_only_fields = ["status", "created_at", "updated_at"]
+                  "expires", "status", "holder_person", "holder_unit", "issued_at", "created_at", "updated_at",
+                  "at", "note"]
+        read_only_fields = ["status", "issued_at", "created_at", "updated_at"]
 
 
 class AssetUpdateSerializer(AssetSerializer):
     """Corrections only: the unit changes by transfer, status and holder by the other custody actions."""
 
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    expires = serializers.DateField(read_only=True)
 
     class Meta(AssetSerializer.Meta):
         fields = [f for f in AssetSerializer.Meta.fields if f not in ("at", "note")]
@@ -94,7 +101,7 @@ class CustodyEventSerializer(serializers.ModelSerializer):
         model = CustodyEvent
         fields = ["id", "asset", "tag", "action", "occurred_at", "recorded_at", "person", "unit", "date_lost",
                   "date_reported", "receipt_no", "note", "status_after", "unit_after", "holder_person_after",
-                  "holder_unit_after", "username", "source"]
+                  "holder_unit_after", "expires_after", "username", "source"]
         read_only_fields = fields
 
 
@@ -154,10 +161,10 @@ class UserSerializer(serializers.ModelSerializer):
                                      help_text="set or replace the password")
     role = serializers.ChoiceField(choices=UserRole.choices, source="qm_profile.role", required=False,
                                    allow_null=True)
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), required=False,
+    unit = ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), required=False,
                                         allow_null=True, source="qm_profile.unit",
                                         help_text="scope unit code; null for the whole bureau")
-    person = serializers.SlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), required=False,
+    person = ScopedSlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), required=False,
                                           allow_null=True, source="qm_profile.person")
 
     class Meta:

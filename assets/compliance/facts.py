@@ -24,8 +24,10 @@ from ..choices import (
     CustodyAction,
     PersonRole,
     PersonStatus,
+    UnitKind,
 )
 from ..models import Asset, CustodyEvent, ItemType, OrgUnit, Person, PersonHistory
+from . import keys
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -41,6 +43,19 @@ class UnitRow:
     population: int | None
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What a standard's checks read beyond the counts every report has (assets.compliance.rules.needs)."""
+
+    item_categories: tuple[str, ...] = ()  # counted by item name
+    personal_categories: tuple[str, ...] = ()  # personal kit: holders and pool per unit
+    certificates: bool = False  # officers holding a valid certificate
+    insignia_items: tuple[tuple[str, ...], ...] = ()  # the full insignia set: each entry the names of one item
+    auxiliaries_uniformed: bool = False
+    offload_window: int = 0  # recorder offloads: the days judged (0: not read)
+    offload_deadline_hours: float = 24
+
+
 @dataclass
 class Facts:
     """Everything the evaluator reads; plain data, so rules are pure functions of it."""
@@ -49,11 +64,13 @@ class Facts:
     root_id: int
     units: list[UnitRow]
     own: dict[int, Counter] = field(default_factory=dict)
-    departed: list[tuple[int, int, frozenset]] = field(default_factory=list)  # (person, unit, categories held)
-    certificate_losses: list[tuple[int, int]] = field(default_factory=list)  # (unit, days from loss to report)
+    # (person, unit, status, categories held): transferred or retired people and what they still hold
+    departed: list[tuple[int, int, str, frozenset]] = field(default_factory=list)
+    # (unit, days from loss to report; None when the loss or its report has no date)
+    certificate_losses: list[tuple[int, int | None]] = field(default_factory=list)
     history_year_ago: bool = False
-    dock_reports: bool = False
-    offload_window: int = 7
+    dock_reports: bool = False  # some recorder-day of the window falls on or after the bureau's first dock report
+    offload_days: list[dt.date] = field(default_factory=list)  # the days judged
 
     def unit(self, unit_id: int) -> UnitRow:
         return self._by_id[unit_id]
@@ -140,10 +157,10 @@ def moved_states_sql(as_of: dt.date, *, concerning: tuple[str, list] | None = No
         then = concerning[0].format(unit="l.unit_after_id", holder="l.holder_person_after_id")
         keep, keep_params = f"WHERE ({now}) OR ({then})", [*concerning[1], *concerning[1]]
     return (f"SELECT a.id AS asset_id, a.tag, a.category_id, a.item, a.acquired, a.service_years, a.status, "
-            f"a.unit_id, a.holder_person_id, l.status_after, l.unit_after_id, l.holder_person_after_id, "
-            f"l.occurred_at FROM ({moved}) m "
-            f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
-            f"FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
+            f"a.unit_id, a.holder_person_id, a.expires, a.issued_at, l.status_after, l.unit_after_id, "
+            f"l.holder_person_after_id, l.occurred_at, l.expires_after FROM ({moved}) m "
+            f"LEFT JOIN LATERAL (SELECT e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at, "
+            f"e.expires_after FROM {ev} e WHERE e.asset_id = m.asset_id AND e.occurred_at < %s "
             f"ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l ON TRUE "
             f"CROSS JOIN LATERAL (SELECT * FROM {_t(Asset)} x WHERE x.id = m.asset_id LIMIT 1) a {keep}",
             [cutoff, cutoff, *keep_params])
@@ -151,7 +168,8 @@ def moved_states_sql(as_of: dt.date, *, concerning: tuple[str, list] | None = No
 
 def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, list]:
     """SQL of every asset as the ledger stood at the end of as_of: (id, tag, category_id, item, acquired,
-    service_years, status, unit_id, holder_person_id, changed_at). Queries use it as `(...) a`.
+    service_years, status, unit_id, holder_person_id, changed_at, expires, issued_at). Queries use it as `(...) a`.
+    issued_at: when an issued item was issued (the last event of an issued item is its issue, but for a renewal).
 
     changed_at is the time of the asset's last event up to as_of where the report needs it from the ledger, NULL
     where that last event is also its latest (ask the ledger then). On PostgreSQL a past date takes the current
@@ -160,7 +178,8 @@ def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, 
     asset = _t(Asset)
     if is_current(as_of):
         return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
-                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at FROM {asset} a", [])
+                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, a.expires, a.issued_at FROM {asset} a", [])
+    issued = str(AssetStatus.ISSUED)
     ev = _t(CustodyEvent)
     cutoff = _dtparam(end_of_day(as_of))
     if connection.vendor == "postgresql":
@@ -171,15 +190,18 @@ def asset_states_sql(as_of: dt.date, *, moved: str | None = None) -> tuple[str, 
         else:
             unmoved, params = f"SELECT 1 FROM {moved} m WHERE m.asset_id = a.id", []
         return (f"SELECT {STATE_COLUMNS}, a.status, a.unit_id, a.holder_person_id, "
-                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at FROM {asset} a WHERE NOT EXISTS ({unmoved}) "
+                f"CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, a.expires, a.issued_at "
+                f"FROM {asset} a WHERE NOT EXISTS ({unmoved}) "
                 f"UNION ALL SELECT m.asset_id, m.tag, m.category_id, m.item, m.acquired, m.service_years, "
-                f"m.status_after, m.unit_after_id, m.holder_person_after_id, m.occurred_at FROM {moved} m "
+                f"m.status_after, m.unit_after_id, m.holder_person_after_id, m.occurred_at, m.expires_after, "
+                f"CASE WHEN m.status_after = '{issued}' THEN m.occurred_at END FROM {moved} m "
                 f"WHERE m.status_after IS NOT NULL", params)
-    last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at "
-            f"FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
+    last = (f"SELECT e.asset_id, e.status_after, e.unit_after_id, e.holder_person_after_id, e.occurred_at, "
+            f"e.expires_after FROM {ev} e WHERE e.id = (SELECT e2.id FROM {ev} e2 WHERE e2.asset_id = e.asset_id "
             f"AND e2.occurred_at < %s ORDER BY e2.occurred_at DESC, e2.id DESC LIMIT 1)")
     return (f"SELECT {STATE_COLUMNS}, l.status_after AS status, l.unit_after_id AS unit_id, "
-            f"l.holder_person_after_id AS holder_person_id, l.occurred_at AS changed_at "
+            f"l.holder_person_after_id AS holder_person_id, l.occurred_at AS changed_at, l.expires_after AS expires, "
+            f"CASE WHEN l.status_after = '{issued}' THEN l.occurred_at END AS issued_at "
             f"FROM ({last}) l JOIN {asset} a ON a.id = l.asset_id", [cutoff])
 
 
@@ -219,11 +241,10 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
-            item_categories: tuple[str, ...] = ("protective", "office")) -> Facts:
+def collect(root: OrgUnit, as_of: dt.date, needs: Needs = Needs()) -> Facts:
     """The counts of `root`'s subtree on `as_of` (see the module docstring)."""
     if connection.vendor != "postgresql":
-        return _collect(root, as_of, offload_window, tuple(item_categories))
+        return _collect(root, as_of, needs)
     try:
         own_transaction = not connection.in_atomic_block
         with transaction.atomic():
@@ -236,7 +257,7 @@ def collect(root: OrgUnit, as_of: dt.date, *, offload_window: int = 7,
                 # without it. The rows read here are in memory on any live server: with the default random page
                 # cost PostgreSQL scans a table rather than probe an index a few hundred times.
                 cursor.execute("SET jit = off; SET random_page_cost = 1.1")
-            return _collect(root, as_of, offload_window, tuple(item_categories))
+            return _collect(root, as_of, needs)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"RESET jit; RESET random_page_cost; RESET max_parallel_workers_per_gather; "
@@ -262,11 +283,14 @@ def _asset_states_once(as_of: dt.date, concerning: tuple[str, list] | None = Non
     return *asset_states_sql(as_of, moved=_MOVED), _MOVED
 
 
-def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories: tuple[str, ...]) -> Facts:
+def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
     units = [UnitRow(*r) for r in OrgUnit.objects.filter(path__startswith=root.path).order_by("path").values_list(
         "id", "code", "name", "kind", "path", "parent_id", "population")]
-    facts = Facts(as_of=as_of, root_id=root.pk, units=units, offload_window=offload_window)
+    facts = Facts(as_of=as_of, root_id=root.pk, units=units)
     own: dict[int, Counter] = defaultdict(Counter)
+    for unit in units:
+        if unit.kind == UnitKind.BRIGADE:
+            own[unit.id][keys.BRIGADES] += 1
     small = is_small(units)
     if small and connection.vendor == "postgresql":
         # A brigade's queries each read a few thousand rows: starting parallel workers costs more than it saves.
@@ -290,24 +314,19 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
     counted = [str(s) for s in COUNTED_STATUSES]
     departed_statuses = [str(s) for s in DEPARTED_STATUSES]
 
-    # People: active officers, frontline, auxiliaries, valid certificates, per unit.
-    rows = _rows(
-        f"SELECT p.unit_id, p.role, p.status, p.frontline, COUNT(*), "
-        f"SUM(CASE WHEN pp.cert_no <> '' AND pp.cert_expires >= %s THEN 1 ELSE 0 END) "
-        f"FROM ({own_people}) p JOIN {_t(Person)} pp ON pp.id = p.person_id "
-        f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline",
-        [as_of, *opparams, *p_ids])
-    for unit_id, role, status, frontline, n, valid in rows:
+    # People: active officers, frontline, auxiliaries, departed, per unit.
+    for unit_id, role, status, frontline, n in _rows(
+            f"SELECT p.unit_id, p.role, p.status, p.frontline, COUNT(*) FROM ({own_people}) p "
+            f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline", [*opparams, *p_ids]):
         c = own[unit_id]
         if status == PersonStatus.ACTIVE and role == PersonRole.OFFICER:
-            c["officers"] += n
-            c["officers_valid_certificate"] += int(valid or 0)
+            c[keys.OFFICERS] += n
             if frontline:
-                c["frontline"] += n
+                c[keys.FRONTLINE] += n
         elif status == PersonStatus.ACTIVE and role == PersonRole.AUXILIARY:
-            c["auxiliaries"] += n
+            c[keys.AUXILIARIES] += n
         elif status in DEPARTED_STATUSES:
-            c["departed"] += n
+            c[keys.DEPARTED] += n
 
     # Auxiliaries one year earlier, always from the dated history.
     year_ago = years_before(as_of, 1)
@@ -318,9 +337,18 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
                 f"SELECT p.unit_id, COUNT(*) FROM ({old}) p "
                 f"WHERE {in_p} AND p.role = %s AND p.status = %s GROUP BY p.unit_id",
                 [*oparams, *p_ids, PersonRole.AUXILIARY, PersonStatus.ACTIVE]):
-            own[unit_id]["auxiliaries_year_ago"] += n
+            own[unit_id][keys.AUXILIARIES_YEAR_AGO] += n
 
-    _equipment(own, units, small, whole, as_of, item_categories, moved)
+    _equipment(own, units, small, whole, as_of, needs.item_categories, moved)
+    _holdings(own, needs, as_of, states, sparams, own_people, opparams, (in_p, p_ids), small)
+    if needs.personal_categories:
+        cats = list(needs.personal_categories)
+        for unit_id, category, n in _rows(
+                f"SELECT a.unit_id, a.category_id, COUNT(*) FROM ({states}) a WHERE {in_a} "
+                f"AND a.category_id IN ({_placeholders(cats)}) AND a.status IN ({_placeholders(counted)}) "
+                f"AND a.holder_person_id IS NULL GROUP BY a.unit_id, a.category_id",
+                [*sparams, *a_ids, *cats, *counted]):
+            own[unit_id][keys.pool(category)] += n
 
     # Seals: counted, and with an active person as custodian (the few holders' states looked up by id).
     seals = _rows(f"SELECT a.unit_id, a.status, a.holder_person_id FROM ({states}) a "
@@ -334,108 +362,167 @@ def _collect(root: OrgUnit, as_of: dt.date, offload_window: int, item_categories
             f"SELECT p.person_id FROM ({people}) p WHERE p.status = %s "
             f"AND p.person_id IN ({_placeholders(chunk)})", [*pparams, PersonStatus.ACTIVE, *chunk]))
     for unit_id, status, holder in seals:
-        own[unit_id]["seals"] += 1
-        own[unit_id]["seals_with_custodian"] += int(status == AssetStatus.ISSUED and holder in active)
+        own[unit_id][keys.SEALS] += 1
+        own[unit_id][keys.SEALS_WITH_CUSTODIAN] += int(status == AssetStatus.ISSUED and holder in active)
 
-    # Departed people (by their unit) and the officer-only items they still hold.
+    # Departed people (by their unit) and the categories they still hold.
     departed = _rows(
-        f"SELECT p.person_id, p.unit_id FROM ({own_people}) p "
+        f"SELECT p.person_id, p.unit_id, p.status FROM ({own_people}) p "
         f"WHERE {in_p} AND p.status IN ({_placeholders(departed_statuses)})",
         [*opparams, *p_ids, *departed_statuses])
     held: dict[int, set] = defaultdict(set)
-    ids = [person_id for person_id, _ in departed]
+    ids = [person_id for person_id, _, _ in departed]
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         for person_id, category in _rows(
                 f"SELECT DISTINCT a.holder_person_id, a.category_id FROM ({states}) a WHERE a.status = %s "
                 f"AND a.holder_person_id IN ({_placeholders(chunk)})", [*sparams, AssetStatus.ISSUED, *chunk]):
             held[person_id].add(category)
-    facts.departed = [(person_id, unit_id, frozenset(held.get(person_id, ()))) for person_id, unit_id in departed]
+    facts.departed = [(person_id, unit_id, status, frozenset(held.get(person_id, ())))
+                      for person_id, unit_id, status in departed]
 
-    # Lost certificates: how many days passed between the loss and its report.
+    # Lost certificates: how many days passed between the loss and its report (None: a date is missing).
     in_e, e_ids = _within("e.unit_after_id", units, small, whole)
     for unit_id, lost, reported in _rows(
             f"SELECT e.unit_after_id, e.date_lost, e.date_reported FROM {_t(CustodyEvent)} e "
             f"JOIN {_t(Asset)} a ON a.id = e.asset_id "
             f"WHERE e.action = %s AND e.occurred_at < %s AND a.category_id = %s AND {in_e}",
             [CustodyAction.REPORT_LOST, _dtparam(end_of_day(as_of)), CategoryCode.CERTIFICATE, *e_ids]):
-        facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else 10 ** 6))
+        facts.certificate_losses.append((unit_id, (reported - lost).days if lost and reported else None))
 
     # The whole bureau: every vehicle, without sending the province's unit ids along.
     _vehicles(own, None if whole else {u.id for u in units}, as_of)
-    _recorders(facts, own, root, as_of, offload_window, states, sparams, small, whole)
+    if needs.offload_window:
+        from . import recorders
+
+        recorders.collect(facts, own, root, needs, states, sparams, (in_a, a_ids), small)
     facts.own = dict(own)
     return facts
+
+
+def _holdings(own, needs: Needs, as_of: dt.date, states: str, sparams: list, own_people: str, opparams: list,
+              within: tuple[str, list], small: bool) -> None:
+    """Per unit, the active people holding (issued to them, as of the date) what the checks look for: personal
+    kit (holders per category), an unexpired certificate, every item of the full insignia set, an unexpired
+    auxiliary's work card together with an auxiliary's uniform item. One pass over the holdings, grouped by
+    person, joined to the people of the subtree."""
+    flags, flag_params, categories = [], [], set()
+    for category in needs.personal_categories:
+        flags.append("MAX(CASE WHEN a.category_id = %s THEN 1 ELSE 0 END)")
+        flag_params.append(category)
+        categories.add(category)
+    if needs.certificates:
+        flags.append("MAX(CASE WHEN a.category_id = %s AND a.expires >= %s THEN 1 ELSE 0 END)")
+        flag_params += [CategoryCode.CERTIFICATE, as_of]
+        categories.add(CategoryCode.CERTIFICATE)
+    for names in needs.insignia_items:
+        flags.append(f"MAX(CASE WHEN a.category_id = %s AND a.item IN ({_placeholders(names)}) THEN 1 ELSE 0 END)")
+        flag_params += [CategoryCode.INSIGNIA, *names]
+        categories.add(CategoryCode.INSIGNIA)
+    if needs.auxiliaries_uniformed:
+        flags.append("MAX(CASE WHEN a.category_id = %s AND a.expires >= %s THEN 1 ELSE 0 END)")
+        flags.append("MAX(CASE WHEN a.category_id = %s THEN 1 ELSE 0 END)")
+        flag_params += [CategoryCode.AUX_CARD, as_of, CategoryCode.AUX_UNIFORM]
+        categories |= {CategoryCode.AUX_CARD, CategoryCode.AUX_UNIFORM}
+    if not flags:
+        return
+    in_p, p_ids = within
+    cats = sorted(categories)
+    names = [f"f{i}" for i in range(len(flags))]
+    selected = ", ".join(f"{flag} AS {name}" for flag, name in zip(flags, names))
+    holding = (f"SELECT a.holder_person_id AS person_id, {selected} FROM ({states}) a "
+               f"WHERE a.status = %s AND a.category_id IN ({_placeholders(cats)}) AND a.holder_person_id {{who}} "
+               f"GROUP BY a.holder_person_id")
+    holding_params = [*flag_params, *sparams, AssetStatus.ISSUED, *cats]
+    if small:
+        # A brigade: its active people first, then their holdings through the holder index.
+        people = {person_id: (unit_id, role) for person_id, unit_id, role in _rows(
+            f"SELECT p.person_id, p.unit_id, p.role FROM ({own_people}) p WHERE {in_p} AND p.status = %s",
+            [*opparams, *p_ids, PersonStatus.ACTIVE])}
+        if not people:
+            return
+        ids = sorted(people)
+        who, who_params = ((f"= ANY(%s)", [ids]) if connection.vendor == "postgresql"
+                           else (f"IN ({_placeholders(ids)})", ids))
+        grouped: Counter = Counter()
+        for person_id, *values in _rows(holding.format(who=who), [*holding_params, *who_params]):
+            grouped[(*people[person_id], *values)] += 1
+        rows = [(*key, n) for key, n in grouped.items()]
+    else:
+        rows = _rows(
+            f"SELECT p.unit_id, p.role, {', '.join(f'h.{n}' for n in names)}, COUNT(*) FROM ({own_people}) p "
+            f"JOIN ({holding.format(who='IS NOT NULL')}) h ON h.person_id = p.person_id "
+            f"WHERE {in_p} AND p.status = %s GROUP BY p.unit_id, p.role, {', '.join(f'h.{n}' for n in names)}",
+            [*opparams, *holding_params, *p_ids, PersonStatus.ACTIVE])
+    for unit_id, role, *values, n in rows:
+        c, values = own[unit_id], list(values)
+        if role == PersonRole.OFFICER:
+            for category in needs.personal_categories:
+                c[keys.holders(category)] += n * values.pop(0)
+            if needs.certificates:
+                c[keys.OFFICERS_VALID_CERTIFICATE] += n * values.pop(0)
+            if needs.insignia_items:
+                full = all(values[:len(needs.insignia_items)])
+                c[keys.OFFICERS_FULL_INSIGNIA] += n * int(full)
+        elif role == PersonRole.AUXILIARY and needs.auxiliaries_uniformed:
+            card, uniform = values[-2:]
+            c[keys.AUXILIARIES_UNIFORMED] += n * int(bool(card and uniform))
 
 
 def _equipment(own, units: list[UnitRow], small: bool, whole: bool, as_of: dt.date,
                item_categories: tuple[str, ...], moved: str | None) -> None:
     """Owned equipment (in stock, issued, in repair) by unit and category, by item where rules count items, and
-    the issued uniform items with those past their replacement date.
+    the issued uniform items with those past their replacement date (assets.selectors.uniform_due_on: service
+    years after the issue to the holder, else after `acquired`).
 
     One pass over the current assets in the order of the asset (unit, category, item) index, which carries every
     column read here: PostgreSQL counts a province from the index alone, group after group, in parallel, without
     hashing a million rows. A past date adds the moved assets' states then and takes away their current rows
     (`moved`: moved_states_sql's table); other databases read the ledger states instead."""
     columns = "asset_id AS id, category_id, item, acquired, service_years"
-    passes = [(f"{_t(Asset)} a", "1", "NULL", [])]  # (rows, weight, changed_at, parameters)
+    passes = [(f"{_t(Asset)} a", "1", [])]  # (rows, weight, parameters)
     if moved is not None:
+        issued_then = f"CASE WHEN status_after = '{AssetStatus.ISSUED}' THEN occurred_at END"
         passes.append((
-            f"(SELECT {columns}, status, unit_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS changed_at, "
-            f"-1 AS weight FROM {moved} UNION ALL "
-            f"SELECT {columns}, status_after, unit_after_id, occurred_at, 1 FROM {moved} "
+            f"(SELECT {columns}, status, unit_id, issued_at, -1 AS weight FROM {moved} UNION ALL "
+            f"SELECT {columns}, status_after, unit_after_id, {issued_then}, 1 FROM {moved} "
             f"WHERE status_after IS NOT NULL) a",
-            "a.weight", "a.changed_at", []))
+            "a.weight", []))
     elif not is_current(as_of):
         states, params = asset_states_sql(as_of)
-        passes = [(f"({states}) a", "1", "a.changed_at", params)]
+        passes = [(f"({states}) a", "1", params)]
     counted = [str(s) for s in COUNTED_STATUSES]
     in_a, a_ids = _within("a.unit_id", units, small, whole)
     life, life_params = _uniform_life()
     issued = "a.category_id = %s AND a.status = %s"
     issued_params = [CategoryCode.UNIFORM, AssetStatus.ISSUED]
-    late, late_params = _before_replacement("a.acquired", as_of, life, life_params, units, small)
-    for rows, weight, changed_at, params in passes:
-        # Items without an acquisition date are judged from their issue date, a ledger lookup each: counted
-        # here, judged below (none, usually) so that this pass stays a plain scan of the index.
+    late_issue, late_issue_params = _before_replacement("a.issued_at", as_of, life, life_params, units, small)
+    late_bought, late_bought_params = _before_replacement("a.acquired", as_of, life, life_params, units, small)
+    unknown = f"({life} IS NULL OR (a.issued_at IS NULL AND a.acquired IS NULL))"
+    late = (f"(a.issued_at IS NOT NULL AND {late_issue}) OR (a.issued_at IS NULL AND a.acquired IS NOT NULL "
+            f"AND {late_bought})")
+    for rows, weight, params in passes:
         total = "COUNT(*)" if weight == "1" else f"SUM({weight})"
         sql = (f"SELECT a.unit_id, a.category_id, a.item, {total}, "
                f"{total} FILTER (WHERE {issued}), "
-               f"{total} FILTER (WHERE {issued} AND {life} IS NULL), "
-               f"{total} FILTER (WHERE {issued} AND a.acquired IS NOT NULL AND {late}), "
-               f"COUNT(*) FILTER (WHERE {issued} AND a.acquired IS NULL AND {life} IS NOT NULL) "
+               f"{total} FILTER (WHERE {issued} AND {unknown}), "
+               f"{total} FILTER (WHERE {issued} AND NOT {unknown} AND ({late})) "
                f"FROM {rows} WHERE {in_a} AND a.status IN ({_placeholders(counted)}) "
                f"GROUP BY a.unit_id, a.category_id, a.item")
-        sql_params = [*issued_params, *issued_params, *life_params, *issued_params, *late_params, *issued_params,
-                      *life_params, *params, *a_ids, *counted]
+        sql_params = [*issued_params, *issued_params, *life_params, *issued_params, *life_params,
+                      *late_issue_params, *late_bought_params, *params, *a_ids, *counted]
         # A province's asset table in its index order; a brigade's few rows and the moved assets' are hashed.
         in_order = not small and rows.startswith(_t(Asset))
         found = _sorted_groups(sql, sql_params) if in_order else _rows(sql, sql_params)
-        undated = False
-        for unit_id, category, name, n, uniforms, unknown, overdue, pending in found:
+        for unit_id, category, name, n, uniforms, unknown_life, overdue in found:
             c = own[unit_id]
-            c[f"asset:{category}"] += n
+            c[keys.asset(category)] += n
             if category in item_categories:
-                c[f"item:{category}:{name}"] += n
-            if uniforms or unknown or overdue:  # a past date's moves may cancel out (weights -1 and +1)
-                c["uniforms_issued"] += uniforms or 0
-                c["uniforms_unknown_life"] += unknown or 0
-                c["uniforms_overdue"] += overdue or 0
-            undated = undated or bool(pending)
-        if undated:
-            if is_current(as_of):
-                issued_at = (f"(SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e WHERE e.asset_id = a.id "
-                             f"AND e.action = 'issue')")
-            else:
-                # The last event of an issued item is its issue; NULL changed_at: that event is also its latest.
-                issued_at = (f"COALESCE({changed_at}, (SELECT MAX(e.occurred_at) FROM {_t(CustodyEvent)} e "
-                             f"WHERE e.asset_id = a.id))")
-            late_issue, late_issue_params = _before_replacement(issued_at, as_of, life, life_params, units, small)
-            for unit_id, overdue in _rows(
-                    f"SELECT a.unit_id, {total} FILTER (WHERE {late_issue}) FROM {rows} "
-                    f"WHERE {in_a} AND {issued} AND a.acquired IS NULL AND {life} IS NOT NULL GROUP BY a.unit_id",
-                    [*late_issue_params, *params, *a_ids, *issued_params, *life_params]):
-                own[unit_id]["uniforms_overdue"] += overdue or 0
+                c[keys.item(category, name)] += n
+            if uniforms or unknown_life or overdue:  # a past date's moves may cancel out (weights -1 and +1)
+                c[keys.UNIFORMS_ISSUED] += uniforms or 0
+                c[keys.UNIFORMS_UNKNOWN_LIFE] += unknown_life or 0
+                c[keys.UNIFORMS_OVERDUE] += overdue or 0
 
 
 def _sorted_groups(sql: str, params: list) -> list[tuple]:
@@ -467,16 +554,26 @@ def _uniform_life() -> tuple[str, list]:
             [v for pair in years_by_item.items() for v in pair])
 
 
+USUAL_LIVES = range(1, 13)
+
+
 def _before_replacement(start: str, as_of: dt.date, life: str, life_params: list, units: list[UnitRow],
                         small: bool) -> tuple[str, list]:
     """SQL true when `start` (a.acquired, else the issue time) + the item's service life comes before as_of."""
     moment = start != "a.acquired"
     if connection.vendor == "postgresql":
-        # as_of - life years, as years_before: PostgreSQL also clamps 29 February to the 28th.
+        # as_of - life years, as years_before: PostgreSQL also clamps 29 February to the 28th. The usual service
+        # lives are constants looked up by the CASE (computing an interval per row cost a province a tenth of a
+        # second); others are computed.
         limit = f"CAST(CAST(%s AS DATE) - make_interval(years => CAST({life} AS INTEGER)) AS DATE)"
+        whens = " ".join(f"WHEN {y} THEN %s" for y in USUAL_LIVES)
         if moment:
-            return f"{start} < CAST({limit} AS TIMESTAMP) AT TIME ZONE %s", [as_of, *life_params, str(SHANGHAI)]
-        return f"{start} < {limit}", [as_of, *life_params]
+            limits = [_dtparam(dt.datetime.combine(years_before(as_of, y), dt.time(0), tzinfo=SHANGHAI))
+                      for y in USUAL_LIVES]
+            return (f"{start} < CASE {life} {whens} ELSE CAST({limit} AS TIMESTAMP) AT TIME ZONE %s END",
+                    [*life_params, *limits, as_of, *life_params, str(SHANGHAI)])
+        return (f"{start} < CASE {life} {whens} ELSE {limit} END",
+                [*life_params, *(years_before(as_of, y) for y in USUAL_LIVES), as_of, *life_params])
     cases, params = [], []
     distinct_years = {life_params[i] for i in range(1, len(life_params), 2)} | set(
         Asset.objects.filter(category_id=CategoryCode.UNIFORM, service_years__isnull=False,
@@ -491,14 +588,10 @@ def _before_replacement(start: str, as_of: dt.date, life: str, life_params: list
 
 
 def vehicle_dossier_complete(vehicle, on: dt.date) -> bool:
-    """SPEC: VIN, acquired date, and insurance and annual inspection not expired on `on`."""
-    from telematics import selectors as vehicle_selectors
-
-    gaps = getattr(vehicle_selectors, "vehicle_dossier_gaps", None)
-    if gaps is not None:
-        return not gaps(vehicle, on)
-    return bool(vehicle.vin and vehicle.acquired and vehicle.insurance_expires and vehicle.insurance_expires >= on
-                and vehicle.inspection_expires and vehicle.inspection_expires >= on)
+    """SPEC vehicle-dossier: the file holds the VIN, the acquisition date, and at least one insurance and one
+    inspection record by `on` (their expiry is a fleet reminder, not this clause)."""
+    return bool((vehicle.vin or "").strip() and vehicle.acquired and vehicle.insurance_expires
+                and vehicle.inspection_expires)
 
 
 def counted_vehicles(unit_ids: set[int] | None, as_of: dt.date) -> list:
@@ -511,103 +604,7 @@ def counted_vehicles(unit_ids: set[int] | None, as_of: dt.date) -> list:
 def _vehicles(own, unit_ids: set[int] | None, as_of: dt.date) -> None:
     for v in counted_vehicles(unit_ids, as_of):
         c = own[v.unit_id]
-        c["vehicles"] += 1
-        c["seats"] += v.seats
-        c["vehicles_livery_compliant"] += int(bool(v.livery_compliant))
-        c["vehicles_dossier_complete"] += int(vehicle_dossier_complete(v, as_of))
-
-
-def offload_days(as_of: dt.date, window: int) -> list[dt.date]:
-    return [as_of - dt.timedelta(days=i) for i in range(window - 1, -1, -1)]
-
-
-def _moved_recorders(days: list[dt.date]) -> set[int]:
-    """Recorders with a ledger event inside the window; the others kept one state on every day of it."""
-    return set(CustodyEvent.objects.filter(asset__category_id=CategoryCode.RECORDER,
-                                           occurred_at__gte=end_of_day(days[0]), occurred_at__lt=end_of_day(days[-1]))
-               .values_list("asset_id", flat=True))
-
-
-def recorder_days(root: OrgUnit, as_of: dt.date, window: int, *, only_moved: bool = False
-                  ) -> dict[int, list[tuple[int, str, dt.date]]]:
-    """Per unit, the (asset, tag, day) recorder-days owed in the window: every day a recorder stood issued at
-    the end of it while belonging to a unit of the subtree (`only_moved`: just the recorders that moved)."""
-    days = offload_days(as_of, window)
-    cutoffs = [end_of_day(d) for d in days]
-    owed: dict[int, list] = defaultdict(list)
-    moved = _moved_recorders(days)
-    if only_moved and not moved:
-        return owed
-    states, params = asset_states_sql(as_of)
-    for asset_id, tag, unit_id in () if only_moved else _rows(
-            f"SELECT a.id, a.tag, a.unit_id FROM ({states}) a JOIN {_t(OrgUnit)} u ON u.id = a.unit_id "
-            f"WHERE u.path LIKE %s ESCAPE '\\' AND a.category_id = %s AND a.status = %s",
-            [*params, _like_prefix(root.path), CategoryCode.RECORDER, AssetStatus.ISSUED]):
-        if asset_id not in moved:
-            owed[unit_id].extend((asset_id, tag, day) for day in days)
-    events = (CustodyEvent.objects.filter(asset_id__in=moved, occurred_at__lt=cutoffs[-1])
-              .order_by("asset_id", "occurred_at", "id")
-              .values_list("asset_id", "asset__tag", "occurred_at", "status_after", "unit_after__path",
-                           "unit_after_id"))
-
-    def settle(asset, state, upto: dt.datetime | None, index: int) -> int:
-        # Days whose end comes before `upto` (None: all remaining) close with `state`.
-        while index < len(days) and (upto is None or upto >= cutoffs[index]):
-            if state and state[0] == AssetStatus.ISSUED and state[1].startswith(root.path):
-                owed[state[2]].append((asset[0], asset[1], days[index]))
-            index += 1
-        return index
-
-    asset, state, index = None, None, 0
-    for asset_id, tag, at, status, path, unit_id in (events if moved else ()):
-        if asset is None or asset[0] != asset_id:
-            if asset is not None:
-                settle(asset, state, None, index)
-            asset, state, index = (asset_id, tag), None, 0
-        index = settle(asset, state, at, index)
-        state = (status, path, unit_id)
-    if asset is not None:
-        settle(asset, state, None, index)
-    return owed
-
-
-def _recorders(facts: Facts, own, root: OrgUnit, as_of: dt.date, window: int, states: str, params: list,
-               small: bool, whole: bool) -> None:
-    from telematics.tracking.models import DockOffload
-
-    days = offload_days(as_of, window)
-    reports = DockOffload.objects.filter(recorded_on__gte=days[0], recorded_on__lte=as_of,
-                                         ts__lt=end_of_day(as_of))
-    facts.dock_reports = reports.exists()
-    if not facts.dock_reports:
-        return
-    # Recorders that kept one state through the window: counted in SQL (issued → owes every day of it).
-    moved = sorted(_moved_recorders(days))
-    exclude = f"AND a.id NOT IN ({_placeholders(moved)})" if moved else ""
-    in_a, a_ids = _within("a.unit_id", facts.units, small, whole)
-    window_params = [days[0], as_of, _dtparam(end_of_day(as_of))]
-    dock, in_window = _t(DockOffload), "d.recorded_on >= %s AND d.recorded_on <= %s AND d.ts < %s"
-    if small:  # a few recorders: look each one's days up
-        days_sum, joined = (f"SUM((SELECT COUNT(DISTINCT d.recorded_on) FROM {dock} d "
-                             f"WHERE d.recorder_tag = a.tag AND {in_window}))"), ""
-        offloaded_params, joined_params = window_params, []
-    else:  # the province's: count the window's offloads once, by recorder, in the order of the dock's index
-        days_sum, joined = "SUM(o.days)", (f"LEFT JOIN (SELECT recorder_tag, COUNT(*) AS days FROM ("
-                                            f"SELECT DISTINCT d.recorder_tag, d.recorded_on FROM {dock} d "
-                                            f"WHERE {in_window}) offloads GROUP BY recorder_tag) o "
-                                            f"ON o.recorder_tag = a.tag")
-        offloaded_params, joined_params = [], window_params
-    for unit_id, recorders, offloaded in _rows(
-            f"SELECT a.unit_id, COUNT(*), {days_sum} FROM ({states}) a {joined} "
-            f"WHERE {in_a} AND a.category_id = %s AND a.status = %s {exclude} "
-            f"GROUP BY a.unit_id",
-            [*offloaded_params, *params, *joined_params, *a_ids, CategoryCode.RECORDER, AssetStatus.ISSUED, *moved]):
-        own[unit_id]["recorder_days"] += recorders * len(days)
-        own[unit_id]["recorder_days_offloaded"] += int(offloaded or 0)
-    owed_moved = recorder_days(root, as_of, window, only_moved=True) if moved else {}
-    if owed_moved:
-        tags = {tag for owed in owed_moved.values() for _, tag, _ in owed}
-        offloaded_pairs = set(reports.filter(recorder_tag__in=tags).values_list("recorder_tag", "recorded_on"))
-        for unit_id, owed in owed_moved.items():
-            own[unit_id]["recorder_days"] += len(owed)
-            own[unit_id]["recorder_days_offloaded"] += sum(1 for _, tag, day in owed if (tag, day) in offloaded_pairs)
+        c[keys.VEHICLES] += 1
+        c[keys.SEATS] += v.seats
+        c[keys.VEHICLES_LIVERY_COMPLIANT] += int(bool(v.livery_compliant))
+        c[keys.VEHICLES_DOSSIER_COMPLETE] += int(vehicle_dossier_complete(v, as_of))

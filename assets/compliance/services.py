@@ -13,7 +13,7 @@ from quartermaster.errors import DomainError
 from ..choices import CategoryCode
 from ..models import ComplianceSnapshot, OrgUnit
 from . import facts as facts_module
-from .rules import evaluate, rollup, summarize
+from .rules import evaluate, needs, rollup, summarize
 from .standards import get_standard
 
 COUNT_COLUMNS = ("officers", "frontline", "auxiliaries", "departed", "vehicles", "seats")
@@ -63,9 +63,7 @@ def _counts_table(facts, totals) -> dict:
 
 def compliance_report(*, unit: OrgUnit, standard_id: str, as_of: dt.date) -> Report:
     standard = get_standard(standard_id)
-    window = int(standard.setting("offload_window_days")) if "offload_window_days" in standard.settings else 7
-    item_categories = tuple(sorted({r.params["category"] for r in standard.rules if "items" in r.params}))
-    facts = facts_module.collect(unit, as_of, offload_window=window, item_categories=item_categories)
+    facts = facts_module.collect(unit, as_of, needs(standard))
     totals = rollup(facts)
     findings = evaluate(standard, facts, totals)
     data = {

@@ -12,7 +12,6 @@ from django.conf import settings as django_settings
 
 from quartermaster.errors import DomainError
 
-from ..choices import CategoryCode, UnitKind
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "standards"
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -22,57 +21,13 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
 
 
-def _positive_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+def _checks() -> dict[str, tuple[tuple[str, object, str], ...]]:
+    """Each check (assets.compliance.checks) and the parameters its rules give: (key, test, what a good value is)."""
+    from .checks import MODULES
+
+    return {name: module.PARAMS for name, module in MODULES.items()}
 
 
-def _category(v) -> bool:
-    return v in CategoryCode.values
-
-
-def _kinds(v) -> bool:
-    return isinstance(v, list) and bool(v) and all(k in UnitKind.values for k in v)
-
-
-def _categories(v) -> bool:
-    return isinstance(v, list) and bool(v) and all(_category(c) for c in v)
-
-
-def _items(v) -> bool:
-    return (isinstance(v, list) and bool(v) and all(
-        isinstance(i, dict) and isinstance(i.get("code"), str) and isinstance(i.get("name"), str)
-        and all(isinstance(a, str) for a in i.get("aliases", [])) for i in v))
-
-
-def _setting_name(v) -> bool:
-    return isinstance(v, str) and bool(v)
-
-
-# Each evaluator (assets.compliance.rules) and the thresholds it needs: (key, test, what a good value is).
-CHECKS: dict[str, tuple[tuple[str, object, str], ...]] = {
-    "officers_per_population": (("per_10000", _number, "a number ≥ 0"),),
-    "frontline_ratio": (("percent", _number, "a number ≥ 0"),),
-    "seats_per_officer": (("seats_per_officer", _number, "a number ≥ 0"),),
-    "assets_per_officer": (("category", _category, "an asset category code"),
-                           ("officers_per_item", _positive_int, "an integer ≥ 1")),
-    "assets_per_unit": (("category", _category, "an asset category code"),
-                        ("kinds", _kinds, "a list of unit kinds"), ("minimum", _positive_int, "an integer ≥ 1")),
-    "items_per_frontline": (("category", _category, "an asset category code"),
-                            ("ratio_setting", _setting_name, "the name of a setting of this standard"),
-                            ("items", _items, "a list of {code, name, aliases?}")),
-    "items_per_unit": (("category", _category, "an asset category code"), ("kinds", _kinds, "a list of unit kinds"),
-                       ("minimum", _positive_int, "an integer ≥ 1"),
-                       ("items", _items, "a list of {code, name, aliases?}")),
-    "vehicle_livery": (),
-    "vehicle_dossier": (),
-    "valid_certificate": (),
-    "auxiliaries_decreasing": (),
-    "return_on_departure": (("categories", _categories, "a list of asset category codes"),),
-    "certificate_loss_reported": (("max_days", _positive_int, "an integer ≥ 1"),),
-    "seal_custodian": (),
-    "uniform_replacement": (),
-    "recorder_daily_offload": (("window_setting", _setting_name, "the name of a setting of this standard"),),
-}
 RULE_KEYS = {"id", "check", "clause", "text"}
 
 
@@ -133,6 +88,7 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
     """One standards file → (Standard, []) or (None, problems naming the file and rule)."""
     name = path.name
     problems: list[tuple[str, str | None, str]] = []
+    checks = _checks()
     try:
         data = _read(path)
     except (OSError, ValueError, yaml.YAMLError) as exc:
@@ -174,11 +130,11 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 problems.append((name, label, f"missing or empty {key!r}"))
         check = raw.get("check")
-        if check not in CHECKS:
-            problems.append((name, label, f"unknown check {check!r}; expected one of {', '.join(sorted(CHECKS))}"))
+        if check not in checks:
+            problems.append((name, label, f"unknown check {check!r}; expected one of {', '.join(sorted(checks))}"))
             continue
         params = {k: v for k, v in raw.items() if k not in RULE_KEYS}
-        for key, test, what in CHECKS[check]:
+        for key, test, what in checks[check]:
             if key not in params:
                 problems.append((name, label, f"missing {key!r} ({what})"))
             elif not test(params[key]):
@@ -186,7 +142,12 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
             elif key.endswith("_setting") and params[key] not in settings:
                 problems.append((name, label, f"{key!r} names setting {params[key]!r}, which the file does not "
                                               f"define under 'settings'"))
-        unknown = set(params) - {k for k, _, _ in CHECKS[check]}
+            elif key == "items":
+                for item in params[key]:
+                    if "setting" in item and item["setting"] not in settings:
+                        problems.append((name, label, f"item {item['name']!r} names setting {item['setting']!r}, "
+                                                      f"which the file does not define under 'settings'"))
+        unknown = set(params) - {k for k, _, _ in checks[check]}
         if unknown:
             problems.append((name, label, f"unknown key(s) {', '.join(sorted(unknown))} for check {check}"))
         rules.append(Rule(label, check, str(raw.get("clause", "")).strip(), str(raw.get("text", "")).strip(),

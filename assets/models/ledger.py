@@ -28,6 +28,7 @@ class CustodyEvent(AppendOnlyModel):
     unit_after = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     holder_person_after = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     holder_unit_after = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expires_after = models.DateField(null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
                              db_constraint=False,
                              related_name="+")

@@ -52,6 +52,12 @@ class Asset(ChangeLoggedModel):
     size = models.CharField(_("尺码"), max_length=32, blank=True)
     acquired = models.DateField(_("购置日期"), null=True, blank=True)
     service_years = models.PositiveSmallIntegerField(_("使用年限"), null=True, blank=True)
+    # Certificates and work cards: valid until this date. A projection of the ledger like the state below (each
+    # event carries `expires_after`; a renewal is a dated `renew` event), so a past date gives the past expiry.
+    expires = models.DateField(_("有效期至"), null=True, blank=True, editable=False)
+    # When the item was issued to its current holder (the ledger's issue event; None unless issued): a uniform
+    # item's replacement falls due `service_years` after it (assets.selectors.uniform_due_on).
+    issued_at = models.DateTimeField(_("发放时间"), null=True, blank=True, editable=False)
     # Current state: a projection of the custody ledger, written only by the ledger service in the
     # same transaction as the event (assets.selectors.asset_state_from_ledger recomputes it).
     status = models.CharField(_("状态"), max_length=16, choices=AssetStatus.choices, default=AssetStatus.IN_STOCK,
@@ -71,8 +77,12 @@ class Asset(ChangeLoggedModel):
             models.Index(fields=["category", "status"]),
             models.Index(fields=["unit", "category", "status"]),
             # Compliance counts a province's equipment from this index alone, in its order (assets.compliance).
-            models.Index(fields=["unit", "category", "item"], include=["status", "acquired", "service_years"],
+            models.Index(fields=["unit", "category", "item"],
+                         include=["status", "acquired", "service_years", "issued_at"],
                          name="asset_unit_category_item"),
+            # … and who holds the personal kit, certificates and insignia, the pools and the recorders, from this.
+            models.Index(fields=["category", "status", "holder_person"], include=["expires", "item", "unit", "tag"],
+                         name="asset_category_holder"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -25,8 +25,9 @@ def weekday_spec(stored: str) -> str:
 
 def _units() -> Iterator[list]:
     codes = dict(OrgUnit.objects.values_list("pk", "code"))
-    for u in OrgUnit.objects.order_by("depth", "path").values_list("code", "name", "kind", "parent_id", "population"):
-        yield [u[0], u[1], u[2], codes.get(u[3], ""), u[4]]
+    for u in OrgUnit.objects.order_by("depth", "path").values_list("code", "name", "kind", "parent_id", "population",
+                                                                   "depot_lat", "depot_lon", "depot_radius_m"):
+        yield [u[0], u[1], u[2], codes.get(u[3], ""), u[4], u[5], u[6], u[7]]
 
 
 def _personnel(codes: dict[int, str]) -> Iterator[list]:
@@ -40,18 +41,24 @@ def _assets(codes: dict[int, str]) -> Iterator[list]:
     staff = dict(Person.objects.values_list("pk", "staff_no"))
     for a in Asset.objects.order_by("tag").values_list(
             "tag", "category_id", "item", "unit_id", "holder_person_id", "holder_unit_id", "status", "serial",
-            "model", "size", "acquired", "service_years").iterator(chunk_size=5000):
+            "model", "size", "acquired", "service_years", "expires").iterator(chunk_size=5000):
         # Issued to its own unit is written with no holder; to another unit, with that unit's code.
         holder = staff[a[4]] if a[4] else (codes[a[5]] if a[5] and a[5] != a[3] else "")
-        yield [a[0], a[1], a[2], codes[a[3]], holder, a[6], a[7], a[8], a[9], a[10], a[11]]
+        yield [a[0], a[1], a[2], codes[a[3]], holder, a[6], a[7], a[8], a[9], a[10], a[11], a[12]]
 
 
 def _vehicles(codes: dict[int, str]) -> Iterator[list]:
-    from telematics.models import Vehicle
+    from telematics.models import Vehicle, VehicleSeal
 
+    # The sheet has room for one 封存 period per vehicle: the latest.
+    seals = {}
+    for vehicle_id, first, last in VehicleSeal.objects.order_by("sealed_from").values_list(
+            "vehicle_id", "sealed_from", "sealed_to"):
+        seals[vehicle_id] = (first, last)
     for v in Vehicle.objects.order_by("plate"):
+        sealed = seals.get(v.pk, (None, None))
         yield [v.plate, codes[v.unit_id], v.seats, v.vin, v.vehicle_type, v.terminal_id or "", v.livery_compliant,
-               v.status, v.acquired, v.insurance_expires, v.inspection_expires]
+               v.status, v.acquired, v.insurance_expires, v.inspection_expires, *sealed]
 
 
 def _duty_schedules() -> Iterator[list]:

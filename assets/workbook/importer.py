@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from quartermaster.context import current
 from quartermaster.errors import DomainError
+from quartermaster.spreadsheets import CONTROL_CHARACTERS, restore
 
 from .. import ledger
-from ..choices import AssetStatus, ChangeAction, CustodyAction, PersonRole
+from ..choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
 from ..models import Asset, ChangeRecord, OrgUnit, Person, PersonHistory
 from . import bulk, cells
 from .errors import CellError, RowError, WorkbookError
@@ -35,9 +36,13 @@ from .schema import (
     VEHICLE_STATUSES,
     category_codes,
 )
+from .xlsx import BadCell
 
 BATCH = bulk.BATCH
 IMPORT_NOTE = "导入台账"  # on every ledger event the import writes: the movement was recorded, not witnessed
+# The items personnel shorthand stands for (SPEC "Bureau workbook"): cert_no → the certificate, badge_no → the 胸号.
+CERTIFICATE_ITEM = "行政执法证"
+BADGE_ITEM = "胸号"
 
 
 class Progress:
@@ -86,6 +91,10 @@ class UnitRow:
     kind: str
     parent: str
     population: int | None
+    depot_lat: float | None = None
+    depot_lon: float | None = None
+    depot_radius_m: float | None = None
+    depot_given: bool = False  # the sheet has the depot columns (without them a unit's depot is left as it is)
 
 
 @dataclass(slots=True)
@@ -116,6 +125,8 @@ class AssetRow:
     size: str
     acquired: dt.date | None
     service_years: int | None
+    expires: dt.date | None = None
+    shorthand: bool = False  # written for a personnel row's cert_no or badge_no, not listed on the assets sheet
 
 
 @dataclass(slots=True)
@@ -132,6 +143,8 @@ class VehicleRow:
     acquired: dt.date | None
     insurance_expires: dt.date | None
     inspection_expires: dt.date | None
+    sealed_from: dt.date | None = None
+    sealed_to: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -178,6 +191,15 @@ class _RowReader:
     def get(self, key: str, convert: Callable = cells.text, *, required: bool = False,
             max_length: int | None = None, **kwargs):
         raw = self.values.get(key)
+        if isinstance(raw, BadCell):
+            self.error(key, raw.reason)
+            return None
+        if isinstance(raw, str):
+            bad = CONTROL_CHARACTERS.search(raw)
+            if bad:  # refused here, with its cell: stored, it would stop every later XLSX export
+                self.error(key, f"contains the control character U+{ord(bad[0]):04X} at position {bad.start() + 1}")
+                return None
+            raw = restore(raw)  # the apostrophe an export puts before text that looks like a formula
         try:
             value = convert(raw, **kwargs)
         except CellError as exc:
@@ -271,6 +293,7 @@ class WorkbookImport:
             yield _RowReader(source, number, values, self.errors)
             if count % 1000 == 0:
                 self.progress.advance(1000)
+        self.errors.extend(source.errors)
         self.progress.advance(count % 1000)
         self.progress.finish()
 
@@ -280,9 +303,18 @@ class WorkbookImport:
             row = UnitRow(r.number, r.get("code", required=True, max_length=_max(OrgUnit, "code")),
                           r.get("name", required=True, max_length=_max(OrgUnit, "name")),
                           r.get("kind", cells.choice, mapping=UNIT_KINDS, what="unit kind"),
-                          r.get("parent"), r.get("population", cells.integer))
+                          r.get("parent"), r.get("population", cells.integer),
+                          r.get("depot_lat", cells.decimal_degrees, limit=90),
+                          r.get("depot_lon", cells.decimal_degrees, limit=180),
+                          r.get("depot_radius_m", cells.positive_number),
+                          depot_given=bool({"depot_lat", "depot_lon"} & set(r.source.positions)))
             if row.code and "/" in row.code:
                 r.error("code", f"unit code {row.code!r} may not contain '/'")
+            lat_given, lon_given = (bool(cells.text(r.values.get(k))) for k in ("depot_lat", "depot_lon"))
+            if lat_given != lon_given:
+                r.error("depot_lon" if lat_given else "depot_lat", "give both depot_lat and depot_lon, or neither")
+            elif cells.text(r.values.get("depot_radius_m")) and not lat_given:
+                r.error("depot_radius_m", "a depot radius needs the depot's depot_lat and depot_lon")
             if r.ok:
                 self.units.append(row)
             elif row.code:
@@ -311,7 +343,10 @@ class WorkbookImport:
                            r.get("serial", max_length=_max(Asset, "serial")),
                            r.get("model", max_length=_max(Asset, "model")),
                            r.get("size", max_length=_max(Asset, "size")),
-                           r.get("acquired", cells.date), r.get("service_years", cells.integer))
+                           r.get("acquired", cells.date), r.get("service_years", cells.integer),
+                           r.get("expires", cells.date))
+            if row.expires and row.category not in EXPIRING_CATEGORIES:
+                r.error("expires", f"only certificates and work cards have an expiry date, not {row.category}")
             if row.acquired and row.acquired > self.today:
                 r.error("acquired", f"acquired date {row.acquired} is in the future")
             if r.ok:
@@ -328,7 +363,13 @@ class WorkbookImport:
                              r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what="vehicle status",
                                    default="in_service"),
                              r.get("acquired", cells.date), r.get("insurance_expires", cells.date),
-                             r.get("inspection_expires", cells.date))
+                             r.get("inspection_expires", cells.date), r.get("sealed_from", cells.date),
+                             r.get("sealed_to", cells.date))
+            from_given, to_given = (bool(cells.text(r.values.get(k))) for k in ("sealed_from", "sealed_to"))
+            if from_given != to_given:
+                r.error("sealed_to" if from_given else "sealed_from", "give both sealed_from and sealed_to, or neither")
+            elif row.sealed_from and row.sealed_to and row.sealed_to < row.sealed_from:
+                r.error("sealed_to", f"sealed_to {row.sealed_to} is before sealed_from {row.sealed_from}")
             if r.ok:
                 self.vehicles.append(row)
             elif row.plate:
@@ -372,10 +413,10 @@ class WorkbookImport:
                 "pk", "staff_no", "name", "unit_id", "role", "frontline", "status", "cert_no", "cert_expires",
                 "badge_no").iterator(chunk_size=BATCH)}
         self.db_assets = {}
-        if self.assets:
+        if self.assets or any(p.cert_no or p.badge_no for p in self.people):
             self.db_assets = {a[1]: a for a in Asset.objects.values_list(
                 "pk", "tag", "category_id", "item", "unit_id", "holder_person_id", "holder_unit_id", "status",
-                "serial", "model", "size", "acquired", "service_years").iterator(chunk_size=BATCH)}
+                "serial", "model", "size", "acquired", "service_years", "expires").iterator(chunk_size=BATCH)}
 
     def _unit_known(self, code: str) -> bool:
         return code in self.file_units or code in self.db_units or code in self.refused["units"]
@@ -468,8 +509,9 @@ class WorkbookImport:
             self.file_assets[row.tag] = row
             if not self._unit_known(row.unit):
                 self._err("assets", row.row, "unit", f"unknown unit {row.unit!r}")
-            # The ledger's recipient rule, refused at import for officer-only categories as it always was.
+            # The ledger's recipient rule; a held item breaking it is recorded as it stands, and said.
             officer_only = ledger.recipient_role(row.category) == PersonRole.OFFICER
+            auxiliary_only = ledger.recipient_role(row.category) == PersonRole.AUXILIARY
             role = self._holder_role(row.holder) if row.holder else None
             if row.holder and role is None and row.holder in self.refused["personnel"]:
                 continue  # that person's row is refused already; more errors here would only repeat it
@@ -482,16 +524,67 @@ class WorkbookImport:
                               f"items have a holder")
                 elif officer_only and role != PersonRole.OFFICER:
                     who = "an auxiliary" if role == PersonRole.AUXILIARY else "a unit"
-                    self._err("assets", row.row, "holder",
-                              f"holder not allowed: {row.category} items are issued to officers only and "
-                              f"{row.holder} is {who} (严禁非城管执法人员穿着)")
-            elif row.status == AssetStatus.ISSUED and officer_only:
-                self._err("assets", row.row, "holder",
-                          f"status issued without a holder: {row.category} items are issued to officers only")
+                    self._as_it_stands(row, f"{row.category} items go to officers only and {row.holder} is {who} "
+                                            f"(严禁非城管执法人员穿着)")
+                elif auxiliary_only and role != PersonRole.AUXILIARY:
+                    who = "an officer" if role == PersonRole.OFFICER else "a unit"
+                    self._as_it_stands(row, f"{row.category} items go to auxiliaries only and {row.holder} is {who}")
+            elif row.status == AssetStatus.ISSUED and (officer_only or auxiliary_only):
+                self._as_it_stands(row, f"issued without a holder (to its unit); {row.category} items go to "
+                                        f"{'officers' if officer_only else 'auxiliaries'} only")
             old = self.db_assets.get(row.tag)
             if old and old[7] == AssetStatus.RETIRED and row.status != AssetStatus.RETIRED:
                 self._err("assets", row.row, "status",
                           f"{row.tag} is retired in the registry; a retired item cannot become {row.status}")
+        self._shorthand_assets()
+
+    def _as_it_stands(self, row: AssetRow, reason: str) -> None:
+        """A recorded fact that a custody rule would refuse as a new movement: imported as it stands (SPEC: the
+        refusals apply to new movements, not to the recorded past), and said."""
+        self.result.notices.append(f"assets row {row.row} ({row.tag}): recorded as it stands, though {reason}")
+
+    def _shorthand_assets(self) -> None:
+        """Personnel shorthand (SPEC "Bureau workbook"): cert_no/cert_expires stand for the officer's certificate
+        asset whose tag is that number, badge_no for the 胸号 insignia item whose serial is that number. An assets
+        row (or a registered asset) with that tag, or that serial, is the same item: a certificate's expiry follows
+        cert_expires (a dated renewal when it changes); otherwise the import records the item as held by the
+        officer, whatever the officer's status (the bureau as it stands)."""
+        self.renewals: dict[str, dt.date] = {}  # registered certificate tag -> cert_expires, not on the assets sheet
+        by_serial: dict[tuple[str, str], str] = {}
+        for tag, old in self.db_assets.items():
+            if old[8] and old[2] in (CategoryCode.CERTIFICATE, CategoryCode.INSIGNIA):
+                by_serial.setdefault((old[2], old[8]), tag)
+        for row in self.file_assets.values():
+            if row.serial:
+                by_serial[(row.category, row.serial)] = row.tag
+        for person in self.file_people.values():
+            if person.role != PersonRole.OFFICER:
+                continue
+            for category, number, item in ((CategoryCode.CERTIFICATE, person.cert_no, CERTIFICATE_ITEM),
+                                           (CategoryCode.INSIGNIA, person.badge_no, BADGE_ITEM)):
+                if not number:
+                    continue
+                tag = by_serial.get((category, number), number)
+                listed, old = self.file_assets.get(tag), self.db_assets.get(tag)
+                kind = listed.category if listed else old[2] if old else category
+                if kind != category:
+                    column = "cert_no" if category == CategoryCode.CERTIFICATE else "badge_no"
+                    self._err("personnel", person.row, column,
+                              f"{number} is the tag of a {kind} item, not of a {category}")
+                    continue
+                expires = person.cert_expires if category == CategoryCode.CERTIFICATE else None
+                if listed is not None:
+                    if expires and listed.expires is None:
+                        listed.expires = expires
+                elif old is not None:
+                    if expires and expires != old[13]:
+                        self.renewals[tag] = expires
+                else:
+                    self.file_assets[tag] = AssetRow(
+                        person.row, tag, category, item, person.unit, person.staff_no, AssetStatus.ISSUED, number,
+                        "", "", None, None, expires, shorthand=True)
+        if self.renewals or any(r.shorthand for r in self.file_assets.values()):
+            self.assets = list(self.file_assets.values())
 
     def _check_vehicles(self) -> None:
         from telematics.choices import VehicleStatus
@@ -511,9 +604,6 @@ class WorkbookImport:
             old = self.db_vehicles.get(row.plate)
             if old and old.terminal_id and terminals.get(old.terminal_id) == row.plate:
                 del terminals[old.terminal_id]
-            if row.status == VehicleStatus.RETIRED and row.terminal_id:
-                self._err("vehicles", row.row, "terminal_id",
-                          f"{row.plate} is retired; a retired vehicle has no terminal bound")
             if old and old.status == VehicleStatus.RETIRED and row.status != VehicleStatus.RETIRED:
                 self._err("vehicles", row.row, "status",
                           f"{row.plate} is retired in the registry; a retired vehicle does not return to service")
@@ -521,7 +611,8 @@ class WorkbookImport:
                 self._err("vehicles", row.row, "unit", f"{row.plate} is retired and cannot be transferred")
         seen: dict[str, VehicleRow] = {}
         for row in self.file_vehicles.values():
-            if not row.terminal_id:
+            # A retired vehicle's terminal is history in its file, bound to nothing (SPEC "Vehicle file").
+            if not row.terminal_id or row.status == VehicleStatus.RETIRED:
                 continue
             if row.terminal_id in seen:
                 self._err("vehicles", row.row, "terminal_id",
@@ -594,21 +685,35 @@ class WorkbookImport:
         for row in sorted(self.file_units.values(), key=lambda r: self.unit_depth[r.code]):
             parent = self.db_units[row.parent] if row.parent else None
             unit = self.db_units.get(row.code)
+            depot = {}
+            if row.depot_given:
+                depot = {"depot_lat": row.depot_lat, "depot_lon": row.depot_lon, "depot_radius_m": row.depot_radius_m}
+                if row.depot_lat is not None and row.depot_radius_m is None:
+                    depot["depot_radius_m"] = services.DEFAULT_DEPOT_RADIUS_M
             if unit is None:
-                self.db_units[row.code] = services.unit_create(code=row.code, name=row.name, kind=row.kind,
-                                                               parent=parent, population=row.population)
+                self.db_units[row.code] = self._unit_call(row, services.unit_create, code=row.code, name=row.name,
+                                                          kind=row.kind, parent=parent, population=row.population,
+                                                          **depot)
                 counts.created += 1
                 continue
-            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population))
+            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population),
+                                         *depot.items())
                        if getattr(unit, k) != v}
             if unit.parent_id != (parent.pk if parent else None):
                 changes["parent"] = parent
             if changes:
-                self.db_units[row.code] = services.unit_update(unit=unit, **changes)
+                self.db_units[row.code] = self._unit_call(row, services.unit_update, unit=unit, **changes)
                 counts.updated += 1
             else:
                 counts.unchanged += 1
         self.db_unit_codes = {u.pk: code for code, u in self.db_units.items()}
+
+    def _unit_call(self, row: UnitRow, call: Callable, **kwargs):
+        try:
+            return call(**kwargs)
+        except DomainError as exc:
+            self._err("units", row.row, exc.field if exc.field in UnitRow.__slots__ else "code", exc.message)
+            raise WorkbookError(self.errors) from None
 
     def _unit_pk(self, code: str) -> int:
         return self.db_units[code].pk
@@ -682,28 +787,40 @@ class WorkbookImport:
             state = (old[7], old[5], old[6])
             if row.status == AssetStatus.LOST and old[7] == AssetStatus.LOST:
                 target = state  # who lost it is on the loss event; a lost item has no holder to compare
-            if plain != current_plain or state != target:
-                changed.append((row, old, target, plain != current_plain))
+            renew = row.expires is not None and row.expires != old[13]
+            if plain != current_plain or state != target or renew:
+                changed.append((row, old, target, plain != current_plain or renew))
             else:
                 counts.unchanged += 1
+        for tag, expires in self.renewals.items():
+            old = self.db_assets[tag]
+            changed.append((AssetRow(0, tag, old[2], old[3], self.db_unit_codes[old[4]], "", old[7], old[8], old[9],
+                                     old[10], old[11], old[12], expires), old, (old[7], old[5], old[6]), True))
         self.progress.start("writing assets", len(new) + len(changed))
         for batch in _chunks(new):
             assets, events, standing = [], [], {}
             for row, (status, holder_person, holder_unit) in batch:
+                received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
+                            if row.acquired else self.now)
                 asset = dict(tag=row.tag, category_id=row.category, item=row.item, unit_id=self._unit_pk(row.unit),
                              serial=row.serial, model=row.model, size=row.size, acquired=row.acquired,
                              service_years=row.service_years, status=status, holder_person_id=holder_person,
-                             holder_unit_id=holder_unit)
+                             holder_unit_id=holder_unit, expires=row.expires,
+                             # Recorded as held without an issue date: the acquisition date stands for it.
+                             issued_at=received if status == AssetStatus.ISSUED else None)
                 assets.append(asset)
             self._insert(Asset, assets)
             for asset, (row, _target) in zip(assets, batch):
-                # Received when acquired (so "as of" questions count it from then); its state is as of now.
+                # Received when acquired (so "as of" questions count it from then), and issued then when it is
+                # held (the workbook gives no issue date: SPEC lets `acquired` stand for it); other states are as
+                # of now.
                 received = (dt.datetime.combine(row.acquired, dt.time(0), tzinfo=cells.SHANGHAI)
                             if row.acquired else self.now)
                 standing[asset["id"]] = ledger.Before(None, None)
-                events.append(self._event(asset, CustodyAction.RECEIVE, at=received, unit_id=asset["unit_id"]))
+                events.append(self._event(asset, CustodyAction.RECEIVE, at=received, unit_id=asset["unit_id"],
+                                          expires=asset["expires"]))
                 if asset["status"] != AssetStatus.IN_STOCK:
-                    events.append(self._arrival(asset, row))
+                    events.append(self._arrival(asset, row, at=received))
             self._append(events, standing)
             self._insert(ChangeRecord, [
                 self._record(Asset, a["id"], f"{a['tag']} {a['item'] or a['category_id']}", None,
@@ -721,15 +838,20 @@ class WorkbookImport:
                 asset.size, asset.acquired, asset.service_years = row.size, row.acquired, row.service_years
                 state = {"id": asset.pk, "unit_id": asset.unit_id, "status": asset.status,
                          "holder_person_id": asset.holder_person_id, "holder_unit_id": asset.holder_unit_id}
+                state["issued_at"], state["expires"] = asset.issued_at, asset.expires
                 events.extend(self._moves(state, row, target))
+                if row.expires is not None and row.expires != asset.expires:
+                    state["expires"] = row.expires  # a renewal: dated now, as the registry learns of it
+                    events.append(self._event(state, CustodyAction.RENEW, expires=row.expires))
                 asset.unit_id, asset.status = state["unit_id"], state["status"]
                 asset.holder_person_id, asset.holder_unit_id = state["holder_person_id"], state["holder_unit_id"]
+                asset.issued_at, asset.expires = state["issued_at"], state["expires"]
                 asset.updated_at = self.now
                 action = ChangeAction.UPDATE if plain_changed else ChangeAction.CUSTODY
                 records.append(self._record(Asset, asset.pk, str(asset), before, asset.snapshot(), action))
             Asset.objects.bulk_update(list(by_pk.values()), [
                 "category", "item", "serial", "model", "size", "acquired", "service_years", "status", "unit",
-                "holder_person", "holder_unit", "updated_at"])
+                "holder_person", "holder_unit", "issued_at", "expires", "updated_at"])
             self._append(events, standing)
             self._insert(ChangeRecord, records)
             counts.updated += len(batch)
@@ -752,16 +874,17 @@ class WorkbookImport:
         return dict(ledger.move(asset["id"], action, at=at or self.now, note=IMPORT_NOTE, **extra),
                     user_id=ctx.user_id, username=ctx.username, source=ctx.source)
 
-    def _arrival(self, asset: dict, row: AssetRow) -> dict:
-        """The event that takes an item in stock to the state `asset` records."""
+    def _arrival(self, asset: dict, row: AssetRow, at: dt.datetime | None = None) -> dict:
+        """The event that takes an item in stock to the state `asset` records (an issue at `at`, default now)."""
         status = asset["status"]
         if status == AssetStatus.ISSUED:
-            return self._event(asset, CustodyAction.ISSUE, person_id=asset["holder_person_id"],
+            asset["issued_at"] = at or self.now
+            return self._event(asset, CustodyAction.ISSUE, at=asset["issued_at"], person_id=asset["holder_person_id"],
                                unit_id=asset["holder_unit_id"])
         if status == AssetStatus.LOST:
-            # The workbook has no dates of loss: it was reported (to this registry) today.
+            # The workbook has no dates of loss: the event says so (certificate-loss-reported cannot judge it).
             return self._event(asset, CustodyAction.REPORT_LOST, person_id=self.staff_pks.get(row.holder),
-                               date_lost=self.today, date_reported=self.today)
+                               date_lost=None, date_reported=None)
         return self._event(asset, CustodyAction.REPAIR_OUT if status == AssetStatus.IN_REPAIR else CustodyAction.RETIRE)
 
     def _moves(self, asset: dict, row: AssetRow, target: tuple) -> list[dict]:
@@ -775,7 +898,7 @@ class WorkbookImport:
         if found or (leaving and asset["status"] == AssetStatus.ISSUED):
             moves.append(self._event(asset, CustodyAction.RETURN, person_id=asset["holder_person_id"],
                                      unit_id=asset["holder_unit_id"]))
-            asset.update(status=AssetStatus.IN_STOCK, holder_person_id=None, holder_unit_id=None)
+            asset.update(status=AssetStatus.IN_STOCK, holder_person_id=None, holder_unit_id=None, issued_at=None)
         if asset["status"] == AssetStatus.IN_REPAIR and status != AssetStatus.IN_REPAIR:
             moves.append(self._event(asset, CustodyAction.REPAIR_IN))
             asset["status"] = AssetStatus.IN_STOCK
@@ -783,7 +906,7 @@ class WorkbookImport:
             asset["unit_id"] = unit_id
             moves.append(self._event(asset, CustodyAction.TRANSFER, unit_id=unit_id))
         if asset["status"] != status:
-            asset.update(status=status, holder_person_id=holder_person, holder_unit_id=holder_unit)
+            asset.update(status=status, holder_person_id=holder_person, holder_unit_id=holder_unit, issued_at=None)
             moves.append(self._arrival(asset, row))
         return moves
 
@@ -803,27 +926,36 @@ class WorkbookImport:
         if not self.vehicles:
             return
         counts = self._counts("vehicles")
+        self.vehicles_unchanged: set[str] = set()
         file_fields = ("seats", "vin", "vehicle_type", "livery_compliant", "acquired", "insurance_expires",
                        "inspection_expires")
         rebind = []
         for row in self.file_vehicles.values():
             vehicle = self.db_vehicles.get(row.plate)
             unit = self.db_units[row.unit]
+            retired = row.status == VehicleStatus.RETIRED
+            # A retired vehicle listing a terminal: recorded as its last terminal (history), nothing bound.
+            terminal = None if retired else row.terminal_id
             if vehicle is None:
                 # Through the fleet's own service, so the file gets its history and the terminal its binding.
-                self.db_vehicles[row.plate] = self._fleet(
+                vehicle = self.db_vehicles[row.plate] = self._fleet(
                     "vehicles", row.row, "plate", fleet.vehicle_create, plate=row.plate, unit=unit, seats=row.seats,
-                    vin=row.vin, vehicle_type=row.vehicle_type, terminal_id=row.terminal_id,
+                    vin=row.vin, vehicle_type=row.vehicle_type, terminal_id=terminal,
                     livery_compliant=row.livery_compliant, status=row.status, acquired=row.acquired,
                     insurance_expires=row.insurance_expires, inspection_expires=row.inspection_expires)
+                if retired and row.terminal_id:
+                    fleet.vehicle_record_past_terminal(vehicle=vehicle, terminal_id=row.terminal_id)
                 counts.created += 1
                 continue
             changes = {f: getattr(row, f) for f in file_fields if getattr(vehicle, f) != getattr(row, f)}
             moved = vehicle.unit_id != unit.pk
-            rebound = vehicle.terminal_id != row.terminal_id
+            rebound = vehicle.terminal_id != terminal
             restatus = vehicle.status != row.status
-            if not (changes or moved or rebound or restatus):
+            history = retired and row.terminal_id and not fleet.vehicle_had_terminal(vehicle=vehicle,
+                                                                                     terminal_id=row.terminal_id)
+            if not (changes or moved or rebound or restatus or history):
                 counts.unchanged += 1
+                self.vehicles_unchanged.add(row.plate)
                 continue
             counts.updated += 1
             if changes:
@@ -835,11 +967,14 @@ class WorkbookImport:
             if rebound and vehicle.terminal_id and row.status != VehicleStatus.RETIRED:
                 vehicle = self._fleet("vehicles", row.row, "terminal_id", fleet.vehicle_unbind_terminal,
                                       vehicle=vehicle)
-            if rebound and row.terminal_id:
+            if rebound and terminal:
                 rebind.append((row, vehicle))
             elif restatus:
                 vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
                                       status=row.status, note=IMPORT_NOTE)
+            if retired and row.terminal_id and not fleet.vehicle_had_terminal(vehicle=vehicle,
+                                                                              terminal_id=row.terminal_id):
+                fleet.vehicle_record_past_terminal(vehicle=vehicle, terminal_id=row.terminal_id)
             self.db_vehicles[row.plate] = vehicle
         for row, vehicle in rebind:
             self._fleet("vehicles", row.row, "terminal_id", fleet.vehicle_bind_terminal, vehicle=vehicle,
@@ -849,6 +984,32 @@ class WorkbookImport:
                 vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
                                       status=row.status, note=IMPORT_NOTE)
             self.db_vehicles[row.plate] = vehicle
+        self._write_seals(counts)
+
+    def _write_seals(self, counts: SheetCounts) -> None:
+        """A sealed_from/sealed_to pair is one 封存 period of the vehicle: recorded once (a period with the same first
+        day is that period, its last day updated)."""
+        from telematics import services as fleet
+        from telematics.models import VehicleSeal
+
+        rows = [row for row in self.file_vehicles.values() if row.sealed_from]
+        if not rows:
+            return
+        vehicles = {self.db_vehicles[row.plate].pk: row for row in rows}
+        existing = {(s.vehicle_id, s.sealed_from): s for s in VehicleSeal.objects.filter(vehicle_id__in=vehicles)}
+        for vehicle_id, row in vehicles.items():
+            seal = existing.get((vehicle_id, row.sealed_from))
+            if seal is not None and seal.sealed_to == row.sealed_to:
+                continue
+            if seal is not None:
+                self._fleet("vehicles", row.row, "sealed_to", fleet.vehicle_seal_end, seal=seal, last_day=row.sealed_to)
+            else:
+                self._fleet("vehicles", row.row, "sealed_from", fleet.vehicle_seal,
+                            vehicle=self.db_vehicles[row.plate], sealed_from=row.sealed_from, sealed_to=row.sealed_to,
+                            note=IMPORT_NOTE)
+            if row.plate in self.vehicles_unchanged:
+                counts.unchanged -= 1
+                counts.updated += 1
 
     def _write_shifts(self) -> None:
         from telematics import services as fleet

@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 from django.db import transaction
 
 from . import conf
+from .alarms import TerminalAlarms
 from .choices import DeadLetterReason
 from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_position
 from .models import DeadLetter, DockOffload
@@ -87,6 +89,7 @@ class Pipeline:
         self.counters: Counter = Counter()
         self.engine: RulesEngine | None = None
         self.stale_mileage: float | None = None  # oldest leg written beyond the aggregate policy's window
+        self.alarms = TerminalAlarms()
 
     # --- the stages ---------------------------------------------------------------------------------------
 
@@ -174,7 +177,8 @@ class Pipeline:
                 batch.fixes.append(item)
                 batch.rows.append((fix.terminal, fix.ts, item.info.vehicle_id, fix.lat, fix.lon, fix.speed,
                                    fix.heading, fix.acc, fix.seq, point.grid_code,
-                                   point.venue_id if point.venue_id >= 0 else None, None))  # store.PositionRow
+                                   point.venue_id if point.venue_id >= 0 else None, None,
+                                   None if fix.attrs is None else orjson.dumps(fix.attrs).decode()))  # PositionRow
             kept.append(item)
         batch.items = kept
 
@@ -195,7 +199,7 @@ class Pipeline:
         if not batch.stored:
             return
         points = [item.point for item in batch.stored]
-        batch.alerts = self.run_rules(points, max(p.arrival for p in points))
+        batch.alerts = self.run_rules(points, max(p.arrival for p in points), batch.stored)
 
     def dead_letters(self, batch: Batch) -> None:
         limit = conf.get("QM_DEADLETTER_PAYLOAD_MAX")
@@ -235,6 +239,7 @@ class Pipeline:
                     getattr(self, stage)(batch)
         except BaseException:
             self.engine = None
+            self.alarms = TerminalAlarms()  # its open episodes are read again from the alerts table
             raise
         self.counters["messages"] += len(messages)
         self.counters["stored"] += len(batch.stored)
@@ -303,20 +308,24 @@ class Pipeline:
     # --- the rules and their checkpoint ----------------------------------------------------------------------
 
     def _engine(self, state: EngineState | None) -> RulesEngine:
-        on_duty, covering = self._lookups()
-        return RulesEngine(thresholds=Thresholds.from_settings(), on_duty=on_duty, covering=covering, state=state)
+        return RulesEngine(thresholds=Thresholds.from_settings(), state=state, **self._lookups())
 
     @staticmethod
-    def _lookups():
+    def _lookups() -> dict:
         """The fleet calendar's current snapshots (they refresh every few seconds), taken once per batch."""
-        from telematics.calendar import duty_calendar, trip_index
+        from telematics.calendar import duty_calendar, seal_index, trip_index
 
-        return duty_calendar().is_on_duty_ts, trip_index().covering_ts
+        calendar = duty_calendar()
+        return {"on_duty": calendar.is_on_duty_ts, "covering": trip_index().covering_ts, "depot": calendar.depot,
+                "duty_end": calendar.duty_end_ts, "seal": seal_index().sealed_ts}
 
-    def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
+    def run_rules(self, points: list[Point], arrival: int, items: list[Item] = ()) -> list[dict]:
+        """The rules on stored points; `items` (the stored fixes, when live) also feed the terminals' own alarms."""
         engine = self.engine
-        engine.on_duty, engine.covering = self._lookups()
+        for name, lookup in self._lookups().items():
+            setattr(engine, name, lookup)
         events, legs = engine.feed(points, arrival)
+        events += self.alarms.events(items, events)
         if legs:
             oldest = min(g.ts for g in legs)
             if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
@@ -358,8 +367,11 @@ def oldest_fix(now: dt.datetime) -> tuple[dt.datetime, str]:
 
 def _fix_json(fix: Fix) -> bytes:
     import json
-    return json.dumps({"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed,
-                       "heading": fix.heading, "acc": fix.acc, "seq": fix.seq}).encode()
+    data = {"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed, "heading": fix.heading,
+            "acc": fix.acc, "seq": fix.seq}
+    if fix.attrs is not None:
+        data["attrs"] = fix.attrs
+    return json.dumps(data).encode()
 
 
 def refresh_mileage_aggregate(*, since: float) -> None:

@@ -32,22 +32,22 @@ def page_as_auditor(live_server, transactional_db):
 def test_report_page_colours_drills_down_and_links_to_records(page_as_auditor, tmp_path):
     page, base = page_as_auditor
     page.goto(f"{base}/compliance/?unit=CZ&standard=jiangsu")
-    failing = page.locator('tr[data-rule="radios-per-officer"][data-unit="CZ-TN-02"]')
+    failing = page.locator('tr[data-rule="recorders-per-officer"][data-unit="CZ-ZL"]')
     assert failing.get_attribute("data-status") == "fail"
     assert failing.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 227, 227)"
     passing = page.locator('tr[data-rule="radios-per-officer"][data-unit="CZ-TN"]')
     assert passing.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(227, 249, 229)"
-    assert "每2名执法人员至少配备1台对讲机。" in failing.inner_text()
+    assert "每名执法人员应当配备1部执法记录仪和1部执法通。" in failing.inner_text()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
 
     page.locator("a.drill", has_text="单独核查").first.click()  # the first sub-unit with rows: CZ-ZD
     page.wait_for_load_state()
     assert "unit=CZ-ZD" in page.url
     assert page.locator("#report-unit").inner_text() == "常州市城市管理行政执法支队（CZ-ZD）"
-    page.goto(f"{base}/compliance/?unit=CZ-TN&standard=jiangsu")
-    assert page.locator("#report-unit").inner_text() == "天宁大队（CZ-TN）"
+    page.goto(f"{base}/compliance/?unit=CZ-ZL&standard=jiangsu")
+    assert page.locator("#report-unit").inner_text() == "钟楼大队（CZ-ZL）"
 
-    page.locator('tr[data-rule="radios-per-officer"][data-unit="CZ-TN-02"] a.shortfall').click()
+    page.locator('tr[data-rule="camera-per-brigade"][data-unit="CZ-ZL"] a.shortfall').click()
     page.wait_for_load_state()
     assert "/compliance/evidence/" in page.url
     assert page.locator("#evidence-table tbody tr").count() == 1 and "无记录" in page.inner_text("#evidence-table")

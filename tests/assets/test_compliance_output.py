@@ -106,7 +106,7 @@ def test_pdf_renders_chinese_with_pages_and_signature(small_bureau, tmp_path):
 def test_html_export_has_rows_clause_text_and_colours(small_bureau, tmp_path):
     html = run("--unit", "CZ", "--standard", "jiangsu", fmt="html", tmp_path=tmp_path).decode("utf-8")
     assert "每2名执法人员至少配备1台对讲机。" in html
-    assert 'class="fail" data-rule="radios-per-officer" data-unit="CZ-TN-02"' in html
+    assert 'class="fail" data-rule="recorders-per-officer" data-unit="CZ-ZL"' in html
     assert 'id="unit-CZ-ZL-01"' in html
 
 
@@ -236,9 +236,9 @@ def test_report_page_drill_down_and_links(auditor_client):
     page = auditor_client.get("/compliance/", {"unit": "CZ", "standard": "jiangsu"}).content.decode()
     assert "每2名执法人员至少配备1台对讲机。" in page
     assert "?unit=CZ-TN&amp;standard=jiangsu" in page  # drill-down to a unit's own report
-    assert 'class="shortfall" href="/compliance/evidence/?unit=CZ-TN-02&amp;standard=jiangsu&amp;' \
-           'rule=radios-per-officer' in page
-    assert 'class="fail" data-rule="radios-per-officer" data-unit="CZ-TN-02"' in page
+    assert 'class="shortfall" href="/compliance/evidence/?unit=CZ-ZL&amp;standard=jiangsu&amp;' \
+           'rule=recorders-per-officer' in page
+    assert 'class="fail" data-rule="recorders-per-officer" data-unit="CZ-ZL"' in page
 
 
 def test_evidence_page_lists_the_records_behind_a_row(auditor_client):

@@ -63,6 +63,9 @@ def units_of(report, rule):
     return [r["unit"] for r in report["results"] if r["rule"] == rule]
 
 
+RESPONSIBLE = ["CZ", "CZ-ZD", "CZ-TN", "CZ-ZL"]
+
+
 # --- staffing ---------------------------------------------------------------------------------------------
 
 def test_officers_per_population_at_every_unit_with_a_population(reports):
@@ -78,28 +81,118 @@ def test_frontline_ratio_thresholds_differ_between_standards(reports):
     # n = 8 active officers, 7 frontline (the suspended O4 counts for neither).
     assert row(reports[("jiangsu", "now")], "frontline-ratio", "CZ") == (8, 7, 1, "fail")  # ceil(7.2)
     assert row(reports[("model", "now")], "frontline-ratio", "CZ") == (7, 7, 0, "pass")  # ceil(6.8)
-    assert row(reports[("jiangsu", "now")], "frontline-ratio", "CZ-TN-01") == (3, 2, 1, "fail")
-    assert row(reports[("jiangsu", "now")], "frontline-ratio", "CZ-TN-02") == (2, 2, 0, "pass")
+    assert row(reports[("jiangsu", "now")], "frontline-ratio", "CZ-TN") == (5, 4, 1, "fail")  # ceil(4.5)
+    assert row(reports[("jiangsu", "now")], "frontline-ratio", "CZ-ZL") == (3, 3, 0, "pass")
 
 
-def test_per_officer_rules_cover_the_unit_and_every_unit_with_officers(reports):
-    units = units_of(reports[("jiangsu", "now")], "radios-per-officer")
-    assert units == ["CZ", "CZ-ZD", "CZ-TN", "CZ-TN-01", "CZ-TN-02", "CZ-ZL", "CZ-ZL-01"]  # not the empty CZ-BGS
+@pytest.mark.parametrize("rule", ["frontline-ratio", "radios-per-officer", "recorders-per-officer",
+                                  "mobile-terminals-per-officer", "valid-certificate", "auxiliaries-decreasing",
+                                  "auxiliaries-uniformed", "vehicle-seats-per-officer"])
+def test_unit_scoped_rules_at_the_unit_and_every_detachment_and_brigade(reports, rule):
+    """Never at the office (办公室 has no quota of its own) nor at the squadrons (the brigade's pooled kit would
+    make them fail)."""
+    assert units_of(reports[("jiangsu", "now")], rule) == RESPONSIBLE
 
 
-def test_valid_certificate_counts_expired_and_missing_but_not_expiring_today(reports):
+def test_protective_and_insignia_rows_only_at_responsible_units(reports):
+    assert sorted(set(units_of(reports[("jiangsu", "now")], "protective-equipment"))) == sorted(RESPONSIBLE)
+    assert units_of(reports[("model", "now")], "full-insignia-set") == RESPONSIBLE
+
+
+def test_a_requested_squadron_or_office_gets_its_own_rows(small_bureau):
+    today = timezone.localdate()
+    squadron = compliance_report(unit=small_bureau["units"]["CZ-TN-01"], standard_id="jiangsu", as_of=today).data
+    assert units_of(squadron, "frontline-ratio") == ["CZ-TN-01"]
+    assert row(squadron, "frontline-ratio", "CZ-TN-01") == (3, 2, 1, "fail")
+    # O1 and O2 hold a recorder each, REC-3 is in the pool: enough for the squadron's 3 officers.
+    assert row(squadron, "recorders-per-officer", "CZ-TN-01") == (3, 3, 0, "pass")
+    assert units_of(squadron, "info-system-per-squadron") == ["CZ-TN-01"]
+    office = compliance_report(unit=small_bureau["units"]["CZ-BGS"], standard_id="jiangsu", as_of=today).data
+    assert units_of(office, "frontline-ratio") == ["CZ-BGS"]
+
+
+def test_valid_certificate_reads_the_certificate_assets(reports):
     j = reports[("jiangsu", "now")]
-    assert row(j, "valid-certificate", "CZ") == (8, 6, 2, "fail")
-    assert row(j, "valid-certificate", "CZ-TN-01") == (3, 2, 1, "fail")  # O3 expired yesterday
-    assert row(j, "valid-certificate", "CZ-TN-02") == (2, 2, 0, "pass")  # O5 expires today: still valid
-    assert row(j, "valid-certificate", "CZ-ZL-01") == (3, 2, 1, "fail")  # O9 has none
+    assert row(j, "valid-certificate", "CZ") == (8, 6, 2, "fail")  # O3 expired yesterday, O9 has none
+    # O5's lost certificate does not count; the replacement expiring today does (still valid on the day).
+    assert row(j, "valid-certificate", "CZ-TN") == (5, 4, 1, "fail")
+    assert row(j, "valid-certificate", "CZ-ZL") == (3, 2, 1, "fail")
     assert row(reports[("model", "now")], "valid-certificate", "CZ") == (8, 6, 2, "fail")
+    # 200 days ago: O7 and O11 were active with their certificates, O3's was valid, O9 had none.
+    assert row(reports[("jiangsu", "past")], "valid-certificate", "CZ") == (10, 9, 1, "fail")
 
 
-def test_auxiliaries_decreasing_against_one_year_earlier(reports):
-    assert row(reports[("jiangsu", "now")], "auxiliaries-decreasing", "CZ") == (2, 1, 0, "pass")
+def test_a_certificate_reported_lost_is_not_valid_from_then_on(small_bureau):
+    tn, today = small_bureau["units"]["CZ-TN"], timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    registry.asset_report_lost(asset=small_bureau["assets"]["JS-O1"], date_lost=today, date_reported=today)
+    assert row(compliance_report(unit=tn, standard_id="jiangsu", as_of=today).data,
+               "valid-certificate", "CZ-TN") == (5, 3, 2, "fail")
+    # Yesterday O1's certificate was held, and O3's (expiring yesterday) still valid.
+    assert row(compliance_report(unit=tn, standard_id="jiangsu", as_of=yesterday).data,
+               "valid-certificate", "CZ-TN") == (5, 5, 0, "pass")
+
+
+def test_a_renewal_today_leaves_a_past_report_unchanged(small_bureau):
+    """O9 gets a certificate (issued 30 days ago) that expired 10 days ago; renewing it today is a dated event."""
+    from uniforms import services as logistics
+
+    u, p, today = small_bureau["units"], small_bureau["people"], timezone.localdate()
+    cert = registry.asset_create(tag="JS-O9", category="certificate", unit=u["CZ-ZL-01"], item="行政执法证",
+                                 expires=today - dt.timedelta(days=10), at=days_ago(31))
+    registry.asset_issue(asset=cert, person=p["O9"], at=days_ago(30))
+
+    def valid(days_back):
+        data = compliance_report(unit=u["CZ-ZL"], standard_id="jiangsu",
+                                 as_of=today - dt.timedelta(days=days_back)).data
+        return row(data, "valid-certificate", "CZ-ZL")
+
+    assert valid(20) == (3, 3, 0, "pass")
+    before = compliance_report(unit=u["CZ-ZL"], standard_id="jiangsu", as_of=today - dt.timedelta(days=5)).data
+    assert row(before, "valid-certificate", "CZ-ZL") == (3, 2, 1, "fail")
+    logistics.certificate_renew(person=p["O9"], expires_on=dt.date(2099, 1, 1))
+    after = compliance_report(unit=u["CZ-ZL"], standard_id="jiangsu", as_of=today - dt.timedelta(days=5)).data
+    assert after == before
+    assert valid(0) == (3, 3, 0, "pass")
+    assert Asset.objects.get(tag="JS-O9").expires == dt.date(2099, 1, 1)
+
+
+def test_auxiliaries_decreasing_needs_a_real_decrease(reports):
+    j = reports[("jiangsu", "now")]
+    assert row(j, "auxiliaries-decreasing", "CZ") == (3, 2, 0, "pass")  # A1 A2 A3 a year ago, A1 A3 now
+    assert row(j, "auxiliaries-decreasing", "CZ-TN") == (1, 1, 1, "fail")  # A1 then and now: no decrease
+    assert row(j, "auxiliaries-decreasing", "CZ-ZL") == (2, 1, 0, "pass")
     # 200 days ago there is no history a year older than that.
-    assert row(reports[("jiangsu", "past")], "auxiliaries-decreasing", "CZ") == (None, 2, None, "insufficient_data")
+    assert row(reports[("jiangsu", "past")], "auxiliaries-decreasing", "CZ") == (None, 3, None, "insufficient_data")
+    assert "auxiliaries-decreasing" not in {r["rule"] for r in reports[("model", "now")]["results"]}
+
+
+def test_auxiliaries_uniformed(reports):
+    j = reports[("jiangsu", "now")]
+    assert row(j, "auxiliaries-uniformed", "CZ") == (2, 1, 1, "fail")  # A3's work card expired
+    assert row(j, "auxiliaries-uniformed", "CZ-TN") == (1, 1, 0, "pass")
+    assert row(j, "auxiliaries-uniformed", "CZ-ZL") == (1, 0, 1, "fail")
+    assert "auxiliaries-uniformed" not in {r["rule"] for r in reports[("model", "now")]["results"]}
+
+
+def test_auxiliary_items_go_to_auxiliaries_only(small_bureau):
+    from quartermaster.errors import DomainError
+
+    u, p = small_bureau["units"], small_bureau["people"]
+    card = registry.asset_create(tag="AUX-X", category="aux_card", unit=u["CZ-TN-01"])
+    with pytest.raises(DomainError, match="only be issued to auxiliaries"):
+        registry.asset_issue(asset=card, person=p["O1"])
+    with pytest.raises(DomainError, match="auxiliaries only"):
+        registry.asset_issue(asset=card, unit=u["CZ-TN-01"])
+    registry.asset_issue(asset=card, person=p["A1"])
+    assert Asset.objects.get(tag="AUX-X").holder_person == p["A1"]
+
+
+def test_full_insignia_set(reports):
+    m = reports[("model", "now")]
+    assert row(m, "full-insignia-set", "CZ") == (8, 1, 7, "fail")  # only O1; O2 lacks the 胸号
+    assert row(m, "full-insignia-set", "CZ-TN") == (5, 1, 4, "fail")
+    assert "full-insignia-set" not in {r["rule"] for r in reports[("jiangsu", "now")]["results"]}
 
 
 # --- equipment ratios -------------------------------------------------------------------------------------
@@ -108,25 +201,47 @@ def test_radios_ceil_and_counted_statuses(reports):
     j = reports[("jiangsu", "now")]
     # CZ-TN: 5 officers → ceil(5/2) = 3; two in stock + one in repair count, the lost and retired ones do not.
     assert row(j, "radios-per-officer", "CZ-TN") == (3, 3, 0, "pass")
-    assert row(j, "radios-per-officer", "CZ-TN-02") == (1, 0, 1, "fail")
+    assert row(j, "radios-per-officer", "CZ-ZL") == (2, 2, 0, "pass")
     assert row(j, "radios-per-officer", "CZ") == (4, 5, 0, "pass")
-    assert row(reports[("model", "now")], "radios-per-officer", "CZ-TN-02") == (1, 0, 1, "fail")
 
 
-def test_recorders_and_mobile_terminals(reports):
+def test_recorders_and_mobile_terminals_per_person(reports):
     j = reports[("jiangsu", "now")]
+    # TN: O1 and O2 hold one each, REC-3 is in the pool: min(5, 2 + 1).
     assert row(j, "recorders-per-officer", "CZ-TN") == (5, 3, 2, "fail")
-    assert row(j, "recorders-per-officer", "CZ-TN-01") == (3, 3, 0, "pass")
-    assert row(j, "mobile-terminals-per-officer", "CZ-TN") == (5, 5, 0, "pass")
+    assert row(j, "recorders-per-officer", "CZ-ZL") == (3, 0, 3, "fail")
+    assert row(j, "mobile-terminals-per-officer", "CZ-TN") == (5, 5, 0, "pass")  # five in the brigade's pool
     assert row(j, "mobile-terminals-per-officer", "CZ") == (8, 5, 3, "fail")
     assert "mobile-terminals-per-officer" not in {r["rule"] for r in reports[("model", "now")]["results"]}
+
+
+def test_an_officers_second_recorder_covers_nobody_else(small_bureau):
+    """Two recorders for CZ-TN-02's two officers, both held by O5: 不符合, and the drill-down names O6."""
+    from assets.compliance.evidence import evidence_for
+
+    u, p, today = small_bureau["units"], small_bureau["people"], timezone.localdate()
+    for tag in ("REC-A", "REC-B"):
+        registry.asset_issue(asset=registry.asset_create(tag=tag, category="recorder", unit=u["CZ-TN-02"]),
+                             person=p["O5"])
+    data = compliance_report(unit=u["CZ-TN-02"], standard_id="jiangsu", as_of=today).data
+    assert row(data, "recorders-per-officer", "CZ-TN-02") == (2, 1, 1, "fail")
+    standard = get_standard("jiangsu")
+    rule = next(r for r in standard.rules if r.id == "recorders-per-officer")
+    evidence = evidence_for(standard, rule, u["CZ-TN-02"], today)
+    lacking = [r["values"][1] for r in evidence.rows if r["flag"] == "fail"]
+    assert lacking == ["人员O6"]
+    # Handed back and given to O6, it covers O6: 符合.
+    registry.asset_return(asset=Asset.objects.get(tag="REC-B"))
+    registry.asset_issue(asset=Asset.objects.get(tag="REC-B"), person=p["O6"])
+    data = compliance_report(unit=u["CZ-TN-02"], standard_id="jiangsu", as_of=today).data
+    assert row(data, "recorders-per-officer", "CZ-TN-02") == (2, 2, 0, "pass")
 
 
 def test_vehicle_seats_count_in_service_and_in_repair_only(reports):
     j = reports[("jiangsu", "now")]
     assert row(j, "vehicle-seats-per-officer", "CZ-TN") == (5, 5, 0, "pass")  # exactly n seats
     assert row(j, "vehicle-seats-per-officer", "CZ-ZL") == (3, 4, 0, "pass")  # the retired 7-seater is out
-    assert row(j, "vehicle-seats-per-officer", "CZ-TN-01") == (3, 0, 3, "fail")
+    assert row(j, "vehicle-seats-per-officer", "CZ-ZD") == (8, 11, 0, "pass")
 
 
 def test_per_kind_rules_at_every_unit_of_that_kind(reports):
@@ -142,45 +257,73 @@ def test_per_kind_rules_at_every_unit_of_that_kind(reports):
 
 def test_office_equipment_per_item_with_aliases(reports):
     j = reports[("jiangsu", "now")]
-    assert units_of(j, "office-equipment").count("CZ-ZD") == 5
-    assert row(j, "office-equipment", "CZ-ZD", "计算机") == (1, 2, 0, "pass")  # 电脑 at CZ-ZD + 计算机 in CZ-TN
+    assert sorted(set(units_of(j, "office-equipment"))) == ["CZ-TN", "CZ-ZD", "CZ-ZL"]
+    items = [r["item"] for r in j["results"] if r["rule"] == "office-equipment" and r["unit"] == "CZ-ZD"]
+    assert items == ["电脑", "电话", "传真机", "复（打）印机", "扫描仪"]
+    assert row(j, "office-equipment", "CZ-ZD", "电脑") == (1, 2, 0, "pass")  # 电脑 at CZ-ZD + 计算机 in CZ-TN
     assert row(j, "office-equipment", "CZ-ZL", "扫描仪") == (1, 0, 1, "fail")
     assert row(j, "office-equipment", "CZ-TN", "复（打）印机") == (1, 1, 0, "pass")
 
 
-def test_protective_equipment_per_item_with_local_ratio(reports):
+def test_protective_equipment_one_local_setting_per_item(reports):
     j = reports[("jiangsu", "now")]
     tn = [r for r in j["results"] if r["rule"] == "protective-equipment" and r["unit"] == "CZ-TN"]
     assert [r["item"] for r in tn] == ["多功能腰带", "防刺背心", "防割手套", "钢盔", "水壶", "防护眼镜", "手电筒"]
-    assert all(r["local"] == {"protective_ratio": 1.0} for r in tn)
+    assert tn[1]["local"] == {"protective_stab_vest": 1.0}
     assert row(j, "protective-equipment", "CZ-TN", "防刺背心") == (4, 4, 0, "pass")  # 4 frontline × 1.0
     assert row(j, "protective-equipment", "CZ-TN", "钢盔") == (4, 3, 1, "fail")
-    model_items = [r["item"] for r in reports[("model", "now")]["results"]
-                   if r["rule"] == "protective-equipment" and r["unit"] == "CZ-TN"]
+    m = reports[("model", "now")]
+    model_items = [r["item"] for r in m["results"] if r["rule"] == "protective-equipment" and r["unit"] == "CZ-TN"]
     assert model_items == ["反光背心", "防割手套", "钢盔", "警示隔离设备"]
+    # The team item: 2 per brigade in the subtree, not per officer.
+    assert row(m, "protective-equipment", "CZ-TN", "警示隔离设备") == (2, 3, 0, "pass")
+    assert row(m, "protective-equipment", "CZ-ZL", "警示隔离设备") == (2, 0, 2, "fail")
+    assert row(m, "protective-equipment", "CZ", "警示隔离设备") == (4, 3, 1, "fail")
+    barrier = next(r for r in m["results"] if r["rule"] == "protective-equipment" and r["unit"] == "CZ"
+                   and r["item"] == "警示隔离设备")
+    assert barrier["local"] == {"protective_barrier": 2}
+    assert row(m, "protective-equipment", "CZ-TN", "反光背心") == (4, 0, 4, "fail")
 
 
-def test_protective_ratio_is_a_local_setting(small_bureau, settings):
-    settings.QM_COMPLIANCE_SETTINGS = {"protective_ratio": 1.5}
-    data = compliance_report(unit=small_bureau["units"]["CZ-TN"], standard_id="jiangsu",
-                             as_of=timezone.localdate()).data
+def test_protective_settings_are_local_per_item(small_bureau, settings):
+    settings.QM_COMPLIANCE_SETTINGS = {"protective_stab_vest": 1.5, "model.protective_barrier": 1}
+    today = timezone.localdate()
+    data = compliance_report(unit=small_bureau["units"]["CZ-TN"], standard_id="jiangsu", as_of=today).data
     assert row(data, "protective-equipment", "CZ-TN", "防刺背心") == (6, 4, 2, "fail")  # ceil(4 × 1.5)
+    assert row(data, "protective-equipment", "CZ-TN", "钢盔") == (4, 3, 1, "fail")  # its own setting: 1.0
+    data = compliance_report(unit=small_bureau["units"]["CZ"], standard_id="model", as_of=today).data
+    assert row(data, "protective-equipment", "CZ", "警示隔离设备") == (2, 3, 0, "pass")
+
+
+def test_a_brigade_without_frontline_officers_reads_not_applicable_for_personal_items(small_bureau):
+    data = compliance_report(unit=small_bureau["units"]["CZ-BGS"], standard_id="model",
+                             as_of=timezone.localdate()).data
+    assert row(data, "protective-equipment", "CZ-BGS", "反光背心") == (0, 0, None, "not_applicable")
+    assert row(data, "protective-equipment", "CZ-BGS", "警示隔离设备") == (0, 0, None, "not_applicable")
 
 
 # --- every-item rules -------------------------------------------------------------------------------------
 
 def test_vehicle_livery_and_dossier(reports):
     j = reports[("jiangsu", "now")]
-    assert row(j, "vehicle-livery", "CZ") == (2, 1, 1, "fail")
-    assert row(j, "vehicle-dossier", "CZ") == (2, 1, 1, "fail")  # A0002's insurance expired yesterday
+    assert row(j, "vehicle-livery", "CZ") == (3, 2, 1, "fail")
+    # A0002 has no inspection record; A0004's expired insurance and inspection are records all the same.
+    assert row(j, "vehicle-dossier", "CZ") == (3, 2, 1, "fail")
     assert row(reports[("jiangsu", "TN")], "vehicle-dossier", "CZ-TN") == (1, 1, 0, "pass")
 
 
-def test_return_on_departure(reports):
-    # O7 (transferred) still holds a uniform; O11 (retired) returned his; A2 (transferred) held nothing.
-    assert row(reports[("jiangsu", "now")], "return-on-departure", "CZ") == (3, 2, 1, "fail")
-    assert row(reports[("model", "now")], "return-on-departure", "CZ") == (3, 2, 1, "fail")
+def test_return_on_departure_is_uniform_and_insignia_of_transferred_people(reports):
+    # Transferred: O7 still holds a uniform (and his certificate: not this rule's), A2 held nothing; the retired
+    # O11 is not this rule's either.
+    assert row(reports[("jiangsu", "now")], "return-on-departure", "CZ") == (2, 1, 1, "fail")
+    assert row(reports[("model", "now")], "return-on-departure", "CZ") == (2, 1, 1, "fail")
     assert row(reports[("jiangsu", "past")], "return-on-departure", "CZ") == (0, 0, None, "not_applicable")
+
+
+def test_certificate_surrender_on_transfer_or_retirement(reports):
+    # O7 (transferred) still holds his certificate; O11 (retired) surrendered his; A2 held none.
+    assert row(reports[("jiangsu", "now")], "certificate-surrender", "CZ") == (3, 2, 1, "fail")
+    assert "certificate-surrender" not in {r["rule"] for r in reports[("model", "now")]["results"]}
 
 
 def test_certificate_loss_reported_within_three_days(reports):
@@ -192,20 +335,98 @@ def test_seal_custodian(reports):
     assert row(reports[("jiangsu", "now")], "seal-custodian", "CZ") == (2, 1, 1, "fail")
 
 
-def test_uniform_replacement(reports):
-    # Issued: 春秋执勤服 due exactly today (not past), 皮鞋 overdue, 定制服装 unknown life (not judged), 执勤大衣 fine.
+def test_uniform_replacement_counts_from_the_issue_to_the_holder(reports):
+    # Issued: 春秋执勤服 issued exactly 4 years ago (due today, not past), shoes issued 3 years ago (2 years'
+    # service: overdue, though bought 5 years ago), 定制服装 unknown life (not judged), O7's greatcoat fine.
     assert row(reports[("model", "now")], "uniform-replacement", "CZ") == (3, 2, 1, "fail")
     assert "uniform-replacement" not in {r["rule"] for r in reports[("jiangsu", "now")]["results"]}
 
 
-def test_recorder_daily_offload(reports):
-    # R1 and R2 issued for all 7 days; R2 missed 2 days; the stocked recorder owes nothing.
-    assert row(reports[("jiangsu", "now")], "recorder-daily-offload", "CZ") == (14, 12, 2, "fail")
-    assert row(reports[("model", "now")], "recorder-daily-offload", "CZ") == (14, 12, 2, "fail")
-    # As of 2 days ago: days -8..-2; docks reported for -6..-2 only (R1 5 days, R2 3 days).
-    assert row(reports[("jiangsu", "recent")], "recorder-daily-offload", "CZ") == (14, 8, 6, "fail")
+def test_uniform_replacement_and_the_replacement_due_list_agree(small_bureau):
+    """One definition: the overdue lines of the uniforms app's list are the items the rule's drill-down flags."""
+    from assets.compliance.evidence import evidence_for
+    from uniforms.selectors import replacement_due
+
+    cz, today = small_bureau["units"]["CZ"], timezone.localdate()
+    standard = get_standard("model")
+    rule = next(r for r in standard.rules if r.id == "uniform-replacement")
+    flagged = {r["values"][0] for r in evidence_for(standard, rule, cz, today).rows if r["flag"] == "fail"}
+    due = replacement_due(unit=cz, start=today, end=today, include_unheld=False)["lines"]
+    assert flagged == {line["tag"] for line in due if line["reason"] == "overdue"} == {"UNI-SHOE"}
+    assert {line["tag"]: line["due_on"] for line in due if line["reason"] == "due"} == {"UNI-SA": today.isoformat()}
+
+
+def test_recorder_daily_offload_counts_the_days_in_use(reports):
+    """Days 1–7 before today: REC-1 held by O1 every day and offloaded every evening (7/7, the holiday 2 days ago
+    counts because it recorded); REC-2 held by O2 is not in use on the holiday (no duty, nothing recorded), missed
+    3 days ago and was offloaded late for 6 days ago (4 of 6); REC-3, pooled, was signed out for a shift 3 days
+    ago (in use, never offloaded) and recorded 5 days ago (offloaded): 15 recorder-days, 12 offloaded."""
+    assert row(reports[("jiangsu", "now")], "recorder-daily-offload", "CZ") == (15, 12, 3, "fail")
+    assert row(reports[("jiangsu", "TN")], "recorder-daily-offload", "CZ-TN") == (15, 12, 3, "fail")
+    # As of 2 days ago: days 3–9 before today, judged from the first dock report (8 days ago): REC-1 6/6,
+    # REC-2 4/6 (6 days ago's offload came only 4 days ago), REC-3 1/2.
+    assert row(reports[("jiangsu", "recent")], "recorder-daily-offload", "CZ") == (14, 11, 3, "fail")
     assert row(reports[("jiangsu", "past")], "recorder-daily-offload", "CZ") == (None, None, None,
                                                                                 "insufficient_data")
+    assert "recorder-daily-offload" not in {r["rule"] for r in reports[("model", "now")]["results"]}
+
+
+def test_recorder_timely_offload_has_a_local_deadline(reports, small_bureau, settings):
+    m = reports[("model", "now")]
+    assert row(m, "recorder-timely-offload", "CZ") == (15, 12, 3, "fail")  # the default: 24 h after the day
+    finding = next(r for r in m["results"] if r["rule"] == "recorder-timely-offload")
+    assert finding["local"] == {"offload_window_days": 7, "offload_deadline_hours": 24}
+    # 72 h: the days judged end 3 days ago (days 3–9, from 8 days ago); the late offload is now in time.
+    settings.QM_COMPLIANCE_SETTINGS = {"model.offload_deadline_hours": 72}
+    data = compliance_report(unit=small_bureau["units"]["CZ"], standard_id="model",
+                             as_of=timezone.localdate()).data
+    assert row(data, "recorder-timely-offload", "CZ") == (14, 12, 2, "fail")
+
+
+def test_recorder_days_fast_counts_match_the_ledger_walk(small_bureau):
+    """The report's SQL counts (recorders that kept one state) equal walking every recorder through the ledger."""
+    from assets.compliance import recorders
+    from assets.compliance.rules import needs
+
+    cz, today = small_bureau["units"]["CZ"], timezone.localdate()
+    for back in (0, 2):
+        as_of = today - dt.timedelta(days=back)
+        facts = facts_module.collect(cz, as_of, needs(get_standard("jiangsu")))
+        walked = recorders.recorder_days(cz, as_of, facts.offload_days, 24)
+        totals = rollup(facts)[cz.pk]
+        assert (totals["recorder_days"], totals["recorder_days_offloaded"]) == (
+            len(walked), sum(rd.offloaded for rd in walked))
+        assert len(walked) > 0
+
+
+SHARED_KEYS = ("vehicles", "seats", "vehicles_livery_compliant", "vehicles_dossier_complete", "recorder_days",
+               "recorder_days_offloaded")
+
+
+@pytest.mark.parametrize("standard_id", ["jiangsu", "model"])
+@pytest.mark.parametrize("days_back", [0, 2, 50, 200])
+@pytest.mark.parametrize("code", ["CZ", "CZ-TN"])
+def test_fast_counts_match_the_orm_reference(small_bureau, monkeypatch, standard_id, days_back, code):
+    """The SQL of facts.collect (current tables, moved assets, small and large subtrees) against the plain walk
+    through the ledger and the person history (assets.compliance.reference), unit by unit, key by key."""
+    from assets.compliance import reference
+    from assets.compliance.rules import needs
+
+    registry.asset_transfer(asset=small_bureau["assets"]["RAD-001"], to_unit=small_bureau["units"]["CZ-ZL-01"],
+                            at=days_ago(1))
+    unit, as_of = small_bureau["units"][code], timezone.localdate() - dt.timedelta(days=days_back)
+    wanted = needs(get_standard(standard_id))
+    expected = {u: c for u, c in reference.counts(unit, as_of, wanted).items() if c}
+
+    def fast():
+        own = facts_module.collect(unit, as_of, wanted).own
+        return {u: c for u, c in ((u, Counter({k: v for k, v in c.items() if v and k not in SHARED_KEYS}))
+                                  for u, c in own.items()) if c}
+
+    assert fast() == expected
+    monkeypatch.setattr(facts_module, "is_small", lambda units: not units[0].code == "CZ")
+    assert fast() == expected
+    assert any(keys_ for keys_ in expected.values())
 
 
 # --- as of a past date ------------------------------------------------------------------------------------
@@ -215,8 +436,8 @@ def test_past_answer_ignores_later_events(reports):
     # 200 days ago: O7 and O11 were still active officers (n = 10, frontline 9); the radio lost 100 days ago
     # still counted and the one received 50 days ago did not exist yet.
     assert row(past, "frontline-ratio", "CZ") == (9, 9, 0, "pass")
-    assert row(past, "radios-per-officer", "CZ-TN-02") == (2, 1, 1, "fail")
-    assert row(past, "radios-per-officer", "CZ-ZL-01") == (2, 1, 1, "fail")
+    assert row(past, "radios-per-officer", "CZ-TN") == (3, 4, 0, "pass")
+    assert row(past, "radios-per-officer", "CZ-ZL") == (2, 1, 1, "fail")
     assert row(past, "radios-per-officer", "CZ") == (5, 5, 0, "pass")
 
 
@@ -232,13 +453,14 @@ def test_past_answer_unchanged_by_a_new_loss(small_bureau):
     assert row(now, "radios-per-officer", "CZ-TN") == (3, 2, 1, "fail")
 
 
-def test_current_and_ledger_paths_agree(small_bureau, monkeypatch):
+@pytest.mark.parametrize("standard_id", ["jiangsu", "model"])
+def test_current_and_ledger_paths_agree(small_bureau, monkeypatch, standard_id):
     """Today read from the current tables equals today read from the ledger and history."""
     cz = small_bureau["units"]["CZ"]
     today = timezone.localdate()
-    fast = compliance_report(unit=cz, standard_id="model", as_of=today).data
+    fast = compliance_report(unit=cz, standard_id=standard_id, as_of=today).data
     monkeypatch.setattr(facts_module, "is_current", lambda day: False)
-    slow = compliance_report(unit=cz, standard_id="model", as_of=today).data
+    slow = compliance_report(unit=cz, standard_id=standard_id, as_of=today).data
     assert fast == slow
 
 
@@ -253,7 +475,7 @@ def test_empty_unit_reads_not_applicable(reports):
 def test_subtree_report_is_limited_to_the_subtree(reports):
     tn = reports[("jiangsu", "TN")]
     assert {r["unit"] for r in tn["results"]} == {"CZ-TN", "CZ-TN-01", "CZ-TN-02"}
-    assert row(tn, "recorder-daily-offload", "CZ-TN") == (14, 12, 2, "fail")
+    assert units_of(tn, "frontline-ratio") == ["CZ-TN"]
 
 
 # --- the evaluator on hand-made counts --------------------------------------------------------------------
@@ -302,9 +524,31 @@ def test_rollup_sums_subtrees():
 
 
 def test_insufficient_data_without_history_or_docks():
-    findings = {f.rule: f for f in evaluate(get_standard("jiangsu"), _facts(2, 2))}
+    findings = {f.rule: f for f in evaluate(get_standard("jiangsu"), _facts(2, 2, auxiliaries=3))}
     assert findings["auxiliaries-decreasing"].status == "insufficient_data"
     assert findings["recorder-daily-offload"].status == "insufficient_data"
+
+
+@pytest.mark.parametrize("now,year_ago,history,expected", [
+    (3, 3, True, (3, 3, 1, "fail")),  # the same number is no decrease
+    (2, 3, True, (3, 2, 0, "pass")),
+    (4, 3, True, (3, 4, 2, "fail")),
+    (0, 3, True, (3, 0, 0, "pass")),
+    (0, 0, False, (None, 0, 0, "pass")),  # none now passes without history
+    (1, 0, False, (None, 1, None, "insufficient_data")),
+])
+def test_auxiliaries_decreasing_boundaries(now, year_ago, history, expected):
+    facts = _facts(1, 1, auxiliaries=now, auxiliaries_year_ago=year_ago)
+    facts.history_year_ago = history
+    f = next(f for f in evaluate(get_standard("jiangsu"), facts) if f.rule == "auxiliaries-decreasing")
+    assert (f.required, f.actual, f.shortfall, f.status) == expected
+
+
+@pytest.mark.parametrize("n,holders,pool,actual", [(5, 2, 1, 3), (2, 1, 0, 1), (3, 2, 4, 3), (4, 0, 0, 0)])
+def test_personal_kit_is_min_of_officers_and_holders_plus_pool(n, holders, pool, actual):
+    facts = _facts(n, n, **{"holders:recorder": holders, "pool:recorder": pool, "asset:recorder": 99})
+    f = next(f for f in evaluate(get_standard("jiangsu"), facts) if f.rule == "recorders-per-officer")
+    assert (f.required, f.actual) == (n, actual)
 
 
 def test_events_at_the_end_of_the_day_belong_to_it():
@@ -324,7 +568,7 @@ def test_vehicle_seats_follow_the_vehicle_file_history(small_bureau):
     fleet.vehicle_change_status(vehicle=van, status="retired", effective=today)
 
     def seats(days_back: int, unit: str):
-        data = compliance_report(unit=u["CZ-TN"], standard_id="jiangsu",
+        data = compliance_report(unit=u[unit], standard_id="jiangsu",
                                  as_of=today - dt.timedelta(days=days_back)).data
         return row(data, "vehicle-seats-per-officer", unit)
 
@@ -382,6 +626,7 @@ def test_brigade_in_the_past_reads_the_assets_moved_since(small_bureau, monkeypa
     people now or then: a radio transferred out since still counts there, one transferred in does not, and the
     uniform O7 (gone 100 days ago) handed back since still counts against him; the same as the province's path."""
     u, p, today = small_bureau["units"], small_bureau["people"], timezone.localdate()
+    o7_uniform = Asset.objects.get(holder_person=p["O7"], category_id="uniform")
     tn, past = u["CZ-TN"], today - dt.timedelta(days=50)
 
     def report(small):
@@ -394,10 +639,10 @@ def test_brigade_in_the_past_reads_the_assets_moved_since(small_bureau, monkeypa
     arriving = registry.asset_create(tag="RAD-IN", category="radio", unit=u["CZ-ZL-01"], at=days_ago(300))
     registry.asset_transfer(asset=leaving, to_unit=u["CZ-ZL-01"], at=days_ago(1))
     registry.asset_transfer(asset=arriving, to_unit=u["CZ-TN-02"], at=days_ago(1))
-    registry.asset_return(asset=Asset.objects.get(holder_person=p["O7"]), at=days_ago(1))
+    registry.asset_return(asset=o7_uniform, at=days_ago(1))
     small = report(True)
-    for unit, more in (("CZ-TN-01", 1), ("CZ-TN-02", 0)):
-        assert row(small, "radios-per-officer", unit)[1] == row(before, "radios-per-officer", unit)[1] + more
+    # RAD-OUT stood in TN 50 days ago, RAD-IN did not.
+    assert row(small, "radios-per-officer", "CZ-TN")[1] == row(before, "radios-per-officer", "CZ-TN")[1] + 1
     assert row(small, "return-on-departure", "CZ-TN") == row(before, "return-on-departure", "CZ-TN")
     assert row(small, "return-on-departure", "CZ-TN")[3] == "fail"
     assert small == report(False)

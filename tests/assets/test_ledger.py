@@ -50,7 +50,8 @@ def _row(asset: Asset) -> tuple:
 
 
 @pytest.mark.parametrize("status", AssetStatus.values)
-@pytest.mark.parametrize("action", [a for a in CustodyAction.values if a != CustodyAction.RECEIVE])
+@pytest.mark.parametrize("action", [a for a in CustodyAction.values
+                                    if a not in (CustodyAction.RECEIVE, CustodyAction.RENEW)])  # renew: below
 def test_every_movement_from_every_status_follows_the_table(bureau, action, status):
     """Each service allows a movement exactly when the ledger's table says it may follow the status; a refused
     move keeps its code and changes nothing."""
@@ -65,6 +66,30 @@ def test_every_movement_from_every_status_follows_the_table(bureau, action, stat
             _call(bureau, action, asset)
         assert refused.value.code != "invalid"
         assert _row(asset) == before
+
+
+def test_a_renewal_keeps_the_holder_and_dates_the_new_expiry(bureau):
+    """A certificate's expiry changes by a dated `renew` event: holder and status stay, the event carries the new
+    date and the one before keeps the old; a retired certificate is not renewed; a radio has no expiry."""
+    units, officer = bureau["units"], bureau["officer"]
+    cert = services.asset_create(tag="JS-R", category="certificate", unit=units["CZ-TN-01"],
+                                 expires=dt.date(2027, 1, 1))
+    services.asset_issue(asset=cert, person=officer)
+    event = services.asset_renew(asset=cert, expires=dt.date(2031, 1, 1))
+    cert = Asset.objects.get(pk=cert.pk)
+    assert (cert.status, cert.holder_person, cert.expires) == ("issued", officer, dt.date(2031, 1, 1))
+    assert (event.action, event.status_after, event.holder_person_after_id, event.expires_after) == (
+        "renew", "issued", officer.pk, dt.date(2031, 1, 1))
+    issue = CustodyEvent.objects.get(asset=cert, action="issue")
+    assert issue.expires_after == dt.date(2027, 1, 1) and cert.issued_at == issue.occurred_at
+    services.asset_return(asset=cert)
+    services.asset_retire(asset=cert)
+    with pytest.raises(DomainError) as refused:
+        services.asset_renew(asset=cert, expires=dt.date(2035, 1, 1))
+    assert refused.value.code == "renew_retired"
+    radio = services.asset_create(tag="R-X", category="radio", unit=units["CZ-TN-01"])
+    with pytest.raises(DomainError, match="only certificates and work cards"):
+        services.asset_renew(asset=radio, expires=dt.date(2035, 1, 1))
 
 
 @pytest.fixture

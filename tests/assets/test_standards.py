@@ -11,7 +11,8 @@ from django.core.checks import run_checks
 from assets.checks import check_standards
 from assets.compliance import standards as std_module
 from assets.compliance.rules import EVALUATORS
-from assets.compliance.standards import CHECKS, DEFAULT_DIR, all_standards, get_standard
+from assets.compliance.checks import MODULES
+from assets.compliance.standards import DEFAULT_DIR, all_standards, get_standard
 from quartermaster.errors import DomainError
 
 # The standards in their original Chinese, kept in the repository beside the data that quotes them.
@@ -34,11 +35,15 @@ SPEC_RULES = {
     "vehicle-dossier": ("设备管理/执法车辆管理/3", None),
     "valid-certificate": ("人员管理/执法人员/4", "执法规范/执法程序/执法资格/1"),
     "auxiliaries-decreasing": ("人员管理/协管人员/2", None),
+    "auxiliaries-uniformed": ("人员管理/协管人员/7", None),
     "return-on-departure": ("设备管理/制式服装和标志标识管理/4", "执法保障/装备保障/制式服装和标志标牌管理/4"),
+    "certificate-surrender": ("设备管理/证件、印章管理规定/2", None),
+    "full-insignia-set": (None, "执法规范/执法行为/着装规范/3"),
     "certificate-loss-reported": ("设备管理/证件、印章管理规定/2", None),
     "seal-custodian": ("设备管理/证件、印章管理规定/3", None),
     "uniform-replacement": (None, "执法保障/装备保障/制式服装和标志标牌管理/1"),
-    "recorder-daily-offload": ("执法程序/执法全过程记录/6", "执法规范/执法行为/装备使用规范/3"),
+    "recorder-daily-offload": ("执法程序/执法全过程记录/6", None),
+    "recorder-timely-offload": (None, "执法规范/执法行为/装备使用规范/3"),
 }
 
 
@@ -67,12 +72,30 @@ def test_thresholds_and_local_settings():
     assert next(r for r in j.rules if r.id == "frontline-ratio").params["percent"] == 90
     assert next(r for r in m.rules if r.id == "frontline-ratio").params["percent"] == 85
     for standard in (j, m):
-        assert standard.settings["protective_ratio"].default == 1.0
-        assert standard.settings["protective_ratio"].local is True
+        protective = next(r for r in standard.rules if r.id == "protective-equipment")
+        for item in protective.params["items"]:  # one local setting per item
+            setting = standard.settings[item["setting"]]
+            assert setting.local is True
+            assert setting.default == (2 if item["name"] == "警示隔离设备" else 1.0), item
+        assert [i["per"] for i in protective.params["items"] if i["name"] == "警示隔离设备"] in ([], ["brigade"])
+    # 每日及时存储 is the standard's own deadline (the next day); the model's 及时 is a local setting.
+    assert j.settings["offload_deadline_hours"].local is False
+    assert m.settings["offload_deadline_hours"].local is True
+    assert m.settings["offload_deadline_hours"].default == 24
 
 
-def test_every_check_has_an_evaluator():
-    assert set(CHECKS) == set(EVALUATORS)
+def test_a_protective_item_naming_an_undefined_setting_is_named(standards_dir):
+    _edit(standards_dir / "model.yaml",
+          lambda d: next(r for r in d["rules"] if r["id"] == "protective-equipment")["items"][0].update(
+              setting="nowhere"))
+    assert "item '反光背心' names setting 'nowhere'" in _messages(check_standards())
+
+
+def test_every_check_has_its_parameters_evaluation_and_drill_down():
+    assert set(MODULES) == set(EVALUATORS)
+    for name, module in MODULES.items():
+        assert callable(module.evaluate) and callable(module.evidence) and isinstance(module.PARAMS, tuple), name
+        assert all(len(p) == 3 and callable(p[1]) for p in module.PARAMS), name
 
 
 def test_unknown_standard_is_a_clear_error():

@@ -30,6 +30,7 @@ class Fix:
     acc: bool | None = None
     seq: int | None = None
     crs: str = "wgs84"  # the CRS the terminal sent
+    attrs: dict | None = None  # the contract's optional `attrs` object, stored with the fix (Position.attrs)
 
 
 @dataclass(frozen=True, slots=True)

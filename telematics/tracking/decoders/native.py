@@ -17,6 +17,7 @@ from .common import (
 )
 
 CRS = ("wgs84", "gcj02")
+ATTRS_MAX = 2048  # bytes of `attrs` JSON kept with a fix
 
 
 def _fix(terminal: str, obj) -> Fix:
@@ -32,11 +33,14 @@ def _fix(terminal: str, obj) -> Fix:
         lon, lat = gcj02_to_wgs84(lon, lat)
     acc = obj.get("acc")
     seq = obj.get("seq")
+    attrs = obj.get("attrs")
+    if attrs is not None and (not isinstance(attrs, dict) or len(element_payload(attrs)) > ATTRS_MAX):
+        raise FieldError(DeadLetterReason.INVALID_FIELD, f"field 'attrs' must be a JSON object of at most {ATTRS_MAX} bytes")
     return Fix(terminal=terminal, ts=ts, lat=lat, lon=lon, speed=number(obj, "speed", required=False),
                heading=number(obj, "heading", required=False),
                acc=None if acc is None else bool(acc),
                seq=seq if isinstance(seq, int) and not isinstance(seq, bool) and abs(seq) < 2**62 else None,
-               crs=crs)
+               crs=crs, attrs=attrs or None)
 
 
 def decode_position(terminal: str, payload: bytes, *, max_fixes: int = 0) -> Decoded:

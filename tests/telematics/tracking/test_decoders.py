@@ -41,6 +41,18 @@ def test_bad_elements_are_rejected_one_by_one():
     assert "element 1" in d.rejections[0].detail and json.loads(d.rejections[0].payload) == {"lat": 1, "lon": 2}
 
 
+def test_optional_attrs_are_kept_with_the_fix():
+    ok = {"ts": 1763427600, "lat": 31.78, "lon": 119.95, "attrs": {"alarm": 256, "mileage_km": 12.5}}
+    (fix,) = decode_position("013511221122", json.dumps(ok).encode()).items
+    assert fix.attrs == {"alarm": 256, "mileage_km": 12.5}
+    plain = decode_position("T1", json.dumps({"ts": 1763427600, "lat": 31.78, "lon": 119.95}).encode()).items[0]
+    assert plain.attrs is None
+    for bad in ([1, 2], "alarm", {"blob": "x" * 3000}):
+        decoded = decode_position("T1", json.dumps({**ok, "attrs": bad}).encode())
+        assert decoded.items == () and decoded.rejections[0].reason == "invalid_field"
+        assert "attrs" in decoded.rejections[0].detail
+
+
 def test_bad_json_is_rejected_whole():
     (r,) = decode_position("T1", b'{"ts": 1,').rejections
     assert r.reason == "bad_json" and r.terminal == "T1"
