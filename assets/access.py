@@ -183,6 +183,7 @@ POLICIES: dict[str, Policy] = {
     "telematics.InsurancePolicy": _VEHICLE_RECORD,
     "telematics.Inspection": _VEHICLE_RECORD,
     "telematics.Trip": _VEHICLE_RECORD,
+    "telematics.VehicleSeal": _VEHICLE_RECORD,
     "telematics.DutySchedule": Policy("unit", write=_FLEET),
     "telematics.Holiday": Policy(None, write=_FLEET, bureau_wide=True),
     # positions, alerts, dead letters

@@ -181,14 +181,14 @@ class Simulation:
         missed = [{"recorder": tag, "recorded_on": day.isoformat()} for tag, day, name in self._missed_offloads()
                   if name == scenario.name]
         alerts.sort(key=lambda a: (a["start"][0], a["kind"], a["terminal"]))
-        journeys = self._journeys(scenario, trips)
+        journeys = self._trips_truth(scenario, trips)
         return {"scenario": scenario.name, "seed": cfg.seed, "start": ts_iso(cfg.start),
                 "end": ts_iso(cfg.end) if cfg.end else None, "interval_s": cfg.interval,
                 "rest_interval_s": cfg.rest_interval, "match": TRUTH_MATCH_RULE, "alerts": alerts,
                 "dead_letters": dict(sorted(dead.items())), "trips": trips, "terminals": bindings,
                 "missed_offloads": missed, "journeys": journeys, "unused_trips": unused_orders(trips, journeys)}
 
-    def _journeys(self, scenario: Scenario, orders: list[dict]) -> list[dict]:
+    def _trips_truth(self, scenario: Scenario, orders: list[dict]) -> list[dict]:
         """The trips (SPEC "Trips") of the vehicles the scenario steers, with their classes; none for a terminal
         with silences (what it drove then is not in its track) or for a run without an end."""
         cfg = self.config

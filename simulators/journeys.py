@@ -3,7 +3,8 @@ day with its exact departure and arrival, and the class a correct system gives i
 
 A stop is a stay of at least five minutes (the default). Where a stay is so close to five minutes that whether the
 fixes show it depends on where they fall, the trip before it says `joins_next`: a correct system may see the two
-trips on either side as one. A trip of
+trips on either side as one (and where a short move led to that stay, the next trip may start with the move:
+`alt_starts`). A trip of
 about 200 m (by its route or from end to end), which the fixes may make shorter or longer, says `faint`: a correct system may not see it
 (the stops on either side then are one). Where a class hangs on a margin the fixes cannot settle (a window edge within a fix or
 two, a destination passed at a few hundred metres), the class is null."""
@@ -36,6 +37,7 @@ class _Trip:
     drives: list[Drive] = field(default_factory=list)
     joins_next: bool = False
     faint: bool = False
+    alt_starts: list = field(default_factory=list)
 
     @property
     def distance_m(self) -> float:
@@ -92,11 +94,15 @@ def planned_trips(term: Terminal, start: dt.datetime, end: dt.datetime) -> list[
         current.end = stay[0]
         trips.append(current)
     merged: list[_Trip] = []
+    alt: list[dt.datetime] = []
     for trip in trips:  # a move shorter than 200 m is no trip: the stops on either side are one
         if trip.distance_m < MIN_TRIP_M - FAINT_M:
             if merged:
                 merged[-1].joins_next = merged[-1].joins_next or trip.joins_next
+            # Where the stop after the short move may not show, the next trip may start with the move itself.
+            alt = [trip.start, *alt] if trip.joins_next else []
             continue
+        trip.alt_starts, alt = alt, []
         trip.faint = min(trip.distance_m, trip.displacement_m) < MIN_TRIP_M + FAINT_M
         merged.append(trip)
     return merged
@@ -146,7 +152,7 @@ def trips_truth(term: Terminal, start: dt.datetime, end: dt.datetime, orders: li
     slack = fix_gap + dt.timedelta(seconds=60)
     return [{"terminal": term.reported_id, "vehicle": term.spec.plate, "start": ts_iso(t.start), "end": ts_iso(t.end),
              "distance_m": round(t.distance_m, 1), "class": _class(t, orders, term, slack, to_xy),
-             "joins_next": t.joins_next, "faint": t.faint}
+             "joins_next": t.joins_next, "faint": t.faint, "alt_starts": [ts_iso(a) for a in t.alt_starts]}
             for t in planned_trips(term, start, end)]
 
 

@@ -6,7 +6,6 @@ from assets import access
 from quartermaster.errors import DomainError
 
 from .dossier import build_dossier, dossier_pdf, parse_period
-from .journeys.selectors import period_journeys
 from .models import Vehicle
 from .selectors import vehicles_expiring
 
@@ -29,8 +28,8 @@ def vehicle_dossier(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
-    return render(request, "telematics/vehicle_dossier.html", {"d": build_dossier(vehicle, start, end),
-                                                                "j": period_journeys(vehicle, start, end)})
+    dossier = build_dossier(vehicle, start, end)
+    return render(request, "telematics/vehicle_dossier.html", {"d": dossier, "j": dossier.journeys})
 
 
 @access.page("telematics.Vehicle")

@@ -193,7 +193,6 @@ class VehicleSealViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
     @action(detail=True, methods=["post"], serializer_class=s.SealEndForm)
     def end(self, request, pk=None):
         seal = self.get_object()
-        _scoped_vehicle(request, seal.vehicle)
         seal = services.vehicle_seal_end(seal=seal, **_form(request, s.SealEndForm))
         return Response(s.VehicleSealSerializer(seal, context=self.get_serializer_context()).data)
 

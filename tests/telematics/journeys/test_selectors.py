@@ -5,6 +5,7 @@ API."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -131,3 +132,14 @@ def test_a_units_report_with_a_summary_per_vehicle(day, bureau, api_client_for, 
     response = api.get("/api/v1/journeys/", {"unit": "CZ-TN", "from": "2026-11-10", "to": "2026-11-10",
                                              "format": "csv"})
     assert response.status_code == 200 and len(response.content.decode().splitlines()) == 13
+
+
+def test_the_dossier_pdf_lists_the_trips_with_their_classes(day):
+    from pypdf import PdfReader
+
+    from telematics.dossier import build_dossier, dossier_pdf
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(dossier_pdf(build_dossier(
+        day["vehicle"], dt.date(2026, 11, 10), dt.date(2026, 11, 10))))).pages)
+    assert "行程（本期）" in text and text.count("有单有轨") >= 3 and "超范围" in text and "超时" in text
+    assert "有单无轨" in text and "夜查" in text
