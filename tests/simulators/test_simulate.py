@@ -3,6 +3,7 @@ are checked on load with the file, event and field named."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -91,3 +92,15 @@ def test_the_command_refuses_a_missing_scenario_file(tmp_path):
         call_command("simulate", "--vehicles", "2", "--city", "sample", "--dry-run", str(tmp_path / "x.jsonl"),
                      "--scenario", str(tmp_path / "nowhere.yaml"))
     assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.mqtt
+@pytest.mark.parametrize("days_ago, noted", [(40, True), (2, False)])
+def test_a_simulation_older_than_the_fix_age_limit_says_how_to_replay_it(mqtt_url, settings, days_ago, noted):
+    settings.QM_MAX_FIX_AGE_DAYS = 30
+    start = (dt.datetime.now(CST) - dt.timedelta(days=days_ago)).replace(microsecond=0)
+    err = io.StringIO()
+    call_command("simulate", "--vehicles", "1", "--city", "sample", "--start", start.isoformat(), "--duration", "2m",
+                 "--speed", "0", "--no-docks", "--mqtt", mqtt_url, stderr=err)
+    assert ("ingest started with QM_MAX_FIX_AGE_DAYS=0" in err.getvalue()) is noted
+    assert "published" in err.getvalue()

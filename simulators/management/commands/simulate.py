@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quartermaster.errors import DomainError
 from simulators import jt808
+from simulators.demo import beyond_fix_age_limit
 from simulators.engine import SimClock, publish, write_jsonl, write_truth
 from simulators.runner import RunRequest, build, register_declarations
 from simulators.scenarios import parse_datetime, parse_duration
+from telematics.tracking import conf as tracking_conf
 
 
 class Command(BaseCommand):
@@ -77,6 +79,11 @@ class Command(BaseCommand):
                 n = write_jsonl(sim.messages(), opts["dry_run"])
                 self.stderr.write(f"wrote {n} messages to {opts['dry_run']}")
                 return
+            if beyond_fix_age_limit(sim.config.start):
+                self.stderr.write(f"note: the simulation starts before QM_MAX_FIX_AGE_DAYS "
+                                  f"({tracking_conf.get('QM_MAX_FIX_AGE_DAYS')} days ago): an ingest with that limit "
+                                  f"keeps its older fixes only as stale_timestamp dead letters; replay history into an "
+                                  f"ingest started with QM_MAX_FIX_AGE_DAYS=0, or pass --start")
             url = opts["mqtt"] or settings.QM_MQTT_URL
             if not url and opts["protocol"] == "mqtt":
                 raise CommandError("no MQTT broker: pass --mqtt URL or set QM_MQTT_URL (or use --dry-run FILE)")

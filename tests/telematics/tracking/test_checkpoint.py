@@ -70,7 +70,7 @@ def checkpointed(city):
 class VehicleTrack(rules.VehicleTrack):
     """What a deploy may bring: the state class with one more field."""
 
-    added_in_a_deploy: rules.Episode | None = None
+    odometer_km: float | None = None
 
 
 def test_a_checkpoint_of_changed_state_classes_is_rebuilt_from_the_stored_fixes(checkpointed, monkeypatch):
@@ -82,7 +82,7 @@ def test_a_checkpoint_of_changed_state_classes_is_rebuilt_from_the_stored_fixes(
     restarted = Pipeline()
     restarted.recover()
     tracks = restarted.engine.state.vehicles.values()
-    assert tracks and all(type(t) is VehicleTrack and t.added_in_a_deploy is None for t in tracks)
+    assert tracks and all(type(t) is VehicleTrack and t.odometer_km is None for t in tracks)
     assert summary(restarted.engine.state) == checkpointed["state"]
     assert alerts() == checkpointed["alerts"]  # the open episode found again with its start: still one alert
     restarted.checkpoint()
