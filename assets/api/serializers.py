@@ -83,7 +83,7 @@ class AssetUpdateSerializer(AssetSerializer):
     """Corrections only: the unit changes by transfer, status and holder by the other custody actions."""
 
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    expires = serializers.DateField(read_only=True)
+    expires = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta(AssetSerializer.Meta):
         fields = [f for f in AssetSerializer.Meta.fields if f not in ("at", "note")]
