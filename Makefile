@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-future bench clean
+.PHONY: install demo test test-future fuzz bench clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ test: install
 # The whole suite with every process's clock a year ahead (libfaketime): no test may depend on today's date.
 test-future: install
 	scripts/test.sh future
+
+# The API fuzz (tests/api/test_fuzz.py) with more generated requests per operation than the suite's 4.
+fuzz: install
+	QM_FUZZ_EXAMPLES=$${QM_FUZZ_EXAMPLES:-50} scripts/test.sh tests/api/test_fuzz.py -q
 
 bench: install
 	scripts/test.sh bench

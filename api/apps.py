@@ -6,3 +6,6 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("接口")
+
+    def ready(self):
+        from . import schema  # noqa: F401 - registers the OpenAPI field extensions

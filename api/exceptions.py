@@ -1,5 +1,6 @@
 """Maps domain errors to 4xx responses with a clear message; everything else falls to DRF's handler."""
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.response import Response
@@ -19,4 +20,26 @@ def exception_handler(exc, context):
         blockers = sorted({str(obj._meta.verbose_name) for obj in objs})
         return Response({"detail": f"still referenced by {', '.join(blockers)}; it cannot be deleted",
                          "code": "protected"}, status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, IntegrityError):
+        return Response(_integrity(exc), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DataError):  # a NUL character, a number or text the column cannot hold: the input's fault
+        cause = exc.__cause__ or exc
+        return Response({"detail": f"a value the database cannot store: {str(cause).strip()}", "code": "invalid"},
+                        status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # ValidationError("…") or ValidationError([...]) renders as a bare list; every error body is an object.
+        response.data = {"detail": " ".join(str(m) for m in response.data), "code": "invalid"}
+    return response
+
+
+def _integrity(exc: IntegrityError) -> dict:
+    """A constraint the database enforced although the service's own check passed: two requests writing the same
+    tag (plate, staff number…) at once both pass the check, and the second insert meets the unique index."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(cause or exc).strip()
+    if sqlstate == "23505" or "UNIQUE" in str(exc).upper():
+        return {"detail": f"already exists (written by another request at the same time): {detail}",
+                "code": "duplicate"}
+    return {"detail": f"refused by a database constraint: {detail}", "code": "conflict"}

@@ -1,34 +1,50 @@
-"""Role permissions: administrator everything, auditor read-only, logistics and fleet their own domains."""
+"""The API's door to assets.access: every view says what it serves (its queryset's model, or `access_model` for a
+view without one) and each request passes only when the role's policy allows the action on that model.
+
+A view that does not restrict its rows through `api.views.RestrictedViewMixin` is refused for everyone: an endpoint
+written without thinking about scope is closed, not open."""
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from assets.choices import UserRole
+from assets import access
+
+ACTION_OF = {"list": access.VIEW, "retrieve": access.VIEW, "create": access.ADD, "update": access.CHANGE,
+             "partial_update": access.CHANGE, "destroy": access.DELETE}
 
 
-def user_role(user) -> str | None:
-    if not user or not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return UserRole.ADMINISTRATOR
-    profile = getattr(user, "qm_profile", None)
-    return profile.role if profile else None
+def view_action(request, view) -> str:
+    """view, add, change, delete for the router's actions; a custom action by its name (issue, acknowledge…)."""
+    name = getattr(view, "action", None)
+    if name in ACTION_OF:
+        return ACTION_OF[name]
+    if request.method in SAFE_METHODS:
+        return access.VIEW
+    return name or access.CHANGE
 
 
-class RolePermission(BasePermission):
-    """Reads for every role; writes for the roles a view lists in `write_roles` (administrators always)."""
+def view_model(view):
+    model = getattr(view, "access_model", None)
+    if model is None:
+        model = getattr(getattr(view, "queryset", None), "model", None)
+    return model
+
+
+class AccessPermission(BasePermission):
+    """The default permission of every API view (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES)."""
 
     def has_permission(self, request, view):
-        role = user_role(request.user)
-        if role is None:
+        if access.user_role(request.user) is None:
             return False
-        if request.method in SAFE_METHODS:
+        model = view_model(view)
+        if not getattr(view, "restricts_rows", False) or model is None:
+            raise PermissionDenied("this endpoint does not restrict its rows to your scope; it is refused")
+        action = view_action(request, view)
+        if access.may(request.user, action, model):
             return True
-        if role == UserRole.ADMINISTRATOR:
-            return True
-        return role in getattr(view, "write_roles", ())
-
-
-class AdministratorOnly(BasePermission):
-    """Users and roles are the administrator's alone, reads included."""
-
-    def has_permission(self, request, view):
-        return user_role(request.user) == UserRole.ADMINISTRATOR
+        policy = access.policy_for(model)
+        if policy is not None and policy.bureau_wide and action != access.VIEW and \
+                access.user_role(request.user) in (access.ADMIN, *policy.roles_for(action)):
+            raise PermissionDenied(f"{model._meta.verbose_name} applies to the whole bureau; "
+                                   f"{access.scope_unit(request.user).code} is your scope, the bureau is outside "
+                                   f"your scope")
+        return False

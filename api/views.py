@@ -1,34 +1,49 @@
-"""Base viewsets: declarations only; querysets are cut to the user's unit scope, writes checked by role."""
+"""Base views: declarations only. Rows are those `assets.access.restrict` leaves for the user and the action; a
+queryset that reaches the list or the object lookup without that restriction is refused."""
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import PermissionDenied
 
+from assets import access
 from quartermaster.context import set_user
 
-from .scoping import scope_queryset
+from .permissions import view_action
 
 
-class ScopedViewSetMixin:
-    """`scope_field` is the path from the model to an OrgUnit ("self" for OrgUnit itself, None for unscoped);
-    `write_roles` lists the roles besides administrator that may write (see api.permissions.RolePermission)."""
+class RestrictedViewMixin:
+    """Every API view inherits this (api.permissions.AccessPermission refuses the others). A view without a
+    queryset names the model it serves in `access_model` and restricts what it reads itself."""
 
-    scope_field: str | None = "unit"
-    write_roles: tuple[str, ...] = ()
+    restricts_rows = True
+    access_model = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.user and request.user.is_authenticated:
             set_user(request.user)
 
+    def restrict(self, qs):
+        return access.restrict(qs, self.request.user, view_action(self.request, self))
+
     def get_queryset(self):
-        return scope_queryset(super().get_queryset(), self.request.user, self.scope_field)
+        return self.restrict(super().get_queryset())
+
+    def filter_queryset(self, queryset):
+        if not access.is_restricted(queryset):
+            raise PermissionDenied("this endpoint does not restrict its rows to your scope; it is refused")
+        return super().filter_queryset(queryset)
 
 
-class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+class ScopedModelViewSet(RestrictedViewMixin, viewsets.ModelViewSet):
     pass
 
 
-class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ScopedReadOnlyViewSet(RestrictedViewMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class ScopedCreateReadViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ScopedCreateReadViewSet(RestrictedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class ScopedViewSet(RestrictedViewMixin, viewsets.ViewSet):
+    """Endpoints without a queryset (reports, PDFs, scans): `access_model` names what they read or change."""

@@ -9,60 +9,25 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from api.permissions import user_role
-from api.scoping import scope_change_records, scope_queryset, unit_in_scope, user_has_profile_or_superuser
-from quartermaster.adminbase import ReadOnlyAdmin as BaseReadOnlyAdmin
+from quartermaster.adminbase import ReadOnlyAdmin
+from quartermaster.adminbase import RestrictedAdmin
 from quartermaster.errors import DomainError
 
-from . import services
-from .choices import UserRole
+from . import access, services
 from .models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person, Profile
 
 admin.site.site_header = _("Quartermaster 装备管理")
 admin.site.site_title = _("Quartermaster 装备管理")
 
 
-class RoleScopedAdmin(admin.ModelAdmin):
-    """Permissions come from the user's role (Profile), not from per-model grants: every role may look,
-    administrators and the `write_roles` may add and change, nobody deletes registry rows (people leave by
-    status, assets by retirement). Rows and choices are those in the user's unit subtree (`scope_field` as in
-    api.views)."""
+class RoleScopedAdmin(RestrictedAdmin):
+    """Registry admin: who may look and change follows assets.access; nobody deletes registry rows (people leave by
+    status, assets by retirement); a service refusal is shown on the form."""
 
-    scope_field: str | None = "unit"
-    write_roles: tuple[str, ...] = ()
     can_delete = False
 
-    def _role(self, request):
-        return user_role(request.user) if request.user.is_active and request.user.is_staff else None
-
-    def has_module_permission(self, request):
-        return self._role(request) is not None
-
-    def has_view_permission(self, request, obj=None):
-        return self._role(request) is not None
-
-    def _can_write(self, request) -> bool:
-        role = self._role(request)
-        return role == UserRole.ADMINISTRATOR or (role is not None and role in self.write_roles)
-
-    def has_add_permission(self, request):
-        return self._can_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._can_write(request)
-
     def has_delete_permission(self, request, obj=None):
-        return self.can_delete and self._can_write(request)
-
-    def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request.user, self.scope_field)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is OrgUnit:
-            kwargs["queryset"] = scope_queryset(OrgUnit.objects.all(), request.user, "self")
-        elif db_field.related_model is Person:
-            kwargs["queryset"] = scope_queryset(Person.objects.all(), request.user, "unit")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self.can_delete and super().has_delete_permission(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # A service refusal rolls the whole save back (the view runs in one transaction) and is shown to the user.
@@ -86,8 +51,7 @@ class RoleScopedAdmin(admin.ModelAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(RoleScopedAdmin):
-    scope_field = "self"
-    list_display = ("code", "name", "kind", "parent", "population")
+    list_display = ("code", "name", "kind", "parent", "population", "depot_lat", "depot_lon", "depot_radius_m")
     list_filter = ("kind",)
     search_fields = ("code", "name")
     ordering = ("path",)
@@ -98,19 +62,19 @@ class OrgUnitAdmin(RoleScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         parent = form.cleaned_data.get("parent")
-        if parent is None and not unit_in_scope(request.user, None):
+        if parent is None and not access.whole_bureau(request.user):
             raise DomainError(_("只有全局管理员可以新建根单位"))
         if change:
             saved = services.unit_update(unit=obj, **self.changes(form))
         else:
             saved = services.unit_create(code=obj.code, name=obj.name, kind=obj.kind, parent=parent,
-                                         population=obj.population)
+                                         population=obj.population, depot_lat=obj.depot_lat, depot_lon=obj.depot_lon,
+                                         depot_radius_m=obj.depot_radius_m)
         self.adopt(obj, saved)
 
 
 @admin.register(Person)
 class PersonAdmin(RoleScopedAdmin):
-    write_roles = (UserRole.LOGISTICS,)
     list_display = ("staff_no", "name", "unit", "role", "frontline", "status", "cert_expires")
     list_filter = ("role", "status", "frontline")
     search_fields = ("staff_no", "name", "cert_no", "badge_no")
@@ -130,7 +94,6 @@ class PersonAdmin(RoleScopedAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(RoleScopedAdmin):
-    scope_field = None
     list_display = ("code", "name", "name_en", "officer_only")
 
     def get_readonly_fields(self, request, obj=None):
@@ -139,8 +102,6 @@ class CategoryAdmin(RoleScopedAdmin):
 
 @admin.register(ItemType)
 class ItemTypeAdmin(RoleScopedAdmin):
-    scope_field = None
-    write_roles = (UserRole.LOGISTICS,)
     list_display = ("category", "code", "name", "name_en", "service_years")
     list_filter = ("category",)
     search_fields = ("code", "name", "name_en")
@@ -185,7 +146,7 @@ class CustodyEventInline(admin.TabularInline):
     verbose_name_plural = pgettext_lazy("plural", "保管台账")
 
     def has_view_permission(self, request, obj=None):
-        return user_role(request.user) is not None
+        return access.may(request.user, access.VIEW, CustodyEvent)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -221,11 +182,11 @@ def _inputs(request) -> dict:
     person = unit = None
     if data["person"]:
         person = Person.objects.select_related("unit").filter(staff_no=data["person"]).first()
-        if person is None or not unit_in_scope(request.user, person.unit):
+        if person is None or not access.unit_in_scope(request.user, person.unit):
             raise DomainError(_("工号 %(no)s 不存在或不在您的管辖范围内") % {"no": data["person"]})
     if data["unit"]:
         unit = OrgUnit.objects.filter(code=data["unit"]).first()
-        if unit is None or not unit_in_scope(request.user, unit):
+        if unit is None or not access.unit_in_scope(request.user, unit):
             raise DomainError(_("单位 %(code)s 不存在或不在您的管辖范围内") % {"code": data["unit"]})
     return {"person": person, "unit": unit, "date_lost": data["date_lost"], "receipt_no": data["receipt_no"],
             "note": data["note"]}
@@ -287,7 +248,6 @@ def _custody_action(name, label, run):
 class AssetAdmin(RoleScopedAdmin):
     """Adding an asset receives it into stock; unit, status and holder change only through the custody actions."""
 
-    write_roles = (UserRole.LOGISTICS,)
     list_display = ("tag", "category", "item", "unit", "status", "holder_person", "holder_unit", "acquired")
     list_filter = ("status", "category")
     search_fields = ("tag", "serial", "item", "model", "holder_person__staff_no", "holder_person__name")
@@ -309,16 +269,6 @@ class AssetAdmin(RoleScopedAdmin):
         self.adopt(obj, saved)
 
 
-class ReadOnlyAdmin(BaseReadOnlyAdmin):
-    """Append-only records: listed and viewed by every role within its scope, never added, edited or deleted."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and user_has_profile_or_superuser(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-
 @admin.register(CustodyEvent)
 class CustodyEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "asset", "action", "person", "unit", state_after, holder_after, actor, source)
@@ -326,9 +276,6 @@ class CustodyEventAdmin(ReadOnlyAdmin):
     search_fields = ("asset__tag", "person__staff_no", "person__name", "receipt_no", "note")
     list_select_related = ("asset", "person", "unit")
     date_hierarchy = "occurred_at"
-
-    def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request.user, "asset__unit")
 
 
 @admin.register(ChangeRecord)
@@ -339,24 +286,16 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("content_type",)
     date_hierarchy = "at"
 
-    def get_queryset(self, request):
-        return scope_change_records(super().get_queryset(request), request.user)
-
 
 @admin.register(Profile)
 class ProfileAdmin(RoleScopedAdmin):
     """Users' roles and scopes: the administrator's alone."""
 
-    scope_field = "unit"
     list_display = ("user", "role", "unit", "person")
     list_filter = ("role",)
     can_delete = True
 
-    def _role(self, request):
-        role = super()._role(request)
-        return role if role == UserRole.ADMINISTRATOR else None
-
     def save_model(self, request, obj, form, change):
-        if not unit_in_scope(request.user, obj.unit):
+        if not access.unit_in_scope(request.user, obj.unit):
             raise DomainError(_("只有全局管理员可以授予全局范围"))
         super().save_model(request, obj, form, change)

@@ -9,9 +9,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("登记台账")
 
     def ready(self):
-        from . import changelog
+        from . import access, changelog
         from . import checks  # noqa: F401  (registers the standards system check)
         from .models.immutable import ensure_sqlite_triggers
 
         changelog.connect()
+        access.connect()
         post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="qm_sqlite_append_only")

@@ -33,6 +33,7 @@ class OrgUnitFilterSet(filters.FilterSet):
         fields = {
             "id": ["exact", "in"], "code": TEXT, "name": TEXT, "parent": ["exact", "isnull"],
             "population": NUMBER, "path": ["exact", "startswith"], "depth": NUMBER,
+            "depot_lat": ["isnull", "gte", "lte"], "depot_lon": ["gte", "lte"], "depot_radius_m": NUMBER,
         }
 
     def filter_within(self, qs, name, value):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
+from . import access
 from .choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .models import Asset, CustodyEvent, OrgUnit, Person
 
@@ -247,6 +248,7 @@ def append(moves: list[dict], *, before: dict[int, Before], as_recorded: bool = 
         return moves
     ctx, now = current(), now or timezone.now()
     last = _walk(moves, before, as_recorded=as_recorded)
+    access.refuse_rows_out_of_scope(CustodyEvent, moves)  # no save() here: the scope guard is called by hand
     if not as_recorded:
         _refuse_backdating(last, moves)
     for row in moves:

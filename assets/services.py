@@ -26,22 +26,48 @@ def _unit_path(code: str, parent: OrgUnit | None) -> tuple[str, int]:
 
 @transaction.atomic
 def unit_create(*, code: str, name: str, kind: str, parent: OrgUnit | None = None,
-                population: int | None = None) -> OrgUnit:
+                population: int | None = None, depot_lat: float | None = None, depot_lon: float | None = None,
+                depot_radius_m: float | None = None) -> OrgUnit:
     if kind not in UnitKind.values:
         raise DomainError(f"unknown unit kind {kind!r}; expected one of {', '.join(UnitKind.values)}", field="kind")
     if OrgUnit.objects.filter(code=code).exists():
         raise ConflictError(f"unit code {code!r} already exists", field="code", code="duplicate")
     path, depth = _unit_path(code, parent)
     unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, population=population, path=path, depth=depth)
+    _set_depot(unit, depot_lat, depot_lon, depot_radius_m)
     unit.full_clean()
     unit.save()
     return unit
 
 
+_DEPOT_FIELDS = ("depot_lat", "depot_lon", "depot_radius_m")
+DEFAULT_DEPOT_RADIUS_M = 100.0
+
+
+def _set_depot(unit: OrgUnit, lat, lon, radius) -> None:
+    """A depot is a point (both coordinates, WGS-84) and a radius (default 100 m), or nothing."""
+    if lat is None and lon is None:
+        if radius is not None:
+            raise DomainError(f"unit {unit.code}: a depot radius needs the depot's depot_lat and depot_lon",
+                              field="depot_lat")
+        unit.depot_lat = unit.depot_lon = unit.depot_radius_m = None
+        return
+    if lat is None or lon is None:
+        raise DomainError(f"unit {unit.code}: a depot needs both depot_lat and depot_lon",
+                          field="depot_lat" if lat is None else "depot_lon")
+    if not -90 <= float(lat) <= 90 or not -180 <= float(lon) <= 180:
+        raise DomainError(f"unit {unit.code}: depot {lat}, {lon} is not a WGS-84 latitude and longitude",
+                          field="depot_lat")
+    radius = DEFAULT_DEPOT_RADIUS_M if radius is None else float(radius)
+    if radius <= 0:
+        raise DomainError(f"unit {unit.code}: depot radius must be positive, not {radius}", field="depot_radius_m")
+    unit.depot_lat, unit.depot_lon, unit.depot_radius_m = float(lat), float(lon), radius
+
+
 @transaction.atomic
 def unit_update(*, unit: OrgUnit, **changes) -> OrgUnit:
-    """Changes name, kind, population or parent; moving a unit re-paths its whole subtree."""
-    allowed = {"name", "name_en", "kind", "population", "parent"}
+    """Changes name, kind, population, depot or parent; moving a unit re-paths its whole subtree."""
+    allowed = {"name", "name_en", "kind", "population", "parent", *_DEPOT_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a unit", field=sorted(unknown)[0])
@@ -50,8 +76,10 @@ def unit_update(*, unit: OrgUnit, **changes) -> OrgUnit:
         raise DomainError(f"unit {unit.code} cannot be moved under itself or its own sub-unit {new_parent.code}",
                           field="parent")
     old_path = unit.path
+    depot = [changes.pop(f, getattr(unit, f)) for f in _DEPOT_FIELDS]
     for key, value in changes.items():
         setattr(unit, key, value)
+    _set_depot(unit, *depot)
     unit.path, unit.depth = _unit_path(unit.code, new_parent)
     unit.full_clean()
     unit.save()

@@ -455,7 +455,8 @@ def main(argv=None):
     from tests.support.mqtt import MosquittoBroker
 
     _setup(args.vehicles)
-    env = {"QM_DATABASE_URL": os.environ["QM_DATABASE_URL"], "QM_LOG_LEVEL": "WARNING"}
+    # The fixes are dated EVENT_T0 (a fixed day, so runs compare): the fix-age limit is off, as for any replay.
+    env = {"QM_DATABASE_URL": os.environ["QM_DATABASE_URL"], "QM_LOG_LEVEL": "WARNING", "QM_MAX_FIX_AGE_DAYS": "0"}
     broker = MosquittoBroker()
     broker.start()
     host, port = "127.0.0.1", broker.port

@@ -5,7 +5,8 @@ import os
 from django.conf import settings
 
 _DEFAULTS = {
-    # Metres beyond a venue's edge within which a fix counts as at the venue (SPEC alerts: 30 m).
+    # Metres beyond a venue's edge within which a fix counts as at the venue (SPEC alerts: 30 m). The rules'
+    # venue_parking reads this one too (telematics/tracking/conf.py): the index filters with it first.
     "QM_VENUE_NEAR_M": "30",
     # Venue categories that raise venue_parking alerts; other categories are kept but raise nothing.
     "QM_ALERT_VENUE_CATEGORIES": "restaurant,entertainment",

@@ -13,6 +13,8 @@ class ChangeContext:
     username: str = ""
     source: str = "system"  # api, admin, web, import, cli, ingest, system
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The user object itself, for the scope checks of assets.access (None outside a signed-in request).
+    user: object = field(default=None, compare=False, repr=False)
 
 
 _current: contextvars.ContextVar[ChangeContext] = contextvars.ContextVar("qm_change_context", default=ChangeContext())
@@ -29,6 +31,7 @@ def change_context(*, user=None, source: str, username: str = ""):
         user_id=getattr(user, "pk", None),
         username=username or getattr(user, "username", "") or "",
         source=source,
+        user=user if getattr(user, "is_authenticated", False) else None,
     )
     token = _current.set(ctx)
     try:
@@ -55,4 +58,4 @@ def set_user(user) -> None:
     """Attaches an authenticated user to the current context (DRF authenticates after the middleware)."""
     ctx = _current.get()
     _current.set(ChangeContext(user_id=user.pk, username=user.get_username(), source=ctx.source,
-                               request_id=ctx.request_id))
+                               request_id=ctx.request_id, user=user))

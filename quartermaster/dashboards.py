@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.scoping import user_scope_unit
+from assets.access import scope_unit as user_scope_unit
 from assets.choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, UserRole
 from assets.compliance import services as compliance
 from assets.compliance.render import STATUS_LABELS

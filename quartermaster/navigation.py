@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from api.permissions import user_role
-from api.scoping import user_scope_unit
+from assets.access import scope_unit, user_role
 from assets.choices import UserRole
 
 ADMIN, LOGISTICS, FLEET, AUDITOR = (UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET,
@@ -72,5 +71,5 @@ def navigation(request) -> dict:
         "nav_links": links,
         "nav_role": role,
         "nav_role_label": UserRole(role).label,
-        "nav_unit": user_scope_unit(user),
+        "nav_unit": scope_unit(user),
     }

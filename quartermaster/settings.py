@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gis",
     "telematics",
     "telematics.tracking",
+    "telematics.journeys",
     "simulators",
     "api",
 ]
@@ -91,6 +92,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["quartermaster.auth.LockoutModelBackend"]
+# Sign-in protection (quartermaster.auth) and API token lifetime (api.auth); 0 turns each off.
+QM_LOGIN_MAX_FAILURES = int(_env("QM_LOGIN_MAX_FAILURES", "5"))
+QM_LOGIN_LOCKOUT_MINUTES = int(_env("QM_LOGIN_LOCKOUT_MINUTES", "15"))
+QM_TOKEN_TTL_HOURS = float(_env("QM_TOKEN_TTL_HOURS", "24"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -111,12 +117,12 @@ WHITENOISE_AUTOREFRESH = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AccessPermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
@@ -148,6 +154,7 @@ SPECTACULAR_SETTINGS = {
         "VehicleStatusEnum": "telematics.choices.VehicleStatus",
     },
     "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
 }
 
 LOGGING = {
@@ -165,3 +172,11 @@ QM_TOPIC_PREFIX = _env("QM_TOPIC_PREFIX", "qm")
 QM_CJK_FONT = _env("QM_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 QM_TILE_URL = _env("QM_TILE_URL", "")
 QM_TILE_CRS = _env("QM_TILE_CRS", "wgs84")
+# Workbook import limits: a small crafted file must not cost gigabytes or hours (Excel's own sheet limits).
+QM_IMPORT_MAX_ROWS = int(_env("QM_IMPORT_MAX_ROWS", "1048576"))
+QM_IMPORT_MAX_COLUMNS = int(_env("QM_IMPORT_MAX_COLUMNS", "16384"))
+QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))
+
+# The compliance indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite (the demo) ignores them,
+# which is fine there and not worth a warning at every migrate.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -1,12 +1,15 @@
 """The start page: `/` shows the signed-in user's role page (stock, fleet, compliance or administration)."""
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from api.permissions import user_role
+from assets.access import page, user_role
 from assets.choices import UserRole
 from quartermaster.errors import DomainError
 
@@ -50,22 +53,43 @@ def _render(request, role: str):
     return render(request, f"start/{role}.html", context)
 
 
-@login_required
+@page("assets.OrgUnit")
 def home(request):
-    role = user_role(request.user)
-    if role is None:
-        return render(request, "start/no_role.html", status=403)
-    return _render(request, role)
+    return _render(request, user_role(request.user))
 
 
-@login_required
+@page("assets.OrgUnit")
 def role_start(request, role: str):
     """Another role's start page, for administrators (who look after every role); others get their own."""
     if role not in UserRole.values:
         raise Http404(f"no start page for role {role!r}")
     own = user_role(request.user)
-    if own is None:
-        return render(request, "start/no_role.html", status=403)
     if role != own and own != UserRole.ADMINISTRATOR:
         raise PermissionDenied(gettext("只有系统管理员可以查看其他角色的首页"))
     return _render(request, role)
+
+
+class _SchemaGate:
+    """The schema and its docs page describe every endpoint: outside debug mode only signed-in users get them."""
+
+    def get_permissions(self):
+        return [AllowAny() if settings.DEBUG else IsAuthenticated()]
+
+
+class SchemaView(_SchemaGate, SpectacularAPIView):
+    pass
+
+
+_schema = SchemaView.as_view()
+_docs = SpectacularSwaggerView.as_view(url_name="schema")
+
+
+def schema_view(request, *args, **kwargs):
+    return _schema(request, *args, **kwargs)
+
+
+def docs_view(request, *args, **kwargs):
+    """The docs page sends a visitor who is not signed in to the login page (in debug mode it is open)."""
+    if settings.DEBUG:
+        return _docs(request, *args, **kwargs)
+    return login_required(_docs)(request, *args, **kwargs)

@@ -8,6 +8,7 @@ if [ "${1:-}" = future ]; then
   shift
   command -v faketime >/dev/null || { echo "faketime is missing (Debian package faketime)" >&2; exit 1; }
   export FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1
+  export PYTHONPATH="$PWD/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}"  # time.sleep without EINVAL, see there
   exec faketime -f "${QM_FAKETIME:-+365d}" "$0" "$@"
 fi
 dir=$(mktemp -d /tmp/qm-services.XXXXXX)

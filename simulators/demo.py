@@ -39,6 +39,9 @@ DAY_START = dt.time(8, 5)  # the squadrons (on duty from 08:00) roll out 8-20 mi
 # Today's duty is replayed once it has run this long, else the previous duty day: a replay reaches the present
 # after (now - start) / speed and then runs at real time, so a later start leaves less fast-forward to watch.
 REPLAY_LEAD = dt.timedelta(minutes=30)
+# Vehicles whose terminals speak JT/T 808 to the demo's gateway: their sample terminals (T0045..T0047) are swapped
+# for JT/T 808 terminals, bound by their phone numbers.
+DEMO_JT808_TERMINALS = {"T0045": "013800000045", "T0046": "013800000046", "T0047": "013800000047"}
 STOP_TIMEOUT_S = 15.0
 READY_TIMEOUT_S = 120.0
 PR_SET_PDEATHSIG = 1
@@ -56,16 +59,16 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Refuses at once, before a minute of preparation, a port the web app could not listen on."""
+def check_port_free(host: str, port: int, flag: str = "--port", what: str = "serve the demo") -> None:
+    """Refuses at once, before a minute of preparation, a port the web app (or the gateway) could not listen on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise DomainError(f"cannot serve the demo on {host}:{port}: {exc.strerror or exc}; pass --port",
-                              field="port") from None
+            raise DomainError(f"cannot {what} on {host}:{port}: {exc.strerror or exc}; pass {flag}",
+                              field=flag.lstrip("-")) from None
 
 
 # --- preparing the database ---------------------------------------------------------------------
@@ -106,6 +109,21 @@ def prepare_database(*, say) -> None:
 
         sample_city_load(city=build_city(seed=1))
         say("loaded the sample city (grid, venues, jurisdictions, streets)")
+    bind_jt808_terminals(say=say)
+
+
+def bind_jt808_terminals(*, say) -> None:
+    """Swaps the sample terminals of DEMO_JT808_TERMINALS for JT/T 808 ones (once), as a bureau commissions a
+    terminal: its phone number bound to the vehicle."""
+    from telematics.models import Vehicle
+    from telematics.services import vehicle_bind_terminal
+
+    swapped = []
+    for vehicle in Vehicle.objects.filter(terminal_id__in=DEMO_JT808_TERMINALS).order_by("terminal_id"):
+        vehicle_bind_terminal(vehicle=vehicle, terminal_id=DEMO_JT808_TERMINALS[vehicle.terminal_id])
+        swapped.append(vehicle.plate)
+    if swapped:
+        say(f"bound JT/T 808 terminals (phone numbers) to {', '.join(swapped)}")
 
 
 def ensure_logins() -> list[tuple[str, str, str, str]]:
@@ -113,7 +131,7 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     returns (username, password, role, scope)."""
     from django.contrib.auth import get_user_model
 
-    from api.services import user_create, user_update
+    from assets.users import user_create, user_update
     from assets.models import OrgUnit
 
     out = []
@@ -148,6 +166,16 @@ def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     return dt.datetime.combine(day, DAY_START, CST)
 
 
+def beyond_fix_age_limit(start: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Whether a simulation from `start` (a --start, or a demo resumed long after) would publish fixes older than
+    QM_MAX_FIX_AGE_DAYS, which the ingest keeps only as stale dead letters (an hour's margin for start-up)."""
+    from telematics.tracking import conf
+
+    days = conf.get("QM_MAX_FIX_AGE_DAYS")
+    now = now or dt.datetime.now(dt.UTC)
+    return days > 0 and now - start > dt.timedelta(days=days) - dt.timedelta(hours=1)
+
+
 def resume_point() -> dt.datetime | None:
     """Just after the newest stored fix, when an earlier demo already drove on this database."""
     from django.db.models import Max
@@ -171,9 +199,11 @@ class Child:
 class Demo:
     """Starts and supervises the broker and the child processes; stop() ends them in reverse order."""
 
-    def __init__(self, *, out, host: str, port: int, speed: float, seed: int, workdir: Path, quiet: bool):
+    def __init__(self, *, out, host: str, port: int, speed: float, seed: int, workdir: Path, quiet: bool,
+                 jt808_port: int = 7808):
         self.out = out
         self.host, self.port, self.speed, self.seed = host, port, speed, seed
+        self.jt808_port = jt808_port
         self.workdir = workdir
         self.quiet = quiet
         self.children: list[Child] = []
@@ -224,6 +254,8 @@ class Demo:
                 raise DomainError(f"{child.name} did not become ready ({what}):\n{tail}", field=child.name)
 
     def start(self, *, mqtt_url: str | None, broker: str, start: dt.datetime, scenarios: list[Path]) -> None:
+        from telematics.tracking import conf
+
         from .broker import EmbeddedBroker
 
         if mqtt_url is None:
@@ -235,9 +267,17 @@ class Demo:
         # The replayed day lies in the past: the map shows its fixes as live rather than offline.
         serve_env = self._env(mqtt_url, {"QM_MAP_OFFLINE_S": str(int(lag + 3600))})
         self.spawn("serve", ["serve", "--host", self.host, "--port", str(self.port)], serve_env, "serving on")
-        self.spawn("ingest", ["ingest"], self._env(mqtt_url), "qm ingest: subscribed")
+        ingest_env = self._env(mqtt_url)
+        if beyond_fix_age_limit(start):
+            ingest_env["QM_MAX_FIX_AGE_DAYS"] = "0"
+            self.say(f"the simulation starts more than QM_MAX_FIX_AGE_DAYS ({conf.get('QM_MAX_FIX_AGE_DAYS')}) days "
+                     f"ago: the demo's ingest accepts fixes of any age")
+        self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
+        self.spawn("jt808", ["jt808", "--host", "127.0.0.1", "--port", str(self.jt808_port)], ingest_env,
+                   "listening")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
-                    start.isoformat(), "--city", "layers", "--forever", "--hold"]
+                    start.isoformat(), "--city", "layers", "--forever", "--hold", "--protocol", "jt808",
+                    "--jt808", f"127.0.0.1:{self.jt808_port}"]
         if scenarios:
             sim_args += ["--register", "--scenario", *map(str, scenarios)]
         self.spawn("simulate", sim_args, self._env(mqtt_url), "holding until SIGUSR1")
@@ -246,6 +286,7 @@ class Demo:
         """The three children start side by side; the simulator publishes only once the ingest listens."""
         by_name = {c.name: c for c in self.children}
         self._wait_ready(by_name["ingest"], "subscribed to the broker")
+        self._wait_ready(by_name["jt808"], "listening for JT/T 808 terminals")
         self._wait_ready(by_name["simulate"], "prepared the simulation")
         by_name["simulate"].proc.send_signal(signal.SIGUSR1)
         self._wait_ready(by_name["serve"], "listening")
@@ -262,8 +303,9 @@ class Demo:
 
     def stop(self) -> None:
         self.stopping.set()
-        # The simulator first (no more input), the ingest next (it commits what it holds), the web app last.
-        for child in sorted(self.children, key=lambda c: ("simulate", "ingest", "serve").index(c.name)):
+        # The simulator first (no more input), the gateway (it answers only what the broker has), the ingest next (it
+        # commits what it holds), the web app last.
+        for child in sorted(self.children, key=lambda c: ("simulate", "jt808", "ingest", "serve").index(c.name)):
             if child.proc.poll() is None:
                 child.proc.send_signal(signal.SIGTERM)
             try:

@@ -19,6 +19,7 @@ from quartermaster.errors import DomainError
 from .city import CityMap
 from .docks import DockSpec, dock_messages
 from .duty import DutyBook
+from .journeys import trips_truth, unused_orders
 from .plan import CST, OFF_DUTY_MOVE_M, OUTSIDE_JURISDICTION_M, Drive, Episode, Excursion, VehiclePlanner
 from .scenarios import EXCURSIONS, Event, Scenario, check_disjoint
 from .terminals import Message, Terminal, TerminalSpec, Transport, dumps, ts_iso
@@ -27,10 +28,12 @@ from .terminals import Message, Terminal, TerminalSpec, Transport, dumps, ts_iso
 VENUE_DWELL = dt.timedelta(minutes=10)
 OUT_OF_JURISDICTION_DWELL = dt.timedelta(minutes=5)
 SILENCE = dt.timedelta(minutes=30)
+OFF_DUTY_STOP = dt.timedelta(minutes=60)  # an off_duty_use journey ends once the vehicle has stood still this long
 FUTURE_TS = "2099-01-01T08:00:00+08:00"
-TRUTH_MATCH_RULE = ("An expected alert is matched by a raised alert of the same kind and terminal whose started_at "
-                    "lies in its `start` window; every raised alert must start inside [start[0], end[1]] of an "
-                    "expected alert of its kind and terminal (a correct system may split one episode in two).")
+TRUTH_MATCH_RULE = ("One alert per episode: each expected alert is matched by exactly one raised alert of the same "
+                    "kind and terminal whose started_at lies in its `start` window (and ended_at, once closed, in its "
+                    "`end` window), and every raised alert matches an expected one. `part_of` names the kind of the "
+                    "alert it belongs to (a venue_parking stop during an off_duty_use journey).")
 
 
 @dataclass
@@ -173,14 +176,34 @@ class Simulation:
                 dead[ev.params["reason"]] += ev.params["count"]
             elif ev.type == "owntracks":
                 bindings.append({"terminal": ev.vehicle, "vehicle": term.spec.plate, "terminal_id": term.reported_id})
+            elif ev.type == "order":
+                trips.append(self._order(term, ev.params, None))
         missed = [{"recorder": tag, "recorded_on": day.isoformat()} for tag, day, name in self._missed_offloads()
                   if name == scenario.name]
         alerts.sort(key=lambda a: (a["start"][0], a["kind"], a["terminal"]))
+        journeys = self._journeys(scenario, trips)
         return {"scenario": scenario.name, "seed": cfg.seed, "start": ts_iso(cfg.start),
                 "end": ts_iso(cfg.end) if cfg.end else None, "interval_s": cfg.interval,
                 "rest_interval_s": cfg.rest_interval, "match": TRUTH_MATCH_RULE, "alerts": alerts,
                 "dead_letters": dict(sorted(dead.items())), "trips": trips, "terminals": bindings,
-                "missed_offloads": missed}
+                "missed_offloads": missed, "journeys": journeys, "unused_trips": unused_orders(trips, journeys)}
+
+    def _journeys(self, scenario: Scenario, orders: list[dict]) -> list[dict]:
+        """The trips (SPEC "Trips") of the vehicles the scenario steers, with their classes; none for a terminal
+        with silences (what it drove then is not in its track) or for a run without an end."""
+        cfg = self.config
+        if cfg.end is None:
+            return []
+        proj = self.city.projection
+        fix_gap = dt.timedelta(seconds=max(cfg.interval, cfg.rest_interval))
+        out = []
+        for vehicle in sorted({ev.vehicle for ev in scenario.events if ev.vehicle}):
+            term = self._terminal[vehicle]
+            if term.transport.silent:
+                continue
+            out += trips_truth(term, cfg.start, cfg.end, [o for o in orders if o["terminal"] == term.reported_id],
+                               fix_gap=fix_gap, to_xy=lambda lon, lat: tuple(map(float, proj.to_xy(lon, lat))))
+        return sorted(out, key=lambda j: (j["terminal"], j["start"]))
 
     def _episode(self, term: Terminal, scenario: Scenario, ev: Event) -> Episode:
         label = _label(scenario, ev)
@@ -199,14 +222,12 @@ class Simulation:
             return []
         out = []
         if ep.venue is not None and ep.leave - ep.arrive >= VENUE_DWELL + slack:
+            extra = {"part_of": "off_duty_use"} if ep.off_duty else {}
             out.append(self._alert("venue_parking", term, (ep.arrive - slack, ep.arrive + VENUE_DWELL + slack),
                                    (ep.leave - slack, ep.leave + slack), venue=ep.venue,
-                                   venue_category=ep.venue_category))
+                                   venue_category=ep.venue_category, **extra))
         if ep.off_duty:
-            t500 = _first_time(ep.outbound, lambda x, y, x0=ep.outbound.route.xy[0]: math.dist((x, y), x0)
-                               >= OFF_DUTY_MOVE_M)
-            out.append(self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
-                                   (ep.arrive - slack, ep.back + SILENCE)))
+            out += self._journeys(term, ev, ep, slack)
         if ep.destination == "outside":
             area = term.planner.area.polygon
             far = self._outside_far(area)
@@ -220,6 +241,24 @@ class Simulation:
                                    (t_in - slack, t_in + OUT_OF_JURISDICTION_DWELL + slack)))
         return out
 
+    def _journeys(self, term: Terminal, ev: Event, ep: Episode, slack: dt.timedelta) -> list[dict]:
+        """off_duty_use: one journey there and back, or two when the stay ends the first (≥ OFF_DUTY_STOP)."""
+        stay = ep.leave - ep.arrive
+        if abs(stay - OFF_DUTY_STOP) < slack:
+            raise DomainError(f"event {ev.index}: a stay of {stay} is too close to the hour that ends an off-duty "
+                              f"journey; make it clearly shorter or longer", field="dwell")
+        t500 = _first_time(ep.outbound, _moved_from(ep.outbound))
+        if stay < OFF_DUTY_STOP:
+            return [self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
+                                (ep.back - slack, ep.back + slack))]
+        out = [self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
+                           (ep.arrive - slack, ep.arrive + slack))]
+        if ep.inbound.route.length >= OFF_DUTY_MOVE_M:
+            back500 = _first_time(ep.inbound, _moved_from(ep.inbound))
+            out.append(self._alert("off_duty_use", term, (ep.leave - slack, back500 + slack),
+                                   (ep.back - slack, ep.back + slack)))
+        return out
+
     @staticmethod
     def _outside_far(area):
         from shapely.geometry import Point
@@ -228,13 +267,31 @@ class Simulation:
 
     def _trip(self, term: Terminal, ev: Event, ep: Episode) -> dict:
         p = ev.params
-        if ep.depart < p["trip_start"] or ep.back > p["trip_end"]:
+        # Off duty, driving on past the window would raise off_duty_use; on duty an overrun only makes it overtime.
+        if ep.depart < p["trip_start"] or (ep.back > p["trip_end"] and ep.off_duty):
             raise DomainError(f"event {ev.index}: the trip runs {ep.depart:%H:%M}-{ep.back:%H:%M}, outside its "
                               f"approved window {p['trip_start']:%H:%M}-{p['trip_end']:%H:%M}", field="trip")
-        lon, lat = self.city.projection.to_lonlat(*ep.stop_xy)
+        dest = {"stop": ep.stop_xy, "none": None}.get(p["to"]) if p["to"] != "elsewhere" else self._elsewhere(term, ep)
+        return self._order(term, p, dest)
+
+    def _order(self, term: Terminal, p: dict, dest_xy: tuple[float, float] | None) -> dict:
+        lon, lat = self.city.projection.to_lonlat(*dest_xy) if dest_xy is not None else (None, None)
         return {"terminal": term.reported_id, "vehicle": term.spec.plate, "start": ts_iso(p["trip_start"]),
                 "end": ts_iso(p["trip_end"]), "purpose": p["purpose"], "approved_by": p["approved_by"],
-                "dest_lat": round(float(lat), 6), "dest_lon": round(float(lon), 6)}
+                "dest_lat": None if lat is None else round(float(lat), 6),
+                "dest_lon": None if lon is None else round(float(lon), 6)}
+
+    def _elsewhere(self, term: Terminal, ep: Episode) -> tuple[float, float]:
+        """A stop of the vehicle's own area as far as can be from where the excursion went (off_route)."""
+        from shapely.geometry import LineString, Point
+
+        path = LineString([tuple(p) for d in (ep.outbound, ep.inbound) for p in d.route.xy])
+        xy = self.city.graph.node_xy
+        node = max(sorted(term.planner.area.safe_nodes), key=lambda n: path.distance(Point(xy[n])))
+        if path.distance(Point(xy[node])) < 600:
+            raise DomainError(f"{term.spec.terminal_id}: no place in its area 600 m from the excursion for an "
+                              f"order it does not follow", field="trip")
+        return float(xy[node][0]), float(xy[node][1])
 
     def _silence_alert(self, term: Terminal, ev: Event, slack: dt.timedelta) -> dict:
         until = ev.at + ev.params["duration"]
@@ -270,6 +327,13 @@ def _excursion(sc: Scenario, ev: Event) -> Excursion:
                    "leave_jurisdiction": "outside"}.get(ev.type, p.get("destination"))
     return Excursion(at=ev.at, dwell=p["dwell"], destination=destination, label=_label(sc, ev),
                      min_distance_m=float(p.get("min_distance", 1500)), venue=p.get("venue"))
+
+
+def _moved_from(drive: Drive):
+    """Whether a point is OFF_DUTY_MOVE_M in a straight line from the drive's start (the rules add up the legs
+    between fixes, which is never less: a time found this way is an upper bound)."""
+    x0 = drive.route.xy[0]
+    return lambda x, y: math.dist((x, y), x0) >= OFF_DUTY_MOVE_M
 
 
 def _first_time(drive: Drive, cond) -> dt.datetime:

@@ -19,7 +19,9 @@ EXCURSIONS = {"venue_visit", "private_trip", "leave_jurisdiction", "approved_tri
 TRANSPORT = {"silence", "dead_zone", "duplicates", "out_of_order"}
 FORMATS = {"gcj02", "owntracks"}
 MALFORMED_REASONS = ("bad_json", "missing_field", "out_of_range", "future_timestamp", "unknown_terminal")
-EVENT_TYPES = EXCURSIONS | TRANSPORT | FORMATS | {"malformed", "dock_miss"}
+EVENT_TYPES = EXCURSIONS | TRANSPORT | FORMATS | {"malformed", "dock_miss", "order"}
+# An approved trip's destination: where the vehicle stops (default), a place it never goes near, or none given.
+ORDER_DESTINATIONS = ("stop", "elsewhere", "none")
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -130,6 +132,7 @@ _REQUIRED = {
     "owntracks": ("vehicle", "user", "device"),
     "malformed": ("at", "reason"),
     "dock_miss": ("unit",),
+    "order": ("vehicle", "trip"),
 }
 _OPTIONAL = {"day", "venue", "min_distance", "destination", "count", "recorder", "note"}
 
@@ -176,7 +179,7 @@ def _parse_event(raw, index: int, where: str, start: dt.datetime) -> Event:
         count = params.setdefault("count", 1)
         if not isinstance(count, int) or count < 1:
             raise DomainError(f"{where}: count must be a positive whole number", field="count")
-    if kind == "approved_trip":
+    if kind in ("approved_trip", "order"):
         trip = params["trip"]
         if not isinstance(trip, dict) or not {"start", "end"} <= set(trip):
             raise DomainError(f"{where}: trip needs start and end (HH:MM) and a purpose", field="trip")
@@ -184,7 +187,14 @@ def _parse_event(raw, index: int, where: str, start: dt.datetime) -> Event:
         params["trip_end"] = _time_on(start, trip["end"], day, f"{where}: trip end")
         params["purpose"] = str(trip.get("purpose", "派车单"))
         params["approved_by"] = str(trip.get("approved_by", "车辆管理员"))
-        if params["trip_end"] <= params["trip_start"] or not params["trip_start"] <= at < params["trip_end"]:
+        params["to"] = str(trip.get("to", "stop" if kind == "approved_trip" else "none"))
+        if params["to"] not in ORDER_DESTINATIONS or (kind == "order" and params["to"] != "none"):
+            raise DomainError(f"{where}: trip to must be one of {', '.join(ORDER_DESTINATIONS)} (none for an order "
+                              f"nobody drives)", field="trip")
+        if params["trip_end"] <= params["trip_start"]:
+            raise DomainError(f"{where}: the trip must end after it starts", field="trip")
+    if kind == "approved_trip":
+        if not params["trip_start"] <= at < params["trip_end"]:
             raise DomainError(f"{where}: the trip window must contain the departure at {raw['at']}", field="trip")
         params.setdefault("destination", "outside")
         if params["destination"] not in ("outside", "private"):

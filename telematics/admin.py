@@ -4,13 +4,13 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 from quartermaster.errors import DomainError
 
 from . import services
 from .models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 
 
@@ -21,7 +21,7 @@ def _adopt(obj, saved) -> None:
     obj._state.db = saved._state.db
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(RestrictedAdmin):
     """A DomainError from a service becomes an error message on the same form; the transaction is rolled back."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -48,7 +48,7 @@ class AddOnlyAdmin(ServiceAdmin):
         _adopt(obj, type(self).create_service(**fields))
 
 
-class VehicleHistoryInline(admin.TabularInline):
+class VehicleHistoryInline(RestrictedInline):
     model = VehicleHistory
     extra = 0
     can_delete = False
@@ -58,7 +58,7 @@ class VehicleHistoryInline(admin.TabularInline):
         return False
 
 
-class TerminalBindingInline(admin.TabularInline):
+class TerminalBindingInline(RestrictedInline):
     model = TerminalBinding
     extra = 0
     can_delete = False
@@ -149,6 +149,15 @@ class InspectionAdmin(AddOnlyAdmin):
     list_select_related = ("vehicle",)
     fields = ("vehicle", "inspected_on", "expires", "station", "note")
     create_service = staticmethod(services.inspection_create)
+
+
+@admin.register(VehicleSeal)
+class VehicleSealAdmin(AddOnlyAdmin):
+    list_display = ("vehicle", "sealed_from", "sealed_to", "key_holder", "note", "username")
+    search_fields = ("vehicle__plate", "key_holder")
+    list_select_related = ("vehicle",)
+    fields = ("vehicle", "sealed_from", "sealed_to", "key_holder", "photo", "note")
+    create_service = staticmethod(services.vehicle_seal)
 
 
 @admin.register(Trip)

@@ -1,4 +1,5 @@
-"""Cached duty calendars and trip coverage for the ingest's hot path: "is this unit on duty / this vehicle covered at T?".
+"""Cached duty calendars (with the units' depots), trip coverage and sealed periods for the ingest's hot path: "is this
+unit on duty / this vehicle covered / sealed at T?".
 
 Both caches are snapshots of the database held per process. A snapshot is replaced when
 - a service or any ORM save/delete of the underlying rows in this process invalidates it (signals below), or
@@ -123,7 +124,8 @@ class DutyCalendar:
     duty hours is off-duty use)."""
 
     def __init__(self, *, parents: dict[int, int | None], schedules: list[tuple[int, str, dt.time, dt.time]],
-                 overrides: dict[dt.date, str], fingerprint: str = ""):
+                 overrides: dict[dt.date, str], depots: dict[int, tuple[float, float, float]] | None = None,
+                 fingerprint: str = ""):
         self.fingerprint = fingerprint
         self._overrides = {day: (_HOLIDAY if kind == HolidayKind.HOLIDAY else _MONDAY) for day, kind in overrides.items()}
         own: dict[int, dict[int, list[tuple[int, int]]]] = {}
@@ -139,19 +141,46 @@ class DutyCalendar:
         for unit_id in parents:
             self._profiles[unit_id] = self._resolve(unit_id, parents, profiles)
         self._flat = {unit_id: profile.flat for unit_id, profile in self._profiles.items()}
+        # A unit's depot is its own, else its nearest ancestor's (as with duty hours).
+        own_depots = depots or {}
+        self._depots: dict[int, tuple[float, float, float] | None] = {
+            unit_id: self._resolve(unit_id, parents, own_depots, None) for unit_id in parents}
         # day number -> offset of that day's (kind today, kind yesterday) table in a unit's flat table
         self._offsets: dict[int, int] = {}
 
     @staticmethod
-    def _resolve(unit_id, parents, profiles) -> _UnitProfile:
+    def _resolve(unit_id, parents, own, default=_NO_DUTY):
         seen = set()
         current = unit_id
         while current is not None and current not in seen:
-            if current in profiles:
-                return profiles[current]
+            if current in own:
+                return own[current]
             seen.add(current)
             current = parents.get(current)
-        return _NO_DUTY
+        return default
+
+    def depot(self, unit_id: int) -> tuple[float, float, float] | None:
+        """(lat, lon, radius_m) of the depot where the unit's vehicles belong outside duty, or None."""
+        try:
+            return self._depots[unit_id]
+        except KeyError:
+            _unknown_unit(unit_id)
+            return _calendar_cache.get()._depots.get(unit_id)
+
+    def duty_end_ts(self, unit_id: int, ts: float) -> float | None:
+        """The end of the duty hours of the first duty day (a local day with shifts) that end after `ts` (epoch
+        seconds), looking a week ahead; None when the unit has no duty hours that week."""
+        profile = self._profiles.get(unit_id) or _unknown_unit(unit_id)
+        if not profile.shifts:
+            return None
+        first = int(ts + _OFFSET) // 86_400
+        for day_number in range(first - 1, first + 8):
+            spans = profile.shifts.get(self.day_kind(dt.date.fromordinal(day_number + _EPOCH_ORDINAL)))
+            if spans:
+                end = day_number * 86_400 - _OFFSET + max(e for _, e in spans) * 60
+                if end > ts:
+                    return float(end)
+        return None
 
     def knows(self, unit_id: int) -> bool:
         return unit_id in self._profiles
@@ -382,6 +411,31 @@ def _within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float)
     return dx * dx + dy * dy <= radius_m * radius_m
 
 
+class SealIndex:
+    """A snapshot of the sealed (封存) periods: vehicle id -> [(start, end)] in epoch seconds, from the local midnight
+    beginning the first day to the one ending the last."""
+
+    def __init__(self, seals, fingerprint: str = ""):
+        self.fingerprint = fingerprint
+        self._periods: dict[int, tuple[tuple[float, float], ...]] = {}
+        by_vehicle: dict[int, list[tuple[float, float]]] = {}
+        for vehicle_id, first, last in seals:
+            start = dt.datetime.combine(first, dt.time(), SHANGHAI).timestamp()
+            end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), SHANGHAI).timestamp()
+            by_vehicle.setdefault(vehicle_id, []).append((start, end))
+        self._periods = {v: tuple(sorted(p)) for v, p in by_vehicle.items()}
+
+    def sealed_ts(self, vehicle_id: int, ts: float) -> tuple[float, float] | None:
+        """The sealed period of the vehicle holding `ts` (epoch seconds), or None."""
+        periods = self._periods.get(vehicle_id)
+        if periods is None:
+            return None
+        for period in periods:
+            if period[0] <= ts < period[1]:
+                return period
+        return None
+
+
 # --- the per-process caches ----------------------------------------------------------------------
 
 class _Cache:
@@ -429,7 +483,8 @@ def _calendar_fingerprint() -> str:
     from assets.models import OrgUnit
 
     from .models import DutySchedule, Holiday
-    return _digest(list(OrgUnit.objects.order_by("pk").values_list("pk", "parent_id")),
+    return _digest(list(OrgUnit.objects.order_by("pk").values_list("pk", "parent_id", "depot_lat", "depot_lon",
+                                                                    "depot_radius_m")),
                    list(DutySchedule.objects.order_by("pk").values_list("pk", "unit_id", "weekdays", "start", "end")),
                    list(Holiday.objects.order_by("date").values_list("date", "kind")))
 
@@ -442,6 +497,8 @@ def _build_calendar(fingerprint: str) -> DutyCalendar:
         parents=dict(OrgUnit.objects.values_list("pk", "parent_id")),
         schedules=list(DutySchedule.objects.values_list("unit_id", "weekdays", "start", "end")),
         overrides=dict(Holiday.objects.values_list("date", "kind")),
+        depots={pk: (lat, lon, r) for pk, lat, lon, r in OrgUnit.objects.filter(depot_lat__isnull=False)
+                .values_list("pk", "depot_lat", "depot_lon", "depot_radius_m")},
         fingerprint=fingerprint,
     )
 
@@ -457,8 +514,20 @@ def _build_trips(fingerprint: str) -> TripIndex:
     return TripIndex(Trip.objects.filter(status=TripStatus.APPROVED), fingerprint=fingerprint)
 
 
+def _seal_fingerprint() -> str:
+    from .models import VehicleSeal
+    agg = VehicleSeal.objects.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    return _digest(agg["n"], agg["last"], agg["changed"])
+
+
+def _build_seals(fingerprint: str) -> SealIndex:
+    from .models import VehicleSeal
+    return SealIndex(VehicleSeal.objects.values_list("vehicle_id", "sealed_from", "sealed_to"), fingerprint=fingerprint)
+
+
 _calendar_cache = _Cache(_calendar_fingerprint, _build_calendar)
 _trip_cache = _Cache(_trip_fingerprint, _build_trips)
+_seal_cache = _Cache(_seal_fingerprint, _build_seals)
 _unknown_checked: set[tuple[str, int]] = set()
 
 
@@ -476,6 +545,7 @@ def _unknown_unit(unit_id: int) -> _UnitProfile:
 # them per lookup or per batch. Bound methods rather than wrapper functions: the ingest calls them per fix.
 duty_calendar = _calendar_cache.get
 trip_index = _trip_cache.get
+seal_index = _seal_cache.get
 
 
 def is_on_duty(unit_id: int, at: dt.datetime) -> bool:
@@ -490,6 +560,10 @@ def invalidate_trips() -> None:
     _trip_cache.invalidate()
 
 
+def invalidate_seals() -> None:
+    _seal_cache.invalidate()
+
+
 def _on_calendar_change(sender, **kwargs):
     invalidate_calendar()
 
@@ -498,10 +572,15 @@ def _on_trip_change(sender, **kwargs):
     invalidate_trips()
 
 
+def _on_seal_change(sender, **kwargs):
+    invalidate_seals()
+
+
 def _on_setting_changed(setting, **kwargs):
     if setting == "QM_DUTY_CACHE_SECONDS":
         invalidate_calendar()
         invalidate_trips()
+        invalidate_seals()
 
 
 def connect() -> None:
@@ -509,10 +588,12 @@ def connect() -> None:
     changed QM_DUTY_CACHE_SECONDS drops both)."""
     from assets.models import OrgUnit
 
-    from .models import DutySchedule, Holiday, Trip
+    from .models import DutySchedule, Holiday, Trip, VehicleSeal
     for model in (OrgUnit, DutySchedule, Holiday):
         post_save.connect(_on_calendar_change, sender=model, dispatch_uid=f"qm_calendar_{model.__name__}_save")
         post_delete.connect(_on_calendar_change, sender=model, dispatch_uid=f"qm_calendar_{model.__name__}_delete")
     post_save.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_save")
     post_delete.connect(_on_trip_change, sender=Trip, dispatch_uid="qm_trips_delete")
+    post_save.connect(_on_seal_change, sender=VehicleSeal, dispatch_uid="qm_seals_save")
+    post_delete.connect(_on_seal_change, sender=VehicleSeal, dispatch_uid="qm_seals_delete")
     setting_changed.connect(_on_setting_changed, dispatch_uid="qm_calendar_setting")

@@ -8,19 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quartermaster.errors import DomainError
+from quartermaster.pdf import cjk_font, paragraph
 
 from .choices import DossierGap
 from .models import Vehicle
 from .selectors import vehicle_dossier_gaps
-
-FONT_NAME = "QMCJK"
 
 
 @dataclass
@@ -35,6 +32,7 @@ class Dossier:
     insurance: list = field(default_factory=list)
     inspections: list = field(default_factory=list)
     maintenance: list = field(default_factory=list)
+    seals: list = field(default_factory=list)
     trips: list = field(default_factory=list)
     mileage: list[tuple[dt.date, float]] = field(default_factory=list)
     alerts: list = field(default_factory=list)
@@ -108,6 +106,7 @@ def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date |
         insurance=list(vehicle.insurance.order_by("starts", "id")),
         inspections=list(vehicle.inspections.order_by("inspected_on", "id")),
         maintenance=list(vehicle.maintenance.order_by("date", "id")),
+        seals=list(vehicle.seals.order_by("sealed_from", "id")),
         trips=list(vehicle.trips.filter(start__lt=hi, end__gte=lo).order_by("start")),
         mileage=daily_mileage(vehicle.pk, start, end),
         alerts=_alerts(vehicle.pk, start, end),
@@ -115,14 +114,6 @@ def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date |
 
 
 # --- PDF -----------------------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _register_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    pdfmetrics.registerFont(TTFont(FONT_NAME, settings.QM_CJK_FONT, subfontIndex=0))
-    return FONT_NAME
-
 
 def _local(value) -> str:
     if value is None:
@@ -138,22 +129,22 @@ def dossier_pdf(dossier: Dossier) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _register_font()
+    font = cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=16, spaceBefore=8, spaceAfter=4)
     v = dossier.vehicle
-    story = [Paragraph(_("执法车辆档案（一车一档）") + f"　{v.plate}", h1),
-             Paragraph(_("档案期间：%(start)s 至 %(end)s；生成日期：%(on)s") %
+    story = [paragraph(_("执法车辆档案（一车一档）") + f"　{v.plate}", h1),
+             paragraph(_("档案期间：%(start)s 至 %(end)s；生成日期：%(on)s") %
                        {"start": dossier.start, "end": dossier.end, "on": dossier.on}, body)]
 
     def table(header: list[str], rows: list[list], widths=None) -> Table:
-        data = [[Paragraph(str(h), body) for h in header]]
-        data += [[Paragraph(_local(c) if not isinstance(c, str) else (c or "—"), body) for c in row] for row in rows]
+        data = [[paragraph(str(h), body) for h in header]]
+        data += [[paragraph(_local(c) if not isinstance(c, str) else (c or "—"), body) for c in row] for row in rows]
         if len(data) == 1:
-            data.append([Paragraph(_("（无记录）"), body)] + [""] * (len(header) - 1))
+            data.append([paragraph(_("（无记录）"), body)] + [""] * (len(header) - 1))
         t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
@@ -161,7 +152,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         return t
 
     def section(title: str, header: list[str], rows: list[list], widths=None) -> None:
-        story.append(Paragraph(title, h2))
+        story.append(paragraph(title, h2))
         story.append(table(header, rows, widths))
 
     section(_("基本信息"), [_("项目"), _("内容")], [
@@ -176,7 +167,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         try:
             story += [Spacer(1, 4), Image(v.livery_photo.path, width=60 * mm, height=40 * mm, kind="proportional")]
         except (OSError, ValueError):  # a missing or unreadable photo must not stop the dossier
-            story.append(Paragraph(_("涂装照片无法读取：%s") % v.livery_photo.name, body))
+            story.append(paragraph(_("涂装照片无法读取：%s") % v.livery_photo.name, body))
     section(_("单位与状态履历"), [_("生效日期"), _("变动"), _("所属单位"), _("状态"), _("说明")],
             [[h.effective, str(h.get_change_display()), h.unit.name, str(h.get_status_display()), h.note]
              for h in dossier.history])
@@ -189,6 +180,8 @@ def dossier_pdf(dossier: Dossier) -> bytes:
     section(_("维修保养记录"), [_("日期"), _("类别"), _("里程（公里）"), _("内容"), _("费用（元）"), _("维修单位")],
             [[m.date, str(m.get_kind_display()), str(m.odometer_km or ""), m.work_done, str(m.cost), m.workshop]
              for m in dossier.maintenance])
+    section(_("封存记录"), [_("封存开始日期"), _("封存结束日期"), _("钥匙保管人"), _("备注")],
+            [[x.sealed_from, x.sealed_to, x.key_holder, x.note] for x in dossier.seals])
     section(_("派车单（本期）"), [_("开始"), _("结束"), _("事由"), _("目的地"), _("状态"), _("批准人")],
             [[t.start, t.end, t.purpose, t.destination or (f"{t.dest_lat:.5f}, {t.dest_lon:.5f}"
                                                          if t.dest_lat is not None else _("不限")),

@@ -6,6 +6,7 @@ from assets.filtersets import SubtreeFilter
 from .choices import HolidayKind, MaintenanceKind, TripStatus, VehicleStatus
 from .models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
+    VehicleSeal,
     VehicleHistory,
 )
 
@@ -69,6 +70,18 @@ class InspectionFilterSet(VehicleRecordFilterSet):
         model = Inspection
         fields = {"id": ["exact", "in"], "vehicle": ["exact"], "inspected_on": DATE, "expires": DATE,
                   "station": TEXT, "note": TEXT}
+
+
+class VehicleSealFilterSet(VehicleRecordFilterSet):
+    on = filters.DateFilter(method="filter_on", label="sealed on this date")
+
+    class Meta:
+        model = VehicleSeal
+        fields = {"id": ["exact", "in"], "vehicle": ["exact"], "sealed_from": DATE, "sealed_to": DATE,
+                  "key_holder": TEXT, "note": TEXT, "username": ["exact"], "created_at": DATE}
+
+    def filter_on(self, qs, name, value):
+        return qs.filter(sealed_from__lte=value, sealed_to__gte=value)
 
 
 class TripFilterSet(VehicleRecordFilterSet):

@@ -17,7 +17,7 @@ from . import calendar
 from .choices import HolidayKind, MaintenanceKind, TripStatus, VehicleChange, VehicleStatus
 from .models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 
 
@@ -253,6 +253,51 @@ def maintenance_record_create(*, vehicle: Vehicle, date: dt.date, work_done: str
     return record
 
 
+# --- sealing (封存) ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def vehicle_seal(*, vehicle: Vehicle, sealed_from: dt.date, sealed_to: dt.date, key_holder: str = "", photo=None,
+                 note: str = "") -> VehicleSeal:
+    """Seals the vehicle from `sealed_from` to `sealed_to` (local dates, both included); it must not move meanwhile.
+    Periods of one vehicle do not overlap."""
+    for name, value in (("sealed_from", sealed_from), ("sealed_to", sealed_to)):
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise DomainError(f"{name}: expected a date, got {value!r}", field=name)
+    if sealed_to < sealed_from:
+        raise DomainError(f"a seal ending {sealed_to} before it starts {sealed_from}", field="sealed_to")
+    vehicle = _locked(vehicle)
+    overlap = vehicle.seals.filter(sealed_from__lte=sealed_to, sealed_to__gte=sealed_from).first()
+    if overlap is not None:
+        raise ConflictError(f"{vehicle.plate} is already sealed {overlap.sealed_from}–{overlap.sealed_to}",
+                            field="sealed_from", code="overlap")
+    seal = VehicleSeal(vehicle=vehicle, sealed_from=sealed_from, sealed_to=sealed_to, key_holder=key_holder or "",
+                       note=note or "", username=current().username)
+    if photo:
+        seal.photo = photo
+    _clean(seal)
+    seal.save()
+    calendar.invalidate_seals()
+    return seal
+
+
+@transaction.atomic
+def vehicle_seal_end(*, seal: VehicleSeal, last_day: dt.date) -> VehicleSeal:
+    """Ends a seal early (or extends it): `last_day` becomes its last sealed day."""
+    seal = VehicleSeal.objects.select_for_update().get(pk=seal.pk)
+    if last_day < seal.sealed_from:
+        raise DomainError(f"a seal ending {last_day} before it starts {seal.sealed_from}", field="sealed_to")
+    overlap = (seal.vehicle.seals.exclude(pk=seal.pk)
+               .filter(sealed_from__lte=last_day, sealed_to__gte=seal.sealed_from).first())
+    if overlap is not None:
+        raise ConflictError(f"{seal.vehicle.plate} is already sealed {overlap.sealed_from}–{overlap.sealed_to}",
+                            field="sealed_to", code="overlap")
+    seal.sealed_to = last_day
+    _clean(seal)
+    seal.save()
+    calendar.invalidate_seals()
+    return seal
+
+
 def _follow_latest(vehicle: Vehicle) -> None:
     """The file's insurance/inspection expiry is the latest record's."""
     vehicle = _locked(vehicle)
@@ -411,7 +456,11 @@ def _decide(trip: Trip, status: str, user, note: str) -> Trip:
 
 @transaction.atomic
 def trip_approve(*, trip: Trip, user=None, note: str = "") -> Trip:
-    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination)."""
+    """Approves a requested trip; from then on it covers the vehicle in its window (and near its destination).
+    A late order (补单) needs a second person: not the one who filed it."""
+    from .journeys.services import check_second_person
+
+    check_second_person(trip, user)
     return _decide(trip, TripStatus.APPROVED, user, note)
 
 

@@ -1,7 +1,7 @@
 """Django admin of the uniforms app (Chinese labels come from the models' verbose names)."""
 from django.contrib import admin
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 
 from .models import (
     BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt, IssueRound,
@@ -10,7 +10,7 @@ from .models import (
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
+class EntitlementAdmin(RestrictedAdmin):
     list_display = ("item_type", "quantity", "service_years", "season", "active", "source")
     list_editable = ("quantity", "service_years", "season", "active")
     list_filter = ("season", "active")
@@ -23,14 +23,14 @@ class EntitlementAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficerSize)
-class OfficerSizeAdmin(admin.ModelAdmin):
+class OfficerSizeAdmin(RestrictedAdmin):
     list_display = ("person", "item_type", "size")
     search_fields = ("person__staff_no", "person__name")
     list_filter = ("item_type",)
 
 
 @admin.register(StoragePlace)
-class StoragePlaceAdmin(admin.ModelAdmin):
+class StoragePlaceAdmin(RestrictedAdmin):
     list_display = ("code", "name", "unit")
     search_fields = ("code", "name")
 
@@ -69,7 +69,7 @@ class SealUsageAdmin(ReadOnlyAdmin):
     list_display = ("seal", "used_on", "document", "used_by", "custodian")
 
 
-class DepartureItemInline(admin.TabularInline):
+class DepartureItemInline(RestrictedInline):
     model = DepartureItem
     extra = 0
     can_delete = False

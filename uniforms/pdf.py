@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 
 import segno
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,29 +11,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from assets.models import Asset
+from quartermaster.pdf import cjk_font, paragraph
 
 from .choices import ChecklistLineState, ReceiptKind
 from .models import Departure, HandoverReceipt
 from .selectors import departure_checklist, receipt_lines
 
-FONT = "QMCJK"
-
-
-@lru_cache(maxsize=1)
-def _font() -> str:
-    # wqy-zenhei is a TrueType collection; subfontIndex 0 is the proportional face.
-    pdfmetrics.registerFont(TTFont(FONT, settings.QM_CJK_FONT, subfontIndex=0))
-    return FONT
-
-
 def _styles():
-    font = _font()
+    font = cjk_font()
     return (ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1),
             ParagraphStyle("body", fontName=font, fontSize=10, leading=14))
 
@@ -43,7 +30,7 @@ def _styles():
 def _table(rows: list[list[str]], widths: list[float]) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), _font(), 9),
+        ("FONT", (0, 0), (-1, -1), cjk_font(), 9),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -56,7 +43,7 @@ def _signatures(left: str, right: str) -> Table:
     table = Table([[signed % {"side": left}, "", signed % {"side": right}, ""], [date, "", date, ""]],
                   colWidths=[32 * mm, 55 * mm, 32 * mm, 55 * mm], rowHeights=[14 * mm, 9 * mm])
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), _font(), 10),
+        ("FONT", (0, 0), (-1, -1), cjk_font(), 10),
         ("LINEBELOW", (1, 0), (1, 1), 0.5, colors.black),
         ("LINEBELOW", (3, 0), (3, 1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -98,10 +85,10 @@ def receipt_pdf(receipt: HandoverReceipt) -> bytes:
     rows += [[str(i), ln["tag"], ln["category_name"], ln["item"], ln["size"], ln["serial"], ln["action_name"],
               ln["person"]] for i, ln in enumerate(lines, 1)]
     left, right = _SIDES.get(receipt.kind, (_("交付人"), _("接收人")))
-    story = [Paragraph(_("装备交接单"), title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+    story = [paragraph(_("装备交接单"), title), Spacer(1, 4 * mm), *[paragraph(h, body) for h in head],
              Spacer(1, 4 * mm),
              _table(rows, [10 * mm, 28 * mm, 22 * mm, 24 * mm, 16 * mm, 24 * mm, 14 * mm, 42 * mm]),
-             Spacer(1, 3 * mm), Paragraph(_("共 %(n)s 件") % {"n": len(lines)}, body), Spacer(1, 10 * mm),
+             Spacer(1, 3 * mm), paragraph(_("共 %(n)s 件") % {"n": len(lines)}, body), Spacer(1, 10 * mm),
              _signatures(left, right)]
     return _build(story)
 
@@ -124,10 +111,10 @@ def departure_checklist_pdf(departure: Departure) -> bytes:
             _("离岗类型：%(kind)s　　生效日期：%(on)s") % {"kind": departure.get_kind_display(),
                                                  "on": departure.effective},
             _("状态：%s") % (_("已办结") if departure.closed_out else _("未办结"))]
-    story = [Paragraph(_("离岗装备清退单"), title), Spacer(1, 4 * mm), *[Paragraph(h, body) for h in head],
+    story = [paragraph(_("离岗装备清退单"), title), Spacer(1, 4 * mm), *[paragraph(h, body) for h in head],
              Spacer(1, 4 * mm),
              _table(rows, [10 * mm, 28 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 16 * mm, 12 * mm]),
-             Spacer(1, 3 * mm), Paragraph(_("执法证件上缴城市管理部门法制机构；制式服装和标志标识交回原单位。"), body),
+             Spacer(1, 3 * mm), paragraph(_("执法证件上缴城市管理部门法制机构；制式服装和标志标识交回原单位。"), body),
              Spacer(1, 10 * mm), _signatures(_("交回人"), _("装备管理员"))]
     return _build(story)
 
@@ -157,7 +144,7 @@ def _draw_qr(pdf: canvas.Canvas, data: str, x: float, y: float, size: float) -> 
 
 def labels_pdf(assets: list[Asset], *, columns: int = 3, rows: int = 8) -> bytes:
     """A4 sheets of QR labels (default 3×8): the QR carries the tag; tag, category and unit printed beside it."""
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle("Quartermaster labels")

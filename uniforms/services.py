@@ -16,6 +16,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from assets import access
 from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
@@ -73,15 +74,16 @@ def _uniform_item_type(item_type: ItemType) -> ItemType:
 
 
 @transaction.atomic
-def entitlement_set(*, item_type: ItemType, quantity: int, service_years: int, season: str = Season.ALL,
-                    active: bool = True, source: str = "") -> Entitlement:
-    """Creates or edits the entitlement of one uniform item type."""
+def entitlement_set(*, item_type: ItemType, service_years: int, quantity: int | None = None,
+                    season: str = Season.ALL, active: bool = True, source: str = "") -> Entitlement:
+    """Creates or edits the entitlement of one uniform item type; no quantity keeps the one set (a new one: 1)."""
     _uniform_item_type(item_type)
     if season not in Season.values:
         raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
+    quantity = entitlement.quantity if quantity is None else quantity
     if quantity < 1 or service_years < 1:
         raise DomainError(f"{item_type.name}: quantity and service years must be at least 1", field="quantity")
-    entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
     entitlement.quantity, entitlement.service_years = quantity, service_years
     entitlement.season, entitlement.active = season, active
     # The item type's service life is the one replacement reads (assets.selectors.uniform_due_on).
@@ -613,7 +615,8 @@ def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit |
 
 
 def _assets_by_tag(tags) -> dict[str, Asset]:
-    qs = Asset.objects.filter(tag__in=[t for t in tags if t]).select_related(
+    """Assets by tag among those the acting user may see: another unit's tag is unknown here, not revealed."""
+    qs = access.for_actor(Asset.objects.filter(tag__in=[t for t in tags if t])).select_related(
         "category", "holder_person", "holder_unit", "unit")
     return {a.tag: a for a in qs}
 

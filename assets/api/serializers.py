@@ -2,16 +2,18 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.fields import ScopedSlugRelatedField
+
 from ..choices import UserRole
 from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
 
 
 def _unit_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kwargs)
+    return ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kwargs)
 
 
 def _person_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kwargs)
+    return ScopedSlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kwargs)
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -19,7 +21,8 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "kind", "parent", "population", "path", "depth"]
+        fields = ["id", "code", "name", "kind", "parent", "population", "depot_lat", "depot_lon", "depot_radius_m",
+                  "path", "depth"]
         read_only_fields = ["path", "depth"]
 
 
@@ -158,10 +161,10 @@ class UserSerializer(serializers.ModelSerializer):
                                      help_text="set or replace the password")
     role = serializers.ChoiceField(choices=UserRole.choices, source="qm_profile.role", required=False,
                                    allow_null=True)
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), required=False,
+    unit = ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), required=False,
                                         allow_null=True, source="qm_profile.unit",
                                         help_text="scope unit code; null for the whole bureau")
-    person = serializers.SlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), required=False,
+    person = ScopedSlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), required=False,
                                           allow_null=True, source="qm_profile.person")
 
     class Meta:

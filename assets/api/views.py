@@ -6,14 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from api import services as user_services
-from api.permissions import AdministratorOnly
-from api.scoping import ensure_unit_in_scope, scope_change_records
 from api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 from quartermaster.errors import DomainError
 
-from .. import selectors, services
-from ..choices import UserRole
+from .. import access, selectors, services
+from .. import users as user_services
 from ..filtersets import (
     AssetFilterSet, CategoryFilterSet, ChangeRecordFilterSet, CustodyEventFilterSet, ItemTypeFilterSet,
     OrgUnitFilterSet, PersonFilterSet, UserFilterSet,
@@ -40,14 +37,12 @@ class OrgUnitViewSet(ScopedModelViewSet):
     queryset = OrgUnit.objects.select_related("parent")
     serializer_class = OrgUnitSerializer
     filterset_class = OrgUnitFilterSet
-    scope_field = "self"
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "path", "depth", "population"]
     ordering = ["path"]
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data.get("parent"), "parent unit")
         serializer.instance = services.unit_create(**data)
 
     def perform_update(self, serializer):
@@ -55,8 +50,6 @@ class OrgUnitViewSet(ScopedModelViewSet):
         data = changed(unit, serializer.validated_data)
         if "code" in data:
             raise DomainError(f"the code of unit {unit.code} cannot change", field="code", code="immutable")
-        if "parent" in data:
-            ensure_unit_in_scope(self.request.user, data["parent"], "parent unit")
         serializer.instance = services.unit_update(unit=unit, **data)
 
 
@@ -66,7 +59,6 @@ class PersonViewSet(ScopedModelViewSet):
     queryset = Person.objects.select_related("unit")
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
-    write_roles = (UserRole.LOGISTICS,)
     http_method_names = NO_DELETE
     search_fields = ["staff_no", "name", "cert_no", "badge_no"]
     ordering_fields = ["staff_no", "name", "unit__path", "status", "cert_expires"]
@@ -74,15 +66,12 @@ class PersonViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data["unit"], "unit")
         serializer.instance = services.person_create(**data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         effective = data.pop("effective", None)
         data = changed(serializer.instance, data)
-        if "unit" in data:
-            ensure_unit_in_scope(self.request.user, data["unit"], "unit")
         serializer.instance = services.person_update(person=serializer.instance, effective=effective, **data)
 
     @extend_schema(responses={200: ChecklistItemSerializer(many=True)})
@@ -99,7 +88,6 @@ class CategoryViewSet(ScopedModelViewSet):
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilterSet
-    scope_field = None
     search_fields = ["code", "name", "name_en"]
     ordering_fields = ["code", "name"]
     ordering = ["code"]
@@ -109,8 +97,6 @@ class ItemTypeViewSet(ScopedModelViewSet):
     queryset = ItemType.objects.select_related("category")
     serializer_class = ItemTypeSerializer
     filterset_class = ItemTypeFilterSet
-    scope_field = None
-    write_roles = (UserRole.LOGISTICS,)
     search_fields = ["code", "name", "name_en"]
     ordering_fields = ["category", "code", "name"]
     ordering = ["category", "code"]
@@ -131,7 +117,6 @@ class AssetViewSet(ScopedModelViewSet):
     queryset = Asset.objects.select_related("category", "unit", "holder_person", "holder_unit")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
-    write_roles = (UserRole.LOGISTICS,)
     http_method_names = NO_DELETE
     search_fields = ["tag", "item", "serial", "model"]
     ordering_fields = ["tag", "category", "unit__path", "status", "acquired", "updated_at"]
@@ -144,7 +129,6 @@ class AssetViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data["unit"], "unit")
         serializer.instance = services.asset_create(**data)
 
     def perform_update(self, serializer):
@@ -195,10 +179,6 @@ class AssetViewSet(ScopedModelViewSet):
         asset = self.get_object()
         data = self._form(IssueSerializer)
         person, unit = data.pop("person", None), data.pop("unit", None)
-        if person is not None:
-            ensure_unit_in_scope(request.user, person.unit, f"person {person.staff_no} of unit")
-        if unit is not None:
-            ensure_unit_in_scope(request.user, unit, "unit")
         return self._done(services.asset_issue(asset=asset, person=person, unit=unit, **data))
 
     @extend_schema(request=ReturnSerializer, responses=MOVEMENT_RESPONSES)
@@ -214,7 +194,6 @@ class AssetViewSet(ScopedModelViewSet):
         """Moves the asset to another unit's stock (both units must be in your scope)."""
         asset = self.get_object()
         data = self._form(TransferSerializer)
-        ensure_unit_in_scope(request.user, data["to_unit"], "unit")
         return self._done(services.asset_transfer(asset=asset, **data))
 
     @extend_schema(request=ReportLostSerializer, responses=MOVEMENT_RESPONSES)
@@ -253,7 +232,6 @@ class CustodyEventViewSet(ScopedReadOnlyViewSet):
         "asset", "person", "unit", "unit_after", "holder_person_after", "holder_unit_after")
     serializer_class = CustodyEventSerializer
     filterset_class = CustodyEventFilterSet
-    scope_field = "asset__unit"
     search_fields = ["asset__tag", "receipt_no", "note", "person__staff_no", "person__name"]
     ordering_fields = ["occurred_at", "recorded_at", "id"]
     ordering = ["-occurred_at", "-id"]
@@ -265,13 +243,9 @@ class ChangeRecordViewSet(ScopedReadOnlyViewSet):
     queryset = ChangeRecord.objects.select_related("content_type")
     serializer_class = ChangeRecordSerializer
     filterset_class = ChangeRecordFilterSet
-    scope_field = None
     search_fields = ["object_repr", "username"]
     ordering_fields = ["at", "id"]
     ordering = ["-at", "-id"]
-
-    def get_queryset(self):
-        return scope_change_records(super().get_queryset(), self.request.user)
 
 
 class UserViewSet(ScopedModelViewSet):
@@ -281,8 +255,6 @@ class UserViewSet(ScopedModelViewSet):
     queryset = get_user_model().objects.select_related("qm_profile__unit", "qm_profile__person")
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    permission_classes = [AdministratorOnly]
-    scope_field = "qm_profile__unit"
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering_fields = ["username", "date_joined", "last_login"]
     ordering = ["username"]
@@ -295,13 +267,10 @@ class UserViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         data = self._flatten(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data.get("unit"), "scope unit")
         serializer.instance = user_services.user_create(**data)
 
     def perform_update(self, serializer):
         data = self._flatten(serializer.validated_data)
-        if "unit" in data:
-            ensure_unit_in_scope(self.request.user, data["unit"], "scope unit")
         serializer.instance = user_services.user_update(user=serializer.instance, **data)
 
     def perform_destroy(self, instance):

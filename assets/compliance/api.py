@@ -6,16 +6,17 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.scoping import ensure_unit_in_scope
-from api.views import ScopedCreateReadViewSet
-from assets.choices import UserRole
-from assets.models import ComplianceSnapshot
+from api.views import RestrictedViewMixin, ScopedCreateReadViewSet
+from assets import access
+from assets.models import ComplianceSnapshot, OrgUnit
 
 from . import services
 
 
-class ComplianceReportView(APIView):
+class ComplianceReportView(RestrictedViewMixin, APIView):
     """GET ?unit=CODE&standard=jiangsu|model&as_of=YYYY-MM-DD → SPEC's compliance JSON (every role may read)."""
+
+    access_model = OrgUnit
 
     @extend_schema(parameters=[OpenApiParameter("unit", str, required=True, description="unit code"),
                                OpenApiParameter("standard", str, required=True, description="jiangsu or model"),
@@ -23,7 +24,7 @@ class ComplianceReportView(APIView):
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
         unit = services.unit_by_code(request.query_params.get("unit"))
-        ensure_unit_in_scope(request.user, unit)
+        access.ensure(request.user, unit, access.VIEW, what="unit")
         as_of = services.parse_as_of(request.query_params.get("as_of"))
         report = services.compliance_report(unit=unit, standard_id=request.query_params.get("standard") or "",
                                             as_of=as_of)
@@ -49,8 +50,6 @@ class ComplianceSnapshotViewSet(ScopedCreateReadViewSet):
 
     queryset = ComplianceSnapshot.objects.select_related("unit").all()
     serializer_class = ComplianceSnapshotSerializer
-    scope_field = "unit"
-    write_roles = (UserRole.AUDITOR,)
     filterset_fields = ["standard", "as_of"]
     ordering_fields = ["created_at", "as_of"]
 
@@ -61,7 +60,7 @@ class ComplianceSnapshotViewSet(ScopedCreateReadViewSet):
         payload = ComplianceSnapshotCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         unit = services.unit_by_code(payload.validated_data["unit"])
-        ensure_unit_in_scope(request.user, unit)
+        access.ensure(request.user, unit, access.VIEW, what="unit")
         report = services.compliance_report(unit=unit, standard_id=payload.validated_data["standard"],
                                             as_of=services.parse_as_of(payload.validated_data.get("as_of")))
         snapshot = services.compliance_snapshot_save(report=report, unit=unit, user=request.user)

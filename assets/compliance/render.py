@@ -7,12 +7,13 @@ import io
 import json
 import zipfile
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
+from quartermaster.pdf import cjk_font, markup
+from quartermaster.spreadsheets import neutralise, xlsx_value
 
 from .services import Report
 
@@ -51,7 +52,7 @@ def render_csv(report: Report) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in table_rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -92,7 +93,7 @@ def render_xlsx(report: Report) -> bytes:
     results.append(list(COLUMNS))
     status_col = COLUMNS.index("status") + 1
     for row in table_rows(report):
-        results.append(row)
+        results.append([xlsx_value(v) for v in row])
         cell = results.cell(row=results.max_row, column=status_col)
         cell.fill = PatternFill("solid", fgColor=fills.get(cell.value, "FFFFFF"))
     for cell in results[1]:
@@ -103,7 +104,7 @@ def render_xlsx(report: Report) -> bytes:
     counts = wb.create_sheet("counts")
     counts.append(report.context["counts"]["columns"])
     for row in report.context["counts"]["rows"]:
-        counts.append(row)
+        counts.append([xlsx_value(v) for v in row])
     for cell in counts[1]:
         cell.font = Font(bold=True)
     out = io.BytesIO()
@@ -144,25 +145,7 @@ def render_html(report: Report) -> bytes:
     return render_to_string("compliance/standalone.html", html_context(report)).encode("utf-8")
 
 
-_FONT = "QMCJK"
-
-
-def _register_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        try:
-            pdfmetrics.registerFont(TTFont(_FONT, settings.QM_CJK_FONT, subfontIndex=0))
-        except Exception as exc:  # a missing or unreadable font file: say which setting to fix
-            raise DomainError(f"cannot load the CJK font {settings.QM_CJK_FONT!r} (setting QM_CJK_FONT): {exc}",
-                              code="font") from None
-    return _FONT
-
-
 def render_pdf(report: Report) -> bytes:
-    from xml.sax.saxutils import escape
-
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -170,7 +153,7 @@ def render_pdf(report: Report) -> bytes:
     from reportlab.pdfgen import canvas as pdfcanvas
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _register_font()
+    font = cjk_font()
     data, ctx = report.data, report.context
     small = ParagraphStyle("small", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
@@ -205,33 +188,33 @@ def render_pdf(report: Report) -> bytes:
             super().save()
 
     story = [
-        Paragraph(escape(_("合规核查报告")), title),
-        Paragraph(escape(f"{_('单位')}：{ctx['unit_name']}（{data['unit']}）"), body),
-        Paragraph(escape(f"{_('标准')}：{ctx['standard_title']}（{data['standard']}）"), body),
-        Paragraph(escape(f"{_('核查日期')}：{data['as_of']}"), body),
+        Paragraph(markup(_("合规核查报告")), title),
+        Paragraph(markup(f"{_('单位')}：{ctx['unit_name']}（{data['unit']}）"), body),
+        Paragraph(markup(f"{_('标准')}：{ctx['standard_title']}（{data['standard']}）"), body),
+        Paragraph(markup(f"{_('核查日期')}：{data['as_of']}"), body),
     ]
     if ctx.get("snapshot"):
         snap = ctx["snapshot"]
-        story.append(Paragraph(escape(f"{_('存档')} #{snap['id']} · {snap['saved_at']} · {snap['saved_by']}"), body))
+        story.append(Paragraph(markup(f"{_('存档')} #{snap['id']} · {snap['saved_at']} · {snap['saved_by']}"), body))
     summary = data["summary"]
-    story.append(Paragraph(escape("  ".join(f"{status_names[k]} {summary[k]}" for k in status_names)), body))
+    story.append(Paragraph(markup("  ".join(f"{status_names[k]} {summary[k]}" for k in status_names)), body))
     local = [f"{s['label'] or name} = {s['value']}（{s['note']}）" for name, s in ctx["settings"].items() if s["local"]]
     for line in local:
-        story.append(Paragraph(escape(f"{_('本地阈值')}：{line}"), small))
+        story.append(Paragraph(markup(f"{_('本地阈值')}：{line}"), small))
     story.append(Spacer(1, 4 * mm))
 
     header = [_("规则"), _("单位"), _("条款及原文"), _("项目"), _("应配"), _("实有"), _("缺口"), _("结论")]
-    rows = [[Paragraph(escape(h), small) for h in header]]
+    rows = [[Paragraph(markup(h), small) for h in header]]
     style = [("FONT", (0, 0), (-1, -1), font, 7.5), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E2EC")), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     for i, r in enumerate(data["results"], start=1):
-        clause = f"<b>{escape(r['clause'])}</b><br/>{escape(r['text'])}"
+        clause = f"<b>{markup(r['clause'])}</b><br/>{markup(r['text'])}"
         if note(r):
-            clause += f"<br/><i>{escape(note(r))}</i>"
+            clause += f"<br/><i>{markup(note(r))}</i>"
         cells = [r["rule"], f"{unit_names.get(r['unit'], r['unit'])}\n{r['unit']}", None, r.get("item", ""),
                  r["required"], r["actual"], r["shortfall"], status_names.get(r["status"], r["status"])]
         rows.append([Paragraph(clause, small) if c is None else
-                     Paragraph(escape("" if c is None else str(c)).replace("\n", "<br/>"), small)
+                     Paragraph(markup(c), small)
                      for c in cells])
         style.append(("BACKGROUND", (7, i), (7, i), fills.get(r["status"], colors.white)))
     widths = [40 * mm, 32 * mm, 105 * mm, 22 * mm, 13 * mm, 13 * mm, 13 * mm, 20 * mm]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from api.permissions import user_role
-from api.scoping import scope_queryset, unit_in_scope, user_scope_unit
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
 
-from ..choices import UserRole
+from .. import access
 from ..models import ComplianceSnapshot, OrgUnit
 from . import services
 from .evidence import evidence_for
@@ -25,23 +22,15 @@ from .render import render as render_report
 from .services import Report
 from .standards import all_standards, get_standard
 
-SAVE_ROLES = (UserRole.ADMINISTRATOR, UserRole.AUDITOR)
-
-
-def _require_reader(request) -> None:
-    if user_role(request.user) is None:
-        raise PermissionDenied(_("没有访问权限"))
-
-
 def _unit_for(request, code: str | None) -> OrgUnit:
     if not code:
-        scope = user_scope_unit(request.user)
+        scope = access.scope_unit(request.user)
         root = scope or OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
         if root is None:
             raise DomainError(_("尚未建立任何单位"), field="unit", code="no_units")
         return root
     unit = services.unit_by_code(code)
-    if not unit_in_scope(request.user, unit):
+    if not access.unit_in_scope(request.user, unit):
         raise PermissionDenied(f"unit {unit.code} is outside your scope")
     return unit
 
@@ -59,14 +48,14 @@ def _download(report: Report, fmt: str) -> HttpResponse:
 
 
 def _choices(request) -> list[dict]:
-    units = scope_queryset(OrgUnit.objects.order_by("path"), request.user, "self").values("code", "name", "depth")
+    units = access.restrict(OrgUnit.objects.order_by("path"), request.user).values("code", "name", "depth")
     return [{"code": u["code"], "name": u["name"], "indent": "\u3000" * u["depth"]} for u in units]
 
 
 def _page(request, report: Report | None, **extra):
     context = {
         "choices": _choices(request), "standards": [{"id": s.id, "title": s.title} for s in all_standards().values()],
-        "formats": FORMATS, "can_save": user_role(request.user) in SAVE_ROLES,
+        "formats": FORMATS, "can_save": access.may(request.user, access.ADD, ComplianceSnapshot),
         "unit_code": extra.pop("unit_code", ""), "standard_id": extra.pop("standard_id", "jiangsu"),
         "as_of": extra.pop("as_of", ""), **extra,
     }
@@ -75,9 +64,8 @@ def _page(request, report: Report | None, **extra):
     return render(request, "compliance/report.html", context, status=extra.get("status", 200))
 
 
-@login_required
+@access.page("assets.OrgUnit")
 def report_page(request):
-    _require_reader(request)
     standard_id = request.GET.get("standard") or "jiangsu"
     try:
         unit = _unit_for(request, request.GET.get("unit"))
@@ -96,9 +84,8 @@ def report_page(request):
                  download_base=f"/compliance/?{query}&")
 
 
-@login_required
+@access.page("assets.OrgUnit")
 def compare_page(request):
-    _require_reader(request)
     try:
         unit = _unit_for(request, request.GET.get("unit"))
         as_of = services.parse_as_of(request.GET.get("as_of"))
@@ -118,9 +105,8 @@ def compare_page(request):
                                                        "standards": standards})
 
 
-@login_required
+@access.page("assets.OrgUnit")
 def evidence_page(request):
-    _require_reader(request)
     try:
         unit = _unit_for(request, request.GET.get("unit"))
         as_of = services.parse_as_of(request.GET.get("as_of"))
@@ -136,12 +122,11 @@ def evidence_page(request):
         "item": request.GET.get("item", ""), "evidence": evidence})
 
 
-@login_required
+@access.page("assets.ComplianceSnapshot")
 @require_http_methods(["GET", "POST"])
 def snapshots_page(request):
-    _require_reader(request)
     if request.method == "POST":
-        if user_role(request.user) not in SAVE_ROLES:
+        if not access.may(request.user, access.ADD, ComplianceSnapshot):
             raise PermissionDenied(_("只有督察审计人员可以存档报告"))
         try:
             unit = _unit_for(request, request.POST.get("unit"))
@@ -152,18 +137,17 @@ def snapshots_page(request):
         with change_context(user=request.user, source="web"):
             snapshot = services.compliance_snapshot_save(report=report, unit=unit, user=request.user)
         return redirect(f"/compliance/snapshots/{snapshot.pk}/")
-    snapshots = scope_queryset(ComplianceSnapshot.objects.select_related("unit"), request.user, "unit")[:200]
+    snapshots = access.restrict(ComplianceSnapshot.objects.select_related("unit"), request.user)[:200]
     return render(request, "compliance/snapshots.html", {"snapshots": snapshots})
 
 
-@login_required
+@access.page("assets.ComplianceSnapshot")
 def snapshot_page(request, pk: int):
-    _require_reader(request)
     try:
         snapshot = services.snapshot_by_id(pk)
     except DomainError as exc:
         return _page(request, None, error=exc.message, status=404)
-    if not unit_in_scope(request.user, snapshot.unit):
+    if not access.in_scope(request.user, snapshot):
         raise PermissionDenied(f"unit {snapshot.unit.code} is outside your scope")
     report = services.snapshot_report(snapshot)
     fmt = request.GET.get("format")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..access import RestrictedQuerySet
 from ..choices import ChangeAction
 from .immutable import AppendOnlyModel
 
@@ -22,6 +23,8 @@ def _plain(value):
 
 class ChangeLoggedModel(models.Model):
     """A model whose every create/update/delete is written to the change log (see assets.signals)."""
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -4,8 +4,10 @@ from django.db import models
 
 from quartermaster.errors import DomainError
 
+from ..access import RestrictedQuerySet
 
-class AppendOnlyQuerySet(models.QuerySet):
+
+class AppendOnlyQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise DomainError(f"{self.model._meta.verbose_name} is append-only and cannot be edited.", code="append_only")
 

@@ -3,12 +3,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..access import RestrictedQuerySet
 from ..choices import PersonRole, PersonStatus, UnitKind
 from .audit import ChangeLoggedModel
 from .immutable import AppendOnlyModel
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class OrgUnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit: "OrgUnit"):
         """The unit and everything below it."""
         return self.filter(path__startswith=unit.path)
@@ -21,6 +22,10 @@ class OrgUnit(ChangeLoggedModel):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                verbose_name=_("上级单位"))
     population = models.PositiveBigIntegerField(_("常住人口"), null=True, blank=True)
+    # The depot (停车场/车库) where the unit's vehicles belong outside duty hours: a WGS-84 point and a radius.
+    depot_lat = models.FloatField(_("停车场纬度"), null=True, blank=True)
+    depot_lon = models.FloatField(_("停车场经度"), null=True, blank=True)
+    depot_radius_m = models.FloatField(_("停车场半径（米）"), null=True, blank=True)
     # "/CZ/CZ-TN/CZ-TN-01/": subtree queries are one indexed prefix match. Kept by assets.services.
     path = models.CharField(max_length=1000, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -33,10 +38,22 @@ class OrgUnit(ChangeLoggedModel):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(code__contains="/"), name="orgunit_code_no_slash"),
+            models.CheckConstraint(condition=models.Q(depot_lat__isnull=True, depot_lon__isnull=True,
+                                                      depot_radius_m__isnull=True)
+                                   | models.Q(depot_lat__gte=-90, depot_lat__lte=90, depot_lon__gte=-180,
+                                              depot_lon__lte=180, depot_radius_m__gt=0),
+                                   name="orgunit_depot_complete"),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    @property
+    def depot(self) -> tuple[float, float, float] | None:
+        """(lat, lon, radius_m) of the unit's own depot, or None."""
+        if self.depot_lat is None or self.depot_lon is None or self.depot_radius_m is None:
+            return None
+        return self.depot_lat, self.depot_lon, self.depot_radius_m
 
     def is_within(self, other: "OrgUnit") -> bool:
         return self.path.startswith(other.path)

@@ -116,6 +116,18 @@ def decimal_degrees(value: object, *, limit: float) -> float | None:
     return number
 
 
+def positive_number(value: object) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value if isinstance(value, (int, float)) else text(value))
+    except ValueError:
+        raise CellError(f"expected a number, got {text(value)!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise CellError(f"must be a positive number, got {text(value)}")
+    return number
+
+
 def yes_no(value: object) -> bool:
     if isinstance(value, bool):
         return value

@@ -25,8 +25,9 @@ def weekday_spec(stored: str) -> str:
 
 def _units() -> Iterator[list]:
     codes = dict(OrgUnit.objects.values_list("pk", "code"))
-    for u in OrgUnit.objects.order_by("depth", "path").values_list("code", "name", "kind", "parent_id", "population"):
-        yield [u[0], u[1], u[2], codes.get(u[3], ""), u[4]]
+    for u in OrgUnit.objects.order_by("depth", "path").values_list("code", "name", "kind", "parent_id", "population",
+                                                                   "depot_lat", "depot_lon", "depot_radius_m"):
+        yield [u[0], u[1], u[2], codes.get(u[3], ""), u[4], u[5], u[6], u[7]]
 
 
 def _personnel(codes: dict[int, str]) -> Iterator[list]:
@@ -47,11 +48,17 @@ def _assets(codes: dict[int, str]) -> Iterator[list]:
 
 
 def _vehicles(codes: dict[int, str]) -> Iterator[list]:
-    from telematics.models import Vehicle
+    from telematics.models import Vehicle, VehicleSeal
 
+    # The sheet has room for one 封存 period per vehicle: the latest.
+    seals = {}
+    for vehicle_id, first, last in VehicleSeal.objects.order_by("sealed_from").values_list(
+            "vehicle_id", "sealed_from", "sealed_to"):
+        seals[vehicle_id] = (first, last)
     for v in Vehicle.objects.order_by("plate"):
+        sealed = seals.get(v.pk, (None, None))
         yield [v.plate, codes[v.unit_id], v.seats, v.vin, v.vehicle_type, v.terminal_id or "", v.livery_compliant,
-               v.status, v.acquired, v.insurance_expires, v.inspection_expires]
+               v.status, v.acquired, v.insurance_expires, v.inspection_expires, *sealed]
 
 
 def _duty_schedules() -> Iterator[list]:

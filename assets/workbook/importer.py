@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from quartermaster.context import current
 from quartermaster.errors import DomainError
+from quartermaster.spreadsheets import CONTROL_CHARACTERS, restore
 
 from .. import ledger
 from ..choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
@@ -35,6 +36,7 @@ from .schema import (
     VEHICLE_STATUSES,
     category_codes,
 )
+from .xlsx import BadCell
 
 BATCH = bulk.BATCH
 IMPORT_NOTE = "导入台账"  # on every ledger event the import writes: the movement was recorded, not witnessed
@@ -89,6 +91,10 @@ class UnitRow:
     kind: str
     parent: str
     population: int | None
+    depot_lat: float | None = None
+    depot_lon: float | None = None
+    depot_radius_m: float | None = None
+    depot_given: bool = False  # the sheet has the depot columns (without them a unit's depot is left as it is)
 
 
 @dataclass(slots=True)
@@ -137,6 +143,8 @@ class VehicleRow:
     acquired: dt.date | None
     insurance_expires: dt.date | None
     inspection_expires: dt.date | None
+    sealed_from: dt.date | None = None
+    sealed_to: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -183,6 +191,15 @@ class _RowReader:
     def get(self, key: str, convert: Callable = cells.text, *, required: bool = False,
             max_length: int | None = None, **kwargs):
         raw = self.values.get(key)
+        if isinstance(raw, BadCell):
+            self.error(key, raw.reason)
+            return None
+        if isinstance(raw, str):
+            bad = CONTROL_CHARACTERS.search(raw)
+            if bad:  # refused here, with its cell: stored, it would stop every later XLSX export
+                self.error(key, f"contains the control character U+{ord(bad[0]):04X} at position {bad.start() + 1}")
+                return None
+            raw = restore(raw)  # the apostrophe an export puts before text that looks like a formula
         try:
             value = convert(raw, **kwargs)
         except CellError as exc:
@@ -276,6 +293,7 @@ class WorkbookImport:
             yield _RowReader(source, number, values, self.errors)
             if count % 1000 == 0:
                 self.progress.advance(1000)
+        self.errors.extend(source.errors)
         self.progress.advance(count % 1000)
         self.progress.finish()
 
@@ -285,9 +303,18 @@ class WorkbookImport:
             row = UnitRow(r.number, r.get("code", required=True, max_length=_max(OrgUnit, "code")),
                           r.get("name", required=True, max_length=_max(OrgUnit, "name")),
                           r.get("kind", cells.choice, mapping=UNIT_KINDS, what="unit kind"),
-                          r.get("parent"), r.get("population", cells.integer))
+                          r.get("parent"), r.get("population", cells.integer),
+                          r.get("depot_lat", cells.decimal_degrees, limit=90),
+                          r.get("depot_lon", cells.decimal_degrees, limit=180),
+                          r.get("depot_radius_m", cells.positive_number),
+                          depot_given=bool({"depot_lat", "depot_lon"} & set(r.source.positions)))
             if row.code and "/" in row.code:
                 r.error("code", f"unit code {row.code!r} may not contain '/'")
+            lat_given, lon_given = (bool(cells.text(r.values.get(k))) for k in ("depot_lat", "depot_lon"))
+            if lat_given != lon_given:
+                r.error("depot_lon" if lat_given else "depot_lat", "give both depot_lat and depot_lon, or neither")
+            elif cells.text(r.values.get("depot_radius_m")) and not lat_given:
+                r.error("depot_radius_m", "a depot radius needs the depot's depot_lat and depot_lon")
             if r.ok:
                 self.units.append(row)
             elif row.code:
@@ -336,7 +363,13 @@ class WorkbookImport:
                              r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what="vehicle status",
                                    default="in_service"),
                              r.get("acquired", cells.date), r.get("insurance_expires", cells.date),
-                             r.get("inspection_expires", cells.date))
+                             r.get("inspection_expires", cells.date), r.get("sealed_from", cells.date),
+                             r.get("sealed_to", cells.date))
+            from_given, to_given = (bool(cells.text(r.values.get(k))) for k in ("sealed_from", "sealed_to"))
+            if from_given != to_given:
+                r.error("sealed_to" if from_given else "sealed_from", "give both sealed_from and sealed_to, or neither")
+            elif row.sealed_from and row.sealed_to and row.sealed_to < row.sealed_from:
+                r.error("sealed_to", f"sealed_to {row.sealed_to} is before sealed_from {row.sealed_from}")
             if r.ok:
                 self.vehicles.append(row)
             elif row.plate:
@@ -652,21 +685,35 @@ class WorkbookImport:
         for row in sorted(self.file_units.values(), key=lambda r: self.unit_depth[r.code]):
             parent = self.db_units[row.parent] if row.parent else None
             unit = self.db_units.get(row.code)
+            depot = {}
+            if row.depot_given:
+                depot = {"depot_lat": row.depot_lat, "depot_lon": row.depot_lon, "depot_radius_m": row.depot_radius_m}
+                if row.depot_lat is not None and row.depot_radius_m is None:
+                    depot["depot_radius_m"] = services.DEFAULT_DEPOT_RADIUS_M
             if unit is None:
-                self.db_units[row.code] = services.unit_create(code=row.code, name=row.name, kind=row.kind,
-                                                               parent=parent, population=row.population)
+                self.db_units[row.code] = self._unit_call(row, services.unit_create, code=row.code, name=row.name,
+                                                          kind=row.kind, parent=parent, population=row.population,
+                                                          **depot)
                 counts.created += 1
                 continue
-            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population))
+            changes = {k: v for k, v in (("name", row.name), ("kind", row.kind), ("population", row.population),
+                                         *depot.items())
                        if getattr(unit, k) != v}
             if unit.parent_id != (parent.pk if parent else None):
                 changes["parent"] = parent
             if changes:
-                self.db_units[row.code] = services.unit_update(unit=unit, **changes)
+                self.db_units[row.code] = self._unit_call(row, services.unit_update, unit=unit, **changes)
                 counts.updated += 1
             else:
                 counts.unchanged += 1
         self.db_unit_codes = {u.pk: code for code, u in self.db_units.items()}
+
+    def _unit_call(self, row: UnitRow, call: Callable, **kwargs):
+        try:
+            return call(**kwargs)
+        except DomainError as exc:
+            self._err("units", row.row, exc.field if exc.field in UnitRow.__slots__ else "code", exc.message)
+            raise WorkbookError(self.errors) from None
 
     def _unit_pk(self, code: str) -> int:
         return self.db_units[code].pk
@@ -879,6 +926,7 @@ class WorkbookImport:
         if not self.vehicles:
             return
         counts = self._counts("vehicles")
+        self.vehicles_unchanged: set[str] = set()
         file_fields = ("seats", "vin", "vehicle_type", "livery_compliant", "acquired", "insurance_expires",
                        "inspection_expires")
         rebind = []
@@ -907,6 +955,7 @@ class WorkbookImport:
                                                                                      terminal_id=row.terminal_id)
             if not (changes or moved or rebound or restatus or history):
                 counts.unchanged += 1
+                self.vehicles_unchanged.add(row.plate)
                 continue
             counts.updated += 1
             if changes:
@@ -935,6 +984,32 @@ class WorkbookImport:
                 vehicle = self._fleet("vehicles", row.row, "status", fleet.vehicle_change_status, vehicle=vehicle,
                                       status=row.status, note=IMPORT_NOTE)
             self.db_vehicles[row.plate] = vehicle
+        self._write_seals(counts)
+
+    def _write_seals(self, counts: SheetCounts) -> None:
+        """A sealed_from/sealed_to pair is one 封存 period of the vehicle: recorded once (a period with the same first
+        day is that period, its last day updated)."""
+        from telematics import services as fleet
+        from telematics.models import VehicleSeal
+
+        rows = [row for row in self.file_vehicles.values() if row.sealed_from]
+        if not rows:
+            return
+        vehicles = {self.db_vehicles[row.plate].pk: row for row in rows}
+        existing = {(s.vehicle_id, s.sealed_from): s for s in VehicleSeal.objects.filter(vehicle_id__in=vehicles)}
+        for vehicle_id, row in vehicles.items():
+            seal = existing.get((vehicle_id, row.sealed_from))
+            if seal is not None and seal.sealed_to == row.sealed_to:
+                continue
+            if seal is not None:
+                self._fleet("vehicles", row.row, "sealed_to", fleet.vehicle_seal_end, seal=seal, last_day=row.sealed_to)
+            else:
+                self._fleet("vehicles", row.row, "sealed_from", fleet.vehicle_seal,
+                            vehicle=self.db_vehicles[row.plate], sealed_from=row.sealed_from, sealed_to=row.sealed_to,
+                            note=IMPORT_NOTE)
+            if row.plate in self.vehicles_unchanged:
+                counts.unchanged -= 1
+                counts.updated += 1
 
     def _write_shifts(self) -> None:
         from telematics import services as fleet

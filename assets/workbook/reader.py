@@ -6,10 +6,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from .errors import RowError
 from .schema import SHEETS, Sheet, normalise, sheet_for
+from .xlsx import MB, SheetError
 
 Row = dict[str, object]
+
+
+def _listed(values) -> tuple:
+    """A row as read (a tuple from CSV, {column index: value} from XLSX) as a tuple of its cells in order."""
+    if isinstance(values, dict):
+        return tuple(values.get(i) for i in range(max(values) + 1)) if values else ()
+    return tuple(values)
 
 
 @dataclass
@@ -21,20 +31,31 @@ class SheetSource:
     headers: dict[str, str] = field(default_factory=dict)   # column key -> header as written
     positions: dict[str, int] = field(default_factory=dict)  # column key -> index in the row
     total: int | None = None                                # data rows, when the file says so up front
-    _rows: Iterator[tuple] | None = None
+    errors: list[RowError] = field(default_factory=list)    # where reading the rows stopped, if it did
+    _rows: Iterator | None = None
 
     @property
     def order(self) -> int:
         return SHEETS.index(self.sheet)
 
     def rows(self) -> Iterator[tuple[int, Row]]:
-        """(row number in the file, {column key: raw value}) for every non-blank data row."""
+        """(row number in the file, {column key: raw value}) for every non-blank data row; a sheet that cannot
+        be read on ends with its error in `errors`."""
         number = 1
-        for values in self._rows or ():
-            number += 1
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield number, {key: (values[i] if i < len(values) else None) for key, i in self.positions.items()}
+        try:
+            for values in self._rows or ():
+                number += 1
+                if isinstance(values, dict):
+                    cells = values.values()
+                    pick = {key: values.get(i) for key, i in self.positions.items()}
+                else:
+                    cells = values or ()
+                    pick = {key: (values[i] if i < len(values) else None) for key, i in self.positions.items()}
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+                    continue
+                yield number, pick
+        except SheetError as exc:
+            self.errors.append(RowError(self.order, exc.row, self.name, exc.column, exc.reason))
 
 
 class Workbook:
@@ -70,11 +91,14 @@ class Workbook:
 
     def _add(self, sheet: Sheet, name: str, rows: Iterator[tuple], total: int | None) -> None:
         try:
-            header = next(rows)
+            header = _listed(next(rows))
         except StopIteration:
             header = ()
         except UnicodeDecodeError:
             self.errors.append(RowError(SHEETS.index(sheet), 1, name, "", "the file is not UTF-8 text"))
+            return
+        except SheetError as exc:
+            self.errors.append(RowError(SHEETS.index(sheet), exc.row, name, exc.column, exc.reason))
             return
         if sheet.key in self.sheets:
             other = self.sheets[sheet.key].name
@@ -107,7 +131,8 @@ class Workbook:
     def _open_xlsx(self) -> None:
         from .xlsx import XlsxFile
 
-        book = XlsxFile(self.path)
+        book = XlsxFile(self.path, max_rows=settings.QM_IMPORT_MAX_ROWS, max_columns=settings.QM_IMPORT_MAX_COLUMNS,
+                        max_bytes=settings.QM_IMPORT_MAX_MB * MB)
         self._closers.append(book.close)
         for title in book.sheet_names:
             sheet = sheet_for(title)
@@ -117,9 +142,12 @@ class Workbook:
             self._add(sheet, title, book.rows(title), None)
 
     def _open_csv_folder(self) -> None:
-        for file in sorted(self.path.iterdir()):
-            if file.suffix.lower() != ".csv":
-                continue
+        files = [f for f in sorted(self.path.iterdir()) if f.suffix.lower() == ".csv"]
+        size = sum(f.stat().st_size for f in files)
+        if size > settings.QM_IMPORT_MAX_MB * MB:
+            raise ValueError(f"{self.path}: the CSV files hold {size / MB:.0f} MB, more than the "
+                             f"{settings.QM_IMPORT_MAX_MB} MB allowed (setting QM_IMPORT_MAX_MB)")
+        for file in files:
             sheet = sheet_for(file.stem)
             if sheet is None:
                 self.notices.append(f"file {file.name!r} is not a sheet of the workbook; ignored")
@@ -131,6 +159,7 @@ class Workbook:
 
     def _csv_rows(self, sheet: Sheet, name: str, handle) -> Iterator[tuple]:
         reader = csv.reader(handle)
+        max_rows, max_columns = settings.QM_IMPORT_MAX_ROWS, settings.QM_IMPORT_MAX_COLUMNS
         while True:
             try:
                 values = next(reader)
@@ -143,4 +172,10 @@ class Workbook:
             except csv.Error as exc:
                 self.errors.append(RowError(SHEETS.index(sheet), reader.line_num, name, "", f"bad CSV: {exc}"))
                 return
+            if reader.line_num > max_rows:
+                raise SheetError(reader.line_num, "", f"the file has more than {max_rows} rows "
+                                 f"(setting QM_IMPORT_MAX_ROWS)")
+            if len(values) > max_columns:
+                raise SheetError(reader.line_num, "", f"the row has {len(values)} cells, more than {max_columns} "
+                                 f"(setting QM_IMPORT_MAX_COLUMNS)")
             yield tuple(v if v.strip() else None for v in values)

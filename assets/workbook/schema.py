@@ -41,6 +41,9 @@ UNITS = Sheet("units", "单位", (
     Column("kind", "类型", ("单位类型", "层级"), required=True),
     Column("parent", "上级单位", ("上级", "上级单位代码")),
     Column("population", "常住人口", ("人口",)),
+    Column("depot_lat", "停车场纬度", ("车库纬度",)),
+    Column("depot_lon", "停车场经度", ("车库经度",)),
+    Column("depot_radius_m", "停车场半径", ("停车场半径（米）", "停车场半径(米)", "车库半径")),
 ), aliases=("组织机构", "机构"))
 
 PERSONNEL = Sheet("personnel", "人员", (
@@ -82,6 +85,8 @@ VEHICLES = Sheet("vehicles", "车辆", (
     Column("acquired", "购置日期", ()),
     Column("insurance_expires", "保险到期", ("保险到期日",)),
     Column("inspection_expires", "年检到期", ("年检到期日",)),
+    Column("sealed_from", "封存开始日期", ("封存开始", "封存起始日期")),
+    Column("sealed_to", "封存结束日期", ("封存结束", "封存截止日期")),
 ), aliases=("车辆档案",))
 
 DUTY_SCHEDULES = Sheet("duty_schedules", "值勤时间", (

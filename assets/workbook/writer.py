@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from quartermaster.spreadsheets import neutralise, xlsx_value
+
 from .schema import SHEETS_BY_KEY
 
 HEADER_LANGUAGES = ("en", "zh")
@@ -24,7 +26,7 @@ def _csv_text(value: object) -> str:
         return value.strftime("%H:%M") if not value.second else value.isoformat()
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return str(value)
+    return str(neutralise(value))
 
 
 def _xlsx_value(value: object) -> object:
@@ -32,7 +34,7 @@ def _xlsx_value(value: object) -> object:
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):  # Excel has no time zones: keep the offset by writing ISO 8601 text
         return value.isoformat()
-    return value
+    return xlsx_value(value)
 
 
 def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, headers: str = "en") -> Path:

@@ -17,19 +17,48 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_COLUMN = re.compile(r"[A-Z]+")
+_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+MB = 1024 * 1024
+
+
+class SheetError(Exception):
+    """A sheet that cannot be read on from a place in it (row 0: before the first row)."""
+
+    def __init__(self, row: int, column: str, reason: str):
+        super().__init__(reason)
+        self.row, self.column, self.reason = row, column, reason
+
+
+class BadCell:
+    """A cell whose stored value cannot be read; the importer reports it at its sheet, row and column."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"BadCell({self.reason!r})"
 
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _column_index(reference: str) -> int:
-    letters = _COLUMN.match(reference)[0]
+def _column_index(letters: str) -> int:
     index = 0
     for letter in letters:
         index = index * 26 + ord(letter) - 64
     return index - 1
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _text(element) -> str:
@@ -47,16 +76,38 @@ def _text(element) -> str:
 
 
 class XlsxFile:
-    """The sheets of an XLSX file by name; `rows(name)` yields each row as a tuple of Python values."""
+    """The sheets of an XLSX file by name; `rows(name)` yields each row as {column index: Python value}.
 
-    def __init__(self, path):
+    The limits bound what a small crafted file can cost: `max_bytes` the parts unpacked (a zip of a few hundred
+    KB can hold gigabytes of XML), `max_rows` and `max_columns` the cell references (a reference such as
+    `XFD1048576` or `ZZZZZZ1` in a 6 KB file must not turn into billions of blank cells or rows).
+    Raises ValueError for a file that is not an XLSX workbook or is too large, naming the part at fault.
+    """
+
+    def __init__(self, path, *, max_rows: int = 1_048_576, max_columns: int = 16_384, max_bytes: int = 256 * MB):
+        self.max_rows, self.max_columns = max_rows, max_columns
         try:
             self.zip = zipfile.ZipFile(path)
-            self._sheets = self._sheet_paths()
-        except (zipfile.BadZipFile, KeyError) as exc:
+        except (zipfile.BadZipFile, OSError) as exc:
             raise ValueError(f"{path}: not a readable XLSX workbook ({exc})") from None
-        self._strings = self._shared_strings()
-        self._dates = self._date_styles()
+        try:
+            unpacked = sum(info.file_size for info in self.zip.infolist())
+            if unpacked > max_bytes:
+                raise ValueError(f"{path}: the workbook unpacks to {unpacked / MB:.0f} MB, more than the "
+                                 f"{max_bytes / MB:.0f} MB allowed (setting QM_IMPORT_MAX_MB)")
+            part = "xl/workbook.xml"
+            self._sheets = self._sheet_paths()
+            part = "xl/sharedStrings.xml"
+            self._strings = self._shared_strings()
+            part = "xl/styles.xml"
+            self._dates = self._date_styles()
+        except ValueError:
+            self.zip.close()
+            raise
+        except (zipfile.BadZipFile, KeyError, SyntaxError, TypeError, AttributeError, EOFError, OSError,
+                RuntimeError, NotImplementedError) as exc:  # ParseError is a SyntaxError
+            self.zip.close()
+            raise ValueError(f"{path}: not a readable XLSX workbook ({part}: {type(exc).__name__}: {exc})") from None
 
     def close(self) -> None:
         self.zip.close()
@@ -112,55 +163,95 @@ class XlsxFile:
                     styles.append(int(el.get("numFmtId", 0)))
         return {i for i, fmt in enumerate(styles) if fmt in formats and is_date_format(formats[fmt])}
 
-    def rows(self, name: str) -> Iterator[tuple]:
-        """Every row in order; a row missing from the file (all blank) comes back as an empty tuple."""
-        strings, dates, epoch = self._strings, self._dates, self.epoch
+    def _value(self, el, kind: str, value_tag: str) -> object:
+        """A stored (not inline) cell value; one that cannot be what its type says is a BadCell, not an error."""
+        value = el.findtext(value_tag)
+        if value is None:
+            return None
+        try:
+            if kind == "s":
+                return self._strings[int(value)]
+            if kind == "n":
+                number = float(value)
+                value = int(number) if number.is_integer() and "." not in value else number
+                style = el.get("s")
+                if style and int(style) in self._dates:
+                    return from_excel(value, self.epoch)
+                return value
+        except IndexError:
+            return BadCell(f"refers to shared string {value} of {len(self._strings)}")
+        except (ValueError, TypeError, OverflowError):
+            return BadCell(f"stored value {value[:40]!r} is not a valid {'date' if kind == 'n' else kind} cell")
+        if kind == "b":
+            return value == "1"
+        if kind == "e":
+            return None
+        return value  # "str" (a formula's cached text) and anything else: as written
+
+    def rows(self, name: str) -> Iterator[dict[int, object]]:
+        """Every row in order as {column index: value}; a row missing from the file (all blank) is empty.
+        Raises SheetError where the sheet cannot be read on (broken XML, a reference beyond the limits)."""
+        max_rows, max_columns = self.max_rows, self.max_columns
         expected = 1
-        with self.zip.open(self._sheets[name]) as source:
+        try:
+            source = self.zip.open(self._sheets[name])
+        except (KeyError, zipfile.BadZipFile) as exc:
+            raise SheetError(0, "", f"the sheet's part is missing or unreadable ({exc})") from None
+        with source:
             cell_tag = row_tag = value_tag = inline_tag = None
             columns: dict[str, int] = {}
             row: dict[int, object] = {}
-            for _event, el in iterparse(source):
-                tag = el.tag
-                if cell_tag is None:  # the namespace, from the first element closed (strict OOXML has another)
-                    ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
-                    cell_tag, row_tag, value_tag, inline_tag = f"{ns}c", f"{ns}row", f"{ns}v", f"{ns}is"
-                if tag == cell_tag:
-                    ref = el.get("r")
-                    kind = el.get("t", "n")
-                    if kind == "inlineStr":
-                        child = el.find(inline_tag)
-                        value = None if child is None else _text(child)
-                    else:
-                        value = el.findtext(value_tag)
-                        if value is not None:
-                            if kind == "s":
-                                value = strings[int(value)]
-                            elif kind == "n":
-                                number = float(value)
-                                value = int(number) if number.is_integer() and "." not in value else number
-                                if el.get("s") and int(el.get("s")) in dates:
-                                    value = from_excel(value, epoch)
-                            elif kind == "b":
-                                value = value == "1"
-                            elif kind == "e":
-                                value = None
-                    if ref:
-                        letters = ref.rstrip("0123456789")
-                        column = columns.get(letters)
-                        if column is None:
-                            column = columns[letters] = _column_index(letters)
-                    else:
-                        column = len(row)
-                    row[column] = value
-                    el.clear()
-                elif tag == row_tag:
-                    number = int(el.get("r") or expected)
-                    while expected < number:  # rows left out of the XML are blank
-                        yield ()
-                        expected += 1
-                    width = max(row) + 1 if row else 0
-                    yield tuple(row.get(i) for i in range(width))
-                    expected = number + 1
-                    row = {}
-                    el.clear()
+            try:
+                for _event, el in iterparse(source):
+                    tag = el.tag
+                    if cell_tag is None:  # the namespace, from the first element closed (strict OOXML has another)
+                        ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
+                        cell_tag, row_tag, value_tag, inline_tag = f"{ns}c", f"{ns}row", f"{ns}v", f"{ns}is"
+                    if tag == cell_tag:
+                        ref = el.get("r")
+                        kind = el.get("t", "n")
+                        if kind == "inlineStr":
+                            child = el.find(inline_tag)
+                            value = None if child is None else _text(child)
+                        else:
+                            value = self._value(el, kind, value_tag)
+                        if ref:
+                            letters = ref.rstrip("0123456789")
+                            column = columns.get(letters)
+                            if column is None:
+                                if _REFERENCE.fullmatch(ref) is None:
+                                    raise SheetError(expected, ref, f"bad cell reference {ref[:20]!r}")
+                                column = _column_index(letters)
+                                if column >= max_columns:
+                                    raise SheetError(expected, letters, f"cell {ref} lies beyond column "
+                                                     f"{_letters(max_columns - 1)}, the last one read "
+                                                     f"(setting QM_IMPORT_MAX_COLUMNS)")
+                                columns[letters] = column
+                        else:
+                            column = max(row) + 1 if row else 0
+                            if column >= max_columns:
+                                raise SheetError(expected, "", f"the row has more than {max_columns} cells "
+                                                 f"(setting QM_IMPORT_MAX_COLUMNS)")
+                        row[column] = value
+                        el.clear()
+                    elif tag == row_tag:
+                        number = el.get("r")
+                        if number is None:
+                            number = expected
+                        elif not number.isdigit() or not 0 < int(number) <= max_rows:
+                            raise SheetError(expected, "", f"row number {number[:20]!r} is not one of 1 to "
+                                             f"{max_rows} (setting QM_IMPORT_MAX_ROWS)")
+                        number = int(number)
+                        while expected < number:  # rows left out of the XML are blank
+                            yield {}
+                            expected += 1
+                        yield row
+                        expected = number + 1
+                        row = {}
+                        el.clear()
+            except SyntaxError as exc:  # ElementTree's ParseError: the XML is broken from here on
+                line, offset = getattr(exc, "position", (0, 0))
+                raise SheetError(expected, "", f"the sheet's XML is broken near line {line}, column {offset} "
+                                 f"({exc.msg if hasattr(exc, 'msg') else exc})") from None
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise SheetError(expected, "", f"the sheet cannot be unpacked ({exc})") from None

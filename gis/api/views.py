@@ -1,10 +1,11 @@
 """gis API: layers as GeoJSON FeatureCollections with bbox filtering, and the layer version history/upload.
-Layers are not unit-scoped (every role reads the whole map); only administrators upload."""
+Layers are not unit-scoped (every role reads the whole map); only administrators upload (assets.access)."""
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -50,12 +51,23 @@ def parse_limit(text: str | None) -> int:
     return int(text)
 
 
+class _OneFeatureCollection(AutoSchema):
+    """A layer's list is one FeatureCollection object, not a JSON array of features."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        return operation_id.replace("_retrieve", "_list") if self.view.action == "list" else operation_id
+
+
 class LayerFeatureViewSet(ScopedReadOnlyViewSet):
     """GET …/?bbox=minlon,minlat,maxlon,maxlat[&limit=N][&version=N]: the layer's active version (or an
     older one) as one FeatureCollection; features whose bounding box meets the bbox are returned."""
 
-    scope_field = None
     layer: str = ""
+    schema = _OneFeatureCollection()
     serializer_class = FeatureSerializer
     pagination_class = None
     filter_backends: list = []
@@ -69,7 +81,7 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
             if not version.isdigit():
                 raise DomainError("version must be a layer version number", code="invalid", field="version")
             qs = selectors.version_features(layer=self.layer, version=int(version), bbox=bbox)
-        return qs.order_by("pk")
+        return self.restrict(qs.order_by("pk"))
 
     @extend_schema(responses=FeatureCollectionSerializer, parameters=[
         OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
@@ -118,7 +130,6 @@ class LayerVersionViewSet(ScopedCreateReadViewSet):
     imports a layer file like `qm gis import` does — administrators only. A Shapefile is uploaded as a
     .zip of its parts (.shp, .shx, .dbf, .prj), which pyogrio reads in place."""
 
-    scope_field = None
     queryset = LayerVersion.objects.all()
     serializer_class = LayerVersionSerializer
     filterset_fields = ["layer", "version", "active", "source_file", "crs"]

@@ -2,16 +2,17 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from api.fields import ScopedSlugRelatedField
 from assets.models import OrgUnit
 
 from ..choices import HolidayKind, VehicleStatus
 from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 from ..selectors import vehicle_dossier_gaps
 
-UNIT = serializers.SlugRelatedField
+UNIT = ScopedSlugRelatedField
 
 
 def _unit_field(**kwargs):
@@ -78,6 +79,20 @@ class InspectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Inspection
         fields = ["id", "vehicle", "inspected_on", "expires", "station", "note"]
+
+
+class VehicleSealSerializer(serializers.ModelSerializer):
+    plate = serializers.CharField(source="vehicle.plate", read_only=True)
+
+    class Meta:
+        model = VehicleSeal
+        fields = ["id", "vehicle", "plate", "sealed_from", "sealed_to", "key_holder", "photo", "note", "username",
+                  "created_at"]
+        read_only_fields = ["username", "created_at"]
+
+
+class SealEndForm(serializers.Serializer):
+    last_day = serializers.DateField()
 
 
 class TripSerializer(serializers.ModelSerializer):

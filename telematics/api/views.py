@@ -3,15 +3,14 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.scoping import ensure_unit_in_scope, user_scope_unit
 from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
-from assets.choices import UserRole
 from quartermaster.errors import DomainError
 
 from .. import services
@@ -19,27 +18,19 @@ from ..dossier import build_dossier, dossier_pdf, parse_period
 from ..filtersets import (
     DutyScheduleFilterSet, HolidayFilterSet, InspectionFilterSet, InsurancePolicyFilterSet,
     MaintenanceRecordFilterSet, TerminalBindingFilterSet, TripFilterSet, VehicleFilterSet,
-    VehicleHistoryFilterSet,
+    VehicleHistoryFilterSet, VehicleSealFilterSet,
 )
 from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 from ..selectors import vehicle_coverage, vehicles_expiring
 from . import serializers as s
 
-FLEET = (UserRole.FLEET,)
-
-
 def _form(request, serializer_class) -> dict:
-    form = serializer_class(data=request.data)
+    form = serializer_class(data=request.data, context={"request": request})
     form.is_valid(raise_exception=True)
     return form.validated_data
-
-
-def _scoped_vehicle(request, vehicle: Vehicle) -> Vehicle:
-    ensure_unit_in_scope(request.user, vehicle.unit, "vehicle's unit")
-    return vehicle
 
 
 class PdfRenderer(renderers.BaseRenderer):
@@ -67,14 +58,12 @@ class VehicleViewSet(ScopedModelViewSet):
     queryset = Vehicle.objects.select_related("unit")
     serializer_class = s.VehicleSerializer
     filterset_class = VehicleFilterSet
-    write_roles = FLEET
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     search_fields = ["plate", "vin", "terminal_id"]
     ordering_fields = ["plate", "insurance_expires", "inspection_expires", "acquired"]
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data["unit"])
         serializer.instance = services.vehicle_create(**data)
 
     def perform_update(self, serializer):
@@ -112,7 +101,6 @@ class VehicleViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"], serializer_class=s.TransferForm)
     def transfer(self, request, pk=None):
         form = _form(request, s.TransferForm)
-        ensure_unit_in_scope(request.user, form["unit"], "target unit")
         return self._done(services.vehicle_transfer(vehicle=self.get_object(), **form))
 
     @action(detail=True, methods=["post"], serializer_class=s.LiveryForm)
@@ -121,6 +109,7 @@ class VehicleViewSet(ScopedModelViewSet):
         return self._done(services.vehicle_set_livery(vehicle=self.get_object(), compliant=form["compliant"],
                                                       photo=form.get("photo")))
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="dossier.pdf",
             renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def dossier_pdf(self, request, pk=None):
@@ -137,7 +126,8 @@ class VehicleViewSet(ScopedModelViewSet):
             "vehicle": vehicle.pk, "plate": vehicle.plate, "unit": vehicle.unit.code, "at": at,
             "on_duty": found.on_duty, "covered_by": found.trip_id, "allowed": found.allowed}).data)
 
-    @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer)
+    @extend_schema(responses=s.ExpirySerializer(many=True))
+    @action(detail=False, methods=["get"], serializer_class=s.ExpirySerializer, pagination_class=None)
     def expiring(self, request):
         """Insurance and inspections expiring within ?days= (default 30) or already expired."""
         try:
@@ -149,15 +139,12 @@ class VehicleViewSet(ScopedModelViewSet):
 
 
 class VehicleRecordMixin:
-    """Records hanging off a vehicle: scoped by the vehicle's unit; created through a service."""
+    """Records hanging off a vehicle: created through a service (which refuses a vehicle outside the scope)."""
 
-    scope_field = "vehicle__unit"
-    write_roles = FLEET
     create_service = None
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        _scoped_vehicle(self.request, data["vehicle"])
         serializer.instance = type(self).create_service(**data)
 
 
@@ -165,14 +152,12 @@ class VehicleHistoryViewSet(ScopedReadOnlyViewSet):
     queryset = VehicleHistory.objects.select_related("unit")
     serializer_class = s.VehicleHistorySerializer
     filterset_class = VehicleHistoryFilterSet
-    scope_field = "vehicle__unit"
 
 
 class TerminalBindingViewSet(ScopedReadOnlyViewSet):
     queryset = TerminalBinding.objects.select_related("vehicle")
     serializer_class = s.TerminalBindingSerializer
     filterset_class = TerminalBindingFilterSet
-    scope_field = "vehicle__unit"
 
 
 class MaintenanceRecordViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
@@ -194,6 +179,23 @@ class InspectionViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
     serializer_class = s.InspectionSerializer
     filterset_class = InspectionFilterSet
     create_service = staticmethod(services.inspection_create)
+
+
+class VehicleSealViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
+    """Sealed (封存) periods: create seals the vehicle (a photo may be uploaded as multipart); `end` sets the last
+    sealed day. A sealed vehicle that moves raises sealed_vehicle_moved."""
+
+    queryset = VehicleSeal.objects.select_related("vehicle")
+    serializer_class = s.VehicleSealSerializer
+    filterset_class = VehicleSealFilterSet
+    create_service = staticmethod(services.vehicle_seal)
+
+    @action(detail=True, methods=["post"], serializer_class=s.SealEndForm)
+    def end(self, request, pk=None):
+        seal = self.get_object()
+        _scoped_vehicle(request, seal.vehicle)
+        seal = services.vehicle_seal_end(seal=seal, **_form(request, s.SealEndForm))
+        return Response(s.VehicleSealSerializer(seal, context=self.get_serializer_context()).data)
 
 
 class TripViewSet(VehicleRecordMixin, ScopedCreateReadViewSet):
@@ -226,11 +228,9 @@ class DutyScheduleViewSet(ScopedModelViewSet):
     queryset = DutySchedule.objects.select_related("unit")
     serializer_class = s.DutyScheduleSerializer
     filterset_class = DutyScheduleFilterSet
-    write_roles = FLEET
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        ensure_unit_in_scope(self.request.user, data["unit"])
         serializer.instance = services.duty_schedule_create(**data)
 
     def perform_update(self, serializer):
@@ -252,16 +252,6 @@ class HolidayViewSet(ScopedModelViewSet):
     queryset = Holiday.objects.all()
     serializer_class = s.HolidaySerializer
     filterset_class = HolidayFilterSet
-    scope_field = None
-    write_roles = FLEET
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if request.method not in SAFE_METHODS:
-            scope = user_scope_unit(request.user)
-            if scope is not None and scope.parent_id is not None:
-                raise PermissionDenied(f"holidays apply to the whole bureau; unit {scope.code} is your scope, "
-                                       f"the bureau is outside your scope")
 
     def perform_create(self, serializer):
         serializer.instance = services.holiday_set(**serializer.validated_data)

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import connection
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
-from api.scoping import scope_queryset, user_has_profile_or_superuser, user_scope_unit
+from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 from telematics.tracking.choices import AlertStatus
@@ -20,20 +20,20 @@ AWAITING_REVIEW = (AlertStatus.OPEN, AlertStatus.CLOSED)
 
 
 def user_sees_whole_fleet(user) -> bool:
-    return user_has_profile_or_superuser(user) and user_scope_unit(user) is None
+    return access.user_role(user) is not None and access.scope_unit(user) is None
 
 
 def scoped_vehicles(user) -> QuerySet:
-    return scope_queryset(Vehicle.objects.select_related("unit"), user, "unit")
+    return access.restrict(Vehicle.objects.select_related("unit"), user)
 
 
 def scoped_alerts(user) -> QuerySet:
-    return scope_queryset(Alert.objects.select_related("vehicle"), user, "vehicle__unit")
+    return access.restrict(Alert.objects.select_related("vehicle"), user)
 
 
 def scoped_units(user) -> list[OrgUnit]:
     """Units the map may filter by: the user's subtree, in tree order."""
-    return list(scope_queryset(OrgUnit.objects.all(), user, "self").order_by("path"))
+    return list(access.restrict(OrgUnit.objects.all(), user).order_by("path"))
 
 
 def epoch_ms(ts: dt.datetime | None) -> int | None:

@@ -3,10 +3,7 @@ Every view needs a signed-in user with a role; what it shows is limited to the u
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,27 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from api.permissions import user_role
-from api.scoping import user_has_profile_or_superuser
-from assets.choices import UserRole
+from assets import access
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
+from telematics.tracking.models import Alert
 
 from . import conf, selectors
 from .stream import FleetStream, format_cursor, parse_cursor
 
-REVIEW_ROLES = (UserRole.ADMINISTRATOR, UserRole.FLEET)  # as the alerts API's write_roles
-
-
-def role_required(view):
-    """Signed in (else the login page) and holding a role (else 403): users without a profile see nothing."""
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not user_has_profile_or_superuser(request.user):
-            raise PermissionDenied("no role assigned")
-        return view(request, *args, **kwargs)
-    return wrapped
+role_required = access.page("telematics.Vehicle")
 
 
 def _strings() -> dict:
@@ -61,7 +46,7 @@ def _map_config(request) -> dict:
         "vehicleUrl": "/vehicles/{id}/", "replayUrl": reverse("live:replay"),
         "tileUrl": conf.get("QM_TILE_URL"), "tileCrs": conf.get("QM_TILE_CRS").lower(),
         "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
-        "canReview": user_role(request.user) in REVIEW_ROLES,
+        "canReview": access.may(request.user, "acknowledge", Alert),
         "center": [31.78, 119.95],
         "utcOffset": timezone.localtime().strftime("%z")[:3] + ":" + timezone.localtime().strftime("%z")[3:],
     }

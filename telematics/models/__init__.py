@@ -1,7 +1,7 @@
 """Vehicle files (一车一档), duty calendars and approved trips."""
 from .calendar import DutySchedule, Holiday
 from .trips import Trip
-from .vehicles import Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory
+from .vehicles import Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory, VehicleSeal
 
 __all__ = ["DutySchedule", "Holiday", "Inspection", "InsurancePolicy", "MaintenanceRecord", "TerminalBinding",
-           "Trip", "Vehicle", "VehicleHistory"]
+           "Trip", "Vehicle", "VehicleHistory", "VehicleSeal"]

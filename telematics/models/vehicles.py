@@ -146,3 +146,36 @@ class Inspection(ChangeLoggedModel):
 
     def __str__(self):
         return f"{self.vehicle_id} {self.inspected_on}–{self.expires}"
+
+
+class VehicleSeal(ChangeLoggedModel):
+    """A sealed (封存) period of the vehicle, local dates with both days included: it must not move meanwhile
+    (alert sealed_vehicle_moved); the key holder keeps the keys, the photo shows the sealed car."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="seals", verbose_name=_("车辆"))
+    sealed_from = models.DateField(_("封存开始日期"))
+    sealed_to = models.DateField(_("封存结束日期"))
+    key_holder = models.CharField(_("钥匙保管人"), max_length=100, blank=True)
+    photo = models.ImageField(_("封存照片"), upload_to="vehicles/seals/", blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    username = models.CharField(_("经办人"), max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("封存记录")
+        verbose_name_plural = pgettext_lazy("plural", "封存记录")
+        ordering = ["vehicle", "-sealed_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sealed_to__gte=models.F("sealed_from")),
+                                   name="seal_ends_after_start"),
+            models.UniqueConstraint(fields=["vehicle", "sealed_from"], name="seal_one_per_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.sealed_from}–{self.sealed_to}"
+
+    def snapshot(self) -> dict:
+        data = super().snapshot()
+        data["photo"] = self.photo.name or ""
+        return data

@@ -3,7 +3,13 @@
 Each terminal logs in with its terminal id as user name and may publish only to its own topic
 (`{prefix}/terminals/{id}/position`, or `owntracks/{user}/{device}` for an OwnTracks phone); each docking
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
-(and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set.
+(and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set. The JT/T 808
+gateway's user (`--gateway-user`) may publish the position topics of the terminals whose id is a phone number
+(12 or 20 digits) and the answers to platform commands, and read the commands (which the ingest user may send).
+
+The command also writes the Mosquitto settings that make these files count (`--config-file`, default `qm.conf`
+beside the ACL file): `allow_anonymous false`, `password_file` and `acl_file`. Without `allow_anonymous false`
+a client that sends no user name at all is let in, and anonymous clients are not bound by the users' ACL entries.
 
 A terminal's password is derived from a secret (HMAC-SHA256 of the terminal id), so re-running after vehicles
 change keeps every existing terminal's password and the terminals need no re-provisioning. The password file
@@ -33,6 +39,7 @@ class AclResult:
     terminals: int
     docks: int
     credentials: dict[str, str]  # user -> password (terminals and docks)
+    config_file: Path  # the Mosquitto settings (allow_anonymous false, password_file, acl_file)
 
 
 def terminal_password(*, secret: str, user: str) -> str:
@@ -61,8 +68,22 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def mosquitto_config(*, password_file: Path, acl_file: Path) -> str:
+    return "\n".join([
+        "# Written by `qm mqtt acl`: Mosquitto's access settings for Quartermaster's terminals and ingest.",
+        "# Include it (e.g. from /etc/mosquitto/conf.d/, which Debian's mosquitto.conf reads with include_dir) and",
+        "# set no other allow_anonymous: an anonymous client could otherwise publish any terminal's fixes.",
+        "allow_anonymous false",
+        f"password_file {password_file.resolve()}",
+        f"acl_file {acl_file.resolve()}", ""])
+
+
 def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_user: str, ingest_password: str,
-                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None) -> AclResult:
+                   secret: str, docks: list[str] | None = None, credentials_file: Path | None = None,
+                   config_file: Path | None = None, gateway_user: str = "",
+                   gateway_password: str = "") -> AclResult:
+    """Writes the password file, the ACL and the Mosquitto settings using them (`config_file`, default `qm.conf`
+    beside the ACL)."""
     if not secret:
         raise DomainError("no secret for the terminals' passwords: pass --secret or set QM_MQTT_SECRET",
                           field="secret")
@@ -78,29 +99,46 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
         _check_user(dock.replace("/", "_"), "dock id")
         if "/" in dock:
             raise DomainError(f"dock id {dock!r} has a '/'", field="dock")
-    clash = ({ingest_user} & set(terminals)) | ({ingest_user} & set(docks)) | (set(terminals) & set(docks))
+    if gateway_user:
+        _check_user(gateway_user, "gateway user")
+        if not gateway_password:
+            raise DomainError("no password for the JT/T 808 gateway user: pass --gateway-password",
+                              field="gateway_password")
+    specials = {ingest_user, gateway_user} - {""}
+    clash = ((specials & set(terminals)) | (specials & set(docks)) | (set(terminals) & set(docks))
+             | ({ingest_user} if ingest_user == gateway_user else set()))
     if clash:
         raise DomainError(f"user name(s) {sorted(clash)} used twice (ingest user, terminal or dock)", field="user")
 
     credentials = {user: terminal_password(secret=secret, user=user) for user in [*terminals, *docks]}
     lines = [f"{ingest_user}:{password_hash(ingest_password)}"]
+    if gateway_user:
+        lines.append(f"{gateway_user}:{password_hash(gateway_password)}")
     lines += [f"{user}:{password_hash(password)}" for user, password in credentials.items()]
     acl = ["# Written by `qm mqtt acl`; anything not granted here is denied.",
            f"user {ingest_user}",
            f"topic read {prefix}/terminals/+/position",
            f"topic read {prefix}/docks/+/offload",
            "topic read owntracks/+/+",
-           f"topic write {prefix}/alerts/#", ""]
+           f"topic write {prefix}/alerts/#",
+           f"topic write {prefix}/jt808/+/command",
+           f"topic read {prefix}/jt808/+/answer", ""]
     for terminal in terminals:
         acl += [f"user {terminal}", f"topic write {terminal_topic(terminal, prefix)}", ""]
+    if gateway_user:
+        acl += [f"user {gateway_user}", f"topic read {prefix}/jt808/+/command", f"topic write {prefix}/jt808/+/answer"]
+        acl += [f"topic write {prefix}/terminals/{t}/position" for t in terminals if t.isdigit() and len(t) in (12, 20)]
+        acl.append("")
     for dock in docks:
         acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]
     _write(password_file, "\n".join(lines) + "\n")
     _write(acl_file, "\n".join(acl))
+    config_file = config_file or acl_file.with_name("qm.conf")
+    _write(config_file, mosquitto_config(password_file=password_file, acl_file=acl_file))
     if credentials_file is not None:
         credentials_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = credentials_file.with_name(f".{credentials_file.name}.tmp")
         tmp.write_text("user,password\n" + "".join(f"{u},{p}\n" for u, p in credentials.items()), encoding="utf-8")
         tmp.chmod(0o600)  # the terminals' passwords in clear: for provisioning only
         os.replace(tmp, credentials_file)
-    return AclResult(terminals=len(terminals), docks=len(docks), credentials=credentials)
+    return AclResult(terminals=len(terminals), docks=len(docks), credentials=credentials, config_file=config_file)

@@ -7,3 +7,6 @@ class TrackingConfig(AppConfig):
     name = "telematics.tracking"
     label = "tracking"
     verbose_name = _("车辆定位与告警")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the settings checks

@@ -8,6 +8,10 @@ class AlertKind(models.TextChoices):
     OFF_DUTY_USE = "off_duty_use", _("非工作时间用车")
     OUT_OF_JURISDICTION = "out_of_jurisdiction", _("驶出辖区")
     TERMINAL_SILENT = "terminal_silent", _("定位终端离线")
+    NOT_IN_DEPOT = "not_in_depot", _("未按时回库")
+    SEALED_VEHICLE_MOVED = "sealed_vehicle_moved", _("封存车辆移动")
+    TERMINAL_POWER_CUT = "terminal_power_cut", _("终端主电源掉电")
+    TERMINAL_ANTENNA_CUT = "terminal_antenna_cut", _("终端卫星天线断开")
 
 
 # SPEC "Alerts": the clause each kind cites.
@@ -17,6 +21,10 @@ ALERT_CLAUSES = {
     AlertKind.OUT_OF_JURISDICTION: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
     # Operational, not a clause of either standard: a silent terminal hides use (SPEC "Alerts": none).
     AlertKind.TERMINAL_SILENT: "",
+    AlertKind.NOT_IN_DEPOT: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.SEALED_VEHICLE_MOVED: "jiangsu 设备管理/执法车辆管理/5; model 执法保障/装备保障/执法车辆管理/3",
+    AlertKind.TERMINAL_POWER_CUT: "jiangsu 设备管理/执法车辆管理/5",
+    AlertKind.TERMINAL_ANTENNA_CUT: "jiangsu 设备管理/执法车辆管理/5",
 }
 
 
@@ -41,9 +49,13 @@ class DeadLetterReason(models.TextChoices):
     INVALID_FIELD = "invalid_field", _("字段值无效")
     OUT_OF_RANGE = "out_of_range", _("坐标超出范围")
     FUTURE_TIMESTAMP = "future_timestamp", _("时间超前")
+    STALE_TIMESTAMP = "stale_timestamp", _("时间过旧")
+    PAYLOAD_TOO_LARGE = "payload_too_large", _("消息过大")
     UNKNOWN_TERMINAL = "unknown_terminal", _("未登记终端")
     DUPLICATE = "duplicate", _("重复定位")
     UNSUPPORTED = "unsupported", _("不支持的消息")
+    BAD_FRAME = "bad_frame", _("JT/T 808 帧错误")
+    UNAUTHENTICATED = "unauthenticated", _("终端未鉴权")
 
 
 # Reasons a later retry may cure (the terminal registered since; the clock caught up).

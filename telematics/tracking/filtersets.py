@@ -17,7 +17,7 @@ class AlertFilterSet(filters.FilterSet):
         model = Alert
         fields = {"id": ["exact", "in"], "vehicle": ["exact"], "terminal": ["exact"], "grid_code": ["exact"],
                   "venue": ["exact", "icontains"], "venue_category": ["exact"], "started_at": ["gte", "lte"],
-                  "ended_at": ["gte", "lte", "isnull"]}
+                  "ended_at": ["gte", "lte", "isnull"], "part_of": ["exact", "isnull"]}
 
 
 class DeadLetterFilterSet(filters.FilterSet):

@@ -22,6 +22,7 @@ import json
 import logging
 import queue
 import signal
+import ssl
 import threading
 import time
 import zlib
@@ -49,14 +50,35 @@ _UNSUPPORTED_PROTOCOL = (1, 0x84)
 FULL_COLLECTION_EVERY = 1000  # gc threshold of the oldest generation, see Ingest.start
 
 
+# scheme -> (default port, TLS)
+MQTT_SCHEMES = {"mqtt": (1883, False), "tcp": (1883, False), "mqtts": (8883, True), "ssl": (8883, True)}
+
+
 def parse_mqtt_url(url: str) -> dict:
-    """`mqtt://[user:pass@]host:port` -> connection arguments; a clear error for anything else."""
+    """`mqtt[s]://[user:pass@]host:port` -> connection arguments; a clear error for anything else."""
     parts = urlparse(url or "")
-    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-        raise DomainError(f"QM_MQTT_URL {url!r} is not mqtt://[user:pass@]host:port", field="QM_MQTT_URL")
-    return {"host": parts.hostname, "port": parts.port or 1883,
+    if parts.scheme not in MQTT_SCHEMES or not parts.hostname:
+        raise DomainError(f"QM_MQTT_URL {url!r} is not mqtt://[user:pass@]host:port or mqtts://…",
+                          field="QM_MQTT_URL")
+    default_port, tls = MQTT_SCHEMES[parts.scheme]
+    return {"host": parts.hostname, "port": parts.port or default_port, "tls": tls,
             "username": unquote(parts.username) if parts.username else None,
             "password": unquote(parts.password) if parts.password else None}
+
+
+def mqtt_configure(client: mqtt.Client, server: dict) -> None:
+    """The login of `server` (parse_mqtt_url) and, for mqtts://, TLS that verifies the broker's certificate and
+    host name against QM_MQTT_CA_FILE (the system's CAs when it is empty)."""
+    if server["username"]:
+        client.username_pw_set(server["username"], server["password"])
+    if server["tls"]:
+        ca_file = conf.get("QM_MQTT_CA_FILE") or None
+        try:
+            context = ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise DomainError(f"QM_MQTT_CA_FILE {ca_file!r} cannot be read as CA certificates: {exc}",
+                              field="QM_MQTT_CA_FILE") from None
+        client.tls_set_context(context)
 
 
 def owner(terminal: str, workers: int) -> int:
@@ -151,8 +173,7 @@ class Ingest:
                               protocol=protocol, clean_session=False if protocol == mqtt.MQTTv311 else None,
                               manual_ack=True)
         client.on_fast_message = self._on_fast_message
-        if self.server["username"]:
-            client.username_pw_set(self.server["username"], self.server["password"])
+        mqtt_configure(client, self.server)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.max_inflight_messages_set(100)
         client.on_connect = self._on_connect

@@ -18,11 +18,13 @@ tests/telematics/tracking/test_mqttclient.py exercises them (a paho upgrade that
 """
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Callable, Iterable
 
 import paho.mqtt.client as mqtt
 
+log = logging.getLogger("qm.ingest")
 PUBACK = 0x40
 READ_SIZE = 256 * 1024
 # Packets parsed per loop_read before paho's loop gets a turn (keepalive, writes).
@@ -61,7 +63,11 @@ class IngestClient(mqtt.Client):
     on_fast_message: FastSink | None = None
 
     def _create_socket(self):
-        return BufferedSocket(super()._create_socket())
+        try:
+            return BufferedSocket(super()._create_socket())
+        except OSError as exc:  # paho retries with backoff but says nothing of why (a refused TLS certificate…)
+            log.warning("cannot connect to the MQTT broker at %s:%s: %s", self._host, self._port, exc)
+            raise
 
     def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
         rc = super().loop_read(max_packets)

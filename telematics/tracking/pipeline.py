@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 from django.db import transaction
 
 from . import conf
+from .alarms import TerminalAlarms
 from .choices import DeadLetterReason
 from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_position
 from .models import DeadLetter, DockOffload
@@ -28,6 +30,9 @@ UTC = dt.timezone.utc
 # The continuous aggregate's policy refreshes the last 3 days (migrations/0003); legs of older days (late data,
 # a replayed day) make the ingest refresh those days itself.
 AGGREGATE_REFRESH_WINDOW_S = 3 * 86400 - 3600
+# No fix is older than this, whatever QM_MAX_FIX_AGE_DAYS says: 1970 (epoch 0) and year 1 are what a terminal
+# without a GPS time sends, never a position to keep, not even in a replay of history.
+EARLIEST_FIX = dt.datetime(2000, 1, 1, tzinfo=UTC)
 REFRESH_MILEAGE_SQL = "CALL refresh_continuous_aggregate('tracking_daily_mileage', %s, now() - interval '1 hour')"
 
 
@@ -84,36 +89,57 @@ class Pipeline:
         self.counters: Counter = Counter()
         self.engine: RulesEngine | None = None
         self.stale_mileage: float | None = None  # oldest leg written beyond the aggregate policy's window
+        self.alarms = TerminalAlarms()
 
     # --- the stages ---------------------------------------------------------------------------------------
 
     def decode(self, batch: Batch) -> None:
         prefix_parts = self.prefix.split("/")
         n = len(prefix_parts)
+        max_bytes = conf.get("QM_PAYLOAD_MAX_BYTES")
+        max_fixes = conf.get("QM_ARRAY_MAX_FIXES")
         for msg in batch.messages:
             parts = msg.topic.split("/")
             if parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "terminals" and parts[n + 2] == "position":
-                decoded = decode_position(parts[n + 1], msg.payload)
+                kind, source = "position", parts[n + 1]
             elif parts[:n] == prefix_parts and len(parts) == n + 3 and parts[n] == "docks" and parts[n + 2] == "offload":
-                decoded = decode_offload(parts[n + 1], msg.payload)
+                kind, source = "offload", parts[n + 1]
             elif len(parts) == 3 and parts[0] == "owntracks":
-                decoded = decode_owntracks(parts[1], parts[2], msg.payload)
+                kind, source = "owntracks", f"{parts[1]}/{parts[2]}"
             else:
                 batch.drops.append(Drop(msg, DeadLetterReason.UNSUPPORTED, "topic not in the contract", msg.payload))
                 continue
+            if max_bytes > 0 and len(msg.payload) > max_bytes:
+                # One dead letter (its payload cut to QM_DEADLETTER_PAYLOAD_MAX); the message is not even parsed.
+                batch.drops.append(Drop(msg, DeadLetterReason.PAYLOAD_TOO_LARGE,
+                                        f"{len(msg.payload)} bytes, more than QM_PAYLOAD_MAX_BYTES ({max_bytes})",
+                                        msg.payload, source))
+                continue
+            if kind == "position":
+                decoded = decode_position(source, msg.payload, max_fixes=max_fixes)
+            elif kind == "offload":
+                decoded = decode_offload(source, msg.payload)
+            else:
+                decoded = decode_owntracks(parts[1], parts[2], msg.payload)
             batch.items.extend(Item(msg, item) for item in decoded.items)
             batch.drops.extend(Drop(msg, r.reason, r.detail, r.payload, r.terminal) for r in decoded.rejections)
 
     def validate(self, batch: Batch) -> None:
-        limit = dt.datetime.now(UTC) + dt.timedelta(seconds=conf.get("QM_FUTURE_TOLERANCE_S"))
+        now = dt.datetime.now(UTC)
+        ahead = conf.get("QM_FUTURE_TOLERANCE_S")
+        limit = now + dt.timedelta(seconds=ahead)
+        oldest, why = oldest_fix(now)
         kept = []
         for item in batch.items:
             fix = item.fix
-            if isinstance(fix, Fix) and not (-90.0 <= fix.lat <= 90.0 and -180.0 <= fix.lon <= 180.0):
+            is_fix = isinstance(fix, Fix)
+            if is_fix and not (-90.0 <= fix.lat <= 90.0 and -180.0 <= fix.lon <= 180.0):
                 self._drop(batch, item, DeadLetterReason.OUT_OF_RANGE, f"lat {fix.lat}, lon {fix.lon} out of range")
             elif fix.ts > limit:
                 self._drop(batch, item, DeadLetterReason.FUTURE_TIMESTAMP,
-                           f"ts {fix.ts.isoformat()} is more than {conf.get('QM_FUTURE_TOLERANCE_S')} s ahead")
+                           f"ts {fix.ts.isoformat()} is more than {ahead} s ahead")
+            elif is_fix and fix.ts < oldest:
+                self._drop(batch, item, DeadLetterReason.STALE_TIMESTAMP, f"ts {fix.ts.isoformat()} is {why}")
             else:
                 kept.append(item)
         batch.items = kept
@@ -151,7 +177,8 @@ class Pipeline:
                 batch.fixes.append(item)
                 batch.rows.append((fix.terminal, fix.ts, item.info.vehicle_id, fix.lat, fix.lon, fix.speed,
                                    fix.heading, fix.acc, fix.seq, point.grid_code,
-                                   point.venue_id if point.venue_id >= 0 else None, None))  # store.PositionRow
+                                   point.venue_id if point.venue_id >= 0 else None, None,
+                                   None if fix.attrs is None else orjson.dumps(fix.attrs).decode()))  # PositionRow
             kept.append(item)
         batch.items = kept
 
@@ -172,7 +199,7 @@ class Pipeline:
         if not batch.stored:
             return
         points = [item.point for item in batch.stored]
-        batch.alerts = self.run_rules(points, max(p.arrival for p in points))
+        batch.alerts = self.run_rules(points, max(p.arrival for p in points), batch.stored)
 
     def dead_letters(self, batch: Batch) -> None:
         limit = conf.get("QM_DEADLETTER_PAYLOAD_MAX")
@@ -212,6 +239,7 @@ class Pipeline:
                     getattr(self, stage)(batch)
         except BaseException:
             self.engine = None
+            self.alarms = TerminalAlarms()  # its open episodes are read again from the alerts table
             raise
         self.counters["messages"] += len(messages)
         self.counters["stored"] += len(batch.stored)
@@ -280,20 +308,24 @@ class Pipeline:
     # --- the rules and their checkpoint ----------------------------------------------------------------------
 
     def _engine(self, state: EngineState | None) -> RulesEngine:
-        on_duty, covering = self._lookups()
-        return RulesEngine(thresholds=Thresholds.from_settings(), on_duty=on_duty, covering=covering, state=state)
+        return RulesEngine(thresholds=Thresholds.from_settings(), state=state, **self._lookups())
 
     @staticmethod
-    def _lookups():
+    def _lookups() -> dict:
         """The fleet calendar's current snapshots (they refresh every few seconds), taken once per batch."""
-        from telematics.calendar import duty_calendar, trip_index
+        from telematics.calendar import duty_calendar, seal_index, trip_index
 
-        return duty_calendar().is_on_duty_ts, trip_index().covering_ts
+        calendar = duty_calendar()
+        return {"on_duty": calendar.is_on_duty_ts, "covering": trip_index().covering_ts, "depot": calendar.depot,
+                "duty_end": calendar.duty_end_ts, "seal": seal_index().sealed_ts}
 
-    def run_rules(self, points: list[Point], arrival: int) -> list[dict]:
+    def run_rules(self, points: list[Point], arrival: int, items: list[Item] = ()) -> list[dict]:
+        """The rules on stored points; `items` (the stored fixes, when live) also feed the terminals' own alarms."""
         engine = self.engine
-        engine.on_duty, engine.covering = self._lookups()
+        for name, lookup in self._lookups().items():
+            setattr(engine, name, lookup)
         events, legs = engine.feed(points, arrival)
+        events += self.alarms.events(items, events)
         if legs:
             oldest = min(g.ts for g in legs)
             if oldest < time.time() - AGGREGATE_REFRESH_WINDOW_S:
@@ -324,10 +356,22 @@ class Pipeline:
             self.stale_mileage = None
 
 
+def oldest_fix(now: dt.datetime) -> tuple[dt.datetime, str]:
+    """The oldest timestamp a fix arriving `now` may carry (QM_MAX_FIX_AGE_DAYS; never before EARLIEST_FIX), and
+    the dead letter's wording for one older."""
+    days = conf.get("QM_MAX_FIX_AGE_DAYS")
+    if days > 0 and now - EARLIEST_FIX > dt.timedelta(days=days):
+        return now - dt.timedelta(days=days), f"more than {days} days before its arrival (QM_MAX_FIX_AGE_DAYS)"
+    return EARLIEST_FIX, f"before {EARLIEST_FIX.date().isoformat()}"
+
+
 def _fix_json(fix: Fix) -> bytes:
     import json
-    return json.dumps({"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed,
-                       "heading": fix.heading, "acc": fix.acc, "seq": fix.seq}).encode()
+    data = {"ts": fix.ts.isoformat(), "lat": fix.lat, "lon": fix.lon, "speed": fix.speed, "heading": fix.heading,
+            "acc": fix.acc, "seq": fix.seq}
+    if fix.attrs is not None:
+        data["attrs"] = fix.attrs
+    return json.dumps(data).encode()
 
 
 def refresh_mileage_aggregate(*, since: float) -> None:

@@ -144,5 +144,7 @@ def latest_positions(vehicle_ids=None, since: dt.datetime | None = None) -> list
              "grid_code": grid} for v, ts, lat, lon, speed, heading, grid in newest.values()]
 
 
-def dead_letter_counts() -> dict[str, int]:
-    return dict(DeadLetter.objects.values_list("reason").annotate(n=Count("id")).values_list("reason", "n"))
+def dead_letter_counts(letters=None) -> dict[str, int]:
+    """Dead letters per reason, of `letters` (a queryset cut to the reader's scope) or of all."""
+    letters = DeadLetter.objects.all() if letters is None else letters
+    return dict(letters.order_by().values_list("reason").annotate(n=Count("id")).values_list("reason", "n"))

@@ -9,9 +9,9 @@ from django.utils import timezone
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
-from .choices import REVIEWED_STATUSES, AlertStatus, ReviewAction
+from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
 from .models import Alert, AlertReview
-from .rules import AlertEvent
+from .rules import Action, AlertEvent
 
 UTC = dt.timezone.utc
 
@@ -28,7 +28,7 @@ def alert_payload(alert: Alert, *, plate: str | None = None, evidence: bool = Tr
         "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
         "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "venue_category": alert.venue_category,
         "grid_code": alert.grid_code, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
-        "distance_m": alert.distance_m, "review_reason": alert.review_reason,
+        "distance_m": alert.distance_m, "review_reason": alert.review_reason, "part_of": alert.part_of_id,
     }
     if evidence:
         data["evidence"] = alert.evidence
@@ -40,17 +40,19 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
     payloads to publish — only alerts that actually changed, so a replay after a restart publishes nothing new."""
     if not events:
         return []
+    starts = {_when(e.started_at) for e in events}
+    starts.update(_when(e.part_of[1]) for e in events if e.part_of)
+    starts.update(_when(ts) for e in events for ts in e.parts)
     existing = {
         (a.vehicle_id, a.kind, a.started_at): a
-        for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events},
-                                      started_at__in={_when(e.started_at) for e in events})
+        for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events}, started_at__in=starts)
     }
     changed: dict[int, Alert] = {}
     withdrawn: list[dict] = []
     for e in events:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
         alert = existing.get(key)
-        if e.action == "withdraw":
+        if e.action == Action.WITHDRAW:
             if alert is not None:
                 withdrawn.append({"id": alert.pk, "kind": alert.kind, "vehicle_id": alert.vehicle_id,
                                   "terminal": alert.terminal, "started_at": alert.started_at.isoformat(),
@@ -60,12 +62,13 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                 del existing[key]
             continue
         ended = _when(e.ended_at)
-        status = AlertStatus.OPEN if e.action == "open" else AlertStatus.CLOSED
+        status = AlertStatus.OPEN if e.action == Action.OPEN else AlertStatus.CLOSED
         if alert is None:
             alert = Alert(vehicle_id=e.vehicle_id, kind=e.kind, started_at=key[2], terminal=e.terminal,
                           clause=e.clause, status=status)
             existing[key] = alert
-        elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES):
+        elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES) \
+                and not e.parts and (e.part_of is None or alert.part_of_id is not None):
             continue
         if alert.status not in REVIEWED_STATUSES:
             alert.status = status
@@ -77,8 +80,18 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         if e.venue_id >= 0:
             alert.venue, alert.venue_category = e.venue, e.venue_category
         alert.evidence = {**(alert.evidence or {}), **e.evidence}
+        if e.part_of is not None:
+            whole = existing.get((e.vehicle_id, e.part_of[0], _when(e.part_of[1])))
+            if whole is not None and whole.pk is not None:
+                alert.part_of = whole
         alert.save()
         changed[alert.pk] = alert
+        for ts in e.parts:  # the stops raised before this journey's alert: part of it
+            part = existing.get((e.vehicle_id, AlertKind.VENUE_PARKING, _when(ts)))
+            if part is not None and part.pk is not None and part.part_of_id != alert.pk:
+                part.part_of = alert
+                part.save(update_fields=["part_of", "updated_at"])
+                changed[part.pk] = part
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
 

@@ -10,18 +10,20 @@ from dataclasses import dataclass
 from django.db import connection
 
 _COLUMNS = ("terminal", "ts", "vehicle_id", "lat", "lon", "speed", "heading", "acc", "seq", "grid_code",
-            "venue_id", "received_at")
+            "venue_id", "received_at", "attrs")
 _PG_TYPES = ["int4", "text", "timestamptz", "int8", "float8", "float8", "float8", "float8", "bool", "int8",
-             "text", "int4", "timestamptz"]
+             "text", "int4", "timestamptz", "text"]
+# attrs is staged as JSON text (binary COPY of jsonb would serialise in psycopg); cast once by the INSERT.
 _STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_position_stage (ord int4, terminal text, ts timestamptz, "
           "vehicle_id int8, lat float8, lon float8, speed float8, heading float8, acc bool, seq int8, "
-          "grid_code text, venue_id int4, received_at timestamptz) ON COMMIT DELETE ROWS")
+          "grid_code text, venue_id int4, received_at timestamptz, attrs text) ON COMMIT DELETE ROWS")
+_SELECT = {"received_at": "coalesce(received_at, statement_timestamp())", "attrs": "attrs::jsonb"}
 
 # Returns the arrivals of the rows stored now: integers, cheap to read back (timestamps were a tenth of the
 # ingest's time). The sequence is drawn as the rows come out of the sort, so in the stage's order. A row without
 # received_at is stamped when the INSERT begins (the ingest lays its rows out before the store).
 INSERT_FROM_STAGE_SQL = (f"INSERT INTO tracking_position ({', '.join(_COLUMNS)}) "
-                         f"SELECT {', '.join(_COLUMNS[:-1])}, coalesce(received_at, statement_timestamp()) "
+                         f"SELECT {', '.join(_SELECT.get(c, c) for c in _COLUMNS)} "
                          "FROM qm_position_stage ORDER BY ord "
                          "ON CONFLICT (terminal, ts) DO NOTHING RETURNING arrival")
 # When some staged rows were already there (a redelivery, a replay): which ones were stored now.
@@ -43,10 +45,11 @@ class PositionRow:
     grid_code: str
     venue_id: int | None
     received_at: dt.datetime | None = None  # None: when the store writes it
+    attrs: str | None = None  # JSON text of what the fix carries beyond the contract (Fix.attrs)
 
     def values(self) -> tuple:
         return (self.terminal, self.ts, self.vehicle_id, self.lat, self.lon, self.speed, self.heading, self.acc,
-                self.seq, self.grid_code, self.venue_id, self.received_at)
+                self.seq, self.grid_code, self.venue_id, self.received_at, self.attrs)
 
 
 def store_positions(rows: list[PositionRow]) -> list[int | None]:
@@ -101,7 +104,7 @@ def _store_sqlite(rows: list[tuple]) -> list[int | None]:
         for row in rows:
             values = list(row)
             values[1] = _sqlite_time(values[1])
-            values[-1] = _sqlite_time(values[-1] or dt.datetime.now(dt.UTC))
+            values[11] = _sqlite_time(values[11] or dt.datetime.now(dt.UTC))
             cur.execute(sql, (*values, arrival + 1))
             if cur.rowcount == 1:
                 arrival += 1

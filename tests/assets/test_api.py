@@ -36,10 +36,23 @@ class TestOrgUnitAPI(APIViewTestCase):
 
     def create_data(self, world, *, inside):
         n = next(_seq)
-        return {"code": f"N{n}", "name": f"新单位{n}", "kind": "office", "parent": world.unit(inside=inside).code}
+        return {"code": f"N{n}", "name": f"新单位{n}", "kind": "office", "parent": world.unit(inside=inside).code,
+                "depot_lat": 31.78, "depot_lon": 119.95, "depot_radius_m": 80.0}
 
     def update_data(self, world, obj):
-        return {"name": "改名单位", "population": 12345}
+        return {"name": "改名单位", "population": 12345, "depot_lat": 31.79, "depot_lon": 119.96}
+
+    def test_a_depot_needs_both_coordinates_and_a_positive_radius(self, world):
+        client = world.client(UserRole.ADMINISTRATOR)
+        unit = self.make_object(world, inside=True)
+        for bad, field in (({"depot_lat": 31.7}, "depot_lon"), ({"depot_lat": 31.7, "depot_lon": 119.9,
+                                                                 "depot_radius_m": -1}, "depot_radius_m")):
+            response = client.patch(f"/api/v1/units/{unit.pk}/", bad, format="json")
+            assert response.status_code == 400 and field in str(response.json()), response.json()
+        response = client.patch(f"/api/v1/units/{unit.pk}/", {"depot_lat": 31.7, "depot_lon": 119.9}, format="json")
+        assert response.status_code == 200 and response.json()["depot_radius_m"] == 100.0
+        unit.refresh_from_db()
+        assert unit.depot == (31.7, 119.9, 100.0)
 
 
 class TestPersonAPI(APIViewTestCase):
@@ -66,6 +79,7 @@ class TestCategoryAPI(APIViewTestCase):
     basename = "category"
     model = Category
     scoped = False
+    bureau_wide = True
     list_queries = 2
 
     def make_object(self, world, *, inside):
@@ -84,6 +98,7 @@ class TestItemTypeAPI(APIViewTestCase):
     basename = "itemtype"
     model = ItemType
     scoped = False
+    bureau_wide = True
     write_roles = (UserRole.LOGISTICS,)
     list_queries = 2
 

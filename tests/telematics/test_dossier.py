@@ -29,6 +29,8 @@ def vehicle(bureau):
                                      insurer="中国人保", policy_no="PDAA2026")
     services.inspection_create(vehicle=v, inspected_on=dt.date(2026, 3, 5), expires=dt.date(2027, 3, 31),
                                station="常州市机动车检测站")
+    services.vehicle_seal(vehicle=v, sealed_from=dt.date(2026, 9, 30), sealed_to=dt.date(2026, 10, 8),
+                          key_holder="钥匙王师傅")
     Trip.objects.create(vehicle=v, start=dt.datetime(2026, 11, 10, 9, tzinfo=SH),
                         end=dt.datetime(2026, 11, 10, 12, tzinfo=SH), purpose="夜间巡查", status=TripStatus.APPROVED,
                         approved_by="王队长")
@@ -45,6 +47,7 @@ def test_dossier_collects_the_file_and_the_period(vehicle):
     assert [t.purpose for t in d.trips] == ["夜间巡查"]
     assert [m.work_done for m in d.maintenance] == ["更换机油滤芯"]
     assert [b.terminal_id for b in d.bindings] == ["T0001"]
+    assert [(x.sealed_from, x.key_holder) for x in d.seals] == [(dt.date(2026, 9, 30), "钥匙王师傅")]
     assert build_dossier(vehicle, dt.date(2026, 12, 1), dt.date(2026, 12, 31)).trips == []
 
 
@@ -52,7 +55,8 @@ def test_dossier_pdf_renders_chinese(vehicle):
     data = dossier_pdf(build_dossier(vehicle, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
-    for expected in ("苏D", "一车一档", "中队", "更换机油滤芯", "中国人保", "夜间巡查", "每日里程", "告警"):
+    for expected in ("苏D", "一车一档", "中队", "更换机油滤芯", "中国人保", "夜间巡查", "每日里程", "告警", "封存记录",
+                     "钥匙王师傅"):
         assert expected in text, expected
     assert b"/FontFile2" in data  # the TrueType font is embedded
 
@@ -126,3 +130,20 @@ def test_livery_photo_is_shown_only_in_scope(vehicle, client, bureau, settings, 
     assert photo.status_code == 200 and b"".join(photo.streaming_content) == image.getvalue()
     client.force_login(make_user("fleet-wj", "fleet", unit=bureau["units"]["CZ-WJ"]))
     assert client.get(f"/vehicles/{vehicle.pk}/livery-photo").status_code == 404
+
+
+def test_dossier_prints_markup_in_its_data_as_text(vehicle, tmp_path):
+    """Names and notes reach ReportLab's Paragraph as text: a stray `<` used to make the PDF a 500 and an
+    `<img src>` embedded a file of the server."""
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(secret)
+    services.maintenance_record_create(vehicle=vehicle, date=dt.date(2026, 11, 3), work_done=f'<b>未闭合 <img src="{secret}"/>',
+                                       cost="1.00", workshop="<i>")
+    Trip.objects.create(vehicle=vehicle, start=dt.datetime(2026, 11, 11, 9, tzinfo=SH),
+                        end=dt.datetime(2026, 11, 11, 10, tzinfo=SH), purpose="油量 < 5 & 返回",
+                        status=TripStatus.APPROVED, approved_by="<font size=40>王</font>")
+    data = dossier_pdf(build_dossier(vehicle, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    assert [img for page in PdfReader(io.BytesIO(data)).pages for img in page.images] == []
+    text = pdf_text(data).replace("\n", "")
+    for expected in ("<b>未闭合", "<img src=", "<i>", "油量 < 5 & 返回", "<font size=40>王</font>"):
+        assert expected in text, expected

@@ -5,6 +5,7 @@ import pytest
 
 from quartermaster.context import change_context
 from quartermaster.errors import ConflictError, DomainError
+from tests.support.fixtures import make_user
 from telematics import services
 from telematics.choices import TripStatus, VehicleChange, VehicleStatus
 from telematics.models import TerminalBinding, Trip, Vehicle
@@ -112,7 +113,7 @@ def test_maintenance_records_refuse_a_falling_odometer(units):
 
 def test_trip_request_approve_refuse(units, django_user_model):
     v = make_vehicle(units["CZ-TN-01"])
-    manager = django_user_model.objects.create_user(username="fleet1")
+    manager = make_user("fleet1", "fleet")  # an actor acts within a role (assets.access refuses one without)
     start = dt.datetime(2026, 11, 22, 18, tzinfo=SH)
     with change_context(user=manager, source="api"):
         trip = services.trip_request(vehicle=v, start=start, end=start + dt.timedelta(hours=3), purpose="夜查",

@@ -10,6 +10,7 @@ from assets import services as ledger
 from assets.models import Asset, CustodyEvent
 from tests.support.fixtures import make_user
 from uniforms import services
+from uniforms.models import Entitlement
 
 from .conftest import stock
 
@@ -21,12 +22,21 @@ def _text(response) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
 
 
-def test_entitlements_readable_by_auditor_editable_by_logistics(bureau, logistics, auditor, api_client_for):
+def test_entitlements_readable_by_auditor_editable_by_bureau_wide_logistics(bureau, logistics, auditor,
+                                                                           api_client_for):
+    """The entitlement table is the whole bureau's: a brigade-scoped logistics officer reads it but changes nothing."""
     rows = api_client_for(auditor).get("/api/v1/entitlements/?page_size=100").json()["results"]
     assert {r["item_name"] for r in rows} >= {"春秋执勤服", "长袖衬衣", "裤子"}
     pk = next(r["id"] for r in rows if r["item_type"] == "trousers")
     assert api_client_for(auditor).patch(f"/api/v1/entitlements/{pk}/", {"quantity": 3}).status_code == 403
+    before = list(Entitlement.objects.order_by("pk").values())
     r = api_client_for(logistics).patch(f"/api/v1/entitlements/{pk}/", {"quantity": 3}, format="json")
+    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    r = api_client_for(logistics).post("/api/v1/entitlements/", {"item_type": "cap", "quantity": 9}, format="json")
+    assert r.status_code == 403
+    assert list(Entitlement.objects.order_by("pk").values()) == before
+    bureau_logistics = make_user("logi-cz", "logistics", unit=bureau["units"]["CZ"])
+    r = api_client_for(bureau_logistics).patch(f"/api/v1/entitlements/{pk}/", {"quantity": 3}, format="json")
     assert r.status_code == 200 and r.json()["quantity"] == 3 and r.json()["service_years"] == 2
 
 
@@ -175,3 +185,17 @@ def test_stocktake_api(bureau, logistics, api_client_for):
     r = client.post(f"/api/v1/stocktakes/{pk}/close/")
     assert r.json()["status"] == "closed" and [x["tag"] for x in r.json()["result"]["missing"]] == ["U-2"]
 
+
+
+def test_an_entitlement_posted_without_quantity_keeps_or_defaults_it(bureau, api_client_for):
+    """`quantity` is optional in the API (default 1): leaving it out was a 500."""
+    from tests.support.fixtures import make_user
+
+    client = api_client_for(make_user("logi-cz", "logistics", unit=bureau["units"]["CZ"]))
+    before = next(r for r in client.get("/api/v1/entitlements/?page_size=100").json()["results"]
+                  if r["item_type"] == "trousers")
+    r = client.post("/api/v1/entitlements/", {"item_type": "trousers", "service_years": 3}, format="json")
+    assert r.status_code == 201, r.content
+    assert (r.json()["quantity"], r.json()["service_years"]) == (before["quantity"], 3)
+    r = client.post("/api/v1/entitlements/", {"item_type": "trousers"}, format="json")
+    assert r.status_code == 400 and "service_years" in r.json()

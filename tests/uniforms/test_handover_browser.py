@@ -106,3 +106,34 @@ def test_scan_issue_with_bad_tags_then_confirm_then_return(seeded, live_server, 
     assert list(CustodyEvent.objects.filter(receipt_no=returned).values_list("asset__tag", "action")) == [
         ("U-1", "return")]
     assert Asset.objects.get(tag="U-1").status == "in_stock"
+
+
+def test_a_tag_scanned_twice_before_its_first_answer_is_refused_the_second_time(seeded, live_server, bureau):
+    """Both scans leave the page in one script turn, so the second check is sent before the first answers: the
+    page must count a tag as seen from the moment it is scanned, not from the moment its check comes back."""
+    units = bureau["units"]
+    make_user("logi", "logistics", unit=units["CZ-TN"])
+    stock(units["CZ-TN"], "长袖衬衣", "170", 1, "U")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**CHROMIUM)
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/accounts/login/?next=/issue/")
+        page.fill("#id_username", "logi")
+        page.fill("#id_password", "pass-12345")
+        page.click("#login-submit")
+        page.wait_for_url("**/issue/")
+        page.fill("#person", "P001")
+        page.evaluate("""() => {
+            const input = document.getElementById("tag");
+            for (let i = 0; i < 2; i++) {
+                input.value = "U-1";
+                input.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
+            }
+        }""")
+        rows = page.locator("#lines tbody tr")
+        reasons = _reasons(rows, 2)
+        classes = [rows.nth(i).get_attribute("class") for i in range(2)]
+        browser.close()
+    assert reasons[0] == "可以" and "已在本单中" in reasons[1]
+    assert classes == ["ok", "bad"]

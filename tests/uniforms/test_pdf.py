@@ -104,3 +104,21 @@ def test_documents_follow_the_interface_language(bureau):
     assert "装备交接单" not in receipt_text and "签字" not in receipt_text
     assert "Departure equipment return checklist" in checklist_text and "Returned by (signature):" in checklist_text
     assert "No labels" in labels_text
+
+
+def test_names_and_notes_with_markup_print_as_text(bureau, tmp_path):
+    """A person's name or a receipt's note is data: `<…>` neither breaks the PDF nor pulls in a server file."""
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(secret)
+    officer = bureau["officer"]
+    officer.name = "张<b>三"
+    officer.save(update_fields=["name"])
+    stock(bureau["units"]["CZ-TN"], "长袖衬衣", "170", 1, "U")
+    receipt = services.handover_commit(mode="issue", tags=["U-1"], person=officer,
+                                       note=f'<img src="{secret}" width="40" height="40"/> a < b')
+    content = pdf.receipt_pdf(receipt)
+    text, reader = _text(content)
+    assert [img for page in reader.pages for img in page.images] == []
+    assert "张<b>三" in text and f'<img src="{secret}"' in text.replace("\n", "") and "a < b" in text
+    text, _reader = _text(pdf.departure_checklist_pdf(services.person_depart(person=officer, kind="transferred")))
+    assert "张<b>三" in text

@@ -233,6 +233,12 @@ def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_serv
     assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1
     assert page.locator("#replay-stops li").count() == 1
     assert "苏D·A0008" in page.locator("#replay-summary").inner_text()
+    # The page offers the same track (and its trips) as files: the GPX link gives the 110 fixes.
+    assert page.locator("#replay-export").is_visible()
+    gpx = page.request.get(live_server.url + page.locator("#replay-gpx").get_attribute("href"))
+    assert gpx.status == 200 and gpx.text().count("<trkpt ") == 110
+    trips = page.request.get(live_server.url + page.locator("#replay-trips-csv").get_attribute("href"))
+    assert trips.status == 200 and len(trips.text().splitlines()) == 3  # header, east and north (the stop between)
 
     page.select_option("#replay-speed", "1800")
     page.click("#replay-play")
@@ -243,3 +249,42 @@ def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_serv
     assert page.evaluate("qmReplay.index") == paused_at and not page.evaluate("qmReplay.playing")
     screenshot(page, "replay")
     assert page.errors == []
+
+
+HOSTILE = '<img src="x" onerror="window.__xss = 1">'
+
+
+def test_layer_names_are_shown_as_text_in_the_map_tooltips(fleet, live_server, browser_page):
+    """Venue names, grid codes and jurisdiction units come from an uploaded file: a tooltip shows them as text,
+    an `<img onerror>` in a name neither becomes an element nor runs."""
+    from gis.models import GridCell, Jurisdiction, Venue
+
+    Venue.objects.filter(name="老街酒楼").update(name=HOSTILE)
+    GridCell.objects.filter(code="320402001001011").update(code="<i>grid</i>")
+    Jurisdiction.objects.update(unit_code=HOSTILE.replace("__xss", "__xss_unit"))
+    page = browser_page(make_user("fleetman", "fleet", fleet["units"]["CZ"]))
+    open_map(page, live_server.url)
+    page.check("#layer-grid")
+    page.evaluate(f"qmMap.map.setView([{RESTAURANT[1]}, {RESTAURANT[0]}], 14, {{animate: false}})")
+    page.wait_for_function("""() => ['grid', 'venues', 'jurisdictions'].every(
+        (name) => qmMap.layers[name].getLayers().length > 0)""")
+    shown = page.evaluate("""() => {
+        const texts = [];
+        for (const name of ['grid', 'venues', 'jurisdictions']) {
+            qmMap.layers[name].eachLayer((layer) => {
+                const at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+                layer.openTooltip(at);
+                texts.push(layer.getTooltip().getElement().textContent);
+                layer.closeTooltip();
+            });
+        }
+        return texts;
+    }""")
+    assert HOSTILE + "（restaurant）" in shown
+    assert "<i>grid</i>" in shown and HOSTILE.replace("__xss", "__xss_unit") in shown
+    page.evaluate("""() => { for (const name of ['venues', 'jurisdictions']) {
+        qmMap.layers[name].eachLayer((layer) => layer.openTooltip(
+            layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng())); } }""")
+    assert page.locator(".leaflet-tooltip img, .leaflet-tooltip i").count() == 0
+    page.wait_for_function("[...document.images].every((img) => img.complete)")  # a broken image has errored
+    assert page.evaluate("[window.__xss, window.__xss_unit]") == [None, None]

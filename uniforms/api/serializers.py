@@ -1,6 +1,8 @@
 """Shapes of the uniforms API: people by staff number, units by code, assets by tag; input forms check shape only."""
 from rest_framework import serializers
 
+from api.fields import ScopedSlugRelatedField
+
 from assets.models import Asset, ItemType, OrgUnit, Person
 
 from ..choices import DepartureKind, HandoverMode
@@ -11,15 +13,15 @@ from ..models import (
 
 
 def _unit(**kw):
-    return serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kw)
+    return ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), **kw)
 
 
 def _person(**kw):
-    return serializers.SlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kw)
+    return ScopedSlugRelatedField(slug_field="staff_no", queryset=Person.objects.all(), **kw)
 
 
 def _asset(**kw):
-    return serializers.SlugRelatedField(slug_field="tag", queryset=Asset.objects.all(), **kw)
+    return ScopedSlugRelatedField(slug_field="tag", queryset=Asset.objects.all(), **kw)
 
 
 def _item_type(**kw):
@@ -198,12 +200,12 @@ class StoragePlaceSerializer(serializers.ModelSerializer):
 
 class AssetPlaceSerializer(serializers.Serializer):
     asset = _asset()
-    place = serializers.SlugRelatedField(slug_field="code", queryset=StoragePlace.objects.all())
+    place = ScopedSlugRelatedField(slug_field="code", queryset=StoragePlace.objects.all())
 
 
 class StocktakeSerializer(serializers.ModelSerializer):
     unit = _unit()
-    place = serializers.SlugRelatedField(slug_field="code", queryset=StoragePlace.objects.all(), required=False,
+    place = ScopedSlugRelatedField(slug_field="code", queryset=StoragePlace.objects.all(), required=False,
                                          allow_null=True)
 
     class Meta:
@@ -216,3 +218,15 @@ class StocktakeScanSerializer(serializers.ModelSerializer):
     class Meta:
         model = StocktakeScan
         fields = ["id", "tag", "scanned_at"]
+
+
+class DepartureChecklistLineSerializer(serializers.Serializer):
+    """One line of a departing person's return checklist (read only)."""
+
+    tag = serializers.CharField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    item = serializers.CharField()
+    serial = serializers.CharField()
+    return_to = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "returned", "lost"])

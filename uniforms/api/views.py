@@ -2,14 +2,13 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.scoping import ensure_unit_in_scope, scope_queryset
-from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
-from assets.choices import UserRole
+from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
+from assets import access
 from assets.models import Asset, OrgUnit
 
 from .. import pdf, selectors, services
@@ -19,18 +18,10 @@ from ..models import (
 )
 from . import serializers as s
 
-LOGISTICS = (UserRole.LOGISTICS,)
-
-
 def _form(view, serializer_class, data=None) -> dict:
     form = serializer_class(data=view.request.data if data is None else data, context={"request": view.request})
     form.is_valid(raise_exception=True)
     return form.validated_data
-
-
-def _scope_person(request, person) -> None:
-    if person is not None:
-        ensure_unit_in_scope(request.user, person.unit, "person's unit")
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -46,7 +37,7 @@ def _unit_param(request) -> OrgUnit:
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
         raise ValidationError({"unit": f"unknown unit {code!r}"})
-    ensure_unit_in_scope(request.user, unit)
+    access.ensure(request.user, unit, access.VIEW, what="unit")
     return unit
 
 
@@ -55,8 +46,6 @@ class EntitlementViewSet(ScopedModelViewSet):
 
     queryset = Entitlement.objects.select_related("item_type")
     serializer_class = s.EntitlementSerializer
-    scope_field = None
-    write_roles = LOGISTICS
     filterset_fields = ["season", "active"]
 
     def perform_create(self, serializer):
@@ -74,20 +63,16 @@ class OfficerSizeViewSet(ScopedModelViewSet):
 
     queryset = OfficerSize.objects.select_related("person", "item_type")
     serializer_class = s.OfficerSizeSerializer
-    scope_field = "person__unit"
-    write_roles = LOGISTICS
     filterset_fields = ["person__staff_no", "item_type__code"]
 
     def create(self, request, *args, **kwargs):
         data = _form(self, s.OfficerSizeSerializer)
-        _scope_person(request, data["person"])
         record = services.officer_size_set(**data)
         if record is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(s.OfficerSizeSerializer(record).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        _scope_person(self.request, serializer.instance.person)
         data = {"person": serializer.instance.person, "item_type": serializer.instance.item_type,
                 **serializer.validated_data}
         serializer.instance = services.officer_size_set(**data)
@@ -98,14 +83,10 @@ class IssueRoundViewSet(ScopedCreateReadViewSet):
 
     queryset = IssueRound.objects.select_related("unit", "receipt")
     serializer_class = s.IssueRoundSerializer
-    write_roles = LOGISTICS
     filterset_fields = ["season"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        ensure_unit_in_scope(self.request.user, data["unit"])
-        if data.get("stock_unit"):
-            ensure_unit_in_scope(self.request.user, data["stock_unit"], "stock unit")
         serializer.instance = services.issue_round_run(**data)
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -113,15 +94,14 @@ class IssueRoundViewSet(ScopedCreateReadViewSet):
         return Response(selectors.round_shortfall_summary(self.get_object()))
 
 
-class ReplacementDueViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+class ReplacementDueViewSet(ScopedViewSet):
     """GET ?unit=&start=&end=: uniform items falling due in the window, per unit and per item/size."""
 
-    scope_field = None
+    access_model = Asset
 
     @extend_schema(parameters=[s.ReplacementDueQuerySerializer], responses=OpenApiTypes.OBJECT)
     def list(self, request):
         query = _form(self, s.ReplacementDueQuerySerializer, request.query_params)
-        ensure_unit_in_scope(request.user, query["unit"])
         return Response(selectors.replacement_due(**query))
 
 
@@ -130,30 +110,25 @@ class BadgeViewSet(ScopedReadOnlyViewSet):
 
     queryset = BadgeNumberRecord.objects.select_related("person", "asset")
     serializer_class = s.BadgeRecordSerializer
-    scope_field = "person__unit"
-    write_roles = LOGISTICS
     filterset_fields = ["number", "person__staff_no"]
 
     @action(detail=False, methods=["post"])
     def issue(self, request):
         data = _form(self, s.BadgeIssueSerializer)
-        _scope_person(request, data["person"])
         record = services.badge_issue(**data)
         return Response(s.BadgeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["post"], url_path="report-lost", url_name="report-lost")
     def report_lost(self, request):
         data = _form(self, s.LossFormSerializer)
-        _scope_person(request, data["person"])
         record = services.badge_report_lost(**data)
         return Response(s.BadgeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+class CertificateViewSet(ScopedViewSet):
     """执法证: expiry warnings (GET ?unit=[&on=]), issue, report lost (3-day rule), surrender to the 法制机构."""
 
-    scope_field = None
-    write_roles = LOGISTICS
+    access_model = Asset
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
@@ -166,7 +141,6 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     @action(detail=False, methods=["post"])
     def issue(self, request):
         data = _form(self, s.CertificateIssueSerializer)
-        _scope_person(request, data["person"])
         asset = services.certificate_issue(**data)
         return Response({"tag": asset.tag, "number": asset.serial}, status=status.HTTP_201_CREATED)
 
@@ -175,7 +149,6 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     def report_lost(self, request):
         data = _form(self, s.LossFormSerializer)
         data.pop("new_tag")
-        _scope_person(request, data["person"])
         report = services.certificate_report_lost(**data)
         return Response(s.CertificateLossSerializer(report).data, status=status.HTTP_201_CREATED)
 
@@ -183,7 +156,6 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     @action(detail=False, methods=["post"])
     def surrender(self, request):
         data = _form(self, s.SurrenderSerializer)
-        _scope_person(request, data["person"])
         receipt = services.certificate_surrender(**data)
         return Response(s.HandoverReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
 
@@ -193,8 +165,6 @@ class CertificateLossViewSet(ScopedReadOnlyViewSet):
 
     queryset = CertificateLossReport.objects.select_related("person", "asset", "replacement")
     serializer_class = s.CertificateLossSerializer
-    scope_field = "person__unit"
-    write_roles = LOGISTICS
     filterset_fields = ["reported_late", "person__staff_no"]
 
     @action(detail=True, methods=["post"])
@@ -209,12 +179,9 @@ class SealHandoverViewSet(ScopedCreateReadViewSet):
 
     queryset = SealHandover.objects.select_related("seal", "outgoing", "incoming", "receipt")
     serializer_class = s.SealHandoverSerializer
-    scope_field = "seal__unit"
-    write_roles = LOGISTICS
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        ensure_unit_in_scope(self.request.user, data["seal"].unit, "seal's unit")
         serializer.instance = services.seal_handover(**data)
 
     @action(detail=False, methods=["get"])
@@ -225,12 +192,9 @@ class SealHandoverViewSet(ScopedCreateReadViewSet):
 class SealUsageViewSet(ScopedCreateReadViewSet):
     queryset = SealUsage.objects.select_related("seal", "used_by", "custodian")
     serializer_class = s.SealUsageSerializer
-    scope_field = "seal__unit"
-    write_roles = LOGISTICS
     filterset_fields = ["seal__tag"]
 
     def perform_create(self, serializer):
-        ensure_unit_in_scope(self.request.user, serializer.validated_data["seal"].unit, "seal's unit")
         serializer.instance = services.seal_usage_log(**serializer.validated_data)
 
 
@@ -239,14 +203,12 @@ class DepartureViewSet(ScopedCreateReadViewSet):
 
     queryset = Departure.objects.select_related("person__unit")
     serializer_class = s.DepartureSerializer
-    scope_field = "person__unit"
-    write_roles = LOGISTICS
     filterset_fields = ["kind", "closed_out"]
 
     def perform_create(self, serializer):
-        _scope_person(self.request, serializer.validated_data["person"])
         serializer.instance = services.person_depart(**serializer.validated_data)
 
+    @extend_schema(responses=s.DepartureChecklistLineSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def checklist(self, request, pk=None):
         return Response(selectors.departure_checklist(self.get_object()))
@@ -256,35 +218,28 @@ class DepartureViewSet(ScopedCreateReadViewSet):
         departure = services.departure_close_out(departure=self.get_object())
         return Response(s.DepartureSerializer(departure).data)
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, pk=None):
         departure = self.get_object()
         return _pdf(pdf.departure_checklist_pdf(departure), f"checklist-{departure.person.staff_no}.pdf")
 
 
-class HandoverViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+class HandoverViewSet(ScopedViewSet):
     """Scan-first bulk issue/return: check one tag at once; commit all tags in one transaction (all-or-nothing)."""
 
-    scope_field = None
-    write_roles = LOGISTICS
-
-    def _target(self, data):
-        _scope_person(self.request, data.get("person"))
-        if data.get("unit") is not None:
-            ensure_unit_in_scope(self.request.user, data["unit"])
+    access_model = Asset
 
     @extend_schema(request=s.HandoverCheckSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["post"])
     def check(self, request):
         data = _form(self, s.HandoverCheckSerializer)
-        self._target(data)
         return Response(services.handover_check(**data))
 
     @extend_schema(request=s.HandoverCommitSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def commit(self, request):
         data = _form(self, s.HandoverCommitSerializer)
-        self._target(data)
         receipt = services.handover_commit(**data)
         return Response({**s.HandoverReceiptSerializer(receipt).data, "lines": selectors.receipt_lines(receipt),
                          "pdf": f"/api/v1/receipts/{receipt.number}/pdf/"}, status=status.HTTP_201_CREATED)
@@ -296,34 +251,28 @@ class HandoverReceiptViewSet(ScopedReadOnlyViewSet):
     queryset = HandoverReceipt.objects.select_related("person", "unit", "counterpart")
     serializer_class = s.HandoverReceiptSerializer
     lookup_field = "number"
-    scope_field = None
     filterset_fields = ["kind"]
-
-    def get_queryset(self):
-        qs = super().get_queryset()
-        scoped_people = scope_queryset(qs.filter(person__isnull=False), self.request.user, "person__unit")
-        scoped_units = scope_queryset(qs.filter(unit__isnull=False), self.request.user, "unit")
-        return qs.filter(pk__in=scoped_people.values("pk")) | qs.filter(pk__in=scoped_units.values("pk"))
 
     def retrieve(self, request, *args, **kwargs):
         receipt = self.get_object()
         return Response({**self.get_serializer(receipt).data, "lines": selectors.receipt_lines(receipt)})
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, number=None):
         receipt = self.get_object()
         return _pdf(pdf.receipt_pdf(receipt), f"{receipt.number}.pdf")
 
 
-class LabelViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+class LabelViewSet(ScopedViewSet):
     """GET ?tags=A,B or ?unit=CZ-TN[&category=uniform]: A4 sheets of QR labels (3×8 by default) as PDF."""
 
-    scope_field = None
+    access_model = Asset
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def list(self, request):
         tags = [t for t in request.query_params.get("tags", "").split(",") if t.strip()]
-        qs = scope_queryset(Asset.objects.select_related("category", "unit"), request.user, "unit")
+        qs = access.restrict(Asset.objects.select_related("category", "unit"), request.user)
         if tags:
             found = {a.tag: a for a in qs.filter(tag__in=tags)}
             unknown = [t for t in tags if t not in found]
@@ -343,16 +292,13 @@ class LabelViewSet(ScopedViewSetMixin, viewsets.ViewSet):
 class StoragePlaceViewSet(ScopedCreateReadViewSet):
     queryset = StoragePlace.objects.select_related("unit")
     serializer_class = s.StoragePlaceSerializer
-    write_roles = LOGISTICS
 
     def perform_create(self, serializer):
-        ensure_unit_in_scope(self.request.user, serializer.validated_data["unit"])
         serializer.instance = services.storage_place_create(**serializer.validated_data)
 
     @action(detail=False, methods=["post"], url_path="assign", url_name="assign")
     def assign(self, request):
         data = _form(self, s.AssetPlaceSerializer)
-        ensure_unit_in_scope(request.user, data["asset"].unit, "asset's unit")
         record = services.asset_place_set(**data)
         return Response({"asset": record.asset.tag, "place": record.place.code})
 
@@ -362,10 +308,8 @@ class StocktakeViewSet(ScopedCreateReadViewSet):
 
     queryset = Stocktake.objects.select_related("unit", "place")
     serializer_class = s.StocktakeSerializer
-    write_roles = LOGISTICS
 
     def perform_create(self, serializer):
-        ensure_unit_in_scope(self.request.user, serializer.validated_data["unit"])
         serializer.instance = services.stocktake_start(**serializer.validated_data)
 
     @action(detail=True, methods=["post"])

@@ -11,8 +11,9 @@ from quartermaster.errors import DomainError
 class Command(BaseCommand):
     help = ("Bring up the whole product on this machine: prepares the database (the embedded default: a SQLite "
             "file in the working directory) with the sample bureau, the sample city and one login per role, "
-            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm simulate` (the 50 "
-            "sample vehicles replaying their last duty day at a speed-up, with scenarios) and `qm serve`, "
+            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm simulate` "
+            "(the 50 sample vehicles replaying their last duty day at a speed-up, with scenarios; three of them "
+            "speak JT/T 808 to the gateway) and `qm serve`, "
             "prints the URL and the logins, and stops everything on Ctrl-C.")
 
     def add_arguments(self, parser):
@@ -28,6 +29,8 @@ class Command(BaseCommand):
                             help="the embedded broker when QM_MQTT_URL is not set (auto: Mosquitto if installed)")
         parser.add_argument("--no-scenarios", action="store_true", help="plain duty days, no injected behaviour")
         parser.add_argument("--quiet", action="store_true", help="do not relay the children's output")
+        parser.add_argument("--jt808-port", type=int, default=7808,
+                            help="port of the JT/T 808 gateway (`qm jt808`) three of the vehicles report to")
 
     def handle(self, *args, **opts):
         from django.conf import settings
@@ -38,10 +41,11 @@ class Command(BaseCommand):
 
         workdir = Path.cwd()
         runner = demo.Demo(out=self.stdout, host=opts["host"], port=opts["port"], speed=opts["speed"],
-                           seed=opts["seed"], workdir=workdir, quiet=opts["quiet"])
+                           seed=opts["seed"], workdir=workdir, quiet=opts["quiet"], jt808_port=opts["jt808_port"])
 
         try:
             demo.check_port_free(opts["host"], opts["port"])
+            demo.check_port_free("127.0.0.1", opts["jt808_port"], "--jt808-port", "listen for JT/T 808 terminals")
             demo.prepare_database(say=runner.say)
             resumed = demo.resume_point() if opts["start"] is None else None
             if opts["start"]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from quartermaster.errors import DomainError
+from simulators import jt808
 from simulators.engine import SimClock, publish, write_jsonl, write_truth
 from simulators.runner import RunRequest, build, register_declarations
 from simulators.scenarios import parse_datetime, parse_duration
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         parser.add_argument("--city", choices=["auto", "sample", "layers"], default="auto",
                             help="streets to drive: the loaded layers (auto when loaded) or the sample city")
         parser.add_argument("--no-docks", action="store_true", help="no docking-station reports")
+        parser.add_argument("--protocol", choices=["mqtt", "jt808"], default="mqtt",
+                            help="jt808: terminals whose id is a 12- or 20-digit phone number speak JT/T 808 to the "
+                                 "gateway (--jt808); the others, and the docks, still publish over MQTT")
+        parser.add_argument("--jt808", default="127.0.0.1:7808", metavar="HOST:PORT",
+                            help="the JT/T 808 gateway (`qm jt808`) for --protocol jt808")
 
     def handle(self, *args, **opts):
         try:
@@ -72,7 +78,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"wrote {n} messages to {opts['dry_run']}")
                 return
             url = opts["mqtt"] or settings.QM_MQTT_URL
-            if not url:
+            if not url and opts["protocol"] == "mqtt":
                 raise CommandError("no MQTT broker: pass --mqtt URL or set QM_MQTT_URL (or use --dry-run FILE)")
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -85,7 +91,27 @@ class Command(BaseCommand):
             self.stderr.write(f"simulating {len(sim.terminals)} terminals and {len(sim.docks)} docking stations from "
                               f"{sim.config.start.isoformat()} at speed {opts['speed'] or 'max'} → {url}")
             started = time.monotonic()
-            sent = publish(sim.messages(), url=url, clock=clock, client_id=f"qm-sim-{req.seed}-{time.time_ns()}")
+            messages = sim.messages()
+            fleet = None
+            if opts["protocol"] == "jt808":
+                fleet = jt808.Fleet(*jt808.parse_address(opts["jt808"]),
+                                    plates={t.spec.terminal_id: t.spec.plate or "" for t in sim.terminals})
+                fleet.start()
+                messages = jt808.divert(messages, fleet=fleet, prefix=req.prefix, clock=clock)
+                self.stderr.write(f"JT/T 808 terminals report to {opts['jt808']}")
+            try:
+                if url:
+                    sent = publish(messages, url=url, clock=clock, client_id=f"qm-sim-{req.seed}-{time.time_ns()}")
+                else:  # no broker: only the JT/T 808 terminals report
+                    sent = 0
+                    skipped = sum(1 for _ in messages)
+                    self.stderr.write(f"no MQTT broker: {skipped} MQTT messages (docks, other terminals) not sent")
+                if fleet is not None:
+                    answered = fleet.drain()
+                    self.stderr.write(f"JT/T 808: {answered} fixes answered by the gateway")
+            finally:
+                if fleet is not None:
+                    fleet.stop()
             elapsed = time.monotonic() - started
             self.stderr.write(f"published {sent} messages in {elapsed:.1f} s")
         except DomainError as exc:

@@ -79,10 +79,11 @@
         return L.circle(latlng, L.extend({ radius: feature.properties.radius_m || 30 }, layerStyles[name]));
       },
       onEachFeature: function (feature, layer) {
+        // Leaflet sets a string tooltip as HTML, and these properties come from an uploaded file: text only.
         var p = feature.properties;
-        if (name === "grid") layer.bindTooltip(p.code, { sticky: true, className: "grid-code" });
-        if (name === "venues") layer.bindTooltip(p.name + (p.category ? "（" + p.category + "）" : ""));
-        if (name === "jurisdictions") layer.bindTooltip(p.unit, { sticky: true });
+        if (name === "grid") layer.bindTooltip(escapeHtml(p.code), { sticky: true, className: "grid-code" });
+        if (name === "venues") layer.bindTooltip(escapeHtml(p.name + (p.category ? "（" + p.category + "）" : "")));
+        if (name === "jurisdictions") layer.bindTooltip(escapeHtml(p.unit), { sticky: true });
       }
     });
     var loaded = null;
@@ -130,8 +131,8 @@
     if (alert.lat !== null && alert.lat !== undefined) {
       var centre = toDisplay(alert.lat, alert.lon);
       L.circle(centre, { radius: 50, color: "#dc2626", fillOpacity: 0.2, className: "evidence-dwell" })
-        .bindTooltip(strings.dwell + " " + Math.round((alert.dwell_s || 0) / 60) + " " + strings.minutes +
-                     (alert.venue ? " · " + alert.venue : ""), { permanent: true })
+        .bindTooltip(escapeHtml(strings.dwell + " " + Math.round((alert.dwell_s || 0) / 60) + " " + strings.minutes +
+                                (alert.venue ? " · " + alert.venue : "")), { permanent: true })
         .addTo(layer);
       points.push(centre);
     }

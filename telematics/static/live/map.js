@@ -463,7 +463,7 @@
   }
 
   window.qmMap = {
-    map: map, cluster: cluster, vehicles: vehicles, markers: markers, alerts: alerts, stats: stats,
+    map: map, cluster: cluster, vehicles: vehicles, markers: markers, alerts: alerts, stats: stats, layers: layers,
     shown: function () { return Object.keys(shown).map(Number); },
     drawnAt: function (id) { var m = markers[id], p = m && (m._qmPos || m._latlng); return p ? [p.lat, p.lng] : null; },
     position: function (id) { var v = vehicles[id]; return v ? { lat: v.lat, lon: v.lon, ts: v.ts, state: v.state } : null; },

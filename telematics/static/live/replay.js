@@ -31,11 +31,26 @@
     var range = "&start=" + encodeURIComponent(iso(el("replay-start").value)) +
                 "&end=" + encodeURIComponent(iso(el("replay-end").value));
     pause();
+    exportLinks(vehicle, iso(el("replay-start").value), iso(el("replay-end").value));
     Promise.all([
       Q.api(cfg.tracksApi + "?vehicle=" + vehicle + range),
       Q.api(cfg.alertsApi + "?vehicle=" + vehicle + range.replace("&start=", "&since=").replace("&end=", "&until=") +
             "&page_size=1000")
     ]).then(function (res) { show(res[0], res[1].results || res[1]); }).catch(function (err) { fail(err.message); });
+  }
+
+  /* The same vehicle and period as files: the track (GPX 1.1, CSV, JSON) and its trips (XLSX, CSV). */
+  function exportLinks(vehicle, start, end) {
+    var box = el("replay-export");
+    var period = "&from=" + encodeURIComponent(start) + "&to=" + encodeURIComponent(end);
+    var track = box.dataset.track.replace("/0/", "/" + vehicle + "/");
+    var journeys = box.dataset.journeys.replace("/0/", "/" + vehicle + "/");
+    el("replay-gpx").href = track + "?format=gpx" + period;
+    el("replay-csv").href = track + "?format=csv" + period;
+    el("replay-json").href = track + "?format=json" + period;
+    el("replay-trips-xlsx").href = journeys + "?format=xlsx" + period;
+    el("replay-trips-csv").href = journeys + "?format=csv" + period;
+    box.hidden = false;
   }
 
   function show(track, alerts) {
@@ -59,7 +74,7 @@
     track.stops.forEach(function (s, i) {
       var text = Q.localTime(s.start) + " · " + S.dwell + " " + Math.round(s.dwell_s / 60) + " " + S.minutes;
       L.marker(Q.toDisplay(s.lat, s.lon), { icon: L.divIcon({ className: "replay-stop", html: "P", iconSize: [16, 16] }) })
-        .bindTooltip(text).addTo(drawn);
+        .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
       var li = document.createElement("li");
       li.textContent = text + (s.grid_code ? " · " + s.grid_code : "");
       li.addEventListener("click", function () { map.setView(Q.toDisplay(s.lat, s.lon), 17); });
@@ -68,7 +83,7 @@
     alerts.forEach(function (a) {
       if (a.lat !== null) {
         L.marker(Q.toDisplay(a.lat, a.lon), { icon: L.divIcon({ className: "replay-alert", html: "!", iconSize: [16, 16] }) })
-          .bindTooltip(kindLabel(a.kind) + " · " + Q.localTime(a.started_at)).addTo(drawn);
+          .bindTooltip(Q.escapeHtml(kindLabel(a.kind) + " · " + Q.localTime(a.started_at))).addTo(drawn);
       }
       var li = document.createElement("li");
       li.dataset.alert = a.id;

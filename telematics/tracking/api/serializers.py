@@ -27,3 +27,15 @@ class DeadLetterSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeadLetter
         fields = ["id", "topic", "payload", "truncated", "reason", "detail", "terminal", "received_at"]
+
+
+class LatestPositionSerializer(serializers.Serializer):
+    """The newest fix of one vehicle (read only)."""
+
+    vehicle_id = serializers.IntegerField()
+    ts = serializers.DateTimeField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    speed = serializers.FloatField(allow_null=True)
+    heading = serializers.FloatField(allow_null=True)
+    grid_code = serializers.CharField(allow_null=True)

@@ -4,13 +4,12 @@ import datetime as dt
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from api.scoping import scope_queryset, unit_in_scope
-from api.views import ScopedReadOnlyViewSet
+from api.views import ScopedReadOnlyViewSet, ScopedViewSet
+from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 
@@ -19,15 +18,18 @@ from ..choices import ReviewAction
 from ..filtersets import AlertFilterSet, DeadLetterFilterSet
 from ..models import Alert, DeadLetter
 from ..services import alert_review
-from .serializers import AlertReviewSerializer, AlertSerializer, DeadLetterSerializer
+from .serializers import (
+    AlertReviewSerializer,
+    AlertSerializer,
+    DeadLetterSerializer,
+    LatestPositionSerializer,
+)
 
 
 class AlertViewSet(ScopedReadOnlyViewSet):
     queryset = Alert.objects.select_related("vehicle")
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
-    scope_field = "vehicle__unit"
-    write_roles = ("fleet",)
     ordering_fields = ["started_at", "ended_at", "kind", "status"]
     search_fields = ["vehicle__plate", "terminal", "venue", "grid_code"]
 
@@ -51,19 +53,20 @@ class DeadLetterViewSet(ScopedReadOnlyViewSet):
     queryset = DeadLetter.objects.all()
     serializer_class = DeadLetterSerializer
     filterset_class = DeadLetterFilterSet
-    scope_field = None
     ordering_fields = ["received_at", "reason"]
 
+    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "integer"},
+                                    "description": "dead letters per reason"}})
     @action(detail=False, methods=["get"])
     def counts(self, request):
-        return Response(selectors.dead_letter_counts())
+        return Response(selectors.dead_letter_counts(self.get_queryset()))
 
 
 def _vehicle(request) -> Vehicle:
     vehicle_id = request.query_params.get("vehicle")
     if not vehicle_id or not vehicle_id.isdigit():
         raise ValidationError({"vehicle": "give the vehicle id: ?vehicle=ID"})
-    vehicle = scope_queryset(Vehicle.objects.select_related("unit"), request.user, "unit").filter(pk=vehicle_id).first()
+    vehicle = access.restrict(Vehicle.objects.select_related("unit"), request.user).filter(pk=vehicle_id).first()
     if vehicle is None:
         raise NotFound(f"vehicle {vehicle_id} not found in your scope")
     return vehicle
@@ -75,14 +78,21 @@ def _param(request, name, parse, default=None):
         if default is None:
             raise ValidationError({name: "required"})
         return default
-    value = parse(raw)
+    try:
+        value = parse(raw)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)  # PostgreSQL refuses offsets beyond ±15:59
+    except (ValueError, OverflowError):  # well formed but not a real date (month 13), or off the calendar
+        value = None
     if value is None:
         raise ValidationError({name: f"not a valid value: {raw!r}"})
     return value
 
 
-class TrackViewSet(viewsets.ViewSet):
+class TrackViewSet(ScopedViewSet):
     """GET /api/v1/tracks/?vehicle=ID&start=ISO&end=ISO: fixes, stops and trips of one vehicle."""
+
+    access_model = Vehicle
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
@@ -92,8 +102,10 @@ class TrackViewSet(viewsets.ViewSet):
         return Response({"plate": vehicle.plate, **selectors.vehicle_track(vehicle.pk, start, end)})
 
 
-class MileageViewSet(viewsets.ViewSet):
+class MileageViewSet(ScopedViewSet):
     """GET /api/v1/mileage/?vehicle=ID&start=DATE&end=DATE: km and driving seconds per local day."""
+
+    access_model = Vehicle
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
@@ -107,27 +119,31 @@ class MileageViewSet(viewsets.ViewSet):
             for day, km, secs in selectors.daily_mileage(vehicle.pk, start, end)]})
 
 
-class CoverageViewSet(viewsets.ViewSet):
+class CoverageViewSet(ScopedViewSet):
     """GET /api/v1/coverage/?date=DATE[&unit=CODE]: per grid cell, time spent and km driven by the vehicles."""
+
+    access_model = Vehicle
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request):
         day = _param(request, "date", parse_date, dt.date.today())
-        vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
+        vehicles = access.restrict(Vehicle.objects.all(), request.user)
         code = request.query_params.get("unit")
         if code:
             unit = OrgUnit.objects.filter(code=code).first()
-            if unit is None or not unit_in_scope(request.user, unit):
+            if unit is None or not access.unit_in_scope(request.user, unit):
                 raise NotFound(f"unit {code} not found in your scope")
             vehicles = vehicles.filter(unit__path__startswith=unit.path)
         return Response({"date": day.isoformat(), "cells": selectors.grid_coverage(
             day, list(vehicles.values_list("pk", flat=True)))})
 
 
-class LatestPositionViewSet(viewsets.ViewSet):
+class LatestPositionViewSet(ScopedViewSet):
     """GET /api/v1/positions/latest/: the newest fix of each vehicle in scope (for the live map)."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    access_model = Vehicle
+
+    @extend_schema(responses=LatestPositionSerializer(many=True))
     def list(self, request):
-        vehicles = scope_queryset(Vehicle.objects.all(), request.user, "unit")
+        vehicles = access.restrict(Vehicle.objects.all(), request.user)
         return Response(selectors.latest_positions(list(vehicles.values_list("pk", flat=True))))

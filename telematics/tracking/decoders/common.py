@@ -30,6 +30,7 @@ class Fix:
     acc: bool | None = None
     seq: int | None = None
     crs: str = "wgs84"  # the CRS the terminal sent
+    attrs: dict | None = None  # the contract's optional `attrs` object, stored with the fix (Position.attrs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,10 @@ def timestamp(value, name: str = "ts") -> dt.datetime:
             raise FieldError(DeadLetterReason.INVALID_FIELD, f"field {name!r} is not ISO 8601: {value!r}") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=SHANGHAI)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # year 1 east of UTC (or 9999 west of it) has no UTC time
+            raise FieldError(DeadLetterReason.INVALID_FIELD, f"field {name!r} is out of range: {value!r}") from None
     raise FieldError(DeadLetterReason.INVALID_FIELD, f"field {name!r} is not a time: {value!r}")
 
 

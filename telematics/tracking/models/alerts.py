@@ -25,6 +25,9 @@ class Alert(models.Model):
     dwell_s = models.IntegerField(_("持续秒数"), default=0)
     distance_m = models.FloatField(_("距离（米）"), null=True)
     evidence = models.JSONField(_("证据"), default=dict)
+    # The episode this alert belongs to: a venue_parking stop made during an off_duty_use journey.
+    part_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts",
+                                verbose_name=_("所属告警"))
     raised_at = models.DateTimeField(_("告警时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -27,6 +27,9 @@ class Position(models.Model):
     venue_id = models.IntegerField(null=True)
     received_at = models.DateTimeField(_("接收时间"))
     arrival = models.BigIntegerField(null=True, db_index=True)
+    # What a terminal reports beyond the contract's fields, as it reported it: the JT/T 808 alarm and status words
+    # and additional items (mileage, fuel, recorder speed, signal, satellites); None for a plain fix.
+    attrs = models.JSONField(_("附加信息"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("定位")

@@ -14,7 +14,7 @@ from telematics import calendar, filtersets, services
 from telematics.choices import TripStatus
 from telematics.models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory,
+    VehicleHistory, VehicleSeal,
 )
 from telematics.selectors import trip_covering
 from tests.support.api_cases import ROLES, APIViewTestCase, WorldTestCase, ledger_and_log_state
@@ -131,7 +131,7 @@ class FleetCase(APIViewTestCase):
         rows, ledger = super().state()
         fleet = [list(m.objects.order_by("pk").values()) for m in
                  (Vehicle, VehicleHistory, TerminalBinding, Trip, InsurancePolicy, Inspection, MaintenanceRecord,
-                  DutySchedule, Holiday)]
+                  DutySchedule, Holiday, VehicleSeal)]
         return rows, ledger, fleet
 
     def check_created(self, obj, data):
@@ -259,6 +259,39 @@ class TestInspectionAPI(RecordCase):
 
     def update_data(self, world, obj):
         return {"expires": "2030-01-01"}
+
+
+class TestVehicleSealAPI(RecordCase):
+    basename = "vehicleseal"
+    model = VehicleSeal
+    service = staticmethod(services.vehicle_seal)
+
+    def record_data(self):
+        return {"sealed_from": "2026-09-30", "sealed_to": "2026-10-08", "key_holder": "王师傅", "note": "国庆封存"}
+
+    def record_args(self):
+        return {"sealed_from": dt.date(2027, 2, 10), "sealed_to": dt.date(2027, 2, 17), "key_holder": "李师傅"}
+
+    def update_data(self, world, obj):
+        return {"sealed_to": "2030-01-01"}
+
+
+def test_a_seal_is_ended_early_and_an_overlapping_one_refused(bureau, api_client_for):
+    vehicle = make_vehicle(bureau["units"]["CZ-TN-01"], "苏D·S0001")
+    fleet = api_client_for(make_user("fleet-s", "fleet", unit=bureau["units"]["CZ-TN"]))
+    created = fleet.post("/api/v1/vehicle-seals/", {"vehicle": vehicle.pk, "sealed_from": "2027-02-10",
+                                                    "sealed_to": "2027-02-17", "key_holder": "王师傅"}, format="json")
+    assert created.status_code == 201, created.json()
+    overlap = fleet.post("/api/v1/vehicle-seals/", {"vehicle": vehicle.pk, "sealed_from": "2027-02-15",
+                                                    "sealed_to": "2027-02-20"}, format="json")
+    assert overlap.status_code == 409 and "already sealed" in overlap.json()["detail"]
+    ended = fleet.post(f"/api/v1/vehicle-seals/{created.json()['id']}/end/", {"last_day": "2027-02-12"}, format="json")
+    assert ended.status_code == 200 and ended.json()["sealed_to"] == "2027-02-12"
+    assert fleet.get("/api/v1/vehicle-seals/", {"on": "2027-02-11"}).json()["count"] == 1
+    assert fleet.get("/api/v1/vehicle-seals/", {"on": "2027-02-13"}).json()["count"] == 0
+    backwards = fleet.post("/api/v1/vehicle-seals/", {"vehicle": vehicle.pk, "sealed_from": "2027-05-01",
+                                                      "sealed_to": "2027-04-01"}, format="json")
+    assert backwards.status_code == 400 and VehicleSeal.objects.count() == 1
 
 
 class TestTripAPI(FleetCase):
@@ -534,6 +567,7 @@ class TestFleetActions(WorldTestCase):
     (filtersets.TerminalBindingFilterSet, set()), (filtersets.MaintenanceRecordFilterSet, set()),
     (filtersets.InsurancePolicyFilterSet, set()), (filtersets.InspectionFilterSet, set()),
     (filtersets.TripFilterSet, set()), (filtersets.DutyScheduleFilterSet, set()), (filtersets.HolidayFilterSet, set()),
+    (filtersets.VehicleSealFilterSet, {"photo", "updated_at"}),
 ], ids=lambda value: value.__name__ if isinstance(value, type) else "-")
 def test_every_model_field_has_a_filter(filterset, exempt):
     fields = {f.name for f in filterset._meta.model._meta.concrete_fields} - exempt

@@ -61,6 +61,13 @@ def load_city():
     gis.services._cached = None
 
 
+@pytest.fixture(autouse=True)
+def replaying_history(settings):
+    """The in-process pipelines of these tests replay fixed days (2026-10-10, 2026-11-18, …): the fix-age limit is
+    off, as for any replay of history, so they pass on any date. Tests of the limit set it themselves."""
+    settings.QM_MAX_FIX_AGE_DAYS = 0
+
+
 @pytest.fixture
 def city(bureau):
     """The bureau plus layers, vehicles V1..V8 (terminals T0001..T0008, OwnTracks phone `officer/phone`) of
@@ -91,15 +98,19 @@ class IngestProcess:
     def __init__(self, mqtt_url: str, *args: str, env: dict | None = None):
         self.url = mqtt_url
         self.client_id = f"qm-ingest-test-{uuid.uuid4().hex[:12]}"
+        # QM_MAX_FIX_AGE_DAYS=0: the tests replay fixed days of history (2026-11-18, …) and must pass on any date;
+        # the tests of the limit itself pass env={"QM_MAX_FIX_AGE_DAYS": …}.
         self.env = {**os.environ, "QM_DATABASE_URL": connection_url(), "QM_MQTT_URL": mqtt_url,
-                    "QM_CHECKPOINT_S": "1", "QM_INGEST_BATCH_MS": "20", "QM_LOG_LEVEL": "WARNING", **(env or {})}
+                    "QM_CHECKPOINT_S": "1", "QM_INGEST_BATCH_MS": "20", "QM_LOG_LEVEL": "WARNING",
+                    "QM_MAX_FIX_AGE_DAYS": "0", **(env or {})}
         if "--client-id" not in args:
             args = (*args, "--client-id", self.client_id)
         self.args = args
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
 
-    def start(self) -> "IngestProcess":
+    def start(self, timeout: float = 60, ready_text: str = "subscribed") -> "IngestProcess":
+        """Starts it and waits until it prints `ready_text` (fails after `timeout` seconds)."""
         self.output = []
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", *self.args], env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
@@ -108,10 +119,10 @@ class IngestProcess:
         def read():
             for line in self.proc.stdout:
                 self.output.append(line)
-                if "subscribed" in line:
+                if ready_text in line:
                     ready.set()
         threading.Thread(target=read, daemon=True).start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while not ready.wait(0.2) and time.monotonic() < deadline and self.proc.poll() is None:
             pass
         if not ready.is_set():

@@ -42,7 +42,8 @@ def secured_broker(city):
     passwords, acl = broker.dir / "passwd", broker.dir / "acl"
     call_command("mqtt", "acl", "--password-file", str(passwords), "--acl-file", str(acl),
                  "--ingest-password", "ingest-pw", "--secret", SECRET, "--dock", "DOCK1")
-    broker.extra = f"password_file {passwords}\nacl_file {acl}\nallow_anonymous false"
+    # The settings the command wrote, and nothing else, secure the broker (its base config allows anonymous).
+    broker.extra = (broker.dir / "qm.conf").read_text()
     broker.start()
     yield broker
     broker.stop()
@@ -50,6 +51,9 @@ def secured_broker(city):
 
 def test_terminals_publish_only_their_own_topic_and_only_the_ingest_reads(secured_broker):
     port = secured_broker.port
+    config = (secured_broker.dir / "qm.conf").read_text().splitlines()
+    assert "allow_anonymous false" in config
+    assert f"acl_file {secured_broker.dir / 'acl'}" in config
     url = f"mqtt://127.0.0.1:{port}"
     acl = (secured_broker.dir / "acl").read_text()
     assert "user T0001\ntopic write qm/terminals/T0001/position" in acl
@@ -92,3 +96,33 @@ def test_mqtt_acl_needs_a_secret_and_an_ingest_password(city, tmp_path):
         call_command("mqtt", "acl", "--password-file", str(tmp_path / "p"), "--acl-file", str(tmp_path / "a"),
                      "--ingest-password", "", "--secret", "x")
     assert not (tmp_path / "p").exists() and not (tmp_path / "a").exists()
+
+
+def test_the_jt808_gateway_user_publishes_only_phone_number_terminals(city, tmp_path):
+    from telematics.models import Vehicle
+
+    Vehicle.objects.create(plate="苏D·J8001", unit=city["units"]["CZ-TN-01"], seats=5, terminal_id="013511221122")
+    broker = MosquittoBroker()
+    passwords, acl = broker.dir / "passwd", broker.dir / "acl"
+    call_command("mqtt", "acl", "--password-file", str(passwords), "--acl-file", str(acl), "--ingest-password",
+                 "ingest-pw", "--secret", SECRET, "--gateway-user", "jt808", "--gateway-password", "gw-pw")
+    assert ("user jt808\ntopic read qm/jt808/+/command\ntopic write qm/jt808/+/answer\n"
+            "topic write qm/terminals/013511221122/position\n") in acl.read_text()
+    broker.extra = f"password_file {passwords}\nacl_file {acl}\nallow_anonymous false"
+    broker.start()
+    proc = IngestProcess(f"mqtt://ingest:ingest-pw@127.0.0.1:{broker.port}").start()
+    gateway = Publisher(f"mqtt://127.0.0.1:{broker.port}", username="jt808", password="gw-pw")
+    try:
+        now = time.time() - 300
+        gateway.send("qm/terminals/T0001/position", fix(now, *DEPOT))  # not a JT/T 808 terminal: dropped
+        gateway.send("qm/terminals/013511221122/position", fix(now + 10, *DEPOT))
+        wait_until(lambda: Position.objects.exists(), timeout=20, what="the gateway's fix stored")
+        time.sleep(0.5)
+        assert list(Position.objects.values_list("terminal", flat=True)) == ["013511221122"]
+    finally:
+        proc.kill()
+        gateway.close()
+        broker.stop()
+    with pytest.raises(CommandError, match="no password for the JT/T 808 gateway user"):
+        call_command("mqtt", "acl", "--password-file", str(tmp_path / "p"), "--acl-file", str(tmp_path / "a"),
+                     "--ingest-password", "x", "--secret", "x", "--gateway-user", "jt808")

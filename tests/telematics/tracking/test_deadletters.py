@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
 def test_bad_messages_become_dead_letters_and_good_ones_still_flow(city, ingest, publisher, mqtt_url, api_client_for):
     now = time.time() - 3600
     pub = publisher()
-    proc = ingest()
+    proc = ingest(env={"QM_MAX_FIX_AGE_DAYS": "30"})  # the default limit, set here as the fixture turns it off
     good = [fix(now + k, 119.95, 31.78, 20) for k in range(8)]
     g_lon, g_lat = wgs84_to_gcj02(119.96, 31.79)
     sends = [
@@ -31,6 +31,8 @@ def test_bad_messages_become_dead_letters_and_good_ones_still_flow(city, ingest,
         ("qm/terminals/T0001/position", fix(now + 20, 119.95, 95.0)),               # out_of_range
         ("qm/terminals/T0001/position", fix(time.time() + 3600, 119.95, 31.78)),   # future_timestamp
         ("qm/terminals/T9999/position", fix(now + 30, 119.95, 31.78)),              # unknown_terminal
+        ("qm/terminals/T0001/position", fix(now - 40 * 86400, 119.95, 31.78)),     # stale_timestamp
+        ("qm/terminals/T0001/position", b"[" + b"0," * 800_000 + b"0]"),           # payload_too_large (1.6 MB)
         ("qm/terminals/T0001/position", good[1]),                                  # duplicate
         ("qm/terminals/T0001/position", [good[2], good[3], {"ts": now + 40}]),      # array with one bad element
         ("qm/terminals/T0002/position", {"ts": int((now + 50) * 1000), "lat": g_lat, "lon": g_lon, "crs": "gcj02"}),
@@ -43,11 +45,12 @@ def test_bad_messages_become_dead_letters_and_good_ones_still_flow(city, ingest,
     ]
     for topic, payload in sends:
         pub.send(topic, payload)
-    wait_until(lambda: DeadLetter.objects.count() == 8, what="8 dead letters")
+    wait_until(lambda: DeadLetter.objects.count() == 10, what="10 dead letters")
     wait_until(lambda: Position.objects.count() == 7, what="7 positions")
     reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
     assert reasons == ["bad_json", "duplicate", "future_timestamp", "missing_field", "missing_field", "out_of_range",
-                       "unknown_terminal", "unsupported"]
+                       "payload_too_large", "stale_timestamp", "unknown_terminal", "unsupported"]
+    assert DeadLetter.objects.get(reason="payload_too_large").truncated
     gcj = Position.objects.get(terminal="T0002")
     assert abs(gcj.lat - 31.79) < 1e-5 and abs(gcj.lon - 119.96) < 1e-5
     phone = Position.objects.get(terminal="officer/phone")

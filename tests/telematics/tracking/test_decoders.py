@@ -41,6 +41,18 @@ def test_bad_elements_are_rejected_one_by_one():
     assert "element 1" in d.rejections[0].detail and json.loads(d.rejections[0].payload) == {"lat": 1, "lon": 2}
 
 
+def test_optional_attrs_are_kept_with_the_fix():
+    ok = {"ts": 1763427600, "lat": 31.78, "lon": 119.95, "attrs": {"alarm": 256, "mileage_km": 12.5}}
+    (fix,) = decode_position("013511221122", json.dumps(ok).encode()).items
+    assert fix.attrs == {"alarm": 256, "mileage_km": 12.5}
+    plain = decode_position("T1", json.dumps({"ts": 1763427600, "lat": 31.78, "lon": 119.95}).encode()).items[0]
+    assert plain.attrs is None
+    for bad in ([1, 2], "alarm", {"blob": "x" * 3000}):
+        decoded = decode_position("T1", json.dumps({**ok, "attrs": bad}).encode())
+        assert decoded.items == () and decoded.rejections[0].reason == "invalid_field"
+        assert "attrs" in decoded.rejections[0].detail
+
+
 def test_bad_json_is_rejected_whole():
     (r,) = decode_position("T1", b'{"ts": 1,').rejections
     assert r.reason == "bad_json" and r.terminal == "T1"
@@ -108,3 +120,15 @@ def test_well_formed_fixes_decode_to_what_was_sent(fixes, as_array):
         assert fix.ts.timestamp() == f["ts"] and fix.speed == f["speed"]
         tolerance = 2e-5 if f["crs"] == "gcj02" else 0  # ~2 m: the inverse of GCJ-02 is numerical
         assert abs(fix.lat - f["lat"]) <= tolerance and abs(fix.lon - f["lon"]) <= tolerance
+
+
+def test_year_1_east_of_utc_is_an_invalid_field_not_an_overflow():
+    (r,) = decode_position("T0001", b'{"ts": "0001-01-01T00:00:00+08:00", "lat": 31.7, "lon": 119.9}').rejections
+    assert r.reason == "invalid_field" and "out of range" in r.detail
+
+
+def test_an_array_beyond_max_fixes_is_one_rejection():
+    body = json.dumps([{"ts": 1_700_000_000 + k, "lat": 31.7, "lon": 119.9} for k in range(11)]).encode()
+    d = decode_position("T0001", body, max_fixes=10)
+    assert d.items == () and [r.reason for r in d.rejections] == ["payload_too_large"]
+    assert len(decode_position("T0001", body, max_fixes=11).items) == 11

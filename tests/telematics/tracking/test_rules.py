@@ -161,3 +161,140 @@ def test_state_survives_pickling_mid_episode():
     assert [(x.action, x.kind, x.started_at) for x in first + rest] == [(x.action, x.kind, x.started_at)
                                                                         for x in straight]
     assert isinstance(resumed.state, EngineState)
+
+
+# --- one alert per episode (SPEC "Alerts": an off_duty_use episode is one journey) ------------------------------
+
+OFF = staticmethod(lambda unit, at: False)
+
+
+def test_an_evening_at_a_foot_spa_is_one_off_duty_use_and_one_venue_parking_linked_to_it():
+    points = (driving(T0, 2, east_from=-1200) + parked(T0 + 130, 45) + driving(T0 + 130 + 2710, 2)
+              + parked(T0 + 130 + 2710 + 130, 90, venue=False, at=(0.0, 1200.0)))
+    events, _ = run(engine(on_duty=OFF.__func__), points)
+    assert kinds(events) == ["off_duty_use", "venue_parking"]
+    assert kinds(events, "close") == ["off_duty_use", "venue_parking"]
+    journey = next(e for e in events if e.kind == "off_duty_use" and e.action == "open")
+    venue = next(e for e in events if e.kind == "venue_parking" and e.action == "open")
+    closed = next(e for e in events if e.kind == "off_duty_use" and e.action == "close")
+    assert venue.part_of == ("off_duty_use", journey.started_at)
+    assert closed.ended_at == T0 + 130 + 2710 + 130 and closed.distance_m >= 2300  # there and back, parked
+
+
+def test_a_stop_reached_before_500_m_is_linked_when_the_journey_is_raised():
+    points = driving(T0, 0.5, east_from=-300) + parked(T0 + 40, 20) + driving(T0 + 40 + 1210, 2)
+    events, _ = run(engine(on_duty=OFF.__func__), points + parked(T0 + 1400, 70, venue=False, at=(0.0, 1200.0)))
+    venue = next(e for e in events if e.kind == "venue_parking" and e.action == "open")
+    journey = next(e for e in events if e.kind == "off_duty_use" and e.action == "open")
+    assert venue.part_of is None and journey.parts == (venue.started_at,)
+    assert kinds(events) == ["off_duty_use", "venue_parking"]
+
+
+def test_a_stop_of_an_hour_ends_the_journey_and_the_way_back_is_another():
+    points = driving(T0, 2) + parked(T0 + 130, 65, venue=False, at=(0.0, 1200.0))
+    points += driving(T0 + 130 + 3910, 2, east_from=1200)
+    events, _ = run(engine(on_duty=OFF.__func__), points + parked(T0 + 4200, 70, venue=False, at=(0.0, 2400.0)))
+    assert kinds(events) == ["off_duty_use", "off_duty_use"]
+    first, second = sorted((e for e in events if e.action == "close"), key=lambda e: e.started_at)
+    assert first.ended_at == T0 + 130 and second.started_at > first.ended_at + 3600
+
+
+def test_the_journey_ends_when_the_vehicle_is_back_in_its_depot_or_duty_begins():
+    depot = (LAT0, LON0, 150.0)
+    out_and_back = driving(T0, 2) + [pt(T0 + 120 + k * 10, 0, 1200 - k * 100, 36) for k in range(1, 13)]
+    again = driving(T0 + 600, 2)
+    e = RulesEngine(thresholds=Thresholds(), on_duty=lambda unit, at: False, covering=lambda *a, **k: None,
+                    depot=lambda unit: depot)
+    events, _ = run(e, out_and_back + parked(T0 + 250, 5, venue=False) + again)
+    assert kinds(events) == ["off_duty_use", "off_duty_use"]  # home for 5 minutes between two journeys
+    first, second = sorted((x for x in events if x.action == "open"), key=lambda x: x.started_at)
+    assert [x.ended_at for x in events if x.action == "close"] == [T0 + 230]  # home, in the depot
+    assert T0 + 600 <= second.started_at <= T0 + 620  # left the depot again
+    duty_at = T0 + 60
+    events, _ = run(engine(on_duty=lambda unit, at: at >= duty_at), driving(T0 - 120, 4, east_from=0))
+    assert [(x.action, x.ended_at) for x in events if x.kind == "off_duty_use"] == [("open", None), ("close", T0 + 50)]
+
+
+# --- not_in_depot ----------------------------------------------------------------------------------------------
+
+DUTY_END = T0 + 6 * 3600  # 18:00 in Changzhou
+
+
+def depot_engine(trips=(), depot=(LAT0, LON0, 100.0)):
+    e = engine(trips=trips)
+    e.depot = lambda unit: depot
+    e.duty_end = lambda unit, ts: DUTY_END if ts < DUTY_END else DUTY_END + 86400
+    return e
+
+
+def test_a_vehicle_away_from_its_depot_an_hour_after_duty_raises_not_in_depot_until_it_is_back():
+    away = parked(DUTY_END - 600, 90, venue=False, at=(2000.0, 0.0), every=60)
+    back = [pt(DUTY_END + 5400 + k * 30, 2000 - k * 250, 0, 30) for k in range(1, 9)]
+    events, _ = run(depot_engine(), away + back + parked(DUTY_END + 5700, 10, venue=False, every=60), tail=False)
+    assert [(x.action, x.kind, x.started_at) for x in events] == [
+        ("open", "not_in_depot", DUTY_END + 3600), ("close", "not_in_depot", DUTY_END + 3600)]
+    assert events[1].ended_at == DUTY_END + 5400 + 240 and events[0].distance_m > 1900
+
+
+def test_home_in_time_no_depot_or_an_approved_trip_raise_no_not_in_depot():
+    home = parked(DUTY_END - 600, 90, venue=False, at=(30.0, 0.0), every=60)
+    assert kinds(run(depot_engine(), home, tail=False)[0]) == []
+    away = parked(DUTY_END - 600, 90, venue=False, at=(2000.0, 0.0), every=60)
+    assert kinds(run(depot_engine(depot=None), away, tail=False)[0]) == []
+    trip = SimpleNamespace(start=DUTY_END + 3000, end=DUTY_END + 4000, dest_lat=None, dest_lon=None)
+    assert kinds(run(depot_engine(trips=[trip]), away, tail=False)[0]) == []
+
+
+def test_not_in_depot_is_raised_for_a_vehicle_that_went_quiet_away_from_its_depot():
+    e = depot_engine()
+    run(e, parked(DUTY_END - 600, 10, venue=False, at=(2000.0, 0.0), every=60), tail=False)
+    events, _ = run(e, [pt(DUTY_END + k * 60, 0, k, 10, vehicle=2) for k in range(1, 75)], tail=False)
+    assert [(x.action, x.kind, x.vehicle_id, x.started_at) for x in events if x.kind == "not_in_depot"] == [
+        ("open", "not_in_depot", 1, DUTY_END + 3600)]
+
+
+# --- sealed_vehicle_moved --------------------------------------------------------------------------------------
+
+def test_a_sealed_vehicle_moving_200_m_raises_sealed_vehicle_moved_until_it_is_back():
+    period = (T0 + 3600, T0 + 3 * 86400)
+    e = engine()
+    e.seal = lambda vehicle, ts: period if period[0] <= ts < period[1] else None
+    before = parked(T0, 30, venue=False, every=60)  # drifting at its place before the seal
+    inside = parked(T0 + 3600 + 60, 60, venue=False, every=60)
+    moved = [pt(T0 + 7400 + k * 10, 0, k * 50, 18) for k in range(1, 11)]
+    back = [pt(T0 + 7600 + k * 10, 0, 500 - k * 50, 18) for k in range(1, 11)]
+    events, _ = run(e, before + inside + moved + back + parked(T0 + 7800, 10, venue=False, every=60), tail=False)
+    assert [(x.action, x.kind) for x in events] == [("open", "sealed_vehicle_moved"), ("close", "sealed_vehicle_moved")]
+    assert events[0].started_at == T0 + 7440 and 190 <= events[1].distance_m <= 510
+    jitter = engine()
+    jitter.seal = e.seal
+    assert kinds(run(jitter, before + inside + parked(T0 + 7400, 60, venue=False, every=60, seed=9), tail=False)[0]) == []
+
+
+# --- terminal_silent and the order fixes arrive in (issue #14) ---------------------------------------------------
+
+def test_fixes_arriving_interleaved_within_the_ingest_tolerance_raise_no_terminal_silent():
+    """Terminal 2 reports every 29 minutes (parked, power saving) and its fixes reach the ingest 100 s after the
+    fleet's (a broker restarted without persistence delivered the terminals' backlogs interleaved)."""
+    fleet = [pt(T0 + k * 30, 0, 0, 0, vehicle=3) for k in range(0, 349)]
+    quiet = [pt(T0 + k * 1740, 0, 0, 0, vehicle=2) for k in range(0, 7)]
+    arrivals = sorted([(p.ts, p) for p in fleet] + [(p.ts + 100, p) for p in quiet], key=lambda row: row[0])
+    events, _ = run(engine(), [p for _, p in arrivals], tail=False)
+    assert [e for e in events if e.kind == "terminal_silent"] == []
+
+
+def test_others_reporting_every_ten_minutes_are_enough_for_terminal_silent():
+    e = engine()
+    run(e, [pt(T0, vehicle=2)], tail=False)
+    events, _ = run(e, [pt(T0 + k * 600, 0, 0, 0, vehicle=3) for k in range(1, 7)], tail=False)
+    assert [(x.action, x.terminal) for x in events] == [("open", "T2")]
+
+
+def test_a_gap_of_the_whole_fleet_is_no_terminal_silence_but_a_terminal_quiet_after_it_is():
+    e = engine()
+    before = [pt(T0 + k * 60, 0, 0, 0, vehicle=v) for k in range(0, 20) for v in (2, 3, 4)]
+    after = [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(0, 10) for v in (2, 3)]  # 4 never comes back
+    events, _ = run(e, sorted(before, key=lambda p: p.ts) + sorted(after, key=lambda p: p.ts), tail=False)
+    assert [e for e in events if e.kind == "terminal_silent"] == []
+    late, _ = run(e, [pt(T0 + 3600 + k * 60, 0, 0, 0, vehicle=v) for k in range(10, 40) for v in (2, 3)], tail=False)
+    assert [(x.action, x.terminal) for x in late if x.kind == "terminal_silent"] == [("open", "T4")]

@@ -7,7 +7,7 @@
   const tagInput = document.getElementById("tag");
   const body = document.querySelector("#lines tbody");
   const result = document.getElementById("result");
-  let lines = [];  // {tag, ok, row}
+  let lines = [];  // {tag, ok, pending, row}
 
   function mode() { return document.querySelector("input[name=mode]:checked").value; }
 
@@ -68,11 +68,14 @@
   async function scan(tag) {
     const t = target();
     if (!t.person && !t.unit) { result.textContent = msg.msgTarget; return; }
-    const line = {tag: tag, ok: false, row: document.createElement("tr")};
-    const seen = lines.filter((l) => l.ok).map((l) => l.tag);
+    // A tag is on the list from the moment it is scanned: a line still waiting for its answer counts as seen,
+    // so the same tag scanned twice before the first check answers is refused the second time.
+    const seen = lines.filter((l) => l.ok || l.pending).map((l) => l.tag);
+    const line = {tag: tag, ok: false, pending: true, row: document.createElement("tr")};
     lines.push(line);
     body.appendChild(line.row);
     const {status, data} = await post(root.dataset.checkUrl, {mode: mode(), tag: tag, seen: seen, ...t});
+    line.pending = false;
     line.ok = status === 200 && data.ok === true;
     render(line, status === 200 ? data : {reason: describe(data)});
   }

@@ -45,14 +45,13 @@ class Command(BaseCommand):
         the fixes in order with the rest, and a still-unknown terminal simply becomes a dead letter again."""
         import paho.mqtt.client as mqtt
 
-        from ...ingest import parse_mqtt_url
+        from ...ingest import mqtt_configure, parse_mqtt_url
 
         if not url:
             raise CommandError("--retry republishes through the broker: set QM_MQTT_URL or pass --mqtt-url")
         server = parse_mqtt_url(url)
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
-        if server["username"]:
-            client.username_pw_set(server["username"], server["password"])
+        mqtt_configure(client, server)
         try:
             client.connect(server["host"], server["port"])
         except OSError as exc:

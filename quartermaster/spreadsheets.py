@@ -1,0 +1,40 @@
+"""What every XLSX or CSV the product writes does to text, and what the workbook import undoes.
+
+A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is run as a formula by Excel and
+LibreOffice (CSV included): a name entered as `=HYPERLINK(…)` would be a live formula in an export. Such text is
+written with a leading apostrophe (OWASP's "CSV injection" advice), and so is text that already starts with an
+apostrophe followed by one of those, so that `restore` gives back exactly what was written.
+"""
+from __future__ import annotations
+
+import re
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+QUOTE = "'"
+# What XML 1.0 cannot hold (openpyxl refuses it); the workbook import refuses it in a cell.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _quoted(text: str) -> bool:
+    return text[:1] == QUOTE and len(text) > 1 and (text[1] in FORMULA_TRIGGERS or text[1] == QUOTE)
+
+
+def neutralise(value: object) -> object:
+    """A cell value safe to hand to a spreadsheet: text that would start a formula gets a leading apostrophe.
+    Numbers, dates and booleans are returned as they are (a negative number is a number, not a formula)."""
+    if isinstance(value, str) and value and (value[0] in FORMULA_TRIGGERS or _quoted(value)):
+        return QUOTE + value
+    return value
+
+
+def xlsx_value(value: object) -> object:
+    """`neutralise`, and characters XML cannot store replaced by U+FFFD so that a stray one never stops an export."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("\ufffd", value)
+    return value
+
+
+def restore(text: str) -> str:
+    """The text `neutralise` was given, from what it wrote (a workbook read back)."""
+    return text[1:] if _quoted(text) else text

@@ -1,0 +1,159 @@
+"""Reads: a vehicle's (or a terminal's) trips and stops in a period, each trip classed, and the unused approved trips."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from quartermaster.errors import DomainError
+from telematics.choices import TripStatus
+from telematics.models import Trip, Vehicle
+
+from . import conf
+from .choices import JourneyClass
+from .classify import Order, Rules, classify
+from .detect import Params, detect
+from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
+
+
+@dataclass
+class JourneyReport:
+    subject: str  # the plate, or the terminal id asked for
+    vehicle: Vehicle | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+    journeys: list[dict]
+    stops: list[dict]
+    unused: list[dict]
+    summary: list[dict] | None = None  # a unit's report: one row per vehicle
+
+    @property
+    def rows(self) -> list[dict]:
+        """The trips for a page: times as datetimes, km, minutes and the class in the reader's language."""
+        return [{**j, "start_at": dt.datetime.fromisoformat(j["start"]), "end_at": dt.datetime.fromisoformat(j["end"]),
+                 "km": j["distance_m"] / 1000.0, "minutes": round(j["duration_s"] / 60),
+                 "class_label": JourneyClass(j["class"]).label} for j in self.journeys]
+
+    @property
+    def unused_rows(self) -> list[dict]:
+        return [{**u, "start_at": dt.datetime.fromisoformat(u["start"]), "end_at": dt.datetime.fromisoformat(u["end"])}
+                for u in self.unused]
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat()
+
+
+def _in_period(moment: dt.datetime, start, end) -> bool:
+    return (start is None or moment >= start) and (end is None or moment < end)
+
+
+def _duty_checks(vehicle: Vehicle | None):
+    """(on_duty(ts), outside_m(lats, lons)) for the vehicle's unit: the cached duty calendar, the jurisdiction index."""
+    if vehicle is None:
+        return (lambda ts: False), (lambda lats, lons: [float("nan")] * len(lats))
+    from gis.services import spatial_index
+    from telematics.calendar import duty_calendar
+
+    calendar, index, unit = duty_calendar(), spatial_index(), vehicle.unit
+    return ((lambda ts: calendar.is_on_duty(unit.pk, ts)),
+            (lambda lats, lons: index.jurisdiction_distance(unit.code, lons, lats).tolist()))
+
+
+def _orders(vehicle: Vehicle | None, lo: dt.datetime | None, hi: dt.datetime | None, grace: dt.timedelta):
+    if vehicle is None:
+        return []
+    qs = Trip.objects.filter(vehicle=vehicle, status=TripStatus.APPROVED)
+    if lo is not None:
+        qs = qs.filter(end__gte=lo - grace)
+    if hi is not None:
+        qs = qs.filter(start__lte=hi + grace)
+    return list(qs.order_by("start", "pk"))
+
+
+def _late_orders(trip_ids: list[int]) -> set[int]:
+    """The ids of those approved trips that are late orders (补单)."""
+    from .models import LateOrder
+    return set(LateOrder.objects.filter(trip_id__in=trip_ids).values_list("trip_id", flat=True))
+
+
+def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
+    """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
+    it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
+    crossing an end is whole and classed as it would be in a longer period."""
+    check_period(start, end)
+    around = dt.timedelta(seconds=conf.get("QM_TRIP_LOOKAROUND_S"))
+    fixes = track_fixes(subject, start - around if start else None, end + around if end else None)
+    journeys, stops = detect(fixes, Params.from_settings())
+    vehicle = vehicle_for_subject(subject, fixes[0].ts if fixes else None)
+    plate = vehicle.plate if vehicle is not None else None
+    rules = Rules.from_settings()
+    grace = dt.timedelta(seconds=rules.grace_s)
+    trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
+    orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
+    late = _late_orders([t.pk for t in trips])
+    on_duty, outside_m = _duty_checks(vehicle)
+    used: set[int] = set()
+    out = []
+    for j in journeys:
+        kind, order = classify(j, fixes, orders, on_duty=on_duty, outside_m=outside_m, rules=rules,
+                               jurisdiction_m=conf.get("QM_TRIP_JURISDICTION_M"))
+        if order is not None:
+            used.add(order.id)
+        if not _in_period(j.start, start, end):
+            continue
+        a, b = fixes[j.first], fixes[j.last]
+        out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
+                    "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
+                    "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
+                    "class": str(kind), "order": order.id if order else None,
+                    "late_order": order is not None and order.id in late, "complete": j.complete,
+                    "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
+                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code})
+    stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
+                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
+                 for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
+    unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
+               "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,
+               "approved_by": t.approved_by, "class": JourneyClass.UNUSED.value}
+              for t in _orders(vehicle, start, end, dt.timedelta(0))
+              if t.pk not in used and (start is None or t.end > start) and (end is None or t.start < end)]
+    return JourneyReport(subject=plate or subject.label, vehicle=vehicle, start=start, end=end, journeys=out,
+                         stops=stop_rows, unused=unused)
+
+
+def period_journeys(vehicle: Vehicle, start: dt.date, end: dt.date) -> JourneyReport:
+    """The vehicle's trips from local day `start` to `end` (both included), as the vehicle file shows them."""
+    return vehicle_journeys(Subject(vehicle=vehicle, terminal=None), dt.datetime.combine(start, dt.time(), SHANGHAI),
+                            dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI))
+
+
+MAX_UNIT_PERIOD = dt.timedelta(days=31)
+
+
+def _summary(plate: str, report: JourneyReport) -> dict:
+    row = {"vehicle": plate, "trips": len(report.journeys),
+           "distance_m": round(sum(j["distance_m"] for j in report.journeys), 1),
+           "driving_s": sum(j["duration_s"] for j in report.journeys),
+           "stopped_s": sum(s["dwell_s"] for s in report.stops), "unused": len(report.unused)}
+    row.update({str(c): sum(1 for j in report.journeys if j["class"] == c) for c in JourneyClass.values
+                if c != JourneyClass.UNUSED})
+    return row
+
+
+def unit_journeys(unit, vehicles, start: dt.datetime, end: dt.datetime) -> JourneyReport:
+    """The trip and stop report of the `vehicles` (already cut to the unit's subtree and the reader's scope) over
+    [start, end): every vehicle's trips, stops and unused approved trips, and a summary row per vehicle."""
+    if start is None or end is None:
+        raise DomainError("a unit's report needs --from and --to", field="from")
+    check_period(start, end)
+    if end - start > MAX_UNIT_PERIOD:
+        raise DomainError("a unit's report spans at most 31 days", field="to")
+    journeys, stops, unused, summary = [], [], [], []
+    for vehicle in vehicles.select_related("unit").order_by("plate"):
+        report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)
+        journeys += report.journeys
+        stops += report.stops
+        unused += report.unused
+        summary.append(_summary(vehicle.plate, report))
+    return JourneyReport(subject=unit.code, vehicle=None, start=start, end=end, journeys=journeys, stops=stops,
+                         unused=unused, summary=summary)

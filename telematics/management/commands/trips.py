@@ -1,0 +1,46 @@
+"""`qm trips {PLATE|TERMINAL} [--from DATETIME] [--to DATETIME] [--format json|csv|xlsx] [--output FILE]`: the trips
+detected from the stored fixes, in time order, each classed against the vehicle's approved trips (派车单).
+`qm trips --unit CODE --from … --to …`: the same for every vehicle of a unit's subtree, with a summary per vehicle."""
+from django.core.management.base import BaseCommand, CommandError
+
+from assets.models import OrgUnit
+from quartermaster.errors import DomainError
+from telematics.journeys.cli import add_period_arguments, language, write_output
+from telematics.journeys.render import FORMATS, render
+from telematics.journeys.selectors import unit_journeys, vehicle_journeys
+from telematics.journeys.track import parse_moment, resolve_subject
+from telematics.models import Vehicle
+
+
+class Command(BaseCommand):
+    help = ("Trips of a vehicle (or terminal) detected from its fixes, each with its class: matched, overtime, "
+            "off_route, duty, no_order. JSON: a list; XLSX adds the stops and the unused approved trips (and, with "
+            "--unit, a summary per vehicle).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("subject", metavar="PLATE|TERMINAL", nargs="?")
+        parser.add_argument("--unit", help="instead of one vehicle: every vehicle of this unit's subtree (at most "
+                                           "31 days)")
+        add_period_arguments(parser)
+        parser.add_argument("--format", default="json", choices=FORMATS)
+        parser.add_argument("--lang", help="language of XLSX headers and class names: zh (default) or en "
+                                           "(else QM_LANGUAGE)")
+
+    def handle(self, *args, **opts):
+        if bool(opts["subject"]) == bool(opts["unit"]):
+            raise CommandError("give a plate or terminal id, or --unit CODE (not both)")
+        try:
+            start = parse_moment(opts["start"], what="from")
+            end = parse_moment(opts["end"], end=True, what="to")
+            with language(opts["lang"]):
+                if opts["unit"]:
+                    unit = OrgUnit.objects.filter(code=opts["unit"]).first()
+                    if unit is None:
+                        raise DomainError(f"unknown unit {opts['unit']!r}", field="unit")
+                    report = unit_journeys(unit, Vehicle.objects.filter(unit__path__startswith=unit.path), start, end)
+                else:
+                    report = vehicle_journeys(resolve_subject(opts["subject"]), start, end)
+                body = render(report, opts["format"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        write_output(self, body, opts["output"])

@@ -1,0 +1,102 @@
+"""`qm jt808 [--host 0.0.0.0] [--port 7808]`: the JT/T 808 gateway (terminals over TCP, fixes into MQTT);
+`qm jt808 --locate PHONE` / `--interval PHONE SECONDS`: a command to a connected terminal through the running
+gateway, and its answer."""
+import json
+import logging
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from quartermaster.context import change_context
+from quartermaster.errors import DomainError
+
+from ... import jt808
+
+
+class Command(BaseCommand):
+    help = ("JT/T 808-2013/2019 gateway: registration, authentication, heartbeats and location reports over TCP; "
+            "fixes published to {prefix}/terminals/{phone}/position for `qm ingest` (SIGTERM to stop).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="0.0.0.0")
+        parser.add_argument("--port", type=int, default=7808)
+        parser.add_argument("--mqtt-url", default=None, help="default: QM_MQTT_URL")
+        parser.add_argument("--prefix", default=None, help="topic prefix; default: QM_TOPIC_PREFIX")
+        parser.add_argument("--client-id", default="", help="MQTT client id (default qm-jt808-<random>)")
+        parser.add_argument("--locate", metavar="PHONE", default=None,
+                            help="instead of serving: ask the terminal for its position now (0x8201) through the "
+                                 "running gateway and print the answer")
+        parser.add_argument("--interval", nargs=2, metavar=("PHONE", "SECONDS"), default=None,
+                            help="instead of serving: set the terminal's reporting interval (0x8103, parameter "
+                                 "0x0029) and print its answer")
+        parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
+
+    def handle(self, *args, **options):
+        url = options["mqtt_url"] or settings.QM_MQTT_URL
+        if not url:
+            raise CommandError("no broker: set QM_MQTT_URL=mqtt://[user:pass@]host:port or pass --mqtt-url")
+        prefix = options["prefix"] or settings.QM_TOPIC_PREFIX
+        if options["locate"] or options["interval"]:
+            if options["locate"]:
+                phone, request = options["locate"], {"command": "locate"}
+            else:
+                phone, seconds = options["interval"]
+                if not seconds.isdigit():
+                    raise CommandError(f"--interval SECONDS must be a whole number, not {seconds!r}")
+                request = {"command": "interval", "seconds": int(seconds)}
+            answer = self._command(url, prefix, phone, request, options["wait"])
+            self.stdout.write(json.dumps(answer, ensure_ascii=False))
+            if answer.get("status") != "ok":
+                raise CommandError(f"terminal {phone}: {answer.get('status')}")
+            return
+        logging.getLogger("qm").setLevel(logging.INFO)
+
+        def ready(gateway):
+            self.stdout.write(f"jt808 gateway listening on {gateway.host}:{gateway.port}")
+            self.stdout.flush()
+
+        try:
+            with change_context(source="ingest", username="jt808"):
+                counters = jt808.run(url=url, prefix=prefix,
+                                     host=options["host"], port=options["port"], client_id=options["client_id"],
+                                     ready=ready)
+        except (DomainError, OSError) as exc:
+            raise CommandError(getattr(exc, "message", None) or str(exc)) from None
+        self.stdout.write(json.dumps({"counters": dict(counters)}, sort_keys=True))
+
+    def _command(self, url: str, prefix: str, phone: str, request: dict, wait: float) -> dict:
+        import paho.mqtt.client as mqtt
+
+        from ...ingest import parse_mqtt_url
+
+        server = parse_mqtt_url(url)
+        answers: list[dict] = []
+        subscribed, answered = threading.Event(), threading.Event()
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"qm-jt808-cli-{uuid.uuid4().hex[:8]}",
+                             protocol=mqtt.MQTTv311)
+        if server["username"]:
+            client.username_pw_set(server["username"], server["password"])
+
+        def on_message(c, u, msg):
+            answers.append(json.loads(msg.payload))
+            answered.set()
+        client.on_message = on_message
+        client.on_subscribe = lambda *a: subscribed.set()
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{prefix}/jt808/{phone}/answer", qos=1)
+        try:
+            client.connect(server["host"], server["port"])
+        except OSError as exc:
+            raise CommandError(f"cannot reach the MQTT broker at {url}: {exc}") from None
+        client.loop_start()
+        try:
+            if not subscribed.wait(10):
+                raise CommandError("the broker did not accept the subscription")
+            client.publish(f"{prefix}/jt808/{phone}/command", json.dumps(request), qos=1).wait_for_publish(10)
+            if not answered.wait(wait):
+                return {"terminal": phone, **request, "status": "no answer (is qm jt808 running?)"}
+            return answers[0]
+        finally:
+            client.disconnect()
+            client.loop_stop()
