@@ -83,6 +83,8 @@ class Asset(ChangeLoggedModel):
             # … and who holds the personal kit, certificates and insignia, the pools and the recorders, from this.
             models.Index(fields=["category", "status", "holder_person"], include=["expires", "item", "unit", "tag"],
                          name="asset_category_holder"),
+            # … and which ledger rows concern one category (lost certificates), without visiting the asset table.
+            models.Index(fields=["category", "id"], name="asset_category_id"),
         ]
         constraints = [
             models.CheckConstraint(
