@@ -39,21 +39,23 @@ def vehicles_as_of(day: dt.date, *, unit_ids: set[int] | None = None) -> list[Ve
         # Candidates: in one of the units now, or at some time by their history; the day decides below.
         candidates = Q(unit_id__in=unit_ids) | Q(pk__in=VehicleHistory.objects.filter(unit_id__in=unit_ids)
                                                    .values("vehicle_id"))
-        ids = list(Vehicle.objects.filter(candidates).values_list("pk", flat=True))
+        ids = Vehicle.objects.filter(candidates).order_by().values("pk")  # a subquery of each read below
         vehicles, history = vehicles.filter(pk__in=ids), history.filter(vehicle_id__in=ids)
         insurances, inspections = insurances.filter(vehicle_id__in=ids), inspections.filter(vehicle_id__in=ids)
+    # Four reads (a brigade's report makes them all): every history row, the last on or before `day` winning; per
+    # vehicle with records, the latest expiry among those known by `day` (None: none yet).
+    as_of, with_history = {}, set()
+    for row in history.order_by("vehicle_id", "effective", "id").values("vehicle_id", "unit_id", "status",
+                                                                         "effective"):
+        with_history.add(row["vehicle_id"])
+        if row["effective"] <= day:
+            as_of[row["vehicle_id"]] = row
+    insurance = dict(insurances.order_by().values("vehicle_id").annotate(
+        m=Max("expires", filter=Q(starts__lte=day))).values_list("vehicle_id", "m"))
+    inspection = dict(inspections.order_by().values("vehicle_id").annotate(
+        m=Max("expires", filter=Q(inspected_on__lte=day))).values_list("vehicle_id", "m"))
+    insured, inspected = set(insurance), set(inspection)
     states = {}
-    as_of = {}
-    for row in (history.filter(effective__lte=day).order_by("vehicle_id", "effective", "id")
-                .values("vehicle_id", "unit_id", "status")):
-        as_of[row["vehicle_id"]] = row  # the last row on or before `day` wins
-    with_history = set(history.values_list("vehicle_id", flat=True).distinct())
-    insurance = dict(insurances.filter(starts__lte=day).values("vehicle_id")
-                     .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
-    inspection = dict(inspections.filter(inspected_on__lte=day).values("vehicle_id")
-                      .annotate(m=Max("expires")).values_list("vehicle_id", "m"))
-    insured = set(insurances.values_list("vehicle_id", flat=True).distinct())
-    inspected = set(inspections.values_list("vehicle_id", flat=True).distinct())
     for v in vehicles:
         if v.pk in with_history:
             row = as_of.get(v.pk)

@@ -28,8 +28,10 @@ def mqtt_url():
         broker.stop()
 
 
-# Migrations that seed rows (not schema): categories and item types, then the uniform entitlements.
-SEED_MIGRATIONS = ("assets.migrations.0002_seed_and_append_only", "uniforms.migrations.0002_seed_entitlements")
+# Migrations that seed rows (not schema): categories and item types, the auxiliaries' categories, then the
+# uniform entitlements.
+SEED_MIGRATIONS = ("assets.migrations.0002_seed_and_append_only", "assets.migrations.0006_asset_expires_aux_categories",
+                   "uniforms.migrations.0002_seed_entitlements")
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,16 @@ def assets(unit: OrgUnit, as_of: dt.date, categories, statuses, holders=None) ->
     rows = f._rows(sql, [*params, *where_params, *categories, *statuses])
     keys = ("id", "tag", "category", "item", "unit", "status", "holder_id", "acquired", "service_years", "expires",
             "issued_at")
-    return [dict(zip(keys, r)) for r in rows]
+    return [dict(zip(keys, (*r[:-1], _aware(r[-1])))) for r in rows]
+
+
+def _aware(value):
+    """A moment read by raw SQL: SQLite gives naive UTC, or text for a computed column."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
 
 
 def people(unit: OrgUnit, as_of: dt.date) -> list[dict]:

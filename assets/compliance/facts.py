@@ -314,10 +314,20 @@ def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
     counted = [str(s) for s in COUNTED_STATUSES]
     departed_statuses = [str(s) for s in DEPARTED_STATUSES]
 
-    # People: active officers, frontline, auxiliaries, departed, per unit.
-    for unit_id, role, status, frontline, n in _rows(
+    # People: active officers, frontline, auxiliaries, departed, per unit. A brigade's few hundred are read once
+    # (on a past date each costs a probe of the history) and counted here, for the holdings and departures below
+    # too; a province's are grouped by PostgreSQL, and read again where needed.
+    mine = None
+    if small:
+        mine = _rows(f"SELECT p.person_id, p.unit_id, p.role, p.status, p.frontline FROM ({own_people}) p "
+                     f"WHERE {in_p}", [*opparams, *p_ids])
+        grouped = Counter((unit_id, role, status, frontline) for _, unit_id, role, status, frontline in mine)
+        people_counts = [(*key, n) for key, n in grouped.items()]
+    else:
+        people_counts = _rows(
             f"SELECT p.unit_id, p.role, p.status, p.frontline, COUNT(*) FROM ({own_people}) p "
-            f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline", [*opparams, *p_ids]):
+            f"WHERE {in_p} GROUP BY p.unit_id, p.role, p.status, p.frontline", [*opparams, *p_ids])
+    for unit_id, role, status, frontline, n in people_counts:
         c = own[unit_id]
         if status == PersonStatus.ACTIVE and role == PersonRole.OFFICER:
             c[keys.OFFICERS] += n
@@ -340,7 +350,7 @@ def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
             own[unit_id][keys.AUXILIARIES_YEAR_AGO] += n
 
     _equipment(own, units, small, whole, as_of, needs.item_categories, moved)
-    _holdings(own, needs, as_of, states, sparams, own_people, opparams, (in_p, p_ids), small)
+    _holdings(own, needs, as_of, states, sparams, own_people, opparams, (in_p, p_ids), mine)
     if needs.personal_categories:
         cats = list(needs.personal_categories)
         for unit_id, category, n in _rows(
@@ -366,10 +376,14 @@ def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
         own[unit_id][keys.SEALS_WITH_CUSTODIAN] += int(status == AssetStatus.ISSUED and holder in active)
 
     # Departed people (by their unit) and the categories they still hold.
-    departed = _rows(
-        f"SELECT p.person_id, p.unit_id, p.status FROM ({own_people}) p "
-        f"WHERE {in_p} AND p.status IN ({_placeholders(departed_statuses)})",
-        [*opparams, *p_ids, *departed_statuses])
+    if mine is not None:
+        departed = [(person_id, unit_id, status) for person_id, unit_id, _, status, _ in mine
+                    if status in departed_statuses]
+    else:
+        departed = _rows(
+            f"SELECT p.person_id, p.unit_id, p.status FROM ({own_people}) p "
+            f"WHERE {in_p} AND p.status IN ({_placeholders(departed_statuses)})",
+            [*opparams, *p_ids, *departed_statuses])
     held: dict[int, set] = defaultdict(set)
     ids = [person_id for person_id, _, _ in departed]
     for start in range(0, len(ids), 5000):
@@ -401,7 +415,7 @@ def _collect(root: OrgUnit, as_of: dt.date, needs: Needs) -> Facts:
 
 
 def _holdings(own, needs: Needs, as_of: dt.date, states: str, sparams: list, own_people: str, opparams: list,
-              within: tuple[str, list], small: bool) -> None:
+              within: tuple[str, list], mine: list[tuple] | None) -> None:
     """Per unit, the active people holding (issued to them, as of the date) what the checks look for: personal
     kit (holders per category), an unexpired certificate, every item of the full insignia set, an unexpired
     auxiliary's work card together with an auxiliary's uniform item. One pass over the holdings, grouped by
@@ -430,28 +444,36 @@ def _holdings(own, needs: Needs, as_of: dt.date, states: str, sparams: list, own
     cats = sorted(categories)
     names = [f"f{i}" for i in range(len(flags))]
     selected = ", ".join(f"{flag} AS {name}" for flag, name in zip(flags, names))
-    holding = (f"SELECT a.holder_person_id AS person_id, {selected} FROM ({states}) a "
-               f"WHERE a.status = %s AND a.category_id IN ({_placeholders(cats)}) AND a.holder_person_id {{who}} "
-               f"GROUP BY a.holder_person_id")
+    def holding(source: str = "", on: str = "", who: str = "IS NOT NULL") -> str:
+        return (f"SELECT a.holder_person_id AS person_id, {selected} FROM {source}({states}) a {on} "
+                f"WHERE a.status = %s AND a.category_id IN ({_placeholders(cats)}) AND a.holder_person_id {who} "
+                f"GROUP BY a.holder_person_id")
     holding_params = [*flag_params, *sparams, AssetStatus.ISSUED, *cats]
-    if small:
-        # A brigade: its active people first, then their holdings through the holder index.
-        people = {person_id: (unit_id, role) for person_id, unit_id, role in _rows(
-            f"SELECT p.person_id, p.unit_id, p.role FROM ({own_people}) p WHERE {in_p} AND p.status = %s",
-            [*opparams, *p_ids, PersonStatus.ACTIVE])}
+    if mine is not None:
+        # A brigade (`mine`: its people, as read by _collect): the active ones' holdings through the holder index.
+        people = {person_id: (unit_id, role) for person_id, unit_id, role, status, _ in mine
+                  if status == PersonStatus.ACTIVE}
         if not people:
             return
         ids = sorted(people)
-        who, who_params = ((f"= ANY(%s)", [ids]) if connection.vendor == "postgresql"
-                           else (f"IN ({_placeholders(ids)})", ids))
+        if connection.vendor == "postgresql" and is_current(as_of):
+            # Joined to the list of ids, PostgreSQL probes the (category, status, holder) index per person; given
+            # `= ANY(ids)` it ANDs two bitmaps instead, one of them every issued item of those categories. (A past
+            # date's states, current rows and moved ones, are not probed through a join: `= ANY` there.)
+            sql = holding("unnest(CAST(%s AS bigint[])) who(id) JOIN ", "ON a.holder_person_id = who.id")
+            sql_params = [*flag_params, ids, *holding_params[len(flag_params):]]
+        elif connection.vendor == "postgresql":
+            sql, sql_params = holding(who="= ANY(%s)"), [*holding_params, ids]
+        else:
+            sql, sql_params = holding(who=f"IN ({_placeholders(ids)})"), [*holding_params, *ids]
         grouped: Counter = Counter()
-        for person_id, *values in _rows(holding.format(who=who), [*holding_params, *who_params]):
+        for person_id, *values in _rows(sql, sql_params):
             grouped[(*people[person_id], *values)] += 1
         rows = [(*key, n) for key, n in grouped.items()]
     else:
         rows = _rows(
             f"SELECT p.unit_id, p.role, {', '.join(f'h.{n}' for n in names)}, COUNT(*) FROM ({own_people}) p "
-            f"JOIN ({holding.format(who='IS NOT NULL')}) h ON h.person_id = p.person_id "
+            f"JOIN ({holding()}) h ON h.person_id = p.person_id "
             f"WHERE {in_p} AND p.status = %s GROUP BY p.unit_id, p.role, {', '.join(f'h.{n}' for n in names)}",
             [*opparams, *holding_params, *p_ids, PersonStatus.ACTIVE])
     for unit_id, role, *values, n in rows:

@@ -47,19 +47,24 @@ def window_days(as_of: dt.date, window: int, hours: float) -> list[dt.date]:
     return [last - dt.timedelta(days=i) for i in range(window - 1, -1, -1)]
 
 
-def first_dock_day(as_of: dt.date) -> dt.date | None:
-    """The day the bureau's first dock report (known by the end of `as_of`) recorded."""
+def first_dock_day(as_of: dt.date, *, until: dt.date | None = None) -> dt.date | None:
+    """The day the bureau's first dock report (known by the end of `as_of`) recorded; with `until`, None when that
+    day comes after `until` (the dock's day index then stops at `until` instead of walking every later report of
+    the ones not yet known on `as_of`)."""
     from telematics.tracking.models import DockOffload
 
-    return (DockOffload.objects.filter(ts__lt=end_of_day(as_of)).order_by("recorded_on")
-            .values_list("recorded_on", flat=True).first())
+    reports = DockOffload.objects.filter(ts__lt=end_of_day(as_of))
+    if until is not None:
+        reports = reports.filter(recorded_on__lte=until)
+    return reports.order_by("recorded_on").values_list("recorded_on", flat=True).first()
 
 
 def judged_days(as_of: dt.date, window: int, hours: float) -> list[dt.date]:
-    first = first_dock_day(as_of)
+    days = window_days(as_of, window, hours)
+    first = first_dock_day(as_of, until=days[-1]) if days else None
     if first is None:
         return []
-    return [d for d in window_days(as_of, window, hours) if d >= first]
+    return [d for d in days if d >= first]
 
 
 def _duty_days(days: list[dt.date]):
