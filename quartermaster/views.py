@@ -18,8 +18,7 @@ from .navigation import Link, links_for
 
 # What the administrator keeps (SPEC "Who uses it"): users and roles, org units, people, assets, map layers.
 ADMIN_PAGES = (
-    Link("users", "admin:auth_user_changelist", _("账号"), ()),
-    Link("roles", "admin:assets_profile_changelist", _("角色与管辖范围"), ()),
+    Link("users", "assets:user-list", _("账号"), ()),
     Link("units", "admin:assets_orgunit_changelist", _("组织机构"), ()),
     Link("people", "admin:assets_person_changelist", _("人员名册"), ()),
     Link("assets", "admin:assets_asset_changelist", _("装备台账"), ()),

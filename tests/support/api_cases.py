@@ -443,4 +443,6 @@ PAGES: dict[str, tuple | str] = {
     "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
     "compliance": ALL, "compliance-compare": ALL, "compliance-evidence": ALL, "compliance-snapshots": ALL,
     "compliance-snapshot": ALL,
+    "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
+    "assets:user-password": ADMIN_ONLY,
 }
