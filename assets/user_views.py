@@ -91,7 +91,9 @@ class PasswordResetForm(_PasswordFields):
 
 
 def _managed(request, action: str = access.VIEW):
-    return access.restrict(User.objects.select_related("qm_profile__unit"), request.user, action)
+    users_ = access.restrict(User.objects.select_related("qm_profile__unit"), request.user, action)
+    # Superusers stand above every role: only another superuser changes them.
+    return users_ if request.user.is_superuser or action == access.VIEW else users_.exclude(is_superuser=True)
 
 
 def _history(user) -> list[ChangeRecord]:

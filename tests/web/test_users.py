@@ -146,3 +146,23 @@ class TestErrorPages(WorldTestCase):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         page = client.get("/no-such-page/").content.decode()
         assert "Page not found" in page and "页面不存在" not in page
+
+
+def test_the_500_page_is_in_the_users_language(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    for language, text in (("zh-hans", "服务器出错"), ("en", "Server error")):
+        with translation.override(language):
+            response = server_error(rf.get("/"))
+        assert response.status_code == 500 and text in response.content.decode()
+
+
+class TestSuperusers(WorldTestCase):
+    def test_only_a_superuser_changes_a_superuser(self, world):
+        root = make_user("root", None, superuser=True)
+        client = _client(world.whole_users[UserRole.ADMINISTRATOR])
+        assert "root" in client.get("/users/").content.decode()
+        assert client.get(f"/users/{root.pk}/").status_code == 404
+        superuser = _client(make_user("root2", None, superuser=True))
+        assert superuser.get(f"/users/{root.pk}/").status_code == 200
