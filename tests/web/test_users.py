@@ -166,3 +166,19 @@ class TestSuperusers(WorldTestCase):
         assert client.get(f"/users/{root.pk}/").status_code == 404
         superuser = _client(make_user("root2", None, superuser=True))
         assert superuser.get(f"/users/{root.pk}/").status_code == 200
+
+
+class TestEnglish(WorldTestCase):
+    def test_the_user_pages_in_english_hold_no_chinese_but_data(self, world):
+        from assets.models import OrgUnit
+
+        client = _client(world.users[UserRole.ADMINISTRATOR])
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        data = sorted([u.name for u in OrgUnit.objects.all()] + ["简体中文"], key=len, reverse=True)
+        target = world.users[UserRole.FLEET].pk
+        for url in ("/users/", "/users/new/", f"/users/{target}/", f"/users/{target}/password/"):
+            html = client.get(url).content.decode()
+            assert "Reset password" in html or "New user" in html or "Users and roles" in html, url
+            for name in data:
+                html = html.replace(name, "")
+            assert re.findall(r"[\u4e00-\u9fff]+", html) == [], url
