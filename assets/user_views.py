@@ -76,7 +76,8 @@ class UserChangeForm(_ProfileFields):
 
     def clean(self):
         data = super().clean()
-        if self.target.pk == self.actor.pk and (not data.get("is_active") or data.get("role") != UserRole.ADMINISTRATOR):
+        demoted = data.get("role") != UserRole.ADMINISTRATOR
+        if self.target.pk == self.actor.pk and (not data.get("is_active") or demoted):
             raise forms.ValidationError(_("不能停用自己的账号或取消自己的系统管理员角色"))
         return data
 
