@@ -98,7 +98,8 @@
     state.alarms = alarms.length;
     alarms.forEach(function (a) {
       var text = Q.localTime(a.ts) + " · " + a.alarms.map(function (n) { return S.alarms[n] || n; }).join("、");
-      L.marker(Q.toDisplay(a.lat, a.lon), { icon: L.divIcon({ className: "replay-alarm", html: "⚠", iconSize: [16, 16] }) })
+      var icon = L.divIcon({ className: "replay-alarm", html: "⚠", iconSize: [16, 16] });
+      L.marker(Q.toDisplay(a.lat, a.lon), { icon: icon })
         .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
       var li = document.createElement("li");
       li.dataset.alarm = a.ts;
