@@ -481,3 +481,40 @@ def trip_cancel(*, trip: Trip, note: str = "") -> Trip:
     trip.save()
     calendar.invalidate_trips()
     return trip
+
+
+def vehicle_locate(*, vehicle: Vehicle) -> dict:
+    """Locate now (JT/T 808 0x8201 position query): asks the vehicle's terminal, through the running `qm jt808`
+    gateway, for its position and returns the terminal's answer. Only for a terminal bound by its phone number."""
+    from django.conf import settings
+
+    from telematics.tracking import conf as tracking_conf
+    from telematics.tracking import jt808
+
+    phone = vehicle.terminal_id or ""
+    if not jt808.is_phone(phone):
+        raise DomainError(f"{vehicle.plate} has no JT/T 808 terminal (bound by its phone number); it cannot be "
+                          f"located on demand", field="terminal_id", code="not_jt808")
+    if not settings.QM_MQTT_URL:
+        raise DomainError("no MQTT broker configured (QM_MQTT_URL): the JT/T 808 gateway cannot be reached",
+                          code="gateway_unavailable", status_code=503)
+    wait = tracking_conf.get("QM_JT808_COMMAND_WAIT_S")
+    try:
+        answer = jt808.send_command(url=settings.QM_MQTT_URL, prefix=settings.QM_TOPIC_PREFIX, phone=phone,
+                                    request={"command": "locate"}, wait=wait)
+    except jt808.CommandError as exc:
+        raise DomainError(str(exc), code="gateway_unavailable", status_code=503) from None
+    status = answer.get("status")
+    if status == "ok" and isinstance(answer.get("fix"), dict):
+        fix = {k: answer["fix"].get(k) for k in ("ts", "lat", "lon", "speed", "heading")}
+        if isinstance(fix["ts"], int | float):  # the contract's epoch seconds
+            fix["ts"] = dt.datetime.fromtimestamp(fix["ts"], dt.UTC).isoformat()
+        return {"vehicle": vehicle.pk, "plate": vehicle.plate, "terminal": phone, "fix": fix}
+    if status == "offline":
+        raise ConflictError(f"terminal {phone} of {vehicle.plate} is not connected to the JT/T 808 gateway",
+                            code="terminal_offline")
+    if status == "timeout":
+        raise DomainError(f"no answer from terminal {phone} of {vehicle.plate} within {wait:g} s (is `qm jt808` "
+                          f"running and the terminal connected?)", code="timeout", status_code=504)
+    raise DomainError(f"terminal {phone} of {vehicle.plate} did not answer the position query ({status})",
+                      code="terminal_refused", status_code=502)

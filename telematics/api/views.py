@@ -114,6 +114,14 @@ class VehicleViewSet(ScopedModelViewSet):
         return self._done(services.vehicle_set_livery(vehicle=self.get_object(), compliant=form["compliant"],
                                                       photo=form.get("photo")))
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def locate(self, request, pk=None):
+        """Locate now: the vehicle's JT/T 808 terminal is asked for its position (0x8201) through the running
+        gateway; its answer `{"vehicle", "plate", "terminal", "fix": {"ts", "lat", "lon", "speed", "heading"}}`, or
+        409 terminal_offline, 504 timeout, 400 not_jt808."""
+        return Response(services.vehicle_locate(vehicle=self.get_object()))
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="dossier.pdf",
             renderer_classes=[renderers.JSONRenderer, PdfRenderer])

@@ -68,7 +68,10 @@ def newest_fixes(vehicle_ids: list[int]) -> dict[int, tuple]:
 
 def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
     """Every vehicle with its newest fix (None fields when it never reported) and its ongoing alerts."""
-    rows = list(vehicles.values_list("pk", "plate", "unit__code", "unit__name", "unit__path", "status"))
+    from telematics.tracking.jt808 import is_phone
+
+    rows = list(vehicles.values_list("pk", "plate", "unit__code", "unit__name", "unit__path", "status",
+                                     "terminal_id"))
     fixes = newest_fixes([r[0] for r in rows])
     ongoing: dict[int, list[int]] = {}
     for vehicle_id, alert_id in (Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
@@ -76,10 +79,10 @@ def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
         ongoing.setdefault(vehicle_id, []).append(alert_id)
     out = []
     no_fix = (None,) * len(_FIX_FIELDS)
-    for pk, plate, unit_code, unit_name, unit_path, status in rows:
+    for pk, plate, unit_code, unit_name, unit_path, status, terminal in rows:
         row = fix_row(pk, *fixes.get(pk, no_fix))
         row.update(plate=plate, unit=unit_code, unit_name=unit_name, unit_path=unit_path, status=status,
-                   ongoing_alerts=ongoing.get(pk, []))
+                   ongoing_alerts=ongoing.get(pk, []), jt808=is_phone(terminal or ""))
         out.append(row)
     return out
 

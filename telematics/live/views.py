@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assets import access
+from telematics.models import Vehicle
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
@@ -33,6 +34,11 @@ def _strings() -> dict:
         "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),
         "noTrack": _("该时段没有定位。"), "fixes": _("定位点"), "stops": _("停车点"), "alertsOnTrack": _("告警"),
         "chooseVehicle": _("请选择车辆。"),
+        "locate": _("立即定位"), "locating": _("定位中…"), "located": _("终端应答"),
+        "terminalAlarms": _("终端报警"),
+        "alarms": {"overspeed": _("超速报警"), "fatigue": _("疲劳驾驶"), "illegal_ignition": _("非法点火"),
+                   "illegal_movement": _("非法位移"), "power_cut": _("主电源掉电"),
+                   "antenna_cut": _("天线断路")},
         "kinds": {str(value): str(label) for value, label in AlertKind.choices},
         "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
         "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
@@ -47,6 +53,7 @@ def _map_config(request) -> dict:
         "tileUrl": conf.get("QM_TILE_URL"), "tileCrs": conf.get("QM_TILE_CRS").lower(),
         "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
         "canReview": access.may(request.user, "acknowledge", Alert),
+        "canLocate": access.may(request.user, "locate", Vehicle), "vehiclesApi": "/api/v1/vehicles/",
         "center": [31.78, 119.95],
         "utcOffset": timezone.localtime().strftime("%z")[:3] + ":" + timezone.localtime().strftime("%z")[3:],
     }

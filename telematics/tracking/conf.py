@@ -46,6 +46,7 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_JT808_MAX_BAD_FRAMES": 8,      # a connection is closed after this many bad frames in a row
     "QM_JT808_DEADLETTERS_PER_CONNECTION": 3,  # bad frames of one connection kept as dead letters at most
     "QM_JT808_SECRET": "",             # key of the auth codes (HMAC of the phone number); empty: QM_SECRET_KEY
+    "QM_JT808_COMMAND_WAIT_S": 15.0,   # the map's "locate now": seconds to wait for the terminal's answer
 }
 
 

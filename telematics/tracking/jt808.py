@@ -608,3 +608,58 @@ def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", rea
         return await gateway.serve(ready)
 
     return asyncio.run(main())
+
+
+# --- platform commands from outside the gateway (`qm jt808 --locate`, the map's "locate now") ----------------------
+
+def is_phone(terminal_id: str) -> bool:
+    """A JT/T 808 terminal is bound by its phone number: 12 BCD digits (2013) or 20 (2019), leading zeros kept.
+    The MQTT terminals' ids are not all digits."""
+    return terminal_id.isdigit() and len(terminal_id) <= 20
+
+
+class CommandError(Exception):
+    """The command could not be handed to the gateway (the broker is unreachable or refused the subscription)."""
+
+
+def send_command(*, url: str, prefix: str, phone: str, request: dict, wait: float) -> dict:
+    """Publishes `request` to `{prefix}/jt808/{phone}/command` for the running gateway and returns the gateway's
+    answer (`{"terminal", "command", "status", ...}`: status "ok", "refused", "offline", "invalid"), or
+    `{"status": "timeout"}` when nothing came back within `wait` seconds (no gateway running, or the terminal did
+    not answer). Raises CommandError when the broker cannot be used."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    server = parse_mqtt_url(url)
+    answers: list[dict] = []
+    subscribed, answered = threading.Event(), threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"qm-jt808-cmd-{uuid.uuid4().hex[:8]}",
+                         protocol=mqtt.MQTTv311)
+    if server["username"]:
+        client.username_pw_set(server["username"], server["password"])
+
+    def on_message(c, u, msg):
+        try:
+            answers.append(orjson.loads(msg.payload))
+        except orjson.JSONDecodeError:
+            return
+        answered.set()
+    client.on_message = on_message
+    client.on_subscribe = lambda *a: subscribed.set()
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{prefix}/jt808/{phone}/answer", qos=1)
+    try:
+        client.connect(server["host"], server["port"])
+    except OSError as exc:
+        raise CommandError(f"cannot reach the MQTT broker at {server['host']}:{server['port']}: {exc}") from None
+    client.loop_start()
+    try:
+        if not subscribed.wait(10):
+            raise CommandError("the broker did not accept the subscription")
+        client.publish(f"{prefix}/jt808/{phone}/command", orjson.dumps(request), qos=1).wait_for_publish(10)
+        if not answered.wait(wait):
+            return {"terminal": phone, **request, "status": "timeout"}
+        return answers[0]
+    finally:
+        client.disconnect()
+        client.loop_stop()

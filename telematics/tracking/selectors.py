@@ -109,7 +109,28 @@ def vehicle_track(vehicle_id: int, start: dt.datetime, end: dt.datetime) -> dict
     return {"vehicle": vehicle_id,
             "fixes": [{"ts": ts.isoformat(), "lat": lat, "lon": lon, "speed": speed, "heading": heading,
                        "grid_code": grid} for ts, lat, lon, speed, heading, grid in fixes],
-            "stops": stops, "trips": trips}
+            "stops": stops, "trips": trips, "alarms": track_alarms(vehicle_id, start, end)}
+
+
+# The alarm bits of a JT/T 808 terminal's own word shown on a vehicle's track (the others stay in Position.attrs).
+TRACK_ALARMS = ("overspeed", "fatigue", "illegal_ignition", "illegal_movement", "power_cut", "antenna_cut")
+
+
+def track_alarms(vehicle_id: int, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The fixes in [start, end] whose alarm word (`Position.attrs["alarm"]`) has a bit of TRACK_ALARMS set, in time
+    order: `{"ts", "lat", "lon", "alarms": [names]}`."""
+    from .decoders.jt808 import ALARM_BITS
+
+    mask = sum(1 << bit for bit, name in ALARM_BITS.items() if name in TRACK_ALARMS)
+    rows = (Position.objects.filter(vehicle_id=vehicle_id, ts__gte=start, ts__lte=end, attrs__has_key="alarm")
+            .exclude(attrs__alarm=0).order_by("ts").values_list("ts", "lat", "lon", "attrs"))
+    out = []
+    for ts, lat, lon, attrs in rows:
+        word = attrs.get("alarm")
+        if isinstance(word, int) and word & mask:
+            names = [name for bit, name in ALARM_BITS.items() if word >> bit & 1 and name in TRACK_ALARMS]
+            out.append({"ts": ts.isoformat(), "lat": lat, "lon": lon, "alarms": names})
+    return out
 
 
 def grid_coverage(day: dt.date, vehicle_ids=None) -> list[dict]:

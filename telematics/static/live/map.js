@@ -263,8 +263,50 @@
       "<dt>" + S.lastFix + '</dt><dd class="card-time">' + Q.localTime(v.ts) + "</dd>" +
       "<dt>" + S.grid + '</dt><dd class="card-grid">' + Q.escapeHtml(v.grid || "—") + "</dd>" +
       "<dt>" + S.openAlerts + '</dt><dd class="card-alerts">' + (rows ? "<ul>" + rows + "</ul>" : S.none) + "</dd></dl>" +
+      locateHtml(v) +
       '<p><a class="card-file" href="' + cfg.vehicleUrl.replace("{id}", v.id) + '">' + S.vehicleFile + "</a> · " +
       '<a class="card-replay" href="' + cfg.replayUrl + "?vehicle=" + v.id + '">' + S.replay + "</a></p></div>";
+  }
+
+  /* ---- locate now: a JT/T 808 terminal is asked for its position (0x8201) through the vehicles API ---- */
+  var located = {};          // vehicle id -> {busy, text, fail}: survives the card's re-rendering on each fix
+  var locatedLayer = L.layerGroup().addTo(map);
+
+  function locateHtml(v) {
+    if (!cfg.canLocate || !v.jt808) return "";
+    var r = located[v.id] || {};
+    return '<p class="card-locate-row"><button type="button" class="card-locate"' + (r.busy ? " disabled" : "") + ">" +
+      (r.busy ? S.locating : S.locate) + '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' +
+      Q.escapeHtml(r.text || "") + "</span></p>";
+  }
+
+  function redrawCard(id) {
+    var m = markers[id];
+    if (m && m.getPopup()) m.getPopup().setContent(cardHtml(vehicles[id]));
+    // the card on screen even when the marker was re-clustered meanwhile
+    var row = document.querySelector('#vehicle-card[data-vehicle="' + id + '"] .card-locate-row');
+    if (row) row.outerHTML = locateHtml(vehicles[id]);
+  }
+
+  function locate(id) {
+    var v = vehicles[id];
+    located[id] = { busy: true };
+    // after this click is handled: Leaflet takes a click on a node no longer in the popup for a map click
+    window.setTimeout(function () { redrawCard(id); }, 0);
+    Q.api(cfg.vehiclesApi + id + "/locate/", { method: "POST", body: {} }).then(function (answer) {
+      var f = answer.fix;
+      var text = S.located + " " + Q.localTime(f.ts) + " · " + Number(f.lat).toFixed(6) + ", " +
+        Number(f.lon).toFixed(6) + (f.speed === null || f.speed === undefined ? "" :
+        " · " + Number(f.speed).toFixed(1) + " " + S.kmh);
+      located[id] = { text: text };
+      locatedLayer.clearLayers();
+      L.circleMarker(Q.toDisplay(f.lat, f.lon), { radius: 9, color: "#dc2626", className: "located-fix" })
+        .bindTooltip(Q.escapeHtml(v.plate + " · " + text)).addTo(locatedLayer);
+      window.qmMap.located = answer;
+    }).catch(function (err) {
+      located[id] = { text: err.message, fail: true };
+      window.qmMap.located = { error: err.data || err.message };
+    }).finally(function () { redrawCard(id); });
   }
 
   function openCard(id) {
@@ -276,6 +318,7 @@
     m.bindPopup(cardHtml(v), { maxWidth: 320 }).openPopup();
     // An open alert listed on the card zooms to its evidence, as in the panel.
     m.getPopup().getElement().addEventListener("click", function (e) {
+      if (e.target.classList.contains("card-locate")) return locate(id);
       var li = e.target.closest("li[data-alert]");
       if (li) showEvidence(Number(li.dataset.alert));
     });

@@ -9,7 +9,7 @@
   var car = null, fixes = [], times = [], clock = 0, playing = false, lastFrame = null;
   var el = function (id) { return document.getElementById(id); };
 
-  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, loaded: false, clock: null, index: -1 };
+  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, loaded: false, clock: null, index: -1 };
 
   el("replay-vehicle").value = cfg.vehicle;
   el("replay-start").value = cfg.start;
@@ -57,6 +57,8 @@
     drawn.clearLayers();
     el("replay-stops").innerHTML = "";
     el("replay-alerts").innerHTML = "";
+    el("replay-alarms").innerHTML = "";
+    el("replay-alarms-box").hidden = true;
     fixes = track.fixes;
     times = fixes.map(function (f) { return Date.parse(f.ts); });
     state.fixes = fixes.length;
@@ -91,6 +93,21 @@
       if (a.lat !== null) li.addEventListener("click", function () { map.setView(Q.toDisplay(a.lat, a.lon), 17); });
       el("replay-alerts").appendChild(li);
     });
+    // The alarm bits of a JT/T 808 terminal's own word, kept with its fixes (overspeed, fatigue, power cut …).
+    var alarms = track.alarms || [];
+    state.alarms = alarms.length;
+    alarms.forEach(function (a) {
+      var text = Q.localTime(a.ts) + " · " + a.alarms.map(function (n) { return S.alarms[n] || n; }).join("、");
+      var icon = L.divIcon({ className: "replay-alarm", html: "⚠", iconSize: [16, 16] });
+      L.marker(Q.toDisplay(a.lat, a.lon), { icon: icon })
+        .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
+      var li = document.createElement("li");
+      li.dataset.alarm = a.ts;
+      li.textContent = text;
+      li.addEventListener("click", function () { map.setView(Q.toDisplay(a.lat, a.lon), 17); });
+      el("replay-alarms").appendChild(li);
+    });
+    el("replay-alarms-box").hidden = !alarms.length;
     car = L.marker(line[0], { icon: L.divIcon({ className: "replay-car", iconSize: [14, 14] }), zIndexOffset: 1000 })
       .addTo(drawn);
     map.fitBounds(L.latLngBounds(line).pad(0.1));

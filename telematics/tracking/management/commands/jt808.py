@@ -3,8 +3,6 @@
 gateway, and its answer."""
 import json
 import logging
-import threading
-import uuid
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -67,36 +65,10 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"counters": dict(counters)}, sort_keys=True))
 
     def _command(self, url: str, prefix: str, phone: str, request: dict, wait: float) -> dict:
-        import paho.mqtt.client as mqtt
-
-        from ...ingest import parse_mqtt_url
-
-        server = parse_mqtt_url(url)
-        answers: list[dict] = []
-        subscribed, answered = threading.Event(), threading.Event()
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"qm-jt808-cli-{uuid.uuid4().hex[:8]}",
-                             protocol=mqtt.MQTTv311)
-        if server["username"]:
-            client.username_pw_set(server["username"], server["password"])
-
-        def on_message(c, u, msg):
-            answers.append(json.loads(msg.payload))
-            answered.set()
-        client.on_message = on_message
-        client.on_subscribe = lambda *a: subscribed.set()
-        client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{prefix}/jt808/{phone}/answer", qos=1)
         try:
-            client.connect(server["host"], server["port"])
-        except OSError as exc:
-            raise CommandError(f"cannot reach the MQTT broker at {url}: {exc}") from None
-        client.loop_start()
-        try:
-            if not subscribed.wait(10):
-                raise CommandError("the broker did not accept the subscription")
-            client.publish(f"{prefix}/jt808/{phone}/command", json.dumps(request), qos=1).wait_for_publish(10)
-            if not answered.wait(wait):
-                return {"terminal": phone, **request, "status": "no answer (is qm jt808 running?)"}
-            return answers[0]
-        finally:
-            client.disconnect()
-            client.loop_stop()
+            answer = jt808.send_command(url=url, prefix=prefix, phone=phone, request=request, wait=wait)
+        except jt808.CommandError as exc:
+            raise CommandError(str(exc)) from None
+        if answer.get("status") == "timeout":
+            answer["status"] = "no answer (is qm jt808 running?)"
+        return answer
