@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from quartermaster.errors import DomainError
+from telematics.tracking.mqttclient import stop_loop
 
 from .city import CityMap
 from .docks import DockSpec, dock_messages
@@ -434,7 +435,7 @@ def mqtt_client(url: str, client_id: str):
         raise DomainError(f"cannot reach the MQTT broker at {url}: {exc}", field="mqtt") from None
     client.loop_start()
     if not connected.wait(10):
-        client.loop_stop()
+        stop_loop(client)
         raise DomainError(f"the MQTT broker at {url} did not accept the connection", field="mqtt")
     return client
 
@@ -459,7 +460,7 @@ def publish(messages: Iterable[Message], *, url: str, clock: SimClock, client_id
                 progress(m)
         _drain(pending, clock.stop)
     finally:
-        client.loop_stop()
+        stop_loop(client)
         client.disconnect()
     return sent
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from quartermaster.errors import DomainError
+from telematics.tracking.mqttclient import stop_loop
 
 from .engine import mqtt_client
 from .plan import CST
@@ -104,7 +105,7 @@ def run_load(url: str, terminals: int | list[str], rate: float, duration: float,
             info.wait_for_publish(30)
         elapsed = time.perf_counter() - started
     finally:
-        client.loop_stop()
+        stop_loop(client)
         client.disconnect()
     return LoadReport(messages=sent, fixes=fixes, seconds=elapsed, target_rate=rate, qos=qos, batch=batch,
                       terminals=len(ids))

@@ -39,7 +39,7 @@ from quartermaster.errors import DomainError
 
 from . import conf
 from .choices import DeadLetterReason
-from .mqttclient import IngestClient
+from .mqttclient import IngestClient, stop_loop
 from .pipeline import Batch, Drop, Message, Pipeline
 
 log = logging.getLogger("qm.ingest")
@@ -315,7 +315,7 @@ class Ingest:
         self._connecting_since = None
         old = self.client
         old.disconnect()
-        old.loop_stop()
+        stop_loop(old)
         self.client = self._make_client(mqtt.MQTTv311)
         self._connect()
 
@@ -356,7 +356,7 @@ class Ingest:
             committer.join()
             self.inbox.closed = True  # paho's thread must not wait for room that nobody makes any more
             self.client.disconnect()
-            self.client.loop_stop()
+            stop_loop(self.client)
         if self._commit_error is not None:
             raise self._commit_error
         return dict(self.pipeline.counters)

@@ -37,6 +37,7 @@ from . import conf
 from .choices import DeadLetterReason
 from .decoders import jt808 as j
 from .ingest import FULL_COLLECTION_EVERY, parse_mqtt_url
+from .mqttclient import stop_loop
 
 log = logging.getLogger("qm.jt808")
 _READ = 4096
@@ -662,4 +663,4 @@ def send_command(*, url: str, prefix: str, phone: str, request: dict, wait: floa
         return answers[0]
     finally:
         client.disconnect()
-        client.loop_stop()
+        stop_loop(client)

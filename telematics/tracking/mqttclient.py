@@ -119,3 +119,14 @@ class IngestClient(mqtt.Client):
         packet = b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids)
         if packet:
             self._packet_queue(PUBACK, packet, 0, 1)
+
+
+def stop_loop(client: mqtt.Client) -> None:
+    """`client.loop_stop()` without paho 2.2's race: its network thread clears `client._thread` as it ends, which
+    it does by itself right after a disconnect, so loop_stop could find a thread on its check and None on its
+    join (AttributeError: 'NoneType' object has no attribute 'join'). The thread ending first is what we want."""
+    try:
+        client.loop_stop()
+    except AttributeError:
+        if client._thread is not None:
+            raise

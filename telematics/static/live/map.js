@@ -34,6 +34,10 @@
   var shown = {};          // id -> true when its marker is in the cluster group
   var alerts = {};         // id -> alert row (panel)
   var ongoing = {};        // vehicle id -> {alert id: true} of alerts whose episode is still on
+  // Fix ages are judged on the server's clock: an office PC whose clock is off must not show every vehicle
+  // offline (or none). The snapshot carries the server's time; the difference is kept for the page's life.
+  var clockSkew = 0;
+  function serverNow() { return Date.now() + clockSkew; }
   var pending = {};        // id -> fix waiting for the next frame
   var framePending = false;
   var stats = { received: 0, applied: 0, delays: [], flushMs: [], appliedAt: {} };
@@ -90,7 +94,7 @@
 
   function flush() {
     framePending = false;
-    var started = performance.now(), now = Date.now();
+    var started = performance.now(), now = serverNow();
     var moves = [], fixes = pending;
     pending = {};
     Object.keys(fixes).forEach(function (id) {
@@ -205,7 +209,7 @@
   }
 
   function restyleAll() {
-    var now = Date.now(), remove = [], add = [];
+    var now = serverNow(), remove = [], add = [];
     Object.keys(vehicles).forEach(function (id) {
       var v = vehicles[id], m = markers[id], was = v.state, wasShown = !!shown[id];
       v.state = stateOf(v, now);
@@ -474,7 +478,7 @@
       return !(v && v.ts && row.ts && v.ts >= row.ts);
     });
     fresh.forEach(function (row) { vehicles[row.id] = row; });
-    placeVehicles(fresh, Date.now());
+    placeVehicles(fresh, serverNow());
   }
 
   var status = document.getElementById("stream-status");
@@ -514,6 +518,8 @@
   };
 
   Q.api(cfg.snapshotUrl).then(function (snap) {
+    var serverTime = Date.parse(snap.now);
+    if (!isNaN(serverTime)) clockSkew = serverTime - Date.now();
     snap.alerts.forEach(function (a) { upsertAlert(a, false); });
     snap.vehicles.forEach(function (v) {
       (v.ongoing_alerts || []).forEach(function (id) { (ongoing[v.id] = ongoing[v.id] || {})[id] = true; });

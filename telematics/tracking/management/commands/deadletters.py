@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...choices import RETRIABLE_REASONS, DeadLetterReason
 from ...models import DeadLetter
+from ...mqttclient import stop_loop
 from ...selectors import dead_letter_counts
 
 
@@ -71,5 +72,5 @@ class Command(BaseCommand):
                 sent += 1
         finally:
             client.disconnect()
-            client.loop_stop()
+            stop_loop(client)
         self.stdout.write(f"republished {sent} dead letters; {skipped} truncated ones kept")
