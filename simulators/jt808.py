@@ -225,10 +225,17 @@ def location_from_fix(fix: dict, *, mileage_km: float, rng: random.Random) -> j.
 
 
 def fixes_of(payload: str) -> list[dict]:
+    """The fixes of a native message. A JT/T 808 terminal has no way to send what the malformed scenarios send
+    (bad JSON, a fix without its fields): those messages have no JT/T 808 form and are left out."""
     import json
 
-    data = json.loads(payload)
-    return data if isinstance(data, list) else [data]
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return []
+    fixes = data if isinstance(data, list) else [data]
+    return [f for f in fixes if isinstance(f, dict) and f.get("ts") is not None
+            and all(isinstance(f.get(k), (int, float)) for k in ("lat", "lon"))]
 
 
 @dataclass
@@ -275,8 +282,13 @@ class Fleet:
                 self.mileage[terminal_id] = self.mileage.get(terminal_id, 0.0) + distance_m(
                     prev["lat"], prev["lon"], fix["lat"], fix["lon"]) / 1000
             self.previous[terminal_id] = fix
-            locations.append(location_from_fix(fix, mileage_km=self.mileage.get(terminal_id, 0.0), rng=self.rng))
-        self.loop.call_soon_threadsafe(self._enqueue, terminal_id, locations)
+            try:
+                locations.append(location_from_fix(fix, mileage_km=self.mileage.get(terminal_id, 0.0),
+                                                   rng=self.rng))
+            except (KeyError, ValueError, TypeError, OverflowError):  # no JT/T 808 form (e.g. a bad timestamp)
+                continue
+        if locations:
+            self.loop.call_soon_threadsafe(self._enqueue, terminal_id, locations)
 
     def _enqueue(self, terminal_id: str, locations: list) -> None:
         queue = self.queues.get(terminal_id)
@@ -329,8 +341,10 @@ def divert(messages, *, fleet: Fleet, prefix: str, clock):
     parts_n = len(prefix.split("/"))
     for m in messages:
         parts = m.topic.split("/")
+        # A message with no JT/T 808 form (the malformed scenarios') stays on MQTT, where it becomes the dead
+        # letter it is meant to be.
         if (len(parts) == parts_n + 3 and parts[parts_n] == "terminals" and parts[-1] == "position"
-                and is_phone(parts[parts_n + 1])):
+                and is_phone(parts[parts_n + 1]) and fixes_of(m.payload)):
             if not clock.wait_until(m.t):
                 return
             fleet.send(parts[parts_n + 1], m.payload)
