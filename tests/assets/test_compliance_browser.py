@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from assets.compliance.render import render_xlsx
@@ -112,7 +112,8 @@ def test_xlsx_summary_screenshot(page_as_auditor):
     """The XLSX summary sheet as a reader sees it, drawn from the cells read back (test-artifacts/compliance/)."""
     page, _base = page_as_auditor
     report = compliance_report(unit=OrgUnit.objects.get(code="CZ"), standard_id="jiangsu", as_of=timezone.localdate())
-    sheet = load_workbook(io.BytesIO(render_xlsx(report)))["摘要"]
+    with translation.override("zh-hans"):  # the Chinese workbook, whatever language an earlier test left active
+        sheet = load_workbook(io.BytesIO(render_xlsx(report)))["摘要"]
     fills = {}
     for row in sheet.iter_rows():
         for cell in row:
