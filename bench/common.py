@@ -1,7 +1,12 @@
 """What the benchmarks share: Django set-up and a scratch PostgreSQL database beside QM_DATABASE_URL's."""
 import os
+import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django() -> None:
@@ -39,3 +44,42 @@ def scratch_database(suffix: str, *, keepdb: bool = False) -> Iterator[str]:
             print(f"   kept the database {name}")
         else:
             connection.creation.destroy_test_db(original, verbosity=0)
+
+
+class QmProcess:
+    """A `qm` command run beside a benchmark: started, waited for until it prints `ready_text`, its memory and CPU
+    read from /proc, stopped with SIGTERM."""
+
+    def __init__(self, args: list[str], env: dict, ready_text: str, what: str):
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), *args], env={**os.environ, **env},
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        self.lines: list[str] = []
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stdout:
+                self.lines.append(line)
+                if ready_text in line:
+                    ready.set()
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(120):
+            self.proc.kill()
+            raise RuntimeError(f"{what} did not start:\n" + "".join(self.lines))
+
+    def rss_mb(self) -> tuple[float, float]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        values = {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in status.splitlines())
+                  if k in ("VmRSS", "VmHWM")}
+        return values["VmRSS"], values["VmHWM"]
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()

@@ -26,11 +26,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-from bench.common import setup_django
+from bench.common import QmProcess, setup_django
 
-ROOT = Path(__file__).resolve().parents[1]
 RESTAURANT = (119.960, 31.790)
 # Event time of the load: a Wednesday morning, on duty (so moving vehicles raise no off_duty_use).
 EVENT_T0 = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
@@ -172,42 +170,18 @@ def _wait_stored(base: int, total: int, *, deadline: float) -> int:
         time.sleep(0.5)
 
 
-class Worker:
+class Worker(QmProcess):
     def __init__(self, url: str, env: dict, shard: str | None = None, extra: tuple[str, ...] = ()):
         from telematics.tracking.ingest import parse_mqtt_url
 
         server = parse_mqtt_url(url)
         self.host, self.port = server["host"], server["port"]
         self.client_id = f"bench-{time.monotonic_ns()}"
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "ingest", "--mqtt-url", url, "--client-id",
-                                      self.client_id, *(["--shard", shard] if shard else []), *extra],
-                                     env={**os.environ, **env},
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        self.lines: list[str] = []
-        ready = threading.Event()
-
-        def read():
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                if "subscribed" in line:
-                    ready.set()
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(120):
-            self.proc.kill()
-            raise RuntimeError("ingest did not start:\n" + "".join(self.lines))
-
-    def rss_mb(self) -> tuple[float, float]:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        values = {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in status.splitlines())
-                  if k in ("VmRSS", "VmHWM")}
-        return values["VmRSS"], values["VmHWM"]
+        super().__init__(["ingest", "--mqtt-url", url, "--client-id", self.client_id,
+                          *(["--shard", shard] if shard else []), *extra], env, "subscribed", "ingest")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        super().stop()
         # The worker's session is persistent: end it, or the broker queues every later case's messages for it.
         import paho.mqtt.client as mqtt
         from paho.mqtt.packettypes import PacketTypes

@@ -15,13 +15,10 @@ import asyncio
 import datetime as dt
 import gc
 import os
-import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
-from bench.common import setup_django
+from bench.common import QmProcess, setup_django
 from bench.ingest_e2e import (
     EVENT_T0,
     Worker,
@@ -34,7 +31,6 @@ from bench.ingest_e2e import (
     throughput,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "0139"  # the benchmark's terminals: 0139 + 8 digits
 
 
@@ -53,44 +49,13 @@ def _setup_terminals(count: int) -> None:
                                      for n in range(have, count)], batch_size=5000)
 
 
-class Gateway:
+class Gateway(QmProcess):
     def __init__(self, url: str, env: dict):
         from tests.support.mqtt import free_port
 
         self.port = free_port()
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/qm"), "jt808", "--host", "127.0.0.1", "--port",
-                                      str(self.port), "--mqtt-url", url], env={**os.environ, **env},
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        self.lines: list[str] = []
-        ready = threading.Event()
-
-        def read():
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                if "listening" in line:
-                    ready.set()
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(120):
-            self.proc.kill()
-            raise RuntimeError("qm jt808 did not start:\n" + "".join(self.lines))
-
-    def rss_mb(self) -> tuple[float, float]:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        values = {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in status.splitlines())
-                  if k in ("VmRSS", "VmHWM")}
-        return values["VmRSS"], values["VmHWM"]
-
-    def cpu_s(self) -> float:
-        """CPU seconds (user + system) the gateway has used so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        super().__init__(["jt808", "--host", "127.0.0.1", "--port", str(self.port), "--mqtt-url", url], env,
+                         "listening", "qm jt808")
 
 
 class Conn:
