@@ -27,6 +27,14 @@ def _source_nullable(field) -> bool:
     return False
 
 
+def _nullable_when_empty(field, auto_schema, direction) -> dict:
+    """The field's own schema, nullable when the field allows null or reads a nullable model field."""
+    schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+    if field.allow_null or _source_nullable(field):
+        schema["nullable"] = True
+    return schema
+
+
 class SlugRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """A relation shown by its code or number is null when the relation is empty: say so in the schema."""
 
@@ -34,10 +42,7 @@ class SlugRelatedFieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        if self.target.allow_null or _source_nullable(self.target):
-            schema["nullable"] = True
-        return schema
+        return _nullable_when_empty(self.target, auto_schema, direction)
 
 
 class DateFieldExtension(OpenApiSerializerFieldExtension):
@@ -47,10 +52,7 @@ class DateFieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        if self.target.allow_null or _source_nullable(self.target):
-            schema["nullable"] = True
-        return schema
+        return _nullable_when_empty(self.target, auto_schema, direction)
 
 
 class DateTimeFieldExtension(DateFieldExtension):
