@@ -200,6 +200,7 @@ POLICIES: dict[str, Policy] = {
     "gis.Venue": Policy(None, bureau_wide=True),
     "gis.Jurisdiction": Policy(None, bureau_wide=True),
     "gis.Street": Policy(None, bureau_wide=True),
+    "gis.Place": Policy(None, bureau_wide=True),
 }
 
 # Rows whose own unit places what refers to them: a row that names one of these must name one in scope.

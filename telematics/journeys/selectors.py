@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from gis.services import place_labels
 from quartermaster.errors import DomainError
 from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
@@ -76,6 +77,18 @@ def _late_orders(trip_ids: list[int]) -> set[int]:
     return set(LateOrder.objects.filter(trip_id__in=trip_ids).values_list("trip_id", flat=True))
 
 
+def _add_places(journeys: list[dict], stops: list[dict]) -> None:
+    """Words where each trip starts and ends and each stop is (gis.places), in one lookup."""
+    lats = [j["start_lat"] for j in journeys] + [j["end_lat"] for j in journeys] + [s["lat"] for s in stops]
+    lons = [j["start_lon"] for j in journeys] + [j["end_lon"] for j in journeys] + [s["lon"] for s in stops]
+    labels = place_labels(lats, lons)
+    n = len(journeys)
+    for i, j in enumerate(journeys):
+        j["start_place"], j["end_place"] = labels[i], labels[n + i]
+    for i, s in enumerate(stops):
+        s["place"] = labels[2 * n + i]
+
+
 def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
     """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
     it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
@@ -112,6 +125,7 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
     stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
                   "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
                  for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
+    _add_places(out, stop_rows)
     unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
                "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,
                "approved_by": t.approved_by, "class": JourneyClass.UNUSED.value}

@@ -59,6 +59,8 @@
       map.getContainer().classList.add("no-tiles");
     }
     map.setView(toDisplay(config.center[0], config.center[1]), 13);
+    // places.js: without tiles, the bureau's own layers drawn as the base map.
+    if (!config.tileUrl && root.QMPlaces) map.qmBase = root.QMPlaces.baseLayer(map).addTo(map);
     return map;
   }
 
@@ -132,7 +134,8 @@
       var centre = toDisplay(alert.lat, alert.lon);
       L.circle(centre, { radius: 50, color: "#dc2626", fillOpacity: 0.2, className: "evidence-dwell" })
         .bindTooltip(escapeHtml(strings.dwell + " " + Math.round((alert.dwell_s || 0) / 60) + " " + strings.minutes +
-                                (alert.venue ? " · " + alert.venue : "")), { permanent: true })
+                                (alert.place || alert.venue ? " · " + (alert.place || alert.venue) : "")),
+                      { permanent: true })
         .addTo(layer);
       points.push(centre);
     }

@@ -74,7 +74,8 @@
     var line = fixes.map(function (f) { return Q.toDisplay(f.lat, f.lon); });
     L.polyline(line, { color: "#1d4ed8", weight: 3, className: "replay-track" }).addTo(drawn);
     track.stops.forEach(function (s, i) {
-      var text = Q.localTime(s.start) + " · " + S.dwell + " " + Math.round(s.dwell_s / 60) + " " + S.minutes;
+      var text = Q.localTime(s.start) + " · " + S.dwell + " " + Math.round(s.dwell_s / 60) + " " + S.minutes +
+        (s.place ? " · " + s.place : "");
       L.marker(Q.toDisplay(s.lat, s.lon), { icon: L.divIcon({ className: "replay-stop", html: "P", iconSize: [16, 16] }) })
         .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
       var li = document.createElement("li");
@@ -89,7 +90,8 @@
       }
       var li = document.createElement("li");
       li.dataset.alert = a.id;
-      li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) + (a.venue ? " · " + a.venue : "");
+      li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) +
+        (a.place || a.venue ? " · " + (a.place || a.venue) : "");
       if (a.lat !== null) li.addEventListener("click", function () { map.setView(Q.toDisplay(a.lat, a.lon), 17); });
       el("replay-alerts").appendChild(li);
     });

@@ -31,7 +31,7 @@ class AlertViewSet(ScopedReadOnlyViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
     ordering_fields = ["started_at", "ended_at", "kind", "status"]
-    search_fields = ["vehicle__plate", "terminal", "venue", "grid_code"]
+    search_fields = ["vehicle__plate", "terminal", "venue", "place", "grid_code"]
 
     def _review(self, request, action_name):
         body = AlertReviewSerializer(data=request.data)
