@@ -30,15 +30,15 @@
     });
   }
 
-  /* The middle of a line (by length, in screen space is not needed: degrees are fine for a label spot). */
-  function midpoint(latlngs) {
+  /* The point at fraction `at` (default the middle) of a line, by length. */
+  function midpoint(latlngs, at) {
     var total = 0, i, seg = [];
     for (i = 1; i < latlngs.length; i++) {
       var d = latlngs[i - 1].distanceTo(latlngs[i]);
       seg.push(d);
       total += d;
     }
-    var half = total / 2;
+    var half = total * (at === undefined ? 0.5 : at);
     for (i = 1; i < latlngs.length; i++) {
       if (half <= seg[i - 1]) {
         var t = seg[i - 1] ? half / seg[i - 1] : 0, a = latlngs[i - 1], b = latlngs[i];
@@ -49,10 +49,31 @@
     return latlngs[0];
   }
 
-  /* Where a street's name goes: the middle of its part inside the view, so a long road is named on screen. */
-  function streetLabelSpot(latlngs, bounds) {
-    var inside = latlngs.filter(function (p) { return bounds.contains(p); });
-    return midpoint(inside.length > 1 ? inside : latlngs);
+  /* A segment cut to the box (Liang-Barsky), or null when it misses it. */
+  function clip(a, b, box) {
+    var t0 = 0, t1 = 1, dx = b.lng - a.lng, dy = b.lat - a.lat;
+    var edges = [[-dx, a.lng - box.getWest()], [dx, box.getEast() - a.lng],
+                 [-dy, a.lat - box.getSouth()], [dy, box.getNorth() - a.lat]];
+    for (var i = 0; i < 4; i++) {
+      var p = edges[i][0], q = edges[i][1];
+      if (p === 0) { if (q < 0) return null; continue; }
+      var r = q / p;
+      if (p < 0) { if (r > t1) return null; if (r > t0) t0 = r; } else { if (r < t0) return null; if (r < t1) t1 = r; }
+    }
+    return [L.latLng(a.lat + t0 * dy, a.lng + t0 * dx), L.latLng(a.lat + t1 * dy, a.lng + t1 * dx)];
+  }
+
+  /* Where a street's name goes: the middle of its longest stretch inside the view, so a long road is named on
+     screen; null when it does not cross the view. */
+  function streetLabelSpot(latlngs, view, at) {
+    var best = null, bestLength = 0;
+    for (var i = 1; i < latlngs.length; i++) {
+      var piece = clip(latlngs[i - 1], latlngs[i], view);
+      if (!piece) continue;
+      var length = piece[0].distanceTo(piece[1]);
+      if (length > bestLength) { best = piece; bestLength = length; }
+    }
+    return best ? midpoint(best, at) : null;
   }
 
   function lines(geometry) {
@@ -121,11 +142,16 @@
                                   className: "qm-base-road" });
     });
     if (zoom >= STREET_LABEL_ZOOM - 1) {
-      var named = {};
+      var named = {}, inner = view.pad(-0.08);  // names kept off the very edge of the map
       roads.forEach(function (r) {
         if (named[r.name] || !r.name) return;  // one name per street on screen
+        // Spread along the road by its name, so crossing roads do not all put their names at the centre.
+        var hash = 0;
+        for (var i = 0; i < r.name.length; i++) hash = (hash * 31 + r.name.charCodeAt(i)) % 997;
+        var spot = streetLabelSpot(r.line, inner, 0.25 + 0.5 * (hash % 100) / 100);
+        if (!spot) return;
         named[r.name] = true;
-        labels.push(label(streetLabelSpot(r.line, view), r.name, "street"));
+        labels.push(label(spot, r.name, "street"));
       });
     }
     group.clearLayers();
