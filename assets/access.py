@@ -154,7 +154,7 @@ POLICIES: dict[str, Policy] = {
     "assets.Asset": Policy("unit", write=_LOG),
     "assets.CustodyEvent": Policy("asset__unit"),
     "assets.ChangeRecord": Policy(_change_records),
-    "assets.ComplianceSnapshot": Policy("unit", write=(AUDITOR,)),
+    "compliance.ComplianceSnapshot": Policy("unit", write=(AUDITOR,)),
     "assets.Profile": Policy("unit", read=(), write=()),
     "auth.User": Policy("qm_profile__unit", read=(), write=()),
     "auth.Group": Policy(None, read=(), bureau_wide=True),

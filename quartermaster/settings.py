@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "telematics",
     "telematics.tracking",
     "telematics.journeys",
+    "compliance",
+    "workbook",
     "simulators",
     "api",
 ]

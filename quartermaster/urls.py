@@ -22,5 +22,5 @@ urlpatterns = [
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("gis.urls")),
-    path("", include("assets.compliance.web_urls")),
+    path("", include("compliance.web_urls")),
 ]
