@@ -6,8 +6,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.views import RestrictedViewMixin, ScopedCreateReadViewSet
 from assets import access
+from assets.api.viewsets import RestrictedViewMixin, ScopedCreateReadViewSet
 from assets.models import OrgUnit
 
 from . import services

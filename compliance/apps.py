@@ -8,4 +8,9 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("合规核查")
 
     def ready(self):
+        from assets import access
+
+        from . import policies
         from . import system_checks  # noqa: F401  (registers the standards system check)
+
+        access.register(policies.POLICIES)

@@ -1,12 +1,12 @@
 """The API's door to assets.access: every view says what it serves (its queryset's model, or `access_model` for a
 view without one) and each request passes only when the role's policy allows the action on that model.
 
-A view that does not restrict its rows through `api.views.RestrictedViewMixin` is refused for everyone: an endpoint
-written without thinking about scope is closed, not open."""
+A view that does not restrict its rows through `assets.api.viewsets.RestrictedViewMixin` is refused for everyone:
+an endpoint written without thinking about scope is closed, not open."""
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from assets import access
+from .. import access
 
 ACTION_OF = {"list": access.VIEW, "retrieve": access.VIEW, "create": access.ADD, "update": access.CHANGE,
              "partial_update": access.CHANGE, "destroy": access.DELETE}

@@ -1,7 +1,7 @@
 """What every app's admin shares: permissions and rows from assets.access, like the API and the pages."""
 from django.contrib import admin
 
-from assets import access
+from . import access
 
 
 class RestrictedAdmin(admin.ModelAdmin):

@@ -1,7 +1,7 @@
 """Related fields that look a row up by its code and refuse (403) one outside the requesting user's scope."""
 from rest_framework import serializers
 
-from assets import access
+from .. import access
 
 
 class ScopedRelatedMixin:

@@ -3,14 +3,14 @@ queryset that reaches the list or the object lookup without that restriction is 
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from assets import access
+from .. import access
 from quartermaster.context import set_user
 
 from .permissions import view_action
 
 
 class RestrictedViewMixin:
-    """Every API view inherits this (api.permissions.AccessPermission refuses the others). A view without a
+    """Every API view inherits this (assets.api.permissions.AccessPermission refuses the others). A view without a
     queryset names the model it serves in `access_model` and restricts what it reads itself."""
 
     restricts_rows = True
