@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import shapely
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .index import LocalPlane, _Buckets, _first_per_group, _PolygonGrid
@@ -25,7 +26,20 @@ JUNCTION_M = 40.0
 AREA_KINDS = ("community", "district")  # most local first: the label names the first that contains the point
 
 
-@dataclass(frozen=True)
+def _wording() -> tuple[str, str, str]:
+    """("{name}附近", "{a}与{b}交叉口", "网格 {code}") in the active language, looked up once per language: a page of
+    thousands of labels (the live map's stream) would otherwise spend most of its time in gettext."""
+    language = translation.get_language()
+    found = _WORDING.get(language)
+    if found is None:
+        found = _WORDING[language] = (_("{name}附近"), _("{a}与{b}交叉口"), _("网格 {code}"))
+    return found
+
+
+_WORDING: dict[str | None, tuple[str, str, str]] = {}
+
+
+@dataclass(slots=True)
 class Place:
     """What is known about one point; `label()` words it in the active language."""
 
@@ -44,18 +58,17 @@ class Place:
     def area(self) -> str:
         return self.community or self.district
 
-    def main(self) -> str:
+    def main(self, wording: tuple[str, str, str] | None = None) -> str:
         """The primary part, most specific first: the venue; the landmark the point is in; the street it is on (or
         the crossing); the landmark it is near; the street it is near."""
-        near = _("{name}附近")
-        on_street = self.street and self.street_m is not None and self.street_m <= ON_STREET_M
+        near, crossing, _ = wording or _wording()
         if self.venue:
             return self.venue if self.venue_inside else near.format(name=self.venue)
         if self.landmark and self.landmark_inside:
             return self.landmark
         if self.street and self.cross_street:
-            return _("{a}与{b}交叉口").format(a=self.street, b=self.cross_street)
-        if on_street:
+            return crossing.format(a=self.street, b=self.cross_street)
+        if self.street and self.street_m is not None and self.street_m <= ON_STREET_M:
             return self.street
         if self.landmark:
             return near.format(name=self.landmark)
@@ -63,12 +76,17 @@ class Place:
             return near.format(name=self.street)
         return ""
 
-    def label(self) -> str:
-        """"王记面馆 · 荷花池社区", "延陵西路附近 · 天宁区", or "网格 320402001001005" when only the grid is known."""
-        parts = [p for p in (self.main(), self.area) if p]
-        if parts:
-            return " · ".join(parts)
-        return _("网格 {code}").format(code=self.grid_code) if self.grid_code else ""
+    def label(self, wording: tuple[str, str, str] | None = None) -> str:
+        """"王记面馆 · 荷花池社区", "延陵西路附近 · 天宁区", or "网格 320402001001005" when only the grid is known.
+        `wording`: `_wording()` taken once for a batch."""
+        wording = wording or _wording()
+        main = self.main(wording)
+        area = self.community or self.district
+        if main and area:
+            return f"{main} · {area}"
+        if main or area:
+            return main or area
+        return wording[2].format(code=self.grid_code) if self.grid_code else ""
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in ("", None, False)}
@@ -77,6 +95,12 @@ class Place:
     def from_dict(cls, data: dict | None) -> Place:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+def labels(places: list[Place]) -> list[str]:
+    """The label of each place in the active language."""
+    wording = _wording()
+    return [p.label(wording) for p in places]
 
 
 def place_label(parts: dict | None, fallback: str = "") -> str:

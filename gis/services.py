@@ -18,7 +18,7 @@ from . import conf, importing, selectors
 from .choices import IMPORTABLE_LAYERS, Layer
 from .importing import LayerRows
 from .index import SpatialIndex
-from .places import Place, PlaceIndex, places_for
+from .places import Place, PlaceIndex, labels, places_for
 from .models import LayerVersion
 
 _lock = threading.Lock()
@@ -78,8 +78,9 @@ def place_labels(lats: list, lons: list) -> list[str]:
     """The place label of each position in the active language; "" where there is no position or no layer says."""
     where = [i for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)) if lat is not None and lon is not None]
     out = [""] * len(lats)
-    for i, place in zip(where, places_at([lons[i] for i in where], [lats[i] for i in where]), strict=True):
-        out[i] = place.label()
+    found = labels(places_at([lons[i] for i in where], [lats[i] for i in where]))
+    for i, label in zip(where, found, strict=True):
+        out[i] = label
     return out
 
 
