@@ -94,6 +94,7 @@ def test_the_vehicle_file_shows_the_trips_with_their_classes(day, bureau, client
     table = table[:table.index("</table>")]
     assert re.findall(r'data-class="(\w+)"', table) == CLASSES
     assert "有单有轨" in table and "超范围" in table and "超时" in table and "有轨无单" in table and "执勤" in table
+    assert '<small class="journey-place">和平北路 · 天宁寺社区</small>' in table  # where the trips start and end
     unused = html[html.index('<table id="unused-orders">'):]
     assert "夜查" in unused[:unused.index("</table>")]
     assert f"/api/v1/vehicles/{v1.pk}/journeys/?format=xlsx&amp;from=2026-11-10&amp;to=2026-11-10" in html
