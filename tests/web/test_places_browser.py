@@ -9,6 +9,7 @@ import shapely
 
 from assets import services as asset_services
 from gis import services as gis_services
+from gis.models import LayerVersion, Place
 from gis.sample import CELL_LAT, CELL_LON, SOUTH, WEST, build_city
 from telematics.models import Vehicle
 from telematics.tracking.models import Alert, Position
@@ -43,8 +44,16 @@ def cell(col: float, row: float) -> tuple[float, float]:
     return WEST + col * CELL_LON, SOUTH + row * CELL_LAT
 
 
+HOSTILE = '<img src="x" onerror="window.__xss = 1">'
+
+
 def test_the_offline_base_map_names_streets_districts_landmarks_and_venues(sample_city, live_server, browser_page,
                                                                           screenshot):
+    # A landmark whose name (from an uploaded file) is markup: drawn as text, never as an element.
+    lon, lat = cell(125.2, 30.2)  # 3.7 km east of the city: off the screenshots' views
+    point = shapely.Point(lon, lat)
+    Place.objects.create(version=LayerVersion.objects.get(layer="places", active=True), name=HOSTILE, kind="landmark",
+                         geometry=shapely.to_wkb(point, hex=True), min_lon=lon, min_lat=lat, max_lon=lon, max_lat=lat)
     admin = make_user("admin", None, superuser=True)
     page = browser_page(admin)
     page.goto(f"{live_server.url}/map/")
@@ -58,11 +67,13 @@ def test_the_offline_base_map_names_streets_districts_landmarks_and_venues(sampl
     assert page.locator("path.qm-base-road").count() >= 40
     assert "延陵中路" in page.evaluate(f"({labels})('street')")
     assert page.locator(".live-map.qm-basemap").count() == 1
+    page.evaluate("qmMap.map.setView([31.777, 119.953], 14, {animate: false})")
+    page.wait_for_function(f"({labels})('community').length > 0")  # communities are named from zoom 14
     screenshot(page, "map-base-layer-city")
 
     # Zoomed in on 劳动中路 × 和平北路 (天宁区): street names, communities, a landmark, named venues.
-    lon, lat = cell(35.5, 35.5)
-    page.evaluate(f"qmMap.map.setView([{lat}, {lon}], 16, {{animate: false}})")
+    here_lon, here_lat = cell(35.5, 35.5)
+    page.evaluate(f"qmMap.map.setView([{here_lat}, {here_lon}], 16, {{animate: false}})")
     page.wait_for_function(f"({labels})('venue').length > 0 && ({labels})('community').length > 0")
     streets = page.evaluate(f"({labels})('street')")
     assert {"劳动中路", "和平北路"} <= set(streets), streets
@@ -71,6 +82,11 @@ def test_the_offline_base_map_names_streets_districts_landmarks_and_venues(sampl
     assert set(page.evaluate(f"({labels})('venue')")) <= venues
     assert page.errors == []
     screenshot(page, "map-base-layer-named-places")
+
+    page.evaluate(f"qmMap.map.setView([{lat}, {lon}], 16, {{animate: false}})")
+    page.wait_for_function(f"({labels})('landmark').includes({json.dumps(HOSTILE)})")
+    assert page.evaluate("window.__xss") is None and page.locator(".qm-place-label img").count() == 0
+    assert page.errors == []
 
 
 def test_an_alert_and_the_vehicle_card_say_where_in_words(sample_city, live_server, browser_page, screenshot):
