@@ -2,8 +2,9 @@
 
 The label of a point is its venue when it is inside or near one (QM_VENUE_NEAR_M), else the landmark (park …) it
 is in, else the street it is on ("延陵西路", or "延陵西路与和平北路交叉口" at a crossing), else the landmark it is
-near (QM_PLACE_LANDMARK_M), else the nearest named street within QM_PLACE_STREET_M ("延陵西路附近"), followed by the community (else district) it lies in; the grid
-code is kept beside it as the secondary reference, and is the label only when nothing else is known.
+near (QM_PLACE_LANDMARK_M), else the nearest named street within QM_PLACE_STREET_M ("延陵西路附近"), followed by
+the community (else district) it lies in; the grid code is kept beside it as the secondary reference, and is the
+label only when nothing else is known.
 
 `PlaceIndex` holds the `places` layer in metres on the spatial index's local plane (see gis/index.py) and answers
 batches with numpy: street segments and landmark points through a bucket hash, areas through the polygon lookup
@@ -11,6 +12,7 @@ the grid uses. `gis.services.place_labels` combines it with the venues and grid 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -81,7 +83,7 @@ class Place:
         `wording`: `_wording()` taken once for a batch."""
         wording = wording or _wording()
         main = self.main(wording)
-        area = self.community or self.district
+        area = self.area
         if main and area:
             return f"{main} · {area}"
         if main or area:
@@ -89,7 +91,8 @@ class Place:
         return wording[2].format(code=self.grid_code) if self.grid_code else ""
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in ("", None, False)}
+        """The known parts only (what an alert keeps in `evidence["place_parts"]`)."""
+        return {k: v for k, v in asdict(self).items() if v is not None and v != "" and v is not False}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Place:
@@ -243,6 +246,6 @@ def places_for(lookup: dict[str, np.ndarray], *, grid_code, venue_name, venue_di
         result.append(Place(
             venue=venues[i] or "", venue_inside=bool(venues[i]) and venue_d[i] == 0.0,
             landmark=landmarks[i], landmark_inside=bool(inside[i]), street=streets[i],
-            street_m=None if metres != metres else round(metres, 1), cross_street=cross[i],
+            street_m=None if math.isnan(metres) else round(metres, 1), cross_street=cross[i],
             community=communities[i], district=districts[i], grid_code=grids[i] or ""))
     return result

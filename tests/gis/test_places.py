@@ -90,12 +90,14 @@ def test_stored_parts_are_worded_in_the_reader_language():
     with translation.override("en"):
         assert place_label(parts) == "near 延陵西路 · 荷花池社区"
     assert place_label(None, "stored text") == "stored text"
+    on_street = PlaceParts(street="延陵西路", street_m=0.0, district="钟楼区").as_dict()
+    assert on_street["street_m"] == 0.0 and place_label(on_street) == "延陵西路 · 钟楼区"
 
 
 def test_geojson_import_reads_kinds_from_codes_chinese_labels_or_geometry(db, write):
     frame = places_frame()
     frame.loc[4, "kind"] = None  # a point without a kind is a landmark
-    version, checked = services.layer_import(layer="places", path=write(frame, "places.geojson"))
+    version, _ = services.layer_import(layer="places", path=write(frame, "places.geojson"))
     assert (version.layer, version.feature_count, version.active) == ("places", 6, True)
     kinds = dict(Place.objects.filter(version=version).values_list("name", "kind"))
     assert kinds == {"延陵西路": "street", "和平北路": "street", "荷花池社区": "community", "钟楼区": "district",
@@ -163,7 +165,7 @@ def test_command_line_import_of_places(db, write, capsys):
 
 
 def test_sample_city_places_name_streets_districts_communities_and_landmarks(db):
-    from gis.sample import WEST, SOUTH, CELL_LAT, CELL_LON, build_city
+    from gis.sample import CELL_LAT, CELL_LON, SOUTH, WEST, build_city
 
     city = build_city()
     places = city.places

@@ -89,6 +89,7 @@ def test_snapshot_is_scoped_and_carries_newest_fix_and_ongoing_alerts(fleet):
     idle = next(v for v in admin["vehicles"] if v["id"] == fleet["idle"].pk)
     assert idle["ts"] is None and idle["lat"] is None and idle["place"] == ""
     assert [a["id"] for a in admin["alerts"]] == [alert.pk]
+    assert admin["alerts"][0]["place"] == "延陵西路"  # raised without a label (older data): labelled when shown
     assert parse_cursor(admin["cursor"])[0] == selectors.newest_arrival()
 
     brigade = make_user("wj", "fleet", fleet["units"]["CZ-WJ"])

@@ -52,10 +52,15 @@ class Alert(models.Model):
 
     @property
     def place_text(self) -> str:
-        """The place label in the reader's language (worded again from its parts), else as stored."""
+        """The place label in the reader's language (worded again from its parts), else as stored; an alert raised
+        before place labels existed is labelled from the layers as they are now."""
         from gis.places import place_label
+        from gis.services import place_labels
 
-        return place_label((self.evidence or {}).get("place_parts"), self.place)
+        parts = (self.evidence or {}).get("place_parts")
+        if parts or self.place or self.lat is None or self.lon is None:
+            return place_label(parts, self.place)
+        return place_labels([self.lat], [self.lon])[0]
 
 
 class AlertReview(models.Model):
