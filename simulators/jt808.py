@@ -33,7 +33,11 @@ class Terminal:
     backoff_max_s: float = 30.0
     plate: str = ""
     code: str = ""  # the auth code from registration, kept across reconnects
-    interval_s: int = 30  # set by 0x8103 parameter 0x0029
+    # The reporting intervals the platform set with 0x8103 (parameters 0x0029 and 0x0027, seconds); until then the
+    # terminal reports every fix of its plan.
+    interval_s: int | None = None
+    sleep_interval_s: int | None = None  # while ACC is off (the terminal sleeps)
+    refuse_params: bool = False  # answers 0x8103 with result 1 (failure), as a terminal that does not take them
     buffer: list = field(default_factory=list)  # Locations not yet answered
     last: j.Location | None = None
     sent: int = 0  # location reports answered
@@ -45,6 +49,7 @@ class Terminal:
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task | None = None
         self._waiting: dict[int, asyncio.Future] = {}
+        self._last_due: j.Location | None = None
 
     # --- the connection -----------------------------------------------------------------------------------
 
@@ -121,14 +126,28 @@ class Terminal:
         elif h.msg_id == j.MsgId.QUERY_LOCATION and self.last is not None:
             self.write(j.MsgId.QUERY_ANSWER, h.serial.to_bytes(2) + j.encode_location(self.last))
         elif h.msg_id == j.MsgId.SET_PARAMS:
-            body = frame.body
-            pos = 1
-            for _ in range(body[0] if body else 0):
-                param, size = int.from_bytes(body[pos:pos + 4]), body[pos + 4]
-                if param == 0x0029 and size == 4:
-                    self.interval_s = int.from_bytes(body[pos + 5:pos + 9])
-                pos += 5 + size
+            try:
+                params = j.decode_set_params(frame.body)
+            except j.FrameError:
+                self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.MALFORMED))
+                return
+            if self.refuse_params:
+                self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.FAILURE))
+                return
+            for param, name in ((j.Param.DEFAULT_INTERVAL, "interval_s"), (j.Param.SLEEP_INTERVAL, "sleep_interval_s")):
+                if param in params:
+                    setattr(self, name, int.from_bytes(params[param]))
             self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.OK))
+
+    def due(self, loc: j.Location) -> bool:
+        """Does the terminal report this fix of its plan? With an interval set by the platform, only a fix that
+        interval (the sleep interval while ACC is off, when set) after the last one it reported."""
+        interval = self.sleep_interval_s if not loc.acc and self.sleep_interval_s else self.interval_s
+        last = self._last_due
+        if interval and last is not None and (loc.ts - last.ts).total_seconds() < interval:
+            return False
+        self._last_due = loc
+        return True
 
     def _resolve(self, serial: int, value) -> None:
         future = self._waiting.get(serial)
@@ -301,7 +320,7 @@ class Fleet:
 
     async def _drive(self, terminal: Terminal, queue: asyncio.Queue) -> None:
         while True:
-            locations = await queue.get()
+            locations = [loc for loc in await queue.get() if terminal.due(loc)]
             try:
                 await terminal.deliver(locations, stop=self.stop_event)
             except Refused as exc:

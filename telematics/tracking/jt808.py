@@ -44,6 +44,11 @@ _READ = 4096
 _WRITE_BUFFER_MAX = 64 * 1024  # a terminal that stops reading its answers is cut off beyond this
 
 
+# The reporting intervals a fleet manager sets (`{"command": "interval", ...}` keys → 0x8103 parameters), in seconds.
+INTERVAL_PARAMS = {"seconds": j.Param.DEFAULT_INTERVAL, "sleep_seconds": j.Param.SLEEP_INTERVAL}
+MAX_INTERVAL_S = 86400
+
+
 def auth_code(phone: str) -> str:
     """The auth code 0x8100 gives a terminal: stable per phone number, so no state survives a restart."""
     key = (conf.get("QM_JT808_SECRET") or settings.SECRET_KEY).encode()
@@ -275,8 +280,9 @@ class Gateway:
     # --- platform commands (0x8201 position query, 0x8103 reporting interval) ------------------------------
 
     def _on_command(self, topic: str, payload: bytes) -> None:
-        """`{prefix}/jt808/{phone}/command`, JSON `{"command": "locate"}` or `{"command": "interval", "seconds": N}`;
-        the outcome goes to `{prefix}/jt808/{phone}/answer`."""
+        """`{prefix}/jt808/{phone}/command`, JSON `{"command": "locate"}` or `{"command": "interval", "seconds": N,
+        "sleep_seconds": M}` (either or both: 0x8103 parameters 0x0029 and 0x0027); the outcome goes to
+        `{prefix}/jt808/{phone}/answer`."""
         parts = topic.split("/")
         phone = parts[-2]
         try:
@@ -285,10 +291,11 @@ class Gateway:
             if command == "locate":
                 msg_id, body = j.MsgId.QUERY_LOCATION, b""
             elif command == "interval":
-                seconds = int(request["seconds"])
-                if not 1 <= seconds <= 86400:
-                    raise ValueError(seconds)
-                msg_id, body = j.MsgId.SET_PARAMS, j.set_interval_body(seconds)
+                params = {param: int(request[key]) for key, param in INTERVAL_PARAMS.items()
+                          if request.get(key) is not None}
+                if not params or not all(1 <= value <= MAX_INTERVAL_S for value in params.values()):
+                    raise ValueError(params)
+                msg_id, body = j.MsgId.SET_PARAMS, j.set_params_body(params)
             else:
                 raise ValueError(command)
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):

@@ -353,7 +353,7 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     "vehicle-list": _crud(write=AF), "vehicle-detail": _detail(write=AF),
     **_gets("vehicle-expiring", "vehicle-coverage", "vehicle-dossier-pdf", "vehicle-dossier-pdf-spec"),
     **_posts("vehicle-bind-terminal", "vehicle-change-status", "vehicle-livery", "vehicle-locate", "vehicle-transfer",
-             "vehicle-unbind-terminal", roles=AF),
+             "vehicle-unbind-terminal", "vehicle-report-interval", roles=AF),
     **_gets("vehiclehistory-list", "vehiclehistory-detail", "terminalbinding-list", "terminalbinding-detail"),
     "maintenancerecord-list": _crud(write=AF), "insurancepolicy-list": _crud(write=AF),
     "inspection-list": _crud(write=AF), "trip-list": _crud(write=AF),

@@ -278,10 +278,12 @@
 
   function locateHtml(v) {
     if (!cfg.canLocate || !v.jt808) return "";
-    var r = located[v.id] || {};
+    var r = located[v.id] || {}, iv = intervals[v.id] || {};
     return '<p class="card-locate-row"><button type="button" class="card-locate"' + (r.busy ? " disabled" : "") + ">" +
-      (r.busy ? S.locating : S.locate) + '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' +
-      Q.escapeHtml(r.text || "") + "</span></p>";
+      (r.busy ? S.locating : S.locate) + '</button> <button type="button" class="card-interval">' + S.interval +
+      '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' + Q.escapeHtml(r.text || "") +
+      '</span> <span class="card-interval-answer' + (iv.fail ? " fail" : "") + '">' + Q.escapeHtml(iv.text || "") +
+      "</span></p>";
   }
 
   function redrawCard(id) {
@@ -313,6 +315,58 @@
     }).finally(function () { redrawCard(id); });
   }
 
+  /* ---- reporting interval: 0x8103 to a JT/T 808 terminal through the vehicles API, its 0x0001 answer shown ---- */
+  var intervals = {};        // vehicle id -> {text, fail}: the terminal's last answer, as for locate
+  var intervalDialog = document.getElementById("interval-dialog");
+  var intervalVehicle = null;
+  function intervalText(answer) {
+    var parts = [];
+    if (answer.seconds) parts.push(S.intervalDefault + " " + answer.seconds + " " + S.seconds);
+    if (answer.sleep_seconds) parts.push(S.intervalSleep + " " + answer.sleep_seconds + " " + S.seconds);
+    return (answer.status === "ok" ? S.intervalAccepted : S.intervalRefused) + " · " + parts.join(" / ") +
+      " · " + S.intervalResult + " " + answer.result;
+  }
+  function openInterval(id) {
+    intervalVehicle = id;
+    document.getElementById("interval-title").textContent = S.intervalTitle + " · " + vehicles[id].plate;
+    document.getElementById("interval-error").hidden = true;
+    document.getElementById("interval-answer").hidden = true;
+    document.getElementById("interval-submit").disabled = false;
+    intervalDialog.showModal();
+  }
+  document.getElementById("interval-cancel").addEventListener("click", function () { intervalDialog.close(); });
+  document.getElementById("interval-submit").addEventListener("click", function () {
+    var id = intervalVehicle, error = document.getElementById("interval-error");
+    var shown = document.getElementById("interval-answer"), button = document.getElementById("interval-submit");
+    function read(field) {
+      var text = document.getElementById(field).value.trim();
+      return text === "" ? null : Number(text);
+    }
+    var body = { seconds: read("interval-seconds"), sleep_seconds: read("interval-sleep") };
+    var ok = function (n) { return n === null || (Number.isInteger(n) && n >= 1 && n <= 86400); };
+    if ((body.seconds === null && body.sleep_seconds === null) || !ok(body.seconds) || !ok(body.sleep_seconds)) {
+      error.textContent = S.intervalRequired;
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    button.disabled = true;
+    shown.hidden = false;
+    shown.textContent = S.intervalSending;
+    Q.api(cfg.vehiclesApi + id + "/report-interval/", { method: "POST", body: body }).then(function (answer) {
+      intervals[id] = { text: intervalText(answer), fail: answer.status !== "ok" };
+      window.qmMap.intervalAnswer = answer;
+    }).catch(function (err) {
+      intervals[id] = { text: err.message, fail: true };
+      window.qmMap.intervalAnswer = { error: err.data || err.message };
+    }).finally(function () {
+      shown.textContent = intervals[id].text;
+      shown.className = intervals[id].fail ? "fail" : "";
+      button.disabled = false;
+      redrawCard(id);
+    });
+  });
+
   function openCard(id) {
     var v = vehicles[id], m = markers[id];
     if (!v || !m) return;
@@ -323,6 +377,7 @@
     // An open alert listed on the card zooms to its evidence, as in the panel.
     m.getPopup().getElement().addEventListener("click", function (e) {
       if (e.target.classList.contains("card-locate")) return locate(id);
+      if (e.target.classList.contains("card-interval")) return openInterval(id);
       var li = e.target.closest("li[data-alert]");
       if (li) showEvidence(Number(li.dataset.alert));
     });
