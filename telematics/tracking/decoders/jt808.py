@@ -262,24 +262,26 @@ class _Parts:
 
 class Reassembler:
     """Joins sub-packaged messages (4.4.1): packages of one (terminal, message id) with the same total; a message
-    complete comes out as one Frame carrying every package's serial. Bounded: at most `max_messages` incomplete
-    messages and `max_total` packages each; an incomplete one is forgotten after `timeout_s`."""
+    complete comes out as one Frame carrying every package's serial (in package order). Bounded: at most
+    `max_messages` incomplete messages and `max_total` packages each; an incomplete one is forgotten after
+    `timeout_s` (or when a newer one needs its place) and comes out once in `dropped`."""
 
     def __init__(self, *, max_messages: int = 4, max_total: int = 64, timeout_s: float = 120.0):
         self.max_messages, self.max_total, self.timeout_s = max_messages, max_total, timeout_s
         self._open: dict[tuple, _Parts] = {}
+        self.dropped: list[tuple[Header, list[int]]] = []  # forgotten incomplete messages: (a header, indexes held)
 
     def add(self, frame: Frame, now: float) -> Frame | None:
         h = frame.header
         if h.total > self.max_total:
             raise FrameError(f"{h.total} sub-packages (at most {self.max_total})", "bad_frame")
         for key in [k for k, p in self._open.items() if now - p.started > self.timeout_s]:
-            del self._open[key]
+            self._drop(key)
         key = (h.phone, h.msg_id, h.total)
         parts = self._open.get(key)
         if parts is None:
             if len(self._open) >= self.max_messages:
-                del self._open[min(self._open, key=lambda k: self._open[k].started)]
+                self._drop(min(self._open, key=lambda k: self._open[k].started))
             parts = self._open[key] = _Parts(h, now)
         if h.index == 1:
             parts.first = h
@@ -291,6 +293,17 @@ class Reassembler:
         first = parts.first
         header = Header(first.msg_id, first.phone, first.serial, first.version, first.encryption)
         return Frame(header, b"".join(body for _, body in ordered), tuple(serial for serial, _ in ordered))
+
+    def missing(self, h: Header) -> tuple[int, list[int]]:
+        """For the message `h` is a package of: the serial of its first package (packages are numbered with
+        consecutive serials, so it follows from any of them) and the indexes not yet received, for 0x8003."""
+        parts = self._open.get((h.phone, h.msg_id, h.total))
+        held = parts.bodies if parts is not None else {h.index: (h.serial, b"")}
+        return (h.serial - (h.index - 1)) & 0xFFFF, [i for i in range(1, h.total + 1) if i not in held]
+
+    def _drop(self, key: tuple) -> None:
+        parts = self._open.pop(key)
+        self.dropped.append((parts.first, sorted(parts.bodies)))
 
     @property
     def incomplete(self) -> int:
