@@ -39,7 +39,7 @@ def _strings() -> dict:
         "intervalRequired": _("请至少填写一个汇报间隔（1–86400 秒）。"), "seconds": _("秒"),
         "intervalAccepted": _("终端已接受"), "intervalRefused": _("终端拒绝"), "intervalResult": _("应答结果"),
         "intervalDefault": _("缺省"), "intervalSleep": _("休眠"),
-        "terminalAlarms": _("终端报警"),
+        "terminalAlarms": _("终端报警"), "explainedBy": _("静默前终端报警："),
         "alarms": {"overspeed": _("超速报警"), "fatigue": _("疲劳驾驶"), "illegal_ignition": _("非法点火"),
                    "illegal_movement": _("非法位移"), "power_cut": _("主电源掉电"),
                    "antenna_cut": _("天线断路")},

@@ -144,3 +144,26 @@ def test_reporting_interval_from_the_map_card(bureau, live_server, browser_page,
     shown = page.locator("#report-interval").inner_text()
     assert "缺省 20 秒" in shown and "休眠 600 秒" in shown and "fleet-tn" in shown
     assert page.errors == []
+
+
+def test_a_silence_after_a_power_cut_says_so_in_the_alert_panel(bureau, live_server, browser_page, screenshot):
+    from telematics.tracking.models import Alert
+
+    vehicle = Vehicle.objects.create(plate="苏D·J8085", unit=bureau["units"]["CZ-TN-01"], seats=5, terminal_id=PHONE)
+    cut = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=50)
+    store(vehicle, [(cut, 119.95, 31.78, 0.0, BIT["power_cut"])])
+    common = {"vehicle": vehicle, "terminal": PHONE, "lat": 31.78, "lon": 119.95, "clause": "jiangsu 设备管理/执法车辆管理/5"}
+    Alert.objects.create(kind="terminal_power_cut", started_at=cut, evidence={"alarm": BIT["power_cut"]}, **common)
+    silent = Alert.objects.create(kind="terminal_silent", started_at=cut + dt.timedelta(seconds=30), evidence={
+        "explained_by": [{"kind": "terminal_power_cut", "started_at": cut.isoformat()}]}, **common)
+
+    page = browser_page(make_user("fleet-tn", "fleet", bureau["units"]["CZ-TN"]))
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_function("window.qmMap && window.qmMap.ready")
+    item = page.locator(f'#alert-list li[data-alert="{silent.pk}"]')
+    explained = item.locator(".alert-explained").inner_text()
+    assert "静默前终端报警" in explained and "终端主电源掉电" in explained
+    assert timezone.localtime(cut).strftime("%H:%M") in explained
+    assert page.locator(".alert-explained").count() == 1  # the power cut itself explains nothing
+    screenshot(page, "map-silence-explained-by-power-cut")
+    assert page.errors == []

@@ -397,6 +397,14 @@
     if (a.ongoing) set[a.id] = true; else delete set[a.id];
   }
 
+  /* A terminal_silent that began while the terminal reported its power or antenna cut: say so (JT/T 808 alarms). */
+  function explainedHtml(a) {
+    if (!a.explained_by || !a.explained_by.length) return "";
+    return '<div class="alert-explained">' + S.explainedBy + " " + a.explained_by.map(function (c) {
+      return Q.escapeHtml(c.label) + "（" + Q.localTime(c.started_at) + "）";
+    }).join("、") + "</div>";
+  }
+
   function alertItem(a) {
     var li = document.createElement("li");
     li.className = "alert-item";
@@ -409,6 +417,7 @@
       '<span class="alert-plate">' + Q.escapeHtml(a.plate) + "</span></div>" +
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
       ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
+      explainedHtml(a) +
       (cfg.canReview && (a.status === "open" || a.status === "closed") ?
         '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
         '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");
