@@ -29,7 +29,8 @@ def vehicle_dossier(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
-    from .tracking.jt808 import is_phone  # the gateway module loads its protocol and MQTT code: only when needed
+    # Imported here: the gateway's module loads its protocol and MQTT code, needed only by this page.
+    from .tracking.jt808 import is_phone
 
     dossier = build_dossier(vehicle, start, end)
     jt808 = is_phone(vehicle.terminal_id or "")
