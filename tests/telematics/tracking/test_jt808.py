@@ -420,8 +420,10 @@ def test_locate_now_and_reporting_interval_through_the_running_gateway(gateway, 
         answer = json.loads(out.getvalue())
         assert (answer["command"], answer["status"], answer["fix"]["lat"]) == ("locate", "ok", 31.7806)
         out = io.StringIO()
-        call_command("jt808", "--interval", PHONE, "60", "--mqtt-url", mqtt_url, "--prefix", prefix, stdout=out)
-        assert json.loads(out.getvalue())["status"] == "ok" and state["terminal"].interval_s == 60
+        call_command("jt808", "--interval", PHONE, "60", "--sleep-interval", "900", "--mqtt-url", mqtt_url,
+                     "--prefix", prefix, stdout=out)
+        assert json.loads(out.getvalue())["status"] == "ok"
+        assert (state["terminal"].interval_s, state["terminal"].sleep_interval_s) == (60, 900)
         with pytest.raises(CommandError, match="offline"):
             call_command("jt808", "--locate", PHONE_2019, "--mqtt-url", mqtt_url, "--prefix", prefix,
                          stdout=io.StringIO())
