@@ -19,7 +19,10 @@ PROMISED_MINUTE = {"out_of_jurisdiction": 3, "venue_parking": 5, "terminal_silen
                    "not_in_depot": 12}
 
 
-def play_the_demo_day(workdir) -> tuple[dt.datetime, list[tuple[str, str, dt.datetime, float]]]:
+Raised = list[tuple[str, str, dt.datetime, float]]
+
+
+def play_the_demo_day(workdir, now: dt.datetime) -> tuple[dt.datetime, Raised]:
     """One start of the demo, as far as its day's evening: (the replay's start, (kind, plate, started_at, minute of
     the replay at which it was raised) of every alert)."""
     from simulators.runner import RunRequest, build, register_declarations
@@ -29,7 +32,7 @@ def play_the_demo_day(workdir) -> tuple[dt.datetime, list[tuple[str, str, dt.dat
 
     demo.prepare_database(say=lambda text: None)
     demo.clear_telemetry()
-    start = demo.replay_start()
+    start = demo.replay_start(now)
     sim = build(RunRequest(start=start, scenario_files=tuple(map(str, demo.demo_scenarios(workdir))), seed=1,
                            city="layers", forever=True))
     register_declarations([sim.truth(sc) for sc in sim.scenarios])
@@ -58,8 +61,9 @@ def test_the_demo_raises_every_promised_kind_within_minutes_and_again_after_a_re
     from assets.models import OrgUnit
     from telematics.models import Vehicle
 
-    start, alerts = play_the_demo_day(tmp_path)
-    assert start.astimezone(CST).time() == demo.DAY_START and start.date() < dt.datetime.now(CST).date()
+    now = dt.datetime.now(CST)  # one moment for both starts: the replayed day would change at midnight
+    start, alerts = play_the_demo_day(tmp_path, now)
+    assert start.astimezone(CST).time() == demo.DAY_START and start.date() < now.date()
     first = {}
     for kind, _, _, minute in alerts:
         first[kind] = min(first.get(kind, minute), minute)
@@ -74,6 +78,20 @@ def test_the_demo_raises_every_promised_kind_within_minutes_and_again_after_a_re
     assert [plate for kind, plate, _, _ in alerts if kind == "not_in_depot"] == [late_car]
     assert late_car in {plate for kind, plate, _, _ in alerts if kind == "off_duty_use"}
 
-    again_start, again = play_the_demo_day(tmp_path)  # a second start on the same database
+    again_start, again = play_the_demo_day(tmp_path, now)  # a second start on the same database
     assert again_start == start
     assert [a[:3] for a in again] == [a[:3] for a in alerts]
+
+
+@pytest.mark.parametrize(("now", "replayed"), [
+    ("2026-11-18 00:05", "2026-11-17"),  # Wednesday just after midnight: Tuesday
+    ("2026-11-18 10:00", "2026-11-17"),  # during Wednesday's duty: still Tuesday, all of it in the past
+    ("2026-11-18 23:30", "2026-11-17"),
+    ("2026-11-23 07:00", "2026-11-20"),  # Monday: Friday, over the weekend
+])
+def test_the_replayed_day_is_the_last_duty_day_before_today(now, replayed):
+    from .conftest import build_registry
+
+    build_registry([])
+    start = demo.replay_start(dt.datetime.fromisoformat(now).replace(tzinfo=CST))
+    assert start == dt.datetime.combine(dt.date.fromisoformat(replayed), demo.DAY_START, CST)
