@@ -10,3 +10,4 @@ class TelematicsConfig(AppConfig):
     def ready(self):
         from . import calendar
         calendar.connect()
+        from .live import checks  # noqa: F401 - registers the map's settings checks

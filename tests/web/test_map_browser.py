@@ -280,8 +280,8 @@ def test_layer_names_are_shown_as_text_in_the_map_tooltips(fleet, live_server, b
         }
         return texts;
     }""")
-    assert HOSTILE + "（restaurant）" in shown
-    assert "<i>grid</i>" in shown and HOSTILE.replace("__xss", "__xss_unit") in shown
+    assert HOSTILE + "（餐馆酒楼）" in shown
+    assert "<i>grid</i>" in shown and "所属辖区 " + HOSTILE.replace("__xss", "__xss_unit") in shown
     page.evaluate("""() => { for (const name of ['venues', 'jurisdictions']) {
         qmMap.layers[name].eachLayer((layer) => layer.openTooltip(
             layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng())); } }""")
