@@ -55,8 +55,14 @@ def test_offline_presets_request_nothing_outside_the_site(fleet, live_server, br
                                                          preset):
     settings.QM_BASEMAP = preset
     page = browser_page(make_user("fleetman", "fleet", fleet["units"]["CZ"]))
+    # A drawing script of the offline city registers itself like this (templates/live/basemap_scripts.html).
+    page.add_init_script("""window.QMOfflineBase = (map, Q) => {
+        window.__drawnBase = (window.__drawnBase || 0) + 1;
+        return L.circle(Q.toDisplay(31.78, 119.95), {radius: 500, className: 'test-drawn-base'}).addTo(map); };""")
     seen = watch_requests(page, live_server.url)
     open_map(page, live_server.url)
+    assert page.evaluate("window.__drawnBase || 0") == (1 if preset == "offline" else 0)
+    assert page.locator("path.test-drawn-base").count() == (1 if preset == "offline" else 0)
     page.evaluate(f"qmMap.map.setView([{RESTAURANT[1]}, {RESTAURANT[0]}], 15, {{animate: false}})")
     page.wait_for_function("qmMap.layers.venues.getLayers().length > 0")
     assert page.locator(".leaflet-tile").count() == 0
@@ -197,7 +203,7 @@ def test_search_by_plate_jumps_to_the_vehicle_and_opens_its_card(fleet, live_ser
     candidates = page.locator("#search-result .search-candidate")
     assert candidates.all_inner_texts() == [f"苏D·A000{n}" for n in range(1, 9)]
     candidates.nth(4).click()
-    page.wait_for_function("document.querySelector('#vehicle-card .card-plate').textContent === '苏D·A0005'")
+    page.wait_for_function("document.querySelector('#vehicle-card .card-plate')?.textContent === '苏D·A0005'")
 
     # Unknown, and known without a fix: said so; the card stays as it was.
     page.fill("#plate-query", "苏D·X9999")
@@ -212,7 +218,7 @@ def test_search_by_plate_jumps_to_the_vehicle_and_opens_its_card(fleet, live_ser
     page.uncheck('.filter-state[value="stopped"]')
     page.fill("#plate-query", vehicles["V1"].plate)
     page.press("#plate-query", "Enter")
-    page.wait_for_function(f"document.querySelector('#vehicle-card .card-plate').textContent === '{vehicles['V1'].plate}'")
+    page.wait_for_function(f"document.querySelector('#vehicle-card .card-plate')?.textContent === '{vehicles['V1'].plate}'")
     assert page.locator("#filter-unit").input_value() == ""
     assert page.locator('.filter-state[value="stopped"]').is_checked()
     assert vehicles["V1"].pk in page.evaluate("qmMap.shown()")
@@ -227,7 +233,7 @@ def test_follow_keeps_the_vehicle_centred_until_the_map_is_dragged(fleet, live_s
     page.locator("#vehicle-card .card-follow").click()
     page.locator("#follow-status").wait_for()
     assert page.locator("#follow-plate").inner_text() == v1.plate
-    page.wait_for_function("document.querySelector('#vehicle-card .card-follow').textContent === '停止跟随'")
+    page.wait_for_function("document.querySelector('#vehicle-card .card-follow')?.textContent === '停止跟随'")
 
     # It drives off screen (2 km east, then north): the map follows each fix.
     for n, (lon, lat) in enumerate([(119.955, 31.765), (119.955, 31.785)], start=1):
@@ -236,6 +242,9 @@ def test_follow_keeps_the_vehicle_centred_until_the_map_is_dragged(fleet, live_s
         page.wait_for_function(f"""(() => {{ const size = qmMap.map.getSize();
             const p = qmMap.map.latLngToContainerPoint([{lat}, {lon}]);
             return Math.abs(p.x - size.x / 2) <= 1 && Math.abs(p.y - size.y / 2) <= 1; }})()""")
+    # the card, closed while its marker re-clustered, is back on the vehicle
+    page.wait_for_function("document.querySelector('#vehicle-card .card-follow')?.textContent === '停止跟随'")
+    page.wait_for_timeout(400)  # the card's fade-in
     screenshot(page, "map-follow")
 
     # Dragging the map lets go: the next fix no longer moves the view.
@@ -256,6 +265,9 @@ def test_follow_keeps_the_vehicle_centred_until_the_map_is_dragged(fleet, live_s
 
 def test_unit_filter_refits_the_view_and_counts_that_unit(fleet, live_server, browser_page, screenshot):
     vehicles = fleet["vehicles"]
+    Alert.objects.create(vehicle=vehicles["V3"], terminal="T0003", kind="off_duty_use", status="closed",
+                         started_at=timezone.now() - dt.timedelta(hours=2), ended_at=timezone.now() - dt.timedelta(hours=1),
+                         clause="jiangsu 设备管理/执法车辆管理/5")
     page = browser_page(make_user("fleetman", "fleet", fleet["units"]["CZ"]))
     open_map(page, live_server.url)
     page.evaluate("qmMap.map.setView([31.5, 119.5], 11, {animate: false})")  # somewhere else entirely
@@ -263,16 +275,17 @@ def test_unit_filter_refits_the_view_and_counts_that_unit(fleet, live_server, br
     def counts():
         return page.evaluate("""['moving', 'stopped', 'offline', 'alert', 'nofix'].reduce((o, s) =>
             Object.assign(o, {[s]: Number(document.getElementById('count-' + s).textContent)}),
-            {shown: Number(document.getElementById('vehicle-count').textContent)})""")
+            {shown: Number(document.getElementById('vehicle-count').textContent),
+             alerts: Number(document.getElementById('alert-count').textContent)})""")
 
     page.select_option("#filter-unit", label="武进大队（CZ-WJ）")
     centre = page.evaluate("[qmMap.map.getCenter().lng, qmMap.map.getCenter().lat]")
     assert centre == pytest.approx(list(SPOTS[8]), abs=1e-6)  # its one vehicle
-    assert counts() == {"shown": 1, "moving": 0, "stopped": 1, "offline": 0, "alert": 0, "nofix": 0}
+    assert counts() == {"shown": 1, "moving": 0, "stopped": 1, "offline": 0, "alert": 0, "nofix": 0, "alerts": 0}
     screenshot(page, "map-unit-filter-wj")
 
     page.select_option("#filter-unit", label="天宁大队（CZ-TN）")
-    assert counts() == {"shown": 8, "moving": 4, "stopped": 4, "offline": 0, "alert": 0, "nofix": 1}
+    assert counts() == {"shown": 8, "moving": 4, "stopped": 4, "offline": 0, "alert": 0, "nofix": 1, "alerts": 1}
     inside = page.evaluate("""ids => ids.map((id) => qmMap.map.getBounds().contains(qmMap.markers[id].getLatLng()))""",
                            [v.pk for key, v in vehicles.items() if key not in ("V8", "wj")])
     assert inside == [True] * 8
@@ -281,7 +294,7 @@ def test_unit_filter_refits_the_view_and_counts_that_unit(fleet, live_server, br
     screenshot(page, "map-unit-filter-tn")
 
     page.select_option("#filter-unit", label="全部单位")
-    assert counts()["shown"] == 9 and counts()["nofix"] == 1
+    assert counts()["shown"] == 9 and counts()["nofix"] == 1 and counts()["alerts"] == 1
     assert page.errors == []
 
 
@@ -295,9 +308,17 @@ def test_venue_and_jurisdiction_names_on_hover_as_text(fleet, live_server, brows
     hover(page, KTV[1], KTV[0])
     assert page.locator(".leaflet-tooltip.venue-name").inner_text() == "欢乐KTV（公共娱乐场所）"
     hover(page, 31.793, 119.975)  # inside the jurisdiction, away from venues and vehicles
-    page.locator(".leaflet-tooltip.jurisdiction-name").wait_for()
-    assert page.locator(".leaflet-tooltip.jurisdiction-name").inner_text() == "所属辖区 天宁大队（CZ-TN）"
+    page.locator(".qm-hover-info.jurisdiction-name").wait_for()
+    assert page.locator(".qm-hover-info.jurisdiction-name").inner_text() == "所属辖区 天宁大队（CZ-TN）"
     screenshot(page, "map-hover-jurisdiction")
+    # At its east edge: inside, the name shows; outside every jurisdiction, it goes.
+    page.evaluate("""qmMap.layers.jurisdictions.once('qm:loaded', () => { window.__reloaded = true; });
+        qmMap.map.setView([31.79, 119.99], 15, {animate: false})""")
+    page.wait_for_function("window.__reloaded === true")
+    hover(page, 31.79, 119.985)
+    page.locator(".qm-hover-info.jurisdiction-name").wait_for()
+    hover(page, 31.79, 119.995)
+    page.locator(".qm-hover-info.jurisdiction-name").wait_for(state="hidden")
 
     Venue.objects.filter(name="欢乐KTV").update(name=hostile)
     page.reload()
@@ -330,7 +351,7 @@ def test_card_draws_the_last_hour_track_and_keeps_locate_now(fleet, live_server,
     page.wait_for_function(f"qmMap.lastTrack && qmMap.lastTrack.id === {v8.pk}")
     assert page.evaluate("qmMap.lastTrack.fixes") == 20
     assert page.locator("path.last-track").count() == 1
-    page.wait_for_function("document.querySelector('#vehicle-card .card-track').textContent === '20 定位点 · 60 分钟'")
+    page.wait_for_function("document.querySelector('#vehicle-card .card-track')?.textContent === '20 定位点 · 60 分钟'")
     assert page.locator("#vehicle-card .card-locate").count() == 0  # not a JT/T 808 terminal
 
     # A new fix extends the drawn track while the card is open.

@@ -98,6 +98,35 @@
     layer.bindTooltip(escapeHtml(text), options);
   }
 
+  /* The jurisdiction under the pointer, named in a box in the map's corner: a tooltip following the pointer over
+     the whole city would be in the way. */
+  function hoverBox(map) {
+    if (!map.qmHoverBox) {
+      var control = L.control({ position: "bottomleft" });
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "qm-hover-info jurisdiction-name");
+        div.hidden = true;
+        return div;
+      };
+      control.addTo(map);
+      map.qmHoverBox = control.getContainer();
+    }
+    return map.qmHoverBox;
+  }
+
+  function nameOnHover(map, layer, text) {
+    layer.on("mouseover", function () {
+      var box = hoverBox(map);
+      box.textContent = text;
+      box.hidden = false;
+      box.dataset.layer = L.stamp(layer);
+    });
+    layer.on("mouseout remove", function () {
+      var box = hoverBox(map);
+      if (box.dataset.layer === String(L.stamp(layer))) box.hidden = true;
+    });
+  }
+
   /* One GIS layer as a Leaflet layer that reloads its features for the visible box when the view moves. */
   function gisLayer(map, name) {
     var group = L.geoJSON(null, {
@@ -110,7 +139,7 @@
         var p = feature.properties;
         if (name === "grid") bindLabel(layer, featureLabel(name, p), { sticky: true, className: "grid-code" });
         if (name === "venues") bindLabel(layer, featureLabel(name, p), { className: "venue-name" });
-        if (name === "jurisdictions") bindLabel(layer, featureLabel(name, p), { sticky: true, className: "jurisdiction-name" });
+        if (name === "jurisdictions") nameOnHover(map, layer, featureLabel(name, p));
       }
     });
     var loaded = null;

@@ -130,6 +130,12 @@
     alerting = 0;  // before the group draws its cluster icons
     Object.keys(vehicles).forEach(function (id) { if (vehicles[id].state === "alert") alerting++; });
     cluster.addLayers(list);
+    reopenCard();
+  }
+
+  /* A card whose marker left the map to be re-clustered (it moved far) comes back with the marker: when the marker
+     rejoins, or when the view comes to it (following). */
+  function reopenCard() {
     if (reopenId !== null && markers[reopenId] && map.hasLayer(markers[reopenId])) openCard(reopenId, true);
   }
 
@@ -324,7 +330,6 @@
     }).finally(function () { redrawCard(id); });
   }
 
-  /* A card whose marker left the map to be re-clustered (it moved far) comes back with the marker (reopenId). */
   var reopenId = null;
   function openCard(id, reopening) {
     var v = vehicles[id], m = markers[id];
@@ -429,6 +434,7 @@
   }
   document.getElementById("follow-stop").addEventListener("click", unfollow);
   map.on("dragstart", function () { if (following !== null) unfollow(); });
+  map.on("moveend", reopenCard);
 
   /* ---- search by plate: jump to the vehicle and open its card ---- */
   function plateKey(text) { return String(text || "").replace(/[\s·•.\-]/g, "").toUpperCase(); }
@@ -470,6 +476,7 @@
       document.querySelectorAll(".filter-state").forEach(function (box) { box.checked = true; });
       restyleAll();
       document.querySelectorAll("#alert-list li").forEach(function (li) { li.hidden = false; });
+      updateAlertCount();
     }
     map.setView(drawnPos(id), Math.max(map.getZoom(), 17), { animate: false });
     cluster.zoomToShowLayer(markers[id], function () { openCard(id); });
@@ -538,9 +545,11 @@
     updateAlertCount();
   }
 
+  /* Alerts awaiting review of the unit chosen, like the panel shows them. */
   function updateAlertCount() {
     var n = Object.keys(alerts).filter(function (k) {
-      return alerts[k].status === "open" || alerts[k].status === "closed";
+      var a = alerts[k], v = vehicles[a.vehicle_id];
+      return (a.status === "open" || a.status === "closed") && (!v || inUnit(v));
     }).length;
     document.getElementById("alert-count").textContent = n;
   }
@@ -618,6 +627,7 @@
     restyleAll();
     refit();
     document.querySelectorAll("#alert-list li").forEach(function (li) { li.hidden = !alertInUnit(li); });
+    updateAlertCount();
   });
   document.querySelectorAll(".filter-state").forEach(function (box) {
     box.addEventListener("change", function () { filter.states[box.value] = box.checked; restyleAll(); });
