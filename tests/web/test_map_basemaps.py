@@ -83,3 +83,16 @@ def test_page_carries_the_preset_and_unit_names_in_scope(bureau, settings):
         assert config["basemap"] == "gaode" and config["tileCrs"] == "gcj02"
         assert config["lastTrackMin"] == 60
         assert config["unitNames"] == {"CZ-WJ": "武进大队", "CZ-WJ-01": "CZ-WJ-01中队"}
+
+
+@pytest.mark.django_db
+def test_the_new_controls_and_script_strings_speak_english_when_switched(bureau, settings):
+    client = Client()
+    client.force_login(make_user("fleet", "fleet", bureau["units"]["CZ"]))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/map/").content.decode()
+    strings = json.loads(re.search(r'<script id="live-strings" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert "Find by plate" in html and "Stop following" in html
+    assert (strings["follow"], strings["searchNotFound"], strings["jurisdiction"]) == (
+        "Follow", "No vehicle with that plate.", "Jurisdiction")
+    assert strings["venueCategories"]["restaurant"] != "餐馆酒楼"

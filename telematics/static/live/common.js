@@ -198,5 +198,5 @@
 
   root.QMLive = { config: config, strings: strings, toDisplay: toDisplay, fromDisplay: fromDisplay, api: api,
                   baseMap: baseMap, gisLayer: gisLayer, localTime: localTime, escapeHtml: escapeHtml,
-                  drawEvidence: drawEvidence, featureLabel: featureLabel };
+                  drawEvidence: drawEvidence };
 })(window);
