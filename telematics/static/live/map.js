@@ -110,9 +110,9 @@
       moves.push(v);
     });
     placeVehicles(moves, now);
+    if (lastTrack.id !== null && fixes[lastTrack.id]) extendLastTrack(vehicles[lastTrack.id]);
     if (openCardId !== null && fixes[openCardId]) refreshCard();
     if (following !== null && fixes[following]) keepCentred();
-    if (lastTrack.id !== null && fixes[lastTrack.id]) extendLastTrack(vehicles[lastTrack.id]);
     if (stats.flushMs.length < 100000) stats.flushMs.push(performance.now() - started);
   }
 
@@ -390,7 +390,9 @@
       lastTrack.newest = track.fixes.length ? Date.parse(track.fixes[track.fixes.length - 1].ts) : 0;
       lastTrack.line = L.polyline(points, { color: "#7c3aed", weight: 4, opacity: 0.8, className: "last-track",
                                             interactive: false }).addTo(lastTrackLayer);
-      if (openCardId === id) refreshCard();
+      // only the line's text: re-rendering the card could swallow a click on it in progress
+      var dd = document.querySelector('#vehicle-card[data-vehicle="' + id + '"] .card-track');
+      if (dd) dd.textContent = lastTrackText(id);
       window.qmMap.lastTrack = { id: id, fixes: points.length };
     }).catch(function () { if (lastTrack.id === id) clearLastTrack(); });
   }
@@ -419,18 +421,20 @@
     followBox.hidden = false;
     document.getElementById("follow-plate").textContent = vehicles[id].plate;
     keepCentred();
-    redrawCardSoon();
+    followButtons();
   }
 
   function unfollow() {
     following = null;
     followBox.hidden = true;
-    redrawCardSoon();
+    followButtons();
   }
 
-  /* After the click that asked for it: Leaflet takes a click on a node no longer in the popup for a map click. */
-  function redrawCardSoon() {
-    window.setTimeout(function () { if (openCardId !== null) refreshCard(); }, 0);
+  /* The button's text only: Leaflet takes a click on a node no longer in the popup for a map click. */
+  function followButtons() {
+    document.querySelectorAll("#vehicle-card .card-follow").forEach(function (b) {
+      b.textContent = following === Number(b.closest("#vehicle-card").dataset.vehicle) ? S.unfollow : S.follow;
+    });
   }
   document.getElementById("follow-stop").addEventListener("click", unfollow);
   map.on("dragstart", function () { if (following !== null) unfollow(); });
