@@ -196,6 +196,12 @@ def _trip_counts(vehicles, start: dt.date, end: dt.date) -> dict[int, int]:
     return totals
 
 
+def count_trips(vehicles, day: dt.date) -> dict[int, int]:
+    """Trips per vehicle starting on local day `day`, detected from the fixes (what `qm rollup --trips` stores)."""
+    lo, hi = _bounds(day, day)
+    return {v.pk: len(vehicle_journeys(Subject(vehicle=v, terminal=None), lo, hi).journeys) for v in vehicles}
+
+
 def summary_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Report:
     """One row per vehicle: distance, driving and stopped time (the legs' time, gaps capped at QM_LEG_GAP_CAP_S),
     trips, alerts, online rate."""

@@ -133,7 +133,9 @@ def _aggregate_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int
 
 
 def _table_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Day]:
-    rows = VehicleDay.objects.filter(vehicle_id__in=list(vehicle_ids), day__gte=start, day__lte=end).values_list(
+    # Rows without fixes only carry a trip count (a day without legs, counted by `qm rollup --trips`).
+    rows = VehicleDay.objects.filter(vehicle_id__in=list(vehicle_ids), day__gte=start, day__lte=end,
+                                     fixes__gt=0).values_list(
         "vehicle_id", "day", "dist_m", "moving_s", "stopped_s", "fixes", "minutes")
     return {(v, day): Day(d, s, t, n, m) for v, day, d, s, t, n, m in rows.iterator(chunk_size=20_000)}
 
@@ -173,17 +175,26 @@ def _rewrite(vehicle_id: int, start: dt.date, end: dt.date) -> int:
 
 
 def rollup_rebuild(*, start: dt.date, end: dt.date, vehicle_ids=None) -> int:
-    """Recomputes the table's rows of these days (every vehicle with legs, or those given) from the legs; with the
-    continuous aggregate also refreshes it over the period. Returns the rows written."""
+    """Recomputes the table's rows of these days (every vehicle with legs, or those given) from the legs where the
+    table is kept, and refreshes the continuous aggregate over the period where there is one. Returns the table rows
+    written."""
     lo, hi = _bounds(start, end)
     if vehicle_ids is None:
         vehicle_ids = sorted(set(Leg.objects.filter(ts__gte=lo, ts__lt=hi).values_list("vehicle_id", flat=True)
                                  .distinct().order_by()))
     written = 0
-    with transaction.atomic():
-        for vehicle_id in vehicle_ids:
-            written += _rewrite(vehicle_id, start, end)
+    if keeps_table():
+        with transaction.atomic():
+            for vehicle_id in vehicle_ids:
+                written += _rewrite(vehicle_id, start, end)
     if has_aggregate() and not connection.in_atomic_block:
         with connection.cursor() as cur:
             cur.execute(f"CALL refresh_continuous_aggregate('{AGGREGATE}', %s, %s)", [lo, hi])
     return written
+
+
+def rollup_trips(*, day: dt.date, counts: dict[int, int]) -> None:
+    """Stores the trips counted for `day` (vehicle id -> trips starting that day)."""
+    with transaction.atomic():
+        for vehicle_id, trips in counts.items():
+            VehicleDay.objects.update_or_create(vehicle_id=vehicle_id, day=day, defaults={"trips": trips})
