@@ -25,7 +25,7 @@ def _nice_max(value: float) -> float:
 
 def bar_svg(chart: Chart) -> str:
     n = len(chart.bars)
-    top = _nice_max(max((v for _label, v in chart.bars), default=0.0))
+    top = chart.top or _nice_max(max((v for _label, v in chart.bars), default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(n, 1)
     bar_w = max(2.0, slot * 0.7)

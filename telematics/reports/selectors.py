@@ -42,6 +42,7 @@ class Chart:
     title: str
     unit: str
     bars: list[tuple[str, float]]
+    top: float | None = None  # the axis' maximum (percentages: 100); None: rounded up from the tallest bar
 
 
 @dataclass
@@ -289,7 +290,8 @@ def online_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Repor
     totals = {"vehicle": _("合计"), "duty_h": _hours(duty * 60), "online_h": _hours(on * 60),
               "online_rate": online.rate(on, duty)}
     shown = sorted(rows, key=lambda r: (r["online_rate"] is None, r["online_rate"] or 0.0, r["vehicle"]))[:CHART_MAX]
-    chart = Chart(_("各车在线率"), "%", [(r["vehicle"], r["online_rate"] or 0.0) for r in shown])
+    chart = Chart(_("各车在线率"), "%", [(r["vehicle"], r["online_rate"] or 0.0) for r in shown],
+                  top=100.0)
     notes = [_("在线：值勤时间内每分钟，此前 %(n)s 分钟内（含该分钟）终端有定位上报；在线率 = 在线分钟 / 值勤分钟。")
              % {"n": journeys_conf.get("QM_ONLINE_WINDOW_MIN")}]
     if len(rows) > CHART_MAX:
