@@ -253,14 +253,14 @@ def _online(vehicles, start: dt.date, end: dt.date, found=None) -> dict[int, tup
     before = start - dt.timedelta(days=1)
     previous = rollups.vehicle_days(ids, before, before) if window > 1 else {}
     calendar = duty_calendar()
-    masks: dict[tuple[int, dt.date], int] = {}
+    masks: dict[tuple[int, dt.date], int] = {}  # (id of the unit's schedule, day) -> duty minutes
     result = {}
     for v in vehicles:
         duty_total = online_total = 0
         prev = previous.get((v.pk, before))
         prev_minutes = prev.minutes if prev else 0
         for day in _days(start, end):
-            key = (v.unit_id, day)
+            key = (id(calendar.schedule_key(v.unit_id)), day)
             if key not in masks:
                 masks[key] = online.duty_mask(calendar, v.unit_id, day)
             duty = masks[key]
