@@ -195,6 +195,7 @@ def rollup_rebuild(*, start: dt.date, end: dt.date, vehicle_ids=None) -> int:
 
 def rollup_trips(*, day: dt.date, counts: dict[int, int]) -> None:
     """Stores the trips counted for `day` (vehicle id -> trips starting that day)."""
-    with transaction.atomic():
-        for vehicle_id, trips in counts.items():
-            VehicleDay.objects.update_or_create(vehicle_id=vehicle_id, day=day, defaults={"trips": trips})
+    VehicleDay.objects.bulk_create([VehicleDay(vehicle_id=vehicle_id, day=day, trips=trips)
+                                    for vehicle_id, trips in sorted(counts.items())],
+                                   update_conflicts=True, unique_fields=["vehicle", "day"], update_fields=["trips"],
+                                   batch_size=5000)
