@@ -174,8 +174,15 @@ def mileage_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Repo
     return Report("mileage", subject, start, end, columns, rows, totals, chart)
 
 
-def _trip_counts(vehicles, start: dt.date, end: dt.date) -> dict[int, int]:
-    """Trips per vehicle starting in the period: the rollup's counts, the days not counted yet from the fixes."""
+# Vehicle-days whose trips a summary detects from the fixes at most (days `qm rollup --trips` has not counted yet);
+# beyond, those days' trips are left out and the report says so.
+LIVE_TRIP_DAYS_MAX = 200
+
+
+def _trip_counts(vehicles, start: dt.date, end: dt.date, found) -> tuple[dict[int, int], list[dt.date]]:
+    """Trips per vehicle starting in the period: the rollup's counts; days not counted yet (today, before the nightly
+    `qm rollup --trips`) detected from the fixes where the vehicle has fixes that day, if few enough. Returns the
+    counts and the days left out."""
     from telematics.tracking.models import VehicleDay
 
     counted: dict[int, dict[dt.date, int]] = defaultdict(dict)
@@ -183,18 +190,21 @@ def _trip_counts(vehicles, start: dt.date, end: dt.date) -> dict[int, int]:
             vehicle__in=vehicles, day__gte=start, day__lte=end, trips__isnull=False).values_list(
             "vehicle_id", "day", "trips"):
         counted[vehicle_id][day] = trips
+    missing = {v.pk: [day for day in _days(start, end) if day not in counted.get(v.pk, {})
+                      and (v.pk, day) in found and found[(v.pk, day)].fixes]
+               for v in vehicles}
+    live = sum(len(days) for days in missing.values()) <= LIVE_TRIP_DAYS_MAX
     totals = {}
     for vehicle in vehicles:
-        known = counted.get(vehicle.pk, {})
-        total = sum(known.values())
-        missing = [day for day in _days(start, end) if day not in known]
-        if missing:
-            lo, hi = _bounds(missing[0], missing[-1])
-            gaps = set(missing)
+        total = sum(counted.get(vehicle.pk, {}).values())
+        days = missing[vehicle.pk]
+        if days and live:
+            lo, hi = _bounds(days[0], days[-1])
             report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), lo, hi)
-            total += sum(1 for j in report.journeys if _local(j["start"]).date() in gaps)
+            total += sum(1 for j in report.journeys if _local(j["start"]).date() in set(days))
         totals[vehicle.pk] = total
-    return totals
+    left_out = [] if live else sorted({day for days in missing.values() for day in days})
+    return totals, left_out
 
 
 def count_trips(vehicles, day: dt.date) -> dict[int, int]:
@@ -215,7 +225,7 @@ def summary_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Repo
     lo, hi = _bounds(start, end)
     alerts = dict(Alert.objects.filter(vehicle_id__in=ids, started_at__gte=lo, started_at__lt=hi).order_by()
                   .values_list("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
-    trips = _trip_counts(ordered, start, end)
+    trips, left_out = _trip_counts(ordered, start, end, found)
     rates = _online(ordered, start, end, found)
     per: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for (vehicle_id, _day), d in found.items():
@@ -239,7 +249,9 @@ def summary_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Repo
               "stopped_h": round(sum(r["stopped_h"] for r in rows), 2), "trips": sum(r["trips"] for r in rows),
               "alerts": sum(r["alerts"] for r in rows),
               "online_rate": online.rate(sum(o for _duty, o in rates.values()), duty_all)}
-    return Report("summary", subject, start, end, columns, rows, totals)
+    notes = [_("行程数不含尚未统计的日期：%(days)s（每日由 qm rollup --trips 统计）。")
+             % {"days": "、".join(day.isoformat() for day in left_out)}] if left_out else []
+    return Report("summary", subject, start, end, columns, rows, totals, notes=notes)
 
 
 def _online(vehicles, start: dt.date, end: dt.date, found=None) -> dict[int, tuple[int, int]]:

@@ -142,3 +142,17 @@ def test_the_page_shows_the_table_and_chart(fed, client):
     file = client.get("/reports/?kind=online&unit=CZ-TN-01&from=2026-11-10&to=2026-11-11&format=csv")
     assert file.status_code == 200 and file["Content-Disposition"].endswith('.csv"')
     assert client.get("/reports/?kind=summary&unit=CZ-WJ-01&from=2026-11-10&to=2026-11-11").status_code == 400
+
+
+def test_trips_not_counted_yet_are_detected_or_said_to_be_left_out(fed, monkeypatch):
+    from django.core.management import call_command
+
+    from telematics.reports import selectors
+
+    monkeypatch.setattr(selectors, "LIVE_TRIP_DAYS_MAX", 0)  # too many vehicle-days to detect in a report
+    report = unit_report("summary", fed)
+    assert report.totals["trips"] == 0 and report.notes == [
+        "行程数不含尚未统计的日期：2026-11-10（每日由 qm rollup --trips 统计）。"]
+    call_command("rollup", "--from", "2026-11-10", "--to", "2026-11-11", "--trips", stdout=io.StringIO())
+    report = unit_report("summary", fed)  # counted by the nightly job: read, nothing left out
+    assert report.totals["trips"] == 2 and report.notes == []
