@@ -27,6 +27,7 @@ POLICIES = {
     "tracking.Alert": Policy("vehicle__unit", write=_FLEET),
     "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
     "tracking.Leg": Policy("vehicle__unit"),
+    "tracking.VehicleDay": Policy("vehicle__unit"),
     "tracking.DockOffload": Policy(_dock_offloads),
     "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
     "tracking.RuleCheckpoint": Policy(None, read=()),  # the ingest's own state, written without an actor

@@ -3,5 +3,6 @@ from .alerts import Alert, AlertReview, RuleCheckpoint
 from .deadletters import DeadLetter
 from .docks import DockOffload
 from .positions import Leg, Position
+from .rollups import VehicleDay
 
-__all__ = ["Alert", "AlertReview", "DeadLetter", "DockOffload", "Leg", "Position", "RuleCheckpoint"]
+__all__ = ["Alert", "AlertReview", "DeadLetter", "DockOffload", "Leg", "Position", "RuleCheckpoint", "VehicleDay"]
