@@ -188,8 +188,15 @@ POLICIES: dict[str, Policy] = {
     "telematics.Holiday": Policy(None, write=_FLEET, bureau_wide=True),
     # positions, alerts, dead letters
     "tracking.Position": Policy("vehicle__unit"),
-    "tracking.Alert": Policy("vehicle__unit", write=_FLEET),
+    # Alert cases (telematics/tracking/cases/services.py): the vehicle's unit explains, a fleet manager or an
+    # auditor (督察) above it decides.
+    "tracking.Alert": Policy("vehicle__unit", write=_FLEET, actions={
+        "case_explain": (FLEET, LOGISTICS), "case_return": (FLEET, AUDITOR), "case_confirm": (FLEET, AUDITOR),
+        "case_dismiss": (FLEET, AUDITOR)}),
     "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
+    "tracking.AlertCase": Policy("alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
+    "tracking.AlertCaseEvent": Policy("case__alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
+    "tracking.AlertCaseAttachment": Policy("event__case__alert__vehicle__unit", write=(FLEET, LOGISTICS)),
     "tracking.Leg": Policy("vehicle__unit"),
     "tracking.DockOffload": Policy(_dock_offloads),
     "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
