@@ -101,6 +101,12 @@ def _action_label(value: str) -> str:
     return str(CaseAction(value).label) if value in CaseAction.values else value
 
 
+def _role_label(value: str) -> str:
+    from assets.choices import UserRole
+
+    return str(UserRole(value).label) if value in UserRole.values else value
+
+
 def _state_label(value: str) -> str:
     return str(CaseState(value).label) if value in CaseState.values else value
 
@@ -136,7 +142,7 @@ def history_rows(evidence: Evidence) -> list[list[str]]:
         if names:
             text += ("\n" if text else "") + _("附件：%s") % "、".join(names)
         rows.append([_local(e.at), _action_label(e.action), _state_label(e.from_state), _state_label(e.to_state),
-                     e.username, e.role, text])
+                     e.username, _role_label(e.role), text])
     return rows
 
 
@@ -185,10 +191,16 @@ def track_drawing(evidence: Evidence, width: float, height: float):
             out += xy(lon, lat)
         return out
 
+    frame = shapely.box(*bbox)
+
+    def clipped(wkb):
+        """The feature cut to the map's frame (a drawing does not clip what it is given)."""
+        return shapely.from_wkb(wkb).intersection(frame)
+
     d = Drawing(width, height)
     d.add(Rect(0, 0, width, height, fillColor=colors.HexColor("#f4f1ea"), strokeColor=colors.grey))
     for cell in active_features(layer="grid", bbox=bbox)[:400]:
-        geom = shapely.from_wkb(cell.geometry)
+        geom = clipped(cell.geometry)
         for poly in getattr(geom, "geoms", [geom]):
             if poly.geom_type == "Polygon":
                 d.add(Polygon(flat(poly.exterior.coords), fillColor=None, strokeColor=colors.HexColor("#c9c2b0"),
@@ -198,7 +210,7 @@ def track_drawing(evidence: Evidence, width: float, height: float):
     except (ValueError, KeyError):  # a build without the streets layer
         streets = []
     for street in streets:
-        geom = shapely.from_wkb(street.geometry)
+        geom = clipped(street.geometry)
         for line in getattr(geom, "geoms", [geom]):
             if line.geom_type == "LineString":
                 d.add(PolyLine(flat(line.coords), strokeColor=colors.white, strokeWidth=2.2))
@@ -211,6 +223,9 @@ def track_drawing(evidence: Evidence, width: float, height: float):
             d.add(Circle(x, y, r, fillColor=colors.HexColor("#f6c9c9"), strokeColor=colors.HexColor("#c62828"),
                          strokeWidth=0.6))
         else:
+            geom = clipped(venue.geometry)
+            if geom.is_empty:
+                continue
             for poly in getattr(geom, "geoms", [geom]):
                 if poly.geom_type == "Polygon":
                     d.add(Polygon(flat(poly.exterior.coords), fillColor=colors.HexColor("#f6c9c9"),
@@ -222,9 +237,9 @@ def track_drawing(evidence: Evidence, width: float, height: float):
         d.add(PolyLine([c for pt in track for c in pt], strokeColor=colors.HexColor("#1565c0"), strokeWidth=1.6))
     if track:
         d.add(Circle(*track[0], 3, fillColor=colors.HexColor("#2e7d32"), strokeColor=colors.white))
-        d.add(String(track[0][0] + 4, track[0][1] - 9, _("起点"), fontName=font, fontSize=7))
+        d.add(String(track[0][0] - 5, track[0][1] - 11, _("起点"), fontName=font, fontSize=7, textAnchor="end"))
         d.add(Circle(*track[-1], 3, fillColor=colors.black, strokeColor=colors.white))
-        d.add(String(track[-1][0] + 4, track[-1][1] - 9, _("终点"), fontName=font, fontSize=7))
+        d.add(String(track[-1][0] - 5, track[-1][1] + 5, _("终点"), fontName=font, fontSize=7, textAnchor="end"))
     for a in evidence.view.alerts:
         if a.lat is not None:
             x, y = xy(a.lon, a.lat)
@@ -249,7 +264,7 @@ def evidence_pdf(evidence: Evidence) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Table, TableStyle
 
     font = cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
@@ -289,9 +304,9 @@ def evidence_pdf(evidence: Evidence) -> bytes:
              for t in evidence.trips])
     drawing = track_drawing(evidence, 180 * mm, 105 * mm)
     if drawing is not None:
-        story.append(paragraph(_("轨迹示意图（%(lo)s 至 %(hi)s，红点为告警位置）") %
-                               {"lo": _local(evidence.period[0]), "hi": _local(evidence.period[1])}, h2))
-        story.append(drawing)
+        story.append(KeepTogether([paragraph(_("轨迹示意图（%(lo)s 至 %(hi)s，红点为告警位置）") %
+                                             {"lo": _local(evidence.period[0]), "hi": _local(evidence.period[1])},
+                                             h2), drawing]))
     section(_("核查过程"), [_("时间"), _("操作"), _("原状态"), _("新状态"), _("操作人"), _("角色"), _("内容")],
             history_rows(evidence), [26 * mm, 20 * mm, 14 * mm, 14 * mm, 18 * mm, 16 * mm, 72 * mm])
     shown = _thinned(evidence.fixes, PDF_FIXES_MAX)
