@@ -25,3 +25,6 @@ urlpatterns = [
     path("", include("gis.urls")),
     path("", include("assets.compliance.web_urls")),
 ]
+
+handler404 = views.not_found
+handler500 = views.server_error
