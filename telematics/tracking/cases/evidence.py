@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quartermaster.pdf import cjk_font, paragraph
 from quartermaster.spreadsheets import xlsx_value
@@ -23,7 +24,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARGIN = dt.timedelta(minutes=5)   # fixes read before the first alert began and after the last one ended
 PDF_FIXES_MAX = 200                # fixes listed in the PDF (thinned evenly beyond; the XLSX lists them all)
 XLSX_FIXES_MAX = 50_000
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
+            gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日"))
 
 
 @dataclass
@@ -58,7 +60,7 @@ def _weekdays(text: str) -> str:
     from telematics.calendar import parse_weekdays
 
     try:
-        return "、".join(_("周%s") % WEEKDAYS[d - 1] for d in sorted(parse_weekdays(text)))
+        return "、".join(str(WEEKDAYS[d - 1]) for d in sorted(parse_weekdays(text)))
     except ValueError:
         return text
 

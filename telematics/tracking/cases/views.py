@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assets import access
 from assets.models import OrgUnit
@@ -155,8 +156,10 @@ def _form_context(request, params: dict) -> dict:
             "selected": {k: v for k, v in params.items()}}
 
 
-EXPORT_HEADER = ("编号", "类型", "车牌号", "单位", "开始", "结束", "场所", "网格编码", "状态", "核查状态", "说明期限",
-                 "逾期", "依据条款")
+EXPORT_HEADER = (gettext_lazy("编号"), gettext_lazy("类型"), gettext_lazy("车牌号"), gettext_lazy("单位"),
+                 gettext_lazy("开始"), gettext_lazy("结束"), gettext_lazy("场所"), gettext_lazy("网格编码"),
+                 gettext_lazy("告警状态"), gettext_lazy("核查状态"), gettext_lazy("说明期限"), gettext_lazy("逾期"),
+                 gettext_lazy("依据条款"))
 
 
 def _export_rows(qs) -> list[list]:
@@ -173,7 +176,7 @@ def _export_rows(qs) -> list[list]:
 
 
 def _export(qs, fmt: str) -> HttpResponse:
-    header = [_(h) for h in EXPORT_HEADER]
+    header = [str(h) for h in EXPORT_HEADER]
     rows = _export_rows(qs)
     stamp = timezone.localtime(timezone.now(), SHANGHAI).strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -265,8 +268,8 @@ def alert_detail(request, pk: int):
                     for e in (view.events if view else [])]})
 
 
-STEP_MESSAGES = {CaseAction.EXPLAIN: "说明已提交。", CaseAction.RETURN: "已退回补充说明。",
-                 CaseAction.CONFIRM: "已认定。", CaseAction.DISMISS: "已排除。"}
+STEP_MESSAGES = {CaseAction.EXPLAIN: gettext_lazy("说明已提交。"), CaseAction.RETURN: gettext_lazy("已退回补充说明。"),
+                 CaseAction.CONFIRM: gettext_lazy("已认定。"), CaseAction.DISMISS: gettext_lazy("已排除。")}
 
 
 def _case_step(request, alert):
@@ -285,7 +288,7 @@ def _case_step(request, alert):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _(STEP_MESSAGES[step]))
+        messages.success(request, STEP_MESSAGES[step])
     return redirect("alerts:detail", pk=alert.pk)
 
 
