@@ -29,6 +29,9 @@ from .serializers import (
 
 
 class AlertViewSet(AlertCaseActionsMixin, ScopedReadOnlyViewSet):
+    """Alerts with SPEC's fields and their case (`case_state`, `case_deadline`, `case_overdue`); reviews and the
+    case's steps are actions."""
+
     queryset = Alert.objects.select_related("vehicle")
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet

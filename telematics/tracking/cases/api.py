@@ -64,7 +64,7 @@ class AlertCaseActionsMixin:
             services.CASE_STEPS[step](alert=alert, user=request.user, text=data.get("text", ""))
         return self._case_response(alert)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], url_path="case")
     def case(self, request, pk=None):
         """The alert's case (of its journey, for a stop made during one): state, deadline, every step."""
@@ -73,39 +73,39 @@ class AlertCaseActionsMixin:
             return Response({"detail": f"{alert.kind} alerts are not handled as cases"}, status=404)
         return self._case_response(alert)
 
-    @extend_schema(request=CaseExplainSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], request=CaseExplainSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"], url_path="case/explain", url_name="case-explain",
             parser_classes=[MultiPartParser, FormParser, JSONParser])
     def case_explain(self, request, pk=None):
         """The unit's explanation (`text`, optional `late_order` id, `files`): 待说明 → 已说明."""
         return self._step(request, CaseAction.EXPLAIN, CaseExplainSerializer)
 
-    @extend_schema(request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"], url_path="case/return", url_name="case-return")
     def case_return(self, request, pk=None):
         """Back to the unit for a fuller explanation (`text` required), with a new deadline: 已说明 → 待说明."""
         return self._step(request, CaseAction.RETURN)
 
-    @extend_schema(request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"], url_path="case/confirm", url_name="case-confirm")
     def case_confirm(self, request, pk=None):
         """认定: a violation (`text` optional)."""
         return self._step(request, CaseAction.CONFIRM)
 
-    @extend_schema(request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"], url_path="case/dismiss", url_name="case-dismiss")
     def case_dismiss(self, request, pk=None):
         """排除: no violation (`text`, the reason, required)."""
         return self._step(request, CaseAction.DISMISS)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(tags=["alert-cases"], responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="case/evidence.pdf", url_name="case-evidence-pdf",
             renderer_classes=[renderers.JSONRenderer, FileRenderer])
     def case_evidence_pdf(self, request, pk=None):
         """The evidence pack as one PDF."""
         return evidence_response(self.get_object(), request.user, "pdf")
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+    @extend_schema(tags=["alert-cases"], responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
                               OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="case/evidence.xlsx", url_name="case-evidence-xlsx",
             renderer_classes=[renderers.JSONRenderer, FileRenderer])
@@ -113,13 +113,13 @@ class AlertCaseActionsMixin:
         """The evidence pack as one workbook (summary, alerts, case history, every fix)."""
         return evidence_response(self.get_object(), request.user, "xlsx")
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def counts(self, request):
         """Alerts (after the list's filters) per kind and case state."""
         return Response(selectors.counts(self.filter_queryset(self.get_queryset())))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(tags=["alert-cases"], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def precision(self, request):
         """Per kind and month: cases confirmed and dismissed, precision = 认定 / (认定 + 排除)."""
