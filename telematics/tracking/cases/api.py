@@ -4,7 +4,7 @@ pack, and the history's counts and per-rule precision. Each step is a named acti
 before the service adds its own checks."""
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -26,6 +26,16 @@ class CaseExplainSerializer(CaseStepSerializer):
     text = serializers.CharField(max_length=services.TEXT_MAX)
     late_order = serializers.IntegerField(required=False, allow_null=True)
     files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class PrecisionRowSerializer(serializers.Serializer):
+    """One rule in one month: decided cases and precision = confirmed / (confirmed + dismissed)."""
+
+    kind = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM, local")
+    confirmed = serializers.IntegerField()
+    dismissed = serializers.IntegerField()
+    precision = serializers.FloatField(allow_null=True)
 
 
 class FileRenderer(renderers.BaseRenderer):
@@ -119,8 +129,8 @@ class AlertCaseActionsMixin:
         """Alerts (after the list's filters) per kind and case state."""
         return Response(selectors.counts(self.filter_queryset(self.get_queryset())))
 
-    @extend_schema(tags=["alert-cases"], responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["get"])
+    @extend_schema(tags=["alert-cases"], responses=PrecisionRowSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
     def precision(self, request):
         """Per kind and month: cases confirmed and dismissed, precision = 认定 / (认定 + 排除)."""
         return Response(selectors.precision(self.filter_queryset(self.get_queryset())))
@@ -132,8 +142,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def evidence_response(alert, user, fmt: str) -> HttpResponse:
     view = selectors.case_view(alert)
     if view.alert.kind not in services.case_kinds():
-        return HttpResponse(f"{view.alert.kind} alerts are not handled as cases", status=404,
-                            content_type="text/plain; charset=utf-8")
+        raise Http404(f"{view.alert.kind} alerts are not handled as cases")
     evidence = build_evidence(view, user=user)
     if fmt == "pdf":
         response = HttpResponse(evidence_pdf(evidence), content_type="application/pdf")
