@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gis.services import place_labels
 from quartermaster.errors import DomainError
 from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
@@ -13,6 +12,7 @@ from . import conf
 from .choices import JourneyClass
 from .classify import Order, Rules, classify
 from .detect import Params, detect
+from .places import place_labels
 from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
 
 
@@ -38,6 +38,21 @@ class JourneyReport:
     def unused_rows(self) -> list[dict]:
         return [{**u, "start_at": dt.datetime.fromisoformat(u["start"]), "end_at": dt.datetime.fromisoformat(u["end"])}
                 for u in self.unused]
+
+
+def moving_seconds(fixes, first: int, last: int) -> int:
+    """Seconds of fixes[first..last] spent moving: each interval between two fixes whose later fix has a speed of at
+    least QM_STOP_SPEED_KMH (or, without a speed, that moved at all); the rest of a trip is pauses (lights, jams)."""
+    from telematics.tracking import conf as tracking_conf
+
+    slow = tracking_conf.get("QM_STOP_SPEED_KMH")
+    total = 0.0
+    for k in range(first, last):
+        a, b = fixes[k], fixes[k + 1]
+        moved = b.speed >= slow if b.speed is not None else (a.lat, a.lon) != (b.lat, b.lon)
+        if moved:
+            total += (b.ts - a.ts).total_seconds()
+    return int(round(total))
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -78,10 +93,11 @@ def _late_orders(trip_ids: list[int]) -> set[int]:
 
 
 def _add_places(journeys: list[dict], stops: list[dict]) -> None:
-    """Words where each trip starts and ends and each stop is (gis.places), in one lookup."""
-    lats = [j["start_lat"] for j in journeys] + [j["end_lat"] for j in journeys] + [s["lat"] for s in stops]
-    lons = [j["start_lon"] for j in journeys] + [j["end_lon"] for j in journeys] + [s["lon"] for s in stops]
-    labels = place_labels(lats, lons)
+    """Words where each trip starts and ends (`start_place`, `end_place`) and where each stop is (`place`), in one
+    lookup (journeys.places: the layers' place label, else the grid code, else the coordinates)."""
+    labels = place_labels([(j["start_lat"], j["start_lon"], j["start_grid"]) for j in journeys]
+                          + [(j["end_lat"], j["end_lon"], j["end_grid"]) for j in journeys]
+                          + [(s["lat"], s["lon"], s["grid_code"]) for s in stops])
     n = len(journeys)
     for i, j in enumerate(journeys):
         j["start_place"], j["end_place"] = labels[i], labels[n + i]
@@ -104,6 +120,7 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
     trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
     orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
     late = _late_orders([t.pk for t in trips])
+    trips_by_id = {t.pk: t for t in trips}
     on_duty, outside_m = _duty_checks(vehicle)
     used: set[int] = set()
     out = []
@@ -115,13 +132,16 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
         if not _in_period(j.start, start, end):
             continue
         a, b = fixes[j.first], fixes[j.last]
+        moving = moving_seconds(fixes, j.first, j.last)
         out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
                     "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
                     "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
                     "class": str(kind), "order": order.id if order else None,
                     "late_order": order is not None and order.id in late, "complete": j.complete,
                     "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
-                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code})
+                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code,
+                    "moving_s": moving, "stopped_s": max(0, j.duration_s - moving),
+                    "driver": getattr(trips_by_id.get(order.id), "driver", "") if order else ""})
     stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
                   "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
                  for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]

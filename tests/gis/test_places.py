@@ -73,7 +73,7 @@ def test_labels_checked_by_hand(layers):
 def test_only_the_grid_gives_the_grid_code(db, write):
     services.layer_import(layer="grid", path=write(grid_frame(), "grid.geojson"))
     assert labels([(LON0 + 0.0005, LAT0 + 0.0005)]) == ["网格 320402001001001"]
-    assert labels([(LON0 + 0.0005, LAT0 + 0.0005)], "en") == ["grid 320402001001001"]
+    assert labels([(LON0 + 0.0005, LAT0 + 0.0005)], "en") == ["Grid 320402001001001"]
 
 
 def test_street_reach_is_a_setting(layers, settings):

@@ -2,7 +2,7 @@
    and parks as areas, streets as white roads with their names, communities, landmarks and venues named — from
    GET {layersApi}basemap/ (places, venues, and the grid when zoomed in). Nothing is fetched from the internet.
    QMPlaces.baseLayer(map) returns a Leaflet layer group to add to the map; it reloads for the visible box on
-   moveend. All names come from uploaded files: they are set as text (escaped), never as HTML. */
+   moveend. Registered as window.QMOfflineBase (static/live/common.js calls it when QM_BASEMAP is offline). All names come from uploaded files: they are set as text (escaped), never as HTML. */
 (function (root) {
   "use strict";
 
@@ -186,4 +186,6 @@
   }
 
   root.QMPlaces = { baseLayer: baseLayer };
+  // The offline base map's drawing (QM_BASEMAP=offline), as static/live/common.js asks for it.
+  root.QMOfflineBase = function (map) { return baseLayer(map).addTo(map); };
 })(window);
