@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("telematics.live.urls")),
     path("", include("telematics.tracking.cases.urls")),
     path("", include("gis.urls")),
-    path("", include("assets.compliance.web_urls")),
+    path("", include("compliance.web_urls")),
 ]
 
 handler404 = views.not_found

@@ -182,6 +182,11 @@ class DutyCalendar:
                     return float(end)
         return None
 
+    def schedule_key(self, unit_id: int):
+        """The same object for units with the same duty hours (those inheriting one unit's schedule): a cache key
+        for per-day work such as the online rate's duty minutes."""
+        return self._profiles.get(unit_id) or _unknown_unit(unit_id)
+
     def knows(self, unit_id: int) -> bool:
         return unit_id in self._profiles
 

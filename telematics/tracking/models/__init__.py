@@ -4,6 +4,7 @@ from .cases import AlertCase, AlertCaseAttachment, AlertCaseEvent
 from .deadletters import DeadLetter
 from .docks import DockOffload
 from .positions import Leg, Position
+from .rollups import VehicleDay
 
 __all__ = ["Alert", "AlertCase", "AlertCaseAttachment", "AlertCaseEvent", "AlertReview", "DeadLetter", "DockOffload",
-           "Leg", "Position", "RuleCheckpoint"]
+           "Leg", "Position", "RuleCheckpoint", "VehicleDay"]
