@@ -175,6 +175,9 @@ POLICIES: dict[str, Policy] = {
     "uniforms.AssetPlace": Policy("asset__unit", write=_LOG),
     "uniforms.Stocktake": Policy("unit", write=_LOG),
     "uniforms.StocktakeScan": Policy("stocktake__unit", write=_LOG, observes=("asset",)),
+    # recorders: maintenance and pre-use checks by logistics; the footage inspection register by 督察 (auditors)
+    "recorders.RecorderCheck": Policy("asset__unit", write=_LOG),
+    "recorders.FootageInspection": Policy("unit", write=(AUDITOR,)),
     # vehicle files, calendars, trips
     "telematics.Vehicle": Policy("unit", write=_FLEET),
     "telematics.VehicleHistory": _VEHICLE_HISTORY,

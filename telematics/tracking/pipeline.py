@@ -23,6 +23,7 @@ from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_
 from .models import DeadLetter, DockOffload
 from .registry import Registry, VehicleInfo
 from .rules import EngineState, Point, RulesEngine, Thresholds
+from .signals import dock_reports_stored
 from .services import alerts_apply
 from .store import store_legs, store_position_values
 
@@ -276,6 +277,8 @@ class Pipeline:
                                    files=r.files, bytes=r.bytes))
         DockOffload.objects.bulk_create(new)
         batch.docks += len(new)
+        if new:
+            dock_reports_stored.send(sender=DockOffload, reports=new)
 
     # --- enrichment shared by live fixes and replays --------------------------------------------------------
 
