@@ -26,3 +26,6 @@ def duty(bureau):
     fleet.duty_schedule_create(unit=bureau["units"]["CZ"], weekdays="1-7", start="08:00", end="18:00")
     for back in range(21):
         fleet.holiday_set(date=timezone.localdate() - dt.timedelta(days=back), kind="workday")
+
+
+from tests.uniforms.conftest import seeded  # noqa: E402,F401 — the seeded rows, put back for a transactional test

@@ -41,7 +41,9 @@
     return tr;
   }
 
-  function clock(iso) { return new Date(iso).toLocaleString(); }
+  // The server sends local times (Asia/Shanghai) in ISO 8601: shown as they are, whatever the browser's zone.
+  function clock(iso) { return iso.slice(0, 16).replace("T", " "); }
+  function now() { return new Date().toTimeString().slice(0, 8); }
 
   async function reload() {
     const {status, data} = await call("GET", msg.shiftsUrl);
@@ -60,7 +62,7 @@
     const out = mode() === "out";
     const card = cardInput.value.trim();
     if (out && !card) {
-      row(lines, [[new Date().toLocaleTimeString()], [""], [tag], [""], [msg.msgCard, "reason"]], "bad");
+      lines.prepend(row(lines, [[now()], [msg.modeOut], [tag], [""], [msg.msgCard, "reason"]], "bad"));
       return;
     }
     const {status, data} = out
@@ -68,7 +70,7 @@
       : await call("POST", msg.signInUrl, {tag: tag});
     const ok = status === 201;
     const who = ok && data.person ? data.person_name + "（" + data.person + "）" : (out ? card : "");
-    const tr = row(lines, [[new Date().toLocaleTimeString()], [out ? msg.msgOut : msg.msgIn], [tag], [who],
+    const tr = row(lines, [[now()], [out ? msg.modeOut : msg.modeIn], [tag], [who],
                            [ok ? (out ? msg.msgOut : msg.msgIn) : describe(data), "reason"]], ok ? "ok" : "bad");
     tr.dataset.tag = tag;
     if (ok && out) { document.getElementById("officer").textContent = who; }
