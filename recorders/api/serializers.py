@@ -30,6 +30,21 @@ class ShiftMovementSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
 
 
+class ShiftRowSerializer(serializers.Serializer):
+    """Kit out on a shift now (recorders.selectors.shifts_out)."""
+
+    tag = serializers.CharField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    item = serializers.CharField()
+    unit = serializers.CharField()
+    person = serializers.CharField()
+    person_name = serializers.CharField()
+    since = serializers.DateTimeField()
+    hours_out = serializers.FloatField()
+    overdue = serializers.BooleanField(help_text="out longer than QM_SHIFT_OVERDUE_HOURS (a local setting)")
+
+
 class ShiftQuerySerializer(serializers.Serializer):
     unit = serializers.CharField(required=False, help_text="unit code (default: your scope)")
 

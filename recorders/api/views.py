@@ -45,7 +45,7 @@ class ShiftViewSet(ScopedViewSet):
 
     access_model = Asset
 
-    @extend_schema(parameters=[s.ShiftQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[s.ShiftQuerySerializer], responses=s.ShiftRowSerializer(many=True))
     def list(self, request):
         unit = _unit(request, _form(self, s.ShiftQuerySerializer, request.query_params).get("unit"), required=False)
         return Response(selectors.shifts_out(self.restrict(Asset.objects.all()), unit=unit))
