@@ -98,8 +98,10 @@ def dock_returns(reports) -> list[dict]:
         ts, dock_id = first[asset.tag]
         if action != CustodyAction.SHIFT_OUT or ts <= since:
             continue
-        moves.append(ledger.move(asset.pk, CustodyAction.SHIFT_IN, at=ts, person_id=asset.holder_person_id,
-                                 note=f"dock {dock_id}"))
+        row = ledger.move(asset.pk, CustodyAction.SHIFT_IN, at=ts, person_id=asset.holder_person_id,
+                          note=f"dock {dock_id}")
+        row["source"] = "ingest"  # the dock's report, whoever runs the ingest
+        moves.append(row)
         before[asset.pk] = ledger.Before.of(asset)
     return ledger.append(moves, before=before) if moves else []
 
