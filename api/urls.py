@@ -12,5 +12,5 @@ urlpatterns = [
     path("", include("telematics.journeys.api.urls")),
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
-    path("", include("assets.compliance.urls")),
+    path("", include("compliance.urls")),
 ]

@@ -32,11 +32,13 @@ INSTALLED_APPS = [
     "quartermaster",
     "assets",
     "uniforms",
-    "recorders",
     "gis",
     "telematics",
     "telematics.tracking",
     "telematics.journeys",
+    "compliance",
+    "workbook",
+    "recorders",
     "simulators",
     "api",
 ]
@@ -121,7 +123,7 @@ REST_FRAMEWORK = {
         "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AccessPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["assets.api.permissions.AccessPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -23,5 +23,8 @@ urlpatterns = [
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("gis.urls")),
-    path("", include("assets.compliance.web_urls")),
+    path("", include("compliance.web_urls")),
 ]
+
+handler404 = views.not_found
+handler500 = views.server_error

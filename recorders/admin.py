@@ -2,7 +2,7 @@
 services keep the ledger in step)."""
 from django.contrib import admin
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from assets.adminbase import ReadOnlyAdmin
 
 from .models import FootageInspection, RecorderCheck
 

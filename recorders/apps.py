@@ -8,4 +8,9 @@ class RecordersConfig(AppConfig):
     verbose_name = _("执法记录仪")
 
     def ready(self):
+        from assets import access
+
+        from . import policies
         from . import services  # noqa: F401 — connects the receiver that signs docked recorders back in
+
+        access.register(policies.POLICIES)

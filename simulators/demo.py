@@ -89,9 +89,9 @@ def prepare_database(*, say) -> None:
     say("migrating the database")
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)  # `qm demo` ran them
     if not OrgUnit.objects.exists():
-        from assets.sample_bureau import STAGE_DAYS, load_sample_bureau
-        from assets.workbook import WorkbookError
         from quartermaster.context import change_context, current
+        from workbook import WorkbookError
+        from workbook.sample_bureau import STAGE_DAYS, load_sample_bureau
 
         try:
             with change_context(source="import", username=current().username):
@@ -129,8 +129,8 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     returns (username, password, role, scope)."""
     from django.contrib.auth import get_user_model
 
-    from assets.users import user_create, user_update
     from assets.models import OrgUnit
+    from assets.users import user_create, user_update
 
     out = []
     for username, role, code in DEMO_LOGINS:

@@ -1,7 +1,7 @@
 """Shapes of the recorders API: assets by tag, people by staff number, units by code; forms check shape only."""
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedSlugRelatedField
 from assets.models import Asset, OrgUnit, Person
 
 from ..choices import CheckKind, CheckResult

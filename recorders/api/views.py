@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.views import ScopedCreateReadViewSet, ScopedViewSet
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedViewSet
 from assets import access
 from assets.models import Asset, OrgUnit
 

@@ -10,7 +10,7 @@ from assets import ledger, services
 from assets.choices import AssetStatus, CustodyAction
 from assets.models import Asset, Category, CustodyEvent
 from quartermaster.errors import DomainError
-from tests.assets.test_workbook import base, run_import, write
+from tests.workbook.test_workbook import base, run_import, write
 from uniforms import services as uniform_services
 from uniforms.models import Entitlement
 from uniforms.services import handover_check
@@ -199,7 +199,8 @@ WRITES = re.compile(r"(?<!class )CustodyEvent\s*\("
 def test_no_module_but_the_ledger_writes_custody_events():
     """The ledger has one writer: no product module builds or inserts CustodyEvent rows itself."""
     writers = []
-    for folder in ("assets", "uniforms", "recorders", "telematics", "gis", "api", "quartermaster", "simulators"):
+    for folder in ("assets", "uniforms", "recorders", "compliance", "workbook", "telematics", "gis", "api", "quartermaster",
+                   "simulators"):
         for path in (REPO / folder).rglob("*.py"):
             if "migrations" in path.parts or path == REPO / "assets" / "ledger.py":
                 continue

@@ -24,7 +24,7 @@ def _actions(asset) -> list[str]:
 
 
 def _offload_row(unit, as_of):
-    from assets.compliance.services import compliance_report
+    from compliance.services import compliance_report
 
     report = compliance_report(unit=unit, standard_id="jiangsu", as_of=as_of).data
     [row] = [r for r in report["results"] if r["rule"] == "recorder-daily-offload"]
@@ -51,7 +51,7 @@ def test_a_shift_makes_a_pooled_recorder_in_use_on_that_day_only(bureau, duty):
         "shift_in", "in_stock", None, bureau["officer"].pk)
     assert _offload_row(units["CZ"], today) == (1, 0, 1, "fail")
 
-    from assets.compliance.recorders import judged_days, recorder_days
+    from compliance.recorders import judged_days, recorder_days
 
     days = judged_days(today, 7, 24)
     assert [(d.tag, d.day, d.held) for d in recorder_days(units["CZ"], today, days, 24)] == [
