@@ -10,7 +10,7 @@ class RecordersConfig(AppConfig):
     def ready(self):
         from assets import access
 
-        from . import policies
-        from . import services  # noqa: F401 — connects the receiver that signs docked recorders back in
+        # services connects the receiver that signs docked recorders back in
+        from . import policies, services  # noqa: F401
 
         access.register(policies.POLICIES)

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from assets.api.viewsets import ScopedCreateReadViewSet, ScopedViewSet
 from assets import access
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedViewSet
 from assets.models import Asset, OrgUnit
 
 from .. import selectors, services

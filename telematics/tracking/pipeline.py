@@ -23,8 +23,8 @@ from .decoders import DockReport, Fix, decode_offload, decode_owntracks, decode_
 from .models import DeadLetter, DockOffload
 from .registry import Registry, VehicleInfo
 from .rules import EngineState, Point, RulesEngine, Thresholds
-from .signals import dock_reports_stored
 from .services import alerts_apply
+from .signals import dock_reports_stored
 from .store import store_legs, store_position_values
 
 UTC = dt.timezone.utc

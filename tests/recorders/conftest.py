@@ -6,6 +6,10 @@ from django.utils import timezone
 
 from assets import services as registry
 from telematics import services as fleet
+from tests.telematics.tracking.conftest import ingest, publisher  # a real ingest process and MQTT publisher
+from tests.uniforms.conftest import seeded  # the seeded rows, put back for a transactional test
+
+__all__ = ["ingest", "local", "publisher", "recorder", "seeded"]
 
 
 def local(days_back: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -26,6 +30,3 @@ def duty(bureau):
     fleet.duty_schedule_create(unit=bureau["units"]["CZ"], weekdays="1-7", start="08:00", end="18:00")
     for back in range(21):
         fleet.holiday_set(date=timezone.localdate() - dt.timedelta(days=back), kind="workday")
-
-
-from tests.uniforms.conftest import seeded  # noqa: E402,F401 — the seeded rows, put back for a transactional test

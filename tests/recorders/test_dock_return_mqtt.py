@@ -9,14 +9,14 @@ from assets import services as registry
 from assets.models import Asset, CustodyEvent
 from recorders import services
 from telematics.tracking.models import DockOffload
-from tests.telematics.tracking.conftest import ingest, publisher, wait_until  # noqa: F401 — fixtures
+from tests.telematics.tracking.conftest import wait_until
 
 from .conftest import recorder
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_ingest_signs_a_docked_recorder_back_in(seeded, bureau, ingest, publisher):  # noqa: F811
+def test_the_ingest_signs_a_docked_recorder_back_in(seeded, bureau, ingest, publisher):
     units = bureau["units"]
     recorder(units["CZ-TN-01"], "REC-1")
     recorder(units["CZ-TN-01"], "REC-2")

@@ -95,18 +95,18 @@ def test_shift_refusals_change_nothing(bureau, case, code):
     rec = recorder(units["CZ-TN-01"], "REC-1")
     other = registry.person_create(staff_no="P002", name="王五", unit=units["CZ-TN-01"], role="officer")
     if case == "auxiliary":
-        call = lambda: services.shift_sign_out(card="A001", tag="REC-1")  # noqa: E731
+        call = lambda: services.shift_sign_out(card="A001", tag="REC-1")
     elif case == "uniform":
         registry.asset_create(tag="U-1", category="uniform", unit=units["CZ-TN-01"], item="帽", size="57")
-        call = lambda: services.shift_sign_out(card="P001", tag="U-1")  # noqa: E731
+        call = lambda: services.shift_sign_out(card="P001", tag="U-1")
     elif case == "out_already":
         services.shift_sign_out(card="P001", tag="REC-1")
-        call = lambda: services.shift_sign_out(card="P002", tag="REC-1")  # noqa: E731
+        call = lambda: services.shift_sign_out(card="P002", tag="REC-1")
     elif case == "issued_for_keeps":
         registry.asset_issue(asset=rec, person=other)
-        call = lambda: services.shift_sign_in(tag="REC-1")  # noqa: E731
+        call = lambda: services.shift_sign_in(tag="REC-1")
     else:
-        call = lambda: services.shift_sign_in(tag="REC-1")  # noqa: E731
+        call = lambda: services.shift_sign_in(tag="REC-1")
     before = CustodyEvent.objects.count()
     with pytest.raises(DomainError) as refused:
         call()
@@ -190,7 +190,7 @@ def test_a_pre_use_check_fault_sends_the_recorder_to_repair(bureau):
 
 def test_maintenance_due_after_the_local_period(bureau):
     units, today = bureau["units"], timezone.localdate()
-    recent, old, never, failed = (recorder(units["CZ-TN-01"], t) for t in ("REC-1", "REC-2", "REC-3", "REC-4"))
+    recent, old, _never, failed = (recorder(units["CZ-TN-01"], t) for t in ("REC-1", "REC-2", "REC-3", "REC-4"))
     recorder(units["CZ-WJ-01"], "REC-W")
     for asset, back in ((recent, 10), (old, 100), (failed, 20)):
         services.recorder_check_record(asset=asset, checked_on=today - dt.timedelta(days=back), kind="maintenance",
