@@ -67,7 +67,7 @@ def maintenance_due(assets, *, unit: OrgUnit, on: dt.date | None = None, days: i
     limit = on - dt.timedelta(days=days)
     rows = []
     for a in qs.filter(Q(maintained__isnull=True) | Q(maintained__lt=limit)).order_by("maintained", "tag"):
-        rows.append({"tag": a.tag, "unit": a.unit.code, "status": a.status,
+        rows.append({"tag": a.tag, "unit": a.unit.code, "status": a.status, "status_name": str(a.get_status_display()),
                      "holder": a.holder_person.staff_no if a.holder_person_id else None,
                      "last_maintenance": a.maintained.isoformat() if a.maintained else None,
                      "days_since": (on - a.maintained).days if a.maintained else None,

@@ -47,7 +47,8 @@ def _units(request, **filters) -> list[OrgUnit]:
 
 @access.page("assets.Asset", access.CHANGE)
 def counter(request):
-    return render(request, "recorders/counter.html", {"overdue_hours": settings.QM_SHIFT_OVERDUE_HOURS})
+    return render(request, "recorders/counter.html", {"overdue_hours": settings.QM_SHIFT_OVERDUE_HOURS,
+                                                      "can_counter": True})
 
 
 @access.page("recorders.RecorderCheck")
@@ -86,6 +87,7 @@ def checks(request):
         "due": selectors.maintenance_due(assets, unit=unit, on=on),
         "kinds": CheckKind.choices, "results": CheckResult.choices,
         "can_add": access.may(request.user, access.ADD, RecorderCheck), "today": timezone.localdate().isoformat(),
+        "can_counter": access.may(request.user, access.CHANGE, Asset),
     }
     return render(request, "recorders/checks.html", context, status=400 if error and request.method == "POST" else 200)
 
@@ -135,6 +137,7 @@ def inspections(request):
         "brigades": _units(request, kind="brigade"), "register": selectors.register(rows, unit=unit)[:100],
         "error": error, "formats": reports.FORMATS, "today": timezone.localdate().isoformat(),
         "can_add": access.may(request.user, access.ADD, FootageInspection),
+        "can_counter": access.may(request.user, access.CHANGE, Asset),
     }
     return render(request, "recorders/inspections.html", context, status=400 if error and request.method == "POST" else 200)
 

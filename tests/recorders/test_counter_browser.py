@@ -81,3 +81,34 @@ def test_sign_out_and_return_at_the_counter(seeded, live_server, bureau, setting
                   .values_list("action", "person__staff_no", "source"))
     assert events[1:] == [("shift_out", "P001", "api"), ("shift_in", "P001", "api")]
     assert CustodyEvent.objects.filter(asset__tag="REC-2").count() == 1
+
+
+def test_the_inspection_register_page(seeded, live_server, bureau):
+    """An auditor's view of the register: CZ-WJ never inspected and CZ-TN inspected 100 days ago are both not
+    inspected within 90 days (the local period stated on the page); entering today's inspection of CZ-TN clears it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    units = bureau["units"]
+    make_user("audit", "auditor", unit=units["CZ"])
+    services.footage_inspection_record(inspected_on=timezone.localdate() - dt.timedelta(days=100),
+                                       inspector="赵六、钱七", unit=units["CZ-TN"], items_checked=12,
+                                       findings="2段视频未按时存储", follow_up="一周内整改")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**CHROMIUM)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}/accounts/login/?next=/recorders/inspections/%3Fdays%3D90")
+        page.fill("#id_username", "audit")
+        page.fill("#id_password", "pass-12345")
+        page.click("#login-submit")
+        page.wait_for_url("**/recorders/inspections/**")
+        rows = page.locator("#not-inspected tbody tr")
+        assert rows.evaluate_all("rows => rows.map(r => [r.dataset.unit, r.dataset.state])") == [
+            ["CZ-WJ", "never"], ["CZ-TN", "overdue"]]
+        expect(page.locator("#not-inspected")).to_contain_text("QM_FOOTAGE_INSPECTION_DAYS")
+        page.screenshot(path=str(ARTIFACTS / "inspections-due.png"), full_page=True)
+        page.fill("#inspection-form input[name=inspector]", "赵六")
+        page.select_option("#inspection-form select[name=unit]", "CZ-TN")
+        page.fill("#inspection-form textarea[name=findings]", "抽查10段，均已存储")
+        page.click("#inspection-form button[type=submit]")
+        expect(page.locator('#not-inspected tr[data-unit="CZ-TN"]')).to_have_attribute("data-state", "inspected")
+        expect(page.locator("#register tbody tr")).to_have_count(2)
+        browser.close()
