@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -72,12 +72,11 @@ def shift_sign_in(*, tag: str, at: dt.datetime | None = None, note: str = "") ->
 
 
 def _latest_events(asset_ids) -> dict[int, tuple[str, dt.datetime]]:
-    latest: dict[int, tuple[str, dt.datetime]] = {}
-    for asset_id, action, at in (CustodyEvent.objects.filter(asset_id__in=asset_ids)
-                                 .order_by("asset_id", "occurred_at", "id")
-                                 .values_list("asset_id", "action", "occurred_at")):
-        latest[asset_id] = (action, at)
-    return latest
+    """asset -> (action, occurred_at) of its latest ledger event (read backwards along the ledger's index)."""
+    latest = CustodyEvent.objects.filter(asset=OuterRef("pk")).order_by("-occurred_at", "-id")
+    return {pk: (action, at) for pk, action, at in Asset.objects.filter(pk__in=list(asset_ids)).annotate(
+        last_action=Subquery(latest.values("action")[:1]), last_at=Subquery(latest.values("occurred_at")[:1]),
+    ).values_list("pk", "last_action", "last_at")}
 
 
 def dock_returns(reports) -> list[dict]:

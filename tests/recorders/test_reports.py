@@ -132,3 +132,22 @@ def test_qm_recorders_shifts_and_maintenance_due(bureau, capsys):
     assert [s["tag"] for s in json.loads(capsys.readouterr().out)] == ["REC-1"]
     call_command("recorders", "maintenance-due", "--unit", "CZ")
     assert [d["tag"] for d in json.loads(capsys.readouterr().out)["due"]] == ["REC-1"]
+
+
+def test_the_recorder_pages_in_english_hold_no_chinese_but_data(bureau, client):
+    import re
+
+    from assets.models import Category, OrgUnit
+    from recorders.selectors import INSPECTION_CLAUSE, INSPECTION_TEXT, MAINTENANCE_CLAUSE, MAINTENANCE_TEXT
+
+    client.force_login(make_user("admin", "administrator", unit=bureau["units"]["CZ"]))
+    client.cookies["django_language"] = "en"
+    recorder(bureau["units"]["CZ-TN-01"], "REC-1")
+    data = sorted([u.name for u in OrgUnit.objects.all()] + [c.name for c in Category.objects.all()]
+                  + ["简体中文", INSPECTION_CLAUSE, INSPECTION_TEXT, MAINTENANCE_CLAUSE, MAINTENANCE_TEXT],
+                  key=len, reverse=True)
+    for url in ("/recorders/counter/", "/recorders/checks/?tag=REC-1", "/recorders/inspections/"):
+        html = client.get(url).content.decode()
+        for name in data:
+            html = html.replace(name, "")
+        assert re.findall(r"[\u4e00-\u9fff]+", html) == [], url
