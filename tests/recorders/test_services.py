@@ -23,11 +23,12 @@ def _actions(asset) -> list[str]:
     return list(CustodyEvent.objects.filter(asset=asset).order_by("occurred_at", "id").values_list("action", flat=True))
 
 
-def _offload_row(unit, as_of):
+def _offload_row(unit, as_of, standard="jiangsu"):
     from compliance.services import compliance_report
 
-    report = compliance_report(unit=unit, standard_id="jiangsu", as_of=as_of).data
-    [row] = [r for r in report["results"] if r["rule"] == "recorder-daily-offload"]
+    rule = {"jiangsu": "recorder-daily-offload", "model": "recorder-timely-offload"}[standard]
+    report = compliance_report(unit=unit, standard_id=standard, as_of=as_of).data
+    [row] = [r for r in report["results"] if r["rule"] == rule]
     return row["required"], row["actual"], row["shortfall"], row["status"]
 
 
@@ -50,6 +51,7 @@ def test_a_shift_makes_a_pooled_recorder_in_use_on_that_day_only(bureau, duty):
     assert (back.action, back.status_after, back.holder_person_after_id, back.person_id) == (
         "shift_in", "in_stock", None, bureau["officer"].pk)
     assert _offload_row(units["CZ"], today) == (1, 0, 1, "fail")
+    assert _offload_row(units["CZ"], today, "model") == (1, 0, 1, "fail")  # the model's 及时, 24 h by default
 
     from compliance.recorders import judged_days, recorder_days
 
