@@ -10,7 +10,7 @@ from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
-from .models import Alert, AlertReview
+from .models import Alert, AlertCaseEvent, AlertReview
 from .rules import Action, AlertEvent
 
 UTC = dt.timezone.utc
@@ -53,6 +53,13 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
         alert = existing.get(key)
         if e.action == Action.WITHDRAW:
+            if alert is not None and AlertCaseEvent.objects.filter(case__alert=alert).exists():
+                # Someone has already worked on its case, whose history is append-only: the episode is kept,
+                # closed and marked withdrawn by the rules, rather than erased with its case.
+                alert.status = AlertStatus.CLOSED if alert.status not in REVIEWED_STATUSES else alert.status
+                alert.evidence = {**alert.evidence, "withdrawn": True}
+                alert.save(update_fields=["status", "evidence", "updated_at"])
+                continue
             if alert is not None:
                 withdrawn.append({"id": alert.pk, "kind": alert.kind, "vehicle_id": alert.vehicle_id,
                                   "terminal": alert.terminal, "started_at": alert.started_at.isoformat(),

@@ -229,3 +229,19 @@ def test_counts_and_precision_per_rule_and_month(city, people, api_client_for, c
                                                       "date_to": "2026-10-31"}).json()
     assert narrowed["total"] == 4
     assert api_client_for(people["other"]).get("/api/v1/alerts/counts/").json()["total"] == 0
+
+
+def test_an_alert_whose_case_was_worked_on_is_kept_when_the_rules_withdraw_it(evening):
+    """The case's history is append-only (database triggers): a withdrawal keeps the alert, closed and marked."""
+    from telematics.tracking.rules import Action, AlertEvent
+    from telematics.tracking.services import alerts_apply
+
+    journey = evening["journey"]
+    case = services.case_open(alert=journey)
+    AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
+                                  text="加班", username="tester")
+    alerts_apply(events=[AlertEvent(action=Action.WITHDRAW, kind=journey.kind, vehicle_id=journey.vehicle_id,
+                                    terminal=journey.terminal, started_at=journey.started_at.timestamp())])
+    journey.refresh_from_db()
+    assert journey.evidence["withdrawn"] is True and journey.status == "closed"
+    assert AlertCaseEvent.objects.filter(case=case).count() == 1
