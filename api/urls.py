@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
     path("", include("assets.compliance.urls")),
+    path("", include("quartermaster.notify.api.urls")),
 ]

@@ -143,6 +143,7 @@ def _dock_offloads(qs: QuerySet, unit) -> QuerySet:
 _LOG, _FLEET = (LOGISTICS,), (FLEET,)
 _VEHICLE_RECORD = Policy("vehicle__unit", write=_FLEET)
 _VEHICLE_HISTORY = Policy("vehicle__unit")  # written by the vehicle services as a side effect, never by hand
+_OWN_ROWS = Policy("user__qm_profile__unit", write=EVERY_ROLE)
 
 POLICIES: dict[str, Policy] = {
     # registry
@@ -200,6 +201,17 @@ POLICIES: dict[str, Policy] = {
     "gis.Venue": Policy(None, bureau_wide=True),
     "gis.Jurisdiction": Policy(None, bureau_wide=True),
     "gis.Street": Policy(None, bureau_wide=True),
+    # notifications and scheduled reports: each user's own rows (the views add `user=request.user`); the scope path
+    # lets administrators read the delivery log and runs of the users in their subtree
+    "notify.Robot": _OWN_ROWS,
+    "notify.Subscription": _OWN_ROWS,
+    "notify.Notification": _OWN_ROWS,
+    "notify.Delivery": Policy("user__qm_profile__unit", actions={"retry": EVERY_ROLE}),
+    "notify.AlertNotice": Policy(None, read=()),  # the outbox, written by the ingest, read by `qm notify`
+    "notify.DigestRun": Policy(None, read=()),
+    "notify.ReportSchedule": Policy("owner__qm_profile__unit", write=EVERY_ROLE),
+    "notify.ReportRun": Policy("schedule__owner__qm_profile__unit"),
+    "notify.ReportFile": Policy("run__schedule__owner__qm_profile__unit"),
 }
 
 # Rows whose own unit places what refers to them: a row that names one of these must name one in scope.

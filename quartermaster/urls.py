@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("telematics.live.urls")),
     path("", include("gis.urls")),
     path("", include("assets.compliance.web_urls")),
+    path("", include("quartermaster.notify.urls")),
 ]
