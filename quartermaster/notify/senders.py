@@ -45,9 +45,11 @@ def url_secrets(url: str) -> list[str]:
 
 
 def display_url(url: str) -> str:
-    """A robot's URL for the log and the pages: host and path, each query value cut to its first 4 characters."""
+    """A robot's URL for the log and the pages: host and path, each query value cut to its first 4 characters (a
+    real key or token is 36-64 long; a short one is hidden whole)."""
     parts = urllib.parse.urlsplit(url)
-    query = "&".join(f"{name}={value[:4]}***" for name, value in urllib.parse.parse_qsl(parts.query))
+    query = "&".join(f"{name}={value[:4] if len(value) >= 16 else ''}***"
+                     for name, value in urllib.parse.parse_qsl(parts.query))
     return f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
