@@ -142,7 +142,20 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
         else:
             user_update(user=user, password=password, role=role, unit=unit)
         out.append((username, password, role, code or "CZ (全局)"))
+    _subscribe_demo_logins()
     return out
+
+
+def _subscribe_demo_logins() -> None:
+    """The fleet manager and the administrator hear of every alert in-app (the bell), so the demo shows it."""
+    from django.contrib.auth import get_user_model
+
+    from quartermaster.notify.models import Subscription
+    from quartermaster.notify.services import subscription_save
+
+    for user in get_user_model().objects.filter(username__in=("fleet", "admin")):
+        if not Subscription.objects.filter(user=user).exists():
+            subscription_save(user=user, name="全部告警（站内消息）", in_app=True)
 
 
 def replay_start(now: dt.datetime | None = None) -> dt.datetime:
@@ -273,6 +286,7 @@ class Demo:
         self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         self.spawn("jt808", ["jt808", "--host", "127.0.0.1", "--port", str(self.jt808_port)], ingest_env,
                    "listening")
+        self.spawn("notify", ["notify"], self._env(mqtt_url), "notify worker running")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold", "--protocol", "jt808",
                     "--jt808", f"127.0.0.1:{self.jt808_port}"]
@@ -303,7 +317,8 @@ class Demo:
         self.stopping.set()
         # The simulator first (no more input), the gateway (it answers only what the broker has), the ingest next (it
         # commits what it holds), the web app last.
-        for child in sorted(self.children, key=lambda c: ("simulate", "jt808", "ingest", "serve").index(c.name)):
+        order = ("simulate", "jt808", "ingest", "notify", "serve")
+        for child in sorted(self.children, key=lambda c: order.index(c.name)):
             if child.proc.poll() is None:
                 child.proc.send_signal(signal.SIGTERM)
             try:

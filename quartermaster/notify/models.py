@@ -63,6 +63,12 @@ class Subscription(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def kind_labels(self) -> list[str]:
+        from telematics.tracking.choices import AlertKind
+
+        return [str(AlertKind(k).label) if k in AlertKind.values else k for k in self.kinds]
+
 
 class AlertNotice(models.Model):
     """The outbox: one row per raised alert, written in the ingest's transaction; `qm notify` fans it out to the

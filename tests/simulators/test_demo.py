@@ -155,7 +155,7 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             raise
     assert code == 0, demo.output[-3000:]
     assert all(not _alive(pid) for pid in pids), demo.output[-3000:]
-    for name in ("simulate", "jt808", "ingest", "serve"):
+    for name in ("simulate", "jt808", "ingest", "notify", "serve"):
         assert re.search(rf"stopped {name} \(pid \d+, status 0\)", demo.output), demo.output[-3000:]
     assert "stopped the MQTT broker" in demo.output
 

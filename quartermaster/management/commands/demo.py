@@ -11,7 +11,7 @@ from quartermaster.errors import DomainError
 class Command(BaseCommand):
     help = ("Bring up the whole product on this machine: prepares the database (the embedded default: a SQLite "
             "file in the working directory) with the sample bureau, the sample city and one login per role, "
-            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm simulate` "
+            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm notify`, `qm simulate` "
             "(the 50 sample vehicles replaying their last duty day at a speed-up, with scenarios; three of them "
             "speak JT/T 808 to the gateway) and `qm serve`, "
             "prints the URL and the logins, and stops everything on Ctrl-C.")

@@ -1,4 +1,5 @@
 """Serializers of the notify API: shape only (the services check scope and meaning)."""
+from django.conf import settings
 from rest_framework import serializers
 
 from api.fields import ScopedSlugRelatedField
@@ -40,7 +41,8 @@ class RobotSerializer(serializers.ModelSerializer):
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False)
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False,
+                                  max_length=len(AlertKind.values))
     units = ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), many=True, required=False)
     robots = serializers.PrimaryKeyRelatedField(queryset=Robot.objects.all(), many=True, required=False)
     min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
@@ -66,8 +68,13 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=[(k, str(v.label)) for k, v in REPORT_KINDS.items()])
     units = ScopedSlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), many=True)
     frequency = serializers.ChoiceField(choices=Frequency.choices)
-    recipients = serializers.ListField(child=serializers.EmailField(), min_length=1)
-    format = serializers.CharField(max_length=8)
+    recipients = serializers.ListField(child=serializers.EmailField(), min_length=1, max_length=50)
+    format = serializers.ChoiceField(choices=sorted({f for k in REPORT_KINDS.values() for f in k.formats}))
+    params = serializers.DictField(child=serializers.CharField(max_length=50), required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    weekday = serializers.IntegerField(min_value=1, max_value=7, required=False)
+    day = serializers.IntegerField(min_value=1, max_value=28, required=False)
+    hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
 
     class Meta:
         model = ReportSchedule
