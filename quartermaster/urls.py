@@ -25,3 +25,6 @@ urlpatterns = [
     path("", include("assets.compliance.web_urls")),
     path("", include("quartermaster.notify.urls")),
 ]
+
+handler404 = views.not_found
+handler500 = views.server_error
