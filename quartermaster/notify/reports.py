@@ -93,7 +93,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def next_run(schedule: ReportSchedule, after: dt.datetime) -> dt.datetime:
     """The first scheduled moment strictly after `after` (local time)."""
     day = timezone.localtime(after).date()
-    for offset in range(0, 400):
+    for offset in range(400):
         candidate = day + dt.timedelta(days=offset)
         if schedule.frequency == Frequency.WEEKLY and candidate.isoweekday() != schedule.weekday:
             continue

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import smtplib
 import time
 import urllib.error
 import urllib.parse
@@ -72,7 +73,7 @@ def _cut(text: str, max_bytes: int) -> str:
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     """钉钉 加签: base64(HMAC-SHA256(key=secret, msg="{timestamp}\\n{secret}")), URL-encoded."""
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return urllib.parse.quote_plus(base64.b64encode(digest))
 
 
@@ -80,7 +81,8 @@ def dingtalk_url(url: str, secret: str, timestamp_ms: int | None = None) -> str:
     if not secret:
         return url
     timestamp_ms = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
-    return f"{url}&timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
 def wecom_body(title: str, text: str) -> dict:
@@ -128,6 +130,6 @@ def send_email(*, to: list[str], subject: str, body: str, attachments: list[tupl
         message.attach(name, content, content_type)
     try:
         get_connection(fail_silently=False, timeout=conf.get("QM_NOTIFY_TIMEOUT_S")).send_messages([message])
-    except Exception as exc:  # smtplib, ssl and socket errors all mean "try again later"
+    except (smtplib.SMTPException, OSError) as exc:  # refusals, TLS and network errors: try again later
         raise SendError(redact(f"SMTP: {type(exc).__name__}: {exc}"[:500],
                                [settings.EMAIL_HOST_PASSWORD])) from None

@@ -42,7 +42,7 @@ class SmtpServer:
         self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message})
         return "250 OK"
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
@@ -64,7 +64,7 @@ class RobotReceiver:
     rejected: list = field(default_factory=list)
     fail_next: int = 0
 
-    def start(self) -> "RobotReceiver":
+    def start(self) -> RobotReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):

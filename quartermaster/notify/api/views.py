@@ -1,6 +1,5 @@
 """Views of the notify API: each user's in-app messages, robots, subscriptions, deliveries (administrators: those of
 their subtree's users) and scheduled reports with their runs. Rows pass `assets.access` and then the owner filter."""
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action

@@ -98,7 +98,7 @@ def test_a_trip_report_can_be_scheduled_too(people, smtp):
 
 def test_schedules_refuse_units_outside_the_scope_bad_formats_and_recipients(people):
     units = people["units"]
-    common = dict(owner=people["tn"], name="x", kind="compliance", frequency="daily")
+    common = {"owner": people["tn"], "name": "x", "kind": "compliance", "frequency": "daily"}
     with pytest.raises(OutOfScope):
         reports.schedule_save(**common, fmt="xlsx", units=[units["CZ-WJ"]], recipients=["a@b.test"])
     with pytest.raises(DomainError, match="format"):

@@ -142,7 +142,7 @@ def test_the_daily_digest_once_a_day_with_the_scopes_alerts(city, people, smtp, 
     wj_car = Vehicle.objects.create(plate="苏D·W0001", unit=units["CZ-WJ-01"], seats=5, terminal_id="W0001")
     tz = timezone.get_current_timezone()
     day = dt.date(2026, 11, 19)
-    at = lambda d, h, m=0: dt.datetime(d.year, d.month, d.day, h, m, tzinfo=tz)  # noqa: E731
+    at = lambda d, h, m=0: dt.datetime(d.year, d.month, d.day, h, m, tzinfo=tz)
     v7 = city["vehicles"]["V7"]
     _alert(v7, "venue_parking", at(WEDNESDAY, 12, 30))
     _alert(v7, "off_duty_use", at(WEDNESDAY, 21, 5))
