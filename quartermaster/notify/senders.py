@@ -29,6 +29,10 @@ class SendError(Exception):
     """A delivery attempt failed; the message is safe to log and to show."""
 
 
+class PermanentError(SendError):
+    """A failure no retry cures (the robot was deleted, its URL is not allowed): the delivery is given up at once."""
+
+
 def redact(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         if secret:
@@ -96,7 +100,7 @@ def dingtalk_body(title: str, text: str) -> dict:
 
 def _post_json(url: str, body: dict, secrets: list[str]) -> None:
     if not webhook_allowed(url):
-        raise SendError(f"robot URL {display_url(url)} is not under QM_NOTIFY_WEBHOOK_PREFIXES")
+        raise PermanentError(f"robot URL {display_url(url)} is not under QM_NOTIFY_WEBHOOK_PREFIXES")
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})

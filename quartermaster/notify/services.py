@@ -197,17 +197,18 @@ def _transmit(delivery: Delivery) -> None:
         return
     robot = delivery.robot
     if robot is None:
-        raise senders.SendError("the robot was deleted")
+        raise senders.PermanentError("the robot was deleted")
     if delivery.channel == Channel.WECOM:
         senders.send_wecom(url=robot.url, title=delivery.subject, text=delivery.body)
     elif delivery.channel == Channel.DINGTALK:
         senders.send_dingtalk(url=robot.url, secret=robot.secret, title=delivery.subject, text=delivery.body)
     else:
-        raise senders.SendError(f"channel {delivery.channel} is not sent by the worker")
+        raise senders.PermanentError(f"channel {delivery.channel} is not sent by the worker")
 
 
 def deliveries_send(*, now: dt.datetime | None = None, limit: int = 50) -> dict:
-    """Sends what is due; a failure is retried with backoff until QM_NOTIFY_MAX_ATTEMPTS, then given up."""
+    """Sends what is due; a failure is retried with backoff until QM_NOTIFY_MAX_ATTEMPTS, then given up (at once
+    when no retry can cure it)."""
     now = now or timezone.now()
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     for delivery in _claim(now, limit):
@@ -215,7 +216,7 @@ def deliveries_send(*, now: dt.datetime | None = None, limit: int = 50) -> dict:
             _transmit(delivery)
         except senders.SendError as exc:
             delivery.last_error = str(exc)[:2000]
-            if delivery.attempts >= conf.get("QM_NOTIFY_MAX_ATTEMPTS"):
+            if isinstance(exc, senders.PermanentError) or delivery.attempts >= conf.get("QM_NOTIFY_MAX_ATTEMPTS"):
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             else:
                 delivery.status = DeliveryStatus.RETRYING

@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.fixtures import make_user
 from tests.support.receivers import RobotReceiver, SmtpServer
-from tests.telematics.tracking.conftest import city, replaying_history  # noqa: F401  (fixtures)
+from tests.telematics.tracking.conftest import city, ingest, publisher, replaying_history  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

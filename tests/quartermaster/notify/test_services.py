@@ -181,3 +181,15 @@ def test_subscriptions_refuse_units_outside_the_scope_and_others_robots(people, 
         services.subscription_save(user=people["tn"], name="x", kinds=["speeding"])
     with pytest.raises(DomainError, match="QM_NOTIFY_WEBHOOK_PREFIXES"):
         services.robot_create(user=people["tn"], channel="wecom", name="r", url="http://10.0.0.5/hook?key=1")
+
+
+def test_a_delivery_to_a_deleted_robot_is_given_up_at_once(city, people, robots):
+    tn = people["tn"]
+    robot = services.robot_create(user=tn, channel="wecom", name="群", url=f"{robots.base}wecom/send?key=K")
+    services.subscription_save(user=tn, name="s", in_app=False, robots=[robot])
+    raise_out_of_jurisdiction(city["vehicles"]["V7"])
+    services.alerts_fan_out()
+    robot.delete()
+    assert services.deliveries_send() == {"sent": 0, "retrying": 0, "failed": 1}
+    (delivery,) = Delivery.objects.all()
+    assert delivery.attempts == 1 and delivery.last_error == "the robot was deleted" and robots.received == []
