@@ -115,3 +115,16 @@ def test_qm_notify_once_does_one_look(people, capsys):
     counts = json.loads(capsys.readouterr().out)
     assert counts == {"alerts": 0, "digests": counts["digests"], "reports": 0,
                       "deliveries": {"sent": 0, "retrying": 0, "failed": 0}}
+
+
+def test_the_admin_lists_deliveries_to_administrators_only(people):
+    Delivery.objects.create(user=people["tn"], channel="email", purpose="alert", target="tn@bureau.test", subject="s")
+    for user in (people["boss"], people["tn"]):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    web = Client()
+    web.force_login(people["boss"])
+    page = web.get("/admin/notify/delivery/")
+    assert page.status_code == 200 and "tn@bureau.test" in page.content.decode()
+    web.force_login(people["tn"])
+    assert web.get("/admin/notify/delivery/").status_code == 403

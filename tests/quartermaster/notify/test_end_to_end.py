@@ -32,7 +32,7 @@ def test_fixes_over_mqtt_to_a_mail_and_a_robot_message(city, people, smtp, robot
     env = {**os.environ, "QM_DATABASE_URL": connection_url(), "QM_SMTP_HOST": "127.0.0.1",
            "QM_SMTP_PORT": str(smtp.port), "QM_SMTP_TLS": "none", "QM_MAIL_FROM": "fleet-alerts@bureau.test",
            "QM_NOTIFY_WEBHOOK_PREFIXES": robots.base, "QM_LOG_LEVEL": "WARNING"}
-    done = subprocess.run([str(ROOT / ".venv/bin/qm"), "notify", "--once"], env=env, cwd=ROOT, capture_output=True,
+    done = subprocess.run([str(ROOT / ".venv/bin/qm"), "notify", "--once"], env=env, cwd=ROOT, capture_output=True, check=False,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout.strip().splitlines()[-1])
