@@ -11,6 +11,6 @@ urlpatterns = [
     path("", include("telematics.journeys.api.urls")),
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
-    path("", include("assets.compliance.urls")),
+    path("", include("compliance.urls")),
     path("", include("quartermaster.notify.api.urls")),
 ]

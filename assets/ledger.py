@@ -242,7 +242,7 @@ def append(moves: list[dict], *, before: dict[int, Before], as_recorded: bool = 
     bureau as it stands: no sequence or back-dating refusal, and the asset rows are the importer's to write,
     in the same statements as their descriptive fields.
     """
-    from .workbook import bulk
+    from . import bulk
 
     if not moves:
         return moves

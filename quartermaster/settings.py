@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "telematics",
     "telematics.tracking",
     "telematics.journeys",
+    "compliance",
+    "workbook",
     "quartermaster.notify",
     "simulators",
     "api",
@@ -122,7 +124,7 @@ REST_FRAMEWORK = {
         "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AccessPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["assets.api.permissions.AccessPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("gis.urls")),
-    path("", include("assets.compliance.web_urls")),
+    path("", include("compliance.web_urls")),
     path("", include("quartermaster.notify.urls")),
 ]
 

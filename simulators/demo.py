@@ -89,9 +89,9 @@ def prepare_database(*, say) -> None:
     say("migrating the database")
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)  # `qm demo` ran them
     if not OrgUnit.objects.exists():
-        from assets.sample_bureau import STAGE_DAYS, load_sample_bureau
-        from assets.workbook import WorkbookError
         from quartermaster.context import change_context, current
+        from workbook import WorkbookError
+        from workbook.sample_bureau import STAGE_DAYS, load_sample_bureau
 
         try:
             with change_context(source="import", username=current().username):
@@ -129,8 +129,8 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     returns (username, password, role, scope)."""
     from django.contrib.auth import get_user_model
 
-    from assets.users import user_create, user_update
     from assets.models import OrgUnit
+    from assets.users import user_create, user_update
 
     out = []
     for username, role, code in DEMO_LOGINS:
@@ -142,20 +142,8 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
         else:
             user_update(user=user, password=password, role=role, unit=unit)
         out.append((username, password, role, code or "CZ (全局)"))
-    _subscribe_demo_logins()
     return out
 
-
-def _subscribe_demo_logins() -> None:
-    """The fleet manager and the administrator hear of every alert in-app (the bell), so the demo shows it."""
-    from django.contrib.auth import get_user_model
-
-    from quartermaster.notify.models import Subscription
-    from quartermaster.notify.services import subscription_save
-
-    for user in get_user_model().objects.filter(username__in=("fleet", "admin")):
-        if not Subscription.objects.filter(user=user).exists():
-            subscription_save(user=user, name="全部告警（站内消息）", in_app=True)
 
 
 def replay_start(now: dt.datetime | None = None) -> dt.datetime:

@@ -2,7 +2,7 @@
 from django.contrib import admin
 
 from assets import access
-from quartermaster.adminbase import ReadOnlyAdmin
+from assets.adminbase import ReadOnlyAdmin
 
 from .models import Delivery, ReportRun
 

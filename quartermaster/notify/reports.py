@@ -50,8 +50,8 @@ def register(kind: ReportKind) -> ReportKind:
 
 
 def _compliance(unit, owner, start, end, fmt, params) -> bytes:
-    from assets.compliance.render import render
-    from assets.compliance.services import compliance_report
+    from compliance.render import render
+    from compliance.services import compliance_report
 
     return render(compliance_report(unit=unit, standard_id=params["standard"], as_of=end), fmt)
 

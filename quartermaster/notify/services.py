@@ -89,6 +89,11 @@ def alerts_enqueue(*, alert_ids) -> None:
         AlertNotice.objects.bulk_create([AlertNotice(alert_id=pk) for pk in ids], ignore_conflicts=True)
 
 
+def alerts_enqueue_on_signal(sender, *, alert_ids, **kwargs) -> None:
+    """The receiver of `telematics.tracking.signals.alerts_raised` (the tracking app does not know notify)."""
+    alerts_enqueue(alert_ids=alert_ids)
+
+
 def subscription_matches(sub: Subscription, alert: Alert, unit_paths: list[str]) -> bool:
     if sub.kinds and alert.kind not in sub.kinds:
         return False

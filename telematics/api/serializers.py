@@ -2,7 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedSlugRelatedField
 from assets.models import OrgUnit
 
 from ..choices import HolidayKind, VehicleStatus

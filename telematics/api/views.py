@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from quartermaster.errors import DomainError
 
 from .. import services

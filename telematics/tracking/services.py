@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
-from quartermaster.notify.services import alerts_enqueue
 
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
 from .models import Alert, AlertReview
 from .rules import Action, AlertEvent
+from .signals import alerts_raised
 
 UTC = dt.timezone.utc
 
@@ -95,8 +95,10 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                 part.part_of = alert
                 part.save(update_fields=["part_of", "updated_at"])
                 changed[part.pk] = part
-    # The outbox of notify, in this same transaction: `qm notify` sends the mails, never the ingest.
-    alerts_enqueue(alert_ids=[a.pk for a in raised if a.pk is not None])
+    # In this same transaction: notify writes its outbox rows; `qm notify` sends the mails, never the ingest.
+    new_ids = [a.pk for a in raised if a.pk is not None]
+    if new_ids:
+        alerts_raised.send(sender=Alert, alert_ids=new_ids)
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
 

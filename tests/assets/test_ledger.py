@@ -10,7 +10,7 @@ from assets import ledger, services
 from assets.choices import AssetStatus, CustodyAction
 from assets.models import Asset, Category, CustodyEvent
 from quartermaster.errors import DomainError
-from tests.assets.test_workbook import base, run_import, write
+from tests.workbook.test_workbook import base, run_import, write
 from uniforms import services as uniform_services
 from uniforms.models import Entitlement
 from uniforms.services import handover_check

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from assets import services as ledger
-from assets.compliance.services import compliance_report
+from compliance.services import compliance_report
 from assets.models import ItemType
 from telematics import services as fleet
 from telematics.tracking.models import Alert, Position

@@ -2,7 +2,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedSlugRelatedField
 from assets.models import OrgUnit
 from telematics.tracking.choices import AlertKind
 

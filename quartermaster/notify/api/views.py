@@ -5,7 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.views import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from assets import access
 
 from .. import reports, services
