@@ -54,7 +54,9 @@ def alert_message(alert) -> Message:
         title = _("【车辆告警】%(kind)s %(plate)s") % {"kind": _kind_label(alert.kind), "plate": alert.vehicle.plate}
         facts = _alert_facts(alert)
         link = alert_link(alert)
-        text = "\n".join(f"{label}：{value}" for label, value in facts) + f"\n{_('查看')}：{link}\n"
+        text = "\n".join(f"{label}：{value}" for label, value in facts) + "\n"
+        if link.startswith("http"):  # a mail or robot message needs the site's address (QM_NOTIFY_BASE_URL)
+            text += f"{_('查看')}：{link}\n"
         markdown = "\n".join(f"> {label}：{md_escape(value)}" for label, value in facts)
         if link.startswith("http"):
             markdown += f"\n\n[{_('在地图上查看')}]({link})"

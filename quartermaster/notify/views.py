@@ -100,6 +100,18 @@ def settings_page(request):
 
 @access.page("notify.Delivery")
 def deliveries_page(request):
+    if request.method == "POST":
+        pk = request.POST.get("id", "")
+        delivery = access.restrict(Delivery.objects.filter(user=request.user), request.user, "retry") \
+            .filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if delivery is None:
+            raise Http404
+        try:
+            services.delivery_retry(delivery=delivery)
+            messages.success(request, _("已重新排队发送"))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("notify:deliveries")
     qs = access.restrict(Delivery.objects.select_related("user"), request.user)
     if access.user_role(request.user) != access.ADMIN:
         qs = qs.filter(user=request.user)

@@ -128,3 +128,19 @@ def test_the_admin_lists_deliveries_to_administrators_only(people):
     assert page.status_code == 200 and "tn@bureau.test" in page.content.decode()
     web.force_login(people["tn"])
     assert web.get("/admin/notify/delivery/").status_code == 403
+
+
+def test_a_failed_delivery_is_queued_again_from_the_log_page(people):
+    mine = Delivery.objects.create(user=people["tn"], channel="email", purpose="alert", target="tn@bureau.test",
+                                   subject="s", status="failed", attempts=6, last_error="SMTP: timeout")
+    theirs = Delivery.objects.create(user=people["wj"], channel="email", purpose="alert", target="wj@bureau.test",
+                                     subject="s", status="failed", attempts=6)
+    web = Client()
+    web.force_login(people["tn"])
+    page = web.get("/notifications/deliveries/").content.decode()
+    assert "SMTP: timeout" in page and "wj@bureau.test" not in page
+    assert web.post("/notifications/deliveries/", {"id": mine.pk}).status_code == 302
+    assert web.post("/notifications/deliveries/", {"id": theirs.pk}).status_code == 404
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, mine.attempts, theirs.status) == ("pending", 0, "failed")
