@@ -14,3 +14,4 @@ class TelematicsConfig(AppConfig):
 
         access.register(policies.POLICIES, policies.ANCHORS)
         calendar.connect()
+        from .live import checks  # noqa: F401 - registers the map's settings checks

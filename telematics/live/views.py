@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assets import access
+from assets.models import OrgUnit
+from gis.choices import VenueCategory
 from telematics.models import Vehicle
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
 
-from . import conf, selectors
+from . import basemaps, conf, selectors
 from .stream import FleetStream, format_cursor, parse_cursor
 
 role_required = access.page("telematics.Vehicle")
@@ -42,7 +44,17 @@ def _strings() -> dict:
         "kinds": {str(value): str(label) for value, label in AlertKind.choices},
         "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
         "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
+        "follow": _("跟随"), "unfollow": _("停止跟随"), "following": _("正在跟随"),
+        "lastTrack": _("最近轨迹"), "lastTrackNone": _("最近没有轨迹"),
+        "searchNotFound": _("未找到该车牌的车辆。"), "searchNoFix": _("该车辆还没有定位。"),
+        "searchMany": _("多辆车匹配，请选择："), "jurisdiction": _("所属辖区"),
+        "venueCategories": {str(value): str(label) for value, label in VenueCategory.choices},
     }
+
+
+def _unit_names(request) -> dict[str, str]:
+    """Unit code -> name for the jurisdictions' tooltips: the units in the user's scope (others show their code)."""
+    return dict(access.restrict(OrgUnit.objects.all(), request.user).values_list("code", "name"))
 
 
 def _map_config(request) -> dict:
@@ -50,7 +62,8 @@ def _map_config(request) -> dict:
         "snapshotUrl": reverse("live:snapshot"), "streamUrl": reverse("live:stream"),
         "alertsApi": "/api/v1/alerts/", "tracksApi": "/api/v1/tracks/", "layersApi": "/api/v1/gis/",
         "vehicleUrl": "/vehicles/{id}/", "replayUrl": reverse("live:replay"),
-        "tileUrl": conf.get("QM_TILE_URL"), "tileCrs": conf.get("QM_TILE_CRS").lower(),
+        **basemaps.page_config(), "lastTrackMin": conf.get("QM_MAP_LAST_TRACK_MIN"),
+        "unitNames": _unit_names(request),
         "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
         "canReview": access.may(request.user, "acknowledge", Alert),
         "canLocate": access.may(request.user, "locate", Vehicle), "vehiclesApi": "/api/v1/vehicles/",

@@ -9,7 +9,8 @@
   var car = null, fixes = [], times = [], clock = 0, playing = false, lastFrame = null;
   var el = function (id) { return document.getElementById(id); };
 
-  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, loaded: false, clock: null, index: -1 };
+  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, loaded: false, clock: null, index: -1,
+                                   map: map, drawn: drawn };
 
   el("replay-vehicle").value = cfg.vehicle;
   el("replay-start").value = cfg.start;
