@@ -139,6 +139,13 @@ class ReportSchedule(models.Model):
         return self.name
 
     @property
+    def kind_label(self) -> str:
+        from .reports import REPORT_KINDS
+
+        kind = REPORT_KINDS.get(self.kind)
+        return str(kind.label) if kind else self.kind
+
+    @property
     def recipient_list(self) -> list[str]:
         return [r.strip() for r in self.recipients.replace(",", "\n").replace(";", "\n").splitlines() if r.strip()]
 

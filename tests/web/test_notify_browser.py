@@ -63,5 +63,6 @@ def test_the_bell_the_inbox_and_the_settings_pages(browser_page, live_server, sc
     schedule = ReportSchedule.objects.get(name="天宁周报")
     assert schedule.frequency == "weekly" and schedule.recipient_list == ["chief@bureau.test"]
     assert timezone.localtime(schedule.next_run_at).isoweekday() == 1
+    assert "合规核查报告" in page.locator("#schedules").inner_text()
     screenshot(page, "notify-schedules")
     assert page.errors == []
