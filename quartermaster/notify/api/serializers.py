@@ -53,6 +53,14 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                   "digest", "active", "created_at"]
         read_only_fields = ["id", "created_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        # Only the user's own robots are choices (the browsable API lists them; others' names are not shown).
+        own = Robot.objects.filter(user=user) if user is not None and user.is_authenticated else Robot.objects.none()
+        self.fields["robots"].child_relation.queryset = own
+
 
 class DeliverySerializer(serializers.ModelSerializer):
     user = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -58,6 +58,9 @@ def test_subscriptions_through_the_api_stay_in_scope(people):
     assert changed.json()["units"] == ["CZ-TN"]  # the rest kept
     assert client_for(people["wj"]).get(f"/api/v1/notify/subscriptions/{body['id']}/").status_code == 404
     assert client_for(people["boss"]).get("/api/v1/notify/subscriptions/").json()["results"] == []  # own rows
+    theirs = Robot.objects.create(user=people["wj"], channel="wecom", name="武进群", url="https://x.test/?key=1")
+    stolen = client.patch(f"/api/v1/notify/subscriptions/{body['id']}/", {"robots": [theirs.pk]}, format="json")
+    assert stolen.status_code == 400 and not Subscription.objects.get(pk=body["id"]).robots.exists()
 
 
 def _note(user, title="【车辆告警】测试"):
@@ -144,3 +147,40 @@ def test_a_failed_delivery_is_queued_again_from_the_log_page(people):
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, mine.attempts, theirs.status) == ("pending", 0, "failed")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/notifications/", "/api/v1/notify/subscriptions/", "/api/v1/notify/robots/",
+                                 "/api/v1/notify/deliveries/", "/api/v1/report-schedules/", "/api/v1/report-runs/"])
+def test_list_query_counts_do_not_grow_with_the_rows(people, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quartermaster.notify import reports
+    from quartermaster.notify.models import ReportFile, ReportRun
+
+    tn = people["tn"]
+    client = client_for(tn)
+
+    def add(n):
+        for i in range(n):
+            robot = Robot.objects.create(user=tn, channel="wecom", name=f"r{i}", url=f"https://x.test/?key={i}")
+            sub = services.subscription_save(user=tn, name=f"s{i}", units=[people["units"]["CZ-TN"]], robots=[robot])
+            _note(tn)
+            sched = reports.schedule_save(owner=tn, name=f"x{i}", kind="compliance", fmt="csv",
+                                          units=[people["units"]["CZ-TN"]], recipients=["a@b.test"],
+                                          frequency="daily")
+            run = ReportRun.objects.create(schedule=sched, scheduled_for=sched.next_run_at,
+                                           period_start="2026-11-18", period_end="2026-11-18", status="ok")
+            ReportFile.objects.create(run=run, filename="f.csv", content_type="text/csv", content=b"x", size=1)
+            Delivery.objects.create(user=tn, channel="email", purpose="report", target="a@b.test", subject="s",
+                                    report_run=run)
+            assert sub.pk
+
+    add(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(3)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
