@@ -1,7 +1,8 @@
-"""Web pages of the telematics app: vehicle files and their dossiers."""
+"""Web pages of the telematics app: vehicle files and their dossiers, the fleet reports."""
 from django.urls import path
 
 from . import views
+from .reports import views as report_views
 
 app_name = "telematics"
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("vehicles/<int:pk>/", views.vehicle_dossier, name="vehicle-dossier"),
     path("vehicles/<int:pk>/dossier.pdf", views.vehicle_dossier_pdf, name="vehicle-dossier-pdf"),
     path("vehicles/<int:pk>/livery-photo", views.vehicle_livery_photo, name="vehicle-livery-photo"),
+    path("reports/", report_views.report_page, name="reports"),
 ]
