@@ -77,6 +77,26 @@ register(ReportKind("compliance", _("合规核查报告"), ("xlsx", "pdf", "csv"
 register(ReportKind("journeys", _("行程报表（派车单比对）"), ("xlsx", "csv", "json"), _journeys))
 
 
+def _fleet_report(kind: str) -> Callable:
+    def render(unit, owner, start, end, fmt, params) -> bytes:
+        from telematics.reports.registry import report_bytes
+
+        return report_bytes(kind, unit=unit, start=start, end=end, fmt=fmt, user=owner)
+    return render
+
+
+def _register_fleet_reports() -> None:
+    """The fleet reports (telematics.reports: trips, stops, mileage, summary, online rate), each a kind."""
+    from telematics.reports.registry import FORMATS, KINDS
+
+    for code, title in KINDS.items():
+        register(ReportKind(code, title, tuple(f for f in ("xlsx", "pdf", "csv", "json") if f in FORMATS),
+                            _fleet_report(code)))
+
+
+_register_fleet_reports()
+
+
 def report_kind(code: str) -> ReportKind:
     try:
         return REPORT_KINDS[code]

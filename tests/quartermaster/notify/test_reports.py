@@ -96,6 +96,19 @@ def test_a_trip_report_can_be_scheduled_too(people, smtp):
     assert run.files.get().filename == "journeys-CZ-TN-2026-11-16_2026-11-22.csv"
 
 
+@pytest.mark.parametrize(("kind", "fmt", "magic"), [("summary", "xlsx", b"PK"), ("mileage", "pdf", b"%PDF"),
+                                                   ("online", "csv", "\ufeff".encode())])
+def test_the_fleet_reports_are_kinds_of_the_registry(people, kind, fmt, magic):
+    schedule = reports.schedule_save(owner=people["tn"], name=kind, kind=kind, fmt=fmt,
+                                     units=[people["units"]["CZ-TN"]], recipients=["tn@bureau.test"],
+                                     frequency="monthly", day=1, hour=6, now=at(2026, 11, 18, 9))
+    run = reports.schedule_run(schedule=schedule, moment=schedule.next_run_at)
+    assert run.status == RunStatus.OK, run.error
+    (item,) = run.files.all()
+    assert item.filename == f"{kind}-CZ-TN-2026-11-01_2026-11-30.{fmt}" and bytes(item.content).startswith(magic)
+    assert run.deliveries.get().target == "tn@bureau.test"
+
+
 def test_schedules_refuse_units_outside_the_scope_bad_formats_and_recipients(people):
     units = people["units"]
     common = {"owner": people["tn"], "name": "x", "kind": "compliance", "frequency": "daily"}
