@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,14 +32,20 @@ def _kind_label(kind: str) -> str:
     return str(AlertKind(kind).label) if kind in AlertKind.values else kind
 
 
+def alert_path(alert) -> str:
+    """The alert's page (its case: evidence, explanation, review)."""
+    return reverse("alerts:detail", args=[alert.pk])
+
+
 def alert_link(alert) -> str:
-    return f"{conf.get('QM_NOTIFY_BASE_URL').rstrip('/')}/map/?alert={alert.pk}"
+    return f"{conf.get('QM_NOTIFY_BASE_URL').rstrip('/')}{alert_path(alert)}"
 
 
 def _place(alert) -> str:
     place = alert.venue or (alert.evidence or {}).get("place") or ""
     if alert.grid_code:
-        place = f"{place}（{_('网格')} {alert.grid_code}）" if place else f"{_('网格')} {alert.grid_code}"
+        grid = _("网格")
+        place = f"{place}（{grid} {alert.grid_code}）" if place else f"{grid} {alert.grid_code}"
     return place or "—"
 
 
@@ -56,11 +63,11 @@ def alert_message(alert) -> Message:
         link = alert_link(alert)
         text = "\n".join(f"{label}：{value}" for label, value in facts) + "\n"
         if link.startswith("http"):  # a mail or robot message needs the site's address (QM_NOTIFY_BASE_URL)
-            text += f"{_('查看')}：{link}\n"
+            text += _("查看：%(link)s") % {"link": link} + "\n"
         markdown = "\n".join(f"> {label}：{md_escape(value)}" for label, value in facts)
         if link.startswith("http"):
-            markdown += f"\n\n[{_('在地图上查看')}]({link})"
-        return Message(title=title, text=text, markdown=markdown, link=f"/map/?alert={alert.pk}")
+            markdown += "\n\n[%s](%s)" % (_("查看告警"), link)
+        return Message(title=title, text=text, markdown=markdown, link=alert_path(alert))
 
 
 def digest_message(alerts: list, day, window: tuple) -> Message:

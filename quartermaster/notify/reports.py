@@ -222,8 +222,9 @@ def schedule_run(*, schedule: ReportSchedule, moment: dt.datetime | None = None)
             subject = f"{spec.label}：{schedule.name}（{start.isoformat()}" + (
                 f" – {end.isoformat()}）" if start != end else "）")
             text = "\n".join([str(_("定时报表，附件见本邮件。")), f"{spec.label}：{schedule.name}",
-                              f"{_('单位')}：{'、'.join(u.name for u in units)}",
-                              f"{_('时段')}：{start.isoformat()} – {end.isoformat()}", ""])
+                              _("单位：%(units)s") % {"units": "、".join(u.name for u in units)},
+                              _("时段：%(start)s – %(end)s") % {"start": start.isoformat(), "end": end.isoformat()},
+                              ""])
         Delivery.objects.bulk_create([
             Delivery(user=owner, channel=Channel.EMAIL, purpose=Purpose.REPORT, target=address[:300],
                      subject=subject[:300], body=text, report_run=run, status=DeliveryStatus.PENDING,

@@ -55,7 +55,7 @@ def test_an_alert_raised_by_the_ingest_reaches_mail_robots_and_the_bell_only_in_
     wecom = next(r for r in robots.received if r["path"] == "/wecom/send")
     assert wecom["query"]["key"] == f"WECOM-KEY-{people['tn'].pk}" and "苏D·A0007" in wecom["body"]["markdown"]["content"]
     (note,) = Notification.objects.filter(user=people["tn"])
-    assert note.alert == alert and note.read_at is None
+    assert note.alert == alert and note.read_at is None and note.link == f"/alerts/{alert.pk}/"
     # scope: the CZ-WJ user got nothing at all
     assert smtp.to("wj@bureau.test") == [] and not Notification.objects.filter(user=people["wj"]).exists()
     assert not Delivery.objects.filter(user=people["wj"]).exists()
@@ -80,6 +80,17 @@ def test_filters_kinds_units_and_severity(city, people, smtp, robots):
     # two matching subscriptions, one message
     assert list(Notification.objects.filter(user=tn, alert__kind="out_of_jurisdiction")
                 .values_list("alert", flat=True)) == [alert.pk]
+
+
+def test_with_the_sites_address_mails_and_robots_link_to_the_alerts_page(city, people, smtp, robots, settings):
+    settings.QM_NOTIFY_BASE_URL = "https://qm.bureau.test/"
+    subscribe(people["tn"], robots)
+    alert = raise_out_of_jurisdiction(city["vehicles"]["V7"])
+    worker.tick()
+    (mail,) = smtp.to("tn@bureau.test")
+    assert f"https://qm.bureau.test/alerts/{alert.pk}/" in mail.get_content()
+    wecom = next(r for r in robots.received if r["path"] == "/wecom/send")
+    assert f"](https://qm.bureau.test/alerts/{alert.pk}/)" in wecom["body"]["markdown"]["content"]
 
 
 def test_a_failing_receiver_is_retried_with_backoff_and_secrets_stay_out_of_the_log(city, people, robots, smtp,
