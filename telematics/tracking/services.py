@@ -12,6 +12,7 @@ from quartermaster.errors import ConflictError, DomainError
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
 from .models import Alert, AlertCaseEvent, AlertReview
 from .rules import Action, AlertEvent
+from .signals import alerts_raised
 
 UTC = dt.timezone.utc
 
@@ -48,6 +49,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events}, started_at__in=starts)
     }
     changed: dict[int, Alert] = {}
+    raised: list[Alert] = []
     withdrawn: list[dict] = []
     for e in events:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
@@ -74,6 +76,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
             alert = Alert(vehicle_id=e.vehicle_id, kind=e.kind, started_at=key[2], terminal=e.terminal,
                           clause=e.clause, status=status)
             existing[key] = alert
+            raised.append(alert)
         elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES) \
                 and not e.parts and (e.part_of is None or alert.part_of_id is not None):
             continue
@@ -99,6 +102,10 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                 part.part_of = alert
                 part.save(update_fields=["part_of", "updated_at"])
                 changed[part.pk] = part
+    # In this same transaction: notify writes its outbox rows; `qm notify` sends the mails, never the ingest.
+    new_ids = [a.pk for a in raised if a.pk is not None]
+    if new_ids:
+        alerts_raised.send(sender=Alert, alert_ids=new_ids)
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
 

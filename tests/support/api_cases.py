@@ -379,6 +379,15 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
             "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
     "compliance-report": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
+    # notify: every role manages its own messages, robots, subscriptions and scheduled reports
+    **_gets("notification-list", "notification-detail"), **_posts("notification-read", "notification-read-all",
+                                                                    roles=ALL),
+    "notify-robot-list": _crud(write=ALL), "notify-robot-detail": _detail(write=ALL, methods=("get", "delete")),
+    "notify-robot-test": {"post": ALL},
+    "notify-subscription-list": _crud(write=ALL), "notify-subscription-detail": _detail(write=ALL),
+    **_gets("notify-delivery-list", "notify-delivery-detail"), "notify-delivery-retry": {"post": ALL},
+    "report-schedule-list": _crud(write=ALL), "report-schedule-detail": _detail(write=ALL),
+    "report-schedule-run": {"post": ALL}, **_gets("report-schedule-kinds", "report-run-list", "report-run-detail"),
 }
 
 # Writes of the whole bureau's rows, for users whose scope is the whole bureau (world.whole_client).
@@ -456,4 +465,6 @@ PAGES: dict[str, tuple | str] = {
     "compliance-snapshot": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
+    "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
+    "notify:report-file": ALL,
 }
