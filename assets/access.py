@@ -1,11 +1,12 @@
 """Who may touch what, decided in one place: roles, unit scope, and the row restriction that the API, the web pages,
 the admin and the services all use.
 
-A user holds one role (`UserRole`, on their Profile; a superuser is an administrator) and reaches the subtree of
-the unit on their profile (no unit: the whole bureau). Each model has one `Policy` in `POLICIES`: how its rows reach
-an org unit, which roles read it, which write it (administrators always do). `restrict(queryset, user, action)` —
-also `Model.objects.restrict(user, action)`, modelled on NetBox's RestrictedQuerySet — keeps the rows `user` may
-`action`; a model without a policy gives no rows at all, so a table nobody thought about is closed, not open.
+A user holds one role (`UserRole`, on their Profile; a superuser is an administrator) and reaches the subtree of the
+unit on their profile (no unit: the whole bureau). Each model has one `Policy` in `POLICIES` (each app adds its own
+with `register`): how its rows reach an org unit, which roles read it, which write it (administrators always do).
+`restrict(queryset, user, action)` — also `Model.objects.restrict(user, action)`, modelled on NetBox's
+RestrictedQuerySet — keeps the rows `user` may `action`; a model without a policy gives no rows at all, so a table
+nobody thought about is closed, not open.
 
 Services enforce the same scope themselves: while an actor is in the change context (API, web, admin), every save
 and delete of a row whose unit, person, asset or vehicle lies outside the actor's subtree is refused
@@ -120,30 +121,9 @@ def _change_records(qs: QuerySet, unit) -> QuerySet:
     return qs.filter(visible)
 
 
-def _receipts(qs: QuerySet, unit) -> QuerySet:
-    """A hand-over receipt belongs to the person or the unit it was made out to."""
-    return qs.filter(Q(person__unit__path__startswith=unit.path) | Q(unit__path__startswith=unit.path))
+_LOG = (LOGISTICS,)
 
-
-def _dead_letters(qs: QuerySet, unit) -> QuerySet:
-    """Dead letters of the terminals that are or were bound to a vehicle in the subtree (raw positions)."""
-    bindings = apps.get_model("telematics", "TerminalBinding").objects.filter(
-        vehicle__unit__path__startswith=unit.path).values("terminal_id")
-    current_ids = apps.get_model("telematics", "Vehicle").objects.filter(
-        unit__path__startswith=unit.path).exclude(terminal_id="").values("terminal_id")
-    return qs.filter(Q(terminal__in=bindings) | Q(terminal__in=current_ids))
-
-
-def _dock_offloads(qs: QuerySet, unit) -> QuerySet:
-    """Dock reports of the recorders (by tag) that belong to the subtree."""
-    tags = apps.get_model("assets", "Asset").objects.filter(unit__path__startswith=unit.path).values("tag")
-    return qs.filter(recorder_tag__in=tags)
-
-
-_LOG, _FLEET = (LOGISTICS,), (FLEET,)
-_VEHICLE_RECORD = Policy("vehicle__unit", write=_FLEET)
-_VEHICLE_HISTORY = Policy("vehicle__unit")  # written by the vehicle services as a side effect, never by hand
-
+# The registry's models and the project's; every other app adds its own with `register` when it is ready.
 POLICIES: dict[str, Policy] = {
     # registry
     "assets.OrgUnit": Policy("self"),
@@ -154,58 +134,26 @@ POLICIES: dict[str, Policy] = {
     "assets.Asset": Policy("unit", write=_LOG),
     "assets.CustodyEvent": Policy("asset__unit"),
     "assets.ChangeRecord": Policy(_change_records),
-    "assets.ComplianceSnapshot": Policy("unit", write=(AUDITOR,)),
     "assets.Profile": Policy("unit", read=(), write=()),
     "auth.User": Policy("qm_profile__unit", read=(), write=()),
     "auth.Group": Policy(None, read=(), bureau_wide=True),
     "auth.Permission": Policy(None, read=(), bureau_wide=True),
     "quartermaster.LoginFailure": Policy(None, read=()),  # written by sign-ins, read and cleared by administrators
-    # uniforms, insignia, certificates, seals
-    "uniforms.Entitlement": Policy(None, write=_LOG, bureau_wide=True),
-    "uniforms.OfficerSize": Policy("person__unit", write=_LOG),
-    "uniforms.IssueRound": Policy("unit", write=_LOG),
-    "uniforms.BadgeNumberRecord": Policy("person__unit", write=_LOG),
-    "uniforms.CertificateLossReport": Policy("person__unit", write=_LOG),
-    "uniforms.SealHandover": Policy("seal__unit", write=_LOG),
-    "uniforms.SealUsage": Policy("seal__unit", write=_LOG),
-    "uniforms.Departure": Policy("person__unit", write=_LOG),
-    "uniforms.DepartureItem": Policy("departure__person__unit", write=_LOG),
-    "uniforms.HandoverReceipt": Policy(_receipts, write=_LOG),
-    "uniforms.StoragePlace": Policy("unit", write=_LOG),
-    "uniforms.AssetPlace": Policy("asset__unit", write=_LOG),
-    "uniforms.Stocktake": Policy("unit", write=_LOG),
-    "uniforms.StocktakeScan": Policy("stocktake__unit", write=_LOG, observes=("asset",)),
-    # vehicle files, calendars, trips
-    "telematics.Vehicle": Policy("unit", write=_FLEET),
-    "telematics.VehicleHistory": _VEHICLE_HISTORY,
-    "telematics.TerminalBinding": _VEHICLE_HISTORY,
-    "telematics.MaintenanceRecord": _VEHICLE_RECORD,
-    "telematics.InsurancePolicy": _VEHICLE_RECORD,
-    "telematics.Inspection": _VEHICLE_RECORD,
-    "telematics.Trip": _VEHICLE_RECORD,
-    "telematics.VehicleSeal": _VEHICLE_RECORD,
-    "telematics.DutySchedule": Policy("unit", write=_FLEET),
-    "telematics.Holiday": Policy(None, write=_FLEET, bureau_wide=True),
-    # positions, alerts, dead letters
-    "tracking.Position": Policy("vehicle__unit"),
-    "tracking.Alert": Policy("vehicle__unit", write=_FLEET),
-    "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
-    "tracking.Leg": Policy("vehicle__unit"),
-    "tracking.VehicleDay": Policy("vehicle__unit"),
-    "tracking.DockOffload": Policy(_dock_offloads),
-    "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
-    "tracking.RuleCheckpoint": Policy(None, read=()),  # the ingest's own state, written without an actor
-    # map layers: every role reads the whole map; administrators upload
-    "gis.LayerVersion": Policy(None, bureau_wide=True),
-    "gis.GridCell": Policy(None, bureau_wide=True),
-    "gis.Venue": Policy(None, bureau_wide=True),
-    "gis.Jurisdiction": Policy(None, bureau_wide=True),
-    "gis.Street": Policy(None, bureau_wide=True),
 }
 
 # Rows whose own unit places what refers to them: a row that names one of these must name one in scope.
-ANCHORS = {"assets.OrgUnit": "self", "assets.Person": "unit", "assets.Asset": "unit", "telematics.Vehicle": "unit",
-           "uniforms.StoragePlace": "unit"}
+ANCHORS = {"assets.OrgUnit": "self", "assets.Person": "unit", "assets.Asset": "unit"}
+
+
+def register(policies: dict[str, Policy], anchors: dict[str, str] | None = None) -> None:
+    """An app's policies (model label -> Policy) and anchors, from its AppConfig.ready(): the registry names no
+    model of the apps above it. A label registered twice is a programming error."""
+    anchors = anchors or {}
+    twice = sorted((POLICIES.keys() & policies.keys()) | (ANCHORS.keys() & anchors.keys()))
+    if twice:
+        raise ValueError(f"access policies registered twice: {', '.join(twice)}")
+    POLICIES.update(policies)
+    ANCHORS.update(anchors)
 
 
 def policy_for(model) -> Policy | None:

@@ -9,11 +9,10 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from quartermaster.adminbase import ReadOnlyAdmin
-from quartermaster.adminbase import RestrictedAdmin
 from quartermaster.errors import DomainError
 
 from . import access, services
+from .adminbase import ReadOnlyAdmin, RestrictedAdmin
 from .models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person, Profile
 
 admin.site.site_header = _("Quartermaster 装备管理")

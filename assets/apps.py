@@ -10,7 +10,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from . import access, changelog
-        from . import checks  # noqa: F401  (registers the standards system check)
+        from . import checks  # noqa: F401  (registers the report language system check)
         from .models.immutable import ensure_sqlite_triggers
 
         changelog.connect()

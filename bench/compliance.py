@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_django()
     from django.utils import timezone
 
-    from assets.compliance.services import compliance_report
     from assets.models import OrgUnit
+    from compliance.services import compliance_report
 
     if not on_postgresql():
         return 0

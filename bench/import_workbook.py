@@ -28,7 +28,7 @@ CATEGORIES = (  # (category, item, share of assets, officer only)
 
 def generate(path: Path, *, assets: int, people: int, seed: int = 7) -> int:
     """Writes the workbook; returns its number of data rows."""
-    from assets.workbook.writer import write_workbook
+    from workbook.writer import write_workbook
 
     rng = random.Random(seed)
     brigades = [f"B{b:02d}" for b in range(10)]

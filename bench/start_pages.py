@@ -22,9 +22,9 @@ def _load() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from assets.sample_bureau import build_sample_workbook
     from telematics.models import Vehicle
     from telematics.tracking.models import Alert, Position
+    from workbook.sample_bureau import build_sample_workbook
 
     with tempfile.TemporaryDirectory() as folder:
         path = build_sample_workbook(Path(folder) / "sample.xlsx")

@@ -1,7 +1,7 @@
 """Admin: layer versions are read-only history (imports go through `qm gis import` or the API)."""
 from django.contrib import admin
 
-from quartermaster.adminbase import ReadOnlyAdmin
+from assets.adminbase import ReadOnlyAdmin
 
 from .models import LayerVersion
 

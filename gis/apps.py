@@ -8,4 +8,9 @@ class GisConfig(AppConfig):
     verbose_name = _("地图图层")
 
     def ready(self):
+        from assets import access
+
+        from . import policies
         from . import checks  # noqa: F401  (registers the settings checks)
+
+        access.register(policies.POLICIES)

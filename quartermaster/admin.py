@@ -1,7 +1,8 @@
 """Admin of the sign-in lockout: administrators see failed sign-ins and delete them to lift a lockout early."""
 from django.contrib import admin
 
-from .adminbase import RestrictedAdmin
+from assets.adminbase import RestrictedAdmin
+
 from .models import LoginFailure
 
 

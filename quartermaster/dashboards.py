@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from assets.access import scope_unit as user_scope_unit
 from assets.choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, UserRole
-from assets.compliance import services as compliance
-from assets.compliance.render import STATUS_LABELS
-from assets.compliance.rules import STATUSES
-from assets.compliance.standards import all_standards
 from assets.models import Asset, Category, OrgUnit, Person
+from compliance import services as compliance
+from compliance.render import STATUS_LABELS
+from compliance.rules import STATUSES
+from compliance.standards import all_standards
 from telematics.choices import VehicleStatus
 from telematics.live import conf as live_conf
 from telematics.models import Vehicle

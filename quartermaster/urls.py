@@ -19,8 +19,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("assets.urls")),
     path("", include("uniforms.urls")),
+    path("", include("recorders.urls")),
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
+    path("", include("telematics.tracking.cases.urls")),
     path("", include("gis.urls")),
-    path("", include("assets.compliance.web_urls")),
+    path("", include("compliance.web_urls")),
 ]
+
+handler404 = views.not_found
+handler500 = views.server_error

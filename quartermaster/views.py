@@ -2,9 +2,10 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
+from django.views import defaults
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -92,3 +93,18 @@ def docs_view(request, *args, **kwargs):
     if settings.DEBUG:
         return _docs(request, *args, **kwargs)
     return login_required(_docs)(request, *args, **kwargs)
+
+
+def not_found(request, exception=None):
+    """A path under /api/ that no route matches (`/api/v1/vehicles/-1/track/`) answers in JSON like every other
+    API refusal; pages keep the styled 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("没有这个接口地址：%(path)s") % {"path": request.path},
+                             "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("服务器内部错误，已记录。"), "code": "server_error"}, status=500)
+    return defaults.server_error(request)

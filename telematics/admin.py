@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
+from assets.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 from quartermaster.errors import DomainError
 
 from . import services

@@ -8,5 +8,10 @@ class TelematicsConfig(AppConfig):
     verbose_name = _("车辆管理")
 
     def ready(self):
-        from . import calendar
+        from assets import access
+
+        from . import calendar, policies
+
+        access.register(policies.POLICIES, policies.ANCHORS)
         calendar.connect()
+        from .live import checks  # noqa: F401 - registers the map's settings checks

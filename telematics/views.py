@@ -8,6 +8,7 @@ from quartermaster.errors import DomainError
 from .dossier import build_dossier, dossier_pdf, parse_period
 from .models import Vehicle
 from .selectors import vehicles_expiring
+from .services import vehicle_report_interval
 
 
 def _vehicle(request, pk: int) -> Vehicle:
@@ -28,8 +29,14 @@ def vehicle_dossier(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
+    # Imported here: the gateway's module loads its protocol and MQTT code, needed only by this page.
+    from .tracking.jt808 import is_phone
+
     dossier = build_dossier(vehicle, start, end)
-    return render(request, "telematics/vehicle_dossier.html", {"d": dossier, "j": dossier.journeys})
+    jt808 = is_phone(vehicle.terminal_id or "")
+    return render(request, "telematics/vehicle_dossier.html", {
+        "d": dossier, "j": dossier.journeys, "jt808": jt808,
+        "report_interval": vehicle_report_interval(vehicle=vehicle) if jt808 else None})
 
 
 @access.page("telematics.Vehicle")

@@ -1,7 +1,7 @@
 """Django admin of the uniforms app (Chinese labels come from the models' verbose names)."""
 from django.contrib import admin
 
-from quartermaster.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
+from assets.adminbase import ReadOnlyAdmin, RestrictedAdmin, RestrictedInline
 
 from .models import (
     BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt, IssueRound,

@@ -8,4 +8,9 @@ class UniformsConfig(AppConfig):
     verbose_name = _("服装证件")
 
     def ready(self):
+        from assets import access
+
+        from . import policies
         from . import services  # noqa: F401 — connects the receiver that opens departure checklists
+
+        access.register(policies.POLICIES, policies.ANCHORS)

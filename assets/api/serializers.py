@@ -2,10 +2,9 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
-
 from ..choices import UserRole
 from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
+from .fields import ScopedSlugRelatedField
 
 
 def _unit_field(**kwargs):

@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 from quartermaster.errors import DomainError
 
 from .. import access, selectors, services
@@ -22,6 +21,7 @@ from .serializers import (
     MovementSerializer, OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer,
     TransferSerializer, UserSerializer,
 )
+from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 

@@ -1,7 +1,6 @@
 """Registry models: organisation, people, categories, assets, the custody ledger, the change log, access."""
 from .access import Profile
 from .audit import ChangeLoggedModel, ChangeRecord
-from .compliance import ComplianceSnapshot
 from .ledger import CustodyEvent
 from .org import OrgUnit, Person, PersonHistory
 from .registry import Asset, Category, ItemType

@@ -76,7 +76,7 @@ class Asset(ChangeLoggedModel):
         indexes = [
             models.Index(fields=["category", "status"]),
             models.Index(fields=["unit", "category", "status"]),
-            # Compliance counts a province's equipment from this index alone, in its order (assets.compliance).
+            # Compliance counts a province's equipment from this index alone, in its order (compliance).
             models.Index(fields=["unit", "category", "item"],
                          include=["status", "acquired", "service_years", "issued_at"],
                          name="asset_unit_category_item"),

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.views import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
 from quartermaster.errors import DomainError
 
 from .. import conf, selectors, services

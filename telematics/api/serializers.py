@@ -2,7 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedSlugRelatedField
 from assets.models import OrgUnit
 
 from ..choices import HolidayKind, VehicleStatus
@@ -153,6 +153,13 @@ class TransferForm(serializers.Serializer):
 class LiveryForm(serializers.Serializer):
     compliant = serializers.BooleanField()
     photo = serializers.ImageField(required=False, help_text="a photo of the vehicle's livery (JPEG, PNG…)")
+
+
+class ReportIntervalForm(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False, allow_null=True,
+                                       help_text="default reporting interval (JT/T 808 parameter 0x0029), seconds")
+    sleep_seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False, allow_null=True,
+                                             help_text="interval while asleep, ACC off (parameter 0x0027), seconds")
 
 
 class DecisionForm(serializers.Serializer):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assets import access
+from assets.models import OrgUnit
+from gis.choices import VenueCategory
 from telematics.journeys import conf as journeys_conf
 from telematics.journeys.choices import JourneyClass
 from telematics.models import Vehicle
@@ -19,7 +21,7 @@ from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
 
-from . import conf, selectors
+from . import basemaps, conf, selectors
 from .stream import FleetStream, format_cursor, parse_cursor
 
 role_required = access.page("telematics.Vehicle")
@@ -39,14 +41,28 @@ def _strings() -> dict:
         "trip": _("行程"), "allTrips": _("全部行程"), "km": _("公里"),
         "classes": {str(value): str(label) for value, label in JourneyClass.choices},
         "locate": _("立即定位"), "locating": _("定位中…"), "located": _("终端应答"),
-        "terminalAlarms": _("终端报警"),
+        "interval": _("汇报间隔"), "intervalTitle": _("设置汇报间隔"), "intervalSending": _("设置中…"),
+        "intervalRequired": _("请至少填写一个汇报间隔（1–86400 秒）。"), "seconds": _("秒"),
+        "intervalAccepted": _("终端已接受"), "intervalRefused": _("终端拒绝"), "intervalResult": _("应答结果"),
+        "intervalDefault": _("缺省"), "intervalSleep": _("休眠"),
+        "terminalAlarms": _("终端报警"), "explainedBy": _("静默前终端报警："),
         "alarms": {"overspeed": _("超速报警"), "fatigue": _("疲劳驾驶"), "illegal_ignition": _("非法点火"),
                    "illegal_movement": _("非法位移"), "power_cut": _("主电源掉电"),
                    "antenna_cut": _("天线断路")},
         "kinds": {str(value): str(label) for value, label in AlertKind.choices},
         "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
         "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
+        "follow": _("跟随"), "unfollow": _("停止跟随"), "following": _("正在跟随"),
+        "lastTrack": _("最近轨迹"), "lastTrackNone": _("最近没有轨迹"),
+        "searchNotFound": _("未找到该车牌的车辆。"), "searchNoFix": _("该车辆还没有定位。"),
+        "searchMany": _("多辆车匹配，请选择："), "jurisdiction": _("所属辖区"),
+        "venueCategories": {str(value): str(label) for value, label in VenueCategory.choices},
     }
+
+
+def _unit_names(request) -> dict[str, str]:
+    """Unit code -> name for the jurisdictions' tooltips: the units in the user's scope (others show their code)."""
+    return dict(access.restrict(OrgUnit.objects.all(), request.user).values_list("code", "name"))
 
 
 def _map_config(request) -> dict:
@@ -54,7 +70,8 @@ def _map_config(request) -> dict:
         "snapshotUrl": reverse("live:snapshot"), "streamUrl": reverse("live:stream"),
         "alertsApi": "/api/v1/alerts/", "tracksApi": "/api/v1/tracks/", "layersApi": "/api/v1/gis/",
         "vehicleUrl": "/vehicles/{id}/", "replayUrl": reverse("live:replay"),
-        "tileUrl": conf.get("QM_TILE_URL"), "tileCrs": conf.get("QM_TILE_CRS").lower(),
+        **basemaps.page_config(), "lastTrackMin": conf.get("QM_MAP_LAST_TRACK_MIN"),
+        "unitNames": _unit_names(request),
         "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
         "canReview": access.may(request.user, "acknowledge", Alert),
         "canLocate": access.may(request.user, "locate", Vehicle), "vehiclesApi": "/api/v1/vehicles/",

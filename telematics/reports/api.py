@@ -11,7 +11,7 @@ from rest_framework import renderers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.views import ScopedViewSet
+from assets.api.viewsets import ScopedViewSet
 from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle

@@ -9,4 +9,9 @@ class TrackingConfig(AppConfig):
     verbose_name = _("车辆定位与告警")
 
     def ready(self):
+        from assets import access
+
+        from . import policies
         from . import checks  # noqa: F401 - registers the settings checks
+
+        access.register(policies.POLICIES)

@@ -76,16 +76,16 @@ def seed() -> None:
     from django.utils import timezone
 
     from assets import services as ledger
-    from assets.compliance.services import compliance_report, compliance_snapshot_save, unit_by_code
     from assets.models import Person
-    from assets.sample_bureau import build_sample_workbook
-    from assets.workbook import import_workbook
+    from compliance.services import compliance_report, compliance_snapshot_save, unit_by_code
     from telematics import services as fleet
     from telematics.models import Vehicle
     from telematics.tracking.models import Alert, Leg
     from telematics.tracking.store import PositionRow, store_positions
     from tests.telematics.tracking.conftest import load_city
     from uniforms import services as kit
+    from workbook import import_workbook
+    from workbook.sample_bureau import build_sample_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         import_workbook(build_sample_workbook(Path(tmp) / "bureau"))

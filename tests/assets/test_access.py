@@ -9,14 +9,14 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 from assets import access, services
 from assets.api.serializers import AssetSerializer
+from assets.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from assets.models import Asset, ChangeRecord, CustodyEvent, ItemType, Person
 from quartermaster.context import change_context
 from tests.support.fixtures import make_user
 
-PROJECT_APPS = ("assets", "uniforms", "telematics", "tracking", "gis", "auth", "quartermaster")
+PROJECT_APPS = ("assets", "uniforms", "telematics", "tracking", "gis", "compliance", "auth", "quartermaster")
 
 
 def test_every_model_of_the_project_has_a_policy():
@@ -24,6 +24,18 @@ def test_every_model_of_the_project_has_a_policy():
     missing = [m._meta.label for m in apps.get_models()
                if m._meta.app_label in PROJECT_APPS and access.policy_for(m) is None]
     assert missing == []
+
+
+def test_the_apps_above_the_registry_register_their_own_policies():
+    """assets.access names only the registry's models (and the project's); each app adds its own when ready."""
+    from telematics import policies as fleet_policies
+    from uniforms import policies as kit_policies
+
+    assert access.policy_for(apps.get_model("telematics.Vehicle")) is fleet_policies.POLICIES["telematics.Vehicle"]
+    assert access.ANCHORS["uniforms.StoragePlace"] == kit_policies.ANCHORS["uniforms.StoragePlace"] == "unit"
+    with pytest.raises(ValueError, match="registered twice: telematics.Vehicle"):
+        access.register({"telematics.Vehicle": access.Policy("unit")})
+    assert access.policy_for(apps.get_model("telematics.Vehicle")) is fleet_policies.POLICIES["telematics.Vehicle"]
 
 
 def test_every_policy_names_a_model_and_a_valid_scope_path():

@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from assets import services
-from assets.models import ComplianceSnapshot, CustodyEvent
+from assets.models import CustodyEvent
 from assets.models.immutable import append_only_tables
+from compliance.models import ComplianceSnapshot
 from quartermaster import dbroles
 from telematics import services as fleet
 

@@ -63,8 +63,8 @@ def _misplaced(raised: list, expected: list[dict]) -> list:
 @pytest.mark.mqtt
 @pytest.mark.django_db(transaction=True)
 def test_the_builtin_scenarios_raise_exactly_their_ground_truth(city_map, mqtt_url):
-    from assets.compliance.services import compliance_report
     from assets.models import OrgUnit
+    from compliance.services import compliance_report
     from telematics.tracking.models import Alert, DeadLetter, DockOffload, Position
 
     paths = builtin_scenarios()

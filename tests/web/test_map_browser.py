@@ -270,7 +270,7 @@ def test_layer_names_are_shown_as_text_in_the_map_tooltips(fleet, live_server, b
         (name) => qmMap.layers[name].getLayers().length > 0)""")
     shown = page.evaluate("""() => {
         const texts = [];
-        for (const name of ['grid', 'venues', 'jurisdictions']) {
+        for (const name of ['grid', 'venues']) {
             qmMap.layers[name].eachLayer((layer) => {
                 const at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
                 layer.openTooltip(at);
@@ -278,13 +278,16 @@ def test_layer_names_are_shown_as_text_in_the_map_tooltips(fleet, live_server, b
                 layer.closeTooltip();
             });
         }
+        qmMap.layers.jurisdictions.eachLayer((layer) => {  // named in the corner box while hovered
+            layer.fire('mouseover');
+            texts.push(document.querySelector('.qm-hover-info').textContent);
+        });
         return texts;
     }""")
-    assert HOSTILE + "（restaurant）" in shown
-    assert "<i>grid</i>" in shown and HOSTILE.replace("__xss", "__xss_unit") in shown
-    page.evaluate("""() => { for (const name of ['venues', 'jurisdictions']) {
-        qmMap.layers[name].eachLayer((layer) => layer.openTooltip(
-            layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng())); } }""")
-    assert page.locator(".leaflet-tooltip img, .leaflet-tooltip i").count() == 0
+    assert HOSTILE + "（餐馆酒楼）" in shown
+    assert "<i>grid</i>" in shown and "所属辖区 " + HOSTILE.replace("__xss", "__xss_unit") in shown
+    page.evaluate("""() => qmMap.layers.venues.eachLayer((layer) => layer.openTooltip(
+            layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng()))""")
+    assert page.locator(".leaflet-tooltip img, .leaflet-tooltip i, .qm-hover-info img").count() == 0
     page.wait_for_function("[...document.images].every((img) => img.complete)")  # a broken image has errored
     assert page.evaluate("[window.__xss, window.__xss_unit]") == [None, None]

@@ -91,7 +91,8 @@ def test_map_page_passes_tile_settings(fleet, settings):
     settings.QM_TILE_URL = "http://tiles.example/{z}/{x}/{y}.png"
     settings.QM_TILE_CRS = "gcj02"
     html = client_for(make_user("admin", None, superuser=True)).get("/map/").content.decode()
-    assert '"tileUrl": "http://tiles.example/{z}/{x}/{y}.png"' in html and '"tileCrs": "gcj02"' in html
+    assert '"url": "http://tiles.example/{z}/{x}/{y}.png"' in html and '"tileCrs": "gcj02"' in html
+    assert '"basemap": "custom"' in html
     assert "/static/live/vendor/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
     assert '"canReview": true' in html
 

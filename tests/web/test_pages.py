@@ -89,7 +89,7 @@ def test_vehicle_pages_show_the_scope_only(bureau):
 def test_saved_reports_of_another_unit_are_refused(bureau):
     import datetime as dt
 
-    from assets.compliance import services as compliance
+    from compliance import services as compliance
 
     def save(code):
         unit = bureau["units"][code]

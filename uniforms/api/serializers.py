@@ -1,8 +1,7 @@
 """Shapes of the uniforms API: people by staff number, units by code, assets by tag; input forms check shape only."""
 from rest_framework import serializers
 
-from api.fields import ScopedSlugRelatedField
-
+from assets.api.fields import ScopedSlugRelatedField
 from assets.models import Asset, ItemType, OrgUnit, Person
 
 from ..choices import DepartureKind, HandoverMode

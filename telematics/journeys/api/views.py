@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.views import ScopedReadOnlyViewSet, ScopedViewSet
 from assets import access
+from assets.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 

@@ -1,5 +1,7 @@
-/* Shared by the live map and track replay: settings from the page, the base map (tiles or none), the
-   WGS-84 -> display projection (GCJ-02 tiles), the GIS vector layers, the API calls with the session's CSRF token. */
+/* Shared by the live map and track replay: settings from the page, the base map (a preset's tiles or none), the
+   WGS-84 -> display projection (GCJ-02 tiles), the GIS vector layers, the API calls with the session's CSRF token.
+   GCJ-02 is applied here and only here: every drawn position goes through toDisplay exactly once, from the WGS-84
+   the server sends (fixes, tracks, alerts, layers); positions read back from the map go through fromDisplay. */
 (function (root) {
   "use strict";
 
@@ -50,15 +52,25 @@
     });
   }
 
-  /* A plain background with vector layers when no tile server is set (offline sites). */
+  /* The base map of the preset in force (telematics/live/basemaps.py, QM_BASEMAP): its tile layers, or none at all
+     (offline, none: nothing is fetched from outside). Offline, the bureau's own city is drawn as the base when a
+     drawing script has registered window.QMOfflineBase(map, QMLive) -> layer (templates/live/basemap_scripts.html). */
   function baseMap(elementId) {
-    var map = L.map(elementId, { maxZoom: 19, minZoom: 3, zoomControl: true, attributionControl: !!config.tileUrl });
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+    var tiles = config.tiles || [];
+    var map = L.map(elementId, { maxZoom: 19, minZoom: 3, zoomControl: true, attributionControl: tiles.length > 0 });
+    map.getContainer().dataset.basemap = config.basemap;
+    map.setView(toDisplay(config.center[0], config.center[1]), 13);
+    var base = null;
+    if (tiles.length) {
+      base = L.layerGroup(tiles.map(function (t) {
+        return L.tileLayer(t.url, { maxZoom: 19, maxNativeZoom: t.maxZoom, subdomains: t.subdomains,
+                                    attribution: t.attribution, className: "qm-base-tiles" });
+      })).addTo(map);
     } else {
       map.getContainer().classList.add("no-tiles");
+      if (config.drawnBase && typeof root.QMOfflineBase === "function") base = root.QMOfflineBase(map, root.QMLive);
     }
-    map.setView(toDisplay(config.center[0], config.center[1]), 13);
+    map.qmBase = base;
     return map;
   }
 
@@ -67,8 +79,53 @@
   var layerStyles = {
     grid: { color: "#7b8794", weight: 1, fillOpacity: 0.03 },
     venues: { color: "#c2410c", weight: 1, fillOpacity: 0.25 },
-    jurisdictions: { color: "#1d4ed8", weight: 2, fill: false, dashArray: "6 4" }
+    // filled but transparent: hovering anywhere inside names the jurisdiction (kept beneath the other layers)
+    jurisdictions: { color: "#1d4ed8", weight: 2, fillOpacity: 0, dashArray: "6 4" }
   };
+
+  /* The text a layer's feature shows on hover (set as text: the properties come from an uploaded file). */
+  function featureLabel(name, p) {
+    if (name === "grid") return p.code;
+    if (name === "venues") {
+      var category = (strings.venueCategories || {})[p.category] || p.category;
+      return p.name + (category ? "（" + category + "）" : "");
+    }
+    var unitName = (config.unitNames || {})[p.unit];
+    return strings.jurisdiction + " " + (unitName ? unitName + "（" + p.unit + "）" : p.unit);
+  }
+
+  function bindLabel(layer, text, options) {
+    layer.bindTooltip(escapeHtml(text), options);
+  }
+
+  /* The jurisdiction under the pointer, named in a box in the map's corner: a tooltip following the pointer over
+     the whole city would be in the way. */
+  function hoverBox(map) {
+    if (!map.qmHoverBox) {
+      var control = L.control({ position: "bottomleft" });
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "qm-hover-info jurisdiction-name");
+        div.hidden = true;
+        return div;
+      };
+      control.addTo(map);
+      map.qmHoverBox = control.getContainer();
+    }
+    return map.qmHoverBox;
+  }
+
+  function nameOnHover(map, layer, text) {
+    layer.on("mouseover", function () {
+      var box = hoverBox(map);
+      box.textContent = text;
+      box.hidden = false;
+      box.dataset.layer = L.stamp(layer);
+    });
+    layer.on("mouseout remove", function () {
+      var box = hoverBox(map);
+      if (box.dataset.layer === String(L.stamp(layer))) box.hidden = true;
+    });
+  }
 
   /* One GIS layer as a Leaflet layer that reloads its features for the visible box when the view moves. */
   function gisLayer(map, name) {
@@ -79,11 +136,10 @@
         return L.circle(latlng, L.extend({ radius: feature.properties.radius_m || 30 }, layerStyles[name]));
       },
       onEachFeature: function (feature, layer) {
-        // Leaflet sets a string tooltip as HTML, and these properties come from an uploaded file: text only.
         var p = feature.properties;
-        if (name === "grid") layer.bindTooltip(escapeHtml(p.code), { sticky: true, className: "grid-code" });
-        if (name === "venues") layer.bindTooltip(escapeHtml(p.name + (p.category ? "（" + p.category + "）" : "")));
-        if (name === "jurisdictions") layer.bindTooltip(escapeHtml(p.unit), { sticky: true });
+        if (name === "grid") bindLabel(layer, featureLabel(name, p), { sticky: true, className: "grid-code" });
+        if (name === "venues") bindLabel(layer, featureLabel(name, p), { className: "venue-name" });
+        if (name === "jurisdictions") nameOnHover(map, layer, featureLabel(name, p));
       }
     });
     var loaded = null;
@@ -97,6 +153,7 @@
       api(config.layersApi + name + "/?bbox=" + bbox).then(function (fc) {
         group.clearLayers();
         group.addData(fc);
+        if (name === "jurisdictions") group.bringToBack();
         group.fire("qm:loaded", { count: fc.features.length });
       }).catch(function () { loaded = null; });
     }

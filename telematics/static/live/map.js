@@ -2,7 +2,9 @@
    updated in batches once per animation frame. Re-inserting a moved marker into the cluster tree is what costs
    (Leaflet.markercluster redraws every visible cluster on each removal batch), so a marker that moved a little
    is only moved on screen and re-clustered later, when the page is idle; one that moved far, changed state or
-   was filtered re-clusters at once. window.qmMap exposes the state to the browser tests and the benchmark. */
+   was filtered re-clusters at once. The fleet manager finds a vehicle by plate, follows one (the map keeps it
+   centred), filters by unit (the view refits, the counts follow) and sees a vehicle's last track on its card.
+   window.qmMap exposes the state to the browser tests and the benchmark. */
 (function () {
   "use strict";
   var Q = window.QMLive, cfg = Q.config, S = Q.strings;
@@ -78,7 +80,7 @@
   });
 
   function matches(v) {
-    return filter.states[v.state] && (!filter.unitPath || (v.unit_path || "").indexOf(filter.unitPath) === 0);
+    return filter.states[v.state] && inUnit(v);
   }
 
   /* ---- applying fixes: one batch per frame ---- */
@@ -108,7 +110,9 @@
       moves.push(v);
     });
     placeVehicles(moves, now);
+    if (lastTrack.id !== null && fixes[lastTrack.id]) extendLastTrack(vehicles[lastTrack.id]);
     if (openCardId !== null && fixes[openCardId]) refreshCard();
+    if (following !== null && fixes[following]) keepCentred();
     if (stats.flushMs.length < 100000) stats.flushMs.push(performance.now() - started);
   }
 
@@ -126,6 +130,13 @@
     alerting = 0;  // before the group draws its cluster icons
     Object.keys(vehicles).forEach(function (id) { if (vehicles[id].state === "alert") alerting++; });
     cluster.addLayers(list);
+    reopenCard();
+  }
+
+  /* A card whose marker left the map to be re-clustered (it moved far) comes back with the marker: when the marker
+     rejoins, or when the view comes to it (following). */
+  function reopenCard() {
+    if (reopenId !== null && markers[reopenId] && map.hasLayer(markers[reopenId])) openCard(reopenId, true);
   }
 
   function metres(a, b) {
@@ -226,10 +237,14 @@
     applyBatch(remove, add);
   }
 
+  function inUnit(v) { return !filter.unitPath || (v.unit_path || "").indexOf(filter.unitPath) === 0; }
+
+  /* The counts are of the unit chosen (all states, so a state unticked still shows how many it hides). */
   function updateCounts() {
     var counts = { moving: 0, stopped: 0, offline: 0, alert: 0 }, nofix = 0, onMap = 0;
     Object.keys(vehicles).forEach(function (id) {
       var v = vehicles[id];
+      if (!inUnit(v)) return;
       if (v.lat === null || v.lat === undefined) { nofix++; return; }
       counts[v.state]++;
       if (shown[id]) onMap++;
@@ -266,7 +281,9 @@
         Number(v.speed).toFixed(1) + " " + S.kmh) + "</dd>" +
       "<dt>" + S.lastFix + '</dt><dd class="card-time">' + Q.localTime(v.ts) + "</dd>" +
       "<dt>" + S.grid + '</dt><dd class="card-grid">' + Q.escapeHtml(v.grid || "—") + "</dd>" +
-      "<dt>" + S.openAlerts + '</dt><dd class="card-alerts">' + (rows ? "<ul>" + rows + "</ul>" : S.none) + "</dd></dl>" +
+      "<dt>" + S.openAlerts + '</dt><dd class="card-alerts">' + (rows ? "<ul>" + rows + "</ul>" : S.none) + "</dd>" +
+      "<dt>" + S.lastTrack + '</dt><dd class="card-track">' + lastTrackText(v.id) + "</dd></dl>" +
+      '<p><button type="button" class="card-follow">' + (following === v.id ? S.unfollow : S.follow) + "</button></p>" +
       locateHtml(v) +
       '<p><a class="card-file" href="' + cfg.vehicleUrl.replace("{id}", v.id) + '">' + S.vehicleFile + "</a> · " +
       '<a class="card-replay" href="' + cfg.replayUrl + "?vehicle=" + v.id + '">' + S.replay + "</a></p></div>";
@@ -278,10 +295,12 @@
 
   function locateHtml(v) {
     if (!cfg.canLocate || !v.jt808) return "";
-    var r = located[v.id] || {};
+    var r = located[v.id] || {}, iv = intervals[v.id] || {};
     return '<p class="card-locate-row"><button type="button" class="card-locate"' + (r.busy ? " disabled" : "") + ">" +
-      (r.busy ? S.locating : S.locate) + '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' +
-      Q.escapeHtml(r.text || "") + "</span></p>";
+      (r.busy ? S.locating : S.locate) + '</button> <button type="button" class="card-interval">' + S.interval +
+      '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' + Q.escapeHtml(r.text || "") +
+      '</span> <span class="card-interval-answer' + (iv.fail ? " fail" : "") + '">' + Q.escapeHtml(iv.text || "") +
+      "</span></p>";
   }
 
   function redrawCard(id) {
@@ -313,20 +332,83 @@
     }).finally(function () { redrawCard(id); });
   }
 
-  function openCard(id) {
+  /* ---- reporting interval: 0x8103 to a JT/T 808 terminal through the vehicles API, its 0x0001 answer shown ---- */
+  var intervals = {};        // vehicle id -> {text, fail}: the terminal's last answer, as for locate
+  var intervalDialog = document.getElementById("interval-dialog");
+  var intervalVehicle = null;
+  function intervalText(answer) {
+    var parts = [];
+    if (answer.seconds) parts.push(S.intervalDefault + " " + answer.seconds + " " + S.seconds);
+    if (answer.sleep_seconds) parts.push(S.intervalSleep + " " + answer.sleep_seconds + " " + S.seconds);
+    return (answer.status === "ok" ? S.intervalAccepted : S.intervalRefused) + " · " + parts.join(" / ") +
+      " · " + S.intervalResult + " " + answer.result;
+  }
+  function openInterval(id) {
+    intervalVehicle = id;
+    document.getElementById("interval-title").textContent = S.intervalTitle + " · " + vehicles[id].plate;
+    document.getElementById("interval-error").hidden = true;
+    document.getElementById("interval-answer").hidden = true;
+    document.getElementById("interval-submit").disabled = false;
+    intervalDialog.showModal();
+  }
+  document.getElementById("interval-cancel").addEventListener("click", function () { intervalDialog.close(); });
+  document.getElementById("interval-submit").addEventListener("click", function () {
+    var id = intervalVehicle, error = document.getElementById("interval-error");
+    var shown = document.getElementById("interval-answer"), button = document.getElementById("interval-submit");
+    function read(field) {
+      var text = document.getElementById(field).value.trim();
+      return text === "" ? null : Number(text);
+    }
+    var body = { seconds: read("interval-seconds"), sleep_seconds: read("interval-sleep") };
+    var ok = function (n) { return n === null || (Number.isInteger(n) && n >= 1 && n <= 86400); };
+    if ((body.seconds === null && body.sleep_seconds === null) || !ok(body.seconds) || !ok(body.sleep_seconds)) {
+      error.textContent = S.intervalRequired;
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    button.disabled = true;
+    shown.hidden = false;
+    shown.textContent = S.intervalSending;
+    Q.api(cfg.vehiclesApi + id + "/report-interval/", { method: "POST", body: body }).then(function (answer) {
+      intervals[id] = { text: intervalText(answer), fail: answer.status !== "ok" };
+      window.qmMap.intervalAnswer = answer;
+    }).catch(function (err) {
+      intervals[id] = { text: err.message, fail: true };
+      window.qmMap.intervalAnswer = { error: err.data || err.message };
+    }).finally(function () {
+      shown.textContent = intervals[id].text;
+      shown.className = intervals[id].fail ? "fail" : "";
+      button.disabled = false;
+      redrawCard(id);
+    });
+  });
+
+  var reopenId = null;
+  function openCard(id, reopening) {
     var v = vehicles[id], m = markers[id];
     if (!v || !m) return;
+    openCardId = reopenId = null;
     if (m._qmPos && shown[id]) { leaveCluster([m]); joinCluster([m]); delete stale[id]; }  // exact, for the popup
     openCardId = id;
     m.unbindPopup();
-    m.bindPopup(cardHtml(v), { maxWidth: 320 }).openPopup();
+    // A card coming back after re-clustering must not move the view (only following does that).
+    m.bindPopup(cardHtml(v), { maxWidth: 320, autoPan: !reopening }).openPopup();
     // An open alert listed on the card zooms to its evidence, as in the panel.
     m.getPopup().getElement().addEventListener("click", function (e) {
       if (e.target.classList.contains("card-locate")) return locate(id);
+      if (e.target.classList.contains("card-interval")) return openInterval(id);
+      if (e.target.classList.contains("card-follow")) return following === id ? unfollow() : follow(id);
       var li = e.target.closest("li[data-alert]");
       if (li) showEvidence(Number(li.dataset.alert));
     });
-    m.once("popupclose", function () { if (openCardId === id) openCardId = null; });
+    m.once("popupclose", function () {
+      if (openCardId !== id) return;
+      if (!map.hasLayer(m)) { reopenId = id; return; }
+      openCardId = null;
+      if (lastTrack.id === id) clearLastTrack();
+    });
+    if (!reopening) loadLastTrack(id);
   }
 
   function refreshCard() {
@@ -336,10 +418,152 @@
     m.getPopup().setLatLng(m._qmPos || m._latlng);  // the card follows the marker as drawn
   }
 
+  /* ---- a vehicle's last track (QM_MAP_LAST_TRACK_MIN) while its card is open, growing with its new fixes ---- */
+  var lastTrackLayer = L.layerGroup().addTo(map);
+  var lastTrack = { id: null, line: null, fixes: 0, loading: false };
+
+  function lastTrackText(id) {
+    if (lastTrack.id !== id || lastTrack.loading) return "—";
+    if (!lastTrack.fixes) return S.lastTrackNone;
+    return lastTrack.fixes + " " + S.fixes + " · " + cfg.lastTrackMin + " " + S.minutes;
+  }
+
+  function clearLastTrack() {
+    lastTrackLayer.clearLayers();
+    lastTrack = { id: null, line: null, fixes: 0, loading: false };
+  }
+
+  function loadLastTrack(id) {
+    clearLastTrack();
+    lastTrack = { id: id, line: null, fixes: 0, loading: true };
+    var start = new Date(serverNow() - cfg.lastTrackMin * 60000).toISOString();
+    Q.api(cfg.tracksApi + "?vehicle=" + id + "&start=" + encodeURIComponent(start)).then(function (track) {
+      if (lastTrack.id !== id) return;  // another card was opened meanwhile
+      var points = track.fixes.map(function (f) { return Q.toDisplay(f.lat, f.lon); });
+      lastTrack.loading = false;
+      lastTrack.fixes = points.length;
+      lastTrack.newest = track.fixes.length ? Date.parse(track.fixes[track.fixes.length - 1].ts) : 0;
+      lastTrack.line = L.polyline(points, { color: "#7c3aed", weight: 4, opacity: 0.8, className: "last-track",
+                                            interactive: false }).addTo(lastTrackLayer);
+      // only the line's text: re-rendering the card could swallow a click on it in progress
+      var dd = document.querySelector('#vehicle-card[data-vehicle="' + id + '"] .card-track');
+      if (dd) dd.textContent = lastTrackText(id);
+      window.qmMap.lastTrack = { id: id, fixes: points.length };
+    }).catch(function () { if (lastTrack.id === id) clearLastTrack(); });
+  }
+
+  function extendLastTrack(v) {
+    if (!lastTrack.line || !v.ts || v.ts <= lastTrack.newest) return;
+    lastTrack.newest = v.ts;
+    lastTrack.fixes++;
+    lastTrack.line.addLatLng(Q.toDisplay(v.lat, v.lon));
+    window.qmMap.lastTrack = { id: v.id, fixes: lastTrack.fixes };
+  }
+
+  /* ---- follow a vehicle: the map keeps it centred as its fixes arrive; dragging the map lets go ---- */
+  var following = null;
+  var followBox = document.getElementById("follow-status");
+
+  function drawnPos(id) { var m = markers[id]; return m ? (m._qmPos || m._latlng) : null; }
+
+  function keepCentred() {
+    var p = drawnPos(following);
+    if (p) map.panTo(p, { animate: true, duration: 0.4 });
+  }
+
+  function follow(id) {
+    following = id;
+    followBox.hidden = false;
+    document.getElementById("follow-plate").textContent = vehicles[id].plate;
+    keepCentred();
+    followButtons();
+  }
+
+  function unfollow() {
+    following = null;
+    followBox.hidden = true;
+    followButtons();
+  }
+
+  /* The button's text only: Leaflet takes a click on a node no longer in the popup for a map click. */
+  function followButtons() {
+    document.querySelectorAll("#vehicle-card .card-follow").forEach(function (b) {
+      b.textContent = following === Number(b.closest("#vehicle-card").dataset.vehicle) ? S.unfollow : S.follow;
+    });
+  }
+  document.getElementById("follow-stop").addEventListener("click", unfollow);
+  map.on("dragstart", function () { if (following !== null) unfollow(); });
+  map.on("moveend", reopenCard);
+
+  /* ---- search by plate: jump to the vehicle and open its card ---- */
+  function plateKey(text) { return String(text || "").replace(/[\s·•.\-]/g, "").toUpperCase(); }
+
+  function findPlates(query) {
+    var q = plateKey(query), all = Object.keys(vehicles).map(function (id) { return vehicles[id]; });
+    if (!q) return [];
+    var exact = all.filter(function (v) { return plateKey(v.plate) === q; });
+    if (exact.length) return exact;
+    return all.filter(function (v) { return plateKey(v.plate).indexOf(q) >= 0; })
+      .sort(function (a, b) { return a.plate < b.plate ? -1 : 1; });
+  }
+
+  var searchNote = document.getElementById("search-result");
+  function note(text, candidates) {
+    searchNote.innerHTML = "";
+    searchNote.hidden = !text;
+    searchNote.appendChild(document.createTextNode(text || ""));
+    (candidates || []).slice(0, 10).forEach(function (v) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "search-candidate";
+      b.dataset.vehicle = v.id;
+      b.textContent = v.plate;
+      b.addEventListener("click", function () { jumpTo(v.id); });
+      searchNote.appendChild(b);
+    });
+  }
+
+  /* A vehicle hidden by the filters is shown again: the fleet manager asked for it by name. */
+  function jumpTo(id) {
+    var v = vehicles[id];
+    if (v.lat === null || v.lat === undefined) return note(S.searchNoFix);
+    note("");
+    if (!matches(v)) {
+      filter.unitPath = "";
+      document.getElementById("filter-unit").value = "";
+      STATES.forEach(function (s) { filter.states[s] = true; });
+      document.querySelectorAll(".filter-state").forEach(function (box) { box.checked = true; });
+      restyleAll();
+      document.querySelectorAll("#alert-list li").forEach(function (li) { li.hidden = false; });
+      updateAlertCount();
+    }
+    map.setView(drawnPos(id), Math.max(map.getZoom(), 17), { animate: false });
+    cluster.zoomToShowLayer(markers[id], function () { openCard(id); });
+  }
+
+  function search(query) {
+    var found = findPlates(query);
+    if (!found.length) return note(S.searchNotFound);
+    if (found.length > 1) return note(S.searchMany, found);
+    jumpTo(found[0].id);
+  }
+  document.getElementById("plate-search").addEventListener("submit", function (e) {
+    e.preventDefault();
+    search(document.getElementById("plate-query").value);
+  });
+
   /* ---- alerts panel ---- */
   function setOngoing(a) {
     var set = ongoing[a.vehicle_id] = ongoing[a.vehicle_id] || {};
     if (a.ongoing) set[a.id] = true; else delete set[a.id];
+  }
+
+  /* A terminal_silent that began while the terminal reported its power or antenna cut: say so (JT/T 808 alarms). */
+  function explainedHtml(a) {
+    if (!a.explained_by || !a.explained_by.length) return "";
+    return '<div class="alert-explained">' + S.explainedBy + " " + a.explained_by.map(function (c) {
+      return Q.escapeHtml(c.label) + "（" + Q.localTime(c.started_at) + "）";
+    }).join("、") + "</div>";
   }
 
   function alertItem(a) {
@@ -354,6 +578,7 @@
       '<span class="alert-plate">' + Q.escapeHtml(a.plate) + "</span></div>" +
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
       ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
+      explainedHtml(a) +
       (cfg.canReview && (a.status === "open" || a.status === "closed") ?
         '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
         '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");
@@ -388,9 +613,11 @@
     updateAlertCount();
   }
 
+  /* Alerts awaiting review of the unit chosen, like the panel shows them. */
   function updateAlertCount() {
     var n = Object.keys(alerts).filter(function (k) {
-      return alerts[k].status === "open" || alerts[k].status === "closed";
+      var a = alerts[k], v = vehicles[a.vehicle_id];
+      return (a.status === "open" || a.status === "closed") && (!v || inUnit(v));
     }).length;
     document.getElementById("alert-count").textContent = n;
   }
@@ -456,10 +683,19 @@
     var v = vehicles[li.dataset.vehicle];
     return !filter.unitPath || !v || (v.unit_path || "").indexOf(filter.unitPath) === 0;
   }
+  /* The view fits the vehicles shown (those of the unit with a fix when the state filter hides them all). */
+  function refit() {
+    var ids = Object.keys(shown);
+    if (!ids.length) ids = Object.keys(vehicles).filter(function (id) { return inUnit(vehicles[id]) && markers[id]; });
+    var points = ids.map(drawnPos).filter(Boolean);
+    if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.1), { maxZoom: 15, animate: false });
+  }
   document.getElementById("filter-unit").addEventListener("change", function (e) {
     filter.unitPath = e.target.value;
     restyleAll();
+    refit();
     document.querySelectorAll("#alert-list li").forEach(function (li) { li.hidden = !alertInUnit(li); });
+    updateAlertCount();
   });
   document.querySelectorAll(".filter-state").forEach(function (box) {
     box.addEventListener("change", function () { filter.states[box.value] = box.checked; restyleAll(); });
@@ -514,7 +750,8 @@
     shown: function () { return Object.keys(shown).map(Number); },
     drawnAt: function (id) { var m = markers[id], p = m && (m._qmPos || m._latlng); return p ? [p.lat, p.lng] : null; },
     position: function (id) { var v = vehicles[id]; return v ? { lat: v.lat, lon: v.lon, ts: v.ts, state: v.state } : null; },
-    openCard: openCard, showEvidence: showEvidence, ready: false
+    openCard: openCard, showEvidence: showEvidence, search: search, follow: follow, unfollow: unfollow,
+    following: function () { return following; }, lastTrack: null, ready: false
   };
 
   Q.api(cfg.snapshotUrl).then(function (snap) {
@@ -525,6 +762,12 @@
       (v.ongoing_alerts || []).forEach(function (id) { (ongoing[v.id] = ongoing[v.id] || {})[id] = true; });
     });
     loadVehicles(snap.vehicles);
+    var plates = document.getElementById("plate-options");
+    snap.vehicles.map(function (v) { return v.plate; }).sort().forEach(function (plate) {
+      var option = document.createElement("option");
+      option.value = plate;
+      plates.appendChild(option);
+    });
     var placed = snap.vehicles.filter(function (v) { return v.lat !== null; });
     if (placed.length) {
       map.fitBounds(L.latLngBounds(placed.map(function (v) { return Q.toDisplay(v.lat, v.lon); })).pad(0.1),

@@ -11,7 +11,7 @@
   var el = function (id) { return document.getElementById(id); };
 
   var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, trips: 0, trip: -1, totals: null,
-                                   loaded: false, clock: null, index: -1 };
+                                   loaded: false, clock: null, index: -1, map: map, drawn: drawn };
   var journeys = { journeys: [], stops: [] }, selected = null;
 
   el("replay-vehicle").value = cfg.vehicle;
