@@ -209,4 +209,11 @@ def test_fleet_manager_adds_insurance_and_a_photo_through_the_file(live_server, 
     page.locator("#photo-form input[name=image]").set_input_files(str(bad))
     page.locator("#photo-form button[type=submit]").click()
     expect(page.locator(".form-error")).to_contain_text("只接受 JPEG、PNG 或 WebP")
+
+    page.goto(f"{live_server.url}/vehicles/{vehicle_id}/")
+    page.click("#live-map-link")  # the live map opens on this vehicle, its card open, following it
+    page.wait_for_function("window.qmMap && window.qmMap.ready")
+    assert page.evaluate("window.qmMap.following()") == vehicle_id
+    expect(page.locator("#follow-plate")).to_have_text("苏D·T0001")
+    expect(page.locator("#vehicle-card")).to_contain_text("苏D·T0001")
     assert page.errors == []
