@@ -108,6 +108,18 @@ def person_row(x: dict, more: list, failed: bool) -> dict:
             "link": person_link(x["id"])}
 
 
+def every_person_holds(title: str, columns: list[str], unit: OrgUnit, as_of: dt.date, role: str, categories,
+                       judge, *, failing_only: bool = False, api: str = "") -> Evidence:
+    """The drill-down of a check shaped "every active <role> holds X": each active person of `role` in `unit`'s
+    subtree with `judge(the items of `categories` issued to them on as_of) -> (cells, failing)` (only the failing
+    ones with `failing_only`), under the person columns and `columns`."""
+    persons = active(unit, as_of, role)
+    held = held_by(persons, as_of, categories)
+    rows = [person_row(x, *judge(held[x["id"]])) for x in persons]
+    return Evidence(title, [_("工号"), _("姓名"), _("单位"), *columns],
+                    [r for r in rows if r["flag"]] if failing_only else rows, api)
+
+
 def _item_names(rule: Rule, item: str | None) -> set[str] | None:
     for entry in rule.params.get("items", []):
         if entry["name"] == item:

@@ -41,6 +41,9 @@ LINKS = (
     Link("map", "live:map", _("实时地图"), (ADMIN, FLEET, AUDITOR)),
     Link("replay", "live:replay", _("轨迹回放"), (ADMIN, FLEET, AUDITOR)),
     Link("vehicles", "telematics:vehicle-list", _("车辆档案"), (ADMIN, FLEET, AUDITOR)),
+    Link("reports", "telematics:reports", _("车辆报表"), (ADMIN, FLEET, AUDITOR)),
+    # Logistics officers too: a unit's users explain its alerts (cases).
+    Link("alerts", "alerts:history", _("告警核查"), EVERY_ROLE),
     Link("handover", "uniforms:handover", _("发放交接"), (ADMIN, LOGISTICS)),
     Link("stocktake", "uniforms:stocktake", _("扫码盘点"), (ADMIN, LOGISTICS)),
     Link("compliance", "compliance", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("uniforms.urls")),
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
+    path("", include("telematics.tracking.cases.urls")),
     path("", include("gis.urls")),
     path("", include("compliance.web_urls")),
 ]

@@ -26,18 +26,17 @@ from quartermaster.errors import DomainError
 from .plan import CST
 from .scenarios import SCENARIO_DIR
 
-# Scenarios the demo plays on its day: each steers its own vehicle, so all run together.
+# Scenarios the demo plays on its day: each steers its own vehicle, so all run together. Paths under SCENARIO_DIR.
 DEMO_SCENARIOS = ("restaurant_lunch", "leave_jurisdiction", "terminal_silence", "ktv_evening", "private_trip",
-                  "approved_trip", "recorder_missed_day", "malformed")
+                  "approved_trip", "recorder_missed_day", "malformed", "demo/late_return")
 # (username, role, unit code or None for the whole bureau): one login per role.
 DEMO_LOGINS = (("admin", "administrator", None), ("logistics", "logistics", "CZ-TN"), ("fleet", "fleet", "CZ"),
                ("auditor", "auditor", None))
 # A squadron keeping the common weekday schedule: its duty days are the days the demo replays.
 DUTY_REFERENCE_UNIT = "CZ-ZL-01"
 DAY_START = dt.time(8, 5)  # the squadrons (on duty from 08:00) roll out 8-20 minutes into their shift
-# Today's duty is replayed once it has run this long, else the previous duty day: a replay reaches the present
-# after (now - start) / speed and then runs at real time, so a later start leaves less fast-forward to watch.
-REPLAY_LEAD = dt.timedelta(minutes=30)
+# The demo gives each unit with a jurisdiction a depot where its simulated vehicles park, this big (not_in_depot).
+DEPOT_RADIUS_M = 150.0
 # Vehicles whose terminals speak JT/T 808 to the demo's gateway: their sample terminals (T0045..T0047) are swapped
 # for JT/T 808 terminals, bound by their phone numbers.
 DEMO_JT808_TERMINALS = {"T0045": "013800000045", "T0046": "013800000046", "T0047": "013800000047"}
@@ -108,6 +107,7 @@ def prepare_database(*, say) -> None:
         sample_city_load(city=build_city(seed=1))
         say("loaded the sample city (grid, venues, jurisdictions, streets)")
     bind_jt808_terminals(say=say)
+    set_depots(say=say)
 
 
 def bind_jt808_terminals(*, say) -> None:
@@ -146,22 +146,56 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
 
 
 def replay_start(now: dt.datetime | None = None) -> dt.datetime:
-    """08:05 of today when today's duty began at least REPLAY_LEAD ago, else of the newest duty day before
-    today: the day the demo plays at a speed-up (simulated time never runs ahead of the real present, so the
-    replay starts in the past and catches up)."""
+    """08:05 of the newest duty day before today: the day the demo replays at its speed-up. The whole day lies in
+    the past, so its scenarios (from 10:00 to the evening) play within minutes whatever the hour the demo is
+    started (simulated time never runs ahead of the real present: the replay starts in the past and catches up)."""
     from simulators.duty import DutyBook
 
     now = (now or dt.datetime.now(CST)).astimezone(CST)
     windows = DutyBook.from_registry().for_unit([DUTY_REFERENCE_UNIT])
-    today = windows(now.date())
-    if today and now >= today[0][0] + REPLAY_LEAD:
-        return dt.datetime.combine(now.date(), DAY_START, CST)
     day = now.date() - dt.timedelta(days=1)
     for _ in range(30):
         if windows(day):
             break
         day -= dt.timedelta(days=1)
     return dt.datetime.combine(day, DAY_START, CST)
+
+
+def clear_telemetry() -> dict[str, int]:
+    """Removes what an earlier demo's simulation left — fixes, legs, alerts (with their reviews), dead letters, dock
+    reports and the rules' checkpoint — so the replayed day (the same day, or one the stored fixes are newer than)
+    is stored and judged afresh; the registry, users, layers and approved trips stay. Returns what was removed."""
+    from django.db import transaction
+
+    from telematics.tracking.models import Alert, DeadLetter, DockOffload, Leg, Position, RuleCheckpoint
+
+    removed = {}
+    with transaction.atomic():
+        for model in (Alert, Position, Leg, DeadLetter, DockOffload, RuleCheckpoint):
+            removed[model._meta.model_name] = model.objects.count()
+            model.objects.all().delete()
+    return removed
+
+
+def set_depots(*, say) -> None:
+    """Gives every unit with a jurisdiction on the loaded map, and no depot yet, the depot its simulated vehicles
+    park at (the simulator's choice: the sample city's brigade depot when inside the jurisdiction, else a central
+    street point), so `not_in_depot` is judged against where the vehicles really spend the night."""
+    from assets.models import OrgUnit
+    from assets.services import unit_update
+    from simulators.city import loaded_city_map
+
+    city = loaded_city_map()
+    if city is None:
+        return
+    named = []
+    for unit in OrgUnit.objects.filter(depot_lat__isnull=True, code__in=list(city.jurisdictions)).order_by("code"):
+        x, y = city.depot_for(city.area(unit.code), unit.ancestors_codes())
+        lon, lat = city.projection.to_lonlat(x, y)
+        unit_update(unit=unit, depot_lat=round(lat, 6), depot_lon=round(lon, 6), depot_radius_m=DEPOT_RADIUS_M)
+        named.append(unit.code)
+    if named:
+        say(f"gave {len(named)} units a depot where their vehicles park ({', '.join(named)})")
 
 
 def beyond_fix_age_limit(start: dt.datetime, now: dt.datetime | None = None) -> bool:
@@ -325,7 +359,7 @@ def demo_scenarios(workdir: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     out = []
     for name in DEMO_SCENARIOS:
-        path = target / f"{name}.yaml"
+        path = target / f"{Path(name).name}.yaml"
         shutil.copyfile(SCENARIO_DIR / f"{name}.yaml", path)
         out.append(path)
     return out

@@ -1,6 +1,7 @@
 """Simulated JT/T 808 terminals: register (once), authenticate, report each fix with 0x0200 and wait for the
 platform's 0x8001, retransmit what was not answered, buffer while out of coverage or disconnected and flush the
-buffer with 0x0704 (盲区补传), reconnect with backoff; answer 0x8201 (position query) and 0x8103 (parameters)."""
+buffer with 0x0704 (盲区补传; sub-packaged when longer than a package), reconnect with backoff; answer 0x8201
+(position query), 0x8103 (parameters) and 0x8003 (send sub-packages again)."""
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,14 @@ class Terminal:
     backoff_max_s: float = 30.0
     plate: str = ""
     code: str = ""  # the auth code from registration, kept across reconnects
-    interval_s: int = 30  # set by 0x8103 parameter 0x0029
+    # The reporting intervals the platform set with 0x8103 (parameters 0x0029 and 0x0027, seconds); until then the
+    # terminal reports every fix of its plan.
+    interval_s: int | None = None
+    sleep_interval_s: int | None = None  # while ACC is off (the terminal sleeps)
+    refuse_params: bool = False  # answers 0x8103 with result 1 (failure), as a terminal that does not take them
+    batch_max: int = BATCH_MAX  # reports per 0x0704
+    package_size: int = j.MAX_BODY  # a longer 0x0704 body goes as sub-packages of this many bytes
+    package_gap_s: float = 0.0  # pause after each answered sub-package (a slow link)
     buffer: list = field(default_factory=list)  # Locations not yet answered
     last: j.Location | None = None
     sent: int = 0  # location reports answered
@@ -45,6 +53,10 @@ class Terminal:
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task | None = None
         self._waiting: dict[int, asyncio.Future] = {}
+        self._last_due: j.Location | None = None
+        # The sub-packaged message being sent: kept, with which packages were answered, until its last package is
+        # answered — across reconnects, and for the platform's 0x8003.
+        self._message: dict | None = None
 
     # --- the connection -----------------------------------------------------------------------------------
 
@@ -93,6 +105,59 @@ class Terminal:
                 self._waiting.pop(serial, None)
         raise TimeoutError(f"0x{msg_id:04x} serial {serial} unanswered")
 
+    def _count(self, name: str) -> None:
+        self.counters[name] = self.counters.get(name, 0) + 1
+
+    async def request_packaged(self, msg_id: int, body: bytes):
+        """Sends a message as sub-packages with consecutive serials, each but the last once the previous one was
+        answered, and returns the last one's answer. Packages not answered are sent again after a timeout; a message
+        interrupted by a lost connection continues (same serials, only the unanswered packages) when this is called
+        again with the same body; 0x8003 from the platform sends the packages it names again."""
+        m = self._message
+        if m is None or (m["msg_id"], m["body"]) != (msg_id, body):
+            first = self._next_serial()
+            frames = j.build_packages(msg_id, self.phone, first, body, size=self.package_size, version=self.version)
+            self._serial = (first + len(frames) - 1) & 0xFFFF
+            m = self._message = {"msg_id": msg_id, "body": body, "first": first,
+                                 "frames": dict(enumerate(frames, 1)), "answered": set()}
+        total = len(m["frames"])
+        for _ in range(self.retries + 1):
+            for index in range(1, total + 1):
+                if index in m["answered"]:
+                    continue
+                serial = (m["first"] + index - 1) & 0xFFFF
+                future = asyncio.get_running_loop().create_future()
+                self._waiting[serial] = future
+                self._writer.write(m["frames"][index])
+                try:
+                    result = await asyncio.wait_for(future, self.timeout_s)
+                except TimeoutError:
+                    self._count("retransmitted")
+                    break
+                finally:
+                    self._waiting.pop(serial, None)
+                if index == total:
+                    self._message = None
+                    return result
+                m["answered"].add(index)
+                self._count("package_receipts")
+                if self.package_gap_s:
+                    await asyncio.sleep(self.package_gap_s)
+        raise TimeoutError(f"0x{msg_id:04x} in {total} packages from serial {m['first']} unanswered")
+
+    def _resend_packages(self, frame: j.Frame) -> None:
+        self._count("resend_requests")
+        try:
+            first, indexes = j.decode_resend_request(frame.body, self.version is not None)
+        except j.FrameError:
+            return
+        m = self._message
+        if m is None or m["first"] != first:
+            return  # a message already answered in full: nothing kept
+        for index in indexes:
+            if index in m["frames"]:
+                self._writer.write(m["frames"][index])
+
     async def _read(self, reader: asyncio.StreamReader) -> None:
         frames = j.FrameReader()
         try:
@@ -118,17 +183,33 @@ class Terminal:
         elif h.msg_id == j.MsgId.REGISTER_RESPONSE:
             serial, result, code = j.decode_register_response(frame.body)
             self._resolve(serial, (result, code))
+        elif h.msg_id == j.MsgId.RESEND_PACKAGES:
+            self._resend_packages(frame)
         elif h.msg_id == j.MsgId.QUERY_LOCATION and self.last is not None:
             self.write(j.MsgId.QUERY_ANSWER, h.serial.to_bytes(2) + j.encode_location(self.last))
         elif h.msg_id == j.MsgId.SET_PARAMS:
-            body = frame.body
-            pos = 1
-            for _ in range(body[0] if body else 0):
-                param, size = int.from_bytes(body[pos:pos + 4]), body[pos + 4]
-                if param == 0x0029 and size == 4:
-                    self.interval_s = int.from_bytes(body[pos + 5:pos + 9])
-                pos += 5 + size
+            try:
+                params = j.decode_set_params(frame.body)
+            except j.FrameError:
+                self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.MALFORMED))
+                return
+            if self.refuse_params:
+                self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.FAILURE))
+                return
+            for param, name in ((j.Param.DEFAULT_INTERVAL, "interval_s"), (j.Param.SLEEP_INTERVAL, "sleep_interval_s")):
+                if param in params:
+                    setattr(self, name, int.from_bytes(params[param]))
             self.write(j.MsgId.TERMINAL_RESPONSE, j.general_response(h.serial, h.msg_id, j.Result.OK))
+
+    def due(self, loc: j.Location) -> bool:
+        """Does the terminal report this fix of its plan? With an interval set by the platform, only a fix that
+        interval (the sleep interval while ACC is off, when set) after the last one it reported."""
+        interval = self.sleep_interval_s if not loc.acc and self.sleep_interval_s else self.interval_s
+        last = self._last_due
+        if interval and last is not None and (loc.ts - last.ts).total_seconds() < interval:
+            return False
+        self._last_due = loc
+        return True
 
     def _resolve(self, serial: int, value) -> None:
         future = self._waiting.get(serial)
@@ -165,11 +246,15 @@ class Terminal:
         """Sends the buffer, oldest first, as 0x0704 batches (a single report as 0x0200); a report leaves the buffer
         only once answered."""
         while self.buffer:
-            chunk = self.buffer[:BATCH_MAX]
+            chunk = self.buffer[:self.batch_max]
             if len(chunk) == 1:
                 result = await self.report(chunk[0])
             else:
-                result = await self.request(j.MsgId.BATCH, j.encode_batch(chunk, kind))
+                body = j.encode_batch(chunk, kind)
+                if len(body) > self.package_size:
+                    result = await self.request_packaged(j.MsgId.BATCH, body)
+                else:
+                    result = await self.request(j.MsgId.BATCH, body)
                 self.last = chunk[-1]
             del self.buffer[:len(chunk)]
             if result == j.Result.OK:
@@ -301,7 +386,7 @@ class Fleet:
 
     async def _drive(self, terminal: Terminal, queue: asyncio.Queue) -> None:
         while True:
-            locations = await queue.get()
+            locations = [loc for loc in await queue.get() if terminal.due(loc)]
             try:
                 await terminal.deliver(locations, stop=self.stop_event)
             except Refused as exc:

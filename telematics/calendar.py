@@ -182,6 +182,11 @@ class DutyCalendar:
                     return float(end)
         return None
 
+    def schedule_key(self, unit_id: int):
+        """The same object for units with the same duty hours (those inheriting one unit's schedule): a cache key
+        for per-day work such as the online rate's duty minutes."""
+        return self._profiles.get(unit_id) or _unknown_unit(unit_id)
+
     def knows(self, unit_id: int) -> bool:
         return unit_id in self._profiles
 
@@ -597,3 +602,19 @@ def connect() -> None:
     post_save.connect(_on_seal_change, sender=VehicleSeal, dispatch_uid="qm_seals_save")
     post_delete.connect(_on_seal_change, sender=VehicleSeal, dispatch_uid="qm_seals_delete")
     setting_changed.connect(_on_setting_changed, dispatch_uid="qm_calendar_setting")
+
+
+def is_working_day(day: dt.date) -> bool:
+    """A working day of the bureau: Monday to Friday or an adjusted working day (调休), and not a holiday (the
+    `holidays` sheet, else the statutory calendar)."""
+    return 1 <= duty_calendar().day_kind(day) <= 5
+
+
+def working_days_after(day: dt.date, n: int) -> dt.date:
+    """The `n`-th working day after `day` (`day` itself not counted); `day` when `n` is 0."""
+    count = 0
+    while count < n:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return day

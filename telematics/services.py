@@ -544,9 +544,10 @@ def trip_cancel(*, trip: Trip, note: str = "") -> Trip:
     return trip
 
 
-def vehicle_locate(*, vehicle: Vehicle) -> dict:
-    """Locate now (JT/T 808 0x8201 position query): asks the vehicle's terminal, through the running `qm jt808`
-    gateway, for its position and returns the terminal's answer. Only for a terminal bound by its phone number."""
+def _jt808_command(*, vehicle: Vehicle, request: dict, what: str) -> dict:
+    """Hands `request` to the running `qm jt808` gateway for the vehicle's terminal and returns the gateway's answer
+    when the terminal answered (status "ok" or "refused"); a DomainError otherwise (no JT/T 808 terminal, no
+    broker, terminal offline, no answer)."""
     from django.conf import settings
 
     from telematics.tracking import conf as tracking_conf
@@ -555,27 +556,96 @@ def vehicle_locate(*, vehicle: Vehicle) -> dict:
     phone = vehicle.terminal_id or ""
     if not jt808.is_phone(phone):
         raise DomainError(f"{vehicle.plate} has no JT/T 808 terminal (bound by its phone number); it cannot be "
-                          f"located on demand", field="terminal_id", code="not_jt808")
+                          f"sent {what}", field="terminal_id", code="not_jt808")
     if not settings.QM_MQTT_URL:
         raise DomainError("no MQTT broker configured (QM_MQTT_URL): the JT/T 808 gateway cannot be reached",
                           code="gateway_unavailable", status_code=503)
     wait = tracking_conf.get("QM_JT808_COMMAND_WAIT_S")
     try:
         answer = jt808.send_command(url=settings.QM_MQTT_URL, prefix=settings.QM_TOPIC_PREFIX, phone=phone,
-                                    request={"command": "locate"}, wait=wait)
+                                    request=request, wait=wait)
     except jt808.CommandError as exc:
         raise DomainError(str(exc), code="gateway_unavailable", status_code=503) from None
     status = answer.get("status")
-    if status == "ok" and isinstance(answer.get("fix"), dict):
-        fix = {k: answer["fix"].get(k) for k in ("ts", "lat", "lon", "speed", "heading")}
-        if isinstance(fix["ts"], int | float):  # the contract's epoch seconds
-            fix["ts"] = dt.datetime.fromtimestamp(fix["ts"], dt.UTC).isoformat()
-        return {"vehicle": vehicle.pk, "plate": vehicle.plate, "terminal": phone, "fix": fix}
+    if status in ("ok", "refused"):
+        return answer
     if status == "offline":
         raise ConflictError(f"terminal {phone} of {vehicle.plate} is not connected to the JT/T 808 gateway",
                             code="terminal_offline")
     if status == "timeout":
         raise DomainError(f"no answer from terminal {phone} of {vehicle.plate} within {wait:g} s (is `qm jt808` "
                           f"running and the terminal connected?)", code="timeout", status_code=504)
-    raise DomainError(f"terminal {phone} of {vehicle.plate} did not answer the position query ({status})",
+    raise DomainError(f"the JT/T 808 gateway did not send {what} to terminal {phone} of {vehicle.plate} ({status})",
                       code="terminal_refused", status_code=502)
+
+
+def vehicle_locate(*, vehicle: Vehicle) -> dict:
+    """Locate now (JT/T 808 0x8201 position query): asks the vehicle's terminal, through the running `qm jt808`
+    gateway, for its position and returns the terminal's answer. Only for a terminal bound by its phone number."""
+    answer = _jt808_command(vehicle=vehicle, request={"command": "locate"}, what="a position query")
+    if answer.get("status") == "ok" and isinstance(answer.get("fix"), dict):
+        fix = {k: answer["fix"].get(k) for k in ("ts", "lat", "lon", "speed", "heading")}
+        if isinstance(fix["ts"], int | float):  # the contract's epoch seconds
+            fix["ts"] = dt.datetime.fromtimestamp(fix["ts"], dt.UTC).isoformat()
+        return {"vehicle": vehicle.pk, "plate": vehicle.plate, "terminal": vehicle.terminal_id, "fix": fix}
+    raise DomainError(f"terminal {vehicle.terminal_id} of {vehicle.plate} did not answer the position query "
+                      f"(result {answer.get('result')})", code="terminal_refused", status_code=502)
+
+
+REPORT_INTERVAL_KEYS = ("seconds", "sleep_seconds")  # 0x8103 parameters 0x0029 and 0x0027 (telematics.tracking.jt808)
+
+
+def vehicle_report_interval(*, vehicle: Vehicle) -> dict | None:
+    """The reporting intervals last set on the vehicle's current terminal and accepted by it (from the change log):
+    `{"seconds", "sleep_seconds", "at", "username"}` (a key None when never set), or None."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from assets.models import ChangeRecord
+
+    records = ChangeRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(Vehicle), object_id=str(vehicle.pk),
+        after__report_interval__terminal=vehicle.terminal_id or "",
+        after__report_interval__result=0).order_by("-at", "-id")
+    current_values: dict = {}
+    newest = None
+    for record in records[:20]:
+        newest = newest or record
+        for key in REPORT_INTERVAL_KEYS:
+            if current_values.get(key) is None:
+                current_values[key] = record.after["report_interval"].get(key)
+        if all(current_values.get(k) is not None for k in REPORT_INTERVAL_KEYS):
+            break
+    if newest is None:
+        return None
+    return {**{k: current_values.get(k) for k in REPORT_INTERVAL_KEYS}, "at": newest.at,
+            "username": newest.username}
+
+
+def vehicle_set_report_interval(*, vehicle: Vehicle, seconds: int | None = None,
+                                sleep_seconds: int | None = None) -> dict:
+    """Sets the reporting interval(s) of the vehicle's JT/T 808 terminal (0x8103: the default interval, parameter
+    0x0029, and the interval while asleep with ACC off, 0x0027) through the running gateway. The terminal's answer
+    (0x0001 result: 0 accepted, 1 failed, 2 malformed, 3 unsupported) is returned and, accepted or not, recorded in
+    the vehicle's change log."""
+    from assets.changelog import record_change
+    from assets.choices import ChangeAction
+
+    wanted = {"seconds": seconds, "sleep_seconds": sleep_seconds}
+    if seconds is None and sleep_seconds is None:
+        raise DomainError("give the reporting interval (seconds), the interval while asleep (sleep_seconds) or both",
+                          field="seconds")
+    for key, value in wanted.items():
+        if value is not None and not 1 <= value <= 86400:
+            raise DomainError(f"{key} must be 1 to 86400 seconds, not {value}", field=key)
+    before = vehicle_report_interval(vehicle=vehicle)
+    answer = _jt808_command(vehicle=vehicle, request={"command": "interval", **{k: v for k, v in wanted.items()
+                                                                                if v is not None}},
+                            what="a parameter setting")
+    result = answer.get("result", 0 if answer["status"] == "ok" else 1)
+    applied = {k: v for k, v in wanted.items() if v is not None}
+    with transaction.atomic():  # not around the wait for the terminal: no transaction is held open over the network
+        record_change(vehicle, ChangeAction.UPDATE,
+                      {"report_interval": {k: before.get(k) for k in applied} if before else None},
+                      {"report_interval": {**applied, "terminal": vehicle.terminal_id, "result": result}})
+    return {"vehicle": vehicle.pk, "plate": vehicle.plate, "terminal": vehicle.terminal_id, **wanted,
+            "status": answer["status"], "result": result}

@@ -1,7 +1,8 @@
-"""Web pages of the telematics app: vehicle files and their dossiers."""
+"""Web pages of the telematics app: vehicle files and their dossiers, the fleet reports."""
 from django.urls import path
 
 from . import views
+from .reports import views as report_views
 
 app_name = "telematics"
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("vehicles/<int:pk>/maintenance/add/", views.vehicle_maintenance_add, name="vehicle-maintenance-add"),
     path("vehicles/<int:pk>/photos/add/", views.vehicle_photo_add, name="vehicle-photo-add"),
     path("vehicles/photos/<int:pk>", views.vehicle_photo, name="vehicle-photo"),
+    path("reports/", report_views.report_page, name="reports"),
 ]

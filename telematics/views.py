@@ -22,6 +22,7 @@ from .charts import mileage_svg
 from .dossier import build_dossier, daily_mileage, dossier_pdf, parse_period
 from .models import Inspection, InsurancePolicy, MaintenanceRecord, Vehicle, VehiclePhoto
 from .selectors import vehicle_list_rows, vehicles_expiring
+from .services import vehicle_report_interval
 
 MILEAGE_DAYS = (30, 90)
 
@@ -125,14 +126,19 @@ def vehicle_dossier(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
+    # Imported here: the gateway's module loads its protocol and MQTT code, needed only by this page.
+    from .tracking.jt808 import is_phone
+
     dossier = build_dossier(vehicle, start, end)
     km_days = _mileage_days(request)
     today = timezone.localdate()
     chart_days = daily_mileage(vehicle.pk, today - dt.timedelta(days=km_days - 1), today)
     writable = access.in_scope(request.user, vehicle, access.CHANGE)
     may = {kind: writable and access.may(request.user, access.ADD, model) for kind, model in RECORD_MODELS.items()}
+    jt808 = is_phone(vehicle.terminal_id or "")
     return render(request, "telematics/vehicle_dossier.html", {
-        "d": dossier, "j": dossier.journeys, "may": may,
+        "d": dossier, "j": dossier.journeys, "may": may, "jt808": jt808,
+        "report_interval": vehicle_report_interval(vehicle=vehicle) if jt808 else None,
         "record_forms": {kind: form() for kind, form in RECORD_FORMS.items() if may[kind]},
         "photos": list(access.restrict(VehiclePhoto.objects.filter(vehicle=vehicle), request.user)),
         "chart": mileage_svg(chart_days), "km_days": km_days, "km_choices": MILEAGE_DAYS,

@@ -8,7 +8,7 @@ from assets.choices import CategoryCode, PersonRole
 
 from .. import evidence as ev
 from .. import keys
-from .base import per_unit
+from .base import every_person_holds
 
 PARAMS = ()
 
@@ -17,21 +17,18 @@ def needs(rule, standard) -> dict:
     return {"auxiliaries_uniformed": True}
 
 
-def evaluate(rule, standard, facts, totals):
-    return per_unit(rule, facts, totals, keys.AUXILIARIES, lambda c: c[keys.AUXILIARIES],
-                    lambda c: c[keys.AUXILIARIES_UNIFORMED])
+evaluate = every_person_holds(keys.AUXILIARIES, keys.AUXILIARIES_UNIFORMED)
 
 
 def evidence(standard, rule, unit, as_of, item=None):
-    auxiliaries = ev.active(unit, as_of, PersonRole.AUXILIARY)
-    held = ev.held_by(auxiliaries, as_of, [CategoryCode.AUX_CARD, CategoryCode.AUX_UNIFORM])
-    rows = []
-    for x in auxiliaries:
-        cards = [a for a in held[x["id"]] if a["category"] == CategoryCode.AUX_CARD]
+    def judge(held):
+        cards = [a for a in held if a["category"] == CategoryCode.AUX_CARD]
         valid = [a for a in cards if a["expires"] and a["expires"] >= as_of]
-        clothes = [a for a in held[x["id"]] if a["category"] == CategoryCode.AUX_UNIFORM]
+        clothes = [a for a in held if a["category"] == CategoryCode.AUX_UNIFORM]
         card = valid[0] if valid else (cards[0] if cards else None)
-        rows.append(ev.person_row(x, [card["tag"] if card else "", card["expires"] if card else None, len(clothes)],
-                                  not (valid and clothes)))
-    return ev.Evidence(_("在岗协管人员的工作证与服装"),
-                       [_("工号"), _("姓名"), _("单位"), _("工作证"), _("有效期至"), _("服装件数")], rows)
+        cells = [card["tag"] if card else "", card["expires"] if card else None, len(clothes)]
+        return cells, not (valid and clothes)
+
+    return ev.every_person_holds(_("在岗协管人员的工作证与服装"), [_("工作证"), _("有效期至"), _("服装件数")], unit,
+                                 as_of, PersonRole.AUXILIARY, [CategoryCode.AUX_CARD, CategoryCode.AUX_UNIFORM],
+                                 judge)

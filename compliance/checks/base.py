@@ -89,6 +89,16 @@ def per_unit(rule, facts, totals, base_key, required_of, actual_of, **extra) -> 
     return out
 
 
+def every_person_holds(people: str, holders: str):
+    """The evaluation of a check shaped "every active officer (auxiliary) holds X" (valid-certificate,
+    auxiliaries-uniformed, full-insignia-set): one row per responsible unit, required = the active people counted
+    under the key `people`, actual = those of them counted under `holders`; no such people there → not_applicable.
+    Its drill-down is `evidence.every_person_holds`."""
+    def evaluate(rule, standard, facts, totals):
+        return per_unit(rule, facts, totals, people, lambda c: c[people], lambda c: c[holders])
+    return evaluate
+
+
 def every(rule, facts, population: int, compliant: int) -> list[Finding]:
     """"Every X complies", once for the requested unit's subtree: required = how many X, actual = how many
     comply; nothing to check → not_applicable."""

@@ -155,6 +155,13 @@ class LiveryForm(serializers.Serializer):
     photo = serializers.ImageField(required=False, help_text="a photo of the vehicle's livery (JPEG, PNG…)")
 
 
+class ReportIntervalForm(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False, allow_null=True,
+                                       help_text="default reporting interval (JT/T 808 parameter 0x0029), seconds")
+    sleep_seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False, allow_null=True,
+                                             help_text="interval while asleep, ACC off (parameter 0x0027), seconds")
+
+
 class DecisionForm(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 

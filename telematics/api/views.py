@@ -122,6 +122,16 @@ class VehicleViewSet(ScopedModelViewSet):
         409 terminal_offline, 504 timeout, 400 not_jt808."""
         return Response(services.vehicle_locate(vehicle=self.get_object()))
 
+    @extend_schema(request=s.ReportIntervalForm, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"], url_path="report-interval", serializer_class=s.ReportIntervalForm)
+    def report_interval(self, request, pk=None):
+        """Sets the reporting interval(s) of the vehicle's JT/T 808 terminal (0x8103) through the running gateway;
+        the terminal's answer `{"vehicle", "plate", "terminal", "seconds", "sleep_seconds", "status": "ok" |
+        "refused", "result"}` (its 0x0001 result), recorded in the change log; 409 terminal_offline, 504 timeout,
+        400 not_jt808."""
+        form = _form(request, s.ReportIntervalForm)
+        return Response(services.vehicle_set_report_interval(vehicle=self.get_object(), **form))
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="dossier.pdf",
             renderer_classes=[renderers.JSONRenderer, PdfRenderer])

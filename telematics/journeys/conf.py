@@ -15,6 +15,8 @@ DEFAULTS: dict[str, float | int | bool] = {
     "QM_TRIP_JURISDICTION_M": 200.0,     # duty: no fix of the trip this far or farther outside the jurisdiction
     "QM_TRIP_DUTY_NEEDS_ORDER": False,   # true: trips in duty hours need an order too (never class `duty`)
     "QM_TRIP_LOOKAROUND_S": 43200,       # fixes read around a period, so trips crossing its edges are whole
+    "QM_ONLINE_WINDOW_MIN": 10,          # online rate: a duty minute is online with a fix in the N minutes ending it
+    "QM_REPORT_MAX_DAYS": 31,            # trips and stops reports (read from the fixes) span at most this many days
 }
 
 _FALSE = {"", "0", "false", "no", "off"}

@@ -12,6 +12,7 @@ from . import conf
 from .choices import JourneyClass
 from .classify import Order, Rules, classify
 from .detect import Params, detect
+from .places import place_label
 from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
 
 
@@ -37,6 +38,21 @@ class JourneyReport:
     def unused_rows(self) -> list[dict]:
         return [{**u, "start_at": dt.datetime.fromisoformat(u["start"]), "end_at": dt.datetime.fromisoformat(u["end"])}
                 for u in self.unused]
+
+
+def moving_seconds(fixes, first: int, last: int) -> int:
+    """Seconds of fixes[first..last] spent moving: each interval between two fixes whose later fix has a speed of at
+    least QM_STOP_SPEED_KMH (or, without a speed, that moved at all); the rest of a trip is pauses (lights, jams)."""
+    from telematics.tracking import conf as tracking_conf
+
+    slow = tracking_conf.get("QM_STOP_SPEED_KMH")
+    total = 0.0
+    for k in range(first, last):
+        a, b = fixes[k], fixes[k + 1]
+        moved = b.speed >= slow if b.speed is not None else (a.lat, a.lon) != (b.lat, b.lon)
+        if moved:
+            total += (b.ts - a.ts).total_seconds()
+    return int(round(total))
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -91,6 +107,7 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
     trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
     orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
     late = _late_orders([t.pk for t in trips])
+    trips_by_id = {t.pk: t for t in trips}
     on_duty, outside_m = _duty_checks(vehicle)
     used: set[int] = set()
     out = []
@@ -102,15 +119,21 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
         if not _in_period(j.start, start, end):
             continue
         a, b = fixes[j.first], fixes[j.last]
+        moving = moving_seconds(fixes, j.first, j.last)
         out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
                     "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
                     "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
                     "class": str(kind), "order": order.id if order else None,
                     "late_order": order is not None and order.id in late, "complete": j.complete,
                     "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
-                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code})
+                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code,
+                    "moving_s": moving, "stopped_s": max(0, j.duration_s - moving),
+                    "start_place": place_label(a.lat, a.lon, a.grid_code),
+                    "end_place": place_label(b.lat, b.lon, b.grid_code),
+                    "driver": getattr(trips_by_id.get(order.id), "driver", "") if order else ""})
     stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
-                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
+                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code,
+                  "place": place_label(s.lat, s.lon, fixes[s.first].grid_code)}
                  for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
     unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
                "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,

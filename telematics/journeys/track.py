@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_date, parse_datetime
 
 from quartermaster.errors import DomainError
@@ -130,7 +132,14 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
         qs = qs.filter(ts__gte=start)
     if end is not None:
         qs = qs.filter(ts__lt=end)
-    rows = qs.order_by("ts", "terminal").values_list("terminal", "ts", "lat", "lon", "speed", "heading", "grid_code")
+    qs = qs.order_by("ts", "terminal")
+    if connection.vendor == "postgresql":
+        # The time as epoch seconds: parsing timestamptz text cost 35 µs a fix, most of a month's trip report.
+        rows = qs.annotate(epoch=RawSQL('EXTRACT(EPOCH FROM "tracking_position"."ts")::float8', ())).values_list(
+            "terminal", "epoch", "lat", "lon", "speed", "heading", "grid_code")
+        return [Fix(terminal, dt.datetime.fromtimestamp(epoch, UTC), *rest)
+                for terminal, epoch, *rest in rows.iterator(chunk_size=10_000)]
+    rows = qs.values_list("terminal", "ts", "lat", "lon", "speed", "heading", "grid_code")
     return [Fix(*row) for row in rows.iterator(chunk_size=10_000)]
 
 

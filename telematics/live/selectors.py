@@ -12,7 +12,7 @@ from django.utils import timezone
 from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle
-from telematics.tracking.choices import AlertStatus
+from telematics.tracking.choices import AlertKind, AlertStatus
 from telematics.tracking.models import Alert, Position
 
 from . import conf
@@ -97,7 +97,16 @@ def alert_row(alert: Alert) -> dict:
             "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
             "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "grid_code": alert.grid_code,
             "dwell_s": alert.dwell_s, "clause": alert.clause,
-            "ongoing": alert.ended_at is None and alert.status != AlertStatus.DISMISSED}
+            "ongoing": alert.ended_at is None and alert.status != AlertStatus.DISMISSED,
+            "explained_by": _explained_by(alert)}
+
+
+def _explained_by(alert: Alert) -> list[dict]:
+    """The terminal's own alarms (power or antenna cut) open when a terminal_silent began: why it went quiet."""
+    causes = (alert.evidence or {}).get("explained_by") or []
+    labels = dict(AlertKind.choices)
+    return [{"kind": c.get("kind"), "label": str(labels.get(c.get("kind"), c.get("kind"))),
+             "started_at": c.get("started_at")} for c in causes if isinstance(c, dict)]
 
 
 def alerts_awaiting_review(alerts: QuerySet) -> list[dict]:

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET
 from assets import access
 from assets.models import OrgUnit
 from gis.choices import VenueCategory
+from telematics.journeys import conf as journeys_conf
+from telematics.journeys.choices import JourneyClass
 from telematics.models import Vehicle
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
@@ -36,8 +38,14 @@ def _strings() -> dict:
         "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),
         "noTrack": _("该时段没有定位。"), "fixes": _("定位点"), "stops": _("停车点"), "alertsOnTrack": _("告警"),
         "chooseVehicle": _("请选择车辆。"),
+        "trip": _("行程"), "allTrips": _("全部行程"), "km": _("公里"),
+        "classes": {str(value): str(label) for value, label in JourneyClass.choices},
         "locate": _("立即定位"), "locating": _("定位中…"), "located": _("终端应答"),
-        "terminalAlarms": _("终端报警"),
+        "interval": _("汇报间隔"), "intervalTitle": _("设置汇报间隔"), "intervalSending": _("设置中…"),
+        "intervalRequired": _("请至少填写一个汇报间隔（1–86400 秒）。"), "seconds": _("秒"),
+        "intervalAccepted": _("终端已接受"), "intervalRefused": _("终端拒绝"), "intervalResult": _("应答结果"),
+        "intervalDefault": _("缺省"), "intervalSleep": _("休眠"),
+        "terminalAlarms": _("终端报警"), "explainedBy": _("静默前终端报警："),
         "alarms": {"overspeed": _("超速报警"), "fatigue": _("疲劳驾驶"), "illegal_ignition": _("非法点火"),
                    "illegal_movement": _("非法位移"), "power_cut": _("主电源掉电"),
                    "antenna_cut": _("天线断路")},
@@ -117,6 +125,7 @@ def track_replay(request):
     start = end - dt.timedelta(hours=24)
     config = {**_map_config(request), "vehicle": request.GET.get("vehicle", ""),
               "start": request.GET.get("start") or start.strftime("%Y-%m-%dT%H:%M"),
-              "end": request.GET.get("end") or end.strftime("%Y-%m-%dT%H:%M")}
+              "end": request.GET.get("end") or end.strftime("%Y-%m-%dT%H:%M"),
+              "stopMinS": journeys_conf.get("QM_TRIP_STOP_MIN_S")}
     return render(request, "live/replay.html", {"config": config, "vehicles": vehicles,
                                                 "strings": _strings()})

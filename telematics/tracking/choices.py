@@ -60,3 +60,22 @@ class DeadLetterReason(models.TextChoices):
 
 # Reasons a later retry may cure (the terminal registered since; the clock caught up).
 RETRIABLE_REASONS = (DeadLetterReason.UNKNOWN_TERMINAL, DeadLetterReason.FUTURE_TIMESTAMP)
+
+
+class CaseState(models.TextChoices):
+    """An alert handled as a case (告警核查): the unit explains, an inspector decides."""
+
+    PENDING = "pending", _("待说明")
+    EXPLAINED = "explained", _("已说明")
+    CONFIRMED = "confirmed", _("认定")
+    DISMISSED = "dismissed", _("排除")
+
+
+DECIDED_STATES = (CaseState.CONFIRMED, CaseState.DISMISSED)
+
+
+class CaseAction(models.TextChoices):
+    EXPLAIN = "explain", _("提交说明")
+    RETURN = "return", _("退回补充说明")
+    CONFIRM = "confirm", _("认定违规")
+    DISMISS = "dismiss", _("排除")

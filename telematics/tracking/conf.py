@@ -23,7 +23,13 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_REORDER_WINDOW_S": 30,         # a vehicle's fixes wait this long (event time) for stragglers before rules
     "QM_WATERMARK_GRACE_S": 120,       # ... or until the fleet's newest fix is this much newer
     "QM_LEG_GAP_CAP_S": 300,           # a gap between fixes counts at most this long as time spent
+    "QM_ROLLUP": "auto",               # daily rollups: auto (TimescaleDB aggregate, else table), table, off (rollups.py)
     "QM_ALERT_TRACK_MAX": 400,         # fixes kept as an alert's evidence (thinned evenly beyond)
+    # Alert cases (告警核查).
+    "QM_CASE_EXPLAIN_WORKING_DAYS": 3,  # the unit explains within this many working days after the alert's day
+    "QM_CASE_KINDS": "venue_parking,off_duty_use,out_of_jurisdiction,not_in_depot,sealed_vehicle_moved,"
+                     "terminal_power_cut,terminal_antenna_cut",  # kinds handled as cases (those citing a clause)
+    "QM_CASE_ATTACHMENT_MAX_MB": 10,   # an explanation's attachment may be at most this large
     # Ingest.
     "QM_FUTURE_TOLERANCE_S": 600,      # a fix more than this ahead of the clock is a dead letter
     "QM_MAX_FIX_AGE_DAYS": 30,         # a fix older than this at arrival is a dead letter (0: no limit, for replays)

@@ -1,8 +1,15 @@
-"""Query filters of the tracking API."""
+"""Query filters of the tracking API (and of the alert history page)."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import django_filters as filters
 
-from .choices import AlertKind, AlertStatus, DeadLetterReason
+from assets.models import OrgUnit
+
+from .choices import AlertKind, AlertStatus, CaseState, DeadLetterReason
 from .models import Alert, DeadLetter
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class AlertFilterSet(filters.FilterSet):
@@ -12,6 +19,27 @@ class AlertFilterSet(filters.FilterSet):
     until = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
     plate = filters.CharFilter(field_name="vehicle__plate")
     open = filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
+    # The alert cases (on querysets from telematics.tracking.cases.selectors.annotate_cases).
+    case_state = filters.MultipleChoiceFilter(choices=CaseState.choices, field_name="case_state_v")
+    overdue = filters.BooleanFilter(method="filter_overdue")
+    unit = filters.CharFilter(method="filter_unit")  # a unit code: its whole subtree
+    date_from = filters.DateFilter(method="filter_date_from")  # local dates of the episode's start, inclusive
+    date_to = filters.DateFilter(method="filter_date_to")
+
+    def filter_overdue(self, queryset, name, value):
+        from .cases.selectors import overdue_q
+
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_unit(self, queryset, name, value):
+        unit = OrgUnit.objects.filter(code=value.strip()).first()
+        return queryset.filter(vehicle__unit__path__startswith=unit.path) if unit else queryset.none()
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(started_at__gte=dt.datetime.combine(value, dt.time(), SHANGHAI))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(started_at__lt=dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), SHANGHAI))
 
     class Meta:
         model = Alert

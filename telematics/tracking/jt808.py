@@ -6,7 +6,12 @@ Why through MQTT rather than into the store: a location report becomes a QoS 1 P
 holds it while `qm ingest` is down, the ingest's dedupe on (terminal, ts), validation, dead letters, rules and
 alerts apply unchanged, and the broker's ACL can confine the gateway's user to the terminals' topics. A report not
 acknowledged (gateway killed, broker away) is left unanswered, so the terminal sends it again (at-least-once; the
-ingest stores the second copy once). What JT/T 808 carries beyond the contract (alarm and status words, altitude,
+ingest stores the second copy once). A sub-packaged message (a long 0x0704) is answered package by package as the
+packages arrive (terminals may wait for each answer before sending the next) except the last, which is answered
+only once the whole message is published; a terminal keeps a message's packages until its last one is answered
+(JT/T 808 4.4.1 and 0x8003). When the last package arrives and earlier ones are missing — they went to a connection
+or a gateway that is gone — the gateway asks for them again with 0x8003 (补传分包请求) and leaves the last package
+unanswered until the message is whole and published. What JT/T 808 carries beyond the contract (alarm and status words, altitude,
 mileage, fuel, recorder speed, signal, satellites) travels in the fix's optional `attrs` object into
 `Position.attrs`.
 
@@ -42,6 +47,11 @@ from .mqttclient import stop_loop
 log = logging.getLogger("qm.jt808")
 _READ = 4096
 _WRITE_BUFFER_MAX = 64 * 1024  # a terminal that stops reading its answers is cut off beyond this
+
+
+# The reporting intervals a fleet manager sets (`{"command": "interval", ...}` keys → 0x8103 parameters), in seconds.
+INTERVAL_PARAMS = {"seconds": j.Param.DEFAULT_INTERVAL, "sleep_seconds": j.Param.SLEEP_INTERVAL}
+MAX_INTERVAL_S = 86400
 
 
 def auth_code(phone: str) -> str:
@@ -275,8 +285,9 @@ class Gateway:
     # --- platform commands (0x8201 position query, 0x8103 reporting interval) ------------------------------
 
     def _on_command(self, topic: str, payload: bytes) -> None:
-        """`{prefix}/jt808/{phone}/command`, JSON `{"command": "locate"}` or `{"command": "interval", "seconds": N}`;
-        the outcome goes to `{prefix}/jt808/{phone}/answer`."""
+        """`{prefix}/jt808/{phone}/command`, JSON `{"command": "locate"}` or `{"command": "interval", "seconds": N,
+        "sleep_seconds": M}` (either or both: 0x8103 parameters 0x0029 and 0x0027); the outcome goes to
+        `{prefix}/jt808/{phone}/answer`."""
         parts = topic.split("/")
         phone = parts[-2]
         try:
@@ -285,10 +296,11 @@ class Gateway:
             if command == "locate":
                 msg_id, body = j.MsgId.QUERY_LOCATION, b""
             elif command == "interval":
-                seconds = int(request["seconds"])
-                if not 1 <= seconds <= 86400:
-                    raise ValueError(seconds)
-                msg_id, body = j.MsgId.SET_PARAMS, j.set_interval_body(seconds)
+                params = {param: int(request[key]) for key, param in INTERVAL_PARAMS.items()
+                          if request.get(key) is not None}
+                if not params or not all(1 <= value <= MAX_INTERVAL_S for value in params.values()):
+                    raise ValueError(params)
+                msg_id, body = j.MsgId.SET_PARAMS, j.set_params_body(params)
             else:
                 raise ValueError(command)
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
@@ -473,12 +485,21 @@ class Session:
             except j.FrameError as exc:
                 self._bad(exc, raw, h.msg_id, h.phone)
                 return True
-            if whole is None:
-                # Answered at once: terminals wait for each package's answer before sending the next.
+            self._forgotten_packages()
+            # At-least-once across sub-packages (see the module's docstring): every package but the last is answered
+            # as it arrives, the last only once the whole message is handed on.
+            if h.index != h.total:
                 self.answer(h, (h.serial,), j.Result.OK)
+            if whole is None:
+                if h.index == h.total:
+                    # The last package, the message incomplete: its earlier packages went to a connection (or a
+                    # gateway) that is gone. Ask for them again (0x8003); the last stays unanswered meanwhile.
+                    first, missing = self.packages.missing(h)
+                    self.gw.counters["resend_requests"] += 1
+                    self.send(j.MsgId.RESEND_PACKAGES, j.resend_request(first, missing, is_2019=h.is_2019))
                 return True
             frame = whole
-            frame.serials = frame.serials[-1:]  # the earlier packages were answered as they came
+            frame.serials = frame.serials[-1:]  # the last package's serial: its answer says the message is safe
         if h.encryption:
             self.answer(h, frame.serials, j.Result.UNSUPPORTED)
             return True
@@ -490,6 +511,16 @@ class Session:
         self.gw.counters[f"msg.0x{h.msg_id:04x}"] += 1
         await handler(self, frame, raw)
         return True
+
+    def _forgotten_packages(self) -> None:
+        """Incomplete messages the reassembly gave up on (QM_JT808 timeout or newer ones) are kept as dead letters:
+        their last package was never answered, but a terminal that did not send the missing packages again (0x8003)
+        has lost them."""
+        while self.packages.dropped:
+            first, held = self.packages.dropped.pop()
+            self.gw.dead_letter(phone=first.phone, msg_id=first.msg_id, reason=DeadLetterReason.BAD_FRAME,
+                                detail=f"sub-packaged message incomplete: packages {held} of {first.total} received",
+                                payload=b"")
 
     # --- the messages -------------------------------------------------------------------------------------
 

@@ -375,12 +375,16 @@ def _fix_json(fix: Fix) -> bytes:
 
 
 def refresh_mileage_aggregate(*, since: float) -> None:
-    """TimescaleDB: re-materialises the daily mileage from `since` up to the policy's window (autocommit only)."""
+    """TimescaleDB: re-materialises the daily mileage and the daily rollup from `since` up to the policy's window (autocommit only)."""
     from django.db import connection
 
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
+    from .rollups import REFRESH_SQL as REFRESH_ROLLUP_SQL
+
+    since_day = dt.datetime.fromtimestamp(since, UTC) - dt.timedelta(days=1)
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('tracking_daily_mileage') IS NOT NULL")
-        if cur.fetchone()[0]:
-            cur.execute(REFRESH_MILEAGE_SQL, [dt.datetime.fromtimestamp(since, UTC) - dt.timedelta(days=1)])
+        for name, sql in (("tracking_daily_mileage", REFRESH_MILEAGE_SQL), ("tracking_daily_rollup", REFRESH_ROLLUP_SQL)):
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            if cur.fetchone()[0]:
+                cur.execute(sql, [since_day])

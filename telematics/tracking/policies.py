@@ -2,7 +2,7 @@
 tracking app is ready)."""
 from django.db.models import Q, QuerySet
 
-from assets.access import FLEET, Policy
+from assets.access import AUDITOR, FLEET, LOGISTICS, Policy
 from assets.models import Asset
 from telematics.models import TerminalBinding, Vehicle
 
@@ -24,9 +24,17 @@ def _dock_offloads(qs: QuerySet, unit) -> QuerySet:
 
 POLICIES = {
     "tracking.Position": Policy("vehicle__unit"),
-    "tracking.Alert": Policy("vehicle__unit", write=_FLEET),
+    # Alert cases (telematics/tracking/cases/services.py): the vehicle's unit explains, a fleet manager or an
+    # auditor (督察) above it decides.
+    "tracking.Alert": Policy("vehicle__unit", write=_FLEET, actions={
+        "case_explain": (FLEET, LOGISTICS), "case_return": (FLEET, AUDITOR), "case_confirm": (FLEET, AUDITOR),
+        "case_dismiss": (FLEET, AUDITOR)}),
+    "tracking.AlertCase": Policy("alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
+    "tracking.AlertCaseEvent": Policy("case__alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
+    "tracking.AlertCaseAttachment": Policy("event__case__alert__vehicle__unit", write=(FLEET, LOGISTICS)),
     "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
     "tracking.Leg": Policy("vehicle__unit"),
+    "tracking.VehicleDay": Policy("vehicle__unit"),
     "tracking.DockOffload": Policy(_dock_offloads),
     "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
     "tracking.RuleCheckpoint": Policy(None, read=()),  # the ingest's own state, written without an actor

@@ -126,12 +126,18 @@ _LEG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS qm_leg_stage (vehicle_id int8, ts
 INSERT_LEGS_FROM_STAGE_SQL = ("INSERT INTO tracking_leg (vehicle_id, ts, grid_code, dist_m, secs, moving) "
                               "SELECT vehicle_id, to_timestamp(ts), grid_code, dist_m, secs, moving FROM qm_leg_stage "
                               "ON CONFLICT (vehicle_id, ts) DO NOTHING")
+# The same, adding the legs stored now to the daily rollup table (rollups.keeps_table).
+INSERT_LEGS_AND_ROLLUP_SQL = (f"WITH inserted AS ({INSERT_LEGS_FROM_STAGE_SQL} RETURNING vehicle_id, ts, dist_m, secs, "
+                              "moving) ")
 
 
 def store_legs(rows: list[tuple]) -> None:
     """(vehicle_id, ts in epoch seconds, grid_code, dist_m, secs, moving) rows (the rules' LegRow); ones already
-    there (a replay) are skipped. Call inside a transaction. On PostgreSQL by binary COPY (the ORM's per-value
+    there (a replay) are skipped, and those stored now are added to the daily rollup where the project keeps it
+(tracking/rollups.py). Call inside a transaction. On PostgreSQL by binary COPY (the ORM's per-value
     preparation cost as much as the rules themselves), elsewhere through the ORM."""
+    from . import rollups
+
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -139,6 +145,8 @@ def store_legs(rows: list[tuple]) -> None:
 
         Leg.objects.bulk_create([Leg(vehicle_id=v, ts=dt.datetime.fromtimestamp(ts, dt.UTC), grid_code=g, dist_m=d,
                                      secs=s, moving=m) for v, ts, g, d, s, m in rows], ignore_conflicts=True)
+        if rollups.keeps_table():
+            rollups.add_legs(rows)
         return
     with connection.cursor() as wrapper:
         cur = wrapper.cursor
@@ -147,5 +155,6 @@ def store_legs(rows: list[tuple]) -> None:
             copy.set_types(["int8", "float8", "text", "float8", "float8", "bool"])
             for row in rows:
                 copy.write_row(row)
-        cur.execute(INSERT_LEGS_FROM_STAGE_SQL)
+        cur.execute(INSERT_LEGS_AND_ROLLUP_SQL + rollups.UPSERT_FROM_INSERTED_SQL if rollups.keeps_table()
+                    else INSERT_LEGS_FROM_STAGE_SQL)
         cur.execute("TRUNCATE qm_leg_stage")

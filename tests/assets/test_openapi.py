@@ -75,7 +75,8 @@ def test_docs_page_renders_offline():
     with sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
         try:
-            page = browser.new_page()
+            # Tall: Swagger UI renders only the operations near the viewport, and the alerts' tags come before assets.
+            page = browser.new_page(viewport={"width": 1280, "height": 2400})
             page.route("**/*", serve)
             page.goto("http://qm.test/api/docs/")
             page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)

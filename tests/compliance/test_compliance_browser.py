@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from assets.models import OrgUnit
 from compliance.render import render_xlsx
 from compliance.services import compliance_report
-from assets.models import OrgUnit
 from tests.compliance.test_compliance_fixture import build_small_bureau
 from tests.support.browser import CHROMIUM, orm_allowed_under_playwright
 from tests.support.fixtures import make_user
@@ -23,10 +23,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "compliance
 
 
 @pytest.fixture
-def page_as_auditor(live_server, transactional_db):
+def page_as_auditor(request, live_server, transactional_db):
+    """An auditor's Chromium page on the small bureau the tests compute by hand, or on the demo's sample bureau
+    (`@pytest.mark.parametrize("page_as_auditor", ["sample"], indirect=True)`); it collects the page's script
+    errors in `page.errors`."""
     from playwright.sync_api import sync_playwright
 
-    build_small_bureau()
+    from workbook.sample_bureau import load_sample_bureau
+
+    load_sample_bureau() if getattr(request, "param", "small") == "sample" else build_small_bureau()
     client = Client()
     client.force_login(make_user("auditor", "auditor"))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -135,31 +140,11 @@ def test_xlsx_summary_screenshot(page_as_auditor):
     assert (ARTIFACTS / "xlsx-summary.png").stat().st_size > 10_000
 
 
-@pytest.fixture
-def sample_bureau_page(live_server, transactional_db):
-    from playwright.sync_api import sync_playwright
-
-    from workbook.sample_bureau import load_sample_bureau
-
-    load_sample_bureau()
-    client = Client()
-    client.force_login(make_user("auditor", "auditor"))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with orm_allowed_under_playwright(), sync_playwright() as p:
-        browser = p.chromium.launch(**CHROMIUM)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-        try:
-            yield context.new_page(), live_server.url
-        finally:
-            browser.close()
-
-
-def test_the_demo_bureaus_report_page_reads_in_a_few_screens(sample_bureau_page):
+@pytest.mark.parametrize("page_as_auditor", ["sample"], indirect=True)
+def test_the_demo_bureaus_report_page_reads_in_a_few_screens(page_as_auditor):
     """The demo's whole bureau: the page was 10,884 px tall with every unit's rows; the summary, the failing rules
     and one unit's rows at a time keep it to a few screens, and every unit is a pick away."""
-    page, base = sample_bureau_page
+    page, base = page_as_auditor
     page.goto(f"{base}/compliance/?unit=CZ&standard=jiangsu")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 6000, height
@@ -171,3 +156,4 @@ def test_the_demo_bureaus_report_page_reads_in_a_few_screens(sample_bureau_page)
     page.locator("#unit-picker").select_option("CZ-XB-03")
     info = page.locator('#unit-CZ-XB-03 tr[data-rule="info-system-per-squadron"]')
     assert info.is_visible() and info.get_attribute("data-status") == "fail"  # the squadron without one
+    assert page.errors == []

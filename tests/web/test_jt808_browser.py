@@ -102,3 +102,68 @@ def test_locate_now_on_the_map_card(bureau, live_server, browser_page, screensho
     finally:
         gateway.stop()
     assert page.errors == [] and auditor.errors == []
+
+
+@pytest.mark.mqtt
+def test_reporting_interval_from_the_map_card(bureau, live_server, browser_page, screenshot, mqtt_url, settings):
+    prefix = "intmap"
+    settings.QM_MQTT_URL, settings.QM_TOPIC_PREFIX, settings.QM_JT808_COMMAND_WAIT_S = mqtt_url, prefix, 10.0
+    vehicle = Vehicle.objects.create(plate="苏D·J8084", unit=bureau["units"]["CZ-TN-01"], seats=5, terminal_id=PHONE)
+    store(vehicle, [(timezone.now().replace(microsecond=0) - dt.timedelta(seconds=30), 119.95, 31.78, 0.0, 0)])
+
+    gateway = GatewayThread(mqtt_url, prefix)
+    try:
+        with ConnectedTerminal(gateway.port, PHONE) as connected:
+            page = browser_page(make_user("fleet-tn", "fleet", bureau["units"]["CZ-TN"]))
+            page.goto(f"{live_server.url}/map/")
+            page.wait_for_function("window.qmMap && window.qmMap.ready")
+            page.evaluate(f"qmMap.map.setView(qmMap.markers[{vehicle.pk}].getLatLng(), 18, {{animate: false}})")
+            page.locator(f'.qm-vehicle[data-vehicle="{vehicle.pk}"]').click()
+            page.locator(f'#vehicle-card[data-vehicle="{vehicle.pk}"] .card-interval').click()
+            dialog = page.locator("#interval-dialog")
+            dialog.wait_for()
+            assert "苏D·J8084" in page.locator("#interval-title").inner_text()
+            page.locator("#interval-submit").click()  # nothing filled in: refused in the page, nothing sent
+            assert page.locator("#interval-error").is_visible()
+            page.locator("#interval-seconds").fill("20")
+            page.locator("#interval-sleep").fill("600")
+            page.locator("#interval-submit").click()
+            page.wait_for_function("qmMap.intervalAnswer", timeout=20_000)
+            assert page.evaluate("[qmMap.intervalAnswer.status, qmMap.intervalAnswer.result]") == ["ok", 0]
+            assert (connected.terminal.interval_s, connected.terminal.sleep_interval_s) == (20, 600)
+            answer = page.locator("#interval-answer").inner_text()
+            assert "终端已接受" in answer and "缺省 20 秒" in answer and "休眠 600 秒" in answer
+            screenshot(page, "map-jt808-report-interval")
+            page.locator("#interval-cancel").click()
+            card = page.locator(f'#vehicle-card[data-vehicle="{vehicle.pk}"] .card-interval-answer')
+            assert "终端已接受" in card.inner_text()
+        assert gateway.gateway.counters["command.interval"] == 1
+    finally:
+        gateway.stop()
+    page.goto(f"{live_server.url}/vehicles/{vehicle.pk}/")
+    shown = page.locator("#report-interval").inner_text()
+    assert "缺省 20 秒" in shown and "休眠 600 秒" in shown and "fleet-tn" in shown
+    assert page.errors == []
+
+
+def test_a_silence_after_a_power_cut_says_so_in_the_alert_panel(bureau, live_server, browser_page, screenshot):
+    from telematics.tracking.models import Alert
+
+    vehicle = Vehicle.objects.create(plate="苏D·J8085", unit=bureau["units"]["CZ-TN-01"], seats=5, terminal_id=PHONE)
+    cut = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=50)
+    store(vehicle, [(cut, 119.95, 31.78, 0.0, BIT["power_cut"])])
+    common = {"vehicle": vehicle, "terminal": PHONE, "lat": 31.78, "lon": 119.95, "clause": "jiangsu 设备管理/执法车辆管理/5"}
+    Alert.objects.create(kind="terminal_power_cut", started_at=cut, evidence={"alarm": BIT["power_cut"]}, **common)
+    silent = Alert.objects.create(kind="terminal_silent", started_at=cut + dt.timedelta(seconds=30), evidence={
+        "explained_by": [{"kind": "terminal_power_cut", "started_at": cut.isoformat()}]}, **common)
+
+    page = browser_page(make_user("fleet-tn", "fleet", bureau["units"]["CZ-TN"]))
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_function("window.qmMap && window.qmMap.ready")
+    item = page.locator(f'#alert-list li[data-alert="{silent.pk}"]')
+    explained = item.locator(".alert-explained").inner_text()
+    assert "静默前终端报警" in explained and "终端主电源掉电" in explained
+    assert timezone.localtime(cut).strftime("%H:%M") in explained
+    assert page.locator(".alert-explained").count() == 1  # the power cut itself explains nothing
+    screenshot(page, "map-silence-explained-by-power-cut")
+    assert page.errors == []

@@ -12,8 +12,8 @@ class Command(BaseCommand):
     help = ("Bring up the whole product on this machine: prepares the database (the embedded default: a SQLite "
             "file in the working directory) with the sample bureau, the sample city and one login per role, "
             "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm simulate` "
-            "(the 50 sample vehicles replaying their last duty day at a speed-up, with scenarios; three of them "
-            "speak JT/T 808 to the gateway) and `qm serve`, "
+            "(the 50 sample vehicles replaying the last duty day before today at a speed-up, with scenarios that "
+            "raise alerts within minutes; three of them speak JT/T 808 to the gateway) and `qm serve`, "
             "prints the URL and the logins, and stops everything on Ctrl-C.")
 
     def add_arguments(self, parser):
@@ -23,8 +23,10 @@ class Command(BaseCommand):
                             help="simulated seconds per second (default 60: a duty day in about 10 minutes)")
         parser.add_argument("--seed", type=int, default=1, help="the simulation's seed")
         parser.add_argument("--start", default=None,
-                            help="simulated start, ISO 8601 (default 07:30 of the last duty day before today, or "
-                                 "where an earlier demo on this database left off)")
+                            help="simulated start, ISO 8601 (default 08:05 of the last duty day before today)")
+        parser.add_argument("--resume", action="store_true",
+                            help="keep the fixes and alerts of the last demo on this database and go on where it "
+                                 "left off, without scenarios (default: clear them and replay the day afresh)")
         parser.add_argument("--broker", choices=["auto", "mosquitto", "amqtt"], default="auto",
                             help="the embedded broker when QM_MQTT_URL is not set (auto: Mosquitto if installed)")
         parser.add_argument("--no-scenarios", action="store_true", help="plain duty days, no injected behaviour")
@@ -47,7 +49,13 @@ class Command(BaseCommand):
             demo.check_port_free(opts["host"], opts["port"])
             demo.check_port_free("127.0.0.1", opts["jt808_port"], "--jt808-port", "listen for JT/T 808 terminals")
             demo.prepare_database(say=runner.say)
-            resumed = demo.resume_point() if opts["start"] is None else None
+            resumed = demo.resume_point() if opts["resume"] and opts["start"] is None else None
+            if not opts["resume"]:
+                # Each start replays its day afresh: fixes newer than the stored ones, rules without a past.
+                removed = demo.clear_telemetry()
+                if removed["position"] or removed["alert"]:
+                    runner.say(f"cleared the last demo's {removed['position']} fixes and {removed['alert']} alerts "
+                               f"to replay its day again (keep them: --resume)")
             if opts["start"]:
                 start = parse_datetime(opts["start"], "--start")
             else:

@@ -295,10 +295,12 @@
 
   function locateHtml(v) {
     if (!cfg.canLocate || !v.jt808) return "";
-    var r = located[v.id] || {};
+    var r = located[v.id] || {}, iv = intervals[v.id] || {};
     return '<p class="card-locate-row"><button type="button" class="card-locate"' + (r.busy ? " disabled" : "") + ">" +
-      (r.busy ? S.locating : S.locate) + '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' +
-      Q.escapeHtml(r.text || "") + "</span></p>";
+      (r.busy ? S.locating : S.locate) + '</button> <button type="button" class="card-interval">' + S.interval +
+      '</button> <span class="card-located' + (r.fail ? " fail" : "") + '">' + Q.escapeHtml(r.text || "") +
+      '</span> <span class="card-interval-answer' + (iv.fail ? " fail" : "") + '">' + Q.escapeHtml(iv.text || "") +
+      "</span></p>";
   }
 
   function redrawCard(id) {
@@ -330,6 +332,58 @@
     }).finally(function () { redrawCard(id); });
   }
 
+  /* ---- reporting interval: 0x8103 to a JT/T 808 terminal through the vehicles API, its 0x0001 answer shown ---- */
+  var intervals = {};        // vehicle id -> {text, fail}: the terminal's last answer, as for locate
+  var intervalDialog = document.getElementById("interval-dialog");
+  var intervalVehicle = null;
+  function intervalText(answer) {
+    var parts = [];
+    if (answer.seconds) parts.push(S.intervalDefault + " " + answer.seconds + " " + S.seconds);
+    if (answer.sleep_seconds) parts.push(S.intervalSleep + " " + answer.sleep_seconds + " " + S.seconds);
+    return (answer.status === "ok" ? S.intervalAccepted : S.intervalRefused) + " · " + parts.join(" / ") +
+      " · " + S.intervalResult + " " + answer.result;
+  }
+  function openInterval(id) {
+    intervalVehicle = id;
+    document.getElementById("interval-title").textContent = S.intervalTitle + " · " + vehicles[id].plate;
+    document.getElementById("interval-error").hidden = true;
+    document.getElementById("interval-answer").hidden = true;
+    document.getElementById("interval-submit").disabled = false;
+    intervalDialog.showModal();
+  }
+  document.getElementById("interval-cancel").addEventListener("click", function () { intervalDialog.close(); });
+  document.getElementById("interval-submit").addEventListener("click", function () {
+    var id = intervalVehicle, error = document.getElementById("interval-error");
+    var shown = document.getElementById("interval-answer"), button = document.getElementById("interval-submit");
+    function read(field) {
+      var text = document.getElementById(field).value.trim();
+      return text === "" ? null : Number(text);
+    }
+    var body = { seconds: read("interval-seconds"), sleep_seconds: read("interval-sleep") };
+    var ok = function (n) { return n === null || (Number.isInteger(n) && n >= 1 && n <= 86400); };
+    if ((body.seconds === null && body.sleep_seconds === null) || !ok(body.seconds) || !ok(body.sleep_seconds)) {
+      error.textContent = S.intervalRequired;
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    button.disabled = true;
+    shown.hidden = false;
+    shown.textContent = S.intervalSending;
+    Q.api(cfg.vehiclesApi + id + "/report-interval/", { method: "POST", body: body }).then(function (answer) {
+      intervals[id] = { text: intervalText(answer), fail: answer.status !== "ok" };
+      window.qmMap.intervalAnswer = answer;
+    }).catch(function (err) {
+      intervals[id] = { text: err.message, fail: true };
+      window.qmMap.intervalAnswer = { error: err.data || err.message };
+    }).finally(function () {
+      shown.textContent = intervals[id].text;
+      shown.className = intervals[id].fail ? "fail" : "";
+      button.disabled = false;
+      redrawCard(id);
+    });
+  });
+
   var reopenId = null;
   function openCard(id, reopening) {
     var v = vehicles[id], m = markers[id];
@@ -343,6 +397,7 @@
     // An open alert listed on the card zooms to its evidence, as in the panel.
     m.getPopup().getElement().addEventListener("click", function (e) {
       if (e.target.classList.contains("card-locate")) return locate(id);
+      if (e.target.classList.contains("card-interval")) return openInterval(id);
       if (e.target.classList.contains("card-follow")) return following === id ? unfollow() : follow(id);
       var li = e.target.closest("li[data-alert]");
       if (li) showEvidence(Number(li.dataset.alert));
@@ -503,6 +558,14 @@
     if (a.ongoing) set[a.id] = true; else delete set[a.id];
   }
 
+  /* A terminal_silent that began while the terminal reported its power or antenna cut: say so (JT/T 808 alarms). */
+  function explainedHtml(a) {
+    if (!a.explained_by || !a.explained_by.length) return "";
+    return '<div class="alert-explained">' + S.explainedBy + " " + a.explained_by.map(function (c) {
+      return Q.escapeHtml(c.label) + "（" + Q.localTime(c.started_at) + "）";
+    }).join("、") + "</div>";
+  }
+
   function alertItem(a) {
     var li = document.createElement("li");
     li.className = "alert-item";
@@ -515,6 +578,7 @@
       '<span class="alert-plate">' + Q.escapeHtml(a.plate) + "</span></div>" +
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
       ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
+      explainedHtml(a) +
       (cfg.canReview && (a.status === "open" || a.status === "closed") ?
         '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
         '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");

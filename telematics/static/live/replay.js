@@ -1,5 +1,6 @@
-/* Track replay: one vehicle's fixes over a time range from the tracks API, its stops and the alerts raised,
-   played back at a chosen speed. window.qmReplay exposes the state to the browser tests. */
+/* Track replay: one vehicle's fixes over a time range from the tracks API, its trips and stops (the journeys API:
+   each stop a timed marker named by its place) and the alerts raised, played back at a chosen speed. Choosing a trip
+   shows its totals (distance, moving and stopped time). window.qmReplay exposes the state to the browser tests. */
 (function () {
   "use strict";
   var Q = window.QMLive, cfg = Q.config, S = Q.strings;
@@ -9,8 +10,9 @@
   var car = null, fixes = [], times = [], clock = 0, playing = false, lastFrame = null;
   var el = function (id) { return document.getElementById(id); };
 
-  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, loaded: false, clock: null, index: -1,
-                                   map: map, drawn: drawn };
+  var state = window.qmReplay = { fixes: 0, stops: 0, alerts: 0, alarms: 0, trips: 0, trip: -1, totals: null,
+                                   loaded: false, clock: null, index: -1, map: map, drawn: drawn };
+  var journeys = { journeys: [], stops: [] }, selected = null;
 
   el("replay-vehicle").value = cfg.vehicle;
   el("replay-start").value = cfg.start;
@@ -33,11 +35,17 @@
                 "&end=" + encodeURIComponent(iso(el("replay-end").value));
     pause();
     exportLinks(vehicle, iso(el("replay-start").value), iso(el("replay-end").value));
+    var period = "?from=" + encodeURIComponent(iso(el("replay-start").value)) +
+                 "&to=" + encodeURIComponent(iso(el("replay-end").value));
     Promise.all([
       Q.api(cfg.tracksApi + "?vehicle=" + vehicle + range),
       Q.api(cfg.alertsApi + "?vehicle=" + vehicle + range.replace("&start=", "&since=").replace("&end=", "&until=") +
-            "&page_size=1000")
-    ]).then(function (res) { show(res[0], res[1].results || res[1]); }).catch(function (err) { fail(err.message); });
+            "&page_size=1000"),
+      Q.api(el("replay-export").dataset.journeys.replace("/0/", "/" + vehicle + "/") + period)
+    ]).then(function (res) {
+      journeys = res[2];
+      show(res[0], res[1].results || res[1]);
+    }).catch(function (err) { fail(err.message); });
   }
 
   /* The same vehicle and period as files: the track (GPX 1.1, CSV, JSON) and its trips (XLSX, CSV). */
@@ -57,16 +65,23 @@
   function show(track, alerts) {
     drawn.clearLayers();
     el("replay-stops").innerHTML = "";
+    el("replay-trips").innerHTML = "";
+    selected = null;
+    state.trip = -1;
     el("replay-alerts").innerHTML = "";
     el("replay-alarms").innerHTML = "";
     el("replay-alarms-box").hidden = true;
     fixes = track.fixes;
     times = fixes.map(function (f) { return Date.parse(f.ts); });
     state.fixes = fixes.length;
-    state.stops = track.stops.length;
+    // Stops of at least the stop length (the start of the data counts as a stop for detection, not here).
+    var stops = journeys.stops.filter(function (s) { return s.dwell_s >= cfg.stopMinS; });
+    state.stops = stops.length;
     state.alerts = alerts.length;
+    state.trips = journeys.journeys.length;
     el("replay-summary").textContent = track.plate + " · " + S.fixes + " " + fixes.length + " · " + S.stops + " " +
-      track.stops.length + " · " + S.alertsOnTrack + " " + alerts.length;
+      stops.length + " · " + S.alertsOnTrack + " " + alerts.length;
+    showTotals(null, stops);
     if (!fixes.length) {
       state.loaded = true;
       el("replay-clock").textContent = S.noTrack;
@@ -74,14 +89,25 @@
     }
     var line = fixes.map(function (f) { return Q.toDisplay(f.lat, f.lon); });
     L.polyline(line, { color: "#1d4ed8", weight: 3, className: "replay-track" }).addTo(drawn);
-    track.stops.forEach(function (s, i) {
-      var text = Q.localTime(s.start) + " · " + S.dwell + " " + Math.round(s.dwell_s / 60) + " " + S.minutes;
+    stops.forEach(function (s) {
+      var when = clockTime(s.start) + "–" + clockTime(s.end);
+      var text = when + " · " + S.dwell + " " + minutes(s.dwell_s) + " " + S.minutes + (s.place ? " · " + s.place : "");
       L.marker(Q.toDisplay(s.lat, s.lon), { icon: L.divIcon({ className: "replay-stop", html: "P", iconSize: [16, 16] }) })
-        .bindTooltip(Q.escapeHtml(text)).addTo(drawn);
+        .bindTooltip(Q.escapeHtml(when + (s.place ? " " + s.place : "")),
+                     { permanent: true, direction: "top", offset: [0, -8], className: "replay-stop-label" })
+        .addTo(drawn);
       var li = document.createElement("li");
-      li.textContent = text + (s.grid_code ? " · " + s.grid_code : "");
+      li.textContent = text;
       li.addEventListener("click", function () { map.setView(Q.toDisplay(s.lat, s.lon), 17); });
       el("replay-stops").appendChild(li);
+    });
+    journeys.journeys.forEach(function (j, i) {
+      var li = document.createElement("li");
+      li.dataset.trip = i;
+      li.textContent = clockTime(j.start) + "–" + clockTime(j.end) + " · " + km(j.distance_m) + " " + S.km + " · " +
+        (S.classes[j["class"]] || j["class"]);
+      li.addEventListener("click", function () { selectTrip(i, stops); });
+      el("replay-trips").appendChild(li);
     });
     alerts.forEach(function (a) {
       if (a.lat !== null) {
@@ -115,6 +141,46 @@
     ["replay-play", "replay-pause", "replay-slider"].forEach(function (id) { el(id).disabled = false; });
     seek(times[0]);
     state.loaded = true;
+  }
+
+  function clockTime(isoText) { return Q.localTime(isoText).slice(11, 16); }
+  function minutes(seconds) { return (seconds / 60).toFixed(1); }
+  function km(metres) { return (metres / 1000).toFixed(2); }
+
+  /* The totals of one trip, or (trip null) of all trips and stops of the period. */
+  function showTotals(trip, stops) {
+    var t;
+    if (trip) {
+      t = { distance_m: trip.distance_m, moving_s: trip.moving_s, stopped_s: trip.stopped_s };
+      el("replay-totals-title").textContent = S.trip + " " + clockTime(trip.start) + "–" + clockTime(trip.end);
+    } else {
+      t = { distance_m: 0, moving_s: 0, stopped_s: 0 };
+      journeys.journeys.forEach(function (j) { t.distance_m += j.distance_m; t.moving_s += j.moving_s; });
+      stops.forEach(function (s) { t.stopped_s += s.dwell_s; });
+      el("replay-totals-title").textContent = S.allTrips + "（" + journeys.journeys.length + "）";
+    }
+    state.totals = t;
+    el("replay-distance").textContent = km(t.distance_m) + " " + S.km;
+    el("replay-moving").textContent = minutes(t.moving_s) + " " + S.minutes;
+    el("replay-stopped").textContent = minutes(t.stopped_s) + " " + S.minutes;
+    el("replay-totals").hidden = false;
+  }
+
+  /* A trip chosen in the list: drawn over the track, its totals shown, the car at its start. */
+  function selectTrip(i, stops) {
+    var trip = journeys.journeys[i];
+    if (selected) drawn.removeLayer(selected);
+    var a = Date.parse(trip.start), b = Date.parse(trip.end);
+    var line = fixes.filter(function (f, k) { return times[k] >= a && times[k] <= b; })
+      .map(function (f) { return Q.toDisplay(f.lat, f.lon); });
+    selected = L.polyline(line, { color: "#f97316", weight: 6, className: "replay-trip-selected" }).addTo(drawn);
+    Array.prototype.forEach.call(el("replay-trips").children, function (li) {
+      li.classList.toggle("selected", Number(li.dataset.trip) === i);
+    });
+    state.trip = i;
+    showTotals(trip, stops);
+    if (line.length) map.fitBounds(L.latLngBounds(line).pad(0.2));
+    if (fixes.length) seek(a);
   }
 
   /* The car at the last fix not after `t` (ms), the clock and the slider following. */

@@ -1,6 +1,7 @@
 """Serializers of the tracking API: shape only."""
 from rest_framework import serializers
 
+from ..cases.selectors import case_fields
 from ..choices import ReviewAction
 from ..models import Alert, DeadLetter
 from ..services import alert_payload
@@ -15,6 +16,8 @@ class AlertSerializer(serializers.ModelSerializer):
         data = alert_payload(instance, evidence=self.context.get("evidence", True))
         data.update(raised_at=instance.raised_at.isoformat(),
                     reviewed_at=instance.reviewed_at.isoformat() if instance.reviewed_at else None)
+        if hasattr(instance, "case_state_v"):  # the viewset's rows carry their case (cases.selectors.annotate_cases)
+            data.update(case_fields(instance))
         return data
 
 

@@ -14,6 +14,8 @@ from assets.models import OrgUnit
 from telematics.models import Vehicle
 
 from .. import selectors
+from ..cases.api import AlertCaseActionsMixin
+from ..cases.selectors import annotate_cases
 from ..choices import ReviewAction
 from ..filtersets import AlertFilterSet, DeadLetterFilterSet
 from ..models import Alert, DeadLetter
@@ -26,12 +28,18 @@ from .serializers import (
 )
 
 
-class AlertViewSet(ScopedReadOnlyViewSet):
+class AlertViewSet(AlertCaseActionsMixin, ScopedReadOnlyViewSet):
+    """Alerts with SPEC's fields and their case (`case_state`, `case_deadline`, `case_overdue`); reviews and the
+    case's steps are actions."""
+
     queryset = Alert.objects.select_related("vehicle")
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
     ordering_fields = ["started_at", "ended_at", "kind", "status"]
     search_fields = ["vehicle__plate", "terminal", "venue", "grid_code"]
+
+    def get_queryset(self):
+        return annotate_cases(super().get_queryset())  # case_state, case_deadline, case_overdue
 
     def _review(self, request, action_name):
         body = AlertReviewSerializer(data=request.data)

@@ -30,6 +30,7 @@ class MsgId:
     QUERY_ANSWER = 0x0201
     BATCH = 0x0704
     PLATFORM_RESPONSE = 0x8001
+    RESEND_PACKAGES = 0x8003
     REGISTER_RESPONSE = 0x8100
     SET_PARAMS = 0x8103
     QUERY_LOCATION = 0x8201
@@ -43,6 +44,13 @@ class Result:
     MALFORMED = 2
     UNSUPPORTED = 3
     ALARM_ACK = 4
+
+
+class Param:
+    """Terminal parameters (8.10, table 12) the platform sets with 0x8103; all DWORD seconds."""
+
+    SLEEP_INTERVAL = 0x0027  # 休眠时汇报时间间隔: while the terminal sleeps (ACC off)
+    DEFAULT_INTERVAL = 0x0029  # 缺省时间汇报间隔
 
 
 class RegisterResult:
@@ -254,24 +262,26 @@ class _Parts:
 
 class Reassembler:
     """Joins sub-packaged messages (4.4.1): packages of one (terminal, message id) with the same total; a message
-    complete comes out as one Frame carrying every package's serial. Bounded: at most `max_messages` incomplete
-    messages and `max_total` packages each; an incomplete one is forgotten after `timeout_s`."""
+    complete comes out as one Frame carrying every package's serial (in package order). Bounded: at most
+    `max_messages` incomplete messages and `max_total` packages each; an incomplete one is forgotten after
+    `timeout_s` (or when a newer one needs its place) and comes out once in `dropped`."""
 
     def __init__(self, *, max_messages: int = 4, max_total: int = 64, timeout_s: float = 120.0):
         self.max_messages, self.max_total, self.timeout_s = max_messages, max_total, timeout_s
         self._open: dict[tuple, _Parts] = {}
+        self.dropped: list[tuple[Header, list[int]]] = []  # forgotten incomplete messages: (a header, indexes held)
 
     def add(self, frame: Frame, now: float) -> Frame | None:
         h = frame.header
         if h.total > self.max_total:
             raise FrameError(f"{h.total} sub-packages (at most {self.max_total})", "bad_frame")
         for key in [k for k, p in self._open.items() if now - p.started > self.timeout_s]:
-            del self._open[key]
+            self._drop(key)
         key = (h.phone, h.msg_id, h.total)
         parts = self._open.get(key)
         if parts is None:
             if len(self._open) >= self.max_messages:
-                del self._open[min(self._open, key=lambda k: self._open[k].started)]
+                self._drop(min(self._open, key=lambda k: self._open[k].started))
             parts = self._open[key] = _Parts(h, now)
         if h.index == 1:
             parts.first = h
@@ -283,6 +293,17 @@ class Reassembler:
         first = parts.first
         header = Header(first.msg_id, first.phone, first.serial, first.version, first.encryption)
         return Frame(header, b"".join(body for _, body in ordered), tuple(serial for serial, _ in ordered))
+
+    def missing(self, h: Header) -> tuple[int, list[int]]:
+        """For the message `h` is a package of: the serial of its first package (packages are numbered with
+        consecutive serials, so it follows from any of them) and the indexes not yet received, for 0x8003."""
+        parts = self._open.get((h.phone, h.msg_id, h.total))
+        held = parts.bodies if parts is not None else {h.index: (h.serial, b"")}
+        return (h.serial - (h.index - 1)) & 0xFFFF, [i for i in range(1, h.total + 1) if i not in held]
+
+    def _drop(self, key: tuple) -> None:
+        parts = self._open.pop(key)
+        self.dropped.append((parts.first, sorted(parts.bodies)))
 
     @property
     def incomplete(self) -> int:
@@ -468,9 +489,44 @@ def decode_register_response(body: bytes) -> tuple[int, int, str]:
     return int.from_bytes(body[0:2]), body[2], body[3:].decode("gbk", "replace")
 
 
-def set_interval_body(seconds: int) -> bytes:
-    """0x8103 with parameter 0x0029, the default reporting interval in seconds."""
-    return bytes([1]) + (0x0029).to_bytes(4) + bytes([4]) + seconds.to_bytes(4)
+def set_params_body(params: dict[int, int]) -> bytes:
+    """0x8103 (8.10): a count, then each parameter as id DWORD, length BYTE, value (here DWORD)."""
+    out = bytes([len(params)])
+    for param, value in params.items():
+        out += param.to_bytes(4) + bytes([4]) + value.to_bytes(4)
+    return out
+
+
+def decode_set_params(body: bytes) -> dict[int, bytes]:
+    """0x8103 → {parameter id: value bytes}; FrameError when a parameter is cut short."""
+    if not body:
+        raise FrameError("a parameter setting is at least 1 byte", "bad_frame")
+    out, pos = {}, 1
+    for i in range(body[0]):
+        if pos + 5 > len(body) or pos + 5 + body[pos + 4] > len(body):
+            raise FrameError(f"parameter {i} cut short", "bad_frame")
+        size = body[pos + 4]
+        out[int.from_bytes(body[pos:pos + 4])] = body[pos + 5:pos + 5 + size]
+        pos += 5 + size
+    return out
+
+
+def resend_request(first_serial: int, indexes: list[int], *, is_2019: bool) -> bytes:
+    """0x8003 (8.4): the first package's serial of the original message, how many packages (BYTE in 2013, WORD in
+    2019), and their indexes (WORD each)."""
+    count = len(indexes).to_bytes(2) if is_2019 else bytes([len(indexes)])
+    return (first_serial & 0xFFFF).to_bytes(2) + count + b"".join(i.to_bytes(2) for i in indexes)
+
+
+def decode_resend_request(body: bytes, is_2019: bool) -> tuple[int, list[int]]:
+    """0x8003 → (the first package's serial, the indexes to send again)."""
+    head = 4 if is_2019 else 3
+    if len(body) < head:
+        raise FrameError("a resend request is cut short", "bad_frame")
+    count = int.from_bytes(body[2:head])
+    if len(body) < head + 2 * count:
+        raise FrameError(f"a resend request of {count} packages is cut short", "bad_frame")
+    return int.from_bytes(body[0:2]), [int.from_bytes(body[head + 2 * i:head + 2 * i + 2]) for i in range(count)]
 
 
 def encode_registration(reg: Registration, is_2019: bool) -> bytes:

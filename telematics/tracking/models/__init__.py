@@ -1,7 +1,10 @@
-"""Tracking models: positions and legs, alerts and their reviews, dead letters, dock offload reports."""
+"""Tracking models: positions and legs, alerts and their reviews and cases, dead letters, dock offload reports."""
 from .alerts import Alert, AlertReview, RuleCheckpoint
+from .cases import AlertCase, AlertCaseAttachment, AlertCaseEvent
 from .deadletters import DeadLetter
 from .docks import DockOffload
 from .positions import Leg, Position
+from .rollups import VehicleDay
 
-__all__ = ["Alert", "AlertReview", "DeadLetter", "DockOffload", "Leg", "Position", "RuleCheckpoint"]
+__all__ = ["Alert", "AlertCase", "AlertCaseAttachment", "AlertCaseEvent", "AlertReview", "DeadLetter", "DockOffload",
+           "Leg", "Position", "RuleCheckpoint", "VehicleDay"]

@@ -47,6 +47,13 @@ def test_power_and_antenna_cut_episodes_and_the_silence_they_explain(city):
     assert silent.evidence["explained_by"] == [
         {"kind": "terminal_antenna_cut", "started_at": antenna.started_at.isoformat()},
         {"kind": "terminal_power_cut", "started_at": power.started_at.isoformat()}]
+    # ... and the map's alert panel shows it beside the silence
+    from telematics.live.selectors import alert_row
+
+    assert alert_row(silent)["explained_by"] == [
+        {"kind": "terminal_antenna_cut", "label": "终端卫星天线断开", "started_at": antenna.started_at.isoformat()},
+        {"kind": "terminal_power_cut", "label": "终端主电源掉电", "started_at": power.started_at.isoformat()}]
+    assert alert_row(power)["explained_by"] == []
     # Power back: both episodes close at the first fix without the bits.
     send(pipeline, "T0001", t0 + 3400, alarm=0)
     power.refresh_from_db()

@@ -294,6 +294,34 @@ def test_sub_packages_are_bounded_and_expire():
     assert joiner.incomplete == 1
 
 
+def test_forgotten_incomplete_messages_are_reported_once_and_missing_packages_named():
+    joiner = j.Reassembler(max_messages=1, timeout_s=60)
+    wires = j.build_packages(0x0704, "013511221122", 0xFFFE, bytes(50), size=10)  # serials wrap past 0xFFFF
+    frames = [j.parse_frame(j.FrameReader().feed(w)[0]) for w in wires]
+    joiner.add(frames[1], 0.0)
+    joiner.add(frames[4], 0.0)
+    assert joiner.missing(frames[4].header) == (0xFFFE, [1, 3, 4]) and joiner.dropped == []
+    other = j.parse_frame(j.FrameReader().feed(j.build_packages(0x0704, "013511221122", 7, bytes(20), size=10)[0])[0])
+    joiner.add(other, 1.0)  # a second message takes the only place
+    assert [(h.serial, held) for h, held in joiner.dropped] == [(0xFFFF, [2, 5])]
+    assert joiner.missing(frames[0].header) == (0xFFFE, [2, 3, 4, 5])  # nothing held any more
+
+
+@pytest.mark.parametrize("is_2019", [False, True])
+def test_resend_request_and_parameter_setting_bodies(is_2019):
+    body = j.resend_request(0x1234, [2, 5], is_2019=is_2019)
+    # 2013: serial WORD, count BYTE, ids WORD each; 2019: the count is a WORD
+    assert body == (bytes.fromhex("1234 0002 0002 0005") if is_2019 else bytes.fromhex("1234 02 0002 0005"))
+    assert j.decode_resend_request(body, is_2019) == (0x1234, [2, 5])
+    with pytest.raises(j.FrameError):
+        j.decode_resend_request(body[:-1], is_2019)
+    params = j.set_params_body({j.Param.DEFAULT_INTERVAL: 30, j.Param.SLEEP_INTERVAL: 600})
+    assert params == bytes.fromhex("02 00000029 04 0000001e 00000027 04 00000258")
+    assert j.decode_set_params(params) == {0x29: (30).to_bytes(4), 0x27: (600).to_bytes(4)}
+    with pytest.raises(j.FrameError):
+        j.decode_set_params(params[:-2])
+
+
 @settings(max_examples=150, deadline=None)
 @given(lat=st.floats(-90, 90), lon=st.floats(-180, 180), speed=st.integers(0, 2000), heading=st.integers(0, 359),
        alarm=st.integers(0, 2**32 - 1), seconds=st.integers(0, 20 * 365 * 86400), serial=st.integers(0, 0xFFFF),

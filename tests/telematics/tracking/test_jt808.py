@@ -227,6 +227,36 @@ def test_sub_packaged_batch_is_reassembled_and_published_once(gateway, bound, po
     assert len(batch) == 40 and batch[-1]["ts"] == int(locations[-1].ts.timestamp())
 
 
+def test_a_last_package_without_its_predecessors_is_held_and_they_are_asked_for_again(gateway, bound, positions):
+    """Packages 1-2 of 4 went to a connection that is gone: on a new one, 3 is answered as it comes, the last (4)
+    is not — the gateway sends 0x8003 naming 1 and 2 with the first package's serial — and once they come again the
+    batch is published and the last package answered."""
+    locations = [loc(k) for k in range(40)]
+    body = j.encode_batch(locations)
+    wires = j.build_packages(j.MsgId.BATCH, PHONE_2019, 500, body, size=-(-len(body) // 4), version=1)
+    assert len(wires) == 4
+    sock = raw_connection(gateway.port)
+    sock.sendall(j.build_frame(j.MsgId.AUTH, PHONE_2019, 9, j.encode_auth(gateway_module.auth_code(PHONE_2019), True),
+                               version=1))
+    sock.sendall(wires[2] + wires[3])
+    answers = read_frames(sock, 3)
+    assert [f.header.msg_id for f in answers] == [0x8001, 0x8001, 0x8003]
+    assert [j.decode_general_response(f.body) for f in answers[:2]] == [(9, 0x0102, 0), (502, 0x0704, 0)]
+    assert j.decode_resend_request(answers[2].body, True) == (500, [1, 2])
+    assert answers[2].header.version == 1 and answers[2].body[2:4] == b"\x00\x02"  # 2019: the count is a WORD
+    time.sleep(0.3)
+    assert published(positions, PHONE_2019) == []  # nothing handed on, the last package unanswered
+    sock.sendall(wires[0] + wires[1])
+    answers = read_frames(sock, 3)
+    assert [j.decode_general_response(f.body) for f in answers] == [(500, 0x0704, 0), (501, 0x0704, 0),
+                                                                    (503, 0x0704, 0)]
+    sock.close()
+    wait_until(lambda: published(positions, PHONE_2019), 10)
+    (batch,) = published(positions, PHONE_2019)
+    assert [f["ts"] for f in batch] == [int(x.ts.timestamp()) for x in locations]
+    assert gateway.gateway.counters["resend_requests"] == 1
+
+
 def test_idle_and_slow_loris_connections_are_closed_while_a_good_terminal_is_served(gateway, bound):
     loris = raw_connection(gateway.port)
     frame = j.build_frame(j.MsgId.HEARTBEAT, PHONE, 1)
@@ -390,8 +420,10 @@ def test_locate_now_and_reporting_interval_through_the_running_gateway(gateway, 
         answer = json.loads(out.getvalue())
         assert (answer["command"], answer["status"], answer["fix"]["lat"]) == ("locate", "ok", 31.7806)
         out = io.StringIO()
-        call_command("jt808", "--interval", PHONE, "60", "--mqtt-url", mqtt_url, "--prefix", prefix, stdout=out)
-        assert json.loads(out.getvalue())["status"] == "ok" and state["terminal"].interval_s == 60
+        call_command("jt808", "--interval", PHONE, "60", "--sleep-interval", "900", "--mqtt-url", mqtt_url,
+                     "--prefix", prefix, stdout=out)
+        assert json.loads(out.getvalue())["status"] == "ok"
+        assert (state["terminal"].interval_s, state["terminal"].sleep_interval_s) == (60, 900)
         with pytest.raises(CommandError, match="offline"):
             call_command("jt808", "--locate", PHONE_2019, "--mqtt-url", mqtt_url, "--prefix", prefix,
                          stdout=io.StringIO())

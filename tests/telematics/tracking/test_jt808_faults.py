@@ -104,3 +104,47 @@ def test_gateway_killed_mid_stream_nothing_lost_nothing_doubled(city, ingest, mq
         assert not DeadLetter.objects.exclude(reason="duplicate").filter(terminal=PHONE).exists()
     finally:
         gateway.kill()
+
+
+def test_gateway_killed_mid_reassembly_of_a_sub_packaged_batch(city, ingest, mqtt_url):
+    """A 0x0704 of 60 fixes in 5 sub-packages, the gateway SIGKILLed after it answered some of them: the terminal
+    sends the unanswered ones to the restarted gateway, which asks for the rest again (0x8003) and answers the last
+    package once the whole batch is published — every fix stored once."""
+    from telematics.models import Vehicle
+
+    phone = "013511229977"
+    Vehicle.objects.create(plate="苏D·J8079", unit=city["units"]["CZ-TN-01"], seats=5, terminal_id=phone)
+    ingest(env={"QM_MAX_FIX_AGE_DAYS": "0"})
+    gateway = GatewayProcess(mqtt_url, free_port()).start()
+    n = 60
+    terminal = Terminal(phone, port=gateway.port, timeout_s=2.0, retries=1, backoff_max_s=2.0, batch_max=n,
+                        package_size=600, package_gap_s=0.5)
+    total = len(j.build_packages(j.MsgId.BATCH, phone, 1, j.encode_batch([location(k) for k in range(n)]),
+                                 size=600))
+    assert total == 5
+
+    async def terminal_run():
+        await terminal.deliver([location(k) for k in range(n)], covered=False)  # out of coverage: buffered
+        await terminal.deliver([])  # back in coverage: one 0x0704 (盲区补传)
+        await terminal.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(terminal_run()))
+    thread.start()
+    try:
+        wait_until(lambda: terminal.counters.get("package_receipts", 0) >= 2, 30, "two packages answered")
+        gateway.kill()  # mid-reassembly: the earlier packages were answered, the batch is not published
+        answered_before_kill = terminal.counters["package_receipts"]
+        time.sleep(1.0)
+        gateway.start()
+        thread.join(90)
+        assert not thread.is_alive() and terminal.buffer == [] and terminal.sent == n
+        assert answered_before_kill < total - 1
+        assert terminal.counters.get("reconnects", 0) >= 1
+        assert terminal.counters.get("resend_requests", 0) >= 1  # the restarted gateway asked for packages again
+        wait_until(lambda: Position.objects.filter(terminal=phone).count() >= n, 30, "every fix stored")
+        stored = list(Position.objects.filter(terminal=phone).values_list("ts", flat=True))
+        assert len(stored) == n and set(stored) == {T0 + dt.timedelta(seconds=10 * k) for k in range(n)}
+        # nothing was published before the kill, so nothing came twice either
+        assert not DeadLetter.objects.filter(terminal=phone).exists()
+    finally:
+        gateway.kill()

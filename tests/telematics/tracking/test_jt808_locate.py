@@ -1,7 +1,8 @@
-"""The map's "locate now": POST /api/v1/vehicles/{id}/locate/ asks a JT/T 808 terminal for its position (0x8201)
-through the running gateway (real Mosquitto, the gateway in-process, a simulated terminal over TCP) and returns its
-answer; an offline terminal, a gateway that does not answer, a vehicle without a JT/T 808 terminal, a role without
-the right and a vehicle outside the user's scope are refused — and the refusals send nothing to the terminal."""
+"""The map's "locate now" and "reporting interval": POST /api/v1/vehicles/{id}/locate/ asks a JT/T 808 terminal for
+its position (0x8201), POST /api/v1/vehicles/{id}/report-interval/ sets its reporting intervals (0x8103), through the
+running gateway (real Mosquitto, the gateway in-process, a simulated terminal over TCP), and return its answer; an
+offline terminal, a gateway that does not answer, a vehicle without a JT/T 808 terminal, a role without the right and
+a vehicle outside the user's scope are refused — and the refusals send nothing to the terminal."""
 from __future__ import annotations
 
 import asyncio
@@ -62,9 +63,10 @@ class ConnectedTerminal:
         self.port, self.phone = port, phone
         self.connected, self.done = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._run()))
+        self.terminal: Terminal | None = None
 
     async def _run(self):
-        terminal = Terminal(self.phone, port=self.port)
+        terminal = self.terminal = Terminal(self.phone, port=self.port)
         await terminal.open()
         await terminal.login()
         fix = j.Location(alarm=0, status=j.STATUS_POSITIONED | j.STATUS_ACC, lat=31.7806, lon=119.9512, altitude=12,
@@ -136,3 +138,74 @@ def test_roles_and_scope_are_refused_and_nothing_reaches_the_terminal(gateway, b
         assert response.status_code == 200, response.content
         assert response.json()["terminal"] == PHONE_OUTSIDE
     assert gateway.gateway.counters["command.locate"] == 1
+
+
+# --- reporting interval (0x8103) -------------------------------------------------------------------------------------
+
+def set_interval(client: APIClient, vehicle, **body):
+    return client.post(f"/api/v1/vehicles/{vehicle.pk}/report-interval/", body, format="json")
+
+
+def interval_records(vehicle):
+    from django.contrib.contenttypes.models import ContentType
+
+    from assets.models import ChangeRecord
+
+    return list(ChangeRecord.objects.filter(content_type=ContentType.objects.get_for_model(vehicle),
+                                            object_id=str(vehicle.pk), after__has_key="report_interval")
+                .order_by("id"))
+
+
+def test_the_reporting_interval_reaches_the_terminal_and_is_recorded(gateway, bureau, vehicles):
+    from telematics.services import vehicle_report_interval
+
+    vehicle = vehicles["jt808"]
+    assert vehicle_report_interval(vehicle=vehicle) is None
+    with ConnectedTerminal(gateway.port, PHONE) as connected:
+        assert (connected.terminal.interval_s, connected.terminal.sleep_interval_s) == (None, None)
+        response = set_interval(client_for(bureau, UserRole.FLEET), vehicle, seconds=15, sleep_seconds=600)
+        assert response.status_code == 200, response.content
+        assert response.json() == {"vehicle": vehicle.pk, "plate": "苏D·L8001", "terminal": PHONE, "seconds": 15,
+                                   "sleep_seconds": 600, "status": "ok", "result": 0}
+        assert (connected.terminal.interval_s, connected.terminal.sleep_interval_s) == (15, 600)
+        # the sleep interval alone leaves the default one as it was
+        response = set_interval(client_for(bureau, UserRole.ADMINISTRATOR), vehicle, sleep_seconds=300)
+        assert response.status_code == 200, response.content
+        assert (connected.terminal.interval_s, connected.terminal.sleep_interval_s) == (15, 300)
+    assert gateway.gateway.counters["command.interval"] == 2
+    first, second = interval_records(vehicle)
+    assert first.username.startswith("fleet-") and first.before == {"report_interval": None}
+    assert first.after == {"report_interval": {"seconds": 15, "sleep_seconds": 600, "terminal": PHONE, "result": 0}}
+    assert second.before == {"report_interval": {"sleep_seconds": 600}}
+    assert second.after == {"report_interval": {"sleep_seconds": 300, "terminal": PHONE, "result": 0}}
+    known = vehicle_report_interval(vehicle=vehicle)
+    assert (known["seconds"], known["sleep_seconds"], known["username"]) == (15, 300, second.username)
+
+
+def test_a_terminal_that_refuses_the_setting_is_shown_and_recorded_as_refused(gateway, bureau, vehicles):
+    vehicle = vehicles["jt808"]
+    with ConnectedTerminal(gateway.port, PHONE) as connected:
+        connected.terminal.refuse_params = True
+        response = set_interval(client_for(bureau, UserRole.FLEET), vehicle, seconds=20)
+        assert response.status_code == 200, response.content
+        assert (response.json()["status"], response.json()["result"]) == ("refused", j.Result.FAILURE)
+        assert connected.terminal.interval_s is None
+    [record] = interval_records(vehicle)
+    assert record.after["report_interval"]["result"] == j.Result.FAILURE
+
+
+def test_reporting_interval_refusals_send_nothing(gateway, bureau, vehicles):
+    fleet = client_for(bureau, UserRole.FLEET)
+    response = set_interval(fleet, vehicles["jt808"])  # neither interval given
+    assert response.status_code == 400 and response.json()["field"] == "seconds"
+    for bad in (0, 86401, "soon"):
+        assert set_interval(fleet, vehicles["jt808"], seconds=bad).status_code == 400
+    response = set_interval(fleet, vehicles["mqtt"], seconds=30)
+    assert response.status_code == 400 and response.json()["code"] == "not_jt808"
+    response = set_interval(fleet, vehicles["offline"], seconds=30)
+    assert response.status_code == 409 and response.json()["code"] == "terminal_offline"
+    for role in (UserRole.LOGISTICS, UserRole.AUDITOR):
+        assert set_interval(client_for(bureau, role), vehicles["jt808"], seconds=30).status_code == 403
+    assert set_interval(fleet, vehicles["outside"], seconds=30).status_code == 404
+    assert gateway.gateway.counters["command.interval"] == 0
+    assert not any(interval_records(v) for v in vehicles.values())

@@ -1,6 +1,6 @@
 """`qm jt808 [--host 0.0.0.0] [--port 7808]`: the JT/T 808 gateway (terminals over TCP, fixes into MQTT);
-`qm jt808 --locate PHONE` / `--interval PHONE SECONDS`: a command to a connected terminal through the running
-gateway, and its answer."""
+`qm jt808 --locate PHONE` / `--interval PHONE SECONDS [--sleep-interval SECONDS]`: a command to a connected terminal
+through the running gateway, and its answer."""
 import json
 import logging
 
@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--interval", nargs=2, metavar=("PHONE", "SECONDS"), default=None,
                             help="instead of serving: set the terminal's reporting interval (0x8103, parameter "
                                  "0x0029) and print its answer")
+        parser.add_argument("--sleep-interval", type=int, default=None, metavar="SECONDS",
+                            help="with --interval: also the interval while asleep, ACC off (parameter 0x0027)")
         parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
 
     def handle(self, *args, **options):
@@ -44,6 +46,8 @@ class Command(BaseCommand):
                 if not seconds.isdigit():
                     raise CommandError(f"--interval SECONDS must be a whole number, not {seconds!r}")
                 request = {"command": "interval", "seconds": int(seconds)}
+                if options["sleep_interval"] is not None:
+                    request["sleep_seconds"] = options["sleep_interval"]
             answer = self._command(url, prefix, phone, request, options["wait"])
             self.stdout.write(json.dumps(answer, ensure_ascii=False))
             if answer.get("status") != "ok":

@@ -1,0 +1,60 @@
+"""The reports as plain functions, for pages, the API, scheduled e-mail and the command line alike:
+`report_bytes(kind, unit=… or vehicle=…, start=, end=, fmt=, user=, language=)` → the file's bytes.
+
+With a `user` the subject must lie in the user's scope and a unit's vehicles are cut to it (assets/access.py);
+without one (a scheduled job acting for the whole bureau, the CLI) every vehicle of the unit's subtree counts."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import translation
+
+from assets import access
+from quartermaster.errors import DomainError
+from telematics.models import Vehicle
+
+from . import render, selectors
+
+KINDS = selectors.KINDS  # kind -> its title (lazy, in the reader's language)
+FORMATS = render.FORMATS
+CONTENT_TYPES = render.CONTENT_TYPES
+
+
+def subject_vehicles(*, unit=None, vehicle=None, user=None):
+    """(vehicles queryset, subject label) for a unit's subtree or one vehicle, cut to `user`'s scope when given."""
+    if (unit is None) == (vehicle is None):
+        raise DomainError("a report is for one unit or one vehicle", field="unit")
+    if vehicle is not None:
+        qs = Vehicle.objects.filter(pk=vehicle.pk)
+        if user is not None:
+            access.ensure(user, vehicle, access.VIEW, "vehicle")
+            qs = access.restrict(qs, user)
+        return qs, vehicle.plate
+    qs = Vehicle.objects.filter(unit__path__startswith=unit.path)
+    if user is not None:
+        if not access.unit_in_scope(user, unit):
+            raise access.OutOfScope(f"unit {unit.code} is outside your scope")
+        qs = access.restrict(qs, user)
+    return qs, f"{unit.name}（{unit.code}）"
+
+
+def build_report(kind: str, *, start: dt.date, end: dt.date, unit=None, vehicle=None, user=None) -> selectors.Report:
+    vehicles, subject = subject_vehicles(unit=unit, vehicle=vehicle, user=user)
+    return selectors.build(kind, vehicles, start, end, subject)
+
+
+def report_bytes(kind: str, *, start: dt.date, end: dt.date, fmt: str, unit=None, vehicle=None, user=None,
+                 language: str | None = None) -> bytes:
+    """The report as a file in `fmt` (csv, json, xlsx, pdf); `language` "en" for English, else Chinese (None: the
+    active language)."""
+    if fmt not in FORMATS:
+        raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+    if language is None:
+        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user), fmt)
+    with translation.override("en" if language.lower().startswith("en") else "zh-hans"):
+        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user), fmt)
+
+
+def filename(kind: str, subject_code: str, start: dt.date, end: dt.date, fmt: str) -> str:
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in subject_code)
+    return f"{kind}-{safe}-{start.isoformat()}-{end.isoformat()}.{fmt}"

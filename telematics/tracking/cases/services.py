@@ -1,0 +1,203 @@
+"""Writes of the alert cases: the unit explains, an inspector returns the case for more, confirms or dismisses it.
+
+Who may do what (`assets.access`, policy of `tracking.Alert`, and the checks below):
+- explain: the vehicle's unit — a fleet manager or logistics officer (or administrator) whose scope reaches the
+  vehicle's unit;
+- return / confirm / dismiss: a fleet manager or an auditor (督察; or administrator) whose scope reaches the vehicle's
+  unit from above — a user scoped to the vehicle's own unit (or below it) explains for the unit and does not judge
+  its case, unless their scope is the whole bureau — and never the person who wrote the explanation under review.
+Decisions follow an explanation, or the deadline passing without one; a decided case is final.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from assets import access
+from quartermaster.context import current
+from quartermaster.errors import ConflictError, DomainError
+
+from .. import conf
+from ..choices import DECIDED_STATES, AlertKind, CaseAction, CaseState
+from ..models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EXPLAIN, RETURN, CONFIRM, DISMISS = "case_explain", "case_return", "case_confirm", "case_dismiss"
+ACCESS_ACTION = {CaseAction.EXPLAIN: EXPLAIN, CaseAction.RETURN: RETURN, CaseAction.CONFIRM: CONFIRM,
+                 CaseAction.DISMISS: DISMISS}
+TEXT_MAX = 4000
+
+
+def case_kinds() -> frozenset[str]:
+    """The alert kinds handled as cases (QM_CASE_KINDS)."""
+    kinds = {k.strip() for k in str(conf.get("QM_CASE_KINDS")).split(",") if k.strip()}
+    return frozenset(k for k in kinds if k in AlertKind.values)
+
+
+def case_alert(alert: Alert) -> Alert:
+    """The alert whose case covers `alert`: the journey of a stop made during it, else the alert itself."""
+    return alert.part_of if alert.part_of_id else alert
+
+
+def deadline_after(day: dt.date, working_days: int | None = None) -> dt.datetime:
+    """The end (23:59:59 local) of the `working_days`-th working day after `day` (holiday calendar)."""
+    from telematics.calendar import working_days_after
+
+    n = int(conf.get("QM_CASE_EXPLAIN_WORKING_DAYS")) if working_days is None else working_days
+    due = working_days_after(day, n)
+    return dt.datetime.combine(due, dt.time(23, 59, 59), SHANGHAI)
+
+
+def default_deadline(alert: Alert) -> dt.datetime:
+    """The explanation is due N working days after the local day the episode began."""
+    return deadline_after(timezone.localtime(alert.started_at, SHANGHAI).date())
+
+
+def case_open(*, alert: Alert) -> AlertCase:
+    """The case of `alert` (of its journey, for a stop made during one), opened now if it has none yet."""
+    root = case_alert(alert)
+    if root.kind not in case_kinds():
+        raise DomainError(f"{root.kind} alerts are not handled as cases (setting QM_CASE_KINDS)", code="not_a_case")
+    case = AlertCase.objects.filter(alert=root).first()
+    if case is None:
+        case, _ = AlertCase.objects.get_or_create(alert=root, defaults={"deadline": default_deadline(root)})
+    return case
+
+
+def is_overdue(case: AlertCase, now: dt.datetime | None = None) -> bool:
+    return case.state == CaseState.PENDING and case.deadline < (now or timezone.now())
+
+
+def _judges_from_above(user, alert: Alert) -> bool:
+    if access.whole_bureau(user):
+        return True
+    scope = access.scope_unit(user)
+    unit = alert.vehicle.unit
+    return scope is not None and unit.path.startswith(scope.path) and unit.pk != scope.pk
+
+
+def may(user, action: str, alert: Alert) -> bool:
+    """May `user` take `action` (a CaseAction) on the case of `alert` now (role, scope, the case's state)?"""
+    try:
+        _check(user, action, alert, _state(alert))
+    except DomainError:
+        return False
+    return True
+
+
+def _state(alert: Alert) -> tuple[str, dt.datetime, str | None]:
+    """(state, deadline, who explained last) of the alert's case, without opening it."""
+    root = case_alert(alert)
+    case = AlertCase.objects.filter(alert=root).first()
+    if case is None:
+        return CaseState.PENDING, default_deadline(root), None
+    last = case.events.filter(action=CaseAction.EXPLAIN).order_by("-at", "-pk").values_list("user_id", flat=True)
+    return case.state, case.deadline, (last[0] if last else None)
+
+
+def _check(user, action: str, alert: Alert, state: tuple) -> None:
+    current_state, deadline, explainer = state
+    root = case_alert(alert)
+    if root.kind not in case_kinds():
+        raise DomainError(f"{root.kind} alerts are not handled as cases", code="not_a_case")
+    access.ensure(user, root, ACCESS_ACTION[action], what="alert")
+    if current_state in DECIDED_STATES:
+        raise ConflictError(f"the case of alert {root.pk} is already decided ({current_state})")
+    if action == CaseAction.EXPLAIN:
+        if current_state != CaseState.PENDING:
+            raise ConflictError(f"the case of alert {root.pk} is {current_state}: it awaits a decision")
+        return
+    if not _judges_from_above(user, root):
+        raise access.OutOfScope("the vehicle's own unit explains its case; a fleet manager or inspector above it "
+                                "decides")
+    if explainer is not None and explainer == getattr(user, "pk", None):
+        raise access.OutOfScope("you wrote the explanation: another person decides the case")
+    if action == CaseAction.RETURN:
+        if current_state != CaseState.EXPLAINED:
+            raise ConflictError(f"the case of alert {root.pk} has no explanation to return")
+        return
+    if current_state == CaseState.PENDING and deadline >= timezone.now():
+        raise ConflictError(f"the case of alert {root.pk} awaits the unit's explanation until "
+                            f"{timezone.localtime(deadline, SHANGHAI):%Y-%m-%d %H:%M}")
+
+
+def _text(value: str, *, required: bool, what: str) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError(f"{what} is required", field="text")
+    if len(text) > TEXT_MAX:
+        raise DomainError(f"{what} is longer than {TEXT_MAX} characters", field="text")
+    return text
+
+
+def _step(*, alert: Alert, user, action: str, text: str, to_state: str, deadline: dt.datetime | None = None,
+          late_order=None) -> AlertCaseEvent:
+    case = case_open(alert=alert)
+    case = AlertCase.objects.select_for_update().get(pk=case.pk)
+    _check(user, action, alert, _state(alert))
+    event = AlertCaseEvent.objects.create(
+        case=case, action=action, from_state=case.state, to_state=to_state, text=text, late_order=late_order,
+        deadline=deadline, user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "username", "") or current().username or "system",
+        role=access.user_role(user) or "")
+    case.state = to_state
+    update = ["state", "updated_at"]
+    if deadline is not None:
+        case.deadline = deadline
+        update.append("deadline")
+    case.save(update_fields=update)
+    return event
+
+
+@transaction.atomic
+def case_explain(*, alert: Alert, user, text: str, late_order_id: int | None = None, files=()) -> AlertCaseEvent:
+    """The unit's explanation (text, attachments, optionally the 补单 that regularises the trip): 待说明 → 已说明."""
+    from telematics.journeys.models import LateOrder
+
+    text = _text(text, required=True, what="the explanation")
+    late_order = None
+    if late_order_id:
+        root = case_alert(alert)
+        late_order = LateOrder.objects.filter(pk=late_order_id, trip__vehicle_id=root.vehicle_id).first()
+        if late_order is None:
+            raise DomainError(f"late order {late_order_id} is not one of {root.vehicle.plate}'s", field="late_order")
+    limit = int(conf.get("QM_CASE_ATTACHMENT_MAX_MB")) * 1024 * 1024
+    for f in files:
+        if f.size > limit:
+            raise DomainError(f"attachment {f.name} is larger than {limit // (1024 * 1024)} MB", field="files")
+    event = _step(alert=alert, user=user, action=CaseAction.EXPLAIN, text=text, to_state=CaseState.EXPLAINED,
+                  late_order=late_order)
+    for f in files:
+        name = str(f.name).replace("\\", "/").rsplit("/", 1)[-1][:200] or "attachment"
+        AlertCaseAttachment.objects.create(event=event, file=f, name=name, size=f.size,
+                                           content_type=str(getattr(f, "content_type", "") or "")[:100])
+    return event
+
+
+@transaction.atomic
+def case_return(*, alert: Alert, user, text: str) -> AlertCaseEvent:
+    """Sent back to the unit for a fuller explanation, with a new deadline counted from today: 已说明 → 待说明."""
+    text = _text(text, required=True, what="the reason for returning")
+    return _step(alert=alert, user=user, action=CaseAction.RETURN, text=text, to_state=CaseState.PENDING,
+                 deadline=deadline_after(timezone.localdate(timezone=SHANGHAI)))
+
+
+@transaction.atomic
+def case_confirm(*, alert: Alert, user, text: str = "") -> AlertCaseEvent:
+    """认定: the use was a violation (after the explanation, or once its deadline has passed without one)."""
+    return _step(alert=alert, user=user, action=CaseAction.CONFIRM, text=_text(text, required=False, what="the note"),
+                 to_state=CaseState.CONFIRMED)
+
+
+@transaction.atomic
+def case_dismiss(*, alert: Alert, user, text: str) -> AlertCaseEvent:
+    """排除: no violation; the reason is required."""
+    return _step(alert=alert, user=user, action=CaseAction.DISMISS,
+                 text=_text(text, required=True, what="the reason for dismissing"), to_state=CaseState.DISMISSED)
+
+
+CASE_STEPS = {CaseAction.EXPLAIN: case_explain, CaseAction.RETURN: case_return, CaseAction.CONFIRM: case_confirm,
+              CaseAction.DISMISS: case_dismiss}
