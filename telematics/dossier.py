@@ -85,6 +85,18 @@ def daily_mileage(vehicle_id: int, start: dt.date, end: dt.date) -> list[tuple[d
     return [(day, round(float(km), 1)) for day, km, *_ in tracked(vehicle_id, start, end)]
 
 
+def recent_mileage(vehicle_id: int, days: int, today: dt.date | None = None) -> list[tuple[dt.date, float]]:
+    """(local day, km) for the last `days` days up to today, from the daily rollups that the fleet reports read
+    (telematics.tracking.rollups: one row per vehicle and day, however long the period)."""
+    from .tracking.rollups import vehicle_days
+
+    end = today or timezone.localdate()
+    start = end - dt.timedelta(days=days - 1)
+    found = vehicle_days([vehicle_id], start, end)
+    return [(day, round(found[(vehicle_id, day)].dist_m / 1000.0, 1) if (vehicle_id, day) in found else 0.0)
+            for day in (start + dt.timedelta(days=i) for i in range(days))]
+
+
 def _alerts(vehicle_id: int, start: dt.date, end: dt.date) -> list:
     from .tracking.models import Alert
 

@@ -1,7 +1,5 @@
 """Web pages of the vehicle files: the list (search, filters, sort, pages, export, live state) and each vehicle's
 dossier (一车一档) with its PDF, photos, mileage chart and the forms that add records to it."""
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,7 +17,7 @@ from quartermaster.errors import DomainError
 
 from . import forms, listing, services
 from .charts import mileage_svg
-from .dossier import build_dossier, daily_mileage, dossier_pdf, parse_period
+from .dossier import build_dossier, dossier_pdf, parse_period, recent_mileage
 from .models import Inspection, InsurancePolicy, MaintenanceRecord, Vehicle, VehiclePhoto
 from .selectors import vehicle_list_rows, vehicles_expiring
 from .services import vehicle_report_interval
@@ -131,8 +129,7 @@ def vehicle_dossier(request, pk: int):
 
     dossier = build_dossier(vehicle, start, end)
     km_days = _mileage_days(request)
-    today = timezone.localdate()
-    chart_days = daily_mileage(vehicle.pk, today - dt.timedelta(days=km_days - 1), today)
+    chart_days = recent_mileage(vehicle.pk, km_days)
     writable = access.in_scope(request.user, vehicle, access.CHANGE)
     may = {kind: writable and access.may(request.user, access.ADD, model) for kind, model in RECORD_MODELS.items()}
     jt808 = is_phone(vehicle.terminal_id or "")

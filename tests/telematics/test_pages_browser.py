@@ -20,6 +20,8 @@ from assets import services as registry
 from telematics import services
 from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
+from telematics.tracking import rollups
+from telematics.tracking.models import Leg
 from telematics.tracking.store import PositionRow, store_positions
 from tests.support.browser import CHROMIUM, orm_allowed_under_playwright, orm_off_loop
 from tests.support.fixtures import make_user
@@ -117,6 +119,10 @@ def _list_fleet():
         store_positions([PositionRow(terminal="T0001", ts=timezone.now() - dt.timedelta(seconds=40),
                                      vehicle_id=first.pk, lat=31.78, lon=119.95, speed=36.0, heading=0.0, acc=True,
                                      seq=None, grid_code="", venue_id=None, received_at=timezone.now())])
+    noon = dt.datetime.combine(today, dt.time(12), tzinfo=SH)
+    Leg.objects.bulk_create([Leg(vehicle_id=first.pk, ts=noon - dt.timedelta(days=d, minutes=m), dist_m=400.0 + 10 * d,
+                                 secs=60, moving=True) for d in range(1, 30, 3) for m in range(10 + d)])
+    rollups.rollup_rebuild(start=today - dt.timedelta(days=30), end=today, vehicle_ids=[first.pk])
     user = make_user("fleet-tn", "fleet", unit=tn)
     client = Client()
     client.force_login(user)
@@ -175,6 +181,9 @@ def test_fleet_manager_adds_insurance_and_a_photo_through_the_file(live_server, 
     expect(page.locator("#live-map-link")).to_have_attribute("href", f"/map/?vehicle={vehicle_id}")
     expect(page.locator("#replay-link")).to_have_attribute("href", f"/map/replay/?vehicle={vehicle_id}")
     expect(page.locator("#mileage-chart rect.day")).to_have_count(30)
+    day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()  # 11 minutes of 410 m
+    expect(page.locator(f'#mileage-chart rect.day[data-day="{day}"]')).to_have_attribute("data-km", "4.5")
+    page.locator("#mileage-chart").screenshot(path=str(ARTIFACTS / "vehicle_mileage_chart.png"))
 
     page.click("#add-insurance summary")
     form = page.locator("#insurance-form")

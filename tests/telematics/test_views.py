@@ -16,6 +16,7 @@ from assets.models import ChangeRecord
 from quartermaster.context import change_context
 from telematics import services
 from telematics.models import InsurancePolicy, VehiclePhoto
+from telematics.tracking import rollups
 from telematics.tracking.models import Alert, Leg
 from telematics.tracking.store import PositionRow, store_positions
 from tests.support.fixtures import make_user
@@ -255,6 +256,7 @@ def test_file_links_to_map_and_replay_and_draws_mileage(fleet):
     noon = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(12), tzinfo=timezone.get_current_timezone())
     Leg.objects.bulk_create([Leg(vehicle_id=vehicle.pk, ts=noon + dt.timedelta(minutes=i), dist_m=500.0, secs=60,
                                  moving=True) for i in range(25)])  # 12.5 km two days ago
+    rollups.rollup_rebuild(start=today - dt.timedelta(days=2), end=today, vehicle_ids=[vehicle.pk])
     page = fleet["tn"].get(f"/vehicles/{vehicle.pk}/").content.decode()
     assert f'href="/map/?vehicle={vehicle.pk}"' in page and f'href="/map/replay/?vehicle={vehicle.pk}"' in page
     chart = page.split('<div id="mileage-chart">')[1].split("</div>")[0]
