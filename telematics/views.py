@@ -147,6 +147,15 @@ def _photo_limit_mb() -> float:
     return settings.QM_VEHICLE_PHOTO_MAX_MB
 
 
+def _too_large(request) -> bool:
+    """The request body is larger than a photo of the largest size allowed and its form fields could be."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > _photo_limit_mb() * 1024 * 1024 + 64 * 1024
+
+
 def _photo_error(exc: DomainError) -> str:
     if exc.code == "too_large":
         return _("照片不能超过 %(mb)s MB。") % {"mb": f"{_photo_limit_mb():g}"}
@@ -162,6 +171,12 @@ def _record_add(request, pk: int, kind: str):
     if not access.in_scope(request.user, vehicle, access.CHANGE):
         raise PermissionDenied("your role may not change this vehicle's file")
     form_class = RECORD_FORMS[kind]
+    if kind == "photo" and request.method == "POST" and _too_large(request):
+        # Refused before Django reads the body into a temporary file: an upload far over the limit costs nothing.
+        return render(request, "telematics/vehicle_record_form.html",
+                      {"vehicle": vehicle, "form": form_class(), "kind": kind, "title": _("上传车辆照片"),
+                       "error": _("照片不能超过 %(mb)s MB。") % {"mb": f"{_photo_limit_mb():g}"},
+                       "photo_max_mb": f"{_photo_limit_mb():g}"}, status=413)
     form = form_class(request.POST, request.FILES) if request.method == "POST" else form_class()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -24,6 +24,13 @@ from tests.support.fixtures import make_user
 from .factories import make_vehicle
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in English leaves English active on the thread: the next tests must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 def _client(user) -> Client:
@@ -208,6 +215,10 @@ def test_photo_upload_is_checked_stored_privately_and_served_in_scope(fleet, set
     big = SimpleUploadedFile("big.png", _png((200, 200)) + b"\0" * 2048, content_type="image/png")
     response = fleet["tn"].post(url, {"image": big})
     assert response.status_code == 400 and "照片不能超过 0.001 MB" in response.content.decode()
+    settings.QM_VEHICLE_PHOTO_MAX_MB = 0.01  # a body far over the limit: refused unread
+    huge = SimpleUploadedFile("huge.png", b"\0" * 200_000, content_type="image/png")
+    response = fleet["tn"].post(url, {"image": huge})
+    assert response.status_code == 413 and "照片不能超过 0.01 MB" in response.content.decode()
     settings.QM_VEHICLE_PHOTO_MAX_MB = 10
     assert VehiclePhoto.objects.count() == 0 and not any(tmp_path.rglob("*.*"))
 
@@ -267,3 +278,12 @@ def test_file_links_to_map_and_replay_and_draws_mileage(fleet):
     assert longer.split('<div id="mileage-chart">')[1].split("</div>")[0].count('class="day"') == 90
     focus = fleet["tn"].get(f"/map/?vehicle={vehicle.pk}").content.decode()
     assert f'"focus": {vehicle.pk}' in focus
+
+
+def test_list_and_file_speak_english_when_switched(fleet):
+    client = fleet["tn"]
+    client.post("/i18n/setlang/", {"language": "en"})
+    body = client.get("/vehicles/?q=A000").content.decode()
+    assert "Live state" in body and "Vehicles: 3" in body and ">Moving" in body.replace("\n", "")
+    page = client.get(f"/vehicles/{fleet['moving'].pk}/").content.decode()
+    assert "Show on the live map" in page and "Add an insurance record" in page and "Daily mileage over the last 30" in page
