@@ -5,10 +5,12 @@ flagged; counts and per-rule precision. The alerts come from the real pipeline (
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 
 from telematics.models import Holiday, Trip
@@ -86,6 +88,11 @@ def test_an_evening_out_is_one_case_with_a_deadline_in_working_days(evening, peo
     assert response.status_code == 200, response.content
     assert AlertCase.objects.get().alert_id == journey.pk
     assert client.get(f"/api/v1/alerts/{journey.pk}/").json()["case_state"] == "explained"
+    out = io.StringIO()
+    call_command("alerts", "--format", "json", "--case-state", "explained", stdout=out)
+    listed = json.loads(out.getvalue())
+    assert [(a["id"], a["status"], a["case_state"]) for a in listed] == [(journey.pk, "closed", "explained"),
+                                                                        (stop.pk, "closed", "explained")]
 
 
 def test_deadlines_follow_the_holiday_calendar(city):
