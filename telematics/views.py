@@ -134,7 +134,7 @@ def vehicle_dossier(request, pk: int):
     may = {kind: writable and access.may(request.user, access.ADD, model) for kind, model in RECORD_MODELS.items()}
     jt808 = is_phone(vehicle.terminal_id or "")
     return render(request, "telematics/vehicle_dossier.html", {
-        "d": dossier, "j": dossier.journeys, "may": may, "jt808": jt808,
+        "d": dossier, "j": dossier.journeys, "jt808": jt808,
         "report_interval": vehicle_report_interval(vehicle=vehicle) if jt808 else None,
         "record_forms": {kind: form() for kind, form in RECORD_FORMS.items() if may[kind]},
         "photos": list(access.restrict(VehiclePhoto.objects.filter(vehicle=vehicle), request.user)),
