@@ -117,6 +117,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("QM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(_env("QM_MEDIA_ROOT", str(BASE_DIR / "media")))
+# A photo uploaded to a vehicle file larger than this is refused (telematics.services.vehicle_photo_add).
+QM_VEHICLE_PHOTO_MAX_MB = float(_env("QM_VEHICLE_PHOTO_MAX_MB", "10"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
