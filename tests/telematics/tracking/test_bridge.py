@@ -7,9 +7,9 @@ holds it to:
 - an edge acknowledges a terminal's fix once it has it and queues it for the core while the core is down
   (the terminals keep publishing through the outage);
 - the core's snapshot persistence keeps the workers' sessions and the fixes queued for them across a SIGKILL
-  (autosave after every change; the kill lands when the core has been sent nothing new for half a second, with
-  the workers held by SIGSTOP so that a backlog is queued for them — a kill inside the one-loop window between the core acknowledging the
-  bridge and writing its snapshot would lose that loop's fixes, see docs/scaling.md);
+  (a snapshot every second; the kill lands when the core has been sent nothing new for 1.5 s, with the workers
+  held by SIGSTOP so that a backlog is queued for them — a kill within a second of the core acknowledging fixes
+  to a bridge loses those not yet delivered, see docs/scaling.md);
 - the bridge's persistent session sends again what was in flight: duplicates are possible and the ingest's
   (terminal, ts) dedupe stores each fix once (the second copy is a `duplicate` dead letter);
 - one bridge connection per edge and one worker per terminal keep each terminal's fixes in publishing order."""
@@ -96,7 +96,7 @@ def test_bridged_pair_core_killed_mid_stream(city, ingest, publisher):
             w.proc.send_signal(signal.SIGSTOP)
         sent += publish(pubs, terminals, range(30, 60), t0)
         wait_until(lambda: watch.count >= sent, what=lambda: f"the core has {sent} fixes (has {watch.count})")
-        time.sleep(0.5)  # the core's snapshot (autosave after every change) has what it acknowledged
+        time.sleep(1.5)  # the core's snapshot (autosave every second) has what it acknowledged
         queued = sent - Position.objects.count()
         core.kill()
         for w in workers:
