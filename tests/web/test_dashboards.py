@@ -227,7 +227,7 @@ def check_administrator(bureau, browser):
     links = set(page.locator("#pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
     assert {"/map/", "/map/replay/", "/vehicles/", "/issue/", "/compliance/", "/admin/", "/api/docs/"} <= links
     admin_pages = page.locator("#admin-pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert {"/users/", "/admin/assets/orgunit/",
+    assert {"/users/", "/units/",
             "/admin/gis/layerversion/"} <= set(admin_pages)
     page.locator('#role-pages a[data-role="fleet"]').click()
     page.wait_for_load_state()
