@@ -11,6 +11,7 @@ from . import access
 from .choices import COUNTED_STATUSES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .lists import Column, Filter, Listing
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person
+from .models.registry import local_category_name
 from .selectors import uniform_due_on, uniform_service_years
 
 REPAIR_ACTIONS = (CustodyAction.REPAIR_OUT, CustodyAction.REPAIR_IN)
@@ -82,7 +83,7 @@ def person_list(request):
 
 ASSET_COLUMNS = [
     Column("tag", _("标签号"), lambda a: a.tag, "tag", asset_url),
-    Column("category", _("类别"), lambda a: a.category.name, "category__code"),
+    Column("category", _("类别"), lambda a: a.category.local_name, "category__code"),
     Column("item", _("品名"), lambda a: a.item, "item"),
     Column("serial", _("序列号"), lambda a: a.serial, "serial"),
     Column("unit", _("所属单位"), lambda a: a.unit.name, "unit__path", lambda a: unit_url(a.unit)),
@@ -93,7 +94,7 @@ ASSET_COLUMNS = [
 
 
 def _categories(user):
-    return [(c.code, c.name) for c in Category.objects.order_by("code")]
+    return [(c.code, c.local_name) for c in Category.objects.order_by("code")]
 
 
 @access.page("assets.Asset")
@@ -156,13 +157,15 @@ def unit_detail(request, code: str):
     unit = get_object_or_404(access.restrict(OrgUnit.objects.select_related("parent"), request.user), code=code)
     people = access.restrict(Person.objects.filter(unit=unit), request.user).order_by("status", "staff_no")
     subtree_assets = access.restrict(Asset.objects.filter(unit__path__startswith=unit.path), request.user)
-    stock = (subtree_assets.values("category__code", "category__name")
+    stock = (subtree_assets.values("category__code", "category__name", "category__name_en")
              .annotate(total=Count("id", filter=Q(status__in=COUNTED_STATUSES)),
                        in_stock=Count("id", filter=Q(status=AssetStatus.IN_STOCK)),
                        issued=Count("id", filter=Q(status=AssetStatus.ISSUED)),
                        in_repair=Count("id", filter=Q(status=AssetStatus.IN_REPAIR)),
                        lost=Count("id", filter=Q(status=AssetStatus.LOST)))
              .order_by("category__code"))
+    stock = [{**row, "category_label": local_category_name(row["category__name"], row["category__name_en"])}
+             for row in stock]
     children = access.restrict(OrgUnit.objects.filter(parent=unit), request.user).order_by("code")
     return render(request, "registry/unit_detail.html", {
         "unit": unit, "people": people, "stock": stock, "children": children,

@@ -30,7 +30,6 @@ ADMIN_PAGES = (
     Link("people", "assets:person-list", _("人员名册"), ()),
     Link("assets", "assets:asset-list", _("装备台账"), ()),
     Link("stocktakes", "uniforms:stocktake-list", _("盘点记录"), ()),
-    Link("deadletters", "tracking:deadletter-list", _("死信"), ()),
     Link("layers", "admin:gis_layerversion_changelist", _("地图图层"), ()),
 )
 
@@ -136,7 +135,7 @@ def _search_groups(user, q: str) -> list[dict]:
                    "url": reverse("uniforms:person-detail", args=[p.staff_no])})
     group("assets", _("装备"), Asset.objects.filter(Q(tag__icontains=q) | Q(serial__icontains=q))
           .select_related("category", "unit").order_by("tag"),
-          lambda a: {"text": a.tag, "detail": f"{a.category.name} · {a.item} · {a.serial} · {a.get_status_display()}",
+          lambda a: {"text": a.tag, "detail": f"{a.category.local_name} · {a.item} · {a.serial} · {a.get_status_display()}",
                      "url": reverse("assets:asset-detail", args=[a.tag])})
     group("vehicles", _("车辆"), Vehicle.objects.filter(
         Q(plate__icontains=q) | Q(terminal_id__icontains=q) | Q(vin__icontains=q)

@@ -183,3 +183,18 @@ def test_the_global_search_groups_by_kind_within_the_scope(kit, bureau, logistic
     assert 'data-kind="people"' in html and 'href="/people/P001/"' in html
     assert "search-none" in logistics.get("/search/?q=W001").content.decode()
     assert logistics.get("/search/?q=JL-001&go=1")["Location"] == "/assets/JL-001/"
+
+
+def test_the_pages_in_english_hold_no_chinese_but_data(kit, logistics):
+    import re
+
+    logistics.cookies["django_language"] = "en"
+    data = ("张三", "李四", "王五", "CZ-TN-01中队", "CZ-TN-02中队", "天宁大队", "夏执勤短袖衬衣", "屏幕损坏", "执法支队",
+            "常州市城市管理局")
+    for url in ("/people/P001/", "/assets/FZ-001/", "/assets/JL-002/", "/units/CZ-TN/", "/people/", "/assets/",
+                "/departures/", "/stocktakes/", "/units/", "/search/?q=JL"):
+        html = logistics.get(url).content.decode()
+        for text in data:
+            html = html.replace(text, "")
+        html = re.sub(r'<option value="(zh-hans)"[^<]*</option>', "", html)  # the language menu names itself
+        assert re.findall(r"[\u4e00-\u9fff]+", html) == [], url
