@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -121,7 +122,7 @@ class Listing:
             heads.append(head)
         return heads
 
-    @property
+    @cached_property
     def rows(self) -> list[dict]:
         return [{"object": obj, "cells": [{"key": c.key, "value": c.value(obj),
                                             "url": c.link(obj) if c.link else None} for c in self.columns]}
