@@ -2,20 +2,20 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
 from django.db.models import Q
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views import defaults
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from assets import access
 from assets.access import page, user_role
-from assets.models import Asset, OrgUnit, Person
 from assets.choices import UserRole
+from assets.models import Asset, OrgUnit, Person
 from quartermaster.errors import DomainError
 
 from . import dashboards

@@ -25,7 +25,11 @@ from .choices import ChecklistLineState, DepartureKind, HandoverMode, StocktakeS
 from .models import Departure, OfficerSize, Stocktake
 from .selectors import departure_checklist
 from .services import (
-    HandoverRefused, departure_close_out, departure_open, handover_commit, person_depart,
+    HandoverRefused,
+    departure_close_out,
+    departure_open,
+    handover_commit,
+    person_depart,
 )
 
 

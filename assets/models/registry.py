@@ -1,8 +1,7 @@
 """Asset categories (codes fixed by SPEC), item types, and the assets themselves."""
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ..choices import AssetStatus
 from .audit import ChangeLoggedModel

@@ -128,6 +128,7 @@ def dead_letter_retry(*, letter) -> tuple[bool, str, str]:
 
     from .choices import RETRIABLE_REASONS
     from .models import DeadLetter
+
     # The pipeline imports this module (alerts_apply): imported here, where a retry needs it.
     from .pipeline import Batch, Message, Pipeline
 

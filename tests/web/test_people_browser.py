@@ -97,6 +97,6 @@ def test_a_list_filtered_and_exported(office, browser_page, live_server, screens
     screenshot(page, "asset-list-filtered")
     with page.expect_download() as info:
         page.click("a[data-export='csv']")
-    rows = list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["JL-002", "JL-001"]
     assert page.errors == []

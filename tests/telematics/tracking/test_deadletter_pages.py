@@ -48,8 +48,8 @@ def test_an_unknown_terminal_stays_a_dead_letter_until_it_is_bound(city):
 
 def test_only_administrators_retry_and_fleet_officers_see_their_scope(city, bureau):
     unknown = _dead_letter("T0999")
-    inside = DeadLetter.objects.create(topic="qm/terminals/T0002/position", payload="{", reason="bad_json",
-                                       terminal="T0002", received_at=unknown.received_at)
+    DeadLetter.objects.create(topic="qm/terminals/T0002/position", payload="{", reason="bad_json",
+                              terminal="T0002", received_at=unknown.received_at)
     Vehicle.objects.create(plate="苏D·W0001", unit=bureau["units"]["CZ-WJ-01"], seats=5, terminal_id="W0001")
     DeadLetter.objects.create(topic="qm/terminals/W0001/position", payload="{", reason="bad_json", terminal="W0001",
                               received_at=unknown.received_at)
