@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("assets.api.urls")),
     path("", include("uniforms.api.urls")),
+    path("", include("recorders.api.urls")),
     path("", include("telematics.api.urls")),
     path("", include("telematics.journeys.api.urls")),
     path("", include("telematics.reports.api")),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "telematics.journeys",
     "compliance",
     "workbook",
+    "recorders",
     "simulators",
     "api",
 ]
@@ -179,6 +180,10 @@ QM_TILE_CRS = _env("QM_TILE_CRS", "wgs84")
 QM_IMPORT_MAX_ROWS = int(_env("QM_IMPORT_MAX_ROWS", "1048576"))
 QM_IMPORT_MAX_COLUMNS = int(_env("QM_IMPORT_MAX_COLUMNS", "16384"))
 QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))
+# Recorders: local thresholds where the standards give no figure (定期, 及时), each marked local in what they show.
+QM_SHIFT_OVERDUE_HOURS = float(_env("QM_SHIFT_OVERDUE_HOURS", "12"))  # a shift sign-out not back after this: overdue
+QM_RECORDER_MAINTENANCE_DAYS = int(_env("QM_RECORDER_MAINTENANCE_DAYS", "90"))  # model 定期做好…维护和保养
+QM_FOOTAGE_INSPECTION_DAYS = int(_env("QM_FOOTAGE_INSPECTION_DAYS", "90"))  # jiangsu 督察机构定期…检查
 
 # The compliance indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite (the demo) ignores them,
 # which is fine there and not worth a warning at every migrate.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("assets.urls")),
     path("", include("uniforms.urls")),
+    path("", include("recorders.urls")),
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("telematics.tracking.cases.urls")),
