@@ -132,7 +132,13 @@ def departure_close_view(request, pk: int):
     try:
         departure_close_out(departure=departure)
     except DomainError as exc:
-        _refused(request, exc)
+        if exc.code == "checklist_open":
+            still = [line["tag"] for line in departure_checklist(departure)
+                     if line["state"] == ChecklistLineState.OPEN]
+            messages.error(request, gettext("%(name)s 仍持有 %(tags)s：每件交回或报失后才能办结") % {
+                "name": departure.person.name, "tags": "、".join(still)})
+        else:
+            _refused(request, exc)
     else:
         messages.success(request, gettext("清退单已办结"))
     return redirect("uniforms:person-detail", staff_no=departure.person.staff_no)

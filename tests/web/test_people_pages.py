@@ -77,7 +77,7 @@ def test_open_return_and_close_a_departure_from_the_person_page(kit, logistics):
     assert 'data-tag="FZ-001" data-state="open"' in html and 'id="departure-close"' in html
 
     refused = logistics.post(f"/departures/{departure.pk}/close/", follow=True).content.decode()
-    assert 'class="fail"' in refused
+    assert 'class="fail"' in refused and "张三 仍持有 FZ-001、JL-001" in refused
     departure.refresh_from_db()
     assert not departure.closed_out
 
