@@ -102,6 +102,11 @@ def docs_view(request, *args, **kwargs):
     return login_required(_docs)(request, *args, **kwargs)
 
 
+def csrf_failure(request, reason=""):
+    """Django's own answer is a bare English page: the styled 403 in the user's language instead."""
+    return render(request, "403.html", {"csrf_failed": True}, status=403)
+
+
 def not_found(request, exception=None):
     """A path under /api/ that no route matches (`/api/v1/vehicles/-1/track/`) answers in JSON like every other
     API refusal; pages keep the styled 404 page."""

@@ -198,3 +198,14 @@ def test_the_pages_in_english_hold_no_chinese_but_data(kit, logistics):
             html = html.replace(text, "")
         html = re.sub(r'<option value="(zh-hans)"[^<]*</option>', "", html)  # the language menu names itself
         assert re.findall(r"[\u4e00-\u9fff]+", html) == [], url
+
+
+def test_a_form_post_without_its_token_gets_the_styled_403_in_the_users_language(kit, bureau):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("logi-csrf", UserRole.LOGISTICS, bureau["units"]["CZ-TN"]))
+    refused = client.post("/people/P001/return/", {"tag": "FZ-001"})
+    assert refused.status_code == 403 and 'id="error-title">无权访问<' in refused.content.decode()
+    client.cookies["django_language"] = "en"
+    assert "The form has expired" in client.post("/people/P001/return/", {"tag": "FZ-001"}).content.decode()
+    kit["shirt"].refresh_from_db()
+    assert kit["shirt"].status == "issued"
