@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from assets.access import CHANGE, VIEW, in_scope, page, restrict
 from assets.choices import DEPARTED_STATUSES, AssetStatus, CategoryCode
 from assets.lists import Column, Filter, Listing
-from assets.models import CustodyEvent, Person
+from assets.models import Category, CustodyEvent, Person
 from assets.selectors import person_held_assets, uniform_service_years
 from assets.views import due_for, person_url, unit_filter, unit_url
 from quartermaster.errors import DomainError
@@ -35,7 +35,8 @@ from .services import (
 
 @page("assets.Asset", CHANGE)
 def handover_screen(request):
-    return render(request, "uniforms/handover.html")
+    names = {c.code: c.local_name for c in Category.objects.all()}
+    return render(request, "uniforms/handover.html", {"category_names": names})
 
 
 @page("uniforms.Stocktake", CHANGE)

@@ -100,3 +100,24 @@ def test_a_list_filtered_and_exported(office, browser_page, live_server, screens
     rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["JL-002", "JL-001"]
     assert page.errors == []
+
+
+def test_the_hand_over_shows_holdings_and_warns_before_a_second_recorder(office, browser_page, live_server,
+                                                                         screenshot):
+    base = live_server.url
+    page = browser_page(office["user"])
+    page.goto(base + "/people/P001/")
+    page.click("#person-handover")
+    page.wait_for_selector("#holdings-table tr[data-tag='JL-001']")
+    assert page.locator("#person").input_value() == "P001"
+    held = page.locator("#holdings-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tag)")
+    assert sorted(held) == ["FZ-001", "JL-001"]
+    assert page.locator("#holdings-table tr[data-tag='JL-001'] td").nth(1).inner_text() == "执法记录仪"
+    page.fill("#tag", "JL-002")
+    page.press("#tag", "Enter")
+    page.wait_for_selector("#lines tr[data-tag='JL-002'] td.duplicate")
+    assert "已持有同类装备" in page.locator("#lines tr[data-tag='JL-002'] td.reason").inner_text()
+    screenshot(page, "handover-holdings-duplicate")
+    page.check("#mode-return")
+    assert page.locator("#note-label").inner_text() == "归还状况/备注"
+    assert page.errors == []
