@@ -155,7 +155,8 @@ def _search_groups(user, q: str) -> list[dict]:
 @page("assets.OrgUnit")
 def search(request):
     """The top bar's search: staff number, name, tag, serial, plate, terminal id — grouped by kind, each kind
-    only within the user's scope (a role that may not read a kind gets none of it)."""
+    only within the user's scope (a role that may not read a kind gets none of it). With `go=1` (the top bar's box)
+    a single match opens its page at once."""
     q = request.GET.get("q", "").strip()[:100]
     groups = _search_groups(request.user, q) if q else []
     if len(groups) == 1 and len(groups[0]["rows"]) == 1 and request.GET.get("go") == "1":
