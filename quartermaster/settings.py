@@ -34,6 +34,8 @@ SECRET_KEY = _env("QM_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = _env("QM_DEBUG", "0") == "1"
 ALLOWED_HOSTS = _list("QM_ALLOWED_HOSTS") or ["*"]
 CSRF_TRUSTED_ORIGINS = _list("QM_CSRF_TRUSTED_ORIGINS")
+# A refused form post (a page left open past its session, cookies off) answers with the site's own 403 page.
+CSRF_FAILURE_VIEW = "quartermaster.views.csrf_failure"
 
 if PRODUCTION:
     if (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
@@ -159,6 +161,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("QM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(_env("QM_MEDIA_ROOT", str(BASE_DIR / "media")))
+# A photo uploaded to a vehicle file larger than this is refused (telematics.services.vehicle_photo_add).
+QM_VEHICLE_PHOTO_MAX_MB = float(_env("QM_VEHICLE_PHOTO_MAX_MB", "10"))
 # Development serves static files straight from the apps; production from STATIC_ROOT after `qm collectstatic`
 # (nginx serves them there; WhiteNoise stays as the fallback when the web app is reached without the proxy).
 WHITENOISE_USE_FINDERS = not PRODUCTION
