@@ -15,7 +15,7 @@ def run_qm(tmp_path, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("QM_") and k != "DJANGO_SETTINGS_MODULE"}
     base["QM_DATABASE_URL"] = f"sqlite:///{tmp_path / 'qm.sqlite3'}"
     base.update(env)
-    return subprocess.run([QM, *args], env=base, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run([QM, *args], check=False, env=base, cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
 def production(**overrides):
