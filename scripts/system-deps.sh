@@ -21,6 +21,7 @@ if [ "${1:-base}" = test ]; then
   # tests/deploy: the production stack (nginx in front of gunicorn, a self-signed certificate), pg_dump/pg_restore.
   have_cmd nginx || want+=(nginx)
   have_cmd openssl || want+=(openssl)
+  have_cmd systemd-analyze || want+=(systemd)  # tests/deploy/test_kit.py verifies the units
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
