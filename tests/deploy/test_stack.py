@@ -21,6 +21,7 @@ from .conftest import BIN, ROOT, database_url, free_port, subprocess_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+ARTIFACTS = ROOT / "test-artifacts" / "deploy"
 
 
 def site_config(tmp_path, *, http_port, https_port, upstream_port, cert, key, static_root) -> str:
@@ -158,6 +159,12 @@ def test_production_stack_over_tls(stack, tmp_path):
             cookies = {c["name"]: c for c in context.cookies()}
             assert cookies["sessionid"]["secure"] and cookies["csrftoken"]["secure"]
             session_cookie = cookies["sessionid"]["value"]
+            # The live map's EventSource connects through nginx (HTTP/2 over TLS) and goes live.
+            page.goto(f"{https}/map/")
+            page.wait_for_function("document.getElementById('stream-status').dataset.state === 'live'",
+                                   timeout=60_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "live-map-behind-nginx.png"))
         finally:
             browser.close()
 
