@@ -13,9 +13,14 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] in OWNER_COMMANDS and os.environ.get("QM_MIGRATION_DATABASE_URL"):
         os.environ["QM_DATABASE_URL"] = os.environ["QM_MIGRATION_DATABASE_URL"]
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # the settings refused the environment (QM_ENV=production): say why
+        sys.stderr.write(f"qm: {exc}\n")
+        sys.exit(2)
     from quartermaster.context import change_context
 
     try:
