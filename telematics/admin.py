@@ -169,7 +169,8 @@ class TripAdmin(ServiceAdmin):
     search_fields = ("vehicle__plate", "purpose", "destination")
     list_select_related = ("vehicle",)
     date_hierarchy = "start"
-    fields = ("vehicle", "start", "end", "purpose", "destination", "dest_lat", "dest_lon", "dest_radius_m")
+    fields = ("vehicle", "start", "end", "purpose", "destination", "dest_lat", "dest_lon", "dest_radius_m", "driver",
+              "passengers")
     actions = ["approve", "refuse", "cancel"]
 
     def get_readonly_fields(self, request, obj=None):

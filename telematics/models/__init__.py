@@ -1,7 +1,8 @@
 """Vehicle files (一车一档), duty calendars and approved trips."""
 from .calendar import DutySchedule, Holiday
+from .costs import OdometerReading, VehicleCost
 from .trips import Trip
 from .vehicles import Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory, VehicleSeal
 
-__all__ = ["DutySchedule", "Holiday", "Inspection", "InsurancePolicy", "MaintenanceRecord", "TerminalBinding",
-           "Trip", "Vehicle", "VehicleHistory", "VehicleSeal"]
+__all__ = ["DutySchedule", "Holiday", "Inspection", "InsurancePolicy", "MaintenanceRecord", "OdometerReading",
+           "TerminalBinding", "Trip", "VehicleCost", "Vehicle", "VehicleHistory", "VehicleSeal"]
