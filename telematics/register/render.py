@@ -164,9 +164,11 @@ def render(register: Register, fmt: str) -> bytes:
     return renderers[fmt](register)
 
 
-def filename(register: Register, fmt: str) -> str:
-    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in register.unit_code)
-    return f"register-{safe}-{register.month}.{fmt}"
+def filename(unit_code: str, month: str, fmt: str) -> str:
+    from .selectors import parse_month
+
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in unit_code)
+    return f"register-{safe}-{parse_month(month)[0]:%Y-%m}.{fmt}"
 
 
 def register_bytes(*, unit, month: str, fmt: str, user=None, language: str | None = None) -> bytes:
