@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("assets.api.urls")),
     path("", include("uniforms.api.urls")),
+    path("", include("recorders.api.urls")),
     path("", include("telematics.api.urls")),
     path("", include("telematics.journeys.api.urls")),
     path("", include("telematics.reports.api")),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
     path("", include("compliance.urls")),
+    path("", include("quartermaster.notify.api.urls")),
 ]

@@ -70,6 +70,13 @@ class CustodyAction(models.TextChoices):
     REPAIR_IN = "repair_in", _("修回")
     RETIRE = "retire", _("报废")
     RENEW = "renew", _("有效期变更")
+    SHIFT_OUT = "shift_out", _("班前领用")
+    SHIFT_IN = "shift_in", _("班后交还")
+
+
+# Pooled kit signed out to an officer for one shift and back (SPEC recorder: "in the unit's pool and signed out per
+# shift"); radios and 执法通 are pooled the same way in many squadrons.
+SHIFT_CATEGORIES = frozenset({CategoryCode.RECORDER, CategoryCode.MOBILE_TERMINAL, CategoryCode.RADIO})
 
 
 class UserRole(models.TextChoices):

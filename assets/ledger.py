@@ -25,7 +25,7 @@ from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from . import access
-from .choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
+from .choices import SHIFT_CATEGORIES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .models import Asset, CustodyEvent, OrgUnit, Person
 
 # --- the rules -----------------------------------------------------------------------------------
@@ -42,6 +42,10 @@ FOLLOWS: dict[str, frozenset] = {
     CustodyAction.RETIRE: frozenset({AssetStatus.IN_STOCK, AssetStatus.IN_REPAIR, AssetStatus.LOST}),
     # A certificate's or work card's new expiry date, wherever it stands (the holder keeps it).
     CustodyAction.RENEW: frozenset({AssetStatus.IN_STOCK, AssetStatus.ISSUED, AssetStatus.IN_REPAIR, AssetStatus.LOST}),
+    # A pooled item (in its unit's stock) signed out to an officer for a shift, and back at the end of it; only an
+    # item whose latest movement is a shift sign-out comes back this way (`refuse_move`).
+    CustodyAction.SHIFT_OUT: frozenset({AssetStatus.IN_STOCK}),
+    CustodyAction.SHIFT_IN: frozenset({AssetStatus.ISSUED}),
 }
 
 # The status each movement leaves; None: unchanged (a transfer moves the asset's books, not its state).
@@ -55,7 +59,13 @@ STATUS_AFTER: dict[str, str | None] = {
     CustodyAction.REPAIR_IN: AssetStatus.IN_STOCK,
     CustodyAction.RETIRE: AssetStatus.RETIRED,
     CustodyAction.RENEW: None,
+    CustodyAction.SHIFT_OUT: AssetStatus.ISSUED,
+    CustodyAction.SHIFT_IN: AssetStatus.IN_STOCK,
 }
+
+# Movements that hand an item to its holder (a person or a unit); the others leave it without one (or, a renewal,
+# as it was).
+ISSUING = frozenset({CustodyAction.ISSUE, CustodyAction.SHIFT_OUT})
 
 # Categories issued to one role of person only, never to a unit (SPEC "Custody"): 制式服装… 严禁非城管执法人员
 # 穿着; the auxiliaries' own uniform and work card (jiangsu 协管人员/7) go to auxiliaries only.
@@ -126,6 +136,12 @@ def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit
             _refuse_issue_status(asset, person)
         refuse_recipient(asset, person, unit)
         return
+    if action == CustodyAction.SHIFT_OUT:
+        _refuse_shift_out(asset, person)
+        return
+    if action == CustodyAction.SHIFT_IN:
+        _refuse_shift_in(asset)
+        return
     if status in FOLLOWS[action]:
         if action == CustodyAction.TRANSFER and to_unit is not None and to_unit.pk == asset.unit_id:
             raise DomainError(f"{asset.tag} already belongs to {to_unit}", field="to_unit", code="same_unit")
@@ -155,6 +171,37 @@ def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit
         raise ConflictError(f"{asset.tag} is issued to {_holder(asset)}; return it before retiring it",
                             field="tag", code="retire_issued")
     raise DomainError(f"{asset.tag}: {action} cannot follow {status}", field="action", code="invalid_transition")
+
+
+def _refuse_shift_out(asset: Asset, person: Person | None) -> None:
+    """A shift sign-out: pooled kit only, from its unit's stock, to an active enforcement officer (jiangsu
+    执法全过程记录/4: the recording is done by officers holding an enforcement certificate)."""
+    if asset.category_id not in SHIFT_CATEGORIES:
+        raise DomainError(f"{asset.tag}: {asset.category.name} is not pooled kit signed out per shift",
+                          field="tag", code="not_shift_kit")
+    if asset.status not in FOLLOWS[CustodyAction.SHIFT_OUT]:
+        if asset.status == AssetStatus.ISSUED:
+            _refuse_issue_status(asset, person)
+        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}); only kit in stock is "
+                            f"signed out for a shift", field="tag", code=f"not_issuable_{asset.status}")
+    if person is None:
+        raise DomainError(f"{asset.tag}: a shift sign-out goes to one officer", field="person")
+    refuse_recipient(asset, person, None)
+    if person.role != PersonRole.OFFICER:
+        raise DomainError(f"{asset.tag}: signed out to enforcement officers only (执法全过程记录的主体…执法人员); "
+                          f"{person} is {person.get_role_display()}", field="person", code="officer_only")
+
+
+def _refuse_shift_in(asset: Asset) -> None:
+    """Only an item out on a shift comes back from one (an item issued for keeps is returned, not signed in)."""
+    if asset.status not in FOLLOWS[CustodyAction.SHIFT_IN]:
+        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}), not out on a shift",
+                            field="tag", code="not_signed_out")
+    latest = CustodyEvent.objects.filter(asset=asset).order_by("-occurred_at", "-id").values_list(
+        "action", flat=True).first()
+    if latest != CustodyAction.SHIFT_OUT:
+        raise ConflictError(f"{asset.tag} is issued to {_holder(asset)} for keeps, not signed out for a shift; "
+                            f"return it instead", field="tag", code="not_signed_out")
 
 
 # --- the bulk append -----------------------------------------------------------------------------
@@ -207,7 +254,7 @@ def _walk(moves: list[dict], before: dict[int, Before], *, as_recorded: bool) ->
         if action in (CustodyAction.RECEIVE, CustodyAction.RENEW):
             held["expires"] = row.pop("expires", None)
         held["status"] = STATUS_AFTER[action] or held["status"]
-        if action == CustodyAction.ISSUE:
+        if action in ISSUING:
             held["holders"] = (row["person_id"], row["unit_id"])
         elif action != CustodyAction.RENEW:
             held["holders"] = (None, None)
@@ -276,7 +323,7 @@ def _project(assets: Iterable[int], now: dt.datetime) -> None:
         holder_unit=Subquery(latest.values("holder_unit_after")[:1]),
         expires=Subquery(latest.values("expires_after")[:1]), updated_at=now)
     # When an issued item was issued to its holder (its replacement counts from then); none when not issued.
-    issue = latest.filter(action=CustodyAction.ISSUE).values("occurred_at")[:1]
+    issue = latest.filter(action__in=ISSUING).values("occurred_at")[:1]
     Asset.objects.filter(pk__in=ids).update(
         issued_at=Case(When(status=AssetStatus.ISSUED, then=Subquery(issue)), default=None))
 
@@ -292,7 +339,7 @@ def apply(asset: Asset, row: dict) -> None:
     asset.status, asset.unit_id = row["status_after"], row["unit_after_id"]
     asset.holder_person_id, asset.holder_unit_id = row["holder_person_after_id"], row["holder_unit_after_id"]
     asset.expires = row["expires_after"]
-    if row["action"] == CustodyAction.ISSUE:
+    if row["action"] in ISSUING:
         asset.issued_at = row["occurred_at"]
     elif asset.status != AssetStatus.ISSUED:
         asset.issued_at = None

@@ -300,6 +300,23 @@ def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None
     return _append(asset, CustodyAction.RENEW, at=at, note=note, expires=expires)
 
 
+@transaction.atomic
+def asset_shift_out(*, asset: Asset, person: Person, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+    """Signs pooled kit (a recorder in its unit's stock) out to an officer for a shift: the ledger then shows it held
+    by the officer, so the recorder is in use on the day (SPEC recorder-daily-offload)."""
+    asset = _locked(asset)
+    ledger.refuse_move(asset, CustodyAction.SHIFT_OUT, person=person)
+    return _append(asset, CustodyAction.SHIFT_OUT, at=at, person=person, note=note)
+
+
+@transaction.atomic
+def asset_shift_in(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+    """Takes kit signed out for a shift back into its unit's stock (the officer stays on the event)."""
+    asset = _locked(asset)
+    ledger.refuse_move(asset, CustodyAction.SHIFT_IN)
+    return _append(asset, CustodyAction.SHIFT_IN, at=at, person=asset.holder_person, note=note)
+
+
 CUSTODY_SERVICES = {
     CustodyAction.ISSUE: asset_issue,
     CustodyAction.RETURN: asset_return,
@@ -308,10 +325,13 @@ CUSTODY_SERVICES = {
     CustodyAction.REPAIR_OUT: asset_repair_out,
     CustodyAction.REPAIR_IN: asset_repair_in,
     CustodyAction.RETIRE: asset_retire,
+    CustodyAction.SHIFT_OUT: asset_shift_out,
+    CustodyAction.SHIFT_IN: asset_shift_in,
 }
 
 __all__ = [
     "CUSTODY_SERVICES", "DEPARTED_STATUSES", "asset_create", "asset_issue", "asset_repair_in", "asset_repair_out",
-    "asset_renew", "asset_report_lost", "asset_retire", "asset_return", "asset_transfer", "asset_update", "person_create",
+    "asset_renew", "asset_report_lost", "asset_retire", "asset_return", "asset_shift_in", "asset_shift_out",
+    "asset_transfer", "asset_update", "person_create",
     "person_update", "unit_create", "unit_update",
 ]

@@ -19,11 +19,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("assets.urls")),
     path("", include("uniforms.urls")),
+    path("", include("recorders.urls")),
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("telematics.tracking.cases.urls")),
     path("", include("gis.urls")),
     path("", include("compliance.web_urls")),
+    path("", include("quartermaster.notify.urls")),
 ]
 
 handler404 = views.not_found

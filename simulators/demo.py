@@ -145,6 +145,7 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
     return out
 
 
+
 def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     """08:05 of the newest duty day before today: the day the demo replays at its speed-up. The whole day lies in
     the past, so its scenarios (from 10:00 to the evening) play within minutes whatever the hour the demo is
@@ -307,6 +308,7 @@ class Demo:
         self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         self.spawn("jt808", ["jt808", "--host", "127.0.0.1", "--port", str(self.jt808_port)], ingest_env,
                    "listening")
+        self.spawn("notify", ["notify"], self._env(mqtt_url), "notify worker running")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold", "--protocol", "jt808",
                     "--jt808", f"127.0.0.1:{self.jt808_port}"]
@@ -337,7 +339,8 @@ class Demo:
         self.stopping.set()
         # The simulator first (no more input), the gateway (it answers only what the broker has), the ingest next (it
         # commits what it holds), the web app last.
-        for child in sorted(self.children, key=lambda c: ("simulate", "jt808", "ingest", "serve").index(c.name)):
+        order = ("simulate", "jt808", "ingest", "notify", "serve")
+        for child in sorted(self.children, key=lambda c: order.index(c.name)):
             if child.proc.poll() is None:
                 child.proc.send_signal(signal.SIGTERM)
             try:

@@ -24,6 +24,7 @@ from .models import DeadLetter, DockOffload
 from .registry import Registry, VehicleInfo
 from .rules import EngineState, Point, RulesEngine, Thresholds
 from .services import alerts_apply
+from .signals import dock_reports_stored
 from .store import store_legs, store_position_values
 
 UTC = dt.timezone.utc
@@ -276,6 +277,8 @@ class Pipeline:
                                    files=r.files, bytes=r.bytes))
         DockOffload.objects.bulk_create(new)
         batch.docks += len(new)
+        if new:
+            dock_reports_stored.send(sender=DockOffload, reports=new)
 
     # --- enrichment shared by live fixes and replays --------------------------------------------------------
 

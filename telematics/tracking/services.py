@@ -10,8 +10,9 @@ from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
-from .models import Alert, AlertReview
+from .models import Alert, AlertCaseEvent, AlertReview
 from .rules import Action, AlertEvent
+from .signals import alerts_raised
 
 UTC = dt.timezone.utc
 
@@ -48,11 +49,19 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events}, started_at__in=starts)
     }
     changed: dict[int, Alert] = {}
+    raised: list[Alert] = []
     withdrawn: list[dict] = []
     for e in events:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
         alert = existing.get(key)
         if e.action == Action.WITHDRAW:
+            if alert is not None and AlertCaseEvent.objects.filter(case__alert=alert).exists():
+                # Someone has already worked on its case, whose history is append-only: the episode is kept,
+                # closed and marked withdrawn by the rules, rather than erased with its case.
+                alert.status = AlertStatus.CLOSED if alert.status not in REVIEWED_STATUSES else alert.status
+                alert.evidence = {**alert.evidence, "withdrawn": True}
+                alert.save(update_fields=["status", "evidence", "updated_at"])
+                continue
             if alert is not None:
                 withdrawn.append({"id": alert.pk, "kind": alert.kind, "vehicle_id": alert.vehicle_id,
                                   "terminal": alert.terminal, "started_at": alert.started_at.isoformat(),
@@ -67,6 +76,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
             alert = Alert(vehicle_id=e.vehicle_id, kind=e.kind, started_at=key[2], terminal=e.terminal,
                           clause=e.clause, status=status)
             existing[key] = alert
+            raised.append(alert)
         elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES) \
                 and not e.parts and (e.part_of is None or alert.part_of_id is not None):
             continue
@@ -92,6 +102,10 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                 part.part_of = alert
                 part.save(update_fields=["part_of", "updated_at"])
                 changed[part.pk] = part
+    # In this same transaction: notify writes its outbox rows; `qm notify` sends the mails, never the ingest.
+    new_ids = [a.pk for a in raised if a.pk is not None]
+    if new_ids:
+        alerts_raised.send(sender=Alert, alert_ids=new_ids)
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
 

@@ -20,11 +20,14 @@ pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _in_status(bureau, status: str) -> Asset:
-    """A radio (any recipient may hold one) brought to `status` through the services."""
+def _in_status(bureau, status: str, action: str | None = None) -> Asset:
+    """A radio (any recipient may hold one; pooled kit too) brought to `status` through the services; issued for a
+    shift when the movement to try is the shift's end."""
     units = bureau["units"]
     asset = services.asset_create(tag=f"R-{status}", category="radio", unit=units["CZ-TN-01"], item="对讲机")
-    if status == AssetStatus.ISSUED:
+    if status == AssetStatus.ISSUED and action == CustodyAction.SHIFT_IN:
+        services.asset_shift_out(asset=asset, person=bureau["officer"])
+    elif status == AssetStatus.ISSUED:
         services.asset_issue(asset=asset, person=bureau["officer"])
     elif status == AssetStatus.IN_REPAIR:
         services.asset_repair_out(asset=asset)
@@ -40,6 +43,7 @@ def _call(bureau, action: str, asset: Asset):
         CustodyAction.ISSUE: {"unit": bureau["units"]["CZ-TN-02"]},
         CustodyAction.TRANSFER: {"to_unit": bureau["units"]["CZ-TN-02"]},
         CustodyAction.REPORT_LOST: {"date_lost": timezone.localdate()},
+        CustodyAction.SHIFT_OUT: {"person": bureau["officer"]},
     }.get(action, {})
     return services.CUSTODY_SERVICES[action](asset=asset, **kwargs)
 
@@ -55,7 +59,7 @@ def _row(asset: Asset) -> tuple:
 def test_every_movement_from_every_status_follows_the_table(bureau, action, status):
     """Each service allows a movement exactly when the ledger's table says it may follow the status; a refused
     move keeps its code and changes nothing."""
-    asset = _in_status(bureau, status)
+    asset = _in_status(bureau, status, action)
     before = _row(asset)
     if status in ledger.FOLLOWS[action]:
         event = _call(bureau, action, asset)
@@ -195,7 +199,8 @@ WRITES = re.compile(r"(?<!class )CustodyEvent\s*\("
 def test_no_module_but_the_ledger_writes_custody_events():
     """The ledger has one writer: no product module builds or inserts CustodyEvent rows itself."""
     writers = []
-    for folder in ("assets", "uniforms", "telematics", "gis", "api", "quartermaster", "simulators"):
+    for folder in ("assets", "uniforms", "recorders", "compliance", "workbook", "telematics", "gis", "api", "quartermaster",
+                   "simulators"):
         for path in (REPO / folder).rglob("*.py"):
             if "migrations" in path.parts or path == REPO / "assets" / "ledger.py":
                 continue

@@ -350,6 +350,9 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     "storageplace-list": _crud(), "storageplace-assign": {"post": AL}, "storageplace-detail": {"get": ALL},
     "stocktake-list": _crud(), **_gets("stocktake-detail", "stocktake-result"),
     **_posts("stocktake-close", "stocktake-scan"),
+    **_gets("shift-list"), **_posts("shift-sign-out", "shift-sign-in"),
+    "recordercheck-list": _crud(), **_gets("recordercheck-detail", "recordercheck-maintenance-due"),
+    "footageinspection-list": _crud(write=AU), **_gets("footageinspection-detail", "footageinspection-due"),
     "vehicle-list": _crud(write=AF), "vehicle-detail": _detail(write=AF),
     **_gets("vehicle-expiring", "vehicle-coverage", "vehicle-dossier-pdf", "vehicle-dossier-pdf-spec"),
     **_posts("vehicle-bind-terminal", "vehicle-change-status", "vehicle-livery", "vehicle-locate", "vehicle-transfer",
@@ -378,6 +381,15 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
             "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
     "compliance-report": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
+    # notify: every role manages its own messages, robots, subscriptions and scheduled reports
+    **_gets("notification-list", "notification-detail"), **_posts("notification-read", "notification-read-all",
+                                                                    roles=ALL),
+    "notify-robot-list": _crud(write=ALL), "notify-robot-detail": _detail(write=ALL, methods=("get", "delete")),
+    "notify-robot-test": {"post": ALL},
+    "notify-subscription-list": _crud(write=ALL), "notify-subscription-detail": _detail(write=ALL),
+    **_gets("notify-delivery-list", "notify-delivery-detail"), "notify-delivery-retry": {"post": ALL},
+    "report-schedule-list": _crud(write=ALL), "report-schedule-detail": _detail(write=ALL),
+    "report-schedule-run": {"post": ALL}, **_gets("report-schedule-kinds", "report-run-list", "report-run-detail"),
 }
 
 # Writes of the whole bureau's rows, for users whose scope is the whole bureau (world.whole_client).
@@ -445,6 +457,7 @@ PAGES: dict[str, tuple | str] = {
     "schema": LOGIN, "api-docs": LOGIN,
     "set_language": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
     "uniforms:handover": AL, "uniforms:stocktake": AL,
+    "recorders:counter": AL, "recorders:checks": ALL, "recorders:inspections": ALL,
     "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
     "telematics:vehicle-livery-photo": ALL, "telematics:reports": ALL,
     "telematics:register": ALL, "telematics:vehicle-cost-add": AF, "telematics:vehicle-odometer-add": AF,
@@ -455,4 +468,6 @@ PAGES: dict[str, tuple | str] = {
     "compliance-snapshot": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
+    "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
+    "notify:report-file": ALL,
 }

@@ -154,7 +154,7 @@ def check_logistics(bureau, browser):
     assert p004.locator('[data-col="no-checklist"]').count() == 1
     assert cell(page, "#fig-departures") == "2"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('data-nav'))")
-    assert nav == ["start", "handover", "stocktake", "compliance", "api-docs"]
+    assert nav == ["start", "alerts", "handover", "stocktake", "recorders", "compliance", "api-docs"]
     browser.shot(page, "start-logistics")
 
 

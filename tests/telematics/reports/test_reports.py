@@ -4,7 +4,6 @@ the API and the page scoped."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 

@@ -102,3 +102,16 @@ def test_the_history_filters_counts_exports_and_precision(city, people, clock):
     assert "苏D·A0002".encode() in text and "苏D·A0001".encode() not in text
     assert "共 0 条告警" in client_for(wj).get("/alerts/").content.decode()
     assert Alert.objects.count() == 61
+
+
+def test_the_case_pages_speak_english(evening, people, settings):
+    reader = client_for(people["unit"])
+    reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = reader.get("/alerts/").content.decode()
+    assert "Alert cases" in page and "Awaiting explanation" in page and "待说明" not in page
+    page = reader.get(f"/alerts/{evening['journey'].pk}/").content.decode()
+    assert "Submit explanation" in page and "Case history" in page and "提交说明" not in page
+    reader.post(f"/alerts/{evening['journey'].pk}/", {"action": "explain", "text": "patrol"})
+    pdf = reader.get(f"/alerts/{evening['journey'].pk}/evidence.pdf").content
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "evidence pack" in text and "Explained" in text and "Mon" in text
