@@ -116,3 +116,19 @@ def test_the_register_endpoint_is_scoped(booked, api_client_for):
     assert "苏D·W0001" in {row["plate"] for row in whole.get("/api/v1/vehicle-costs/").json()["results"]}
     wj = whole.get("/api/v1/register/?unit=CZ-WJ&month=2026-11").json()
     assert wj["grand_total"]["litres"] == 60.0 and wj["grand_total"]["litres_per_100km"] is None
+
+
+def test_the_admin_lists_and_adds_entries_through_the_service(bureau, client):
+    vehicle = make_vehicle(bureau["units"]["CZ-TN-01"], "苏D·R9002")
+    client.force_login(make_user("root", None, superuser=True))
+    added = client.post("/admin/telematics/vehiclecost/add/", {
+        "vehicle": vehicle.pk, "date": "2026-11-10", "kind": "parking", "amount": "12.00", "litres": "",
+        "fuel_card": "", "odometer_km": "", "journey_start_0": "", "journey_start_1": "", "note": "路边停车"})
+    assert added.status_code == 302, added.content[:500]
+    entry = VehicleCost.objects.get()
+    assert (entry.amount, entry.entered_by) == (Decimal("12.00"), "root")
+    assert client.get("/admin/telematics/vehiclecost/").status_code == 200
+    assert client.get(f"/admin/telematics/vehiclecost/{entry.pk}/change/").status_code == 200
+    refused = client.post("/admin/telematics/odometerreading/add/", {"vehicle": vehicle.pk, "read_at_0": "2026-11-10",
+                                                                     "read_at_1": "08:00", "km": "-5"})
+    assert refused.status_code == 200 and not OdometerReading.objects.exists()
