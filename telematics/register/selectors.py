@@ -2,6 +2,8 @@
 and destination from the 派车单 (or 补单) it was matched to, its class, GPS km, odometer km where read, and the fuel
 and costs booked to it — plus a row per vehicle-day for costs booked to the day, and totals per vehicle (distance,
 litres, cost, L/100 km, ¥/100 km).
+An entry names its journey by the journey's start; one whose start matches no journey of the month (the fixes were
+replayed differently, the journey was cut at a stop) counts for its vehicle-day, so no cost is ever lost.
 
 Journeys and their classes come from telematics.journeys (detected from the fixes); the month's GPS distance of each
 vehicle from the daily rollups (the daily-mileage report's figure, every movement counted, short moves too). The

@@ -55,7 +55,7 @@ def booked(city):  # noqa: F811
                                 dest_lat=P1[1], dest_lon=P1[0], status="approved", approved_by="王科长",
                                 requested_by="fleet-tn", driver="李师傅", passengers="张三、赵六")
     late = late_order_request(vehicle=v1, journey_start=t("19:00"), purpose="夜间投诉处置", destination="北街",
-                              reason="群众投诉，紧急出车")
+                              reason="群众投诉，紧急出车", driver="周师傅")
     fleet.trip_approve(trip=late.trip, user=make_user("chief", "fleet", units["CZ-TN"]))
     cost_entry_create(vehicle=v1, date=TUESDAY, kind="fuel", amount=Decimal("30.00"), litres=Decimal("4.00"),
                       fuel_card="9001", odometer_km=10000, journey_start=t("09:00"))

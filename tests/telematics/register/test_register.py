@@ -32,7 +32,8 @@ def test_one_row_per_journey_with_its_order_km_and_costs(booked):
         "李师傅", "市容巡查", "东门广场", "fleet-tn", "张三、赵六", "王科长")
     assert j2["purpose"] == "市容巡查" and j1["late_order"] == ""
     # The 补单 regularised J3: its purpose and destination, marked as a late order; J4 kept no order.
-    assert (j3["purpose"], j3["destination"], j3["late_order"], j3["approver"]) == ("夜间投诉处置", "北街", "是", "chief")
+    assert (j3["purpose"], j3["destination"], j3["late_order"], j3["approver"], j3["driver"]) == (
+        "夜间投诉处置", "北街", "是", "chief", "周师傅")
     assert (j4["purpose"], j4["class_label"], j4["driver"]) == ("", "有轨无单", "")
     assert [r["gps_km"] for r in (j1, j2)] == [pytest.approx(1.5, abs=0.01)] * 2
     assert [r["gps_km"] for r in (j3, j4)] == [pytest.approx(2.5, abs=0.01)] * 2
@@ -108,3 +109,34 @@ def test_english_when_switched(booked):
     body = register_bytes(unit=booked["units"]["CZ-TN"], month="2026-11", fmt="csv", language="en")
     lines = body.decode("utf-8-sig").splitlines()
     assert lines[1].startswith("Plate,Date,Departure,Return,Driver")
+
+
+def test_an_entry_naming_no_journey_counts_for_its_day(booked):
+    from decimal import Decimal
+
+    from telematics.register.services import cost_entry_create
+    from tests.telematics.journeys.conftest import at
+
+    from .conftest import TUESDAY
+
+    cost_entry_create(vehicle=booked["vehicles"]["V1"], date=TUESDAY, kind="other", amount=Decimal("7.00"),
+                      journey_start=at(TUESDAY, "12:00"))  # V1 stood at the depot at noon
+    day = next(r for r in _v1_rows(build_register(unit=booked["units"]["CZ-TN"], month="2026-11"))
+               if r["date"] == TUESDAY and r["start"] is None)
+    assert (day["parking_yuan"], day["other_yuan"], day["cost_yuan"]) == (10.0, 7.0, 17.0)
+
+
+def test_the_command_writes_the_register_and_fails_with_its_reason(booked, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    target = tmp_path / "register.json"
+    call_command("register", "--unit", "CZ-TN", "--month", "2026-11", "--format", "json", "--output", str(target))
+    body = json.loads(target.read_text(encoding="utf-8"))
+    assert body["unit"] == "CZ-TN" and body["grand_total"]["cost_yuan"] == 85.0
+    call_command("register", "--unit", "CZ-TN", "--month", "2026-11", "--format", "csv", "--lang", "en",
+                 "--output", str(tmp_path / "register.csv"))
+    assert (tmp_path / "register.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("Plate,Date")
+    with pytest.raises(CommandError, match="unknown unit 'NOPE'"):
+        call_command("register", "--unit", "NOPE", "--month", "2026-11")
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("register", "--unit", "CZ-TN", "--month", "2026-13")
