@@ -203,9 +203,9 @@ def dossier_pdf(dossier: Dossier) -> bytes:
                 [[u["start_at"], u["end_at"], u["purpose"], u["approved_by"]] for u in dossier.journeys.unused_rows])
     section(_("每日里程（本期合计 %(km)s 公里）") % {"km": dossier.total_km}, [_("日期"), _("里程（公里）")],
             [[day, f"{km:.1f}"] for day, km in dossier.mileage], [60 * mm, 60 * mm])
-    section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("场所/网格")],
+    section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("地点/网格")],
             [[str(a.get_kind_display()), a.started_at, a.ended_at, str(a.get_status_display()),
-              " ".join(x for x in (a.venue, a.grid_code) if x)]
+              " ".join(x for x in (a.place_text or a.venue, a.grid_code) if x)]
              for a in dossier.alerts])
 
     buffer = io.BytesIO()

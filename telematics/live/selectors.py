@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from assets import access
+from gis.services import place_labels
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 from telematics.tracking.choices import AlertKind, AlertStatus
@@ -67,7 +68,8 @@ def newest_fixes(vehicle_ids: list[int]) -> dict[int, tuple]:
 
 
 def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
-    """Every vehicle with its newest fix (None fields when it never reported) and its ongoing alerts."""
+    """Every vehicle with its newest fix (None fields when it never reported), where that is in words (`place`),
+    and its ongoing alerts."""
     from telematics.tracking.jt808 import is_phone
 
     rows = list(vehicles.values_list("pk", "plate", "unit__code", "unit__name", "unit__path", "status",
@@ -84,6 +86,8 @@ def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
         row.update(plate=plate, unit=unit_code, unit_name=unit_name, unit_path=unit_path, status=status,
                    ongoing_alerts=ongoing.get(pk, []), jt808=is_phone(terminal or ""))
         out.append(row)
+    for row, place in zip(out, place_labels([r["lat"] for r in out], [r["lon"] for r in out])):
+        row["place"] = place
     return out
 
 
@@ -94,6 +98,7 @@ def alert_row(alert: Alert) -> dict:
             "status_label": str(alert.get_status_display()),
             "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
             "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "grid_code": alert.grid_code,
+            "place": alert.place_text,
             "dwell_s": alert.dwell_s, "clause": alert.clause,
             "ongoing": alert.ended_at is None and alert.status != AlertStatus.DISMISSED,
             "explained_by": _explained_by(alert)}

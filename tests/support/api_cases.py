@@ -378,7 +378,8 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
     "gis-layer-list": _crud(write=NOBODY),
     **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
-            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
+            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail",
+            "gis-place-list", "gis-place-detail", "gis-basemap-list"),
     "compliance-report": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
     # notify: every role manages its own messages, robots, subscriptions and scheduled reports
