@@ -16,6 +16,7 @@ POLICIES = {
     "telematics.VehicleSeal": _VEHICLE_RECORD,
     "telematics.VehicleCost": _VEHICLE_RECORD,
     "telematics.OdometerReading": _VEHICLE_RECORD,
+    "telematics.VehiclePhoto": _VEHICLE_RECORD,
     "telematics.DutySchedule": Policy("unit", write=_FLEET),
     "telematics.Holiday": Policy(None, write=_FLEET, bureau_wide=True),
 }

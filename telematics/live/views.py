@@ -84,7 +84,9 @@ def _map_config(request) -> dict:
 @require_GET
 def live_map(request):
     units = selectors.scoped_units(request.user)
-    return render(request, "live/map.html", {"config": _map_config(request), "units": units,
+    focus = request.GET.get("vehicle", "")
+    config = {**_map_config(request), "focus": int(focus) if focus.isdigit() else None}
+    return render(request, "live/map.html", {"config": config, "units": units,
                                              "strings": _strings()})
 
 

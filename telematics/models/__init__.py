@@ -2,7 +2,10 @@
 from .calendar import DutySchedule, Holiday
 from .costs import OdometerReading, VehicleCost
 from .trips import Trip
-from .vehicles import Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory, VehicleSeal
+from .vehicles import (
+    Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Vehicle, VehicleHistory, VehiclePhoto,
+    VehicleSeal,
+)
 
 __all__ = ["DutySchedule", "Holiday", "Inspection", "InsurancePolicy", "MaintenanceRecord", "OdometerReading",
-           "TerminalBinding", "Trip", "VehicleCost", "Vehicle", "VehicleHistory", "VehicleSeal"]
+           "TerminalBinding", "Trip", "Vehicle", "VehicleCost", "VehicleHistory", "VehiclePhoto", "VehicleSeal"]

@@ -776,6 +776,12 @@
                     { maxZoom: 15, animate: false });
     }
     connect(snap.cursor);
+    // Opened from a vehicle file (/map/?vehicle=ID): that vehicle shown, its card open, the map following it.
+    var focus = Number(cfg.focus);
+    if (focus && vehicles[focus]) {
+      jumpTo(focus);
+      if (vehicles[focus].lat !== null && vehicles[focus].lat !== undefined) follow(focus);
+    }
     window.qmMap.ready = true;
   });
 

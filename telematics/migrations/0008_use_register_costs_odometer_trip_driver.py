@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telematics', '0006_vehicleseal'),
+        ('telematics', '0007_vehicle_photo'),
     ]
 
     operations = [
