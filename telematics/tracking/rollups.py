@@ -45,7 +45,8 @@ REFRESH_SQL = f"CALL refresh_continuous_aggregate('{AGGREGATE}', %s, now() - int
 # Run without parameters (a lone % is SQL's modulo). The legs a statement stored now, summed into the table (one upsert
 # per vehicle and day, in a fixed order so two writers never lock the same rows in opposite orders). Summed per minute
 # first: a batch holds a few legs per vehicle and minute, and the 1,440-bit minute set is then built and OR-ed once per
-# minute rather than once per leg (EXPLAIN ANALYZE on 2,000 legs of 100 vehicles: the aggregation 5.6 ms -> 2 ms).
+# minute rather than once per leg (EXPLAIN ANALYZE on batches of 2,000 legs of 100 vehicles, median of 12: the
+# statement 32.7 ms -> 30.8 ms; the legs' INSERT alone 21.1 ms — most of the rest is the CTE's RETURNING and upsert).
 UPSERT_FROM_INSERTED_SQL = (
     "INSERT INTO tracking_vehicleday AS d (vehicle_id, day, dist_m, moving_s, stopped_s, fixes, minutes) "
     "SELECT vehicle_id, DATE '1970-01-01' + (s / 86400)::int, sum(dist_m), sum(moving_s), sum(stopped_s), sum(n), "
