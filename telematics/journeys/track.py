@@ -10,12 +10,12 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_date, parse_datetime
 
 from quartermaster.errors import DomainError
@@ -43,8 +43,9 @@ class Subject:
         return self.vehicle.plate if self.vehicle is not None else self.terminal
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
+    """A stored fix as reports read it (a tuple: a month's 100,000 are built ten times faster than dataclasses)."""
+
     terminal: str
     ts: dt.datetime
     lat: float
@@ -133,14 +134,21 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
     if end is not None:
         qs = qs.filter(ts__lt=end)
     qs = qs.order_by("ts", "terminal")
-    if connection.vendor == "postgresql":
-        # The time as epoch seconds: parsing timestamptz text cost 35 µs a fix, most of a month's trip report.
-        rows = qs.annotate(epoch=RawSQL('EXTRACT(EPOCH FROM "tracking_position"."ts")::float8', ())).values_list(
-            "terminal", "epoch", "lat", "lon", "speed", "heading", "grid_code")
-        return [Fix(terminal, dt.datetime.fromtimestamp(epoch, UTC), *rest)
-                for terminal, epoch, *rest in rows.iterator(chunk_size=10_000)]
     rows = qs.values_list("terminal", "ts", "lat", "lon", "speed", "heading", "grid_code")
-    return [Fix(*row) for row in rows.iterator(chunk_size=10_000)]
+    if connection.vendor == "postgresql":
+        # Fetched at once in PostgreSQL's binary format (the times come as datetimes made in C, not parsed from text)
+        # and made tuples by Fix._make: the ORM's row iterator, parsing and dataclasses were most of a month's trips.
+        import psycopg
+
+        # A month of one vehicle (~110,000 fixes, 5 MB) is sorted in memory rather than spilled to disk (4 MB default).
+        sql, params = rows.query.sql_with_params()
+        with transaction.atomic():
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cur:  # Django's cursors bind client-side: text results only
+                cur.execute("SET LOCAL work_mem = '64MB'")
+                cur.execute(sql, params, binary=True)
+                return list(map(Fix._make, cur.fetchall()))
+    return [Fix._make(row) for row in rows.iterator(chunk_size=10_000)]
 
 
 # --- renderings ---------------------------------------------------------------------------------------------------

@@ -68,6 +68,21 @@ def test_a_terminal_gives_all_its_fixes_and_the_period_bounds_them(swap):
     assert json.loads(run("苏D·A0001", "--from", "2026-11-11")) == []
 
 
+def test_the_binary_read_gives_what_the_orm_reads(swap):
+    """track_fixes reads PostgreSQL's binary results on a cursor of its own: the same values and types as the ORM's
+    (a missing speed stays None, times are aware and in UTC)."""
+    from telematics.journeys.track import Subject, track_fixes
+    from telematics.tracking.models import Position
+
+    fixes = track_fixes(Subject(vehicle=None, terminal="T2"))
+    orm = list(Position.objects.filter(terminal="T2").order_by("ts").values_list(
+        "terminal", "ts", "lat", "lon", "speed", "heading", "grid_code"))
+    assert [tuple(f) for f in fixes] == orm and len(orm) == 2
+    assert [f.speed for f in fixes] == [33.5, None]
+    assert all(f.ts.utcoffset() == dt.timedelta(0) for f in fixes)
+    assert [type(v) for v in fixes[0]] == [type(v) for v in orm[0]]
+
+
 def test_csv_and_gpx(swap, tmp_path):
     rows = list(csv.DictReader(io.StringIO(run("苏D·A0001", "--format", "csv").decode())))
     assert [r["terminal"] for r in rows] == ["T1", "T2", "T2"]
