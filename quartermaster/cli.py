@@ -7,16 +7,34 @@ import sys
 OWNER_COMMANDS = frozenset({"migrate", "dbroles"})
 
 
+def _leading_language(args: list[str]) -> tuple[str | None, list[str]]:
+    """`qm --lang en COMMAND …`: the language of messages and reports, before the command's name."""
+    if args and args[0].startswith("--lang="):
+        return args[0].split("=", 1)[1], args[1:]
+    if len(args) >= 2 and args[0] == "--lang":
+        return args[1], args[2:]
+    return None, args
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    args = list(sys.argv[1:] if argv is None else argv)
+    language, args = _leading_language(list(sys.argv[1:] if argv is None else argv))
+    if language:
+        os.environ["QM_LANGUAGE"] = language
     if args and args[0] in OWNER_COMMANDS and os.environ.get("QM_MIGRATION_DATABASE_URL"):
         os.environ["QM_DATABASE_URL"] = os.environ["QM_MIGRATION_DATABASE_URL"]
     import django
     from django.core.management import execute_from_command_line
 
     django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
     from quartermaster.context import change_context
+
+    # Errors and reports speak QM_LANGUAGE (zh-hans unless set); the system check refuses an unknown one.
+    translation.activate(settings.QM_LANGUAGE if settings.QM_LANGUAGE in dict(settings.LANGUAGES) else
+                         settings.LANGUAGE_CODE)
 
     try:
         username = getpass.getuser()
