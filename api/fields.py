@@ -7,7 +7,7 @@ DRF's (`does_not_exist`, `null`, `required`, `blank`), only its text names the f
 object by its model's verbose name, in the active language."""
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
-from rest_framework import fields
+from rest_framework import fields, relations
 from rest_framework.exceptions import ValidationError
 
 EMPTY = {
@@ -18,8 +18,17 @@ EMPTY = {
 
 
 def field_label(field) -> str:
-    label = field.label or field.field_name or ""
-    return str(label)
+    """The field's verbose name: the model field's, else the related model's (人员, 单位), else its label."""
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if model is not None and field.source and "." not in field.source:
+        try:
+            return str(model._meta.get_field(field.source).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    related = _model_of(field) or _model_of(getattr(field, "child_relation", None))
+    if related is not None:
+        return str(related._meta.verbose_name)
+    return str(field.label or field.field_name or "")
 
 
 def _in_sentence(name) -> str:
@@ -29,7 +38,12 @@ def _in_sentence(name) -> str:
 
 
 def _model_of(field):
-    queryset = field.get_queryset() if hasattr(field, "get_queryset") else None
+    """The model a related field looks objects up in (None for other fields)."""
+    if not isinstance(field, relations.RelatedField):
+        return None
+    queryset = field.queryset
+    if queryset is None and "get_queryset" in type(field).__dict__:  # a field scoped per request
+        queryset = field.get_queryset()
     return None if queryset is None else queryset.model
 
 

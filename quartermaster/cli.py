@@ -32,9 +32,10 @@ def main(argv: list[str] | None = None) -> None:
 
     from quartermaster.context import change_context
 
-    # Errors and reports speak QM_LANGUAGE (zh-hans unless set); the system check refuses an unknown one.
-    translation.activate(settings.QM_LANGUAGE if settings.QM_LANGUAGE in dict(settings.LANGUAGES) else
-                         settings.LANGUAGE_CODE)
+    # Errors and reports speak --lang, else QM_LANGUAGE (zh-hans unless set); the system check refuses an unknown
+    # QM_LANGUAGE, and an unknown --lang falls back to the site's language.
+    chosen = language or settings.QM_LANGUAGE
+    translation.activate(chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)
 
     try:
         username = getpass.getuser()
