@@ -8,6 +8,9 @@ from django.utils import translation
 from .categories import CATEGORY_EN, ITEM_TYPES
 
 _SEEDED_ITEMS = {(category, zh): en for category, _code, zh, en, _years in ITEM_TYPES}
+_SEEDED_BY_NAME = {zh: en for (_category, zh), en in _SEEDED_ITEMS.items()}
+# Office items as the compliance rules name them (SPEC: 电脑, 电话, 传真机, 复（打）印机, 扫描仪).
+_SEEDED_BY_NAME.setdefault("电脑", "Computer")
 
 
 def english() -> bool:
@@ -29,18 +32,19 @@ def category_name(category) -> str:
     return category.name
 
 
-def item_name(category_code: str, name: str) -> str:
-    """The item `name` (Chinese, as an asset records it) of `category_code` in the active language."""
+def item_name(category_code: str | None, name: str) -> str:
+    """The item `name` (Chinese, as an asset records it) of `category_code` (None: any) in the active language."""
     if not name or not english():
         return name
-    seeded = _SEEDED_ITEMS.get((category_code, name))
+    seeded = _SEEDED_ITEMS.get((category_code, name)) if category_code else _SEEDED_BY_NAME.get(name)
     if seeded:
         return seeded
     from .models import ItemType
 
-    found = ItemType.objects.filter(category_id=category_code, name=name).exclude(name_en="").values_list(
-        "name_en", flat=True).first()
-    return found or name
+    found = ItemType.objects.filter(name=name).exclude(name_en="")
+    if category_code:
+        found = found.filter(category_id=category_code)
+    return found.values_list("name_en", flat=True).first() or name
 
 
 def item_type_name(item_type) -> str:

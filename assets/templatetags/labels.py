@@ -17,3 +17,9 @@ def item_label(asset) -> str:
     if hasattr(asset, "tag"):
         return labels.asset_item_name(asset)
     return labels.item_type_name(asset)
+
+
+@register.filter
+def item_name(name: str, category: str = "") -> str:
+    """An item's Chinese name (as rows carry it) in the page's language: `{{ row.item|item_name }}`."""
+    return labels.item_name(category or None, name)
