@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
     path("", include("compliance.urls")),
+    path("", include("quartermaster.notify.api.urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "compliance",
     "workbook",
     "recorders",
+    "quartermaster.notify",
     "simulators",
     "api",
 ]
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "quartermaster.navigation.navigation",
+                "quartermaster.notify.context.unread",
             ],
         },
     },
@@ -115,6 +117,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("QM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(_env("QM_MEDIA_ROOT", str(BASE_DIR / "media")))
+# A photo uploaded to a vehicle file larger than this is refused (telematics.services.vehicle_photo_add).
+QM_VEHICLE_PHOTO_MAX_MB = float(_env("QM_VEHICLE_PHOTO_MAX_MB", "10"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
@@ -184,6 +188,19 @@ QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))
 QM_SHIFT_OVERDUE_HOURS = float(_env("QM_SHIFT_OVERDUE_HOURS", "12"))  # a shift sign-out not back after this: overdue
 QM_RECORDER_MAINTENANCE_DAYS = int(_env("QM_RECORDER_MAINTENANCE_DAYS", "90"))  # model 定期做好…维护和保养
 QM_FOOTAGE_INSPECTION_DAYS = int(_env("QM_FOOTAGE_INSPECTION_DAYS", "90"))  # jiangsu 督察机构定期…检查
+
+# Outgoing mail (notifications, digests, scheduled reports), sent by `qm notify` only. QM_SMTP_TLS: `starttls`,
+# `ssl` (SMTPS, usually port 465) or `none`.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _env("QM_SMTP_HOST", "localhost")
+EMAIL_PORT = int(_env("QM_SMTP_PORT", "25"))
+EMAIL_HOST_USER = _env("QM_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = _env("QM_SMTP_PASSWORD", "")
+QM_SMTP_TLS = (_env("QM_SMTP_TLS", "none") or "none").lower()
+EMAIL_USE_TLS = QM_SMTP_TLS == "starttls"
+EMAIL_USE_SSL = QM_SMTP_TLS == "ssl"
+DEFAULT_FROM_EMAIL = _env("QM_MAIL_FROM", "quartermaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The compliance indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite (the demo) ignores them,
 # which is fine there and not worth a warning at every migrate.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("telematics.tracking.cases.urls")),
     path("", include("gis.urls")),
     path("", include("compliance.web_urls")),
+    path("", include("quartermaster.notify.urls")),
 ]
 
 handler404 = views.not_found

@@ -105,7 +105,14 @@ def prepare_database(*, say) -> None:
         from gis.services import sample_city_load
 
         sample_city_load(city=build_city(seed=1))
-        say("loaded the sample city (grid, venues, jurisdictions, streets)")
+        say("loaded the sample city (grid, venues, jurisdictions, streets, places)")
+    elif active_version(layer="places") is None and active_version(layer="streets").source_file.startswith("sample city"):
+        # A demo database from before the places layer: its sample city gets the named places too.
+        from gis.sample import build_city
+        from gis.services import layer_load_frame
+
+        layer_load_frame(layer="places", frame=build_city(seed=1).places, source_file="sample city (places)")
+        say("loaded the sample city's places")
     bind_jt808_terminals(say=say)
     set_depots(say=say)
 
@@ -143,6 +150,7 @@ def ensure_logins() -> list[tuple[str, str, str, str]]:
             user_update(user=user, password=password, role=role, unit=unit)
         out.append((username, password, role, code or "CZ (全局)"))
     return out
+
 
 
 def replay_start(now: dt.datetime | None = None) -> dt.datetime:
@@ -307,6 +315,7 @@ class Demo:
         self.spawn("ingest", ["ingest"], ingest_env, "qm ingest: subscribed")
         self.spawn("jt808", ["jt808", "--host", "127.0.0.1", "--port", str(self.jt808_port)], ingest_env,
                    "listening")
+        self.spawn("notify", ["notify"], self._env(mqtt_url), "notify worker running")
         sim_args = ["simulate", "--speed", str(self.speed), "--seed", str(self.seed), "--start",
                     start.isoformat(), "--city", "layers", "--forever", "--hold", "--protocol", "jt808",
                     "--jt808", f"127.0.0.1:{self.jt808_port}"]
@@ -337,7 +346,8 @@ class Demo:
         self.stopping.set()
         # The simulator first (no more input), the gateway (it answers only what the broker has), the ingest next (it
         # commits what it holds), the web app last.
-        for child in sorted(self.children, key=lambda c: ("simulate", "jt808", "ingest", "serve").index(c.name)):
+        order = ("simulate", "jt808", "ingest", "notify", "serve")
+        for child in sorted(self.children, key=lambda c: order.index(c.name)):
             if child.proc.poll() is None:
                 child.proc.send_signal(signal.SIGTERM)
             try:

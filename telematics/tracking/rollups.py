@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from . import conf
 from .models import Leg, VehicleDay
-from .models.rollups import MINUTES_PER_DAY, minutes_from_text
+from .models.rollups import MINUTES_PER_DAY
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AGGREGATE = "tracking_daily_rollup"
@@ -122,18 +122,37 @@ def legs_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.d
     return dict(days)
 
 
+# A byte with its bits in the opposite order: PostgreSQL sends a bit string first bit first (the most significant bit
+# of its first byte); reversed within each byte and read little-endian, minute m is bit m of the int.
+_REVERSED_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
+
+
+def minutes_from_varbit(raw: bytes | memoryview | None) -> int:
+    """A minute set from `varbit_send(minutes)` (4 bytes of length, then the bits): five times cheaper than
+    parsing the 1,440 characters of its text."""
+    if raw is None:
+        return 0
+    return int.from_bytes(bytes(raw)[4:].translate(_REVERSED_BITS), "little")
+
+
 def _aggregate_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Day]:
     lo, hi = _bounds(start, end)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT vehicle_id, day, dist_m, moving_s, stopped_s, fixes, minutes::text FROM {AGGREGATE} "
+        cur.execute(f"SELECT vehicle_id, day, dist_m, moving_s, stopped_s, fixes, varbit_send(minutes) FROM {AGGREGATE} "
                     "WHERE vehicle_id = ANY(%s) AND day >= %s AND day < %s", [list(vehicle_ids), lo, hi])
         return {(v, day.astimezone(SHANGHAI).date()): Day(float(d or 0), float(s or 0), float(t or 0), int(n),
-                                                          minutes_from_text(m))
+                                                          minutes_from_varbit(m))
                 for v, day, d, s, t, n, m in cur.fetchall()}
 
 
 def _table_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Day]:
     # Rows without fixes only carry a trip count (a day without legs, counted by `qm rollup --trips`).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT vehicle_id, day, dist_m, moving_s, stopped_s, fixes, varbit_send(minutes) "
+                        "FROM tracking_vehicleday WHERE vehicle_id = ANY(%s) AND day >= %s AND day <= %s "
+                        "AND fixes > 0", [list(vehicle_ids), start, end])
+            return {(v, day): Day(d, s, t, n, minutes_from_varbit(m)) for v, day, d, s, t, n, m in cur.fetchall()}
     rows = VehicleDay.objects.filter(vehicle_id__in=list(vehicle_ids), day__gte=start, day__lte=end,
                                      fixes__gt=0).values_list(
         "vehicle_id", "day", "dist_m", "moving_s", "stopped_s", "fixes", "minutes")

@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
 
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
-from .models import Alert, AlertReview
+from .models import Alert, AlertCaseEvent, AlertReview
 from .rules import Action, AlertEvent
+from .signals import alerts_raised
 
 UTC = dt.timezone.utc
 
@@ -27,12 +28,23 @@ def alert_payload(alert: Alert, *, plate: str | None = None, evidence: bool = Tr
         "terminal": alert.terminal,
         "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
         "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "venue_category": alert.venue_category,
-        "grid_code": alert.grid_code, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
+        "grid_code": alert.grid_code, "place": alert.place, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
         "distance_m": alert.distance_m, "review_reason": alert.review_reason, "part_of": alert.part_of_id,
     }
     if evidence:
         data["evidence"] = alert.evidence
     return data
+
+
+def _places(events: list[AlertEvent]) -> dict[int, tuple[str, dict]]:
+    """id(event) -> (its place label in Chinese, the label's parts), for the events that carry a position."""
+    from gis.services import places_at
+
+    if not events:
+        return {}
+    found = places_at([e.lon for e in events], [e.lat for e in events])
+    with translation.override("zh-hans"):
+        return {id(e): (p.label(), p.as_dict()) for e, p in zip(events, found, strict=True)}
 
 
 def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
@@ -48,11 +60,20 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         for a in Alert.objects.filter(vehicle_id__in={e.vehicle_id for e in events}, started_at__in=starts)
     }
     changed: dict[int, Alert] = {}
+    raised: list[Alert] = []
     withdrawn: list[dict] = []
+    places = _places([e for e in events if e.lat is not None and e.action != Action.WITHDRAW])
     for e in events:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
         alert = existing.get(key)
         if e.action == Action.WITHDRAW:
+            if alert is not None and AlertCaseEvent.objects.filter(case__alert=alert).exists():
+                # Someone has already worked on its case, whose history is append-only: the episode is kept,
+                # closed and marked withdrawn by the rules, rather than erased with its case.
+                alert.status = AlertStatus.CLOSED if alert.status not in REVIEWED_STATUSES else alert.status
+                alert.evidence = {**alert.evidence, "withdrawn": True}
+                alert.save(update_fields=["status", "evidence", "updated_at"])
+                continue
             if alert is not None:
                 withdrawn.append({"id": alert.pk, "kind": alert.kind, "vehicle_id": alert.vehicle_id,
                                   "terminal": alert.terminal, "started_at": alert.started_at.isoformat(),
@@ -67,6 +88,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
             alert = Alert(vehicle_id=e.vehicle_id, kind=e.kind, started_at=key[2], terminal=e.terminal,
                           clause=e.clause, status=status)
             existing[key] = alert
+            raised.append(alert)
         elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES) \
                 and not e.parts and (e.part_of is None or alert.part_of_id is not None):
             continue
@@ -75,11 +97,16 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         alert.ended_at = ended
         alert.dwell_s = round(e.dwell_s)
         alert.distance_m = e.distance_m
+        place = None
         if e.lat is not None:
             alert.lat, alert.lon, alert.grid_code = e.lat, e.lon, e.grid_code or ""
+            place = places.get(id(e))
         if e.venue_id >= 0:
             alert.venue, alert.venue_category = e.venue, e.venue_category
         alert.evidence = {**(alert.evidence or {}), **e.evidence}
+        if place is not None:
+            alert.place = place[0][:300]
+            alert.evidence.update(place=place[0], place_parts=place[1])
         if e.part_of is not None:
             whole = existing.get((e.vehicle_id, e.part_of[0], _when(e.part_of[1])))
             if whole is not None and whole.pk is not None:
@@ -92,6 +119,10 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                 part.part_of = alert
                 part.save(update_fields=["part_of", "updated_at"])
                 changed[part.pk] = part
+    # In this same transaction: notify writes its outbox rows; `qm notify` sends the mails, never the ingest.
+    new_ids = [a.pk for a in raised if a.pk is not None]
+    if new_ids:
+        alerts_raised.send(sender=Alert, alert_ids=new_ids)
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
 

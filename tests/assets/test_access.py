@@ -16,7 +16,7 @@ from assets.models import Asset, ChangeRecord, CustodyEvent, ItemType, Person
 from quartermaster.context import change_context
 from tests.support.fixtures import make_user
 
-PROJECT_APPS = ("assets", "uniforms", "telematics", "tracking", "gis", "compliance", "auth", "quartermaster")
+PROJECT_APPS = ("assets", "uniforms", "telematics", "tracking", "gis", "compliance", "auth", "quartermaster", "notify")
 
 
 def test_every_model_of_the_project_has_a_policy():

@@ -18,6 +18,7 @@ from assets.models.immutable import append_only_tables
 from compliance.models import ComplianceSnapshot
 from quartermaster import dbroles
 from telematics import services as fleet
+from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,13 @@ def rows(bureau):
     services.asset_create(tag="R-1", category="radio", unit=unit)
     fleet.vehicle_create(plate="苏D·T0001", unit=unit, seats=5, acquired=dt.date(2024, 1, 1))
     ComplianceSnapshot.objects.create(standard="jiangsu", unit=unit, as_of=dt.date(2026, 1, 1), report={}, context={})
+    vehicle = fleet.vehicle_create(plate="苏D·T0002", unit=unit, seats=5, acquired=dt.date(2024, 1, 1))
+    alert = Alert.objects.create(vehicle=vehicle, terminal="T-1", kind="off_duty_use", clause="-",
+                                 started_at=dt.datetime(2026, 1, 1, 20, tzinfo=dt.timezone.utc))
+    case = AlertCase.objects.create(alert=alert, deadline=dt.datetime(2026, 1, 6, tzinfo=dt.timezone.utc))
+    event = AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
+                                          text="加班", username="tester")
+    AlertCaseAttachment.objects.create(event=event, file="alert-cases/2026/01/order.pdf", name="order.pdf")
     with connection.cursor() as cursor:
         for table in append_only_tables():
             cursor.execute(f"SELECT count(*) FROM {table}")

@@ -102,7 +102,7 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
         logins = dict(re.findall(r"^\s+(admin|logistics|fleet|auditor)\s+(\S+)\s", out, re.MULTILINE))
         assert set(logins) == {"admin", "logistics", "fleet", "auditor"}
         pids = [int(p) for p in re.findall(r"\(pid (\d+)\)", out)]
-        assert len(pids) == 4
+        assert len(pids) == 5  # serve, ingest, jt808, notify, simulate
         broker_pid = re.search(r"embedded MQTT broker \(mosquitto, pid (\d+)\)", out)
         assert broker_pid, out
         pids.append(int(broker_pid.group(1)))
@@ -155,7 +155,7 @@ def test_the_demo_comes_up_moves_vehicles_and_stops_cleanly(tmp_path):
             raise
     assert code == 0, demo.output[-3000:]
     assert all(not _alive(pid) for pid in pids), demo.output[-3000:]
-    for name in ("simulate", "jt808", "ingest", "serve"):
+    for name in ("simulate", "jt808", "ingest", "notify", "serve"):
         assert re.search(rf"stopped {name} \(pid \d+, status 0\)", demo.output), demo.output[-3000:]
     assert "stopped the MQTT broker" in demo.output
 

@@ -376,9 +376,19 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
     "gis-layer-list": _crud(write=NOBODY),
     **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
-            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
+            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail",
+            "gis-place-list", "gis-place-detail", "gis-basemap-list"),
     "compliance-report": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
+    # notify: every role manages its own messages, robots, subscriptions and scheduled reports
+    **_gets("notification-list", "notification-detail"), **_posts("notification-read", "notification-read-all",
+                                                                    roles=ALL),
+    "notify-robot-list": _crud(write=ALL), "notify-robot-detail": _detail(write=ALL, methods=("get", "delete")),
+    "notify-robot-test": {"post": ALL},
+    "notify-subscription-list": _crud(write=ALL), "notify-subscription-detail": _detail(write=ALL),
+    **_gets("notify-delivery-list", "notify-delivery-detail"), "notify-delivery-retry": {"post": ALL},
+    "report-schedule-list": _crud(write=ALL), "report-schedule-detail": _detail(write=ALL),
+    "report-schedule-run": {"post": ALL}, **_gets("report-schedule-kinds", "report-run-list", "report-run-detail"),
 }
 
 # Writes of the whole bureau's rows, for users whose scope is the whole bureau (world.whole_client).
@@ -448,7 +458,10 @@ PAGES: dict[str, tuple | str] = {
     "uniforms:handover": AL, "uniforms:stocktake": AL,
     "recorders:counter": AL, "recorders:checks": ALL, "recorders:inspections": ALL,
     "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
-    "telematics:vehicle-livery-photo": ALL, "telematics:reports": ALL,
+    "telematics:vehicle-livery-photo": ALL, "telematics:vehicle-photo": ALL,
+    "telematics:vehicle-insurance-add": AF, "telematics:vehicle-inspection-add": AF,
+    "telematics:vehicle-maintenance-add": AF, "telematics:vehicle-photo-add": AF,
+    "telematics:reports": ALL,
     "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
     "alerts:history": ALL, "alerts:detail": ALL, "alerts:case-evidence-pdf": ALL, "alerts:case-evidence-xlsx": ALL,
     "alerts:case-attachment": ALL,
@@ -456,4 +469,6 @@ PAGES: dict[str, tuple | str] = {
     "compliance-snapshot": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
+    "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
+    "notify:report-file": ALL,
 }

@@ -11,7 +11,8 @@ from quartermaster.errors import DomainError
 class Command(BaseCommand):
     help = ("Bring up the whole product on this machine: prepares the database (the embedded default: a SQLite "
             "file in the working directory) with the sample bureau, the sample city and one login per role, "
-            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm simulate` "
+            "starts an MQTT broker (Mosquitto when installed, else amqtt), `qm ingest`, `qm jt808`, `qm notify`, "
+            "`qm simulate` "
             "(the 50 sample vehicles replaying the last duty day before today at a speed-up, with scenarios that "
             "raise alerts within minutes; three of them speak JT/T 808 to the gateway) and `qm serve`, "
             "prints the URL and the logins, and stops everything on Ctrl-C.")
@@ -80,6 +81,7 @@ class Command(BaseCommand):
         try:
             # Written before the children start: they write to the same SQLite file.
             logins = demo.ensure_logins()
+            _subscribe_demo_logins()
             runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
             runner.wait_ready()
             shown = f"[{opts['host']}]" if ":" in opts["host"] else opts["host"]
@@ -99,3 +101,15 @@ class Command(BaseCommand):
             runner.stop()
         if status:
             raise CommandError("a part of the demo stopped unexpectedly (see its output above)")
+
+
+def _subscribe_demo_logins() -> None:
+    """The fleet manager and the administrator hear of every alert in-app (the bell), so the demo shows it."""
+    from django.contrib.auth import get_user_model
+
+    from quartermaster.notify.models import Subscription
+    from quartermaster.notify.services import subscription_save
+
+    for user in get_user_model().objects.filter(username__in=("fleet", "admin")):
+        if not Subscription.objects.filter(user=user).exists():
+            subscription_save(user=user, name="全部告警（站内消息）", in_app=True)

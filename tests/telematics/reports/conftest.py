@@ -19,7 +19,9 @@ def history() -> list[tuple[str, tuple]]:
     """V1 (T0001) on Tuesday: parked at the depot 08:00-09:00 (a fix a minute), to P1 and back (1.5 km each way,
     36 km/h, a fix every 30 s) with half an hour at P1, parked until 10:00, silent 10:00-14:00, then a fix every 5
     minutes until 18:00. Wednesday nothing but one fix of V2 at 09:00, which releases V1's last fixes to the rules."""
-    t = lambda hhmm: at(TUESDAY, hhmm)  # noqa: E731
+    def t(hhmm):
+        return at(TUESDAY, hhmm)
+
     v1 = [*parked(t("08:00"), 60, DEPOT), *driven(t("09:00"), DEPOT, P1), *parked(t("09:03"), 30, P1),
           *driven(t("09:33"), P1, DEPOT), *parked(t("09:36"), 24, DEPOT),
           *parked(t("14:00"), 240, DEPOT, every_s=300)]

@@ -5,6 +5,7 @@ replays add nothing twice; the reports give the same figures from every source. 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
@@ -15,9 +16,9 @@ from telematics.reports.registry import build_report
 from telematics.tracking import rollups
 from telematics.tracking.models import Leg, VehicleDay
 from telematics.tracking.models.rollups import minutes_from_text, minutes_to_text
+from tests.telematics.journeys.conftest import at, east, north
 
 from .conftest import DEPOT, TUESDAY, WEDNESDAY, feed, history
-from tests.telematics.journeys.conftest import at, east, north
 
 pytestmark = pytest.mark.django_db
 FRIDAY = dt.date(2026, 11, 13)
@@ -86,7 +87,7 @@ def test_the_recompute_path_and_qm_rollup(city, settings):
     rollups.add_legs(legs)  # what SQLite runs after storing legs
     assert as_tuples(rollups.vehicle_days(ids, TUESDAY, FRIDAY)) == oracle
     VehicleDay.objects.filter(day=TUESDAY).update(dist_m=0, fixes=1)
-    call_command("rollup", "--from", "2026-11-10", "--to", "2026-11-13", "--trips", stdout=open("/dev/null", "w"))
+    call_command("rollup", "--from", "2026-11-10", "--to", "2026-11-13", "--trips", stdout=io.StringIO())
     assert as_tuples(rollups.vehicle_days(ids, TUESDAY, FRIDAY)) == oracle
     v1 = city["vehicles"]["V1"].pk
     assert VehicleDay.objects.get(vehicle_id=v1, day=TUESDAY).trips == 2  # counted once the day is over
@@ -125,3 +126,12 @@ def test_duty_minutes_follow_the_calendar(city):
     tuesday = online.duty_mask(duty_calendar(), unit.pk, TUESDAY)
     assert tuesday.bit_count() == 600 and tuesday >> 480 & 1 and not tuesday >> 479 & 1 and not tuesday >> 1080 & 1
     assert online.duty_mask(duty_calendar(), unit.pk, dt.date(2026, 11, 14)) == 0  # a Saturday
+
+
+def test_minute_sets_read_as_postgresql_sends_them():
+    from django.db import connection
+
+    minutes = (1 << 0) | (1 << 7) | (1 << 8) | (1 << 1000) | (1 << 1439)
+    with connection.cursor() as cur:
+        cur.execute("SELECT varbit_send(%s::bit(1440))", [minutes_to_text(minutes)])
+        assert rollups.minutes_from_varbit(cur.fetchone()[0]) == minutes

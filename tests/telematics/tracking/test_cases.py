@@ -5,10 +5,12 @@ flagged; counts and per-rule precision. The alerts come from the real pipeline (
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 
 from telematics.models import Holiday, Trip
@@ -86,6 +88,11 @@ def test_an_evening_out_is_one_case_with_a_deadline_in_working_days(evening, peo
     assert response.status_code == 200, response.content
     assert AlertCase.objects.get().alert_id == journey.pk
     assert client.get(f"/api/v1/alerts/{journey.pk}/").json()["case_state"] == "explained"
+    out = io.StringIO()
+    call_command("alerts", "--format", "json", "--case-state", "explained", stdout=out)
+    listed = json.loads(out.getvalue())
+    assert [(a["id"], a["status"], a["case_state"]) for a in listed] == [(journey.pk, "closed", "explained"),
+                                                                        (stop.pk, "closed", "explained")]
 
 
 def test_deadlines_follow_the_holiday_calendar(city):
@@ -222,3 +229,19 @@ def test_counts_and_precision_per_rule_and_month(city, people, api_client_for, c
                                                       "date_to": "2026-10-31"}).json()
     assert narrowed["total"] == 4
     assert api_client_for(people["other"]).get("/api/v1/alerts/counts/").json()["total"] == 0
+
+
+def test_an_alert_whose_case_was_worked_on_is_kept_when_the_rules_withdraw_it(evening):
+    """The case's history is append-only (database triggers): a withdrawal keeps the alert, closed and marked."""
+    from telematics.tracking.rules import Action, AlertEvent
+    from telematics.tracking.services import alerts_apply
+
+    journey = evening["journey"]
+    case = services.case_open(alert=journey)
+    AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
+                                  text="加班", username="tester")
+    alerts_apply(events=[AlertEvent(action=Action.WITHDRAW, kind=journey.kind, vehicle_id=journey.vehicle_id,
+                                    terminal=journey.terminal, started_at=journey.started_at.timestamp())])
+    journey.refresh_from_db()
+    assert journey.evidence["withdrawn"] is True and journey.status == "closed"
+    assert AlertCaseEvent.objects.filter(case=case).count() == 1

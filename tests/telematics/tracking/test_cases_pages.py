@@ -31,6 +31,7 @@ def test_the_case_page_takes_the_steps_as_forms(evening, people):
     assert 'id="part-of"' in page and 'data-state="pending"' in page and 'id="form-explain"' in page
     assert 'id="do-confirm"' not in page  # the unit does not judge its own case
     assert "data:image/svg+xml;base64," in page  # the track's map
+    assert stop.place == "欢乐KTV · 天宁寺社区" and f'<dd class="alert-place">{stop.place}</dd>' in page
     response = unit.post(f"/alerts/{stop.pk}/", {"action": "explain", "text": "<b>夜查</b>"})
     assert response.status_code == 302 and response["Location"] == f"/alerts/{stop.pk}/"
     inspector = client_for(people["inspector"])
@@ -70,6 +71,9 @@ def test_the_evidence_pack(evening, people):
     assert steps == ["告警产生", "提交说明", "认定违规"]
     assert {row[0] for row in book["告警"].iter_rows(min_row=2, values_only=True)} == {
         f"#{journey.pk}", f"#{evening['stop'].pk}"}
+    # Where, in words: the place label (venue, community) beside the grid code.
+    places = {row[0]: row[5] for row in book["告警"].iter_rows(min_row=2, values_only=True)}
+    assert places[f"#{evening['stop'].pk}"] == f"欢乐KTV · 天宁寺社区 · {evening['stop'].grid_code}"
     assert client_for(people["other"]).get(f"/alerts/{journey.pk}/evidence.pdf").status_code == 404
 
 
@@ -102,3 +106,16 @@ def test_the_history_filters_counts_exports_and_precision(city, people, clock):
     assert "苏D·A0002".encode() in text and "苏D·A0001".encode() not in text
     assert "共 0 条告警" in client_for(wj).get("/alerts/").content.decode()
     assert Alert.objects.count() == 61
+
+
+def test_the_case_pages_speak_english(evening, people, settings):
+    reader = client_for(people["unit"])
+    reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = reader.get("/alerts/").content.decode()
+    assert "Alert cases" in page and "Awaiting explanation" in page and "待说明" not in page
+    page = reader.get(f"/alerts/{evening['journey'].pk}/").content.decode()
+    assert "Submit explanation" in page and "Case history" in page and "提交说明" not in page
+    reader.post(f"/alerts/{evening['journey'].pk}/", {"action": "explain", "text": "patrol"})
+    pdf = reader.get(f"/alerts/{evening['journey'].pk}/evidence.pdf").content
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "evidence pack" in text and "Explained" in text and "Mon" in text

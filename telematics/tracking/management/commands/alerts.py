@@ -1,15 +1,18 @@
-"""`qm alerts [--since DATETIME] [--format json|table]`: the alerts, newest first (json: a list)."""
+"""`qm alerts [--since DATETIME] [--format json|table]`: the alerts, newest first (json: a list), each with its case
+state (`case_state`, `case_deadline`, `case_overdue`)."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ...choices import AlertKind, AlertStatus
+from ...cases.selectors import annotate_cases, case_fields
+from ...choices import AlertKind, AlertStatus, CaseState
 from ...decoders.common import SHANGHAI
 from ...models import Alert
 from ...services import alert_payload
 
-TABLE_COLUMNS = ("id", "kind", "vehicle", "terminal", "started_at", "ended_at", "venue", "grid_code", "status")
+TABLE_COLUMNS = ("id", "kind", "vehicle", "terminal", "started_at", "ended_at", "venue", "place", "grid_code",
+                 "status", "case_state")
 
 
 def parse_since(text: str):
@@ -32,18 +35,21 @@ class Command(BaseCommand):
         parser.add_argument("--since", help="only alerts started at or after this (ISO; local time without offset)")
         parser.add_argument("--kind", choices=AlertKind.values)
         parser.add_argument("--status", choices=AlertStatus.values)
+        parser.add_argument("--case-state", choices=CaseState.values, help="only alerts whose case is in this state")
         parser.add_argument("--format", choices=("json", "table"), default="table")
         parser.add_argument("--evidence", action="store_true", help="json: include the evidence (track)")
 
     def handle(self, *args, **options):
-        qs = Alert.objects.select_related("vehicle").order_by("started_at", "id")
+        qs = annotate_cases(Alert.objects.select_related("vehicle")).order_by("started_at", "id")
         if options["since"]:
             qs = qs.filter(started_at__gte=parse_since(options["since"]))
         if options["kind"]:
             qs = qs.filter(kind=options["kind"])
         if options["status"]:
             qs = qs.filter(status=options["status"])
-        rows = [alert_payload(a, evidence=options["evidence"]) for a in qs]
+        if options["case_state"]:
+            qs = qs.filter(case_state_v=options["case_state"])
+        rows = [{**alert_payload(a, evidence=options["evidence"]), **case_fields(a)} for a in qs]
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
