@@ -489,9 +489,9 @@ def test_remaining_refusals_change_nothing(bureau):
         services.issue_round_run(unit=units["CZ-TN"], season="winter")
     with pytest.raises(DomainError, match="请为交接选择一名人员或一个单位"):
         services.handover_commit(mode="issue", tags=["U-1"], person=officer, unit=units["CZ-TN"])
-    with pytest.raises(DomainError, match="unknown mode"):
+    with pytest.raises(DomainError, match="未知的交接方式"):
         services.handover_check(mode="lend", tag="U-1", person=officer)
-    with pytest.raises(DomainError, match="scan at least one tag"):
+    with pytest.raises(DomainError, match="请至少扫描一个标签"):
         services.handover_commit(mode="issue", tags=[], person=officer)
     with pytest.raises(DomainError, match="unknown departure kind"):
         services.person_depart(person=officer, kind="fired")
