@@ -436,7 +436,8 @@ def page_routes() -> list[tuple[str, object]]:
             if not route.startswith(("api/v1/", "admin/"))]
 
 
-PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG"}
+PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG", "staff_no": "NO-SUCH-STAFF",
+                      "code": "NO-SUCH-UNIT"}
 
 
 def placeholder_url(pattern) -> str:
@@ -469,6 +470,12 @@ PAGES: dict[str, tuple | str] = {
     "compliance-snapshot": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
+    "search": ALL,
+    "assets:person-list": ALL, "assets:asset-list": ALL, "assets:asset-detail": ALL, "assets:unit-list": ALL,
+    "assets:unit-detail": ALL, "uniforms:person-detail": ALL, "uniforms:departure-list": ALL,
+    "uniforms:stocktake-list": ALL, "uniforms:departure-open": AL, "uniforms:person-return": AL,
+    "uniforms:departure-close": AL,
+    "tracking:deadletter-list": AF, "tracking:deadletter-retry": ADMIN_ONLY,
     "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
     "notify:report-file": ALL,
 }
