@@ -104,22 +104,31 @@ def test_csv_and_gpx(swap, tmp_path):
 
 
 def test_bad_input_is_refused(swap):
-    with pytest.raises(CommandError, match="no vehicle with plate 'NOPE'"):
+    with pytest.raises(CommandError, match="没有车牌号为 NOPE 的车辆"):
         run("NOPE")
-    with pytest.raises(CommandError, match="not an ISO date"):
+    with pytest.raises(CommandError, match="不是 ISO 格式的日期"):
         run("T1", "--from", "yesterday")
-    with pytest.raises(CommandError, match="end after it starts"):
+    with pytest.raises(CommandError, match="结束须晚于开始"):
         run("T1", "--from", "2026-11-10T10:00", "--to", "2026-11-10T09:00")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_console_script_exits_non_zero_with_the_reason_on_stderr(bureau):
+def test_the_console_script_exits_non_zero_with_the_reason_on_stderr_in_its_language(bureau):
+    """Chinese by default; English with QM_LANGUAGE=en or a leading --lang en (SPEC "Command line")."""
     env = {**os.environ, "QM_DATABASE_URL": connection_url()}
-    done = subprocess.run([str(ROOT / ".venv/bin/qm"), "track", "苏D·NONE"], env=env, capture_output=True, text=True,
-                          check=False,
-                          cwd=ROOT, timeout=120)
+    env.pop("QM_LANGUAGE", None)
+
+    def qm(*args, **extra):
+        return subprocess.run([str(ROOT / ".venv/bin/qm"), *args], env={**env, **extra}, capture_output=True,
+                              text=True, check=False, cwd=ROOT, timeout=120)
+
+    done = qm("track", "苏D·NONE")
     assert done.returncode != 0
-    assert "no vehicle with plate '苏D·NONE'" in done.stderr and done.stdout == ""
+    assert "没有车牌号为 苏D·NONE 的车辆" in done.stderr and done.stdout == ""
+    for english in (qm("track", "苏D·NONE", QM_LANGUAGE="en"), qm("--lang", "en", "track", "苏D·NONE")):
+        assert english.returncode != 0 and english.stdout == ""
+        assert "No vehicle with plate 苏D·NONE and no terminal 苏D·NONE" in english.stderr
+        assert "车辆" not in english.stderr and "没有" not in english.stderr
 
 
 def test_the_api_is_scoped_and_offers_the_formats(bureau, swap, api_client_for):
