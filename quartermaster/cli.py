@@ -30,8 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         django.setup()
     except ImproperlyConfigured as exc:  # the settings refused the environment (QM_ENV=production): say why
-        sys.stderr.write(f"qm: {exc}
-")
+        sys.stderr.write(f"qm: {exc}\n")
         sys.exit(2)
     from django.conf import settings
     from django.utils import translation
