@@ -1,7 +1,7 @@
 """Web pages of the assets app."""
 from django.urls import path
 
-from . import user_views
+from . import user_views, views
 
 app_name = "assets"
 urlpatterns: list = [
@@ -9,4 +9,9 @@ urlpatterns: list = [
     path("users/new/", user_views.user_create, name="user-create"),
     path("users/<int:pk>/", user_views.user_edit, name="user-edit"),
     path("users/<int:pk>/password/", user_views.user_password, name="user-password"),
+    path("people/", views.person_list, name="person-list"),
+    path("assets/", views.asset_list, name="asset-list"),
+    path("assets/<str:tag>/", views.asset_detail, name="asset-detail"),
+    path("units/", views.unit_list, name="unit-list"),
+    path("units/<str:code>/", views.unit_detail, name="unit-detail"),
 ]

@@ -146,3 +146,39 @@ def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
     AlertReview.objects.create(alert=alert, action=action, reason=reason, user=alert.reviewed_by,
                                username=getattr(user, "username", "") or current().username)
     return alert
+
+
+@transaction.atomic
+def dead_letter_retry(*, letter) -> tuple[bool, str, str]:
+    """Sends one dead letter through the ingest's decode, validate, enrich, dedupe and store stages again (after
+    its terminal has been bound, or its clock caught up). Stored: the letter is deleted. Dropped again: the
+    letter stays exactly as it was (a terminal still unknown keeps reason `unknown_terminal`) and nothing else is
+    written. The rules are not run: they belong to the running ingest, which sees each terminal's fixes in order;
+    a late fix is a position for the track and the reports, not a new alert. Returns (stored, reason, detail)."""
+    from django.conf import settings
+
+    from .choices import RETRIABLE_REASONS
+    from .models import DeadLetter
+
+    # The pipeline imports this module (alerts_apply): imported here, where a retry needs it.
+    from .pipeline import Batch, Message, Pipeline
+
+    letter = DeadLetter.objects.select_for_update().get(pk=letter.pk)
+    if letter.reason not in RETRIABLE_REASONS:
+        raise ConflictError(f"dead letter {letter.pk} ({letter.reason}) cannot be cured by a retry",
+                            field="reason", code="not_retriable")
+    if letter.truncated:
+        raise ConflictError(f"dead letter {letter.pk} was cut to fit and cannot be sent again", field="payload",
+                            code="truncated")
+    pipeline = Pipeline(prefix=settings.QM_TOPIC_PREFIX)
+    batch = Batch([Message(letter.topic, letter.payload.encode())])
+    for stage in ("decode", "validate", "enrich", "dedupe"):
+        getattr(pipeline, stage)(batch)
+    if not batch.drops:
+        pipeline.store(batch)
+    if batch.drops:
+        transaction.set_rollback(True)
+        drop = batch.drops[0]
+        return False, drop.reason, drop.detail
+    letter.delete()
+    return True, "", ""

@@ -365,6 +365,8 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     "vehicleseal-list": _crud(write=AF), "vehicleseal-detail": {"get": ALL}, "vehicleseal-end": {"post": AF},
     **_gets("vehicle-track", "vehicle-journeys", "unit-journeys"), "vehicle-late-order": {"post": AF},
     **_gets("report-trips", "report-stops", "report-mileage", "report-summary", "report-online"),
+    "vehiclecost-list": _crud(write=AF), "odometerreading-list": _crud(write=AF),
+    **_gets("vehiclecost-detail", "odometerreading-detail", "use-register"),
     "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
     "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
     **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),
@@ -436,7 +438,8 @@ def page_routes() -> list[tuple[str, object]]:
             if not route.startswith(("api/v1/", "admin/"))]
 
 
-PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG"}
+PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG", "staff_no": "NO-SUCH-STAFF",
+                      "code": "NO-SUCH-UNIT"}
 
 
 def placeholder_url(pattern) -> str:
@@ -462,6 +465,7 @@ PAGES: dict[str, tuple | str] = {
     "telematics:vehicle-insurance-add": AF, "telematics:vehicle-inspection-add": AF,
     "telematics:vehicle-maintenance-add": AF, "telematics:vehicle-photo-add": AF,
     "telematics:reports": ALL,
+    "telematics:register": ALL, "telematics:vehicle-cost-add": AF, "telematics:vehicle-odometer-add": AF,
     "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
     "alerts:history": ALL, "alerts:detail": ALL, "alerts:case-evidence-pdf": ALL, "alerts:case-evidence-xlsx": ALL,
     "alerts:case-attachment": ALL,
@@ -469,6 +473,12 @@ PAGES: dict[str, tuple | str] = {
     "compliance-snapshot": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
+    "search": ALL,
+    "assets:person-list": ALL, "assets:asset-list": ALL, "assets:asset-detail": ALL, "assets:unit-list": ALL,
+    "assets:unit-detail": ALL, "uniforms:person-detail": ALL, "uniforms:departure-list": ALL,
+    "uniforms:stocktake-list": ALL, "uniforms:departure-open": AL, "uniforms:person-return": AL,
+    "uniforms:departure-close": AL,
+    "tracking:deadletter-list": AF, "tracking:deadletter-retry": ADMIN_ONLY,
     "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
     "notify:report-file": ALL,
 }
