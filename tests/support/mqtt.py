@@ -108,7 +108,8 @@ def core_broker() -> MosquittoBroker:
     """deploy/mosquitto/core.conf on a loopback port (not started)."""
     core = MosquittoBroker()
     # MosquittoBroker writes its listener and defaults first; the shipped lines follow (the later setting wins).
-    core.extra = f"allow_anonymous true\npersistence_location {core.persistent_store()}/\n" + shipped_config("core.conf")
+    store = core.persistent_store()
+    core.extra = f"allow_anonymous true\npersistence_location {store}/\n" + shipped_config("core.conf")
     return core
 
 
