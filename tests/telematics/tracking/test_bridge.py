@@ -145,7 +145,7 @@ def test_without_core_persistence_the_queued_backlog_is_lost(city, ingest, publi
     """The same kill with `persistence false` on the core: the fixes queued on it for the workers are gone (and
     the workers' sessions with them); what the edges queued during the outage and sent after reconnecting is
     stored only if the workers had subscribed again first (a race); what comes after is stored. Each fix stored is
-    stored once and in order."""
+    stored once."""
     terminals = [f"T000{n}" for n in range(1, 9)]
     core = core_broker()
     core.extra += "\npersistence false"
@@ -189,9 +189,9 @@ def test_without_core_persistence_the_queued_backlog_is_lost(city, ingest, publi
         assert lost >= 30 * len(terminals) - 2 * WINDOW  # the backlog queued on the core: lost with it
         outage = Position.objects.filter(seq__gte=60, seq__lt=120).count()
         assert not Position.objects.values("terminal", "ts").annotate(n=Count("ts")).filter(n__gt=1).exists()
-        for t in terminals:
-            rows = list(Position.objects.filter(terminal=t).order_by("arrival").values_list("seq", flat=True))
-            assert rows == sorted(rows), t
+        # Order is not asserted here: with the core's session for the bridge gone (CONNACK without a session),
+        # 2 of 6 runs stored a few of a terminal's outage fixes out of order (e.g. seq 92 before 60); see
+        # docs/scaling.md. The persistent core (the configuration shipped) keeps order in the test above.
         print(f"\nno core persistence: {lost} of 240 held fixes lost; {outage} of 480 sent during the outage stored")
     finally:
         if watch:
