@@ -27,7 +27,8 @@ from assets.labels import asset_item_name, category_name
 from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
 from assets.signals import person_departed
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError, Named, asset_label, holder_label, person_label, unit_label
+from assets.labels import asset_label
+from quartermaster.errors import ConflictError, DomainError, Named, holder_label, person_label, unit_label
 
 from .choices import (
     BADGE_ITEM, CERTIFICATE_ITEM, CERTIFICATE_LOSS_REPORT_DAYS, CERTIFICATE_SURRENDER_TO, BadgeEndReason,
