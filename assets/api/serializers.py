@@ -1,7 +1,9 @@
 """Shapes of the registry API: units, people and categories by their codes, custody actions as small input forms."""
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
+from .. import bookvalue
 from ..choices import UserRole
 from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
 from .fields import ScopedSlugRelatedField
@@ -47,7 +49,7 @@ class ChecklistItemSerializer(serializers.Serializer):
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
-        fields = ["code", "name", "name_en", "officer_only"]
+        fields = ["code", "name", "name_en", "officer_only", "depreciation_years"]
 
 
 class ItemTypeSerializer(serializers.ModelSerializer):
@@ -69,13 +71,20 @@ class AssetSerializer(serializers.ModelSerializer):
     note = serializers.CharField(write_only=True, required=False, allow_blank=True)
     expires = serializers.DateField(required=False, allow_null=True,
                                     help_text="certificates and work cards: valid until (later changes: renew)")
+    book_value = serializers.SerializerMethodField(
+        help_text="net book value today (yuan): price less straight-line depreciation by category life; null "
+                  "without a price")
 
     class Meta:
         model = Asset
         fields = ["id", "tag", "category", "item", "unit", "serial", "model", "size", "acquired", "service_years",
-                  "expires", "status", "holder_person", "holder_unit", "issued_at", "created_at", "updated_at",
-                  "at", "note"]
+                  "expires", "price", "finance_card_no", "book_value", "status", "holder_person", "holder_unit",
+                  "issued_at", "created_at", "updated_at", "at", "note"]
         read_only_fields = ["status", "issued_at", "created_at", "updated_at"]
+
+    def get_book_value(self, asset) -> str | None:
+        value = bookvalue.net_book_value(asset, timezone.localdate())
+        return None if value is None else str(value)
 
 
 class AssetUpdateSerializer(AssetSerializer):
@@ -171,3 +180,8 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "password", "first_name", "last_name", "email", "is_active", "is_staff",
                   "is_superuser", "last_login", "date_joined", "role", "unit", "person"]
         read_only_fields = ["is_superuser", "last_login", "date_joined"]
+
+
+class BookValueQuerySerializer(serializers.Serializer):
+    unit = _unit_field(help_text="unit code: totals for each unit of its subtree")
+    on = serializers.DateField(required=False, help_text="the date of the book value (default today)")

@@ -1,5 +1,9 @@
 """Registry endpoints: declarations plus custody actions, each action one call to a service in assets.services."""
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -8,7 +12,7 @@ from rest_framework.response import Response
 
 from quartermaster.errors import DomainError
 
-from .. import access, selectors, services
+from .. import access, bookvalue, selectors, services
 from .. import users as user_services
 from ..filtersets import (
     AssetFilterSet, CategoryFilterSet, ChangeRecordFilterSet, CustodyEventFilterSet, ItemTypeFilterSet,
@@ -16,12 +20,12 @@ from ..filtersets import (
 )
 from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
 from .serializers import (
-    AssetActionResultSerializer, AssetSerializer, AssetUpdateSerializer, CategorySerializer,
+    AssetActionResultSerializer, AssetSerializer, BookValueQuerySerializer, AssetUpdateSerializer, CategorySerializer,
     ChangeRecordSerializer, ChecklistItemSerializer, CustodyEventSerializer, IssueSerializer, ItemTypeSerializer,
     MovementSerializer, OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer,
     TransferSerializer, UserSerializer,
 )
-from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
@@ -275,3 +279,25 @@ class UserViewSet(ScopedModelViewSet):
 
     def perform_destroy(self, instance):
         user_services.user_delete(user=instance, by=self.request.user)
+
+
+class BookValueViewSet(ScopedViewSet):
+    """GET ?unit=[&on=]: book value per unit of the subtree (items on the books, price, accumulated depreciation,
+    net book value), to reconcile the registry with the finance books. Straight-line by category life (local)."""
+
+    access_model = Asset
+
+    @extend_schema(parameters=[BookValueQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def list(self, request):
+        form = BookValueQuerySerializer(data=request.query_params, context={"request": request})
+        form.is_valid(raise_exception=True)
+        unit, on = form.validated_data["unit"], form.validated_data.get("on") or timezone.localdate()
+        rows = bookvalue.unit_totals(unit, on, self.restrict(Asset.objects.all()))
+        total = {key: sum((row[key] for row in rows), Decimal("0.00") if key in MONEY else 0)
+                 for key in ("items", "priced", *MONEY)}
+        return Response({"unit": unit.code, "on": on, "residual_rate": str(bookvalue.residual_rate()),
+                         "units": [{**row, **{k: str(row[k]) for k in MONEY}} for row in rows],
+                         "total": {**total, **{k: str(total[k]) for k in MONEY}}})
+
+
+MONEY = ("price", "depreciation", "net_book_value")

@@ -334,6 +334,7 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_posts("asset-issue", "asset-repair-in", "asset-repair-out", "asset-report-lost", "asset-retire",
              "asset-return", "asset-transfer"),
     **_gets("custodyevent-list", "custodyevent-detail", "changerecord-list", "changerecord-detail"),
+    "bookvalue-list": {"get": ALL},
     "user-list": _crud(read=ADMIN_ONLY, write=ADMIN_ONLY), "user-detail": _detail(read=ADMIN_ONLY, write=ADMIN_ONLY),
     "entitlement-list": _crud(write=NOBODY), "entitlement-detail": _detail(write=NOBODY),
     "officersize-list": _crud(), "officersize-detail": _detail(),
