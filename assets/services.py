@@ -285,10 +285,12 @@ def asset_repair_in(*, asset: Asset, at: dt.datetime | None = None, note: str = 
 
 
 @transaction.atomic
-def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "",
+                 receipt_no: str = "") -> CustodyEvent:
+    """Retires an asset not issued (`receipt_no`: the approved disposal request, assets.disposals)."""
     asset = _locked(asset)
     ledger.refuse_move(asset, CustodyAction.RETIRE)
-    return _append(asset, CustodyAction.RETIRE, at=at, note=note)
+    return _append(asset, CustodyAction.RETIRE, at=at, note=note, receipt_no=receipt_no)
 
 
 @transaction.atomic

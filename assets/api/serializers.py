@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from .. import bookvalue
 from ..choices import UserRole
-from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
+from ..models import Asset, Category, ChangeRecord, CustodyEvent, DisposalRequest, ItemType, OrgUnit, Person
 from .fields import ScopedSlugRelatedField
 
 
@@ -185,3 +185,42 @@ class UserSerializer(serializers.ModelSerializer):
 class BookValueQuerySerializer(serializers.Serializer):
     unit = _unit_field(help_text="unit code: totals for each unit of its subtree")
     on = serializers.DateField(required=False, help_text="the date of the book value (default today)")
+
+
+class DisposalRequestSerializer(serializers.ModelSerializer):
+    """Read shape and the request form: `assets` by tag (each in your scope), `photos` as multipart files."""
+
+    unit = _unit_field(help_text="requesting unit code")
+    assets = serializers.ListField(child=serializers.CharField(), write_only=True, help_text="asset tags")
+    photos = serializers.ListField(child=serializers.ImageField(), write_only=True, required=False)
+    items = serializers.SerializerMethodField()
+    approvals = serializers.SerializerMethodField()
+    photo_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisposalRequest
+        fields = ["id", "number", "unit", "reason", "status", "total_price", "total_book_value", "approvals_needed",
+                  "requested_by", "requested_at", "decided_at", "refusal_reason", "items", "approvals",
+                  "photo_count", "assets", "photos"]
+        read_only_fields = ["number", "status", "total_price", "total_book_value", "approvals_needed",
+                            "requested_by", "requested_at", "decided_at", "refusal_reason"]
+
+    def get_items(self, obj) -> list[dict]:
+        return [{"tag": i.asset.tag, "category": i.asset.category_id, "item": i.asset.item,
+                 "price": None if i.price is None else str(i.price),
+                 "book_value": None if i.book_value is None else str(i.book_value)} for i in obj.items.all()]
+
+    def get_approvals(self, obj) -> list[dict]:
+        return [{"level": a.level, "username": a.username, "approved_at": a.approved_at, "note": a.note}
+                for a in obj.approvals.all()]
+
+    def get_photo_count(self, obj) -> int:
+        return len(obj.photos.all())
+
+
+class DisposalApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisposalRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the request is refused")

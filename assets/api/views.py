@@ -12,20 +12,22 @@ from rest_framework.response import Response
 
 from quartermaster.errors import DomainError
 
-from .. import access, bookvalue, selectors, services
+from .. import access, bookvalue, disposals, selectors, services
 from .. import users as user_services
+from ..reports import disposal_register_xlsx_response
 from ..filtersets import (
     AssetFilterSet, CategoryFilterSet, ChangeRecordFilterSet, CustodyEventFilterSet, ItemTypeFilterSet,
     OrgUnitFilterSet, PersonFilterSet, UserFilterSet,
 )
-from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
+from ..models import Asset, Category, ChangeRecord, CustodyEvent, DisposalRequest, ItemType, OrgUnit, Person
 from .serializers import (
-    AssetActionResultSerializer, AssetSerializer, BookValueQuerySerializer, AssetUpdateSerializer, CategorySerializer,
+    AssetActionResultSerializer, AssetSerializer, BookValueQuerySerializer, DisposalApproveSerializer,
+    DisposalRefuseSerializer, DisposalRequestSerializer, AssetUpdateSerializer, CategorySerializer,
     ChangeRecordSerializer, ChecklistItemSerializer, CustodyEventSerializer, IssueSerializer, ItemTypeSerializer,
     MovementSerializer, OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer,
     TransferSerializer, UserSerializer,
 )
-from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
+from .viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
@@ -301,3 +303,56 @@ class BookValueViewSet(ScopedViewSet):
 
 
 MONEY = ("price", "depreciation", "net_book_value")
+
+
+class DisposalRequestViewSet(ScopedCreateReadViewSet):
+    """报废/处置: POST {unit, assets: [tags], reason[, photos]} files a request; POST …/approve/ {note} gives the next
+    approval (the last one retires the assets in the ledger); POST …/refuse/ {reason}; GET register/ lists the
+    approved disposals (`?export=xlsx` for the spreadsheet)."""
+
+    queryset = DisposalRequest.objects.select_related("unit").prefetch_related(
+        "items__asset", "approvals", "photos")
+    serializer_class = DisposalRequestSerializer
+    filterset_fields = ["status", "unit__code", "number"]
+    ordering = ["-requested_at", "-id"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        tags = data["assets"]
+        assets = {a.tag: a for a in access.restrict(Asset.objects.filter(tag__in=tags), self.request.user,
+                                                    access.CHANGE).select_related("unit", "category")}
+        unknown = [t for t in tags if t not in assets]
+        if unknown:
+            raise DomainError(f"unknown asset tag(s) or outside your scope: {', '.join(unknown)}", field="assets",
+                              code="unknown_tag")
+        serializer.instance = disposals.disposal_request(unit=data["unit"], assets=[assets[t] for t in tags],
+                                                         reason=data["reason"], photos=data.get("photos"))
+
+    def _decided(self, request_row):
+        return Response(DisposalRequestSerializer(self.get_queryset().get(pk=request_row.pk)).data)
+
+    @extend_schema(request=DisposalApproveSerializer, responses={200: DisposalRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        form = DisposalApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._decided(disposals.disposal_approve(request=self.get_object(), user=request.user,
+                                                        note=form.validated_data["note"]))
+
+    @extend_schema(request=DisposalRefuseSerializer, responses={200: DisposalRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        form = DisposalRefuseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._decided(disposals.disposal_refuse(request=self.get_object(), user=request.user,
+                                                       reason=form.validated_data["reason"]))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def register(self, request):
+        rows = disposals.approved_register(self.get_queryset())
+        if request.query_params.get("export") == "xlsx":
+            return disposal_register_xlsx_response(rows)
+        return Response({"count": len(rows), "rows": [
+            {**r, "price": None if r["price"] is None else str(r["price"]),
+             "book_value": None if r["book_value"] is None else str(r["book_value"])} for r in rows]})
