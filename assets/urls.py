@@ -1,7 +1,7 @@
 """Web pages of the assets app."""
 from django.urls import path
 
-from . import disposal_views, user_views
+from . import disposal_views, user_views, views
 
 app_name = "assets"
 urlpatterns: list = [
@@ -13,4 +13,9 @@ urlpatterns: list = [
     path("disposals/register/", disposal_views.disposal_register, name="disposal-register"),
     path("disposals/<int:pk>/approve/", disposal_views.disposal_approve, name="disposal-approve"),
     path("disposals/<int:pk>/refuse/", disposal_views.disposal_refuse, name="disposal-refuse"),
+    path("people/", views.person_list, name="person-list"),
+    path("assets/", views.asset_list, name="asset-list"),
+    path("assets/<str:tag>/", views.asset_detail, name="asset-detail"),
+    path("units/", views.unit_list, name="unit-list"),
+    path("units/<str:code>/", views.unit_detail, name="unit-detail"),
 ]

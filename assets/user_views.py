@@ -15,7 +15,7 @@ from quartermaster.errors import DomainError
 
 from . import access, users
 from .choices import UserRole
-from .models import ChangeRecord, OrgUnit
+from .models import ChangeRecord, OrgUnit, Person, Profile
 
 User = get_user_model()
 
@@ -46,6 +46,9 @@ class _ProfileFields(forms.Form):
     unit = forms.ModelChoiceField(label=_("管辖单位"), queryset=OrgUnit.objects.none(), required=False,
                                   empty_label=_("全局（全局范围）"))
 
+    staff_no = forms.CharField(label=_("对应人员工号"), max_length=64, required=False,
+                               help_text=_("该账号使用者在人员名册中的工号（可不填）"))
+
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
@@ -56,9 +59,26 @@ class _ProfileFields(forms.Form):
             self.fields["unit"].empty_label = None
 
 
+    def clean_staff_no(self):
+        """The person this login belongs to, found within the administrator's scope (None: not given)."""
+        staff_no = self.cleaned_data["staff_no"].strip()
+        if not staff_no:
+            return None
+        person = access.restrict(Person.objects.all(), self.actor).filter(staff_no=staff_no).first()
+        if person is None:
+            raise forms.ValidationError(_("人员名册中没有工号 %(staff_no)s（或不在您的管辖范围内）"),
+                                        params={"staff_no": staff_no})
+        target = getattr(self, "target", None)
+        other = Profile.objects.filter(person=person).exclude(user_id=target.pk if target else None).first()
+        if other is not None:
+            raise forms.ValidationError(_("%(name)s（%(staff_no)s）已对应账号 %(username)s"), params={
+                "name": person.name, "staff_no": staff_no, "username": other.user.get_username()})
+        return person
+
+
 class UserCreateForm(_ProfileFields, _PasswordFields):
     username = forms.CharField(label=_("用户名"), max_length=150)
-    field_order = ["username", "first_name", "role", "unit", "password1", "password2"]
+    field_order = ["username", "first_name", "role", "unit", "staff_no", "password1", "password2"]
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -115,7 +135,7 @@ def user_create(request):
         data = form.cleaned_data
         try:
             created = users.user_create(username=data["username"], password=data["password1"], role=data["role"],
-                                        unit=data["unit"], first_name=data["first_name"])
+                                        unit=data["unit"], person=data["staff_no"], first_name=data["first_name"])
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -129,14 +149,15 @@ def user_edit(request, pk: int):
     target = get_object_or_404(_managed(request, access.CHANGE), pk=pk)
     profile = getattr(target, "qm_profile", None)
     initial = {"first_name": target.first_name, "is_active": target.is_active,
-               "role": profile.role if profile else "", "unit": profile.unit if profile else None}
+               "role": profile.role if profile else "", "unit": profile.unit if profile else None,
+               "staff_no": profile.person.staff_no if profile and profile.person else ""}
     form = UserChangeForm(request.POST if request.method == "POST" else None, initial=initial, actor=request.user,
                           target=target)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            users.user_update(user=target, role=data["role"], unit=data["unit"], first_name=data["first_name"],
-                              is_active=data["is_active"])
+            users.user_update(user=target, role=data["role"], unit=data["unit"], person=data["staff_no"],
+                              first_name=data["first_name"], is_active=data["is_active"])
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

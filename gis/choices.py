@@ -8,10 +8,22 @@ class Layer(models.TextChoices):
     VENUES = "venues", _("场所")
     JURISDICTIONS = "jurisdictions", _("管辖区域")
     STREETS = "streets", _("道路")
+    PLACES = "places", _("地名")
 
 
-# The layers `qm gis import` accepts (SPEC "Command line"); streets are stored by `qm gis sample --load`.
-IMPORTABLE_LAYERS = (Layer.GRID, Layer.VENUES, Layer.JURISDICTIONS)
+# The layers `qm gis import` accepts: SPEC's three, plus the named places the place labels are built from.
+# Streets (the network the simulator drives) are stored by `qm gis sample --load`.
+IMPORTABLE_LAYERS = (Layer.GRID, Layer.VENUES, Layer.JURISDICTIONS, Layer.PLACES)
+
+
+class PlaceKind(models.TextChoices):
+    """Kinds of the `places` layer the place labels know; a file's other kinds are kept as given. Lines of any
+    kind are streets to the labels, points landmarks, polygons areas (community inside district)."""
+
+    STREET = "street", _("道路")
+    DISTRICT = "district", _("片区")
+    COMMUNITY = "community", _("社区")
+    LANDMARK = "landmark", _("地标")
 
 
 class VenueCategory(models.TextChoices):

@@ -10,6 +10,10 @@ _DEFAULTS = {
     "QM_VENUE_NEAR_M": "30",
     # Venue categories that raise venue_parking alerts; other categories are kept but raise nothing.
     "QM_ALERT_VENUE_CATEGORIES": "restaurant,entertainment",
+    # Place labels: the nearest named street counts within this many metres ("延陵西路附近"); a landmark point
+    # within this many metres names the place ("红梅公园附近").
+    "QM_PLACE_STREET_M": "200",
+    "QM_PLACE_LANDMARK_M": "100",
     # Seconds between the ingest's checks for a re-imported layer.
     "QM_GIS_RELOAD_S": "5",
 }
@@ -34,3 +38,11 @@ def alert_venue_categories() -> tuple[str, ...]:
 
 def reload_interval_s() -> float:
     return float(_raw("QM_GIS_RELOAD_S"))
+
+
+def place_street_m() -> float:
+    return float(_raw("QM_PLACE_STREET_M"))
+
+
+def place_landmark_m() -> float:
+    return float(_raw("QM_PLACE_LANDMARK_M"))

@@ -19,7 +19,7 @@ from pyproj import CRS
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
 
-from .choices import DEFAULT_VENUE_RADIUS_M, Layer, VenueCategory
+from .choices import DEFAULT_VENUE_RADIUS_M, Layer, PlaceKind, VenueCategory
 from .gcj02 import gcj02_to_wgs84
 
 GRID_CODE = re.compile(r"^\d{14}(\d)?$")
@@ -30,8 +30,18 @@ ALLOWED_TYPES = {
     Layer.JURISDICTIONS: POLYGONAL,
     Layer.VENUES: (*POLYGONAL, "Point"),
     Layer.STREETS: ("LineString", "MultiLineString"),
+    Layer.PLACES: ("LineString", "MultiLineString", *POLYGONAL, "Point"),
 }
 _CATEGORY_BY_LABEL = {str(label): value for value, label in VenueCategory.choices}
+# A places file may say its kinds in Chinese (道路, 街道 …); the known ones become PlaceKind values.
+_PLACE_KIND_BY_LABEL = {**{str(label): value for value, label in PlaceKind.choices},
+                        "路": PlaceKind.STREET, "街道": PlaceKind.DISTRICT, "街": PlaceKind.STREET,
+                        "区": PlaceKind.DISTRICT, "城区": PlaceKind.DISTRICT, "小区": PlaceKind.COMMUNITY,
+                        "村": PlaceKind.COMMUNITY, "兴趣点": PlaceKind.LANDMARK, "poi": PlaceKind.LANDMARK}
+# Without a kind, a place's kind follows from its geometry.
+_PLACE_KIND_BY_GEOMETRY = {"LineString": PlaceKind.STREET, "MultiLineString": PlaceKind.STREET,
+                           "Polygon": PlaceKind.DISTRICT, "MultiPolygon": PlaceKind.DISTRICT,
+                           "Point": PlaceKind.LANDMARK}
 _MAX_LISTED_ERRORS = 50
 
 
@@ -163,7 +173,7 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
     allowed = ALLOWED_TYPES[layer]
     columns = [c for c in frame.columns if c != frame.geometry.name]
     required = {Layer.GRID: ["code"], Layer.VENUES: ["name", "category"], Layer.JURISDICTIONS: ["unit"],
-                Layer.STREETS: []}[layer]
+                Layer.STREETS: [], Layer.PLACES: ["name"]}[layer]
     missing = [c for c in required if c not in columns]
     if missing:
         raise DomainError(f"{layer}: the file has no {', '.join(missing)} property "
@@ -222,6 +232,16 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
                 problems.append(f"unit {unit!r} is not a known org unit")
             row.update(unit_code=unit)
             key = unit
+        elif layer == Layer.PLACES:
+            name = _text(props.get("name"))
+            raw_kind = _text(props.get("kind"))
+            kind = _PLACE_KIND_BY_LABEL.get(raw_kind, _PLACE_KIND_BY_LABEL.get(raw_kind.lower(), raw_kind.lower()))
+            if not kind and geometry is not None:
+                kind = _PLACE_KIND_BY_GEOMETRY[geometry.geom_type]
+            if not name:
+                problems.append("has no name")
+            row.update(name=name[:200], kind=str(kind)[:32])
+            key = None
         else:
             row.update(name=_text(props.get("name"))[:200], kind=_text(props.get("kind"))[:32])
             key = None

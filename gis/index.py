@@ -402,6 +402,10 @@ class SpatialIndex:
         for geom in self._jurisdictions_m.values():
             shapely.prepare(geom)
         self._unit_polygon_cache: dict[str, object | None] = {}
+        from .places import PlaceIndex  # places.py builds on this module
+
+        # The named places (gis.places); gis.services fills it from the `places` layer.
+        self.places = PlaceIndex(names=[], kinds=[], geoms=[], plane=self.plane)
 
     # --- grid and venues ------------------------------------------------------------------------------
 

@@ -8,4 +8,5 @@ POLICIES = {
     "gis.Venue": Policy(None, bureau_wide=True),
     "gis.Jurisdiction": Policy(None, bureau_wide=True),
     "gis.Street": Policy(None, bureau_wide=True),
+    "gis.Place": Policy(None, bureau_wide=True),
 }

@@ -1,4 +1,4 @@
-"""The deterministic sample city (Changzhou): jurisdictions, a 100 m unit grid, streets, venues and depots.
+"""The deterministic sample city (Changzhou): jurisdictions, a 100 m unit grid, streets, venues, places and depots.
 
 Three brigades lie side by side west to east (CZ-ZL 钟楼, CZ-TN 天宁, CZ-XB 新北), each 3 km × 6 km and cut
 into three squadrons of 3 km × 2 km stacked south to north (-01, -02, -03). The detachment CZ-ZD's
@@ -7,7 +7,8 @@ share their edge coordinates exactly with each other and with the jurisdictions,
 exactly one squadron. Cell codes are 15 digits: district (天宁 320402, 钟楼 320404, 新北 320411),
 street = squadron number, community = 1 km block, grid number within the block.
 Main roads run every 1 km and side roads every 500 m through cell middles (never on a cell edge), plus
-two diagonal roads and a winding canal road; venues sit 15-45 m off a street. The layout is fixed and
+two diagonal roads and a winding canal road; venues sit 15-45 m off a street. The places layer names the streets
+as people say them (延陵西路, 和平北路 …), the three districts, 54 communities, landmarks and parks. The layout is fixed and
 the seed only moves and names the venues, so the same seed always gives the same city.
 """
 from __future__ import annotations
@@ -37,6 +38,26 @@ DEPOT_CLEARANCE_M = 250.0
 
 NS_MAIN = ["西林路", "怀德路", "广化路", "和平路", "晋陵路", "关河路", "青洋路", "东方大道", "丁塘河路"]
 EW_MAIN = ["长江路", "中吴大道", "延陵路", "劳动路", "龙城大道", "通江大道"]
+# The side roads between the main roads (west to east, south to north).
+NS_SIDE = ["西新桥路", "南大街", "北大街", "局前街", "博爱路", "罗汉路", "清潭路", "花园街"]
+EW_SIDE = ["西横街", "东横街", "青果巷", "觅渡桥路", "县直街"]
+# The `places` layer: the districts are the brigades' jurisdictions, the communities the 1 km blocks the grid
+# codes number (per brigade, squadron by squadron, west to east then south to north).
+DISTRICTS = ("钟楼区", "天宁区", "新北区")
+COMMUNITIES = (
+    "南大街", "西新桥", "荷花池", "五星", "新闸", "北港", "永红", "西林", "怀德", "广化", "勤业", "清潭",
+    "花园", "白云", "丽华北", "邮电", "工人", "盛毗",
+    "红梅", "青龙", "茶山", "雕庄", "兰陵", "天宁", "东坡", "舣舟", "丽华", "翠竹", "青山", "朝阳",
+    "北环", "横山桥", "郑陆", "东青", "焦溪", "三河口",
+    "河海", "三井", "龙虎塘", "薛家", "奔牛", "罗溪", "西夏墅", "孟河", "春江", "魏村", "圩塘", "安家",
+    "百馨", "新桥", "汤庄", "飞龙", "锦绣", "通江")
+# Landmarks a little off a street crossing (cell column, row of the crossing), and parks filling a block
+# between streets (the block's south-west cell).
+LANDMARKS = (("常州火车站", 45.5, 45.5), ("常州市人民政府", 35.5, 35.5), ("文笔塔", 25.5, 15.5),
+             ("天宁寺", 55.5, 15.5), ("常州博物馆", 65.5, 35.5), ("青果巷历史街区", 20.5, 20.5),
+             ("淹城遗址", 10.5, 50.5), ("中华恐龙园", 75.5, 45.5), ("常州体育馆", 5.5, 35.5),
+             ("大运河文化广场", 60.5, 30.5))
+PARKS = (("红梅公园", 50.5, 40.5), ("东坡公园", 30.5, 10.5), ("紫荆公园", 80.5, 20.5))
 CATEGORIES = (("restaurant", 0.30), ("entertainment", 0.12), ("shop", 0.24), ("hotel", 0.08),
               ("office", 0.14), ("school", 0.04), ("hospital", 0.03), ("park", 0.05))
 NAME_PARTS = {
@@ -62,6 +83,7 @@ class SampleCity:
     venues: gpd.GeoDataFrame  # name, category, radius_m (None for polygons)
     jurisdictions: gpd.GeoDataFrame  # unit
     streets: gpd.GeoDataFrame  # name, kind (main / side / diagonal / canal)
+    places: gpd.GeoDataFrame  # name, kind (street / district / community / landmark / park)
     depots: dict[str, tuple[float, float]]
 
 
@@ -120,14 +142,14 @@ def _streets(plane: LocalPlane, xs: np.ndarray, ys: np.ndarray) -> list[tuple[st
         if k < len(NS_MAIN) - 1:
             xs_side = x_at(10 * k + 10.5)
             side = LineString([(xs_side, south + inset), (xs_side, north - inset)])
-            streets.append((f"{name}东支路", "side", side))
+            streets.append((NS_SIDE[k], "side", side))
     for k, name in enumerate(EW_MAIN):
         y = y_at(10 * k + 5.5)
         streets.append((name, "main", LineString([(west + inset, y), (east - inset, y)])))
         if k < len(EW_MAIN) - 1:
             y_side = y_at(10 * k + 10.5)
             side = LineString([(west + inset, y_side), (east - inset, y_side)])
-            streets.append((f"{name}北支路", "side", side))
+            streets.append((EW_SIDE[k], "side", side))
     streets.append(("兰陵大道", "diagonal",
                     LineString([(west + 300, south + 300), (east - 2500, north - 300)])))
     streets.append(("飞龙路", "diagonal",
@@ -137,6 +159,59 @@ def _streets(plane: LocalPlane, xs: np.ndarray, ys: np.ndarray) -> list[tuple[st
     canal_y = y_at(ROWS / 2 + 2.3) + 420.0 * np.sin(t * 3 * np.pi)
     streets.append(("运河路", "canal", LineString(np.column_stack([canal_x, canal_y]))))
     return streets
+
+
+def _segment_names(name: str, parts: tuple[str, ...]) -> list[str]:
+    """延陵路 → 延陵西路, 延陵中路, 延陵东路."""
+    return [f"{name[:-1]}{part}路" for part in parts]
+
+
+def _places(plane: LocalPlane, streets_m: list[tuple[str, str, LineString]], jurisdictions: gpd.GeoDataFrame,
+            ) -> gpd.GeoDataFrame:
+    """Named streets as people say them (an east-west main road is 西/中/东 in the three districts, a north-south
+    one 南/北 of the middle), the districts and communities, landmarks and parks."""
+    def x_at(col: float) -> float:
+        return float(plane.forward(WEST + col * CELL_LON, plane.lat0)[0])
+
+    def y_at(row: float) -> float:
+        return float(plane.forward(plane.lon0, SOUTH + row * CELL_LAT)[1])
+
+    big = 1e6
+    rows = []
+    for name, kind, line in streets_m:
+        pieces = [(name, line)]
+        if kind == "main" and name in EW_MAIN and not name.endswith("大道"):
+            cuts = [x_at(b * BRIGADE_COLS) for b in range(len(BRIGADES) + 1)]
+            names = _segment_names(name, ("西", "中", "东"))
+            pieces = [(names[b], shapely.clip_by_rect(line, cuts[b], -big, cuts[b + 1], big))
+                      for b in range(len(BRIGADES))]
+        elif kind == "main" and not name.endswith("大道"):
+            middle = y_at(ROWS / 2)
+            south, north = _segment_names(name, ("南", "北"))
+            pieces = [(south, shapely.clip_by_rect(line, -big, -big, big, middle)),
+                      (north, shapely.clip_by_rect(line, -big, middle, big, big))]
+        rows.extend({"name": n, "kind": "street", "geometry": _to_wgs84(plane, g)} for n, g in pieces if not g.is_empty)
+    for b, name in enumerate(DISTRICTS):
+        rows.append({"name": name, "kind": "district",
+                     "geometry": jurisdictions.loc[jurisdictions["unit"] == BRIGADES[b][0], "geometry"].iloc[0]})
+    xs, ys = _edges()
+    per_row = BRIGADE_COLS // COMMUNITY_CELLS
+    per_squadron = per_row * (SQUADRON_ROWS // COMMUNITY_CELLS)
+    for i, name in enumerate(COMMUNITIES):
+        b, rest = divmod(i, per_squadron * SQUADRONS)
+        s, k = divmod(rest, per_squadron)
+        col = b * BRIGADE_COLS + (k % per_row) * COMMUNITY_CELLS
+        row = s * SQUADRON_ROWS + (k // per_row) * COMMUNITY_CELLS
+        rows.append({"name": f"{name}社区", "kind": "community",
+                     "geometry": box(xs[col], ys[row], xs[col + COMMUNITY_CELLS], ys[row + COMMUNITY_CELLS])})
+    for name, col, row in LANDMARKS:
+        rows.append({"name": name, "kind": "landmark",
+                     "geometry": _to_wgs84(plane, Point(x_at(col + 0.6), y_at(row + 0.6)))})
+    for name, col, row in PARKS:
+        rows.append({"name": name, "kind": "park",
+                     "geometry": _to_wgs84(plane, box(x_at(col + 0.6), y_at(row + 0.6), x_at(col + 4.4),
+                                                      y_at(row + 4.4)))})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
 def _venues(rng: np.random.Generator, streets: list[tuple[str, str, LineString]], plane: LocalPlane,
@@ -208,15 +283,17 @@ def build_city(seed: int = 1) -> SampleCity:
         depot = _to_wgs84(plane, Point(x, y))
         depots[brigade] = (float(depot.x), float(depot.y))
         depots_m.append(Point(x, y))
+    jurisdictions = _jurisdictions(xs, ys)
     return SampleCity(grid=_grid(xs, ys), venues=_venues(rng, streets_m, plane, depots_m),
-                      jurisdictions=_jurisdictions(xs, ys), streets=streets, depots=depots)
+                      jurisdictions=jurisdictions, streets=streets, places=_places(plane, streets_m, jurisdictions),
+                      depots=depots)
 
 
 def write_city(city: SampleCity, folder: Path) -> list[Path]:
-    """grid/venues/jurisdictions/streets .geojson (and depots.json) in `folder`; returns the paths written."""
+    """grid/venues/jurisdictions/streets/places .geojson (and depots.json) in `folder`; returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("grid", "venues", "jurisdictions", "streets"):
+    for name in ("grid", "venues", "jurisdictions", "streets", "places"):
         path = folder / f"{name}.geojson"
         path.unlink(missing_ok=True)  # the GeoJSON driver refuses to overwrite
         getattr(city, name).to_file(path, driver="GeoJSON", engine="pyogrio")

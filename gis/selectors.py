@@ -4,10 +4,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .choices import Layer
-from .models import GridCell, Jurisdiction, LayerVersion, Street, Venue
+from .models import GridCell, Jurisdiction, LayerVersion, Place, Street, Venue
 
 FEATURE_MODELS = {Layer.GRID: GridCell, Layer.VENUES: Venue, Layer.JURISDICTIONS: Jurisdiction,
-                  Layer.STREETS: Street}
+                  Layer.STREETS: Street,
+                 Layer.PLACES: Place}
 
 
 def active_version(*, layer: str) -> LayerVersion | None:

@@ -18,6 +18,7 @@ from . import conf, importing, selectors
 from .choices import IMPORTABLE_LAYERS, Layer
 from .importing import LayerRows
 from .index import SpatialIndex
+from .places import Place, PlaceIndex, labels, places_for
 from .models import LayerVersion
 
 _lock = threading.Lock()
@@ -37,7 +38,8 @@ def build_spatial_index() -> SpatialIndex:
                   .values_list("pk", "name", "category", "geometry", "radius_m"))
     jurisdictions = list(selectors.active_features(layer=Layer.JURISDICTIONS)
                          .values_list("unit_code", "geometry"))
-    return SpatialIndex(
+    places = list(selectors.active_features(layer=Layer.PLACES).values_list("name", "kind", "geometry"))
+    index = SpatialIndex(
         grid_codes=[row[0] for row in grid],
         grid_units=[row[1] for row in grid],
         grid_geoms=shapely.from_wkb([row[2] for row in grid]) if grid else [],
@@ -52,6 +54,34 @@ def build_spatial_index() -> SpatialIndex:
         resolve_path=_unit_path,
         signature=signature,
     )
+    index.places = PlaceIndex(names=[row[0] for row in places], kinds=[row[1] for row in places],
+                              geoms=shapely.from_wkb([row[2] for row in places]) if places else [],
+                              plane=index.plane, street_m=conf.place_street_m(),
+                              landmark_m=conf.place_landmark_m())
+    return index
+
+
+def places_at(lons, lats) -> list[Place]:
+    """The place (venue, landmark, street, community, grid code) of each point, from the active layers; word it
+    with `Place.label()`. Vectorised: the ingest asks per batch of alerts, pages per page of rows."""
+    index = spatial_index()
+    lons = np.asarray(lons, dtype=float)
+    lats = np.asarray(lats, dtype=float)
+    if not len(lons):
+        return []
+    found = index.classify(lons, lats, alerting_only=False)
+    return places_for(index.places.lookup(lons, lats), grid_code=found.grid_code.tolist(),
+                      venue_name=found.venue_name.tolist(), venue_distance_m=found.venue_distance_m.tolist())
+
+
+def place_labels(lats: list, lons: list) -> list[str]:
+    """The place label of each position in the active language; "" where there is no position or no layer says."""
+    where = [i for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)) if lat is not None and lon is not None]
+    out = [""] * len(lats)
+    found = labels(places_at([lons[i] for i in where], [lats[i] for i in where]))
+    for i, label in zip(where, found, strict=True):
+        out[i] = label
+    return out
 
 
 def spatial_index() -> SpatialIndex:
@@ -94,6 +124,7 @@ def _feature_fields(layer: str, row: dict) -> dict:
         return {"name": row["name"], "category": row["category"], "radius_m": row["radius_m"]}
     if layer == Layer.JURISDICTIONS:
         return {"unit_code": row["unit_code"]}
+    # streets and places
     return {"name": row["name"], "kind": row["kind"]}
 
 
@@ -144,7 +175,7 @@ def layer_import(*, layer: str, path: str | Path, crs: str | None = None,
     """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically.
     `source_name` is what the version history calls the file (an upload's own name)."""
     if layer not in IMPORTABLE_LAYERS:
-        raise DomainError(f"unknown layer {layer!r} (grid, venues or jurisdictions)", code="invalid",
+        raise DomainError(f"unknown layer {layer!r} (grid, venues, jurisdictions or places)", code="invalid",
                           field="layer")
     frame, crs_label = importing.read_frame(path, crs=crs)
     checked = importing.check_frame(layer, frame, crs_label=crs_label)
@@ -159,11 +190,11 @@ def layer_load_frame(*, layer: str, frame, source_file: str) -> tuple[LayerVersi
 
 
 def sample_city_load(*, city) -> list[tuple[LayerVersion, LayerRows]]:
-    """Loads the sample city's grid, venues, jurisdictions and streets, all or nothing. Unit codes are
+    """Loads the sample city's grid, venues, jurisdictions, streets and places, all or nothing. Unit codes are
     checked like any import: against the org units when the bureau exists, unchecked on an empty database."""
     loaded = []
     with transaction.atomic():
-        for layer in (Layer.GRID, Layer.VENUES, Layer.JURISDICTIONS, Layer.STREETS):
+        for layer in (Layer.GRID, Layer.VENUES, Layer.JURISDICTIONS, Layer.STREETS, Layer.PLACES):
             loaded.append(layer_load_frame(layer=layer, frame=getattr(city, str(layer)),
                                            source_file=f"sample city ({layer})"))
     return loaded

@@ -155,7 +155,7 @@ def open_alerts(user) -> dict:
                         for code, label in AlertKind.choices if kinds[code]],
             "recent": [{"id": a.pk, "plate": a.vehicle.plate, "vehicle_id": a.vehicle_id, "unit": a.vehicle.unit.name,
                         "kind": a.get_kind_display(), "status": a.get_status_display(), "started_at": a.started_at,
-                        "venue": a.venue} for a in recent]}
+                        "venue": a.venue, "place": a.place_text, "grid_code": a.grid_code} for a in recent]}
 
 
 def expiring_papers(user, *, today: dt.date) -> list[dict]:

@@ -16,6 +16,8 @@ SECRET_KEY = _env("QM_SECRET_KEY", "quartermaster-insecure-development-key-chang
 DEBUG = _env("QM_DEBUG", "0") == "1"
 ALLOWED_HOSTS = (_env("QM_ALLOWED_HOSTS", "*") or "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in (_env("QM_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+# A refused form post (a page left open past its session, cookies off) answers with the site's own 403 page.
+CSRF_FAILURE_VIEW = "quartermaster.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +119,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("QM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(_env("QM_MEDIA_ROOT", str(BASE_DIR / "media")))
+# A photo uploaded to a vehicle file larger than this is refused (telematics.services.vehicle_photo_add).
+QM_VEHICLE_PHOTO_MAX_MB = float(_env("QM_VEHICLE_PHOTO_MAX_MB", "10"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 

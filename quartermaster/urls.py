@@ -9,6 +9,7 @@ from .auth import LockoutAuthenticationForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("start/<str:role>/", views.role_start, name="role-start"),
+    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", views.schema_view, name="schema"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("telematics.urls")),
     path("", include("telematics.live.urls")),
     path("", include("telematics.tracking.cases.urls")),
+    path("", include("telematics.tracking.urls")),
     path("", include("gis.urls")),
     path("", include("compliance.web_urls")),
     path("", include("quartermaster.notify.urls")),

@@ -105,7 +105,14 @@ def prepare_database(*, say) -> None:
         from gis.services import sample_city_load
 
         sample_city_load(city=build_city(seed=1))
-        say("loaded the sample city (grid, venues, jurisdictions, streets)")
+        say("loaded the sample city (grid, venues, jurisdictions, streets, places)")
+    elif active_version(layer="places") is None and active_version(layer="streets").source_file.startswith("sample city"):
+        # A demo database from before the places layer: its sample city gets the named places too.
+        from gis.sample import build_city
+        from gis.services import layer_load_frame
+
+        layer_load_frame(layer="places", frame=build_city(seed=1).places, source_file="sample city (places)")
+        say("loaded the sample city's places")
     bind_jt808_terminals(say=say)
     set_depots(say=say)
 

@@ -33,6 +33,7 @@ class Dossier:
     inspections: list = field(default_factory=list)
     maintenance: list = field(default_factory=list)
     seals: list = field(default_factory=list)
+    photos: list = field(default_factory=list)
     trips: list = field(default_factory=list)
     mileage: list[tuple[dt.date, float]] = field(default_factory=list)
     alerts: list = field(default_factory=list)
@@ -85,6 +86,18 @@ def daily_mileage(vehicle_id: int, start: dt.date, end: dt.date) -> list[tuple[d
     return [(day, round(float(km), 1)) for day, km, *_ in tracked(vehicle_id, start, end)]
 
 
+def recent_mileage(vehicle_id: int, days: int, today: dt.date | None = None) -> list[tuple[dt.date, float]]:
+    """(local day, km) for the last `days` days up to today, from the daily rollups that the fleet reports read
+    (telematics.tracking.rollups: one row per vehicle and day, however long the period)."""
+    from .tracking.rollups import vehicle_days
+
+    end = today or timezone.localdate()
+    start = end - dt.timedelta(days=days - 1)
+    found = vehicle_days([vehicle_id], start, end)
+    return [(day, round(found[(vehicle_id, day)].dist_m / 1000.0, 1) if (vehicle_id, day) in found else 0.0)
+            for day in (start + dt.timedelta(days=i) for i in range(days))]
+
+
 def _alerts(vehicle_id: int, start: dt.date, end: dt.date) -> list:
     from .tracking.models import Alert
 
@@ -114,6 +127,7 @@ def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date |
         inspections=list(vehicle.inspections.order_by("inspected_on", "id")),
         maintenance=list(vehicle.maintenance.order_by("date", "id")),
         seals=list(vehicle.seals.order_by("sealed_from", "id")),
+        photos=list(vehicle.photos.order_by("created_at", "id")),
         trips=list(vehicle.trips.filter(start__lt=hi, end__gte=lo).order_by("start")),
         mileage=daily_mileage(vehicle.pk, start, end),
         alerts=_alerts(vehicle.pk, start, end),
@@ -188,6 +202,13 @@ def dossier_pdf(dossier: Dossier) -> bytes:
     section(_("维修保养记录"), [_("日期"), _("类别"), _("里程（公里）"), _("内容"), _("费用（元）"), _("维修单位")],
             [[m.date, str(m.get_kind_display()), str(m.odometer_km or ""), m.work_done, str(m.cost), m.workshop]
              for m in dossier.maintenance])
+    section(_("车辆照片"), [_("上传时间"), _("拍摄日期"), _("说明"), _("经办人")],
+            [[p.created_at, p.taken_on, p.caption, p.username] for p in dossier.photos])
+    for p in dossier.photos:
+        try:
+            story += [Spacer(1, 4), Image(p.image.path, width=60 * mm, height=40 * mm, kind="proportional")]
+        except (OSError, ValueError):  # a missing or unreadable photo must not stop the dossier
+            story.append(paragraph(_("照片无法读取：%s") % p.image.name, body))
     section(_("封存记录"), [_("封存开始日期"), _("封存结束日期"), _("钥匙保管人"), _("备注")],
             [[x.sealed_from, x.sealed_to, x.key_holder, x.note] for x in dossier.seals])
     section(_("派车单（本期）"), [_("开始"), _("结束"), _("事由"), _("目的地"), _("状态"), _("批准人")],
@@ -203,9 +224,9 @@ def dossier_pdf(dossier: Dossier) -> bytes:
                 [[u["start_at"], u["end_at"], u["purpose"], u["approved_by"]] for u in dossier.journeys.unused_rows])
     section(_("每日里程（本期合计 %(km)s 公里）") % {"km": dossier.total_km}, [_("日期"), _("里程（公里）")],
             [[day, f"{km:.1f}"] for day, km in dossier.mileage], [60 * mm, 60 * mm])
-    section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("场所/网格")],
+    section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("地点/网格")],
             [[str(a.get_kind_display()), a.started_at, a.ended_at, str(a.get_status_display()),
-              " ".join(x for x in (a.venue, a.grid_code) if x)]
+              " ".join(x for x in (a.place_text or a.venue, a.grid_code) if x)]
              for a in dossier.alerts])
 
     buffer = io.BytesIO()

@@ -17,7 +17,7 @@ from . import calendar
 from .choices import HolidayKind, MaintenanceKind, TripStatus, VehicleChange, VehicleStatus
 from .models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory, VehicleSeal,
+    VehicleHistory, VehiclePhoto, VehicleSeal,
 )
 
 
@@ -330,6 +330,67 @@ def inspection_create(*, vehicle: Vehicle, inspected_on: dt.date, expires: dt.da
     inspection.save()
     _follow_latest(vehicle)
     return inspection
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # what a browser shows; judged from the content
+PHOTO_MAX_PIXELS = 40_000_000  # a small file may still unpack to a huge bitmap (decompression bomb)
+
+
+def photo_checked(upload) -> tuple[str, int]:
+    """The upload's image format's file extension and size, or a DomainError naming what is wrong: larger than
+    QM_VEHICLE_PHOTO_MAX_MB, not a JPEG/PNG/WebP image by its content (the file name and the browser's content
+    type are not trusted), or too many pixels."""
+    from django.conf import settings
+    from PIL import Image, UnidentifiedImageError
+
+    limit = int(settings.QM_VEHICLE_PHOTO_MAX_MB * 1024 * 1024)
+    size = upload.size
+    if size > limit:
+        raise DomainError(f"the photo is {size / 1048576:.1f} MB, more than the {settings.QM_VEHICLE_PHOTO_MAX_MB:g} "
+                          f"MB allowed", field="image", code="too_large")
+    if size == 0:
+        raise DomainError("the photo is empty", field="image")
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            fmt, (width, height) = image.format, image.size
+            if fmt in PHOTO_FORMATS and width * height <= PHOTO_MAX_PIXELS:
+                image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise DomainError("the file is not a JPEG, PNG or WebP image", field="image", code="bad_type") from None
+    finally:
+        upload.seek(0)
+    if fmt not in PHOTO_FORMATS:
+        raise DomainError(f"a {fmt} image: only JPEG, PNG or WebP", field="image", code="bad_type")
+    if width * height > PHOTO_MAX_PIXELS:
+        raise DomainError(f"the photo has {width}×{height} pixels, more than {PHOTO_MAX_PIXELS:,}", field="image")
+    return PHOTO_FORMATS[fmt], size
+
+
+@transaction.atomic
+def vehicle_photo_add(*, vehicle: Vehicle, image, caption: str = "", taken_on: dt.date | None = None
+                      ) -> VehiclePhoto:
+    """Adds a photo to the vehicle's file; stored under MEDIA_ROOT with a name of its own (the uploader's file name
+    is not kept: it could say anything)."""
+    import uuid
+
+    from django.core.files.base import File
+
+    extension, _size = photo_checked(image)
+    if taken_on is not None and taken_on > _today():
+        raise DomainError(f"taken on {taken_on}, a day still to come", field="taken_on")
+    photo = VehiclePhoto(vehicle=vehicle, caption=(caption or "").strip(), taken_on=taken_on,
+                         username=current().username)
+    photo.image.save(f"{vehicle.pk}-{uuid.uuid4().hex}.{extension}", File(image), save=False)
+    try:
+        _clean(photo)
+        photo.save()
+    except Exception:
+        photo.image.delete(save=False)  # nothing left in storage for a row that was not written
+        raise
+    return photo
 
 
 # --- duty calendars ------------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 """Asset categories (codes fixed by SPEC), item types, and the assets themselves."""
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ..choices import AssetStatus
 from .audit import ChangeLoggedModel
 from .org import OrgUnit, Person
+
+
+def local_category_name(name: str, name_en: str) -> str:
+    return name_en if name_en and (get_language() or "").startswith("en") else name
 
 
 class Category(models.Model):
@@ -25,6 +29,11 @@ class Category(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language of the page (the English name beside the Chinese one)."""
+        return local_category_name(self.name, self.name_en)
 
 
 class ItemType(models.Model):

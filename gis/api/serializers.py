@@ -32,7 +32,7 @@ class FeatureSerializer(serializers.Serializer):
     geometry = serializers.DictField(help_text="GeoJSON geometry, WGS-84 lon/lat")
     properties = serializers.DictField(
         help_text="grid: code, unit; venues: name, category, radius_m, alerting; jurisdictions: unit; "
-                  "streets: name, kind")
+                  "streets, places: name, kind")
 
 
 class FeatureCollectionSerializer(serializers.Serializer):

@@ -12,12 +12,12 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from assets.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
+from assets.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 from quartermaster.errors import DomainError
 
 from .. import conf, selectors, services
 from ..choices import Layer
-from ..models import GridCell, Jurisdiction, LayerVersion, Street, Venue
+from ..models import GridCell, Jurisdiction, LayerVersion, Place, Street, Venue
 from .serializers import (
     FeatureCollectionSerializer,
     FeatureSerializer,
@@ -123,6 +123,49 @@ class JurisdictionViewSet(LayerFeatureViewSet):
 class StreetViewSet(LayerFeatureViewSet):
     queryset = Street.objects.all()
     layer = Layer.STREETS
+
+
+class PlaceViewSet(LayerFeatureViewSet):
+    queryset = Place.objects.all()
+    layer = Layer.PLACES
+
+
+BASE_MAP_LAYERS = (Layer.PLACES, Layer.VENUES, Layer.GRID, Layer.JURISDICTIONS)
+
+
+class BaseMapViewSet(ScopedViewSet):
+    """GET …/?bbox=minlon,minlat,maxlon,maxlat[&layers=places,venues,grid]: the offline base map of the live map
+    and replay (telematics/static/live/places.js draws it): the active layers' features in the box as one
+    FeatureCollection, each feature's `layer` property saying where it comes from. Default layers: places, venues."""
+
+    access_model = Place
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
+        OpenApiParameter("layers", OpenApiTypes.STR,
+                         description=f"comma-separated, of {', '.join(BASE_MAP_LAYERS)} (default places,venues)"),
+        OpenApiParameter("limit", OpenApiTypes.INT,
+                         description=f"at most this many features per layer (default {DEFAULT_LIMIT})"),
+    ])
+    def list(self, request):
+        bbox = parse_bbox(request.query_params.get("bbox"))
+        limit = parse_limit(request.query_params.get("limit"))
+        names = [n for n in (request.query_params.get("layers") or "places,venues").split(",") if n]
+        unknown = [n for n in names if n not in BASE_MAP_LAYERS]
+        if unknown:
+            raise DomainError(f"unknown layer {unknown[0]!r} ({', '.join(BASE_MAP_LAYERS)})", code="invalid",
+                              field="layers")
+        alerting = frozenset(conf.alert_venue_categories())
+        features, matched = [], 0
+        for name in dict.fromkeys(names):
+            qs = self.restrict(selectors.active_features(layer=name, bbox=bbox))
+            rows = list(qs.order_by("pk")[:limit])
+            matched += len(rows) if len(rows) < limit else qs.count()
+            for feature in feature_collection(name, rows, alerting=alerting, matched=0)["features"]:
+                feature["properties"]["layer"] = str(name)
+                features.append(feature)
+        return Response({"type": "FeatureCollection", "layer": "basemap", "numberMatched": matched,
+                         "numberReturned": len(features), "features": features})
 
 
 class LayerVersionViewSet(ScopedCreateReadViewSet):

@@ -96,3 +96,18 @@ class Street(LayerFeature):
         verbose_name_plural = pgettext_lazy("plural", "道路")
         ordering = ["name"]
         indexes = [models.Index(fields=["version", "min_lon", "min_lat"])]
+
+
+class Place(LayerFeature):
+    """A named place of the `places` layer: a street (line), a district or community (polygon), a landmark
+    (point or polygon). The place labels of alerts, vehicle cards, stops and trips are built from these."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    # Free text: the known ones are PlaceKind; other kinds a file brings are kept as given.
+    kind = models.CharField(_("类别"), max_length=32)
+
+    class Meta:
+        verbose_name = _("地名")
+        verbose_name_plural = pgettext_lazy("plural", "地名")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["version", "min_lon", "min_lat"])]

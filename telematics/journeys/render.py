@@ -17,8 +17,8 @@ from .selectors import JourneyReport
 FORMATS = ("json", "csv", "xlsx")
 TRIP_FIELDS = ("vehicle", "terminal", "start", "end", "distance_m", "duration_s", "max_speed", "avg_speed", "class",
                "order", "late_order", "complete", "start_lat", "start_lon", "start_grid", "end_lat", "end_lon",
-               "end_grid")
-STOP_FIELDS = ("vehicle", "start", "end", "dwell_s", "lat", "lon", "grid_code")
+               "end_grid", "start_place", "end_place")
+STOP_FIELDS = ("vehicle", "start", "end", "dwell_s", "lat", "lon", "grid_code", "place")
 UNUSED_FIELDS = ("vehicle", "order", "start", "end", "purpose", "destination", "approved_by", "class")
 SUMMARY_FIELDS = ("vehicle", "trips", "distance_m", "driving_s", "stopped_s", "matched", "overtime", "off_route",
                   "duty", "no_order", "unused")
@@ -30,7 +30,8 @@ def _headers() -> dict[str, str]:
             "avg_speed": _("平均速度（公里/小时）"), "class": _("类别"), "order": _("派车单"), "late_order": _("补单"),
             "complete": _("已结束"),
             "start_lat": _("起点纬度"), "start_lon": _("起点经度"), "start_grid": _("起点网格"),
-            "end_lat": _("终点纬度"), "end_lon": _("终点经度"), "end_grid": _("终点网格"), "dwell_s": _("停留（秒）"),
+            "end_lat": _("终点纬度"), "end_lon": _("终点经度"), "end_grid": _("终点网格"),
+            "start_place": _("起点位置"), "end_place": _("终点位置"), "place": _("位置"), "dwell_s": _("停留（秒）"),
             "lat": _("纬度"), "lon": _("经度"), "grid_code": _("网格编码"), "purpose": _("事由"),
             "destination": _("目的地"), "approved_by": _("批准人"), "trips": _("行程数"),
             "driving_s": _("行驶时长（秒）"), "stopped_s": _("停车时长（秒）"),

@@ -12,7 +12,7 @@ from . import conf
 from .choices import JourneyClass
 from .classify import Order, Rules, classify
 from .detect import Params, detect
-from .places import place_label
+from .places import place_labels
 from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
 
 
@@ -92,6 +92,19 @@ def _late_orders(trip_ids: list[int]) -> set[int]:
     return set(LateOrder.objects.filter(trip_id__in=trip_ids).values_list("trip_id", flat=True))
 
 
+def _add_places(journeys: list[dict], stops: list[dict]) -> None:
+    """Words where each trip starts and ends (`start_place`, `end_place`) and where each stop is (`place`), in one
+    lookup (journeys.places: the layers' place label, else the grid code, else the coordinates)."""
+    labels = place_labels([(j["start_lat"], j["start_lon"], j["start_grid"]) for j in journeys]
+                          + [(j["end_lat"], j["end_lon"], j["end_grid"]) for j in journeys]
+                          + [(s["lat"], s["lon"], s["grid_code"]) for s in stops])
+    n = len(journeys)
+    for i, j in enumerate(journeys):
+        j["start_place"], j["end_place"] = labels[i], labels[n + i]
+    for i, s in enumerate(stops):
+        s["place"] = labels[2 * n + i]
+
+
 def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
     """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
     it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
@@ -128,13 +141,11 @@ def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt
                     "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
                     "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code,
                     "moving_s": moving, "stopped_s": max(0, j.duration_s - moving),
-                    "start_place": place_label(a.lat, a.lon, a.grid_code),
-                    "end_place": place_label(b.lat, b.lon, b.grid_code),
                     "driver": getattr(trips_by_id.get(order.id), "driver", "") if order else ""})
     stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
-                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code,
-                  "place": place_label(s.lat, s.lon, fixes[s.first].grid_code)}
+                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
                  for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
+    _add_places(out, stop_rows)
     unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
                "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,
                "approved_by": t.approved_by, "class": JourneyClass.UNUSED.value}

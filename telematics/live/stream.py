@@ -1,7 +1,7 @@
 """The live map's server-sent event stream: polls the position store and the alerts every QM_MAP_POLL_S and
 sends what changed in the user's scope. Polling (not LISTEN/NOTIFY) so the SQLite demo streams the same way.
 
-Events: `fixes` (a list of [vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code], only fixes newer than the
+Events: `fixes` (a list of [vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code, place label], only fixes newer than the
 one last sent for that vehicle), `alerts` (alert rows that changed), `review` (the ids of the alerts still
 awaiting review, so alerts withdrawn or reviewed elsewhere leave the panel), `resync` (the stream was too far
 behind, e.g. a laptop woke up: it skipped to the newest fixes and the page takes a fresh snapshot). Every event carries the cursor
@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
+
+from gis.services import place_labels
 
 from . import conf, selectors
 
@@ -90,8 +92,8 @@ class FleetStream:
         return True
 
     def poll_fixes(self, now: float) -> list[list]:
-        """[vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code] of each vehicle whose newest fix is
-        newer than the one last sent for it."""
+        """[vehicle_id, ts (epoch ms), lat, lon, speed, heading, grid_code, place label] of each vehicle whose
+        newest fix is newer than the one last sent for it."""
         newest: dict[int, list] = {}
         sent = self.sent_ts
         for arrival, vehicle_id, ts, lat, lon, speed, heading, grid in selectors.fixes_after(
@@ -102,9 +104,11 @@ class FleetStream:
             current = newest.get(vehicle_id)
             if current is None or ts > current[1]:
                 newest[vehicle_id] = [vehicle_id, ts, lat, lon, speed, heading, grid or ""]
-        for vehicle_id, row in newest.items():
-            sent[vehicle_id] = row[1]
-        return list(newest.values())
+        rows = list(newest.values())
+        for row, place in zip(rows, place_labels([r[2] for r in rows], [r[3] for r in rows])):
+            sent[row[0]] = row[1]
+            row.append(place)
+        return rows
 
     def poll_alerts(self) -> list[dict]:
         started = dt.datetime.now(UTC)

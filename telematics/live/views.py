@@ -31,7 +31,7 @@ def _strings() -> dict:
     """The UI text the scripts show, translated here so the scripts carry no language of their own."""
     return {
         "unit": _("单位"), "state": _("状态"), "speed": _("速度"), "kmh": _("公里/小时"), "lastFix": _("最后定位"),
-        "grid": _("网格编码"), "openAlerts": _("未结束告警"), "none": _("无"), "vehicleFile": _("车辆档案"),
+        "grid": _("网格编码"), "place": _("位置"), "openAlerts": _("未结束告警"), "none": _("无"), "vehicleFile": _("车辆档案"),
         "replay": _("轨迹回放"), "acknowledge": _("确认"), "dismiss": _("排除"),
         "acknowledgeTitle": _("确认告警"), "dismissTitle": _("排除告警"), "reasonRequired": _("排除告警须填写理由。"),
         "statusAcknowledged": _("已确认"), "statusDismissed": _("已排除"), "failed": _("操作失败"),
@@ -84,7 +84,9 @@ def _map_config(request) -> dict:
 @require_GET
 def live_map(request):
     units = selectors.scoped_units(request.user)
-    return render(request, "live/map.html", {"config": _map_config(request), "units": units,
+    focus = request.GET.get("vehicle", "")
+    config = {**_map_config(request), "focus": int(focus) if focus.isdigit() else None}
+    return render(request, "live/map.html", {"config": config, "units": units,
                                              "strings": _strings()})
 
 

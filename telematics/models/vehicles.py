@@ -179,3 +179,28 @@ class VehicleSeal(ChangeLoggedModel):
         data = super().snapshot()
         data["photo"] = self.photo.name or ""
         return data
+
+
+class VehiclePhoto(ChangeLoggedModel):
+    """A photo in the vehicle's file (damage, a repair, the car as handed over); served only to users who may see
+    the vehicle (telematics.views.vehicle_photo), never from a public media URL."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="photos", verbose_name=_("车辆"))
+    image = models.ImageField(_("照片"), upload_to="vehicles/photos/")
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
+    taken_on = models.DateField(_("拍摄日期"), null=True, blank=True)
+    username = models.CharField(_("经办人"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("车辆照片")
+        verbose_name_plural = pgettext_lazy("plural", "车辆照片")
+        ordering = ["vehicle", "-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.image.name}"
+
+    def snapshot(self) -> dict:
+        data = super().snapshot()
+        data["image"] = self.image.name or ""  # the change log stores the file's name
+        return data

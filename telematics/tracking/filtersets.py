@@ -44,7 +44,7 @@ class AlertFilterSet(filters.FilterSet):
     class Meta:
         model = Alert
         fields = {"id": ["exact", "in"], "vehicle": ["exact"], "terminal": ["exact"], "grid_code": ["exact"],
-                  "venue": ["exact", "icontains"], "venue_category": ["exact"], "started_at": ["gte", "lte"],
+                  "venue": ["exact", "icontains"], "place": ["icontains"], "venue_category": ["exact"], "started_at": ["gte", "lte"],
                   "ended_at": ["gte", "lte", "isnull"], "part_of": ["exact", "isnull"]}
 
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Count
 
+from gis.services import place_labels
+
 from .models import DeadLetter, Leg, Position
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -69,7 +71,8 @@ def daily_mileage(vehicle_id: int, start_date: dt.date, end_date: dt.date) -> li
 
 
 def vehicle_track(vehicle_id: int, start: dt.datetime, end: dt.datetime) -> dict:
-    """The fixes of a vehicle in [start, end] with its stops (standing ≥ 2 min) and the trips between them."""
+    """The fixes of a vehicle in [start, end] with its stops (standing ≥ 2 min, with their place label) and the
+    trips between them."""
     fixes = list(Position.objects.filter(vehicle_id=vehicle_id, ts__gte=start, ts__lte=end).order_by("ts")
                  .values_list("ts", "lat", "lon", "speed", "heading", "grid_code"))
     legs = {ts: (dist, secs, moving) for ts, dist, secs, moving in
@@ -106,6 +109,8 @@ def vehicle_track(vehicle_id: int, start: dt.datetime, end: dt.datetime) -> dict
     close_run()
     if trip is not None:
         trips.append(trip)
+    for stop, place in zip(stops, place_labels([s["lat"] for s in stops], [s["lon"] for s in stops]), strict=True):
+        stop["place"] = place
     return {"vehicle": vehicle_id,
             "fixes": [{"ts": ts.isoformat(), "lat": lat, "lon": lon, "speed": speed, "heading": heading,
                        "grid_code": grid} for ts, lat, lon, speed, heading, grid in fixes],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError
@@ -28,12 +28,23 @@ def alert_payload(alert: Alert, *, plate: str | None = None, evidence: bool = Tr
         "terminal": alert.terminal,
         "started_at": alert.started_at.isoformat(), "ended_at": alert.ended_at.isoformat() if alert.ended_at else None,
         "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "venue_category": alert.venue_category,
-        "grid_code": alert.grid_code, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
+        "grid_code": alert.grid_code, "place": alert.place, "status": alert.status, "clause": alert.clause, "dwell_s": alert.dwell_s,
         "distance_m": alert.distance_m, "review_reason": alert.review_reason, "part_of": alert.part_of_id,
     }
     if evidence:
         data["evidence"] = alert.evidence
     return data
+
+
+def _places(events: list[AlertEvent]) -> dict[int, tuple[str, dict]]:
+    """id(event) -> (its place label in Chinese, the label's parts), for the events that carry a position."""
+    from gis.services import places_at
+
+    if not events:
+        return {}
+    found = places_at([e.lon for e in events], [e.lat for e in events])
+    with translation.override("zh-hans"):
+        return {id(e): (p.label(), p.as_dict()) for e, p in zip(events, found, strict=True)}
 
 
 def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
@@ -51,6 +62,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
     changed: dict[int, Alert] = {}
     raised: list[Alert] = []
     withdrawn: list[dict] = []
+    places = _places([e for e in events if e.lat is not None and e.action != Action.WITHDRAW])
     for e in events:
         key = (e.vehicle_id, e.kind, _when(e.started_at))
         alert = existing.get(key)
@@ -85,11 +97,16 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         alert.ended_at = ended
         alert.dwell_s = round(e.dwell_s)
         alert.distance_m = e.distance_m
+        place = None
         if e.lat is not None:
             alert.lat, alert.lon, alert.grid_code = e.lat, e.lon, e.grid_code or ""
+            place = places.get(id(e))
         if e.venue_id >= 0:
             alert.venue, alert.venue_category = e.venue, e.venue_category
         alert.evidence = {**(alert.evidence or {}), **e.evidence}
+        if place is not None:
+            alert.place = place[0][:300]
+            alert.evidence.update(place=place[0], place_parts=place[1])
         if e.part_of is not None:
             whole = existing.get((e.vehicle_id, e.part_of[0], _when(e.part_of[1])))
             if whole is not None and whole.pk is not None:
@@ -129,3 +146,39 @@ def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
     AlertReview.objects.create(alert=alert, action=action, reason=reason, user=alert.reviewed_by,
                                username=getattr(user, "username", "") or current().username)
     return alert
+
+
+@transaction.atomic
+def dead_letter_retry(*, letter) -> tuple[bool, str, str]:
+    """Sends one dead letter through the ingest's decode, validate, enrich, dedupe and store stages again (after
+    its terminal has been bound, or its clock caught up). Stored: the letter is deleted. Dropped again: the
+    letter stays exactly as it was (a terminal still unknown keeps reason `unknown_terminal`) and nothing else is
+    written. The rules are not run: they belong to the running ingest, which sees each terminal's fixes in order;
+    a late fix is a position for the track and the reports, not a new alert. Returns (stored, reason, detail)."""
+    from django.conf import settings
+
+    from .choices import RETRIABLE_REASONS
+    from .models import DeadLetter
+
+    # The pipeline imports this module (alerts_apply): imported here, where a retry needs it.
+    from .pipeline import Batch, Message, Pipeline
+
+    letter = DeadLetter.objects.select_for_update().get(pk=letter.pk)
+    if letter.reason not in RETRIABLE_REASONS:
+        raise ConflictError(f"dead letter {letter.pk} ({letter.reason}) cannot be cured by a retry",
+                            field="reason", code="not_retriable")
+    if letter.truncated:
+        raise ConflictError(f"dead letter {letter.pk} was cut to fit and cannot be sent again", field="payload",
+                            code="truncated")
+    pipeline = Pipeline(prefix=settings.QM_TOPIC_PREFIX)
+    batch = Batch([Message(letter.topic, letter.payload.encode())])
+    for stage in ("decode", "validate", "enrich", "dedupe"):
+        getattr(pipeline, stage)(batch)
+    if not batch.drops:
+        pipeline.store(batch)
+    if batch.drops:
+        transaction.set_rollback(True)
+        drop = batch.drops[0]
+        return False, drop.reason, drop.detail
+    letter.delete()
+    return True, "", ""

@@ -140,3 +140,24 @@ def test_openapi_schema_documents_the_gis_routes_without_errors(db, capsys):
     call_command("spectacular", "--file", "/dev/null")
     err = capsys.readouterr().err
     assert "gis/api/views.py" not in err
+
+
+def test_base_map_serves_places_venues_and_grid_in_the_box(layers, auditor_client, write):
+    from .test_places import places_frame
+
+    services.layer_import(layer="places", path=write(places_frame(), "places.geojson"))
+    data = auditor_client.get("/api/v1/gis/basemap/").json()
+    assert data["type"] == "FeatureCollection"
+    assert {f["properties"]["layer"] for f in data["features"]} == {"places", "venues"}
+    named = {f["properties"]["name"]: f for f in data["features"]}
+    assert named["延陵西路"]["geometry"]["type"] == "LineString" and named["延陵西路"]["properties"]["kind"] == "street"
+    assert named["老王饭店"]["properties"]["alerting"] is True
+    # A box around the south-west grid cell, with the grid: the cell, the streets and areas crossing it.
+    bbox = f"{LON0},{LAT0},{LON0 + 0.5 * STEP},{LAT0 + 0.5 * STEP}"
+    data = auditor_client.get(f"/api/v1/gis/basemap/?bbox={bbox}&layers=places,grid").json()
+    got = sorted((f["properties"]["layer"], f["properties"].get("name") or f["properties"].get("code"))
+                 for f in data["features"])
+    assert got == [("grid", "320402001001001"), ("places", "荷花池社区"), ("places", "钟楼区")]
+    response = auditor_client.get("/api/v1/gis/basemap/?layers=places,roads")
+    assert response.status_code == 400 and "roads" in response.content.decode()
+    assert auditor_client.get("/api/v1/gis/places/").json()["numberMatched"] == 6

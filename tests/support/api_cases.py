@@ -380,7 +380,8 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
     "gis-layer-list": _crud(write=NOBODY),
     **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
-            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail"),
+            "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail",
+            "gis-place-list", "gis-place-detail", "gis-basemap-list"),
     "compliance-report": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
     # notify: every role manages its own messages, robots, subscriptions and scheduled reports
@@ -439,7 +440,8 @@ def page_routes() -> list[tuple[str, object]]:
             if not route.startswith(("api/v1/", "admin/"))]
 
 
-PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG"}
+PLACEHOLDER_KWARGS = {"pk": "999999", "number": "NO-SUCH-RECEIPT", "tag": "NO-SUCH-TAG", "staff_no": "NO-SUCH-STAFF",
+                      "code": "NO-SUCH-UNIT"}
 
 
 def placeholder_url(pattern) -> str:
@@ -461,7 +463,10 @@ PAGES: dict[str, tuple | str] = {
     "uniforms:handover": AL, "uniforms:stocktake": AL, "uniforms:inventories": ALL, "uniforms:inventory": ALL,
     "recorders:counter": AL, "recorders:checks": ALL, "recorders:inspections": ALL,
     "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
-    "telematics:vehicle-livery-photo": ALL, "telematics:reports": ALL,
+    "telematics:vehicle-livery-photo": ALL, "telematics:vehicle-photo": ALL,
+    "telematics:vehicle-insurance-add": AF, "telematics:vehicle-inspection-add": AF,
+    "telematics:vehicle-maintenance-add": AF, "telematics:vehicle-photo-add": AF,
+    "telematics:reports": ALL,
     "live:map": ALL, "live:snapshot": ALL, "live:stream": ALL, "live:replay": ALL,
     "alerts:history": ALL, "alerts:detail": ALL, "alerts:case-evidence-pdf": ALL, "alerts:case-evidence-xlsx": ALL,
     "alerts:case-attachment": ALL,
@@ -471,6 +476,12 @@ PAGES: dict[str, tuple | str] = {
     "assets:user-password": ADMIN_ONLY,
     "assets:disposals": ALL, "assets:disposal-register": ALL, "assets:disposal-approve": AL,
     "assets:disposal-refuse": AL,
+    "search": ALL,
+    "assets:person-list": ALL, "assets:asset-list": ALL, "assets:asset-detail": ALL, "assets:unit-list": ALL,
+    "assets:unit-detail": ALL, "uniforms:person-detail": ALL, "uniforms:departure-list": ALL,
+    "uniforms:stocktake-list": ALL, "uniforms:departure-open": AL, "uniforms:person-return": AL,
+    "uniforms:departure-close": AL,
+    "tracking:deadletter-list": AF, "tracking:deadletter-retry": ADMIN_ONLY,
     "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
     "notify:report-file": ALL,
 }

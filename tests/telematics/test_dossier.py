@@ -118,6 +118,18 @@ def test_dossier_pdf_embeds_the_livery_photo(vehicle, settings, tmp_path):
     assert "标识涂装合规\n是" in pdf_text(data)
 
 
+def test_dossier_pdf_lists_and_embeds_the_files_photos(vehicle, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(image, format="PNG")
+    services.vehicle_photo_add(vehicle=vehicle, image=ContentFile(image.getvalue(), "x.png"), caption="右后门凹陷",
+                               taken_on=dt.date(2026, 11, 3))
+    data = dossier_pdf(build_dossier(vehicle, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    assert len([img for page in PdfReader(io.BytesIO(data)).pages for img in page.images]) == 1
+    text = pdf_text(data)
+    assert "车辆照片" in text and "右后门凹陷" in text and "2026-11-03" in text
+
+
 def test_livery_photo_is_shown_only_in_scope(vehicle, client, bureau, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     image = io.BytesIO()

@@ -154,7 +154,8 @@ def check_logistics(bureau, browser):
     assert p004.locator('[data-col="no-checklist"]').count() == 1
     assert cell(page, "#fig-departures") == "2"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('data-nav'))")
-    assert nav == ["start", "alerts", "handover", "stocktake", "recorders", "compliance", "api-docs"]
+    assert nav == ["start", "alerts", "people", "assets", "departures", "handover", "stocktake", "recorders",
+                   "compliance", "api-docs"]
     browser.shot(page, "start-logistics")
 
 
@@ -227,7 +228,7 @@ def check_administrator(bureau, browser):
     links = set(page.locator("#pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
     assert {"/map/", "/map/replay/", "/vehicles/", "/issue/", "/compliance/", "/admin/", "/api/docs/"} <= links
     admin_pages = page.locator("#admin-pages a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert {"/users/", "/admin/assets/orgunit/",
+    assert {"/users/", "/units/",
             "/admin/gis/layerversion/"} <= set(admin_pages)
     page.locator('#role-pages a[data-role="fleet"]').click()
     page.wait_for_load_state()

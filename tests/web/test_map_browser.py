@@ -232,6 +232,7 @@ def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_serv
     assert page.locator("path.replay-track").count() == 1
     assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1
     assert page.locator("#replay-stops li").count() == 1
+    assert "天宁寺社区" in page.locator("#replay-stops li").inner_text()  # the stop's place, in words
     assert "苏D·A0008" in page.locator("#replay-summary").inner_text()
     # The page offers the same track (and its trips) as files: the GPX link gives the 110 fixes.
     assert page.locator("#replay-export").is_visible()

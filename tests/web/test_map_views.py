@@ -59,7 +59,21 @@ def test_pages_need_sign_in_and_a_role(fleet):
         assert no_role.get(url).status_code == 403, url
 
 
+def load_street(name="延陵西路", lat=31.781):
+    """A places layer of one street running east-west at `lat`: fixes on it are labelled with its name."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from gis import services
+
+    frame = gpd.GeoDataFrame([{"name": name, "kind": "street", "geometry": LineString([(119.94, lat), (119.96, lat)])}],
+                             geometry="geometry", crs="EPSG:4326")
+    services.layer_load_frame(layer="places", frame=frame, source_file="test")
+    services.spatial_index_invalidate()
+
+
 def test_snapshot_is_scoped_and_carries_newest_fix_and_ongoing_alerts(fleet):
+    load_street(lat=31.7901)  # 11 m north of the newest fix: on the street
     now = timezone.now().replace(microsecond=0)
     store(fleet["tn"], now - dt.timedelta(seconds=20), 119.95, 31.78)
     store(fleet["tn"], now - dt.timedelta(seconds=10), 119.96, 31.79, speed=0.0)
@@ -71,10 +85,11 @@ def test_snapshot_is_scoped_and_carries_newest_fix_and_ongoing_alerts(fleet):
     assert {v["plate"] for v in admin["vehicles"]} == {"苏D·A0001", "苏D·A0002", "苏D·A0003"}
     tn = next(v for v in admin["vehicles"] if v["id"] == fleet["tn"].pk)
     assert (tn["lat"], tn["lon"], tn["speed"], tn["grid"]) == (31.79, 119.96, 0.0, "320402001001001")
-    assert tn["ongoing_alerts"] == [alert.pk] and tn["unit"] == "CZ-TN-01"
+    assert tn["ongoing_alerts"] == [alert.pk] and tn["unit"] == "CZ-TN-01" and tn["place"] == "延陵西路"
     idle = next(v for v in admin["vehicles"] if v["id"] == fleet["idle"].pk)
-    assert idle["ts"] is None and idle["lat"] is None
+    assert idle["ts"] is None and idle["lat"] is None and idle["place"] == ""
     assert [a["id"] for a in admin["alerts"]] == [alert.pk]
+    assert admin["alerts"][0]["place"] == "延陵西路"  # raised without a label (older data): labelled when shown
     assert parse_cursor(admin["cursor"])[0] == selectors.newest_arrival()
 
     brigade = make_user("wj", "fleet", fleet["units"]["CZ-WJ"])
@@ -106,6 +121,7 @@ def test_only_fleet_managers_and_administrators_get_review_buttons(fleet):
 
 def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
     user = make_user("tn", "fleet", fleet["units"]["CZ-TN"])
+    load_street()
     now = timezone.now().replace(microsecond=0)
     start = selectors.newest_arrival()
     store(fleet["tn"], now - dt.timedelta(seconds=2), 119.95, 31.78)
@@ -115,7 +131,7 @@ def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
     got = events(stream)
     fixes = [f for name, data, _ in got if name == "fixes" for f in data]
     assert fixes == [[fleet["tn"].pk, round((now - dt.timedelta(seconds=1)).timestamp() * 1000), 31.781, 119.951,
-                      30.0, 45.0, "320402001001001"]]
+                      30.0, 45.0, "320402001001001", "延陵西路"]]
     # A fix older than the one shown arrives late: the marker must not jump back.
     store(fleet["tn"], now - dt.timedelta(seconds=5), 119.94, 31.77)
     assert [name for name, _, _ in events(stream)] == []

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from assets import services
 from assets.choices import UserRole
 from assets.models import ChangeRecord, Profile
 from tests.support.api_cases import ROLES, WorldTestCase
@@ -61,6 +62,26 @@ class TestUserPages(WorldTestCase):
         page = client.get(f"/users/{created.pk}/").content.decode()
         assert "已创建用户 wang.li" in page and "administrator-tn" in page
         assert "wang.li" in client.get("/users/").content.decode()
+
+    def test_a_login_is_tied_to_a_person_of_the_scope_once(self, world):
+        client = _client(world.users[UserRole.ADMINISTRATOR])
+        outsider = services.person_create(staff_no="W900", name="赵六", unit=world.units["CZ-WJ-01"], role="officer")
+        page = self._create(client, world, staff_no=outsider.staff_no).content.decode()
+        assert "人员名册中没有工号 W900" in page and not User.objects.filter(username="wang.li").exists()
+        self._create(client, world, staff_no="P001")
+        created = User.objects.get(username="wang.li")
+        assert created.qm_profile.person.staff_no == "P001"
+        record = ChangeRecord.objects.get(object_id=str(created.pk), content_type__model="user", action="create")
+        assert record.after["person"] == "P001"
+        assert "wang.li" in client.get("/people/P001/").content.decode()
+        taken = self._create(client, world, username="li.wang", staff_no="P001").content.decode()
+        assert "张三（P001）已对应账号 wang.li" in taken
+        edit = client.post(f"/users/{created.pk}/", {"first_name": "王丽", "role": UserRole.LOGISTICS,
+                                                     "unit": world.units["CZ-TN-01"].pk, "is_active": "on",
+                                                     "staff_no": ""})
+        assert edit.status_code == 302
+        created.qm_profile.refresh_from_db()
+        assert created.qm_profile.person is None
 
     def test_a_taken_username_and_mismatched_passwords_are_refused_in_chinese(self, world):
         client = _client(world.users[UserRole.ADMINISTRATOR])

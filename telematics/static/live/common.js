@@ -189,7 +189,8 @@
       var centre = toDisplay(alert.lat, alert.lon);
       L.circle(centre, { radius: 50, color: "#dc2626", fillOpacity: 0.2, className: "evidence-dwell" })
         .bindTooltip(escapeHtml(strings.dwell + " " + Math.round((alert.dwell_s || 0) / 60) + " " + strings.minutes +
-                                (alert.venue ? " · " + alert.venue : "")), { permanent: true })
+                                (alert.place || alert.venue ? " · " + (alert.place || alert.venue) : "")),
+                      { permanent: true })
         .addTo(layer);
       points.push(centre);
     }

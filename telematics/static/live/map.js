@@ -103,7 +103,7 @@
       var f = fixes[id], v = vehicles[id];
       if (!v) { unknownVehicle(); return; }
       if (v.ts && v.ts > f[1]) return;  // an older fix: the marker stays
-      v.ts = f[1]; v.lat = f[2]; v.lon = f[3]; v.speed = f[4]; v.heading = f[5]; v.grid = f[6];
+      v.ts = f[1]; v.lat = f[2]; v.lon = f[3]; v.speed = f[4]; v.heading = f[5]; v.grid = f[6]; v.place = f[7];
       stats.applied++;
       stats.appliedAt[id] = now;
       if (stats.delays.length < 200000) stats.delays.push(now - f[1]);
@@ -271,7 +271,8 @@
 
   function cardHtml(v) {
     var rows = vehicleAlerts(v.id).map(function (a) {
-      return '<li data-alert="' + a.id + '">' + Q.escapeHtml(a.kind_label) + " · " + Q.localTime(a.started_at) + "</li>";
+      return '<li data-alert="' + a.id + '">' + Q.escapeHtml(a.kind_label) + " · " + Q.localTime(a.started_at) +
+        (a.place ? ' · <span class="card-alert-place">' + Q.escapeHtml(a.place) + "</span>" : "") + "</li>";
     }).join("");
     return '<div id="vehicle-card" data-vehicle="' + v.id + '">' +
       '<h3 class="card-plate">' + Q.escapeHtml(v.plate) + "</h3><dl>" +
@@ -280,7 +281,8 @@
       "<dt>" + S.speed + '</dt><dd class="card-speed">' + (v.speed === null || v.speed === undefined ? "—" :
         Number(v.speed).toFixed(1) + " " + S.kmh) + "</dd>" +
       "<dt>" + S.lastFix + '</dt><dd class="card-time">' + Q.localTime(v.ts) + "</dd>" +
-      "<dt>" + S.grid + '</dt><dd class="card-grid">' + Q.escapeHtml(v.grid || "—") + "</dd>" +
+      "<dt>" + S.place + '</dt><dd class="card-place">' + Q.escapeHtml(v.place || "—") +
+        (v.grid ? ' <small class="card-grid">' + Q.escapeHtml(v.grid) + "</small>" : "") + "</dd>" +
       "<dt>" + S.openAlerts + '</dt><dd class="card-alerts">' + (rows ? "<ul>" + rows + "</ul>" : S.none) + "</dd>" +
       "<dt>" + S.lastTrack + '</dt><dd class="card-track">' + lastTrackText(v.id) + "</dd></dl>" +
       '<p><button type="button" class="card-follow">' + (following === v.id ? S.unfollow : S.follow) + "</button></p>" +
@@ -573,7 +575,7 @@
     li.dataset.vehicle = a.vehicle_id;
     li.dataset.status = a.status;
     li.dataset.kind = a.kind;
-    var where = [a.venue, a.grid_code].filter(Boolean).map(Q.escapeHtml).join(" · ");
+    var where = [a.place || a.venue, a.grid_code].filter(Boolean).map(Q.escapeHtml).join(" · ");
     li.innerHTML = '<div class="alert-head"><strong>' + Q.escapeHtml(a.kind_label) + "</strong> " +
       '<span class="alert-plate">' + Q.escapeHtml(a.plate) + "</span></div>" +
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
@@ -774,6 +776,12 @@
                     { maxZoom: 15, animate: false });
     }
     connect(snap.cursor);
+    // Opened from a vehicle file (/map/?vehicle=ID): that vehicle shown, its card open, the map following it.
+    var focus = Number(cfg.focus);
+    if (focus && vehicles[focus]) {
+      jumpTo(focus);
+      if (vehicles[focus].lat !== null && vehicles[focus].lat !== undefined) follow(focus);
+    }
     window.qmMap.ready = true;
   });
 

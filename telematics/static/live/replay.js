@@ -116,7 +116,8 @@
       }
       var li = document.createElement("li");
       li.dataset.alert = a.id;
-      li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) + (a.venue ? " · " + a.venue : "");
+      li.textContent = kindLabel(a.kind) + " · " + Q.localTime(a.started_at) +
+        (a.place || a.venue ? " · " + (a.place || a.venue) : "");
       if (a.lat !== null) li.addEventListener("click", function () { map.setView(Q.toDisplay(a.lat, a.lon), 17); });
       el("replay-alerts").appendChild(li);
     });

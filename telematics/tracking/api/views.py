@@ -36,7 +36,7 @@ class AlertViewSet(AlertCaseActionsMixin, ScopedReadOnlyViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
     ordering_fields = ["started_at", "ended_at", "kind", "status"]
-    search_fields = ["vehicle__plate", "terminal", "venue", "grid_code"]
+    search_fields = ["vehicle__plate", "terminal", "venue", "place", "grid_code"]
 
     def get_queryset(self):
         return annotate_cases(super().get_queryset())  # case_state, case_deadline, case_overdue

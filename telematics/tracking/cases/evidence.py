@@ -114,8 +114,8 @@ def _state_label(value: str) -> str:
 
 
 def _place(alert) -> str:
-    """Where: the venue, the place label (when the alert carries one) and the grid cell."""
-    parts = [alert.venue, getattr(alert, "place", "") or "", alert.grid_code]
+    """Where: the place label (gis.places: the venue, else the street, with the community) and the grid cell."""
+    parts = [alert.place_text or alert.venue, alert.grid_code]
     return " · ".join(p for p in parts if p) or "—"
 
 

@@ -157,7 +157,8 @@ def _form_context(request, params: dict) -> dict:
 
 
 EXPORT_HEADER = (gettext_lazy("编号"), gettext_lazy("类型"), gettext_lazy("车牌号"), gettext_lazy("单位"),
-                 gettext_lazy("开始"), gettext_lazy("结束"), gettext_lazy("场所"), gettext_lazy("网格编码"),
+                 gettext_lazy("开始"), gettext_lazy("结束"), gettext_lazy("场所"), gettext_lazy("地点"),
+                 gettext_lazy("网格编码"),
                  gettext_lazy("告警状态"), gettext_lazy("核查状态"), gettext_lazy("说明期限"), gettext_lazy("逾期"),
                  gettext_lazy("依据条款"))
 
@@ -168,7 +169,7 @@ def _export_rows(qs) -> list[list]:
     for a in qs[:EXPORT_MAX]:
         fields = selectors.case_fields(a, now)
         out.append([a.pk, selectors.kind_label(a.kind), a.vehicle.plate, a.vehicle.unit.name, _local(a.started_at),
-                    _local(a.ended_at), a.venue, a.grid_code, str(a.get_status_display()),
+                    _local(a.ended_at), a.venue, a.place_text, a.grid_code, str(a.get_status_display()),
                     str(CaseState(fields["case_state"]).label) if fields["case_state"] else "",
                     (fields["case_deadline"] or "")[:16].replace("T", " "),
                     _("是") if fields["case_overdue"] else "", a.clause])

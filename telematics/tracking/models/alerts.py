@@ -21,6 +21,9 @@ class Alert(models.Model):
     venue = models.CharField(_("场所"), max_length=200, blank=True, default="")
     venue_category = models.CharField(_("场所类别"), max_length=32, blank=True, default="")
     grid_code = models.CharField(_("网格编码"), max_length=20, blank=True, default="")
+    # Where, in words (gis.places: venue, street, community), as worded in Chinese when raised; the parts it was
+    # built from are kept in evidence["place_parts"] so a page can word it in the reader's language.
+    place = models.CharField(_("地点"), max_length=300, blank=True, default="")
     clause = models.CharField(_("依据条款"), max_length=200)
     dwell_s = models.IntegerField(_("持续秒数"), default=0)
     distance_m = models.FloatField(_("距离（米）"), null=True)
@@ -46,6 +49,18 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.vehicle_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def place_text(self) -> str:
+        """The place label in the reader's language (worded again from its parts), else as stored; an alert raised
+        before place labels existed is labelled from the layers as they are now."""
+        from gis.places import place_label
+        from gis.services import place_labels
+
+        parts = (self.evidence or {}).get("place_parts")
+        if parts or self.place or self.lat is None or self.lon is None:
+            return place_label(parts, self.place)
+        return place_labels([self.lat], [self.lon])[0]
 
 
 class AlertReview(models.Model):

@@ -34,6 +34,8 @@ def test_every_class_in_time_order_with_the_spec_fields(day):
     assert rows[0]["end"] == "2026-11-10T09:02:30+08:00" and 1490 < rows[0]["distance_m"] < 1510
     assert [r["order"] for r in rows[2:8]] == [day["orders"][k].pk for k in (0, 0, 1, 1, 2, 2)]
     assert rows[7]["end"] == "2026-11-10T13:46:30+08:00"  # after 13:30 + 15 min: overtime
+    # Where each trip starts and ends, in words: the depot is on 和平北路, P1 only in the community.
+    assert (rows[0]["start_place"], rows[0]["end_place"]) == ("和平北路 · 天宁寺社区", "天宁寺社区")
     # The same by terminal id.
     assert [r["class"] for r in json.loads(trips("T0001", "--from", "2026-11-10"))] == CLASSES
 
@@ -72,6 +74,7 @@ def test_the_api_gives_trips_stops_and_unused_orders(day, bureau, api_client_for
     body = client.get(f"/api/v1/vehicles/{v1.pk}/journeys/", {"from": "2026-11-10", "to": "2026-11-10"}).json()
     assert [r["class"] for r in body["journeys"]] == CLASSES
     assert [u["order"] for u in body["unused"]] == [day["orders"][3].pk] and len(body["stops"]) == 13
+    assert body["stops"][0]["place"] == "和平北路 · 天宁寺社区"
     response = client.get(f"/api/v1/vehicles/{v1.pk}/journeys/", {"format": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     other = api_client_for(make_user("fleet02", "fleet", bureau["units"]["CZ-WJ"]))
@@ -91,6 +94,7 @@ def test_the_vehicle_file_shows_the_trips_with_their_classes(day, bureau, client
     table = table[:table.index("</table>")]
     assert re.findall(r'data-class="(\w+)"', table) == CLASSES
     assert "有单有轨" in table and "超范围" in table and "超时" in table and "有轨无单" in table and "执勤" in table
+    assert '<small class="journey-place">和平北路 · 天宁寺社区</small>' in table  # where the trips start and end
     unused = html[html.index('<table id="unused-orders">'):]
     assert "夜查" in unused[:unused.index("</table>")]
     assert f"/api/v1/vehicles/{v1.pk}/journeys/?format=xlsx&amp;from=2026-11-10&amp;to=2026-11-10" in html

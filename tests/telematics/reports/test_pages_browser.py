@@ -69,7 +69,7 @@ def test_report_charts_exports_and_the_replay_totals(fed, live_server, tmp_path)
             assert page.evaluate("[qmReplay.trips, qmReplay.stops]") == [2, 3]
             labels = page.locator(".replay-stop-label")
             expect(labels).to_have_count(3)
-            assert labels.nth(1).inner_text().startswith("09:02–09:33 网格 3204020010010")
+            assert labels.nth(1).inner_text().startswith("09:02–09:33 天宁寺社区")
             expect(page.locator("#replay-totals-title")).to_contain_text("全部行程（2）")
             page.click('#replay-trips li[data-trip="0"]')
             expect(page.locator("#replay-totals-title")).to_contain_text("行程 09:00–09:02")

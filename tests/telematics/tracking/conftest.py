@@ -17,6 +17,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from shapely.geometry import LineString
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import box
 
@@ -57,6 +58,13 @@ def load_city():
     layer_load_frame(layer="jurisdictions", frame=gpd.GeoDataFrame(
         [{"unit": "CZ-TN", "geometry": box(*JURISDICTION)}], geometry="geometry", crs="EPSG:4326"),
         source_file="test jurisdictions")
+    # Named places for the alerts' place labels: a street past the restaurant, one past the depot, a community.
+    places = [{"name": "延陵中路", "kind": "street", "geometry": LineString([(119.93, 31.7903), (119.99, 31.7903)])},
+              {"name": "和平北路", "kind": "street", "geometry": LineString([(119.9502, 31.76), (119.9502, 31.82)])},
+              {"name": "天宁寺社区", "kind": "community", "geometry": box(119.94, 31.77, 119.98, 31.81)},
+              {"name": "天宁区", "kind": "district", "geometry": box(*JURISDICTION)}]
+    layer_load_frame(layer="places", frame=gpd.GeoDataFrame(places, geometry="geometry", crs="EPSG:4326"),
+                     source_file="test places")
     spatial_index_invalidate()
     gis.services._cached = None
 

@@ -36,6 +36,7 @@ def test_alerts_are_listed_with_spec_fields_and_scoped(city, lunch_alert, api_cl
     rows = fleet.get("/api/v1/alerts/?kind=venue_parking").json()["results"]
     assert len(rows) == 1 and SPEC_FIELDS <= set(rows[0])
     assert rows[0]["vehicle"] == "苏D·A0001" and rows[0]["venue"] == "老街酒楼" and rows[0]["status"] == "closed"
+    assert rows[0]["place"] == "老街酒楼 · 天宁寺社区"
     other = api_client_for(make_user("fleet-wj", "fleet", units["CZ-WJ"]))
     assert other.get("/api/v1/alerts/").json()["results"] == []
     assert other.post(f"/api/v1/alerts/{lunch_alert.pk}/acknowledge/", {"reason": "x"}).status_code == 404
@@ -44,9 +45,11 @@ def test_alerts_are_listed_with_spec_fields_and_scoped(city, lunch_alert, api_cl
     call_command("alerts", "--format", "json", "--since", "2026-11-18", stdout=out)
     listed = json.loads(out.getvalue())
     assert [a["id"] for a in listed] == [lunch_alert.pk] and SPEC_FIELDS <= set(listed[0])
+    assert listed[0]["place"] == "老街酒楼 · 天宁寺社区"
     table = io.StringIO()
     call_command("alerts", "--format", "table", stdout=table)
     assert "venue_parking" in table.getvalue() and "苏D·A0001" in table.getvalue()
+    assert "老街酒楼 · 天宁寺社区" in table.getvalue()
     later = io.StringIO()
     call_command("alerts", "--format", "json", "--since", "2026-11-19", stdout=later)
     assert json.loads(later.getvalue()) == []

@@ -117,6 +117,10 @@ def test_every_alert_kind_raised_and_not_raised_through_mosquitto(city, ingest, 
     assert len(venue.evidence["track"]) >= 30 and venue.grid_code.startswith("3204020010010")
     assert distance_m(venue.lat, venue.lon, RESTAURANT[1], RESTAURANT[0]) < 20  # GCJ-02 taken back to WGS-84
     assert venue.started_at.astimezone(SHANGHAI).strftime("%H:%M") == "17:40"
+    # Where, in words, from the bureau's own layers: the venue and the community it lies in.
+    assert venue.place == "老街酒楼 · 天宁寺社区" and venue.evidence["place"] == venue.place
+    assert venue.evidence["place_parts"]["street"] == "延陵中路" and venue.evidence["place_parts"]["venue_inside"]
+    assert by_kind["off_duty_use"].place.startswith("和平北路") and by_kind["off_duty_use"].place.endswith(" · 天宁寺社区")
     assert by_kind["off_duty_use"].started_at.astimezone(SHANGHAI).strftime("%H:%M") == "18:05"
     assert by_kind["off_duty_use"].distance_m >= 2900
     assert by_kind["out_of_jurisdiction"].dwell_s >= 600
@@ -135,4 +139,4 @@ def test_every_alert_kind_raised_and_not_raised_through_mosquitto(city, ingest, 
         assert published[-1]["status"] == "closed" and published[-1]["ended_at"]
         assert {"id", "kind", "vehicle", "terminal", "started_at", "ended_at", "lat", "lon", "venue",
                 "venue_category", "grid_code", "status", "clause"} <= set(published[-1])
-        assert published[-1]["id"] == by_kind[kind].pk
+        assert published[-1]["id"] == by_kind[kind].pk and published[-1]["place"] == by_kind[kind].place

@@ -31,6 +31,7 @@ def test_the_case_page_takes_the_steps_as_forms(evening, people):
     assert 'id="part-of"' in page and 'data-state="pending"' in page and 'id="form-explain"' in page
     assert 'id="do-confirm"' not in page  # the unit does not judge its own case
     assert "data:image/svg+xml;base64," in page  # the track's map
+    assert stop.place == "欢乐KTV · 天宁寺社区" and f'<dd class="alert-place">{stop.place}</dd>' in page
     response = unit.post(f"/alerts/{stop.pk}/", {"action": "explain", "text": "<b>夜查</b>"})
     assert response.status_code == 302 and response["Location"] == f"/alerts/{stop.pk}/"
     inspector = client_for(people["inspector"])
@@ -70,6 +71,9 @@ def test_the_evidence_pack(evening, people):
     assert steps == ["告警产生", "提交说明", "认定违规"]
     assert {row[0] for row in book["告警"].iter_rows(min_row=2, values_only=True)} == {
         f"#{journey.pk}", f"#{evening['stop'].pk}"}
+    # Where, in words: the place label (venue, community) beside the grid code.
+    places = {row[0]: row[5] for row in book["告警"].iter_rows(min_row=2, values_only=True)}
+    assert places[f"#{evening['stop'].pk}"] == f"欢乐KTV · 天宁寺社区 · {evening['stop'].grid_code}"
     assert client_for(people["other"]).get(f"/alerts/{journey.pk}/evidence.pdf").status_code == 404
 
 

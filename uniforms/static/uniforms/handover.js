@@ -8,6 +8,8 @@
   const body = document.querySelector("#lines tbody");
   const result = document.getElementById("result");
   let lines = [];  // {tag, ok, pending, row}
+  let held = [];  // the person's current holdings: [{tag, category}]
+  const categoryNames = JSON.parse(document.getElementById("category-names").textContent);
 
   function mode() { return document.querySelector("input[name=mode]:checked").value; }
 
@@ -78,6 +80,58 @@
     line.pending = false;
     line.ok = status === 200 && data.ok === true;
     render(line, status === 200 ? data : {reason: describe(data)});
+    // Personal kit (a recorder, a terminal) is one per person: say so before a second one is handed over.
+    if (line.ok && mode() === "issue" && t.person && held.some((h) => h.category === data.category)) {
+      const warn = line.row.querySelector("td.reason");
+      warn.textContent = msg.msgDuplicate;
+      warn.classList.add("duplicate");
+    }
+  }
+
+  async function showHoldings() {
+    const panel = document.getElementById("holdings");
+    const rows = document.querySelector("#holdings-table tbody");
+    const person = target().person;
+    held = [];
+    rows.replaceChildren();
+    panel.hidden = !person;
+    if (!person) { return; }
+    const label = document.getElementById("holdings-person");
+    const link = document.createElement("a");
+    link.href = "/people/" + encodeURIComponent(person) + "/";
+    link.textContent = person + " · " + msg.msgPersonPage;
+    label.replaceChildren(link);
+    const query = new URLSearchParams({holder: person, status: "issued", page_size: "200"});
+    const response = await fetch(msg.assetsUrl + "?" + query, {credentials: "same-origin",
+                                                                headers: {"Accept": "application/json"}});
+    if (!response.ok) { return; }
+    const data = await response.json();
+    held = (data.results || data).map((a) => ({tag: a.tag, category: a.category}));
+    if (!held.length) {
+      const row = document.createElement("tr");
+      cell(row, msg.msgNone, "muted");
+      rows.appendChild(row);
+    }
+    (data.results || data).forEach((a) => {
+      const row = document.createElement("tr");
+      row.dataset.tag = a.tag;
+      const td = document.createElement("td");
+      const tagLink = document.createElement("a");
+      tagLink.href = "/assets/" + encodeURIComponent(a.tag) + "/";
+      tagLink.textContent = a.tag;
+      td.appendChild(tagLink);
+      row.appendChild(td);
+      cell(row, categoryNames[a.category] || a.category);
+      cell(row, a.item);
+      cell(row, a.size);
+      cell(row, (a.issued_at || "").slice(0, 10));
+      rows.appendChild(row);
+    });
+  }
+
+  function noteLabel() {
+    const label = document.getElementById("note-label");
+    label.textContent = mode() === "return" ? label.dataset.return : label.dataset.issue;
   }
 
   tagInput.addEventListener("keydown", (event) => {
@@ -95,6 +149,12 @@
 
   // A change of mode or target invalidates every check made so far.
   document.querySelectorAll("input[name=mode], #person, #unit").forEach((el) => el.addEventListener("change", reset));
+  document.querySelectorAll("#person, #unit").forEach((el) => el.addEventListener("change", showHoldings));
+  document.querySelectorAll("input[name=mode]").forEach((el) => el.addEventListener("change", noteLabel));
+  if (msg.initialPerson) {
+    document.getElementById("person").value = msg.initialPerson;
+    showHoldings();
+  }
   document.getElementById("clear").addEventListener("click", () => { reset(); result.textContent = ""; });
 
   document.getElementById("confirm").addEventListener("click", async () => {
@@ -115,6 +175,7 @@
       link.textContent = msg.msgReceipt;
       result.append(number, " ", link);
       reset();
+      showHoldings();
     } else {
       result.textContent = msg.msgRefused + ": " + describe(data);
       (data.lines || []).forEach((info) => {

@@ -11,8 +11,8 @@ from ...decoders.common import SHANGHAI
 from ...models import Alert
 from ...services import alert_payload
 
-TABLE_COLUMNS = ("id", "kind", "vehicle", "terminal", "started_at", "ended_at", "venue", "grid_code", "status",
-                 "case_state")
+TABLE_COLUMNS = ("id", "kind", "vehicle", "terminal", "started_at", "ended_at", "venue", "place", "grid_code",
+                 "status", "case_state")
 
 
 def parse_since(text: str):
