@@ -382,7 +382,7 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
             "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail",
             "gis-place-list", "gis-place-detail", "gis-basemap-list"),
-    "compliance-report": {"get": ALL},
+    "compliance-report": {"get": ALL}, "procurement-plan": {"get": ALL},
     "compliance-snapshot-list": _crud(write=AU), "compliance-snapshot-detail": {"get": ALL},
     # notify: every role manages its own messages, robots, subscriptions and scheduled reports
     **_gets("notification-list", "notification-detail"), **_posts("notification-read", "notification-read-all",
