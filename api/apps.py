@@ -8,4 +8,6 @@ class ApiConfig(AppConfig):
     verbose_name = _("接口")
 
     def ready(self):
-        from . import schema  # noqa: F401 - registers the OpenAPI field extensions
+        from . import fields, schema  # noqa: F401 - registers the OpenAPI field extensions
+
+        fields.install()

@@ -2,6 +2,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -24,13 +26,15 @@ def exception_handler(exc, context):
     if isinstance(exc, (ProtectedError, RestrictedError)):
         objs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         blockers = sorted({str(obj._meta.verbose_name) for obj in objs})
-        return Response({"detail": f"still referenced by {', '.join(blockers)}; it cannot be deleted",
+        return Response({"detail": _("仍被%(blockers)s引用，不能删除") % {
+            "blockers": pgettext("list separator", "、").join(blockers)},
                          "code": "protected"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):
         return Response(_integrity(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DataError):  # a NUL character, a number or text the column cannot hold: the input's fault
         cause = exc.__cause__ or exc
-        return Response({"detail": f"a value the database cannot store: {str(cause).strip()}", "code": "invalid"},
+        return Response({"detail": _("数据库无法保存的值：%(cause)s") % {"cause": str(cause).strip()},
+                         "code": "invalid"},
                         status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
@@ -46,6 +50,5 @@ def _integrity(exc: IntegrityError) -> dict:
     sqlstate = getattr(cause, "sqlstate", None)
     detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(cause or exc).strip()
     if sqlstate == "23505" or "UNIQUE" in str(exc).upper():
-        return {"detail": f"already exists (written by another request at the same time): {detail}",
-                "code": "duplicate"}
-    return {"detail": f"refused by a database constraint: {detail}", "code": "conflict"}
+        return {"detail": _("已存在（另一个请求同时写入）：%(detail)s") % {"detail": detail}, "code": "duplicate"}
+    return {"detail": _("数据库约束拒绝了这次变更：%(detail)s") % {"detail": detail}, "code": "conflict"}

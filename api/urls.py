@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("telematics.api.urls")),
     path("", include("telematics.journeys.api.urls")),
     path("", include("telematics.reports.api")),
+    path("", include("telematics.register.api")),
     path("", include("telematics.tracking.api.urls")),
     path("", include("gis.api.urls")),
     path("", include("compliance.urls")),

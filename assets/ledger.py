@@ -21,11 +21,15 @@ from django.db import transaction
 from django.db.models import Case, OuterRef, Subquery, When
 from django.utils import timezone
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import (ConflictError, DomainError, Named, asset_label, choice_label, holder_label,
+                                  person_label, unit_label)
 
 from . import access
 from .choices import SHIFT_CATEGORIES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
+from .labels import category_name
 from .models import Asset, CustodyEvent, OrgUnit, Person
 
 # --- the rules -----------------------------------------------------------------------------------
@@ -88,50 +92,64 @@ def recipient_role(category: str) -> str | None:
 # --- refusals ------------------------------------------------------------------------------------
 
 def _holder(asset: Asset):
-    return asset.holder_person or asset.holder_unit
+    return holder_label(asset)
+
+
+def _status(asset: Asset, status: str | None = None):
+    return choice_label(status or asset.status, AssetStatus)
 
 
 def _refuse_issue_status(asset: Asset, person: Person | None) -> None:
     if asset.status == AssetStatus.ISSUED:
         if person is not None and asset.holder_person_id and asset.holder_person_id != person.pk:
             raise ConflictError(
-                f"{asset.tag} is held by {_holder(asset)}; it cannot be handed from one person to another directly "
-                f"(不得擅自赠送、转借) — it must be returned first", field="tag", code="person_to_person")
-        raise ConflictError(f"{asset.tag} is already issued to {_holder(asset)}; return it before issuing it again",
-                            field="tag", code="already_issued")
-    raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}) and cannot be issued",
-                        field="tag", code=f"not_issuable_{asset.status}")
+                _("%(asset)s 由 %(holder)s 持有，不得在人员之间直接转交（不得擅自赠送、转借），须先归还"),
+                field="tag", code="person_to_person", asset=asset_label(asset), holder=_holder(asset))
+        raise ConflictError(_("%(asset)s 已发放给 %(holder)s，归还后才能再次发放"), field="tag",
+                            code="already_issued", asset=asset_label(asset), holder=_holder(asset))
+    raise ConflictError(_("%(asset)s 状态为%(status)s，不能发放"), field="tag",
+                        code=f"not_issuable_{asset.status}", asset=asset_label(asset), status=_status(asset))
 
 
 def refuse_recipient(asset: Asset, person: Person | None, unit: OrgUnit | None) -> None:
     """Refuses a recipient the asset's category may not go to, or a person who is not active."""
     role = recipient_role(asset.category_id)
     if unit is not None and role is not None:
-        whom = "officers" if role == PersonRole.OFFICER else "auxiliaries"
-        raise DomainError(f"{asset.tag}: {asset.category.name} is issued to {whom} only, not to a unit",
-                          field="unit", code="officer_only" if role == PersonRole.OFFICER else "auxiliary_only")
+        if role == PersonRole.OFFICER:
+            raise DomainError(_("%(asset)s：%(category)s只发给执法人员，不发给单位"), field="unit",
+                              code="officer_only", asset=asset_label(asset), category=_category(asset))
+        raise DomainError(_("%(asset)s：%(category)s只发给协管人员，不发给单位"), field="unit",
+                          code="auxiliary_only", asset=asset_label(asset), category=_category(asset))
     if person is None:
         return
     if person.status != PersonStatus.ACTIVE:
-        raise DomainError(f"{person} is {person.get_status_display()} ({person.status}); only active staff "
-                          f"receive equipment", field="person", code="person_not_active")
+        raise DomainError(_("%(person)s 的状态为%(status)s；只有在岗人员才能领用装备"), field="person",
+                          code="person_not_active", person=person_label(person),
+                          status=choice_label(person.status, PersonStatus))
     if role == PersonRole.OFFICER and person.role != PersonRole.OFFICER:
         raise DomainError(
-            f"{asset.tag}: {asset.category.name} may only be issued to enforcement officers; {person} is "
-            f"{person.get_role_display()} (严禁非城管执法人员穿着)", field="person", code="officer_only")
+            _("%(asset)s：%(category)s只发给执法人员（严禁非城管执法人员穿着）；%(person)s 是%(role)s"),
+            field="person", code="officer_only", asset=asset_label(asset), category=_category(asset),
+            person=person_label(person), role=choice_label(person.role, PersonRole))
     if role == PersonRole.AUXILIARY and person.role != PersonRole.AUXILIARY:
         raise DomainError(
-            f"{asset.tag}: {asset.category.name} may only be issued to auxiliaries (协管人员); {person} is "
-            f"{person.get_role_display()}", field="person", code="auxiliary_only")
+            _("%(asset)s：%(category)s只发给协管人员；%(person)s 是%(role)s"), field="person",
+            code="auxiliary_only", asset=asset_label(asset), category=_category(asset),
+            person=person_label(person), role=choice_label(person.role, PersonRole))
+
+
+def _category(asset: Asset) -> Named:
+    return Named(lambda: category_name(asset.category_id))
 
 
 def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit: OrgUnit | None = None,
                 to_unit: OrgUnit | None = None) -> None:
     """Raises the refusal of `action` on `asset` as it stands (issue: to `person` or `unit`; transfer: `to_unit`)."""
     status = asset.status
+    named = asset_label(asset)
     if action == CustodyAction.ISSUE:
         if (person is None) == (unit is None):
-            raise DomainError(f"{asset.tag}: issue to exactly one person or one unit", field="person")
+            raise DomainError(_("%(asset)s：请选择一名人员或一个单位领用"), field="person", asset=named)
         if status not in FOLLOWS[action]:
             _refuse_issue_status(asset, person)
         refuse_recipient(asset, person, unit)
@@ -144,64 +162,71 @@ def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit
         return
     if status in FOLLOWS[action]:
         if action == CustodyAction.TRANSFER and to_unit is not None and to_unit.pk == asset.unit_id:
-            raise DomainError(f"{asset.tag} already belongs to {to_unit}", field="to_unit", code="same_unit")
+            raise DomainError(_("%(asset)s 已属于%(unit)s"), field="to_unit", code="same_unit", asset=named,
+                              unit=unit_label(to_unit))
         return
     if action == CustodyAction.RETURN:
-        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({status}); only issued or lost "
-                            f"items can be returned", field="tag", code="not_returnable")
+        raise ConflictError(_("%(asset)s 状态为%(status)s；只有已发放或已遗失的装备才能归还"), field="tag",
+                            code="not_returnable", asset=named, status=_status(asset))
     if action == CustodyAction.TRANSFER:
         if status == AssetStatus.ISSUED:
-            raise ConflictError(f"{asset.tag} is issued to {_holder(asset)}; return it before transferring it",
-                                field="tag", code="transfer_issued")
-        raise ConflictError(f"{asset.tag} is {status} and cannot be transferred", field="tag",
-                            code=f"transfer_{status}")
+            raise ConflictError(_("%(asset)s 已发放给 %(holder)s，归还后才能调拨"), field="tag",
+                                code="transfer_issued", asset=named, holder=_holder(asset))
+        raise ConflictError(_("%(asset)s 状态为%(status)s，不能调拨"), field="tag", code=f"transfer_{status}",
+                            asset=named, status=_status(asset))
     if action == CustodyAction.REPORT_LOST:
-        raise ConflictError(f"{asset.tag} is already {status}", field="tag", code=f"lost_{status}")
+        raise ConflictError(_("%(asset)s 已是%(status)s状态"), field="tag", code=f"lost_{status}", asset=named,
+                            status=_status(asset))
     if action == CustodyAction.REPAIR_OUT:
-        raise ConflictError(f"{asset.tag} is {status}; only items in stock are sent to repair (return it "
-                            f"first)", field="tag", code="repair_not_in_stock")
+        raise ConflictError(_("%(asset)s 状态为%(status)s；只有在库装备才能送修（请先归还）"), field="tag",
+                            code="repair_not_in_stock", asset=named, status=_status(asset))
     if action == CustodyAction.REPAIR_IN:
-        raise ConflictError(f"{asset.tag} is {status}, not in repair", field="tag", code="not_in_repair")
+        raise ConflictError(_("%(asset)s 状态为%(status)s，不在维修中"), field="tag", code="not_in_repair",
+                            asset=named, status=_status(asset))
     if action == CustodyAction.RENEW:
-        raise ConflictError(f"{asset.tag} is {status}; its expiry no longer changes", field="tag",
-                            code=f"renew_{status}")
+        raise ConflictError(_("%(asset)s 状态为%(status)s，有效期不再变更"), field="tag", code=f"renew_{status}",
+                            asset=named, status=_status(asset))
     if action == CustodyAction.RETIRE:
         if status == AssetStatus.RETIRED:
-            raise ConflictError(f"{asset.tag} is already retired", field="tag", code="already_retired")
-        raise ConflictError(f"{asset.tag} is issued to {_holder(asset)}; return it before retiring it",
-                            field="tag", code="retire_issued")
-    raise DomainError(f"{asset.tag}: {action} cannot follow {status}", field="action", code="invalid_transition")
+            raise ConflictError(_("%(asset)s 已报废"), field="tag", code="already_retired", asset=named)
+        raise ConflictError(_("%(asset)s 已发放给 %(holder)s，归还后才能报废"), field="tag", code="retire_issued",
+                            asset=named, holder=_holder(asset))
+    raise DomainError(_("%(asset)s：状态为%(status)s时不能%(action)s"), field="action", code="invalid_transition",
+                      asset=named, status=_status(asset), action=choice_label(action, CustodyAction))
 
 
 def _refuse_shift_out(asset: Asset, person: Person | None) -> None:
     """A shift sign-out: pooled kit only, from its unit's stock, to an active enforcement officer (jiangsu
     执法全过程记录/4: the recording is done by officers holding an enforcement certificate)."""
+    named = asset_label(asset)
     if asset.category_id not in SHIFT_CATEGORIES:
-        raise DomainError(f"{asset.tag}: {asset.category.name} is not pooled kit signed out per shift",
-                          field="tag", code="not_shift_kit")
+        raise DomainError(_("%(asset)s：%(category)s不是按班次借用的公用装备"), field="tag", code="not_shift_kit",
+                          asset=named, category=_category(asset))
     if asset.status not in FOLLOWS[CustodyAction.SHIFT_OUT]:
         if asset.status == AssetStatus.ISSUED:
             _refuse_issue_status(asset, person)
-        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}); only kit in stock is "
-                            f"signed out for a shift", field="tag", code=f"not_issuable_{asset.status}")
+        raise ConflictError(_("%(asset)s 状态为%(status)s；只有在库装备才能按班次借出"), field="tag",
+                            code=f"not_issuable_{asset.status}", asset=named, status=_status(asset))
     if person is None:
-        raise DomainError(f"{asset.tag}: a shift sign-out goes to one officer", field="person")
+        raise DomainError(_("%(asset)s：按班次借出须交给一名执法人员"), field="person", asset=named)
     refuse_recipient(asset, person, None)
     if person.role != PersonRole.OFFICER:
-        raise DomainError(f"{asset.tag}: signed out to enforcement officers only (执法全过程记录的主体…执法人员); "
-                          f"{person} is {person.get_role_display()}", field="person", code="officer_only")
+        raise DomainError(_("%(asset)s：只借给执法人员（执法全过程记录的主体…执法人员）；%(person)s 是%(role)s"),
+                          field="person", code="officer_only", asset=named, person=person_label(person),
+                          role=choice_label(person.role, PersonRole))
 
 
 def _refuse_shift_in(asset: Asset) -> None:
     """Only an item out on a shift comes back from one (an item issued for keeps is returned, not signed in)."""
+    named = asset_label(asset)
     if asset.status not in FOLLOWS[CustodyAction.SHIFT_IN]:
-        raise ConflictError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}), not out on a shift",
-                            field="tag", code="not_signed_out")
+        raise ConflictError(_("%(asset)s 状态为%(status)s，没有按班次借出"), field="tag", code="not_signed_out",
+                            asset=named, status=_status(asset))
     latest = CustodyEvent.objects.filter(asset=asset).order_by("-occurred_at", "-id").values_list(
         "action", flat=True).first()
     if latest != CustodyAction.SHIFT_OUT:
-        raise ConflictError(f"{asset.tag} is issued to {_holder(asset)} for keeps, not signed out for a shift; "
-                            f"return it instead", field="tag", code="not_signed_out")
+        raise ConflictError(_("%(asset)s 已长期发放给 %(holder)s，不是按班次借出；请办理归还"), field="tag",
+                            code="not_signed_out", asset=named, holder=_holder(asset))
 
 
 # --- the bulk append -----------------------------------------------------------------------------
@@ -244,11 +269,13 @@ def _walk(moves: list[dict], before: dict[int, Before], *, as_recorded: bool) ->
     for row in moves:
         pk, action = row["asset_id"], row["action"]
         if pk not in state:
-            raise DomainError(f"asset {pk}: the ledger append was not told where it stands", code="invalid_transition")
+            raise DomainError(_("装备 %(pk)s：台账追加时未说明其当前状态"), code="invalid_transition", pk=pk)
         held = state[pk]
         if not as_recorded and held["status"] not in FOLLOWS[action]:
-            raise DomainError(f"asset {pk}: {action} cannot follow {held['status'] or 'registration'}",
-                              field="action", code="invalid_transition")
+            raise DomainError(_("装备 %(pk)s：状态为%(status)s时不能%(action)s"), field="action",
+                              code="invalid_transition", pk=pk,
+                              status=choice_label(held["status"], AssetStatus) if held["status"] else _("未登记"),
+                              action=choice_label(action, CustodyAction))
         if action in (CustodyAction.RECEIVE, CustodyAction.TRANSFER):
             held["unit_id"] = row["unit_id"]
         if action in (CustodyAction.RECEIVE, CustodyAction.RENEW):
@@ -274,9 +301,9 @@ def _refuse_backdating(last: dict[int, dict], moves: list[dict]) -> None:
         moment = first[asset_id]
         if occurred_at > moment:
             raise DomainError(
-                f"{tag}: a movement at {timezone.localtime(moment):%Y-%m-%d %H:%M} would come before the latest "
-                f"ledger entry ({timezone.localtime(occurred_at):%Y-%m-%d %H:%M}); the ledger is not back-dated",
-                field="at", code="backdated")
+                _("%(tag)s：%(moment)s 的变动早于台账最新记录（%(latest)s）；台账不能倒填日期"), field="at",
+                code="backdated", tag=tag, moment=f"{timezone.localtime(moment):%Y-%m-%d %H:%M}",
+                latest=f"{timezone.localtime(occurred_at):%Y-%m-%d %H:%M}")
 
 
 def append(moves: list[dict], *, before: dict[int, Before], as_recorded: bool = False,

@@ -13,6 +13,7 @@ import json
 import zipfile
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -113,9 +114,17 @@ def _headline(report: Report) -> list[tuple[str, str]]:
     return lines
 
 
+def _in_language(setting: dict) -> dict:
+    """A local setting's label and note in the reader's language (the standards' files carry both)."""
+    if translation.get_language() == "en" and setting.get("label_en"):
+        return dict(setting, label=setting["label_en"], note=setting.get("note_en") or setting["note"])
+    return setting
+
+
 def _local_settings(report: Report) -> list[str]:
-    return [f"{s['label'] or name} = {s['value']}（{s['note']}）"
-            for name, s in report.context.get("settings", {}).items() if s["local"]]
+    shown = [(name, _in_language(s)) for name, s in report.context.get("settings", {}).items() if s["local"]]
+    return [_("%(label)s = %(value)s（%(note)s）") % {"label": s["label"] or name, "value": s["value"],
+                                                        "note": s["note"]} for name, s in shown]
 
 
 def summary_header() -> list[str]:
@@ -314,7 +323,7 @@ def html_context(report: Report) -> dict:
     for row in shape["failing"]:
         row["evidence"] = evidence[(row["unit"], row["index"])]
     summary = [{"status": s, "label": status_label(s), "count": data["summary"].get(s, 0)} for s in SUMMARY_STATUSES]
-    local = [dict(s, name=name) for name, s in ctx.get("settings", {}).items() if s["local"]]
+    local = [dict(_in_language(s), name=name) for name, s in ctx.get("settings", {}).items() if s["local"]]
     return {"report": data, "ctx": ctx, "units": shape["units"], "failing": shape["failing"],
             "rules": shape["rules"], "summary": summary, "statuses": [status_label(s) for s in SUMMARY_STATUSES],
             "local_settings": local}

@@ -73,10 +73,11 @@ def compliance_report(*, unit: OrgUnit, standard_id: str, as_of: dt.date) -> Rep
     }
     context = {
         "unit_name": unit.name,
-        "standard_title": standard.title,
+        "standard_title": standard.title,  # in the language the report is made in
         "edition": standard.edition,
         "units": {u.code: {"name": u.name, "kind": u.kind, "path": u.path} for u in facts.units},
-        "settings": {s.name: {"value": standard.setting(s.name), "local": s.local, "label": s.label, "note": s.note}
+        "settings": {s.name: {"value": standard.setting(s.name), "local": s.local, "label": s.label, "note": s.note,
+                         "label_en": s.label_en, "note_en": s.note_en}
                      for s in standard.settings.values()},
         "counts": _counts_table(facts, totals),
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),

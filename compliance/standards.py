@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings as django_settings
+from django.utils import translation
 
 from quartermaster.errors import DomainError
 
@@ -38,6 +39,8 @@ class Setting:
     local: bool
     label: str = ""
     note: str = ""
+    label_en: str = ""
+    note_en: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,11 +56,19 @@ class Rule:
 class Standard:
     id: str
     edition: str
-    title: str
+    title_zh: str
     source: str
     file: str
     settings: dict[str, Setting]
     rules: tuple[Rule, ...]
+    title_en: str = ""
+
+    @property
+    def title(self) -> str:
+        """The standard's title in the reader's language (its Chinese title unless the file gives an English one)."""
+        if self.title_en and (translation.get_language() or "").startswith("en"):
+            return self.title_en
+        return self.title_zh
 
     def setting(self, name: str) -> float:
         """The setting's value in force: a site override (settings.QM_COMPLIANCE_SETTINGS) or the file's default."""
@@ -108,7 +119,8 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
             problems.append((name, None, f"setting {sname!r} needs a numeric 'default' ≥ 0"))
             continue
         settings[sname] = Setting(sname, sdata["default"], bool(sdata.get("local", False)),
-                                  str(sdata.get("label", "")), str(sdata.get("note", "")))
+                                  str(sdata.get("label", "")), str(sdata.get("note", "")),
+                                  str(sdata.get("label_en", "")), str(sdata.get("note_en", "")))
     rules: list[Rule] = []
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -155,7 +167,7 @@ def parse_file(path: Path) -> tuple[Standard | None, list[tuple[str, str | None,
     if problems:
         return None, problems
     return Standard(data["id"], str(data.get("edition", "")), data["title"], data["source"], name, settings,
-                    tuple(rules)), []
+                    tuple(rules), str(data.get("title_en", ""))), []
 
 
 def standard_files(dirs: tuple[Path, ...]) -> list[Path]:

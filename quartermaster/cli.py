@@ -7,16 +7,40 @@ import sys
 OWNER_COMMANDS = frozenset({"migrate", "dbroles"})
 
 
+def _leading_language(args: list[str]) -> tuple[str | None, list[str]]:
+    """`qm --lang en COMMAND …`: the language of messages and reports, before the command's name."""
+    if args and args[0].startswith("--lang="):
+        return args[0].split("=", 1)[1], args[1:]
+    if len(args) >= 2 and args[0] == "--lang":
+        return args[1], args[2:]
+    return None, args
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartermaster.settings")
-    args = list(sys.argv[1:] if argv is None else argv)
+    language, args = _leading_language(list(sys.argv[1:] if argv is None else argv))
+    if language:
+        os.environ["QM_LANGUAGE"] = language
     if args and args[0] in OWNER_COMMANDS and os.environ.get("QM_MIGRATION_DATABASE_URL"):
         os.environ["QM_DATABASE_URL"] = os.environ["QM_MIGRATION_DATABASE_URL"]
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # the settings refused the environment (QM_ENV=production): say why
+        sys.stderr.write(f"qm: {exc}\n")
+        sys.exit(2)
+    from django.conf import settings
+    from django.utils import translation
+
     from quartermaster.context import change_context
+
+    # Errors and reports speak --lang, else QM_LANGUAGE (zh-hans unless set); the system check refuses an unknown
+    # QM_LANGUAGE, and an unknown --lang falls back to the site's language.
+    chosen = language or settings.QM_LANGUAGE
+    translation.activate(chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)
 
     try:
         username = getpass.getuser()

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -12,12 +13,53 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-SECRET_KEY = _env("QM_SECRET_KEY", "quartermaster-insecure-development-key-change-me")
+def _flag(name: str, default: bool) -> bool:
+    return (_env(name, "1" if default else "0") or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in (_env(name, "") or "").split(",") if item.strip()]
+
+
+# QM_ENV: `development` (the default: `make demo`, `make test`, no configuration needed) or `production` (a site
+# behind TLS: refuses to start without its own secret key and host names, secure cookies and HSTS, never DEBUG).
+QM_ENV = (_env("QM_ENV", "development") or "development").strip().lower()
+if QM_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(f"QM_ENV must be 'development' or 'production', not {QM_ENV!r}")
+PRODUCTION = QM_ENV == "production"
+DEVELOPMENT_SECRET_KEY = "quartermaster-insecure-development-key-change-me"
+SECRET_KEY_MIN_LENGTH = 50  # Django's own deploy check (security.W009): at least 50 characters, 5 different
+
+SECRET_KEY = _env("QM_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = _env("QM_DEBUG", "0") == "1"
-ALLOWED_HOSTS = (_env("QM_ALLOWED_HOSTS", "*") or "*").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in (_env("QM_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+ALLOWED_HOSTS = _list("QM_ALLOWED_HOSTS") or ["*"]
+CSRF_TRUSTED_ORIGINS = _list("QM_CSRF_TRUSTED_ORIGINS")
 # A refused form post (a page left open past its session, cookies off) answers with the site's own 403 page.
 CSRF_FAILURE_VIEW = "quartermaster.views.csrf_failure"
+
+if PRODUCTION:
+    if (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+            or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")):
+        raise ImproperlyConfigured(
+            f"QM_ENV=production needs QM_SECRET_KEY: a secret of at least {SECRET_KEY_MIN_LENGTH} random characters "
+            "of its own (not the development key), e.g. from "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(64))'`")
+    ALLOWED_HOSTS = _list("QM_ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "QM_ENV=production needs QM_ALLOWED_HOSTS: the host names the site answers to, comma-separated "
+            "(e.g. qm.example.gov.cn), never '*'")
+    DEBUG = False  # QM_DEBUG is ignored: tracebacks and the open API schema are for development only
+    # TLS ends at the proxy (deploy/nginx/quartermaster.conf), which sets X-Forwarded-Proto on every request.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _flag("QM_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(_env("QM_HSTS_SECONDS", "31536000") or "0")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("QM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _flag("QM_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,8 +163,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(_env("QM_MEDIA_ROOT", str(BASE_DIR / "media")))
 # A photo uploaded to a vehicle file larger than this is refused (telematics.services.vehicle_photo_add).
 QM_VEHICLE_PHOTO_MAX_MB = float(_env("QM_VEHICLE_PHOTO_MAX_MB", "10"))
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+# Development serves static files straight from the apps; production from STATIC_ROOT after `qm collectstatic`
+# (nginx serves them there; WhiteNoise stays as the fallback when the web app is reached without the proxy).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

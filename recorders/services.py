@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assets import access, ledger
 from assets import services as registry
@@ -43,8 +44,8 @@ def person_by_card(card: str) -> Person:
                   .values_list("holder_person_id", flat=True).first())
         person = people.filter(pk=holder).first() if holder else None
     if person is None:
-        raise DomainError(f"no officer with staff number, badge or certificate number {card!r} in your scope",
-                          field="person", code="unknown_person")
+        raise DomainError(_("您的管辖范围内没有工号、胸号或证号为 %(card)s 的执法人员"), field="person",
+                          code="unknown_person", card=card)
     return person
 
 
@@ -52,7 +53,7 @@ def asset_by_tag(tag: str) -> Asset:
     tag = (tag or "").strip()
     asset = access.for_actor(Asset.objects.select_related("category", "unit")).filter(tag=tag).first()
     if asset is None:
-        raise DomainError(f"unknown tag {tag!r} (未知标签) or outside your scope", field="tag", code="unknown_tag")
+        raise DomainError(_("未知标签 %(tag)s，或不在您的管辖范围内"), field="tag", code="unknown_tag", tag=tag)
     return asset
 
 

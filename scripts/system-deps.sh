@@ -18,6 +18,10 @@ if [ "${1:-base}" = test ]; then
   have_cmd npm || want+=(npm)
   # `make test-future` moves the clock a year ahead with libfaketime.
   have_cmd faketime || want+=(faketime)
+  # tests/deploy: the production stack (nginx in front of gunicorn, a self-signed certificate), pg_dump/pg_restore.
+  have_cmd nginx || want+=(nginx)
+  have_cmd openssl || want+=(openssl)
+  have_cmd systemd-analyze || want+=(systemd)  # tests/deploy/test_kit.py verifies the units
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

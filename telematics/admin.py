@@ -9,9 +9,10 @@ from quartermaster.errors import DomainError
 
 from . import services
 from .models import (
-    DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
-    VehicleHistory, VehicleSeal,
+    DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, OdometerReading, TerminalBinding, Trip,
+    Vehicle, VehicleCost, VehicleHistory, VehicleSeal,
 )
+from .register import services as register_services
 
 
 def _adopt(obj, saved) -> None:
@@ -169,7 +170,8 @@ class TripAdmin(ServiceAdmin):
     search_fields = ("vehicle__plate", "purpose", "destination")
     list_select_related = ("vehicle",)
     date_hierarchy = "start"
-    fields = ("vehicle", "start", "end", "purpose", "destination", "dest_lat", "dest_lon", "dest_radius_m")
+    fields = ("vehicle", "start", "end", "purpose", "destination", "dest_lat", "dest_lon", "dest_radius_m", "driver",
+              "passengers")
     actions = ["approve", "refuse", "cancel"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -268,3 +270,24 @@ class HolidayAdmin(ServiceAdmin):
     def delete_queryset(self, request, queryset):
         for holiday in queryset:
             services.holiday_delete(holiday=holiday)
+
+
+@admin.register(VehicleCost)
+class VehicleCostAdmin(AddOnlyAdmin):
+    list_display = ("vehicle", "date", "kind", "amount", "litres", "fuel_card", "journey_start", "entered_by")
+    list_filter = ("kind",)
+    search_fields = ("vehicle__plate", "fuel_card", "note")
+    list_select_related = ("vehicle",)
+    date_hierarchy = "date"
+    fields = ("vehicle", "date", "kind", "amount", "litres", "fuel_card", "odometer_km", "journey_start", "receipt",
+              "note")
+    create_service = staticmethod(register_services.cost_entry_create)
+
+
+@admin.register(OdometerReading)
+class OdometerReadingAdmin(AddOnlyAdmin):
+    list_display = ("vehicle", "read_at", "km", "note", "entered_by")
+    search_fields = ("vehicle__plate",)
+    list_select_related = ("vehicle",)
+    fields = ("vehicle", "read_at", "km", "note")
+    create_service = staticmethod(register_services.odometer_reading_create)

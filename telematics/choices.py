@@ -47,3 +47,14 @@ class DossierGap(models.TextChoices):
     INSURANCE_EXPIRED = "insurance_expired", _("保险已过期")
     INSPECTION_MISSING = "inspection_missing", _("缺少年检记录")
     INSPECTION_EXPIRED = "inspection_expired", _("年检已过期")
+
+
+class CostKind(models.TextChoices):
+    """What a fuel or cost entry of the use register (公务用车使用登记) pays for."""
+
+    FUEL = "fuel", _("加油")
+    TOLL = "toll", _("通行费")
+    PARKING = "parking", _("停车费")
+    REPAIR = "repair", _("维修保养")
+    WASH = "wash", _("洗车")
+    OTHER = "other", _("其他")

@@ -91,7 +91,7 @@ class TripFilterSet(VehicleRecordFilterSet):
         model = Trip
         fields = {"id": ["exact", "in"], "vehicle": ["exact"], "start": DATE, "end": DATE, "purpose": TEXT,
                   "destination": TEXT, "dest_lat": ["isnull"], "dest_lon": ["isnull"], "dest_radius_m": ["gte", "lte"],
-                  "approved_by": TEXT, "approver": ["exact"], "requested_by": ["exact"], "decided_at": DATE,
+                  "driver": TEXT, "passengers": ["icontains"], "approved_by": TEXT, "approver": ["exact"], "requested_by": ["exact"], "decided_at": DATE,
                   "decision_note": ["icontains"], "created_at": DATE, "updated_at": DATE}
 
 

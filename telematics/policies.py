@@ -14,6 +14,8 @@ POLICIES = {
     "telematics.Inspection": _VEHICLE_RECORD,
     "telematics.Trip": _VEHICLE_RECORD,
     "telematics.VehicleSeal": _VEHICLE_RECORD,
+    "telematics.VehicleCost": _VEHICLE_RECORD,
+    "telematics.OdometerReading": _VEHICLE_RECORD,
     "telematics.VehiclePhoto": _VEHICLE_RECORD,
     "telematics.DutySchedule": Policy("unit", write=_FLEET),
     "telematics.Holiday": Policy(None, write=_FLEET, bureau_wide=True),

@@ -483,8 +483,8 @@ def _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m) -> tuple[dt.date
 @transaction.atomic
 def trip_request(*, vehicle: Vehicle, start: dt.datetime, end: dt.datetime, purpose: str,
                  destination: str = "", dest_lat: float | None = None, dest_lon: float | None = None,
-                 dest_radius_m: int | None = None) -> Trip:
-    """Files a trip request (派车申请) for the fleet manager to approve or refuse."""
+                 dest_radius_m: int | None = None, driver: str = "", passengers: str = "") -> Trip:
+    """Files a trip request (派车申请) for the fleet manager to approve or refuse; the requester is who files it."""
     start_at, end_at = _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m)
     if not (purpose or "").strip():
         raise DomainError("purpose: a trip needs a purpose (事由)", field="purpose")
@@ -492,6 +492,7 @@ def trip_request(*, vehicle: Vehicle, start: dt.datetime, end: dt.datetime, purp
         raise ConflictError(f"{vehicle.plate} is retired", field="vehicle", code="retired")
     trip = Trip(vehicle=vehicle, start=start_at, end=end_at, purpose=purpose.strip(), destination=destination or "",
                 dest_lat=dest_lat, dest_lon=dest_lon, dest_radius_m=dest_radius_m or 100,
+                driver=(driver or "").strip(), passengers=(passengers or "").strip(),
                 status=TripStatus.REQUESTED, requested_by=current().username)
     _clean(trip)
     trip.save()

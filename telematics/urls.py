@@ -2,6 +2,7 @@
 from django.urls import path
 
 from . import views
+from .register import views as register_views
 from .reports import views as report_views
 
 app_name = "telematics"
@@ -16,4 +17,7 @@ urlpatterns = [
     path("vehicles/<int:pk>/photos/add/", views.vehicle_photo_add, name="vehicle-photo-add"),
     path("vehicles/photos/<int:pk>", views.vehicle_photo, name="vehicle-photo"),
     path("reports/", report_views.report_page, name="reports"),
+    path("register/", register_views.register_page, name="register"),
+    path("vehicles/<int:pk>/costs/add/", register_views.cost_add, name="vehicle-cost-add"),
+    path("vehicles/<int:pk>/odometer/add/", register_views.odometer_add, name="vehicle-odometer-add"),
 ]

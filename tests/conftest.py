@@ -52,3 +52,15 @@ def _reseed_after_flush(request):
         request.getfixturevalue("transactional_db")
         for name in SEED_MIGRATIONS:
             importlib.import_module(name).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request the test client made in English leaves English active
+    on the test's thread (the language middleware activates the request's language, as Django's own does)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

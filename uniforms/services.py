@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from assets import access
 from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
+from assets.labels import asset_item_name, category_name
 from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
 from assets.signals import person_departed
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError, DomainError, Named, asset_label, holder_label, person_label, unit_label
 
 from .choices import (
     BADGE_ITEM, CERTIFICATE_ITEM, CERTIFICATE_LOSS_REPORT_DAYS, CERTIFICATE_SURRENDER_TO, BadgeEndReason,
@@ -535,9 +538,10 @@ class HandoverRefused(DomainError):
     """A bulk hand-over refused as a whole; `lines` says for each tag whether it passed and why not."""
 
     def __init__(self, lines: list[dict]):
-        bad = [f"{line['tag']}: {line['reason']}" for line in lines if not line["ok"]]
-        super().__init__(f"hand-over refused, nothing changed ({len(bad)} of {len(lines)} lines): " + "; ".join(bad),
-                         code="handover_refused", field="tags", status_code=409)
+        bad = [line["reason"] for line in lines if not line["ok"]]
+        super().__init__(_("交接被拒绝，未做任何变更（%(bad)s/%(total)s 行）：%(reasons)s"), code="handover_refused",
+                         field="tags", status_code=409, bad=len(bad), total=len(lines),
+                         reasons=Named(lambda: pgettext("list separator", "；").join(str(r) for r in bad)))
         self.lines = lines
 
     def as_dict(self) -> dict:
@@ -550,17 +554,18 @@ class _DryRun(Exception):
 
 def _target(mode: str, person: Person | None, unit: OrgUnit | None) -> None:
     if mode not in HandoverMode.values:
-        raise DomainError(f"unknown mode {mode!r}; expected issue or return", field="mode")
+        raise DomainError(_("未知的交接方式 %(mode)r；应为 issue（发放）或 return（归还）"), field="mode", mode=mode)
     if (person is None) == (unit is None):
-        raise DomainError("pick exactly one person or one unit for the hand-over", field="person")
+        raise DomainError(_("请为交接选择一名人员或一个单位"), field="person")
 
 
 def _line(tag: str, asset: Asset | None, ok: bool, code: str = "", reason: str = "") -> dict:
     info = {"tag": tag, "ok": ok, "code": code, "reason": reason}
     if asset is not None:
-        holder = asset.holder_person or asset.holder_unit
-        info.update(category=asset.category_id, category_name=asset.category.name, item=asset.item,
-                    size=asset.size, serial=asset.serial, status=asset.status, holder=str(holder) if holder else "")
+        held = asset.holder_person_id or asset.holder_unit_id
+        info.update(category=asset.category_id, category_name=category_name(asset.category), item=asset.item,
+                    item_name=asset_item_name(asset), size=asset.size, serial=asset.serial, status=asset.status,
+                    holder=str(holder_label(asset)) if held else "")
     return info
 
 
@@ -568,19 +573,22 @@ def _precheck(mode: str, tag: str, asset: Asset | None, person: Person | None, u
               seen: set[str]) -> tuple[str, str] | None:
     """The refusals specific to a bulk hand-over; the ledger's own rules are checked by calling it."""
     if not tag:
-        return "empty_tag", "空标签"
+        return "empty_tag", str(DomainError(_("空标签"), code="empty_tag"))
     if tag in seen:
-        return "duplicate", f"{tag} 已在本单中"
+        return "duplicate", str(DomainError(_("%(tag)s 已在本单中"), code="duplicate", tag=tag))
     if asset is None:
-        return "unknown_tag", f"未知标签 {tag}"
+        return "unknown_tag", str(DomainError(_("未知标签 %(tag)s"), code="unknown_tag", tag=tag))
     if mode == HandoverMode.RETURN:
         if asset.category_id == CategoryCode.SEAL:
-            return "seal_handover", f"{tag} 是印章：须经双人交接（印章交接），不能单独归还"
+            return "seal_handover", str(DomainError(
+                _("%(asset)s 是印章：须经双人交接（印章交接），不能单独归还"), code="seal_handover",
+                asset=asset_label(asset)))
         if asset.status == AssetStatus.ISSUED:
             holder_ok = (asset.holder_person_id == person.pk) if person else (asset.holder_unit_id == unit.pk)
             if not holder_ok:
-                holder = asset.holder_person or asset.holder_unit
-                return "wrong_holder", f"{tag} 由 {holder} 持有，不是 {person or unit}"
+                return "wrong_holder", str(DomainError(
+                    _("%(asset)s 由 %(holder)s 持有，不是 %(whom)s"), code="wrong_holder", asset=asset_label(asset),
+                    holder=holder_label(asset), whom=person_label(person) if person else unit_label(unit)))
     return None
 
 
@@ -591,12 +599,14 @@ def _certificate_bound(asset: Asset, person: Person) -> None:
     """
     owner = Person.objects.filter(cert_no=asset.serial).exclude(pk=person.pk).first() if asset.serial else None
     if owner is not None:
-        raise ConflictError(f"{asset.tag}: certificate {asset.serial} is bound to {owner}; a certificate is never "
-                            f"handed to another officer", field="tag", code="certificate_bound")
+        raise ConflictError(_("%(asset)s：证件 %(number)s 属于 %(owner)s；证件从不交给其他执法人员"), field="tag",
+                            code="certificate_bound", asset=asset_label(asset), number=asset.serial,
+                            owner=person_label(owner))
     if not asset.serial or person.cert_no != asset.serial:
-        raise ConflictError(f"{asset.tag}: certificate {asset.serial or '(no number)'} is not {person}'s "
-                            f"(certificate number {person.cert_no or 'none'}); issue a new certificate through the "
-                            f"certificate workflow", field="tag", code="certificate_not_theirs")
+        raise ConflictError(_("%(asset)s：证件 %(number)s 不是 %(person)s 的（其证号为 %(cert_no)s）；新证件请通过"
+                              "证件办理流程发放"), field="tag", code="certificate_not_theirs",
+                            asset=asset_label(asset), number=asset.serial or "—", person=person_label(person),
+                            cert_no=person.cert_no or "—")
 
 
 def _ledger_call(mode: str, asset: Asset, person: Person | None, unit: OrgUnit | None, at, receipt_no: str,
@@ -649,7 +659,7 @@ def handover_commit(*, mode: str, tags: list[str], person: Person | None = None,
     _target(mode, person, unit)
     tags = [t.strip() for t in tags]
     if not tags:
-        raise DomainError("scan at least one tag", field="tags", code="empty")
+        raise DomainError(_("请至少扫描一个标签"), field="tags", code="empty")
     moment = _now(at)
     assets = _assets_by_tag(tags)
     receipt = receipt_open(kind=mode, person=person, unit=unit, note=note)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from quartermaster.errors import DomainError
 
 
@@ -17,10 +20,11 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        where = f"{self.sheet}, row {self.row}" if self.row else self.sheet
+        """The place as the file names it (sheet, row, column header) and the reason, in the active language."""
+        where = _("%(sheet)s，第 %(row)s 行") % {"sheet": self.sheet, "row": self.row} if self.row else self.sheet
         if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.reason}"
+            where = _("%(where)s，%(column)s 列") % {"where": where, "column": self.column}
+        return _("%(where)s：%(reason)s") % {"where": where, "reason": self.reason}
 
 
 class WorkbookError(DomainError):
@@ -29,8 +33,8 @@ class WorkbookError(DomainError):
     def __init__(self, errors: list[RowError]):
         self.errors = sorted(errors)
         count = len(self.errors)
-        super().__init__(f"{count} error{'s' if count != 1 else ''} in the workbook; nothing was imported",
-                         code="workbook_invalid")
+        super().__init__(gettext_lazy("工作簿中有 %(count)s 处错误，未导入任何数据"), code="workbook_invalid",
+                         count=count)
 
     def as_dict(self) -> dict:
         data = super().as_dict()

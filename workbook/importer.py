@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets import bulk, ledger
 from assets.choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
@@ -436,7 +437,7 @@ class WorkbookImport:
                    for code, u in self.db_units.items()}
         for row in self.file_units.values():
             if row.parent and not self._unit_known(row.parent):
-                self._err("units", row.row, "parent", f"unknown unit {row.parent!r}")
+                self._err("units", row.row, "parent", _("没有代码为 %(code)s 的单位") % {"code": row.parent})
             parents[row.code] = row.parent
         self.unit_depth: dict[str, int] = {}
         for row in self.file_units.values():
@@ -459,7 +460,7 @@ class WorkbookImport:
                 continue
             self.file_people[row.staff_no] = row
             if not self._unit_known(row.unit):
-                self._err("personnel", row.row, "unit", f"unknown unit {row.unit!r}")
+                self._err("personnel", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
             if row.role == PersonRole.AUXILIARY:
                 if row.badge_no:
                     self._err("personnel", row.row, "badge_no",
@@ -508,7 +509,7 @@ class WorkbookImport:
                 continue
             self.file_assets[row.tag] = row
             if not self._unit_known(row.unit):
-                self._err("assets", row.row, "unit", f"unknown unit {row.unit!r}")
+                self._err("assets", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
             # The ledger's recipient rule; a held item breaking it is recorded as it stands, and said.
             officer_only = ledger.recipient_role(row.category) == PersonRole.OFFICER
             auxiliary_only = ledger.recipient_role(row.category) == PersonRole.AUXILIARY
@@ -517,7 +518,8 @@ class WorkbookImport:
                 continue  # that person's row is refused already; more errors here would only repeat it
             if row.holder:
                 if role is None and not self._unit_known(row.holder):
-                    self._err("assets", row.row, "holder", f"unknown holder staff_no {row.holder!r}")
+                    self._err("assets", row.row, "holder", _("没有工号为 %(staff_no)s 的人员") % {
+                        "staff_no": row.holder})
                 elif row.status not in (AssetStatus.ISSUED, AssetStatus.LOST):
                     self._err("assets", row.row, "holder",
                               f"holder {row.holder} is given but the status is {row.status}; only issued (or lost) "
@@ -600,7 +602,7 @@ class WorkbookImport:
                 continue
             self.file_vehicles[row.plate] = row
             if not self._unit_known(row.unit):
-                self._err("vehicles", row.row, "unit", f"unknown unit {row.unit!r}")
+                self._err("vehicles", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
             old = self.db_vehicles.get(row.plate)
             if old and old.terminal_id and terminals.get(old.terminal_id) == row.plate:
                 del terminals[old.terminal_id]
@@ -627,7 +629,7 @@ class WorkbookImport:
         shifts: dict[tuple, ShiftRow] = {}
         for row in self.shifts:
             if not self._unit_known(row.unit):
-                self._err("duty_schedules", row.row, "unit", f"unknown unit {row.unit!r}")
+                self._err("duty_schedules", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
             key = (row.unit, row.weekdays, row.start, row.end)
             if key in shifts:
                 self._err("duty_schedules", row.row, "weekdays", f"the same shift is on row {shifts[key].row}")
@@ -643,7 +645,7 @@ class WorkbookImport:
         for row in self.trips:
             if row.plate not in self.file_vehicles and row.plate not in self.db_vehicles \
                     and row.plate not in self.refused["vehicles"]:
-                self._err("trips", row.row, "plate", f"unknown vehicle {row.plate!r}")
+                self._err("trips", row.row, "plate", _("没有车牌号为 %(plate)s 的车辆") % {"plate": row.plate})
             key = (row.plate, row.start)
             if key in seen:
                 self._err("trips", row.row, "start",

@@ -97,6 +97,16 @@ def _register_fleet_reports() -> None:
 _register_fleet_reports()
 
 
+def _use_register(unit, owner, start, end, fmt, params) -> bytes:
+    """The use register (公务用车使用登记, telematics.register) of the month the period ends in."""
+    from telematics.register.render import register_bytes
+
+    return register_bytes(unit=unit, month=end.strftime("%Y-%m"), fmt=fmt, user=owner)
+
+
+register(ReportKind("register", _("公务用车使用登记"), ("xlsx", "pdf", "csv", "json"), _use_register))
+
+
 def report_kind(code: str) -> ReportKind:
     try:
         return REPORT_KINDS[code]

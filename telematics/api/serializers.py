@@ -102,7 +102,7 @@ class TripSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trip
         fields = ["id", "vehicle", "plate", "start", "end", "purpose", "destination", "dest_lat", "dest_lon",
-                  "dest_radius_m", "status", "requested_by", "approved_by", "decided_at", "decision_note",
+                  "dest_radius_m", "driver", "passengers", "status", "requested_by", "approved_by", "decided_at", "decision_note",
                   "created_at"]
         read_only_fields = ["status", "requested_by", "approved_by", "decided_at", "decision_note", "created_at"]
 

@@ -19,7 +19,7 @@ from .track import Subject
 
 @transaction.atomic
 def late_order_request(*, vehicle: Vehicle, journey_start: dt.datetime, purpose: str, reason: str,
-                       destination: str = "") -> LateOrder:
+                       destination: str = "", driver: str = "", passengers: str = "") -> LateOrder:
     """Files a 补单 for the vehicle's trip that started at `journey_start` (to the second) and had no order: a trip
     request covering exactly that trip, awaiting approval by someone other than who filed it."""
     if not (reason or "").strip():
@@ -41,7 +41,8 @@ def late_order_request(*, vehicle: Vehicle, journey_start: dt.datetime, purpose:
     if pending is not None:
         raise ConflictError(f"a late order for this trip (request {pending.trip_id}) awaits approval",
                             field="start", code="pending")
-    trip = fleet.trip_request(vehicle=vehicle, start=start, end=end, purpose=purpose, destination=destination)
+    trip = fleet.trip_request(vehicle=vehicle, start=start, end=end, purpose=purpose, destination=destination,
+                              driver=driver, passengers=passengers)
     return LateOrder.objects.create(trip=trip, journey_start=start, journey_end=end, reason=reason.strip(),
                                     requested_by=current().username)
 

@@ -10,13 +10,14 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import neutralise
@@ -43,8 +44,9 @@ class Subject:
         return self.vehicle.plate if self.vehicle is not None else self.terminal
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
+    """A stored fix as reports read it (a tuple: a month's 100,000 are built ten times faster than dataclasses)."""
+
     terminal: str
     ts: dt.datetime
     lat: float
@@ -62,15 +64,15 @@ def resolve_subject(text: str) -> Subject:
     """A plate (exact) or a terminal id: a terminal bound to a vehicle now or ever, or one that has fixes."""
     text = (text or "").strip()
     if not text:
-        raise DomainError("give a plate or a terminal id", field="vehicle")
+        raise DomainError(_("请给出车牌号或终端号"), field="vehicle")
     vehicle = Vehicle.objects.select_related("unit").filter(plate=text).first()
     if vehicle is not None:
         return Subject(vehicle=vehicle, terminal=None)
     if (Vehicle.objects.filter(terminal_id=text).exists() or TerminalBinding.objects.filter(terminal_id=text).exists()
             or Position.objects.filter(terminal=text).exists()):
         return Subject(vehicle=None, terminal=text)
-    raise DomainError(f"no vehicle with plate {text!r} and no terminal {text!r}", field="vehicle", code="not_found",
-                      status_code=404)
+    raise DomainError(_("没有车牌号为 %(text)s 的车辆，也没有终端号为 %(text)s 的终端"), field="vehicle",
+                      code="not_found", status_code=404, text=text)
 
 
 def vehicle_for_subject(subject: Subject, at: dt.datetime | None = None) -> Vehicle | None:
@@ -98,13 +100,13 @@ def parse_moment(text: str | None, *, end: bool = False, what: str = "from") -> 
     else:
         moment = parse_datetime(text)
         if moment is None:
-            raise DomainError(f"--{what} {text!r} is not an ISO date or date-time", field=what)
+            raise DomainError(_("--%(what)s %(text)s 不是 ISO 格式的日期或日期时间"), field=what, what=what, text=text)
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def check_period(start: dt.datetime | None, end: dt.datetime | None) -> None:
     if start is not None and end is not None and end <= start:
-        raise DomainError("the period must end after it starts (--to after --from)", field="to")
+        raise DomainError(_("时段的结束须晚于开始（--to 晚于 --from）"), field="to")
 
 
 def _vehicle_filter(vehicle: Vehicle) -> Q:
@@ -133,14 +135,21 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
     if end is not None:
         qs = qs.filter(ts__lt=end)
     qs = qs.order_by("ts", "terminal")
-    if connection.vendor == "postgresql":
-        # The time as epoch seconds: parsing timestamptz text cost 35 µs a fix, most of a month's trip report.
-        rows = qs.annotate(epoch=RawSQL('EXTRACT(EPOCH FROM "tracking_position"."ts")::float8', ())).values_list(
-            "terminal", "epoch", "lat", "lon", "speed", "heading", "grid_code")
-        return [Fix(terminal, dt.datetime.fromtimestamp(epoch, UTC), *rest)
-                for terminal, epoch, *rest in rows.iterator(chunk_size=10_000)]
     rows = qs.values_list("terminal", "ts", "lat", "lon", "speed", "heading", "grid_code")
-    return [Fix(*row) for row in rows.iterator(chunk_size=10_000)]
+    if connection.vendor == "postgresql":
+        # Fetched at once in PostgreSQL's binary format (the times come as datetimes made in C, not parsed from text)
+        # and made tuples by Fix._make: the ORM's row iterator, parsing and dataclasses were most of a month's trips.
+        import psycopg
+
+        # A month of one vehicle (~110,000 fixes, 5 MB) is sorted in memory rather than spilled to disk (4 MB default).
+        sql, params = rows.query.sql_with_params()
+        with transaction.atomic():
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cur:  # Django's cursors bind client-side: text results only
+                cur.execute("SET LOCAL work_mem = '64MB'")
+                cur.execute(sql, params, binary=True)
+                return list(map(Fix._make, cur.fetchall()))
+    return [Fix._make(row) for row in rows.iterator(chunk_size=10_000)]
 
 
 # --- renderings ---------------------------------------------------------------------------------------------------
@@ -197,4 +206,4 @@ def render_track(fixes: list[Fix], fmt: str, name: str) -> bytes:
         return render_csv(fixes)
     if fmt == "gpx":
         return render_gpx(fixes, name)
-    raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+    raise DomainError(_("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt, formats=", ".join(FORMATS))

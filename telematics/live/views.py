@@ -32,7 +32,7 @@ def _strings() -> dict:
     return {
         "unit": _("单位"), "state": _("状态"), "speed": _("速度"), "kmh": _("公里/小时"), "lastFix": _("最后定位"),
         "grid": _("网格编码"), "place": _("位置"), "openAlerts": _("未结束告警"), "none": _("无"), "vehicleFile": _("车辆档案"),
-        "replay": _("轨迹回放"), "acknowledge": _("确认"), "dismiss": _("排除"),
+        "replay": _("轨迹回放"), "acknowledge": _("确认"), "dismiss": _("排除"), "openCase": _("核查详情"),
         "acknowledgeTitle": _("确认告警"), "dismissTitle": _("排除告警"), "reasonRequired": _("排除告警须填写理由。"),
         "statusAcknowledged": _("已确认"), "statusDismissed": _("已排除"), "failed": _("操作失败"),
         "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),

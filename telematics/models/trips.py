@@ -19,6 +19,8 @@ class Trip(ChangeLoggedModel):
     dest_lat = models.FloatField(_("目的地纬度"), null=True, blank=True)
     dest_lon = models.FloatField(_("目的地经度"), null=True, blank=True)
     dest_radius_m = models.PositiveIntegerField(_("目的地半径（米）"), default=100)
+    driver = models.CharField(_("驾驶员"), max_length=100, blank=True)
+    passengers = models.CharField(_("乘车人"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=TripStatus.choices, default=TripStatus.REQUESTED)
     approved_by = models.CharField(_("批准人"), max_length=100, blank=True)
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -42,13 +42,18 @@ AGGREGATE_DDL = [
 ]
 REFRESH_SQL = f"CALL refresh_continuous_aggregate('{AGGREGATE}', %s, now() - interval '1 hour')"
 
-# Run without parameters (a lone % is SQL's modulo). The legs a statement stored now, summed into the table (one upsert per vehicle and day, in a fixed order so two
-# writers never lock the same rows in opposite orders).
+# Run without parameters (a lone % is SQL's modulo). The legs a statement stored now, summed into the table (one upsert
+# per vehicle and day, in a fixed order so two writers never lock the same rows in opposite orders). Summed per minute
+# first: a batch holds a few legs per vehicle and minute, and the 1,440-bit minute set is then built and OR-ed once per
+# minute rather than once per leg (EXPLAIN ANALYZE on batches of 2,000 legs of 100 vehicles, median of 12: the
+# statement 32.7 ms -> 30.8 ms; the legs' INSERT alone 21.1 ms — most of the rest is the CTE's RETURNING and upsert).
 UPSERT_FROM_INSERTED_SQL = (
     "INSERT INTO tracking_vehicleday AS d (vehicle_id, day, dist_m, moving_s, stopped_s, fixes, minutes) "
-    "SELECT vehicle_id, DATE '1970-01-01' + ((floor(extract(epoch FROM ts))::bigint + 28800) / 86400)::int, "
-    "sum(dist_m), sum(CASE WHEN moving THEN secs ELSE 0 END), sum(CASE WHEN moving THEN 0 ELSE secs END), count(*), "
-    f"bit_or({_MINUTE_BIT_SQL}) FROM inserted GROUP BY 1, 2 ORDER BY 1, 2 "
+    "SELECT vehicle_id, DATE '1970-01-01' + (s / 86400)::int, sum(dist_m), sum(moving_s), sum(stopped_s), sum(n), "
+    f"bit_or(B'1'::bit({MINUTES_PER_DAY}) >> (s % 86400 / 60)::int) "
+    "FROM (SELECT vehicle_id, (floor(extract(epoch FROM ts))::bigint + 28800) / 60 * 60 AS s, sum(dist_m) AS dist_m, "
+    "sum(CASE WHEN moving THEN secs ELSE 0 END) AS moving_s, sum(CASE WHEN moving THEN 0 ELSE secs END) AS stopped_s, "
+    "count(*) AS n FROM inserted GROUP BY 1, 2) AS per_minute GROUP BY 1, 2 ORDER BY 1, 2 "
     "ON CONFLICT (vehicle_id, day) DO UPDATE SET dist_m = d.dist_m + excluded.dist_m, "
     "moving_s = d.moving_s + excluded.moving_s, stopped_s = d.stopped_s + excluded.stopped_s, fixes = d.fixes + excluded.fixes, minutes = d.minutes | excluded.minutes")
 

@@ -62,7 +62,7 @@ class TestLogisticsOfficerInAdmin(WorldTestCase):
         services.asset_issue(asset=taken, unit=taken.unit)
         before = registry_state()
         page = run_action(login(world, UserRole.LOGISTICS), "issue", [free, taken], person="P001")
-        assert "ADM-TAKEN" in page.content.decode() and "already issued" in page.content.decode()
+        assert "ADM-TAKEN" in page.content.decode() and "归还后才能再次发放" in page.content.decode()
         assert registry_state() == before, "half a batch was written"
 
     def test_person_outside_the_scope_is_refused(self, world):

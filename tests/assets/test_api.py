@@ -302,7 +302,7 @@ class TestCustodyActionAPI(WorldTestCase):
         response = world.client(UserRole.LOGISTICS).post(reverse("asset-issue", args=[asset.pk]),
                                                          {"person": "P001"}, format="json")
         assert response.status_code == 409, response.content
-        assert "already issued" in response.json()["detail"]
+        assert "归还后才能再次发放" in response.json()["detail"]
         assert registry_state() == before
 
     def test_uniforms_go_to_officers_only(self, world):

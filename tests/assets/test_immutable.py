@@ -20,7 +20,14 @@ from telematics import services as fleet
 unit = services.unit_create(code="CZ", name="局", kind="bureau")
 services.person_create(staff_no="P1", name="张三", unit=unit)
 services.asset_create(tag="R-1", category="radio", unit=unit)
-fleet.vehicle_create(plate="苏D·T0001", unit=unit, seats=5, acquired=dt.date(2024, 1, 1))
+vehicle = fleet.vehicle_create(plate="苏D·T0001", unit=unit, seats=5, acquired=dt.date(2024, 1, 1))
+from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
+alert = Alert.objects.create(vehicle=vehicle, terminal="T-1", kind="off_duty_use", clause="-",
+                             started_at=dt.datetime(2026, 1, 1, 20, tzinfo=dt.timezone.utc))
+case = AlertCase.objects.create(alert=alert, deadline=dt.datetime(2026, 1, 6, tzinfo=dt.timezone.utc))
+event = AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
+                                      text="加班", username="tester")
+AlertCaseAttachment.objects.create(event=event, file="alert-cases/2026/01/order.pdf", name="order.pdf")
 """
 
 

@@ -107,10 +107,10 @@ def aux_categories(db):
 def test_auxiliary_categories_go_to_auxiliaries_only(bureau, aux_categories, category):
     asset = services.asset_create(tag="AUX-1", category=category, unit=bureau["units"]["CZ-TN-01"], item="工作证")
     before = _row(asset)
-    with pytest.raises(DomainError, match="auxiliaries") as refused:
+    with pytest.raises(DomainError, match="只发给协管人员") as refused:
         services.asset_issue(asset=asset, person=bureau["officer"])
     assert refused.value.code == "auxiliary_only"
-    with pytest.raises(DomainError, match="not to a unit") as refused:
+    with pytest.raises(DomainError, match="不发给单位") as refused:
         services.asset_issue(asset=asset, unit=bureau["units"]["CZ-TN-01"])
     assert refused.value.code == "auxiliary_only"
     assert _row(asset) == before
@@ -124,14 +124,14 @@ def test_append_refuses_a_movement_out_of_sequence_and_writes_nothing(bureau):
     asset = _in_status(bureau, AssetStatus.RETIRED)
     events = CustodyEvent.objects.count()
     moves = [ledger.move(asset.pk, CustodyAction.REPAIR_IN, at=timezone.now())]
-    with pytest.raises(DomainError, match="cannot follow retired") as refused:
+    with pytest.raises(DomainError, match="状态为报废时不能修回") as refused:
         ledger.append(moves, before={asset.pk: ledger.Before.of(asset)})
     assert refused.value.code == "invalid_transition"
     # Within one batch too: a second issue without a return between them.
     stock = _in_status(bureau, AssetStatus.IN_STOCK)
     unit = bureau["units"]["CZ-TN-01"].pk
     twice = [ledger.move(stock.pk, CustodyAction.ISSUE, at=timezone.now(), unit_id=unit) for _ in range(2)]
-    with pytest.raises(DomainError, match="issue cannot follow issued"):
+    with pytest.raises(DomainError, match="状态为已发放时不能发放"):
         ledger.append(twice, before={stock.pk: ledger.Before.of(stock)})
     assert CustodyEvent.objects.count() == events + 1  # only the stock radio's receipt
     assert _row(stock)[0] == AssetStatus.IN_STOCK
@@ -144,7 +144,7 @@ def test_append_refuses_back_dating_for_the_whole_batch(bureau):
     events = CustodyEvent.objects.count()
     moment = timezone.now() + dt.timedelta(hours=1)
     moves = [ledger.move(a.pk, CustodyAction.REPAIR_OUT, at=moment) for a in (early, later)]
-    with pytest.raises(DomainError, match="not back-dated") as refused:
+    with pytest.raises(DomainError, match="台账不能倒填日期") as refused:
         ledger.append(moves, before={a.pk: ledger.Before.of(a) for a in (early, later)})
     assert refused.value.code == "backdated" and "R-later" in refused.value.message
     assert CustodyEvent.objects.count() == events

@@ -35,7 +35,7 @@ def test_double_issue_refused_and_changes_nothing(bureau):
     asset = _asset(bureau, category="radio", item="对讲机")
     services.asset_issue(asset=asset, unit=bureau["units"]["CZ-TN-01"])
     before = CustodyEvent.objects.count()
-    with pytest.raises(ConflictError, match="already issued"):
+    with pytest.raises(ConflictError, match="归还后才能再次发放"):
         services.asset_issue(asset=asset, unit=bureau["units"]["CZ-TN-02"])
     assert CustodyEvent.objects.count() == before
 
@@ -56,7 +56,7 @@ def test_officer_only_categories_refused_to_auxiliary_and_units(bureau, category
     asset = _asset(bureau, category=category)
     with pytest.raises(DomainError, match="严禁非城管执法人员穿着"):
         services.asset_issue(asset=asset, person=bureau["auxiliary"])
-    with pytest.raises(DomainError, match="officers only"):
+    with pytest.raises(DomainError, match="只发给执法人员"):
         services.asset_issue(asset=asset, unit=bureau["units"]["CZ-TN-01"])
     asset.refresh_from_db()
     assert asset.status == "in_stock" and asset.events.count() == 1
@@ -78,14 +78,14 @@ def test_retired_lost_or_in_repair_items_cannot_be_issued(bureau, status_action)
         services.asset_report_lost(asset=asset, date_lost=dt.date(2026, 1, 1), date_reported=dt.date(2026, 1, 2))
     else:
         services.asset_repair_out(asset=asset)
-    with pytest.raises(ConflictError, match="cannot be issued"):
+    with pytest.raises(ConflictError, match="不能发放"):
         services.asset_issue(asset=asset, person=bureau["officer"])
 
 
 def test_transfer_requires_return_first(bureau):
     asset = _asset(bureau, category="camera", item="摄像机")
     services.asset_issue(asset=asset, person=bureau["officer"])
-    with pytest.raises(ConflictError, match="return it before transferring"):
+    with pytest.raises(ConflictError, match="归还后才能调拨"):
         services.asset_transfer(asset=asset, to_unit=bureau["units"]["CZ-WJ"])
     services.asset_return(asset=asset)
     services.asset_transfer(asset=asset, to_unit=bureau["units"]["CZ-WJ"])
@@ -96,7 +96,7 @@ def test_transfer_requires_return_first(bureau):
 def test_repair_cycle_and_lost_report(bureau):
     asset = _asset(bureau, category="recorder", item="执法记录仪")
     services.asset_repair_out(asset=asset)
-    with pytest.raises(ConflictError, match="only items in stock"):
+    with pytest.raises(ConflictError, match="只有在库装备才能送修"):
         services.asset_repair_out(asset=asset)
     services.asset_repair_in(asset=asset)
     services.asset_issue(asset=asset, person=bureau["officer"])

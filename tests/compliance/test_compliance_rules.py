@@ -180,9 +180,9 @@ def test_auxiliary_items_go_to_auxiliaries_only(small_bureau):
 
     u, p = small_bureau["units"], small_bureau["people"]
     card = registry.asset_create(tag="AUX-X", category="aux_card", unit=u["CZ-TN-01"])
-    with pytest.raises(DomainError, match="only be issued to auxiliaries"):
+    with pytest.raises(DomainError, match="只发给协管人员"):
         registry.asset_issue(asset=card, person=p["O1"])
-    with pytest.raises(DomainError, match="auxiliaries only"):
+    with pytest.raises(DomainError, match="只发给协管人员，不发给单位"):
         registry.asset_issue(asset=card, unit=u["CZ-TN-01"])
     registry.asset_issue(asset=card, person=p["A1"])
     assert Asset.objects.get(tag="AUX-X").holder_person == p["A1"]

@@ -71,7 +71,7 @@ def test_sign_out_and_return_at_the_counter(seeded, live_server, bureau, setting
         _scan(page, "REC-2")  # never signed out
         expect(lines).to_have_count(4)
         expect(lines.nth(0)).to_have_class("bad")
-        expect(lines.nth(0).locator("td.reason")).to_contain_text("not out on a shift")
+        expect(lines.nth(0).locator("td.reason")).to_contain_text("没有按班次借出")
         expect(shifts).to_have_count(1)
         expect(shifts.first).to_have_attribute("data-tag", "REC-3")
         page.screenshot(path=str(ARTIFACTS / "counter-returned.png"), full_page=True)

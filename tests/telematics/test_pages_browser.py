@@ -143,12 +143,12 @@ def test_fleet_manager_searches_filters_and_exports_the_list(live_server, chromi
     expect(rows.nth(1).locator("td.live")).to_contain_text("离线")
     page.screenshot(path=str(ARTIFACTS / "vehicle_list_live.png"), full_page=True)
 
-    page.fill("input[name=q]", "T0003")
+    page.fill("#vehicle-filters input[name=q]", "T0003")
     page.click("#filter-apply")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("苏D·T0003")
 
-    page.fill("input[name=q]", "")
+    page.fill("#vehicle-filters input[name=q]", "")
     page.select_option("select[name=vehicle_type]", "皮卡")
     page.fill("input[name=insurance_due]", "20")
     page.click("#filter-apply")

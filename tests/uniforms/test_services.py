@@ -367,7 +367,7 @@ def test_handover_return_refuses_seal(bureau):
 def test_handover_to_unit_refuses_officer_only(bureau):
     stock(bureau["units"]["CZ-TN"], "长袖衬衣", "170", 1, "U")
     radio = stock(bureau["units"]["CZ-TN"], "对讲机", "", 1, "R", category="radio")
-    with pytest.raises(services.HandoverRefused, match="officers only"):
+    with pytest.raises(services.HandoverRefused, match="只发给执法人员"):
         services.handover_commit(mode="issue", tags=["U-1", "R-1"], unit=bureau["units"]["CZ-TN-01"])
     receipt = services.handover_commit(mode="issue", tags=["R-1"], unit=bureau["units"]["CZ-TN-01"])
     radio[0].refresh_from_db()
@@ -428,7 +428,7 @@ def test_issue_round_ledger_is_the_projection_and_refuses_backdating(bureau):
     ledger.asset_issue(asset=old, person=bureau["officer"], at=four_years_ago + dt.timedelta(days=1))
     new = stock(units["CZ-TN"], "短袖衬衣", "170", 1, "NEW")[0]
     before = CustodyEvent.objects.count()
-    with pytest.raises(DomainError, match="not back-dated"):
+    with pytest.raises(DomainError, match="台账不能倒填日期"):
         services.issue_round_run(unit=units["CZ-TN"], season="summer", at=timezone.now() - dt.timedelta(days=1))
     assert CustodyEvent.objects.count() == before and not IssueRound.objects.exists()
 
@@ -487,11 +487,11 @@ def test_remaining_refusals_change_nothing(bureau):
     Entitlement.objects.filter(season__in=["winter", "all"]).update(active=False)
     with pytest.raises(DomainError, match="no active entitlement covers the winter season"):
         services.issue_round_run(unit=units["CZ-TN"], season="winter")
-    with pytest.raises(DomainError, match="pick exactly one person or one unit"):
+    with pytest.raises(DomainError, match="请为交接选择一名人员或一个单位"):
         services.handover_commit(mode="issue", tags=["U-1"], person=officer, unit=units["CZ-TN"])
-    with pytest.raises(DomainError, match="unknown mode"):
+    with pytest.raises(DomainError, match="未知的交接方式"):
         services.handover_check(mode="lend", tag="U-1", person=officer)
-    with pytest.raises(DomainError, match="scan at least one tag"):
+    with pytest.raises(DomainError, match="请至少扫描一个标签"):
         services.handover_commit(mode="issue", tags=[], person=officer)
     with pytest.raises(DomainError, match="unknown departure kind"):
         services.person_depart(person=officer, kind="fired")

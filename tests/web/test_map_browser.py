@@ -158,6 +158,8 @@ def test_brigade_user_sees_only_its_vehicles_and_alerts(fleet, live_server, brow
 
     # Dismissing needs a reason: refused without one (nothing written), done with one.
     item = page.locator(f'#alert-list li[data-alert="{own.pk}"]')
+    # Each alert links to its case page (待说明 → 认定/排除).
+    assert item.locator("a.alert-case-link").get_attribute("href") == f"/alerts/{own.pk}/"
     item.locator(".alert-dismiss").click()
     page.click("#review-submit")
     assert page.locator("#review-error").is_visible()

@@ -291,7 +291,7 @@ BAD_CELLS = [
     ("units", 1, "code", "CZ/ZD", "may not contain '/'"),
     ("units", 1, "kind", "county", "unknown unit kind 'county'"),
     ("units", 1, "kind", "", "unit kind is required"),
-    ("units", 1, "parent", "XX", "unknown unit 'XX'"),
+    ("units", 1, "parent", "XX", "没有代码为 XX 的单位"),
     ("units", 0, "parent", "CZ-TN", "units form a cycle"),
     ("units", 2, "population", "many", "expected a whole number"),
     ("units", 2, "population", "-5", "must be at least 0"),
@@ -299,7 +299,7 @@ BAD_CELLS = [
     ("units", 1, "name", "长" * 300, "at most"),
     ("personnel", 0, "staff_no", "", "staff_no is required"),
     ("personnel", 0, "name", "", "name is required"),
-    ("personnel", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("personnel", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
     ("personnel", 0, "role", "boss", "unknown role 'boss'"),
     ("personnel", 0, "frontline", "maybe", "expected yes or no"),
     ("personnel", 0, "status", "fired", "unknown status 'fired'"),
@@ -311,8 +311,8 @@ BAD_CELLS = [
     ("personnel", 0, "cert_no", "", "cert_expires is given without a cert_no"),
     ("assets", 0, "tag", "", "tag is required"),
     ("assets", 0, "category", "weapon", "unknown category 'weapon'"),
-    ("assets", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
-    ("assets", 0, "holder", "P999", "unknown holder staff_no 'P999'"),
+    ("assets", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
+    ("assets", 0, "holder", "P999", "没有工号为 P999 的人员"),
     ("assets", 3, "holder", "P001", "only issued (or lost) items have a holder"),
     ("assets", 0, "status", "borrowed", "unknown asset status 'borrowed'"),
     ("assets", 0, "acquired", "2099-01-01", "is in the future"),
@@ -321,7 +321,7 @@ BAD_CELLS = [
     ("assets", 0, "service_years", "four", "expected a whole number"),
     ("assets", 1, "tag", "U-001", "appears twice (also row 2)"),
     ("vehicles", 0, "plate", "", "plate is required"),
-    ("vehicles", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("vehicles", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
     ("vehicles", 0, "seats", "", "seats is required"),
     ("vehicles", 0, "seats", "0", "must be at least 1"),
     ("vehicles", 0, "livery", "blue", "expected yes or no"),
@@ -337,7 +337,7 @@ BAD_CELLS = [
     ("units", 3, "depot_lon", "200", "out of range"),
     ("units", 2, "depot_radius_m", "-5", "must be a positive number"),
     ("units", 1, "depot_radius_m", "80", "a depot radius needs the depot's depot_lat and depot_lon"),
-    ("duty_schedules", 0, "unit", "CZ-NOPE", "unknown unit 'CZ-NOPE'"),
+    ("duty_schedules", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
     ("duty_schedules", 0, "weekdays", "Mon-Fri", "bad weekday spec 'Mon-Fri'"),
     ("duty_schedules", 0, "weekdays", "5-1", "runs backwards"),
     ("duty_schedules", 0, "start", "25:00", "bad time '25:00'"),
@@ -345,7 +345,7 @@ BAD_CELLS = [
     ("holidays", 0, "date", "2026-02-30", "bad date '2026-02-30'"),
     ("holidays", 0, "kind", "party", "unknown holiday kind 'party'"),
     ("holidays", 1, "date", "2026-10-01", "appears twice (also row 2)"),
-    ("trips", 0, "plate", "苏D·XXXXX", "unknown vehicle '苏D·XXXXX'"),
+    ("trips", 0, "plate", "苏D·XXXXX", "没有车牌号为 苏D·XXXXX 的车辆"),
     ("trips", 0, "start", "2026-11-20", "expected ISO 8601 with a time"),
     ("trips", 0, "end", "2026-11-20T08:00", "is not after start"),
     ("trips", 0, "purpose", "", "purpose is required"),
@@ -374,7 +374,7 @@ def test_a_bad_row_is_refused_with_its_place_and_nothing_is_imported(db, tmp_pat
     assert (first.sheet, first.row, first.column) == (sheet, index + 2, column), caught.value.errors
     assert reason in first.reason, first.reason
     # A row whose key is gone or repeated leaves the rows that refer to it dangling: those are listed too.
-    assert all("unknown" in e.reason or reason in e.reason for e in rest), rest
+    assert all(e.reason.startswith("没有") or reason in e.reason for e in rest), rest
     if column not in ("code", "staff_no", "tag", "plate", "parent"):
         assert rest == []
     assert registry_counts() == before == {k: 0 for k in before}
@@ -392,8 +392,8 @@ def test_every_error_is_listed_at_once_and_nothing_is_written(db, tmp_path):
     listed = [(e.sheet, e.row, e.column) for e in caught.value.errors]
     assert listed == [("units.csv", 6, "kind"), ("personnel.csv", 3, "frontline"), ("assets.csv", 4, "category"),
                       ("assets.csv", 7, "acquired"), ("trips.csv", 3, "plate")]
-    assert "5 errors in the workbook; nothing was imported" in str(caught.value)
-    assert str(caught.value.errors[0]) == ("units.csv, row 6, column kind: unknown unit kind 'county'; expected one "
+    assert "工作簿中有 5 处错误，未导入任何数据" in str(caught.value)
+    assert str(caught.value.errors[0]) == ("units.csv，第 6 行，kind 列：unknown unit kind 'county'; expected one "
                                            "of brigade, bureau, detachment, office, squadron")
     assert OrgUnit.objects.count() == 0
 
@@ -533,9 +533,9 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
     status = run_qm("import", str(write(tmp_path / "bad.xlsx", sheets)), monkeypatch=monkeypatch)
     out, err = capfd.readouterr()
     assert status != 0
-    assert "assets, row 2, column holder: unknown holder staff_no 'P999'" in err
-    assert "vehicles, row 2, column seats: expected a whole number, got 'zero'" in err
-    assert "2 errors in the workbook; nothing was imported" in err
+    assert "assets，第 2 行，holder 列：没有工号为 P999 的人员" in err
+    assert "vehicles，第 2 行，seats 列：expected a whole number, got 'zero'" in err
+    assert "工作簿中有 2 处错误，未导入任何数据" in err
     assert out == ""
     assert OrgUnit.objects.count() == 0
     assert run_qm("import", str(write(tmp_path / "good.xlsx", base())), monkeypatch=monkeypatch) == 0
@@ -659,8 +659,8 @@ def test_a_control_character_in_a_cell_is_refused_with_its_place(db, tmp_path):
     with pytest.raises(WorkbookError) as refused:
         run_import(write(tmp_path / "b", sheets))
     reasons = [str(e) for e in refused.value.errors]
-    assert "personnel.csv, row 4, column name: contains the control character U+0000 at position 2" in reasons
-    assert "assets.csv, row 4, column serial: contains the control character U+0007 at position 3" in reasons
+    assert "personnel.csv，第 4 行，name 列：contains the control character U+0000 at position 2" in reasons
+    assert "assets.csv，第 4 行，serial 列：contains the control character U+0007 at position 3" in reasons
     assert Person.objects.count() == 0
 
 
@@ -721,7 +721,7 @@ def test_the_cli_names_the_cell_of_a_malformed_xlsx_without_a_traceback(db, tmp_
                     _replace(G4, '<c r="G4" t="s"><v>-1</v></c>'))
     assert run_qm("import", str(path), monkeypatch=monkeypatch) != 0
     err = capfd.readouterr().err
-    assert "assets, row 4, column serial:" in err and "Traceback" not in err
+    assert "assets，第 4 行，serial 列：" in err and "Traceback" not in err
 
 
 def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tmp_path, settings):

@@ -60,6 +60,8 @@ class LateOrderForm(serializers.Serializer):
     purpose = serializers.CharField(max_length=200)
     reason = serializers.CharField()
     destination = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    driver = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    passengers = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
@@ -108,7 +110,9 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
         form.is_valid(raise_exception=True)
         late = late_order_request(vehicle=self.get_object(), journey_start=form.validated_data["start"],
                                   purpose=form.validated_data["purpose"], reason=form.validated_data["reason"],
-                                  destination=form.validated_data.get("destination", ""))
+                                  destination=form.validated_data.get("destination", ""),
+                                  driver=form.validated_data.get("driver", ""),
+                                  passengers=form.validated_data.get("passengers", ""))
         return Response({"late_order": late.pk, "trip": late.trip_id, "status": late.trip.status,
                          "start": late.journey_start.isoformat(), "end": late.journey_end.isoformat(),
                          "reason": late.reason, "requested_by": late.requested_by}, status=status.HTTP_201_CREATED)

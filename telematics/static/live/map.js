@@ -581,10 +581,13 @@
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
       ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
       explainedHtml(a) +
+      '<div class="alert-case"><a class="alert-case-link" href="/alerts/' + encodeURIComponent(a.id) + '/">' +
+      Q.escapeHtml(S.openCase) + "</a></div>" +
       (cfg.canReview && (a.status === "open" || a.status === "closed") ?
         '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
         '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");
     li.addEventListener("click", function (e) {
+      if (e.target.classList.contains("alert-case-link")) return;  // the case page opens; no zoom
       if (e.target.classList.contains("alert-ack")) return openReview(a.id, "acknowledge");
       if (e.target.classList.contains("alert-dismiss")) return openReview(a.id, "dismiss");
       showEvidence(a.id);

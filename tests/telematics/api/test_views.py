@@ -307,7 +307,8 @@ class TestTripAPI(FleetCase):
     def create_data(self, world, *, inside):
         return {"vehicle": _vehicle(world, inside=inside).pk, "start": "2026-11-22T18:00:00+08:00",
                 "end": "2026-11-22T22:00:00+08:00", "purpose": "夜间联合执法", "destination": "南大街",
-                "dest_lat": 31.78, "dest_lon": 119.95, "dest_radius_m": 150}
+                "dest_lat": 31.78, "dest_lon": 119.95, "dest_radius_m": 150, "driver": "李师傅",
+                "passengers": "张三、赵六"}
 
     def update_data(self, world, obj):
         return {"purpose": "改为休闲"}

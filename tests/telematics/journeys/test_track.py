@@ -68,6 +68,21 @@ def test_a_terminal_gives_all_its_fixes_and_the_period_bounds_them(swap):
     assert json.loads(run("苏D·A0001", "--from", "2026-11-11")) == []
 
 
+def test_the_binary_read_gives_what_the_orm_reads(swap):
+    """track_fixes reads PostgreSQL's binary results on a cursor of its own: the same values and types as the ORM's
+    (a missing speed stays None, times are aware and in UTC)."""
+    from telematics.journeys.track import Subject, track_fixes
+    from telematics.tracking.models import Position
+
+    fixes = track_fixes(Subject(vehicle=None, terminal="T2"))
+    orm = list(Position.objects.filter(terminal="T2").order_by("ts").values_list(
+        "terminal", "ts", "lat", "lon", "speed", "heading", "grid_code"))
+    assert [tuple(f) for f in fixes] == orm and len(orm) == 2
+    assert [f.speed for f in fixes] == [33.5, None]
+    assert all(f.ts.utcoffset() == dt.timedelta(0) for f in fixes)
+    assert [type(v) for v in fixes[0]] == [type(v) for v in orm[0]]
+
+
 def test_csv_and_gpx(swap, tmp_path):
     rows = list(csv.DictReader(io.StringIO(run("苏D·A0001", "--format", "csv").decode())))
     assert [r["terminal"] for r in rows] == ["T1", "T2", "T2"]
@@ -89,22 +104,31 @@ def test_csv_and_gpx(swap, tmp_path):
 
 
 def test_bad_input_is_refused(swap):
-    with pytest.raises(CommandError, match="no vehicle with plate 'NOPE'"):
+    with pytest.raises(CommandError, match="没有车牌号为 NOPE 的车辆"):
         run("NOPE")
-    with pytest.raises(CommandError, match="not an ISO date"):
+    with pytest.raises(CommandError, match="不是 ISO 格式的日期"):
         run("T1", "--from", "yesterday")
-    with pytest.raises(CommandError, match="end after it starts"):
+    with pytest.raises(CommandError, match="结束须晚于开始"):
         run("T1", "--from", "2026-11-10T10:00", "--to", "2026-11-10T09:00")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_console_script_exits_non_zero_with_the_reason_on_stderr(bureau):
+def test_the_console_script_exits_non_zero_with_the_reason_on_stderr_in_its_language(bureau):
+    """Chinese by default; English with QM_LANGUAGE=en or a leading --lang en (SPEC "Command line")."""
     env = {**os.environ, "QM_DATABASE_URL": connection_url()}
-    done = subprocess.run([str(ROOT / ".venv/bin/qm"), "track", "苏D·NONE"], env=env, capture_output=True, text=True,
-                          check=False,
-                          cwd=ROOT, timeout=120)
+    env.pop("QM_LANGUAGE", None)
+
+    def qm(*args, **extra):
+        return subprocess.run([str(ROOT / ".venv/bin/qm"), *args], env={**env, **extra}, capture_output=True,
+                              text=True, check=False, cwd=ROOT, timeout=120)
+
+    done = qm("track", "苏D·NONE")
     assert done.returncode != 0
-    assert "no vehicle with plate '苏D·NONE'" in done.stderr and done.stdout == ""
+    assert "没有车牌号为 苏D·NONE 的车辆" in done.stderr and done.stdout == ""
+    for english in (qm("track", "苏D·NONE", QM_LANGUAGE="en"), qm("--lang", "en", "track", "苏D·NONE")):
+        assert english.returncode != 0 and english.stdout == ""
+        assert "No vehicle with plate 苏D·NONE and no terminal 苏D·NONE" in english.stderr
+        assert "车辆" not in english.stderr and "没有" not in english.stderr
 
 
 def test_the_api_is_scoped_and_offers_the_formats(bureau, swap, api_client_for):

@@ -25,7 +25,8 @@
 
   function describe(data) {
     if (typeof data.detail === "string") { return data.detail; }
-    return Object.entries(data).map(([k, v]) => k + ": " + (Array.isArray(v) ? v.join(" ") : v)).join("; ");
+    // The messages name their fields themselves (api/fields.py); the JSON keys are for programs, not people.
+    return Object.values(data).map((v) => (Array.isArray(v) ? v.join(" ") : v)).join(" ");
   }
 
   function label(key) { return msg[key] || key; }

@@ -1,0 +1,60 @@
+"""Category and item names in the active language: the Chinese name, or its English name on English pages.
+
+Categories and item types carry both names (`name`, `name_en`); an asset's `item` is the item type's Chinese
+name as text, so its English name is looked up by category and name (the seeded item types first, then the
+item types an administrator added)."""
+from django.utils import translation
+
+from .categories import CATEGORY_EN, ITEM_TYPES
+
+_SEEDED_ITEMS = {(category, zh): en for category, _code, zh, en, _years in ITEM_TYPES}
+_SEEDED_BY_NAME = {zh: en for (_category, zh), en in _SEEDED_ITEMS.items()}
+# Office items as the compliance rules name them (SPEC: 电脑, 电话, 传真机, 复（打）印机, 扫描仪).
+_SEEDED_BY_NAME.setdefault("电脑", "Computer")
+
+
+def english() -> bool:
+    return (translation.get_language() or "").split("-")[0] == "en"
+
+
+def category_name(category) -> str:
+    """A Category (or its code) by name in the active language."""
+    from .choices import CategoryCode
+    from .models import Category
+
+    if not isinstance(category, Category):
+        code = str(category)
+        if english():
+            return CATEGORY_EN.get(code, code)
+        return str(dict(CategoryCode.choices).get(code, code))
+    if english():
+        return category.name_en or CATEGORY_EN.get(category.code, category.name)
+    return category.name
+
+
+def item_name(category_code: str | None, name: str) -> str:
+    """The item `name` (Chinese, as an asset records it) of `category_code` (None: any) in the active language."""
+    if not name or not english():
+        return name
+    seeded = _SEEDED_ITEMS.get((category_code, name)) if category_code else _SEEDED_BY_NAME.get(name)
+    if seeded:
+        return seeded
+    from .models import ItemType
+
+    found = ItemType.objects.filter(name=name).exclude(name_en="")
+    if category_code:
+        found = found.filter(category_id=category_code)
+    return found.values_list("name_en", flat=True).first() or name
+
+
+def item_type_name(item_type) -> str:
+    if english():
+        return item_type.name_en or _SEEDED_ITEMS.get((item_type.category_id, item_type.name), item_type.name)
+    return item_type.name
+
+
+def asset_item_name(asset) -> str:
+    """What the asset is: its item's name, else its category's, in the active language."""
+    if asset.item:
+        return item_name(asset.category_id, asset.item)
+    return category_name(asset.category_id)

@@ -1,0 +1,25 @@
+"""Template filters naming categories and items in the page's language: `{% load labels %}{{ asset|item_label }}`."""
+from django import template
+
+from assets import labels
+
+register = template.Library()
+
+
+@register.filter
+def category_label(category) -> str:
+    return labels.category_name(category)
+
+
+@register.filter
+def item_label(asset) -> str:
+    """An asset's item (or item type) name in the page's language."""
+    if hasattr(asset, "tag"):
+        return labels.asset_item_name(asset)
+    return labels.item_type_name(asset)
+
+
+@register.filter
+def item_name(name: str, category: str = "") -> str:
+    """An item's Chinese name (as rows carry it) in the page's language: `{{ row.item|item_name }}`."""
+    return labels.item_name(category or None, name)
