@@ -134,6 +134,12 @@ POLICIES: dict[str, Policy] = {
     "assets.Asset": Policy("unit", write=_LOG),
     "assets.CustodyEvent": Policy("asset__unit"),
     "assets.ChangeRecord": Policy(_change_records),
+    # disposal (报废): logistics officers request and approve (a higher unit's; the second level is the
+    # administrator's, checked by assets.disposals)
+    "assets.DisposalRequest": Policy("unit", write=_LOG, actions={"approve": _LOG, "refuse": _LOG}),
+    "assets.DisposalItem": Policy("request__unit", write=_LOG),
+    "assets.DisposalApproval": Policy("request__unit", write=_LOG),
+    "assets.DisposalPhoto": Policy("request__unit", write=_LOG),
     "assets.Profile": Policy("unit", read=(), write=()),
     "auth.User": Policy("qm_profile__unit", read=(), write=()),
     "auth.Group": Policy(None, read=(), bureau_wide=True),

@@ -93,7 +93,7 @@ class PersonAdmin(RoleScopedAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(RoleScopedAdmin):
-    list_display = ("code", "name", "name_en", "officer_only")
+    list_display = ("code", "name", "name_en", "officer_only", "depreciation_years")
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj else ()
@@ -263,8 +263,11 @@ class AssetAdmin(RoleScopedAdmin):
         if change:
             saved = services.asset_update(asset=obj, **self.changes(form))
         else:
-            fields = ("tag", "category", "item", "unit", "serial", "model", "size", "acquired", "service_years")
-            saved = services.asset_create(**{name: form.cleaned_data.get(name) for name in fields})
+            fields = ("tag", "category", "item", "unit", "serial", "model", "size", "acquired", "service_years",
+                      "price", "finance_card_no")
+            values = {name: form.cleaned_data.get(name) for name in fields}
+            values["finance_card_no"] = values["finance_card_no"] or ""
+            saved = services.asset_create(**values)
         self.adopt(obj, saved)
 
 

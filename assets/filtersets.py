@@ -70,7 +70,8 @@ class PersonHistoryFilterSet(filters.FilterSet):
 class CategoryFilterSet(filters.FilterSet):
     class Meta:
         model = Category
-        fields = {"code": ["exact", "in"], "name": TEXT, "name_en": TEXT, "officer_only": ["exact"]}
+        fields = {"code": ["exact", "in"], "name": TEXT, "name_en": TEXT, "officer_only": ["exact"],
+                  "depreciation_years": NUMBER + ["isnull"]}
 
 
 class ItemTypeFilterSet(filters.FilterSet):
@@ -95,6 +96,7 @@ class AssetFilterSet(filters.FilterSet):
             "serial": TEXT, "model": TEXT, "size": ["exact"], "acquired": DATE + ["isnull"],
             "service_years": NUMBER, "holder_person": ["exact", "isnull"], "holder_unit": ["exact", "isnull"],
             "expires": DATE + ["isnull"], "issued_at": DATE + ["isnull"], "created_at": DATE, "updated_at": DATE,
+            "price": NUMBER + ["isnull"], "finance_card_no": ["exact", "icontains"],
         }
 
 

@@ -58,3 +58,13 @@ def asset_item_name(asset) -> str:
     if asset.item:
         return item_name(asset.category_id, asset.item)
     return category_name(asset.category_id)
+
+
+def asset_label(asset):
+    """An asset by its tag and item name (the category's when it has none), in the active language: for refusals
+    (quartermaster.errors.Named renders when read, so the message follows the reader's language)."""
+    from django.utils.translation import gettext as _
+
+    from quartermaster.errors import Named
+
+    return Named(lambda: str(_("%(tag)s（%(item)s）")) % {"tag": asset.tag, "item": asset_item_name(asset)})

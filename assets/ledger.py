@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quartermaster.context import current
-from quartermaster.errors import (ConflictError, DomainError, Named, asset_label, choice_label, holder_label,
-                                  person_label, unit_label)
+from assets.labels import asset_label
+from quartermaster.errors import ConflictError, DomainError, Named, choice_label, holder_label, person_label, unit_label
 
 from . import access
 from .choices import SHIFT_CATEGORIES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus

@@ -184,7 +184,7 @@ def _append(asset: Asset, action: str, *, at: dt.datetime | None, person: Person
 def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str = "", serial: str = "",
                  model: str = "", size: str = "", acquired: dt.date | None = None,
                  service_years: int | None = None, expires: dt.date | None = None, at: dt.datetime | None = None,
-                 note: str = "") -> Asset:
+                 note: str = "", price=None, finance_card_no: str = "") -> Asset:
     """Registers a new asset and records its receipt into the unit's stock (`expires`: a certificate's or work
     card's validity, carried by the receipt event)."""
     if Asset.objects.filter(tag=tag).exists():
@@ -193,7 +193,8 @@ def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str
     if expires is not None and category.pk not in EXPIRING_CATEGORIES:
         raise DomainError(f"{tag}: only certificates and work cards have an expiry date", field="expires")
     asset = Asset(tag=tag, category=category, unit=unit, item=item, serial=serial, model=model, size=size,
-                  acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK)
+                  acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK,
+                  price=price, finance_card_no=finance_card_no)
     asset.full_clean()
     asset.save()
     _append(asset, CustodyAction.RECEIVE, at=at, unit=unit, note=note, expires=expires, new=True)
@@ -203,7 +204,8 @@ def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str
 @transaction.atomic
 def asset_update(*, asset: Asset, **changes) -> Asset:
     """Corrects an asset's descriptive fields; where it is and who holds it change only through the ledger."""
-    allowed = {"tag", "category", "item", "serial", "model", "size", "acquired", "service_years"}
+    allowed = {"tag", "category", "item", "serial", "model", "size", "acquired", "service_years", "price",
+               "finance_card_no"}
     ledger_fields = {"unit", "status", "holder_person", "holder_unit"} & set(changes)
     if ledger_fields:
         raise DomainError(f"{asset.tag}: {', '.join(sorted(ledger_fields))} change only through custody movements "
@@ -283,10 +285,12 @@ def asset_repair_in(*, asset: Asset, at: dt.datetime | None = None, note: str = 
 
 
 @transaction.atomic
-def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "") -> CustodyEvent:
+def asset_retire(*, asset: Asset, at: dt.datetime | None = None, note: str = "",
+                 receipt_no: str = "") -> CustodyEvent:
+    """Retires an asset not issued (`receipt_no`: the approved disposal request, assets.disposals)."""
     asset = _locked(asset)
     ledger.refuse_move(asset, CustodyAction.RETIRE)
-    return _append(asset, CustodyAction.RETIRE, at=at, note=note)
+    return _append(asset, CustodyAction.RETIRE, at=at, note=note, receipt_no=receipt_no)
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Web pages of the assets app."""
 from django.urls import path
 
-from . import user_views, views
+from . import disposal_views, user_views, views
 
 app_name = "assets"
 urlpatterns: list = [
@@ -9,6 +9,10 @@ urlpatterns: list = [
     path("users/new/", user_views.user_create, name="user-create"),
     path("users/<int:pk>/", user_views.user_edit, name="user-edit"),
     path("users/<int:pk>/password/", user_views.user_password, name="user-password"),
+    path("disposals/", disposal_views.disposal_list, name="disposals"),
+    path("disposals/register/", disposal_views.disposal_register, name="disposal-register"),
+    path("disposals/<int:pk>/approve/", disposal_views.disposal_approve, name="disposal-approve"),
+    path("disposals/<int:pk>/refuse/", disposal_views.disposal_refuse, name="disposal-refuse"),
     path("people/", views.person_list, name="person-list"),
     path("assets/", views.asset_list, name="asset-list"),
     path("assets/<str:tag>/", views.asset_detail, name="asset-detail"),

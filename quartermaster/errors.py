@@ -87,15 +87,6 @@ def holder_label(asset) -> Named:
     return person_label(None)
 
 
-def asset_label(asset) -> Named:
-    """An asset by its tag and item name (the category's when it has none), in the active language."""
-    def render():
-        from assets.labels import asset_item_name
-
-        return str(_("%(tag)s（%(item)s）")) % {"tag": asset.tag, "item": asset_item_name(asset)}
-    return Named(render)
-
-
 def choice_label(value, choices) -> Named:
     """A status, role… by its label in the active language (`choices`: a TextChoices class)."""
     return Named(lambda: str(dict(choices.choices).get(value, value)))

@@ -234,6 +234,11 @@ QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))
 QM_SHIFT_OVERDUE_HOURS = float(_env("QM_SHIFT_OVERDUE_HOURS", "12"))  # a shift sign-out not back after this: overdue
 QM_RECORDER_MAINTENANCE_DAYS = int(_env("QM_RECORDER_MAINTENANCE_DAYS", "90"))  # model 定期做好…维护和保养
 QM_FOOTAGE_INSPECTION_DAYS = int(_env("QM_FOOTAGE_INSPECTION_DAYS", "90"))  # jiangsu 督察机构定期…检查
+# Book value (local settings: the standards say nothing): residual value as a share of the price, straight-line.
+QM_RESIDUAL_RATE = float(_env("QM_RESIDUAL_RATE", "0.05"))
+# Disposal (报废) approvals: up to this total price (yuan) one approval by a logistics officer of a higher unit;
+# above it a second approval by an administrator.
+QM_DISPOSAL_SINGLE_APPROVAL_MAX = float(_env("QM_DISPOSAL_SINGLE_APPROVAL_MAX", "2000"))
 
 # Outgoing mail (notifications, digests, scheduled reports), sent by `qm notify` only. QM_SMTP_TLS: `starttls`,
 # `ssl` (SMTPS, usually port 465) or `none`.

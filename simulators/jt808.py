@@ -66,6 +66,7 @@ class Terminal:
 
     async def open(self) -> None:
         reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        self._count("connections")
         self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
 
     async def close(self) -> None:

@@ -31,7 +31,7 @@ def mqtt_url():
 # Migrations that seed rows (not schema): categories and item types, the auxiliaries' categories, then the
 # uniform entitlements.
 SEED_MIGRATIONS = ("assets.migrations.0002_seed_and_append_only", "assets.migrations.0006_asset_expires_aux_categories",
-                   "uniforms.migrations.0002_seed_entitlements")
+                   "assets.migrations.0013_asset_book_value", "uniforms.migrations.0002_seed_entitlements")
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ POLICIES = {
     "uniforms.StoragePlace": Policy("unit", write=_LOG),
     "uniforms.AssetPlace": Policy("asset__unit", write=_LOG),
     "uniforms.Stocktake": Policy("unit", write=_LOG),
+    "uniforms.AnnualInventory": Policy("unit", write=_LOG),
     "uniforms.StocktakeScan": Policy("stocktake__unit", write=_LOG, observes=("asset",)),
 }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -162,11 +163,33 @@ def _describe(asset: Asset) -> dict:
             "status": asset.status, "holder": str(asset.holder_person or asset.holder_unit or "")}
 
 
+# What an annual inventory's stocktake counts: everything on the unit's books that can be shown (an issued item is
+# presented by its holder); a unit's own stocktake counts only its stock.
+INVENTORY_STATUSES = (AssetStatus.IN_STOCK, AssetStatus.ISSUED)
+
+
+def _on_books(stocktake: Stocktake) -> tuple:
+    return INVENTORY_STATUSES if stocktake.inventory_id else (AssetStatus.IN_STOCK,)
+
+
+def _own(stocktake: Stocktake) -> dict:
+    """The expected items' unit: the unit itself for an annual inventory (one stocktake per unit), else its subtree."""
+    if stocktake.inventory_id:
+        return {"unit": stocktake.unit}
+    return {"unit__path__startswith": stocktake.unit.path}
+
+
+def _belongs(stocktake: Stocktake, asset: Asset) -> bool:
+    if stocktake.inventory_id:
+        return asset.unit_id == stocktake.unit_id
+    return asset.unit.path.startswith(stocktake.unit.path)
+
+
 def stocktake_result(stocktake: Stocktake) -> dict:
     """Found, missing (expected in stock here, not scanned), unexpected (unknown or not in stock: issued, lost,
     retired, in repair) and misplaced (stock of another unit, or of another storage place) items."""
     unit = stocktake.unit
-    expected = Asset.objects.filter(status=AssetStatus.IN_STOCK, unit__path__startswith=unit.path)
+    expected = Asset.objects.filter(status__in=_on_books(stocktake), **_own(stocktake))
     if stocktake.place_id:
         expected = expected.filter(place__place=stocktake.place)
     expected = {a.tag: a for a in expected.select_related("unit", "category")}
@@ -180,9 +203,9 @@ def stocktake_result(stocktake: Stocktake) -> dict:
             found.append(_describe(asset))
         elif asset is None:
             unexpected.append({"tag": scan.tag, "reason": "unknown_tag"})
-        elif asset.status != AssetStatus.IN_STOCK:
+        elif asset.status not in _on_books(stocktake):
             unexpected.append({**_describe(asset), "reason": asset.status})
-        elif not asset.unit.path.startswith(unit.path):
+        elif not _belongs(stocktake, asset):
             misplaced.append({**_describe(asset), "reason": "other_unit"})
         else:
             misplaced.append({**_describe(asset), "reason": "other_place", "place": places.get(asset.pk, "")})
@@ -199,10 +222,52 @@ def stocktake_classify(stocktake: Stocktake, tag: str) -> str:
     """How one scanned tag stands against the stocktake, shown at once on the scan (the rules of
     `stocktake_result`, for one item: a scan does not recompute the whole stocktake)."""
     asset = Asset.objects.filter(tag=tag).select_related("unit").first()
-    if asset is None or asset.status != AssetStatus.IN_STOCK:
+    if asset is None or asset.status not in _on_books(stocktake):
         return StocktakeFinding.UNEXPECTED
-    if not asset.unit.path.startswith(stocktake.unit.path):
+    if not _belongs(stocktake, asset):
         return StocktakeFinding.MISPLACED
     if stocktake.place_id and not AssetPlace.objects.filter(asset=asset, place_id=stocktake.place_id).exists():
         return StocktakeFinding.MISPLACED
     return StocktakeFinding.FOUND
+
+
+def annual_inventory_report(inventory, on: dt.date | None = None) -> dict:
+    """Coverage (units whose stocktake is closed, items found of those on the books) and differences (账实不符:
+    missing, unexpected, misplaced) of an annual inventory, each difference with its net book value on `on`
+    (default today); a stocktake still open is read as it stands."""
+    from assets.bookvalue import net_book_value
+
+    on = on or timezone.localdate()
+    stocktakes = list(inventory.stocktakes.select_related("unit", "place").order_by("unit__path"))
+    units, differences = [], []
+    for stocktake in stocktakes:
+        result = stocktake.result or stocktake_result(stocktake)
+        summary = result["summary"]
+        units.append({"unit": stocktake.unit.code, "unit_name": stocktake.unit.name, "stocktake": stocktake.pk,
+                      "status": stocktake.status, **summary})
+        for finding in (StocktakeFinding.MISSING, StocktakeFinding.UNEXPECTED, StocktakeFinding.MISPLACED):
+            for row in result[finding]:
+                differences.append({"counted_unit": stocktake.unit.code, "finding": finding, "tag": row["tag"],
+                                    "category": row.get("category", ""), "item": row.get("item", ""),
+                                    "unit": row.get("unit", ""), "reason": row.get("reason", "")})
+    assets = {a.tag: a for a in Asset.objects.filter(tag__in=[d["tag"] for d in differences])
+              .select_related("category")}
+    total = Decimal("0.00")
+    for row in differences:
+        asset = assets.get(row["tag"])
+        value = net_book_value(asset, on) if asset is not None else None
+        row["finance_card_no"] = asset.finance_card_no if asset is not None else ""
+        row["book_value"] = value
+        if value is not None and row["finding"] == StocktakeFinding.MISSING:
+            total += value
+    expected = sum(u["expected"] for u in units)
+    found = sum(u["found"] for u in units)
+    closed = sum(1 for u in units if u["status"] == "closed")
+    return {"unit": inventory.unit.code, "year": inventory.year, "on": on,
+            "coverage": {"units": len(units), "units_done": closed, "expected": expected, "found": found,
+                         "scanned": sum(u["scanned"] for u in units)},
+            "units": units, "differences": differences,
+            "summary": {"missing": sum(1 for d in differences if d["finding"] == StocktakeFinding.MISSING),
+                        "unexpected": sum(1 for d in differences if d["finding"] == StocktakeFinding.UNEXPECTED),
+                        "misplaced": sum(1 for d in differences if d["finding"] == StocktakeFinding.MISPLACED),
+                        "missing_book_value": total}}

@@ -27,7 +27,8 @@ from assets.labels import asset_item_name, category_name
 from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
 from assets.signals import person_departed
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError, Named, asset_label, holder_label, person_label, unit_label
+from assets.labels import asset_label
+from quartermaster.errors import ConflictError, DomainError, Named, holder_label, person_label, unit_label
 
 from .choices import (
     BADGE_ITEM, CERTIFICATE_ITEM, CERTIFICATE_LOSS_REPORT_DAYS, CERTIFICATE_SURRENDER_TO, BadgeEndReason,
@@ -35,7 +36,7 @@ from .choices import (
 )
 from .models import (
     AssetPlace, BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt,
-    IssueRound, OfficerSize, SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
+    AnnualInventory, IssueRound, OfficerSize, SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
 )
 
 
@@ -738,3 +739,19 @@ def stocktake_close(*, stocktake: Stocktake) -> Stocktake:
     stocktake.status, stocktake.closed_at = StocktakeStatus.CLOSED, timezone.now()
     stocktake.save(update_fields=["result", "status", "closed_at"])
     return stocktake
+
+
+@transaction.atomic
+def annual_inventory_plan(*, unit: OrgUnit, year: int) -> AnnualInventory:
+    """Plans the year's count (年度清查盘点) of `unit`'s subtree: one stocktake per unit that owns assets on the books
+    (in stock or issued), each expecting that unit's own items; scans and closing go through the stocktakes."""
+    from .selectors import INVENTORY_STATUSES
+
+    if AnnualInventory.objects.filter(unit=unit, year=year).exists():
+        raise ConflictError(f"the {year} inventory of {unit.code} is already planned", field="year", code="duplicate")
+    inventory = AnnualInventory.objects.create(unit=unit, year=year, username=current().username)
+    owners = set(Asset.objects.filter(unit__path__startswith=unit.path, status__in=INVENTORY_STATUSES)
+                 .values_list("unit_id", flat=True))
+    for counted in OrgUnit.objects.filter(pk__in=owners).order_by("path"):
+        Stocktake.objects.create(inventory=inventory, unit=counted, username=current().username)
+    return inventory

@@ -1,9 +1,11 @@
 """Shapes of the registry API: units, people and categories by their codes, custody actions as small input forms."""
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
+from .. import bookvalue
 from ..choices import UserRole
-from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
+from ..models import Asset, Category, ChangeRecord, CustodyEvent, DisposalRequest, ItemType, OrgUnit, Person
 from .fields import ScopedSlugRelatedField
 
 
@@ -47,7 +49,7 @@ class ChecklistItemSerializer(serializers.Serializer):
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
-        fields = ["code", "name", "name_en", "officer_only"]
+        fields = ["code", "name", "name_en", "officer_only", "depreciation_years"]
 
 
 class ItemTypeSerializer(serializers.ModelSerializer):
@@ -69,13 +71,20 @@ class AssetSerializer(serializers.ModelSerializer):
     note = serializers.CharField(write_only=True, required=False, allow_blank=True)
     expires = serializers.DateField(required=False, allow_null=True,
                                     help_text="certificates and work cards: valid until (later changes: renew)")
+    book_value = serializers.SerializerMethodField(
+        help_text="net book value today (yuan): price less straight-line depreciation by category life; null "
+                  "without a price")
 
     class Meta:
         model = Asset
         fields = ["id", "tag", "category", "item", "unit", "serial", "model", "size", "acquired", "service_years",
-                  "expires", "status", "holder_person", "holder_unit", "issued_at", "created_at", "updated_at",
-                  "at", "note"]
+                  "expires", "price", "finance_card_no", "book_value", "status", "holder_person", "holder_unit",
+                  "issued_at", "created_at", "updated_at", "at", "note"]
         read_only_fields = ["status", "issued_at", "created_at", "updated_at"]
+
+    def get_book_value(self, asset) -> str | None:
+        value = bookvalue.net_book_value(asset, timezone.localdate())
+        return None if value is None else str(value)
 
 
 class AssetUpdateSerializer(AssetSerializer):
@@ -171,3 +180,47 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "password", "first_name", "last_name", "email", "is_active", "is_staff",
                   "is_superuser", "last_login", "date_joined", "role", "unit", "person"]
         read_only_fields = ["is_superuser", "last_login", "date_joined"]
+
+
+class BookValueQuerySerializer(serializers.Serializer):
+    unit = _unit_field(help_text="unit code: totals for each unit of its subtree")
+    on = serializers.DateField(required=False, help_text="the date of the book value (default today)")
+
+
+class DisposalRequestSerializer(serializers.ModelSerializer):
+    """Read shape and the request form: `assets` by tag (each in your scope), `photos` as multipart files."""
+
+    unit = _unit_field(help_text="requesting unit code")
+    assets = serializers.ListField(child=serializers.CharField(), write_only=True, help_text="asset tags")
+    photos = serializers.ListField(child=serializers.ImageField(), write_only=True, required=False)
+    items = serializers.SerializerMethodField()
+    approvals = serializers.SerializerMethodField()
+    photo_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisposalRequest
+        fields = ["id", "number", "unit", "reason", "status", "total_price", "total_book_value", "approvals_needed",
+                  "requested_by", "requested_at", "decided_at", "refusal_reason", "items", "approvals",
+                  "photo_count", "assets", "photos"]
+        read_only_fields = ["number", "status", "total_price", "total_book_value", "approvals_needed",
+                            "requested_by", "requested_at", "decided_at", "refusal_reason"]
+
+    def get_items(self, obj) -> list[dict]:
+        return [{"tag": i.asset.tag, "category": i.asset.category_id, "item": i.asset.item,
+                 "price": None if i.price is None else str(i.price),
+                 "book_value": None if i.book_value is None else str(i.book_value)} for i in obj.items.all()]
+
+    def get_approvals(self, obj) -> list[dict]:
+        return [{"level": a.level, "username": a.username, "approved_at": a.approved_at, "note": a.note}
+                for a in obj.approvals.all()]
+
+    def get_photo_count(self, obj) -> int:
+        return len(obj.photos.all())
+
+
+class DisposalApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisposalRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the request is refused")

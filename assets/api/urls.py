@@ -11,5 +11,7 @@ router.register("item-types", views.ItemTypeViewSet, basename="itemtype")
 router.register("assets", views.AssetViewSet, basename="asset")
 router.register("custody-events", views.CustodyEventViewSet, basename="custodyevent")
 router.register("change-records", views.ChangeRecordViewSet, basename="changerecord")
+router.register("book-value", views.BookValueViewSet, basename="bookvalue")
+router.register("disposals", views.DisposalRequestViewSet, basename="disposal")
 router.register("users", views.UserViewSet, basename="user")
 urlpatterns = router.urls

@@ -1,5 +1,9 @@
 """Registry endpoints: declarations plus custody actions, each action one call to a service in assets.services."""
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -8,20 +12,22 @@ from rest_framework.response import Response
 
 from quartermaster.errors import DomainError
 
-from .. import access, selectors, services
+from .. import access, bookvalue, disposals, selectors, services
 from .. import users as user_services
+from ..reports import disposal_register_xlsx_response
 from ..filtersets import (
     AssetFilterSet, CategoryFilterSet, ChangeRecordFilterSet, CustodyEventFilterSet, ItemTypeFilterSet,
     OrgUnitFilterSet, PersonFilterSet, UserFilterSet,
 )
-from ..models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person
+from ..models import Asset, Category, ChangeRecord, CustodyEvent, DisposalRequest, ItemType, OrgUnit, Person
 from .serializers import (
-    AssetActionResultSerializer, AssetSerializer, AssetUpdateSerializer, CategorySerializer,
+    AssetActionResultSerializer, AssetSerializer, BookValueQuerySerializer, DisposalApproveSerializer,
+    DisposalRefuseSerializer, DisposalRequestSerializer, AssetUpdateSerializer, CategorySerializer,
     ChangeRecordSerializer, ChecklistItemSerializer, CustodyEventSerializer, IssueSerializer, ItemTypeSerializer,
     MovementSerializer, OrgUnitSerializer, PersonSerializer, ReportLostSerializer, ReturnSerializer,
     TransferSerializer, UserSerializer,
 )
-from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from .viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
@@ -275,3 +281,78 @@ class UserViewSet(ScopedModelViewSet):
 
     def perform_destroy(self, instance):
         user_services.user_delete(user=instance, by=self.request.user)
+
+
+class BookValueViewSet(ScopedViewSet):
+    """GET ?unit=[&on=]: book value per unit of the subtree (items on the books, price, accumulated depreciation,
+    net book value), to reconcile the registry with the finance books. Straight-line by category life (local)."""
+
+    access_model = Asset
+
+    @extend_schema(parameters=[BookValueQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def list(self, request):
+        form = BookValueQuerySerializer(data=request.query_params, context={"request": request})
+        form.is_valid(raise_exception=True)
+        unit, on = form.validated_data["unit"], form.validated_data.get("on") or timezone.localdate()
+        rows = bookvalue.unit_totals(unit, on, self.restrict(Asset.objects.all()))
+        total = {key: sum((row[key] for row in rows), Decimal("0.00") if key in MONEY else 0)
+                 for key in ("items", "priced", *MONEY)}
+        return Response({"unit": unit.code, "on": on, "residual_rate": str(bookvalue.residual_rate()),
+                         "units": [{**row, **{k: str(row[k]) for k in MONEY}} for row in rows],
+                         "total": {**total, **{k: str(total[k]) for k in MONEY}}})
+
+
+MONEY = ("price", "depreciation", "net_book_value")
+
+
+class DisposalRequestViewSet(ScopedCreateReadViewSet):
+    """报废/处置: POST {unit, assets: [tags], reason[, photos]} files a request; POST …/approve/ {note} gives the next
+    approval (the last one retires the assets in the ledger); POST …/refuse/ {reason}; GET register/ lists the
+    approved disposals (`?export=xlsx` for the spreadsheet)."""
+
+    queryset = DisposalRequest.objects.select_related("unit").prefetch_related(
+        "items__asset", "approvals", "photos")
+    serializer_class = DisposalRequestSerializer
+    filterset_fields = ["status", "unit__code", "number"]
+    ordering = ["-requested_at", "-id"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        tags = data["assets"]
+        assets = {a.tag: a for a in access.restrict(Asset.objects.filter(tag__in=tags), self.request.user,
+                                                    access.CHANGE).select_related("unit", "category")}
+        unknown = [t for t in tags if t not in assets]
+        if unknown:
+            raise DomainError(f"unknown asset tag(s) or outside your scope: {', '.join(unknown)}", field="assets",
+                              code="unknown_tag")
+        serializer.instance = disposals.disposal_request(unit=data["unit"], assets=[assets[t] for t in tags],
+                                                         reason=data["reason"], photos=data.get("photos"))
+
+    def _decided(self, request_row):
+        return Response(DisposalRequestSerializer(self.get_queryset().get(pk=request_row.pk)).data)
+
+    @extend_schema(request=DisposalApproveSerializer, responses={200: DisposalRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        form = DisposalApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._decided(disposals.disposal_approve(request=self.get_object(), user=request.user,
+                                                        note=form.validated_data["note"]))
+
+    @extend_schema(request=DisposalRefuseSerializer, responses={200: DisposalRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        form = DisposalRefuseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._decided(disposals.disposal_refuse(request=self.get_object(), user=request.user,
+                                                       reason=form.validated_data["reason"]))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def register(self, request):
+        rows = disposals.approved_register(self.get_queryset())
+        if request.query_params.get("export") == "xlsx":
+            return disposal_register_xlsx_response(rows)
+        return Response({"count": len(rows), "rows": [
+            {**r, "price": None if r["price"] is None else str(r["price"]),
+             "book_value": None if r["book_value"] is None else str(r["book_value"])} for r in rows]})

@@ -1,4 +1,5 @@
 """Asset categories (codes fixed by SPEC), item types, and the assets themselves."""
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,9 @@ class Category(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=100)
     officer_only = models.BooleanField(_("仅发放执法人员"), default=False)
+    # Straight-line depreciation life (折旧年限) of the category's fixed assets; empty: not depreciated (low-value
+    # consumables such as uniforms are expensed, their book value stays the price). A local setting (assets.bookvalue).
+    depreciation_years = models.PositiveSmallIntegerField(_("折旧年限"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("装备类别")
@@ -61,6 +65,10 @@ class Asset(ChangeLoggedModel):
     size = models.CharField(_("尺码"), max_length=32, blank=True)
     acquired = models.DateField(_("购置日期"), null=True, blank=True)
     service_years = models.PositiveSmallIntegerField(_("使用年限"), null=True, blank=True)
+    # The finance books' side (资产卡片): what the item cost and its card number, to reconcile the registry with them.
+    price = models.DecimalField(_("购置价格（元）"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                validators=[MinValueValidator(0)])
+    finance_card_no = models.CharField(_("资产卡片号"), max_length=64, blank=True, db_index=True)
     # Certificates and work cards: valid until this date. A projection of the ledger like the state below (each
     # event carries `expires_after`; a renewal is a dated `renew` event), so a past date gives the past expiry.
     expires = models.DateField(_("有效期至"), null=True, blank=True, editable=False)

@@ -128,14 +128,18 @@ def test_gcj02_presets_shift_every_drawn_position_exactly_once(fleet, live_serve
     page.evaluate(f"qmMap.search('{v8.plate}')")
     page.locator("#vehicle-card").wait_for()
     page.wait_for_function(f"qmMap.lastTrack && qmMap.lastTrack.id === {v8.pk}")
-    off = page.evaluate(f"""(() => {{
+    measure = f"""(() => {{
         const icon = document.querySelector('.qm-vehicle[data-vehicle="{v8.pk}"]').getBoundingClientRect();
         const p = qmMap.map.latLngToContainerPoint([{expected[1]}, {expected[0]}]);
         const r = qmMap.map.getContainer().getBoundingClientRect();
         const w = qmMap.map.latLngToContainerPoint([{newest[3]}, {newest[2]}]);
         return [icon.left + icon.width / 2 - r.left - p.x, icon.top + icon.height / 2 - r.top - p.y,
-                p.distanceTo(w)]; }})()""")
-    # measured in one frame (the card may still be panning); the icon's border puts its box 2 px off its anchor
+                p.distanceTo(w)]; }})()"""
+    # The card may still be panning the map (a loaded machine draws few frames): wait for the icon to settle on its
+    # anchor; the icon's border puts its box 2 px off the anchor.
+    page.wait_for_function(f"(() => {{ const o = {measure}; return Math.abs(o[0]) <= 4 && Math.abs(o[1]) <= 4; }})()",
+                           timeout=15000)
+    off = page.evaluate(measure)
     assert abs(off[0]) <= 4 and abs(off[1]) <= 4 and off[2] > 300  # the unshifted point is far off
     track = page.evaluate("""(() => { const out = []; document.querySelectorAll('path.last-track');
         qmMap.map.eachLayer((l) => { if (l.options && l.options.className === 'last-track')
@@ -171,9 +175,11 @@ def test_gcj02_presets_shift_every_drawn_position_exactly_once(fleet, live_serve
             out.alert = [l.getLatLng().lng, l.getLatLng().lat]; }); return out; })()""")
     assert drawn["line"][0] == pytest.approx(wgs84_to_gcj02(rows[0][2], rows[0][3]), abs=1e-9)
     assert drawn["line"][-1] == pytest.approx(expected, abs=1e-9)
-    # no legs stored: the whole track is one stop, at the mean of its fixes
-    mean = (sum(r[2] for r in rows) / len(rows), sum(r[3] for r in rows) / len(rows))
-    assert drawn["stop"] == pytest.approx(wgs84_to_gcj02(*mean), abs=1e-9)
+    # the stops come from trip detection (WGS-84, as served): each drawn once shifted
+    served = replay.evaluate("qmReplay.stopData.map((s) => [s.lon, s.lat])")
+    assert served, "ten minutes standing still make a stop"
+    assert drawn["stop"] == pytest.approx(wgs84_to_gcj02(*served[-1]), abs=1e-9)
+    assert abs(served[-1][0] - drawn["stop"][0]) > 0.003  # not drawn unshifted
     assert drawn["alert"] == pytest.approx(wgs84_to_gcj02(*CHANGZHOU), abs=1e-9)
     assert page.errors == [] and replay.errors == []
 

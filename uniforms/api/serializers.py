@@ -7,7 +7,7 @@ from assets.models import Asset, ItemType, OrgUnit, Person
 from ..choices import DepartureKind, HandoverMode
 from ..models import (
     BadgeNumberRecord, CertificateLossReport, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize,
-    SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
+    AnnualInventory, SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
 )
 
 
@@ -209,8 +209,8 @@ class StocktakeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stocktake
-        fields = ["id", "unit", "place", "status", "started_at", "closed_at", "username", "result"]
-        read_only_fields = ["status", "started_at", "closed_at", "username", "result"]
+        fields = ["id", "unit", "place", "inventory", "status", "started_at", "closed_at", "username", "result"]
+        read_only_fields = ["inventory", "status", "started_at", "closed_at", "username", "result"]
 
 
 class StocktakeScanSerializer(serializers.ModelSerializer):
@@ -229,3 +229,16 @@ class DepartureChecklistLineSerializer(serializers.Serializer):
     serial = serializers.CharField()
     return_to = serializers.CharField()
     state = serializers.ChoiceField(choices=["open", "returned", "lost"])
+
+
+class AnnualInventorySerializer(serializers.ModelSerializer):
+    unit = _unit()
+    stocktakes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AnnualInventory
+        fields = ["id", "unit", "year", "planned_at", "username", "stocktakes"]
+        read_only_fields = ["planned_at", "username"]
+
+    def get_stocktakes(self, obj) -> list[dict]:
+        return [{"id": st.pk, "unit": st.unit.code, "status": st.status} for st in obj.stocktakes.all()]

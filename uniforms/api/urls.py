@@ -19,4 +19,5 @@ router.register("receipts", views.HandoverReceiptViewSet, basename="receipt")
 router.register("labels", views.LabelViewSet, basename="label")
 router.register("storage-places", views.StoragePlaceViewSet, basename="storageplace")
 router.register("stocktakes", views.StocktakeViewSet, basename="stocktake")
+router.register("annual-inventories", views.AnnualInventoryViewSet, basename="annualinventory")
 urlpatterns = router.urls

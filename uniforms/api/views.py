@@ -12,8 +12,9 @@ from assets.api.viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, Sco
 from assets.models import Asset, OrgUnit
 
 from .. import pdf, selectors, services
+from ..reports import inventory_xlsx_response
 from ..models import (
-    BadgeNumberRecord, CertificateLossReport, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize,
+    AnnualInventory, BadgeNumberRecord, CertificateLossReport, Departure, Entitlement, HandoverReceipt, IssueRound, OfficerSize,
     SealHandover, SealUsage, Stocktake, StoragePlace,
 )
 from . import serializers as s
@@ -331,3 +332,23 @@ class StocktakeViewSet(ScopedCreateReadViewSet):
         stocktake = services.stocktake_close(stocktake=self.get_object())
         return Response(s.StocktakeSerializer(stocktake).data)
 
+
+
+class AnnualInventoryViewSet(ScopedCreateReadViewSet):
+    """年度清查盘点: POST {unit, year} plans one stocktake per unit of the subtree that owns assets (scan and close
+    them through /stocktakes/); GET …/report/ gives coverage and differences with book value (`?export=xlsx`)."""
+
+    queryset = AnnualInventory.objects.select_related("unit").prefetch_related("stocktakes__unit")
+    serializer_class = s.AnnualInventorySerializer
+    filterset_fields = ["year", "unit__code"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.annual_inventory_plan(**serializer.validated_data)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        report = selectors.annual_inventory_report(self.get_object())
+        if request.query_params.get("export") == "xlsx":
+            return inventory_xlsx_response(report)
+        return Response(report)

@@ -5,10 +5,10 @@ from .entitlements import Entitlement, IssueRound, OfficerSize
 from .insignia import BadgeNumberRecord
 from .receipts import HandoverReceipt
 from .seals import SealHandover, SealUsage
-from .stocktake import AssetPlace, Stocktake, StocktakeScan, StoragePlace
+from .stocktake import AnnualInventory, AssetPlace, Stocktake, StocktakeScan, StoragePlace
 
 __all__ = [
-    "AssetPlace", "BadgeNumberRecord", "CertificateLossReport", "Departure", "DepartureItem", "Entitlement",
+    "AnnualInventory", "AssetPlace", "BadgeNumberRecord", "CertificateLossReport", "Departure", "DepartureItem", "Entitlement",
     "HandoverReceipt", "IssueRound", "OfficerSize", "SealHandover", "SealUsage", "Stocktake", "StocktakeScan",
     "StoragePlace",
 ]

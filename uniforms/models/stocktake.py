@@ -33,7 +33,29 @@ class AssetPlace(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "装备存放位置")
 
 
+class AnnualInventory(models.Model):
+    """年度清查盘点: a bureau-wide (or subtree-wide) count planned as one stocktake per unit; each unit's stocktake
+    counts the unit's own assets on the books (in stock and issued), not its subtree's."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("清查范围"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    planned_at = models.DateTimeField(_("计划时间"), auto_now_add=True)
+    username = models.CharField(_("计划人"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("年度清查盘点")
+        verbose_name_plural = pgettext_lazy("plural", "年度清查盘点")
+        ordering = ["-year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="annualinventory_unique_year")]
+
+    def __str__(self):
+        return f"{self.unit.code} {self.year}"
+
+
 class Stocktake(models.Model):
+    # Set on the stocktakes of an annual inventory (one per unit): they expect the unit's own assets on the books.
+    inventory = models.ForeignKey(AnnualInventory, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="stocktakes", verbose_name=_("年度清查盘点"))
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位"))
     place = models.ForeignKey(StoragePlace, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("存放地点"))

@@ -77,6 +77,7 @@
     // Stops of at least the stop length (the start of the data counts as a stop for detection, not here).
     var stops = journeys.stops.filter(function (s) { return s.dwell_s >= cfg.stopMinS; });
     state.stops = stops.length;
+    state.stopData = stops;  // as served (WGS-84); drawn through Q.toDisplay
     state.alerts = alerts.length;
     state.trips = journeys.journeys.length;
     el("replay-summary").textContent = track.plate + " · " + S.fixes + " " + fixes.length + " · " + S.stops + " " +
