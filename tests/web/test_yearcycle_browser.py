@@ -1,5 +1,6 @@
 """The equipment office's year in headless Chromium: a disposal request filed and approved at two levels (then in
 the register), and an annual inventory with a difference in its report. Screenshots in test-artifacts/yearcycle/."""
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -7,12 +8,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from assets import services as asset_services
 from assets.choices import AssetStatus
 from assets.models import Asset
-from tests.support.browser import CHROMIUM, orm_off_loop
+from tests.support.browser import orm_off_loop
 from tests.support.fixtures import make_user
 from uniforms import services
 
@@ -33,7 +34,7 @@ def _page(browser, live_server, cookie: str):
     return context.new_page()
 
 
-def test_a_disposal_request_approved_at_two_levels(live_server, bureau):
+def test_a_disposal_request_approved_at_two_levels(chromium, live_server, bureau):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     units = bureau["units"]
     for tag in ("PC-1", "PC-2"):
@@ -44,8 +45,7 @@ def test_a_disposal_request_approved_at_two_levels(live_server, bureau):
     admin = make_user("admin", "administrator", None)
     cookies = {u.username: _cookie(u) for u in (clerk, brigade, admin)}
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**CHROMIUM)
+    with contextlib.nullcontext(chromium) as browser:  # the web tests' one Chromium (tests/web/conftest.py)
         page = _page(browser, live_server, cookies["clerk"])
         page.goto(f"{live_server.url}/disposals/")
         page.select_option("#id_unit", "CZ-TN-01")
@@ -74,13 +74,12 @@ def test_a_disposal_request_approved_at_two_levels(live_server, bureau):
         expect(page.locator("#register tbody tr")).to_have_count(2)
         expect(page.locator('#register tr[data-tag="PC-1"]')).to_contain_text("ZC-PC-1")
         page.screenshot(path=str(ARTIFACTS / "disposal-3-register.png"), full_page=True)
-        browser.close()
     statuses = orm_off_loop(lambda: set(Asset.objects.filter(tag__in=["PC-1", "PC-2"]).values_list("status",
                                                                                                     flat=True)))
     assert statuses == {AssetStatus.RETIRED}
 
 
-def test_an_annual_inventory_with_a_difference(live_server, bureau):
+def test_an_annual_inventory_with_a_difference(chromium, live_server, bureau):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     units = bureau["units"]
     for tag, unit in (("PC-1", "CZ-TN-01"), ("PC-2", "CZ-TN-01"), ("PC-3", "CZ-TN-02")):
@@ -88,8 +87,7 @@ def test_an_annual_inventory_with_a_difference(live_server, bureau):
                                     acquired=dt.date(2024, 1, 15), price=Decimal("6000"), finance_card_no=f"ZC-{tag}")
     cookie = _cookie(make_user("logi", "logistics", units["CZ-TN"]))
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**CHROMIUM)
+    with contextlib.nullcontext(chromium) as browser:  # the web tests' one Chromium (tests/web/conftest.py)
         page = _page(browser, live_server, cookie)
         page.goto(f"{live_server.url}/inventory/")
         page.select_option("#inv-unit", "CZ-TN")
@@ -116,4 +114,3 @@ def test_an_annual_inventory_with_a_difference(live_server, bureau):
         with page.expect_download() as download:
             page.click("#inventory-xlsx")
         assert download.value.suggested_filename == "inventory-CZ-TN-2026.xlsx"
-        browser.close()
