@@ -127,8 +127,8 @@ def load(*, detachments: int, brigades: int, squadrons: int, officers: int, asse
                 issued_recorders.append(f"A{aid:08d}")
         written["assets"] = _copy(raw, "assets_asset", (
             "id", "tag", "category_id", "item", "unit_id", "serial", "model", "size", "acquired", "service_years",
-            "status", "holder_person_id", "holder_unit_id", "expires", "issued_at", "created_at", "updated_at"),
-            asset_rows)
+            "status", "holder_person_id", "holder_unit_id", "expires", "issued_at", "created_at", "updated_at",
+            "finance_card_no"), ((*row, "") for row in asset_rows))
         written["events"] = _copy(raw, "assets_custodyevent", (
             "id", "asset_id", "action", "occurred_at", "recorded_at", "person_id", "unit_id", "status_after",
             "unit_after_id", "holder_person_after_id", "expires_after", "receipt_no", "note", "username",
