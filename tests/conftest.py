@@ -1,5 +1,6 @@
 """Shared fixtures: the sample bureau factories, API clients per role, and a real Mosquitto broker."""
 import importlib
+import os
 
 import pytest
 from django.apps import apps
@@ -11,6 +12,9 @@ from tests.support.mqtt import MosquittoBroker, external_broker_url
 pytest_plugins = ["tests.support.fixtures"]
 
 flush.install()
+
+# tests/cluster runs a RabbitMQ cluster (minutes, Debian's rabbitmq-server): only `make cluster-test` collects it.
+collect_ignore = [] if os.environ.get("QM_CLUSTER_TESTS") else ["cluster"]
 
 
 @pytest.fixture(scope="session")
