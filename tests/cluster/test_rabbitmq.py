@@ -121,7 +121,7 @@ def test_quorum_cluster_nodes_killed_mid_stream(city, ingest, cluster):
     t0 = time.time() - 3600
     try:
         # Phase 0: every node carrying fixes, the workers storing them as they come.
-        terminals.publish(range(0, 40), t0)
+        terminals.publish(range(40), t0)
         sent = terminals.wait_acked()
         wait_until(lambda: stored() == sent, what="the first fixes stored")
 

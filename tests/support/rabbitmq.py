@@ -45,7 +45,7 @@ def shipped_config(**replace: str) -> str:
 
 
 class RabbitNode:
-    def __init__(self, cluster: "RabbitCluster", index: int):
+    def __init__(self, cluster: RabbitCluster, index: int):
         self.cluster = cluster
         self.index = index
         self.name = f"{cluster.prefix}{index}@localhost"
@@ -78,9 +78,9 @@ class RabbitNode:
         (self.dir / "rabbitmq.conf").write_text(conf)
         (self.dir / "rabbitmq-env.conf").write_text("")
         (self.dir / "enabled_plugins").write_text("[rabbitmq_mqtt].\n")
-        self.log = open(self.dir / "stdout.log", "ab")
-        self.proc = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(self.dir / "stdout.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while True:  # await_startup fails at once until the VM has registered its name with epmd
@@ -112,7 +112,8 @@ class RabbitNode:
         cmd = [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name, *args]
         if args and args[0] == "await_startup":
             cmd += ["--timeout", str(int(timeout))]
-        done = subprocess.run(cmd, env=self.cluster.env(), capture_output=True, text=True, timeout=timeout + 30)
+        done = subprocess.run(cmd, env=self.cluster.env(), capture_output=True, text=True,
+                              timeout=timeout + 30, check=False)
         if done.returncode:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} on {self.name}: {done.stdout}{done.stderr}\n"
                                f"{self.tail()}")
@@ -174,7 +175,7 @@ class RabbitCluster:
                 "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1} "
                                                        "+sbwt none +sbwtdcpu none +sbwtdio none"}
 
-    def start(self) -> "RabbitCluster":
+    def start(self) -> RabbitCluster:
         first, *others = self.nodes
         first.start()
         for node in others:
@@ -219,5 +220,5 @@ class RabbitCluster:
     def stop(self) -> None:
         for node in reversed(self.nodes):
             node.stop()
-        subprocess.run(["epmd", "-kill"], env=self.env(), capture_output=True)
+        subprocess.run(["epmd", "-kill"], env=self.env(), capture_output=True, check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
