@@ -68,11 +68,13 @@ def forget(port: int, client_id: str) -> None:
     client.loop_stop()
 
 
-def one_round(pub_port: int, sub_port: int, count: int, vehicles: int) -> dict:
+def one_round(pub_port: int, sub_port: int, count: int, vehicles: int, broker=None) -> dict:
     client_id = f"bench-cluster-{time.monotonic_ns()}"
     proc = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, "127.0.0.1", str(sub_port), client_id, str(count)],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "subscribed"
+    # On RabbitMQ: the subscriber's queue, its type, leader and members' count, as the workers' would be.
+    queue = next((q for name, q in broker.queues().items() if client_id in name), None) if broker else None
     pub = RawPublisher("127.0.0.1", pub_port, f"bench-cluster-pub-{time.monotonic_ns()}")
     started = _blast(pub, _messages(pub, count, vehicles, 1, EVENT_T0))
     pub.wait_acked(count, timeout=600)
@@ -81,8 +83,11 @@ def one_round(pub_port: int, sub_port: int, count: int, vehicles: int) -> dict:
     proc.wait(30)
     pub.close()
     forget(sub_port, client_id)
-    return {"received": out["received"], "msg_per_s": round(out["received"] / max(out["seconds"], 1e-6)),
-            "publisher_acked_per_s": round(count / acked_s)}
+    result = {"received": out["received"], "msg_per_s": round(out["received"] / max(out["seconds"], 1e-6)),
+              "publisher_acked_per_s": round(count / acked_s)}
+    if queue:
+        result["queue"] = f"{queue['type']} led by {queue['node'].split('@')[0]}"
+    return result
 
 
 def throughput(args) -> dict:
@@ -94,16 +99,15 @@ def throughput(args) -> dict:
         single.start()
         cluster.start()
         n1, n2, _ = cluster.nodes
-        paths = {"mosquitto": (mosquitto.port, mosquitto.port),
-                 "rabbitmq_1_node": (single.nodes[0].mqtt_port, single.nodes[0].mqtt_port),
-                 "rabbitmq_cluster": (n2.mqtt_port, n1.mqtt_port)}
+        paths = {"mosquitto": (mosquitto.port, mosquitto.port, None),
+                 "rabbitmq_1_node": (single.nodes[0].mqtt_port, single.nodes[0].mqtt_port, single),
+                 "rabbitmq_cluster": (n2.mqtt_port, n1.mqtt_port, cluster)}
         results = {path: [] for path in paths}
         load = [os.getloadavg()[0]]
         for _ in range(args.rounds):
-            for path, (pub_port, sub_port) in paths.items():
-                results[path].append(one_round(pub_port, sub_port, args.count, args.vehicles))
+            for path, (pub_port, sub_port, broker) in paths.items():
+                results[path].append(one_round(pub_port, sub_port, args.count, args.vehicles, broker))
             load.append(os.getloadavg()[0])
-        queue_types = sorted({q["type"] for q in cluster.queues().values()} or {"(none left)"})
     finally:
         mosquitto.stop()
         single.stop()
@@ -116,7 +120,6 @@ def throughput(args) -> dict:
     summary["vs_mosquitto"] = {path: round(summary[path]["median_msg_per_s"] / base, 2) for path in results}
     summary["cluster_vs_1_node"] = round(summary["rabbitmq_cluster"]["median_msg_per_s"]
                                          / summary["rabbitmq_1_node"]["median_msg_per_s"], 2)
-    summary["queue_types_left"] = queue_types
     summary["count"], summary["loadavg_1min"], summary["cores"] = args.count, [round(v, 2) for v in load], os.cpu_count()
     return summary
 

@@ -35,10 +35,11 @@ if [ ${#want[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 fi
-if [ "${1:-base}" = rabbitmq ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+if [ "${1:-base}" = rabbitmq ] && command -v systemctl >/dev/null 2>&1; then
   # The test runs its own nodes: the package's system service (started by the install where systemd runs) is not
   # left running or enabled.
-  $SUDO systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+  now=; [ -d /run/systemd/system ] && now=--now
+  $SUDO systemctl disable $now rabbitmq-server >/dev/null 2>&1 || true
 fi
 # Real TimescaleDB where the workplace ships its source (../shared/vendor): built once per machine (~3 min) into
 # Debian's PostgreSQL 15; scripts/services.sh preloads it whenever it is installed. Elsewhere the suite runs on

@@ -41,6 +41,7 @@ class Terminals:
 
     def __init__(self, cluster: RabbitCluster):
         self.clients = []
+        self.disconnects = [0] * len(cluster.nodes)
         self.acked = 0
         self.published = 0
         self.lock = threading.Lock()
@@ -50,9 +51,14 @@ class Terminals:
             client.reconnect_delay_set(1, 1)
             client.max_queued_messages_set(0)
             client.on_publish = self._acked
+            client.on_disconnect = lambda c, u, f, rc, p, i=node.index - 1: self._lost(i)
             client.connect("127.0.0.1", node.mqtt_port, keepalive=10)
             client.loop_start()
             self.clients.append(client)
+
+    def _lost(self, index: int) -> None:
+        with self.lock:
+            self.disconnects[index] += 1
 
     def _acked(self, client, userdata, mid, reason_code, properties):
         with self.lock:
@@ -160,6 +166,10 @@ def test_quorum_cluster_nodes_killed_mid_stream(city, ingest, cluster):
         time.sleep(2)  # room for any late duplicate
         counters = [w.stop() for w in workers]
 
+        # The faults happened where they were meant to: n3's and n1's terminals and worker 0 were cut off, and
+        # reconnected (the cluster acknowledged all their fixes), n2's terminals and worker 1 were not.
+        assert terminals.disconnects == [1, 0, 1]
+        assert "MQTT disconnected" in "".join(w0.output) and "MQTT disconnected" not in "".join(w1.output)
         assert leaders["during"] in (n2.name, n3.name)  # worker 0's queue was led by a survivor meanwhile
         assert n1.starts == n3.starts == 2
         # Every fix stored exactly once ...
