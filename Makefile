@@ -37,7 +37,7 @@ bench: install
 cluster-test: install
 	scripts/system-deps.sh rabbitmq
 	QM_CLUSTER_TESTS=1 scripts/test.sh tests/cluster -x -q -s
-	$(BIN)/python -m bench.cluster
+	scripts/test.sh bench cluster --ingest
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -7,10 +7,13 @@ message received. Paths, alternating each round:
 - `mosquitto`: deploy/mosquitto/core.conf (one broker);
 - `rabbitmq_1_node`: one RabbitMQ node, publisher and subscriber on it (its quorum queue has one member);
 - `rabbitmq_cluster`: 3 nodes, publisher on n2, subscriber on n1 (the queue's leader on n1, replicated on all 3).
+`--ingest` adds the same three paths end to end: one `qm ingest` worker (on n1 in the cluster, the publisher on
+n2) storing `--count` single fixes into PostgreSQL (bench.ingest_e2e's throughput case; needs QM_DATABASE_URL,
+a database is created beside it), the sustained msg/s from the first publish to the last fix stored.
 `--classic-kill` instead characterises 3.10's default classic queue in the cluster: a subscriber's durable queue
 on n1, a paced publisher on n2, n1 SIGKILLed mid-stream and restarted; it prints what the publisher had
 acknowledged and what the subscriber received.
-Usage: .venv/bin/python -m bench.cluster [--full] [--count N] [--rounds R] [--classic-kill]
+Usage: .venv/bin/python -m bench.cluster [--full] [--count N] [--rounds R] [--ingest] [--classic-kill]
 """
 import argparse
 import json
@@ -90,6 +93,22 @@ def one_round(pub_port: int, sub_port: int, count: int, vehicles: int, broker=No
     return result
 
 
+def ingest_round(pub_port: int, sub_port: int, count: int, vehicles: int, broker=None) -> dict:
+    """One `qm ingest` worker on `sub_port` storing `count` single fixes published to `pub_port`."""
+    from bench import ingest_e2e
+
+    env = {"QM_DATABASE_URL": os.environ["QM_DATABASE_URL"], "QM_LOG_LEVEL": "WARNING", "QM_MAX_FIX_AGE_DAYS": "0"}
+    try:
+        result = ingest_e2e.throughput(f"mqtt://127.0.0.1:{sub_port}", "127.0.0.1", pub_port, env, count=count,
+                                       vehicles=vehicles, per_message=1)
+    finally:
+        if broker:  # the worker's session queue (ingest_e2e ends sessions with MQTT 5, which RabbitMQ 3.10 refuses)
+            node = next(n for n in broker.nodes if n.mqtt_port == sub_port)
+            for name in broker.queues():
+                node.ctl("delete_queue", name)
+    return {k: result[k] for k in ("stored", "lost", "dead_letters", "msg_per_s", "drain_s")}
+
+
 def throughput(args) -> dict:
     mosquitto = core_broker()
     single = RabbitCluster(1)
@@ -108,6 +127,11 @@ def throughput(args) -> dict:
             for path, (pub_port, sub_port, broker) in paths.items():
                 results[path].append(one_round(pub_port, sub_port, args.count, args.vehicles, broker))
             load.append(os.getloadavg()[0])
+        ingest = {}
+        if args.ingest:
+            for path, (pub_port, sub_port, broker) in paths.items():
+                ingest[path] = ingest_round(pub_port, sub_port, args.count, args.vehicles, broker)
+            load.append(os.getloadavg()[0])
     finally:
         mosquitto.stop()
         single.stop()
@@ -116,6 +140,12 @@ def throughput(args) -> dict:
                       "median_publisher_acked_per_s": statistics.median(r["publisher_acked_per_s"] for r in rounds),
                       "received_all": all(r["received"] == args.count for r in rounds), "rounds": rounds}
                for path, rounds in results.items()}
+    if ingest:
+        summary["ingest_1_worker"] = ingest
+        summary["ingest_cluster_vs_1_node"] = round(ingest["rabbitmq_cluster"]["msg_per_s"]
+                                                    / ingest["rabbitmq_1_node"]["msg_per_s"], 2)
+        summary["ingest_cluster_vs_mosquitto"] = round(ingest["rabbitmq_cluster"]["msg_per_s"]
+                                                       / ingest["mosquitto"]["msg_per_s"], 2)
     base = summary["mosquitto"]["median_msg_per_s"]
     summary["vs_mosquitto"] = {path: round(summary[path]["median_msg_per_s"] / base, 2) for path in results}
     summary["cluster_vs_1_node"] = round(summary["rabbitmq_cluster"]["median_msg_per_s"]
@@ -198,10 +228,21 @@ def main(argv=None) -> dict:
     parser.add_argument("--count", type=int)
     parser.add_argument("--vehicles", type=int, default=1_000)
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--ingest", action="store_true", help="also one qm ingest worker end to end per path")
     parser.add_argument("--classic-kill", action="store_true", help="the classic-queue node kill instead")
     args = parser.parse_args(argv)
     args.count = args.count or (20_000 if args.full else 5_000)
     args.rounds = args.rounds or (3 if args.full else 1)
+    if args.ingest:
+        from bench import ingest_e2e
+        from bench.common import setup_django
+
+        url = os.environ.get("QM_DATABASE_URL", "")
+        if not url.startswith("postgresql://"):
+            raise SystemExit("--ingest needs QM_DATABASE_URL=postgresql://… (a database is created beside it)")
+        os.environ["QM_DATABASE_URL"] = ingest_e2e._bench_database(url)
+        setup_django()
+        ingest_e2e._setup(args.vehicles)
     summary = classic_kill(args) if args.classic_kill else throughput(args)
     print(json.dumps(summary, indent=1))
     return summary

@@ -169,7 +169,8 @@ def test_quorum_cluster_nodes_killed_mid_stream(city, ingest, cluster):
         # The faults happened where they were meant to: n3's and n1's terminals and worker 0 were cut off, and
         # reconnected (the cluster acknowledged all their fixes), n2's terminals and worker 1 were not.
         assert terminals.disconnects == [1, 0, 1]
-        assert "MQTT disconnected" in "".join(w0.output) and "MQTT disconnected" not in "".join(w1.output)
+        connects = ["".join(w.output).count("connected to MQTT (session present") for w in workers]
+        assert connects[0] >= 2 and connects[1] == 1, connects
         assert leaders["during"] in (n2.name, n3.name)  # worker 0's queue was led by a survivor meanwhile
         assert n1.starts == n3.starts == 2
         # Every fix stored exactly once ...
