@@ -127,10 +127,12 @@ def throughput(args) -> dict:
             for path, (pub_port, sub_port, broker) in paths.items():
                 results[path].append(one_round(pub_port, sub_port, args.count, args.vehicles, broker))
             load.append(os.getloadavg()[0])
+        print(json.dumps({path: [r["msg_per_s"] for r in rounds] for path, rounds in results.items()}), flush=True)
         ingest = {}
         if args.ingest:
             for path, (pub_port, sub_port, broker) in paths.items():
                 ingest[path] = ingest_round(pub_port, sub_port, args.count, args.vehicles, broker)
+                print(path, json.dumps(ingest[path]), flush=True)
             load.append(os.getloadavg()[0])
     finally:
         mosquitto.stop()

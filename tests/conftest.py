@@ -13,7 +13,8 @@ pytest_plugins = ["tests.support.fixtures"]
 
 flush.install()
 
-# tests/cluster runs a RabbitMQ cluster (minutes, Debian's rabbitmq-server): only `make cluster-test` collects it.
+# tests/cluster runs a RabbitMQ cluster (minutes, Debian's rabbitmq-server): the whole suite leaves it out; it runs
+# when named (`make cluster-test`) or with QM_CLUSTER_TESTS=1.
 collect_ignore = [] if os.environ.get("QM_CLUSTER_TESTS") else ["cluster"]
 
 

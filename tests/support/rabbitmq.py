@@ -70,7 +70,20 @@ class RabbitNode:
                 "RABBITMQ_PID_FILE": str(self.dir / "rabbit.pid")}
 
     def start(self, timeout: float = 180) -> None:
-        """Starts the node (joining its cluster again if it was in one) and waits until it takes MQTT."""
+        """Starts the node (joining its cluster again if it was in one) and waits until it takes MQTT.
+
+        A node's first start that dies at boot is tried again on new ports: a port picked free may have been taken
+        by another process meanwhile (the machine is shared). A restart keeps its ports: clients reconnect there."""
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except RuntimeError:
+                if self.starts > 1 or self.proc is None or self.proc.poll() is None or attempt == 2:
+                    raise
+                self.starts -= 1
+                self.mqtt_port, self.amqp_port, self.dist_port = free_port(), free_port(), free_port()
+
+    def _start(self, timeout: float) -> None:
         conf = shipped_config(**self.cluster.config)
         conf += (f"listeners.tcp.default = 127.0.0.1:{self.amqp_port}\n"
                  f"mqtt.listeners.tcp.default = 127.0.0.1:{self.mqtt_port}\n"
@@ -87,9 +100,9 @@ class RabbitNode:
             try:
                 self.ctl("await_startup", timeout=max(5, deadline - time.monotonic()))
                 break
-            except RuntimeError:
+            except RuntimeError as exc:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise
+                    raise RuntimeError(f"{self.name} did not start (exit status {self.proc.poll()}): {exc}") from None
                 time.sleep(1)
         self.wait_port(timeout)
 
@@ -121,6 +134,7 @@ class RabbitNode:
 
     def tail(self, lines: int = 30) -> str:
         logs = sorted((self.dir / "log").glob("*.log")) if (self.dir / "log").exists() else []
+        logs += [self.dir / "stdout.log"] if (self.dir / "stdout.log").exists() else []
         text = "".join(p.read_text(errors="replace") for p in logs)
         return "\n".join(text.splitlines()[-lines:])
 
