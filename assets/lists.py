@@ -151,7 +151,7 @@ class Listing:
         header = [str(c.label) for c in self.columns]
         rows = ([_plain(c.value(obj)) for c in self.columns] for obj in self.filtered.iterator(chunk_size=500))
         if fmt == "csv":
-            return _csv(self.filename, header, rows)
+            return csv_response(self.filename, header, rows)
         return _xlsx(self.filename, header, rows)
 
 
@@ -163,7 +163,7 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
