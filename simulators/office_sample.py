@@ -92,16 +92,20 @@ def _inspection(brigade: OrgUnit, pool: list[Asset], today: dt.date) -> None:
         follow_up="责成天宁一中队3日内补存，并在中队例会上通报。")
 
 
-def _disposal(brigade: OrgUnit) -> None:
-    """The recorder sent away for repair came back beyond economical repair: a request to dispose of it."""
-    repair = Asset.objects.filter(unit=brigade, category_id=CategoryCode.RECORDER,
-                                  status=AssetStatus.IN_REPAIR).order_by("tag").first()
-    stock = Asset.objects.filter(unit__path__startswith=brigade.path, category_id=CategoryCode.PROTECTIVE,
-                                 status=AssetStatus.IN_STOCK).order_by("tag").first()
-    assets = [a for a in (repair, stock) if a is not None]
-    if assets:
-        disposal_request(unit=brigade, assets=assets, reason="执法记录仪主板损坏，维修评估无修复价值；"
-                                                             "警示隔离设备老化破损，不能继续使用。")
+def _disposal(squadron: OrgUnit, today: dt.date) -> None:
+    """The squadron's oldest recorder came back from repair beyond economical repair, and its barrier kit is worn
+    out: a request to dispose of both, above the single-approval limit (the brigade's logistics officer approves
+    first, an administrator second)."""
+    acquired = today - dt.timedelta(days=6 * 365)
+    worn = asset_services.asset_create(
+        tag="JLY-OLD-01", category=CategoryCode.RECORDER, unit=squadron, item="执法记录仪", model="DSJ-V7",
+        serial="DSJ00000017", acquired=acquired, service_years=5, price=Decimal("2980.00"),
+        finance_card_no=f"ZC{acquired.year}-JLY-OLD-01", at=_at(acquired, 9))
+    asset_services.asset_repair_out(asset=worn, at=_at(today - dt.timedelta(days=40), 10), note="屏幕无显示，送厂检修")
+    barrier = Asset.objects.filter(unit=squadron, category_id=CategoryCode.PROTECTIVE,
+                                   status=AssetStatus.IN_STOCK).order_by("tag").first()
+    disposal_request(unit=squadron, assets=[a for a in (worn, barrier) if a is not None],
+                     reason="执法记录仪主板损坏，厂家检测无修复价值；警示隔离设备老化破损，不能继续使用。")
 
 
 def _annual_inventory(squadron: OrgUnit, today: dt.date) -> None:
@@ -128,6 +132,6 @@ def load_office_sample(*, today: dt.date | None = None) -> dict | None:
         costs = _costs(brigade, today)
         pool = _recorder_shifts(squadron, today)
         _inspection(brigade, pool, today)
-        _disposal(brigade)
+        _disposal(squadron, today)
         _annual_inventory(squadron, today)
     return {"costs": costs, "pool": len(pool)}

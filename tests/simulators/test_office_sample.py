@@ -44,11 +44,19 @@ def test_the_work_is_loaded_once(office):
     assert FootageInspection.objects.get().unit.code == "CZ-TN"
 
 
+def test_the_demo_logistics_officer_approves_the_pending_disposal_first(office):
+    _loaded, client = office
+    pending = DisposalRequest.objects.get(status="pending")
+    client.post(f"/disposals/{pending.pk}/approve/", {"note": "同意报废"})
+    assert list(pending.approvals.values_list("level", "username")) == [(1, "logistics-demo")]
+
+
 def test_each_office_page_shows_it(office):
     _loaded, client = office
     today = timezone.localdate()
     pending = DisposalRequest.objects.get(status="pending")
     assert pending.number in client.get("/disposals/").content.decode() and pending.total_price > 0
+    assert (pending.unit.code, pending.approvals_needed) == ("CZ-TN-01", 2)  # the brigade's officer approves first
     inventory = AnnualInventory.objects.get(unit__code="CZ-TN-01", year=today.year)
     report = client.get(f"/inventory/{inventory.pk}/").context["report"]
     assert report["summary"]["missing"] == 1 and report["coverage"]["units_done"] == report["coverage"]["units"] == 1
