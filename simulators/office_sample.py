@@ -4,7 +4,8 @@ disposal request waiting for approval and this year's annual inventory of a squa
 brigade, counted with an item not found.
 
 Everything is written through the services a user's action calls, dated relative to the load day; deterministic for
-the sample bureau. Loaded once (`qm demo` skips it when the database already holds a disposal request)."""
+the sample bureau. The brigade's officers also get size records for the garments they were never issued (the
+procurement plan orders those by size). Loaded once (`qm demo` skips it when the database already holds a disposal request)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from django.utils import timezone
 from assets import services as asset_services
 from assets.choices import AssetStatus, CategoryCode
 from assets.disposals import disposal_request
-from assets.models import Asset, DisposalRequest, OrgUnit, Person
+from assets.models import Asset, DisposalRequest, ItemType, OrgUnit, Person
 from recorders import services as recorder_services
 from telematics.choices import CostKind, VehicleStatus
 from telematics.models import Vehicle
@@ -108,16 +109,36 @@ def _disposal(squadron: OrgUnit, today: dt.date) -> None:
                      reason="执法记录仪主板损坏，厂家检测无修复价值；警示隔离设备老化破损，不能继续使用。")
 
 
+# Garments sized like the duty uniform (号型): an officer's size record for them follows the 春秋执勤服 issued.
+SIZED_LIKE_DUTY_UNIFORM = ("执勤大衣", "长袖衬衣", "短袖衬衣", "裤子")
+
+
+def _sizes(brigade: OrgUnit) -> int:
+    """The brigade's officers' size records for the garments they were never issued, taken from the duty uniform
+    they hold, so the procurement plan orders them by size."""
+    item_types = list(ItemType.objects.filter(category_id=CategoryCode.UNIFORM, name__in=SIZED_LIKE_DUTY_UNIFORM))
+    held = (Asset.objects.filter(unit__path__startswith=brigade.path, category_id=CategoryCode.UNIFORM,
+                                 item="春秋执勤服", status=AssetStatus.ISSUED, holder_person__status="active",
+                                 holder_person__role="officer")
+            .exclude(size="").select_related("holder_person").order_by("holder_person__staff_no"))
+    written = 0
+    for asset in held:
+        for item_type in item_types:
+            uniform_services.officer_size_set(person=asset.holder_person, item_type=item_type, size=asset.size)
+            written += 1
+    return written
+
+
 def _annual_inventory(squadron: OrgUnit, today: dt.date) -> None:
-    """This year's count of the squadron: every item on its books scanned but one, and closed (the brigade's other
-    squadrons are left for the user to plan)."""
+    """This year's count of the squadron: every item on its books scanned but one radio, and closed (the brigade's
+    other squadrons are left for the user to plan)."""
     inventory = uniform_services.annual_inventory_plan(unit=squadron, year=today.year)
     stocktake = inventory.stocktakes.filter(unit=squadron).first()
     if stocktake is None:
         return
-    tags = list(Asset.objects.filter(unit=squadron, status__in=INVENTORY_STATUSES).order_by("tag")
-                .values_list("tag", flat=True))
-    for tag in tags[:-1]:
+    on_books = Asset.objects.filter(unit=squadron, status__in=INVENTORY_STATUSES)
+    gone = on_books.filter(category_id=CategoryCode.RADIO).order_by("tag").values_list("tag", flat=True).first()
+    for tag in on_books.exclude(tag=gone).order_by("tag").values_list("tag", flat=True):
         uniform_services.stocktake_scan(stocktake=stocktake, tag=tag)
     uniform_services.stocktake_close(stocktake=stocktake)
 
@@ -134,4 +155,5 @@ def load_office_sample(*, today: dt.date | None = None) -> dict | None:
         _inspection(brigade, pool, today)
         _disposal(squadron, today)
         _annual_inventory(squadron, today)
-    return {"costs": costs, "pool": len(pool)}
+        sizes = _sizes(brigade)
+    return {"costs": costs, "pool": len(pool), "sizes": sizes}

@@ -60,10 +60,13 @@ def test_each_office_page_shows_it(office):
     inventory = AnnualInventory.objects.get(unit__code="CZ-TN-01", year=today.year)
     report = client.get(f"/inventory/{inventory.pk}/").context["report"]
     assert report["summary"]["missing"] == 1 and report["coverage"]["units_done"] == report["coverage"]["units"] == 1
+    assert report["differences"][0]["category"] == "radio" and report["summary"]["missing_book_value"] > 0
     start = client.get("/").content.decode()
     assert 'data-count="pending_disposals" class="warn">1 ' in start
     plan = client.get("/procurement/", {"year": today.year + 1})
     assert plan.status_code == 200 and plan.context["plan"]["total_cost"] > 0
+    never_issued = [line for line in plan.context["plan"]["lines"] if line["reason"] == "never_issued"]
+    assert never_issued and any(line["size"] for line in never_issued if line["item"] == "执勤大衣")
     history = client.get("/assets/JLY-POOL-01/").content.decode()
     assert history.count("班前领用") >= 4 and history.count("班后交还") >= 3
     assert "法制科" in client.get("/recorders/inspections/").content.decode()
