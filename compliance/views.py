@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assets import access
-from assets.lists import csv_response
+from assets.lists import export_file
 from assets.models import OrgUnit
 from assets.reports import xlsx, xlsx_response
 from quartermaster.context import change_context
@@ -195,7 +195,7 @@ def procurement_page(request):
         return xlsx_response(xlsx([(_("采购计划"), head, rows)]), f"{name}.xlsx")
     if fmt == "csv":
         head, rows = plan_table(plan)
-        return csv_response(name, head, ([("" if v is None else v) for v in row] for row in rows))
+        return export_file("csv", name, head, rows)
     if fmt == "pdf":
         response = HttpResponse(plan_pdf(plan, unit), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
