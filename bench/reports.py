@@ -7,7 +7,8 @@ moving and stopped time, fixes, the minutes with a fix, trips), and `--fix-days`
 `--repeat` runs of:
 - the bureau's monthly summary (every vehicle, 30 days: distance, driving/stopped time, trips, alerts, online rate),
 - the bureau's monthly online rate and daily mileage,
-- one vehicle's trips for a month (detected from its fixes),
+- one vehicle's trips for a month (read from the trips stored per finished vehicle-day, journeys.stored; and, for
+  comparison, detected from its fixes with the store off),
 - one vehicle's year summary (365 days of rollups),
 - with TimescaleDB: the continuous aggregate refreshed over the fixes' days, and one vehicle's month read from it;
 and the ingest's rate (the pipeline in process, no broker) storing the same fixes with the rollup table kept
@@ -167,6 +168,16 @@ def _store_legs_ms(vehicles, day: dt.date, rollup: str, batches: int = 20) -> fl
     return statistics.median(times) * 1000
 
 
+def _unstored(work):
+    from django.conf import settings
+
+    settings.QM_TRIP_STORE = False
+    try:
+        return work()
+    finally:
+        del settings.QM_TRIP_STORE
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="3,000 vehicles")
@@ -211,11 +222,17 @@ def main(argv: list[str] | None = None) -> None:
         settings.QM_ROLLUP = "table"
         with_fixes = vehicles[:args.fix_vehicles]
         rows += rollups.rollup_rebuild(start=fix_start, end=END, vehicle_ids=[v.pk for v in with_fixes])
+        counting = 0.0
         for k in range(args.fix_days):  # what the nightly `qm rollup --trips` leaves (vehicles without fixes: 0)
             day = fix_start + dt.timedelta(days=k)
-            rollups.rollup_trips(day=day, counts={**{v.pk: 0 for v in vehicles}, **count_trips(with_fixes, day)})
+            started = time.perf_counter()  # counting a day's trips stores each vehicle's detection (journeys.stored)
+            counts = count_trips(with_fixes, day)
+            counting += time.perf_counter() - started
+            rollups.rollup_trips(day=day, counts={**{v.pk: 0 for v in vehicles}, **counts})
         print(f"   loaded {vehicles_n} vehicles, {rows:,} rollup rows (a year), {fixes:,} fixes and legs "
-              f"({args.fix_vehicles} vehicles x {args.fix_days} days) in {time.perf_counter() - t0:.0f} s", flush=True)
+              f"({args.fix_vehicles} vehicles x {args.fix_days} days) in {time.perf_counter() - t0:.0f} s; trips "
+              f"detected and stored per vehicle-day (as `qm rollup --trips` does) in {counting:.1f} s "
+              f"({counting / (args.fix_days * len(with_fixes)) * 1000:.0f} ms a vehicle-day)", flush=True)
 
         month = (END - dt.timedelta(days=29), END)
         one = vehicles[0]
@@ -224,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
             "bureau monthly online rate": lambda: build_report("online", start=month[0], end=month[1], unit=root),
             "bureau monthly daily mileage": lambda: build_report("mileage", start=month[0], end=month[1], unit=root),
             "one vehicle's trips for a month": lambda: build_report("trips", start=month[0], end=month[1], vehicle=one),
+            "one vehicle's trips for a month, detected from the fixes (QM_TRIP_STORE off)": lambda: _unstored(
+                lambda: build_report("trips", start=month[0], end=month[1], vehicle=one)),
             "one vehicle's year summary": lambda: build_report("summary", start=year_start, end=END, vehicle=one),
         }
         targets = {"bureau monthly summary": 2.0, "one vehicle's trips for a month": 0.5,

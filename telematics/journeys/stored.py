@@ -248,54 +248,61 @@ def vehicle_days(vehicle, first: dt.date, last: dt.date, *, store: bool = True,
 
 # --- writes: the ingest's marks, the periodic job --------------------------------------------------------------------
 
+MARK_SQL = ("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, points) "
+            "SELECT v, d, '', TRUE, 1, '', '', '' FROM unnest(%s::bigint[], %s::date[]) AS m(v, d) ORDER BY v, d "
+            "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, marks = journeys_tripday.marks + 1")
+
+
 def mark_late(rows, now: dt.datetime | None = None) -> int:
     """The ingest's store step: `rows` (PositionRow tuples stored now: terminal, ts, vehicle_id, ...) taken more than
     QM_TRIP_STORE_SETTLE_S ago mark the vehicle-days whose windows hold them dirty (a row made for a day never
-    stored). The usual batch has none and costs one comparison per row. Returns the vehicle-days marked."""
+    stored). The usual batch has none and costs one comparison per row; a late batch one query of the terminals'
+    bindings and one statement. Returns the vehicle-days marked."""
     now = now or _now()
     before = now - dt.timedelta(seconds=conf.get("QM_TRIP_STORE_SETTLE_S"))
     late = [row for row in rows if row[1] < before]
     if not late:
         return 0
-    from django.db.models import Q
+    from telematics.models import TerminalBinding
 
-    from telematics.models import TerminalBinding, Vehicle
-
+    spans: dict[str, list] = {}  # terminal -> [earliest, latest, vehicles its fixes count for]
+    for terminal, ts, vehicle_id, *_ in late:
+        span = spans.get(terminal)
+        if span is None:
+            spans[terminal] = span = [ts, ts, set()]
+        elif ts < span[0]:
+            span[0] = ts
+        elif ts > span[1]:
+            span[1] = ts
+        if vehicle_id is not None:
+            span[2].add(vehicle_id)
+    # A terminal's fixes also count for the vehicles it was bound to then (track._vehicle_filter).
+    for terminal, vehicle_id, bound_at, unbound_at in TerminalBinding.objects.filter(
+            terminal_id__in=list(spans)).values_list("terminal_id", "vehicle_id", "bound_at", "unbound_at"):
+        span = spans[terminal]
+        if bound_at <= span[1] and (unbound_at is None or unbound_at > span[0]):
+            span[2].add(vehicle_id)
     around = lookaround()
-    spans: dict[str, list[dt.datetime]] = defaultdict(list)  # terminal -> times
-    by_vehicle: dict[int, set[dt.date]] = defaultdict(set)
-    for row in late:
-        spans[row[0]].append(row[1])
-    terminals = list(spans)
-    owners = defaultdict(set)  # terminal -> vehicles its fixes may count for (see track._vehicle_filter)
-    for row in late:
-        if row[2] is not None:
-            owners[row[0]].add(row[2])
-    for vehicle_id, terminal in Vehicle.objects.filter(terminal_id__in=terminals).values_list("pk", "terminal_id"):
-        owners[terminal].add(vehicle_id)
-    for vehicle_id, terminal in TerminalBinding.objects.filter(Q(terminal_id__in=terminals)).values_list(
-            "vehicle_id", "terminal_id"):
-        owners[terminal].add(vehicle_id)
-    for row in late:
-        first = (row[1] - around).astimezone(SHANGHAI).date()
-        last = (row[1] + around).astimezone(SHANGHAI).date()
-        for vehicle_id in owners[row[0]]:
-            day = first
-            while day <= last:
-                by_vehicle[vehicle_id].add(day)
-                day += DAY
-    marks = sorted((v, d) for v, days in by_vehicle.items() for d in days)
+    marks = set()
+    for earliest, latest, vehicles in spans.values():
+        first = (earliest - around).astimezone(SHANGHAI).date()
+        days = [first + dt.timedelta(days=k)
+                for k in range(((latest + around).astimezone(SHANGHAI).date() - first).days + 1)]
+        marks.update((v, d) for v in vehicles for d in days)
     if not marks:
         return 0
-    with connection.cursor() as cur:  # in a fixed order: two ingest workers never lock rows in opposite orders
-        for k in range(0, len(marks), 500):
-            chunk = marks[k:k + 500]
-            cur.execute("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, points) "
-                        f"VALUES {', '.join(['(%s, %s, %s, TRUE, 1, %s, %s, %s)'] * len(chunk))} "
-                        "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, "
-                        "marks = journeys_tripday.marks + 1",
-                        [x for v, d in chunk for x in (v, d, "", "", "", b"")])
-    return len(marks)
+    ordered = sorted(marks)  # in a fixed order: two ingest workers never lock rows in opposite orders
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(MARK_SQL, [[v for v, _d in ordered], [d for _v, d in ordered]])
+        else:
+            for k in range(0, len(ordered), 100):
+                chunk = ordered[k:k + 100]
+                cur.execute("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, "
+                            f"points) VALUES {', '.join(['(%s, %s, %s, TRUE, 1, %s, %s, %s)'] * len(chunk))} "
+                            "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, "
+                            "marks = journeys_tripday.marks + 1", [x for v, d in chunk for x in (v, d, "", "", "", b"")])
+    return len(ordered)
 
 
 def dirty_days() -> dict[int, list[dt.date]]:
