@@ -126,13 +126,16 @@ def _median(work, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _ingest_rate(vehicles, day: dt.date, rollup: str) -> float:
-    """Fixes per second through the pipeline's stages (decode to rules and legs), batches of 2,000."""
+def _ingest_rate(vehicles, day: dt.date, rollup: str, late: bool = False) -> float:
+    """Fixes per second through the pipeline's stages (decode to rules and legs), batches of 2,000. The fixes are of
+    a past day: `late` false takes them as live ones (no stored trips to mark), true as late ones (each batch marks
+    its vehicle-days' stored trips dirty, journeys.stored.mark_late: the worst case, a replay of history)."""
     from django.conf import settings
 
     from telematics.tracking.pipeline import Message, Pipeline
 
     settings.QM_ROLLUP = rollup
+    settings.QM_TRIP_STORE_SETTLE_S = 3600 if late else 10**9  # 31 years
     settings.QM_MAX_FIX_AGE_DAYS = 0
     rng = random.Random(3)
     tracks = [[(v.terminal_id, f) for f in _day_track(v.pk, day, rng)[:600]] for v in vehicles]
@@ -176,6 +179,24 @@ def _unstored(work):
         return work()
     finally:
         del settings.QM_TRIP_STORE
+
+
+def _mark_ms(vehicles, day: dt.date, late: bool, batches: int = 20) -> float:
+    """Median milliseconds of `mark_late` on one stored batch of 2,000 fixes (20 per vehicle of 100)."""
+    from django.conf import settings
+
+    from telematics.journeys.stored import mark_late
+
+    settings.QM_TRIP_STORE_SETTLE_S = 3600 if late else 10**9
+    t0 = dt.datetime.combine(day, dt.time(8), SHANGHAI)
+    times = []
+    for b in range(batches):
+        rows = [(v.terminal_id, t0 + dt.timedelta(seconds=(b * 20 + k) * 10), v.pk) for v in vehicles[:100]
+                for k in range(20)]
+        started = time.perf_counter()
+        mark_late(rows)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -263,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
                    for k, mode in enumerate(("off", "table", "off", "table"))}
         print(f"   storing 2,000 legs: median {legs_ms['off']:.1f} ms without the rollup table, "
               f"{legs_ms['table']:.1f} ms keeping it", flush=True)
+        live_ms, late_ms = _mark_ms(vehicles, END + dt.timedelta(days=20), False), _mark_ms(
+            vehicles, END + dt.timedelta(days=21), True)
+        print(f"   marking late fixes' stored trips dirty, a batch of 2,000 fixes of 100 vehicles: median "
+              f"{live_ms:.2f} ms when none is late, {late_ms:.1f} ms when all are", flush=True)
         ingest = vehicles[-args.ingest_vehicles:]
         day = END + dt.timedelta(days=1)
         rates: dict[str, list[float]] = {"off": [], "table": []}
@@ -272,6 +297,13 @@ def main(argv: list[str] | None = None) -> None:
         off, table = statistics.median(rates["off"]), statistics.median(rates["table"])
         print(f"   ingest (pipeline in process, {len(ingest)} vehicles x 600 fixes): {off:,.0f} fixes/s without the "
               f"rollup table, {table:,.0f} fixes/s keeping it: ratio {table / off:.2f} (target >= 0.8)", flush=True)
+        marking: dict[bool, list[float]] = {False: [], True: []}
+        for k in range(4):
+            late = bool(k % 2)
+            marking[late].append(_ingest_rate(ingest, day + dt.timedelta(days=4 + k), "table", late=late))
+        live, late = statistics.median(marking[False]), statistics.median(marking[True])
+        print(f"   ingest keeping the table: {live:,.0f} fixes/s with live fixes, {late:,.0f} fixes/s with every fix "
+              f"late (each batch marking its vehicle-days' stored trips dirty): ratio {late / live:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -301,7 +301,8 @@ def mark_late(rows, now: dt.datetime | None = None) -> int:
                 cur.execute("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, "
                             f"points) VALUES {', '.join(['(%s, %s, %s, TRUE, 1, %s, %s, %s)'] * len(chunk))} "
                             "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, "
-                            "marks = journeys_tripday.marks + 1", [x for v, d in chunk for x in (v, d, "", "", "", b"")])
+                            "marks = journeys_tripday.marks + 1",
+                            [x for v, d in chunk for x in (v, d, "", "", "", b"")])
     return len(ordered)
 
 
