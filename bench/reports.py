@@ -188,7 +188,7 @@ def _mark_ms(vehicles, day: dt.date, late: bool, batches: int = 20) -> float:
     from telematics.journeys.stored import mark_late
 
     settings.QM_TRIP_STORE_SETTLE_S = 3600 if late else 10**9
-    t0 = dt.datetime.combine(day, dt.time(8), SHANGHAI)
+    t0 = dt.datetime.combine(day, dt.time(8), SHANGHAI).astimezone(dt.UTC)  # the decoders' fixes are in UTC
     times = []
     for b in range(batches):
         rows = [(v.terminal_id, t0 + dt.timedelta(seconds=(b * 20 + k) * 10), v.pk) for v in vehicles[:100]
