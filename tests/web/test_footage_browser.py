@@ -72,6 +72,8 @@ def test_a_copy_request_approved_and_logged(chromium, live_server, bureau):
         page = _page(browser, live_server, cookies["auditor"])
         page.goto(f"{live_server.url}/recorders/footage/")
         expect(page.locator("#pending tbody tr")).to_have_count(1)
+        expect(page.locator('#records tr[data-tag="REC-7"]')).to_contain_text("张三（P001）")
+        page.screenshot(path=str(ARTIFACTS / "footage-0-list-pending.png"), full_page=True)
         page.locator("#pending tbody tr a").first.click()
         page.locator("#requests form.approve-form input[name=note]").fill("同意复制")
         page.locator("#requests form.approve-form button").click()
