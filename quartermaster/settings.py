@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "assets.choices.UserRole",
         "ChangeActionEnum": "assets.choices.ChangeAction",
         "VehicleStatusEnum": "telematics.choices.VehicleStatus",
+        "FootageRequestKindEnum": "recorders.choices.FootageRequestKind",
     },
     "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
