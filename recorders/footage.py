@@ -27,6 +27,7 @@ from assets.choices import CategoryCode, CustodyAction
 from assets.models import Asset, CustodyEvent
 from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError, choice_label
+from telematics.tracking.models import DockOffload
 from telematics.tracking.signals import dock_reports_stored
 
 from .choices import FootageLogAction, FootageRequestKind, FootageRequestStatus, FootageStatus, RecordingType
@@ -94,7 +95,7 @@ def _expired_q(on: dt.date) -> Q:
 def due_for_deletion(records: QuerySet, *, on: dt.date | None = None) -> QuerySet:
     """Kept records whose retention is over on `on` (default today), the oldest first."""
     on = on or timezone.localdate()
-    return (records.filter(_expired_q(on)).select_related("asset", "unit", "person", "offload")
+    return (records.filter(_expired_q(on)).select_related("asset", "unit", "person")
             .order_by("recorded_on", "id"))
 
 
@@ -123,21 +124,38 @@ def officer_on(asset: Asset, day: dt.date, until: dt.datetime):
 
 def records_from_docks(reports) -> list[FootageRecord]:
     """One footage record per stored dock report naming a recorder of the registry (reports naming an unknown tag
-    stay dock reports only: there is no recorder to attach them to). Reports already recorded are skipped."""
-    reports = [r for r in reports if r.pk]
+    stay dock reports only: there is no recorder to attach them to). A report already recorded (same recorder, day,
+    dock and time) is not recorded twice."""
+    reports = list(reports)
+    unsaved = [r for r in reports if not r.pk]  # a backend whose bulk insert returns no ids
+    if unsaved:
+        keys = Q(pk__in=[])
+        for r in unsaved:
+            keys |= Q(recorder_tag=r.recorder_tag, recorded_on=r.recorded_on, dock_id=r.dock_id, ts=r.ts)
+        reports = [r for r in reports if r.pk] + list(DockOffload.objects.filter(keys))
     if not reports:
         return []
     recorders = {a.tag: a for a in Asset.objects.filter(tag__in={r.recorder_tag for r in reports},
                                                          category_id=CategoryCode.RECORDER)}
-    done = set(FootageRecord.objects.filter(offload__in=[r.pk for r in reports]).values_list("offload_id", flat=True))
+    known = {(asset_id, day, dock, at): (pk, offload) for pk, asset_id, day, dock, at, offload in
+             FootageRecord.objects.filter(asset__in=recorders.values(), recorded_on__in={r.recorded_on for r in reports})
+             .values_list("pk", "asset_id", "recorded_on", "dock_id", "stored_at", "offload_id")}
     made = []
     for report in sorted(reports, key=lambda r: (r.ts, r.pk)):
         asset = recorders.get(report.recorder_tag)
-        if asset is None or report.pk in done:
+        if asset is None:
+            continue
+        key = (asset.pk, report.recorded_on, report.dock_id, report.ts)
+        if key in known:  # recorded already: a report stored again after telemetry was cleared is re-attached
+            pk, offload = known[key]
+            if offload is None:
+                FootageRecord.objects.filter(pk=pk).update(offload=report)
             continue
         record = FootageRecord.objects.create(
             offload=report, asset=asset, unit_id=asset.unit_id, recorded_on=report.recorded_on,
-            person_id=officer_on(asset, report.recorded_on, report.ts), stored_at=report.ts)
+            person_id=officer_on(asset, report.recorded_on, report.ts), stored_at=report.ts, dock_id=report.dock_id,
+            files=report.files, bytes=report.bytes)
+        known[key] = (record.pk, report.pk)
         _log(record, FootageLogAction.STORED, username="", note=report.dock_id)
         made.append(record)
     return made

@@ -43,7 +43,7 @@ def footage_list(request):
     due = request.GET.get("due") == "1"
     tag, kind, state = (request.GET.get(k, "").strip() for k in ("tag", "type", "status"))
     shown = footage.due_for_deletion(records, on=on) if due else records.select_related(
-        "asset", "unit", "person", "offload").order_by("-recorded_on", "asset__tag", "id")
+        "asset", "unit", "person").order_by("-recorded_on", "asset__tag", "id")
     if tag:
         shown = shown.filter(asset__tag=tag)
     if kind in RecordingType.values:
@@ -106,7 +106,7 @@ def _act(request, record: FootageRecord) -> None:
 
 @access.page("recorders.FootageRecord")
 def footage_detail(request, pk: int):
-    records = access.restrict(FootageRecord.objects.select_related("asset", "unit", "person", "offload"),
+    records = access.restrict(FootageRecord.objects.select_related("asset", "unit", "person"),
                               request.user)
     record = get_object_or_404(records, pk=pk)
     error = None

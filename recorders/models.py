@@ -83,8 +83,13 @@ class FootageRecord(ChangeLoggedModel):
     The video stays on the bureau's storage; this record says whose it is, what it recorded, how long it is kept,
     and whether it was deleted (the row stays: a deletion is itself on the record)."""
 
-    offload = models.OneToOneField(DockOffload, on_delete=models.PROTECT, related_name="footage",
-                                   verbose_name=_("采集记录"))
+    # The dock report it came from; the record keeps the report's facts itself, so it outlives telemetry cleared
+    # (the demo's replay): the footage register is not telemetry.
+    offload = models.OneToOneField(DockOffload, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="footage", verbose_name=_("采集记录"))
+    dock_id = models.CharField(_("采集站"), max_length=64, default="")
+    files = models.PositiveIntegerField(_("文件数"), default=0)
+    bytes = models.PositiveBigIntegerField(_("字节数"), default=0)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="footage", verbose_name=_("执法记录仪"))
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位"))
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="footage",
@@ -97,7 +102,7 @@ class FootageRecord(ChangeLoggedModel):
     evidence_marked_at = models.DateTimeField(_("列为证据时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=FootageStatus.choices, default=FootageStatus.KEPT)
     deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
-    stored_at = models.DateTimeField(_("入库时间"), default=timezone.now)
+    stored_at = models.DateTimeField(_("入库时间"), default=timezone.now)  # the dock report's time
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -110,6 +115,8 @@ class FootageRecord(ChangeLoggedModel):
             models.CheckConstraint(condition=Q(evidence=False) | ~Q(case_number=""), name="footage_evidence_has_case"),
             models.CheckConstraint(condition=~Q(status=FootageStatus.DELETED) | Q(evidence=False),
                                    name="footage_evidence_never_deleted"),
+            models.UniqueConstraint(fields=["asset", "recorded_on", "dock_id", "stored_at"],
+                                    name="footage_one_record_per_report"),
         ]
 
     def __str__(self):

@@ -95,16 +95,14 @@ class FootageRecordSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code", read_only=True)
     person = serializers.CharField(source="person.staff_no", read_only=True, allow_null=True, default=None)
     person_name = serializers.CharField(source="person.name", read_only=True, allow_null=True, default=None)
-    dock = serializers.CharField(source="offload.dock_id", read_only=True)
-    files = serializers.IntegerField(source="offload.files", read_only=True)
-    bytes = serializers.IntegerField(source="offload.bytes", read_only=True)
+    dock = serializers.CharField(source="dock_id", read_only=True)
     retention_days = serializers.SerializerMethodField(help_text="null: permanent (evidence, or a permanent type)")
     retain_until = serializers.SerializerMethodField(help_text="the last day it must be kept; null: permanent")
 
     class Meta:
         model = FootageRecord
-        fields = ["id", "recorder", "unit", "person", "person_name", "recorded_on", "dock", "files", "bytes",
-                  "recording_type", "evidence", "case_number", "evidence_marked_at", "status", "deleted_at",
+        fields = ["id", "recorder", "unit", "person", "person_name", "recorded_on", "dock", "offload", "files",
+                  "bytes", "recording_type", "evidence", "case_number", "evidence_marked_at", "status", "deleted_at",
                   "stored_at", "retention_days", "retain_until"]
         read_only_fields = fields
 

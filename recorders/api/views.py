@@ -112,7 +112,7 @@ class FootageRecordViewSet(ScopedReadOnlyViewSet):
     {recording_type} sets what it recorded; POST …/{id}/evidence/ {case_number} makes it permanent; GET
     …/due-for-deletion/?unit=&on= lists kept records whose retention is over."""
 
-    queryset = FootageRecord.objects.select_related("asset", "unit", "person", "offload")
+    queryset = FootageRecord.objects.select_related("asset", "unit", "person")
     serializer_class = s.FootageRecordSerializer
     filterset_fields = ["asset__tag", "unit__code", "person__staff_no", "recorded_on", "recording_type", "evidence",
                         "case_number", "status"]

@@ -16,6 +16,6 @@ def footage_panel(context, asset):
     if asset.category_id != CategoryCode.RECORDER or not access.may(user, access.VIEW, FootageRecord):
         return {"shown": False}
     records = (access.restrict(FootageRecord.objects.filter(asset=asset), user)
-               .select_related("person", "offload").order_by("-recorded_on", "-id"))
+               .select_related("person").order_by("-recorded_on", "-id"))
     rows = [{"record": r, "until": footage.retain_until(r)} for r in records[:20]]
     return {"shown": True, "asset": asset, "rows": rows, "total": records.count()}

@@ -213,3 +213,25 @@ def test_footage_sync_records_dock_reports_stored_before_the_rules(bureau):
     assert out.getvalue().strip() == '{"footage_records_created":1}'
     call_command("recorders", "footage-sync", stdout=out)
     assert FootageRecord.objects.get().asset.tag == "REC-1"
+
+
+def test_reports_announced_without_their_ids_are_found_by_their_key(bureau):
+    """A backend whose bulk insert returns no ids (older SQLite): the stored report is found by its unique key."""
+    recorder(bureau["units"]["CZ-TN-01"], "REC-1")
+    at = local(1, 18)
+    stored = DockOffload.objects.create(dock_id="D1", recorder_tag="REC-1", recorded_on=timezone.localdate(at), ts=at)
+    announced = DockOffload(dock_id="D1", recorder_tag="REC-1", recorded_on=stored.recorded_on, ts=at)
+    assert footage.records_from_docks([announced])[0].offload == stored
+
+
+def test_footage_outlives_cleared_dock_reports_and_a_replayed_report_is_not_recorded_twice(bureau):
+    """The demo clears telemetry (dock reports included) before replaying a day; the footage register stays."""
+    recorder(bureau["units"]["CZ-TN-01"], "REC-1")
+    record = _docked("REC-1", 1)
+    DockOffload.objects.all().delete()
+    record.refresh_from_db()
+    assert (record.offload_id, record.dock_id, record.files, record.bytes) == (None, "D1", 12, 8123456789)
+    again = DockOffload.objects.create(dock_id="D1", recorder_tag="REC-1", recorded_on=record.recorded_on,
+                                       ts=record.stored_at)
+    dock_reports_stored.send(sender=DockOffload, reports=[again])
+    assert list(FootageRecord.objects.values_list("pk", "offload_id")) == [(record.pk, again.pk)]
