@@ -1,7 +1,7 @@
 """Shapes of the recorders API: assets by tag, people by staff number, units by code; forms check shape only."""
 from rest_framework import serializers
 
-from assets.api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from assets.models import Asset, OrgUnit, Person
 
 from .. import footage
@@ -130,8 +130,7 @@ class FootageDueQuerySerializer(serializers.Serializer):
 
 
 class FootageRequestSerializer(serializers.ModelSerializer):
-    record = serializers.PrimaryKeyRelatedField(queryset=FootageRecord.objects.all(),
-                                                help_text="the footage record's id")
+    record = ScopedPrimaryKeyRelatedField(queryset=FootageRecord.objects.all(), help_text="the footage record's id")
     kind = serializers.ChoiceField(choices=FootageRequestKind.choices)
     recorder = serializers.CharField(source="record.asset.tag", read_only=True)
     recorded_on = serializers.DateField(source="record.recorded_on", read_only=True)
@@ -141,15 +140,6 @@ class FootageRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "record", "recorder", "recorded_on", "kind", "reason", "status", "requested_by",
                   "requested_at", "decided_by", "decided_at", "decision_note"]
         read_only_fields = ["status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:  # only records the requester may act on
-            from assets import access
-
-            fields["record"].queryset = access.restrict(FootageRecord.objects.all(), request.user, access.ADD)
-        return fields
 
 
 class FootageDecisionSerializer(serializers.Serializer):

@@ -7,9 +7,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from assets.choices import UserRole
 from recorders.models import FootageAccessLog, FootageRecord, FootageRequest
 from telematics.tracking.models import DockOffload
 from telematics.tracking.signals import dock_reports_stored
+from tests.support.api_cases import APIViewTestCase
 from tests.support.fixtures import make_user
 
 from .conftest import local, recorder
@@ -50,7 +52,7 @@ def test_footage_is_cut_to_the_scope_and_closed_to_fleet_managers(world):
     before = list(_state()[0]), *_state()[1:]
     r = world["logi"].post("/api/v1/footage-requests/", {"record": outside, "kind": "view", "reason": "x"},
                            format="json")
-    assert r.status_code == 400 and "record" in r.json()
+    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
     assert world["fleet"].post(f"/api/v1/footage/{world['records']['REC-1'].pk}/evidence/",
                                {"case_number": "C-1"}, format="json").status_code == 403
     assert (list(_state()[0]), *_state()[1:]) == before
@@ -129,3 +131,76 @@ def test_the_access_log_report_for_auditors(world, client):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     page = client.get("/recorders/footage/log/", {"since": since})
     assert page.status_code == 200 and "=HYPERLINK(1)" in page.content.decode()
+
+
+# --- the shared endpoint matrix (tests/support/api_cases.py) ------------------------------------------------------
+
+_made = iter(range(1, 100000))
+
+
+def _record(world, *, inside: bool) -> FootageRecord:
+    tag = f"REC-M{next(_made)}"
+    recorder(world.unit(inside=inside), tag, days_back=30)
+    at = local(1, 18)
+    report = DockOffload.objects.create(dock_id="D1", recorder_tag=tag, recorded_on=timezone.localdate(at), ts=at)
+    dock_reports_stored.send(sender=DockOffload, reports=[report])
+    return FootageRecord.objects.get(offload=report)
+
+
+class TestFootageRecordAPI(APIViewTestCase):
+    basename = "footage"
+    model = FootageRecord
+    read_roles = (UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.AUDITOR)
+    write_roles = (UserRole.LOGISTICS, UserRole.AUDITOR)
+    actions = ("list", "retrieve")
+    list_queries = 2
+
+    def make_object(self, world, *, inside):
+        return _record(world, inside=inside)
+
+    def create_data(self, world, *, inside):
+        return {"recording_type": "complaint"}
+
+    def update_data(self, world, obj):
+        return {"recording_type": "complaint"}
+
+
+class TestFootageRequestAPI(APIViewTestCase):
+    basename = "footagerequest"
+    model = FootageRequest
+    read_roles = (UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.AUDITOR)
+    write_roles = (UserRole.LOGISTICS, UserRole.AUDITOR)
+    actions = ("list", "retrieve", "create")
+    list_queries = 2
+
+    def make_object(self, world, *, inside):
+        from recorders import footage
+
+        return footage.footage_request(record=_record(world, inside=inside), kind="view", reason="核查",
+                                       user=world.users[UserRole.LOGISTICS])
+
+    def create_data(self, world, *, inside):
+        return {"record": _record(world, inside=inside).pk, "kind": "copy", "reason": "投诉核查"}
+
+    def update_data(self, world, obj):
+        return {"reason": "changed"}
+
+    def check_created(self, obj, data):
+        assert (obj.record_id, obj.kind, obj.reason, obj.status) == (data["record"], "copy", "投诉核查", "pending")
+
+
+class TestFootageAccessLogAPI(APIViewTestCase):
+    basename = "footagelog"
+    model = FootageAccessLog
+    read_roles = (UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.AUDITOR)
+    actions = ("list", "retrieve")
+    list_queries = 2
+
+    def make_object(self, world, *, inside):
+        return FootageAccessLog.objects.get(record=_record(world, inside=inside))
+
+    def create_data(self, world, *, inside):
+        return {"record": _record(world, inside=inside).pk, "action": "viewed"}
+
+    def update_data(self, world, obj):
+        return {"note": "changed"}
