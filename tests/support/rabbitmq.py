@@ -67,7 +67,7 @@ class RabbitNode:
                 "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
                 "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf"),
                 "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
-                "RABBITMQ_PID_FILE": str(self.dir / "rabbit.pid")}
+                "RABBITMQ_PID_FILE": str(self.dir / "rabbit.pid"), "ERL_CRASH_DUMP": str(self.dir / "erl_crash.dump")}
 
     def start(self, timeout: float = 180) -> None:
         """Starts the node (joining its cluster again if it was in one) and waits until it takes MQTT.
@@ -93,7 +93,8 @@ class RabbitNode:
         (self.dir / "enabled_plugins").write_text("[rabbitmq_mqtt].\n")
         with open(self.dir / "stdout.log", "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                         cwd=self.dir)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while True:  # await_startup fails at once until the VM has registered its name with epmd
@@ -125,7 +126,7 @@ class RabbitNode:
         cmd = [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name, *args]
         if args and args[0] == "await_startup":
             cmd += ["--timeout", str(int(timeout))]
-        done = subprocess.run(cmd, env=self.cluster.env(), capture_output=True, text=True,
+        done = subprocess.run(cmd, env=self.cluster.env(), capture_output=True, text=True, cwd=self.cluster.dir,
                               timeout=timeout + 30, check=False)
         if done.returncode:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} on {self.name}: {done.stdout}{done.stderr}\n"
@@ -184,21 +185,29 @@ class RabbitCluster:
     def env(self) -> dict:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
         return {**keep, "HOME": str(self.dir / "home"), "ERL_EPMD_PORT": str(self.epmd_port),
-                "ERL_EPMD_ADDRESS": "127.0.0.1", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
+                "ERL_EPMD_ADDRESS": "127.0.0.1", "ERL_CRASH_DUMP": str(self.dir / "erl_crash.dump"),
+                "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
                 # Schedulers that do not spin when idle: four VMs share the machine's cores with everything else.
                 "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1} "
                                                        "+sbwt none +sbwtdcpu none +sbwtdio none"}
 
     def start(self) -> RabbitCluster:
-        first, *others = self.nodes
-        first.start()
-        for node in others:
-            node.start()
-            node.ctl("stop_app")
-            node.ctl("join_cluster", first.name)
-            node.ctl("start_app")
-            node.wait_port()
-        self.wait_running(len(self.nodes))
+        # The private epmd first: a node's boot that has to start it itself can lose the race to register
+        # ("nodistribution", seen once here).
+        subprocess.run(["epmd", "-daemon"], env=self.env(), check=True, timeout=30)
+        try:
+            first, *others = self.nodes
+            first.start()
+            for node in others:
+                node.start()
+                node.ctl("stop_app")
+                node.ctl("join_cluster", first.name)
+                node.ctl("start_app")
+                node.wait_port()
+            self.wait_running(len(self.nodes))
+        except BaseException:
+            self.stop()  # nothing left running when the cluster does not form
+            raise
         return self
 
     def running_nodes(self) -> list[str]:
