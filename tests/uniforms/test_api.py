@@ -94,7 +94,7 @@ def test_badge_and_certificate_api(bureau, logistics, api_client_for):
     r = client.post("/api/v1/certificates/surrender/", {"person": "P001", "note": "调离"}, format="json")
     assert r.status_code == 201 and r.json()["kind"] == "surrender"
     r = client.post("/api/v1/certificates/surrender/", {"person": "P001"}, format="json")
-    assert r.status_code == 400 and "no issued certificate" in r.json()["detail"]
+    assert r.status_code == 400 and "没有已发放的证件" in r.json()["detail"]
 
 
 def test_seal_api(bureau, logistics, api_client_for):

@@ -155,7 +155,7 @@ def test_badge_refusals(bureau):
         services.badge_issue(person=bureau["auxiliary"], asset=_plate(bureau, "B-13", "777"))
     assert Person.objects.get(pk=bureau["auxiliary"].pk).badge_no is None
     cap = ledger.asset_create(tag="CAP-1", category="insignia", unit=bureau["units"]["CZ-TN"], item="帽徽")
-    with pytest.raises(DomainError, match="not a 胸号"):
+    with pytest.raises(DomainError, match="不是胸号牌"):
         services.badge_issue(person=fresh, asset=cap)
     assert BadgeNumberRecord.objects.count() == 1
 
@@ -289,7 +289,7 @@ def test_departure_checklist_and_close_out(bureau):
     assert officer.status == "transferred"
     lines = {ln["tag"]: ln for ln in selectors.departure_checklist(departure)}
     assert set(lines) == {"U-1", "R-1", "C-1"} and lines["C-1"]["return_to"] == "法制机构"
-    with pytest.raises(ConflictError, match="still holds"):
+    with pytest.raises(ConflictError, match="仍持有"):
         services.departure_close_out(departure=departure)
     services.handover_commit(mode="return", tags=["U-1"], person=officer)
     ledger.asset_report_lost(asset=Asset.objects.get(tag="R-1"), date_lost=timezone.localdate())
