@@ -185,7 +185,7 @@ def test_snapshots_are_append_only(small_bureau):
     call_command("compliance", "--unit", "CZ-TN", "--standard", "model", "--save", "--output", os.devnull)
     snapshot = ComplianceSnapshot.objects.get()
     snapshot.report = {}
-    with pytest.raises(DomainError, match="append-only"):
+    with pytest.raises(DomainError, match="只能追加"):
         snapshot.save()
 
 
