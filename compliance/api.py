@@ -89,7 +89,7 @@ class ProcurementPlanView(RestrictedViewMixin, APIView):
         try:
             year = int(request.query_params.get("year", ""))
         except ValueError:
-            raise serializers.ValidationError({"year": "give the plan's year (?year=2027)"}) from None
+            raise serializers.ValidationError({"year": _("请填写计划年份（?year=2027）")}) from None
         plan = procurement_plan(unit=unit, year=year, standard_id=request.query_params.get("standard") or "jiangsu")
         if request.query_params.get("export") == "xlsx":
             head = [_("单位"), _("类别"), _("品名"), _("尺码"), _("数量"), _("原因"), _("估计单价（元）"),
