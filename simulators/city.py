@@ -147,7 +147,7 @@ class CityMap:
         safe = np.asarray(area.safe_nodes)
         safe_xy = self.graph.node_xy[safe]
         targets = set()
-        for _, _, (x, y) in mine:
+        for _kind, _name, (x, y) in mine:
             d = np.hypot(safe_xy[:, 0] - x, safe_xy[:, 1] - y)
             i = int(np.argmin(d))
             if d[i] <= 250.0:

@@ -177,7 +177,7 @@ def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     now = (now or dt.datetime.now(CST)).astimezone(CST)
     windows = DutyBook.from_registry().for_unit([DUTY_REFERENCE_UNIT])
     day = now.date() - dt.timedelta(days=1)
-    for _ in range(30):
+    for _attempt in range(30):
         if windows(day):
             break
         day -= dt.timedelta(days=1)

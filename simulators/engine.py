@@ -250,7 +250,8 @@ class Simulation:
         """off_duty_use: one journey there and back, or two when the stay ends the first (≥ OFF_DUTY_STOP)."""
         stay = ep.leave - ep.arrive
         if abs(stay - OFF_DUTY_STOP) < slack:
-            raise DomainError(_("第 %(index)s 个事件：停留 %(stay)s 太接近结束一次非工作时间出行的一小时；请明显缩短或延长"),
+            raise DomainError(_("第 %(index)s 个事件：停留 %(stay)s 太接近结束一次非工作时间出行的一小时；"
+                                "请明显缩短或延长"),
                               field="dwell", index=ev.index, stay=stay)
         t500 = _first_time(ep.outbound, _moved_from(ep.outbound))
         if stay < OFF_DUTY_STOP:

@@ -157,7 +157,7 @@ class StreetGraph:
             comp = {start}
             stack = [start]
             while stack:
-                for nb, _, _ in self.adjacency[stack.pop()]:
+                for nb, _length, _edge in self.adjacency[stack.pop()]:
                     if nb not in comp:
                         comp.add(nb)
                         stack.append(nb)
@@ -179,7 +179,7 @@ class StreetGraph:
             d, node = heapq.heappop(heap)
             if d > dist[node]:
                 continue
-            for nb, length, _ in self.adjacency.get(node, ()):
+            for nb, length, _edge in self.adjacency.get(node, ()):
                 nd = d + length
                 if nd < dist.get(nb, math.inf):
                     dist[nb] = nd
