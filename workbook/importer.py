@@ -579,8 +579,9 @@ class WorkbookImport:
                                   "holder": self._person(row.holder), "status": _status(row.status)})
                 elif officer_only and role != PersonRole.OFFICER:
                     self._as_it_stands(row, _("%(category)s只发给执法人员（严禁非城管执法人员穿着），"
-                                              "而 %(holder)s 是%(who)s") % {"category": category_name(row.category), "holder": self._person(row.holder),
-                                          "who": _AUXILIARY if role == PersonRole.AUXILIARY else _UNIT})
+                                              "而 %(holder)s 是%(who)s") % {
+                        "category": category_name(row.category), "holder": self._person(row.holder),
+                        "who": _AUXILIARY if role == PersonRole.AUXILIARY else _UNIT})
                 elif auxiliary_only and role != PersonRole.AUXILIARY:
                     self._as_it_stands(row, _("%(category)s只发给协管人员，而 %(holder)s 是%(who)s") % {
                         "category": category_name(row.category), "holder": self._person(row.holder),

@@ -433,9 +433,9 @@ def test_a_retired_vehicle_does_not_return_to_service(db, tmp_path):
 
 
 @pytest.mark.parametrize("problem, where, reason", [
-    ("missing column", ("assets", 1, "unit"), "required column unit (单位) is missing"),
-    ("duplicate column", ("personnel", 1, "单位"), "column unit appears twice"),
-    ("duplicate sheet", ("单位", 0, ""), "both 'units' and '单位' are the units sheet"),
+    ("missing column", ("assets", 1, "unit"), "缺少必填列 unit（单位）"),
+    ("duplicate column", ("personnel", 1, "单位"), "列 unit 出现了两次"),
+    ("duplicate sheet", ("单位", 0, ""), "“units”和“单位”都是 units 工作表"),
 ])
 def test_a_bad_file_layout_is_refused(db, tmp_path, problem, where, reason):
     sheets = base()
@@ -465,7 +465,7 @@ def test_a_csv_that_is_not_utf8_is_refused(db, tmp_path):
     with pytest.raises(WorkbookError) as caught:
         run_import(folder)
     assert caught.value.errors[0].sheet == "personnel.csv"
-    assert "not UTF-8" in caught.value.errors[0].reason
+    assert "不是 UTF-8 文本" in caught.value.errors[0].reason
     assert OrgUnit.objects.count() == 0
 
 
@@ -544,10 +544,10 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
 
 
 def test_cli_missing_file_is_a_clear_error(db, tmp_path):
-    with pytest.raises(CommandError, match="does not exist"):
+    with pytest.raises(CommandError, match="不存在"):
         call_command("import", str(tmp_path / "nope.xlsx"))
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(CommandError, match=r"expected an \.xlsx file or a folder of CSV files"):
+    with pytest.raises(CommandError, match=r"应为 \.xlsx 文件或 CSV 文件夹"):
         call_command("import", str(tmp_path / "notes.txt"))
 
 
@@ -695,17 +695,17 @@ G4 = '<c r="G4" t="inlineStr"><is><t>SN-R1</t></is></c>'  # assets row 4 (R-001)
 
 
 @pytest.mark.parametrize("edit, where, reason", [
-    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "refers to shared string 99 of 0"),
-    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "stored value 'abc' is not a valid"),
+    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "引用了第 99 个共享字符串，但只有 0 个"),
+    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "存储的值“abc”不是有效的"),
     (_replace(G4, '<c r="XFE4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "XFE"),
-     "cell XFE4 lies beyond column XFD"),
+     "单元格 XFE4 超出了读取的最后一列 XFD"),
     (_replace(G4, '<c r="ZZZZZZZZ4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "ZZZZZZZZ4"),
-     "bad cell reference"),
+     "单元格引用“ZZZZZZZZ4”有误"),
     (_replace('<row r="4">', '<row r="99999999999">'), ("assets", 4, ""),
-     "row number '99999999999' is not one of 1 to 1048576"),
-    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "is not one of 1 to 1048576"),
-    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "the sheet's XML is broken near line 1"),
-    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "the sheet's XML is broken"),
+     "行号“99999999999”不在 1 到 1048576 之间"),
+    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "不在 1 到 1048576 之间"),
+    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "工作表的 XML 在第 1 行"),
+    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "工作表的 XML"),
 ], ids=["shared string out of range", "number that is not", "column beyond XFD", "absurd column",
         "row number of hours", "row number past Excel's", "broken XML", "NUL character"])
 def test_a_malformed_xlsx_is_refused_with_sheet_row_and_column(db, tmp_path, edit, where, reason):
@@ -732,7 +732,7 @@ def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tm
     path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
                     lambda _xml: strings)
     assert path.stat().st_size < 64 * 1024
-    with pytest.raises(ValueError, match=r"unpacks to 3 MB, more than the 2 MB allowed \(setting QM_IMPORT_MAX_MB\)"):
+    with pytest.raises(ValueError, match=r"工作簿解压后为 3 MB，超过允许的 2 MB（设置 QM_IMPORT_MAX_MB）"):
         run_import(path)
     with pytest.raises(CommandError, match="QM_IMPORT_MAX_MB"):
         call_command("import", str(path))
@@ -742,7 +742,7 @@ def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tm
 def test_an_unreadable_part_is_named(db, tmp_path):
     path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", "xl/styles.xml",
                     lambda xml: xml[: len(xml) // 2])
-    with pytest.raises(ValueError, match=r"not a readable XLSX workbook \(xl/styles.xml: ParseError"):
+    with pytest.raises(ValueError, match=r"不是可读的 XLSX 工作簿（xl/styles.xml: ParseError"):
         run_import(path)
 
 
@@ -753,7 +753,7 @@ def test_row_and_size_limits_apply_to_csv_folders(db, tmp_path, settings):
         run_import(folder)
     assert ("assets.csv", 6, "") in [(e.sheet, e.row, e.column) for e in caught.value.errors]
     settings.QM_IMPORT_MAX_ROWS, settings.QM_IMPORT_MAX_MB = 1000, 0
-    with pytest.raises(ValueError, match="setting QM_IMPORT_MAX_MB"):
+    with pytest.raises(ValueError, match="设置 QM_IMPORT_MAX_MB"):
         run_import(folder)
     assert OrgUnit.objects.count() == 0
 
