@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -130,6 +131,35 @@ def positive_number(value: object) -> float | None:
     if not number > 0 or number == float("inf"):
         raise CellError(_("应为正数，却是 %(value)s") % {"value": text(value)})
     return number
+
+
+MONEY_LIMIT = Decimal("9999999999.99")  # what Asset.price holds (12 digits, 2 after the point)
+
+
+def money(value: object) -> Decimal | None:
+    """An amount in yuan: a number, or text with thousands separators and an optional ¥ or 元 ("¥1,200.50")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": value})
+    if isinstance(value, float) and abs(value - round(value, 2)) < 1e-6:
+        value = round(value, 2)  # a spreadsheet's binary float (1234.5599999999) for the amount it shows
+    raw = text(value) if not isinstance(value, float) else repr(value)
+    cleaned = raw.replace(",", "").replace("，", "").lstrip("¥￥").rstrip("元").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": raw}) from None
+    if not amount.is_finite():
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": raw})
+    if amount < 0:
+        raise CellError(_("金额不能为负数，却是 %(value)s") % {"value": raw})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("最多两位小数（分），却是 %(value)s") % {"value": raw})
+    if amount > MONEY_LIMIT:
+        raise CellError(_("%(value)s 超过 %(limit)s") % {"value": raw, "limit": MONEY_LIMIT})
+
+    return amount.quantize(Decimal("0.01"))
 
 
 def yes_no(value: object) -> bool:
