@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from assets import bulk, ledger
 from assets.choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
@@ -80,10 +80,13 @@ class ImportResult:
     rows: int = 0
 
     def summary(self) -> str:
-        parts = [f"{sheet}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
-                 + (f", {c.deleted} deleted" if c.deleted else "") for sheet, c in self.counts.items()]
-        parts.append(f"ledger events: {self.events}")
-        return "; ".join(parts)
+        parts = [(_("%(sheet)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s，删除 %(deleted)s") if c.deleted
+                  else _("%(sheet)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s")) % {
+                     "sheet": sheet, "created": c.created, "updated": c.updated, "unchanged": c.unchanged,
+                     "deleted": c.deleted} for sheet, c in self.counts.items()]
+        parts.append(_("台账事件：%(count)s") % {"count": self.events})
+        return pgettext("list separator", "；").join(parts)
+
 
 
 # --- parsed rows ---------------------------------------------------------------------------------

@@ -540,7 +540,7 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
     assert out == ""
     assert OrgUnit.objects.count() == 0
     assert run_qm("import", str(write(tmp_path / "good.xlsx", base())), monkeypatch=monkeypatch) == 0
-    assert "assets: 12 created" in capfd.readouterr().out
+    assert "assets：新增 12" in capfd.readouterr().out
 
 
 def test_cli_missing_file_is_a_clear_error(db, tmp_path):
@@ -555,10 +555,10 @@ def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
     path = write(tmp_path / "b.xlsx", base())
     out = io.StringIO()
     call_command("import", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
-    assert "checked (dry run, nothing written)" in out.getvalue()
+    assert "（试运行，未写入）" in out.getvalue()
     assert OrgUnit.objects.count() == 0
     call_command("import", str(path), stdout=out, stderr=io.StringIO())
-    assert "assets: 12 created" in out.getvalue()
+    assert "assets：新增 12" in out.getvalue()
     assert ChangeRecord.objects.filter(source="import").exists()
 
 
@@ -588,7 +588,7 @@ def test_progress_is_reported_per_stage(db, tmp_path):
 def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     call_command("import", str(write(tmp_path / "small.xlsx", base())))
     small = capfd.readouterr()
-    assert "assets: 12 created" in small.out
+    assert "assets：新增 12" in small.out
     assert "rows/s" not in small.err and "it/s" not in small.err
     sheets = base()
     sheets["assets"] += [[f"X-{i:05d}", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "", "", "", "", ""]
@@ -597,7 +597,7 @@ def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     large = capfd.readouterr()
     assert "reading assets.csv" in large.err and "writing assets" in large.err
     assert "5100/5100" in large.err  # the bar counts the rows written
-    assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
+    assert "assets：新增 5100，更新 0，未变 9" in large.out
 
 
 # --- formulas and control characters --------------------------------------------------------------------------
