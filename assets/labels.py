@@ -84,11 +84,15 @@ def field_names(model, names):
 
     from quartermaster.errors import Named
 
+    def in_sentence(text: str) -> str:  # "Staff no." reads "staff no." inside an English sentence
+        return text[:1].lower() + text[1:] if english() and text[:1].isupper() and text[1:2].islower() else text
+
     def verbose(name):
         try:
-            return Named(lambda: str(model._meta.get_field(name).verbose_name))
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             return name
+        return Named(lambda: in_sentence(str(field.verbose_name)))
 
     return joined(verbose(name) for name in sorted(names))
 
