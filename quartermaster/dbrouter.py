@@ -29,10 +29,12 @@ _read_alias: ContextVar[str | None] = ContextVar("qm_read_alias", default=None)
 
 # Seconds the replica is behind: 0 when it has replayed everything it received, else the age of the last
 # transaction it replayed (PostgreSQL's own measure). A standby that is not streaming (its primary unreachable, a
-# promoted former replica) cannot say how far behind it is: NULL, and the reads go to the primary.
+# promoted former replica) cannot say how far behind it is: NULL, and the reads go to the primary. A role without
+# pg_read_all_stats sees the WAL receiver's row but not its status: there, a running receiver counts as streaming.
 LAG_SQL = (
     "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL"
-    " WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL"
+    " WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming')"
+    " THEN NULL"
     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
     " ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 END")
 

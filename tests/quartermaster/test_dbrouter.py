@@ -105,6 +105,10 @@ def test_a_lagging_replica_is_labelled_then_left_for_the_primary(fleet, replica,
     assert lat == 31.78 and 1 <= delay <= 6, "the replica's older position, with how late it is"
     shown, seconds = delay_label(client)
     assert shown and 1 <= seconds <= 6
+    english = client_for(fleet["admin"])
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert re.search(r'<p id="replica-delay" class="replica-delay" role="status">Data delayed by \d s</p>',
+                     english.get("/map/").content.decode())
 
     wait_until(lambda: replica.lag() > 6.2, what="the replica more than QM_REPLICA_MAX_LAG_SECONDS behind", timeout=30)
     response, delay, lat = snapshot(client, vehicle)
