@@ -199,9 +199,10 @@ class ReplicaReadMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         token = getattr(self, "_read_token", None)
         if token is not None:
-            # Rendered here, inside the route, so lazy querysets a serializer walks read where the view did.
-            response = super().finalize_response(request, response, *args, **kwargs)
+            # Rendered here, inside the route, so lazy querysets a serializer walks read where the view did; the
+            # route ends whatever happens (the thread's next request must not inherit it).
             try:
+                response = super().finalize_response(request, response, *args, **kwargs)
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
             finally:
