@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.core.checks import Error as CheckError
+from django.core.checks import register
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import Error
 
@@ -234,3 +236,20 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, **hints):
         return False if db == REPLICA else None
+
+
+def replica_errors(databases: dict, max_lag: float) -> list[CheckError]:
+    """A replica must be PostgreSQL (the lag is PostgreSQL's measure) and the lag limit a positive number."""
+    errors = []
+    replica = databases.get(REPLICA)
+    if replica is not None and not replica["ENGINE"].endswith("postgresql"):
+        errors.append(CheckError("QM_REPLICA_DATABASE_URL must be a PostgreSQL streaming replica (postgresql://…)",
+                                 id="qm.E311"))
+    if max_lag <= 0:
+        errors.append(CheckError("QM_REPLICA_MAX_LAG_SECONDS must be more than 0", id="qm.E312"))
+    return errors
+
+
+@register("qm")
+def check_replica_settings(app_configs=None, **_kwargs) -> list[CheckError]:
+    return replica_errors(settings.DATABASES, _setting("QM_REPLICA_MAX_LAG_SECONDS", 30.0))

@@ -14,6 +14,7 @@ fi
 dir=$(mktemp -d /tmp/qm-services.XXXXXX)
 trap 'scripts/services.sh stop "$dir"' EXIT
 eval "$(scripts/services.sh start "$dir")"
+unset QM_REPLICA_DATABASE_URL  # the replica tests start their own (tests/support/replica.py)
 echo "PostgreSQL on port $QM_PG_PORT, Mosquitto at $QM_TEST_MQTT_URL"
 if [ "${1:-}" = bench ]; then
   .venv/bin/python -m bench.run_all

@@ -178,3 +178,10 @@ def test_a_replica_that_is_down_leaves_the_reads_to_the_primary(fleet, replica, 
 
     wait_until(streaming, what="the replica streaming again", timeout=30)
     assert snapshot(client_for(fleet["admin"]), vehicle)[0]["X-QM-Read-From"] == "replica"
+
+
+def test_replica_settings_are_checked():
+    sqlite = {"replica": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}
+    assert [e.id for e in dbrouter.replica_errors(sqlite, 0)] == ["qm.E311", "qm.E312"]
+    assert dbrouter.replica_errors({"replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "qm"}}, 30) == []
+    assert dbrouter.check_replica_settings() == []  # the suite's own settings
