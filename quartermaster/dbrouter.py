@@ -80,7 +80,11 @@ def _setting(name: str, default: float) -> float:
 
 class _LagProbe:
     """The replica's lag, asked at most every QM_REPLICA_CHECK_SECONDS per process; a replica that failed is left
-    alone for QM_REPLICA_RETRY_SECONDS (a dead host costs its connect timeout once, not on every request)."""
+    alone for QM_REPLICA_RETRY_SECONDS (a dead host costs its connect timeout once, not on every request).
+
+    PostgreSQL's measure overstates the lag after a quiet spell: the primary's first write in an hour reads as an hour
+    behind until it is replayed (milliseconds). What the replica misses was written after the last time this process
+    saw it caught up, so the lag is never more than the time since then: the smaller of the two is taken."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -90,6 +94,7 @@ class _LagProbe:
         self.lag: float | None = None
         self.checked_at = -1e9
         self.down_until = -1e9
+        self.caught_up_at: float | None = None
 
     def get(self) -> float | None:
         now = time.monotonic()
@@ -99,9 +104,15 @@ class _LagProbe:
             return self.lag
         with self.lock:
             lag = self._ask()
-            self.lag, self.checked_at = lag, time.monotonic()
+            self.checked_at = time.monotonic()
             if lag is None:
+                self.caught_up_at = None
                 self.down_until = self.checked_at + _setting("QM_REPLICA_RETRY_SECONDS", 10.0)
+            elif lag == 0:
+                self.caught_up_at = self.checked_at
+            elif self.caught_up_at is not None:
+                lag = min(lag, self.checked_at - self.caught_up_at)
+            self.lag = lag
         return lag
 
     @staticmethod

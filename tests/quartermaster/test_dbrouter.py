@@ -5,6 +5,7 @@ router changes nothing."""
 import datetime as dt
 import json
 import re
+import time
 
 import pytest
 from django.db import DatabaseError, InterfaceError, transaction
@@ -185,3 +186,19 @@ def test_replica_settings_are_checked():
     assert [e.id for e in dbrouter.replica_errors(sqlite, 0)] == ["qm.E311", "qm.E312"]
     assert dbrouter.replica_errors({"replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "qm"}}, 30) == []
     assert dbrouter.check_replica_settings() == []  # the suite's own settings
+
+
+def test_a_quiet_spell_is_not_taken_for_lag(fleet, replica, settings):
+    """After a quiet spell PostgreSQL's measure reads the primary's next write as old as the spell until it is
+    replayed; the router knows the replica was caught up a moment before, and so how little it can miss."""
+    settings.QM_REPLICA_MAX_LAG_SECONDS = 2
+    store(fleet["vehicle"], timezone.now(), 31.78)
+    replica.caught_up()
+    time.sleep(2.5)  # nothing written
+    assert dbrouter.choose() == dbrouter.ReadRoute(dbrouter.REPLICA, 0.0)
+    replica.pause()
+    store(fleet["vehicle"], timezone.now(), 31.79)
+    replica.received()
+    assert replica.lag() > 2, "PostgreSQL's measure alone would leave the replica for the primary"
+    route = dbrouter.choose()
+    assert route.on_replica and route.lag < 1 and route.delay_s == 0

@@ -97,13 +97,23 @@ class Replica:
             cur.execute(sql, params)
             return cur.fetchone()[0]
 
-    def caught_up(self) -> None:
-        """Waits until the replica has replayed everything the primary has written so far."""
+    @staticmethod
+    def _primary_lsn() -> str:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_current_wal_insert_lsn()::text")  # commits are asynchronous here
-            lsn = cur.fetchone()[0]
+            return cur.fetchone()[0]
+
+    def caught_up(self) -> None:
+        """Waits until the replica has replayed everything the primary has written so far."""
+        lsn = self._primary_lsn()
         wait_until(lambda: self.one("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]),
                    what=f"the replica to replay up to {lsn}")
+
+    def received(self) -> None:
+        """Waits until the replica has received (not necessarily replayed) what the primary has written so far."""
+        lsn = self._primary_lsn()
+        wait_until(lambda: self.one("SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn", [lsn]),
+                   what=f"the replica to receive up to {lsn}")
 
     def pause(self) -> None:
         self.caught_up()
