@@ -1,7 +1,7 @@
 """A real streaming replica of the test database's PostgreSQL (`scripts/services.sh replica`: pg_basebackup -R of the
 server `make test` started, as a hot standby on a port of its own), for the database router's tests.
 
-`replica_server` starts it once per session (about a second) when a test asks for it; `replica_alias` makes it the
+`replica_server` starts it for a test module that asks for it and stops it after; `replica_alias` makes it the
 `replica` database alias for one test module and takes it away after, so every other test runs without one (the
 router's no-op); `replica` hands a test the server caught up with the primary."""
 from __future__ import annotations
@@ -58,8 +58,11 @@ class ReplicaServer:
         self._pg_ctl("-w", "-l", str(self.data.parent / "server.log"), "-o", shlex.join(self.opts), "start")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def replica_server(django_db_setup, django_db_blocker):
+    """Started for the module that asks and stopped after it (about 10 s on the migrated test database): a replica
+    kept for the whole session would replay every later test's writes on this loaded machine, and without a slot
+    could fall behind the WAL the primary keeps."""
     data, port = os.environ.get("QM_PG_DATA"), os.environ.get("QM_PG_PORT")
     with django_db_blocker.unblock():
         on_it = data and port and str(connection.settings_dict["PORT"]) == port
