@@ -14,6 +14,7 @@ fi
 dir=$(mktemp -d /tmp/qm-services.XXXXXX)
 trap 'scripts/services.sh stop "$dir"' EXIT
 eval "$(scripts/services.sh start "$dir")"
+unset QM_REPLICA_DATABASE_URL  # the replica tests start their own (tests/support/replica.py)
 echo "PostgreSQL on port $QM_PG_PORT, Mosquitto at $QM_TEST_MQTT_URL"
 if [ "${1:-}" = bench ] && [ -n "${2:-}" ]; then
   # One benchmark with its options against these services: scripts/test.sh bench cluster --ingest

@@ -9,7 +9,7 @@ from django.db import connection
 from tests.support import flush
 from tests.support.mqtt import MosquittoBroker, external_broker_url
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.replica"]
 
 flush.install()
 
