@@ -24,6 +24,7 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -248,25 +249,33 @@ def vehicle_days(vehicle, first: dt.date, last: dt.date, *, store: bool = True,
 
 # --- writes: the ingest's marks, the periodic job --------------------------------------------------------------------
 
-MARK_SQL = ("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, points) "
-            "SELECT v, d, '', TRUE, 1, '', '', '' FROM unnest(%s::bigint[], %s::date[]) AS m(v, d) ORDER BY v, d "
-            "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, marks = journeys_tripday.marks + 1")
+_UPSERT_MARKS = ("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, points) "
+                 "SELECT v, d, '', TRUE, 1, '', '', '' FROM marks ORDER BY v, d "
+                 "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, marks = journeys_tripday.marks + 1")
+# One statement: per terminal its earliest and latest late fix and the vehicle the ingest gave them; the vehicles the
+# terminal was bound to then (track._vehicle_filter counts those fixes for them too); each one's days whose windows
+# reach those times (local days: Asia/Shanghai is UTC+8 since 1992), in a fixed order (two ingest workers never
+# lock rows in opposite orders).
+MARK_SQL = (
+    "WITH s(terminal, lo, hi, v) AS (SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::timestamptz[], "
+    "%s::bigint[])), owners AS (SELECT v, lo, hi FROM s WHERE v IS NOT NULL UNION "
+    "SELECT b.vehicle_id, s.lo, s.hi FROM s JOIN telematics_terminalbinding b ON b.terminal_id = s.terminal "
+    "AND b.bound_at <= s.hi AND (b.unbound_at IS NULL OR b.unbound_at > s.lo)), "
+    "marks AS (SELECT DISTINCT v, d::date AS d FROM owners, generate_series("
+    "((lo - %s * interval '1 second') AT TIME ZONE 'Asia/Shanghai')::date, "
+    "((hi + %s * interval '1 second') AT TIME ZONE 'Asia/Shanghai')::date, interval '1 day') AS d) "
+    + _UPSERT_MARKS)
 
 
-def mark_late(rows, now: dt.datetime | None = None) -> int:
-    """The ingest's store step: `rows` (PositionRow tuples stored now: terminal, ts, vehicle_id, ...) taken more than
-    QM_TRIP_STORE_SETTLE_S ago mark the vehicle-days whose windows hold them dirty (a row made for a day never
-    stored). The usual batch has none and costs one comparison per row; a late batch one query of the terminals'
-    bindings and one statement. Returns the vehicle-days marked."""
-    now = now or _now()
-    before = now - dt.timedelta(seconds=conf.get("QM_TRIP_STORE_SETTLE_S"))
-    late = [row for row in rows if row[1] < before]
-    if not late:
-        return 0
-    from telematics.models import TerminalBinding
+_TS = itemgetter(1)
 
-    spans: dict[str, list] = {}  # terminal -> [earliest, latest, vehicles its fixes count for]
-    for terminal, ts, vehicle_id, *_ in late:
+
+def _late_spans(rows, before: dt.datetime) -> dict[str, list]:
+    """terminal -> [earliest, latest, vehicle ids] of the rows taken before `before`."""
+    spans: dict[str, list] = {}
+    for terminal, ts, vehicle_id, *_ in rows:
+        if ts >= before:
+            continue
         span = spans.get(terminal)
         if span is None:
             spans[terminal] = span = [ts, ts, set()]
@@ -276,33 +285,57 @@ def mark_late(rows, now: dt.datetime | None = None) -> int:
             span[1] = ts
         if vehicle_id is not None:
             span[2].add(vehicle_id)
-    # A terminal's fixes also count for the vehicles it was bound to then (track._vehicle_filter).
+    return spans
+
+
+def mark_late(rows, now: dt.datetime | None = None) -> int:
+    """The ingest's store step: `rows` (PositionRow tuples stored now: terminal, ts, vehicle_id, ...) taken more than
+    QM_TRIP_STORE_SETTLE_S ago mark the vehicle-days whose windows hold them dirty (a row made for a day never
+    stored). The usual batch has none and costs one comparison per row; a late batch one statement on PostgreSQL.
+    Returns the vehicle-days marked."""
+    now = now or _now()
+    before = now - dt.timedelta(seconds=conf.get("QM_TRIP_STORE_SETTLE_S"))
+    if not rows or min(map(_TS, rows)) >= before:
+        return 0
+    spans = _late_spans(rows, before)
+    around = conf.get("QM_TRIP_LOOKAROUND_S")
+    if connection.vendor == "postgresql":
+        terminals, los, his, vehicles = [], [], [], []
+        for terminal, (lo, hi, ids) in spans.items():
+            for vehicle_id in ids or [None]:
+                terminals.append(terminal)
+                los.append(lo)
+                his.append(hi)
+                vehicles.append(vehicle_id)
+        with connection.cursor() as cur:
+            cur.execute(MARK_SQL, [terminals, los, his, vehicles, around, around])
+            return cur.rowcount
+    return _mark_late_sqlite(spans, dt.timedelta(seconds=around))
+
+
+def _mark_late_sqlite(spans: dict[str, list], around: dt.timedelta) -> int:
+    from telematics.models import TerminalBinding
+
     for terminal, vehicle_id, bound_at, unbound_at in TerminalBinding.objects.filter(
             terminal_id__in=list(spans)).values_list("terminal_id", "vehicle_id", "bound_at", "unbound_at"):
         span = spans[terminal]
         if bound_at <= span[1] and (unbound_at is None or unbound_at > span[0]):
             span[2].add(vehicle_id)
-    around = lookaround()
     marks = set()
     for earliest, latest, vehicles in spans.values():
         first = (earliest - around).astimezone(SHANGHAI).date()
         days = [first + dt.timedelta(days=k)
                 for k in range(((latest + around).astimezone(SHANGHAI).date() - first).days + 1)]
         marks.update((v, d) for v in vehicles for d in days)
-    if not marks:
-        return 0
-    ordered = sorted(marks)  # in a fixed order: two ingest workers never lock rows in opposite orders
+    ordered = sorted(marks)
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(MARK_SQL, [[v for v, _d in ordered], [d for _v, d in ordered]])
-        else:
-            for k in range(0, len(ordered), 100):
-                chunk = ordered[k:k + 100]
-                cur.execute("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, "
-                            f"points) VALUES {', '.join(['(%s, %s, %s, TRUE, 1, %s, %s, %s)'] * len(chunk))} "
-                            "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, "
-                            "marks = journeys_tripday.marks + 1",
-                            [x for v, d in chunk for x in (v, d, "", "", "", b"")])
+        for k in range(0, len(ordered), 100):
+            chunk = ordered[k:k + 100]
+            cur.execute("INSERT INTO journeys_tripday (vehicle_id, day, digest, dirty, marks, journeys, stops, "
+                        f"points) VALUES {', '.join(['(%s, %s, %s, TRUE, 1, %s, %s, %s)'] * len(chunk))} "
+                        "ON CONFLICT (vehicle_id, day) DO UPDATE SET dirty = TRUE, "
+                        "marks = journeys_tripday.marks + 1",
+                        [x for v, d in chunk for x in (v, d, "", "", "", b"")])
     return len(ordered)
 
 

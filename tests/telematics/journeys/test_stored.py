@@ -184,3 +184,18 @@ def test_qm_rollup_trips_stores_the_days_and_redetects_the_dirty_ones(fed, monke
     with monkeypatch.context() as m:
         _no_fixes(m)
         assert len(_report(fed, TUESDAY, TUESDAY)["journeys"]) == 7
+
+
+def test_a_late_fix_marks_the_vehicles_its_terminal_was_bound_to_then(city):
+    from telematics.journeys import stored
+    from telematics.journeys.models import TripDay
+    from telematics.models import TerminalBinding
+
+    v2, v3 = city["vehicles"]["V2"], city["vehicles"]["V3"]
+    TerminalBinding.objects.create(vehicle=v2, terminal_id="T0099", bound_at=at(MONDAY, "00:00"),
+                                   unbound_at=at(TUESDAY, "12:00"))
+    # Unattributed by the ingest (vehicle None): the binding of that time names V2; later fixes are nobody's.
+    assert stored.mark_late([("T0099", at(MONDAY, "10:00"), None), ("T0099", at(MONDAY, "11:00"), v3.pk)]) == 4
+    assert stored.mark_late([("T0099", at(WEDNESDAY, "14:00"), None)]) == 0
+    marks = sorted(TripDay.objects.filter(dirty=True).values_list("vehicle_id", "day", "marks"))
+    assert marks == [(v2.pk, MONDAY - DAY, 1), (v2.pk, MONDAY, 1), (v3.pk, MONDAY - DAY, 1), (v3.pk, MONDAY, 1)]
