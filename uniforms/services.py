@@ -748,7 +748,8 @@ def annual_inventory_plan(*, unit: OrgUnit, year: int) -> AnnualInventory:
     from .selectors import INVENTORY_STATUSES
 
     if AnnualInventory.objects.filter(unit=unit, year=year).exists():
-        raise ConflictError(f"the {year} inventory of {unit.code} is already planned", field="year", code="duplicate")
+        raise ConflictError(_("%(unit)s 的 %(year)s 年度清查盘点已经计划过了"), field="year", code="duplicate",
+                            unit=unit_label(unit), year=year)
     inventory = AnnualInventory.objects.create(unit=unit, year=year, username=current().username)
     owners = set(Asset.objects.filter(unit__path__startswith=unit.path, status__in=INVENTORY_STATUSES)
                  .values_list("unit_id", flat=True))
