@@ -36,7 +36,8 @@ def item_name(category_code: str | None, name: str) -> str:
     """The item `name` (Chinese, as an asset records it) of `category_code` (None: any) in the active language."""
     if not name or not english():
         return name
-    seeded = _SEEDED_ITEMS.get((category_code, name)) if category_code else _SEEDED_BY_NAME.get(name)
+    # The rules' own item names (电脑) are not an item type of their category: then by name alone.
+    seeded = (_SEEDED_ITEMS.get((category_code, name)) if category_code else None) or _SEEDED_BY_NAME.get(name)
     if seeded:
         return seeded
     from .models import ItemType
