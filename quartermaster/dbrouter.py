@@ -38,6 +38,7 @@ LAG_SQL = (
     " WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming')"
     " THEN NULL"
     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " WHEN pg_last_xact_replay_timestamp() IS NULL THEN NULL"  # WAL waiting, nothing replayed since start: unknown
     " ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 END")
 
 
