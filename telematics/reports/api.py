@@ -15,6 +15,7 @@ from assets.api.viewsets import ScopedViewSet
 from assets import access
 from assets.models import OrgUnit
 from telematics.models import Vehicle
+from telematics.privacy import Purpose
 
 from . import registry, render
 from .selectors import parse_day
@@ -73,7 +74,7 @@ class ReportViewSet(ScopedViewSet):
         fmt = request.accepted_renderer.format
         lang = params.get("lang")
         body = registry.report_bytes(self.kind, start=start, end=end, fmt=fmt, unit=unit, vehicle=vehicle,
-                                     user=request.user, language=lang)
+                                     user=request.user, language=lang, purpose=Purpose.from_query(params))
         if fmt == "json":
             return Response(json.loads(body))
         response = HttpResponse(body, content_type=render.CONTENT_TYPES[fmt])

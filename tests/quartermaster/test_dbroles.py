@@ -18,7 +18,7 @@ from assets.models.immutable import append_only_tables
 from compliance.models import ComplianceSnapshot
 from quartermaster import dbroles
 from telematics import services as fleet
-from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
+from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent, TrackAccess
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,8 @@ def rows(bureau):
     event = AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
                                           text="加班", username="tester")
     AlertCaseAttachment.objects.create(event=event, file="alert-cases/2026/01/order.pdf", name="order.pdf")
+    TrackAccess.objects.create(username="auditor", vehicle=vehicle, plate=vehicle.plate, end=alert.started_at,
+                               purpose="核查", reasons="older", path="api:tracks")
     with connection.cursor() as cursor:
         for table in append_only_tables():
             cursor.execute(f"SELECT count(*) FROM {table}")
