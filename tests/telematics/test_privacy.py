@@ -226,3 +226,18 @@ def test_the_access_report_is_for_auditors_in_their_scope(fleet, api_client_for,
     today = timezone.localdate()
     assert "C-fleet-tn" not in client.get("/tracks/access/", {"to": (today - dt.timedelta(days=1)).isoformat()}
                                           ).content.decode()
+
+
+def test_the_admin_lists_the_log_and_the_holds(fleet, client):
+    from telematics.tracking.models import FixHold
+
+    TrackAccess.objects.create(username="fleet-tn", vehicle=fleet["tn"], plate="苏D·G0001", end=NOW, purpose="核查",
+                               case_no="C-77", reasons="older", path="api:tracks")
+    FixHold.objects.create(vehicle=fleet["tn"], start=NOW - dt.timedelta(days=2), end=NOW, reason="行政诉讼",
+                           case_no="SS-1")
+    client.force_login(make_user("root", None, superuser=True))
+    log = client.get("/admin/tracking/trackaccess/")
+    assert log.status_code == 200 and "C-77" in log.content.decode()
+    holds = client.get("/admin/tracking/fixhold/")
+    assert holds.status_code == 200 and "SS-1" in holds.content.decode()
+    assert client.get("/admin/tracking/trackaccess/add/").status_code == 403
