@@ -118,9 +118,7 @@ def reasons_for(vehicle, start: dt.datetime | None, end: dt.datetime | None, *,
     reasons = []
     if start is None or start < now - dt.timedelta(days=_after_days()):
         reasons.append(OLDER)
-    if start is not None and start < end and _off_duty_in(vehicle.unit_id, start, end):
-        reasons.append(OFF_DUTY)
-    elif start is None:
+    if start is None or _off_duty_in(vehicle.unit_id, start, end):
         reasons.append(OFF_DUTY)
     return reasons
 

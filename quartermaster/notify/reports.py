@@ -64,8 +64,8 @@ def _scheduled():
 def _journeys(unit, owner, start, end, fmt, params) -> bytes:
     from telematics.journeys.render import render
     from telematics.journeys.selectors import unit_journeys
-    from telematics.privacy import track_gate
     from telematics.models import Vehicle
+    from telematics.privacy import track_gate
 
     vehicles = access.restrict(Vehicle.objects.filter(unit__path__startswith=unit.path), owner)
     lo = timezone.make_aware(dt.datetime.combine(start, dt.time()))

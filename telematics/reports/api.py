@@ -11,8 +11,8 @@ from rest_framework import renderers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from assets.api.viewsets import ScopedViewSet
 from assets import access
+from assets.api.viewsets import ScopedViewSet
 from assets.models import OrgUnit
 from telematics.models import Vehicle
 from telematics.privacy import Purpose

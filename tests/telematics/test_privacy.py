@@ -172,7 +172,7 @@ def test_the_track_export_and_the_trips_pass_the_gate(fleet, api_client_for, fmt
     assert client.get(journeys, {**trips_period, "purpose": "案件调查"}).status_code == 200
     unit = client.get("/api/v1/journeys/", {**trips_period, "unit": "CZ-TN"})
     assert unit.status_code == 403 and "苏D·G0001" in unit.json()["detail"]
-    assert sorted(TrackAccess.objects.values_list("path", flat=True)) == [f"api:journeys.json", f"api:track.{fmt}"]
+    assert sorted(TrackAccess.objects.values_list("path", flat=True)) == ["api:journeys.json", f"api:track.{fmt}"]
 
 
 def test_route_reports_pass_the_gate(fleet, api_client_for):
@@ -241,3 +241,17 @@ def test_the_admin_lists_the_log_and_the_holds(fleet, client):
     holds = client.get("/admin/tracking/fixhold/")
     assert holds.status_code == 200 and "SS-1" in holds.content.decode()
     assert client.get("/admin/tracking/trackaccess/add/").status_code == 403
+
+
+def test_the_dossier_lists_its_trips_only_with_a_purpose(fleet, client):
+    client.force_login(make_user("fleet1", UserRole.FLEET))
+    day = (timezone.localdate() - dt.timedelta(days=20)).isoformat()
+    url = f"/vehicles/{fleet['tn'].pk}/"
+    page = client.get(url, {"start": day, "end": day}).content.decode()
+    assert 'id="journeys-purpose"' in page and 'id="journeys"' not in page and 'id="basic"' in page
+    assert not TrackAccess.objects.exists()
+    page = client.get(url, {"start": day, "end": day, "purpose": "年度审计", "case": "SJ-1"}).content.decode()
+    assert 'id="journeys"' in page and "purpose=%E5%B9%B4%E5%BA%A6%E5%AE%A1%E8%AE%A1&amp;case=SJ-1" in page
+    assert list(TrackAccess.objects.values_list("path", "case_no")) == [("page:dossier", "SJ-1")]
+    pdf = client.get(f"{url}dossier.pdf", {"start": day, "end": day})
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF" and TrackAccess.objects.count() == 1
