@@ -19,7 +19,8 @@ Running it again deletes nothing more (idempotent)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -46,6 +47,18 @@ class PurgeResult:
     def as_dict(self) -> dict:
         return {"cutoff": self.cutoff.isoformat() if self.cutoff else None, "method": self.method,
                 "chunks_dropped": self.chunks, "rows_deleted": self.rows, "batches": self.batches}
+
+
+@contextmanager
+def fixes_unguarded() -> Iterator[None]:
+    """A transaction in which this connection may delete or rewrite stored fixes and legs: the owner's switch
+    (`qm.fix_purge`), for `qm demo`'s reset of its simulated day and for tests. The runtime role has no DELETE or
+    UPDATE on these tables, so the switch gives it nothing; it ends with the transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT set_config('qm.fix_purge', 'on', true)")
+        yield
 
 
 def has_hypertables() -> bool:

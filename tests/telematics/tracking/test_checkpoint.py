@@ -9,13 +9,13 @@ import time
 import zlib
 
 import pytest
-from django.db import connection, transaction
 from django.db.models import F
 
 from telematics.tracking import rules
 from telematics.tracking.checkpoint import state_version
 from telematics.tracking.models import Alert, Position, RuleCheckpoint
 from telematics.tracking.pipeline import Message, Pipeline
+from telematics.tracking.retention import fixes_unguarded
 
 from .conftest import DEPOT, OUTSIDE, RESTAURANT, Route, fix_ts
 
@@ -60,9 +60,7 @@ def checkpointed(city):
     feed(pipeline, msgs[:len(msgs) // 2])
     pipeline.checkpoint()
     feed(pipeline, msgs[len(msgs) // 2:])
-    with transaction.atomic(), connection.cursor() as cur:
-        # Stored fixes refuse UPDATE (migration tracking/0015) unless the session says it is the sanctioned path.
-        cur.execute("SELECT set_config('qm.fix_purge', 'on', true)")
+    with fixes_unguarded():  # stored fixes refuse UPDATE otherwise (migration tracking/0015)
         Position.objects.update(received_at=F("ts"))
     expected = {"state": summary(pipeline.engine.state), "alerts": alerts()}
     assert ("苏D·A0002", "out_of_jurisdiction") in {a[:2] for a in expected["alerts"]}
