@@ -117,6 +117,25 @@ def prepare_database(*, say) -> None:
     set_depots(say=say)
 
 
+def load_office_work(*, say) -> None:
+    """The equipment office's recent work (costs, recorder shifts, an inspection, disposals, this year's annual
+    inventory), once, so each office page shows something; after the logins (the administrator approved one
+    disposal)."""
+    from django.contrib.auth import get_user_model
+
+    from quartermaster.context import change_context
+
+    from .office_sample import load_office_sample
+
+    approver = get_user_model().objects.filter(username=DEMO_LOGINS[0][0]).first()
+    with change_context(source="system", username="demo"):
+        loaded = load_office_sample(approver=approver)
+    if loaded:
+        say(f"loaded the office's recent work: {loaded['costs']} vehicle costs, {loaded['pool']} pooled recorders "
+            f"with their shifts, a footage inspection, {loaded['disposals']} disposal requests (one awaiting "
+            f"approval), this year's annual inventory of CZ-TN-01")
+
+
 def bind_jt808_terminals(*, say) -> None:
     """Swaps the sample terminals of DEMO_JT808_TERMINALS for JT/T 808 ones (once), as a bureau commissions a
     terminal: its phone number bound to the vehicle."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assets import access
 from quartermaster.errors import DomainError
+from quartermaster.language import user_language
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
 
@@ -152,7 +153,7 @@ def alerts_fan_out(*, limit: int = 500) -> int:
         now = timezone.now()
         for notice in notices:
             alert = notice.alert
-            message = alert_message(alert)
+            words: dict[str, Message] = {}  # one rendering per recipients' language
             done: set[tuple] = set()
             for sub in subs:
                 if not user_sees(sub.user, alert) or \
@@ -163,8 +164,11 @@ def alerts_fan_out(*, limit: int = 500) -> int:
                     if key in done:
                         continue
                     done.add(key)
-                    _enqueue(user=sub.user, channel=channel, robot=robot, purpose=Purpose.ALERT, message=message,
-                             alert=alert, now=now)
+                    language = user_language(sub.user)
+                    if language not in words:
+                        words[language] = alert_message(alert, language)
+                    _enqueue(user=sub.user, channel=channel, robot=robot, purpose=Purpose.ALERT,
+                             message=words[language], alert=alert, now=now)
             notice.fanned_out_at = now
         AlertNotice.objects.bulk_update(notices, ["fanned_out_at"])
     return len(notices)
@@ -299,7 +303,7 @@ def digests_make(*, now: dt.datetime | None = None) -> int:
             _, created = DigestRun.objects.get_or_create(user=user, day=day, defaults={"alerts": len(mine)})
             if not created or not mine:
                 continue
-            message = digest_message(mine, day, window)
+            message = digest_message(mine, day, window, user_language(user))
             targets = {(c, r.pk if r else None): (c, r) for s in subs for c, r in _targets(s)}
             for channel, robot in targets.values():
                 _enqueue(user=user, channel=channel, robot=robot, purpose=Purpose.DIGEST, message=message, now=now)

@@ -19,7 +19,7 @@ ERRORS = {"DomainError", "ConflictError", "HandoverRefused"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PARAM = re.compile(r"%\((\w+)\)[sdr]")
 # Modules whose every refusal is a catalogued template (the others still carry English text: see the README).
-CATALOGUED = ("assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py")
+CATALOGUED = ("assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py", "recorders/footage.py")
 
 
 def _sources():

@@ -1,4 +1,5 @@
-"""`qm recorders inspections-due|maintenance-due|shifts`: the recorders' registers from the command line."""
+"""`qm recorders inspections-due|maintenance-due|shifts|footage-sync`: the recorders' registers from the command
+line."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +7,7 @@ import datetime as dt
 import orjson
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import translation
 
 from assets.models import Asset, OrgUnit
@@ -52,6 +54,8 @@ class Command(BaseCommand):
         upkeep.add_argument("--days", type=int, help="the period (default QM_RECORDER_MAINTENANCE_DAYS, local)")
         shifts = actions.add_parser("shifts", help="kit out on a shift now, with whom and since when (JSON)")
         shifts.add_argument("--unit", help="unit code (default: the whole bureau)")
+        actions.add_parser("footage-sync", help="footage records for dock reports stored before the footage rules "
+                                                "(or while their recorder was not registered yet)")
 
     def handle(self, *args, **opts):
         if opts.get("days") is not None and opts["days"] < 1:
@@ -59,6 +63,8 @@ class Command(BaseCommand):
         try:
             if opts["action"] == "inspections-due":
                 self._inspections(opts)
+            elif opts["action"] == "footage-sync":
+                self._footage_sync()
             elif opts["action"] == "maintenance-due":
                 data = selectors.maintenance_due(Asset.objects.all(), unit=_unit(opts["unit"]), on=_date(opts["on"]),
                                                  days=opts["days"])
@@ -69,6 +75,23 @@ class Command(BaseCommand):
                                          option=orjson.OPT_INDENT_2), None, "json")
         except DomainError as exc:
             raise CommandError(exc.message) from None
+
+    def _footage_sync(self) -> None:
+        from telematics.tracking.models import DockOffload
+
+        from ...footage import records_from_docks
+
+        made = 0
+        pending = DockOffload.objects.filter(footage__isnull=True).order_by("ts", "pk")
+        last = 0
+        while True:
+            batch = list(pending.filter(pk__gt=last).order_by("pk")[:1000])
+            if not batch:
+                break
+            last = batch[-1].pk
+            with transaction.atomic():
+                made += len(records_from_docks(batch))
+        self.stdout.write(orjson.dumps({"footage_records_created": made}).decode())
 
     def _inspections(self, opts) -> None:
         report = selectors.inspections_due(FootageInspection.objects.all(), unit=_unit(opts["unit"]),
