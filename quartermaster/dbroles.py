@@ -5,7 +5,8 @@ other commands connect as the runtime role named by `QM_DATABASE_RUNTIME_ROLE`. 
 INSERT, UPDATE and DELETE on the ordinary tables, only SELECT and INSERT on the append-only ones (custody
 ledger, change log, personnel and vehicle history, saved compliance reports) and only SELECT on
 `django_migrations`; never TRUNCATE, and not being the owner it can neither alter a table nor disable its
-triggers. The owner itself is held back by the append-only triggers (UPDATE, DELETE, TRUNCATE refused).
+triggers. Positions and legs it may read and insert only too: fixes leave through the retention functions
+(`tracking_purge_fixes`, `tracking_drop_fix_chunks`: SECURITY DEFINER, legal holds kept), which it may execute. The owner itself is held back by the append-only triggers (UPDATE, DELETE, TRUNCATE refused).
 """
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ def grant_statements(role: str, using: str = "default") -> list[str]:
         cursor.execute("SELECT current_schema()")
         schema = quote(cursor.fetchone()[0])
     existing = set(connection.introspection.table_names())
-    read_insert = [quote(t) for t in append_only_tables() if t in existing]
+    from telematics.tracking.retention import FIX_TABLES, PURGE_FUNCTIONS
+
+    read_insert = [quote(t) for t in (*append_only_tables(), *FIX_TABLES) if t in existing]
     statements = [
         f"GRANT USAGE ON SCHEMA {schema} TO {role}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}",
@@ -61,6 +64,10 @@ def grant_statements(role: str, using: str = "default") -> list[str]:
     ]
     if read_insert:
         statements.append(f"REVOKE UPDATE, DELETE ON {', '.join(read_insert)} FROM {role}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname = ANY(%s) "
+                       "AND p.pronamespace = current_schema()::regnamespace", [list(PURGE_FUNCTIONS)])
+        statements += [f"GRANT EXECUTE ON FUNCTION {signature} TO {role}" for (signature,) in cursor.fetchall()]
     if "django_migrations" in existing:
         statements.append(f"REVOKE INSERT, UPDATE, DELETE ON {quote('django_migrations')} FROM {role}")
     return statements

@@ -113,8 +113,9 @@ def period_journeys(vehicle: Vehicle, start: dt.date, end: dt.date):
 
 
 def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date | None = None,
-                  on: dt.date | None = None) -> Dossier:
-    """The vehicle's whole file, and mileage, trips and alerts from `start` to `end` (local dates, inclusive)."""
+                  on: dt.date | None = None, with_journeys: bool = True) -> Dossier:
+    """The vehicle's whole file, and mileage, trips and alerts from `start` to `end` (local dates, inclusive).
+    `with_journeys=False`: without the detected trips (their places are a track: PIPL gate, telematics/privacy.py)."""
     default_start, default_end = default_period()
     start, end = start or default_start, end or default_end
     on = on or timezone.localdate()
@@ -131,7 +132,7 @@ def build_dossier(vehicle: Vehicle, start: dt.date | None = None, end: dt.date |
         trips=list(vehicle.trips.filter(start__lt=hi, end__gte=lo).order_by("start")),
         mileage=daily_mileage(vehicle.pk, start, end),
         alerts=_alerts(vehicle.pk, start, end),
-        journeys=period_journeys(vehicle, start, end),
+        journeys=period_journeys(vehicle, start, end) if with_journeys else None,
     )
 
 
@@ -215,13 +216,17 @@ def dossier_pdf(dossier: Dossier) -> bytes:
             [[t.start, t.end, t.purpose, t.destination or (f"{t.dest_lat:.5f}, {t.dest_lon:.5f}"
                                                          if t.dest_lat is not None else _("不限")),
               str(t.get_status_display()), t.approved_by] for t in dossier.trips])
-    section(_("行程（本期）"), [_("开始"), _("结束"), _("里程（公里）"), _("时长（分钟）"), _("类别"), _("派车单")],
-            [[j["start_at"], j["end_at"], f"{j['km']:.1f}", str(j["minutes"]),
-              str(j["class_label"]) + (f"（{_('补单')}）" if j["late_order"] else ""), str(j["order"] or "—")]
-             for j in dossier.journeys.rows])
-    if dossier.journeys.unused:
-        section(_("有单无轨（派车单未出车）"), [_("开始"), _("结束"), _("事由"), _("批准人")],
-                [[u["start_at"], u["end_at"], u["purpose"], u["approved_by"]] for u in dossier.journeys.unused_rows])
+    if dossier.journeys is None:
+        story.append(paragraph(_("行程（本期）：未说明查看目的，不列出（非值勤时段或较早的行程属个人行踪信息）。"), body))
+    else:
+        section(_("行程（本期）"), [_("开始"), _("结束"), _("里程（公里）"), _("时长（分钟）"), _("类别"), _("派车单")],
+                [[j["start_at"], j["end_at"], f"{j['km']:.1f}", str(j["minutes"]),
+                  str(j["class_label"]) + (f"（{_('补单')}）" if j["late_order"] else ""), str(j["order"] or "—")]
+                 for j in dossier.journeys.rows])
+        if dossier.journeys.unused:
+            section(_("有单无轨（派车单未出车）"), [_("开始"), _("结束"), _("事由"), _("批准人")],
+                    [[u["start_at"], u["end_at"], u["purpose"], u["approved_by"]]
+                     for u in dossier.journeys.unused_rows])
     section(_("每日里程（本期合计 %(km)s 公里）") % {"km": dossier.total_km}, [_("日期"), _("里程（公里）")],
             [[day, f"{km:.1f}"] for day, km in dossier.mileage], [60 * mm, 60 * mm])
     section(_("告警（本期）"), [_("类型"), _("开始"), _("结束"), _("状态"), _("地点/网格")],

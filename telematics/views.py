@@ -1,5 +1,8 @@
 """Web pages of the vehicle files: the list (search, filters, sort, pages, export, live state) and each vehicle's
 dossier (一车一档) with its PDF, photos, mileage chart and the forms that add records to it."""
+import datetime as dt
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +23,7 @@ from . import forms, services
 from .charts import mileage_svg
 from .dossier import build_dossier, dossier_pdf, parse_period, recent_mileage
 from .models import Inspection, InsurancePolicy, MaintenanceRecord, Vehicle, VehiclePhoto
+from .privacy import SHANGHAI, Purpose, PurposeRequired, track_gate
 from .selectors import vehicle_list_rows, vehicles_expiring
 from .services import vehicle_report_interval
 
@@ -130,14 +134,19 @@ def vehicle_dossier(request, pk: int):
     # Imported here: the gateway's module loads its protocol and MQTT code, needed only by this page.
     from .tracking.jt808 import is_phone
 
-    dossier = build_dossier(vehicle, start, end)
+    try:
+        purpose_error = _journeys_gate(request, vehicle, start, end, "page:dossier")
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.message)
+    dossier = build_dossier(vehicle, start, end, with_journeys=purpose_error is None)
     km_days = _mileage_days(request)
     chart_days = recent_mileage(vehicle.pk, km_days)
     writable = access.in_scope(request.user, vehicle, access.CHANGE)
     may = {kind: writable and access.may(request.user, access.ADD, model) for kind, model in RECORD_MODELS.items()}
     jt808 = is_phone(vehicle.terminal_id or "")
     return render(request, "telematics/vehicle_dossier.html", {
-        "d": dossier, "j": dossier.journeys, "jt808": jt808,
+        "d": dossier, "j": dossier.journeys, "jt808": jt808, "purpose_error": purpose_error,
+        "purpose_query": _purpose_query(request),
         "report_interval": vehicle_report_interval(vehicle=vehicle) if jt808 else None,
         "record_forms": {kind: form() for kind, form in RECORD_FORMS.items() if may[kind]},
         "photos": list(access.restrict(VehiclePhoto.objects.filter(vehicle=vehicle), request.user)),
@@ -250,7 +259,29 @@ def vehicle_dossier_pdf(request, pk: int):
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except DomainError as exc:
         return HttpResponseBadRequest(exc.message)
-    return pdf_response(vehicle, start, end)
+    try:
+        shown = _journeys_gate(request, vehicle, start, end, "page:dossier.pdf") is None
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.message)
+    return pdf_response(vehicle, start, end, with_journeys=shown)
+
+
+def _journeys_gate(request, vehicle, start, end, path: str) -> str | None:
+    """The PIPL gate (telematics/privacy.py) for the dossier's trips of the period: None when they may be shown
+    (logged when a purpose was needed), else why not; the rest of the file is shown either way."""
+    try:
+        track_gate(user=request.user, vehicles=[vehicle], start=dt.datetime.combine(start, dt.time(), SHANGHAI),
+                   end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI),
+                   purpose=Purpose.from_query(request.GET), path=path)
+    except PurposeRequired as exc:
+        return exc.message
+    return None
+
+
+def _purpose_query(request) -> str:
+    """The purpose given, for the page's export links (each of them is a read of its own, logged again)."""
+    params = {k: request.GET[k] for k in ("purpose", "case") if request.GET.get(k)}
+    return ("&" + urlencode(params)) if params else ""
 
 
 @access.page("telematics.Vehicle")
@@ -265,7 +296,8 @@ def vehicle_livery_photo(request, pk: int):
         raise Http404("livery photo missing from storage") from None
 
 
-def pdf_response(vehicle: Vehicle, start, end) -> HttpResponse:
-    response = HttpResponse(dossier_pdf(build_dossier(vehicle, start, end)), content_type="application/pdf")
+def pdf_response(vehicle: Vehicle, start, end, with_journeys: bool = True) -> HttpResponse:
+    response = HttpResponse(dossier_pdf(build_dossier(vehicle, start, end, with_journeys=with_journeys)),
+                            content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename=\"vehicle-{vehicle.pk}-dossier.pdf\""
     return response

@@ -69,3 +69,14 @@ def _site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _track_purpose_gate(request, monkeypatch):
+    """The PIPL gate (telematics/privacy.py) asks a stated purpose for tracks outside duty hours or older than a week,
+    which is most of the fixed past days the tests replay. Tests marked `pipl` run with it on, as a site does
+    (tests/telematics/test_privacy.py and the replay page's purpose dialog); the others run with it off."""
+    if request.node.get_closest_marker("pipl") is None:
+        monkeypatch.setenv("QM_TRACK_PURPOSE_GATE", "0")
+    else:
+        monkeypatch.delenv("QM_TRACK_PURPOSE_GATE", raising=False)

@@ -56,14 +56,21 @@ def _compliance(unit, owner, start, end, fmt, params) -> bytes:
     return render(compliance_report(unit=unit, standard_id=params["standard"], as_of=end), fmt)
 
 
+def _scheduled():
+    from telematics.privacy import Purpose
+    return Purpose(str(_("定期报表（订阅人设定）")))
+
+
 def _journeys(unit, owner, start, end, fmt, params) -> bytes:
     from telematics.journeys.render import render
     from telematics.journeys.selectors import unit_journeys
     from telematics.models import Vehicle
+    from telematics.privacy import track_gate
 
     vehicles = access.restrict(Vehicle.objects.filter(unit__path__startswith=unit.path), owner)
     lo = timezone.make_aware(dt.datetime.combine(start, dt.time()))
     hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    track_gate(user=owner, vehicles=list(vehicles), start=lo, end=hi, purpose=_scheduled(), path="notify:journeys")
     return render(unit_journeys(unit, vehicles, lo, hi), fmt)
 
 
@@ -81,7 +88,7 @@ def _fleet_report(kind: str) -> Callable:
     def render(unit, owner, start, end, fmt, params) -> bytes:
         from telematics.reports.registry import report_bytes
 
-        return report_bytes(kind, unit=unit, start=start, end=end, fmt=fmt, user=owner)
+        return report_bytes(kind, unit=unit, start=start, end=end, fmt=fmt, user=owner, purpose=_scheduled())
     return render
 
 

@@ -1,4 +1,5 @@
 """Endpoints of vehicle files, duty calendars and trips: declarations plus actions, each action one service call."""
+import datetime as dt
 import json
 
 from django.http import HttpResponse
@@ -24,8 +25,10 @@ from ..models import (
     DutySchedule, Holiday, Inspection, InsurancePolicy, MaintenanceRecord, TerminalBinding, Trip, Vehicle,
     VehicleHistory, VehicleSeal,
 )
+from ..privacy import SHANGHAI, Purpose, PurposeRequired, track_gate
 from ..selectors import vehicle_coverage, vehicles_expiring
 from . import serializers as s
+
 
 def _form(request, serializer_class) -> dict:
     form = serializer_class(data=request.data, context={"request": request})
@@ -45,8 +48,18 @@ class PdfRenderer(renderers.BaseRenderer):
 
 
 def _pdf(vehicle: Vehicle, request):
+    """The dossier PDF; its trips of the period only when the PIPL gate lets them through (?purpose=&case= when it
+    asks for one: telematics/privacy.py), the rest of the file always."""
     start, end = parse_period(request.query_params.get("start"), request.query_params.get("end"))
-    response = HttpResponse(dossier_pdf(build_dossier(vehicle, start, end)), content_type="application/pdf")
+    try:
+        track_gate(user=request.user, vehicles=[vehicle], start=dt.datetime.combine(start, dt.time(), SHANGHAI),
+                   end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI),
+                   purpose=Purpose.from_query(request.query_params), path="api:dossier.pdf")
+        shown = True
+    except PurposeRequired:
+        shown = False
+    response = HttpResponse(dossier_pdf(build_dossier(vehicle, start, end, with_journeys=shown)),
+                            content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="vehicle-{vehicle.pk}-dossier.pdf"'
     return response
 

@@ -14,6 +14,13 @@ def add_period_arguments(parser) -> None:
     parser.add_argument("--output", help="file to write (default: standard output)")
 
 
+def add_purpose_arguments(parser) -> None:
+    """PIPL art. 28 (telematics/privacy.py): why the track is read, for windows outside duty hours or older than
+    QM_TRACK_PURPOSE_AFTER_DAYS. Optional (the SPEC's flags stay as they are); the view is logged either way."""
+    parser.add_argument("--purpose", help="why this track is read (logged for the auditors)")
+    parser.add_argument("--case", dest="case_no", help="the case number the reading serves (logged with the purpose)")
+
+
 def language(lang: str | None):
     """Human formats speak `--lang`, else QM_LANGUAGE, else Chinese (a context for the command's work)."""
     lang = (lang or os.environ.get("QM_LANGUAGE") or "zh-hans").lower()

@@ -11,10 +11,11 @@ from rest_framework import renderers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from assets.api.viewsets import ScopedViewSet
 from assets import access
+from assets.api.viewsets import ScopedViewSet
 from assets.models import OrgUnit
 from telematics.models import Vehicle
+from telematics.privacy import Purpose
 
 from . import registry, render
 from .selectors import parse_day
@@ -73,7 +74,7 @@ class ReportViewSet(ScopedViewSet):
         fmt = request.accepted_renderer.format
         lang = params.get("lang")
         body = registry.report_bytes(self.kind, start=start, end=end, fmt=fmt, unit=unit, vehicle=vehicle,
-                                     user=request.user, language=lang)
+                                     user=request.user, language=lang, purpose=Purpose.from_query(params))
         if fmt == "json":
             return Response(json.loads(body))
         response = HttpResponse(body, content_type=render.CONTENT_TYPES[fmt])

@@ -2,7 +2,9 @@
 `report_bytes(kind, unit=… or vehicle=…, start=, end=, fmt=, user=, language=)` → the file's bytes.
 
 With a `user` the subject must lie in the user's scope and a unit's vehicles are cut to it (assets/access.py);
-without one (a scheduled job acting for the whole bureau, the CLI) every vehicle of the unit's subtree counts."""
+without one (a scheduled job acting for the whole bureau, the CLI) every vehicle of the unit's subtree counts.
+The trip and stop reports show where vehicles went: with a `user` they pass the PIPL gate (telematics/privacy.py)
+with the `purpose` given."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +14,7 @@ from django.utils import translation
 from assets import access
 from quartermaster.errors import DomainError
 from telematics.models import Vehicle
+from telematics.privacy import SHANGHAI, Purpose, track_gate
 
 from . import render, selectors
 
@@ -38,21 +41,32 @@ def subject_vehicles(*, unit=None, vehicle=None, user=None):
     return qs, f"{unit.name}（{unit.code}）"
 
 
-def build_report(kind: str, *, start: dt.date, end: dt.date, unit=None, vehicle=None, user=None) -> selectors.Report:
+# Reports that place the vehicles (trips from where to where, stops with their place): a track in all but name.
+ROUTE_KINDS = ("trips", "stops")
+
+
+def build_report(kind: str, *, start: dt.date, end: dt.date, unit=None, vehicle=None, user=None,
+                 purpose: Purpose | None = None) -> selectors.Report:
     vehicles, subject = subject_vehicles(unit=unit, vehicle=vehicle, user=user)
+    if kind in ROUTE_KINDS and user is not None:
+        track_gate(user=user, vehicles=list(vehicles), start=dt.datetime.combine(start, dt.time(), SHANGHAI),
+                   end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI),
+                   purpose=purpose or Purpose(), path=f"report:{kind}")
     return selectors.build(kind, vehicles, start, end, subject)
 
 
 def report_bytes(kind: str, *, start: dt.date, end: dt.date, fmt: str, unit=None, vehicle=None, user=None,
-                 language: str | None = None) -> bytes:
+                 language: str | None = None, purpose: Purpose | None = None) -> bytes:
     """The report as a file in `fmt` (csv, json, xlsx, pdf); `language` "en" for English, else Chinese (None: the
     active language)."""
     if fmt not in FORMATS:
         raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
     if language is None:
-        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user), fmt)
+        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user,
+                                          purpose=purpose), fmt)
     with translation.override("en" if language.lower().startswith("en") else "zh-hans"):
-        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user), fmt)
+        return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user,
+                                          purpose=purpose), fmt)
 
 
 def filename(kind: str, subject_code: str, start: dt.date, end: dt.date, fmt: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from assets.models import OrgUnit
 from quartermaster.dbrouter import reads_from_replica
 from quartermaster.errors import DomainError
 from telematics.models import Vehicle
+from telematics.privacy import Purpose, PurposeRequired
 
 from . import charts, registry
 from . import render as files
@@ -64,18 +65,20 @@ def report_page(request):
         context.update(start=start, end=end)
         if fmt:
             body = registry.report_bytes(kind, start=start, end=end, fmt=fmt, unit=unit, vehicle=vehicle,
-                                         user=request.user)
+                                         user=request.user, purpose=Purpose.from_query(request.GET))
             response = HttpResponse(body, content_type=files.CONTENT_TYPES[fmt])
             code = unit.code if unit is not None else f"vehicle-{vehicle.pk}"
             response["Content-Disposition"] = f'attachment; filename="{registry.filename(kind, code, start, end, fmt)}"'
             return response
-        report = registry.build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=request.user)
+        report = registry.build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=request.user,
+                                       purpose=Purpose.from_query(request.GET))
     except DomainError as exc:
+        status = 403 if isinstance(exc, PurposeRequired) else 400
         if fmt:
-            return HttpResponseBadRequest(exc.message)
+            return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
         context.update(error=exc.message, start=context.get("start", default_start),
-                       end=context.get("end", default_end))
-        return render(request, "telematics/reports.html", context, status=400)
+                       end=context.get("end", default_end), purpose_required=status == 403)
+        return render(request, "telematics/reports.html", context, status=status)
     query = request.GET.copy()
     query.pop("format", None)
     context.update(report=report, chart=charts.bar_svg(report.chart) if report.chart and report.chart.bars else "",

@@ -30,6 +30,12 @@ DEFAULTS: dict[str, float | int | str] = {
     "QM_CASE_KINDS": "venue_parking,off_duty_use,out_of_jurisdiction,not_in_depot,sealed_vehicle_moved,"
                      "terminal_power_cut,terminal_antenna_cut",  # kinds handled as cases (those citing a clause)
     "QM_CASE_ATTACHMENT_MAX_MB": 10,   # an explanation's attachment may be at most this large
+    # Personal information (PIPL art. 28: 行踪轨迹; telematics/privacy.py, retention.py).
+    "QM_TRACK_PURPOSE_GATE": 1,        # 1: viewing a track outside duty hours or older than below needs a purpose
+    "QM_TRACK_PURPOSE_AFTER_DAYS": 7,  # a track window starting more than this many days ago needs a purpose
+    "QM_TRACK_PURPOSE_CLI": "log",     # `qm track`/`qm trips` without --purpose: log (logged as unstated) or require
+    "QM_FIX_RETENTION_DAYS": 365,      # fixes and legs older than this are purged (`qm purge-fixes`); 0: kept forever
+    "QM_FIX_PURGE_BATCH": 10000,       # rows deleted per statement by the batched purge
     # Ingest.
     "QM_FUTURE_TOLERANCE_S": 600,      # a fix more than this ahead of the clock is a dead letter
     "QM_MAX_FIX_AGE_DAYS": 30,         # a fix older than this at arrival is a dead letter (0: no limit, for replays)

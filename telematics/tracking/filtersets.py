@@ -7,7 +7,7 @@ import django_filters as filters
 from assets.models import OrgUnit
 
 from .choices import AlertKind, AlertStatus, CaseState, DeadLetterReason
-from .models import Alert, DeadLetter
+from .models import Alert, DeadLetter, TrackAccess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -56,3 +56,28 @@ class DeadLetterFilterSet(filters.FilterSet):
         model = DeadLetter
         fields = {"id": ["exact", "in"], "topic": ["exact", "startswith"], "terminal": ["exact"],
                   "received_at": ["gte", "lte"], "truncated": ["exact"]}
+
+
+class TrackAccessFilterSet(filters.FilterSet):
+    """The auditors' access report: by viewer, vehicle, the moment of the view (`since`/`until`, or local dates
+    `date_from`/`date_to` inclusive), the case, the path, and why a purpose was needed."""
+
+    username = filters.CharFilter()
+    plate = filters.CharFilter()
+    case_no = filters.CharFilter()
+    path = filters.CharFilter(lookup_expr="startswith")
+    reasons = filters.CharFilter(lookup_expr="contains")
+    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    date_from = filters.DateFilter(method="filter_date_from")
+    date_to = filters.DateFilter(method="filter_date_to")
+
+    class Meta:
+        model = TrackAccess
+        fields = ["user", "vehicle"]
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(at__gte=dt.datetime.combine(value, dt.time(), SHANGHAI))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(at__lt=dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), SHANGHAI))

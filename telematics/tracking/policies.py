@@ -37,5 +37,9 @@ POLICIES = {
     "tracking.VehicleDay": Policy("vehicle__unit"),
     "tracking.DockOffload": Policy(_dock_offloads),
     "tracking.DeadLetter": Policy(_dead_letters, read=_FLEET),
+    # PIPL art. 28: who viewed which track and why is for the auditors (督察) of the vehicle's unit; legal holds are
+    # placed by them or by fleet managers (administrators always may).
+    "tracking.TrackAccess": Policy("vehicle__unit", read=(AUDITOR,)),
+    "tracking.FixHold": Policy("vehicle__unit", read=(FLEET, AUDITOR), write=(FLEET, AUDITOR)),
     "tracking.RuleCheckpoint": Policy(None, read=()),  # the ingest's own state, written without an actor
 }

@@ -7,4 +7,5 @@ app_name = "tracking"
 urlpatterns = [
     path("deadletters/", views.deadletter_list, name="deadletter-list"),
     path("deadletters/<int:pk>/retry/", views.deadletter_retry, name="deadletter-retry"),
+    path("tracks/access/", views.track_access_list, name="track-access-list"),
 ]

@@ -388,6 +388,7 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_posts("alert-case-return", "alert-case-confirm", "alert-case-dismiss", roles=(A, F, U)),
     **_gets("deadletter-list", "deadletter-counts", "deadletter-detail", roles=AF),
     **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
+    **_gets("track-access-list", "track-access-detail", roles=AU),  # PIPL: the auditors' access report
     "gis-layer-list": _crud(write=NOBODY),
     **_gets("gis-layer-detail", "gis-grid-list", "gis-grid-detail", "gis-venue-list", "gis-venue-detail",
             "gis-jurisdiction-list", "gis-jurisdiction-detail", "gis-street-list", "gis-street-detail",
@@ -493,7 +494,7 @@ PAGES: dict[str, tuple | str] = {
     "assets:unit-detail": ALL, "uniforms:person-detail": ALL, "uniforms:departure-list": ALL,
     "uniforms:stocktake-list": ALL, "uniforms:departure-open": AL, "uniforms:person-return": AL,
     "uniforms:departure-close": AL,
-    "tracking:deadletter-list": AF, "tracking:deadletter-retry": ADMIN_ONLY,
+    "tracking:deadletter-list": AF, "tracking:deadletter-retry": ADMIN_ONLY, "tracking:track-access-list": AU,
     "notify:inbox": ALL, "notify:settings": ALL, "notify:deliveries": ALL, "notify:schedules": ALL, "notify:runs": ALL,
     "notify:report-file": ALL,
 }

@@ -12,6 +12,7 @@ from assets import access
 from assets.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from assets.models import OrgUnit
 from telematics.models import Vehicle
+from telematics.privacy import Purpose, track_gate
 
 from .. import render as journey_render
 from ..selectors import unit_journeys, vehicle_journeys
@@ -46,7 +47,10 @@ FILE_RESPONSES = {(200, "application/json"): OpenApiTypes.OBJECT, (200, CsvRende
 
 
 PERIOD = [OpenApiParameter("from", str, description="ISO date or date-time (local Asia/Shanghai without offset)"),
-          OpenApiParameter("to", str, description="ISO date-time (excluded) or date (to its end)")]
+          OpenApiParameter("to", str, description="ISO date-time (excluded) or date (to its end)"),
+          OpenApiParameter("purpose", str, description="why the track is read: needed outside duty hours or for "
+                                                       "windows older than QM_TRACK_PURPOSE_AFTER_DAYS (PIPL)"),
+          OpenApiParameter("case", str, description="the case number the reading serves (optional)")]
 
 
 def _file(body: bytes, fmt: str, name: str) -> HttpResponse:
@@ -82,8 +86,10 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
         """The fixes in time order: JSON {plate, fixes: [{terminal, ts, lat, lon, speed, heading}]}, ?format=csv|gpx."""
         vehicle = self.get_object()
         start, end = self._period(request)
-        fixes = track_fixes(Subject(vehicle=vehicle, terminal=None), start, end)
         fmt = request.accepted_renderer.format
+        track_gate(user=request.user, vehicles=[vehicle], start=start, end=end,
+                   purpose=Purpose.from_query(request.query_params), path=f"api:track.{fmt}")
+        fixes = track_fixes(Subject(vehicle=vehicle, terminal=None), start, end)
         if fmt in ("csv", "gpx"):
             return _file(render_track(fixes, fmt, vehicle.plate), fmt, f"track-{vehicle.pk}")
         return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "fixes": [f.as_dict() for f in fixes]})
@@ -94,8 +100,10 @@ class VehicleJourneyViewSet(ScopedReadOnlyViewSet):
         """Trips in time order with their classes, the stops, and the unused approved trips; ?format=csv|xlsx."""
         vehicle = self.get_object()
         start, end = self._period(request)
-        report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)
         fmt = request.accepted_renderer.format
+        track_gate(user=request.user, vehicles=[vehicle], start=start, end=end,
+                   purpose=Purpose.from_query(request.query_params), path=f"api:journeys.{fmt}")
+        report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)
         if fmt in ("csv", "xlsx"):
             return _file(journey_render.render(report, fmt), fmt, f"trips-{vehicle.pk}")
         return Response({"vehicle": vehicle.pk, "plate": vehicle.plate, "journeys": report.journeys,
@@ -132,9 +140,12 @@ class UnitJourneyViewSet(ScopedViewSet):
         if unit is None or not access.unit_in_scope(request.user, unit):
             raise NotFound(f"unit {code!r} not found in your scope")
         vehicles = self.restrict(Vehicle.objects.filter(unit__path__startswith=unit.path))
-        report = unit_journeys(unit, vehicles, parse_moment(request.query_params.get("from"), what="from"),
-                               parse_moment(request.query_params.get("to"), end=True, what="to"))
+        start = parse_moment(request.query_params.get("from"), what="from")
+        end = parse_moment(request.query_params.get("to"), end=True, what="to")
         fmt = request.accepted_renderer.format
+        track_gate(user=request.user, vehicles=list(vehicles), start=start, end=end,
+                   purpose=Purpose.from_query(request.query_params), path=f"api:unit-journeys.{fmt}")
+        report = unit_journeys(unit, vehicles, start, end)
         if fmt in ("csv", "xlsx"):
             return _file(journey_render.render(report, fmt), fmt, f"trips-{unit.code}")
         return Response({"unit": unit.code, "journeys": report.journeys, "stops": report.stops,

@@ -5,11 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
-from telematics.journeys.cli import add_period_arguments, language, write_output
+from telematics.journeys.cli import add_period_arguments, add_purpose_arguments, language, write_output
 from telematics.journeys.render import FORMATS, render
 from telematics.journeys.selectors import unit_journeys, vehicle_journeys
-from telematics.journeys.track import parse_moment, resolve_subject
+from telematics.journeys.track import parse_moment, resolve_subject, vehicle_for_subject
 from telematics.models import Vehicle
+from telematics.privacy import Purpose, track_gate
+from telematics.tracking import conf
 
 
 class Command(BaseCommand):
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", choices=FORMATS)
         parser.add_argument("--lang", help="language of XLSX headers and class names: zh (default) or en "
                                            "(else QM_LANGUAGE)")
+        add_purpose_arguments(parser)
 
     def handle(self, *args, **opts):
         if bool(opts["subject"]) == bool(opts["unit"]):
@@ -37,10 +40,22 @@ class Command(BaseCommand):
                     unit = OrgUnit.objects.filter(code=opts["unit"]).first()
                     if unit is None:
                         raise DomainError(f"unknown unit {opts['unit']!r}", field="unit")
-                    report = unit_journeys(unit, Vehicle.objects.filter(unit__path__startswith=unit.path), start, end)
+                    vehicles = Vehicle.objects.filter(unit__path__startswith=unit.path)
+                    self._gate(list(vehicles), start, end, opts)
+                    report = unit_journeys(unit, vehicles, start, end)
                 else:
-                    report = vehicle_journeys(resolve_subject(opts["subject"]), start, end)
+                    subject = resolve_subject(opts["subject"])
+                    vehicle = vehicle_for_subject(subject)
+                    self._gate([vehicle] if vehicle is not None else [], start, end, opts)
+                    report = vehicle_journeys(subject, start, end)
                 body = render(report, opts["format"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         write_output(self, body, opts["output"])
+
+    @staticmethod
+    def _gate(vehicles, start, end, opts) -> None:
+        """Trips and stops show where the vehicles went: the PIPL gate of telematics/privacy.py."""
+        track_gate(user=None, vehicles=vehicles, start=start, end=end,
+                   purpose=Purpose.of(opts["purpose"], opts["case_no"]), path=f"cli:trips.{opts['format']}",
+                   require=conf.get("QM_TRACK_PURPOSE_CLI") == "require")

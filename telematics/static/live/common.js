@@ -65,6 +65,65 @@
     });
   }
 
+  /* PIPL art. 28 (telematics/privacy.py): a track outside duty hours, or older than QM_TRACK_PURPOSE_AFTER_DAYS,
+     needs a stated purpose. trackApi(url, vehicle) asks for it in the page's dialog (live/purpose_dialog.html) when
+     the server answers 403 purpose_required, then repeats the request with it; the purpose is kept for that vehicle
+     on this page (every request with it is logged by the server). Concurrent refusals share one dialog. */
+  var purposes = {}, asking = null;
+
+  function askPurpose(detail) {
+    var dialog = document.getElementById("purpose-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(null);
+    if (asking) return asking;
+    var form = document.getElementById("purpose-form"), text = document.getElementById("purpose-text"),
+        caseNo = document.getElementById("purpose-case"), cancel = document.getElementById("purpose-cancel");
+    document.getElementById("purpose-detail").textContent = detail || "";
+    text.value = "";
+    caseNo.value = "";
+    asking = new Promise(function (resolve) {
+      var given = null;
+      function onSubmit(ev) {
+        ev.preventDefault();
+        if (!text.value.trim()) { text.focus(); return; }
+        given = { purpose: text.value.trim(), caseNo: caseNo.value.trim() };
+        dialog.close();
+      }
+      function onCancel() { dialog.close(); }
+      function onClose() {
+        form.removeEventListener("submit", onSubmit);
+        cancel.removeEventListener("click", onCancel);
+        dialog.removeEventListener("close", onClose);
+        asking = null;
+        resolve(given);
+      }
+      form.addEventListener("submit", onSubmit);
+      cancel.addEventListener("click", onCancel);
+      dialog.addEventListener("close", onClose);
+    });
+    dialog.showModal();
+    text.focus();
+    return asking;
+  }
+
+  function purposeQuery(vehicle) {
+    var p = purposes[vehicle];
+    if (!p) return "";
+    return "&purpose=" + encodeURIComponent(p.purpose) + (p.caseNo ? "&case=" + encodeURIComponent(p.caseNo) : "");
+  }
+
+  function trackApi(url, vehicle) {
+    var asked = purposeQuery(vehicle);
+    return api(url + asked).catch(function (err) {
+      if (err.status !== 403 || !err.data || err.data.code !== "purpose_required") throw err;
+      if (purposeQuery(vehicle) !== asked) return api(url + purposeQuery(vehicle));  // given meanwhile
+      return askPurpose(err.message).then(function (given) {
+        if (!given) throw err;
+        purposes[vehicle] = given;
+        return api(url + purposeQuery(vehicle));
+      });
+    });
+  }
+
   /* The base map of the preset in force (telematics/live/basemaps.py, QM_BASEMAP): its tile layers, or none at all
      (offline, none: nothing is fetched from outside). Offline, the bureau's own city is drawn as the base when a
      drawing script has registered window.QMOfflineBase(map, QMLive) -> layer (templates/live/basemap_scripts.html). */
@@ -211,6 +270,7 @@
   }
 
   root.QMLive = { config: config, strings: strings, toDisplay: toDisplay, fromDisplay: fromDisplay, api: api,
-                  showDelay: showDelay, baseMap: baseMap, gisLayer: gisLayer, localTime: localTime, escapeHtml: escapeHtml,
+                  showDelay: showDelay, trackApi: trackApi, purposeQuery: purposeQuery, baseMap: baseMap,
+                  gisLayer: gisLayer, localTime: localTime, escapeHtml: escapeHtml,
                   drawEvidence: drawEvidence };
 })(window);

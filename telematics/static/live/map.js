@@ -439,7 +439,7 @@
     clearLastTrack();
     lastTrack = { id: id, line: null, fixes: 0, loading: true };
     var start = new Date(serverNow() - cfg.lastTrackMin * 60000).toISOString();
-    Q.api(cfg.tracksApi + "?vehicle=" + id + "&start=" + encodeURIComponent(start)).then(function (track) {
+    Q.trackApi(cfg.tracksApi + "?vehicle=" + id + "&start=" + encodeURIComponent(start), id).then(function (track) {
       if (lastTrack.id !== id) return;  // another card was opened meanwhile
       var points = track.fixes.map(function (f) { return Q.toDisplay(f.lat, f.lon); });
       lastTrack.loading = false;

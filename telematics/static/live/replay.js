@@ -38,12 +38,13 @@
     var period = "?from=" + encodeURIComponent(iso(el("replay-start").value)) +
                  "&to=" + encodeURIComponent(iso(el("replay-end").value));
     Promise.all([
-      Q.api(cfg.tracksApi + "?vehicle=" + vehicle + range),
+      Q.trackApi(cfg.tracksApi + "?vehicle=" + vehicle + range, vehicle),
       Q.api(cfg.alertsApi + "?vehicle=" + vehicle + range.replace("&start=", "&since=").replace("&end=", "&until=") +
             "&page_size=1000"),
-      Q.api(el("replay-export").dataset.journeys.replace("/0/", "/" + vehicle + "/") + period)
+      Q.trackApi(el("replay-export").dataset.journeys.replace("/0/", "/" + vehicle + "/") + period, vehicle)
     ]).then(function (res) {
       journeys = res[2];
+      exportLinks(vehicle, iso(el("replay-start").value), iso(el("replay-end").value));  // with the purpose given
       show(res[0], res[1].results || res[1]);
     }).catch(function (err) { fail(err.message); });
   }
@@ -51,7 +52,7 @@
   /* The same vehicle and period as files: the track (GPX 1.1, CSV, JSON) and its trips (XLSX, CSV). */
   function exportLinks(vehicle, start, end) {
     var box = el("replay-export");
-    var period = "&from=" + encodeURIComponent(start) + "&to=" + encodeURIComponent(end);
+    var period = "&from=" + encodeURIComponent(start) + "&to=" + encodeURIComponent(end) + Q.purposeQuery(vehicle);
     var track = box.dataset.track.replace("/0/", "/" + vehicle + "/");
     var journeys = box.dataset.journeys.replace("/0/", "/" + vehicle + "/");
     el("replay-gpx").href = track + "?format=gpx" + period;

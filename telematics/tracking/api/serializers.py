@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from ..cases.selectors import case_fields
 from ..choices import ReviewAction
-from ..models import Alert, DeadLetter
+from ..models import Alert, DeadLetter, TrackAccess
 from ..services import alert_payload
 
 
@@ -42,3 +42,12 @@ class LatestPositionSerializer(serializers.Serializer):
     speed = serializers.FloatField(allow_null=True)
     heading = serializers.FloatField(allow_null=True)
     grid_code = serializers.CharField(allow_null=True)
+
+
+class TrackAccessSerializer(serializers.ModelSerializer):
+    vehicle_unit = serializers.CharField(source="vehicle.unit.code", read_only=True)
+
+    class Meta:
+        model = TrackAccess
+        fields = ["id", "at", "username", "vehicle", "plate", "vehicle_unit", "start", "end", "purpose", "case_no",
+                  "reasons", "path"]

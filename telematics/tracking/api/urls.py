@@ -7,6 +7,7 @@ from .views import (
     DeadLetterViewSet,
     LatestPositionViewSet,
     MileageViewSet,
+    TrackAccessViewSet,
     TrackViewSet,
 )
 
@@ -14,6 +15,7 @@ router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("deadletters", DeadLetterViewSet, basename="deadletter")
 router.register("tracks", TrackViewSet, basename="track")
+router.register("track-access", TrackAccessViewSet, basename="track-access")
 router.register("mileage", MileageViewSet, basename="mileage")
 router.register("coverage", CoverageViewSet, basename="coverage")
 router.register("positions/latest", LatestPositionViewSet, basename="latest-position")

@@ -4,7 +4,8 @@ from .cases import AlertCase, AlertCaseAttachment, AlertCaseEvent
 from .deadletters import DeadLetter
 from .docks import DockOffload
 from .positions import Leg, Position
+from .privacy import FixHold, TrackAccess
 from .rollups import VehicleDay
 
 __all__ = ["Alert", "AlertCase", "AlertCaseAttachment", "AlertCaseEvent", "AlertReview", "DeadLetter", "DockOffload",
-           "Leg", "Position", "RuleCheckpoint", "VehicleDay"]
+           "FixHold", "Leg", "Position", "RuleCheckpoint", "TrackAccess", "VehicleDay"]

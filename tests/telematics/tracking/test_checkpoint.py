@@ -15,6 +15,7 @@ from telematics.tracking import rules
 from telematics.tracking.checkpoint import state_version
 from telematics.tracking.models import Alert, Position, RuleCheckpoint
 from telematics.tracking.pipeline import Message, Pipeline
+from telematics.tracking.retention import fixes_unguarded
 
 from .conftest import DEPOT, OUTSIDE, RESTAURANT, Route, fix_ts
 
@@ -59,7 +60,8 @@ def checkpointed(city):
     feed(pipeline, msgs[:len(msgs) // 2])
     pipeline.checkpoint()
     feed(pipeline, msgs[len(msgs) // 2:])
-    Position.objects.update(received_at=F("ts"))
+    with fixes_unguarded():  # stored fixes refuse UPDATE otherwise (migration tracking/0015)
+        Position.objects.update(received_at=F("ts"))
     expected = {"state": summary(pipeline.engine.state), "alerts": alerts()}
     assert ("苏D·A0002", "out_of_jurisdiction") in {a[:2] for a in expected["alerts"]}
     assert Alert.objects.get(kind="out_of_jurisdiction").started_at.timestamp() < time.time() - 3600

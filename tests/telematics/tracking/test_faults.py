@@ -16,6 +16,7 @@ from django.db import connection
 
 from telematics.tracking.models import Alert, DeadLetter, Leg, Position, RuleCheckpoint
 from telematics.tracking.pipeline import Message, Pipeline
+from telematics.tracking.retention import fixes_unguarded
 from tests.support.mqtt import MosquittoBroker
 
 from .conftest import DEPOT, OUTSIDE, RESTAURANT, Route, fix_ts, local, north, wait_until
@@ -56,8 +57,9 @@ def reference() -> dict:
         for topic, body in stream():
             pipeline.process([Message(topic, json.dumps(body).encode())])
         _reference.update(alerts=snapshot(), legs=Leg.objects.count())
-        for model in (Alert, Position, Leg, RuleCheckpoint, DeadLetter):
-            model.objects.all().delete()
+        with fixes_unguarded():
+            for model in (Alert, Position, Leg, RuleCheckpoint, DeadLetter):
+                model.objects.all().delete()
     assert sorted(row[:2] for row in _reference["alerts"]) == [("苏D·A0001", "venue_parking"),
                                                               ("苏D·A0005", "out_of_jurisdiction")]
     return _reference
