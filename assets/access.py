@@ -24,6 +24,8 @@ from django.db import models
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.db.models.signals import pre_delete, pre_save
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from quartermaster.context import current
 from quartermaster.errors import DomainError
@@ -224,13 +226,15 @@ def ensure(user, obj, action: str, what: str | None = None) -> None:
     else:
         allowed = in_scope(user, obj, action)
     if not allowed:
-        raise OutOfScope(f"{what or type(obj)._meta.model_name} {_name(obj)} is outside your scope")
+        raise OutOfScope(_("%(what)s %(name)s 不在您的管辖范围内"), what=type(obj)._meta.verbose_name, name=_name(obj))
 
 
 def ensure_unit(user, unit, what: str = "unit") -> None:
     """Refuses a write that would place something in `unit` outside the user's subtree (None: the bureau)."""
     if not unit_in_scope(user, unit):
-        raise OutOfScope(f"{what} {getattr(unit, 'code', 'of the whole bureau')} is outside your scope")
+        if unit is None:
+            raise OutOfScope(_("全局（整个执法局）的数据不在您的管辖范围内"))
+        raise OutOfScope(_("单位 %(name)s 不在您的管辖范围内"), name=_name(unit))
 
 
 def _name(obj) -> str:
@@ -258,7 +262,7 @@ def _anchor_unit(obj, label: str):
     return obj if path == "self" else getattr(obj, path, None)
 
 
-def _refused_reference(user, instance) -> str | None:
+def _refused_reference(user, instance):
     """The first thing `instance` names that lies outside the user's subtree (itself included), if any."""
     model = type(instance)
     label = model._meta.label
@@ -267,14 +271,14 @@ def _refused_reference(user, instance) -> str | None:
             inside = unit_in_scope(user, instance)
         else:
             inside = unit_in_scope(user, instance.parent) if instance.parent_id else whole_bureau(user)
-        return None if inside else f"unit {_name(instance)}"
+        return None if inside else format_lazy("{} {}", model._meta.verbose_name, _name(instance))
     if label in ANCHORS and not unit_in_scope(user, _anchor_unit(instance, label)):
-        return f"{model._meta.model_name} {_name(instance)}"
+        return format_lazy("{} {}", model._meta.verbose_name, _name(instance))
     policy = policy_for(model)
     scope = policy.scope
     if isinstance(scope, str) and "__" not in scope and getattr(instance, f"{scope}_id", 0) is None \
             and not whole_bureau(user):
-        return f"{model._meta.model_name} of the whole bureau"
+        return format_lazy(_("全局的{}"), model._meta.verbose_name)
     for fk in model._meta.concrete_fields:
         if not isinstance(fk, models.ForeignKey) or fk.related_model._meta.label not in ANCHORS \
                 or fk.name in policy.observes:
@@ -283,7 +287,7 @@ def _refused_reference(user, instance) -> str | None:
             continue
         target = getattr(instance, fk.name)
         if not unit_in_scope(user, _anchor_unit(target, target._meta.label)):
-            return f"{fk.name} {_name(target)}"
+            return format_lazy("{} {}", fk.verbose_name, _name(target))
     return None
 
 
@@ -295,9 +299,10 @@ def refuse_rows_out_of_scope(model, rows: list[dict]) -> None:
         return
     policy = policy_for(model)
     if user_role(user) is None:
-        raise OutOfScope(f"{user.get_username()} has no role")
+        raise OutOfScope(_("账号 %(user)s 没有角色"), user=user.get_username())
     if policy is not None and policy.bureau_wide and not whole_bureau(user):
-        raise OutOfScope(f"{model._meta.verbose_name} applies to the whole bureau; the bureau is outside your scope")
+        raise OutOfScope(_("%(what)s 是全局数据，只有管辖全局的账号可以修改；整个执法局不在您的管辖范围内"),
+                         what=model._meta.verbose_name)
     if whole_bureau(user):
         return
     for fk in model._meta.concrete_fields:
@@ -312,7 +317,8 @@ def refuse_rows_out_of_scope(model, rows: list[dict]) -> None:
         outside = ids - inside
         if outside:
             stray = target._default_manager.filter(pk=min(outside)).first()
-            raise OutOfScope(f"{fk.name} {_name(stray) if stray else min(outside)} is outside your scope")
+            raise OutOfScope(_("%(what)s %(name)s 不在您的管辖范围内"), what=fk.verbose_name,
+                             name=_name(stray) if stray else min(outside))
 
 
 def _guard(sender, instance, raw=False, **kwargs) -> None:
@@ -323,13 +329,13 @@ def _guard(sender, instance, raw=False, **kwargs) -> None:
     if policy is None:
         return
     if user_role(user) is None:
-        raise OutOfScope(f"{user.get_username()} has no role")
+        raise OutOfScope(_("账号 %(user)s 没有角色"), user=user.get_username())
     if policy.bureau_wide and not whole_bureau(user):
-        raise OutOfScope(f"{sender._meta.verbose_name} applies to the whole bureau; {scope_unit(user).code} is your "
-                         f"scope, the bureau is outside your scope")
+        raise OutOfScope(_("%(what)s 是全局数据，只有管辖全局的账号可以修改；整个执法局不在您的管辖范围内（您的管辖范围：%(scope)s）"),
+                         what=sender._meta.verbose_name, scope=scope_unit(user).code)
     refused = _refused_reference(user, instance)
     if refused:
-        raise OutOfScope(f"{refused} is outside your scope")
+        raise OutOfScope(_("%(what)s 不在您的管辖范围内"), what=refused)
 
 
 def _guard_existing(sender, instance, raw=False, **kwargs) -> None:
@@ -365,7 +371,8 @@ def page(model_label: str, action: str = VIEW):
             if user_role(request.user) is None:
                 return render(request, "start/no_role.html", status=403)
             if not may(request.user, action, apps.get_model(model_label)):
-                raise PermissionDenied(f"your role may not {action} {model_label}")
+                raise PermissionDenied(_("您的角色不能进行此操作（%(action)s %(model)s）") % {
+                    "action": action, "model": apps.get_model(model_label)._meta.verbose_name})
             return view(request, *args, **kwargs)
 
         gated.access = (model_label, action)

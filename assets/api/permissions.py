@@ -3,6 +3,7 @@ view without one) and each request passes only when the role's policy allows the
 
 A view that does not restrict its rows through `assets.api.viewsets.RestrictedViewMixin` is refused for everyone:
 an endpoint written without thinking about scope is closed, not open."""
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -37,14 +38,13 @@ class AccessPermission(BasePermission):
             return False
         model = view_model(view)
         if not getattr(view, "restricts_rows", False) or model is None:
-            raise PermissionDenied("this endpoint does not restrict its rows to your scope; it is refused")
+            raise PermissionDenied(_("此接口未按您的管辖范围限定数据，已拒绝"))
         action = view_action(request, view)
         if access.may(request.user, action, model):
             return True
         policy = access.policy_for(model)
         if policy is not None and policy.bureau_wide and action != access.VIEW and \
                 access.user_role(request.user) in (access.ADMIN, *policy.roles_for(action)):
-            raise PermissionDenied(f"{model._meta.verbose_name} applies to the whole bureau; "
-                                   f"{access.scope_unit(request.user).code} is your scope, the bureau is outside "
-                                   f"your scope")
+            raise PermissionDenied(_("%(what)s 是全局数据，只有管辖全局的账号可以修改；整个执法局不在您的管辖范围内（您的管辖范围：%(scope)s）") % {
+                "what": model._meta.verbose_name, "scope": access.scope_unit(request.user).code})
         return False

@@ -77,7 +77,7 @@ def _ledger_state():
 def test_services_refuse_rows_outside_the_actors_scope(world):
     before = _ledger_state()
     with change_context(user=world["logistics"], source="web"):
-        with pytest.raises(access.OutOfScope, match="outside your scope"):
+        with pytest.raises(access.OutOfScope, match="不在您的管辖范围内"):
             services.asset_issue(asset=world["outside"], person=world["officer"])
         with pytest.raises(access.OutOfScope):
             services.asset_issue(asset=world["inside"], person=world["wj"])
@@ -87,7 +87,7 @@ def test_services_refuse_rows_outside_the_actors_scope(world):
             services.asset_create(tag="NEW-1", category="radio", unit=world["units"]["CZ-WJ-01"], item="对讲机")
         with pytest.raises(access.OutOfScope):
             services.person_update(person=world["officer"], unit=world["units"]["CZ-WJ-01"])
-        with pytest.raises(access.OutOfScope, match="whole bureau"):
+        with pytest.raises(access.OutOfScope, match="是全局数据"):
             ItemType.objects.filter(category_id="office").first().save()
     assert _ledger_state() == before
     with change_context(user=world["logistics"], source="web"):
@@ -97,7 +97,7 @@ def test_services_refuse_rows_outside_the_actors_scope(world):
 
 def test_an_actor_without_a_role_changes_nothing(world):
     before = _ledger_state()
-    with change_context(user=world["norole"], source="web"), pytest.raises(access.OutOfScope, match="no role"):
+    with change_context(user=world["norole"], source="web"), pytest.raises(access.OutOfScope, match="没有角色"):
         services.asset_issue(asset=world["inside"], person=world["officer"])
     assert _ledger_state() == before
 
@@ -172,7 +172,7 @@ def test_a_new_endpoint_that_does_not_restrict_its_rows_is_refused(world, api_cl
 @pytest.mark.urls(__name__)
 def test_a_view_without_a_queryset_or_access_model_is_refused(world, api_client_for):
     response = api_client_for(make_user("root", None, superuser=True)).get("/report/")
-    assert response.status_code == 403 and "does not restrict" in response.json()["detail"]
+    assert response.status_code == 403 and "未按您的管辖范围限定数据" in response.json()["detail"]
 
 
 @pytest.mark.urls(__name__)
@@ -182,5 +182,5 @@ def test_a_declared_endpoint_is_scoped_without_a_line_about_scope(world, api_cli
     assert client.get(f"/careful/{world['outside'].pk}/").status_code == 404
     before = _ledger_state()
     response = client.post("/careful/", {"tag": "NEW-1", "category": "radio", "unit": "CZ-WJ-01"}, format="json")
-    assert response.status_code == 403 and "outside your scope" in response.json()["detail"]
+    assert response.status_code == 403 and "不在您的管辖范围内" in response.json()["detail"]
     assert _ledger_state() == before

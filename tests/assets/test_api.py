@@ -269,7 +269,7 @@ class TestCustodyActionAPI(WorldTestCase):
             assert response.status_code == 403, response.content
         elif not inside:
             assert response.status_code == 403, response.content
-            assert "outside your scope" in response.json()["detail"]
+            assert "不在您的管辖范围内" in response.json()["detail"]
         else:
             assert response.status_code == 201, response.content
             event = CustodyEvent.objects.get(asset__tag=tag)
@@ -285,7 +285,7 @@ class TestCustodyActionAPI(WorldTestCase):
         response = world.client(UserRole.LOGISTICS).post(reverse("asset-issue", args=[asset.pk]),
                                                          {"person": stranger.staff_no}, format="json")
         assert response.status_code == 403, response.content
-        assert "WJ9" in response.json()["detail"] and "outside your scope" in response.json()["detail"]
+        assert "WJ9" in response.json()["detail"] and "不在您的管辖范围内" in response.json()["detail"]
         assert registry_state() == before
 
     def test_transfer_out_of_the_scope_is_refused(self, world):

@@ -200,7 +200,7 @@ def test_api_returns_the_same_json_within_scope(small_bureau, api_client_for):
                                  as_of=timezone.datetime(2026, 1, 15).date()).data
     assert response.json() == expected
     outside = client.get("/api/v1/compliance/", {"unit": "CZ", "standard": "model"})
-    assert outside.status_code == 403 and "outside your scope" in outside.json()["detail"]
+    assert outside.status_code == 403 and "不在您的管辖范围内" in outside.json()["detail"]
 
 
 @pytest.mark.parametrize("params,status,text", [

@@ -52,7 +52,7 @@ def test_footage_is_cut_to_the_scope_and_closed_to_fleet_managers(world):
     before = list(_state()[0]), *_state()[1:]
     r = world["logi"].post("/api/v1/footage-requests/", {"record": outside, "kind": "view", "reason": "x"},
                            format="json")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     assert world["fleet"].post(f"/api/v1/footage/{world['records']['REC-1'].pk}/evidence/",
                                {"case_number": "C-1"}, format="json").status_code == 403
     assert (list(_state()[0]), *_state()[1:]) == before

@@ -208,10 +208,10 @@ class APIViewTestCase(WorldTestCase):
         elif not self.can_write(role):
             assert response.status_code == 403, response.content
             if self.has_write_role(role):
-                assert "outside your scope" in response.json()["detail"]
+                assert "不在您的管辖范围内" in response.json()["detail"]
         elif not self.reaches(inside):
             assert response.status_code == 403, response.content
-            assert "outside your scope" in response.json()["detail"]
+            assert "不在您的管辖范围内" in response.json()["detail"]
         else:
             assert response.status_code == 201, response.content
             created = self.model._default_manager.get(pk=response.json().get("id", response.json().get("code")))

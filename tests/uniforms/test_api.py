@@ -32,7 +32,7 @@ def test_entitlements_readable_by_auditor_editable_by_bureau_wide_logistics(bure
     assert api_client_for(auditor).patch(f"/api/v1/entitlements/{pk}/", {"quantity": 3}).status_code == 403
     before = list(Entitlement.objects.order_by("pk").values())
     r = api_client_for(logistics).patch(f"/api/v1/entitlements/{pk}/", {"quantity": 3}, format="json")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     r = api_client_for(logistics).post("/api/v1/entitlements/", {"item_type": "cap", "quantity": 9}, format="json")
     assert r.status_code == 403
     assert list(Entitlement.objects.order_by("pk").values()) == before

@@ -64,7 +64,7 @@ def test_scan_issue_to_another_units_officer_is_refused(bureau, client, wj_offic
     before = _state()
     for path, body in (("check", {"tag": "U-1"}), ("commit", {"tags": ["U-1"]})):
         r = client.post(f"/api/v1/handover/{path}/", {"mode": "issue", "person": "W001", **body}, format="json")
-        assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+        assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     assert _state() == before
 
 
@@ -85,10 +85,10 @@ def test_seal_handed_to_or_used_by_another_units_officer_is_refused(bureau, clie
     before = _state()
     r = client.post("/api/v1/seal-handovers/", {"seal": "SEAL-1", "outgoing": "P001", "incoming": "W001"},
                     format="json")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     r = client.post("/api/v1/seal-usages/", {"seal": "SEAL-1", "used_on": timezone.localdate().isoformat(),
                                              "document": "通知 1 号", "used_by": "W001"}, format="json")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     assert _state() == before
     assert Asset.objects.get(tag="SEAL-1").holder_person == bureau["officer"]
 
@@ -113,7 +113,7 @@ def test_officer_size_cannot_be_re_pointed_to_another_units_person(bureau, clien
     before = _state()
     r = client.put(f"/api/v1/officer-sizes/{record.pk}/", {"person": "W001", "item_type": "cap", "size": "58"},
                    format="json")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.json()["detail"]
     r = client.post("/api/v1/officer-sizes/", {"person": "W001", "item_type": "cap", "size": "58"}, format="json")
     assert r.status_code == 403
     assert _state() == before

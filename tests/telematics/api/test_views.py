@@ -368,7 +368,7 @@ def test_holidays_are_written_by_bureau_wide_users(bureau, api_client_for):
     assert moved.status_code == 400 and Holiday.objects.get().date == dt.date(2026, 10, 12)
     fleet_brigade = api_client_for(make_user("fleet-tn2", "fleet", unit=bureau["units"]["CZ-TN"]))
     refused = fleet_brigade.delete(f"/api/v1/holidays/{created.json()['id']}/")
-    assert refused.status_code == 403 and "whole bureau" in refused.json()["detail"]
+    assert refused.status_code == 403 and "是全局数据" in refused.json()["detail"]
     assert fleet_bureau.delete(f"/api/v1/holidays/{created.json()['id']}/").status_code == 204
     assert not Holiday.objects.exists()
 
@@ -426,7 +426,7 @@ class TestFleetActions(WorldTestCase):
         before = _fleet_state()
         response = world.client(UserRole.FLEET).post(f"/api/v1/vehicles/{vehicle.pk}/transfer/", {"unit": "CZ-WJ-01"},
                                                      format="json")
-        assert response.status_code == 403 and "outside your scope" in response.json()["detail"]
+        assert response.status_code == 403 and "不在您的管辖范围内" in response.json()["detail"]
         assert _fleet_state() == before
 
     @pytest.mark.parametrize("inside", [True, False], ids=["in_scope", "out_of_scope"])
