@@ -37,7 +37,7 @@ def _unit_for(request, code: str | None) -> OrgUnit:
         return root
     unit = services.unit_by_code(code)
     if not access.unit_in_scope(request.user, unit):
-        raise PermissionDenied(f"unit {unit.code} is outside your scope")
+        raise PermissionDenied(_("单位 %(name)s 不在您的管辖范围内") % {"name": unit.code})
     return unit
 
 
@@ -159,7 +159,7 @@ def snapshot_page(request, pk: int):
     except DomainError as exc:
         return _page(request, None, error=exc.message, status=404)
     if not access.in_scope(request.user, snapshot):
-        raise PermissionDenied(f"unit {snapshot.unit.code} is outside your scope")
+        raise PermissionDenied(_("单位 %(name)s 不在您的管辖范围内") % {"name": snapshot.unit.code})
     report = services.snapshot_report(snapshot)
     fmt = request.GET.get("format")
     if fmt in FORMATS:

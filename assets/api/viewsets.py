@@ -1,5 +1,6 @@
 """Base views: declarations only. Rows are those `assets.access.restrict` leaves for the user and the action; a
 queryset that reaches the list or the object lookup without that restriction is refused."""
+from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -31,7 +32,7 @@ class RestrictedViewMixin(ReplicaReadMixin):
 
     def filter_queryset(self, queryset):
         if not access.is_restricted(queryset):
-            raise PermissionDenied("this endpoint does not restrict its rows to your scope; it is refused")
+            raise PermissionDenied(_("此接口未按您的管辖范围限定数据，已拒绝"))
         return super().filter_queryset(queryset)
 
 
