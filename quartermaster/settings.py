@@ -136,6 +136,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
                                        "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
+# A streaming replica of the primary (quartermaster/dbrouter.py): the map, replay, reports, listings and the API's
+# GET list/retrieve read there while it is at most QM_REPLICA_MAX_LAG_SECONDS behind; everything else stays on the
+# primary. Under the test runner it mirrors `default` (Django's way for replicas); tests/support/replica.py runs a
+# real one.
+REPLICA_DATABASE_URL = _env("QM_REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["quartermaster.dbrouter.ReplicaRouter"]
+QM_REPLICA_MAX_LAG_SECONDS = float(_env("QM_REPLICA_MAX_LAG_SECONDS", "30"))
+QM_REPLICA_CHECK_SECONDS = float(_env("QM_REPLICA_CHECK_SECONDS", "1"))  # how often a process asks the replica's lag
+QM_REPLICA_RETRY_SECONDS = float(_env("QM_REPLICA_RETRY_SECONDS", "10"))  # an unusable replica is asked again after
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

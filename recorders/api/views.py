@@ -1,6 +1,7 @@
 """Endpoints of the recorders app: the shift counter (sign out, sign in, who has what now), recorder checks with the
 maintenance-due list, the footage inspection register with its not-inspected report, and the footage rules: records
 per dock report, requests to view, copy or delete with their approvals, and the access log."""
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -26,11 +27,11 @@ def _form(view, serializer_class, data=None) -> dict:
 def _unit(request, code: str | None, *, required: bool = True) -> OrgUnit | None:
     if not code:
         if required:
-            raise ValidationError({"unit": "give the unit code (?unit=CZ-TN)"})
+            raise ValidationError({"unit": _("请填写单位编码（?unit=CZ-TN）")})
         return None
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        raise ValidationError({"unit": f"unknown unit {code!r}"})
+        raise ValidationError({"unit": _("没有编码为 %(unit_code)s 的单位") % {"unit_code": code}})
     access.ensure(request.user, unit, access.VIEW, what="unit")
     return unit
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assets import access
 from assets.models import OrgUnit
+from quartermaster.dbrouter import reads_from_replica
 from quartermaster.errors import DomainError
 from telematics.models import Vehicle
 
@@ -33,6 +34,7 @@ def _units(user):
 
 
 @access.page("telematics.Vehicle")
+@reads_from_replica
 def report_page(request):
     units = _units(request.user)
     vehicles = access.restrict(Vehicle.objects.select_related("unit"), request.user).order_by("plate")

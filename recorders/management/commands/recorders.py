@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from assets.models import Asset, OrgUnit
 from quartermaster.errors import DomainError
@@ -20,7 +21,7 @@ from ...models import FootageInspection
 def _unit(code: str) -> OrgUnit:
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        raise CommandError(f"unknown unit {code!r}")
+        raise CommandError(_("没有编码为 %(unit_code)s 的单位") % {"unit_code": code})
     return unit
 
 
@@ -30,7 +31,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise CommandError(_("“%(value)s”不是日期（应为 YYYY-MM-DD）") % {"value": value}) from None
 
 
 class Command(BaseCommand):
@@ -59,7 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts.get("days") is not None and opts["days"] < 1:
-            raise CommandError("--days must be a positive number of days")
+            raise CommandError(_("--days 须为正整数天数"))
         try:
             if opts["action"] == "inspections-due":
                 self._inspections(opts)
@@ -106,7 +107,8 @@ class Command(BaseCommand):
                 with open(output, "wb") as fh:
                     fh.write(body)
             except OSError as exc:
-                raise CommandError(f"cannot write {output}: {exc}") from None
+                raise CommandError(_("无法写入 %(path)s：%(reason)s") % {"path": output, "reason": exc}) from None
+
             return
         target = self.stdout._out
         if hasattr(target, "buffer"):
