@@ -27,7 +27,8 @@ from telematics.live import conf as live_conf
 from telematics.models import Vehicle
 from telematics.selectors import vehicles_expiring
 from telematics.tracking import conf as tracking_conf
-from telematics.tracking.choices import REVIEWED_STATUSES, AlertKind, AlertStatus
+from telematics.tracking.cases.selectors import annotate_cases, awaiting_q
+from telematics.tracking.choices import AlertKind, CaseState
 from telematics.tracking.models import Alert, Position
 from uniforms.models import AnnualInventory, Departure
 from uniforms.selectors import departure_checklist, replacement_due
@@ -144,7 +145,7 @@ def vehicles_by_state(user, *, now: dt.datetime) -> dict:
     statuses = Counter(dict(vehicles.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
     newest = Position.objects.filter(vehicle_id=OuterRef("pk")).order_by("-ts")  # one index probe per vehicle
     alerting = set(Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
-                   .exclude(status=AlertStatus.DISMISSED).values_list("vehicle_id", flat=True))
+                   .values_list("vehicle_id", flat=True))
     live = Counter()
     for pk, last_ts, speed in (vehicles.exclude(status=VehicleStatus.RETIRED)
                                .annotate(last_ts=Subquery(newest.values("ts")[:1]),
@@ -157,16 +158,23 @@ def vehicles_by_state(user, *, now: dt.datetime) -> dict:
 
 
 def open_alerts(user) -> dict:
-    """Alerts not yet acknowledged or dismissed (ongoing or ended), by kind, and the newest of them."""
-    alerts = _in_scope(Alert.objects.exclude(status__in=REVIEWED_STATUSES), user, "vehicle__unit")
+    """Alerts awaiting review — case kinds whose case is not decided (ongoing or ended), open episodes of the other
+    kinds (cases.selectors.awaiting_q) — by kind, and the newest of them."""
+    alerts = _in_scope(annotate_cases(Alert.objects.all()), user, "vehicle__unit").filter(awaiting_q())
     kinds = Counter(dict(alerts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")))
     recent = alerts.select_related("vehicle__unit").order_by("-started_at", "-id")[:RECENT_ALERTS]
     return {"total": sum(kinds.values()), "ongoing": alerts.filter(ended_at__isnull=True).count(),
             "by_kind": [{"code": code, "label": label, "count": kinds[code]}
                         for code, label in AlertKind.choices if kinds[code]],
             "recent": [{"id": a.pk, "plate": a.vehicle.plate, "vehicle_id": a.vehicle_id, "unit": a.vehicle.unit.name,
-                        "kind": a.get_kind_display(), "status": a.get_status_display(), "started_at": a.started_at,
+                        "kind": a.get_kind_display(), "status": _alert_state(a), "started_at": a.started_at,
                         "venue": a.venue, "place": a.place_text, "grid_code": a.grid_code} for a in recent]}
+
+
+def _alert_state(alert) -> str:
+    """The episode (进行中/已结束) and, for a case kind, its case's state (待说明/已说明)."""
+    state = alert.get_status_display()
+    return f"{state} · {CaseState(alert.case_state_v).label}" if alert.case_state_v else str(state)
 
 
 def expiring_papers(user, *, today: dt.date) -> list[dict]:

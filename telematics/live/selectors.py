@@ -1,11 +1,12 @@
-"""Reads of the live map: the vehicles in a user's scope with their newest fix, alerts awaiting review, and the
-changes since a cursor (fixes by arrival number, alerts by update time) that the event stream sends."""
+"""Reads of the live map: the vehicles in a user's scope with their newest fix, alerts awaiting review (case kinds
+whose case is not decided, open episodes of the other kinds: cases.selectors.awaiting_q), and the changes since a
+cursor (fixes by arrival number, alerts and their cases by update time) that the event stream sends."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assets import access
@@ -13,13 +14,13 @@ from assets.models import OrgUnit
 from gis.services import place_labels
 from quartermaster.dbrouter import reader
 from telematics.models import Vehicle
-from telematics.tracking.choices import AlertKind, AlertStatus
+from telematics.tracking.cases.selectors import annotate_cases, awaiting_q
+from telematics.tracking.choices import AlertKind, CaseState
 from telematics.tracking.models import Alert, Position
 
 from . import conf
 
 _FIX_FIELDS = ("ts", "lat", "lon", "speed", "heading", "grid_code")
-AWAITING_REVIEW = (AlertStatus.OPEN, AlertStatus.CLOSED)
 
 
 def user_sees_whole_fleet(user) -> bool:
@@ -31,7 +32,8 @@ def scoped_vehicles(user) -> QuerySet:
 
 
 def scoped_alerts(user) -> QuerySet:
-    return access.restrict(Alert.objects.select_related("vehicle"), user)
+    """The user's alerts with their case's state (`case_state_v`; None for kinds not handled as cases)."""
+    return annotate_cases(access.restrict(Alert.objects.select_related("vehicle"), user))
 
 
 def scoped_units(user) -> list[OrgUnit]:
@@ -80,7 +82,7 @@ def fleet_snapshot(vehicles: QuerySet) -> list[dict]:
     fixes = newest_fixes([r[0] for r in rows])
     ongoing: dict[int, list[int]] = {}
     for vehicle_id, alert_id in (Alert.objects.filter(vehicle__in=vehicles, ended_at__isnull=True)
-                                 .exclude(status=AlertStatus.DISMISSED).values_list("vehicle_id", "pk")):
+                                 .values_list("vehicle_id", "pk")):
         ongoing.setdefault(vehicle_id, []).append(alert_id)
     out = []
     no_fix = (None,) * len(_FIX_FIELDS)
@@ -103,8 +105,14 @@ def alert_row(alert: Alert) -> dict:
             "lat": alert.lat, "lon": alert.lon, "venue": alert.venue, "grid_code": alert.grid_code,
             "place": alert.place_text,
             "dwell_s": alert.dwell_s, "clause": alert.clause,
-            "ongoing": alert.ended_at is None and alert.status != AlertStatus.DISMISSED,
+            "ongoing": alert.ended_at is None, **_case_state(alert),
             "explained_by": _explained_by(alert)}
+
+
+def _case_state(alert: Alert) -> dict:
+    """The state of the alert's case (None for kinds not handled as cases): the map shows it and links the case."""
+    state = getattr(alert, "case_state_v", None)
+    return {"case_state": state, "case_state_label": str(CaseState(state).label) if state else ""}
 
 
 def _explained_by(alert: Alert) -> list[dict]:
@@ -117,12 +125,12 @@ def _explained_by(alert: Alert) -> list[dict]:
 
 def alerts_awaiting_review(alerts: QuerySet) -> list[dict]:
     limit = conf.get("QM_MAP_ALERTS_MAX")
-    return [alert_row(a) for a in alerts.filter(status__in=AWAITING_REVIEW).order_by("-started_at", "-id")[:limit]]
+    return [alert_row(a) for a in alerts.filter(awaiting_q()).order_by("-started_at", "-id")[:limit]]
 
 
 def alert_ids_awaiting_review(alerts: QuerySet) -> list[int]:
     limit = conf.get("QM_MAP_ALERTS_MAX")
-    return list(alerts.filter(status__in=AWAITING_REVIEW).order_by("-started_at", "-id")
+    return list(alerts.filter(awaiting_q()).order_by("-started_at", "-id")
                 .values_list("pk", flat=True)[:limit])
 
 
@@ -146,7 +154,9 @@ def fixes_after(arrival: int, vehicle_ids: set[int] | None) -> list[tuple]:
 
 
 def alerts_changed_since(alerts: QuerySet, since: dt.datetime) -> list[Alert]:
-    return list(alerts.filter(updated_at__gte=since).order_by("updated_at", "id"))
+    """Alerts changed since `since`, or whose case (the journey's, for a stop made during one) did."""
+    changed = Q(updated_at__gte=since) | Q(case__updated_at__gte=since) | Q(part_of__case__updated_at__gte=since)
+    return list(alerts.filter(changed).order_by("updated_at", "id"))
 
 
 # --- a vehicle's live state, outside the map (the vehicle list) ---------------------------------------------------
@@ -174,7 +184,7 @@ def live_states(vehicle_ids: list[int], now: dt.datetime | None = None) -> dict[
     now = now or timezone.now()
     offline_s, stop_kmh = conf.get("QM_MAP_OFFLINE_S"), tracking_conf.get("QM_STOP_SPEED_KMH")
     fixes = newest_fixes(list(vehicle_ids))
-    alerts = dict(Alert.objects.filter(vehicle_id__in=vehicle_ids, status__in=AWAITING_REVIEW).order_by()
+    alerts = dict(annotate_cases(Alert.objects.filter(vehicle_id__in=vehicle_ids)).filter(awaiting_q()).order_by()
                   .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
     states = {}
     for pk in vehicle_ids:

@@ -63,7 +63,7 @@ class FleetStream:
         self.resync_s = conf.get("QM_MAP_RESYNC_S")
         self.backlog_max = conf.get("QM_MAP_BACKLOG_MAX")
         self.sent_ts: dict[int, int] = {}  # vehicle -> epoch ms of the fix last sent
-        self.sent_alerts: dict[int, dt.datetime] = {}
+        self.sent_alerts: dict[int, tuple] = {}
         self.floors: deque[tuple[float, int]] = deque()  # (when, newest arrival then): the lookback window
         self.vehicle_ids: set[int] | None = None
         self.scope_read_at = -SCOPE_REFRESH_S
@@ -123,9 +123,10 @@ class FleetStream:
         self.since = started - dt.timedelta(seconds=lag or 0)
         out = []
         for alert in changed:
-            if self.sent_alerts.get(alert.pk) == alert.updated_at:
+            seen = (alert.updated_at, alert.case_state_v)
+            if self.sent_alerts.get(alert.pk) == seen:
                 continue
-            self.sent_alerts[alert.pk] = alert.updated_at
+            self.sent_alerts[alert.pk] = seen
             out.append(selectors.alert_row(alert))
         return out
 

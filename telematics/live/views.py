@@ -20,7 +20,6 @@ from telematics.journeys.choices import JourneyClass
 from telematics.models import Vehicle
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import AlertKind
-from telematics.tracking.models import Alert
 
 from . import basemaps, conf, selectors
 from .stream import FleetStream, format_cursor, parse_cursor
@@ -33,9 +32,7 @@ def _strings() -> dict:
     return {
         "unit": _("单位"), "state": _("状态"), "speed": _("速度"), "kmh": _("公里/小时"), "lastFix": _("最后定位"),
         "grid": _("网格编码"), "place": _("位置"), "openAlerts": _("未结束告警"), "none": _("无"), "vehicleFile": _("车辆档案"),
-        "replay": _("轨迹回放"), "acknowledge": _("确认"), "dismiss": _("排除"), "openCase": _("核查详情"),
-        "acknowledgeTitle": _("确认告警"), "dismissTitle": _("排除告警"), "reasonRequired": _("排除告警须填写理由。"),
-        "statusAcknowledged": _("已确认"), "statusDismissed": _("已排除"), "failed": _("操作失败"),
+        "replay": _("轨迹回放"), "openCase": _("核查详情"), "failed": _("操作失败"),
         "dwell": _("停留"), "minutes": _("分钟"), "play": _("播放"), "pause": _("暂停"), "stop": _("停车"),
         "noTrack": _("该时段没有定位。"), "fixes": _("定位点"), "stops": _("停车点"), "alertsOnTrack": _("告警"),
         "chooseVehicle": _("请选择车辆。"),
@@ -75,7 +72,6 @@ def _map_config(request) -> dict:
         **basemaps.page_config(), "lastTrackMin": conf.get("QM_MAP_LAST_TRACK_MIN"),
         "unitNames": _unit_names(request),
         "offlineS": conf.get("QM_MAP_OFFLINE_S"), "stopKmh": tracking_conf.get("QM_STOP_SPEED_KMH"),
-        "canReview": access.may(request.user, "acknowledge", Alert),
         "canLocate": access.may(request.user, "locate", Vehicle), "vehiclesApi": "/api/v1/vehicles/",
         "center": [31.78, 119.95],
         "utcOffset": timezone.localtime().strftime("%z")[:3] + ":" + timezone.localtime().strftime("%z")[3:],

@@ -29,16 +29,15 @@ ALERT_CLAUSES = {
 
 
 class AlertStatus(models.TextChoices):
+    """The episode only: still on, or over. Whether it was a violation is its case (CaseState)."""
+
     OPEN = "open", _("进行中")
     CLOSED = "closed", _("已结束")
-    ACKNOWLEDGED = "acknowledged", _("已确认")
-    DISMISSED = "dismissed", _("已排除")
-
-
-REVIEWED_STATUSES = (AlertStatus.ACKNOWLEDGED, AlertStatus.DISMISSED)
 
 
 class ReviewAction(models.TextChoices):
+    """Actions of the former acknowledge/dismiss review (read-only history in AlertReview)."""
+
     ACKNOWLEDGE = "acknowledge", _("确认")
     DISMISS = "dismiss", _("排除")
 
@@ -79,3 +78,4 @@ class CaseAction(models.TextChoices):
     RETURN = "return", _("退回补充说明")
     CONFIRM = "confirm", _("认定违规")
     DISMISS = "dismiss", _("排除")
+    NOTE = "note", _("批注")  # a remark on the case; the state stays as it is

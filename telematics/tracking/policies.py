@@ -28,11 +28,11 @@ POLICIES = {
     # auditor (督察) above it decides.
     "tracking.Alert": Policy("vehicle__unit", write=_FLEET, actions={
         "case_explain": (FLEET, LOGISTICS), "case_return": (FLEET, AUDITOR), "case_confirm": (FLEET, AUDITOR),
-        "case_dismiss": (FLEET, AUDITOR)}),
+        "case_dismiss": (FLEET, AUDITOR), "case_note": (FLEET, LOGISTICS, AUDITOR)}),
     "tracking.AlertCase": Policy("alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
     "tracking.AlertCaseEvent": Policy("case__alert__vehicle__unit", write=(FLEET, LOGISTICS, AUDITOR)),
     "tracking.AlertCaseAttachment": Policy("event__case__alert__vehicle__unit", write=(FLEET, LOGISTICS)),
-    "tracking.AlertReview": Policy("alert__vehicle__unit", write=_FLEET),
+    "tracking.AlertReview": Policy("alert__vehicle__unit", write=()),  # history of the former review, read only
     "tracking.Leg": Policy("vehicle__unit"),
     "tracking.VehicleDay": Policy("vehicle__unit"),
     "tracking.DockOffload": Policy(_dock_offloads),

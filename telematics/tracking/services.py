@@ -1,16 +1,15 @@
-"""Writes of the tracking app: alert episodes from the rules, reviews by fleet managers, dead letters."""
+"""Writes of the tracking app: alert episodes from the rules (their cases: cases/services.py), dead letters."""
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
-from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError
 
-from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
-from .models import Alert, AlertCaseEvent, AlertReview
+from .choices import AlertKind, AlertStatus
+from .models import Alert, AlertCaseEvent
 from .rules import Action, AlertEvent
 from .signals import alerts_raised
 
@@ -70,7 +69,7 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
             if alert is not None and AlertCaseEvent.objects.filter(case__alert=alert).exists():
                 # Someone has already worked on its case, whose history is append-only: the episode is kept,
                 # closed and marked withdrawn by the rules, rather than erased with its case.
-                alert.status = AlertStatus.CLOSED if alert.status not in REVIEWED_STATUSES else alert.status
+                alert.status = AlertStatus.CLOSED
                 alert.evidence = {**alert.evidence, "withdrawn": True}
                 alert.save(update_fields=["status", "evidence", "updated_at"])
                 continue
@@ -89,11 +88,10 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
                           clause=e.clause, status=status)
             existing[key] = alert
             raised.append(alert)
-        elif alert.ended_at == ended and (alert.status == status or alert.status in REVIEWED_STATUSES) \
+        elif alert.ended_at == ended and alert.status == status \
                 and not e.parts and (e.part_of is None or alert.part_of_id is not None):
             continue
-        if alert.status not in REVIEWED_STATUSES:
-            alert.status = status
+        alert.status = status
         alert.ended_at = ended
         alert.dwell_s = round(e.dwell_s)
         alert.distance_m = e.distance_m
@@ -125,27 +123,6 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
         alerts_raised.send(sender=Alert, alert_ids=new_ids)
     plates = dict(Alert.objects.filter(pk__in=changed).values_list("pk", "vehicle__plate"))
     return [alert_payload(a, plate=plates.get(a.pk)) for a in changed.values()] + withdrawn
-
-
-@transaction.atomic
-def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
-    """A fleet manager acknowledges or dismisses an alert; the reason is recorded (required to dismiss)."""
-    if action not in ReviewAction.values:
-        raise DomainError(f"action must be one of {', '.join(ReviewAction.values)}, not {action!r}", field="action")
-    reason = (reason or "").strip()
-    if action == ReviewAction.DISMISS and not reason:
-        raise DomainError("a reason is required to dismiss an alert", field="reason")
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status == AlertStatus.DISMISSED:
-        raise ConflictError(f"alert {alert.pk} is already dismissed")
-    alert.status = AlertStatus.ACKNOWLEDGED if action == ReviewAction.ACKNOWLEDGE else AlertStatus.DISMISSED
-    alert.reviewed_by = user if getattr(user, "pk", None) else None
-    alert.reviewed_at = timezone.now()
-    alert.review_reason = reason
-    alert.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"])
-    AlertReview.objects.create(alert=alert, action=action, reason=reason, user=alert.reviewed_by,
-                               username=getattr(user, "username", "") or current().username)
-    return alert
 
 
 @transaction.atomic

@@ -381,11 +381,12 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("vehiclecost-detail", "odometerreading-detail", "use-register"),
     "dutyschedule-list": _crud(write=AF), "dutyschedule-detail": _detail(write=AF),
     "holiday-list": _crud(write=NOBODY), "holiday-detail": _detail(write=NOBODY),
-    **_gets("alert-list", "alert-detail"), **_posts("alert-acknowledge", "alert-dismiss", roles=AF),
+    **_gets("alert-list", "alert-detail"),
     # alert cases: the unit explains (fleet, logistics), a fleet manager or auditor decides
     **_gets("alert-case", "alert-case-evidence-pdf", "alert-case-evidence-xlsx", "alert-counts", "alert-precision"),
     "alert-case-explain": {"post": (A, L, F)},
     **_posts("alert-case-return", "alert-case-confirm", "alert-case-dismiss", roles=(A, F, U)),
+    "alert-case-note": {"post": (A, L, F, U)},  # anyone who explains or decides
     **_gets("deadletter-list", "deadletter-counts", "deadletter-detail", roles=AF),
     **_gets("track-list", "mileage-list", "coverage-list", "latest-position-list"),
     **_gets("track-access-list", "track-access-detail", roles=AU),  # PIPL: the auditors' access report

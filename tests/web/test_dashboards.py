@@ -4,7 +4,8 @@ brigade-scoped user sees only its brigade's figures.
 The bureau (the shared `bureau` fixture plus what `build_dashboard_bureau` adds; only the 帽 entitlement active):
   CZ-TN: caps TN-CAP-1..3 (one issued to officer P001 four years less ten days ago: due in ten days),
          radios TN-R-1..4 (one issued to P001, one held by P004 who retired without a checklist); vehicles 苏D·A0001 (in service, moving, insurance expires in
-         10 days, an ended alert awaiting review, an acknowledged one), 苏D·A0002 (in repair, never reported).
+         10 days, an ended alert whose case awaits review, one whose case is dismissed, an ended terminal_silent
+         (no case: done when over)), 苏D·A0002 (in repair, never reported).
   CZ-WJ: caps WJ-CAP-1..2, radios WJ-R-1..5 in stock, WJ-R-6 held by officer P003 who has left (open checklist);
          officer P002 holds no cap (entitled, not held); vehicles 苏D·A0003 (in service, an ongoing alert,
          inspection expired 5 days ago), 苏D·A0004 (retired), 苏D·A0005 (in service, stopped).
@@ -21,7 +22,7 @@ from assets import services as ledger
 from compliance.services import compliance_report
 from assets.models import ItemType
 from telematics import services as fleet
-from telematics.tracking.models import Alert, Position
+from telematics.tracking.models import Alert, AlertCase, Position
 from tests.support.fixtures import make_user
 from uniforms import services as logistics
 from uniforms.models import Departure, Entitlement
@@ -104,7 +105,9 @@ def build_dashboard_bureau(bureau) -> dict:
                                     status=status, clause="test", venue="某酒楼" if kind == "venue_parking" else "")
 
     alert(v1, "off_duty_use", "closed", 5)
-    alert(v1, "off_duty_use", "acknowledged", 30)
+    decided = alert(v1, "off_duty_use", "closed", 30)
+    AlertCase.objects.create(alert=decided, state="dismissed", deadline=now)  # its case is decided: done with
+    alert(v1, "terminal_silent", "closed", 3)  # not a case kind: done with once the episode is over
     alert(v3, "venue_parking", "open", 1, ended=False)
     return {"today": today}
 
@@ -169,9 +172,10 @@ def check_fleet(browser):
     assert status == {"in_service": "3", "in_repair": "1", "retired": "1"}
     live = {s: cell(page, f'#vehicle-live-table td[data-live="{s}"]') for s in ("moving", "stopped", "offline", "in_alert")}
     assert live == {"moving": "1", "stopped": "1", "offline": "1", "in_alert": "1"}
-    assert cell(page, "#fig-alerts") == "2"  # the acknowledged alert is done with
+    assert cell(page, "#fig-alerts") == "2"  # the dismissed case and the ended terminal_silent are done with
     assert page.locator("#alerts-table tbody tr").count() == 2
     assert "某酒楼" in cell(page, "#alerts-table tbody tr:first-child")
+    assert cell(page, "#alerts-table tbody tr:last-child td:last-child") == "已结束 · 待说明"  # episode · case
     expiring = page.locator("#expiring-table tbody tr")
     assert expiring.count() == 2
     assert expiring.nth(0).get_attribute("data-plate") == "苏D·A0003"  # expired five days ago: first

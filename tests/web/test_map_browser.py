@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from telematics.models import Vehicle
+from telematics.tracking.cases.services import case_explain
 from telematics.tracking.models import Alert, Leg, Position
 from telematics.tracking.store import PositionRow, store_positions
 from tests.support.fixtures import make_user
@@ -117,16 +118,19 @@ def test_sign_in_map_live_fix_alert_panel_and_review(fleet, live_server, browser
     assert page.evaluate("qmMap.map.getZoom()") >= 15
     screenshot(page, "map-alert-evidence")
 
-    # Acknowledge with a reason through the API; the panel follows.
-    item.locator(".alert-ack").click()
-    page.fill("#review-reason", "已电话核实，队员在场所外执勤")
-    page.click("#review-submit")
+    # No review dialog of its own: the alert shows its case's state and links the case page, where the case is
+    # worked; a step taken there reaches the panel through the stream.
+    assert item.get_attribute("data-case-state") == "pending" and item.locator(".alert-case-state").inner_text() \
+        == "待说明"
+    assert item.locator("button").count() == 0 and page.locator("#review-dialog").count() == 0
+    assert item.locator("a.alert-case-link").get_attribute("href") == f"/alerts/{alert.pk}/"
+    count = int(page.inner_text("#alert-count"))
+    case_explain(alert=alert, user=make_user("tn-fleet", "fleet", v2.unit), text="已电话核实，队员在场所外执勤")
     page.wait_for_function(f"""document.querySelector('#alert-list li[data-alert="{alert.pk}"]')
-        .dataset.status === 'acknowledged'""")
-    alert.refresh_from_db()
-    assert (alert.status, alert.review_reason) == ("acknowledged", "已电话核实，队员在场所外执勤")
-    assert alert.reviews.get().username == "fleetman"
-    screenshot(page, "map-alert-acknowledged")
+        .dataset.caseState === 'explained'""")
+    assert item.locator(".alert-case-state").inner_text() == "已说明"
+    assert int(page.inner_text("#alert-count")) == count  # still awaiting a decision
+    screenshot(page, "map-alert-case-explained")
 
     # Filters: the state filter hides stopped vehicles, the unit filter another brigade's.
     page.evaluate("qmMap.map.setZoom(12, {animate: false})")
@@ -156,21 +160,11 @@ def test_brigade_user_sees_only_its_vehicles_and_alerts(fleet, live_server, brow
     assert page.evaluate("qmMap.shown()") == [vehicles["wj"].pk]
     assert page.locator("#alert-list li").count() == 1
 
-    # Dismissing needs a reason: refused without one (nothing written), done with one.
+    # The alert shows its case (待说明) and links the case page (待说明 → 认定/排除); no acknowledge/dismiss here.
     item = page.locator(f'#alert-list li[data-alert="{own.pk}"]')
-    # Each alert links to its case page (待说明 → 认定/排除).
     assert item.locator("a.alert-case-link").get_attribute("href") == f"/alerts/{own.pk}/"
-    item.locator(".alert-dismiss").click()
-    page.click("#review-submit")
-    assert page.locator("#review-error").is_visible()
-    own.refresh_from_db()
-    assert own.status == "closed"
-    page.fill("#review-reason", "经批准跨区支援")
-    page.click("#review-submit")
-    page.wait_for_function(f"""document.querySelector('#alert-list li[data-alert="{own.pk}"]')
-        .dataset.status === 'dismissed'""")
-    own.refresh_from_db()
-    assert (own.status, own.review_reason) == ("dismissed", "经批准跨区支援")
+    assert item.locator(".alert-case-state").inner_text() == "待说明" and item.locator("button").count() == 0
+    assert page.inner_text("#alert-count") == "1"  # its case is not decided, though the episode is over
     assert page.locator("#filter-unit option").all_inner_texts()[1:] == ["武进大队（CZ-WJ）", "CZ-WJ-01中队（CZ-WJ-01）"]
 
     # New fixes of both brigades: only its own comes through the stream.

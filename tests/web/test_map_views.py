@@ -12,7 +12,8 @@ from quartermaster import dbrouter
 from telematics.live import selectors
 from telematics.live.stream import FleetStream, format_cursor, parse_cursor
 from telematics.models import Vehicle
-from telematics.tracking.models import Alert
+from telematics.tracking.cases.services import case_dismiss, case_explain
+from telematics.tracking.models import Alert, AlertCase
 from telematics.tracking.store import PositionRow, store_positions
 from tests.support.fixtures import make_user
 
@@ -110,14 +111,27 @@ def test_map_page_passes_tile_settings(fleet, settings):
     assert '"url": "http://tiles.example/{z}/{x}/{y}.png"' in html and '"tileCrs": "gcj02"' in html
     assert '"basemap": "custom"' in html
     assert "/static/live/vendor/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
-    assert '"canReview": true' in html
 
 
-def test_only_fleet_managers_and_administrators_get_review_buttons(fleet):
-    auditor = client_for(make_user("auditor", "auditor", fleet["units"]["CZ"])).get("/map/").content.decode()
-    assert '"canReview": false' in auditor
-    fleet_manager = client_for(make_user("fleet", "fleet", fleet["units"]["CZ-TN"])).get("/map/").content.decode()
-    assert '"canReview": true' in fleet_manager
+def test_the_map_has_no_review_of_its_own_the_panel_shows_the_case(fleet):
+    """The map reviews nothing itself (the case page does); its snapshot gives each alert its case's state — none
+    for kinds not handled as cases — and lists what awaits review: undecided cases, open episodes of other kinds."""
+    html = client_for(make_user("fleet", "fleet", fleet["units"]["CZ-TN"])).get("/map/").content.decode()
+    assert "canReview" not in html and "review-dialog" not in html
+    now = timezone.now()
+    ended = now - dt.timedelta(minutes=5)
+    case = Alert.objects.create(vehicle=fleet["tn"], terminal="T0001", kind="off_duty_use", started_at=now,
+                                ended_at=ended, status="closed", clause="x")
+    silent = Alert.objects.create(vehicle=fleet["tn"], terminal="T0001", kind="terminal_silent", started_at=now,
+                                  clause="")
+    Alert.objects.create(vehicle=fleet["tn"], terminal="T0001", kind="terminal_silent", clause="",
+                         started_at=now - dt.timedelta(hours=1), ended_at=ended, status="closed")  # over: done
+    decided = Alert.objects.create(vehicle=fleet["tn"], terminal="T0001", kind="venue_parking", clause="x",
+                                   started_at=now - dt.timedelta(hours=2))
+    AlertCase.objects.create(alert=decided, state="confirmed", deadline=now)
+    alerts = client_for(make_user("tn", "fleet", fleet["units"]["CZ-TN"])).get("/map/snapshot.json").json()["alerts"]
+    assert [(a["id"], a["status"], a["case_state"], a["case_state_label"]) for a in alerts] == [
+        (silent.pk, "open", None, ""), (case.pk, "closed", "pending", "待说明")]
 
 
 def test_stream_sends_new_fixes_in_scope_newest_only(fleet):
@@ -171,10 +185,17 @@ def test_stream_sends_alert_changes_and_honours_the_cursor(fleet):
     assert events(stream) == []  # sent once, not again within the lookback
     stream.resync_s = 0  # restate which alerts await review on every poll
     assert next(data for name, data, _ in events(stream, max_s=0.1) if name == "review") == [alert.pk]
-    alert.status = "acknowledged"
-    alert.save()
+    # The review is the alert's case: a step on it sends the alert again with its case's state; once decided, the
+    # alert leaves the panel's review set (the episode's status stays open).
+    case_explain(alert=alert, user=make_user("tn01", "fleet", fleet["units"]["CZ-TN-01"]), text="夜间执法检查")
     got = events(stream)
-    assert [a["status"] for name, data, _ in got if name == "alerts" for a in data] == ["acknowledged"]
+    assert [(a["status"], a["case_state"]) for name, data, _ in got if name == "alerts" for a in data] == [
+        ("open", "explained")]
+    assert [data for name, data, _ in got if name == "review"][-1] == [alert.pk]
+    case_dismiss(alert=alert, user=user, text="派车单属实")
+    got = events(stream)
+    assert [(a["status"], a["case_state"], a["case_state_label"]) for name, data, _ in got if name == "alerts"
+            for a in data] == [("open", "dismissed", "排除")]
     assert [data for name, data, _ in got if name == "review"][-1] == []  # it leaves the panel's review set
 
     client = client_for(user)

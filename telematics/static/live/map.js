@@ -574,6 +574,7 @@
     li.dataset.alert = a.id;
     li.dataset.vehicle = a.vehicle_id;
     li.dataset.status = a.status;
+    li.dataset.caseState = a.case_state || "";
     li.dataset.kind = a.kind;
     var where = [a.place || a.venue, a.grid_code].filter(Boolean).map(Q.escapeHtml).join(" · ");
     li.innerHTML = '<div class="alert-head"><strong>' + Q.escapeHtml(a.kind_label) + "</strong> " +
@@ -581,15 +582,14 @@
       '<div class="alert-meta">' + Q.localTime(a.started_at) + (where ? " · " + where : "") +
       ' · <span class="alert-status">' + Q.escapeHtml(a.status_label) + "</span></div>" +
       explainedHtml(a) +
-      '<div class="alert-case"><a class="alert-case-link" href="/alerts/' + encodeURIComponent(a.id) + '/">' +
-      Q.escapeHtml(S.openCase) + "</a></div>" +
-      (cfg.canReview && (a.status === "open" || a.status === "closed") ?
-        '<div class="alert-actions"><button type="button" class="alert-ack">' + S.acknowledge + "</button> " +
-        '<button type="button" class="alert-dismiss">' + S.dismiss + "</button></div>" : "");
+      // The review is the alert's case (explain, return, confirm, dismiss, note on the case page); other kinds
+      // show no case state.
+      '<div class="alert-case">' + (a.case_state ? '<span class="alert-case-state state-' +
+        Q.escapeHtml(a.case_state) + '">' + Q.escapeHtml(a.case_state_label) + "</span> " : "") +
+      '<a class="alert-case-link" href="/alerts/' + encodeURIComponent(a.id) + '/">' +
+      Q.escapeHtml(S.openCase) + "</a></div>";
     li.addEventListener("click", function (e) {
       if (e.target.classList.contains("alert-case-link")) return;  // the case page opens; no zoom
-      if (e.target.classList.contains("alert-ack")) return openReview(a.id, "acknowledge");
-      if (e.target.classList.contains("alert-dismiss")) return openReview(a.id, "dismiss");
       showEvidence(a.id);
     });
     return li;
@@ -618,11 +618,16 @@
     updateAlertCount();
   }
 
+  /* Alerts awaiting review: of a case kind, its case not decided; of another kind, the episode still open. */
+  function awaiting(a) {
+    return a.case_state ? (a.case_state === "pending" || a.case_state === "explained") : a.status === "open";
+  }
+
   /* Alerts awaiting review of the unit chosen, like the panel shows them. */
   function updateAlertCount() {
     var n = Object.keys(alerts).filter(function (k) {
       var a = alerts[k], v = vehicles[a.vehicle_id];
-      return (a.status === "open" || a.status === "closed") && (!v || inUnit(v));
+      return awaiting(a) && (!v || inUnit(v));
     }).length;
     document.getElementById("alert-count").textContent = n;
   }
@@ -647,40 +652,6 @@
     updateAlertCount();
     restyleAll();
   }
-
-  /* ---- review dialog: acknowledge or dismiss with a reason, through the alerts API ---- */
-  var dialog = document.getElementById("review-dialog");
-  var reviewing = null;
-  function openReview(id, action) {
-    reviewing = { id: id, action: action };
-    document.getElementById("review-title").textContent =
-      (action === "dismiss" ? S.dismissTitle : S.acknowledgeTitle) + " · " + alerts[id].plate;
-    document.getElementById("review-submit").textContent = action === "dismiss" ? S.dismiss : S.acknowledge;
-    document.getElementById("review-reason").value = "";
-    document.getElementById("review-error").hidden = true;
-    dialog.showModal();
-  }
-  document.getElementById("review-cancel").addEventListener("click", function () { dialog.close(); });
-  document.getElementById("review-submit").addEventListener("click", function () {
-    var reason = document.getElementById("review-reason").value.trim();
-    var error = document.getElementById("review-error");
-    if (reviewing.action === "dismiss" && !reason) {
-      error.textContent = S.reasonRequired;
-      error.hidden = false;
-      return;
-    }
-    Q.api(cfg.alertsApi + reviewing.id + "/" + reviewing.action + "/", { method: "POST", body: { reason: reason } })
-      .then(function (a) {
-        var row = alerts[a.id];
-        row.status = a.status;
-        row.status_label = a.status === "dismissed" ? S.statusDismissed : S.statusAcknowledged;
-        row.ongoing = !a.ended_at && a.status !== "dismissed";
-        upsertAlert(row, false);
-        restyleAll();
-        dialog.close();
-      })
-      .catch(function (err) { error.textContent = err.message; error.hidden = false; });
-  });
 
   /* ---- filters and layers ---- */
   /* The panel follows the unit filter too: alerts of other units' vehicles are hidden, not dropped. */
@@ -745,7 +716,7 @@
       JSON.parse(e.data).forEach(function (id) { keep[id] = true; });
       Object.keys(alerts).forEach(function (id) {
         var a = alerts[id];
-        if (!keep[id] && (a.status === "open" || a.status === "closed")) dropAlert(id);
+        if (!keep[id]) dropAlert(id);  // decided elsewhere, withdrawn, or an episode of another kind over
       });
     });
     window.qmMap.source = source;

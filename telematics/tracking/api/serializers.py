@@ -2,7 +2,6 @@
 from rest_framework import serializers
 
 from ..cases.selectors import case_fields
-from ..choices import ReviewAction
 from ..models import Alert, DeadLetter, TrackAccess
 from ..services import alert_payload
 
@@ -19,11 +18,6 @@ class AlertSerializer(serializers.ModelSerializer):
         if hasattr(instance, "case_state_v"):  # the viewset's rows carry their case (cases.selectors.annotate_cases)
             data.update(case_fields(instance))
         return data
-
-
-class AlertReviewSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=ReviewAction.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class DeadLetterSerializer(serializers.ModelSerializer):

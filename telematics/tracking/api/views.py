@@ -1,4 +1,4 @@
-"""Views of the tracking API: alerts (review actions call the service), dead letters, tracks, mileage, coverage."""
+"""Views of the tracking API: alerts (with their cases' steps), dead letters, tracks, mileage, coverage."""
 import datetime as dt
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -17,12 +17,9 @@ from telematics.privacy import Purpose, track_gate
 from .. import selectors
 from ..cases.api import AlertCaseActionsMixin
 from ..cases.selectors import annotate_cases
-from ..choices import ReviewAction
 from ..filtersets import AlertFilterSet, DeadLetterFilterSet, TrackAccessFilterSet
 from ..models import Alert, DeadLetter, TrackAccess
-from ..services import alert_review
 from .serializers import (
-    AlertReviewSerializer,
     AlertSerializer,
     DeadLetterSerializer,
     LatestPositionSerializer,
@@ -31,8 +28,8 @@ from .serializers import (
 
 
 class AlertViewSet(AlertCaseActionsMixin, ScopedReadOnlyViewSet):
-    """Alerts with SPEC's fields and their case (`case_state`, `case_deadline`, `case_overdue`); reviews and the
-    case's steps are actions."""
+    """Alerts with SPEC's fields and their case (`case_state`, `case_deadline`, `case_overdue`); the case's steps
+    (explain, return, confirm, dismiss, note) are actions: the one way an alert is reviewed."""
 
     queryset = Alert.objects.select_related("vehicle")
     serializer_class = AlertSerializer
@@ -42,21 +39,6 @@ class AlertViewSet(AlertCaseActionsMixin, ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return annotate_cases(super().get_queryset())  # case_state, case_deadline, case_overdue
-
-    def _review(self, request, action_name):
-        body = AlertReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        alert = alert_review(alert=self.get_object(), action=action_name, reason=body.validated_data.get("reason", ""),
-                             user=request.user)
-        return Response(AlertSerializer(alert).data)
-
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
-        return self._review(request, ReviewAction.ACKNOWLEDGE)
-
-    @action(detail=True, methods=["post"])
-    def dismiss(self, request, pk=None):
-        return self._review(request, ReviewAction.DISMISS)
 
 
 class DeadLetterViewSet(ScopedReadOnlyViewSet):

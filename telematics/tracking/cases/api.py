@@ -1,7 +1,7 @@
 """The alert API's case routes, mixed into `AlertViewSet`: `/api/v1/alerts/{id}/case/` and its steps, the evidence
 pack, and the history's counts and per-rule precision. Each step is a named action of the `tracking.Alert` policy
-(`case_explain`, `case_return`, `case_confirm`, `case_dismiss`), so the rows it reaches are cut to the user's scope
-before the service adds its own checks."""
+(`case_explain`, `case_return`, `case_confirm`, `case_dismiss`, `case_note`), so the rows it reaches are cut to the
+user's scope before the service adds its own checks."""
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
@@ -107,6 +107,12 @@ class AlertCaseActionsMixin:
     def case_dismiss(self, request, pk=None):
         """排除: no violation (`text`, the reason, required)."""
         return self._step(request, CaseAction.DISMISS)
+
+    @extend_schema(tags=["alert-cases"], request=CaseStepSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"], url_path="case/note", url_name="case-note")
+    def case_note(self, request, pk=None):
+        """批注: a remark (`text` required) by anyone who may explain or decide; the state stays as it is."""
+        return self._step(request, CaseAction.NOTE)
 
     @extend_schema(tags=["alert-cases"], responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="case/evidence.pdf", url_name="case-evidence-pdf",

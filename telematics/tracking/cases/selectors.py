@@ -33,6 +33,16 @@ def annotate_cases(qs: QuerySet) -> QuerySet:
     )
 
 
+def awaiting_q() -> Q:
+    """On `annotate_cases` rows: alerts still awaiting review — of a case kind, its case not decided (待说明 or
+    已说明, the episode on or over); of another kind, the episode still open. The live map's panel and counts and the
+    start pages count these."""
+    from ..choices import AlertStatus
+
+    return (Q(case_state_v__in=[CaseState.PENDING, CaseState.EXPLAINED])
+            | Q(case_state_v__isnull=True, status=AlertStatus.OPEN))
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     """Case times as local ISO 8601 (a deadline reads as the end of a local day)."""
     return None if value is None else timezone.localtime(value, SHANGHAI).isoformat()

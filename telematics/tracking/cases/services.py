@@ -5,8 +5,10 @@ Who may do what (`assets.access`, policy of `tracking.Alert`, and the checks bel
   vehicle's unit;
 - return / confirm / dismiss: a fleet manager or an auditor (督察; or administrator) whose scope reaches the vehicle's
   unit from above — a user scoped to the vehicle's own unit (or below it) explains for the unit and does not judge
-  its case, unless their scope is the whole bureau — and never the person who wrote the explanation under review.
-Decisions follow an explanation, or the deadline passing without one; a decided case is final.
+  its case, unless their scope is the whole bureau — and never the person who wrote the explanation under review;
+- note (批注, the state stays): anyone who may explain or decide the case, until it is decided.
+Decisions follow an explanation, or the deadline passing without one; a decided case is final. The cases are the one
+review of an alert (the former acknowledge/dismiss review was carried over into them).
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ from ..models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXPLAIN, RETURN, CONFIRM, DISMISS = "case_explain", "case_return", "case_confirm", "case_dismiss"
+NOTE = "case_note"
 ACCESS_ACTION = {CaseAction.EXPLAIN: EXPLAIN, CaseAction.RETURN: RETURN, CaseAction.CONFIRM: CONFIRM,
-                 CaseAction.DISMISS: DISMISS}
+                 CaseAction.DISMISS: DISMISS, CaseAction.NOTE: NOTE}
 TEXT_MAX = 4000
 
 
@@ -109,6 +112,10 @@ def _check(user, action: str, alert: Alert, state: tuple) -> None:
     if action == CaseAction.EXPLAIN:
         if current_state != CaseState.PENDING:
             raise ConflictError(f"the case of alert {root.pk} is {current_state}: it awaits a decision")
+        return
+    if action == CaseAction.NOTE:
+        if not (access.may(user, EXPLAIN, Alert) or _judges_from_above(user, root)):
+            raise access.OutOfScope("only those who explain or decide the case may add a note")
         return
     if not _judges_from_above(user, root):
         raise access.OutOfScope("the vehicle's own unit explains its case; a fleet manager or inspector above it "
@@ -199,5 +206,13 @@ def case_dismiss(*, alert: Alert, user, text: str) -> AlertCaseEvent:
                  text=_text(text, required=True, what="the reason for dismissing"), to_state=CaseState.DISMISSED)
 
 
+@transaction.atomic
+def case_note(*, alert: Alert, user, text: str) -> AlertCaseEvent:
+    """批注: a remark on the case (text required); the state stays as it is."""
+    text = _text(text, required=True, what="the note")
+    case = AlertCase.objects.select_for_update().get(pk=case_open(alert=alert).pk)
+    return _step(alert=alert, user=user, action=CaseAction.NOTE, text=text, to_state=case.state)
+
+
 CASE_STEPS = {CaseAction.EXPLAIN: case_explain, CaseAction.RETURN: case_return, CaseAction.CONFIRM: case_confirm,
-              CaseAction.DISMISS: case_dismiss}
+              CaseAction.DISMISS: case_dismiss, CaseAction.NOTE: case_note}

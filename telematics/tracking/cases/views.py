@@ -270,7 +270,8 @@ def alert_detail(request, pk: int):
 
 
 STEP_MESSAGES = {CaseAction.EXPLAIN: gettext_lazy("说明已提交。"), CaseAction.RETURN: gettext_lazy("已退回补充说明。"),
-                 CaseAction.CONFIRM: gettext_lazy("已认定。"), CaseAction.DISMISS: gettext_lazy("已排除。")}
+                 CaseAction.CONFIRM: gettext_lazy("已认定。"), CaseAction.DISMISS: gettext_lazy("已排除。"),
+                 CaseAction.NOTE: gettext_lazy("批注已添加。")}
 
 
 def _case_step(request, alert):

@@ -1,4 +1,5 @@
-"""Alerts raised by the rules (one per episode, with evidence), their reviews, and the rules' checkpoint."""
+"""Alerts raised by the rules (one per episode, with evidence), the former reviews (history), and the rules'
+checkpoint. Whether an alert was a violation is its case (models/cases.py), not its status."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ class Alert(models.Model):
                                 verbose_name=_("所属告警"))
     raised_at = models.DateTimeField(_("告警时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The former acknowledge/dismiss review, kept as history (no longer written; the case is the review now).
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -64,7 +66,9 @@ class Alert(models.Model):
 
 
 class AlertReview(models.Model):
-    """A fleet manager's acknowledgement or dismissal of an alert, with the reason; append-only."""
+    """A fleet manager's acknowledgement or dismissal of an alert under the former review (read-only history: no
+    longer written). The alert cases replaced it; the migration carried the reviews of case kinds over as case
+    events (dismiss → 排除, acknowledge → 批注); the rows stay for the alerts of the other kinds."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reviews")
     action = models.CharField(_("处理"), max_length=16, choices=ReviewAction.choices)

@@ -1,5 +1,6 @@
-"""Alerts over the API and `qm alerts`: SPEC's fields, scoping, and a fleet manager's acknowledge/dismiss with a
-recorded reason. The alert comes from the real pipeline (in-process, no broker needed here)."""
+"""Alerts over the API and `qm alerts`: SPEC's fields, scoping, and the one review of an alert — its case (the
+former acknowledge/dismiss actions are gone; a note is a case step that keeps the state). The alert comes from the
+real pipeline (in-process, no broker needed here)."""
 import datetime as dt
 import io
 import json
@@ -7,7 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from telematics.tracking.models import Alert, AlertReview
+from telematics.tracking.models import Alert, AlertCaseEvent, AlertReview
 from telematics.tracking.pipeline import Message, Pipeline
 from tests.support.fixtures import make_user
 
@@ -39,7 +40,7 @@ def test_alerts_are_listed_with_spec_fields_and_scoped(city, lunch_alert, api_cl
     assert rows[0]["place"] == "老街酒楼 · 天宁寺社区"
     other = api_client_for(make_user("fleet-wj", "fleet", units["CZ-WJ"]))
     assert other.get("/api/v1/alerts/").json()["results"] == []
-    assert other.post(f"/api/v1/alerts/{lunch_alert.pk}/acknowledge/", {"reason": "x"}).status_code == 404
+    assert other.post(f"/api/v1/alerts/{lunch_alert.pk}/case/note/", {"text": "x"}).status_code == 404
 
     out = io.StringIO()
     call_command("alerts", "--format", "json", "--since", "2026-11-18", stdout=out)
@@ -55,26 +56,36 @@ def test_alerts_are_listed_with_spec_fields_and_scoped(city, lunch_alert, api_cl
     assert json.loads(later.getvalue()) == []
 
 
-def test_a_fleet_manager_acknowledges_or_dismisses_with_a_reason(city, lunch_alert, api_client_for):
+def test_the_review_is_the_case_and_a_note_keeps_its_state(city, lunch_alert, api_client_for):
     units = city["units"]
-    auditor = api_client_for(make_user("auditor", "auditor", units["CZ"]))
-    assert auditor.post(f"/api/v1/alerts/{lunch_alert.pk}/acknowledge/", {"reason": "看过"}).status_code == 403
     fleet_user = make_user("fleet-tn", "fleet", units["CZ-TN"])
     fleet = api_client_for(fleet_user)
     url = f"/api/v1/alerts/{lunch_alert.pk}"
+    for gone in ("acknowledge", "dismiss"):  # the former review's actions no longer exist
+        assert fleet.post(f"{url}/{gone}/", {"reason": "已约谈驾驶员"}, format="json").status_code == 404
 
-    response = fleet.post(f"{url}/dismiss/", {"reason": "  "}, format="json")
-    assert response.status_code == 400 and "reason" in json.dumps(response.json())
-    assert Alert.objects.get().status == "closed"
+    # A note needs a text; the unit's fleet manager (who explains) may add one; the state stays 待说明.
+    response = fleet.post(f"{url}/case/note/", {"text": "  "}, format="json")
+    assert response.status_code == 400 and not AlertCaseEvent.objects.exists()
+    response = fleet.post(f"{url}/case/note/", {"text": "已约谈驾驶员"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "pending"
+    assert [(e["action"], e["from_state"], e["to_state"], e["text"], e["user"]) for e in response.json()["events"]] \
+        == [("note", "pending", "pending", "已约谈驾驶员", "fleet-tn")]
+    # An auditor of the vehicle's own unit neither explains nor decides: no note either.
+    own_auditor = api_client_for(make_user("auditor-own", "auditor", lunch_alert.vehicle.unit))
+    assert own_auditor.post(f"{url}/case/note/", {"text": "看过"}, format="json").status_code == 403
 
-    response = fleet.post(f"{url}/acknowledge/", {"reason": "已约谈驾驶员"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "acknowledged"
-    response = fleet.post(f"{url}/dismiss/", {"reason": "执法检查，行程单补录"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "dismissed"
-    assert response.json()["review_reason"] == "执法检查，行程单补录"
-    assert fleet.post(f"{url}/dismiss/", {"reason": "again"}, format="json").status_code == 409
+    # The unit explains; an auditor above notes, then dismisses; a decided case takes no more notes.
+    assert fleet.post(f"{url}/case/explain/", {"text": "执法检查，行程单补录"}, format="json").status_code == 200
+    auditor = api_client_for(make_user("auditor", "auditor", units["CZ"]))
+    response = auditor.post(f"{url}/case/note/", {"text": "核对行程单"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "explained"
+    response = auditor.post(f"{url}/case/dismiss/", {"text": "行程单属实"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "dismissed"
+    assert [e["action"] for e in response.json()["events"]] == ["note", "explain", "note", "dismiss"]
+    assert fleet.post(f"{url}/case/note/", {"text": "again"}, format="json").status_code == 409
 
-    reviews = list(AlertReview.objects.order_by("id").values_list("action", "reason", "username"))
-    assert reviews == [("acknowledge", "已约谈驾驶员", "fleet-tn"), ("dismiss", "执法检查，行程单补录", "fleet-tn")]
-    alert = Alert.objects.get()
-    assert alert.reviewed_by == fleet_user and alert.reviewed_at is not None
+    # The episode's status is only the episode; the case carries the review; nothing written to the old table.
+    row = fleet.get(f"{url}/").json()
+    assert (row["status"], row["case_state"]) == ("closed", "dismissed")
+    assert Alert.objects.get().status == "closed" and not AlertReview.objects.exists()

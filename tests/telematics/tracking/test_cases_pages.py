@@ -34,6 +34,10 @@ def test_the_case_page_takes_the_steps_as_forms(evening, people):
     assert stop.place == "欢乐KTV · 天宁寺社区" and f'<dd class="alert-place">{stop.place}</dd>' in page
     response = unit.post(f"/alerts/{stop.pk}/", {"action": "explain", "text": "<b>夜查</b>"})
     assert response.status_code == 302 and response["Location"] == f"/alerts/{stop.pk}/"
+    # A note (批注) from the unit: the state stays; it shows in the history.
+    page = unit.post(f"/alerts/{stop.pk}/", {"action": "note", "text": "派车单随后补交"}, follow=True).content.decode()
+    assert "批注已添加。" in page and 'data-state="explained"' in page and 'id="form-note"' in page
+    assert '<tr data-action="note">' in page and "已说明 → 已说明" in page and "派车单随后补交" in page
     inspector = client_for(people["inspector"])
     page = inspector.get(f"/alerts/{journey.pk}/").content.decode()
     assert 'data-state="explained"' in page and "&lt;b&gt;夜查&lt;/b&gt;" in page and "<b>夜查" not in page
@@ -42,6 +46,7 @@ def test_the_case_page_takes_the_steps_as_forms(evening, people):
     assert "reason for dismissing is required" in page and 'data-state="explained"' in page
     inspector.post(f"/alerts/{journey.pk}/", {"action": "confirm", "text": "认定"})
     assert AlertCase.objects.get().state == "confirmed"
+    assert 'id="form-note"' not in inspector.get(f"/alerts/{journey.pk}/").content.decode()  # decided: no more notes
     assert client_for(people["other"]).get(f"/alerts/{journey.pk}/").status_code == 404
 
 
