@@ -5,11 +5,13 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError, DomainError, one_of
 
 from .choices import REVIEWED_STATUSES, AlertKind, AlertStatus, ReviewAction
+from .labels import alert_label, dead_letter_label
 from .models import Alert, AlertCaseEvent, AlertReview
 from .rules import Action, AlertEvent
 from .signals import alerts_raised
@@ -131,13 +133,14 @@ def alerts_apply(*, events: list[AlertEvent]) -> list[dict]:
 def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
     """A fleet manager acknowledges or dismisses an alert; the reason is recorded (required to dismiss)."""
     if action not in ReviewAction.values:
-        raise DomainError(f"action must be one of {', '.join(ReviewAction.values)}, not {action!r}", field="action")
+        raise DomainError(_("操作应为 %(choices)s 之一，而不是 %(action)s"), field="action",
+                          choices=one_of(ReviewAction), action=action)
     reason = (reason or "").strip()
     if action == ReviewAction.DISMISS and not reason:
-        raise DomainError("a reason is required to dismiss an alert", field="reason")
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        raise DomainError(_("排除告警须填写理由"), field="reason")
+    alert = Alert.objects.select_for_update().select_related("vehicle").get(pk=alert.pk)
     if alert.status == AlertStatus.DISMISSED:
-        raise ConflictError(f"alert {alert.pk} is already dismissed")
+        raise ConflictError(_("%(alert)s已被排除"), alert=alert_label(alert))
     alert.status = AlertStatus.ACKNOWLEDGED if action == ReviewAction.ACKNOWLEDGE else AlertStatus.DISMISSED
     alert.reviewed_by = user if getattr(user, "pk", None) else None
     alert.reviewed_at = timezone.now()
@@ -165,11 +168,11 @@ def dead_letter_retry(*, letter) -> tuple[bool, str, str]:
 
     letter = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if letter.reason not in RETRIABLE_REASONS:
-        raise ConflictError(f"dead letter {letter.pk} ({letter.reason}) cannot be cured by a retry",
-                            field="reason", code="not_retriable")
+        raise ConflictError(_("%(letter)s：重试无法解决"), field="reason", code="not_retriable",
+                            letter=dead_letter_label(letter))
     if letter.truncated:
-        raise ConflictError(f"dead letter {letter.pk} was cut to fit and cannot be sent again", field="payload",
-                            code="truncated")
+        raise ConflictError(_("%(letter)s：存储时已被截断，无法重新发送"), field="payload",
+                            code="truncated", letter=dead_letter_label(letter))
     pipeline = Pipeline(prefix=settings.QM_TOPIC_PREFIX)
     batch = Batch([Message(letter.topic, letter.payload.encode())])
     for stage in ("decode", "validate", "enrich", "dedupe"):

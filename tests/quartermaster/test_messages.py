@@ -19,7 +19,19 @@ ERRORS = {"DomainError", "ConflictError", "HandoverRefused"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PARAM = re.compile(r"%\((\w+)\)[sdr]")
 # Modules whose every refusal is a catalogued template (the others still carry English text: see the README).
-CATALOGUED = ("assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py")
+CATALOGUED = ("assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py",
+              # telematics, gis and quartermaster (msg-tel)
+              "telematics/api/views.py", "telematics/dossier.py", "telematics/journeys/render.py",
+              "telematics/journeys/selectors.py", "telematics/journeys/services.py",
+              "telematics/management/commands/register.py", "telematics/management/commands/trips.py",
+              "telematics/register/render.py", "telematics/register/selectors.py", "telematics/register/services.py",
+              "telematics/register/views.py", "telematics/reports/registry.py", "telematics/reports/render.py",
+              "telematics/reports/selectors.py", "telematics/reports/views.py", "telematics/services.py",
+              "telematics/tracking/acl.py", "telematics/tracking/cases/services.py", "telematics/tracking/ingest.py",
+              "telematics/tracking/services.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
+              "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
+              "quartermaster/pdf.py",
+              )
 
 
 def _sources():

@@ -2,6 +2,7 @@
 detected from the stored fixes, in time order, each classed against the vehicle's approved trips (派车单).
 `qm trips --unit CODE --from … --to …`: the same for every vehicle of a unit's subtree, with a summary per vehicle."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
@@ -36,11 +37,13 @@ class Command(BaseCommand):
                 if opts["unit"]:
                     unit = OrgUnit.objects.filter(code=opts["unit"]).first()
                     if unit is None:
-                        raise DomainError(f"unknown unit {opts['unit']!r}", field="unit")
+                        raise DomainError(_("没有代码为 %(unit)s 的单位"), field="unit", unit=opts["unit"])
                     report = unit_journeys(unit, Vehicle.objects.filter(unit__path__startswith=unit.path), start, end)
                 else:
                     report = vehicle_journeys(resolve_subject(opts["subject"]), start, end)
                 body = render(report, opts["format"])
         except DomainError as exc:
-            raise CommandError(exc.message) from None
+            with language(opts["lang"]):
+                message = exc.message
+            raise CommandError(message) from None
         write_output(self, body, opts["output"])
