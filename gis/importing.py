@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import OrgUnit
-from quartermaster.errors import DomainError, choice_label
+from quartermaster.errors import DomainError, Named, choice_label
 
 from .choices import DEFAULT_VENUE_RADIUS_M, Layer, PlaceKind, VenueCategory
 from .gcj02 import gcj02_to_wgs84
@@ -46,6 +46,11 @@ _PLACE_KIND_BY_GEOMETRY = {"LineString": PlaceKind.STREET, "MultiLineString": Pl
                            "Polygon": PlaceKind.DISTRICT, "MultiPolygon": PlaceKind.DISTRICT,
                            "Point": PlaceKind.LANDMARK}
 _MAX_LISTED_ERRORS = 50
+
+
+def _said(template, **params) -> Named:
+    """A problem of a feature, rendered when the refusal is read (in the reader's language)."""
+    return Named(lambda: str(template) % params if params else str(template))
 
 
 @dataclass
@@ -120,9 +125,8 @@ def _describe(position: int, props: dict) -> str:
     for key in ("code", "name", "unit"):
         text = _text(props.get(key))
         if text:
-            return gettext("第 %(position)s 个要素（%(key)s %(text)s）") % {"position": position, "key": key,
-                                                                        "text": text}
-    return gettext("第 %(position)s 个要素") % {"position": position}
+            return _said(_("第 %(position)s 个要素（%(key)s %(text)s）"), position=position, key=key, text=text)
+    return _said(_("第 %(position)s 个要素"), position=position)
 
 
 def _geometry_checks(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,12 +146,12 @@ def _checked_geometry(geom, allowed: tuple[str, ...], *, missing: bool, sane: bo
                       valid: bool) -> tuple[object | None, bool, str | None]:
     """(geometry, repaired?, error): invalid shapes go through make_valid, keeping only the allowed kind."""
     if missing:
-        return None, False, gettext("没有几何图形")
+        return None, False, _said(_("没有几何图形"))
     if geom.geom_type not in allowed:
-        return None, False, gettext("是 %(type)s，应为 %(allowed)s") % {
-            "type": geom.geom_type, "allowed": " / ".join(allowed)}
+        return None, False, _said(_("是 %(type)s，应为 %(allowed)s"), type=geom.geom_type,
+                                  allowed=" / ".join(allowed))
     if not sane:
-        return None, False, gettext("坐标超出经纬度范围或不是数字（未声明的投影坐标系？）")
+        return None, False, _said(_("坐标超出经纬度范围或不是数字（未声明的投影坐标系？）"))
     if valid:
         return geom, False, None
     reason = shapely.is_valid_reason(geom)
@@ -157,9 +161,9 @@ def _checked_geometry(geom, allowed: tuple[str, ...], *, missing: bool, sane: bo
         parts = [q for p in parts for q in shapely.get_parts(p)]
         repaired = shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else None)
         if repaired is None or repaired.area == 0:
-            return None, False, gettext("几何图形无效且无法修复（%(reason)s）") % {"reason": reason}
+            return None, False, _said(_("几何图形无效且无法修复（%(reason)s）"), reason=reason)
     elif repaired.geom_type not in allowed:
-        return None, False, gettext("几何图形无效且无法修复（%(reason)s）") % {"reason": reason}
+        return None, False, _said(_("几何图形无效且无法修复（%(reason)s）"), reason=reason)
     return repaired, True, None
 
 
@@ -173,7 +177,7 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
     """Validates every feature of a WGS-84 frame for `layer`; raises one DomainError listing every problem."""
     layer = Layer(layer)
     result = LayerRows(layer=layer, crs=crs_label)
-    errors: list[str] = []
+    errors: list[Named] = []
     allowed = ALLOWED_TYPES[layer]
     columns = [c for c in frame.columns if c != frame.geometry.name]
     required = {Layer.GRID: ["code"], Layer.VENUES: ["name", "category"], Layer.JURISDICTIONS: ["unit"],
@@ -194,7 +198,7 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
     missing, sane, valid = _geometry_checks(geoms)
     for position, (props, geom) in enumerate(zip(records, geoms, strict=True)):
         label = _describe(position, props)
-        problems: list[str] = []
+        problems: list[Named] = []
         geometry, repaired, problem = _checked_geometry(geom, allowed, missing=missing[position],
                                                         sane=sane[position], valid=valid[position])
         if problem:
@@ -204,9 +208,9 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             code = _text(props.get("code"))
             unit = _text(props.get("unit"))
             if not GRID_CODE.match(code):
-                problems.append(gettext("网格编码 %(code)s 不是 14 或 15 位数字（GB/T 30428）") % {"code": repr(code)})
+                problems.append(_said(_("网格编码 %(code)s 不是 14 或 15 位数字（GB/T 30428）"), code=repr(code)))
             if unit and units is not None and unit not in units:
-                problems.append(gettext("单位 %(unit)s 不是已登记的单位") % {"unit": repr(unit)})
+                problems.append(_said(_("单位 %(unit)s 不是已登记的单位"), unit=repr(unit)))
             row.update(code=code, unit_code=unit)
             key = code
         elif layer == Layer.VENUES:
@@ -214,9 +218,9 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             raw_category = _text(props.get("category"))
             category = _CATEGORY_BY_LABEL.get(raw_category, raw_category.lower())
             if not name:
-                problems.append(gettext("没有名称"))
+                problems.append(_said(_("没有名称")))
             if not category:
-                problems.append(gettext("没有类别"))
+                problems.append(_said(_("没有类别")))
             radius = None
             if geometry is not None and geometry.geom_type == "Point":
                 raw_radius = props.get("radius_m")
@@ -226,15 +230,15 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
                 except ValueError:
                     radius = math.nan
                 if not (radius > 0 and math.isfinite(radius)):
-                    problems.append(gettext("radius_m %(text)s 不是正的米数") % {"text": repr(text)})
+                    problems.append(_said(_("radius_m %(text)s 不是正的米数"), text=repr(text)))
             row.update(name=name[:200], category=category[:32], radius_m=radius)
             key = None
         elif layer == Layer.JURISDICTIONS:
             unit = _text(props.get("unit"))
             if not unit:
-                problems.append(gettext("没有单位"))
+                problems.append(_said(_("没有单位")))
             elif units is not None and unit not in units:
-                problems.append(gettext("单位 %(unit)s 不是已登记的单位") % {"unit": repr(unit)})
+                problems.append(_said(_("单位 %(unit)s 不是已登记的单位"), unit=repr(unit)))
             row.update(unit_code=unit)
             key = unit
         elif layer == Layer.PLACES:
@@ -244,7 +248,7 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             if not kind and geometry is not None:
                 kind = _PLACE_KIND_BY_GEOMETRY[geometry.geom_type]
             if not name:
-                problems.append(gettext("没有名称"))
+                problems.append(_said(_("没有名称")))
             row.update(name=name[:200], kind=str(kind)[:32])
             key = None
         else:
@@ -252,19 +256,19 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             key = None
         if key:
             if key in seen:
-                problems.append(gettext("与第 %(other)s 个要素的 %(key)s 重复") % {"key": key, "other": seen[key]})
+                problems.append(_said(_("与第 %(other)s 个要素的 %(key)s 重复"), key=key, other=seen[key]))
             else:
                 seen[key] = position
         if problems:
-            errors.extend(f"{label} {p}" for p in problems)
+            errors.extend(Named(lambda label=label, p=p: f"{label} {p}") for p in problems)
             continue
         result.repaired += int(repaired)
         result.rows.append(row)
     if errors:
         shown = errors[:_MAX_LISTED_ERRORS]
-        more = ("\n" + gettext("……另有 %(count)s 处") % {"count": len(errors) - len(shown)}
-                if len(errors) > len(shown) else "")
+        hidden = _said(_("……另有 %(count)s 处"), count=len(errors) - len(shown))
+        more = Named(lambda: "\n" + str(hidden)) if len(errors) > len(shown) else ""
         raise DomainError(_("%(layer)s：%(count)s 处问题，未导入任何内容：\n%(problems)s%(more)s"),
                           code="invalid_layer", layer=choice_label(layer, Layer), count=len(errors),
-                          problems="\n".join(shown), more=more)
+                          problems=Named(lambda: "\n".join(str(e) for e in shown)), more=more)
     return result

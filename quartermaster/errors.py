@@ -114,7 +114,7 @@ def invalid_fields(exc, obj) -> Named:
     def render() -> str:
         parts = []
         for name, messages in exc.message_dict.items():
-            text = " ".join(messages)
+            text = " ".join(m.rstrip("。.") for m in messages)
             label = field_name(name)
             parts.append(str(_("%(field)s：%(messages)s")) % {"field": label, "messages": text} if label
                          else text)

@@ -207,7 +207,7 @@ def schedule_save(*, owner, schedule: ReportSchedule | None = None, name: str, k
                    weekday=int(weekday), day=int(day), hour=int(hour), params=dict(params or {}), language=language)
     sched = schedule or ReportSchedule(owner=owner)
     if sched.owner_id != owner.pk:
-        raise access.OutOfScope("this schedule is not yours")
+        raise access.OutOfScope(_("这个报表计划不是您的"))
     sched.name, sched.kind, sched.format, sched.params = name.strip() or kind, kind, fmt, clean
     sched.frequency, sched.weekday, sched.day, sched.hour = frequency, int(weekday), int(day), int(hour)
     sched.language, sched.active, sched.recipients = language, active, "\n".join(recipients)

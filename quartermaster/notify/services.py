@@ -76,7 +76,7 @@ def subscription_save(*, user, subscription: Subscription | None = None, name: s
                         min_severity=int(min_severity))
     sub = subscription or Subscription(user=user)
     if sub.user_id != user.pk:
-        raise access.OutOfScope("this subscription is not yours")
+        raise access.OutOfScope(_("这个订阅不是您的"))
     sub.name, sub.kinds, sub.min_severity = name.strip() or "—", sorted(set(kinds)), int(min_severity)
     sub.in_app, sub.email, sub.immediate, sub.digest, sub.active = in_app, email, immediate, digest, active
     sub.save()

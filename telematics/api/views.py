@@ -161,7 +161,7 @@ class VehicleViewSet(ScopedModelViewSet):
         try:
             days = int(request.query_params.get("days", 30))
         except ValueError:
-            raise ValidationError({"days": "a whole number of days"}) from None
+            raise ValidationError({"days": _("应为整数天数")}) from None
         found = vehicles_expiring(within_days=days, on=timezone.localdate(), vehicles=self.get_queryset())
         return Response(s.ExpirySerializer(found, many=True).data)
 

@@ -65,7 +65,7 @@ def register_page(request):
 def _writable_vehicle(request, pk: int) -> Vehicle:
     vehicle = get_object_or_404(access.restrict(Vehicle.objects.select_related("unit"), request.user), pk=pk)
     if not access.in_scope(request.user, vehicle, access.CHANGE):
-        raise PermissionDenied("your role may not add to this vehicle's register")
+        raise PermissionDenied(_("您的角色不能在这辆车的使用登记中添加记录"))
     return vehicle
 
 

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, Named, unit_label
 from telematics.models import Vehicle
 
 from . import render, selectors
@@ -34,7 +34,7 @@ def subject_vehicles(*, unit=None, vehicle=None, user=None):
     qs = Vehicle.objects.filter(unit__path__startswith=unit.path)
     if user is not None:
         if not access.unit_in_scope(user, unit):
-            raise access.OutOfScope(f"unit {unit.code} is outside your scope")
+            raise access.OutOfScope(Named(lambda: str(_("%(unit)s 不在您的管辖范围内")) % {"unit": unit_label(unit)}))
         qs = access.restrict(qs, user)
     return qs, f"{unit.name}（{unit.code}）"
 

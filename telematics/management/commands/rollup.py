@@ -5,6 +5,7 @@ vehicle's trips of the days that are over, so the summary report reads them inst
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 from django.utils import timezone
 
 from quartermaster.errors import DomainError
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if last < first:
-            raise CommandError("--to must not be before --from")
+            raise CommandError(gettext("--to 不能早于 --from"))
         written = rollups.rollup_rebuild(start=first, end=last)
         counted = 0
         if trips:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if bool(opts["subject"]) == bool(opts["unit"]):
-            raise CommandError("give a plate or terminal id, or --unit CODE (not both)")
+            raise CommandError(_("请给出车牌号或终端号，或 --unit CODE（不能同时给出）"))
         try:
             start = parse_moment(opts["start"], what="from")
             end = parse_moment(opts["end"], end=True, what="to")
