@@ -1,5 +1,8 @@
 """One helper for every list page: search, filters, sort, pagination and XLSX/CSV export of a restricted queryset.
 
+A list whose rows are computed in Python rather than queried (the vehicle list joins each vehicle's live state)
+uses the same pieces by hand: `sort_rows`, `page_of`, `query_with` and `export_file`.
+
 A page declares its columns and filters and hands over a queryset already cut by `assets.access.restrict`; the
 helper refuses one that is not (a list must never show more than its user may see). The querystring carries the
 state (`q`, each filter's name, `sort` with a leading `-` for descending, `page`, `export=xlsx|csv`), so a filtered
@@ -9,20 +12,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 
 from quartermaster.spreadsheets import neutralise, xlsx_value
 
 from .access import is_restricted
 
 PER_PAGE = 50
+PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_FORMATS = ("xlsx", "csv")
 
 
@@ -149,10 +154,74 @@ class Listing:
         if fmt not in EXPORT_FORMATS:
             return None
         header = [str(c.label) for c in self.columns]
-        rows = ([_plain(c.value(obj)) for c in self.columns] for obj in self.filtered.iterator(chunk_size=500))
-        if fmt == "csv":
-            return _csv(self.filename, header, rows)
-        return _xlsx(self.filename, header, rows)
+        rows = ([c.value(obj) for c in self.columns] for obj in self.filtered.iterator(chunk_size=500))
+        return export_file(fmt, self.filename, header, rows)
+
+
+# --- lists of computed rows ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowColumn:
+    """A column of a list computed in Python: `value(row)` the cell, `sort_key(row)` (None: not sortable) orders
+    the rows, those whose key is None last whichever the direction."""
+
+    key: str
+    label: Any  # a lazy translation: the header follows the reader's language
+    value: Callable[[Any], Any]
+    sort_key: Callable[[Any], Any] | None = None
+
+
+def sort_rows(rows: list, columns: Sequence[RowColumn], order: str, default: str) -> tuple[list, str]:
+    """The rows ordered by `order` ("key" or "-key", a sortable column; else `default`), rows without a value last;
+    returns them and the order applied."""
+    by_key = {c.key: c for c in columns if c.sort_key is not None}
+    descending = order.startswith("-")
+    column = by_key.get(order.lstrip("-"))
+    if column is None:
+        order, descending = default, default.startswith("-")
+        column = by_key[default.lstrip("-")]
+    present = [r for r in rows if column.sort_key(r) is not None]
+    missing = [r for r in rows if column.sort_key(r) is None]
+    present.sort(key=column.sort_key, reverse=descending)
+    return present + missing, order
+
+
+def page_of(rows: list, number: str | None, size: str | int | None, default_size: int = PER_PAGE) -> Page:
+    """The requested page of `rows` (a bad or too large number gives the nearest page), `size` one of PAGE_SIZES."""
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        size = default_size
+    if size not in PAGE_SIZES:
+        size = default_size
+    return Paginator(rows, size).get_page(number)
+
+
+def query_with(params: QueryDict, **changes) -> str:
+    """The query string of `params` with `changes` applied (None removes a key): links for sorting, paging, export
+    keep the search and the filters."""
+    query = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return query.urlencode()
+
+
+# --- the files ------------------------------------------------------------------------------------------------
+
+
+def export_file(fmt: str, filename: str, header: list[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """`rows` as an XLSX (one sheet, header first) or CSV (UTF-8 with a byte order mark) attachment, every cell
+    neutralised by quartermaster.spreadsheets; `fmt` one of EXPORT_FORMATS."""
+    rows = ([_plain(v) for v in row] for row in rows)
+    if fmt == "csv":
+        return _csv(filename, header, rows)
+    if fmt == "xlsx":
+        return _xlsx(filename, header, rows)
+    raise ValueError(f"format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
 
 
 def _plain(value: object) -> object:

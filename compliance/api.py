@@ -82,22 +82,18 @@ class ProcurementPlanView(RestrictedViewMixin, APIView):
     def get(self, request):
         from assets.reports import xlsx, xlsx_response
 
-        from .procurement import procurement_plan
+        from .procurement import parse_year, plan_table, procurement_plan
 
         unit = services.unit_by_code(request.query_params.get("unit"))
         access.ensure(request.user, unit, access.VIEW, what="unit")
         try:
-            year = int(request.query_params.get("year", ""))
+            year = parse_year(request.query_params.get("year"))
         except ValueError:
-            raise serializers.ValidationError({"year": "give the plan's year (?year=2027)"}) from None
+            raise serializers.ValidationError({"year": _("请给出计划年度（如 ?year=2027）")}) from None
         plan = procurement_plan(unit=unit, year=year, standard_id=request.query_params.get("standard") or "jiangsu")
         if request.query_params.get("export") == "xlsx":
-            head = [_("单位"), _("类别"), _("品名"), _("尺码"), _("数量"), _("原因"), _("估计单价（元）"),
-                    _("估计金额（元）")]
-            rows = [[r["unit"], r["category"], r["item"], r["size"], r["quantity"], r["reason"], r["unit_price"],
-                     r["cost"]] for r in plan["lines"]]
-            return xlsx_response(xlsx([(str(_("采购计划")), [str(h) for h in head], rows)]),
-                                 f"procurement-{unit.code}-{year}.xlsx")
+            head, rows = plan_table(plan)
+            return xlsx_response(xlsx([(str(_("采购计划")), head, rows)]), f"procurement-{unit.code}-{year}.xlsx")
         money = lambda v: None if v is None else str(v)  # noqa: E731
         return Response({**plan, "total_cost": str(plan["total_cost"]),
                          "lines": [{**r, "unit_price": money(r["unit_price"]), "cost": money(r["cost"])}

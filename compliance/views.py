@@ -7,17 +7,21 @@ from urllib.parse import urlencode
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assets import access
+from assets.lists import export_file
 from assets.models import OrgUnit
+from assets.reports import xlsx, xlsx_response
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
 
 from . import services
 from .evidence import evidence_for
 from .models import ComplianceSnapshot
+from .procurement import parse_year, plan_pdf, plan_rows, plan_table, procurement_plan
 from .render import CONTENT_TYPES, FORMATS, STATUS_LABELS, html_context
 from .render import render as render_report
 from .services import Report
@@ -161,3 +165,51 @@ def snapshot_page(request, pk: int):
     data = report.data
     return _page(request, report, unit_code=data["unit"], standard_id=data["standard"], as_of=data["as_of"],
                  download_base=f"/compliance/snapshots/{snapshot.pk}/?")
+
+
+PROCUREMENT_FORMATS = ("xlsx", "pdf", "csv")
+
+
+@access.page("assets.OrgUnit")
+def procurement_page(request):
+    """Next year's purchase list for a unit the user reaches, per unit and item, with the XLSX/PDF/CSV downloads."""
+    default_year = timezone.localdate().year + 1
+    context = {"choices": _choices(request), "standards": [{"id": s.id, "title": s.title}
+                                                           for s in all_standards().values()],
+               "standard_id": request.GET.get("standard") or "jiangsu", "year": request.GET.get("year") or default_year,
+               "unit_code": request.GET.get("unit", ""), "formats": PROCUREMENT_FORMATS}
+    try:
+        unit = _unit_for(request, request.GET.get("unit"))
+        context["unit_code"] = unit.code
+        try:
+            year = parse_year(context["year"])
+        except ValueError:
+            raise DomainError(_("计划年度应为四位数的年份，如 %(year)s") % {"year": default_year}, field="year") from None
+        plan = procurement_plan(unit=unit, year=year, standard_id=context["standard_id"])
+    except DomainError as exc:
+        return render(request, "compliance/procurement.html", {**context, "error": exc.message}, status=400)
+    fmt = request.GET.get("export")
+    name = f"procurement-{unit.code}-{year}"
+    if fmt == "xlsx":
+        head, rows = plan_table(plan)
+        return xlsx_response(xlsx([(_("采购计划"), head, rows)]), f"{name}.xlsx")
+    if fmt == "csv":
+        head, rows = plan_table(plan)
+        return export_file("csv", name, head, rows)
+    if fmt == "pdf":
+        response = HttpResponse(plan_pdf(plan, unit), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    units: dict[str, dict] = {}
+    for row in plan_rows(plan):
+        group = units.setdefault(row["unit"], {"code": row["unit"], "name": row["unit_name"], "lines": [],
+                                               "quantity": 0, "cost": 0})
+        group["lines"].append(row)
+        group["quantity"] += row["quantity"]
+        group["cost"] += row["cost"] or 0
+    query = urlencode({"unit": unit.code, "year": year, "standard": plan["standard"]})
+    return render(request, "compliance/procurement.html", {
+        **context, "unit": unit, "year": year, "plan": plan, "groups": list(units.values()),
+        "quantity": sum(line["quantity"] for line in plan["lines"]),
+        "unpriced": sum(1 for line in plan["lines"] if line["unit_price"] is None),
+        "downloads": [(fmt.upper(), f"/procurement/?{query}&export={fmt}") for fmt in PROCUREMENT_FORMATS]})

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assets import access
 from assets.access import scope_unit as user_scope_unit
 from assets.choices import COUNTED_STATUSES, DEPARTED_STATUSES, AssetStatus, CategoryCode, UserRole
-from assets.models import Asset, Category, OrgUnit, Person
+from assets.models import Asset, Category, DisposalRequest, DisposalStatus, OrgUnit, Person
 from compliance import services as compliance
 from compliance.render import STATUS_LABELS
 from compliance.rules import STATUSES
@@ -28,7 +29,7 @@ from telematics.selectors import vehicles_expiring
 from telematics.tracking import conf as tracking_conf
 from telematics.tracking.choices import REVIEWED_STATUSES, AlertKind, AlertStatus
 from telematics.tracking.models import Alert, Position
-from uniforms.models import Departure
+from uniforms.models import AnnualInventory, Departure
 from uniforms.selectors import departure_checklist, replacement_due
 
 from .errors import DomainError
@@ -110,10 +111,20 @@ def open_departures(user) -> list[dict]:
     return rows
 
 
+def office_year(user, *, today: dt.date) -> dict:
+    """The office's year at a glance: disposal requests waiting for a decision, this year's annual inventories and
+    how many are still counting, in the user's scope."""
+    inventories = access.restrict(AnnualInventory.objects.filter(year=today.year), user)
+    pending = access.restrict(DisposalRequest.objects.filter(status=DisposalStatus.PENDING), user)
+    return {"pending_disposals": pending.count(),
+            "inventories": inventories.count(), "year": today.year, "next_year": today.year + 1}
+
+
 def logistics_figures(user, *, today: dt.date) -> dict:
     stock = stock_by_category(user)
     return {"stock": stock, "stock_in_stock": sum(row["in_stock"] for row in stock),
-            "replacements": replacements_due(user, today=today), "departures": open_departures(user)}
+            "replacements": replacements_due(user, today=today), "departures": open_departures(user),
+            "office_year": office_year(user, today=today)}
 
 
 # --- fleet -------------------------------------------------------------------------------------------------

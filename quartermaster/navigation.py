@@ -51,6 +51,10 @@ LINKS = (
     Link("handover", "uniforms:handover", _("发放交接"), (ADMIN, LOGISTICS)),
     Link("stocktake", "uniforms:stocktake", _("扫码盘点"), (ADMIN, LOGISTICS)),
     Link("recorders", "recorders:counter", _("记录仪领用"), (ADMIN, LOGISTICS)),
+    # The office's year (年度清查, 报废, 采购): auditors read the counts and the disposals too.
+    Link("inventory", "uniforms:inventories", _("年度清查"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("disposals", "assets:disposals", _("报废处置"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("procurement", "procurement", _("采购计划"), (ADMIN, LOGISTICS)),
     Link("compliance", "compliance", _("合规核查"), (ADMIN, LOGISTICS, AUDITOR)),
     Link("compare", "compliance-compare", _("标准对照"), (ADMIN, AUDITOR)),
     Link("snapshots", "compliance-snapshots", _("报告存档"), (ADMIN, AUDITOR)),

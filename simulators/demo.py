@@ -115,6 +115,22 @@ def prepare_database(*, say) -> None:
         say("loaded the sample city's places")
     bind_jt808_terminals(say=say)
     set_depots(say=say)
+    load_office_work(say=say)
+
+
+def load_office_work(*, say) -> None:
+    """The equipment office's recent work (costs, recorder shifts, an inspection, a disposal request, this year's
+    annual inventory), once, so each office page shows something."""
+    from quartermaster.context import change_context
+
+    from .office_sample import load_office_sample
+
+    with change_context(source="system", username="demo"):
+        loaded = load_office_sample()
+    if loaded:
+        say(f"loaded the office's recent work: {loaded['costs']} vehicle costs, {loaded['pool']} pooled recorders "
+            f"with their shifts, a footage inspection, a disposal request awaiting approval, this year's annual "
+            f"inventory of CZ-TN-01")
 
 
 def bind_jt808_terminals(*, say) -> None:

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from assets import access
+from assets import access, lists
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
 
-from . import forms, listing, services
+from . import forms, services
 from .charts import mileage_svg
 from .dossier import build_dossier, dossier_pdf, parse_period, recent_mileage
 from .models import Inspection, InsurancePolicy, MaintenanceRecord, Vehicle, VehiclePhoto
@@ -51,25 +51,25 @@ def _local(ts) -> str:
 
 # The list's columns: what the table shows, how it sorts, and what the export writes.
 VEHICLE_COLUMNS = (
-    listing.Column("plate", gettext_lazy("车牌号"), lambda r: r.vehicle.plate, lambda r: r.vehicle.plate),
-    listing.Column("unit", gettext_lazy("所属单位"), lambda r: r.vehicle.unit.name, lambda r: r.vehicle.unit.path),
-    listing.Column("type", gettext_lazy("车辆类型"), lambda r: r.vehicle.vehicle_type,
+    lists.RowColumn("plate", gettext_lazy("车牌号"), lambda r: r.vehicle.plate, lambda r: r.vehicle.plate),
+    lists.RowColumn("unit", gettext_lazy("所属单位"), lambda r: r.vehicle.unit.name, lambda r: r.vehicle.unit.path),
+    lists.RowColumn("type", gettext_lazy("车辆类型"), lambda r: r.vehicle.vehicle_type,
                    lambda r: r.vehicle.vehicle_type or None),
-    listing.Column("seats", gettext_lazy("座位数"), lambda r: r.vehicle.seats, lambda r: r.vehicle.seats),
-    listing.Column("status", gettext_lazy("状态"), lambda r: str(r.vehicle.get_status_display()),
+    lists.RowColumn("seats", gettext_lazy("座位数"), lambda r: r.vehicle.seats, lambda r: r.vehicle.seats),
+    lists.RowColumn("status", gettext_lazy("状态"), lambda r: str(r.vehicle.get_status_display()),
                    lambda r: r.vehicle.status),
-    listing.Column("vin", gettext_lazy("车架号"), lambda r: r.vehicle.vin),
-    listing.Column("terminal", gettext_lazy("定位终端号"), lambda r: r.vehicle.terminal_id or "",
+    lists.RowColumn("vin", gettext_lazy("车架号"), lambda r: r.vehicle.vin),
+    lists.RowColumn("terminal", gettext_lazy("定位终端号"), lambda r: r.vehicle.terminal_id or "",
                    lambda r: r.vehicle.terminal_id),
-    listing.Column("insurance", gettext_lazy("保险到期"), lambda r: r.vehicle.insurance_expires,
+    lists.RowColumn("insurance", gettext_lazy("保险到期"), lambda r: r.vehicle.insurance_expires,
                    lambda r: r.vehicle.insurance_expires),
-    listing.Column("inspection", gettext_lazy("年检到期"), lambda r: r.vehicle.inspection_expires,
+    lists.RowColumn("inspection", gettext_lazy("年检到期"), lambda r: r.vehicle.inspection_expires,
                    lambda r: r.vehicle.inspection_expires),
-    listing.Column("live", gettext_lazy("实时状态"), lambda r: str(LIVE_LABELS[r.live.state]),
+    lists.RowColumn("live", gettext_lazy("实时状态"), lambda r: str(LIVE_LABELS[r.live.state]),
                    lambda r: LIVE_ORDER[r.live.state]),
-    listing.Column("fix", gettext_lazy("最后定位"), lambda r: _local(r.live.ts), lambda r: r.live.age_s),
-    listing.Column("alerts", gettext_lazy("待处理告警"), lambda r: r.live.open_alerts, lambda r: r.live.open_alerts),
-    listing.Column("livery", gettext_lazy("标识涂装合规"), lambda r: _("是") if r.vehicle.livery_compliant else _("否")),
+    lists.RowColumn("fix", gettext_lazy("最后定位"), lambda r: _local(r.live.ts), lambda r: r.live.age_s),
+    lists.RowColumn("alerts", gettext_lazy("待处理告警"), lambda r: r.live.open_alerts, lambda r: r.live.open_alerts),
+    lists.RowColumn("livery", gettext_lazy("标识涂装合规"), lambda r: _("是") if r.vehicle.livery_compliant else _("否")),
 )
 
 
@@ -79,16 +79,17 @@ def vehicle_list(request):
     units = list(access.restrict(OrgUnit.objects.all(), request.user).order_by("path"))
     types = sorted(t for t in vehicles.order_by().values_list("vehicle_type", flat=True).distinct() if t)
     form = forms.VehicleListForm(request.GET, units=units, vehicle_types=types)
-    rows, order = listing.sort_rows(vehicle_list_rows(vehicles, form.filters()), VEHICLE_COLUMNS,
-                                    request.GET.get("sort", ""), "plate")
+    rows, order = lists.sort_rows(vehicle_list_rows(vehicles, form.filters()), VEHICLE_COLUMNS,
+                                  request.GET.get("sort", ""), "plate")
     fmt = request.GET.get("export")
-    if fmt in listing.EXPORT_FORMATS:
+    if fmt in lists.EXPORT_FORMATS:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return listing.export_response(VEHICLE_COLUMNS, rows, fmt, f"vehicles-{stamp}", _("执法车辆"))
-    page = listing.page_of(rows, request.GET.get("page"), request.GET.get("size"))
+        return lists.export_file(fmt, f"vehicles-{stamp}", [str(c.label) for c in VEHICLE_COLUMNS],
+                                 ([c.value(row) for c in VEHICLE_COLUMNS] for row in rows))
+    page = lists.page_of(rows, request.GET.get("page"), request.GET.get("size"))
     params = request.GET
     headers = [{"label": c.label, "key": c.key,
-                "url": "?" + listing.query_with(params, sort=("-" if order == c.key else "") + c.key, page=None,
+                "url": "?" + lists.query_with(params, sort=("-" if order == c.key else "") + c.key, page=None,
                                                 export=None) if c.sort_key else None,
                 "arrow": "▲" if order == c.key else "▼" if order == "-" + c.key else ""}
                for c in VEHICLE_COLUMNS if c.key not in ("vin", "seats", "livery")]
@@ -96,10 +97,10 @@ def vehicle_list(request):
         "form": form, "page": page, "rows": [(r, _age(r.live.age_s), LIVE_LABELS[r.live.state]) for r in page.object_list],
         "total": len(rows), "headers": headers,
         "expiring": vehicles_expiring(within_days=30, vehicles=vehicles),
-        "export_csv": "?" + listing.query_with(params, export="csv", page=None),
-        "export_xlsx": "?" + listing.query_with(params, export="xlsx", page=None),
-        "prev_url": "?" + listing.query_with(params, page=page.previous_page_number()) if page.has_previous() else "",
-        "next_url": "?" + listing.query_with(params, page=page.next_page_number()) if page.has_next() else "",
+        "export_csv": "?" + lists.query_with(params, export="csv", page=None),
+        "export_xlsx": "?" + lists.query_with(params, export="xlsx", page=None),
+        "prev_url": "?" + lists.query_with(params, page=page.previous_page_number()) if page.has_previous() else "",
+        "next_url": "?" + lists.query_with(params, page=page.next_page_number()) if page.has_next() else "",
     })
 
 

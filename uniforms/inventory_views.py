@@ -5,12 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from assets import access
-from assets.access import ADD, page
+from assets.access import ADD, CHANGE, page
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
 
 from . import selectors, services
-from .models import AnnualInventory
+from .models import AnnualInventory, Stocktake
 from .reports import inventory_xlsx_response
 
 
@@ -43,4 +43,5 @@ def inventory_report(request, pk: int):
     report = selectors.annual_inventory_report(inventory)
     if request.GET.get("export") == "xlsx":
         return inventory_xlsx_response(report)
-    return render(request, "uniforms/inventory_report.html", {"inventory": inventory, "report": report})
+    return render(request, "uniforms/inventory_report.html", {
+        "inventory": inventory, "report": report, "may_scan": access.may(request.user, CHANGE, Stocktake)})

@@ -41,7 +41,12 @@ def handover_screen(request):
 
 @page("uniforms.Stocktake", CHANGE)
 def stocktake_screen(request):
-    return render(request, "uniforms/stocktake.html")
+    """The scan screen: a new stocktake, or (`?stocktake=ID`, from an annual inventory) an open one resumed."""
+    resume = None
+    if request.GET.get("stocktake", "").isdigit():
+        resume = get_object_or_404(restrict(Stocktake.objects.select_related("unit"), request.user, CHANGE)
+                                   .filter(status=StocktakeStatus.OPEN), pk=int(request.GET["stocktake"]))
+    return render(request, "uniforms/stocktake.html", {"resume": resume})
 
 
 # --- the person page, departures and stocktakes ----------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from .errors import CellError
@@ -126,6 +127,34 @@ def positive_number(value: object) -> float | None:
     if not number > 0 or number == float("inf"):
         raise CellError(f"must be a positive number, got {text(value)}")
     return number
+
+
+MONEY_LIMIT = Decimal("9999999999.99")  # what Asset.price holds (12 digits, 2 after the point)
+
+
+def money(value: object) -> Decimal | None:
+    """An amount in yuan: a number, or text with thousands separators and an optional ¥ or 元 ("¥1,200.50")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"expected an amount in yuan, got {value!r}")
+    if isinstance(value, float) and abs(value - round(value, 2)) < 1e-6:
+        value = round(value, 2)  # a spreadsheet's binary float (1234.5599999999) for the amount it shows
+    raw = text(value) if not isinstance(value, float) else repr(value)
+    cleaned = raw.replace(",", "").replace("，", "").lstrip("¥￥").rstrip("元").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(f"expected an amount in yuan, got {raw!r}") from None
+    if not amount.is_finite():
+        raise CellError(f"expected an amount in yuan, got {raw!r}")
+    if amount < 0:
+        raise CellError(f"an amount may not be negative, got {raw}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(f"at most two decimal places (fen), got {raw}")
+    if amount > MONEY_LIMIT:
+        raise CellError(f"{raw} is larger than {MONEY_LIMIT}")
+    return amount.quantize(Decimal("0.01"))
 
 
 def yes_no(value: object) -> bool:

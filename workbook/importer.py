@@ -12,6 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -128,6 +129,11 @@ class AssetRow:
     service_years: int | None
     expires: dt.date | None = None
     shorthand: bool = False  # written for a personnel row's cert_no or badge_no, not listed on the assets sheet
+    # The finance columns (price, finance_card_no): None when the sheet has no such column, which leaves the
+    # registered value as it is; an empty cell of a given column clears it.
+    price: Decimal | None = None
+    finance_card_no: str | None = None
+    price_given: bool = False
 
 
 @dataclass(slots=True)
@@ -346,6 +352,10 @@ class WorkbookImport:
                            r.get("size", max_length=_max(Asset, "size")),
                            r.get("acquired", cells.date), r.get("service_years", cells.integer),
                            r.get("expires", cells.date))
+            if "price" in r.source.positions:
+                row.price, row.price_given = r.get("price", cells.money), True
+            if "finance_card_no" in r.source.positions:
+                row.finance_card_no = r.get("finance_card_no", max_length=_max(Asset, "finance_card_no"))
             if row.expires and row.category not in EXPIRING_CATEGORIES:
                 r.error("expires", f"only certificates and work cards have an expiry date, not {row.category}")
             if row.acquired and row.acquired > self.today:
@@ -417,7 +427,8 @@ class WorkbookImport:
         if self.assets or any(p.cert_no or p.badge_no for p in self.people):
             self.db_assets = {a[1]: a for a in Asset.objects.values_list(
                 "pk", "tag", "category_id", "item", "unit_id", "holder_person_id", "holder_unit_id", "status",
-                "serial", "model", "size", "acquired", "service_years", "expires").iterator(chunk_size=BATCH)}
+                "serial", "model", "size", "acquired", "service_years", "expires", "price",
+                "finance_card_no").iterator(chunk_size=BATCH)}
 
     def _unit_known(self, code: str) -> bool:
         return code in self.file_units or code in self.db_units or code in self.refused["units"]
@@ -790,6 +801,10 @@ class WorkbookImport:
             if row.status == AssetStatus.LOST and old[7] == AssetStatus.LOST:
                 target = state  # who lost it is on the loss event; a lost item has no holder to compare
             renew = row.expires is not None and row.expires != old[13]
+            if row.price_given:
+                plain, current_plain = (*plain, row.price), (*current_plain, old[14])
+            if row.finance_card_no is not None:
+                plain, current_plain = (*plain, row.finance_card_no), (*current_plain, old[15])
             if plain != current_plain or state != target or renew:
                 changed.append((row, old, target, plain != current_plain or renew))
             else:
@@ -807,7 +822,8 @@ class WorkbookImport:
                 asset = dict(tag=row.tag, category_id=row.category, item=row.item, unit_id=self._unit_pk(row.unit),
                              serial=row.serial, model=row.model, size=row.size, acquired=row.acquired,
                              service_years=row.service_years, status=status, holder_person_id=holder_person,
-                             holder_unit_id=holder_unit, expires=row.expires,
+                             holder_unit_id=holder_unit, expires=row.expires, price=row.price,
+                             finance_card_no=row.finance_card_no or "",
                              # Recorded as held without an issue date: the acquisition date stands for it.
                              issued_at=received if status == AssetStatus.ISSUED else None)
                 assets.append(asset)
@@ -838,6 +854,10 @@ class WorkbookImport:
                 before = asset.snapshot()
                 asset.category_id, asset.item, asset.serial, asset.model = row.category, row.item, row.serial, row.model
                 asset.size, asset.acquired, asset.service_years = row.size, row.acquired, row.service_years
+                if row.price_given:
+                    asset.price = row.price
+                if row.finance_card_no is not None:
+                    asset.finance_card_no = row.finance_card_no
                 state = {"id": asset.pk, "unit_id": asset.unit_id, "status": asset.status,
                          "holder_person_id": asset.holder_person_id, "holder_unit_id": asset.holder_unit_id}
                 state["issued_at"], state["expires"] = asset.issued_at, asset.expires
@@ -852,8 +872,8 @@ class WorkbookImport:
                 action = ChangeAction.UPDATE if plain_changed else ChangeAction.CUSTODY
                 records.append(self._record(Asset, asset.pk, str(asset), before, asset.snapshot(), action))
             Asset.objects.bulk_update(list(by_pk.values()), [
-                "category", "item", "serial", "model", "size", "acquired", "service_years", "status", "unit",
-                "holder_person", "holder_unit", "issued_at", "expires", "updated_at"])
+                "category", "item", "serial", "model", "size", "acquired", "service_years", "price", "finance_card_no",
+                "status", "unit", "holder_person", "holder_unit", "issued_at", "expires", "updated_at"])
             self._append(events, standing)
             self._insert(ChangeRecord, records)
             counts.updated += len(batch)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import zlib
+from decimal import Decimal
 from pathlib import Path
 
 from workbook.writer import write_workbook
@@ -94,8 +96,10 @@ class _Bureau:
         acquired = acquired or self.ago(90, 5 * 365)
         first = status or ("issued" if holder else "in_stock")
         tag = self.tag(prefix)
+        price, card = _finance(category, item, tag, acquired)
         self.assets.append({"row": [tag, category, item, unit, holder, first, serial, model, size, acquired,
-                                    service_years, expires], "since": acquired, "states": [(acquired, first), *later]})
+                                    service_years, expires, price, card], "since": acquired,
+                            "states": [(acquired, first), *later]})
         return tag
 
     def sheets(self, day: dt.date) -> dict[str, list[list]]:
@@ -114,6 +118,27 @@ class _Bureau:
         vehicles = [[*row[:5], "" if status == "retired" else row[5], row[6], status, *row[8:]]
                     for row, status in at(self.vehicles)]
         return {"personnel": people, "assets": assets, "vehicles": vehicles}
+
+
+# Acquisition prices (原值, yuan) by category, or by item where a category's items differ; each asset's price varies
+# by up to ±10 % with its tag (no draw from the seeded generator: the sample's people and kit stay as they were).
+PRICES = {"uniform": 420, "insignia": 35, "certificate": None, "aux_uniform": 260, "aux_card": None, "seal": 300,
+          "recorder": 2600, "mobile_terminal": 3800, "radio": 1450, "info_system": 16800, "camera": 12500,
+          "storage": 1100, "protective": 180}
+ITEM_PRICES = {"冬执勤服": 680, "帽": 120, "皮鞋": 380, "防刺背心": 950, "钢盔": 420, "计算机": 5600, "电话": 260,
+               "传真机": 1800, "复（打）印机": 3900, "扫描仪": 2200}
+# Fixed assets (固定资产) carry a card in the finance books; clothing and insignia are expensed (no card).
+CARDED = {"recorder", "mobile_terminal", "radio", "info_system", "camera", "storage", "office", "seal"}
+
+
+def _finance(category: str, item: str, tag: str, acquired: dt.date) -> tuple[Decimal | None, str]:
+    base = ITEM_PRICES.get(item, PRICES.get(category))
+    if base is None:
+        return None, ""
+    spread = (zlib.crc32(tag.encode()) % 21 - 10) / 100
+    price = (Decimal(base) * (1 + Decimal(str(spread)))).quantize(Decimal("1"))
+    card = f"ZC{acquired.year}-{tag}" if category in CARDED else ""
+    return price, card
 
 
 def _units(b: _Bureau) -> list[str]:
@@ -343,7 +368,7 @@ def _write(b: _Bureau, squadrons: list[str], day: dt.date, path: Path, headers: 
     return write_workbook(path, {
         "units": b.units, **b.sheets(day), "duty_schedules": _duty_schedules(squadrons), "holidays": _holidays(),
         "trips": _trips(b.today) if day == b.today else [],
-    }, headers=headers)
+    }, headers=headers, import_only=True)
 
 
 def build_sample_workbook(path: str | Path, *, seed: int = 1, headers: str = "en",

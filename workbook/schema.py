@@ -12,6 +12,9 @@ class Column:
     zh: str             # the Chinese header written by `qm export --headers zh`
     aliases: tuple[str, ...] = ()   # further Chinese/English headers accepted on import
     required: bool = False          # the cell may not be empty
+    # Read on import, never written by `qm export`: SPEC's sheets are a fixed contract; these columns are the
+    # finance books' side (the book-value export carries them).
+    import_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,11 @@ class Sheet:
     zh: str
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = ()
+
+    @property
+    def exported(self) -> tuple[Column, ...]:
+        """The columns `qm export` writes (SPEC's), in order."""
+        return tuple(c for c in self.columns if not c.import_only)
 
     def header_names(self) -> dict[str, str]:
         """Every accepted header (normalised) -> the column key."""
@@ -71,6 +79,10 @@ ASSETS = Sheet("assets", "装备", (
     Column("acquired", "购置日期", ()),
     Column("service_years", "使用年限", ()),
     Column("expires", "有效期至", ("有效期",)),
+    # Optional, not in SPEC's list: the acquisition price (原值, yuan) and the finance books' asset card number. A
+    # missing column leaves the registered values as they are.
+    Column("price", "原值", ("原值（元）", "原值(元)", "购置价格", "购置价格（元）", "价格"), import_only=True),
+    Column("finance_card_no", "资产卡片号", ("卡片号", "卡片编号", "资产卡片编号"), import_only=True),
 ), aliases=("装备台账", "equipment"))
 
 VEHICLES = Sheet("vehicles", "车辆", (

@@ -37,18 +37,21 @@ def _xlsx_value(value: object) -> object:
     return xlsx_value(value)
 
 
-def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, headers: str = "en") -> Path:
+def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, headers: str = "en",
+                   import_only: bool = False) -> Path:
     """Writes `sheets` ({sheet key: rows in the schema's column order}) to `path`: XLSX if it ends .xlsx,
-    otherwise a folder of CSV files (created if missing)."""
+    otherwise a folder of CSV files (created if missing). SPEC's columns only (what `qm export` writes), unless
+    `import_only`: then the optional columns the import also reads (an asset's price and finance card) follow."""
     if headers not in HEADER_LANGUAGES:
         raise ValueError(f"headers must be one of {', '.join(HEADER_LANGUAGES)}")
     path = Path(path)
 
     def titles(key: str) -> tuple[str, list[str]]:
         sheet = SHEETS_BY_KEY[key]
+        columns = sheet.columns if import_only else sheet.exported
         if headers == "zh":
-            return sheet.zh, [c.zh for c in sheet.columns]
-        return sheet.key, [c.key for c in sheet.columns]
+            return sheet.zh, [c.zh for c in columns]
+        return sheet.key, [c.key for c in columns]
 
     if is_xlsx(path):
         import openpyxl

@@ -15,6 +15,9 @@ class Profile(models.Model):
                              verbose_name=_("管辖单位"), help_text=_("空表示全局"))
     person = models.OneToOneField("assets.Person", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="user_profile", verbose_name=_("对应人员"))
+    # The language the user last chose with the switch; notifications sent to them (mail, robots, in-app) are
+    # written in it. Empty: never chosen, the bureau's language (QM_LANGUAGE).
+    language = models.CharField(_("语言"), max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("用户角色")

@@ -1,5 +1,6 @@
 """The words of each message: an alert and a digest as a title plus plain text (e-mail, in-app) and markdown
-(robots), in the language of reports (QM_LANGUAGE). User data in markdown is escaped."""
+(robots), in the recipient's language (quartermaster.language.user_language; QM_LANGUAGE when not given). User
+data in markdown is escaped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,8 +57,8 @@ def _alert_facts(alert) -> list[tuple[str, str]]:
             (_("依据条款"), alert.clause or "—")]
 
 
-def alert_message(alert) -> Message:
-    with translation.override(settings.QM_LANGUAGE):
+def alert_message(alert, language: str | None = None) -> Message:
+    with translation.override(language or settings.QM_LANGUAGE):
         title = _("【车辆告警】%(kind)s %(plate)s") % {"kind": _kind_label(alert.kind), "plate": alert.vehicle.plate}
         facts = _alert_facts(alert)
         link = alert_link(alert)
@@ -70,8 +71,8 @@ def alert_message(alert) -> Message:
         return Message(title=title, text=text, markdown=markdown, link=alert_path(alert))
 
 
-def digest_message(alerts: list, day, window: tuple) -> Message:
-    with translation.override(settings.QM_LANGUAGE):
+def digest_message(alerts: list, day, window: tuple, language: str | None = None) -> Message:
+    with translation.override(language or settings.QM_LANGUAGE):
         title = _("【每日告警汇总】%(day)s，共 %(n)d 条") % {"day": day.isoformat(), "n": len(alerts)}
         head = _("时段：%(start)s 至 %(end)s") % {"start": _local(window[0]), "end": _local(window[1])}
         counts: dict[str, int] = {}

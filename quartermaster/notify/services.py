@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assets import access
 from quartermaster.errors import DomainError, Named, invalid_fields, one_of, unit_label
+from quartermaster.language import user_language
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
 
@@ -157,7 +158,7 @@ def alerts_fan_out(*, limit: int = 500) -> int:
         now = timezone.now()
         for notice in notices:
             alert = notice.alert
-            message = alert_message(alert)
+            words: dict[str, Message] = {}  # one rendering per recipients' language
             done: set[tuple] = set()
             for sub in subs:
                 if not user_sees(sub.user, alert) or \
@@ -168,8 +169,11 @@ def alerts_fan_out(*, limit: int = 500) -> int:
                     if key in done:
                         continue
                     done.add(key)
-                    _enqueue(user=sub.user, channel=channel, robot=robot, purpose=Purpose.ALERT, message=message,
-                             alert=alert, now=now)
+                    language = user_language(sub.user)
+                    if language not in words:
+                        words[language] = alert_message(alert, language)
+                    _enqueue(user=sub.user, channel=channel, robot=robot, purpose=Purpose.ALERT,
+                             message=words[language], alert=alert, now=now)
             notice.fanned_out_at = now
         AlertNotice.objects.bulk_update(notices, ["fanned_out_at"])
     return len(notices)
@@ -304,7 +308,7 @@ def digests_make(*, now: dt.datetime | None = None) -> int:
             created = DigestRun.objects.get_or_create(user=user, day=day, defaults={"alerts": len(mine)})[1]
             if not created or not mine:
                 continue
-            message = digest_message(mine, day, window)
+            message = digest_message(mine, day, window, user_language(user))
             targets = {(c, r.pk if r else None): (c, r) for s in subs for c, r in _targets(s)}
             for channel, robot in targets.values():
                 _enqueue(user=user, channel=channel, robot=robot, purpose=Purpose.DIGEST, message=message, now=now)

@@ -474,7 +474,7 @@ PAGES: dict[str, tuple | str] = {
     "alerts:history": ALL, "alerts:detail": ALL, "alerts:case-evidence-pdf": ALL, "alerts:case-evidence-xlsx": ALL,
     "alerts:case-attachment": ALL,
     "compliance": ALL, "compliance-compare": ALL, "compliance-evidence": ALL, "compliance-snapshots": ALL,
-    "compliance-snapshot": ALL,
+    "compliance-snapshot": ALL, "procurement": ALL,
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
     "assets:disposals": ALL, "assets:disposal-register": ALL, "assets:disposal-approve": AL,

@@ -4,6 +4,11 @@ The append-only tables refuse TRUNCATE (assets/migrations/0005, telematics/migra
 the test database with one TRUNCATE after each transactional test. The suite connects as the cluster's
 superuser, who may switch triggers off for its session (`session_replication_role = replica`); the product's
 own `qm flush` gets no such switch and is refused.
+
+TimescaleDB's continuous aggregates keep their materialised days, and a watermark below which a query reads only
+those, in hypertables no model names: a flush of the raw tables alone would leave an earlier test's days (and
+its watermark) behind, and a later test whose history falls on the same days would read the earlier figures, or
+nothing. The flush truncates every aggregate too, which empties it and resets its watermark.
 """
 from django.db.backends.postgresql.operations import DatabaseOperations
 
@@ -12,8 +17,21 @@ _original = DatabaseOperations.sql_flush
 
 def _sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
     statements = _original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+    if not statements:
+        return statements
     # Django runs these in one transaction: SET LOCAL ends with it.
-    return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+    return ["SET LOCAL session_replication_role = replica", *statements,
+            *(f"TRUNCATE {name}" for name in _aggregates(self.connection))]
+
+
+def _aggregates(connection) -> list[str]:
+    """The continuous aggregates of the test database (none without TimescaleDB)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('timescaledb_information.continuous_aggregates') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return []
+        cur.execute("SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates")
+        return [name for (name,) in cur.fetchall()]
 
 
 def install() -> None:

@@ -155,6 +155,7 @@ def check_logistics(bureau, browser):
     assert cell(page, "#fig-departures") == "2"
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('data-nav'))")
     assert nav == ["start", "alerts", "people", "assets", "departures", "handover", "stocktake", "recorders",
+                   "inventory", "disposals", "procurement",
                    "compliance", "api-docs"]
     browser.shot(page, "start-logistics")
 

@@ -44,7 +44,9 @@ def test_unknown_standard_is_refused_by_name(settings):
 def test_each_role_menu_lists_its_pages():
     keys = {role: [link.key for link in links_for(role)] for role in UserRole.values}
     assert keys[UserRole.LOGISTICS] == ["start", "alerts", "people", "assets", "departures", "handover",
-                                      "stocktake", "recorders", "compliance", "api-docs"]
+                                      "stocktake", "recorders", "inventory", "disposals", "procurement",
+                                      "compliance", "api-docs"]
+    assert {"inventory", "disposals"} <= set(keys[UserRole.AUDITOR]) and "procurement" not in keys[UserRole.AUDITOR]
     assert keys[UserRole.FLEET] == ["start", "map", "replay", "vehicles", "reports", "alerts", "deadletters",
                                   "api-docs"]
     assert "admin" in keys[UserRole.ADMINISTRATOR] and "admin" not in keys[UserRole.AUDITOR]

@@ -103,3 +103,14 @@ def test_the_demo_bureaus_pdf_opens_with_its_summary(bureau):
     assert "摘要：各单位核查结论" in first and "新北大队 CZ-XB 大队" in first
     assert len(pages) <= 16, len(pages)
     save_pages(body, "sample-bureau-report", pages=3)
+
+
+def test_the_sample_carries_prices_and_finance_cards_for_the_book_value(bureau):
+    from assets.models import Asset
+
+    radios = Asset.objects.filter(category_id="radio")
+    assert radios.exists() and not radios.filter(price__isnull=True).exists()
+    assert all(1300 <= r.price <= 1600 and r.finance_card_no.endswith(r.tag) for r in radios)
+    uniforms = Asset.objects.filter(category_id="uniform")
+    assert not uniforms.filter(price__isnull=True).exists() and not uniforms.exclude(finance_card_no="").exists()
+    assert not Asset.objects.filter(category_id="certificate", price__isnull=False).exists()

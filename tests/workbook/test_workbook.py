@@ -893,3 +893,53 @@ def test_an_imported_loss_has_no_dates(db, tmp_path):
                              as_of=timezone.localdate()).data
     row = next(r for r in data["results"] if r["rule"] == "certificate-loss-reported")
     assert row["status"] == "insufficient_data"
+
+
+# --- the finance columns of the assets sheet (optional, import only) -----------------------------------------
+
+def _with_finance(sheets: dict, prices: dict[str, object], cards: dict[str, str] | None = None) -> dict:
+    """The assets rows padded to SPEC's twelve columns, then price and finance_card_no."""
+    cards = cards or {}
+    sheets["assets"] = [[*row, *[""] * (12 - len(row)), prices.get(row[0], ""), cards.get(row[0], "")]
+                        for row in sheets["assets"]]
+    return sheets
+
+
+def test_price_and_finance_card_are_imported_and_a_missing_column_leaves_them(db, tmp_path):
+    from decimal import Decimal
+
+    sheets = _with_finance(base(), {"R-001": "¥1,450.50", "REC-01": 2600, "U-001": 420.1},
+                           {"R-001": "ZC2025-0001", "REC-01": "ZC2025-0002"})
+    run_import(write(tmp_path / "a.xlsx", sheets))
+    r1, rec, uniform = (Asset.objects.get(tag=t) for t in ("R-001", "REC-01", "U-001"))
+    assert (r1.price, r1.finance_card_no) == (Decimal("1450.50"), "ZC2025-0001")
+    assert (rec.price, uniform.price, uniform.finance_card_no) == (Decimal("2600.00"), Decimal("420.10"), "")
+    # The same workbook without the columns (SPEC's sheet): the finance books' side stays as it is.
+    result = run_import(write(tmp_path / "b.xlsx", {"assets": base()["assets"]},
+                              headers={"assets": HEADERS["assets"][:11]}))
+    assert result.counts["assets"].updated == 0 and result.change_records == 0
+    assert Asset.objects.get(tag="R-001").price == Decimal("1450.50")
+    # A new price is an update in the change log; the export keeps to SPEC's columns.
+    sheets = _with_finance(base(), {"R-001": "1500", "REC-01": 2600, "U-001": 420.1},
+                           {"R-001": "ZC2025-0001", "REC-01": "ZC2025-0002"})
+    result = run_import(write(tmp_path / "c-csv", sheets))
+    assert result.counts["assets"].updated == 1
+    assert Asset.objects.get(tag="R-001").price == Decimal("1500.00")
+    record = ChangeRecord.objects.filter(object_id=str(r1.pk), content_type__model="asset").latest("id")
+    assert record.action == "update" and record.after["price"] == "1500.00"
+    exported = _read_back(export_workbook(tmp_path / "out.xlsx"))
+    assert list(exported["assets"][0]) == [c.key for c in SHEETS_BY_KEY["assets"].exported]
+    assert "price" not in exported["assets"][0] and len(exported["assets"][0]) == 12
+
+
+@pytest.mark.parametrize(("value", "reason"), [("abc", "expected an amount in yuan"),
+                                                ("-5", "may not be negative"),
+                                                ("12.345", "at most two decimal places"),
+                                                ("99999999999", "is larger than")])
+def test_a_bad_price_is_refused_with_its_place_and_nothing_is_imported(db, tmp_path, value, reason):
+    sheets = _with_finance(base(), {"R-002": value})
+    with pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "bad", sheets))
+    (error,) = caught.value.errors
+    assert (error.sheet, error.row, error.column) == ("assets.csv", 5, "price") and reason in error.reason
+    assert OrgUnit.objects.count() == 0 and Asset.objects.count() == 0

@@ -204,3 +204,25 @@ def test_a_delivery_to_a_deleted_robot_is_given_up_at_once(city, people, robots)
     assert services.deliveries_send() == {"sent": 0, "retrying": 0, "failed": 1}
     (delivery,) = Delivery.objects.all()
     assert delivery.attempts == 1 and delivery.last_error == "the robot was deleted" and robots.received == []
+
+
+def test_each_recipient_reads_the_alert_in_the_language_they_chose(city, people, smtp, robots, client):
+    """The language switch is remembered on the profile (a page request with the cookie), and the mail, the robots
+    and the bell's message are written in it; a user who never chose reads the bureau's language (QM_LANGUAGE)."""
+    from assets.models import Profile
+
+    client.force_login(people["tn"])
+    client.cookies["django_language"] = "en"
+    assert client.get("/").status_code == 200
+    assert Profile.objects.get(user=people["tn"]).language == "en"
+    subscribe(people["tn"], robots)
+    subscribe(people["boss"], robots)
+    raise_out_of_jurisdiction(city["vehicles"]["V7"])
+    worker.tick()
+    (english,) = smtp.to("tn@bureau.test")
+    assert "Out of jurisdiction" in english["Subject"] and "驶出辖区" not in english["Subject"]
+    assert "Clause" in english.get_content() and "依据条款" not in english.get_content()
+    (chinese,) = smtp.to("boss@bureau.test")
+    assert "驶出辖区" in chinese["Subject"] and "依据条款" in chinese.get_content()
+    assert Notification.objects.get(user=people["tn"]).title.startswith("[")
+    assert Notification.objects.get(user=people["boss"]).title.startswith("【车辆告警】")

@@ -11,6 +11,13 @@
   const result = document.getElementById("st-result");
   const closeButton = document.getElementById("st-close");
   let stocktakeId = null;
+  if (msg.stocktake) {  // an open stocktake resumed (an annual inventory's): scan on into it
+    stocktakeId = Number(msg.stocktake);
+    status.textContent = msg.msgResumed;
+    tagInput.disabled = false;
+    closeButton.disabled = false;
+    tagInput.focus();
+  }
 
   async function post(url, payload) {
     const response = await fetch(url, {
