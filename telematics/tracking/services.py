@@ -138,7 +138,7 @@ def alert_review(*, alert: Alert, action: str, reason: str, user=None) -> Alert:
     reason = (reason or "").strip()
     if action == ReviewAction.DISMISS and not reason:
         raise DomainError(_("排除告警须填写理由"), field="reason")
-    alert = Alert.objects.select_for_update().select_related("vehicle").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.DISMISSED:
         raise ConflictError(_("%(alert)s已被排除"), alert=alert_label(alert))
     alert.status = AlertStatus.ACKNOWLEDGED if action == ReviewAction.ACKNOWLEDGE else AlertStatus.DISMISSED
