@@ -14,10 +14,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
-
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from pyproj import CRS
 
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError, Named, choice_label

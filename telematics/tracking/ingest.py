@@ -31,11 +31,10 @@ from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from django.utils.translation import gettext_lazy as _
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-
-from django.utils.translation import gettext_lazy as _
 
 from quartermaster.errors import DomainError
 

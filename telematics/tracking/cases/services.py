@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-
-from assets import access
-from quartermaster.context import current
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from assets import access
+from quartermaster.context import current
 from quartermaster.errors import ConflictError, DomainError, choice_label
 
 from .. import conf
