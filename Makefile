@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-future fuzz bench clean
+.PHONY: install demo test test-future fuzz bench cluster-test clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,14 @@ fuzz: install
 
 bench: install
 	scripts/test.sh bench
+
+# A 3-node RabbitMQ cluster (Debian's rabbitmq-server, installed here if missing) with nodes killed mid-stream,
+# then its throughput against one node and a Mosquitto (tests/cluster, bench/cluster.py; docs/scaling.md).
+# A few minutes; not part of `make test`.
+cluster-test: install
+	scripts/system-deps.sh rabbitmq
+	QM_CLUSTER_TESTS=1 scripts/test.sh tests/cluster -x -q -s
+	scripts/test.sh bench cluster --ingest
 
 clean:
 	rm -rf $(VENV) *.egg-info

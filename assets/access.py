@@ -41,8 +41,8 @@ class OutOfScope(DomainError):
 
     status_code = 403
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message, code="out_of_scope", field=field)
+    def __init__(self, message, *, field: str | None = None, **params):
+        super().__init__(message, code="out_of_scope", field=field, **params)
 
 
 # --- who is asking --------------------------------------------------------------------------------------------

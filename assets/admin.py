@@ -13,6 +13,7 @@ from quartermaster.errors import DomainError
 
 from . import access, services
 from .adminbase import ReadOnlyAdmin, RestrictedAdmin
+from .labels import asset_label
 from .models import Asset, Category, ChangeRecord, CustodyEvent, ItemType, OrgUnit, Person, Profile
 
 admin.site.site_header = _("Quartermaster 装备管理")
@@ -176,17 +177,17 @@ def _inputs(request) -> dict:
     form = CustodyInputsForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
-        raise DomainError(errors)
+        raise DomainError(_("请检查输入：%(errors)s"), errors=errors)
     data = form.cleaned_data
     person = unit = None
     if data["person"]:
         person = Person.objects.select_related("unit").filter(staff_no=data["person"]).first()
         if person is None or not access.unit_in_scope(request.user, person.unit):
-            raise DomainError(_("工号 %(no)s 不存在或不在您的管辖范围内") % {"no": data["person"]})
+            raise DomainError(_("工号 %(no)s 不存在或不在您的管辖范围内"), no=data["person"])
     if data["unit"]:
         unit = OrgUnit.objects.filter(code=data["unit"]).first()
         if unit is None or not access.unit_in_scope(request.user, unit):
-            raise DomainError(_("单位 %(code)s 不存在或不在您的管辖范围内") % {"code": data["unit"]})
+            raise DomainError(_("单位 %(unit_code)s 不存在或不在您的管辖范围内"), unit_code=data["unit"])
     return {"person": person, "unit": unit, "date_lost": data["date_lost"], "receipt_no": data["receipt_no"],
             "note": data["note"]}
 
@@ -231,7 +232,8 @@ def _custody_action(name, label, run):
                     try:
                         run(asset, values)
                     except DomainError as exc:
-                        raise DomainError(f"{asset.tag}: {exc}") from exc
+                        raise DomainError(_("%(asset)s：%(reason)s"), asset=asset_label(asset), reason=exc) from exc
+
                     done += 1
         except DomainError as exc:
             modeladmin.message_user(request, _("未执行：%(error)s") % {"error": exc}, messages.ERROR)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from quartermaster.errors import DomainError
 
 from . import access, disposals
+from .labels import joined
 from .models import Asset, DisposalRequest, OrgUnit
 from .reports import disposal_register_xlsx_response
 
@@ -43,7 +44,7 @@ def _file(request, form: DisposalForm):
              .select_related("unit", "category")}
     unknown = [t for t in tags if t not in found]
     if unknown:
-        raise DomainError(gettext("未知标签或不在管辖范围内：%(tags)s") % {"tags": "、".join(unknown)})
+        raise DomainError(_("未知标签或不在管辖范围内：%(tags)s"), tags=joined(unknown))
     return disposals.disposal_request(unit=form.cleaned_data["unit"], assets=[found[t] for t in tags],
                                       reason=form.cleaned_data["reason"], photos=form.cleaned_data["photos"])
 

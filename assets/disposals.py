@@ -17,10 +17,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from django.utils.translation import gettext_lazy as _
+
+from quartermaster.errors import ConflictError, DomainError, choice_label, unit_label
 
 from . import access, bookvalue, ledger
 from .choices import CustodyAction
+from .labels import asset_label
 from .models import (
     ApprovalLevel, Asset, DisposalApproval, DisposalItem, DisposalPhoto, DisposalRequest, DisposalStatus, OrgUnit,
 )
@@ -43,26 +46,27 @@ def disposal_request(*, unit: OrgUnit, assets: list[Asset], reason: str, photos:
     """Files a request for `assets` (each of `unit`'s subtree, not issued, not retired, not in another open
     request)."""
     if not assets:
-        raise DomainError("list at least one asset to dispose of", field="assets")
+        raise DomainError(_("请至少列出一件要报废的装备"), field="assets")
     if not reason.strip():
-        raise DomainError("give the reason for the disposal", field="reason")
+        raise DomainError(_("请填写报废理由"), field="reason")
     seen = set()
     fresh = Asset.objects.select_for_update(of=("self",)).select_related("unit", "category").in_bulk(
         [a.pk for a in assets])
     assets = [fresh[a.pk] for a in assets]
     for asset in assets:
         if asset.pk in seen:
-            raise DomainError(f"{asset.tag} is listed twice", field="assets", code="duplicate")
+            raise DomainError(_("%(asset)s 重复列出"), field="assets", code="duplicate", asset=asset_label(asset))
         seen.add(asset.pk)
         if not asset.unit.path.startswith(unit.path):
-            raise DomainError(f"{asset.tag} belongs to {asset.unit.code}, not to {unit.code}", field="assets",
-                              code="asset_outside_unit")
+            raise DomainError(_("%(asset)s 属于 %(owner)s，不属于 %(unit)s"), field="assets",
+                              code="asset_outside_unit", asset=asset_label(asset), owner=unit_label(asset.unit),
+                              unit=unit_label(unit))
         ledger.refuse_move(asset, CustodyAction.RETIRE)
     open_items = DisposalItem.objects.filter(asset__in=assets, request__status=DisposalStatus.PENDING)
     pending = open_items.select_related("asset", "request").first()
     if pending is not None:
-        raise ConflictError(f"{pending.asset.tag} is already in disposal request {pending.request.number}",
-                            field="assets", code="disposal_pending")
+        raise ConflictError(_("%(asset)s 已在报废申请 %(number)s 中"), field="assets", code="disposal_pending",
+                            asset=asset_label(pending.asset), number=pending.request.number)
     today = timezone.localdate()
     values = [(a, a.price, bookvalue.net_book_value(a, today)) for a in assets]
     total = sum((Decimal(p) for _a, p, _v in values if p is not None), Decimal("0.00"))
@@ -90,21 +94,22 @@ def refuse_approver(request: DisposalRequest, user, level: int) -> None:
     """Raises unless `user` may give `level`'s approval of `request`."""
     role = access.user_role(user)
     if user.get_username() == request.requested_by:
-        raise access.OutOfScope(f"{request.number}: the requester does not approve their own request")
+        raise access.OutOfScope(_("%(number)s：申请人不能审批自己的申请"), number=request.number)
     if request.approvals.filter(username=user.get_username()).exists():
-        raise access.OutOfScope(f"{request.number}: the second approval is by someone else")
+        raise access.OutOfScope(_("%(number)s：第二级审批须由另一人进行"), number=request.number)
     if level == ApprovalLevel.ADMINISTRATOR:
         if role != access.ADMIN:
-            raise access.OutOfScope(f"{request.number}: above ¥{settings.QM_DISPOSAL_SINGLE_APPROVAL_MAX:,.0f} the "
-                                    f"second approval is an administrator's")
+            raise access.OutOfScope(_("%(number)s：超过 ¥%(limit)s 的第二级审批由系统管理员进行"),
+                                    number=request.number, limit=f"{settings.QM_DISPOSAL_SINGLE_APPROVAL_MAX:,.0f}")
         return
     if role == access.ADMIN:
         return
     scope = access.scope_unit(user)
     above = scope is None or (request.unit.path.startswith(scope.path) and scope.pk != request.unit_id)
     if role != access.LOGISTICS or not above:
-        raise access.OutOfScope(f"{request.number}: approved by the logistics officer of a unit above "
-                                f"{request.unit.code}")
+        raise access.OutOfScope(_("%(number)s：须由 %(unit)s 的上级单位的后勤装备管理员审批"),
+                                number=request.number, unit=unit_label(request.unit))
+
 
 
 @transaction.atomic
@@ -113,8 +118,8 @@ def disposal_approve(*, request: DisposalRequest, user, note: str = "") -> Dispo
     request = DisposalRequest.objects.select_for_update().select_related("unit").get(pk=request.pk)
     level = next_level(request)
     if level is None:
-        raise ConflictError(f"{request.number} is already {request.get_status_display()}", field="request",
-                            code="disposal_decided")
+        raise ConflictError(_("%(number)s 已是“%(status)s”，不能再审批"), field="request", code="disposal_decided",
+                            number=request.number, status=choice_label(request.status, DisposalStatus))
     refuse_approver(request, user, level)
     DisposalApproval.objects.create(request=request, level=level, user=user, username=user.get_username(),
                                     note=note)
@@ -133,10 +138,10 @@ def disposal_refuse(*, request: DisposalRequest, user, reason: str) -> DisposalR
     request = DisposalRequest.objects.select_for_update().select_related("unit").get(pk=request.pk)
     level = next_level(request)
     if level is None:
-        raise ConflictError(f"{request.number} is already {request.get_status_display()}", field="request",
-                            code="disposal_decided")
+        raise ConflictError(_("%(number)s 已是“%(status)s”，不能再审批"), field="request", code="disposal_decided",
+                            number=request.number, status=choice_label(request.status, DisposalStatus))
     if not reason.strip():
-        raise DomainError("give the reason for the refusal", field="reason")
+        raise DomainError(_("请填写驳回理由"), field="reason")
     refuse_approver(request, user, level)
     request.status, request.decided_at, request.refusal_reason = DisposalStatus.REFUSED, timezone.now(), reason
     request.save(update_fields=["status", "decided_at", "refusal_reason"])

@@ -36,7 +36,8 @@ def item_name(category_code: str | None, name: str) -> str:
     """The item `name` (Chinese, as an asset records it) of `category_code` (None: any) in the active language."""
     if not name or not english():
         return name
-    seeded = _SEEDED_ITEMS.get((category_code, name)) if category_code else _SEEDED_BY_NAME.get(name)
+    # The rules' own item names (电脑) are not an item type of their category: then by name alone.
+    seeded = (_SEEDED_ITEMS.get((category_code, name)) if category_code else None) or _SEEDED_BY_NAME.get(name)
     if seeded:
         return seeded
     from .models import ItemType
@@ -68,3 +69,41 @@ def asset_label(asset):
     from quartermaster.errors import Named
 
     return Named(lambda: str(_("%(tag)s（%(item)s）")) % {"tag": asset.tag, "item": asset_item_name(asset)})
+
+
+def joined(items):
+    """Several names in one message: "甲、乙" in Chinese, "a, b" in English (rendered when read)."""
+    from quartermaster.errors import Named
+
+    items = list(items)
+    return Named(lambda: ("、" if not english() else ", ").join(str(item) for item in items))
+
+
+def field_names(model, names):
+    """Fields of `model` by their verbose names (not their attribute names), for refusals."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from quartermaster.errors import Named
+
+    def in_sentence(text: str) -> str:  # "Staff no." reads "staff no." inside an English sentence
+        return text[:1].lower() + text[1:] if english() and text[:1].isupper() and text[1:2].islower() else text
+
+    def verbose(name):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        return Named(lambda: in_sentence(str(field.verbose_name)))
+
+    return joined(verbose(name) for name in sorted(names))
+
+
+def choice_labels(choices):
+    """Every value of a TextChoices class with its label, for "expected one of …": what to type and what it
+    means ("brigade（大队）" / "brigade (Brigade)")."""
+    from django.utils.translation import gettext as _
+
+    from quartermaster.errors import Named
+
+    return joined(Named(lambda value=value, label=label: _("%(code)s（%(label)s）") % {"code": value, "label": label})
+                  for value, label in choices.choices)

@@ -30,7 +30,7 @@ from quartermaster.errors import ConflictError, DomainError, Named, choice_label
 from . import access
 from .choices import SHIFT_CATEGORIES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .labels import category_name
-from .models import Asset, CustodyEvent, OrgUnit, Person
+from .models import Asset, CustodyEvent, DisposalItem, DisposalStatus, OrgUnit, Person
 
 # --- the rules -----------------------------------------------------------------------------------
 
@@ -142,11 +142,26 @@ def _category(asset: Asset) -> Named:
     return Named(lambda: category_name(asset.category_id))
 
 
+# Moves that would take an item awaiting a disposal decision out of the store: the approval retires it from there.
+HELD_FOR_DISPOSAL = frozenset({CustodyAction.ISSUE, CustodyAction.SHIFT_OUT, CustodyAction.TRANSFER})
+
+
+def _refuse_awaiting_disposal(asset: Asset, action: str) -> None:
+    number = (DisposalItem.objects.filter(asset_id=asset.pk, request__status=DisposalStatus.PENDING)
+              .values_list("request__number", flat=True).first())
+    if number:
+        raise ConflictError(_("%(asset)s 在报废申请 %(number)s 中待审批，审批结束前不能%(action)s"), field="tag",
+                            code="awaiting_disposal", asset=asset_label(asset), number=number,
+                            action=choice_label(action, CustodyAction))
+
+
 def refuse_move(asset: Asset, action: str, *, person: Person | None = None, unit: OrgUnit | None = None,
                 to_unit: OrgUnit | None = None) -> None:
     """Raises the refusal of `action` on `asset` as it stands (issue: to `person` or `unit`; transfer: `to_unit`)."""
     status = asset.status
     named = asset_label(asset)
+    if action in HELD_FOR_DISPOSAL and asset.pk is not None:
+        _refuse_awaiting_disposal(asset, action)
     if action == CustodyAction.ISSUE:
         if (person is None) == (unit is None):
             raise DomainError(_("%(asset)s：请选择一名人员或一个单位领用"), field="person", asset=named)

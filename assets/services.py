@@ -6,12 +6,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from quartermaster.errors import ConflictError, DomainError
+from django.utils.translation import gettext_lazy as _
+
+from quartermaster.errors import ConflictError, DomainError, person_label, unit_label
 
 from . import ledger
 from .choices import (
     DEPARTED_STATUSES, EXPIRING_CATEGORIES, AssetStatus, CustodyAction, PersonRole, PersonStatus, UnitKind,
 )
+from .labels import asset_label, choice_labels, field_names
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person, PersonHistory
 from .signals import person_departed
 
@@ -19,6 +22,7 @@ from .signals import person_departed
 # --- org units -----------------------------------------------------------------------------------
 
 def _unit_path(code: str, parent: OrgUnit | None) -> tuple[str, int]:
+
     if parent is None:
         return f"/{code}/", 0
     return f"{parent.path}{code}/", parent.depth + 1
@@ -29,9 +33,10 @@ def unit_create(*, code: str, name: str, kind: str, parent: OrgUnit | None = Non
                 population: int | None = None, depot_lat: float | None = None, depot_lon: float | None = None,
                 depot_radius_m: float | None = None) -> OrgUnit:
     if kind not in UnitKind.values:
-        raise DomainError(f"unknown unit kind {kind!r}; expected one of {', '.join(UnitKind.values)}", field="kind")
+        raise DomainError(_("未知的单位类型“%(kind)s”，应为以下之一：%(expected)s"), field="kind", kind=kind,
+                          expected=choice_labels(UnitKind))
     if OrgUnit.objects.filter(code=code).exists():
-        raise ConflictError(f"unit code {code!r} already exists", field="code", code="duplicate")
+        raise ConflictError(_("单位编码 %(unit_code)s 已存在"), field="code", code="duplicate", unit_code=code)
     path, depth = _unit_path(code, parent)
     unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, population=population, path=path, depth=depth)
     _set_depot(unit, depot_lat, depot_lon, depot_radius_m)
@@ -48,19 +53,20 @@ def _set_depot(unit: OrgUnit, lat, lon, radius) -> None:
     """A depot is a point (both coordinates, WGS-84) and a radius (default 100 m), or nothing."""
     if lat is None and lon is None:
         if radius is not None:
-            raise DomainError(f"unit {unit.code}: a depot radius needs the depot's depot_lat and depot_lon",
-                              field="depot_lat")
+            raise DomainError(_("%(unit)s：设置车场半径须先填写车场的纬度和经度"), field="depot_lat",
+                              unit=unit_label(unit))
         unit.depot_lat = unit.depot_lon = unit.depot_radius_m = None
         return
     if lat is None or lon is None:
-        raise DomainError(f"unit {unit.code}: a depot needs both depot_lat and depot_lon",
-                          field="depot_lat" if lat is None else "depot_lon")
+        raise DomainError(_("%(unit)s：车场须同时填写纬度和经度"), field="depot_lat" if lat is None else "depot_lon",
+                          unit=unit_label(unit))
     if not -90 <= float(lat) <= 90 or not -180 <= float(lon) <= 180:
-        raise DomainError(f"unit {unit.code}: depot {lat}, {lon} is not a WGS-84 latitude and longitude",
-                          field="depot_lat")
+        raise DomainError(_("%(unit)s：车场位置 %(lat)s, %(lon)s 不是有效的 WGS-84 纬度和经度"), field="depot_lat",
+                          unit=unit_label(unit), lat=lat, lon=lon)
     radius = DEFAULT_DEPOT_RADIUS_M if radius is None else float(radius)
     if radius <= 0:
-        raise DomainError(f"unit {unit.code}: depot radius must be positive, not {radius}", field="depot_radius_m")
+        raise DomainError(_("%(unit)s：车场半径须大于 0，而不是 %(radius)s"), field="depot_radius_m",
+                          unit=unit_label(unit), radius=radius)
     unit.depot_lat, unit.depot_lon, unit.depot_radius_m = float(lat), float(lon), radius
 
 
@@ -70,11 +76,12 @@ def unit_update(*, unit: OrgUnit, **changes) -> OrgUnit:
     allowed = {"name", "name_en", "kind", "population", "parent", *_DEPOT_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a unit", field=sorted(unknown)[0])
+        raise DomainError(_("单位的%(fields)s不能在此修改"), field=sorted(unknown)[0],
+                          fields=field_names(OrgUnit, unknown))
     new_parent = changes.get("parent", unit.parent)
     if "parent" in changes and new_parent is not None and new_parent.path.startswith(unit.path):
-        raise DomainError(f"unit {unit.code} cannot be moved under itself or its own sub-unit {new_parent.code}",
-                          field="parent")
+        raise DomainError(_("%(unit)s 不能移到自身或其下级单位 %(parent)s 之下"), field="parent", unit=unit_label(unit),
+                          parent=unit_label(new_parent))
     old_path = unit.path
     depot = [changes.pop(f, getattr(unit, f)) for f in _DEPOT_FIELDS]
     for key, value in changes.items():
@@ -108,10 +115,10 @@ def person_create(*, staff_no: str, name: str, unit: OrgUnit, role: str = Person
                   cert_expires: dt.date | None = None, badge_no: str | None = None,
                   effective: dt.date | None = None) -> Person:
     if Person.objects.filter(staff_no=staff_no).exists():
-        raise ConflictError(f"staff number {staff_no!r} already exists", field="staff_no", code="duplicate")
+        raise ConflictError(_("工号 %(staff_no)s 已存在"), field="staff_no", code="duplicate", staff_no=staff_no)
     if badge_no and Person.objects.filter(badge_no=badge_no).exists():
-        raise ConflictError(f"badge number {badge_no!r} is already bound to another officer", field="badge_no",
-                            code="duplicate")
+        raise ConflictError(_("胸号 %(badge)s 已绑定给其他执法人员"), field="badge_no", code="duplicate",
+                            badge=badge_no)
     person = Person(staff_no=staff_no, name=name, unit=unit, role=role, frontline=frontline, status=status,
                     cert_no=cert_no or "", cert_expires=cert_expires, badge_no=badge_no or None)
     person.full_clean()
@@ -126,15 +133,16 @@ def person_update(*, person: Person, effective: dt.date | None = None, **changes
     allowed = {"name", "unit", "role", "frontline", "status", "cert_no", "cert_expires", "badge_no"}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a person", field=sorted(unknown)[0])
+        raise DomainError(_("人员的%(fields)s不能在此修改"), field=sorted(unknown)[0],
+                          fields=field_names(Person, unknown))
     person = Person.objects.select_for_update().get(pk=person.pk)
     badge = changes.get("badge_no")
     if badge and Person.objects.filter(badge_no=badge).exclude(pk=person.pk).exists():
-        raise ConflictError(f"badge number {badge!r} is already bound to another officer", field="badge_no",
-                            code="duplicate")
+        raise ConflictError(_("胸号 %(badge)s 已绑定给其他执法人员"), field="badge_no", code="duplicate",
+                            badge=badge)
     if "badge_no" in changes and person.badge_no and changes["badge_no"] != person.badge_no:
-        raise ConflictError(f"badge number {person.badge_no} is bound to {person.name} for life of service",
-                            field="badge_no", code="badge_bound")
+        raise ConflictError(_("胸号 %(badge)s 终身绑定给 %(person)s，不能更改"), field="badge_no",
+                            code="badge_bound", badge=person.badge_no, person=person_label(person))
     tracked = ("unit_id", "role", "frontline", "status")
     before = tuple(getattr(person, f) for f in tracked)
     for key, value in changes.items():
@@ -156,7 +164,7 @@ def _category(code: str | Category) -> Category:
     try:
         return Category.objects.get(pk=code)
     except Category.DoesNotExist:
-        raise DomainError(f"unknown asset category {code!r}", field="category") from None
+        raise DomainError(_("未知的装备类别“%(category)s”"), field="category", category=code) from None
 
 
 def _locked(asset: Asset) -> Asset:
@@ -188,10 +196,10 @@ def asset_create(*, tag: str, category: str | Category, unit: OrgUnit, item: str
     """Registers a new asset and records its receipt into the unit's stock (`expires`: a certificate's or work
     card's validity, carried by the receipt event)."""
     if Asset.objects.filter(tag=tag).exists():
-        raise ConflictError(f"asset tag {tag!r} already exists", field="tag", code="duplicate")
+        raise ConflictError(_("装备标签 %(tag)s 已存在"), field="tag", code="duplicate", tag=tag)
     category = _category(category)
     if expires is not None and category.pk not in EXPIRING_CATEGORIES:
-        raise DomainError(f"{tag}: only certificates and work cards have an expiry date", field="expires")
+        raise DomainError(_("%(tag)s：只有执法证件和工作证才有有效期"), field="expires", tag=tag)
     asset = Asset(tag=tag, category=category, unit=unit, item=item, serial=serial, model=model, size=size,
                   acquired=acquired, service_years=service_years, expires=expires, status=AssetStatus.IN_STOCK,
                   price=price, finance_card_no=finance_card_no)
@@ -208,20 +216,21 @@ def asset_update(*, asset: Asset, **changes) -> Asset:
                "finance_card_no"}
     ledger_fields = {"unit", "status", "holder_person", "holder_unit"} & set(changes)
     if ledger_fields:
-        raise DomainError(f"{asset.tag}: {', '.join(sorted(ledger_fields))} change only through custody movements "
-                          f"(issue, return, transfer, report lost, repair, retire)", field=sorted(ledger_fields)[0],
-                          code="ledger_field")
+        raise DomainError(_("%(asset)s：%(fields)s只能通过保管流转（发放、归还、调拨、报失、送修、报废）改变"),
+                          field=sorted(ledger_fields)[0], code="ledger_field", asset=asset_label(asset),
+                          fields=field_names(Asset, ledger_fields))
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of an asset", field=sorted(unknown)[0])
+        raise DomainError(_("装备的%(fields)s不能在此修改"), field=sorted(unknown)[0],
+                          fields=field_names(Asset, unknown))
     asset = _locked(asset)
     if "tag" in changes and Asset.objects.filter(tag=changes["tag"]).exclude(pk=asset.pk).exists():
-        raise ConflictError(f"asset tag {changes['tag']!r} already exists", field="tag", code="duplicate")
+        raise ConflictError(_("装备标签 %(tag)s 已存在"), field="tag", code="duplicate", tag=changes["tag"])
     if "category" in changes:
         category = _category(changes["category"])
         if category.pk != asset.category_id and asset.status == AssetStatus.ISSUED:
-            raise ConflictError(f"{asset.tag} is issued; return it before changing its category", field="category",
-                                code="category_issued")
+            raise ConflictError(_("%(asset)s 已发放，须先归还才能更改类别"), field="category",
+                                code="category_issued", asset=asset_label(asset))
         changes["category"] = category
     for key, value in changes.items():
         setattr(asset, key, value)
@@ -261,10 +270,11 @@ def asset_report_lost(*, asset: Asset, date_lost: dt.date, date_reported: dt.dat
     date_reported = date_reported or _today()
     ledger.refuse_move(asset, CustodyAction.REPORT_LOST)
     if date_reported < date_lost:
-        raise DomainError(f"{asset.tag}: reported on {date_reported} before it was lost on {date_lost}",
-                          field="date_reported")
+        raise DomainError(_("%(asset)s：报告日期 %(reported)s 早于丢失日期 %(lost)s"), field="date_reported",
+                          asset=asset_label(asset), reported=date_reported, lost=date_lost)
     if date_lost > _today():
-        raise DomainError(f"{asset.tag}: date lost {date_lost} is in the future", field="date_lost")
+        raise DomainError(_("%(asset)s：丢失日期 %(lost)s 在今天之后"), field="date_lost", asset=asset_label(asset),
+                          lost=date_lost)
     # The holder stays on the event (who lost it); the asset itself no longer has a holder.
     return _append(asset, CustodyAction.REPORT_LOST, at=at, person=asset.holder_person, unit=asset.holder_unit,
                    date_lost=date_lost, date_reported=date_reported, note=note)
@@ -299,7 +309,7 @@ def asset_renew(*, asset: Asset, expires: dt.date, at: dt.datetime | None = None
     still reads the expiry in force then)."""
     asset = _locked(asset)
     if asset.category_id not in EXPIRING_CATEGORIES:
-        raise DomainError(f"{asset.tag}: only certificates and work cards have an expiry date", field="expires")
+        raise DomainError(_("%(asset)s：只有执法证件和工作证才有有效期"), field="expires", asset=asset_label(asset))
     ledger.refuse_move(asset, CustodyAction.RENEW)
     return _append(asset, CustodyAction.RENEW, at=at, note=note, expires=expires)
 

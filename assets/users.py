@@ -8,6 +8,9 @@ from django.db import transaction
 from assets.changelog import record_change
 from assets.choices import ChangeAction, UserRole
 from assets.models import OrgUnit, Person, Profile
+from django.utils.translation import gettext_lazy as _
+
+from assets.labels import choice_labels, field_names
 from quartermaster.errors import ConflictError, DomainError
 
 _UNSET = object()
@@ -39,7 +42,8 @@ def _apply_profile(user, *, role, unit, person) -> None:
             profile.delete()
         return
     if role not in UserRole.values:
-        raise DomainError(f"unknown role {role!r}; expected one of {', '.join(UserRole.values)}", field="role")
+        raise DomainError(_("未知的角色“%(role)s”，应为以下之一：%(expected)s"), field="role", role=role,
+                          expected=choice_labels(UserRole))
     profile = profile or Profile(user=user)
     profile.role = role
     if unit is not _UNSET:
@@ -57,10 +61,10 @@ def user_create(*, username: str, password: str | None = None, role: str | None 
     """A login with a role scoped to `unit`'s subtree (None: the whole bureau); no password means none usable."""
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
-        raise DomainError(f"cannot set {', '.join(sorted(unknown))} of a user", field=min(unknown))
+        raise DomainError(_("不能设置用户的%(fields)s"), field=min(unknown), fields=field_names(get_user_model(), unknown))
     model = get_user_model()
     if model.objects.filter(username=username).exists():
-        raise ConflictError(f"user {username!r} already exists", field="username", code="duplicate")
+        raise ConflictError(_("用户名 %(username)s 已存在"), field="username", code="duplicate", username=username)
     user = model(username=username, **{"is_staff": role is not None, **fields})
     if password:
         user.set_password(password)
@@ -78,7 +82,8 @@ def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, 
     """Changes a login; `role=None` removes the role (the user then reaches nothing through the API)."""
     unknown = set(fields) - set(USER_FIELDS) - {"username"}
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a user", field=min(unknown))
+        raise DomainError(_("不能修改用户的%(fields)s"), field=min(unknown),
+                          fields=field_names(get_user_model(), unknown))
     before = _login_snapshot(get_user_model().objects.get(pk=user.pk))
     for key, value in fields.items():
         setattr(user, key, value)
@@ -99,7 +104,7 @@ def user_update(*, user, password: str | None = None, role=_UNSET, unit=_UNSET, 
 def user_delete(*, user, by) -> None:
     """Removes a login (its profile goes with it); nobody removes their own."""
     if user.pk == by.pk:
-        raise DomainError("you cannot delete your own login", code="self_delete")
+        raise DomainError(_("不能删除自己的登录账号"), code="self_delete")
     before = _login_snapshot(user)
     record_change(user, ChangeAction.DELETE, before, None)
     user.delete()

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from quartermaster.dbrouter import reads_from_replica
+
 from . import access
 from .choices import COUNTED_STATUSES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .lists import Column, Filter, Listing
@@ -68,6 +70,7 @@ PERSON_COLUMNS = [
 
 
 @access.page("assets.Person")
+@reads_from_replica
 def person_list(request):
     people = access.restrict(Person.objects.select_related("unit"), request.user).annotate(
         held=Count("held_assets", filter=Q(held_assets__status=AssetStatus.ISSUED)))
@@ -98,6 +101,7 @@ def _categories(user):
 
 
 @access.page("assets.Asset")
+@reads_from_replica
 def asset_list(request):
     assets = access.restrict(Asset.objects.select_related("category", "unit", "holder_person", "holder_unit"),
                              request.user)
@@ -142,6 +146,7 @@ UNIT_COLUMNS = [
 
 
 @access.page("assets.OrgUnit")
+@reads_from_replica
 def unit_list(request):
     units = access.restrict(OrgUnit.objects.select_related("parent"), request.user).annotate(
         active_people=Count("people", filter=Q(people__status=PersonStatus.ACTIVE), distinct=True),

@@ -7,7 +7,8 @@ moving and stopped time, fixes, the minutes with a fix, trips), and `--fix-days`
 `--repeat` runs of:
 - the bureau's monthly summary (every vehicle, 30 days: distance, driving/stopped time, trips, alerts, online rate),
 - the bureau's monthly online rate and daily mileage,
-- one vehicle's trips for a month (detected from its fixes),
+- one vehicle's trips for a month (read from the trips stored per finished vehicle-day, journeys.stored; and, for
+  comparison, detected from its fixes with the store off),
 - one vehicle's year summary (365 days of rollups),
 - with TimescaleDB: the continuous aggregate refreshed over the fixes' days, and one vehicle's month read from it;
 and the ingest's rate (the pipeline in process, no broker) storing the same fixes with the rollup table kept
@@ -125,13 +126,16 @@ def _median(work, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _ingest_rate(vehicles, day: dt.date, rollup: str) -> float:
-    """Fixes per second through the pipeline's stages (decode to rules and legs), batches of 2,000."""
+def _ingest_rate(vehicles, day: dt.date, rollup: str, late: bool = False) -> float:
+    """Fixes per second through the pipeline's stages (decode to rules and legs), batches of 2,000. The fixes are of
+    a past day: `late` false takes them as live ones (no stored trips to mark), true as late ones (each batch marks
+    its vehicle-days' stored trips dirty, journeys.stored.mark_late: the worst case, a replay of history)."""
     from django.conf import settings
 
     from telematics.tracking.pipeline import Message, Pipeline
 
     settings.QM_ROLLUP = rollup
+    settings.QM_TRIP_STORE_SETTLE_S = 3600 if late else 10**9  # 31 years
     settings.QM_MAX_FIX_AGE_DAYS = 0
     rng = random.Random(3)
     tracks = [[(v.terminal_id, f) for f in _day_track(v.pk, day, rng)[:600]] for v in vehicles]
@@ -163,6 +167,34 @@ def _store_legs_ms(vehicles, day: dt.date, rollup: str, batches: int = 20) -> fl
         started = time.perf_counter()
         with transaction.atomic():
             store_legs(rows)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _unstored(work):
+    from django.conf import settings
+
+    settings.QM_TRIP_STORE = False
+    try:
+        return work()
+    finally:
+        del settings.QM_TRIP_STORE
+
+
+def _mark_ms(vehicles, day: dt.date, late: bool, batches: int = 20) -> float:
+    """Median milliseconds of `mark_late` on one stored batch of 2,000 fixes (20 per vehicle of 100)."""
+    from django.conf import settings
+
+    from telematics.journeys.stored import mark_late
+
+    settings.QM_TRIP_STORE_SETTLE_S = 3600 if late else 10**9
+    t0 = dt.datetime.combine(day, dt.time(8), SHANGHAI).astimezone(dt.UTC)  # the decoders' fixes are in UTC
+    times = []
+    for b in range(batches):
+        rows = [(v.terminal_id, t0 + dt.timedelta(seconds=(b * 20 + k) * 10), v.pk) for v in vehicles[:100]
+                for k in range(20)]
+        started = time.perf_counter()
+        mark_late(rows)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
@@ -211,11 +243,17 @@ def main(argv: list[str] | None = None) -> None:
         settings.QM_ROLLUP = "table"
         with_fixes = vehicles[:args.fix_vehicles]
         rows += rollups.rollup_rebuild(start=fix_start, end=END, vehicle_ids=[v.pk for v in with_fixes])
+        counting = 0.0
         for k in range(args.fix_days):  # what the nightly `qm rollup --trips` leaves (vehicles without fixes: 0)
             day = fix_start + dt.timedelta(days=k)
-            rollups.rollup_trips(day=day, counts={**{v.pk: 0 for v in vehicles}, **count_trips(with_fixes, day)})
+            started = time.perf_counter()  # counting a day's trips stores each vehicle's detection (journeys.stored)
+            counts = count_trips(with_fixes, day)
+            counting += time.perf_counter() - started
+            rollups.rollup_trips(day=day, counts={**{v.pk: 0 for v in vehicles}, **counts})
         print(f"   loaded {vehicles_n} vehicles, {rows:,} rollup rows (a year), {fixes:,} fixes and legs "
-              f"({args.fix_vehicles} vehicles x {args.fix_days} days) in {time.perf_counter() - t0:.0f} s", flush=True)
+              f"({args.fix_vehicles} vehicles x {args.fix_days} days) in {time.perf_counter() - t0:.0f} s; trips "
+              f"detected and stored per vehicle-day (as `qm rollup --trips` does) in {counting:.1f} s "
+              f"({counting / (args.fix_days * len(with_fixes)) * 1000:.0f} ms a vehicle-day)", flush=True)
 
         month = (END - dt.timedelta(days=29), END)
         one = vehicles[0]
@@ -224,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
             "bureau monthly online rate": lambda: build_report("online", start=month[0], end=month[1], unit=root),
             "bureau monthly daily mileage": lambda: build_report("mileage", start=month[0], end=month[1], unit=root),
             "one vehicle's trips for a month": lambda: build_report("trips", start=month[0], end=month[1], vehicle=one),
+            "one vehicle's trips for a month, detected from the fixes (QM_TRIP_STORE off)": lambda: _unstored(
+                lambda: build_report("trips", start=month[0], end=month[1], vehicle=one)),
             "one vehicle's year summary": lambda: build_report("summary", start=year_start, end=END, vehicle=one),
         }
         targets = {"bureau monthly summary": 2.0, "one vehicle's trips for a month": 0.5,
@@ -244,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
                    for k, mode in enumerate(("off", "table", "off", "table"))}
         print(f"   storing 2,000 legs: median {legs_ms['off']:.1f} ms without the rollup table, "
               f"{legs_ms['table']:.1f} ms keeping it", flush=True)
+        live_ms, late_ms = _mark_ms(vehicles, END + dt.timedelta(days=20), False), _mark_ms(
+            vehicles, END + dt.timedelta(days=21), True)
+        print(f"   marking late fixes' stored trips dirty, a batch of 2,000 fixes of 100 vehicles: median "
+              f"{live_ms:.2f} ms when none is late, {late_ms:.1f} ms when all are", flush=True)
         ingest = vehicles[-args.ingest_vehicles:]
         day = END + dt.timedelta(days=1)
         rates: dict[str, list[float]] = {"off": [], "table": []}
@@ -253,6 +297,13 @@ def main(argv: list[str] | None = None) -> None:
         off, table = statistics.median(rates["off"]), statistics.median(rates["table"])
         print(f"   ingest (pipeline in process, {len(ingest)} vehicles x 600 fixes): {off:,.0f} fixes/s without the "
               f"rollup table, {table:,.0f} fixes/s keeping it: ratio {table / off:.2f} (target >= 0.8)", flush=True)
+        marking: dict[bool, list[float]] = {False: [], True: []}
+        for k in range(4):
+            late = bool(k % 2)
+            marking[late].append(_ingest_rate(ingest, day + dt.timedelta(days=4 + k), "table", late=late))
+        live, late = statistics.median(marking[False]), statistics.median(marking[True])
+        print(f"   ingest keeping the table: {live:,.0f} fixes/s with live fixes, {late:,.0f} fixes/s with every fix "
+              f"late (each batch marking its vehicle-days' stored trips dirty): ratio {late / live:.2f}", flush=True)
 
 
 if __name__ == "__main__":

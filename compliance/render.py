@@ -473,6 +473,7 @@ RENDERERS = {"json": render_json, "csv": render_csv, "xlsx": render_xlsx, "pdf":
 
 def render(report: Report, fmt: str) -> bytes:
     if fmt not in RENDERERS:
-        raise DomainError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", field="format",
-                          code="bad_format")
+        raise DomainError(gettext_lazy("未知的格式“%(format)s”，应为以下之一：%(expected)s"), field="format",
+                          code="bad_format", format=fmt, expected=", ".join(FORMATS))
+
     return RENDERERS[fmt](report)

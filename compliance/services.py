@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 
 from assets.choices import CategoryCode
 from assets.models import OrgUnit
@@ -37,21 +39,22 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            raise DomainError(f"as_of {value!r} is not a date (expected YYYY-MM-DD)", field="as_of",
-                              code="bad_date") from None
+            raise DomainError(_("统计日期“%(value)s”不是日期（应为 YYYY-MM-DD）"), field="as_of", code="bad_date",
+                              value=value) from None
     if day > timezone.localdate():
-        raise DomainError(f"as_of {day} is in the future; the ledger can only answer up to today "
-                          f"({timezone.localdate()}, Asia/Shanghai)", field="as_of", code="future_date")
+        raise DomainError(_("统计日期 %(date)s 在今天之后；台账只能回答到今天（%(today)s，北京时间）为止"),
+                          field="as_of", code="future_date", date=day, today=timezone.localdate())
     return day
 
 
 def unit_by_code(code: str | None) -> OrgUnit:
     if not code:
-        raise DomainError("a unit code is required", field="unit", code="unit_required")
+        raise DomainError(_("请填写单位编码"), field="unit", code="unit_required")
     try:
         return OrgUnit.objects.get(code=code)
     except OrgUnit.DoesNotExist:
-        raise DomainError(f"unknown unit {code!r}", field="unit", code="unknown_unit", status_code=404) from None
+        raise DomainError(_("没有编码为 %(unit_code)s 的单位"), field="unit", code="unknown_unit", status_code=404,
+                          unit_code=code) from None
 
 
 def _counts_table(facts, totals) -> dict:
@@ -109,5 +112,5 @@ def snapshot_by_id(snapshot_id) -> ComplianceSnapshot:
     try:
         return ComplianceSnapshot.objects.select_related("unit").get(pk=int(snapshot_id))
     except (ValueError, TypeError, ComplianceSnapshot.DoesNotExist):
-        raise DomainError(f"no saved compliance report #{snapshot_id}", field="snapshot", code="unknown_snapshot",
-                          status_code=404) from None
+        raise DomainError(_("没有编号为 %(number)s 的已保存达标报告"), field="snapshot", code="unknown_snapshot",
+                          status_code=404, number=snapshot_id) from None

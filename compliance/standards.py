@@ -10,8 +10,10 @@ from pathlib import Path
 import yaml
 from django.conf import settings as django_settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
+
 
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data"
@@ -202,8 +204,8 @@ def get_standard(standard_id: str) -> Standard:
     try:
         return standards[standard_id]
     except KeyError:
-        raise DomainError(f"unknown standard {standard_id!r}; expected one of {', '.join(sorted(standards))}",
-                          field="standard", code="unknown_standard") from None
+        raise DomainError(gettext_lazy("未知的标准“%(standard)s”，应为以下之一：%(expected)s"), field="standard",
+                          code="unknown_standard", standard=standard_id, expected=", ".join(sorted(standards))) from None
 
 
 def clear_cache() -> None:

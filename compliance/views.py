@@ -120,7 +120,9 @@ def evidence_page(request):
         standard = get_standard(request.GET.get("standard") or "")
         rule = next((r for r in standard.rules if r.id == request.GET.get("rule")), None)
         if rule is None:
-            raise DomainError(f"standard {standard.id} has no rule {request.GET.get('rule')!r}", field="rule")
+            raise DomainError(_("标准 %(standard)s 中没有规则“%(rule)s”"), field="rule", standard=standard.id,
+                              rule=request.GET.get("rule") or "")
+
     except DomainError as exc:
         return _page(request, None, error=exc.message, status=400)
     evidence = evidence_for(standard, rule, unit, as_of, request.GET.get("item") or None)
@@ -184,7 +186,7 @@ def procurement_page(request):
         try:
             year = parse_year(context["year"])
         except ValueError:
-            raise DomainError(_("计划年度应为四位数的年份，如 %(year)s") % {"year": default_year}, field="year") from None
+            raise DomainError(_("计划年度应为四位数的年份，如 %(year)s"), field="year", year=default_year) from None
         plan = procurement_plan(unit=unit, year=year, standard_id=context["standard_id"])
     except DomainError as exc:
         return render(request, "compliance/procurement.html", {**context, "error": exc.message}, status=400)

@@ -8,6 +8,7 @@ class QuartermasterConfig(AppConfig):
     verbose_name = "Quartermaster"
 
     def ready(self):
+        from . import dbrouter  # noqa: F401 - registers the replica's system check
         from .dbroles import grant_after_migrate  # also registers the runtime role's system check
 
         post_migrate.connect(grant_after_migrate, dispatch_uid="qm_runtime_role_grants")

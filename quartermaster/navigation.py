@@ -59,6 +59,7 @@ LINKS = (
     Link("compare", "compliance-compare", _("标准对照"), (ADMIN, AUDITOR)),
     Link("snapshots", "compliance-snapshots", _("报告存档"), (ADMIN, AUDITOR)),
     Link("inspections", "recorders:inspections", _("声像资料检查"), (ADMIN, AUDITOR)),
+    Link("footage", "recorders:footage", _("音像资料管理"), (ADMIN, LOGISTICS, AUDITOR)),
     Link("admin", "admin:index", _("系统管理"), (ADMIN,)),
     Link("api-docs", "api-docs", _("接口文档"), EVERY_ROLE),
 )

@@ -136,6 +136,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
                                        "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
+# A streaming replica of the primary (quartermaster/dbrouter.py): the map, replay, reports, listings and the API's
+# GET list/retrieve read there while it is at most QM_REPLICA_MAX_LAG_SECONDS behind; everything else stays on the
+# primary. Under the test runner it mirrors `default` (Django's way for replicas); tests/support/replica.py runs a
+# real one.
+REPLICA_DATABASE_URL = _env("QM_REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["quartermaster.dbrouter.ReplicaRouter"]
+QM_REPLICA_MAX_LAG_SECONDS = float(_env("QM_REPLICA_MAX_LAG_SECONDS", "30"))
+QM_REPLICA_CHECK_SECONDS = float(_env("QM_REPLICA_CHECK_SECONDS", "1"))  # how often a process asks the replica's lag
+QM_REPLICA_RETRY_SECONDS = float(_env("QM_REPLICA_RETRY_SECONDS", "10"))  # an unusable replica is asked again after
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,6 +218,7 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "assets.choices.UserRole",
         "ChangeActionEnum": "assets.choices.ChangeAction",
         "VehicleStatusEnum": "telematics.choices.VehicleStatus",
+        "FootageRequestKindEnum": "recorders.choices.FootageRequestKind",
     },
     "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
@@ -234,6 +248,10 @@ QM_IMPORT_MAX_MB = int(_env("QM_IMPORT_MAX_MB", "256"))
 QM_SHIFT_OVERDUE_HOURS = float(_env("QM_SHIFT_OVERDUE_HOURS", "12"))  # a shift sign-out not back after this: overdue
 QM_RECORDER_MAINTENANCE_DAYS = int(_env("QM_RECORDER_MAINTENANCE_DAYS", "90"))  # model 定期做好…维护和保养
 QM_FOOTAGE_INSPECTION_DAYS = int(_env("QM_FOOTAGE_INSPECTION_DAYS", "90"))  # jiangsu 督察机构定期…检查
+# Footage retention (jiangsu 执法全过程记录/6: 实行风险等级保存; local figures): days a dock's offload is kept by
+# default, and per recording type (`type=days,…`; 0 = permanent). Footage marked as evidence is kept permanently.
+QM_FOOTAGE_RETENTION_DAYS = int(_env("QM_FOOTAGE_RETENTION_DAYS", "180"))
+QM_FOOTAGE_RETENTION_BY_TYPE = _env("QM_FOOTAGE_RETENTION_BY_TYPE", "case_handling=365,complaint=365")
 # Book value (local settings: the standards say nothing): residual value as a share of the price, straight-line.
 QM_RESIDUAL_RATE = float(_env("QM_RESIDUAL_RATE", "0.05"))
 # Disposal (报废) approvals: up to this total price (yuan) one approval by a logistics officer of a higher unit;

@@ -21,7 +21,9 @@ from assets import services as registry
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, UnitKind
 from assets.models import Asset, CustodyEvent, OrgUnit, Person
 from quartermaster.context import current
-from quartermaster.errors import DomainError
+from assets.labels import asset_label, category_name, field_names
+from quartermaster.errors import DomainError, Named, choice_label, unit_label
+
 from telematics.tracking.signals import dock_reports_stored
 
 from .choices import CheckResult
@@ -35,7 +37,7 @@ def person_by_card(card: str) -> Person:
     certificate they hold; within the actor's scope."""
     card = (card or "").strip()
     if not card:
-        raise DomainError("scan the officer's card or enter a staff number", field="person", code="empty")
+        raise DomainError(_("请刷执法人员的证件或输入工号"), field="person", code="empty")
     people = access.for_actor(Person.objects.select_related("unit"))
     person = people.filter(Q(staff_no=card) | Q(badge_no=card)).first()
     if person is None:
@@ -115,7 +117,9 @@ def _on_dock_reports(sender, reports, **kwargs) -> None:
 
 def _not_future(day: dt.date, field: str) -> None:
     if day > timezone.localdate():
-        raise DomainError(f"{field} {day} is in the future", field=field, code="future_date")
+        raise DomainError(_("%(what)s %(date)s 在今天之后"), field=field, code="future_date",
+                          what=field_names(RecorderCheck, [field]) if field == "checked_on"
+                          else field_names(FootageInspection, [field]), date=day)
 
 
 @transaction.atomic
@@ -126,11 +130,11 @@ def recorder_check_record(*, asset: Asset, checked_on: dt.date, kind: str, resul
     `send_to_repair` is false): kit out on a shift is signed back in first, kit issued for keeps returned first."""
     asset = Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
     if asset.category_id != CategoryCode.RECORDER:
-        raise DomainError(f"{asset.tag} is {asset.category.name}, not a recorder (执法记录仪)", field="asset",
-                          code="not_recorder")
+        raise DomainError(_("%(asset)s 是%(category)s，不是执法记录仪"), field="asset", code="not_recorder",
+                          asset=asset_label(asset), category=Named(lambda: category_name(asset.category)))
     if asset.status in (AssetStatus.LOST, AssetStatus.RETIRED):
-        raise DomainError(f"{asset.tag} is {asset.get_status_display()} ({asset.status}) and cannot be checked",
-                          field="asset", code=f"check_{asset.status}")
+        raise DomainError(_("%(asset)s 状态为%(status)s，不能检查"), field="asset", code=f"check_{asset.status}",
+                          asset=asset_label(asset), status=choice_label(asset.status, AssetStatus))
     _not_future(checked_on, "checked_on")
     check = RecorderCheck(asset=asset, checked_on=checked_on, kind=kind, result=result, performed_by=performed_by,
                           note=note, username=current().username)
@@ -154,18 +158,20 @@ def footage_inspection_record(*, inspected_on: dt.date, inspector: str, unit: Or
                               items_checked: int = 0, findings: str = "", follow_up: str = "") -> FootageInspection:
     """Enters one inspection of a brigade's case files and footage in the 检查台帐."""
     if unit.kind != UnitKind.BRIGADE:
-        raise DomainError(f"{unit.code} is a {unit.get_kind_display()}; the register records inspections of "
-                          f"brigades (大队)", field="unit", code="not_brigade")
+        raise DomainError(_("%(unit)s 是%(kind)s；检查台帐只登记对大队的检查"), field="unit", code="not_brigade",
+                          unit=unit_label(unit), kind=choice_label(unit.kind, UnitKind))
     _not_future(inspected_on, "inspected_on")
     if not (inspector or "").strip():
-        raise DomainError("name the inspector(s)", field="inspector", code="empty")
+        raise DomainError(_("请填写检查人"), field="inspector", code="empty")
     checked = list(recorders)
     for asset in checked:
         if asset.category_id != CategoryCode.RECORDER:
-            raise DomainError(f"{asset.tag} is not a recorder", field="recorders", code="not_recorder")
+            raise DomainError(_("%(asset)s 不是执法记录仪"), field="recorders", code="not_recorder",
+                              asset=asset_label(asset))
         if not asset.unit.path.startswith(unit.path):
-            raise DomainError(f"{asset.tag} belongs to {asset.unit.code}, not to {unit.code}", field="recorders",
-                              code="recorder_outside_unit")
+            raise DomainError(_("%(asset)s 属于 %(owner)s，不属于 %(unit)s"), field="recorders",
+                              code="recorder_outside_unit", asset=asset_label(asset), owner=unit_label(asset.unit),
+                              unit=unit_label(unit))
         if access.actor() is not None:
             access.ensure(access.actor(), asset, access.VIEW, what="recorder")
     inspection = FootageInspection(inspected_on=inspected_on, inspector=inspector.strip(), unit=unit,

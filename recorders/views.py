@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from assets import access
 from assets.models import Asset, OrgUnit
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, unit_label
+
 
 from . import reports, selectors, services
 from .choices import CheckKind, CheckResult
@@ -25,9 +26,9 @@ def _unit(request, code: str | None) -> OrgUnit:
     if code:
         unit = OrgUnit.objects.filter(code=code).first()
         if unit is None:
-            raise DomainError(_("未知单位 %(code)s") % {"code": code}, field="unit")
+            raise DomainError(_("未知单位 %(unit_code)s"), field="unit", unit_code=code)
         if not access.unit_in_scope(request.user, unit):
-            raise PermissionDenied(f"unit {unit.code} is outside your scope")
+            raise PermissionDenied(_("%(unit)s 不在您的管辖范围内") % {"unit": unit_label(unit)})
         return unit
     return access.scope_unit(request.user) or OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
 
@@ -38,7 +39,7 @@ def _date(value: str | None, default: dt.date | None = None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise DomainError(_("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": value}, field="date") from None
+        raise DomainError(_("日期格式应为 YYYY-MM-DD：%(value)s"), field="date", value=value) from None
 
 
 def _units(request, **filters) -> list[OrgUnit]:
@@ -56,7 +57,7 @@ def checks(request):
     error = None
     if request.method == "POST":
         if not access.may(request.user, access.ADD, RecorderCheck):
-            raise PermissionDenied("your role may not record recorder checks")
+            raise PermissionDenied(_("您的角色不能登记记录仪检查"))
         try:
             post = request.POST
             asset = services.asset_by_tag(post.get("tag", ""))
@@ -97,7 +98,7 @@ def inspections(request):
     error = None
     if request.method == "POST":
         if not access.may(request.user, access.ADD, FootageInspection):
-            raise PermissionDenied("your role may not enter footage inspections")
+            raise PermissionDenied(_("您的角色不能登记执法音像记录检查"))
         try:
             post = request.POST
             brigade = _unit(request, post.get("unit") or "-")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Quartermaster needs, only those missing. Usage: system-deps.sh base|test
+# Installs the Debian packages Quartermaster needs, only those missing. Usage: system-deps.sh base|test|rabbitmq
+# (rabbitmq: the optional RabbitMQ cluster test, `make cluster-test`; never part of base or test)
 set -euo pipefail
 want=()
 have_cmd() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
@@ -23,6 +24,9 @@ if [ "${1:-base}" = test ]; then
   have_cmd openssl || want+=(openssl)
   have_cmd systemd-analyze || want+=(systemd)  # tests/deploy/test_kit.py verifies the units
 fi
+if [ "${1:-base}" = rabbitmq ]; then
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || want+=(rabbitmq-server)
+fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
@@ -30,6 +34,12 @@ if [ ${#want[@]} -gt 0 ]; then
   echo "installing Debian packages: ${want[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+fi
+if [ "${1:-base}" = rabbitmq ] && command -v systemctl >/dev/null 2>&1; then
+  # The test runs its own nodes: the package's system service (started by the install where systemd runs) is not
+  # left running or enabled.
+  now=; [ -d /run/systemd/system ] && now=--now
+  $SUDO systemctl disable $now rabbitmq-server >/dev/null 2>&1 || true
 fi
 # Real TimescaleDB where the workplace ships its source (../shared/vendor): built once per machine (~3 min) into
 # Debian's PostgreSQL 15; scripts/services.sh preloads it whenever it is installed. Elsewhere the suite runs on

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: real PostgreSQL and Mosquitto on loopback, then the whole suite (or the benchmarks).
+# `make test`: real PostgreSQL and Mosquitto on loopback, then the whole suite (or the benchmarks, or one of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh test
@@ -14,8 +14,12 @@ fi
 dir=$(mktemp -d /tmp/qm-services.XXXXXX)
 trap 'scripts/services.sh stop "$dir"' EXIT
 eval "$(scripts/services.sh start "$dir")"
+unset QM_REPLICA_DATABASE_URL  # the replica tests start their own (tests/support/replica.py)
 echo "PostgreSQL on port $QM_PG_PORT, Mosquitto at $QM_TEST_MQTT_URL"
-if [ "${1:-}" = bench ]; then
+if [ "${1:-}" = bench ] && [ -n "${2:-}" ]; then
+  # One benchmark with its options against these services: scripts/test.sh bench cluster --ingest
+  .venv/bin/python -m "bench.$2" "${@:3}"
+elif [ "${1:-}" = bench ]; then
   .venv/bin/python -m bench.run_all
 else
   .venv/bin/pytest -p no:cacheprovider "${@:1}"

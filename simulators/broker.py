@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 START_TIMEOUT_S = 15.0
@@ -38,7 +40,7 @@ def _wait_listening(port: int, alive) -> None:
             return
         except OSError:
             time.sleep(0.05)
-    raise DomainError(f"the embedded MQTT broker did not start listening on 127.0.0.1:{port}", field="mqtt")
+    raise DomainError(_("内置 MQTT 代理没有在 127.0.0.1:%(port)s 上开始监听"), field="mqtt", port=port)
 
 
 class EmbeddedBroker:
@@ -46,11 +48,11 @@ class EmbeddedBroker:
 
     def __init__(self, *, port: int | None = None, prefer: str = "auto", allow_anonymous: bool = True):
         if prefer not in ("auto", "mosquitto", "amqtt"):
-            raise DomainError(f"unknown broker {prefer!r}; expected auto, mosquitto or amqtt", field="broker")
+            raise DomainError(_("未知的代理“%(broker)s”，应为 auto、mosquitto 或 amqtt"), field="broker",
+                              broker=prefer)
         binary = mosquitto_binary() if prefer != "amqtt" else None
         if prefer == "mosquitto" and binary is None:
-            raise DomainError("mosquitto is not installed (apt-get install mosquitto), use the amqtt broker",
-                              field="broker")
+            raise DomainError(_("未安装 mosquitto（apt-get install mosquitto），请使用 amqtt 代理"), field="broker")
         self.kind = "mosquitto" if binary else "amqtt"
         self.binary = binary
         self.port = port or free_port()
@@ -123,8 +125,11 @@ class EmbeddedBroker:
         self._thread.start()
         started.wait(START_TIMEOUT_S)
         if failure or not started.is_set():
-            reason = failure[0] if failure else f"not listening after {START_TIMEOUT_S:.0f} s"
-            raise DomainError(f"the embedded amqtt broker did not start: {reason}", field="mqtt")
+            if failure:
+                raise DomainError(_("内置 amqtt 代理没有启动：%(reason)s"), field="mqtt", reason=failure[0])
+            raise DomainError(_("内置 amqtt 代理没有启动：%(seconds)s 秒后仍未监听"), field="mqtt",
+                              seconds=f"{START_TIMEOUT_S:.0f}")
+
 
     def stop(self) -> None:
         if self.proc is not None:

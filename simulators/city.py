@@ -9,6 +9,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 from .streets import LocalProjection, StreetGraph
@@ -58,10 +60,9 @@ class CityMap:
         """Builds from GeoDataFrames in WGS-84 (the sample city's or the loaded layers'); depots by unit code,
         (lon, lat); units without one park at a central safe stop of their jurisdiction."""
         if streets is None or len(streets) == 0:
-            raise DomainError("no streets: load the sample city (`qm gis sample --load`) or pass a city", field="streets")
+            raise DomainError(_("没有道路图层：请加载示例城市（`qm gis sample --load`）或指定城市"), field="streets")
         if jurisdictions is None or len(jurisdictions) == 0:
-            raise DomainError("no jurisdictions layer: the simulator keeps vehicles inside their jurisdiction",
-                              field="jurisdictions")
+            raise DomainError(_("没有辖区图层：模拟器要让车辆留在各自辖区内"), field="jurisdictions")
         minx, miny, maxx, maxy = streets.total_bounds
         proj = LocalProjection(lon0=round((minx + maxx) / 2, 4), lat0=round((miny + maxy) / 2, 4))
         lines = [proj.geometry_to_xy(g) for g in streets.geometry]
@@ -102,19 +103,20 @@ class CityMap:
     def area(self, unit_code: str) -> OperatingArea:
         if unit_code not in self._areas:
             if unit_code not in self.jurisdictions:
-                raise DomainError(f"no jurisdiction for unit {unit_code}", field="unit")
+                raise DomainError(_("单位 %(unit_code)s 没有辖区"), field="unit", unit_code=unit_code)
             polygon = self.jurisdictions[unit_code]
             sub = self.graph.restricted(polygon)
             nodes = sorted(sub.largest_component())
             if len(nodes) < 4:
-                raise DomainError(f"the jurisdiction of {unit_code} has too few streets to patrol", field="streets")
+                raise DomainError(_("%(unit_code)s 的辖区内道路太少，无法巡逻"), field="streets", unit_code=unit_code)
             xy = self.graph.node_xy[nodes]
             inner = shapely.buffer(polygon, -SAFE_BOUNDARY_CLEARANCE_M)
             ok = (self.venue_clearance(xy) >= SAFE_VENUE_CLEARANCE_M) & shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
             safe = [n for n, good in zip(nodes, ok) if good]
             if not safe:
-                raise DomainError(f"the jurisdiction of {unit_code} has no street point clear of venues",
-                                  field="venues")
+                raise DomainError(_("%(unit_code)s 的辖区内没有远离娱乐餐饮场所的道路点"), field="venues",
+                                  unit_code=unit_code)
+
             self._areas[unit_code] = OperatingArea(unit_code=unit_code, polygon=polygon, graph=sub, nodes=nodes,
                                                    safe_nodes=safe)
         return self._areas[unit_code]
@@ -145,7 +147,7 @@ class CityMap:
         safe = np.asarray(area.safe_nodes)
         safe_xy = self.graph.node_xy[safe]
         targets = set()
-        for _, _, (x, y) in mine:
+        for _kind, _name, (x, y) in mine:
             d = np.hypot(safe_xy[:, 0] - x, safe_xy[:, 1] - y)
             i = int(np.argmin(d))
             if d[i] <= 250.0:

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 from quartermaster.dburl import connection_url
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 from .plan import CST
@@ -57,7 +59,19 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def check_port_free(host: str, port: int, flag: str = "--port", what: str = "serve the demo") -> None:
+# What a port or a child process is for, as the refusals name it (callers pass the English key).
+_PURPOSES = {
+    "serve the demo": _("提供演示服务"),
+    "listen for JT/T 808 terminals": _("监听 JT/T 808 终端"),
+    "subscribed to the broker": _("订阅代理"),
+    "listening for JT/T 808 terminals": _("监听 JT/T 808 终端"),
+    "prepared the simulation": _("准备模拟"),
+    "listening": _("监听"),
+}
+
+
+def check_port_free(
+host: str, port: int, flag: str = "--port", what: str = "serve the demo") -> None:
     """Refuses at once, before a minute of preparation, a port the web app (or the gateway) could not listen on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as s:
@@ -65,8 +79,9 @@ def check_port_free(host: str, port: int, flag: str = "--port", what: str = "ser
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise DomainError(f"cannot {what} on {host}:{port}: {exc.strerror or exc}; pass {flag}",
-                              field=flag.lstrip("-")) from None
+            raise DomainError(_("无法在 %(host)s:%(port)s 上%(what)s：%(reason)s；请用 %(flag)s 指定其他端口"),
+                              field=flag.lstrip("-"), host=host, port=port, what=_PURPOSES.get(what, what),
+                              reason=exc.strerror or exc, flag=flag) from None
 
 
 # --- preparing the database ---------------------------------------------------------------------
@@ -96,8 +111,8 @@ def prepare_database(*, say) -> None:
             with change_context(source="import", username=current().username):
                 results = load_sample_bureau()
         except WorkbookError as exc:
-            raise DomainError("the sample bureau workbook did not import: "
-                              + "; ".join(str(e) for e in exc.errors[:5]), field="workbook") from None
+            raise DomainError(_("示例单位工作簿没有导入：%(errors)s"), field="workbook",
+                              errors="; ".join(str(e) for e in exc.errors[:5])) from None
         say(f"loaded the sample bureau with {len(STAGE_DAYS)} stages of history since "
             f"{STAGE_DAYS[0] // 365} years ago: {results[-1].summary()}")
     if active_version(layer="streets") is None:
@@ -115,22 +130,25 @@ def prepare_database(*, say) -> None:
         say("loaded the sample city's places")
     bind_jt808_terminals(say=say)
     set_depots(say=say)
-    load_office_work(say=say)
 
 
 def load_office_work(*, say) -> None:
-    """The equipment office's recent work (costs, recorder shifts, an inspection, a disposal request, this year's
-    annual inventory), once, so each office page shows something."""
+    """The equipment office's recent work (costs, recorder shifts, an inspection, disposals, this year's annual
+    inventory), once, so each office page shows something; after the logins (the administrator approved one
+    disposal)."""
+    from django.contrib.auth import get_user_model
+
     from quartermaster.context import change_context
 
     from .office_sample import load_office_sample
 
+    approver = get_user_model().objects.filter(username=DEMO_LOGINS[0][0]).first()
     with change_context(source="system", username="demo"):
-        loaded = load_office_sample()
+        loaded = load_office_sample(approver=approver)
     if loaded:
         say(f"loaded the office's recent work: {loaded['costs']} vehicle costs, {loaded['pool']} pooled recorders "
-            f"with their shifts, a footage inspection, a disposal request awaiting approval, this year's annual "
-            f"inventory of CZ-TN-01")
+            f"with their shifts, a footage inspection, {loaded['disposals']} disposal requests (one awaiting "
+            f"approval), this year's annual inventory of CZ-TN-01")
 
 
 def bind_jt808_terminals(*, say) -> None:
@@ -178,7 +196,7 @@ def replay_start(now: dt.datetime | None = None) -> dt.datetime:
     now = (now or dt.datetime.now(CST)).astimezone(CST)
     windows = DutyBook.from_registry().for_unit([DUTY_REFERENCE_UNIT])
     day = now.date() - dt.timedelta(days=1)
-    for _ in range(30):
+    for _attempt in range(30):
         if windows(day):
             break
         day -= dt.timedelta(days=1)
@@ -307,7 +325,8 @@ class Demo:
         while not child.ready.wait(0.2):
             if child.proc.poll() is not None or self.stopping.is_set() or time.monotonic() > deadline:
                 tail = "".join(child.lines[-20:])
-                raise DomainError(f"{child.name} did not become ready ({what}):\n{tail}", field=child.name)
+                raise DomainError(_("%(process)s 没有就绪（%(what)s）：\n%(tail)s"), field=child.name,
+                                  process=child.name, what=_PURPOSES.get(what, what), tail=tail)
 
     def start(self, *, mqtt_url: str | None, broker: str, start: dt.datetime, scenarios: list[Path]) -> None:
         from telematics.tracking import conf

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 from telematics.tracking.mqttclient import stop_loop
 
@@ -22,7 +24,7 @@ from .docks import DockSpec, dock_messages
 from .duty import DutyBook
 from .journeys import trips_truth, unused_orders
 from .plan import CST, OFF_DUTY_MOVE_M, OUTSIDE_JURISDICTION_M, Drive, Episode, Excursion, VehiclePlanner
-from .scenarios import EXCURSIONS, Event, Scenario, check_disjoint
+from .scenarios import EXCURSIONS, Event, Scenario, _event_where, check_disjoint
 from .terminals import Message, Terminal, TerminalSpec, Transport, dumps, ts_iso
 
 # Rules' thresholds (SPEC "Alerts") the ground truth's windows are built from.
@@ -48,9 +50,9 @@ class SimConfig:
 
     def __post_init__(self):
         if self.interval <= 0 or self.rest_interval <= 0:
-            raise DomainError("report intervals must be positive", field="interval")
+            raise DomainError(_("上报间隔须大于 0"), field="interval")
         if self.end is not None and self.end <= self.start:
-            raise DomainError("the simulation must end after it starts", field="duration")
+            raise DomainError(_("模拟的结束须晚于开始"), field="duration")
 
 
 @dataclass
@@ -65,16 +67,15 @@ class Simulation:
     def __post_init__(self):
         check_disjoint(self.scenarios)
         if not self.fleet:
-            raise DomainError("no vehicles to simulate: import the bureau (with terminal ids) or pass --vehicles N",
-                              field="vehicles")
+            raise DomainError(_("没有可模拟的车辆：请导入本局数据（含终端号）或使用 --vehicles N"), field="vehicles")
         self._by_id = {spec.terminal_id: spec for spec in self.fleet}
         excursions: dict[str, list[Excursion]] = {}
         transports: dict[str, Transport] = {spec.terminal_id: Transport() for spec in self.fleet}
         for sc in self.scenarios:
             for ev in sc.events:
                 if ev.vehicle is not None and ev.vehicle not in self._by_id:
-                    raise DomainError(f"{sc.name}: event {ev.index} names vehicle {ev.vehicle}, which is not among the "
-                                      f"simulated terminals", field="vehicle")
+                    raise DomainError(_("%(where)s 指定的车辆 %(vehicle)s 不在模拟的终端之中"), field="vehicle",
+                                      where=_event_where(sc.name, ev.index), vehicle=ev.vehicle)
                 if ev.type in EXCURSIONS:
                     excursions.setdefault(ev.vehicle, []).append(_excursion(sc, ev))
                 elif ev.type in ("silence", "dead_zone", "duplicates", "out_of_order"):
@@ -134,17 +135,19 @@ class Simulation:
                     continue
                 dock = docks.get(ev.params["unit"])
                 if dock is None:
-                    raise DomainError(f"{sc.name}: event {ev.index}: unit {ev.params['unit']} has no docking station "
-                                      f"(no issued recorders)", field="unit")
+                    raise DomainError(_("%(where)s：单位 %(unit_code)s 没有采集站（没有已发放的执法记录仪）"),
+                                      field="unit", where=_event_where(sc.name, ev.index),
+                                      unit_code=ev.params["unit"])
                 rec = ev.params.get("recorder", 1)
                 if isinstance(rec, int):
                     if not 1 <= rec <= len(dock.recorders):
-                        raise DomainError(f"{sc.name}: event {ev.index}: {dock.unit_code} has {len(dock.recorders)} "
-                                          f"recorders, no number {rec}", field="recorder")
+                        raise DomainError(_("%(where)s：%(unit_code)s 有 %(count)s 台执法记录仪，没有第 %(number)s 台"),
+                                          field="recorder", where=_event_where(sc.name, ev.index),
+                                          unit_code=dock.unit_code, count=len(dock.recorders), number=rec)
                     rec = dock.recorders[rec - 1]
                 elif rec not in dock.recorders:
-                    raise DomainError(f"{sc.name}: event {ev.index}: recorder {rec} is not docked at {dock.dock_id}",
-                                      field="recorder")
+                    raise DomainError(_("%(where)s：执法记录仪 %(recorder)s 不在采集站 %(dock)s"), field="recorder",
+                                      where=_event_where(sc.name, ev.index), recorder=rec, dock=dock.dock_id)
                 day = sc.start.astimezone(CST).date() + dt.timedelta(days=ev.params["day"])
                 out.append((rec, day, sc.name))
         return out
@@ -169,8 +172,9 @@ class Simulation:
             elif ev.type == "silence":
                 alerts.append(self._silence_alert(term, ev, slack))
             elif ev.type == "dead_zone" and ev.params["duration"] >= SILENCE:
-                raise DomainError(f"{scenario.name}: event {ev.index}: a dead zone of {ev.params['duration']} would "
-                                  f"look like terminal silence; keep it under 30 minutes", field="duration")
+                raise DomainError(_("%(where)s：%(duration)s 的信号盲区看起来会像终端失联；请保持在 30 分钟以内"),
+                                  field="duration", where=_event_where(scenario.name, ev.index),
+                                  duration=ev.params["duration"])
             elif ev.type == "duplicates":
                 dead["duplicate"] += self._count_delivered(term, ev.at, ev.at + ev.params["duration"])
             elif ev.type == "malformed":
@@ -212,7 +216,7 @@ class Simulation:
         for ep in plan.episodes:
             if ep.label == label:
                 return ep
-        raise DomainError(f"{scenario.name}: event {ev.index} did not take place", field="events")
+        raise DomainError(_("%(where)s 没有发生"), field="events", where=_event_where(scenario.name, ev.index))
 
     def _alert(self, kind: str, term: Terminal, start, end, **extra) -> dict:
         return {"kind": kind, "terminal": term.reported_id, "vehicle": term.spec.plate,
@@ -235,8 +239,8 @@ class Simulation:
             t_out = _first_time(ep.outbound, far)
             t_in = _last_time(ep.inbound, far)
             if t_in - t_out < OUT_OF_JURISDICTION_DWELL + slack:
-                raise DomainError(f"event {ev.index}: too short outside the jurisdiction to raise an alert; lengthen "
-                                  f"its dwell", field="dwell")
+                raise DomainError(_("第 %(index)s 个事件：在辖区外的时间太短，不会产生报警；请延长 dwell"),
+                                  field="dwell", index=ev.index)
             out.append(self._alert("out_of_jurisdiction", term, (t_out - slack, t_out + OUT_OF_JURISDICTION_DWELL
                                                                   + slack),
                                    (t_in - slack, t_in + OUT_OF_JURISDICTION_DWELL + slack)))
@@ -246,8 +250,9 @@ class Simulation:
         """off_duty_use: one journey there and back, or two when the stay ends the first (≥ OFF_DUTY_STOP)."""
         stay = ep.leave - ep.arrive
         if abs(stay - OFF_DUTY_STOP) < slack:
-            raise DomainError(f"event {ev.index}: a stay of {stay} is too close to the hour that ends an off-duty "
-                              f"journey; make it clearly shorter or longer", field="dwell")
+            raise DomainError(_("第 %(index)s 个事件：停留 %(stay)s 太接近结束一次非工作时间出行的一小时；"
+                                "请明显缩短或延长"),
+                              field="dwell", index=ev.index, stay=stay)
         t500 = _first_time(ep.outbound, _moved_from(ep.outbound))
         if stay < OFF_DUTY_STOP:
             return [self._alert("off_duty_use", term, (ep.depart - slack, t500 + slack),
@@ -270,8 +275,9 @@ class Simulation:
         p = ev.params
         # Off duty, driving on past the window would raise off_duty_use; on duty an overrun only makes it overtime.
         if ep.depart < p["trip_start"] or (ep.back > p["trip_end"] and ep.off_duty):
-            raise DomainError(f"event {ev.index}: the trip runs {ep.depart:%H:%M}-{ep.back:%H:%M}, outside its "
-                              f"approved window {p['trip_start']:%H:%M}-{p['trip_end']:%H:%M}", field="trip")
+            raise DomainError(_("第 %(index)s 个事件：行程 %(trip)s 超出批准的时段 %(window)s"), field="trip",
+                              index=ev.index, trip=f"{ep.depart:%H:%M}-{ep.back:%H:%M}",
+                              window=f"{p['trip_start']:%H:%M}-{p['trip_end']:%H:%M}")
         dest = {"stop": ep.stop_xy, "none": None}.get(p["to"]) if p["to"] != "elsewhere" else self._elsewhere(term, ep)
         return self._order(term, p, dest)
 
@@ -290,8 +296,8 @@ class Simulation:
         xy = self.city.graph.node_xy
         node = max(sorted(term.planner.area.safe_nodes), key=lambda n: path.distance(Point(xy[n])))
         if path.distance(Point(xy[node])) < 600:
-            raise DomainError(f"{term.spec.terminal_id}: no place in its area 600 m from the excursion for an "
-                              f"order it does not follow", field="trip")
+            raise DomainError(_("%(terminal)s：其区域内没有离这次出行 600 米以外的地点，无法生成不按单行驶的派车单"),
+                              field="trip", terminal=term.spec.terminal_id)
         return float(xy[node][0]), float(xy[node][1])
 
     def _silence_alert(self, term: Terminal, ev: Event, slack: dt.timedelta) -> dict:
@@ -304,11 +310,11 @@ class Simulation:
                 resume = fix.t
                 break
         if last is None or resume is None:
-            raise DomainError(f"event {ev.index}: a silence must start after the run starts and end before it ends",
-                              field="at")
+            raise DomainError(_("第 %(index)s 个事件：失联须在模拟开始之后开始、在结束之前结束"), field="at",
+                              index=ev.index)
         if resume - last < SILENCE + slack:
-            raise DomainError(f"event {ev.index}: a silence shorter than 30 minutes raises nothing; make it longer",
-                              field="duration")
+            raise DomainError(_("第 %(index)s 个事件：短于 30 分钟的失联不会产生报警；请延长"), field="duration",
+                              index=ev.index)
         return self._alert("terminal_silent", term, (last - slack, last + SILENCE + slack),
                            (resume - slack, resume + slack))
 
@@ -391,7 +397,7 @@ class SimClock:
 
     def __init__(self, start: dt.datetime, speed: float, stop: threading.Event | None = None):
         if speed < 0:
-            raise DomainError("speed must be 0 (as fast as possible) or positive", field="speed")
+            raise DomainError(_("速度须为 0（尽快）或正数"), field="speed")
         self.start = start
         self.speed = speed
         self.wall0 = time.time()
@@ -413,7 +419,7 @@ class SimClock:
 def parse_mqtt_url(url: str) -> dict:
     parsed = urlparse(url or "")
     if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
-        raise DomainError(f"MQTT URL {url!r} is not mqtt://[user:pass@]host:port", field="mqtt")
+        raise DomainError(_("MQTT 地址“%(url)s”不是 mqtt://[user:pass@]host:port 格式"), field="mqtt", url=url)
     return {"host": parsed.hostname, "port": parsed.port or 1883, "username": parsed.username,
             "password": parsed.password}
 
@@ -432,11 +438,12 @@ def mqtt_client(url: str, client_id: str):
     try:
         client.connect(params["host"], params["port"], keepalive=30)
     except OSError as exc:
-        raise DomainError(f"cannot reach the MQTT broker at {url}: {exc}", field="mqtt") from None
+        raise DomainError(_("无法连接 %(url)s 的 MQTT 代理：%(reason)s"), field="mqtt", url=url, reason=exc) from None
     client.loop_start()
     if not connected.wait(10):
         stop_loop(client)
-        raise DomainError(f"the MQTT broker at {url} did not accept the connection", field="mqtt")
+        raise DomainError(_("%(url)s 的 MQTT 代理没有接受连接"), field="mqtt", url=url)
+
     return client
 
 

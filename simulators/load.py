@@ -8,6 +8,8 @@ import random
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 from telematics.tracking.mqttclient import stop_loop
 
@@ -57,7 +59,8 @@ def run_load(url: str, terminals: int | list[str], rate: float, duration: float,
     enough in the past that none is ever in the future, so (terminal, ts) never repeats."""
     ids = load_terminal_ids(terminals) if isinstance(terminals, int) else list(terminals)
     if not ids or rate <= 0 or duration <= 0 or batch < 1 or qos not in (0, 1):
-        raise DomainError("load needs terminals ≥ 1, rate > 0, duration > 0, batch ≥ 1 and QoS 0 or 1", field="load")
+        raise DomainError(_("压测需要终端数 ≥ 1、速率 > 0、时长 > 0、批量 ≥ 1，且 QoS 为 0 或 1"), field="load")
+
     rng = random.Random(seed)
     total = int(rate * duration)
     per_terminal = math.ceil(total * batch / len(ids)) + 1

@@ -1,6 +1,6 @@
 """The equipment office's recent work in the demo bureau, so each office page has something to show: a month of
 fuel, toll and parking costs with odometer readings, recorder shifts signed out and back, a footage inspection, a
-disposal request waiting for approval and this year's annual inventory of a squadron of the demo logistics user's
+disposal request waiting for approval (and, given an administrator, a small one approved) and this year's annual inventory of a squadron of the demo logistics user's
 brigade, counted with an item not found.
 
 Everything is written through the services a user's action calls, dated relative to the load day; deterministic for
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assets import services as asset_services
 from assets.choices import AssetStatus, CategoryCode
-from assets.disposals import disposal_request
+from assets.disposals import disposal_approve, disposal_request
 from assets.models import Asset, DisposalRequest, ItemType, OrgUnit, Person
 from recorders import services as recorder_services
 from telematics.choices import CostKind, VehicleStatus
@@ -27,6 +27,7 @@ from uniforms.selectors import INVENTORY_STATUSES
 
 BRIGADE = "CZ-TN"          # the demo logistics login's scope
 SQUADRON = "CZ-TN-01"
+SECOND_SQUADRON = "CZ-TN-02"
 POOL_RECORDERS = 4         # the squadron's shift pool (记录仪按班次领用)
 COST_VEHICLES = 4
 FUEL_PRICE = Decimal("7.62")  # yuan per litre of 92# petrol
@@ -129,6 +130,18 @@ def _sizes(brigade: OrgUnit) -> int:
     return written
 
 
+def _approved_disposal(squadron: OrgUnit, approver) -> bool:
+    """A small request of the squadron (below the single-approval limit) the administrator approved: the items are
+    retired and the request is in the approved-disposals register."""
+    worn = Asset.objects.filter(unit=squadron, category_id=CategoryCode.PROTECTIVE,
+                                status=AssetStatus.IN_STOCK).order_by("tag").first()
+    if worn is None or approver is None:
+        return False
+    request = disposal_request(unit=squadron, assets=[worn], reason="警示隔离设备被车辆碾压损毁，无法修复。")
+    disposal_approve(request=request, user=approver, note="同意报废")
+    return True
+
+
 def _annual_inventory(squadron: OrgUnit, today: dt.date) -> None:
     """This year's count of the squadron: every item on its books scanned but one radio, and closed (the brigade's
     other squadrons are left for the user to plan)."""
@@ -143,8 +156,9 @@ def _annual_inventory(squadron: OrgUnit, today: dt.date) -> None:
     uniform_services.stocktake_close(stocktake=stocktake)
 
 
-def load_office_sample(*, today: dt.date | None = None) -> dict | None:
-    """Writes the office's sample work (once); returns what it wrote, or None when it is there already."""
+def load_office_sample(*, today: dt.date | None = None, approver=None) -> dict | None:
+    """Writes the office's sample work (once); returns what it wrote, or None when it is there already. With an
+    administrator login as `approver`, one small disposal is approved too (the register has a row)."""
     if DisposalRequest.objects.exists() or not OrgUnit.objects.filter(code=BRIGADE).exists():
         return None
     today = today or timezone.localdate()
@@ -154,6 +168,7 @@ def load_office_sample(*, today: dt.date | None = None) -> dict | None:
         pool = _recorder_shifts(squadron, today)
         _inspection(brigade, pool, today)
         _disposal(squadron, today)
+        approved = _approved_disposal(OrgUnit.objects.get(code=SECOND_SQUADRON), approver)
         _annual_inventory(squadron, today)
         sizes = _sizes(brigade)
-    return {"costs": costs, "pool": len(pool), "sizes": sizes}
+    return {"costs": costs, "pool": len(pool), "sizes": sizes, "disposals": 1 + approved}

@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 from .city import SAFE_VENUE_CLEARANCE_M, CityMap, OperatingArea
@@ -145,8 +147,8 @@ class VehiclePlanner:
             while pending and pending[0].at < s:
                 b.excursion(pending.pop(0), off_duty=True, duty_end=None)
             if b.t > s:
-                raise DomainError(f"{self.key}: an excursion runs into the duty period starting {s:%H:%M}",
-                                  field="events")
+                raise DomainError(_("%(vehicle)s：一次出行延续到了 %(start)s 开始的值勤时段"), field="events",
+                                  vehicle=self.key, start=f"{s:%H:%M}")
             inside = [x for x in pending if x.at < e]
             pending = pending[len(inside):]
             depart = s + _between(rng, *DEPART_AFTER)
@@ -229,8 +231,9 @@ class _Builder:
     def excursion(self, x: Excursion, *, off_duty: bool, duty_end: dt.datetime | None) -> None:
         p = self.p
         if self.t > x.at:
-            raise DomainError(f"{p.key}: event {x.label!r} at {x.at:%Y-%m-%d %H:%M} overlaps the vehicle's "
-                              f"previous activity (busy until {self.t:%H:%M})", field="events")
+            raise DomainError(_("%(vehicle)s：%(at)s 的事件“%(event)s”与该车之前的活动重叠（忙到 %(until)s）"),
+                              field="events", vehicle=p.key, event=x.label, at=f"{x.at:%Y-%m-%d %H:%M}",
+                              until=f"{self.t:%H:%M}")
         self.stay(x.at, acc=self.node is not None)
         start_node, from_depot = self.here, self.node is None
         target, end_xy, full, venue = self._destination(x, from_depot)
@@ -244,8 +247,9 @@ class _Builder:
             back_route.insert(0, list(end_xy))
         inbound = self.drive(route_from_points([tuple(pt) for pt in back_route]))
         if duty_end is not None and self.t > duty_end - RETURN_MARGIN:
-            raise DomainError(f"{p.key}: event {x.label!r} ends at {self.t:%H:%M}, too close to the end of duty "
-                              f"({duty_end:%H:%M}); move it earlier or shorten it", field="events")
+            raise DomainError(_("%(vehicle)s：事件“%(event)s”在 %(end)s 结束，离值勤结束（%(duty_end)s）太近；"
+                                "请提前或缩短"), field="events", vehicle=p.key, event=x.label,
+                              end=f"{self.t:%H:%M}", duty_end=f"{duty_end:%H:%M}")
         self.episodes.append(Episode(
             label=x.label, destination=x.destination, depart=out.t0, arrive=arrive, leave=leave, back=self.t,
             off_duty=off_duty, stop_xy=(float(out.route.xy[-1, 0]), float(out.route.xy[-1, 1])),
@@ -268,16 +272,20 @@ class _Builder:
                 if gap <= 80.0 and math.dist(origin, v.parking) >= min(x.min_distance_m, 800.0):
                     good.append((v, node))
             if not good:
-                raise DomainError(f"{p.key}: no {category} venue reachable in jurisdiction {area.unit_code}"
-                                  + (f" named {x.venue!r}" if x.venue else ""), field="events")
+                if x.venue:
+                    raise DomainError(_("%(vehicle)s：辖区 %(area)s 内到不了名为“%(venue)s”的 %(category)s 场所"),
+                                      field="events", vehicle=p.key, area=area.unit_code, venue=x.venue,
+                                      category=category)
+                raise DomainError(_("%(vehicle)s：辖区 %(area)s 内到不了任何 %(category)s 场所"), field="events",
+                                  vehicle=p.key, area=area.unit_code, category=category)
             good.sort(key=lambda item: math.dist(origin, item[0].parking))
             venue, node = self.rng.choice(good[:5])
             return node, venue.parking, False, venue
         if x.destination == "private":
             nodes = [n for n in area.safe_nodes if math.dist(city.graph.node_xy[n], origin) >= x.min_distance_m]
             if not nodes:
-                raise DomainError(f"{p.key}: nothing {x.min_distance_m:.0f} m away inside {area.unit_code}",
-                                  field="events")
+                raise DomainError(_("%(vehicle)s：%(area)s 内没有 %(distance)s 米以外的地点"), field="events",
+                                  vehicle=p.key, area=area.unit_code, distance=f"{x.min_distance_m:.0f}")
             return self.rng.choice(nodes), None, False, None
         if x.destination == "outside":
             reach = city.graph.distances_from(self.here)
@@ -287,7 +295,9 @@ class _Builder:
             clear = city.venue_clearance(xy[cand]) >= SAFE_VENUE_CLEARANCE_M
             nodes = [int(n) for n in cand[far & clear]]
             if not nodes:
-                raise DomainError(f"{p.key}: no street leads out of jurisdiction {area.unit_code}", field="events")
+                raise DomainError(_("%(vehicle)s：没有道路通往辖区 %(area)s 之外"), field="events", vehicle=p.key,
+                                  area=area.unit_code)
             nodes.sort(key=lambda n: (reach[n], n))
             return self.rng.choice(nodes[:5]), None, True, None
-        raise DomainError(f"unknown destination {x.destination!r}", field="events")
+        raise DomainError(_("未知的目的地“%(destination)s”"), field="events", destination=x.destination)
+

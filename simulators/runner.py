@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 from .city import CityMap, loaded_city_map, sample_city_map
@@ -38,8 +40,7 @@ def choose_city(kind: str, seed: int) -> CityMap:
         return sample_city_map(seed)
     loaded = loaded_city_map()
     if loaded is None and kind == "layers":
-        raise DomainError("no streets and jurisdictions loaded: run `qm gis sample --load` or import the layers",
-                          field="city")
+        raise DomainError(_("没有加载道路和辖区：请运行 `qm gis sample --load` 或导入图层"), field="city")
     return loaded or sample_city_map(seed)
 
 
@@ -51,7 +52,7 @@ def build(req: RunRequest, *, city: CityMap | None = None) -> Simulation:
         scenarios = [sc.at_day(req.start) for sc in scenarios]
     start = req.start or (scenarios[0].start if scenarios else None)
     if start is None:
-        raise DomainError("say when the simulation starts (--start) or give a scenario", field="start")
+        raise DomainError(_("请给出模拟的开始时间（--start）或一个场景"), field="start")
     duration = req.duration or (max(sc.start + sc.duration for sc in scenarios) - start
                                 if scenarios and not req.forever else None)
     city = city or choose_city(req.city, req.city_seed)
@@ -101,6 +102,7 @@ def _vehicle(terminal: str, plate: str | None):
     vehicle = Vehicle.objects.filter(plate=plate).first() if plate else None
     vehicle = vehicle or Vehicle.objects.filter(terminal_id=terminal).first()
     if vehicle is None:
-        raise DomainError(f"no vehicle {plate or terminal} in the registry to register a scenario's trip or terminal",
-                          field="vehicle")
+        raise DomainError(_("登记册中没有车辆 %(vehicle)s，无法为场景登记派车单或终端"), field="vehicle",
+                          vehicle=plate or terminal)
+
     return vehicle

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from quartermaster.errors import DomainError
+from django.utils.translation import gettext_lazy as _
+
+from quartermaster.errors import DomainError, Named
 
 from .plan import CST
 
@@ -26,13 +28,27 @@ ORDER_DESTINATIONS = ("stop", "elsewhere", "none")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
+def _part(where, part: str) -> Named:
+    """A place in a scenario file, for messages: "bad.yaml：start" / "bad.yaml: start"."""
+    return Named(lambda: str(_("%(where)s：%(part)s")) % {"where": where, "part": part})
+
+
+def _event_where(where, index: int) -> Named:
+    return Named(lambda: str(_("%(where)s：第 %(index)s 个事件")) % {"where": where, "index": index})
+
+
+def _keys(keys) -> str:
+    return ", ".join(sorted(keys))
+
+
 def parse_duration(text, where: str) -> dt.timedelta:
     """'45m', '2h', '1h30m', '90s' or a number of seconds."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         return dt.timedelta(seconds=float(text))
     m = _DURATION.match(str(text).strip())
     if not m or not any(m.groups()):
-        raise DomainError(f"{where}: {text!r} is not a duration (e.g. 45m, 2h, 1h30m, 90s)", field="duration")
+        raise DomainError(_("%(where)s：“%(text)s”不是时长（例如 45m、2h、1h30m、90s）"), field="duration",
+                          where=where, text=text)
     h, mi, s = (int(g or 0) for g in m.groups())
     return dt.timedelta(hours=h, minutes=mi, seconds=s)
 
@@ -43,7 +59,8 @@ def parse_datetime(text, where: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(str(text))
         except ValueError:
-            raise DomainError(f"{where}: {text!r} is not an ISO 8601 date-time", field="start") from None
+            raise DomainError(_("%(where)s：“%(text)s”不是 ISO 8601 日期时间"), field="start", where=where,
+                              text=text) from None
     return value if value.tzinfo else value.replace(tzinfo=CST)
 
 
@@ -89,32 +106,33 @@ def builtin_scenarios() -> list[Path]:
 def load_scenario(path: Path | str) -> Scenario:
     path = Path(path)
     if not path.exists():
-        raise DomainError(f"scenario file {path} does not exist", field="scenario")
+        raise DomainError(_("场景文件 %(path)s 不存在"), field="scenario", path=path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise DomainError(f"{path}: not valid YAML: {exc}", field="scenario") from None
+        raise DomainError(_("%(path)s：不是有效的 YAML：%(reason)s"), field="scenario", path=path,
+                          reason=exc) from None
     return parse_scenario(data, path=path)
 
 
 def parse_scenario(data, *, path: Path | None = None, name: str | None = None) -> Scenario:
-    where = str(path or name or "scenario")
+    where = str(path or name) if path or name else Named(lambda: str(_("场景")))
     if not isinstance(data, dict):
-        raise DomainError(f"{where}: a scenario is a mapping with start, duration and events", field="scenario")
+        raise DomainError(_("%(where)s：场景应为含 start、duration 和 events 的映射"), field="scenario", where=where)
     unknown = set(data) - {"name", "description", "start", "duration", "events"}
     if unknown:
-        raise DomainError(f"{where}: unknown keys {', '.join(sorted(unknown))}", field=min(unknown))
+        raise DomainError(_("%(where)s：未知的键 %(keys)s"), field=min(unknown), where=where, keys=_keys(unknown))
     for key in ("start", "events"):
         if key not in data:
-            raise DomainError(f"{where}: missing {key!r}", field=key)
-    start = parse_datetime(data["start"], f"{where}: start")
-    duration = parse_duration(data.get("duration", "24h"), f"{where}: duration")
+            raise DomainError(_("%(where)s：缺少 %(key)s"), field=key, where=where, key=key)
+    start = parse_datetime(data["start"], _part(where, "start"))
+    duration = parse_duration(data.get("duration", "24h"), _part(where, "duration"))
     scenario = Scenario(name=str(data.get("name") or (path.stem if path else name or "scenario")), path=path,
                         description=str(data.get("description", "")).strip(), start=start, duration=duration)
     if not isinstance(data["events"], list) or not data["events"]:
-        raise DomainError(f"{where}: events must be a non-empty list", field="events")
+        raise DomainError(_("%(where)s：events 应为非空列表"), field="events", where=where)
     for i, raw in enumerate(data["events"], start=1):
-        scenario.events.append(_parse_event(raw, i, f"{where}: event {i}", start))
+        scenario.events.append(_parse_event(raw, i, _event_where(where, i), start))
     _check_overlaps(scenario, where)
     return scenario
 
@@ -137,80 +155,82 @@ _REQUIRED = {
 _OPTIONAL = {"day", "venue", "min_distance", "destination", "count", "recorder", "note"}
 
 
-def _time_on(start: dt.datetime, raw, day: int, where: str) -> dt.datetime:
+def _time_on(start: dt.datetime, raw, day: int, where) -> dt.datetime:
     m = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", str(raw).strip())
-    if not m:
-        raise DomainError(f"{where}: at {raw!r} is not a time of day HH:MM", field="at")
-    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-    if h > 23 or mi > 59 or s > 59:
-        raise DomainError(f"{where}: at {raw!r} is not a time of day HH:MM", field="at")
+    h, mi, s = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else (0, 0, 0)
+    if not m or h > 23 or mi > 59 or s > 59:
+        raise DomainError(_("%(where)s：at “%(raw)s”不是 HH:MM 格式的时刻"), field="at", where=where, raw=raw)
     base = start.astimezone(CST).date() + dt.timedelta(days=day)
     return dt.datetime.combine(base, dt.time(h, mi, s), CST)
 
 
-def _parse_event(raw, index: int, where: str, start: dt.datetime) -> Event:
+def _parse_event(raw, index: int, where, start: dt.datetime) -> Event:
     if not isinstance(raw, dict) or "type" not in raw:
-        raise DomainError(f"{where}: an event is a mapping with a type", field="type")
+        raise DomainError(_("%(where)s：事件应为含 type 的映射"), field="type", where=where)
     kind = raw["type"]
     if kind not in EVENT_TYPES:
-        raise DomainError(f"{where}: unknown type {kind!r}; expected one of {', '.join(sorted(EVENT_TYPES))}",
-                          field="type")
+        raise DomainError(_("%(where)s：未知的类型“%(kind)s”，应为以下之一：%(expected)s"), field="type",
+                          where=where, kind=kind, expected=_keys(EVENT_TYPES))
     missing = [k for k in _REQUIRED[kind] if k not in raw]
     if missing:
-        raise DomainError(f"{where} ({kind}): missing {', '.join(missing)}", field=missing[0])
+        raise DomainError(_("%(where)s（%(kind)s）：缺少 %(keys)s"), field=missing[0], where=where, kind=kind,
+                          keys=", ".join(missing))
     unknown = set(raw) - {"type"} - set(_REQUIRED[kind]) - _OPTIONAL
     if unknown:
-        raise DomainError(f"{where} ({kind}): unknown keys {', '.join(sorted(unknown))}", field=min(unknown))
+        raise DomainError(_("%(where)s（%(kind)s）：未知的键 %(keys)s"), field=min(unknown), where=where, kind=kind,
+                          keys=_keys(unknown))
     day = raw.get("day", 0)
     if not isinstance(day, int) or day < 0:
-        raise DomainError(f"{where}: day must be a whole number of days after the start, not {day!r}", field="day")
+        raise DomainError(_("%(where)s：day 应为开始后的整天数，而不是“%(day)s”"), field="day", where=where, day=day)
     at = _time_on(start, raw["at"], day, where) if "at" in raw else None
     params = {k: v for k, v in raw.items() if k not in ("type", "vehicle", "at", "day")}
     for key in ("dwell", "duration"):
         if key in params:
-            params[key] = parse_duration(params[key], f"{where}: {key}")
+            params[key] = parse_duration(params[key], _part(where, key))
             if params[key] <= dt.timedelta(0):
-                raise DomainError(f"{where}: {key} must be positive", field=key)
+                raise DomainError(_("%(where)s：%(key)s 须大于 0"), field=key, where=where, key=key)
     if kind == "venue_visit" and params["category"] not in ("restaurant", "entertainment"):
-        raise DomainError(f"{where}: category must be restaurant or entertainment", field="category")
+        raise DomainError(_("%(where)s：category 应为 restaurant 或 entertainment"), field="category", where=where)
     if kind == "malformed":
         if params["reason"] not in MALFORMED_REASONS:
-            raise DomainError(f"{where}: reason must be one of {', '.join(MALFORMED_REASONS)}", field="reason")
+            raise DomainError(_("%(where)s：reason 应为以下之一：%(expected)s"), field="reason", where=where,
+                              expected=", ".join(MALFORMED_REASONS))
         count = params.setdefault("count", 1)
         if not isinstance(count, int) or count < 1:
-            raise DomainError(f"{where}: count must be a positive whole number", field="count")
+            raise DomainError(_("%(where)s：count 应为正整数"), field="count", where=where)
     if kind in ("approved_trip", "order"):
         trip = params["trip"]
         if not isinstance(trip, dict) or not {"start", "end"} <= set(trip):
-            raise DomainError(f"{where}: trip needs start and end (HH:MM) and a purpose", field="trip")
-        params["trip_start"] = _time_on(start, trip["start"], day, f"{where}: trip start")
-        params["trip_end"] = _time_on(start, trip["end"], day, f"{where}: trip end")
+            raise DomainError(_("%(where)s：trip 须有 start、end（HH:MM）和 purpose"), field="trip", where=where)
+        params["trip_start"] = _time_on(start, trip["start"], day, _part(where, "trip start"))
+        params["trip_end"] = _time_on(start, trip["end"], day, _part(where, "trip end"))
         params["purpose"] = str(trip.get("purpose", "派车单"))
         params["approved_by"] = str(trip.get("approved_by", "车辆管理员"))
         params["to"] = str(trip.get("to", "stop" if kind == "approved_trip" else "none"))
         if params["to"] not in ORDER_DESTINATIONS or (kind == "order" and params["to"] != "none"):
-            raise DomainError(f"{where}: trip to must be one of {', '.join(ORDER_DESTINATIONS)} (none for an order "
-                              f"nobody drives)", field="trip")
+            raise DomainError(_("%(where)s：trip 的 to 应为以下之一：%(expected)s（无人执行的派车单为 none）"),
+                              field="trip", where=where, expected=", ".join(ORDER_DESTINATIONS))
         if params["trip_end"] <= params["trip_start"]:
-            raise DomainError(f"{where}: the trip must end after it starts", field="trip")
+            raise DomainError(_("%(where)s：trip 的结束须晚于开始"), field="trip", where=where)
     if kind == "approved_trip":
         if not params["trip_start"] <= at < params["trip_end"]:
-            raise DomainError(f"{where}: the trip window must contain the departure at {raw['at']}", field="trip")
+            raise DomainError(_("%(where)s：trip 的时段须包含 %(at)s 的出车"), field="trip", where=where, at=raw["at"])
         params.setdefault("destination", "outside")
         if params["destination"] not in ("outside", "private"):
-            raise DomainError(f"{where}: destination must be outside or private", field="destination")
+            raise DomainError(_("%(where)s：destination 应为 outside 或 private"), field="destination", where=where)
     if kind == "dock_miss":
         params["day"] = day
     return Event(type=kind, index=index, vehicle=str(raw["vehicle"]) if "vehicle" in raw else None, at=at,
                  params=params)
 
 
-def _check_overlaps(scenario: Scenario, where: str) -> None:
+def _check_overlaps(scenario: Scenario, where) -> None:
     end = scenario.start + scenario.duration
     for e in scenario.events:
         if e.at is not None and not scenario.start <= e.at < end:
-            raise DomainError(f"{where}: event {e.index} at {e.at:%Y-%m-%d %H:%M} is outside the scenario's time "
-                              f"({scenario.start:%Y-%m-%d %H:%M} + {scenario.duration})", field="at")
+            raise DomainError(_("%(where)s：%(at)s 不在场景的时段内（%(start)s 起 %(duration)s）"), field="at",
+                              where=_event_where(where, e.index), at=f"{e.at:%Y-%m-%d %H:%M}",
+                              start=f"{scenario.start:%Y-%m-%d %H:%M}", duration=scenario.duration)
 
 
 def check_disjoint(scenarios: list[Scenario]) -> None:
@@ -221,5 +241,6 @@ def check_disjoint(scenarios: list[Scenario]) -> None:
             if e.vehicle is None:
                 continue
             if owner.setdefault(e.vehicle, sc.name) != sc.name:
-                raise DomainError(f"scenarios {owner[e.vehicle]} and {sc.name} both steer vehicle {e.vehicle}",
-                                  field="scenario")
+                raise DomainError(_("场景 %(first)s 和 %(second)s 都在操控车辆 %(vehicle)s"), field="scenario",
+                                  first=owner[e.vehicle], second=sc.name, vehicle=e.vehicle)
+

@@ -10,6 +10,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 
@@ -93,7 +95,7 @@ class StreetGraph:
         """Nodes every crossing (streets drawn as long lines crossing each other mid-segment are split there)
         and snaps ends closer than `snap_m` together."""
         if not lines_xy:
-            raise DomainError("the street layer is empty: the simulator needs streets to drive on", field="streets")
+            raise DomainError(_("道路图层为空：模拟器需要道路才能行驶"), field="streets")
         noded = shapely.node(shapely.union_all(np.asarray(lines_xy, dtype=object)))
         parts = shapely.get_parts(noded)
         keys: dict[tuple[int, int], int] = {}
@@ -155,7 +157,7 @@ class StreetGraph:
             comp = {start}
             stack = [start]
             while stack:
-                for nb, _, _ in self.adjacency[stack.pop()]:
+                for nb, _length, _edge in self.adjacency[stack.pop()]:
                     if nb not in comp:
                         comp.add(nb)
                         stack.append(nb)
@@ -177,7 +179,7 @@ class StreetGraph:
             d, node = heapq.heappop(heap)
             if d > dist[node]:
                 continue
-            for nb, length, _ in self.adjacency.get(node, ()):
+            for nb, length, _edge in self.adjacency.get(node, ()):
                 nd = d + length
                 if nd < dist.get(nb, math.inf):
                     dist[nb] = nd
@@ -206,7 +208,9 @@ class StreetGraph:
                     h = math.hypot(self.node_xy[nb, 0] - tx, self.node_xy[nb, 1] - ty)
                     heapq.heappush(heap, (nd + h, nd, nb))
         else:
-            raise DomainError(f"no street route from node {source} to node {target}", field="streets")
+            raise DomainError(_("从节点 %(source)s 到节点 %(target)s 没有道路路线"), field="streets", source=source,
+                              target=target)
+
         chain = [target]
         edges = []
         while chain[-1] != source:

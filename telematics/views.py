@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from assets import access, lists
 from assets.models import OrgUnit
+from quartermaster.dbrouter import reads_from_replica
 from quartermaster.errors import DomainError
 
 from . import forms, services
@@ -74,6 +75,7 @@ VEHICLE_COLUMNS = (
 
 
 @access.page("telematics.Vehicle")
+@reads_from_replica
 def vehicle_list(request):
     vehicles = access.restrict(Vehicle.objects.select_related("unit"), request.user)
     units = list(access.restrict(OrgUnit.objects.all(), request.user).order_by("path"))

@@ -1,5 +1,6 @@
 """Shared fixtures: the sample bureau factories, API clients per role, and a real Mosquitto broker."""
 import importlib
+import os
 
 import pytest
 from django.apps import apps
@@ -8,9 +9,13 @@ from django.db import connection
 from tests.support import flush
 from tests.support.mqtt import MosquittoBroker, external_broker_url
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.replica"]
 
 flush.install()
+
+# tests/cluster runs a RabbitMQ cluster (minutes, Debian's rabbitmq-server): the whole suite leaves it out; it runs
+# when named (`make cluster-test`) or with QM_CLUSTER_TESTS=1.
+collect_ignore = [] if os.environ.get("QM_CLUSTER_TESTS") else ["cluster"]
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,15 @@ from assets import ledger as custody
 from assets import selectors as asset_selectors
 from assets import services as ledger
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
-from assets.labels import asset_item_name, category_name
+from assets.labels import asset_item_name, category_name, choice_labels, item_type_name, joined
 from assets.models import Asset, CustodyEvent, ItemType, OrgUnit, Person
 from assets.signals import person_departed
 from quartermaster.context import current
 from assets.labels import asset_label
-from quartermaster.errors import ConflictError, DomainError, Named, holder_label, person_label, unit_label
+from quartermaster.errors import (
+    ConflictError, DomainError, Named, choice_label, holder_label, person_label, unit_label,
+)
+
 
 from .choices import (
     BADGE_ITEM, CERTIFICATE_ITEM, CERTIFICATE_LOSS_REPORT_DAYS, CERTIFICATE_SURRENDER_TO, BadgeEndReason,
@@ -38,6 +41,17 @@ from .models import (
     AssetPlace, BadgeNumberRecord, CertificateLossReport, Departure, DepartureItem, Entitlement, HandoverReceipt,
     AnnualInventory, IssueRound, OfficerSize, SealHandover, SealUsage, Stocktake, StocktakeScan, StoragePlace,
 )
+
+
+def place_label(place: StoragePlace) -> Named:
+    """A storage place by name and code."""
+    return Named(lambda: str(_("%(name)s（%(code)s）")) % {"name": place.name, "code": place.code})
+
+
+def stocktake_label(stocktake: Stocktake) -> Named:
+    """A stocktake by its number and unit: 盘点 #12（城东中队）."""
+    return Named(lambda: str(_("盘点 #%(number)s（%(unit)s）")) % {"number": stocktake.pk,
+                                                                 "unit": stocktake.unit.name})
 
 
 def _now(at: dt.datetime | None = None) -> dt.datetime:
@@ -51,7 +65,8 @@ def receipt_open(*, kind: str, person: Person | None = None, unit: OrgUnit | Non
                  counterpart: Person | None = None, note: str = "") -> HandoverReceipt:
     """A new numbered receipt (JJ<date>-<seq>); its number goes on every ledger event of the hand-over."""
     if kind not in ReceiptKind.values:
-        raise DomainError(f"unknown receipt kind {kind!r}", field="kind")
+        raise DomainError(_("未知的交接单类型“%(kind)s”，应为以下之一：%(expected)s"), field="kind", kind=kind,
+                          expected=choice_labels(ReceiptKind))
     ctx = current()
     receipt = HandoverReceipt.objects.create(number=uuid.uuid4().hex, kind=kind, person=person, unit=unit,
                                              counterpart=counterpart, note=note, user_id=ctx.user_id,
@@ -72,8 +87,9 @@ def _after_return(asset: Asset, on: dt.date) -> None:
 
 def _uniform_item_type(item_type: ItemType) -> ItemType:
     if item_type.category_id != CategoryCode.UNIFORM:
-        raise DomainError(f"{item_type.name} is a {item_type.category_id} item type; entitlements and sizes are "
-                          f"kept for uniform item types only", field="item_type", code="not_uniform")
+        raise DomainError(_("%(item)s 属于%(category)s，不是制式服装；配发标准和尺码只针对制式服装品名"),
+                          field="item_type", code="not_uniform", item=Named(lambda: item_type_name(item_type)),
+                          category=Named(lambda: category_name(item_type.category_id)))
     return item_type
 
 
@@ -83,11 +99,13 @@ def entitlement_set(*, item_type: ItemType, service_years: int, quantity: int | 
     """Creates or edits the entitlement of one uniform item type; no quantity keeps the one set (a new one: 1)."""
     _uniform_item_type(item_type)
     if season not in Season.values:
-        raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+        raise DomainError(_("未知的季节“%(season)s”，应为以下之一：%(expected)s"), field="season", season=season,
+                          expected=choice_labels(Season))
     entitlement = Entitlement.objects.filter(item_type=item_type).first() or Entitlement(item_type=item_type)
     quantity = entitlement.quantity if quantity is None else quantity
     if quantity < 1 or service_years < 1:
-        raise DomainError(f"{item_type.name}: quantity and service years must be at least 1", field="quantity")
+        raise DomainError(_("%(item)s：数量和使用年限至少为 1"), field="quantity",
+                          item=Named(lambda: item_type_name(item_type)))
     entitlement.quantity, entitlement.service_years = quantity, service_years
     entitlement.season, entitlement.active = season, active
     # The item type's service life is the one replacement reads (assets.selectors.uniform_due_on).
@@ -105,8 +123,9 @@ def officer_size_set(*, person: Person, item_type: ItemType, size: str) -> Offic
     """Records an officer's size for one uniform item type; an empty size removes it."""
     _uniform_item_type(item_type)
     if person.role != PersonRole.OFFICER:
-        raise DomainError(f"{person} is {person.get_role_display()}; uniforms are issued to officers only "
-                          f"(严禁非城管执法人员穿着), so no size is kept", field="person", code="officer_only")
+        raise DomainError(_("%(person)s 是%(role)s；制式服装只发给执法人员（严禁非城管执法人员穿着），不记录其尺码"),
+                          field="person", code="officer_only", person=person_label(person),
+                          role=choice_label(person.role, PersonRole))
     size = size.strip()
     if not size:
         OfficerSize.objects.filter(person=person, item_type=item_type).delete()
@@ -186,18 +205,20 @@ def issue_round_run(*, unit: OrgUnit, season: str, stock_unit: OrgUnit | None = 
     What cannot be issued (no stock of that size, no size on file) is listed in the round's shortfall.
     """
     if season not in Season.values:
-        raise DomainError(f"unknown season {season!r}; expected one of {', '.join(Season.values)}", field="season")
+        raise DomainError(_("未知的季节“%(season)s”，应为以下之一：%(expected)s"), field="season", season=season,
+                          expected=choice_labels(Season))
     moment = _now(at)
     today = timezone.localdate(moment)
     entitlements = round_entitlements(season)
     if not entitlements:
-        raise DomainError(f"no active entitlement covers the {season} season", field="season", code="no_entitlement")
+        raise DomainError(_("没有适用于%(season)s的有效配发标准"), field="season", code="no_entitlement",
+                          season=choice_label(season, Season))
     # Recipients: active officers only (the ledger's officer-only and active-person rules).
     officers = list(Person.objects.filter(unit__path__startswith=unit.path, role=PersonRole.OFFICER,
                                           status=PersonStatus.ACTIVE).select_related("unit").order_by("staff_no"))
     if not officers:
-        raise DomainError(f"unit {unit.code} has no active officers in its subtree", field="unit",
-                          code="no_officers")
+        raise DomainError(_("%(unit)s 及其下级单位没有在岗执法人员"), field="unit", code="no_officers",
+                          unit=unit_label(unit))
     names = {e.item_type.name: e for e in entitlements}
     sizes = {(s.person_id, s.item_type_id): s.size
              for s in OfficerSize.objects.filter(person__in=officers, item_type__in=[e.item_type for e in entitlements])}
@@ -260,11 +281,10 @@ def issue_round_run(*, unit: OrgUnit, season: str, stock_unit: OrgUnit | None = 
 
 def _badge_asset(asset: Asset) -> Asset:
     if asset.category_id != CategoryCode.INSIGNIA or asset.item != BADGE_ITEM:
-        raise DomainError(f"{asset.tag} is not a {BADGE_ITEM} plate (category {asset.category_id}, item "
-                          f"{asset.item or '-'})", field="asset", code="not_badge")
+        raise DomainError(_("%(asset)s 不是胸号牌"), field="asset", code="not_badge", asset=asset_label(asset))
     if not asset.serial:
-        raise DomainError(f"{asset.tag}: a {BADGE_ITEM} plate carries its number as serial; the serial is empty",
-                          field="asset", code="badge_without_number")
+        raise DomainError(_("%(asset)s：胸号牌的编号记在序列号中，但序列号为空"), field="asset",
+                          code="badge_without_number", asset=asset_label(asset))
     return asset
 
 
@@ -287,19 +307,21 @@ def badge_issue(*, person: Person, asset: Asset, at: dt.datetime | None = None,
     today = timezone.localdate(_now(at))
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.badge_no and person.badge_no != number:
-        raise ConflictError(f"{person} carries badge number {person.badge_no} for life of service; plate "
-                            f"{asset.tag} carries {number}", field="asset", code="badge_number_mismatch")
+        raise ConflictError(_("%(person)s 的胸号 %(badge)s 终身不变；胸号牌 %(asset)s 的编号是 %(number)s"),
+                            field="asset", code="badge_number_mismatch", person=person_label(person),
+                            badge=person.badge_no, asset=asset_label(asset), number=number)
     other = BadgeNumberRecord.objects.filter(number=number).exclude(person=person).select_related("person").first()
     bound = Person.objects.filter(badge_no=number).exclude(pk=person.pk).first()
     if other or bound:
         owner = bound or other.person
-        raise ConflictError(f"badge number {number} is bound to {owner}; a number is never given to another "
-                            f"officer", field="asset", code="badge_bound")
+        raise ConflictError(_("胸号 %(number)s 绑定给 %(owner)s；胸号从不发给其他执法人员"), field="asset",
+                            code="badge_bound", number=number, owner=person_label(owner))
     _close_stale_badge_records(number, today)
     open_record = BadgeNumberRecord.objects.filter(number=number, ended_on__isnull=True).first()
     if open_record:
-        raise ConflictError(f"{person} already wears plate {open_record.asset.tag} with number {number}; report it "
-                            f"lost or return it first", field="asset", code="badge_in_use")
+        raise ConflictError(_("%(person)s 已佩戴编号为 %(number)s 的胸号牌 %(asset)s；请先归还或报失"), field="asset",
+                            code="badge_in_use", person=person_label(person), number=number,
+                            asset=asset_label(open_record.asset))
     ledger.asset_issue(asset=asset, person=person, at=at, receipt_no=receipt_no)
     if not person.badge_no:
         ledger.person_update(person=person, badge_no=number)
@@ -314,12 +336,12 @@ def badge_report_lost(*, person: Person, date_lost: dt.date, date_reported: dt.d
     Returns the new record when re-issued, else the closed record of the lost plate.
     """
     if not person.badge_no:
-        raise DomainError(f"{person} has no badge number", field="person", code="no_badge")
+        raise DomainError(_("%(person)s 没有胸号"), field="person", code="no_badge", person=person_label(person))
     record = (BadgeNumberRecord.objects.select_for_update().select_related("asset")
               .filter(number=person.badge_no, person=person, ended_on__isnull=True).first())
     if record is None:
-        raise DomainError(f"{person} holds no {BADGE_ITEM} plate with number {person.badge_no}", field="person",
-                          code="no_badge_held")
+        raise DomainError(_("%(person)s 未持有编号为 %(badge)s 的胸号牌"), field="person", code="no_badge_held",
+                          person=person_label(person), badge=person.badge_no)
     event = ledger.asset_report_lost(asset=record.asset, date_lost=date_lost, date_reported=date_reported, at=at,
                                      note=note)
     BadgeNumberRecord.objects.filter(pk=record.pk).update(ended_on=event.date_reported, end_reason=BadgeEndReason.LOST)
@@ -345,13 +367,14 @@ def certificate_issue(*, person: Person, tag: str, number: str, expires_on: dt.d
     """Registers a new 执法证 (serial = its number) and issues it to the officer; the person file follows."""
     number = number.strip()
     if not number:
-        raise DomainError("a certificate needs its number", field="number")
+        raise DomainError(_("请填写证件号"), field="number")
     if Asset.objects.filter(category_id=CategoryCode.CERTIFICATE, serial=number).exists():
-        raise ConflictError(f"certificate number {number} already exists", field="number", code="duplicate")
+        raise ConflictError(_("证件号 %(number)s 已存在"), field="number", code="duplicate", number=number)
     held = _held_certificate(person)
     if held:
-        raise ConflictError(f"{person} already holds certificate {held.serial} ({held.tag}); surrender it or "
-                            f"report it lost first", field="person", code="certificate_held")
+        raise ConflictError(_("%(person)s 已持有证件 %(number)s（%(asset)s）；请先上缴或报失"), field="person",
+                            code="certificate_held", person=person_label(person), number=held.serial,
+                            asset=asset_label(held))
     asset = ledger.asset_create(tag=tag, category=CategoryCode.CERTIFICATE, unit=unit or person.unit,
                                 item=CERTIFICATE_ITEM, serial=number, expires=expires_on, at=at)
     ledger.asset_issue(asset=asset, person=person, at=at, receipt_no=receipt_no)
@@ -366,7 +389,8 @@ def certificate_renew(*, person: Person, expires_on: dt.date, at: dt.datetime | 
     earlier date still reads the expiry in force then."""
     asset = _held_certificate(person)
     if asset is None:
-        raise DomainError(f"{person} holds no issued certificate to renew", field="person", code="no_certificate")
+        raise DomainError(_("%(person)s 没有已发放的证件可续期"), field="person", code="no_certificate",
+                          person=person_label(person))
     ledger.asset_renew(asset=asset, expires=expires_on, at=at, note=note)
     ledger.person_update(person=person, cert_expires=expires_on)
     return asset
@@ -378,8 +402,8 @@ def certificate_report_lost(*, person: Person, date_lost: dt.date, date_reported
     """Records the loss of the officer's certificate; flags it late when reported more than 3 days after."""
     asset = _held_certificate(person)
     if asset is None:
-        raise DomainError(f"{person} holds no issued certificate to report lost", field="person",
-                          code="no_certificate")
+        raise DomainError(_("%(person)s 没有已发放的证件可报失"), field="person", code="no_certificate",
+                          person=person_label(person))
     event = ledger.asset_report_lost(asset=asset, date_lost=date_lost, date_reported=date_reported, at=at,
                                      note=note)
     late = (event.date_reported - event.date_lost).days > CERTIFICATE_LOSS_REPORT_DAYS
@@ -394,11 +418,11 @@ def certificate_replace(*, report: CertificateLossReport, tag: str, number: str,
     """Issues the replacement certificate (a new asset with a new number) for a loss report."""
     report = CertificateLossReport.objects.select_for_update().get(pk=report.pk)
     if report.replacement_id:
-        raise ConflictError(f"loss report of {report.cert_no} was already replaced by {report.replacement_no}",
-                            field="report", code="already_replaced")
+        raise ConflictError(_("证件 %(number)s 的遗失报告已补发为 %(replacement)s"), field="report",
+                            code="already_replaced", number=report.cert_no, replacement=report.replacement_no)
     if number.strip() == report.cert_no:
-        raise DomainError(f"a replacement certificate gets a new number, not {report.cert_no}", field="number",
-                          code="same_number")
+        raise DomainError(_("补发的证件须使用新证号，不能沿用 %(number)s"), field="number", code="same_number",
+                          number=report.cert_no)
     receipt = receipt_open(kind=ReceiptKind.REPLACEMENT, person=report.person, note=f"补发 {report.cert_no}")
     asset = certificate_issue(person=report.person, tag=tag, number=number, expires_on=expires_on,
                               unit=report.asset.unit, at=at, receipt_no=receipt.number)
@@ -412,8 +436,8 @@ def certificate_surrender(*, person: Person, at: dt.datetime | None = None, note
     """The officer surrenders the certificate to the 法制机构 (on transfer or retirement): a return event."""
     asset = _held_certificate(person)
     if asset is None:
-        raise DomainError(f"{person} holds no issued certificate to surrender", field="person",
-                          code="no_certificate")
+        raise DomainError(_("%(person)s 没有已发放的证件可上缴"), field="person", code="no_certificate",
+                          person=person_label(person))
     text = f"上缴{CERTIFICATE_SURRENDER_TO}" + (f"：{note}" if note else "")
     receipt = receipt_open(kind=ReceiptKind.SURRENDER, person=person, note=text)
     ledger.asset_return(asset=asset, at=at, receipt_no=receipt.number, note=text)
@@ -424,7 +448,7 @@ def certificate_surrender(*, person: Person, at: dt.datetime | None = None, note
 
 def _seal(asset: Asset) -> Asset:
     if asset.category_id != CategoryCode.SEAL:
-        raise DomainError(f"{asset.tag} is not a seal (category {asset.category_id})", field="seal", code="not_seal")
+        raise DomainError(_("%(asset)s 不是印章"), field="seal", code="not_seal", asset=asset_label(asset))
     return asset
 
 
@@ -443,15 +467,17 @@ def seal_handover(*, seal: Asset, outgoing: Person, incoming: Person, at: dt.dat
     """Hands a seal from its custodian to the next: return + issue under one receipt, both people recorded."""
     seal = Asset.objects.select_for_update().get(pk=_seal(seal).pk)
     if seal.status != AssetStatus.ISSUED or seal.holder_person_id != outgoing.pk:
-        holder = seal.holder_person or seal.holder_unit or seal.get_status_display()
-        raise ConflictError(f"{seal.tag} is held by {holder}, not by {outgoing}; only the current custodian hands "
-                            f"it over", field="outgoing", code="not_custodian")
+        holder = holder_label(seal) if seal.status == AssetStatus.ISSUED else choice_label(seal.status, AssetStatus)
+        raise ConflictError(_("%(asset)s 现由 %(holder)s 保管，不是 %(outgoing)s；只有当前保管人才能交接"),
+                            field="outgoing", code="not_custodian", asset=asset_label(seal), holder=holder,
+                            outgoing=person_label(outgoing))
     if incoming.pk == outgoing.pk:
-        raise DomainError(f"{outgoing} cannot hand {seal.tag} over to themselves", field="incoming",
-                          code="same_custodian")
+        raise DomainError(_("%(person)s 不能把 %(asset)s 交接给自己"), field="incoming", code="same_custodian",
+                          person=person_label(outgoing), asset=asset_label(seal))
     if incoming.status != PersonStatus.ACTIVE:
-        raise DomainError(f"{incoming} is {incoming.get_status_display()}; a seal custodian must be active",
-                          field="incoming", code="person_not_active")
+        raise DomainError(_("%(person)s 的状态为%(status)s；印章保管人须在岗"), field="incoming",
+                          code="person_not_active", person=person_label(incoming),
+                          status=choice_label(incoming.status, PersonStatus))
     moment = _now(at)
     receipt = receipt_open(kind=ReceiptKind.SEAL_HANDOVER, person=outgoing, counterpart=incoming, note=note)
     ledger.asset_return(asset=seal, at=moment, receipt_no=receipt.number, note=f"印章交接 → {incoming.name}")
@@ -465,12 +491,12 @@ def seal_usage_log(*, seal: Asset, used_on: dt.date, document: str, used_by: Per
     """Logs one use of a seal (date, document, who used it), with the custodian at the time."""
     seal = Asset.objects.select_related("holder_person").get(pk=_seal(seal).pk)
     if seal.status in (AssetStatus.LOST, AssetStatus.RETIRED):
-        raise ConflictError(f"{seal.tag} is {seal.get_status_display()} and cannot be used", field="seal",
-                            code=f"seal_{seal.status}")
+        raise ConflictError(_("%(asset)s 状态为%(status)s，不能使用"), field="seal", code=f"seal_{seal.status}",
+                            asset=asset_label(seal), status=choice_label(seal.status, AssetStatus))
     if not document.strip():
-        raise DomainError("name the document the seal was used on", field="document")
+        raise DomainError(_("请填写用印的文件"), field="document")
     if used_on > timezone.localdate():
-        raise DomainError(f"use date {used_on} is in the future", field="used_on")
+        raise DomainError(_("用印日期 %(date)s 在今天之后"), field="used_on", date=used_on)
     return SealUsage.objects.create(seal=seal, used_on=used_on, document=document.strip(), used_by=used_by,
                                     custodian=seal.holder_person, note=note, username=current().username)
 
@@ -481,10 +507,11 @@ def seal_usage_log(*, seal: Asset, used_on: dt.date, document: str, used_by: Per
 def person_depart(*, person: Person, kind: str, effective: dt.date | None = None, note: str = "") -> Departure:
     """Marks the person transferred or retired and opens the return checklist of everything still held."""
     if kind not in DepartureKind.values:
-        raise DomainError(f"unknown departure kind {kind!r}; expected one of {', '.join(DepartureKind.values)}",
-                          field="kind")
+        raise DomainError(_("未知的离岗类型“%(kind)s”，应为以下之一：%(expected)s"), field="kind", kind=kind,
+                          expected=choice_labels(DepartureKind))
     if Departure.objects.filter(person=person).exists():
-        raise ConflictError(f"{person} already has a departure record", field="person", code="already_departed")
+        raise ConflictError(_("%(person)s 已有离岗清退记录"), field="person", code="already_departed",
+                            person=person_label(person))
     effective = effective or timezone.localdate()
     # The status change sends `person_departed`, whose receiver below opens the checklist.
     person = ledger.person_update(person=person, status=kind, effective=effective)
@@ -521,12 +548,12 @@ def departure_close_out(*, departure: Departure) -> Departure:
 
     departure = Departure.objects.select_for_update().select_related("person").get(pk=departure.pk)
     if departure.closed_out:
-        raise ConflictError(f"departure of {departure.person} is already closed out", field="departure",
-                            code="already_closed")
+        raise ConflictError(_("%(person)s 的离岗清退已办结"), field="departure", code="already_closed",
+                            person=person_label(departure.person))
     still_open = [line["tag"] for line in departure_checklist(departure) if line["state"] == ChecklistLineState.OPEN]
     if still_open:
-        raise ConflictError(f"{departure.person} still holds {', '.join(still_open)}; each item must be returned "
-                            f"or reported lost before the close-out", field="departure", code="checklist_open")
+        raise ConflictError(_("%(person)s 仍持有 %(tags)s；每件都须归还或报失后才能办结清退"), field="departure",
+                            code="checklist_open", person=person_label(departure.person), tags=joined(still_open))
     departure.closed_out, departure.closed_at = True, timezone.now()
     departure.closed_by = current().username
     departure.save(update_fields=["closed_out", "closed_at", "closed_by"])
@@ -538,10 +565,10 @@ def departure_close_out(*, departure: Departure) -> Departure:
 class HandoverRefused(DomainError):
     """A bulk hand-over refused as a whole; `lines` says for each tag whether it passed and why not."""
 
-    def __init__(self, lines: list[dict]):
+    def __init__(self, message, lines: list[dict]):
         bad = [line["reason"] for line in lines if not line["ok"]]
-        super().__init__(_("交接被拒绝，未做任何变更（%(bad)s/%(total)s 行）：%(reasons)s"), code="handover_refused",
-                         field="tags", status_code=409, bad=len(bad), total=len(lines),
+        super().__init__(message, code="handover_refused", field="tags", status_code=409, bad=len(bad),
+                         total=len(lines),
                          reasons=Named(lambda: pgettext("list separator", "；").join(str(r) for r in bad)))
         self.lines = lines
 
@@ -680,7 +707,7 @@ def handover_commit(*, mode: str, tags: list[str], person: Person | None = None,
             continue
         lines.append(_line(tag, asset, True))
     if not all(line["ok"] for line in lines):
-        raise HandoverRefused(lines)
+        raise HandoverRefused(_("交接被拒绝，未做任何变更（%(bad)s/%(total)s 行）：%(reasons)s"), lines)
     return receipt
 
 
@@ -689,7 +716,7 @@ def handover_commit(*, mode: str, tags: list[str], person: Person | None = None,
 @transaction.atomic
 def storage_place_create(*, unit: OrgUnit, code: str, name: str) -> StoragePlace:
     if StoragePlace.objects.filter(code=code).exists():
-        raise ConflictError(f"storage place {code!r} already exists", field="code", code="duplicate")
+        raise ConflictError(_("存放位置编码 %(place)s 已存在"), field="code", code="duplicate", place=code)
     place = StoragePlace(unit=unit, code=code, name=name)
     place.full_clean()
     place.save()
@@ -700,8 +727,9 @@ def storage_place_create(*, unit: OrgUnit, code: str, name: str) -> StoragePlace
 def asset_place_set(*, asset: Asset, place: StoragePlace) -> AssetPlace:
     """Records where an item is kept; the place must belong to the item's unit or one above it."""
     if not asset.unit.path.startswith(place.unit.path):
-        raise DomainError(f"{asset.tag} belongs to {asset.unit.code}; place {place.code} is of {place.unit.code}",
-                          field="place", code="place_outside_unit")
+        raise DomainError(_("%(asset)s 属于 %(owner)s；存放位置 %(place)s 属于 %(unit)s"), field="place",
+                          code="place_outside_unit", asset=asset_label(asset), owner=unit_label(asset.unit),
+                          place=place_label(place), unit=unit_label(place.unit))
     record, _created = AssetPlace.objects.update_or_create(asset=asset, defaults={"place": place})
     return record
 
@@ -709,7 +737,8 @@ def asset_place_set(*, asset: Asset, place: StoragePlace) -> AssetPlace:
 @transaction.atomic
 def stocktake_start(*, unit: OrgUnit, place: StoragePlace | None = None) -> Stocktake:
     if place is not None and not place.unit.path.startswith(unit.path):
-        raise DomainError(f"place {place.code} is of {place.unit.code}, outside {unit.code}", field="place")
+        raise DomainError(_("存放位置 %(place)s 属于 %(owner)s，不在 %(unit)s 之内"), field="place",
+                          place=place_label(place), owner=unit_label(place.unit), unit=unit_label(unit))
     return Stocktake.objects.create(unit=unit, place=place, username=current().username)
 
 
@@ -718,12 +747,13 @@ def stocktake_scan(*, stocktake: Stocktake, tag: str) -> StocktakeScan:
     """Records one scanned tag (known or not); scanning the same tag twice is refused."""
     tag = tag.strip()
     if not tag:
-        raise DomainError("empty tag", field="tag")
+        raise DomainError(_("空标签"), field="tag")
     stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
     if stocktake.status != StocktakeStatus.OPEN:
-        raise ConflictError(f"stocktake {stocktake.pk} is closed", field="stocktake", code="stocktake_closed")
+        raise ConflictError(_("%(stocktake)s 已结束"), field="stocktake", code="stocktake_closed",
+                            stocktake=stocktake_label(stocktake))
     if stocktake.scans.filter(tag=tag).exists():
-        raise ConflictError(f"{tag} was already scanned in this stocktake", field="tag", code="duplicate_scan")
+        raise ConflictError(_("%(tag)s 在本次盘点中已扫描过"), field="tag", code="duplicate_scan", tag=tag)
     return StocktakeScan.objects.create(stocktake=stocktake, tag=tag, asset=Asset.objects.filter(tag=tag).first())
 
 
@@ -734,7 +764,8 @@ def stocktake_close(*, stocktake: Stocktake) -> Stocktake:
 
     stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
     if stocktake.status != StocktakeStatus.OPEN:
-        raise ConflictError(f"stocktake {stocktake.pk} is already closed", field="stocktake", code="stocktake_closed")
+        raise ConflictError(_("%(stocktake)s 已结束"), field="stocktake", code="stocktake_closed",
+                            stocktake=stocktake_label(stocktake))
     stocktake.result = stocktake_result(stocktake)
     stocktake.status, stocktake.closed_at = StocktakeStatus.CLOSED, timezone.now()
     stocktake.save(update_fields=["result", "status", "closed_at"])
@@ -748,7 +779,8 @@ def annual_inventory_plan(*, unit: OrgUnit, year: int) -> AnnualInventory:
     from .selectors import INVENTORY_STATUSES
 
     if AnnualInventory.objects.filter(unit=unit, year=year).exists():
-        raise ConflictError(f"the {year} inventory of {unit.code} is already planned", field="year", code="duplicate")
+        raise ConflictError(_("%(unit)s 的 %(year)s 年度清查盘点已安排"), field="year", code="duplicate",
+                            unit=unit_label(unit), year=year)
     inventory = AnnualInventory.objects.create(unit=unit, year=year, username=current().username)
     owners = set(Asset.objects.filter(unit__path__startswith=unit.path, status__in=INVENTORY_STATUSES)
                  .values_list("unit_id", flat=True))

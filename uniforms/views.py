@@ -123,7 +123,7 @@ def person_return_view(request, staff_no: str):
     except HandoverRefused as exc:
         for line in exc.lines:
             if not line["ok"]:
-                messages.error(request, f"{line['tag']}: {line['reason']}")
+                messages.error(request, gettext("%(tag)s：%(reason)s") % {"tag": line["tag"], "reason": line["reason"]})
     except DomainError as exc:
         _refused(request, exc)
     else:

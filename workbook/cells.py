@@ -6,6 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from .errors import CellError
 from .schema import NO, YES, normalise
 
@@ -32,7 +34,7 @@ def date(value: object) -> dt.date | None:
         return None
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
-            raise CellError(f"expected a date (YYYY-MM-DD), got a date and time {value.isoformat()}")
+            raise CellError(_("应为日期（YYYY-MM-DD），却是日期和时间 %(value)s") % {"value": value.isoformat()})
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -44,9 +46,9 @@ def date(value: object) -> dt.date | None:
     try:
         moment = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise CellError(f"bad date {raw!r}: expected ISO 8601, e.g. 2026-03-01") from None
+        raise CellError(_("日期“%(value)s”有误：应为 ISO 8601 格式，例如 2026-03-01") % {"value": raw}) from None
     if moment.time() != dt.time(0):
-        raise CellError(f"expected a date (YYYY-MM-DD), got a date and time {raw!r}")
+        raise CellError(_("应为日期（YYYY-MM-DD），却是日期和时间 %(value)s") % {"value": raw})
     return moment.date()
 
 
@@ -59,11 +61,13 @@ def moment(value: object) -> dt.datetime | None:
     else:
         raw = text(value)
         if len(raw) <= 10:  # a bare date leaves the time of day unknown
-            raise CellError(f"bad date and time {raw!r}: expected ISO 8601 with a time, e.g. 2026-11-22T08:00")
+            raise CellError(_("日期时间“%(value)s”有误：应为带时刻的 ISO 8601 格式，例如 2026-11-22T08:00") % {
+                "value": raw})
         try:
             parsed = dt.datetime.fromisoformat(raw)
         except ValueError:
-            raise CellError(f"bad date and time {raw!r}: expected ISO 8601, e.g. 2026-11-22T08:00+08:00") from None
+            raise CellError(_("日期时间“%(value)s”有误：应为 ISO 8601 格式，例如 2026-11-22T08:00+08:00") % {
+                "value": raw}) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
     return parsed
@@ -82,7 +86,7 @@ def time_of_day(value: object) -> dt.time | None:
     raw = text(value)
     match = _TIME.match(raw)
     if not match or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
-        raise CellError(f"bad time {raw!r}: expected HH:MM, e.g. 08:00")
+        raise CellError(_("时刻“%(value)s”有误：应为 HH:MM，例如 08:00") % {"value": raw})
     return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
 
 
@@ -90,7 +94,7 @@ def integer(value: object, *, minimum: int = 0) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CellError(f"expected a whole number, got {value!r}")
+        raise CellError(_("应为整数，却是“%(value)s”") % {"value": value})
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
@@ -98,10 +102,10 @@ def integer(value: object, *, minimum: int = 0) -> int | None:
     else:
         raw = text(value).replace(",", "")
         if not re.fullmatch(r"[+-]?\d+", raw):
-            raise CellError(f"expected a whole number, got {text(value)!r}")
+            raise CellError(_("应为整数，却是“%(value)s”") % {"value": text(value)})
         number = int(raw)
     if number < minimum:
-        raise CellError(f"must be at least {minimum}, got {number}")
+        raise CellError(_("至少应为 %(minimum)s，却是 %(value)s") % {"minimum": minimum, "value": number})
     return number
 
 
@@ -111,9 +115,9 @@ def decimal_degrees(value: object, *, limit: float) -> float | None:
     try:
         number = float(value if isinstance(value, (int, float)) else text(value))
     except ValueError:
-        raise CellError(f"expected a number in decimal degrees, got {text(value)!r}") from None
+        raise CellError(_("应为十进制度数，却是“%(value)s”") % {"value": text(value)}) from None
     if not -limit <= number <= limit:
-        raise CellError(f"{number} is out of range (-{limit:g}..{limit:g})")
+        raise CellError(_("%(value)s 超出范围（%(range)s）") % {"value": number, "range": f"-{limit:g}..{limit:g}"})
     return number
 
 
@@ -123,9 +127,9 @@ def positive_number(value: object) -> float | None:
     try:
         number = float(value if isinstance(value, (int, float)) else text(value))
     except ValueError:
-        raise CellError(f"expected a number, got {text(value)!r}") from None
+        raise CellError(_("应为数字，却是“%(value)s”") % {"value": text(value)}) from None
     if not number > 0 or number == float("inf"):
-        raise CellError(f"must be a positive number, got {text(value)}")
+        raise CellError(_("应为正数，却是 %(value)s") % {"value": text(value)})
     return number
 
 
@@ -137,7 +141,7 @@ def money(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CellError(f"expected an amount in yuan, got {value!r}")
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": value})
     if isinstance(value, float) and abs(value - round(value, 2)) < 1e-6:
         value = round(value, 2)  # a spreadsheet's binary float (1234.5599999999) for the amount it shows
     raw = text(value) if not isinstance(value, float) else repr(value)
@@ -145,15 +149,16 @@ def money(value: object) -> Decimal | None:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise CellError(f"expected an amount in yuan, got {raw!r}") from None
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": raw}) from None
     if not amount.is_finite():
-        raise CellError(f"expected an amount in yuan, got {raw!r}")
+        raise CellError(_("应为以元计的金额，却是“%(value)s”") % {"value": raw})
     if amount < 0:
-        raise CellError(f"an amount may not be negative, got {raw}")
+        raise CellError(_("金额不能为负数，却是 %(value)s") % {"value": raw})
     if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"at most two decimal places (fen), got {raw}")
+        raise CellError(_("最多两位小数（分），却是 %(value)s") % {"value": raw})
     if amount > MONEY_LIMIT:
-        raise CellError(f"{raw} is larger than {MONEY_LIMIT}")
+        raise CellError(_("%(value)s 超过 %(limit)s") % {"value": raw, "limit": MONEY_LIMIT})
+
     return amount.quantize(Decimal("0.01"))
 
 
@@ -165,19 +170,20 @@ def yes_no(value: object) -> bool:
         return True
     if raw in NO:
         return False
-    raise CellError(f"expected yes or no (是/否), got {text(value)!r}")
+    raise CellError(_("应为是或否（yes/no），却是“%(value)s”") % {"value": text(value)})
 
 
 def choice(value: object, mapping: dict[str, str], what: str, *, default: str | None = None) -> str:
     raw = text(value)
     if not raw:
         if default is None:
-            raise CellError(f"{what} is required")
+            raise CellError(_("%(what)s为必填项") % {"what": what})
         return default
     found = mapping.get(raw) or mapping.get(normalise(raw))
     if found is None:
         codes = ", ".join(sorted(set(mapping.values())))
-        raise CellError(f"unknown {what} {raw!r}; expected one of {codes}")
+        raise CellError(_("未知的%(what)s“%(value)s”，应为以下之一：%(expected)s") % {
+            "what": what, "value": raw, "expected": codes})
     return found
 
 
@@ -188,9 +194,12 @@ def weekdays(value: object) -> str:
     for part in raw.split(","):
         match = _WEEKDAY_PART.match(part.strip())
         if not match:
-            raise CellError(f"bad weekday spec {raw!r}: expected ISO weekdays 1-7 (1 = Monday), e.g. 1-5 or 1,2,3")
+            raise CellError(_("星期“%(value)s”有误：应为 ISO 星期 1-7（1 = 星期一），例如 1-5 或 1,2,3") % {
+                "value": raw})
         first, last = int(match[1]), int(match[2] or match[1])
         if last < first:
-            raise CellError(f"bad weekday spec {raw!r}: range {first}-{last} runs backwards")
+            raise CellError(_("星期“%(value)s”有误：范围 %(first)s-%(last)s 是倒序的") % {
+                "value": raw, "first": first, "last": last})
+
         days.update(range(first, last + 1))
     return ",".join(str(d) for d in sorted(days))

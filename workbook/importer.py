@@ -18,10 +18,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from assets import bulk, ledger
 from assets.choices import EXPIRING_CATEGORIES, AssetStatus, CategoryCode, ChangeAction, CustodyAction, PersonRole
+from assets.labels import category_name
 from assets.models import Asset, ChangeRecord, OrgUnit, Person, PersonHistory
+
 from quartermaster.context import current
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import CONTROL_CHARACTERS, restore
@@ -77,10 +80,13 @@ class ImportResult:
     rows: int = 0
 
     def summary(self) -> str:
-        parts = [f"{sheet}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
-                 + (f", {c.deleted} deleted" if c.deleted else "") for sheet, c in self.counts.items()]
-        parts.append(f"ledger events: {self.events}")
-        return "; ".join(parts)
+        parts = [(_("%(sheet)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s，删除 %(deleted)s") if c.deleted
+                  else _("%(sheet)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s")) % {
+                     "sheet": sheet, "created": c.created, "updated": c.updated, "unchanged": c.unchanged,
+                     "deleted": c.deleted} for sheet, c in self.counts.items()]
+        parts.append(_("台账事件：%(count)s") % {"count": self.events})
+        return pgettext("list separator", "；").join(parts)
+
 
 
 # --- parsed rows ---------------------------------------------------------------------------------
@@ -190,6 +196,10 @@ class _RowReader:
         self.source, self.number, self.values, self.errors = source, number, values, errors
         self.ok = True
 
+    def header(self, key: str) -> str:
+        """A column as the file names it (its header), for messages that name another column."""
+        return self.source.headers.get(key, key)
+
     def error(self, key: str, reason: str) -> None:
         self.ok = False
         column = self.source.headers.get(key, key)
@@ -204,7 +214,8 @@ class _RowReader:
         if isinstance(raw, str):
             bad = CONTROL_CHARACTERS.search(raw)
             if bad:  # refused here, with its cell: stored, it would stop every later XLSX export
-                self.error(key, f"contains the control character U+{ord(bad[0]):04X} at position {bad.start() + 1}")
+                self.error(key, _("第 %(position)s 个字符是控制字符 %(char)s") % {
+                    "position": bad.start() + 1, "char": f"U+{ord(bad[0]):04X}"})
                 return None
             raw = restore(raw)  # the apostrophe an export puts before text that looks like a formula
         try:
@@ -214,16 +225,50 @@ class _RowReader:
             return None
         if required and (value is None or value == ""):
             if key in self.source.positions:  # a missing column is one error, on the header row
-                self.error(key, f"{key} is required")
+                self.error(key, _("%(column)s 为必填项") % {"column": self.header(key)})
             self.ok = False
             return None
         if max_length is not None and isinstance(value, str) and len(value) > max_length:
-            self.error(key, f"{value[:20]!r}… is {len(value)} characters long; at most {max_length} fit")
+            self.error(key, _("“%(start)s…”有 %(length)s 个字符；最多 %(max)s 个") % {
+                "start": value[:20], "length": len(value), "max": max_length})
             return None
         return value
 
 
+# Words that go inside the messages' sentences (lower case in English).
+_UNIT_KIND = pgettext_lazy("in a sentence", "单位类型")
+_ROLE = pgettext_lazy("in a sentence", "角色")
+_PERSON_STATUS = pgettext_lazy("in a sentence", "人员状态")
+_CATEGORY = pgettext_lazy("in a sentence", "装备类别")
+_ASSET_STATUS = pgettext_lazy("in a sentence", "装备状态")
+_VEHICLE_STATUS = pgettext_lazy("in a sentence", "车辆状态")
+_HOLIDAY_KIND = pgettext_lazy("in a sentence", "节假日类型")
+_AUXILIARY = pgettext_lazy("in a sentence", "协管人员")
+_OFFICER = pgettext_lazy("in a sentence", "执法人员")
+_UNIT = pgettext_lazy("in a sentence", "单位")
+_OFFICERS = pgettext_lazy("plural in a sentence", "执法人员")
+_AUXILIARIES = pgettext_lazy("plural in a sentence", "协管人员")
+
+
+def _both(r: _RowReader, first: str, second: str) -> str:
+    return _("请同时填写 %(first)s 和 %(second)s，或都不填") % {"first": r.header(first), "second": r.header(second)}
+
+
+def _twice(value, first_row: int) -> str:
+    return _("%(value)s 出现了两次（另见第 %(row)s 行）") % {"value": value, "row": first_row}
+
+
+def _who(row) -> str:
+    """A person of the workbook by name and staff number."""
+    return _("%(name)s（工号 %(staff_no)s）") % {"name": row.name, "staff_no": row.staff_no}
+
+
+def _status(code: str) -> str:
+    return str(dict(AssetStatus.choices).get(code, code))
+
+
 @functools.cache
+
 def _max(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length  # asked once per cell: cached
 
@@ -309,19 +354,20 @@ class WorkbookImport:
         for r in self._rows("units"):
             row = UnitRow(r.number, r.get("code", required=True, max_length=_max(OrgUnit, "code")),
                           r.get("name", required=True, max_length=_max(OrgUnit, "name")),
-                          r.get("kind", cells.choice, mapping=UNIT_KINDS, what="unit kind"),
+                          r.get("kind", cells.choice, mapping=UNIT_KINDS, what=_UNIT_KIND),
                           r.get("parent"), r.get("population", cells.integer),
                           r.get("depot_lat", cells.decimal_degrees, limit=90),
                           r.get("depot_lon", cells.decimal_degrees, limit=180),
                           r.get("depot_radius_m", cells.positive_number),
                           depot_given=bool({"depot_lat", "depot_lon"} & set(r.source.positions)))
             if row.code and "/" in row.code:
-                r.error("code", f"unit code {row.code!r} may not contain '/'")
+                r.error("code", _("单位编码“%(code)s”不能含有“/”") % {"code": row.code})
             lat_given, lon_given = (bool(cells.text(r.values.get(k))) for k in ("depot_lat", "depot_lon"))
             if lat_given != lon_given:
-                r.error("depot_lon" if lat_given else "depot_lat", "give both depot_lat and depot_lon, or neither")
+                r.error("depot_lon" if lat_given else "depot_lat", _both(r, "depot_lat", "depot_lon"))
             elif cells.text(r.values.get("depot_radius_m")) and not lat_given:
-                r.error("depot_radius_m", "a depot radius needs the depot's depot_lat and depot_lon")
+                r.error("depot_radius_m", _("设置车场半径须先填写车场的 %(lat)s 和 %(lon)s") % {
+                    "lat": r.header("depot_lat"), "lon": r.header("depot_lon")})
             if r.ok:
                 self.units.append(row)
             elif row.code:
@@ -330,9 +376,10 @@ class WorkbookImport:
             row = PersonRow(r.number, r.get("staff_no", required=True, max_length=_max(Person, "staff_no")),
                             r.get("name", required=True, max_length=_max(Person, "name")),
                             r.get("unit", required=True),
-                            r.get("role", cells.choice, mapping=ROLES, what="role"),
+                            r.get("role", cells.choice, mapping=ROLES, what=_ROLE),
                             r.get("frontline", cells.yes_no),
-                            r.get("status", cells.choice, mapping=PERSON_STATUSES, what="status", default="active"),
+                            r.get("status", cells.choice, mapping=PERSON_STATUSES, what=_PERSON_STATUS,
+                                  default="active"),
                             r.get("cert_no", max_length=_max(Person, "cert_no")),
                             r.get("cert_expires", cells.date),
                             r.get("badge_no", max_length=_max(Person, "badge_no")) or None)
@@ -343,9 +390,9 @@ class WorkbookImport:
         for r in self._rows("assets"):
             holder = r.get("holder")
             row = AssetRow(r.number, r.get("tag", required=True, max_length=_max(Asset, "tag")),
-                           r.get("category", cells.choice, mapping=cats, what="category"),
+                           r.get("category", cells.choice, mapping=cats, what=_CATEGORY),
                            r.get("item", max_length=_max(Asset, "item")), r.get("unit", required=True), holder,
-                           r.get("status", cells.choice, mapping=ASSET_STATUSES, what="asset status",
+                           r.get("status", cells.choice, mapping=ASSET_STATUSES, what=_ASSET_STATUS,
                                  default="issued" if holder else "in_stock"),
                            r.get("serial", max_length=_max(Asset, "serial")),
                            r.get("model", max_length=_max(Asset, "model")),
@@ -357,9 +404,10 @@ class WorkbookImport:
             if "finance_card_no" in r.source.positions:
                 row.finance_card_no = r.get("finance_card_no", max_length=_max(Asset, "finance_card_no"))
             if row.expires and row.category not in EXPIRING_CATEGORIES:
-                r.error("expires", f"only certificates and work cards have an expiry date, not {row.category}")
+                r.error("expires", _("只有执法证件和工作证才有有效期，%(category)s没有") % {
+                    "category": category_name(row.category)})
             if row.acquired and row.acquired > self.today:
-                r.error("acquired", f"acquired date {row.acquired} is in the future")
+                r.error("acquired", _("购置日期 %(date)s 在今天之后") % {"date": row.acquired})
             if r.ok:
                 self.assets.append(row)
         from telematics.models import Trip, Vehicle
@@ -371,16 +419,18 @@ class WorkbookImport:
                              r.get("type", max_length=_max(Vehicle, "vehicle_type")),
                              r.get("terminal_id", max_length=_max(Vehicle, "terminal_id")) or None,
                              r.get("livery", cells.yes_no),
-                             r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what="vehicle status",
+                             r.get("status", cells.choice, mapping=VEHICLE_STATUSES, what=_VEHICLE_STATUS,
                                    default="in_service"),
                              r.get("acquired", cells.date), r.get("insurance_expires", cells.date),
                              r.get("inspection_expires", cells.date), r.get("sealed_from", cells.date),
                              r.get("sealed_to", cells.date))
             from_given, to_given = (bool(cells.text(r.values.get(k))) for k in ("sealed_from", "sealed_to"))
             if from_given != to_given:
-                r.error("sealed_to" if from_given else "sealed_from", "give both sealed_from and sealed_to, or neither")
+                r.error("sealed_to" if from_given else "sealed_from", _both(r, "sealed_from", "sealed_to"))
             elif row.sealed_from and row.sealed_to and row.sealed_to < row.sealed_from:
-                r.error("sealed_to", f"sealed_to {row.sealed_to} is before sealed_from {row.sealed_from}")
+                r.error("sealed_to", _("%(to)s %(end)s 早于 %(from)s %(start)s") % {
+                    "to": r.header("sealed_to"), "end": row.sealed_to, "from": r.header("sealed_from"),
+                    "start": row.sealed_from})
             if r.ok:
                 self.vehicles.append(row)
             elif row.plate:
@@ -393,7 +443,7 @@ class WorkbookImport:
                 self.shifts.append(row)
         for r in self._rows("holidays"):
             row = HolidayRow(r.number, r.get("date", cells.date, required=True),
-                             r.get("kind", cells.choice, mapping=HOLIDAY_KINDS, what="holiday kind"),
+                             r.get("kind", cells.choice, mapping=HOLIDAY_KINDS, what=_HOLIDAY_KIND),
                              r.get("name", max_length=50))
             if r.ok:
                 self.holidays.append(row)
@@ -405,11 +455,11 @@ class WorkbookImport:
                           r.get("dest_lon", cells.decimal_degrees, limit=180),
                           r.get("approved_by", max_length=_max(Trip, "approved_by")))
             if row.start and row.end and row.end <= row.start:
-                r.error("end", f"end {row.end.isoformat()} is not after start {row.start.isoformat()}")
+                r.error("end", _("结束 %(end)s 不晚于开始 %(start)s") % {"end": row.end.isoformat(),
+                                                                         "start": row.start.isoformat()})
             if cells.text(r.values.get("dest_lat")) and not cells.text(r.values.get("dest_lon")) or \
                     cells.text(r.values.get("dest_lon")) and not cells.text(r.values.get("dest_lat")):
-                r.error("dest_lon" if row.dest_lon is None else "dest_lat",
-                        "give both dest_lat and dest_lon, or neither")
+                r.error("dest_lon" if row.dest_lon is None else "dest_lat", _both(r, "dest_lat", "dest_lon"))
             if r.ok:
                 self.trips.append(row)
 
@@ -439,8 +489,7 @@ class WorkbookImport:
         self.file_units: dict[str, UnitRow] = {}
         for row in self.units:
             if row.code in self.file_units:
-                self._err("units", row.row, "code",
-                          f"unit {row.code} appears twice (also row {self.file_units[row.code].row})")
+                self._err("units", row.row, "code", _twice(row.code, self.file_units[row.code].row))
                 continue
             self.file_units[row.code] = row
         # The tree after the import: the registry's parents overlaid with the workbook's.
@@ -458,7 +507,7 @@ class WorkbookImport:
                 code = parents.get(code)
             if code and code in chain:
                 loop = " → ".join(chain[chain.index(code):] + [code])
-                self._err("units", row.row, "parent", f"units form a cycle: {loop}")
+                self._err("units", row.row, "parent", _("单位的上下级形成循环：%(loop)s") % {"loop": loop})
             self.unit_depth[row.code] = len(chain)
 
     def _check_people(self) -> None:
@@ -467,7 +516,7 @@ class WorkbookImport:
         for row in self.people:
             if row.staff_no in self.file_people:
                 self._err("personnel", row.row, "staff_no",
-                          f"staff_no {row.staff_no} appears twice (also row {self.file_people[row.staff_no].row})")
+                          _twice(row.staff_no, self.file_people[row.staff_no].row))
                 continue
             self.file_people[row.staff_no] = row
             if not self._unit_known(row.unit):
@@ -475,17 +524,17 @@ class WorkbookImport:
             if row.role == PersonRole.AUXILIARY:
                 if row.badge_no:
                     self._err("personnel", row.row, "badge_no",
-                              f"{row.staff_no} is an auxiliary; a badge number (胸号) is bound to an officer")
+                              _("%(person)s 是协管人员；胸号只绑定给执法人员") % {"person": _who(row)})
                 if row.cert_no or row.cert_expires:
                     self._err("personnel", row.row, "cert_no",
-                              f"{row.staff_no} is an auxiliary; enforcement certificates are held by officers")
+                              _("%(person)s 是协管人员；执法证只由执法人员持有") % {"person": _who(row)})
             if row.cert_expires and not row.cert_no:
-                self._err("personnel", row.row, "cert_no", "cert_expires is given without a cert_no")
+                self._err("personnel", row.row, "cert_no", _("填写了执法证有效期，却没有执法证号"))
             old = self.db_people.get(row.staff_no)
             if old and old[9] and row.badge_no != old[9]:
                 self._err("personnel", row.row, "badge_no",
-                          f"badge number {old[9]} is bound to {row.staff_no} for life of service; it cannot change "
-                          f"to {row.badge_no or 'nothing'}")
+                          _("胸号 %(badge)s 终身绑定给 %(person)s，不能改为 %(new)s") % {
+                              "badge": old[9], "person": _who(row), "new": row.badge_no or _("空")})
         # Badge numbers are unique across the registry as it will stand after the import.
         for staff_no in self.file_people:
             old = self.db_people.get(staff_no)
@@ -497,12 +546,20 @@ class WorkbookImport:
                 continue
             if row.badge_no in seen:
                 self._err("personnel", row.row, "badge_no",
-                          f"badge_no {row.badge_no} duplicates row {seen[row.badge_no].row} "
-                          f"({seen[row.badge_no].staff_no})")
+                          _("胸号 %(badge)s 与第 %(row)s 行（%(person)s）重复") % {
+                              "badge": row.badge_no, "row": seen[row.badge_no].row, "person": _who(seen[row.badge_no])})
             elif row.badge_no in badges:
-                self._err("personnel", row.row, "badge_no",
-                          f"badge_no {row.badge_no} is already bound to {badges[row.badge_no]}")
+                self._err("personnel", row.row, "badge_no", _("胸号 %(badge)s 已绑定给 %(person)s") % {
+                    "badge": row.badge_no, "person": self._person(badges[row.badge_no])})
             seen.setdefault(row.badge_no, row)
+
+    def _person(self, staff_no: str) -> str:
+        """A person named by the workbook or the registry: name and staff number (the number alone if unknown)."""
+        row = self.file_people.get(staff_no)
+        name = row.name if row is not None else (self.db_people[staff_no][2] if staff_no in self.db_people else "")
+        if not name:
+            return staff_no
+        return _("%(name)s（工号 %(staff_no)s）") % {"name": name, "staff_no": staff_no}
 
     def _holder_role(self, staff_no: str) -> str | None:
         row = self.file_people.get(staff_no)
@@ -515,8 +572,7 @@ class WorkbookImport:
         self.file_assets: dict[str, AssetRow] = {}
         for row in self.assets:
             if row.tag in self.file_assets:
-                self._err("assets", row.row, "tag",
-                          f"tag {row.tag} appears twice (also row {self.file_assets[row.tag].row})")
+                self._err("assets", row.row, "tag", _twice(row.tag, self.file_assets[row.tag].row))
                 continue
             self.file_assets[row.tag] = row
             if not self._unit_known(row.unit):
@@ -533,28 +589,33 @@ class WorkbookImport:
                         "staff_no": row.holder})
                 elif row.status not in (AssetStatus.ISSUED, AssetStatus.LOST):
                     self._err("assets", row.row, "holder",
-                              f"holder {row.holder} is given but the status is {row.status}; only issued (or lost) "
-                              f"items have a holder")
+                              _("填写了持有人 %(holder)s，但状态为%(status)s；只有已发放（或遗失）的装备才有持有人") % {
+                                  "holder": self._person(row.holder), "status": _status(row.status)})
                 elif officer_only and role != PersonRole.OFFICER:
-                    who = "an auxiliary" if role == PersonRole.AUXILIARY else "a unit"
-                    self._as_it_stands(row, f"{row.category} items go to officers only and {row.holder} is {who} "
-                                            f"(严禁非城管执法人员穿着)")
+                    self._as_it_stands(row, _("%(category)s只发给执法人员（严禁非城管执法人员穿着），"
+                                              "而 %(holder)s 是%(who)s") % {
+                        "category": category_name(row.category), "holder": self._person(row.holder),
+                        "who": _AUXILIARY if role == PersonRole.AUXILIARY else _UNIT})
                 elif auxiliary_only and role != PersonRole.AUXILIARY:
-                    who = "an officer" if role == PersonRole.OFFICER else "a unit"
-                    self._as_it_stands(row, f"{row.category} items go to auxiliaries only and {row.holder} is {who}")
+                    self._as_it_stands(row, _("%(category)s只发给协管人员，而 %(holder)s 是%(who)s") % {
+                        "category": category_name(row.category), "holder": self._person(row.holder),
+                        "who": _OFFICER if role == PersonRole.OFFICER else _UNIT})
             elif row.status == AssetStatus.ISSUED and (officer_only or auxiliary_only):
-                self._as_it_stands(row, f"issued without a holder (to its unit); {row.category} items go to "
-                                        f"{'officers' if officer_only else 'auxiliaries'} only")
+                self._as_it_stands(row, _("已发放却没有持有人（发给了单位）；%(category)s只发给%(whom)s") % {
+                    "category": category_name(row.category),
+                    "whom": _OFFICERS if officer_only else _AUXILIARIES})
             old = self.db_assets.get(row.tag)
             if old and old[7] == AssetStatus.RETIRED and row.status != AssetStatus.RETIRED:
                 self._err("assets", row.row, "status",
-                          f"{row.tag} is retired in the registry; a retired item cannot become {row.status}")
+                          _("%(tag)s 在登记册中已报废；报废的装备不能再变为%(status)s") % {
+                              "tag": row.tag, "status": _status(row.status)})
         self._shorthand_assets()
 
     def _as_it_stands(self, row: AssetRow, reason: str) -> None:
         """A recorded fact that a custody rule would refuse as a new movement: imported as it stands (SPEC: the
         refusals apply to new movements, not to the recorded past), and said."""
-        self.result.notices.append(f"assets row {row.row} ({row.tag}): recorded as it stands, though {reason}")
+        self.result.notices.append(_("装备表第 %(row)s 行（%(tag)s）：按现状导入，尽管%(reason)s") % {
+            "row": row.row, "tag": row.tag, "reason": reason})
 
     def _shorthand_assets(self) -> None:
         """Personnel shorthand (SPEC "Bureau workbook"): cert_no/cert_expires stand for the officer's certificate
@@ -583,7 +644,8 @@ class WorkbookImport:
                 if kind != category:
                     column = "cert_no" if category == CategoryCode.CERTIFICATE else "badge_no"
                     self._err("personnel", person.row, column,
-                              f"{number} is the tag of a {kind} item, not of a {category}")
+                              _("%(number)s 是一件%(kind)s的标签，不是%(category)s的") % {
+                                  "number": number, "kind": category_name(kind), "category": category_name(category)})
                     continue
                 expires = person.cert_expires if category == CategoryCode.CERTIFICATE else None
                 if listed is not None:
@@ -608,8 +670,7 @@ class WorkbookImport:
         self.file_vehicles: dict[str, VehicleRow] = {}
         for row in self.vehicles:
             if row.plate in self.file_vehicles:
-                self._err("vehicles", row.row, "plate",
-                          f"plate {row.plate} appears twice (also row {self.file_vehicles[row.plate].row})")
+                self._err("vehicles", row.row, "plate", _twice(row.plate, self.file_vehicles[row.plate].row))
                 continue
             self.file_vehicles[row.plate] = row
             if not self._unit_known(row.unit):
@@ -619,9 +680,9 @@ class WorkbookImport:
                 del terminals[old.terminal_id]
             if old and old.status == VehicleStatus.RETIRED and row.status != VehicleStatus.RETIRED:
                 self._err("vehicles", row.row, "status",
-                          f"{row.plate} is retired in the registry; a retired vehicle does not return to service")
+                          _("%(plate)s 在登记册中已报废；报废的车辆不能恢复使用") % {"plate": row.plate})
             elif old and old.status == VehicleStatus.RETIRED and old.unit_id != self.db_units.get(row.unit, old.unit).pk:
-                self._err("vehicles", row.row, "unit", f"{row.plate} is retired and cannot be transferred")
+                self._err("vehicles", row.row, "unit", _("%(plate)s 已报废，不能调拨") % {"plate": row.plate})
         seen: dict[str, VehicleRow] = {}
         for row in self.file_vehicles.values():
             # A retired vehicle's terminal is history in its file, bound to nothing (SPEC "Vehicle file").
@@ -629,11 +690,12 @@ class WorkbookImport:
                 continue
             if row.terminal_id in seen:
                 self._err("vehicles", row.row, "terminal_id",
-                          f"terminal {row.terminal_id} is also on row {seen[row.terminal_id].row} "
-                          f"({seen[row.terminal_id].plate})")
+                          _("终端 %(terminal)s 也在第 %(row)s 行（%(plate)s）") % {
+                              "terminal": row.terminal_id, "row": seen[row.terminal_id].row,
+                              "plate": seen[row.terminal_id].plate})
             elif row.terminal_id in terminals:
-                self._err("vehicles", row.row, "terminal_id",
-                          f"terminal {row.terminal_id} is bound to vehicle {terminals[row.terminal_id]}")
+                self._err("vehicles", row.row, "terminal_id", _("终端 %(terminal)s 已绑定到车辆 %(plate)s") % {
+                    "terminal": row.terminal_id, "plate": terminals[row.terminal_id]})
             seen.setdefault(row.terminal_id, row)
 
     def _check_calendar(self) -> None:
@@ -643,12 +705,13 @@ class WorkbookImport:
                 self._err("duty_schedules", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
             key = (row.unit, row.weekdays, row.start, row.end)
             if key in shifts:
-                self._err("duty_schedules", row.row, "weekdays", f"the same shift is on row {shifts[key].row}")
+                self._err("duty_schedules", row.row, "weekdays",
+                          _("第 %(row)s 行已有相同的班次") % {"row": shifts[key].row})
             shifts.setdefault(key, row)
         days: dict[dt.date, HolidayRow] = {}
         for row in self.holidays:
             if row.date in days:
-                self._err("holidays", row.row, "date", f"{row.date} appears twice (also row {days[row.date].row})")
+                self._err("holidays", row.row, "date", _twice(row.date, days[row.date].row))
             days.setdefault(row.date, row)
 
     def _check_trips(self) -> None:
@@ -660,7 +723,8 @@ class WorkbookImport:
             key = (row.plate, row.start)
             if key in seen:
                 self._err("trips", row.row, "start",
-                          f"vehicle {row.plate} already has a trip starting then (row {seen[key].row})")
+                          _("车辆 %(plate)s 在此时刻已有一张派车单（第 %(row)s 行）") % {"plate": row.plate,
+                                                                             "row": seen[key].row})
             seen.setdefault(key, row)
 
     # --- writing -------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from django.utils.translation import gettext as _
+
 from .errors import RowError
 from .schema import SHEETS, Sheet, normalise, sheet_for
 from .xlsx import MB, SheetError
@@ -71,12 +73,12 @@ class Workbook:
             self._open_csv_folder()
         elif self.path.suffix.lower() in (".xlsx", ".xlsm"):
             if not self.path.exists():
-                raise FileNotFoundError(f"workbook {self.path} does not exist")
+                raise FileNotFoundError(_("工作簿 %(path)s 不存在") % {"path": self.path})
             self._open_xlsx()
         elif not self.path.exists():
-            raise FileNotFoundError(f"workbook {self.path} does not exist")
+            raise FileNotFoundError(_("工作簿 %(path)s 不存在") % {"path": self.path})
         else:
-            raise ValueError(f"{self.path}: expected an .xlsx file or a folder of CSV files (one per sheet)")
+            raise ValueError(_("%(path)s：应为 .xlsx 文件或 CSV 文件夹（每个工作表一个文件）") % {"path": self.path})
 
     def close(self) -> None:
         for close in self._closers:
@@ -95,7 +97,7 @@ class Workbook:
         except StopIteration:
             header = ()
         except UnicodeDecodeError:
-            self.errors.append(RowError(SHEETS.index(sheet), 1, name, "", "the file is not UTF-8 text"))
+            self.errors.append(RowError(SHEETS.index(sheet), 1, name, "", _("文件不是 UTF-8 文本")))
             return
         except SheetError as exc:
             self.errors.append(RowError(SHEETS.index(sheet), exc.row, name, exc.column, exc.reason))
@@ -103,7 +105,8 @@ class Workbook:
         if sheet.key in self.sheets:
             other = self.sheets[sheet.key].name
             self.errors.append(RowError(SHEETS.index(sheet), 0, name, "",
-                                        f"both {other!r} and {name!r} are the {sheet.key} sheet; keep one"))
+                                        _("“%(other)s”和“%(name)s”都是 %(sheet)s 工作表；请只保留一个") % {
+                                            "other": other, "name": name, "sheet": sheet.key}))
             return
         source = SheetSource(sheet=sheet, name=name, total=None if total is None else max(total - 1, 0))
         accepted = sheet.header_names()
@@ -112,11 +115,13 @@ class Workbook:
                 continue
             key = accepted.get(normalise(raw))
             if key is None:
-                self.notices.append(f"{name}: column {str(raw).strip()!r} is not part of the workbook; ignored")
+                self.notices.append(_("%(name)s：列“%(column)s”不属于工作簿，已忽略") % {
+                    "name": name, "column": str(raw).strip()})
                 continue
             if key in source.positions:
                 self.errors.append(RowError(source.order, 1, name, str(raw).strip(),
-                                            f"column {key} appears twice (also as {source.headers[key]!r})"))
+                                            _("列 %(key)s 出现了两次（另见“%(header)s”）") % {
+                                                "key": key, "header": source.headers[key]}))
                 continue
             source.positions[key] = index
             source.headers[key] = str(raw).strip()
@@ -124,7 +129,7 @@ class Workbook:
             for col in sheet.columns:
                 if col.required and col.key not in source.positions:
                     self.errors.append(RowError(source.order, 1, name, col.key,
-                                                f"required column {col.key} ({col.zh}) is missing"))
+                                                _("缺少必填列 %(key)s（%(zh)s）") % {"key": col.key, "zh": col.zh}))
         source._rows = rows
         self.sheets[sheet.key] = source
 
@@ -137,7 +142,7 @@ class Workbook:
         for title in book.sheet_names:
             sheet = sheet_for(title)
             if sheet is None:
-                self.notices.append(f"sheet {title!r} is not part of the workbook; ignored")
+                self.notices.append(_("工作表“%(title)s”不属于工作簿，已忽略") % {"title": title})
                 continue
             self._add(sheet, title, book.rows(title), None)
 
@@ -145,12 +150,12 @@ class Workbook:
         files = [f for f in sorted(self.path.iterdir()) if f.suffix.lower() == ".csv"]
         size = sum(f.stat().st_size for f in files)
         if size > settings.QM_IMPORT_MAX_MB * MB:
-            raise ValueError(f"{self.path}: the CSV files hold {size / MB:.0f} MB, more than the "
-                             f"{settings.QM_IMPORT_MAX_MB} MB allowed (setting QM_IMPORT_MAX_MB)")
+            raise ValueError(_("%(path)s：CSV 文件共 %(size)s MB，超过允许的 %(max)s MB（设置 QM_IMPORT_MAX_MB）") % {
+                "path": self.path, "size": f"{size / MB:.0f}", "max": settings.QM_IMPORT_MAX_MB})
         for file in files:
             sheet = sheet_for(file.stem)
             if sheet is None:
-                self.notices.append(f"file {file.name!r} is not a sheet of the workbook; ignored")
+                self.notices.append(_("文件“%(file)s”不是工作簿的工作表，已忽略") % {"file": file.name})
                 continue
             # utf-8-sig: Excel writes a byte-order mark at the start of "CSV UTF-8" files.
             handle = open(file, encoding="utf-8-sig", newline="")
@@ -167,15 +172,18 @@ class Workbook:
                 return
             except UnicodeDecodeError:
                 self.errors.append(RowError(SHEETS.index(sheet), reader.line_num + 1, name, "",
-                                            "the file is not UTF-8 text from this row on"))
+                                            _("文件从这一行起不是 UTF-8 文本")))
                 return
             except csv.Error as exc:
-                self.errors.append(RowError(SHEETS.index(sheet), reader.line_num, name, "", f"bad CSV: {exc}"))
+                self.errors.append(RowError(SHEETS.index(sheet), reader.line_num, name, "",
+                                            _("CSV 有误：%(reason)s") % {"reason": exc}))
                 return
             if reader.line_num > max_rows:
-                raise SheetError(reader.line_num, "", f"the file has more than {max_rows} rows "
-                                 f"(setting QM_IMPORT_MAX_ROWS)")
+                raise SheetError(reader.line_num, "", _("文件超过 %(max)s 行（设置 QM_IMPORT_MAX_ROWS）") % {
+                    "max": max_rows})
             if len(values) > max_columns:
-                raise SheetError(reader.line_num, "", f"the row has {len(values)} cells, more than {max_columns} "
-                                 f"(setting QM_IMPORT_MAX_COLUMNS)")
+                raise SheetError(reader.line_num, "", _("该行有 %(count)s 个单元格，超过 %(max)s 个（设置 "
+                                                        "QM_IMPORT_MAX_COLUMNS）") % {"count": len(values),
+                                                                                     "max": max_columns})
+
             yield tuple(v if v.strip() else None for v in values)

@@ -13,6 +13,8 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree.ElementTree import iterparse
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -89,12 +91,14 @@ class XlsxFile:
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise ValueError(f"{path}: not a readable XLSX workbook ({exc})") from None
+            raise ValueError(_("%(path)s：不是可读的 XLSX 工作簿（%(reason)s）") % {
+                "path": path, "reason": exc}) from None
         try:
             unpacked = sum(info.file_size for info in self.zip.infolist())
             if unpacked > max_bytes:
-                raise ValueError(f"{path}: the workbook unpacks to {unpacked / MB:.0f} MB, more than the "
-                                 f"{max_bytes / MB:.0f} MB allowed (setting QM_IMPORT_MAX_MB)")
+                raise ValueError(_("%(path)s：工作簿解压后为 %(size)s MB，超过允许的 %(max)s MB"
+                                   "（设置 QM_IMPORT_MAX_MB）") % {
+                    "path": path, "size": f"{unpacked / MB:.0f}", "max": f"{max_bytes / MB:.0f}"})
             part = "xl/workbook.xml"
             self._sheets = self._sheet_paths()
             part = "xl/sharedStrings.xml"
@@ -107,7 +111,8 @@ class XlsxFile:
         except (zipfile.BadZipFile, KeyError, SyntaxError, TypeError, AttributeError, EOFError, OSError,
                 RuntimeError, NotImplementedError) as exc:  # ParseError is a SyntaxError
             self.zip.close()
-            raise ValueError(f"{path}: not a readable XLSX workbook ({part}: {type(exc).__name__}: {exc})") from None
+            raise ValueError(_("%(path)s：不是可读的 XLSX 工作簿（%(reason)s）") % {
+                "path": path, "reason": f"{part}: {type(exc).__name__}: {exc}"}) from None
 
     def close(self) -> None:
         self.zip.close()
@@ -179,9 +184,11 @@ class XlsxFile:
                     return from_excel(value, self.epoch)
                 return value
         except IndexError:
-            return BadCell(f"refers to shared string {value} of {len(self._strings)}")
+            return BadCell(_("引用了第 %(index)s 个共享字符串，但只有 %(count)s 个") % {
+                "index": value, "count": len(self._strings)})
         except (ValueError, TypeError, OverflowError):
-            return BadCell(f"stored value {value[:40]!r} is not a valid {'date' if kind == 'n' else kind} cell")
+            return BadCell(_("存储的值“%(value)s”不是有效的%(kind)s单元格") % {
+                "value": value[:40], "kind": pgettext("in a sentence", "日期") if kind == "n" else kind})
         if kind == "b":
             return value == "1"
         if kind == "e":
@@ -196,7 +203,7 @@ class XlsxFile:
         try:
             source = self.zip.open(self._sheets[name])
         except (KeyError, zipfile.BadZipFile) as exc:
-            raise SheetError(0, "", f"the sheet's part is missing or unreadable ({exc})") from None
+            raise SheetError(0, "", _("工作表的部件缺失或无法读取（%(reason)s）") % {"reason": exc}) from None
         with source:
             cell_tag = row_tag = value_tag = inline_tag = None
             columns: dict[str, int] = {}
@@ -220,18 +227,18 @@ class XlsxFile:
                             column = columns.get(letters)
                             if column is None:
                                 if _REFERENCE.fullmatch(ref) is None:
-                                    raise SheetError(expected, ref, f"bad cell reference {ref[:20]!r}")
+                                    raise SheetError(expected, ref, _("单元格引用“%(ref)s”有误") % {"ref": ref[:20]})
                                 column = _column_index(letters)
                                 if column >= max_columns:
-                                    raise SheetError(expected, letters, f"cell {ref} lies beyond column "
-                                                     f"{_letters(max_columns - 1)}, the last one read "
-                                                     f"(setting QM_IMPORT_MAX_COLUMNS)")
+                                    raise SheetError(expected, letters, _(
+                                        "单元格 %(ref)s 超出了读取的最后一列 %(last)s（设置 QM_IMPORT_MAX_COLUMNS）")
+                                        % {"ref": ref, "last": _letters(max_columns - 1)})
                                 columns[letters] = column
                         else:
                             column = max(row) + 1 if row else 0
                             if column >= max_columns:
-                                raise SheetError(expected, "", f"the row has more than {max_columns} cells "
-                                                 f"(setting QM_IMPORT_MAX_COLUMNS)")
+                                raise SheetError(expected, "", _(
+                                    "该行超过 %(max)s 个单元格（设置 QM_IMPORT_MAX_COLUMNS）") % {"max": max_columns})
                         row[column] = value
                         el.clear()
                     elif tag == row_tag:
@@ -239,8 +246,9 @@ class XlsxFile:
                         if number is None:
                             number = expected
                         elif not number.isdigit() or not 0 < int(number) <= max_rows:
-                            raise SheetError(expected, "", f"row number {number[:20]!r} is not one of 1 to "
-                                             f"{max_rows} (setting QM_IMPORT_MAX_ROWS)")
+                            raise SheetError(expected, "", _("行号“%(number)s”不在 1 到 %(max)s 之间（设置 "
+                                                             "QM_IMPORT_MAX_ROWS）") % {"number": number[:20],
+                                                                                       "max": max_rows})
                         number = int(number)
                         while expected < number:  # rows left out of the XML are blank
                             yield {}
@@ -251,7 +259,9 @@ class XlsxFile:
                         el.clear()
             except SyntaxError as exc:  # ElementTree's ParseError: the XML is broken from here on
                 line, offset = getattr(exc, "position", (0, 0))
-                raise SheetError(expected, "", f"the sheet's XML is broken near line {line}, column {offset} "
-                                 f"({exc.msg if hasattr(exc, 'msg') else exc})") from None
+                raise SheetError(expected, "", _(
+                    "工作表的 XML 在第 %(line)s 行第 %(column)s 列附近损坏（%(reason)s）") % {
+                    "line": line, "column": offset, "reason": exc.msg if hasattr(exc, "msg") else exc}) from None
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                raise SheetError(expected, "", f"the sheet cannot be unpacked ({exc})") from None
+                raise SheetError(expected, "", _("工作表无法解压（%(reason)s）") % {"reason": exc}) from None
+

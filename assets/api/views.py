@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -10,10 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, unit_label
 
 from .. import access, bookvalue, disposals, selectors, services
 from .. import users as user_services
+from ..labels import joined
 from ..reports import disposal_register_xlsx_response
 from ..filtersets import (
     AssetFilterSet, CategoryFilterSet, ChangeRecordFilterSet, CustodyEventFilterSet, ItemTypeFilterSet,
@@ -55,7 +57,7 @@ class OrgUnitViewSet(ScopedModelViewSet):
         unit = serializer.instance
         data = changed(unit, serializer.validated_data)
         if "code" in data:
-            raise DomainError(f"the code of unit {unit.code} cannot change", field="code", code="immutable")
+            raise DomainError(_("%(unit)s 的单位编码不能更改"), field="code", code="immutable", unit=unit_label(unit))
         serializer.instance = services.unit_update(unit=unit, **data)
 
 
@@ -323,8 +325,8 @@ class DisposalRequestViewSet(ScopedCreateReadViewSet):
                                                     access.CHANGE).select_related("unit", "category")}
         unknown = [t for t in tags if t not in assets]
         if unknown:
-            raise DomainError(f"unknown asset tag(s) or outside your scope: {', '.join(unknown)}", field="assets",
-                              code="unknown_tag")
+            raise DomainError(_("未知标签或不在管辖范围内：%(tags)s"), field="assets", code="unknown_tag",
+                              tags=joined(unknown))
         serializer.instance = disposals.disposal_request(unit=data["unit"], assets=[assets[t] for t in tags],
                                                          reason=data["reason"], photos=data.get("photos"))
 

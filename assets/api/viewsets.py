@@ -3,15 +3,17 @@ queryset that reaches the list or the object lookup without that restriction is 
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from .. import access
 from quartermaster.context import set_user
+from quartermaster.dbrouter import ReplicaReadMixin
 
+from .. import access
 from .permissions import view_action
 
 
-class RestrictedViewMixin:
+class RestrictedViewMixin(ReplicaReadMixin):
     """Every API view inherits this (assets.api.permissions.AccessPermission refuses the others). A view without a
-    queryset names the model it serves in `access_model` and restricts what it reads itself."""
+    queryset names the model it serves in `access_model` and restricts what it reads itself. Its GET list and
+    retrieve read from the replica when one is configured (quartermaster.dbrouter)."""
 
     restricts_rows = True
     access_model = None

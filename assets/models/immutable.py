@@ -2,6 +2,8 @@
 from django.apps import apps
 from django.db import models
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 
 from ..access import RestrictedQuerySet
@@ -9,10 +11,10 @@ from ..access import RestrictedQuerySet
 
 class AppendOnlyQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
-        raise DomainError(f"{self.model._meta.verbose_name} is append-only and cannot be edited.", code="append_only")
+        raise DomainError(_("%(record)s只能追加，不能修改"), code="append_only", record=self.model._meta.verbose_name)
 
     def delete(self):
-        raise DomainError(f"{self.model._meta.verbose_name} is append-only and cannot be deleted.", code="append_only")
+        raise DomainError(_("%(record)s只能追加，不能删除"), code="append_only", record=self.model._meta.verbose_name)
 
 
 class AppendOnlyModel(models.Model):
@@ -23,11 +25,11 @@ class AppendOnlyModel(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise DomainError(f"{self._meta.verbose_name} is append-only and cannot be edited.", code="append_only")
+            raise DomainError(_("%(record)s只能追加，不能修改"), code="append_only", record=self._meta.verbose_name)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise DomainError(f"{self._meta.verbose_name} is append-only and cannot be deleted.", code="append_only")
+        raise DomainError(_("%(record)s只能追加，不能删除"), code="append_only", record=self._meta.verbose_name)
 
 
 def forbid_update_delete_sql(table: str) -> tuple[str, str]:

@@ -1,11 +1,12 @@
 """Shapes of the recorders API: assets by tag, people by staff number, units by code; forms check shape only."""
 from rest_framework import serializers
 
-from assets.api.fields import ScopedSlugRelatedField
+from assets.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from assets.models import Asset, OrgUnit, Person
 
-from ..choices import CheckKind, CheckResult
-from ..models import FootageInspection, RecorderCheck
+from .. import footage
+from ..choices import CheckKind, CheckResult, FootageRequestKind, RecordingType
+from ..models import FootageAccessLog, FootageInspection, FootageRecord, FootageRequest, RecorderCheck
 
 
 class ShiftSignOutSerializer(serializers.Serializer):
@@ -85,3 +86,76 @@ class FootageInspectionSerializer(serializers.ModelSerializer):
         fields = ["id", "inspected_on", "inspector", "unit", "recorders", "items_checked", "findings", "follow_up",
                   "recorded_at", "username"]
         read_only_fields = ["recorded_at", "username"]
+
+
+class FootageRecordSerializer(serializers.ModelSerializer):
+    """One offload batch's footage with its retention class (read only: the dock reports create them)."""
+
+    recorder = serializers.CharField(source="asset.tag", read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    person = serializers.CharField(source="person.staff_no", read_only=True, allow_null=True, default=None)
+    person_name = serializers.CharField(source="person.name", read_only=True, allow_null=True, default=None)
+    dock = serializers.CharField(source="dock_id", read_only=True)
+    retention_days = serializers.SerializerMethodField(help_text="null: permanent (evidence, or a permanent type)")
+    retain_until = serializers.SerializerMethodField(help_text="the last day it must be kept; null: permanent")
+
+    class Meta:
+        model = FootageRecord
+        fields = ["id", "recorder", "unit", "person", "person_name", "recorded_on", "dock", "offload", "files",
+                  "bytes", "recording_type", "evidence", "case_number", "evidence_marked_at", "status", "deleted_at",
+                  "stored_at", "retention_days", "retain_until"]
+        read_only_fields = fields
+
+    def get_retention_days(self, obj) -> int | None:
+        return footage.retention_days(obj)
+
+    def get_retain_until(self, obj) -> str | None:
+        until = footage.retain_until(obj)
+        return until.isoformat() if until else None
+
+
+class FootageClassifySerializer(serializers.Serializer):
+    recording_type = serializers.ChoiceField(choices=RecordingType.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FootageEvidenceSerializer(serializers.Serializer):
+    case_number = serializers.CharField(max_length=64, help_text="the case the footage is evidence in (案件编号)")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FootageDueQuerySerializer(serializers.Serializer):
+    unit = serializers.CharField(required=False, help_text="unit code (default: your scope)")
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class FootageRequestSerializer(serializers.ModelSerializer):
+    record = ScopedPrimaryKeyRelatedField(queryset=FootageRecord.objects.all(), help_text="the footage record's id")
+    kind = serializers.ChoiceField(choices=FootageRequestKind.choices)
+    recorder = serializers.CharField(source="record.asset.tag", read_only=True)
+    recorded_on = serializers.DateField(source="record.recorded_on", read_only=True)
+
+    class Meta:
+        model = FootageRequest
+        fields = ["id", "record", "recorder", "recorded_on", "kind", "reason", "status", "requested_by",
+                  "requested_at", "decided_by", "decided_at", "decision_note"]
+        read_only_fields = ["status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
+
+
+class FootageDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FootageRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class FootageAccessLogSerializer(serializers.ModelSerializer):
+    recorder = serializers.CharField(source="record.asset.tag", read_only=True)
+    recorded_on = serializers.DateField(source="record.recorded_on", read_only=True)
+    unit = serializers.CharField(source="record.unit.code", read_only=True)
+
+    class Meta:
+        model = FootageAccessLog
+        fields = ["id", "record", "recorder", "recorded_on", "unit", "request", "action", "username", "at", "note"]
+        read_only_fields = fields

@@ -7,4 +7,7 @@ router = SimpleRouter()
 router.register("shifts", views.ShiftViewSet, basename="shift")
 router.register("recorder-checks", views.RecorderCheckViewSet, basename="recordercheck")
 router.register("footage-inspections", views.FootageInspectionViewSet, basename="footageinspection")
+router.register("footage", views.FootageRecordViewSet, basename="footage")
+router.register("footage-requests", views.FootageRequestViewSet, basename="footagerequest")
+router.register("footage-log", views.FootageAccessLogViewSet, basename="footagelog")
 urlpatterns = router.urls

@@ -15,7 +15,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .choices import JourneyClass
-from .detect import Journey, distance_m
+from .detect import distance_m
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the classification reads of a trip: its ends, and the places and local minutes of its fixes (from the
+    last fix of the stop before it to the first of the stop after it). Built from the fixes or from the stored trip
+    (journeys.stored), the same either way."""
+
+    start: dt.datetime
+    end: dt.datetime
+    lats: Sequence[float]
+    lons: Sequence[float]
+    minutes: Sequence[int]  # the distinct minutes of its fixes, as epoch seconds // 60 (duty hours: one minute apart)
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class Rules:
 _RANK = {JourneyClass.MATCHED: 0, JourneyClass.OVERTIME: 1, JourneyClass.OFF_ROUTE: 2}
 
 
-def _against(journey: Journey, fixes, order: Order, rules: Rules) -> str | None:
+def _against(journey: Span, order: Order, rules: Rules) -> str | None:
     grace = dt.timedelta(seconds=rules.grace_s)
     lo, hi = order.start - grace, order.end + grace
     if not lo <= journey.start <= hi:
@@ -54,26 +67,26 @@ def _against(journey: Journey, fixes, order: Order, rules: Rules) -> str | None:
         return JourneyClass.OVERTIME
     if order.dest_lat is None or order.dest_lon is None:
         return JourneyClass.MATCHED
-    reached = any(distance_m(fixes[k].lat, fixes[k].lon, order.dest_lat, order.dest_lon) <= rules.destination_m
-                  for k in range(journey.first, journey.last + 1))
+    reached = any(distance_m(lat, lon, order.dest_lat, order.dest_lon) <= rules.destination_m
+                  for lat, lon in zip(journey.lats, journey.lons, strict=True))
     return JourneyClass.MATCHED if reached else JourneyClass.OFF_ROUTE
 
 
-def classify(journey: Journey, fixes, orders: Sequence[Order], *, on_duty: Callable[[dt.datetime], bool],
-             outside_m: Callable[[list[float], list[float]], Sequence[float]], rules: Rules,
+def classify(journey: Span, orders: Sequence[Order], *, on_duty: Callable[[Sequence[int]], bool],
+             outside_m: Callable[[Sequence[float], Sequence[float]], Sequence[float]], rules: Rules,
              jurisdiction_m: float = 200.0) -> tuple[str, Order | None]:
-    """(class, the approved trip it was classed against or None)."""
+    """(class, the approved trip it was classed against or None). `on_duty(minutes)`: every one of these minutes
+    (epoch seconds // 60) is in the unit's duty hours."""
     best: tuple[int, str, Order] | None = None
     for order in orders:
-        found = _against(journey, fixes, order, rules)
+        found = _against(journey, order, rules)
         if found is not None and (best is None or _RANK[found] < best[0]):
             best = (_RANK[found], found, order)
     if best is not None:
         return best[1], best[2]
     if not rules.duty_needs_order:
-        span = range(journey.first, journey.last + 1)
-        if all(on_duty(fixes[k].ts) for k in span):
-            outside = outside_m([fixes[k].lat for k in span], [fixes[k].lon for k in span])
+        if on_duty(journey.minutes):
+            outside = outside_m(journey.lats, journey.lons)
             if not any(d >= jurisdiction_m for d in outside):  # NaN (no jurisdiction known) compares False
                 return JourneyClass.DUTY, None
     return JourneyClass.NO_ORDER, None

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, float | int | bool] = {
     "QM_TRIP_LOOKAROUND_S": 43200,       # fixes read around a period, so trips crossing its edges are whole
     "QM_ONLINE_WINDOW_MIN": 10,          # online rate: a duty minute is online with a fix in the N minutes ending it
     "QM_REPORT_MAX_DAYS": 31,            # trips and stops reports (read from the fixes) span at most this many days
+    "QM_TRIP_STORE": True,               # trips of finished vehicle-days stored and read back (journeys.stored)
+    "QM_TRIP_STORE_SETTLE_S": 3600,      # a day is finished this long after its window (+ lookaround) ended
 }
 
 _FALSE = {"", "0", "false", "no", "off"}

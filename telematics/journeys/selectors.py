@@ -11,10 +11,12 @@ from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
 
 from . import conf
+from . import stored as _stored
 from .choices import JourneyClass
-from .classify import Order, Rules, classify
-from .detect import Params, detect
+from .classify import Order, Rules, Span, classify
 from .places import place_labels
+from .stored import iso as _iso
+from .stored import moving_seconds  # noqa: F401  (where it was)
 from .track import SHANGHAI, Subject, check_period, track_fixes, vehicle_for_subject
 
 
@@ -42,38 +44,21 @@ class JourneyReport:
                 for u in self.unused]
 
 
-def moving_seconds(fixes, first: int, last: int) -> int:
-    """Seconds of fixes[first..last] spent moving: each interval between two fixes whose later fix has a speed of at
-    least QM_STOP_SPEED_KMH (or, without a speed, that moved at all); the rest of a trip is pauses (lights, jams)."""
-    from telematics.tracking import conf as tracking_conf
-
-    slow = tracking_conf.get("QM_STOP_SPEED_KMH")
-    total = 0.0
-    for k in range(first, last):
-        a, b = fixes[k], fixes[k + 1]
-        moved = b.speed >= slow if b.speed is not None else (a.lat, a.lon) != (b.lat, b.lon)
-        if moved:
-            total += (b.ts - a.ts).total_seconds()
-    return int(round(total))
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat()
-
-
 def _in_period(moment: dt.datetime, start, end) -> bool:
     return (start is None or moment >= start) and (end is None or moment < end)
 
 
 def _duty_checks(vehicle: Vehicle | None):
-    """(on_duty(ts), outside_m(lats, lons)) for the vehicle's unit: the cached duty calendar, the jurisdiction index."""
+    """(on_duty(minutes), outside_m(lats, lons)) for the vehicle's unit: the cached duty calendar (one minute its
+    resolution), the jurisdiction index."""
     if vehicle is None:
-        return (lambda ts: False), (lambda lats, lons: [float("nan")] * len(lats))
+        return (lambda minutes: False), (lambda lats, lons: [float("nan")] * len(lats))
     from gis.services import spatial_index
     from telematics.calendar import duty_calendar
 
     calendar, index, unit = duty_calendar(), spatial_index(), vehicle.unit
-    return ((lambda ts: calendar.is_on_duty(unit.pk, ts)),
+    on = calendar.is_on_duty_ts
+    return ((lambda minutes: all(on(unit.pk, m * 60) for m in minutes)),
             (lambda lats, lons: index.jurisdiction_distance(unit.code, lons, lats).tolist()))
 
 
@@ -107,46 +92,84 @@ def _add_places(journeys: list[dict], stops: list[dict]) -> None:
         s["place"] = labels[2 * n + i]
 
 
-def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None) -> JourneyReport:
+def _whole_days(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.date, dt.date] | None:
+    """(first, last) local day when [start, end) is whole local days, else None."""
+    if start is None or end is None:
+        return None
+    lo, hi = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+    if lo.time() != dt.time() or hi.time() != dt.time():
+        return None
+    return lo.date(), hi.date() - dt.timedelta(days=1)
+
+
+def vehicle_journeys(subject: Subject, start: dt.datetime | None = None, end: dt.datetime | None = None, *,
+                     stored: bool | None = None) -> JourneyReport:
     """The trips starting in [start, end) in time order, the stops overlapping it, and the approved trips overlapping
     it that no trip was driven for (`unused`). Fixes are read `QM_TRIP_LOOKAROUND_S` beyond both ends, so a trip
-    crossing an end is whole and classed as it would be in a longer period."""
+    crossing an end is whole and classed as it would be in a longer period.
+
+    A vehicle's period of whole local days is detected day by day (each day with the lookaround around it), from the
+    trips stored per finished vehicle-day (journeys.stored) where `QM_TRIP_STORE` is on (`stored` overrides it; false
+    detects every day from the fixes now, with the same result)."""
     check_period(start, end)
+    days = _whole_days(start, end) if subject.vehicle is not None else None
+    if days is not None:
+        use_store = conf.get("QM_TRIP_STORE") if stored is None else stored
+        found = _stored.vehicle_days(subject.vehicle, days[0], days[1], store=use_store)
+        first, last = found[days[0]], found[days[1]]
+        records = [j for j in first.journeys if dt.datetime.fromisoformat(j["start"]) < start]
+        stop_records = [s for s in first.stops if dt.datetime.fromisoformat(s["start"]) < start]
+        for day in sorted(found):
+            lo, hi = _stored.iso_bounds(day)
+            records += [j for j in found[day].journeys if lo <= dt.datetime.fromisoformat(j["start"]) < hi]
+            stop_records += [s for s in found[day].stops if lo <= dt.datetime.fromisoformat(s["start"]) < hi]
+        records += [j for j in last.journeys if dt.datetime.fromisoformat(j["start"]) >= end]
+        return _report(subject, subject.vehicle, records, stop_records, start, end)
     around = dt.timedelta(seconds=conf.get("QM_TRIP_LOOKAROUND_S"))
     fixes = track_fixes(subject, start - around if start else None, end + around if end else None)
-    journeys, stops = detect(fixes, Params.from_settings())
+    records, stop_records = _stored.detect_records(fixes)
     vehicle = vehicle_for_subject(subject, fixes[0].ts if fixes else None)
+    return _report(subject, vehicle, records, stop_records, start, end)
+
+
+def _report(subject: Subject, vehicle: Vehicle | None, records: list[dict], stop_records: list[dict],
+            start: dt.datetime | None, end: dt.datetime | None) -> JourneyReport:
+    """The report from the detected trips and stops (journeys.stored's records, in time order): each trip classed
+    against the approved trips, those starting in the period and the stops overlapping it kept."""
     plate = vehicle.plate if vehicle is not None else None
     rules = Rules.from_settings()
     grace = dt.timedelta(seconds=rules.grace_s)
-    trips = _orders(vehicle, journeys[0].start if journeys else start, journeys[-1].end if journeys else end, grace)
+    spans = [Span(dt.datetime.fromisoformat(j["start"]), dt.datetime.fromisoformat(j["end"]), j["lats"], j["lons"],
+                  j["minutes"]) for j in records]
+    trips = _orders(vehicle, min(s.start for s in spans) if spans else start,
+                    max(s.end for s in spans) if spans else end, grace)
     orders = [Order(t.pk, t.start, t.end, t.dest_lat, t.dest_lon) for t in trips]
     late = _late_orders([t.pk for t in trips])
     trips_by_id = {t.pk: t for t in trips}
     on_duty, outside_m = _duty_checks(vehicle)
+    jurisdiction_m = conf.get("QM_TRIP_JURISDICTION_M")
     used: set[int] = set()
     out = []
-    for j in journeys:
-        kind, order = classify(j, fixes, orders, on_duty=on_duty, outside_m=outside_m, rules=rules,
-                               jurisdiction_m=conf.get("QM_TRIP_JURISDICTION_M"))
+    for j, span in zip(records, spans, strict=True):
+        kind, order = classify(span, orders, on_duty=on_duty, outside_m=outside_m, rules=rules,
+                               jurisdiction_m=jurisdiction_m)
         if order is not None:
             used.add(order.id)
-        if not _in_period(j.start, start, end):
+        if not _in_period(span.start, start, end):
             continue
-        a, b = fixes[j.first], fixes[j.last]
-        moving = moving_seconds(fixes, j.first, j.last)
-        out.append({"vehicle": plate, "terminal": fixes[j.first + 1 if j.first < j.last else j.first].terminal,
-                    "start": _iso(j.start), "end": _iso(j.end), "distance_m": j.distance_m,
-                    "duration_s": j.duration_s, "max_speed": j.max_speed, "avg_speed": j.avg_speed,
-                    "class": str(kind), "order": order.id if order else None,
-                    "late_order": order is not None and order.id in late, "complete": j.complete,
-                    "start_lat": a.lat, "start_lon": a.lon, "start_grid": a.grid_code,
-                    "end_lat": b.lat, "end_lon": b.lon, "end_grid": b.grid_code,
-                    "moving_s": moving, "stopped_s": max(0, j.duration_s - moving),
+        out.append({"vehicle": plate, "terminal": j["terminal"], "start": j["start"], "end": j["end"],
+                    "distance_m": j["distance_m"], "duration_s": j["duration_s"], "max_speed": j["max_speed"],
+                    "avg_speed": j["avg_speed"], "class": str(kind), "order": order.id if order else None,
+                    "late_order": order is not None and order.id in late, "complete": j["complete"],
+                    "start_lat": j["start_lat"], "start_lon": j["start_lon"], "start_grid": j["start_grid"],
+                    "end_lat": j["end_lat"], "end_lon": j["end_lon"], "end_grid": j["end_grid"],
+                    "moving_s": j["moving_s"], "stopped_s": max(0, j["duration_s"] - j["moving_s"]),
                     "driver": getattr(trips_by_id.get(order.id), "driver", "") if order else ""})
-    stop_rows = [{"vehicle": plate, "start": _iso(s.start), "end": _iso(s.end), "dwell_s": s.dwell_s,
-                  "lat": s.lat, "lon": s.lon, "grid_code": fixes[s.first].grid_code}
-                 for s in stops if (start is None or s.end >= start) and (end is None or s.start < end)]
+    stop_rows = [{"vehicle": plate, "start": s["start"], "end": s["end"], "dwell_s": s["dwell_s"], "lat": s["lat"],
+                  "lon": s["lon"], "grid_code": s["grid_code"]}
+                 for s in stop_records
+                 if (start is None or dt.datetime.fromisoformat(s["end"]) >= start)
+                 and (end is None or dt.datetime.fromisoformat(s["start"]) < end)]
     _add_places(out, stop_rows)
     unused = [{"vehicle": plate, "order": t.pk, "start": _iso(t.start), "end": _iso(t.end), "purpose": t.purpose,
                "destination": t.destination, "dest_lat": t.dest_lat, "dest_lon": t.dest_lon,

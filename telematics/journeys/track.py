@@ -14,11 +14,12 @@ from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from quartermaster.dbrouter import reader
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import neutralise
 from telematics.models import TerminalBinding, Vehicle
@@ -136,6 +137,7 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
         qs = qs.filter(ts__lt=end)
     qs = qs.order_by("ts", "terminal")
     rows = qs.values_list("terminal", "ts", "lat", "lon", "speed", "heading", "grid_code")
+    connection = reader()  # the replica inside a replica-read view (quartermaster.dbrouter)
     if connection.vendor == "postgresql":
         # Fetched at once in PostgreSQL's binary format (the times come as datetimes made in C, not parsed from text)
         # and made tuples by Fix._make: the ORM's row iterator, parsing and dataclasses were most of a month's trips.
@@ -143,7 +145,7 @@ def track_fixes(subject: Subject, start: dt.datetime | None = None, end: dt.date
 
         # A month of one vehicle (~110,000 fixes, 5 MB) is sorted in memory rather than spilled to disk (4 MB default).
         sql, params = rows.query.sql_with_params()
-        with transaction.atomic():
+        with transaction.atomic(using=connection.alias):
             connection.ensure_connection()
             with psycopg.Cursor(connection.connection) as cur:  # Django's cursors bind client-side: text results only
                 cur.execute("SET LOCAL work_mem = '64MB'")

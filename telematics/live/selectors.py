@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from assets import access
-from gis.services import place_labels
 from assets.models import OrgUnit
+from gis.services import place_labels
+from quartermaster.dbrouter import reader
 from telematics.models import Vehicle
 from telematics.tracking.choices import AlertKind, AlertStatus
 from telematics.tracking.models import Alert, Position
@@ -55,6 +55,7 @@ def newest_fixes(vehicle_ids: list[int]) -> dict[int, tuple]:
     join; elsewhere each column is a correlated subquery (the SQLite demo's fleet is small)."""
     if not vehicle_ids:
         return {}
+    connection = reader()  # the replica inside a replica-read view (quartermaster.dbrouter)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT v.id, p.ts, p.lat, p.lon, p.speed, p.heading, p.grid_code "
@@ -133,6 +134,7 @@ def fixes_after(arrival: int, vehicle_ids: set[int] | None) -> list[tuple]:
     """Fixes stored after `arrival` in arrival order: (arrival, vehicle_id, ts in epoch ms, lat, lon, speed,
     heading, grid_code). Plain SQL with the time as a number: the stream reads thousands a second, and building
     a datetime per row was most of its cost."""
+    connection = reader()
     epoch = ("(EXTRACT(EPOCH FROM ts) * 1000)::int8" if connection.vendor == "postgresql"
              else "CAST(ROUND((julianday(ts) - 2440587.5) * 86400000.0) AS INTEGER)")
     with connection.cursor() as cur:

@@ -5,7 +5,10 @@ Events: `fixes` (a list of [vehicle_id, ts (epoch ms), lat, lon, speed, heading,
 one last sent for that vehicle), `alerts` (alert rows that changed), `review` (the ids of the alerts still
 awaiting review, so alerts withdrawn or reviewed elsewhere leave the panel), `resync` (the stream was too far
 behind, e.g. a laptop woke up: it skipped to the newest fixes and the page takes a fresh snapshot). Every event carries the cursor
-`arrival|alerts-since` as its id; EventSource sends it back as Last-Event-ID when it reconnects."""
+`arrival|alerts-since` as its id; EventSource sends it back as Last-Event-ID when it reconnects. `delay`
+({"delay_s", "source"}: where a replica is configured, sent first and whenever it changes) says whether each poll read a replica that is behind
+(quartermaster.dbrouter: every poll picks the replica or, past QM_REPLICA_MAX_LAG_SECONDS, the primary): the page shows
+"数据延迟 N 秒" rather than stale positions silently."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +21,7 @@ from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 from gis.services import place_labels
+from quartermaster import dbrouter
 
 from . import conf, selectors
 
@@ -63,6 +67,7 @@ class FleetStream:
         self.floors: deque[tuple[float, int]] = deque()  # (when, newest arrival then): the lookback window
         self.vehicle_ids: set[int] | None = None
         self.scope_read_at = -SCOPE_REFRESH_S
+        self.sent_delay: tuple[int, str] | None = None
         # The body is produced after the view returned and the locale middleware reset the language.
         self.language = translation.get_language()
 
@@ -110,10 +115,12 @@ class FleetStream:
             row.append(place)
         return rows
 
-    def poll_alerts(self) -> list[dict]:
+    def poll_alerts(self, lag: float | None = None) -> list[dict]:
+        """Alert rows changed since the last poll. Read from a replica `lag` seconds behind, the next poll looks
+        that much further back: a change the replica had not replayed yet is read when it has."""
         started = dt.datetime.now(UTC)
         changed = selectors.alerts_changed_since(selectors.scoped_alerts(self.user), self.since - ALERT_LOOKBACK)
-        self.since = started
+        self.since = started - dt.timedelta(seconds=lag or 0)
         out = []
         for alert in changed:
             if self.sent_alerts.get(alert.pk) == alert.updated_at:
@@ -132,21 +139,31 @@ class FleetStream:
         last_write = last_resync = time.monotonic()
         while True:
             now = time.monotonic()
-            if self.skip_backlog():
-                yield _event("resync", {}, format_cursor(self.arrival, self.since))
-            fixes = self.poll_fixes(now)
-            alerts = self.poll_alerts()
+            route = dbrouter.choose()
+            with dbrouter.reading(route):  # not across a yield: the body may be iterated from another context
+                skipped = self.skip_backlog()
+                fixes = self.poll_fixes(now)
+                alerts = self.poll_alerts(route.lag)
+                review = None
+                if now - last_resync >= self.resync_s:
+                    last_resync = now
+                    review = selectors.alert_ids_awaiting_review(selectors.scoped_alerts(self.user))
             cursor = format_cursor(self.arrival, self.since)
+            delay = (route.delay_s, "replica" if route.on_replica else "primary")
+            if delay != self.sent_delay and dbrouter.configured():
+                self.sent_delay = delay
+                yield _event("delay", {"delay_s": delay[0], "source": delay[1]}, cursor)
+                last_write = now
+            if skipped:
+                yield _event("resync", {}, cursor)
             if fixes:
                 yield _event("fixes", fixes, cursor)
                 last_write = now
             if alerts:
                 yield _event("alerts", alerts, cursor)
                 last_write = now
-            if now - last_resync >= self.resync_s:
-                last_resync = now
-                yield _event("review", selectors.alert_ids_awaiting_review(
-                    selectors.scoped_alerts(self.user)), cursor)
+            if review is not None:
+                yield _event("review", review, cursor)
                 last_write = now
             if now - last_write >= HEARTBEAT_S:
                 yield b": ping\n\n"

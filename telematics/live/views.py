@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from assets import access
 from assets.models import OrgUnit
 from gis.choices import VenueCategory
+from quartermaster.dbrouter import reads_from_replica
 from telematics.journeys import conf as journeys_conf
 from telematics.journeys.choices import JourneyClass
 from telematics.models import Vehicle
@@ -52,6 +53,7 @@ def _strings() -> dict:
         "kinds": {str(value): str(label) for value, label in AlertKind.choices},
         "states": {"moving": _("行驶"), "stopped": _("停驶"), "offline": _("离线"), "alert": _("告警中")},
         "stream": {"connecting": _("连接中"), "live": _("实时"), "reconnecting": _("重新连接中")},
+        "delayed": _("数据延迟 %(n)s 秒"),
         "follow": _("跟随"), "unfollow": _("停止跟随"), "following": _("正在跟随"),
         "lastTrack": _("最近轨迹"), "lastTrackNone": _("最近没有轨迹"),
         "searchNotFound": _("未找到该车牌的车辆。"), "searchNoFix": _("该车辆还没有定位。"),
@@ -82,6 +84,7 @@ def _map_config(request) -> dict:
 
 @role_required
 @require_GET
+@reads_from_replica
 def live_map(request):
     units = selectors.scoped_units(request.user)
     focus = request.GET.get("vehicle", "")
@@ -92,12 +95,15 @@ def live_map(request):
 
 @role_required
 @require_GET
+@reads_from_replica
 def map_snapshot(request):
     """The vehicles in scope with their newest fix, the alerts awaiting review, and the cursor to stream from
-    (taken first, so whatever is stored while the snapshot is read comes through the stream)."""
-    cursor = format_cursor(selectors.newest_arrival(), timezone.now())
+    (taken first, so whatever is stored while the snapshot is read comes through the stream). Read from a replica,
+    the alerts' cursor starts as far back as the replica is behind, and `delay_s` says by how much."""
+    route = request.read_route
+    cursor = format_cursor(selectors.newest_arrival(), timezone.now() - dt.timedelta(seconds=route.lag or 0))
     return JsonResponse({
-        "cursor": cursor, "now": timezone.now().isoformat(),
+        "cursor": cursor, "now": timezone.now().isoformat(), "delay_s": route.delay_s,
         "vehicles": selectors.fleet_snapshot(selectors.scoped_vehicles(request.user)),
         "alerts": selectors.alerts_awaiting_review(selectors.scoped_alerts(request.user)),
     }, json_dumps_params={"ensure_ascii": False})
@@ -119,6 +125,7 @@ def map_stream(request):
 
 @role_required
 @require_GET
+@reads_from_replica
 def track_replay(request):
     vehicles = selectors.scoped_vehicles(request.user).order_by("plate")
     end = timezone.localtime() + dt.timedelta(minutes=1)  # the form shows minutes: the last fixes stay inside

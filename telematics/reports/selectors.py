@@ -1,7 +1,8 @@
 """The reports' reads: each builds a `Report` (columns, rows, totals, an optional chart) for a set of vehicles (cut
 to the reader's scope by the caller) over local days `start`..`end` (both included).
 
-Trips and stops are detected from the fixes (telematics.journeys), so they span at most QM_REPORT_MAX_DAYS; daily
+Trips and stops are detected from the fixes (telematics.journeys; finished vehicle-days read back from the trips
+stored for them, journeys.stored), and span at most QM_REPORT_MAX_DAYS; daily
 mileage, summary and online rate read the daily rollups (telematics.tracking.rollups) and take any period. The
 summary's trip counts come from the rollup where `qm rollup` counted them, else from the fixes of those days."""
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from telematics.journeys import conf as journeys_conf
+from telematics.journeys import stored
 from telematics.journeys.choices import JourneyClass
 from telematics.journeys.selectors import vehicle_journeys
 from telematics.journeys.track import Subject
@@ -209,9 +211,10 @@ def _trip_counts(vehicles, start: dt.date, end: dt.date, found) -> tuple[dict[in
 
 
 def count_trips(vehicles, day: dt.date) -> dict[int, int]:
-    """Trips per vehicle starting on local day `day`, detected from the fixes (what `qm rollup --trips` stores)."""
-    lo, hi = _bounds(day, day)
-    return {v.pk: len(vehicle_journeys(Subject(vehicle=v, terminal=None), lo, hi).journeys) for v in vehicles}
+    """Trips per vehicle starting on local day `day` (what `qm rollup --trips` stores): the day's detection, stored
+    where it is finished (journeys.stored), so the reports read it later instead of the fixes."""
+    use = journeys_conf.get("QM_TRIP_STORE")
+    return {v.pk: len(stored.own_journeys(day, stored.vehicle_days(v, day, day, store=use)[day])) for v in vehicles}
 
 
 def summary_report(vehicles, start: dt.date, end: dt.date, subject: str) -> Report:

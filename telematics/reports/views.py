@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assets import access
 from assets.models import OrgUnit
+from quartermaster.dbrouter import reads_from_replica
 from quartermaster.errors import DomainError
 from telematics.models import Vehicle
 
@@ -34,6 +35,7 @@ def _units(user):
 
 
 @access.page("telematics.Vehicle")
+@reads_from_replica
 def report_page(request):
     units = _units(request.user)
     vehicles = access.restrict(Vehicle.objects.select_related("unit"), request.user).order_by("plate")

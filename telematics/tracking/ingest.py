@@ -49,6 +49,7 @@ PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
 # CONNACK "unsupported protocol version": 1 in MQTT 3.1.1, 0x84 in MQTT 5.
 _UNSUPPORTED_PROTOCOL = (1, 0x84)
 FULL_COLLECTION_EVERY = 1000  # gc threshold of the oldest generation, see Ingest.start
+SQLITE_WRITER_PAUSE_S = 0.15  # > the 100 ms between a waiting SQLite writer's retries (its busy handler), see _commit_loop
 
 
 # scheme -> (default port, TLS)
@@ -402,6 +403,11 @@ class Ingest:
                     break
                 if work:
                     self._handle(*work)
+                    if connection.vendor == "sqlite":
+                        # SQLite has one writer and no queue for the lock: a busy ingest that begins its next
+                        # batch the moment it commits starves the web app and `qm notify` (their waits end in
+                        # "database is locked" under load). A pause between batches lets them in (demo only).
+                        time.sleep(SQLITE_WRITER_PAUSE_S)
                 if time.monotonic() - last_checkpoint >= conf.get("QM_CHECKPOINT_S"):
                     self._checkpoint()
                     last_checkpoint = time.monotonic()

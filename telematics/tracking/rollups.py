@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from quartermaster.dbrouter import reader
+
 from . import conf
 from .models import Leg, VehicleDay
 from .models.rollups import MINUTES_PER_DAY
@@ -142,7 +144,7 @@ def minutes_from_varbit(raw: bytes | memoryview | None) -> int:
 
 def _aggregate_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Day]:
     lo, hi = _bounds(start, end)
-    with connection.cursor() as cur:
+    with reader().cursor() as cur:  # the replica inside a replica-read view (quartermaster.dbrouter)
         cur.execute(f"SELECT vehicle_id, day, dist_m, moving_s, stopped_s, fixes, varbit_send(minutes) FROM {AGGREGATE} "
                     "WHERE vehicle_id = ANY(%s) AND day >= %s AND day < %s", [list(vehicle_ids), lo, hi])
         return {(v, day.astimezone(SHANGHAI).date()): Day(float(d or 0), float(s or 0), float(t or 0), int(n),
@@ -153,7 +155,7 @@ def _aggregate_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int
 def _table_days(vehicle_ids, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Day]:
     # Rows without fixes only carry a trip count (a day without legs, counted by `qm rollup --trips`).
     if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
+        with reader().cursor() as cur:
             cur.execute("SELECT vehicle_id, day, dist_m, moving_s, stopped_s, fixes, varbit_send(minutes) "
                         "FROM tracking_vehicleday WHERE vehicle_id = ANY(%s) AND day >= %s AND day <= %s "
                         "AND fixes > 0", [list(vehicle_ids), start, end])

@@ -6,10 +6,10 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count
 
 from gis.services import place_labels
+from quartermaster.dbrouter import reader
 
 from .models import DeadLetter, Leg, Position
 
@@ -50,6 +50,7 @@ def daily_mileage(vehicle_id: int, start_date: dt.date, end_date: dt.date) -> li
     stopped counts nothing (the rules' legs). On TimescaleDB the continuous aggregate answers."""
     lo, hi = _day_bounds(start_date, end_date)
     totals: dict[dt.date, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    connection = reader()  # the replica inside a replica-read view (quartermaster.dbrouter)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             totals.update({day: list(v) for day, v in mileage_rows(cur, vehicle_id, lo, hi).items()})

@@ -109,7 +109,7 @@ class TestLogisticsOfficerInAdmin(WorldTestCase):
             "tag": asset.tag, "category": "camera", "item": "对讲机", "serial": "", "model": "", "size": "",
             "acquired": "", "service_years": "", "events-TOTAL_FORMS": events, "events-INITIAL_FORMS": events,
             "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 0, "_save": "保存"}, follow=True)
-        assert "return it before changing its category" in page.content.decode()
+        assert "须先归还才能更改类别" in page.content.decode()
         assert registry_state() == before
 
     def test_add_receives_into_stock(self, world):

@@ -320,7 +320,7 @@ class TestCustodyActionAPI(WorldTestCase):
         response = world.client(UserRole.LOGISTICS).patch(reverse("asset-detail", args=[asset.pk]),
                                                           {"status": "retired", "unit": OUTSIDE_UNIT}, format="json")
         assert response.status_code == 400, response.content
-        assert response.json()["code"] == "ledger_field" and "custody" in response.json()["detail"]
+        assert response.json()["code"] == "ledger_field" and "保管流转" in response.json()["detail"]
         assert registry_state() == before, "ledger fields were written through a PATCH"
 
     def test_put_of_the_read_shape_is_accepted(self, world):

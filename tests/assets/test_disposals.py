@@ -116,3 +116,23 @@ def test_pages_file_and_approve(office, client):
     assert client.post(f"/disposals/{request.pk}/approve/").status_code == 302
     register = client.get("/disposals/register/").content.decode()
     assert 'data-tag="PC-7"' in register
+
+
+def test_an_item_awaiting_a_disposal_decision_stays_in_the_store_until_refused(office):
+    """Found walking the demo: an item in a pending request was issued, and the approval could then not retire it."""
+    units, users = office
+    pc = _asset("PC-9", units["CZ-TN-01"], "900")
+    with change_context(source="web", username="clerk"):
+        request = disposals.disposal_request(unit=units["CZ-TN-01"], assets=[pc], reason="屏幕损坏")
+    officer = services.person_create(staff_no="P009", name="钱七", unit=units["CZ-TN-01"], role="officer")
+    for move in (lambda: services.asset_issue(asset=pc, person=officer),
+                 lambda: services.asset_transfer(asset=pc, to_unit=units["CZ-TN-02"])):
+        with pytest.raises(ConflictError) as refused:
+            move()
+        assert refused.value.code == "awaiting_disposal" and request.number in str(refused.value.message)
+    pc.refresh_from_db()
+    assert pc.status == AssetStatus.IN_STOCK and pc.unit == units["CZ-TN-01"]
+    disposals.disposal_refuse(request=request, user=users["brigade"], reason="仍可维修")
+    services.asset_issue(asset=pc, person=officer)
+    pc.refresh_from_db()
+    assert pc.status == AssetStatus.ISSUED

@@ -28,6 +28,12 @@ case = AlertCase.objects.create(alert=alert, deadline=dt.datetime(2026, 1, 6, tz
 event = AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
                                       text="加班", username="tester")
 AlertCaseAttachment.objects.create(event=event, file="alert-cases/2026/01/order.pdf", name="order.pdf")
+services.asset_create(tag="REC-1", category="recorder", unit=unit)
+from telematics.tracking.models import DockOffload
+from telematics.tracking.signals import dock_reports_stored
+dock_reports_stored.send(sender=DockOffload, reports=[DockOffload.objects.create(
+    dock_id="D1", recorder_tag="REC-1", recorded_on=dt.date(2026, 1, 1),
+    ts=dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone.utc))])
 """
 
 

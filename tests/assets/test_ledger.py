@@ -92,7 +92,7 @@ def test_a_renewal_keeps_the_holder_and_dates_the_new_expiry(bureau):
         services.asset_renew(asset=cert, expires=dt.date(2035, 1, 1))
     assert refused.value.code == "renew_retired"
     radio = services.asset_create(tag="R-X", category="radio", unit=units["CZ-TN-01"])
-    with pytest.raises(DomainError, match="only certificates and work cards"):
+    with pytest.raises(DomainError, match="只有执法证件和工作证才有有效期"):
         services.asset_renew(asset=radio, expires=dt.date(2035, 1, 1))
 
 

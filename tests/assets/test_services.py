@@ -104,7 +104,7 @@ def test_repair_cycle_and_lost_report(bureau):
     assert event.person == bureau["officer"]
     asset.refresh_from_db()
     assert (asset.status, asset.holder_person) == ("lost", None)
-    with pytest.raises(DomainError, match="before it was lost"):
+    with pytest.raises(DomainError, match="早于丢失日期"):
         other = _asset(bureau, tag="R-2", category="recorder")
         services.asset_report_lost(asset=other, date_lost=dt.date(2026, 3, 5), date_reported=dt.date(2026, 3, 1))
 
@@ -112,12 +112,12 @@ def test_repair_cycle_and_lost_report(bureau):
 def test_ledger_is_append_only_in_orm_and_database(bureau):
     asset = _asset(bureau)
     event = asset.events.get()
-    with pytest.raises(DomainError, match="append-only"):
+    with pytest.raises(DomainError, match="只能追加"):
         event.note = "rewritten"
         event.save()
-    with pytest.raises(DomainError, match="append-only"):
+    with pytest.raises(DomainError, match="只能追加"):
         event.delete()
-    with pytest.raises(DomainError, match="append-only"):
+    with pytest.raises(DomainError, match="只能追加"):
         CustodyEvent.objects.filter(pk=event.pk).update(note="x")
     if connection.vendor == "postgresql":
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
@@ -158,15 +158,15 @@ def test_unit_move_repaths_subtree_and_refuses_cycles(bureau):
     services.unit_update(unit=units["CZ-TN"], parent=units["CZ"])
     units["CZ-TN-01"].refresh_from_db()
     assert units["CZ-TN-01"].path == "/CZ/CZ-TN/CZ-TN-01/"
-    with pytest.raises(DomainError, match="under itself"):
+    with pytest.raises(DomainError, match="不能移到自身或其下级单位"):
         services.unit_update(unit=units["CZ-TN"], parent=units["CZ-TN-01"])
 
 
 def test_duplicate_tag_and_badge_refused(bureau):
     _asset(bureau, tag="DUP")
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="已存在"):
         _asset(bureau, tag="DUP")
-    with pytest.raises(ConflictError, match="already bound"):
+    with pytest.raises(ConflictError, match="已绑定给其他执法人员"):
         services.person_create(staff_no="P9", name="赵六", unit=bureau["units"]["CZ"], badge_no="320401001")
     assert Asset.objects.filter(tag="DUP").count() == 1
 

@@ -4,11 +4,12 @@ import csv
 import io
 import json
 import os
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -19,6 +20,8 @@ from compliance.models import ComplianceSnapshot
 from telematics.models import Vehicle
 from tests.compliance.test_compliance_fixture import build_small_bureau
 from tests.support.fixtures import make_user
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 pytestmark = pytest.mark.django_db
 
@@ -124,17 +127,20 @@ def test_stdout_when_no_output(small_bureau, capfdbinary):
     assert capfdbinary.readouterr().out.decode("utf-8").startswith("合规核查报告\n单位,天宁大队（CZ-TN）")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--unit", "NOPE", "--standard", "jiangsu"], "unknown unit 'NOPE'"),
-    (["--unit", "CZ", "--standard", "anhui"], "unknown standard 'anhui'"),
-    (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2026-02-30"], "not a date"),
-    (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2999-01-01"], "in the future"),
-    (["--standard", "jiangsu"], "--unit and --standard are required"),
-    (["--snapshot", "999999"], "no saved compliance report #999999"),
+@pytest.mark.parametrize("args,chinese,english", [
+    (["--unit", "NOPE", "--standard", "jiangsu"], "没有编码为 NOPE 的单位", "No unit with code NOPE"),
+    (["--unit", "CZ", "--standard", "anhui"], "未知的标准“anhui”", "Unknown standard “anhui”"),
+    (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2026-02-30"], "不是日期", "is not a date"),
+    (["--unit", "CZ", "--standard", "jiangsu", "--as-of", "2999-01-01"], "在今天之后", "is in the future"),
+    (["--standard", "jiangsu"], "须给出 --unit 和 --standard", "--unit and --standard are required"),
+    (["--snapshot", "999999"], "没有编号为 999999 的已保存达标报告", "No saved compliance report #999999"),
 ])
-def test_bad_input_is_a_clear_error(small_bureau, args, message):
-    with pytest.raises(CommandError, match=message):
+def test_bad_input_is_a_clear_error_in_the_command_lines_language(small_bureau, args, chinese, english):
+    with translation.override("zh-hans"), pytest.raises(CommandError, match=chinese):
         call_command("compliance", *args)
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("compliance", *args)
+    assert english in str(refused.value) and not CJK.search(str(refused.value))
 
 
 def test_cli_exits_non_zero_with_the_reason_on_stderr(db, monkeypatch, capfd):
@@ -148,7 +154,7 @@ def test_cli_exits_non_zero_with_the_reason_on_stderr(db, monkeypatch, capfd):
         cli.main(["compliance", "--unit", "NOPE", "--standard", "jiangsu", "--skip-checks"])
     assert exited.value.code != 0
     out, err = capfd.readouterr()
-    assert "unknown unit 'NOPE'" in err
+    assert "没有编码为 NOPE 的单位" in err
     assert out == ""
 
 
@@ -157,7 +163,7 @@ def test_cli_exits_non_zero_with_the_reason_on_stderr(db, monkeypatch, capfd):
 def test_snapshot_re_renders_identically_in_every_format(small_bureau, tmp_path, capfd):
     call_command("compliance", "--unit", "CZ", "--standard", "jiangsu", "--save", "--output", str(tmp_path / "o"))
     snapshot = ComplianceSnapshot.objects.get()
-    assert "saved compliance snapshot #" in capfd.readouterr().err
+    assert f"已保存达标报告快照 #{snapshot.pk}" in capfd.readouterr().err
     original = json.loads((tmp_path / "o").read_bytes())
     assert snapshot.report == original
     first = {fmt: run("--snapshot", str(snapshot.pk), fmt=fmt, tmp_path=tmp_path)
@@ -179,7 +185,7 @@ def test_snapshots_are_append_only(small_bureau):
     call_command("compliance", "--unit", "CZ-TN", "--standard", "model", "--save", "--output", os.devnull)
     snapshot = ComplianceSnapshot.objects.get()
     snapshot.report = {}
-    with pytest.raises(DomainError, match="append-only"):
+    with pytest.raises(DomainError, match="只能追加"):
         snapshot.save()
 
 
@@ -198,9 +204,9 @@ def test_api_returns_the_same_json_within_scope(small_bureau, api_client_for):
 
 
 @pytest.mark.parametrize("params,status,text", [
-    ({"unit": "NOPE", "standard": "jiangsu"}, 404, "unknown unit"),
-    ({"unit": "CZ", "standard": "anhui"}, 400, "unknown standard"),
-    ({"unit": "CZ", "standard": "jiangsu", "as_of": "yesterday"}, 400, "not a date"),
+    ({"unit": "NOPE", "standard": "jiangsu"}, 404, "没有编码为 NOPE 的单位"),
+    ({"unit": "CZ", "standard": "anhui"}, 400, "未知的标准"),
+    ({"unit": "CZ", "standard": "jiangsu", "as_of": "yesterday"}, 400, "不是日期"),
 ])
 def test_api_bad_input(small_bureau, api_client_for, params, status, text):
     client = api_client_for(make_user("fleet", "fleet"))
@@ -292,7 +298,7 @@ def test_page_downloads_and_errors(auditor_client):
     pdf = auditor_client.get("/compliance/", {"unit": "CZ", "standard": "model", "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     bad = auditor_client.get("/compliance/", {"unit": "CZ", "standard": "model", "as_of": "nope"})
-    assert bad.status_code == 400 and "not a date" in bad.content.decode()
+    assert bad.status_code == 400 and "不是日期" in bad.content.decode()
 
 
 def test_page_save_and_view_snapshot(auditor_client):

@@ -99,7 +99,7 @@ def test_every_check_has_its_parameters_evaluation_and_drill_down():
 
 
 def test_unknown_standard_is_a_clear_error():
-    with pytest.raises(DomainError, match="unknown standard 'anhui'.*jiangsu"):
+    with pytest.raises(DomainError, match="未知的标准“anhui”.*jiangsu"):
         get_standard("anhui")
 
 

@@ -18,7 +18,8 @@ from assets.models.immutable import append_only_tables
 from compliance.models import ComplianceSnapshot
 from quartermaster import dbroles
 from telematics import services as fleet
-from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
+from telematics.tracking.models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent, DockOffload
+from telematics.tracking.signals import dock_reports_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,10 @@ def rows(bureau):
     event = AlertCaseEvent.objects.create(case=case, action="explain", from_state="pending", to_state="explained",
                                           text="加班", username="tester")
     AlertCaseAttachment.objects.create(event=event, file="alert-cases/2026/01/order.pdf", name="order.pdf")
+    services.asset_create(tag="REC-1", category="recorder", unit=unit)
+    dock_reports_stored.send(sender=DockOffload, reports=[DockOffload.objects.create(  # a footage access log line
+        dock_id="D1", recorder_tag="REC-1", recorded_on=dt.date(2026, 1, 1),
+        ts=dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone.utc))])
     with connection.cursor() as cursor:
         for table in append_only_tables():
             cursor.execute(f"SELECT count(*) FROM {table}")

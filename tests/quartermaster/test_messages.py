@@ -14,24 +14,36 @@ from assets.choices import UserRole
 from tests.support.fixtures import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("api", "assets", "compliance", "gis", "quartermaster", "recorders", "telematics", "uniforms", "workbook")
+APPS = ("api", "assets", "compliance", "gis", "quartermaster", "recorders", "simulators", "telematics", "uniforms",
+        "workbook")
 ERRORS = {"DomainError", "ConflictError", "HandoverRefused"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PARAM = re.compile(r"%\((\w+)\)[sdr]")
 # Modules whose every refusal is a catalogued template (the others still carry English text: see the README).
-CATALOGUED = ("assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py",
-              # telematics, gis and quartermaster (msg-tel)
-              "telematics/api/views.py", "telematics/dossier.py", "telematics/journeys/render.py",
-              "telematics/journeys/selectors.py", "telematics/journeys/services.py",
-              "telematics/management/commands/register.py", "telematics/management/commands/trips.py",
-              "telematics/register/render.py", "telematics/register/selectors.py", "telematics/register/services.py",
-              "telematics/register/views.py", "telematics/reports/registry.py", "telematics/reports/render.py",
-              "telematics/reports/selectors.py", "telematics/reports/views.py", "telematics/services.py",
-              "telematics/tracking/acl.py", "telematics/tracking/cases/services.py", "telematics/tracking/ingest.py",
-              "telematics/tracking/services.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
-              "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
-              "quartermaster/pdf.py",
-              )
+CATALOGUED = (
+    "assets/ledger.py", "telematics/journeys/track.py", "api/exceptions.py", "recorders/footage.py",
+    # the registry, uniforms, recorders, compliance and the simulators (msg-assets)
+    "assets/admin.py", "assets/api/views.py", "assets/disposal_views.py", "assets/disposals.py",
+    "assets/models/immutable.py", "assets/services.py", "assets/users.py",
+    "uniforms/inventory_views.py", "uniforms/services.py",
+    "recorders/services.py", "recorders/views.py",
+    "compliance/render.py", "compliance/services.py", "compliance/standards.py", "compliance/views.py",
+    "simulators/broker.py", "simulators/city.py", "simulators/demo.py", "simulators/engine.py", "simulators/load.py",
+    "simulators/plan.py", "simulators/runner.py", "simulators/scenarios.py", "simulators/streets.py",
+    # end msg-assets
+    # telematics, gis and quartermaster (msg-tel)
+    "telematics/api/views.py", "telematics/dossier.py", "telematics/journeys/render.py",
+    "telematics/journeys/selectors.py", "telematics/journeys/services.py",
+    "telematics/management/commands/register.py", "telematics/management/commands/trips.py",
+    "telematics/register/render.py", "telematics/register/selectors.py", "telematics/register/services.py",
+    "telematics/register/views.py", "telematics/reports/registry.py", "telematics/reports/render.py",
+    "telematics/reports/selectors.py", "telematics/reports/views.py", "telematics/services.py",
+    "telematics/tracking/acl.py", "telematics/tracking/cases/services.py", "telematics/tracking/ingest.py",
+    "telematics/tracking/services.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
+    "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
+    "quartermaster/pdf.py",
+    # end msg-tel
+)
 
 
 def _sources():

@@ -119,9 +119,9 @@ def test_qm_recorders_inspections_due(inspected, tmp_path, capsys):
         assert out.stat().st_size > 100
     call_command("recorders", "inspections-due", "--unit", "CZ", "--format", "csv", "--lang", "en")
     assert "Never inspected" in capsys.readouterr().out
-    with pytest.raises(CommandError, match="unknown unit 'NOPE'"):
+    with pytest.raises(CommandError, match="没有编码为 NOPE 的单位"):
         call_command("recorders", "inspections-due", "--unit", "NOPE")
-    with pytest.raises(CommandError, match="not a date"):
+    with pytest.raises(CommandError, match="不是日期"):
         call_command("recorders", "inspections-due", "--unit", "CZ", "--as-of", "yesterday")
 
 

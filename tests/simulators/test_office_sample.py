@@ -22,7 +22,7 @@ def loaded(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock(), transaction.atomic():
         load_sample_bureau()
-        first = load_office_sample()
+        first = load_office_sample(approver=make_user("admin-demo", "administrator"))
         yield {"first": first, "again": load_office_sample()}
         transaction.set_rollback(True)
 
@@ -36,7 +36,7 @@ def office(loaded, db):
 
 def test_the_work_is_loaded_once(office):
     loaded, _client = office
-    assert loaded["first"]["costs"] >= 30 and loaded["again"] is None
+    assert loaded["first"]["costs"] >= 30 and loaded["first"]["disposals"] == 2 and loaded["again"] is None
     assert VehicleCost.objects.filter(kind="fuel").count() == 16 and VehicleCost.objects.filter(kind="toll").exists()
     assert OdometerReading.objects.count() >= 16
     pool = Asset.objects.filter(tag__startswith="JLY-POOL-")
@@ -57,6 +57,8 @@ def test_each_office_page_shows_it(office):
     pending = DisposalRequest.objects.get(status="pending")
     assert pending.number in client.get("/disposals/").content.decode() and pending.total_price > 0
     assert (pending.unit.code, pending.approvals_needed) == ("CZ-TN-01", 2)  # the brigade's officer approves first
+    register = client.get("/disposals/register/").context["rows"]
+    assert [(r["unit"], r["approved_by"]) for r in register] == [("CZ-TN-02", "admin-demo")]
     inventory = AnnualInventory.objects.get(unit__code="CZ-TN-01", year=today.year)
     report = client.get(f"/inventory/{inventory.pk}/").context["report"]
     assert report["summary"]["missing"] == 1 and report["coverage"]["units_done"] == report["coverage"]["units"] == 1

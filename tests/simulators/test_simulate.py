@@ -81,14 +81,17 @@ def test_a_bad_scenario_is_refused_naming_the_event_and_field():
             {"type": "silence", "vehicle": "T0001", "at": "13:00", "duration": "50m"},
             {"type": "venue_visit", "vehicle": "T0002", "at": "25:00", "category": "restaurant", "dwell": "1h"}]},
             name="bad.yaml")
-    assert "bad.yaml: event 2" in excinfo.value.message and excinfo.value.field == "at"
+    assert excinfo.value.field == "at"
+    assert excinfo.value.in_language("zh-hans").startswith("bad.yaml：第 2 个事件：at “25:00”不是 HH:MM 格式的时刻")
+    assert excinfo.value.in_language("en").startswith("bad.yaml: event 2: at “25:00” is not a time of day HH:MM")
     with pytest.raises(DomainError) as excinfo:
         parse_scenario({"start": "2026-11-18T07:00:00+08:00", "events": [{"type": "teleport"}]}, name="x")
-    assert "unknown type 'teleport'" in excinfo.value.message
+    assert "未知的类型“teleport”" in excinfo.value.in_language("zh-hans")
+    assert "unknown type “teleport”" in excinfo.value.in_language("en")
 
 
 def test_the_command_refuses_a_missing_scenario_file(tmp_path):
-    with pytest.raises(CommandError, match="does not exist"):
+    with pytest.raises(CommandError, match="不存在"):
         call_command("simulate", "--vehicles", "2", "--city", "sample", "--dry-run", str(tmp_path / "x.jsonl"),
                      "--scenario", str(tmp_path / "nowhere.yaml"))
     assert not (tmp_path / "x.jsonl").exists()

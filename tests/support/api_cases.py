@@ -304,6 +304,7 @@ class APIViewTestCase(WorldTestCase):
 
 A, L, F, U = UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET, UserRole.AUDITOR
 ALL, AL, AF, AU, ADMIN_ONLY, NOBODY = (A, L, F, U), (A, L), (A, F), (A, U), (A,), ()
+ALU = (A, L, U)
 PUBLIC = "public"
 
 
@@ -357,6 +358,13 @@ ROUTES: dict[str, dict[str, tuple | str]] = {
     **_gets("shift-list"), **_posts("shift-sign-out", "shift-sign-in"),
     "recordercheck-list": _crud(), **_gets("recordercheck-detail", "recordercheck-maintenance-due"),
     "footageinspection-list": _crud(write=AU), **_gets("footageinspection-detail", "footageinspection-due"),
+    # footage (执法音像资料): logistics and auditors only; view/copy requests decided by auditors (deletion by
+    # administrators, checked by recorders.footage)
+    "footage-list": {"get": ALU}, **_gets("footage-detail", "footage-due-for-deletion", roles=ALU),
+    **_posts("footage-classify", "footage-evidence", roles=ALU),
+    "footagerequest-list": _crud(read=ALU, write=ALU), "footagerequest-detail": {"get": ALU},
+    **_posts("footagerequest-approve", "footagerequest-refuse", roles=AU), "footagerequest-use": {"post": ALU},
+    **_gets("footagelog-list", "footagelog-detail", roles=ALU),
     "vehicle-list": _crud(write=AF), "vehicle-detail": _detail(write=AF),
     **_gets("vehicle-expiring", "vehicle-coverage", "vehicle-dossier-pdf", "vehicle-dossier-pdf-spec"),
     **_posts("vehicle-bind-terminal", "vehicle-change-status", "vehicle-livery", "vehicle-locate", "vehicle-transfer",
@@ -464,6 +472,7 @@ PAGES: dict[str, tuple | str] = {
     "set_language": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
     "uniforms:handover": AL, "uniforms:stocktake": AL, "uniforms:inventories": ALL, "uniforms:inventory": ALL,
     "recorders:counter": AL, "recorders:checks": ALL, "recorders:inspections": ALL,
+    "recorders:footage": ALU, "recorders:footage-log": ALU, "recorders:footage-detail": ALU,
     "telematics:vehicle-list": ALL, "telematics:vehicle-dossier": ALL, "telematics:vehicle-dossier-pdf": ALL,
     "telematics:vehicle-livery-photo": ALL, "telematics:vehicle-photo": ALL,
     "telematics:vehicle-insurance-add": AF, "telematics:vehicle-inspection-add": AF,

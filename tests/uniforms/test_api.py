@@ -3,6 +3,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -94,7 +95,11 @@ def test_badge_and_certificate_api(bureau, logistics, api_client_for):
     r = client.post("/api/v1/certificates/surrender/", {"person": "P001", "note": "调离"}, format="json")
     assert r.status_code == 201 and r.json()["kind"] == "surrender"
     r = client.post("/api/v1/certificates/surrender/", {"person": "P001"}, format="json")
-    assert r.status_code == 400 and "no issued certificate" in r.json()["detail"]
+    assert r.status_code == 400 and r.json()["detail"] == "张三（工号 P001） 没有已发放的证件可上缴"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the same refusal on English pages
+    r = client.post("/api/v1/certificates/surrender/", {"person": "P001"}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "no_certificate"
+    assert r.json()["detail"] == "张三 (staff no. P001) holds no issued certificate to surrender"
 
 
 def test_seal_api(bureau, logistics, api_client_for):

@@ -33,10 +33,10 @@ def test_entitlement_defaults_seeded_from_jiandu_2017_31():
 def test_entitlement_edit_and_refusals():
     e = services.entitlement_set(item_type=item_type("cap"), quantity=2, service_years=5)
     assert (e.quantity, e.service_years) == (2, 5)
-    with pytest.raises(DomainError, match="uniform item types only"):
+    with pytest.raises(DomainError, match="配发标准和尺码只针对制式服装品名"):
         services.entitlement_set(item_type=type(e.item_type).objects.get(code="stab_vest"), quantity=1,
                                  service_years=1)
-    with pytest.raises(DomainError, match="at least 1"):
+    with pytest.raises(DomainError, match="至少为 1"):
         services.entitlement_set(item_type=item_type("cap"), quantity=0, service_years=5)
 
 
@@ -96,9 +96,9 @@ def test_issue_round_skips_holders_and_replaces_worn_items(bureau):
 
 
 def test_issue_round_refusals(bureau):
-    with pytest.raises(DomainError, match="no active officers"):
+    with pytest.raises(DomainError, match="没有在岗执法人员"):
         services.issue_round_run(unit=bureau["units"]["CZ-WJ"], season="summer")
-    with pytest.raises(DomainError, match="unknown season"):
+    with pytest.raises(DomainError, match="未知的季节"):
         services.issue_round_run(unit=bureau["units"]["CZ-TN"], season="monsoon")
     assert not IssueRound.objects.exists() and not HandoverReceipt.objects.exists()
 
@@ -141,21 +141,21 @@ def test_badge_issue_binds_number_and_lost_reissue_keeps_history(bureau):
 
 def test_badge_refusals(bureau):
     officer = bureau["officer"]
-    with pytest.raises(ConflictError, match="for life of service"):
+    with pytest.raises(ConflictError, match="终身不变"):
         services.badge_issue(person=officer, asset=_plate(bureau, "B-9", "999"))
     other = _officer(bureau, "P010")
     services.badge_issue(person=other, asset=_plate(bureau, "B-10", "555"))
     assert Person.objects.get(pk=other.pk).badge_no == "555"
     fresh = _officer(bureau, "P011")
-    with pytest.raises(ConflictError, match="bound to"):
+    with pytest.raises(ConflictError, match="绑定给"):
         services.badge_issue(person=fresh, asset=_plate(bureau, "B-11", "555"))
-    with pytest.raises(ConflictError, match="already wears"):
+    with pytest.raises(ConflictError, match="已佩戴编号为"):
         services.badge_issue(person=other, asset=_plate(bureau, "B-12", "555"))
     with pytest.raises(DomainError, match="严禁非城管执法人员"):
         services.badge_issue(person=bureau["auxiliary"], asset=_plate(bureau, "B-13", "777"))
     assert Person.objects.get(pk=bureau["auxiliary"].pk).badge_no is None
     cap = ledger.asset_create(tag="CAP-1", category="insignia", unit=bureau["units"]["CZ-TN"], item="帽徽")
-    with pytest.raises(DomainError, match="not a 胸号"):
+    with pytest.raises(DomainError, match="不是胸号牌"):
         services.badge_issue(person=fresh, asset=cap)
     assert BadgeNumberRecord.objects.count() == 1
 
@@ -171,13 +171,13 @@ def test_certificate_issue_lost_late_and_replacement(bureau):
     report = services.certificate_report_lost(person=officer, date_lost=today - dt.timedelta(days=5),
                                               date_reported=today)
     assert report.reported_late is True and report.cert_no == "JS1001"
-    with pytest.raises(DomainError, match="new number"):
+    with pytest.raises(DomainError, match="须使用新证号"):
         services.certificate_replace(report=report, tag="C-2", number="JS1001", expires_on=dt.date(2031, 1, 1))
     report = services.certificate_replace(report=report, tag="C-2", number="JS2002", expires_on=dt.date(2031, 1, 1))
     officer.refresh_from_db()
     assert (officer.cert_no, officer.cert_expires, report.replacement_no) == ("JS2002", dt.date(2031, 1, 1), "JS2002")
     assert Asset.objects.get(tag="C-2").holder_person == officer
-    with pytest.raises(ConflictError, match="already replaced"):
+    with pytest.raises(ConflictError, match="已补发为"):
         services.certificate_replace(report=report, tag="C-3", number="JS3003", expires_on=dt.date(2031, 1, 1))
 
 
@@ -192,12 +192,12 @@ def test_certificate_loss_within_three_days_is_not_late(bureau):
 
 def test_certificate_refusals(bureau):
     officer = bureau["officer"]
-    with pytest.raises(DomainError, match="no issued certificate"):
+    with pytest.raises(DomainError, match="没有已发放的证件"):
         services.certificate_report_lost(person=officer, date_lost=timezone.localdate())
     services.certificate_issue(person=officer, tag="C-1", number="JS1001", expires_on=dt.date(2030, 1, 1))
-    with pytest.raises(ConflictError, match="already holds"):
+    with pytest.raises(ConflictError, match="已持有证件"):
         services.certificate_issue(person=officer, tag="C-5", number="JS5", expires_on=dt.date(2030, 1, 1))
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="已存在"):
         services.certificate_issue(person=_officer(bureau, "P020"), tag="C-6", number="JS1001",
                                    expires_on=dt.date(2030, 1, 1))
     with pytest.raises(DomainError, match="严禁非城管执法人员"):
@@ -247,15 +247,15 @@ def test_seal_handover_refusals_change_nothing(bureau):
     services.seal_assign(seal=seal, custodian=bureau["officer"])
     other = _officer(bureau, "P040")
     before = CustodyEvent.objects.count()
-    with pytest.raises(ConflictError, match="only the current custodian"):
+    with pytest.raises(ConflictError, match="只有当前保管人才能交接"):
         services.seal_handover(seal=seal, outgoing=other, incoming=bureau["auxiliary"])
-    with pytest.raises(DomainError, match="themselves"):
+    with pytest.raises(DomainError, match="交接给自己"):
         services.seal_handover(seal=seal, outgoing=bureau["officer"], incoming=bureau["officer"])
     gone = _officer(bureau, "P041", status="retired")
-    with pytest.raises(DomainError, match="must be active"):
+    with pytest.raises(DomainError, match="印章保管人须在岗"):
         services.seal_handover(seal=seal, outgoing=bureau["officer"], incoming=gone)
     radio = ledger.asset_create(tag="R-1", category="radio", unit=bureau["units"]["CZ-TN"])
-    with pytest.raises(DomainError, match="not a seal"):
+    with pytest.raises(DomainError, match="不是印章"):
         services.seal_handover(seal=radio, outgoing=bureau["officer"], incoming=other)
     assert CustodyEvent.objects.count() == before + 1  # only the radio's receive
 
@@ -266,11 +266,11 @@ def test_seal_usage_log(bureau):
     usage = services.seal_usage_log(seal=seal, used_on=timezone.localdate(), document="行政处罚决定书 2026-001",
                                     used_by=bureau["auxiliary"])
     assert usage.custodian == bureau["officer"]
-    with pytest.raises(DomainError, match="name the document"):
+    with pytest.raises(DomainError, match="请填写用印的文件"):
         services.seal_usage_log(seal=seal, used_on=timezone.localdate(), document=" ", used_by=bureau["officer"])
     ledger.asset_return(asset=seal)
     ledger.asset_retire(asset=seal)
-    with pytest.raises(ConflictError, match="cannot be used"):
+    with pytest.raises(ConflictError, match="不能使用"):
         services.seal_usage_log(seal=seal, used_on=timezone.localdate(), document="x", used_by=bureau["officer"])
 
 
@@ -289,7 +289,7 @@ def test_departure_checklist_and_close_out(bureau):
     assert officer.status == "transferred"
     lines = {ln["tag"]: ln for ln in selectors.departure_checklist(departure)}
     assert set(lines) == {"U-1", "R-1", "C-1"} and lines["C-1"]["return_to"] == "法制机构"
-    with pytest.raises(ConflictError, match="still holds"):
+    with pytest.raises(ConflictError, match="仍持有"):
         services.departure_close_out(departure=departure)
     services.handover_commit(mode="return", tags=["U-1"], person=officer)
     ledger.asset_report_lost(asset=Asset.objects.get(tag="R-1"), date_lost=timezone.localdate())
@@ -300,7 +300,7 @@ def test_departure_checklist_and_close_out(bureau):
     assert departure.closed_out
     states = {ln["tag"]: ln["state"] for ln in selectors.departure_checklist(departure)}
     assert states == {"U-1": "returned", "R-1": "lost", "C-1": "returned"}
-    with pytest.raises(ConflictError, match="already"):
+    with pytest.raises(ConflictError, match="已有离岗清退记录"):
         services.person_depart(person=officer, kind="retired")
 
 
@@ -317,7 +317,7 @@ def test_marking_a_person_transferred_through_the_api_opens_the_return_checklist
     departure = Departure.objects.get(person=officer)
     assert departure.kind == "transferred" and not departure.closed_out
     assert [ln["tag"] for ln in selectors.departure_checklist(departure)] == ["U-1"]
-    with pytest.raises(ConflictError, match="still holds U-1"):
+    with pytest.raises(ConflictError, match="仍持有 U-1"):
         services.departure_close_out(departure=departure)
 
 
@@ -384,7 +384,7 @@ def test_stocktake_missing_unexpected_misplaced(bureau):
     take = services.stocktake_start(unit=units["CZ-TN"])
     for tag in ("U-1", "U-3", "WJ-1", "ZZZ"):
         services.stocktake_scan(stocktake=take, tag=tag)
-    with pytest.raises(ConflictError, match="already scanned"):
+    with pytest.raises(ConflictError, match="已扫描过"):
         services.stocktake_scan(stocktake=take, tag="U-1")
     live = selectors.stocktake_result(take)
     for tag in ("U-1", "U-3", "WJ-1", "ZZZ"):  # the answer at the scan agrees with the stocktake's result
@@ -395,7 +395,7 @@ def test_stocktake_missing_unexpected_misplaced(bureau):
     assert [x["tag"] for x in r["missing"]] == ["U-2"]
     assert {(x["tag"], x["reason"]) for x in r["unexpected"]} == {("U-3", "issued"), ("ZZZ", "unknown_tag")}
     assert [(x["tag"], x["reason"]) for x in r["misplaced"]] == [(wj.tag, "other_unit")]
-    with pytest.raises(ConflictError, match="closed"):
+    with pytest.raises(ConflictError, match="已结束"):
         services.stocktake_scan(stocktake=take, tag="U-2")
 
 
@@ -414,7 +414,7 @@ def test_stocktake_of_a_storage_place(bureau):
     assert [x["tag"] for x in r["missing"]] == ["U-1"]
     assert [(x["tag"], x["reason"], x["place"]) for x in r["misplaced"]] == [("U-2", "other_place", "TN-K2")]
     wj_place = services.storage_place_create(unit=units["CZ-WJ"], code="WJ-K1", name="武进库")
-    with pytest.raises(DomainError, match="belongs to CZ-TN"):
+    with pytest.raises(DomainError, match="属于 天宁大队（CZ-TN）"):
         services.asset_place_set(asset=a, place=wj_place)
 
 
@@ -485,7 +485,7 @@ def test_departing_seal_custodian_closes_out_after_the_two_person_handover(burea
 def test_remaining_refusals_change_nothing(bureau):
     units, officer = bureau["units"], bureau["officer"]
     Entitlement.objects.filter(season__in=["winter", "all"]).update(active=False)
-    with pytest.raises(DomainError, match="no active entitlement covers the winter season"):
+    with pytest.raises(DomainError, match="没有适用于冬季的有效配发标准"):
         services.issue_round_run(unit=units["CZ-TN"], season="winter")
     with pytest.raises(DomainError, match="请为交接选择一名人员或一个单位"):
         services.handover_commit(mode="issue", tags=["U-1"], person=officer, unit=units["CZ-TN"])
@@ -493,17 +493,17 @@ def test_remaining_refusals_change_nothing(bureau):
         services.handover_check(mode="lend", tag="U-1", person=officer)
     with pytest.raises(DomainError, match="请至少扫描一个标签"):
         services.handover_commit(mode="issue", tags=[], person=officer)
-    with pytest.raises(DomainError, match="unknown departure kind"):
+    with pytest.raises(DomainError, match="未知的离岗类型"):
         services.person_depart(person=officer, kind="fired")
     seal = ledger.asset_create(tag="SEAL-1", category="seal", unit=units["CZ-TN"], item="公章")
-    with pytest.raises(DomainError, match="in the future"):
+    with pytest.raises(DomainError, match="在今天之后"):
         services.seal_usage_log(seal=seal, used_on=timezone.localdate() + dt.timedelta(days=1), document="通知",
                                 used_by=officer)
     services.storage_place_create(unit=units["CZ-TN"], code="TN-K1", name="一号库")
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="已存在"):
         services.storage_place_create(unit=units["CZ-TN"], code="TN-K1", name="又一号库")
     wj_place = services.storage_place_create(unit=units["CZ-WJ"], code="WJ-K1", name="武进库")
-    with pytest.raises(DomainError, match="outside CZ-TN"):
+    with pytest.raises(DomainError, match="不在 天宁大队（CZ-TN） 之内"):
         services.stocktake_start(unit=units["CZ-TN"], place=wj_place)
     assert not HandoverReceipt.objects.exists() and not IssueRound.objects.exists()
     officer.refresh_from_db()
@@ -511,5 +511,5 @@ def test_remaining_refusals_change_nothing(bureau):
 
     departure = services.person_depart(person=officer, kind="retired")
     services.departure_close_out(departure=departure)
-    with pytest.raises(ConflictError, match="already closed out"):
+    with pytest.raises(ConflictError, match="离岗清退已办结"):
         services.departure_close_out(departure=departure)

@@ -53,7 +53,7 @@ def test_stocktake_of_a_storage_place(seeded, live_server, bureau):
         expect(rows).to_have_count(6)
         assert [rows.nth(i).get_attribute("class") for i in range(6)] == [
             "found", "misplaced", "misplaced", "unexpected", "unexpected", "bad"]
-        assert "already scanned" in rows.nth(5).inner_text()
+        assert "已扫描过" in rows.nth(5).inner_text()
         page.click("#st-close")
         expect(page.locator("#st-status")).to_have_text("盘点已结束")
         missing = page.locator("#result-missing").inner_text()

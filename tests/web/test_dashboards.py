@@ -156,7 +156,7 @@ def check_logistics(bureau, browser):
     nav = page.locator("#main-nav a").evaluate_all("links => links.map(a => a.getAttribute('data-nav'))")
     assert nav == ["start", "alerts", "people", "assets", "departures", "handover", "stocktake", "recorders",
                    "inventory", "disposals", "procurement",
-                   "compliance", "api-docs"]
+                   "compliance", "footage", "api-docs"]
     browser.shot(page, "start-logistics")
 
 

@@ -45,7 +45,7 @@ def test_each_role_menu_lists_its_pages():
     keys = {role: [link.key for link in links_for(role)] for role in UserRole.values}
     assert keys[UserRole.LOGISTICS] == ["start", "alerts", "people", "assets", "departures", "handover",
                                       "stocktake", "recorders", "inventory", "disposals", "procurement",
-                                      "compliance", "api-docs"]
+                                      "compliance", "footage", "api-docs"]
     assert {"inventory", "disposals"} <= set(keys[UserRole.AUDITOR]) and "procurement" not in keys[UserRole.AUDITOR]
     assert keys[UserRole.FLEET] == ["start", "map", "replay", "vehicles", "reports", "alerts", "deadletters",
                                   "api-docs"]

@@ -21,9 +21,10 @@ OWN_NAMES = {"简体中文"}
 # The main pages of each role (the links of its start page).
 PAGES = {
     UserRole.LOGISTICS: ["home", "uniforms:handover", "uniforms:stocktake", "recorders:counter", "recorders:checks",
-                         "recorders:inspections", "compliance"],
+                         "recorders:inspections", "recorders:footage", "compliance", "uniforms:inventories",
+                         "assets:disposals", "assets:disposal-register", "procurement"],
     UserRole.FLEET: ["home", "telematics:vehicle-list", "telematics:reports", "live:map", "alerts:history"],
-    UserRole.AUDITOR: ["home", "compliance", "compliance-snapshots", "recorders:checks"],
+    UserRole.AUDITOR: ["home", "compliance", "compliance-snapshots", "recorders:checks", "recorders:footage-log"],
     UserRole.ADMINISTRATOR: ["home", "assets:user-list", "assets:user-create", "telematics:vehicle-list"],
 }
 

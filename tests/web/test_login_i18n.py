@@ -12,37 +12,40 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 
 
 def _messages(catalog) -> dict:
-    """By message id, with its context when it has one ("plural" model names share the singular's id); a message
-    with plural forms by its singular id."""
+    """By message id, with its context when it has one ("plural" model names share the singular's id)."""
     def key(m):
         context = m.context.decode() if isinstance(m.context, bytes) else m.context  # babel's mo reader: bytes
-        mid = m.id if isinstance(m.id, str) else m.id[0]
-        return f"{context}\x04{mid}" if context else mid
+        ident = m.id[0] if isinstance(m.id, (list, tuple)) else m.id  # a plural message: by its singular
+        return f"{context}\x04{ident}" if context else ident
     return {key(m): m for m in catalog if m.id}
 
 
-def _forms(string) -> tuple:
-    """A translation's forms: one, or one per plural form."""
-    return (string,) if isinstance(string, str) else tuple(string)
+def _forms(m) -> tuple:
+    """The translations of a message: one, or each plural form."""
+    return tuple(m.string) if isinstance(m.string, (list, tuple)) else (m.string,)
+
+
+def _ids(m) -> tuple:
+    return tuple(m.id) if isinstance(m.id, (list, tuple)) else (m.id,)
 
 
 def test_every_message_is_translated_with_its_placeholders():
     with open(LOCALE / "django.po", "rb") as fh:
         messages = _messages(read_po(fh))
     assert len(messages) > 500
-    untranslated = [mid for mid, m in messages.items() if not m.string or m.fuzzy]
+    untranslated = [mid for mid, m in messages.items() if not all(_forms(m)) or m.fuzzy]
     assert untranslated == []
-    broken = [(mid, m.string) for mid, m in messages.items() for form in _forms(m.string)
-              if sorted(PLACEHOLDER.findall(mid)) != sorted(PLACEHOLDER.findall(form))]
+    broken = [(mid, m.string) for mid, m in messages.items() for form in _forms(m)
+              if sorted(PLACEHOLDER.findall(_ids(m)[0])) != sorted(PLACEHOLDER.findall(form))]
     assert broken == []
     assert messages["首页"].string == "Home"
 
 
 def test_compiled_catalogue_matches_the_po():
     with open(LOCALE / "django.po", "rb") as fh:
-        po = {mid: _forms(m.string) for mid, m in _messages(read_po(fh)).items()}
+        po = {mid: _forms(m) for mid, m in _messages(read_po(fh)).items()}
     with open(LOCALE / "django.mo", "rb") as fh:
-        mo = {mid: _forms(m.string) for mid, m in _messages(read_mo(fh)).items()}
+        mo = {mid: _forms(m) for mid, m in _messages(read_mo(fh)).items()}
     assert mo == po
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from quartermaster import dbrouter
 from telematics.live import selectors
 from telematics.live.stream import FleetStream, format_cursor, parse_cursor
 from telematics.models import Vehicle
@@ -210,3 +211,15 @@ def test_stream_keeps_the_requests_language(fleet, monkeypatch):
     with translation.override("zh-hans"):
         events(stream)
     assert seen == ["en"]
+
+
+def test_without_a_replica_the_map_reads_the_primary_unlabelled(fleet):
+    """The database router is a no-op where no replica is configured (tests/quartermaster/test_dbrouter.py has one)."""
+    assert not dbrouter.configured() and dbrouter.choose() == dbrouter.PRIMARY
+    store(fleet["tn"], timezone.now(), 119.95, 31.78)
+    admin = client_for(make_user("admin", None, superuser=True))
+    response = admin.get("/map/snapshot.json")
+    assert "X-QM-Read-From" not in response and response.json()["delay_s"] == 0
+    assert '<p id="replica-delay" class="replica-delay" role="status" hidden>' in admin.get("/map/").content.decode()
+    stream = FleetStream(user=make_user("tn", "fleet", fleet["units"]["CZ-TN"]), arrival=0, since=timezone.now())
+    assert [name for name, _, _ in events(stream, max_s=0.3)] == ["fixes"], "no `delay` event without a replica"

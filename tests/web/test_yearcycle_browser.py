@@ -58,7 +58,7 @@ def test_a_disposal_request_approved_at_two_levels(chromium, live_server, bureau
         page.screenshot(path=str(ARTIFACTS / "disposal-1-requested.png"), full_page=True)
         # the requester does not approve their own request: refused, with the reason
         row.locator("form.approve button").click()
-        expect(page.locator("#messages")).to_contain_text("own request")
+        expect(page.locator("#messages")).to_contain_text("申请人不能审批自己的申请")
         page = _page(browser, live_server, cookies["brigade"])
         page.goto(f"{live_server.url}/disposals/")
         page.locator("#disposals tbody tr").first.locator("form.approve input[name=note]").fill("同意报废")

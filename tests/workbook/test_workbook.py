@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from assets.models import Asset, ChangeRecord, CustodyEvent, OrgUnit, Person, PersonHistory
 from workbook import Progress, WorkbookError, export_workbook, import_workbook
@@ -287,70 +288,70 @@ def test_a_workbook_with_only_some_sheets_imports_those(db, tmp_path):
 # (sheet, data row index, column, bad value, reason fragment). The error must name the sheet, the row as the
 # file numbers it (header = row 1), the column as the header names it, and the reason.
 BAD_CELLS = [
-    ("units", 1, "code", "", "code is required"),   # + CZ-TN's parent CZ-ZD is now unknown
-    ("units", 1, "code", "CZ/ZD", "may not contain '/'"),
-    ("units", 1, "kind", "county", "unknown unit kind 'county'"),
-    ("units", 1, "kind", "", "unit kind is required"),
+    ("units", 1, "code", "", "code 为必填项"),   # + CZ-TN's parent CZ-ZD is now unknown
+    ("units", 1, "code", "CZ/ZD", "不能含有“/”"),
+    ("units", 1, "kind", "county", "未知的单位类型“county”"),
+    ("units", 1, "kind", "", "单位类型为必填项"),
     ("units", 1, "parent", "XX", "没有代码为 XX 的单位"),
-    ("units", 0, "parent", "CZ-TN", "units form a cycle"),
-    ("units", 2, "population", "many", "expected a whole number"),
-    ("units", 2, "population", "-5", "must be at least 0"),
-    ("units", 3, "code", "CZ-TN", "appears twice (also row 4)"),
-    ("units", 1, "name", "长" * 300, "at most"),
-    ("personnel", 0, "staff_no", "", "staff_no is required"),
-    ("personnel", 0, "name", "", "name is required"),
+    ("units", 0, "parent", "CZ-TN", "单位的上下级形成循环"),
+    ("units", 2, "population", "many", "应为整数"),
+    ("units", 2, "population", "-5", "至少应为 0"),
+    ("units", 3, "code", "CZ-TN", "出现了两次（另见第 4 行）"),
+    ("units", 1, "name", "长" * 300, "最多"),
+    ("personnel", 0, "staff_no", "", "staff_no 为必填项"),
+    ("personnel", 0, "name", "", "name 为必填项"),
     ("personnel", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
-    ("personnel", 0, "role", "boss", "unknown role 'boss'"),
-    ("personnel", 0, "frontline", "maybe", "expected yes or no"),
-    ("personnel", 0, "status", "fired", "unknown status 'fired'"),
-    ("personnel", 0, "cert_expires", "2030-13-01", "bad date '2030-13-01'"),
-    ("personnel", 1, "staff_no", "P001", "appears twice (also row 2)"),
-    ("personnel", 1, "badge_no", "320401001", "badge_no 320401001 duplicates row 2"),
-    ("personnel", 2, "badge_no", "320409999", "a badge number (胸号) is bound to an officer"),
-    ("personnel", 2, "cert_no", "JS0009", "enforcement certificates are held by officers"),
-    ("personnel", 0, "cert_no", "", "cert_expires is given without a cert_no"),
-    ("assets", 0, "tag", "", "tag is required"),
-    ("assets", 0, "category", "weapon", "unknown category 'weapon'"),
+    ("personnel", 0, "role", "boss", "未知的角色“boss”"),
+    ("personnel", 0, "frontline", "maybe", "应为是或否"),
+    ("personnel", 0, "status", "fired", "未知的人员状态“fired”"),
+    ("personnel", 0, "cert_expires", "2030-13-01", "日期“2030-13-01”有误"),
+    ("personnel", 1, "staff_no", "P001", "出现了两次（另见第 2 行）"),
+    ("personnel", 1, "badge_no", "320401001", "胸号 320401001 与第 2 行"),
+    ("personnel", 2, "badge_no", "320409999", "胸号只绑定给执法人员"),
+    ("personnel", 2, "cert_no", "JS0009", "执法证只由执法人员持有"),
+    ("personnel", 0, "cert_no", "", "填写了执法证有效期，却没有执法证号"),
+    ("assets", 0, "tag", "", "tag 为必填项"),
+    ("assets", 0, "category", "weapon", "未知的装备类别“weapon”"),
     ("assets", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
     ("assets", 0, "holder", "P999", "没有工号为 P999 的人员"),
-    ("assets", 3, "holder", "P001", "only issued (or lost) items have a holder"),
-    ("assets", 0, "status", "borrowed", "unknown asset status 'borrowed'"),
-    ("assets", 0, "acquired", "2099-01-01", "is in the future"),
-    ("assets", 0, "acquired", "01/03/2024", "bad date '01/03/2024'"),
-    ("assets", 0, "acquired", "2024-03-01T10:30", "got a date and time"),
-    ("assets", 0, "service_years", "four", "expected a whole number"),
-    ("assets", 1, "tag", "U-001", "appears twice (also row 2)"),
-    ("vehicles", 0, "plate", "", "plate is required"),
+    ("assets", 3, "holder", "P001", "只有已发放（或遗失）的装备才有持有人"),
+    ("assets", 0, "status", "borrowed", "未知的装备状态“borrowed”"),
+    ("assets", 0, "acquired", "2099-01-01", "在今天之后"),
+    ("assets", 0, "acquired", "01/03/2024", "日期“01/03/2024”有误"),
+    ("assets", 0, "acquired", "2024-03-01T10:30", "却是日期和时间"),
+    ("assets", 0, "service_years", "four", "应为整数"),
+    ("assets", 1, "tag", "U-001", "出现了两次（另见第 2 行）"),
+    ("vehicles", 0, "plate", "", "plate 为必填项"),
     ("vehicles", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
-    ("vehicles", 0, "seats", "", "seats is required"),
-    ("vehicles", 0, "seats", "0", "must be at least 1"),
-    ("vehicles", 0, "livery", "blue", "expected yes or no"),
-    ("vehicles", 0, "status", "lent", "unknown vehicle status 'lent'"),
-    ("vehicles", 0, "vin", "X" * 20, "at most 17 fit"),
-    ("vehicles", 0, "insurance_expires", "soon", "bad date 'soon'"),
-    ("vehicles", 1, "plate", "苏D·A0001", "appears twice (also row 2)"),
-    ("vehicles", 1, "terminal_id", "T0001", "terminal T0001 is also on row 2"),
-    ("vehicles", 1, "sealed_from", "", "give both sealed_from and sealed_to"),
-    ("vehicles", 1, "sealed_to", "2026-09-01", "is before sealed_from 2026-09-30"),
-    ("vehicles", 1, "sealed_to", "National Day", "bad date 'National Day'"),
-    ("units", 3, "depot_lat", "", "give both depot_lat and depot_lon"),
-    ("units", 3, "depot_lon", "200", "out of range"),
-    ("units", 2, "depot_radius_m", "-5", "must be a positive number"),
-    ("units", 1, "depot_radius_m", "80", "a depot radius needs the depot's depot_lat and depot_lon"),
+    ("vehicles", 0, "seats", "", "seats 为必填项"),
+    ("vehicles", 0, "seats", "0", "至少应为 1"),
+    ("vehicles", 0, "livery", "blue", "应为是或否"),
+    ("vehicles", 0, "status", "lent", "未知的车辆状态“lent”"),
+    ("vehicles", 0, "vin", "X" * 20, "最多 17 个"),
+    ("vehicles", 0, "insurance_expires", "soon", "日期“soon”有误"),
+    ("vehicles", 1, "plate", "苏D·A0001", "出现了两次（另见第 2 行）"),
+    ("vehicles", 1, "terminal_id", "T0001", "终端 T0001 也在第 2 行"),
+    ("vehicles", 1, "sealed_from", "", "请同时填写 sealed_from 和 sealed_to"),
+    ("vehicles", 1, "sealed_to", "2026-09-01", "早于 sealed_from 2026-09-30"),
+    ("vehicles", 1, "sealed_to", "National Day", "日期“National Day”有误"),
+    ("units", 3, "depot_lat", "", "请同时填写 depot_lat 和 depot_lon"),
+    ("units", 3, "depot_lon", "200", "超出范围"),
+    ("units", 2, "depot_radius_m", "-5", "应为正数"),
+    ("units", 1, "depot_radius_m", "80", "设置车场半径须先填写车场的 depot_lat 和 depot_lon"),
     ("duty_schedules", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
-    ("duty_schedules", 0, "weekdays", "Mon-Fri", "bad weekday spec 'Mon-Fri'"),
-    ("duty_schedules", 0, "weekdays", "5-1", "runs backwards"),
-    ("duty_schedules", 0, "start", "25:00", "bad time '25:00'"),
-    ("duty_schedules", 0, "end", "", "end is required"),
-    ("holidays", 0, "date", "2026-02-30", "bad date '2026-02-30'"),
-    ("holidays", 0, "kind", "party", "unknown holiday kind 'party'"),
-    ("holidays", 1, "date", "2026-10-01", "appears twice (also row 2)"),
+    ("duty_schedules", 0, "weekdays", "Mon-Fri", "星期“Mon-Fri”有误"),
+    ("duty_schedules", 0, "weekdays", "5-1", "是倒序的"),
+    ("duty_schedules", 0, "start", "25:00", "时刻“25:00”有误"),
+    ("duty_schedules", 0, "end", "", "end 为必填项"),
+    ("holidays", 0, "date", "2026-02-30", "日期“2026-02-30”有误"),
+    ("holidays", 0, "kind", "party", "未知的节假日类型“party”"),
+    ("holidays", 1, "date", "2026-10-01", "出现了两次（另见第 2 行）"),
     ("trips", 0, "plate", "苏D·XXXXX", "没有车牌号为 苏D·XXXXX 的车辆"),
-    ("trips", 0, "start", "2026-11-20", "expected ISO 8601 with a time"),
-    ("trips", 0, "end", "2026-11-20T08:00", "is not after start"),
-    ("trips", 0, "purpose", "", "purpose is required"),
-    ("trips", 0, "dest_lat", "95", "out of range"),
-    ("trips", 0, "dest_lon", "", "give both dest_lat and dest_lon"),
+    ("trips", 0, "start", "2026-11-20", "应为带时刻的 ISO 8601 格式"),
+    ("trips", 0, "end", "2026-11-20T08:00", "不晚于开始"),
+    ("trips", 0, "purpose", "", "purpose 为必填项"),
+    ("trips", 0, "dest_lat", "95", "超出范围"),
+    ("trips", 0, "dest_lon", "", "请同时填写 dest_lat 和 dest_lon"),
     ("trips", 1, "start", "2026-11-20T09:00+08:00", None),  # see below: same vehicle and start as row 2
 ]
 
@@ -366,7 +367,7 @@ def test_a_bad_row_is_refused_with_its_place_and_nothing_is_imported(db, tmp_pat
     sheets[sheet][index][HEADERS[sheet].index(column)] = value
     if case[-1] is None:  # a second trip of the same vehicle starting at the same moment
         sheets["trips"][1][0] = "苏D·A0001"
-        reason = "already has a trip starting then (row 2)"
+        reason = "在此时刻已有一张派车单（第 2 行）"
     before = registry_counts()
     with pytest.raises(WorkbookError) as caught:
         run_import(write(tmp_path / "bad.xlsx", sheets))
@@ -393,8 +394,8 @@ def test_every_error_is_listed_at_once_and_nothing_is_written(db, tmp_path):
     assert listed == [("units.csv", 6, "kind"), ("personnel.csv", 3, "frontline"), ("assets.csv", 4, "category"),
                       ("assets.csv", 7, "acquired"), ("trips.csv", 3, "plate")]
     assert "工作簿中有 5 处错误，未导入任何数据" in str(caught.value)
-    assert str(caught.value.errors[0]) == ("units.csv，第 6 行，kind 列：unknown unit kind 'county'; expected one "
-                                           "of brigade, bureau, detachment, office, squadron")
+    assert str(caught.value.errors[0]) == ("units.csv，第 6 行，kind 列：未知的单位类型“county”，应为以下之一："
+                                           "brigade, bureau, detachment, office, squadron")
     assert OrgUnit.objects.count() == 0
 
 
@@ -409,9 +410,9 @@ def test_bad_rows_against_the_registry(db, tmp_path):
     with pytest.raises(WorkbookError) as caught:
         run_import(write(tmp_path / "two.xlsx", sheets))
     by_column = {(e.sheet, e.row, e.column): e.reason for e in caught.value.errors}
-    assert "a retired item cannot become in_stock" in by_column[("assets", 9, "status")]
-    assert "cannot change to 320409999" in by_column[("personnel", 2, "badge_no")]
-    assert "terminal T0001 is also on row 2" in by_column[("vehicles", 4, "terminal_id")]
+    assert "报废的装备不能再变为在库" in by_column[("assets", 9, "status")]
+    assert "不能改为 320409999" in by_column[("personnel", 2, "badge_no")]
+    assert "终端 T0001 也在第 2 行" in by_column[("vehicles", 4, "terminal_id")]
     assert len(by_column) == 3
     assert registry_counts() == before
     assert not OrgUnit.objects.filter(code="CZ-XB").exists()
@@ -427,14 +428,14 @@ def test_a_retired_vehicle_does_not_return_to_service(db, tmp_path):
     with pytest.raises(WorkbookError) as caught:
         run_import(write(tmp_path / "two.xlsx", sheets))
     assert [(e.sheet, e.row, e.column) for e in caught.value.errors] == [("vehicles", 3, "status")]
-    assert "retired" in caught.value.errors[0].reason
+    assert "已报废" in caught.value.errors[0].reason
     assert registry_counts() == before
 
 
 @pytest.mark.parametrize("problem, where, reason", [
-    ("missing column", ("assets", 1, "unit"), "required column unit (单位) is missing"),
-    ("duplicate column", ("personnel", 1, "单位"), "column unit appears twice"),
-    ("duplicate sheet", ("单位", 0, ""), "both 'units' and '单位' are the units sheet"),
+    ("missing column", ("assets", 1, "unit"), "缺少必填列 unit（单位）"),
+    ("duplicate column", ("personnel", 1, "单位"), "列 unit 出现了两次"),
+    ("duplicate sheet", ("单位", 0, ""), "“units”和“单位”都是 units 工作表"),
 ])
 def test_a_bad_file_layout_is_refused(db, tmp_path, problem, where, reason):
     sheets = base()
@@ -464,7 +465,7 @@ def test_a_csv_that_is_not_utf8_is_refused(db, tmp_path):
     with pytest.raises(WorkbookError) as caught:
         run_import(folder)
     assert caught.value.errors[0].sheet == "personnel.csv"
-    assert "not UTF-8" in caught.value.errors[0].reason
+    assert "不是 UTF-8 文本" in caught.value.errors[0].reason
     assert OrgUnit.objects.count() == 0
 
 
@@ -534,19 +535,19 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
     out, err = capfd.readouterr()
     assert status != 0
     assert "assets，第 2 行，holder 列：没有工号为 P999 的人员" in err
-    assert "vehicles，第 2 行，seats 列：expected a whole number, got 'zero'" in err
+    assert "vehicles，第 2 行，seats 列：应为整数，却是“zero”" in err
     assert "工作簿中有 2 处错误，未导入任何数据" in err
     assert out == ""
     assert OrgUnit.objects.count() == 0
     assert run_qm("import", str(write(tmp_path / "good.xlsx", base())), monkeypatch=monkeypatch) == 0
-    assert "assets: 12 created" in capfd.readouterr().out
+    assert "assets：新增 12" in capfd.readouterr().out
 
 
 def test_cli_missing_file_is_a_clear_error(db, tmp_path):
-    with pytest.raises(CommandError, match="does not exist"):
+    with pytest.raises(CommandError, match="不存在"):
         call_command("import", str(tmp_path / "nope.xlsx"))
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(CommandError, match=r"expected an \.xlsx file or a folder of CSV files"):
+    with pytest.raises(CommandError, match=r"应为 \.xlsx 文件或 CSV 文件夹"):
         call_command("import", str(tmp_path / "notes.txt"))
 
 
@@ -554,10 +555,10 @@ def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
     path = write(tmp_path / "b.xlsx", base())
     out = io.StringIO()
     call_command("import", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
-    assert "checked (dry run, nothing written)" in out.getvalue()
+    assert "（试运行，未写入）" in out.getvalue()
     assert OrgUnit.objects.count() == 0
     call_command("import", str(path), stdout=out, stderr=io.StringIO())
-    assert "assets: 12 created" in out.getvalue()
+    assert "assets：新增 12" in out.getvalue()
     assert ChangeRecord.objects.filter(source="import").exists()
 
 
@@ -587,7 +588,7 @@ def test_progress_is_reported_per_stage(db, tmp_path):
 def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     call_command("import", str(write(tmp_path / "small.xlsx", base())))
     small = capfd.readouterr()
-    assert "assets: 12 created" in small.out
+    assert "assets：新增 12" in small.out
     assert "rows/s" not in small.err and "it/s" not in small.err
     sheets = base()
     sheets["assets"] += [[f"X-{i:05d}", "radio", "对讲机", "CZ-TN-01", "", "in_stock", "", "", "", "", ""]
@@ -596,7 +597,7 @@ def test_large_files_show_a_progress_bar_small_ones_do_not(db, tmp_path, capfd):
     large = capfd.readouterr()
     assert "reading assets.csv" in large.err and "writing assets" in large.err
     assert "5100/5100" in large.err  # the bar counts the rows written
-    assert "assets: 5100 created, 0 updated, 9 unchanged" in large.out
+    assert "assets：新增 5100，更新 0，未变 9" in large.out
 
 
 # --- formulas and control characters --------------------------------------------------------------------------
@@ -659,8 +660,8 @@ def test_a_control_character_in_a_cell_is_refused_with_its_place(db, tmp_path):
     with pytest.raises(WorkbookError) as refused:
         run_import(write(tmp_path / "b", sheets))
     reasons = [str(e) for e in refused.value.errors]
-    assert "personnel.csv，第 4 行，name 列：contains the control character U+0000 at position 2" in reasons
-    assert "assets.csv，第 4 行，serial 列：contains the control character U+0007 at position 3" in reasons
+    assert "personnel.csv，第 4 行，name 列：第 2 个字符是控制字符 U+0000" in reasons
+    assert "assets.csv，第 4 行，serial 列：第 3 个字符是控制字符 U+0007" in reasons
     assert Person.objects.count() == 0
 
 
@@ -694,17 +695,17 @@ G4 = '<c r="G4" t="inlineStr"><is><t>SN-R1</t></is></c>'  # assets row 4 (R-001)
 
 
 @pytest.mark.parametrize("edit, where, reason", [
-    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "refers to shared string 99 of 0"),
-    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "stored value 'abc' is not a valid"),
+    (_replace(G4, '<c r="G4" t="s"><v>99</v></c>'), ("assets", 4, "serial"), "引用了第 99 个共享字符串，但只有 0 个"),
+    (_replace(G4, '<c r="G4"><v>abc</v></c>'), ("assets", 4, "serial"), "存储的值“abc”不是有效的"),
     (_replace(G4, '<c r="XFE4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "XFE"),
-     "cell XFE4 lies beyond column XFD"),
+     "单元格 XFE4 超出了读取的最后一列 XFD"),
     (_replace(G4, '<c r="ZZZZZZZZ4" t="inlineStr"><is><t>SN-R1</t></is></c>'), ("assets", 4, "ZZZZZZZZ4"),
-     "bad cell reference"),
+     "单元格引用“ZZZZZZZZ4”有误"),
     (_replace('<row r="4">', '<row r="99999999999">'), ("assets", 4, ""),
-     "row number '99999999999' is not one of 1 to 1048576"),
-    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "is not one of 1 to 1048576"),
-    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "the sheet's XML is broken near line 1"),
-    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "the sheet's XML is broken"),
+     "行号“99999999999”不在 1 到 1048576 之间"),
+    (_replace('<row r="4">', '<row r="2000000">'), ("assets", 4, ""), "不在 1 到 1048576 之间"),
+    (_replace("</sheetData>", "<c></sheetData>"), ("assets", 11, ""), "工作表的 XML 在第 1 行"),
+    (_replace("SN-R1", "SN&#0;R1"), ("assets", 4, ""), "工作表的 XML"),
 ], ids=["shared string out of range", "number that is not", "column beyond XFD", "absurd column",
         "row number of hours", "row number past Excel's", "broken XML", "NUL character"])
 def test_a_malformed_xlsx_is_refused_with_sheet_row_and_column(db, tmp_path, edit, where, reason):
@@ -731,7 +732,7 @@ def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tm
     path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
                     lambda _xml: strings)
     assert path.stat().st_size < 64 * 1024
-    with pytest.raises(ValueError, match=r"unpacks to 3 MB, more than the 2 MB allowed \(setting QM_IMPORT_MAX_MB\)"):
+    with pytest.raises(ValueError, match=r"工作簿解压后为 3 MB，超过允许的 2 MB（设置 QM_IMPORT_MAX_MB）"):
         run_import(path)
     with pytest.raises(CommandError, match="QM_IMPORT_MAX_MB"):
         call_command("import", str(path))
@@ -741,7 +742,7 @@ def test_a_zip_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tm
 def test_an_unreadable_part_is_named(db, tmp_path):
     path = _patched(write(tmp_path / "clean.xlsx", base()), tmp_path / "bad.xlsx", "xl/styles.xml",
                     lambda xml: xml[: len(xml) // 2])
-    with pytest.raises(ValueError, match=r"not a readable XLSX workbook \(xl/styles.xml: ParseError"):
+    with pytest.raises(ValueError, match=r"不是可读的 XLSX 工作簿（xl/styles.xml: ParseError"):
         run_import(path)
 
 
@@ -752,7 +753,7 @@ def test_row_and_size_limits_apply_to_csv_folders(db, tmp_path, settings):
         run_import(folder)
     assert ("assets.csv", 6, "") in [(e.sheet, e.row, e.column) for e in caught.value.errors]
     settings.QM_IMPORT_MAX_ROWS, settings.QM_IMPORT_MAX_MB = 1000, 0
-    with pytest.raises(ValueError, match="setting QM_IMPORT_MAX_MB"):
+    with pytest.raises(ValueError, match="设置 QM_IMPORT_MAX_MB"):
         run_import(folder)
     assert OrgUnit.objects.count() == 0
 
@@ -846,9 +847,9 @@ def test_an_item_imported_as_held_counts_its_replacement_from_acquired(db, tmp_p
 
 
 @pytest.mark.parametrize("holder, said", [
-    ("A001", "uniform items go to officers only and A001 is an auxiliary"),
-    ("CZ-TN", "uniform items go to officers only and CZ-TN is a unit"),
-    ("", "issued without a holder (to its unit); uniform items go to officers only"),
+    ("A001", "制式服装只发给执法人员（严禁非城管执法人员穿着），而 李四（工号 A001） 是协管人员"),
+    ("CZ-TN", "制式服装只发给执法人员（严禁非城管执法人员穿着），而 CZ-TN 是单位"),
+    ("", "已发放却没有持有人（发给了单位）；制式服装只发给执法人员"),
 ])
 def test_a_held_item_a_custody_rule_would_refuse_is_recorded_as_it_stands(db, tmp_path, holder, said):
     """The custody refusals apply to new movements, not to the recorded past: recorded, and said in a notice."""
@@ -860,7 +861,7 @@ def test_a_held_item_a_custody_rule_would_refuse_is_recorded_as_it_stands(db, tm
     assert (uniform.holder_person.staff_no if uniform.holder_person else uniform.holder_unit.code) == \
         (holder or "CZ-TN-01")
     assert [n for n in result.notices if "U-001" in n] == [
-        f"assets row 2 (U-001): recorded as it stands, though {said}" + (" (严禁非城管执法人员穿着)" if holder else "")]
+        f"装备表第 2 行（U-001）：按现状导入，尽管{said}"]
 
 
 def test_auxiliary_items_recorded_with_their_expiry(db, tmp_path):
@@ -872,7 +873,7 @@ def test_auxiliary_items_recorded_with_their_expiry(db, tmp_path):
     result = run_import(write(tmp_path / "b.xlsx", sheets))
     card = Asset.objects.get(tag="AC-01")
     assert (card.holder_person.staff_no, card.expires) == ("A001", dt.date(2030, 1, 1))
-    assert any("AU-01" in n and "auxiliaries only and P001 is an officer" in n for n in result.notices)
+    assert any("AU-01" in n and "协管人员服装只发给协管人员，而 张三（工号 P001） 是执法人员" in n for n in result.notices)
     sheets["assets"][0][11:] = ["2030-01-01"]  # an expiry on a uniform cannot be recorded
     with pytest.raises(WorkbookError) as caught:
         run_import(write(tmp_path / "c.xlsx", sheets))
@@ -893,6 +894,18 @@ def test_an_imported_loss_has_no_dates(db, tmp_path):
                              as_of=timezone.localdate()).data
     row = next(r for r in data["results"] if r["rule"] == "certificate-loss-reported")
     assert row["status"] == "insufficient_data"
+
+
+def test_a_row_error_reads_in_the_language_of_whoever_imports(db, tmp_path):
+    sheets = base()
+    sheets["units"][1][2] = "county"
+    with translation.override("en"), pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "en.xlsx", sheets))
+    assert caught.value.errors[0].reason == ("unknown unit kind “county”; expected one of brigade, bureau, detachment, "
+                                             "office, squadron")
+    with translation.override("zh-hans"), pytest.raises(WorkbookError) as caught:
+        run_import(write(tmp_path / "zh.xlsx", sheets))
+    assert caught.value.errors[0].reason.startswith("未知的单位类型“county”，应为以下之一：")
 
 
 # --- the finance columns of the assets sheet (optional, import only) -----------------------------------------
@@ -932,10 +945,10 @@ def test_price_and_finance_card_are_imported_and_a_missing_column_leaves_them(db
     assert "price" not in exported["assets"][0] and len(exported["assets"][0]) == 12
 
 
-@pytest.mark.parametrize(("value", "reason"), [("abc", "expected an amount in yuan"),
-                                                ("-5", "may not be negative"),
-                                                ("12.345", "at most two decimal places"),
-                                                ("99999999999", "is larger than")])
+@pytest.mark.parametrize(("value", "reason"), [("abc", "应为以元计的金额"),
+                                                ("-5", "金额不能为负数"),
+                                                ("12.345", "最多两位小数"),
+                                                ("99999999999", "99999999999 超过")])
 def test_a_bad_price_is_refused_with_its_place_and_nothing_is_imported(db, tmp_path, value, reason):
     sheets = _with_finance(base(), {"R-002": value})
     with pytest.raises(WorkbookError) as caught:

@@ -1,5 +1,6 @@
 """Endpoints of the logistics workflows: declarations plus actions, each action one call to uniforms.services."""
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 
 from assets import access
 from assets.api.viewsets import ScopedCreateReadViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSet
+from assets.labels import joined
 from assets.models import Asset, OrgUnit
 
 from .. import pdf, selectors, services
@@ -34,10 +36,10 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def _unit_param(request) -> OrgUnit:
     code = request.query_params.get("unit")
     if not code:
-        raise ValidationError({"unit": "give the unit code (?unit=CZ-TN)"})
+        raise ValidationError({"unit": _("请填写单位编码（?unit=CZ-TN）")})
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        raise ValidationError({"unit": f"unknown unit {code!r}"})
+        raise ValidationError({"unit": _("没有编码为 %(unit_code)s 的单位") % {"unit_code": code}})
     access.ensure(request.user, unit, access.VIEW, what="unit")
     return unit
 
@@ -278,7 +280,7 @@ class LabelViewSet(ScopedViewSet):
             found = {a.tag: a for a in qs.filter(tag__in=tags)}
             unknown = [t for t in tags if t not in found]
             if unknown:
-                raise ValidationError({"tags": f"unknown or out of scope: {', '.join(unknown)}"})
+                raise ValidationError({"tags": _("未知标签或不在管辖范围内：%(tags)s") % {"tags": joined(unknown)}})
             assets = [found[t] for t in tags]
         else:
             unit = _unit_param(request)

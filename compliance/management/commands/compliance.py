@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from compliance import services
 from compliance.render import FORMATS, render
@@ -30,17 +31,17 @@ class Command(BaseCommand):
         try:
             if opts["snapshot"]:
                 if opts["save"]:
-                    raise CommandError("--save and --snapshot cannot be combined")
+                    raise CommandError(_("--save 与 --snapshot 不能同时使用"))
                 report = services.snapshot_report(services.snapshot_by_id(opts["snapshot"]))
             else:
                 if not opts["unit"] or not opts["standard"]:
-                    raise CommandError("--unit and --standard are required (or --snapshot ID)")
+                    raise CommandError(_("须给出 --unit 和 --standard（或 --snapshot 编号）"))
                 unit = services.unit_by_code(opts["unit"])
                 report = services.compliance_report(unit=unit, standard_id=opts["standard"],
                                                     as_of=services.parse_as_of(opts["as_of"]))
                 if opts["save"]:
                     snapshot = services.compliance_snapshot_save(report=report, unit=unit)
-                    self.stderr.write(f"saved compliance snapshot #{snapshot.pk}")
+                    self.stderr.write(_("已保存达标报告快照 #%(number)s") % {"number": snapshot.pk})
             with translation.override(opts["lang"] or settings.QM_LANGUAGE):
                 body = render(report, opts["format"])
         except (DomainError, StandardsError) as exc:
@@ -50,7 +51,8 @@ class Command(BaseCommand):
                 with open(opts["output"], "wb") as fh:
                     fh.write(body)
             except OSError as exc:
-                raise CommandError(f"cannot write {opts['output']}: {exc}") from None
+                raise CommandError(_("无法写入 %(path)s：%(reason)s") % {"path": opts["output"], "reason": exc}) from None
+
             return
         target = self.stdout._out
         if hasattr(target, "buffer"):  # a real stream: binary formats go out as bytes

@@ -81,6 +81,7 @@ class Command(BaseCommand):
         try:
             # Written before the children start: they write to the same SQLite file.
             logins = demo.ensure_logins()
+            demo.load_office_work(say=runner.say)
             _subscribe_demo_logins()
             runner.start(mqtt_url=settings.QM_MQTT_URL, broker=opts["broker"], start=start, scenarios=scenarios)
             runner.wait_ready()

@@ -1,4 +1,5 @@
-"""`qm recorders inspections-due|maintenance-due|shifts`: the recorders' registers from the command line."""
+"""`qm recorders inspections-due|maintenance-due|shifts|footage-sync`: the recorders' registers from the command
+line."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,9 @@ import datetime as dt
 import orjson
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from assets.models import Asset, OrgUnit
 from quartermaster.errors import DomainError
@@ -18,7 +21,7 @@ from ...models import FootageInspection
 def _unit(code: str) -> OrgUnit:
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        raise CommandError(f"unknown unit {code!r}")
+        raise CommandError(_("没有编码为 %(unit_code)s 的单位") % {"unit_code": code})
     return unit
 
 
@@ -28,7 +31,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise CommandError(_("“%(value)s”不是日期（应为 YYYY-MM-DD）") % {"value": value}) from None
 
 
 class Command(BaseCommand):
@@ -52,13 +55,17 @@ class Command(BaseCommand):
         upkeep.add_argument("--days", type=int, help="the period (default QM_RECORDER_MAINTENANCE_DAYS, local)")
         shifts = actions.add_parser("shifts", help="kit out on a shift now, with whom and since when (JSON)")
         shifts.add_argument("--unit", help="unit code (default: the whole bureau)")
+        actions.add_parser("footage-sync", help="footage records for dock reports stored before the footage rules "
+                                                "(or while their recorder was not registered yet)")
 
     def handle(self, *args, **opts):
         if opts.get("days") is not None and opts["days"] < 1:
-            raise CommandError("--days must be a positive number of days")
+            raise CommandError(_("--days 须为正整数天数"))
         try:
             if opts["action"] == "inspections-due":
                 self._inspections(opts)
+            elif opts["action"] == "footage-sync":
+                self._footage_sync()
             elif opts["action"] == "maintenance-due":
                 data = selectors.maintenance_due(Asset.objects.all(), unit=_unit(opts["unit"]), on=_date(opts["on"]),
                                                  days=opts["days"])
@@ -69,6 +76,23 @@ class Command(BaseCommand):
                                          option=orjson.OPT_INDENT_2), None, "json")
         except DomainError as exc:
             raise CommandError(exc.message) from None
+
+    def _footage_sync(self) -> None:
+        from telematics.tracking.models import DockOffload
+
+        from ...footage import records_from_docks
+
+        made = 0
+        pending = DockOffload.objects.filter(footage__isnull=True).order_by("ts", "pk")
+        last = 0
+        while True:
+            batch = list(pending.filter(pk__gt=last).order_by("pk")[:1000])
+            if not batch:
+                break
+            last = batch[-1].pk
+            with transaction.atomic():
+                made += len(records_from_docks(batch))
+        self.stdout.write(orjson.dumps({"footage_records_created": made}).decode())
 
     def _inspections(self, opts) -> None:
         report = selectors.inspections_due(FootageInspection.objects.all(), unit=_unit(opts["unit"]),
@@ -83,7 +107,8 @@ class Command(BaseCommand):
                 with open(output, "wb") as fh:
                     fh.write(body)
             except OSError as exc:
-                raise CommandError(f"cannot write {output}: {exc}") from None
+                raise CommandError(_("无法写入 %(path)s：%(reason)s") % {"path": output, "reason": exc}) from None
+
             return
         target = self.stdout._out
         if hasattr(target, "buffer"):

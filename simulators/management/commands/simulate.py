@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from quartermaster.errors import DomainError
 from simulators import jt808
@@ -86,7 +87,7 @@ class Command(BaseCommand):
                                   f"ingest started with QM_MAX_FIX_AGE_DAYS=0, or pass --start")
             url = opts["mqtt"] or settings.QM_MQTT_URL
             if not url and opts["protocol"] == "mqtt":
-                raise CommandError("no MQTT broker: pass --mqtt URL or set QM_MQTT_URL (or use --dry-run FILE)")
+                raise CommandError(_("没有 MQTT 代理：请用 --mqtt URL 指定或设置 QM_MQTT_URL（或使用 --dry-run 文件）"))
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())

@@ -1,4 +1,5 @@
 """Models of journeys."""
 from .late_orders import LateOrder
+from .trip_days import TripDay
 
-__all__ = ["LateOrder"]
+__all__ = ["LateOrder", "TripDay"]

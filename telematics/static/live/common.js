@@ -30,6 +30,15 @@
     return input ? input.value : "";
   }
 
+  // Data read from a replica that is behind (quartermaster/dbrouter.py): base.html's banner says by how much.
+  function showDelay(seconds) {
+    var box = document.getElementById("replica-delay");
+    if (!box) return;
+    box.hidden = !seconds;
+    box.dataset.delay = String(seconds || 0);
+    if (seconds) box.textContent = strings.delayed.replace("%(n)s", String(seconds));
+  }
+
   function api(url, options) {
     options = options || {};
     var init = { method: options.method || "GET", credentials: "same-origin",
@@ -40,6 +49,10 @@
       init.body = JSON.stringify(options.body);
     }
     return fetch(url, init).then(function (r) {
+      var readFrom = r.headers.get("X-QM-Read-From");
+      if (readFrom) {
+        showDelay(readFrom === "replica" ? Math.floor(parseFloat(r.headers.get("X-QM-Replica-Lag")) || 0) : 0);
+      }
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) {
           var err = new Error(data.detail || data.message || (strings.failed + " (" + r.status + ")"));
@@ -198,6 +211,6 @@
   }
 
   root.QMLive = { config: config, strings: strings, toDisplay: toDisplay, fromDisplay: fromDisplay, api: api,
-                  baseMap: baseMap, gisLayer: gisLayer, localTime: localTime, escapeHtml: escapeHtml,
+                  showDelay: showDelay, baseMap: baseMap, gisLayer: gisLayer, localTime: localTime, escapeHtml: escapeHtml,
                   drawEvidence: drawEvidence };
 })(window);

@@ -730,6 +730,7 @@
     source.onopen = function () { setStatus("live"); };
     source.onerror = function () { setStatus("reconnecting"); };
     source.addEventListener("fixes", function (e) { JSON.parse(e.data).forEach(queueFix); });
+    source.addEventListener("delay", function (e) { Q.showDelay(JSON.parse(e.data).delay_s); });
     source.addEventListener("alerts", function (e) {
       JSON.parse(e.data).forEach(function (a) { upsertAlert(a, !alerts[a.id]); });
       restyleAll();
@@ -762,6 +763,7 @@
   Q.api(cfg.snapshotUrl).then(function (snap) {
     var serverTime = Date.parse(snap.now);
     if (!isNaN(serverTime)) clockSkew = serverTime - Date.now();
+    Q.showDelay(snap.delay_s);
     snap.alerts.forEach(function (a) { upsertAlert(a, false); });
     snap.vehicles.forEach(function (v) {
       (v.ongoing_alerts || []).forEach(function (id) { (ongoing[v.id] = ongoing[v.id] || {})[id] = true; });

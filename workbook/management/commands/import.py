@@ -2,6 +2,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from workbook import Progress, WorkbookError, import_workbook
 from quartermaster.context import change_context, current
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         finally:
             progress.finish()
         for notice in result.notices:
-            self.stderr.write(f"note: {notice}")
-        verb = "checked (dry run, nothing written)" if dry_run else "imported"
-        self.stdout.write(f"{workbook}: {result.rows} rows {verb}. {result.summary()}")
+            self.stderr.write(_("注意：%(notice)s") % {"notice": notice})
+        done = (_("%(workbook)s：已检查 %(rows)s 行（试运行，未写入）。%(summary)s") if dry_run
+                else _("%(workbook)s：已导入 %(rows)s 行。%(summary)s"))
+        self.stdout.write(done % {"workbook": workbook, "rows": result.rows, "summary": result.summary()})
+
