@@ -14,10 +14,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from pyproj import CRS
 
 from assets.models import OrgUnit
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, Named, choice_label
 
 from .choices import DEFAULT_VENUE_RADIUS_M, Layer, PlaceKind, VenueCategory
 from .gcj02 import gcj02_to_wgs84
@@ -45,6 +47,11 @@ _PLACE_KIND_BY_GEOMETRY = {"LineString": PlaceKind.STREET, "MultiLineString": Pl
 _MAX_LISTED_ERRORS = 50
 
 
+def _said(template, **params) -> Named:
+    """A problem of a feature, rendered when the refusal is read (in the reader's language)."""
+    return Named(lambda: str(template) % params if params else str(template))
+
+
 @dataclass
 class LayerRows:
     """A checked layer: one dict per feature (WGS-84 shapely geometry under "geometry")."""
@@ -61,12 +68,12 @@ def read_frame(path: str | Path, *, crs: str | None = None) -> tuple[gpd.GeoData
     coordinates are GCJ-02 lon/lat (taken from a Chinese web map) and converts them."""
     path = Path(path)
     if not path.exists():
-        raise DomainError(f"{path}: no such file", code="not_found", field="file")
+        raise DomainError(_("%(path)s：文件不存在"), code="not_found", field="file", path=path)
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises its own DataSourceError/DataLayerError family
-        raise DomainError(f"{path}: cannot be read as GeoJSON, GeoPackage or Shapefile ({exc})",
-                          code="unreadable", field="file") from exc
+        raise DomainError(_("%(path)s：无法作为 GeoJSON、GeoPackage 或 Shapefile 读取（%(error)s）"),
+                          code="unreadable", field="file", path=path, error=exc) from exc
     return to_wgs84(frame, crs=crs, where=str(path))
 
 
@@ -75,7 +82,8 @@ def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None,
     """The frame in WGS-84 and a label of the CRS it came in (see `read_frame`)."""
     declared = frame.crs
     if crs is not None and crs.lower() not in ("gcj02", "wgs84"):
-        raise DomainError(f"{where}: unknown --crs {crs!r} (gcj02 or wgs84)", code="invalid", field="crs")
+        raise DomainError(_("%(where)s：未知的 --crs %(crs)s（应为 gcj02 或 wgs84）"), code="invalid", field="crs",
+                          where=where, crs=repr(crs))
     if declared is None:
         # GeoJSON is WGS-84 by definition (RFC 7946); a file without a CRS is read the same way.
         frame = frame.set_crs(WGS84, allow_override=True)
@@ -85,14 +93,13 @@ def to_wgs84(frame: gpd.GeoDataFrame, *, crs: str | None = None,
         label = ":".join(authority) if authority else declared.name
         if not declared.equals(WGS84) and not (declared.is_geographic and declared.datum == WGS84.datum):
             if crs and crs.lower() == "gcj02":
-                raise DomainError(f"{where}: declares {label}, but GCJ-02 coordinates are "
-                                  "longitude/latitude; drop --crs gcj02 or the declared projection",
-                                  code="invalid", field="crs")
+                raise DomainError(_("%(where)s：声明了 %(label)s，但 GCJ-02 坐标是经纬度；请去掉 --crs gcj02 或所声明的投影"),
+                                  code="invalid", field="crs", where=where, label=label)
             try:
                 frame = frame.to_crs(WGS84)
             except Exception as exc:
-                raise DomainError(f"{where}: cannot reproject from {label} to WGS-84 ({exc})",
-                                  code="invalid", field="crs") from exc
+                raise DomainError(_("%(where)s：无法从 %(label)s 转换到 WGS-84（%(error)s）"),
+                                  code="invalid", field="crs", where=where, label=label, error=exc) from exc
         else:
             frame = frame.set_crs(WGS84, allow_override=True)
     if crs and crs.lower() == "gcj02":
@@ -117,8 +124,8 @@ def _describe(position: int, props: dict) -> str:
     for key in ("code", "name", "unit"):
         text = _text(props.get(key))
         if text:
-            return f"feature #{position} ({key} {text})"
-    return f"feature #{position}"
+            return _said(_("第 %(position)s 个要素（%(key)s %(text)s）"), position=position, key=key, text=text)
+    return _said(_("第 %(position)s 个要素"), position=position)
 
 
 def _geometry_checks(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,12 +145,12 @@ def _checked_geometry(geom, allowed: tuple[str, ...], *, missing: bool, sane: bo
                       valid: bool) -> tuple[object | None, bool, str | None]:
     """(geometry, repaired?, error): invalid shapes go through make_valid, keeping only the allowed kind."""
     if missing:
-        return None, False, "has no geometry"
+        return None, False, _said(_("没有几何图形"))
     if geom.geom_type not in allowed:
-        return None, False, f"is a {geom.geom_type}, expected {' or '.join(allowed)}"
+        return None, False, _said(_("是 %(type)s，应为 %(allowed)s"), type=geom.geom_type,
+                                  allowed=" / ".join(allowed))
     if not sane:
-        return None, False, ("has coordinates outside longitude/latitude range or not numbers "
-                             "(undeclared projected CRS?)")
+        return None, False, _said(_("坐标超出经纬度范围或不是数字（未声明的投影坐标系？）"))
     if valid:
         return geom, False, None
     reason = shapely.is_valid_reason(geom)
@@ -153,9 +160,9 @@ def _checked_geometry(geom, allowed: tuple[str, ...], *, missing: bool, sane: bo
         parts = [q for p in parts for q in shapely.get_parts(p)]
         repaired = shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else None)
         if repaired is None or repaired.area == 0:
-            return None, False, f"has an invalid geometry that cannot be repaired ({reason})"
+            return None, False, _said(_("几何图形无效且无法修复（%(reason)s）"), reason=reason)
     elif repaired.geom_type not in allowed:
-        return None, False, f"has an invalid geometry that cannot be repaired ({reason})"
+        return None, False, _said(_("几何图形无效且无法修复（%(reason)s）"), reason=reason)
     return repaired, True, None
 
 
@@ -169,27 +176,28 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
     """Validates every feature of a WGS-84 frame for `layer`; raises one DomainError listing every problem."""
     layer = Layer(layer)
     result = LayerRows(layer=layer, crs=crs_label)
-    errors: list[str] = []
+    errors: list[Named] = []
     allowed = ALLOWED_TYPES[layer]
     columns = [c for c in frame.columns if c != frame.geometry.name]
     required = {Layer.GRID: ["code"], Layer.VENUES: ["name", "category"], Layer.JURISDICTIONS: ["unit"],
                 Layer.STREETS: [], Layer.PLACES: ["name"]}[layer]
     missing = [c for c in required if c not in columns]
     if missing:
-        raise DomainError(f"{layer}: the file has no {', '.join(missing)} property "
-                          f"(it has: {', '.join(columns) or 'none'})", code="invalid_layer")
+        raise DomainError(_("%(layer)s：文件没有 %(missing)s 属性（它有：%(columns)s）"), code="invalid_layer",
+                          layer=choice_label(layer, Layer), missing=", ".join(missing),
+                          columns=", ".join(columns) or "—")
     if len(frame) == 0:
-        raise DomainError(f"{layer}: the file has no features", code="invalid_layer")
+        raise DomainError(_("%(layer)s：文件中没有要素"), code="invalid_layer", layer=choice_label(layer, Layer))
     units = _known_units() if layer in (Layer.GRID, Layer.JURISDICTIONS) else None
     if units is None and layer in (Layer.GRID, Layer.JURISDICTIONS):
-        result.warnings.append("no org units exist yet: unit codes were not checked")
+        result.warnings.append(gettext("还没有任何单位：未检查单位代码"))
     seen: dict[str, int] = {}
     records = frame[columns].to_dict("records")
     geoms = np.asarray(frame.geometry.values, dtype=object)
     missing, sane, valid = _geometry_checks(geoms)
     for position, (props, geom) in enumerate(zip(records, geoms, strict=True)):
         label = _describe(position, props)
-        problems: list[str] = []
+        problems: list[Named] = []
         geometry, repaired, problem = _checked_geometry(geom, allowed, missing=missing[position],
                                                         sane=sane[position], valid=valid[position])
         if problem:
@@ -199,9 +207,9 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             code = _text(props.get("code"))
             unit = _text(props.get("unit"))
             if not GRID_CODE.match(code):
-                problems.append(f"grid code {code!r} is not 14 or 15 digits (GB/T 30428)")
+                problems.append(_said(_("网格编码 %(code)s 不是 14 或 15 位数字（GB/T 30428）"), code=repr(code)))
             if unit and units is not None and unit not in units:
-                problems.append(f"unit {unit!r} is not a known org unit")
+                problems.append(_said(_("单位 %(unit)s 不是已登记的单位"), unit=repr(unit)))
             row.update(code=code, unit_code=unit)
             key = code
         elif layer == Layer.VENUES:
@@ -209,9 +217,9 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             raw_category = _text(props.get("category"))
             category = _CATEGORY_BY_LABEL.get(raw_category, raw_category.lower())
             if not name:
-                problems.append("has no name")
+                problems.append(_said(_("没有名称")))
             if not category:
-                problems.append("has no category")
+                problems.append(_said(_("没有类别")))
             radius = None
             if geometry is not None and geometry.geom_type == "Point":
                 raw_radius = props.get("radius_m")
@@ -221,15 +229,15 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
                 except ValueError:
                     radius = math.nan
                 if not (radius > 0 and math.isfinite(radius)):
-                    problems.append(f"radius_m {text!r} is not a positive number of metres")
+                    problems.append(_said(_("radius_m %(text)s 不是正的米数"), text=repr(text)))
             row.update(name=name[:200], category=category[:32], radius_m=radius)
             key = None
         elif layer == Layer.JURISDICTIONS:
             unit = _text(props.get("unit"))
             if not unit:
-                problems.append("has no unit")
+                problems.append(_said(_("没有单位")))
             elif units is not None and unit not in units:
-                problems.append(f"unit {unit!r} is not a known org unit")
+                problems.append(_said(_("单位 %(unit)s 不是已登记的单位"), unit=repr(unit)))
             row.update(unit_code=unit)
             key = unit
         elif layer == Layer.PLACES:
@@ -239,7 +247,7 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             if not kind and geometry is not None:
                 kind = _PLACE_KIND_BY_GEOMETRY[geometry.geom_type]
             if not name:
-                problems.append("has no name")
+                problems.append(_said(_("没有名称")))
             row.update(name=name[:200], kind=str(kind)[:32])
             key = None
         else:
@@ -247,17 +255,19 @@ def check_frame(layer: str, frame: gpd.GeoDataFrame, *, crs_label: str) -> Layer
             key = None
         if key:
             if key in seen:
-                problems.append(f"repeats {key} of feature #{seen[key]}")
+                problems.append(_said(_("与第 %(other)s 个要素的 %(key)s 重复"), key=key, other=seen[key]))
             else:
                 seen[key] = position
         if problems:
-            errors.extend(f"{label} {p}" for p in problems)
+            errors.extend(Named(lambda label=label, p=p: f"{label} {p}") for p in problems)
             continue
         result.repaired += int(repaired)
         result.rows.append(row)
     if errors:
         shown = errors[:_MAX_LISTED_ERRORS]
-        more = f"\n… and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        raise DomainError(f"{layer}: {len(errors)} problem(s), nothing imported:\n" + "\n".join(shown) + more,
-                          code="invalid_layer")
+        hidden = _said(_("……另有 %(count)s 处"), count=len(errors) - len(shown))
+        more = Named(lambda: "\n" + str(hidden)) if len(errors) > len(shown) else ""
+        raise DomainError(_("%(layer)s：%(count)s 处问题，未导入任何内容：\n%(problems)s%(more)s"),
+                          code="invalid_layer", layer=choice_label(layer, Layer), count=len(errors),
+                          problems=Named(lambda: "\n".join(str(e) for e in shown)), more=more)
     return result

@@ -9,10 +9,11 @@ import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from assets.models import OrgUnit
 from quartermaster import context
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError, DomainError, choice_label
 
 from . import conf, importing, selectors
 from .choices import IMPORTABLE_LAYERS, Layer
@@ -140,8 +141,8 @@ def layer_store(*, checked: LayerRows, source_file: str) -> LayerVersion:
         return _store_version(checked=checked, source_file=source_file, model=model, wkb=wkb, bounds=bounds)
     except (IntegrityError, ValidationError) as exc:
         # Only a concurrent first import of the same layer gets here (later ones wait on the row lock).
-        raise ConflictError(f"{layer}: another import of this layer finished first; run it again",
-                            code="concurrent_import") from exc
+        raise ConflictError(_("%(layer)s：这个图层的另一次导入先完成了，请重新导入"),
+                            code="concurrent_import", layer=choice_label(layer, Layer)) from exc
 
 
 def _store_version(*, checked: LayerRows, source_file: str, model, wkb, bounds) -> LayerVersion:
@@ -175,8 +176,8 @@ def layer_import(*, layer: str, path: str | Path, crs: str | None = None,
     """`qm gis import`: reads, reprojects and checks the file, then replaces the layer atomically.
     `source_name` is what the version history calls the file (an upload's own name)."""
     if layer not in IMPORTABLE_LAYERS:
-        raise DomainError(f"unknown layer {layer!r} (grid, venues, jurisdictions or places)", code="invalid",
-                          field="layer")
+        raise DomainError(_("未知图层 %(layer)s（grid、venues、jurisdictions 或 places）"), code="invalid",
+                          field="layer", layer=repr(layer))
     frame, crs_label = importing.read_frame(path, crs=crs)
     checked = importing.check_frame(layer, frame, crs_label=crs_label)
     return layer_store(checked=checked, source_file=source_name or Path(path).name), checked

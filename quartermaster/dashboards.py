@@ -196,8 +196,8 @@ def standard_in_force(requested: str | None = None) -> str:
     """The standard the start page checks: the one asked for, else settings.QM_STANDARD, else jiangsu."""
     standard_id = requested or getattr(settings, "QM_STANDARD", None) or DEFAULT_STANDARD
     if standard_id not in all_standards():
-        raise DomainError(f"unknown standard {standard_id!r}; known: {', '.join(sorted(all_standards()))}",
-                          field="standard", code="unknown_standard")
+        raise DomainError(_("未知的标准 %(standard)s；已知：%(known)s"), field="standard", code="unknown_standard",
+                          standard=repr(standard_id), known=", ".join(sorted(all_standards())))
     return standard_id
 
 

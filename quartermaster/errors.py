@@ -90,3 +90,34 @@ def holder_label(asset) -> Named:
 def choice_label(value, choices) -> Named:
     """A status, role… by its label in the active language (`choices`: a TextChoices class)."""
     return Named(lambda: str(dict(choices.choices).get(value, value)))
+
+
+def one_of(choices) -> Named:
+    """The values a TextChoices class allows, each by its label and value: 在用（in_service）、维修中（in_repair）."""
+    return Named(lambda: str(_("、")).join(str(_("%(label)s（%(value)s）")) % {"label": label, "value": value}
+                                          for value, label in choices.choices))
+
+
+def invalid_fields(exc, obj) -> Named:
+    """A model's full_clean() ValidationError as people read it: every field by its verbose name with its
+    messages (Django's own, translated), in the active language; `obj` is the instance (or model) checked."""
+    from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
+
+    def field_name(name: str) -> str:
+        if name == NON_FIELD_ERRORS:
+            return ""
+        try:
+            return str(obj._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name
+
+    def render() -> str:
+        parts = []
+        for name, messages in exc.message_dict.items():
+            text = " ".join(m.rstrip("。.") for m in messages)
+            label = field_name(name)
+            parts.append(str(_("%(field)s：%(messages)s")) % {"field": label, "messages": text} if label
+                         else text)
+        return str(_("；")).join(parts)
+
+    return Named(render)

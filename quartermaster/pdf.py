@@ -4,6 +4,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
 
@@ -19,8 +20,8 @@ def cjk_font() -> str:
         try:
             pdfmetrics.registerFont(TTFont(FONT, settings.QM_CJK_FONT, subfontIndex=0))
         except Exception as exc:  # a missing or unreadable font file: say which setting to fix
-            raise DomainError(f"cannot load the CJK font {settings.QM_CJK_FONT!r} (setting QM_CJK_FONT): {exc}",
-                              code="font") from None
+            raise DomainError(_("无法载入中文字体 %(font)s（设置 QM_CJK_FONT）：%(error)s"), code="font",
+                              font=repr(settings.QM_CJK_FONT), error=exc) from None
     return FONT
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from quartermaster.pdf import cjk_font, paragraph
@@ -65,11 +66,12 @@ def parse_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
         try:
             values.append(dt.date.fromisoformat(text.strip()))
         except ValueError:
-            raise DomainError(f"{name}: {text!r} is not a date YYYY-MM-DD", field=name) from None
+            raise DomainError(gettext_lazy("日期格式应为 YYYY-MM-DD：%(value)s"), field=name, value=text) from None
     if values[1] < values[0]:
-        raise DomainError(f"end {values[1]} is before start {values[0]}", field="end")
+        raise DomainError(gettext_lazy("结束日期 %(end)s 早于开始日期 %(start)s"), field="end", end=values[1],
+                          start=values[0])
     if (values[1] - values[0]).days > 366:
-        raise DomainError("the period may span at most one year", field="end")
+        raise DomainError(gettext_lazy("时段最长一年"), field="end")
     return values[0], values[1]
 
 

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import OrgUnit
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError, DomainError, choice_label, invalid_fields, one_of, unit_label
 
 from . import calendar
 from .choices import HolidayKind, MaintenanceKind, TripStatus, VehicleChange, VehicleStatus
@@ -20,15 +23,34 @@ from .models import (
     VehicleHistory, VehiclePhoto, VehicleSeal,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def _today() -> dt.date:
     return timezone.localdate()
 
 
+# What a field is called in a refusal (the field's JSON key stays in `field`).
+_FIELD_NAMES = {
+    "at": pgettext_lazy("field", "时间"),
+    "start": pgettext_lazy("field", "开始时间"),
+    "end": pgettext_lazy("field", "结束时间"),
+    "sealed_from": pgettext_lazy("field", "封存开始日期"),
+    "sealed_to": pgettext_lazy("field", "封存结束日期"),
+    "seconds": pgettext_lazy("field", "上报间隔"),
+    "sleep_seconds": pgettext_lazy("field", "休眠时的上报间隔"),
+}
+
+
+def _local(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 def _aware(at: dt.datetime | None, what: str = "at") -> dt.datetime:
     moment = at or timezone.now()
     if not isinstance(moment, dt.datetime):
-        raise DomainError(f"{what}: expected a date and time, got {moment!r}", field=what)
+        raise DomainError(_("%(what)s应为日期和时间，而不是 %(value)s"),
+                          field=what, what=_FIELD_NAMES.get(what, what), value=moment)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -37,10 +59,9 @@ def _clean(obj) -> None:
     try:
         obj.full_clean()
     except ValidationError as exc:
-        errors = exc.message_dict
-        field = next(iter(errors))
-        text = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
-        raise DomainError(f"{obj._meta.verbose_name}: {text}", field=field) from None
+        field = next(iter(exc.message_dict))
+        raise DomainError(_("%(model)s：%(errors)s"), field=field,
+                          model=obj._meta.verbose_name, errors=invalid_fields(exc, obj)) from None
 
 
 def _locked(vehicle: Vehicle) -> Vehicle:
@@ -50,8 +71,9 @@ def _locked(vehicle: Vehicle) -> Vehicle:
 def _history(vehicle: Vehicle, change: str, effective: dt.date, note: str = "") -> None:
     last = vehicle.history.order_by("-effective", "-id").values_list("effective", flat=True).first()
     if last and effective < last:
-        raise DomainError(f"{vehicle.plate}: a change effective {effective} would come before the latest history "
-                          f"entry ({last}); the history is not back-dated", field="effective", code="backdated")
+        raise DomainError(
+            _("%(plate)s：生效日期 %(effective)s 早于最近一条履历（%(last)s），履历不能倒签"),
+            field="effective", code="backdated", plate=vehicle.plate, effective=effective, last=last)
     VehicleHistory.objects.create(vehicle=vehicle, change=change, effective=effective, unit_id=vehicle.unit_id,
                                   status=vehicle.status, note=note, username=current().username)
 
@@ -71,10 +93,11 @@ def vehicle_create(*, plate: str, unit: OrgUnit, seats: int, vin: str = "", vehi
     """Opens a vehicle file. Its history starts on `effective` (default: the acquisition date, else today)."""
     plate = (plate or "").strip()
     if Vehicle.objects.filter(plate=plate).exists():
-        raise ConflictError(f"plate {plate!r} already has a vehicle file", field="plate", code="duplicate")
+        raise ConflictError(_("车牌号 %(plate)s 已有车辆档案"), field="plate",
+                            code="duplicate", plate=plate)
     if status not in VehicleStatus.values:
-        raise DomainError(f"unknown vehicle status {status!r}; expected one of {', '.join(VehicleStatus.values)}",
-                          field="status")
+        raise DomainError(_("未知的车辆状态 %(status)s；应为 %(choices)s 之一"), field="status",
+                          status=status, choices=one_of(VehicleStatus))
     vehicle = Vehicle(plate=plate, unit=unit, seats=seats, vin=(vin or "").strip().upper(),
                       vehicle_type=vehicle_type or "", livery_compliant=livery_compliant, status=status,
                       acquired=acquired, insurance_expires=insurance_expires, inspection_expires=inspection_expires)
@@ -93,10 +116,13 @@ def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
     unknown = set(changes) - _FILE_FIELDS
     if unknown:
         name = sorted(unknown)[0]
-        hint = {"unit": "vehicle_transfer", "status": "vehicle_change_status",
-                "terminal_id": "vehicle_bind_terminal / vehicle_unbind_terminal"}.get(name)
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a vehicle here"
-                          + (f"; use {hint}" if hint else ""), field=name)
+        fields = _field_list(Vehicle, sorted(unknown))
+        hint = {"unit": _("调拨"), "status": _("变更状态"),
+                "terminal_id": _("绑定或解绑终端")}.get(name)
+        if hint:
+            raise DomainError(_("不能在这里修改车辆的%(fields)s：请用“%(action)s”"), field=name,
+                              fields=fields, action=hint)
+        raise DomainError(_("不能在这里修改车辆的%(fields)s"), field=name, fields=fields)
     vehicle = _locked(vehicle)
     for key, value in changes.items():
         setattr(vehicle, key, value.strip().upper() if key == "vin" and value else value)
@@ -105,14 +131,29 @@ def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
     return vehicle
 
 
+def _field_list(model, names):
+    """Model fields by their verbose names, in the active language."""
+    from quartermaster.errors import Named
+
+    def label(name):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:
+            return name
+
+    return Named(lambda: str(_("、")).join(label(name) for name in names))
+
+
 @transaction.atomic
 def vehicle_transfer(*, vehicle: Vehicle, unit: OrgUnit, effective: dt.date | None = None, note: str = "") -> Vehicle:
     """Assigns the vehicle to another unit from `effective` on (default today)."""
     vehicle = _locked(vehicle)
     if vehicle.unit_id == unit.pk:
-        raise ConflictError(f"{vehicle.plate} already belongs to {unit.code}", field="unit", code="no_change")
+        raise ConflictError(_("%(plate)s 已属于 %(unit)s"), field="unit", code="no_change",
+                            plate=vehicle.plate, unit=unit_label(unit))
     if vehicle.status == VehicleStatus.RETIRED:
-        raise ConflictError(f"{vehicle.plate} is retired and cannot be transferred", field="unit", code="retired")
+        raise ConflictError(_("%(plate)s 已报废，不能调拨"), field="unit", code="retired",
+                            plate=vehicle.plate)
     vehicle.unit = unit
     vehicle.save()
     _history(vehicle, VehicleChange.TRANSFER, effective or _today(), note)
@@ -124,14 +165,15 @@ def vehicle_change_status(*, vehicle: Vehicle, status: str, effective: dt.date |
                           note: str = "") -> Vehicle:
     """in_service ⇄ in_repair, and retirement (final: the terminal is unbound). There is no lending status."""
     if status not in VehicleStatus.values:
-        raise DomainError(f"unknown vehicle status {status!r}; expected one of {', '.join(VehicleStatus.values)} "
-                          f"(lending outside the bureau does not exist)", field="status")
+        raise DomainError(_("未知的车辆状态 %(status)s；应为 %(choices)s 之一（没有外借这一状态）"),
+                          field="status", status=status, choices=one_of(VehicleStatus))
     vehicle = _locked(vehicle)
     if vehicle.status == status:
-        raise ConflictError(f"{vehicle.plate} is already {status}", field="status", code="no_change")
+        raise ConflictError(_("%(plate)s 已是“%(status)s”状态"), field="status", code="no_change",
+                            plate=vehicle.plate, status=choice_label(status, VehicleStatus))
     if vehicle.status == VehicleStatus.RETIRED:
-        raise ConflictError(f"{vehicle.plate} is retired; a retired vehicle does not return to service",
-                            field="status", code="retired")
+        raise ConflictError(_("%(plate)s 已报废，报废车辆不能恢复使用"),
+                            field="status", code="retired", plate=vehicle.plate)
     vehicle.status = status
     vehicle.save()
     _history(vehicle, VehicleChange.STATUS, effective or _today(), note)
@@ -161,23 +203,24 @@ def vehicle_bind_terminal(*, vehicle: Vehicle, terminal_id: str, at: dt.datetime
     another terminal has it unbound at the same moment (a terminal swap)."""
     terminal_id = (terminal_id or "").strip()
     if not terminal_id:
-        raise DomainError("terminal_id: a terminal id is required", field="terminal_id")
+        raise DomainError(_("请填写终端号"), field="terminal_id")
     moment = _aware(at)
     vehicle = _locked(vehicle)
     if vehicle.status == VehicleStatus.RETIRED:
-        raise ConflictError(f"{vehicle.plate} is retired; no terminal can be bound to it", field="terminal_id",
-                            code="retired")
+        raise ConflictError(_("%(plate)s 已报废，不能绑定终端"), field="terminal_id",
+                            code="retired", plate=vehicle.plate)
     holder = Vehicle.objects.select_for_update().filter(terminal_id=terminal_id).exclude(pk=vehicle.pk).first()
     open_elsewhere = (TerminalBinding.objects.select_for_update().filter(terminal_id=terminal_id,
                                                                          unbound_at__isnull=True)
                       .exclude(vehicle=vehicle).select_related("vehicle").first())
     other = holder or (open_elsewhere.vehicle if open_elsewhere else None)
     if other is not None:
-        raise ConflictError(f"terminal {terminal_id} is bound to vehicle {other.plate}; unbind it there first",
-                            field="terminal_id", code="terminal_bound")
+        raise ConflictError(
+            _("终端 %(terminal)s 已绑定车辆 %(other)s，请先在那里解绑"),
+            field="terminal_id", code="terminal_bound", terminal=terminal_id, other=other.plate)
     if vehicle.terminal_id == terminal_id:
-        raise ConflictError(f"terminal {terminal_id} is already bound to {vehicle.plate}", field="terminal_id",
-                            code="no_change")
+        raise ConflictError(_("终端 %(terminal)s 已绑定 %(plate)s"), field="terminal_id",
+                            code="no_change", terminal=terminal_id, plate=vehicle.plate)
     if vehicle.terminal_id:
         _close_binding(vehicle, moment)
     vehicle.terminal_id = terminal_id
@@ -187,8 +230,8 @@ def vehicle_bind_terminal(*, vehicle: Vehicle, terminal_id: str, at: dt.datetime
             return TerminalBinding.objects.create(vehicle=vehicle, terminal_id=terminal_id, bound_at=moment,
                                                   username=current().username)
     except IntegrityError:
-        raise ConflictError(f"terminal {terminal_id} was bound to another vehicle meanwhile", field="terminal_id",
-                            code="terminal_bound") from None
+        raise ConflictError(_("终端 %(terminal)s 刚刚被绑定到另一辆车"), field="terminal_id",
+                            code="terminal_bound", terminal=terminal_id) from None
 
 
 def _close_binding(vehicle: Vehicle, moment: dt.datetime) -> None:
@@ -197,8 +240,8 @@ def _close_binding(vehicle: Vehicle, moment: dt.datetime) -> None:
     if binding is None:  # bound outside the services (workbook import): the history starts now
         binding = TerminalBinding(vehicle=vehicle, terminal_id=vehicle.terminal_id, bound_at=moment)
     if moment < binding.bound_at:
-        raise DomainError(f"{vehicle.plate}: unbinding at {timezone.localtime(moment):%Y-%m-%d %H:%M} would come "
-                          f"before the binding ({timezone.localtime(binding.bound_at):%Y-%m-%d %H:%M})", field="at")
+        raise DomainError(_("%(plate)s：解绑时间 %(at)s 早于绑定时间（%(bound)s）"), field="at",
+                          plate=vehicle.plate, at=_local(moment), bound=_local(binding.bound_at))
     binding.unbound_at = moment
     binding.save()
 
@@ -207,7 +250,8 @@ def _close_binding(vehicle: Vehicle, moment: dt.datetime) -> None:
 def vehicle_unbind_terminal(*, vehicle: Vehicle, at: dt.datetime | None = None) -> Vehicle:
     vehicle = _locked(vehicle)
     if not vehicle.terminal_id:
-        raise ConflictError(f"{vehicle.plate} has no terminal bound", field="terminal_id", code="not_bound")
+        raise ConflictError(_("%(plate)s 没有绑定终端"), field="terminal_id", code="not_bound",
+                            plate=vehicle.plate)
     _close_binding(vehicle, _aware(at))
     vehicle.terminal_id = None
     vehicle.save()
@@ -227,7 +271,7 @@ def vehicle_record_past_terminal(*, vehicle: Vehicle, terminal_id: str, at: dt.d
     a closed binding in its file, as history. Nothing is bound: the terminal's fixes are dead letters."""
     terminal_id = (terminal_id or "").strip()
     if not terminal_id:
-        raise DomainError("terminal_id: a terminal id is required", field="terminal_id")
+        raise DomainError(_("请填写终端号"), field="terminal_id")
     moment = _aware(at)
     return TerminalBinding.objects.create(vehicle=vehicle, terminal_id=terminal_id, bound_at=moment,
                                           unbound_at=moment, username=current().username)
@@ -243,12 +287,13 @@ def maintenance_record_create(*, vehicle: Vehicle, date: dt.date, work_done: str
                                cost=Decimal(str(cost or 0)), workshop=workshop or "")
     _clean(record)
     if record.cost < 0:
-        raise DomainError(f"cost {record.cost} must not be negative", field="cost")
+        raise DomainError(_("费用 %(cost)s 不能为负数"), field="cost", cost=record.cost)
     last = (vehicle.maintenance.filter(date__lte=date, odometer_km__isnull=False)
             .order_by("-date", "-id").values_list("odometer_km", flat=True).first())
     if odometer_km is not None and last is not None and odometer_km < last:
-        raise DomainError(f"{vehicle.plate}: odometer {odometer_km} km on {date} is below the {last} km recorded "
-                          f"earlier", field="odometer_km")
+        raise DomainError(
+            _("%(plate)s：%(date)s 的里程 %(odometer)s 公里低于此前记录的 %(last)s 公里"),
+            field="odometer_km", plate=vehicle.plate, date=date, odometer=odometer_km, last=last)
     record.save()
     return record
 
@@ -262,14 +307,17 @@ def vehicle_seal(*, vehicle: Vehicle, sealed_from: dt.date, sealed_to: dt.date, 
     Periods of one vehicle do not overlap."""
     for name, value in (("sealed_from", sealed_from), ("sealed_to", sealed_to)):
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise DomainError(f"{name}: expected a date, got {value!r}", field=name)
+            raise DomainError(
+                _("%(what)s应为日期，而不是 %(value)s"),
+                field=name, what=_FIELD_NAMES[name], value=value)
     if sealed_to < sealed_from:
-        raise DomainError(f"a seal ending {sealed_to} before it starts {sealed_from}", field="sealed_to")
+        raise DomainError(_("封存结束日期 %(end)s 早于开始日期 %(start)s"), field="sealed_to", end=sealed_to,
+                          start=sealed_from)
     vehicle = _locked(vehicle)
     overlap = vehicle.seals.filter(sealed_from__lte=sealed_to, sealed_to__gte=sealed_from).first()
     if overlap is not None:
-        raise ConflictError(f"{vehicle.plate} is already sealed {overlap.sealed_from}–{overlap.sealed_to}",
-                            field="sealed_from", code="overlap")
+        raise ConflictError(_("%(plate)s 在 %(start)s–%(end)s 已封存"), field="sealed_from", code="overlap",
+                            plate=vehicle.plate, start=overlap.sealed_from, end=overlap.sealed_to)
     seal = VehicleSeal(vehicle=vehicle, sealed_from=sealed_from, sealed_to=sealed_to, key_holder=key_holder or "",
                        note=note or "", username=current().username)
     if photo:
@@ -285,12 +333,13 @@ def vehicle_seal_end(*, seal: VehicleSeal, last_day: dt.date) -> VehicleSeal:
     """Ends a seal early (or extends it): `last_day` becomes its last sealed day."""
     seal = VehicleSeal.objects.select_for_update().get(pk=seal.pk)
     if last_day < seal.sealed_from:
-        raise DomainError(f"a seal ending {last_day} before it starts {seal.sealed_from}", field="sealed_to")
+        raise DomainError(_("封存结束日期 %(end)s 早于开始日期 %(start)s"), field="sealed_to", end=last_day,
+                          start=seal.sealed_from)
     overlap = (seal.vehicle.seals.exclude(pk=seal.pk)
                .filter(sealed_from__lte=last_day, sealed_to__gte=seal.sealed_from).first())
     if overlap is not None:
-        raise ConflictError(f"{seal.vehicle.plate} is already sealed {overlap.sealed_from}–{overlap.sealed_to}",
-                            field="sealed_to", code="overlap")
+        raise ConflictError(_("%(plate)s 在 %(start)s–%(end)s 已封存"), field="sealed_to", code="overlap",
+                            plate=seal.vehicle.plate, start=overlap.sealed_from, end=overlap.sealed_to)
     seal.sealed_to = last_day
     _clean(seal)
     seal.save()
@@ -310,7 +359,8 @@ def _follow_latest(vehicle: Vehicle) -> None:
 def insurance_policy_create(*, vehicle: Vehicle, starts: dt.date, expires: dt.date, insurer: str = "",
                             policy_no: str = "", premium: Decimal | None = None) -> InsurancePolicy:
     if expires < starts:
-        raise DomainError(f"insurance expires {expires} before it starts {starts}", field="expires")
+        raise DomainError(_("保险到期日 %(expires)s 早于起保日 %(starts)s"), field="expires", expires=expires,
+                          starts=starts)
     policy = InsurancePolicy(vehicle=vehicle, starts=starts, expires=expires, insurer=insurer or "",
                              policy_no=policy_no or "", premium=premium)
     _clean(policy)
@@ -323,7 +373,8 @@ def insurance_policy_create(*, vehicle: Vehicle, starts: dt.date, expires: dt.da
 def inspection_create(*, vehicle: Vehicle, inspected_on: dt.date, expires: dt.date, station: str = "",
                       note: str = "") -> Inspection:
     if expires < inspected_on:
-        raise DomainError(f"inspection valid until {expires}, before the inspection {inspected_on}", field="expires")
+        raise DomainError(_("年检有效期至 %(expires)s，早于检验日 %(inspected)s"), field="expires",
+                          expires=expires, inspected=inspected_on)
     inspection = Inspection(vehicle=vehicle, inspected_on=inspected_on, expires=expires, station=station or "",
                             note=note or "")
     _clean(inspection)
@@ -348,10 +399,10 @@ def photo_checked(upload) -> tuple[str, int]:
     limit = int(settings.QM_VEHICLE_PHOTO_MAX_MB * 1024 * 1024)
     size = upload.size
     if size > limit:
-        raise DomainError(f"the photo is {size / 1048576:.1f} MB, more than the {settings.QM_VEHICLE_PHOTO_MAX_MB:g} "
-                          f"MB allowed", field="image", code="too_large")
+        raise DomainError(_("照片 %(size)s MB，超过允许的 %(limit)s MB"), field="image", code="too_large",
+                          size=f"{size / 1048576:.1f}", limit=f"{settings.QM_VEHICLE_PHOTO_MAX_MB:g}")
     if size == 0:
-        raise DomainError("the photo is empty", field="image")
+        raise DomainError(_("照片是空文件"), field="image")
     upload.seek(0)
     try:
         with Image.open(upload) as image:
@@ -359,13 +410,15 @@ def photo_checked(upload) -> tuple[str, int]:
             if fmt in PHOTO_FORMATS and width * height <= PHOTO_MAX_PIXELS:
                 image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise DomainError("the file is not a JPEG, PNG or WebP image", field="image", code="bad_type") from None
+        raise DomainError(_("文件不是 JPEG、PNG 或 WebP 图片"), field="image", code="bad_type") from None
     finally:
         upload.seek(0)
     if fmt not in PHOTO_FORMATS:
-        raise DomainError(f"a {fmt} image: only JPEG, PNG or WebP", field="image", code="bad_type")
+        raise DomainError(_("%(format)s 格式的图片：只接受 JPEG、PNG 或 WebP"), field="image", code="bad_type",
+                          format=fmt)
     if width * height > PHOTO_MAX_PIXELS:
-        raise DomainError(f"the photo has {width}×{height} pixels, more than {PHOTO_MAX_PIXELS:,}", field="image")
+        raise DomainError(_("照片 %(width)s×%(height)s 像素，超过 %(limit)s 像素"), field="image", width=width,
+                          height=height, limit=f"{PHOTO_MAX_PIXELS:,}")
     return PHOTO_FORMATS[fmt], size
 
 
@@ -380,7 +433,7 @@ def vehicle_photo_add(*, vehicle: Vehicle, image, caption: str = "", taken_on: d
 
     extension, _size = photo_checked(image)
     if taken_on is not None and taken_on > _today():
-        raise DomainError(f"taken on {taken_on}, a day still to come", field="taken_on")
+        raise DomainError(_("拍摄日期 %(date)s 尚未到来"), field="taken_on", date=taken_on)
     photo = VehiclePhoto(vehicle=vehicle, caption=(caption or "").strip(), taken_on=taken_on,
                          username=current().username)
     photo.image.save(f"{vehicle.pk}-{uuid.uuid4().hex}.{extension}", File(image), save=False)
@@ -399,7 +452,8 @@ def _normalise_weekdays(weekdays: str) -> str:
     try:
         days = calendar.parse_weekdays(weekdays)
     except ValueError as exc:
-        raise DomainError(str(exc), field="weekdays") from None
+        raise DomainError(_("星期 %(text)s 无效：应为 1–7 的数字（1 为星期一）或范围，如 1-5"), field="weekdays",
+                          text=weekdays) from None
     return ",".join(str(d) for d in sorted(days))
 
 
@@ -409,7 +463,9 @@ def _time(value, what: str) -> dt.time:
     try:
         return dt.time.fromisoformat(str(value).strip())
     except ValueError:
-        raise DomainError(f"{what}: {value!r} is not a time HH:MM", field=what) from None
+        raise DomainError(
+            _("%(what)s %(value)s 不是 HH:MM 格式的时间"),
+            field=what, what=_FIELD_NAMES.get(what, what), value=value) from None
 
 
 @transaction.atomic
@@ -419,7 +475,8 @@ def duty_schedule_create(*, unit: OrgUnit, weekdays: str, start: dt.time | str, 
     start_t, end_t = _time(start, "start"), _time(end, "end")
     schedule = DutySchedule(unit=unit, weekdays=_normalise_weekdays(weekdays), start=start_t, end=end_t)
     if DutySchedule.objects.filter(unit=unit, weekdays=schedule.weekdays, start=start_t, end=end_t).exists():
-        raise ConflictError(f"{unit.code} already has the shift {schedule}", code="duplicate")
+        raise ConflictError(_("%(unit)s 已有班次 %(shift)s"), code="duplicate", unit=unit_label(unit),
+                            shift=f"{schedule.weekdays} {start_t:%H:%M}-{end_t:%H:%M}")
     schedule.save()
     calendar.invalidate_calendar()
     return schedule
@@ -450,9 +507,9 @@ def holiday_set(*, date: dt.date, kind: str, name: str = "") -> Holiday:
     """Declares `date` a holiday (no duty) or an adjusted working day (Monday's schedule), overriding
     chinese-calendar's verdict for that date."""
     if kind not in HolidayKind.values:
-        raise DomainError(f"unknown holiday kind {kind!r}; expected one of {', '.join(HolidayKind.values)}",
-                          field="kind")
-    holiday, _ = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name or ""})
+        raise DomainError(_("未知的节假日类型 %(kind)s；应为 %(choices)s 之一"), field="kind", kind=kind,
+                          choices=one_of(HolidayKind))
+    holiday, _new = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name or ""})
     calendar.invalidate_calendar()
     return holiday
 
@@ -468,15 +525,15 @@ def holiday_delete(*, holiday: Holiday) -> None:
 def _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m) -> tuple[dt.datetime, dt.datetime]:
     start_at, end_at = _aware(start, "start"), _aware(end, "end")
     if end_at <= start_at:
-        raise DomainError(f"trip ends {timezone.localtime(end_at):%Y-%m-%d %H:%M} not after it starts "
-                          f"{timezone.localtime(start_at):%Y-%m-%d %H:%M}", field="end")
+        raise DomainError(_("行程结束时间 %(end)s 不晚于开始时间 %(start)s"), field="end", end=_local(end_at),
+                          start=_local(start_at))
     if (dest_lat is None) != (dest_lon is None):
-        raise DomainError("a destination needs both dest_lat and dest_lon", field="dest_lat" if dest_lat is None
-                          else "dest_lon")
+        raise DomainError(_("目的地需同时给出纬度和经度"), field="dest_lat" if dest_lat is None else "dest_lon")
     if dest_lat is not None and not (-90 <= dest_lat <= 90 and -180 <= dest_lon <= 180):
-        raise DomainError(f"destination ({dest_lat}, {dest_lon}) is not a latitude/longitude", field="dest_lat")
+        raise DomainError(_("目的地（%(lat)s, %(lon)s）不是有效的纬度/经度"), field="dest_lat", lat=dest_lat,
+                          lon=dest_lon)
     if dest_radius_m is not None and dest_radius_m <= 0:
-        raise DomainError(f"destination radius {dest_radius_m} m must be positive", field="dest_radius_m")
+        raise DomainError(_("目的地半径 %(radius)s 米应为正数"), field="dest_radius_m", radius=dest_radius_m)
     return start_at, end_at
 
 
@@ -487,9 +544,9 @@ def trip_request(*, vehicle: Vehicle, start: dt.datetime, end: dt.datetime, purp
     """Files a trip request (派车申请) for the fleet manager to approve or refuse; the requester is who files it."""
     start_at, end_at = _trip_fields(start, end, dest_lat, dest_lon, dest_radius_m)
     if not (purpose or "").strip():
-        raise DomainError("purpose: a trip needs a purpose (事由)", field="purpose")
+        raise DomainError(_("请填写用车事由"), field="purpose")
     if vehicle.status == VehicleStatus.RETIRED:
-        raise ConflictError(f"{vehicle.plate} is retired", field="vehicle", code="retired")
+        raise ConflictError(_("%(plate)s 已报废"), field="vehicle", code="retired", plate=vehicle.plate)
     trip = Trip(vehicle=vehicle, start=start_at, end=end_at, purpose=purpose.strip(), destination=destination or "",
                 dest_lat=dest_lat, dest_lon=dest_lon, dest_radius_m=dest_radius_m or 100,
                 driver=(driver or "").strip(), passengers=(passengers or "").strip(),
@@ -503,8 +560,10 @@ def trip_request(*, vehicle: Vehicle, start: dt.datetime, end: dt.datetime, purp
 def _decide(trip: Trip, status: str, user, note: str) -> Trip:
     trip = Trip.objects.select_for_update().select_related("vehicle").get(pk=trip.pk)
     if trip.status != TripStatus.REQUESTED:
-        raise ConflictError(f"trip {trip.pk} ({trip.vehicle.plate}) is {trip.status}, not awaiting a decision",
-                            field="status", code="already_decided")
+        raise ConflictError(
+            _("%(plate)s %(start)s 的派车单已是“%(status)s”，不在待审批状态"),
+            field="status", code="already_decided", plate=trip.vehicle.plate, start=_local(trip.start),
+            status=choice_label(trip.status, TripStatus))
     trip.status = status
     trip.approver = user if getattr(user, "pk", None) else None
     trip.approved_by = (getattr(user, "get_full_name", lambda: "")() or getattr(user, "username", "")
@@ -534,10 +593,11 @@ def trip_refuse(*, trip: Trip, user=None, note: str = "") -> Trip:
 @transaction.atomic
 def trip_cancel(*, trip: Trip, note: str = "") -> Trip:
     """Withdraws a requested or approved trip (an approved one stops covering)."""
-    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    trip = Trip.objects.select_for_update().select_related("vehicle").get(pk=trip.pk)
     if trip.status not in (TripStatus.REQUESTED, TripStatus.APPROVED):
-        raise ConflictError(f"trip {trip.pk} is {trip.status} and cannot be cancelled", field="status",
-                            code="already_decided")
+        raise ConflictError(_("%(plate)s %(start)s 的派车单已是“%(status)s”，不能撤销"), field="status",
+                            code="already_decided", plate=trip.vehicle.plate, start=_local(trip.start),
+                            status=choice_label(trip.status, TripStatus))
     trip.status = TripStatus.CANCELLED
     trip.decision_note = note or trip.decision_note
     trip.save()
@@ -556,41 +616,46 @@ def _jt808_command(*, vehicle: Vehicle, request: dict, what: str) -> dict:
 
     phone = vehicle.terminal_id or ""
     if not jt808.is_phone(phone):
-        raise DomainError(f"{vehicle.plate} has no JT/T 808 terminal (bound by its phone number); it cannot be "
-                          f"sent {what}", field="terminal_id", code="not_jt808")
+        raise DomainError(_("%(plate)s 没有 JT/T 808 终端（按手机号绑定），无法发送%(what)s"),
+                          field="terminal_id", code="not_jt808", plate=vehicle.plate, what=what)
     if not settings.QM_MQTT_URL:
-        raise DomainError("no MQTT broker configured (QM_MQTT_URL): the JT/T 808 gateway cannot be reached",
+        raise DomainError(_("未配置 MQTT 服务器（QM_MQTT_URL），无法连接 JT/T 808 网关"),
                           code="gateway_unavailable", status_code=503)
     wait = tracking_conf.get("QM_JT808_COMMAND_WAIT_S")
     try:
         answer = jt808.send_command(url=settings.QM_MQTT_URL, prefix=settings.QM_TOPIC_PREFIX, phone=phone,
                                     request=request, wait=wait)
     except jt808.CommandError as exc:
-        raise DomainError(str(exc), code="gateway_unavailable", status_code=503) from None
+        logger.warning("JT/T 808 command for %s not handed over: %s", phone, exc)
+        raise DomainError(_("无法把指令交给 JT/T 808 网关：MQTT 服务器无法连接或拒绝了订阅"),
+                          code="gateway_unavailable", status_code=503) from None
     status = answer.get("status")
     if status in ("ok", "refused"):
         return answer
     if status == "offline":
-        raise ConflictError(f"terminal {phone} of {vehicle.plate} is not connected to the JT/T 808 gateway",
-                            code="terminal_offline")
+        raise ConflictError(_("%(plate)s 的终端 %(phone)s 未连接 JT/T 808 网关"),
+                            code="terminal_offline", plate=vehicle.plate, phone=phone)
     if status == "timeout":
-        raise DomainError(f"no answer from terminal {phone} of {vehicle.plate} within {wait:g} s (is `qm jt808` "
-                          f"running and the terminal connected?)", code="timeout", status_code=504)
-    raise DomainError(f"the JT/T 808 gateway did not send {what} to terminal {phone} of {vehicle.plate} ({status})",
-                      code="terminal_refused", status_code=502)
+        raise DomainError(_("%(plate)s 的终端 %(phone)s 在 %(wait)s 秒内没有应答（qm jt808 是否在运行、终端是否在线？）"),
+                          code="timeout", status_code=504, plate=vehicle.plate, phone=phone, wait=f"{wait:g}")
+    raise DomainError(_("JT/T 808 网关未能向 %(plate)s 的终端 %(phone)s 发送%(what)s（%(status)s）"),
+                      code="terminal_refused", status_code=502, plate=vehicle.plate, phone=phone, what=what,
+                      status=status)
 
 
 def vehicle_locate(*, vehicle: Vehicle) -> dict:
     """Locate now (JT/T 808 0x8201 position query): asks the vehicle's terminal, through the running `qm jt808`
     gateway, for its position and returns the terminal's answer. Only for a terminal bound by its phone number."""
-    answer = _jt808_command(vehicle=vehicle, request={"command": "locate"}, what="a position query")
+    answer = _jt808_command(vehicle=vehicle, request={"command": "locate"}, what=_("位置查询"))
     if answer.get("status") == "ok" and isinstance(answer.get("fix"), dict):
         fix = {k: answer["fix"].get(k) for k in ("ts", "lat", "lon", "speed", "heading")}
         if isinstance(fix["ts"], int | float):  # the contract's epoch seconds
             fix["ts"] = dt.datetime.fromtimestamp(fix["ts"], dt.UTC).isoformat()
         return {"vehicle": vehicle.pk, "plate": vehicle.plate, "terminal": vehicle.terminal_id, "fix": fix}
-    raise DomainError(f"terminal {vehicle.terminal_id} of {vehicle.plate} did not answer the position query "
-                      f"(result {answer.get('result')})", code="terminal_refused", status_code=502)
+    raise DomainError(
+        _("%(plate)s 的终端 %(terminal)s 没有应答位置查询（结果 %(result)s）"),
+        code="terminal_refused", status_code=502, plate=vehicle.plate, terminal=vehicle.terminal_id,
+        result=answer.get("result"))
 
 
 REPORT_INTERVAL_KEYS = ("seconds", "sleep_seconds")  # 0x8103 parameters 0x0029 and 0x0027 (telematics.tracking.jt808)
@@ -633,15 +698,15 @@ def vehicle_set_report_interval(*, vehicle: Vehicle, seconds: int | None = None,
 
     wanted = {"seconds": seconds, "sleep_seconds": sleep_seconds}
     if seconds is None and sleep_seconds is None:
-        raise DomainError("give the reporting interval (seconds), the interval while asleep (sleep_seconds) or both",
-                          field="seconds")
+        raise DomainError(_("请给出上报间隔、休眠时的上报间隔或两者"), field="seconds")
     for key, value in wanted.items():
         if value is not None and not 1 <= value <= 86400:
-            raise DomainError(f"{key} must be 1 to 86400 seconds, not {value}", field=key)
+            raise DomainError(_("%(what)s应为 1 到 86400 秒，而不是 %(value)s"), field=key, what=_FIELD_NAMES[key],
+                              value=value)
     before = vehicle_report_interval(vehicle=vehicle)
     answer = _jt808_command(vehicle=vehicle, request={"command": "interval", **{k: v for k, v in wanted.items()
                                                                                 if v is not None}},
-                            what="a parameter setting")
+                            what=_("参数设置"))
     result = answer.get("result", 0 if answer["status"] == "ok" else 1)
     applied = {k: v for k, v in wanted.items() if v is not None}
     with transaction.atomic():  # not around the wait for the terminal: no transaction is held open over the network

@@ -181,7 +181,7 @@ def _record_add(request, pk: int, kind: str):
     back to the file; a refusal shows the form again with what was wrong."""
     vehicle = _vehicle(request, pk)
     if not access.in_scope(request.user, vehicle, access.CHANGE):
-        raise PermissionDenied("your role may not change this vehicle's file")
+        raise PermissionDenied(_("您的角色不能修改这辆车的档案"))
     form_class = RECORD_FORMS[kind]
     if kind == "photo" and request.method == "POST" and _too_large(request):
         # Refused before Django reads the body into a temporary file: an upload far over the limit costs nothing.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -38,7 +39,8 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         values = ()
     if len(values) != 4 or not (values[0] <= values[2] and values[1] <= values[3]):
-        raise DomainError(f"bbox {text!r} must be minlon,minlat,maxlon,maxlat", code="invalid", field="bbox")
+        raise DomainError(_("范围 bbox %(text)s 应为 最小经度,最小纬度,最大经度,最大纬度"), code="invalid", field="bbox",
+                          text=repr(text))
     return values  # type: ignore[return-value]
 
 
@@ -46,8 +48,8 @@ def parse_limit(text: str | None) -> int:
     if not text:
         return DEFAULT_LIMIT
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise DomainError(f"limit must be a whole number from 1 to {MAX_LIMIT}", code="invalid",
-                          field="limit")
+        raise DomainError(_("limit 应为 1 到 %(max)s 的整数"), code="invalid", field="limit",
+                          max=MAX_LIMIT)
     return int(text)
 
 
@@ -79,7 +81,7 @@ class LayerFeatureViewSet(ScopedReadOnlyViewSet):
             qs = selectors.active_features(layer=self.layer, bbox=bbox)
         else:
             if not version.isdigit():
-                raise DomainError("version must be a layer version number", code="invalid", field="version")
+                raise DomainError(_("version 应为图层的版本号"), code="invalid", field="version")
             qs = selectors.version_features(layer=self.layer, version=int(version), bbox=bbox)
         return self.restrict(qs.order_by("pk"))
 
@@ -153,8 +155,8 @@ class BaseMapViewSet(ScopedViewSet):
         names = [n for n in (request.query_params.get("layers") or "places,venues").split(",") if n]
         unknown = [n for n in names if n not in BASE_MAP_LAYERS]
         if unknown:
-            raise DomainError(f"unknown layer {unknown[0]!r} ({', '.join(BASE_MAP_LAYERS)})", code="invalid",
-                              field="layers")
+            raise DomainError(_("未知图层 %(layer)s（可用：%(layers)s）"), code="invalid", field="layers",
+                              layer=repr(unknown[0]), layers=", ".join(BASE_MAP_LAYERS))
         alerting = frozenset(conf.alert_venue_categories())
         features, matched = [], 0
         for name in dict.fromkeys(names):

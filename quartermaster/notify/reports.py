@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, Named, one_of, unit_label
 
 from .choices import Channel, DeliveryStatus, Frequency, Purpose, RunStatus
 from .models import Delivery, ReportFile, ReportRun, ReportSchedule
@@ -118,7 +118,13 @@ def report_kind(code: str) -> ReportKind:
     try:
         return REPORT_KINDS[code]
     except KeyError:
-        raise DomainError(f"report {code!r}: one of {', '.join(REPORT_KINDS)}", field="kind") from None
+        raise DomainError(_("报表 %(kind)s：应为 %(kinds)s 之一"), field="kind", kind=repr(code),
+                          kinds=", ".join(REPORT_KINDS)) from None
+
+
+def _outside(unit) -> Named:
+    """"单位 … 不在您的管辖范围内", rendered when read (OutOfScope takes no parameters)."""
+    return Named(lambda: str(_("%(unit)s 不在您的管辖范围内")) % {"unit": unit_label(unit)})
 
 
 # --- the calendar ------------------------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ def next_run(schedule: ReportSchedule, after: dt.datetime) -> dt.datetime:
         moment = _at(candidate, schedule.hour)
         if moment > after:
             return moment
-    raise DomainError("the schedule never runs", field="frequency")
+    raise DomainError(_("这个计划永远不会运行"), field="frequency")
 
 
 def period_for(schedule: ReportSchedule, moment: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -161,33 +167,38 @@ def _check(*, owner, kind: str, fmt: str, units, recipients: list[str], frequenc
            hour: int, params: dict, language: str) -> dict:
     spec = report_kind(kind)
     if fmt not in spec.formats:
-        raise DomainError(f"format {fmt!r}: one of {', '.join(spec.formats)} for {kind}", field="format")
+        raise DomainError(_("格式 %(format)s：“%(report)s”应为 %(formats)s 之一"), field="format", format=repr(fmt),
+                          formats=", ".join(spec.formats), report=spec.label)
     if frequency not in Frequency.values:
-        raise DomainError(f"frequency: one of {', '.join(Frequency.values)}", field="frequency")
+        raise DomainError(_("频率应为 %(choices)s 之一"), field="frequency", choices=one_of(Frequency))
     if not 1 <= weekday <= 7 or not 1 <= day <= 28 or not 0 <= hour <= 23:
-        raise DomainError("weekday 1-7, day 1-28, hour 0-23", field="hour")
+        raise DomainError(_("星期为 1–7，日期为 1–28，小时为 0–23"), field="hour")
     if language not in dict(settings.LANGUAGES):
-        raise DomainError(f"language: one of {', '.join(dict(settings.LANGUAGES))}", field="language")
+        raise DomainError(_("语言应为 %(languages)s 之一"), field="language",
+                          languages=", ".join(dict(settings.LANGUAGES)))
     if not units:
-        raise DomainError("give at least one unit", field="units")
+        raise DomainError(_("请至少选择一个单位"), field="units")
     for unit in units:
         if not access.unit_in_scope(owner, unit):
-            raise access.OutOfScope(f"unit {unit.code} is outside your scope", field="units")
+            raise access.OutOfScope(_outside(unit), field="units")
     if not recipients:
-        raise DomainError("give at least one recipient", field="recipients")
+        raise DomainError(_("请至少填写一个收件人"), field="recipients")
     for address in recipients:
         try:
             validate_email(address)
         except ValidationError:
-            raise DomainError(f"recipient {address!r} is not an e-mail address", field="recipients") from None
+            raise DomainError(_("收件人 %(address)s 不是电子邮件地址"), field="recipients",
+                              address=address) from None
     unknown = sorted(set(params) - set(spec.params))
     if unknown:
-        raise DomainError(f"unknown parameters for {kind}: {', '.join(unknown)}", field="params")
+        raise DomainError(_("“%(report)s”没有这些参数：%(names)s"), field="params", report=spec.label,
+                          names=", ".join(unknown))
     clean = {}
     for name, allowed in spec.params.items():
         value = params.get(name, allowed[0])
         if value not in allowed:
-            raise DomainError(f"{name}: one of {', '.join(allowed)}", field="params")
+            raise DomainError(_("参数 %(name)s 应为 %(allowed)s 之一"), field="params", name=name,
+                              allowed=", ".join(allowed))
         clean[name] = value
     return clean
 
@@ -203,7 +214,7 @@ def schedule_save(*, owner, schedule: ReportSchedule | None = None, name: str, k
                    weekday=int(weekday), day=int(day), hour=int(hour), params=dict(params or {}), language=language)
     sched = schedule or ReportSchedule(owner=owner)
     if sched.owner_id != owner.pk:
-        raise access.OutOfScope("this schedule is not yours")
+        raise access.OutOfScope(_("这个报表计划不是您的"))
     sched.name, sched.kind, sched.format, sched.params = name.strip() or kind, kind, fmt, clean
     sched.frequency, sched.weekday, sched.day, sched.hour = frequency, int(weekday), int(day), int(hour)
     sched.language, sched.active, sched.recipients = language, active, "\n".join(recipients)
@@ -221,15 +232,15 @@ def schedule_run(*, schedule: ReportSchedule, moment: dt.datetime | None = None)
     try:
         run = ReportRun.objects.create(schedule=schedule, scheduled_for=moment, period_start=start, period_end=end)
     except IntegrityError:
-        raise DomainError("this schedule already ran for that moment", code="already_ran") from None
+        raise DomainError(_("这个计划在该时刻已经运行过"), code="already_ran") from None
     spec = report_kind(schedule.kind)
     try:
         owner = schedule.owner
         if not owner.is_active or access.user_role(owner) is None:
-            raise DomainError(f"{owner.get_username()} may no longer read reports")
+            raise DomainError(_("%(user)s 已不能再阅读报表"), user=owner.get_username())
         units = [u for u in schedule.units.order_by("path") if access.unit_in_scope(owner, u)]
         if not units:
-            raise DomainError("none of the schedule's units is in its owner's scope any more")
+            raise DomainError(_("计划中的单位都已不在其所有者的管辖范围内"))
         with translation.override(schedule.language):
             for unit in units:
                 body = spec.render(unit, owner, start, end, schedule.format, schedule.params)

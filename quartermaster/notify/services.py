@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, Named, invalid_fields, one_of, unit_label
 from quartermaster.language import user_language
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
@@ -28,17 +29,19 @@ logger = logging.getLogger("qm.notify")
 
 def robot_create(*, user, channel: str, name: str, url: str, secret: str = "") -> Robot:
     if channel not in ROBOTS:
-        raise DomainError(f"channel {channel!r}: one of {', '.join(ROBOTS)}", field="channel")
+        raise DomainError(_("渠道 %(channel)s：应为 %(channels)s 之一"), field="channel", channel=repr(channel),
+                          channels=", ".join(ROBOTS))
     if not senders.webhook_allowed(url):
-        raise DomainError("the robot's URL must start with one of QM_NOTIFY_WEBHOOK_PREFIXES "
-                          f"({', '.join(conf.webhook_prefixes())})", field="url")
+        raise DomainError(_("机器人的地址须以 QM_NOTIFY_WEBHOOK_PREFIXES 之一开头（%(prefixes)s）"), field="url",
+                          prefixes=", ".join(conf.webhook_prefixes()))
     if secret and channel != Channel.DINGTALK:
-        raise DomainError("only 钉钉 robots are signed with a secret", field="secret")
+        raise DomainError(_("只有钉钉机器人使用密钥签名"), field="secret")
     robot = Robot(user=user, channel=channel, name=name.strip(), url=url.strip(), secret=secret.strip())
     try:
         robot.full_clean()
     except ValidationError as exc:
-        raise DomainError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        raise DomainError(_("%(model)s：%(errors)s"), model=Robot._meta.verbose_name,
+                          errors=invalid_fields(exc, robot)) from None
     robot.save()
     return robot
 
@@ -46,20 +49,22 @@ def robot_create(*, user, channel: str, name: str, url: str, secret: str = "") -
 def _check_subscription(*, user, kinds, units, robots, email: bool, min_severity: int) -> None:
     unknown = sorted(set(kinds) - set(AlertKind.values))
     if unknown:
-        raise DomainError(f"unknown alert kinds: {', '.join(unknown)}", field="kinds")
+        raise DomainError(_("未知的告警类型：%(kinds)s"), field="kinds", kinds=", ".join(unknown))
     if min_severity not in Severity.values:
-        raise DomainError(f"min_severity: one of {Severity.values}", field="min_severity")
+        raise DomainError(_("最低严重程度应为 %(choices)s 之一"), field="min_severity",
+                          choices=one_of(Severity))
     for unit in units:
         if not access.unit_in_scope(user, unit):
-            raise access.OutOfScope(f"unit {unit.code} is outside your scope", field="units")
+            raise access.OutOfScope(Named(lambda unit=unit: str(_("%(unit)s 不在您的管辖范围内")) % {
+                "unit": unit_label(unit)}), field="units")
     for robot in robots:
         if robot.user_id != user.pk:
-            raise DomainError(f"robot {robot.pk} is not yours", field="robots")
+            raise DomainError(_("机器人“%(name)s”不是您的"), field="robots", name=robot.name)
     if email:
         try:
             validate_email(user.email)
         except ValidationError:
-            raise DomainError("your account has no valid e-mail address; set it first", field="email") from None
+            raise DomainError(_("您的账户没有有效的电子邮件地址，请先设置"), field="email") from None
 
 
 @transaction.atomic
@@ -72,7 +77,7 @@ def subscription_save(*, user, subscription: Subscription | None = None, name: s
                         min_severity=int(min_severity))
     sub = subscription or Subscription(user=user)
     if sub.user_id != user.pk:
-        raise access.OutOfScope("this subscription is not yours")
+        raise access.OutOfScope(_("这个订阅不是您的"))
     sub.name, sub.kinds, sub.min_severity = name.strip() or "—", sorted(set(kinds)), int(min_severity)
     sub.in_app, sub.email, sub.immediate, sub.digest, sub.active = in_app, email, immediate, digest, active
     sub.save()
@@ -243,7 +248,7 @@ def deliveries_send(*, now: dt.datetime | None = None, limit: int = 50) -> dict:
 def delivery_retry(*, delivery: Delivery) -> Delivery:
     """Sends a failed delivery again at the next look of the worker (attempts start over)."""
     if delivery.status != DeliveryStatus.FAILED:
-        raise DomainError("only a failed delivery is sent again", code="not_failed")
+        raise DomainError(_("只有发送失败的消息才能重新发送"), code="not_failed")
     delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
     return delivery
@@ -300,7 +305,7 @@ def digests_make(*, now: dt.datetime | None = None) -> int:
         mine = [a for a in alerts if user_sees(user, a)
                 and any(subscription_matches(s, a, [u.path for u in s.units.all()]) for s in subs)]
         with transaction.atomic():
-            _, created = DigestRun.objects.get_or_create(user=user, day=day, defaults={"alerts": len(mine)})
+            created = DigestRun.objects.get_or_create(user=user, day=day, defaults={"alerts": len(mine)})[1]
             if not created or not mine:
                 continue
             message = digest_message(mine, day, window, user_language(user))

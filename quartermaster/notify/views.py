@@ -27,7 +27,7 @@ def _units_by_code(user, codes):
     units = {u.code: u for u in access.restrict(OrgUnit.objects.filter(code__in=codes), user)}
     missing = sorted(set(codes) - set(units))
     if missing:
-        raise access.OutOfScope(f"unit {missing[0]} is outside your scope")
+        raise access.OutOfScope(_("单位 %(unit)s 不存在或不在您的管辖范围内") % {"unit": missing[0]})
     return list(units.values())
 
 

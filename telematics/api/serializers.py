@@ -1,5 +1,6 @@
 """Shapes of the vehicle-file API; rules live in telematics.services."""
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from assets.api.fields import ScopedSlugRelatedField
@@ -182,7 +183,7 @@ class CoverageQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lon" in attrs):
-            raise serializers.ValidationError({"lon" if "lat" in attrs else "lat": "a place needs both lat and lon"})
+            raise serializers.ValidationError({"lon" if "lat" in attrs else "lat": gettext("地点需同时给出纬度和经度")})
         return attrs
 
 

@@ -4,6 +4,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
@@ -85,9 +86,13 @@ class VehicleViewSet(ScopedModelViewSet):
         for name, act in (("unit", "transfer"), ("status", "change_status"), ("terminal_id", "bind_terminal"),
                           ("plate", None)):
             if name in data:
-                hint = f"; use POST /api/v1/vehicles/{vehicle.pk}/{act}/" if act else ""
-                raise DomainError(f"{name} of {vehicle.plate} cannot be changed by editing the file{hint}",
-                                  field=name, code="immutable")
+                label = Vehicle._meta.get_field(name).verbose_name
+                if act is None:
+                    raise DomainError(_("%(plate)s 的%(what)s不能修改"), field=name, code="immutable",
+                                      plate=vehicle.plate, what=label)
+                raise DomainError(
+                    _("%(plate)s 的%(what)s不能通过编辑档案修改：请用 POST /api/v1/vehicles/%(id)s/%(action)s/"),
+                    field=name, code="immutable", plate=vehicle.plate, what=label, id=vehicle.pk, action=act)
         serializer.instance = services.vehicle_update(vehicle=vehicle, **data)
 
     def _done(self, vehicle, code=status.HTTP_200_OK):
@@ -169,7 +174,7 @@ class VehicleViewSet(ScopedModelViewSet):
         try:
             days = int(request.query_params.get("days", 30))
         except ValueError:
-            raise ValidationError({"days": "a whole number of days"}) from None
+            raise ValidationError({"days": _("应为整数天数")}) from None
         found = vehicles_expiring(within_days=days, on=timezone.localdate(), vehicles=self.get_queryset())
         return Response(s.ExpirySerializer(found, many=True).data)
 
@@ -274,7 +279,7 @@ class DutyScheduleViewSet(ScopedModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         if "unit" in data and data["unit"] != serializer.instance.unit:
-            raise DomainError("the unit of a shift cannot change; delete it and create one for the other unit",
+            raise DomainError(_("班次的单位不能修改：请删除它，再为另一个单位新建"),
                               field="unit", code="immutable")
         data.pop("unit", None)
         serializer.instance = services.duty_schedule_update(schedule=serializer.instance, **data)
@@ -298,7 +303,7 @@ class HolidayViewSet(ScopedModelViewSet):
         data = {"date": serializer.instance.date, "kind": serializer.instance.kind, "name": serializer.instance.name}
         data.update(serializer.validated_data)
         if data["date"] != serializer.instance.date:
-            raise DomainError("the date of a holiday entry cannot change", field="date", code="immutable")
+            raise DomainError(_("节假日条目的日期不能修改"), field="date", code="immutable")
         serializer.instance = services.holiday_set(**data)
 
     def perform_destroy(self, instance):

@@ -5,6 +5,7 @@ import os
 
 from django.core.management.base import CommandError
 from django.utils import translation
+from django.utils.translation import gettext
 
 
 def add_period_arguments(parser) -> None:
@@ -33,7 +34,8 @@ def write_output(command, body: bytes, output: str | None) -> None:
             with open(output, "wb") as fh:
                 fh.write(body)
         except OSError as exc:
-            raise CommandError(f"cannot write {output}: {exc}") from None
+            raise CommandError(gettext("无法写入 %(file)s：%(error)s") % {
+                "file": output, "error": exc}) from None
         return
     target = command.stdout._out
     if hasattr(target, "buffer"):  # a real stream: bytes as they are (XLSX too)

@@ -7,6 +7,7 @@ import io
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import neutralise, xlsx_value
@@ -96,4 +97,5 @@ def render(report: JourneyReport, fmt: str) -> bytes:
         return render_csv(report)
     if fmt == "xlsx":
         return render_xlsx(report)
-    raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+    raise DomainError(gettext_lazy("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                      formats=", ".join(FORMATS))

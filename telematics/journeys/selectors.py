@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from quartermaster.errors import DomainError
 from telematics.choices import TripStatus
 from telematics.models import Trip, Vehicle
@@ -201,10 +203,10 @@ def unit_journeys(unit, vehicles, start: dt.datetime, end: dt.datetime) -> Journ
     """The trip and stop report of the `vehicles` (already cut to the unit's subtree and the reader's scope) over
     [start, end): every vehicle's trips, stops and unused approved trips, and a summary row per vehicle."""
     if start is None or end is None:
-        raise DomainError("a unit's report needs --from and --to", field="from")
+        raise DomainError(_("单位的报表需要 --from 和 --to"), field="from")
     check_period(start, end)
     if end - start > MAX_UNIT_PERIOD:
-        raise DomainError("a unit's report spans at most 31 days", field="to")
+        raise DomainError(_("单位的报表最长 31 天"), field="to")
     journeys, stops, unused, summary = [], [], [], []
     for vehicle in vehicles.select_related("unit").order_by("plate"):
         report = vehicle_journeys(Subject(vehicle=vehicle, terminal=None), start, end)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -83,7 +84,7 @@ class RegisterViewSet(ScopedViewSet):
         params = request.query_params
         unit = OrgUnit.objects.filter(code=params.get("unit", "")).first()
         if unit is None or not access.unit_in_scope(request.user, unit):
-            raise NotFound(f"unit {params.get('unit', '')!r} not found in your scope")
+            raise NotFound(gettext("单位 %(unit)s 不存在或不在您的管辖范围内") % {"unit": params.get("unit", "")})
         fmt = request.accepted_renderer.format
         month = params.get("month", "")
         body = render.register_bytes(unit=unit, month=month, fmt=fmt, user=request.user, language=params.get("lang"))

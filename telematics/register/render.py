@@ -9,6 +9,7 @@ import io
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import neutralise, xlsx_value
@@ -160,7 +161,8 @@ def render_pdf(register: Register) -> bytes:
 def render(register: Register, fmt: str) -> bytes:
     renderers = {"csv": render_csv, "json": render_json, "xlsx": render_xlsx, "pdf": render_pdf}
     if fmt not in renderers:
-        raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+        raise DomainError(gettext_lazy("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                          formats=", ".join(FORMATS))
     return renderers[fmt](register)
 
 
@@ -179,7 +181,8 @@ def register_bytes(*, unit, month: str, fmt: str, user=None, language: str | Non
     from .selectors import build_register
 
     if fmt not in FORMATS:
-        raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+        raise DomainError(gettext_lazy("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                          formats=", ".join(FORMATS))
     if language is None:
         return render(build_register(unit=unit, month=month, user=user), fmt)
     with translation.override("en" if language.lower().startswith("en") else "zh-hans"):

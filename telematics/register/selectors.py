@@ -18,6 +18,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assets import access
 from quartermaster.errors import DomainError
@@ -63,7 +64,7 @@ def parse_month(text: str | None) -> tuple[dt.date, dt.date]:
         year, month = (int(part) for part in str(text or "").strip().split("-"))
         first = dt.date(year, month, 1)
     except ValueError:
-        raise DomainError(f"month {text!r}: YYYY-MM is required", field="month") from None
+        raise DomainError(gettext_lazy("月份 %(text)s 无效：应为 YYYY-MM"), field="month", text=text) from None
     return first, first.replace(day=calendar.monthrange(year, month)[1])
 
 

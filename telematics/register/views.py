@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from assets import access
@@ -40,7 +41,8 @@ def register_page(request):
     try:
         unit = next((u for u in units if u.code == unit_code), None)
         if unit is None:
-            raise DomainError(f"unit {unit_code!r} not found in your scope", field="unit")
+            raise DomainError(gettext_lazy("单位 %(unit)s 不存在或不在您的管辖范围内"), field="unit",
+                              unit=unit_code)
         parse_month(month)
         if fmt:
             body = files.register_bytes(unit=unit, month=month, fmt=fmt, user=request.user)
@@ -63,7 +65,7 @@ def register_page(request):
 def _writable_vehicle(request, pk: int) -> Vehicle:
     vehicle = get_object_or_404(access.restrict(Vehicle.objects.select_related("unit"), request.user), pk=pk)
     if not access.in_scope(request.user, vehicle, access.CHANGE):
-        raise PermissionDenied("your role may not add to this vehicle's register")
+        raise PermissionDenied(_("您的角色不能在这辆车的使用登记中添加记录"))
     return vehicle
 
 

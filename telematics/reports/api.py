@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext
 from rest_framework import renderers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -66,11 +67,11 @@ class ReportViewSet(ScopedViewSet):
             ident = params["vehicle"]
             vehicle = self.restrict(Vehicle.objects.filter(pk=int(ident) if ident.isdigit() else 0)).first()
             if vehicle is None:
-                raise NotFound(f"vehicle {params['vehicle']!r} not found in your scope")
+                raise NotFound(gettext("车辆 %(vehicle)s 不存在或不在您的管辖范围内") % {"vehicle": params["vehicle"]})
         else:
             unit = OrgUnit.objects.filter(code=params.get("unit", "")).first()
             if unit is None or not access.unit_in_scope(request.user, unit):
-                raise NotFound(f"unit {params.get('unit', '')!r} not found in your scope")
+                raise NotFound(gettext("单位 %(unit)s 不存在或不在您的管辖范围内") % {"unit": params.get("unit", "")})
         fmt = request.accepted_renderer.format
         lang = params.get("lang")
         body = registry.report_bytes(self.kind, start=start, end=end, fmt=fmt, unit=unit, vehicle=vehicle,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError
+from quartermaster.errors import DomainError, Named, unit_label
 from telematics.models import Vehicle
 from telematics.privacy import SHANGHAI, Purpose, track_gate
 
@@ -26,7 +27,7 @@ CONTENT_TYPES = render.CONTENT_TYPES
 def subject_vehicles(*, unit=None, vehicle=None, user=None):
     """(vehicles queryset, subject label) for a unit's subtree or one vehicle, cut to `user`'s scope when given."""
     if (unit is None) == (vehicle is None):
-        raise DomainError("a report is for one unit or one vehicle", field="unit")
+        raise DomainError(_("报表针对一个单位或一辆车"), field="unit")
     if vehicle is not None:
         qs = Vehicle.objects.filter(pk=vehicle.pk)
         if user is not None:
@@ -36,7 +37,7 @@ def subject_vehicles(*, unit=None, vehicle=None, user=None):
     qs = Vehicle.objects.filter(unit__path__startswith=unit.path)
     if user is not None:
         if not access.unit_in_scope(user, unit):
-            raise access.OutOfScope(f"unit {unit.code} is outside your scope")
+            raise access.OutOfScope(Named(lambda: str(_("%(unit)s 不在您的管辖范围内")) % {"unit": unit_label(unit)}))
         qs = access.restrict(qs, user)
     return qs, f"{unit.name}（{unit.code}）"
 
@@ -60,7 +61,8 @@ def report_bytes(kind: str, *, start: dt.date, end: dt.date, fmt: str, unit=None
     """The report as a file in `fmt` (csv, json, xlsx, pdf); `language` "en" for English, else Chinese (None: the
     active language)."""
     if fmt not in FORMATS:
-        raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+        raise DomainError(_("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                          formats=", ".join(FORMATS))
     if language is None:
         return render.render(build_report(kind, start=start, end=end, unit=unit, vehicle=vehicle, user=user,
                                           purpose=purpose), fmt)

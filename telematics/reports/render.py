@@ -9,6 +9,7 @@ import io
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quartermaster.errors import DomainError
 from quartermaster.spreadsheets import neutralise, xlsx_value
@@ -159,5 +160,6 @@ def render_pdf(report: Report) -> bytes:
 def render(report: Report, fmt: str) -> bytes:
     renderers = {"csv": render_csv, "json": render_json, "xlsx": render_xlsx, "pdf": render_pdf}
     if fmt not in renderers:
-        raise DomainError(f"format {fmt!r}: one of {', '.join(FORMATS)}", field="format")
+        raise DomainError(gettext_lazy("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                          formats=", ".join(FORMATS))
     return renderers[fmt](report)

@@ -68,16 +68,17 @@ def parse_day(text: str | None, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(text or "").strip()[:10])
     except ValueError:
-        raise DomainError(f"{what}: an ISO date (YYYY-MM-DD) is required", field=what) from None
+        raise DomainError(gettext_lazy("日期格式应为 YYYY-MM-DD：%(value)s"), field=what, value=text) from None
 
 
 def check_period(start: dt.date, end: dt.date, *, max_days: int | None = None) -> None:
     if end < start:
-        raise DomainError("the period must not end before it starts", field="to")
+        raise DomainError(gettext_lazy("时段的结束不能早于开始"), field="to")
     if max_days is not None and (end - start).days + 1 > max_days:
-        raise DomainError(f"this report spans at most {max_days} days (QM_REPORT_MAX_DAYS)", field="to")
+        raise DomainError(gettext_lazy("这份报表最长 %(days)s 天（QM_REPORT_MAX_DAYS）"), field="to",
+                          days=max_days)
     if (end - start).days > 3660:
-        raise DomainError("the period spans at most ten years", field="to")
+        raise DomainError(gettext_lazy("时段最长十年"), field="to")
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -322,5 +323,6 @@ BUILDERS = {"trips": trips_report, "stops": stops_report, "mileage": mileage_rep
 
 def build(kind: str, vehicles, start: dt.date, end: dt.date, subject: str) -> Report:
     if kind not in BUILDERS:
-        raise DomainError(f"report {kind!r}: one of {', '.join(BUILDERS)}", field="kind")
+        raise DomainError(gettext_lazy("报表 %(kind)s：应为 %(kinds)s 之一"), field="kind", kind=kind,
+                          kinds=", ".join(BUILDERS))
     return BUILDERS[kind](vehicles, start, end, subject)

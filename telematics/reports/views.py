@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assets import access
 from assets.models import OrgUnit
@@ -49,19 +50,23 @@ def report_page(request):
         start = parse_day(request.GET["from"], "from") if request.GET.get("from") else default_start
         end = parse_day(request.GET["to"], "to") if request.GET.get("to") else default_end
         if kind not in registry.KINDS:
-            raise DomainError(f"report {kind!r}: one of {', '.join(registry.KINDS)}", field="kind")
+            raise DomainError(_("报表 %(kind)s：应为 %(kinds)s 之一"), field="kind", kind=kind,
+                              kinds=", ".join(registry.KINDS))
         if fmt and fmt not in files.FORMATS:
-            raise DomainError(f"format {fmt!r}: one of {', '.join(files.FORMATS)}", field="format")
+            raise DomainError(_("格式 %(format)s：应为 %(formats)s 之一"), field="format", format=fmt,
+                              formats=", ".join(files.FORMATS))
         unit = vehicle = None
         if context["vehicle_id"]:
             ident = context["vehicle_id"]
             vehicle = vehicles.filter(pk=int(ident) if ident.isdigit() else 0).first()
             if vehicle is None:
-                raise DomainError(f"vehicle {ident!r} not found in your scope", field="vehicle")
+                raise DomainError(_("车辆 %(vehicle)s 不存在或不在您的管辖范围内"), field="vehicle",
+                                  vehicle=ident)
         else:
             unit = next((u for u in units if u.code == context["unit_code"]), None)
             if unit is None:
-                raise DomainError(f"unit {context['unit_code']!r} not found in your scope", field="unit")
+                raise DomainError(_("单位 %(unit)s 不存在或不在您的管辖范围内"), field="unit",
+                                  unit=context["unit_code"])
         context.update(start=start, end=end)
         if fmt:
             body = registry.report_bytes(kind, start=start, end=end, fmt=fmt, unit=unit, vehicle=vehicle,

@@ -25,6 +25,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from quartermaster.errors import DomainError
 from telematics.models import Vehicle
 
@@ -53,10 +56,18 @@ def password_hash(password: str, *, salt: bytes | None = None) -> str:
     return f"$7${PBKDF2_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
 
 
+_USER_KINDS = {
+    "ingest user": pgettext_lazy("field", "接收程序用户"),
+    "terminal id": pgettext_lazy("field", "终端号"),
+    "dock id": pgettext_lazy("field", "采集站编号"),
+    "gateway user": pgettext_lazy("field", "网关用户"),
+}
+
+
 def _check_user(user: str, what: str) -> None:
     if not user or _FORBIDDEN & set(user):
-        raise DomainError(f"{what} {user!r} cannot be an MQTT user name or topic level (empty, or has one of "
-                          f"+ # : space newline)", field=what)
+        raise DomainError(_("%(what)s %(user)s 不能用作 MQTT 用户名或主题层级（为空，或含有 + # : 空格 换行之一）"),
+                          field=what, what=_USER_KINDS.get(what, what), user=repr(user))
 
 
 def _write(path: Path, text: str) -> None:
@@ -85,10 +96,9 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
     """Writes the password file, the ACL and the Mosquitto settings using them (`config_file`, default `qm.conf`
     beside the ACL)."""
     if not secret:
-        raise DomainError("no secret for the terminals' passwords: pass --secret or set QM_MQTT_SECRET",
-                          field="secret")
+        raise DomainError(_("没有终端密码所用的密钥：请用 --secret 或设置 QM_MQTT_SECRET"), field="secret")
     if not ingest_password:
-        raise DomainError("no password for the ingest user: pass --ingest-password", field="ingest_password")
+        raise DomainError(_("没有接收程序用户的密码：请用 --ingest-password"), field="ingest_password")
     _check_user(ingest_user, "ingest user")
     terminals = sorted(Vehicle.objects.filter(terminal_id__isnull=False).exclude(terminal_id="")
                        .values_list("terminal_id", flat=True).distinct())
@@ -98,17 +108,18 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
     for dock in docks:
         _check_user(dock.replace("/", "_"), "dock id")
         if "/" in dock:
-            raise DomainError(f"dock id {dock!r} has a '/'", field="dock")
+            raise DomainError(_("采集站编号 %(dock)s 含有“/”"), field="dock", dock=repr(dock))
     if gateway_user:
         _check_user(gateway_user, "gateway user")
         if not gateway_password:
-            raise DomainError("no password for the JT/T 808 gateway user: pass --gateway-password",
+            raise DomainError(_("没有 JT/T 808 网关用户的密码：请用 --gateway-password"),
                               field="gateway_password")
     specials = {ingest_user, gateway_user} - {""}
     clash = ((specials & set(terminals)) | (specials & set(docks)) | (set(terminals) & set(docks))
              | ({ingest_user} if ingest_user == gateway_user else set()))
     if clash:
-        raise DomainError(f"user name(s) {sorted(clash)} used twice (ingest user, terminal or dock)", field="user")
+        raise DomainError(_("用户名 %(names)s 重复使用（接收程序用户、终端或采集站）"), field="user",
+                          names=", ".join(sorted(clash)))
 
     credentials = {user: terminal_password(secret=secret, user=user) for user in [*terminals, *docks]}
     lines = [f"{ingest_user}:{password_hash(ingest_password)}"]

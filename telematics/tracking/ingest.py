@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from django.utils.translation import gettext_lazy as _
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -59,8 +60,9 @@ def parse_mqtt_url(url: str) -> dict:
     """`mqtt[s]://[user:pass@]host:port` -> connection arguments; a clear error for anything else."""
     parts = urlparse(url or "")
     if parts.scheme not in MQTT_SCHEMES or not parts.hostname:
-        raise DomainError(f"QM_MQTT_URL {url!r} is not mqtt://[user:pass@]host:port or mqtts://…",
-                          field="QM_MQTT_URL")
+        raise DomainError(
+            _("QM_MQTT_URL %(url)s 不是 mqtt://[user:pass@]host:port 或 mqtts://…"),
+            field="QM_MQTT_URL", url=repr(url))
     default_port, tls = MQTT_SCHEMES[parts.scheme]
     return {"host": parts.hostname, "port": parts.port or default_port, "tls": tls,
             "username": unquote(parts.username) if parts.username else None,
@@ -77,8 +79,8 @@ def mqtt_configure(client: mqtt.Client, server: dict) -> None:
         try:
             context = ssl.create_default_context(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise DomainError(f"QM_MQTT_CA_FILE {ca_file!r} cannot be read as CA certificates: {exc}",
-                              field="QM_MQTT_CA_FILE") from None
+            raise DomainError(_("QM_MQTT_CA_FILE %(file)s 无法作为 CA 证书读取：%(error)s"),
+                              field="QM_MQTT_CA_FILE", file=repr(ca_file), error=exc) from None
         client.tls_set_context(context)
 
 
@@ -143,7 +145,8 @@ class Ingest:
     def __init__(self, *, url: str, prefix: str = "qm", worker: int = 0, workers: int = 1, client_id: str = "",
                  exact_topics: bool = False):
         if not (0 <= worker < workers):
-            raise DomainError(f"--worker {worker} must be between 0 and --workers {workers} - 1", field="worker")
+            raise DomainError(_("--worker %(worker)s 应在 0 到 --workers %(workers)s - 1 之间"), field="worker",
+                              worker=worker, workers=workers)
         self.server = parse_mqtt_url(url)
         self.prefix = prefix
         self.worker, self.workers = worker, workers
@@ -163,7 +166,8 @@ class Ingest:
         self.client_id = client_id or f"qm-ingest-{worker}-of-{workers}"
         mode = str(conf.get("QM_MQTT_PROTOCOL")).strip().lower()
         if mode not in ("auto", *PROTOCOLS):
-            raise DomainError(f"QM_MQTT_PROTOCOL {mode!r} is not one of auto, 5, 3.1.1", field="QM_MQTT_PROTOCOL")
+            raise DomainError(_("QM_MQTT_PROTOCOL %(mode)s 不是 auto、5、3.1.1 之一"), field="QM_MQTT_PROTOCOL",
+                              mode=repr(mode))
         self.fallback = mode == "auto"
         self.protocol_refused = threading.Event()
         self._connecting_since: float | None = None  # TCP up, CONNACK awaited

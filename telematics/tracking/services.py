@@ -5,10 +5,12 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from quartermaster.errors import ConflictError
 
 from .choices import AlertKind, AlertStatus
+from .labels import dead_letter_label
 from .models import Alert, AlertCaseEvent
 from .rules import Action, AlertEvent
 from .signals import alerts_raised
@@ -142,11 +144,11 @@ def dead_letter_retry(*, letter) -> tuple[bool, str, str]:
 
     letter = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if letter.reason not in RETRIABLE_REASONS:
-        raise ConflictError(f"dead letter {letter.pk} ({letter.reason}) cannot be cured by a retry",
-                            field="reason", code="not_retriable")
+        raise ConflictError(_("%(letter)s：重试无法解决"), field="reason", code="not_retriable",
+                            letter=dead_letter_label(letter))
     if letter.truncated:
-        raise ConflictError(f"dead letter {letter.pk} was cut to fit and cannot be sent again", field="payload",
-                            code="truncated")
+        raise ConflictError(_("%(letter)s：存储时已被截断，无法重新发送"), field="payload",
+                            code="truncated", letter=dead_letter_label(letter))
     pipeline = Pipeline(prefix=settings.QM_TOPIC_PREFIX)
     batch = Batch([Message(letter.topic, letter.payload.encode())])
     for stage in ("decode", "validate", "enrich", "dedupe"):

@@ -112,7 +112,7 @@ def test_bad_upload_is_a_400_naming_the_feature_and_changes_nothing(db, bureau, 
     response = admin.post("/api/v1/gis/layers/", {"layer": "grid", "file": SimpleUploadedFile(
         "grid.geojson", path.read_bytes())}, format="multipart")
     assert response.status_code == 400
-    assert "feature #2 (code abc)" in response.json()["detail"]
+    assert "第 2 个要素（code abc）" in response.json()["detail"] and response.json()["code"] == "invalid_layer"
     assert not LayerVersion.objects.exists()
 
 

@@ -15,13 +15,13 @@ def test_import_command_reports_the_new_version(db, write, capsys):
     call_command("gis", "import", "--layer", "grid", str(write(grid_frame(), "g.geojson")))
     out = capsys.readouterr()
     assert "grid: version 1 active, 9 features (0 repaired), from EPSG:4326" in out.out
-    assert "unit codes were not checked" in out.err
+    assert "警告：还没有任何单位：未检查单位代码" in out.err
 
 
 def test_import_command_refuses_bad_input_naming_the_feature(db, write):
     frame = grid_frame()
     frame.loc[5, "code"] = "12"
-    with pytest.raises(CommandError, match=r"feature #5 \(code 12\) grid code '12' is not 14 or 15 digits"):
+    with pytest.raises(CommandError, match=r"第 5 个要素（code 12） 网格编码 '12' 不是 14 或 15 位数字"):
         call_command("gis", "import", "--layer", "grid", str(write(frame, "g.geojson")))
     assert not LayerVersion.objects.exists()
 
@@ -31,12 +31,15 @@ def test_command_line_exit_code_and_stderr(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "quartermaster.cli", "gis", "import", "--layer", "venues",
                            str(missing)], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode != 0
-    assert f"{missing}: no such file" in proc.stderr
+    assert f"{missing}：文件不存在" in proc.stderr
+    command = [sys.executable, "-m", "quartermaster.cli", "--lang", "en", "gis", "import", "--layer", "venues"]
+    english = subprocess.run([*command, str(missing)], capture_output=True, text=True, timeout=120, check=False)
+    assert english.returncode != 0 and f"{missing}: no such file" in english.stderr
 
 
 def test_sample_load_imports_every_layer_and_the_index_sees_them(db, bureau, capsys):
     # The test bureau lacks CZ-ZL/CZ-XB: with org units present the sample's unit codes are checked.
-    with pytest.raises(CommandError, match="unit 'CZ-ZL-01' is not a known org unit"):
+    with pytest.raises(CommandError, match="单位 'CZ-ZL-01' 不是已登记的单位"):
         call_command("gis", "sample", "--load")
     assert not LayerVersion.objects.exists()
 
@@ -58,5 +61,5 @@ def test_unknown_layer_is_refused_by_the_parser(db):
 
 
 def test_sample_needs_output_or_load(db):
-    with pytest.raises(CommandError, match="--output DIR, --load"):
+    with pytest.raises(CommandError, match="--output DIR、--load"):
         call_command("gis", "sample")

@@ -138,8 +138,8 @@ def test_a_bad_file_is_refused_whole_naming_every_problem(db, write):
     bad.loc[4, "geometry"] = MultiPoint([(LON0, LAT0), (LON0 + 0.001, LAT0)])
     with pytest.raises(DomainError) as caught:
         services.layer_import(layer="places", path=write(bad, "bad.geojson"))
-    message = caught.value.message
-    assert "places: 2 problem(s), nothing imported" in message
+    message = caught.value.in_language("en")
+    assert "Places: 2 problem(s), nothing imported" in message
     assert "feature #1 has no name" in message
     assert "feature #4 (name 文笔塔) is a MultiPoint" in message
     assert list(LayerVersion.objects.filter(layer="places").values_list("version", "active")) == [(1, True)]
@@ -148,11 +148,12 @@ def test_a_bad_file_is_refused_whole_naming_every_problem(db, write):
 
 def test_a_file_without_names_or_unreadable_is_refused(db, write, tmp_path):
     frame = places_frame().drop(columns=["name"])
-    with pytest.raises(DomainError, match=r"places: the file has no name property \(it has: kind\)"):
+    english = translation.override("en")
+    with english, pytest.raises(DomainError, match=r"Places: the file has no name property \(it has: kind\)"):
         services.layer_import(layer="places", path=write(frame, "nameless.geojson"))
     junk = tmp_path / "junk.geojson"
     junk.write_text("{not json", encoding="utf-8")
-    with pytest.raises(DomainError, match="cannot be read as GeoJSON, GeoPackage or Shapefile"):
+    with english, pytest.raises(DomainError, match="cannot be read as GeoJSON, GeoPackage or Shapefile"):
         services.layer_import(layer="places", path=junk)
     assert not LayerVersion.objects.exists()
 

@@ -31,6 +31,18 @@ CATALOGUED = (
     "simulators/broker.py", "simulators/city.py", "simulators/demo.py", "simulators/engine.py", "simulators/load.py",
     "simulators/plan.py", "simulators/runner.py", "simulators/scenarios.py", "simulators/streets.py",
     # end msg-assets
+    # telematics, gis and quartermaster (msg-tel)
+    "telematics/api/views.py", "telematics/dossier.py", "telematics/journeys/render.py",
+    "telematics/journeys/selectors.py", "telematics/journeys/services.py",
+    "telematics/management/commands/register.py", "telematics/management/commands/trips.py",
+    "telematics/register/render.py", "telematics/register/selectors.py", "telematics/register/services.py",
+    "telematics/register/views.py", "telematics/reports/registry.py", "telematics/reports/render.py",
+    "telematics/reports/selectors.py", "telematics/reports/views.py", "telematics/services.py",
+    "telematics/tracking/acl.py", "telematics/tracking/cases/services.py", "telematics/tracking/ingest.py",
+    "telematics/tracking/services.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
+    "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
+    "quartermaster/pdf.py",
+    # end msg-tel
 )
 
 

@@ -88,7 +88,7 @@ def test_a_refused_record_is_a_message_and_nothing_is_saved(admin_client, vehicl
     response = admin_client.post(url(MaintenanceRecord, "add"), {
         "vehicle": vehicle.pk, "kind": "repair", "date": "2026-06-01", "odometer_km": 9000, "work_done": "换胎",
         "cost": "100", "workshop": ""}, follow=True)
-    assert "below the 12000 km" in response.content.decode()
+    assert "的里程 9000 公里低于此前记录的 12000 公里" in response.content.decode()
     assert MaintenanceRecord.objects.count() == 1
 
 
@@ -121,7 +121,7 @@ def test_trips_are_requested_then_approved_or_refused_with_actions(admin_client,
     assert calendar.trip_index().covering(vehicle.pk, dt.datetime(2026, 11, 22, 19, tzinfo=SH)).pk == first.pk
     page = admin_client.post(url(Trip, "changelist"), {"action": "refuse", "_selected_action": [first.pk]},
                              follow=True).content.decode()
-    assert "not awaiting a decision" in page
+    assert "不在待审批状态" in page
     assert Trip.objects.get(pk=first.pk).status == TripStatus.APPROVED
 
 
@@ -139,7 +139,7 @@ def test_duty_schedules_and_holidays_in_the_admin_reach_the_calendar(admin_clien
     assert not calendar.duty_calendar().is_on_duty(tn1, dt.datetime(2026, 11, 24, 2, tzinfo=SH))
     bad = admin_client.post(url(DutySchedule, "change", schedule.pk), {"weekdays": "8", "start": "22:00",
                                                                       "end": "06:00"}, follow=True)
-    assert "outside 1-7" in bad.content.decode()
+    assert "星期 8 无效：应为 1–7 的数字" in bad.content.decode()
     assert DutySchedule.objects.get().weekdays == "1,2,3,4,5"
     admin_client.post(url(DutySchedule, "delete", schedule.pk), {"post": "yes"})
     assert not DutySchedule.objects.exists()

@@ -193,7 +193,7 @@ def test_forms_refuse_bad_input_and_change_nothing(fleet):
     assert response.status_code == 302
     response = fleet["tn"].post(f"/vehicles/{vehicle.pk}/maintenance/add/", {
         "kind": "maintenance", "date": "2026-04-01", "odometer_km": "9000", "work_done": "保养"})
-    assert response.status_code == 400 and "odometer 9000 km" in response.content.decode()
+    assert response.status_code == 400 and "的里程 9000 公里低于此前记录的 12000 公里" in response.content.decode()
     assert vehicle.maintenance.count() == 1
     response = fleet["tn"].post(f"/vehicles/{vehicle.pk}/inspections/add/", {
         "inspected_on": "2026-02-01", "expires": "2027-02-28", "station": "常州检测站"})

@@ -222,7 +222,7 @@ def check_auditor(dashboard_bureau, bureau, browser):
     page.goto(browser.base + "/?standard=model")
     assert page.locator("#standard-select").input_value() == "model"
     page.goto(browser.base + "/?standard=nope")
-    assert "unknown standard 'nope'" in cell(page, "#start-error")
+    assert "未知的标准 'nope'" in cell(page, "#start-error")
 
 
 def check_administrator(bureau, browser):

@@ -35,8 +35,10 @@ def test_unknown_standard_is_refused_by_name(settings):
     assert dashboards.standard_in_force("model") == "model"
     settings.QM_STANDARD = "model"
     assert dashboards.standard_in_force(None) == "model"
-    with pytest.raises(DomainError, match="unknown standard 'nope'; known: jiangsu, model"):
+    with pytest.raises(DomainError, match="未知的标准 'nope'；已知：jiangsu, model") as err:
         dashboards.standard_in_force("nope")
+    assert err.value.code == "unknown_standard"
+    assert err.value.in_language("en") == "Unknown standard 'nope'; known: jiangsu, model"
 
 
 def test_each_role_menu_lists_its_pages():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from quartermaster.errors import DomainError
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                           f"{version.feature_count} features ({checked.repaired} repaired), "
                           f"from {checked.crs}")
         for warning in checked.warnings:
-            self.stderr.write(f"warning: {warning}")
+            self.stderr.write(gettext("警告：%(text)s") % {"text": warning})
 
     def _import(self, options) -> None:
         version, checked = services.layer_import(layer=options["layer"], path=options["file"],
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         from ...sample import build_city, write_city
 
         if not options["output"] and not options["load"]:
-            raise CommandError("say --output DIR, --load, or both")
+            raise CommandError(gettext("请给出 --output DIR、--load 或两者"))
         city = build_city(seed=options["seed"])
         if options["output"]:
             for path in write_city(city, Path(options["output"])):

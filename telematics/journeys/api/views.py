@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
+from django.utils.translation import gettext
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -138,7 +139,7 @@ class UnitJourneyViewSet(ScopedViewSet):
         code = request.query_params.get("unit", "")
         unit = OrgUnit.objects.filter(code=code).first()
         if unit is None or not access.unit_in_scope(request.user, unit):
-            raise NotFound(f"unit {code!r} not found in your scope")
+            raise NotFound(gettext("单位 %(unit)s 不存在或不在您的管辖范围内") % {"unit": code})
         vehicles = self.restrict(Vehicle.objects.filter(unit__path__startswith=unit.path))
         start = parse_moment(request.query_params.get("from"), what="from")
         end = parse_moment(request.query_params.get("to"), end=True, what="to")

@@ -1,6 +1,7 @@
 """`qm register --unit CODE --month YYYY-MM [--format xlsx|pdf|csv|json] [--lang en] [--output FILE]`: the monthly use
 register (公务用车使用登记) of a unit's subtree: one row per journey, the costs booked to it, totals per vehicle."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
@@ -24,9 +25,11 @@ class Command(BaseCommand):
         try:
             unit = OrgUnit.objects.filter(code=opts["unit"]).first()
             if unit is None:
-                raise DomainError(f"unknown unit {opts['unit']!r}", field="unit")
+                raise DomainError(_("没有代码为 %(unit)s 的单位"), field="unit", unit=opts["unit"])
             with language(opts["lang"]):
                 body = render(build_register(unit=unit, month=opts["month"]), opts["format"])
         except DomainError as exc:
-            raise CommandError(exc.message) from None
+            with language(opts["lang"]):
+                message = exc.message
+            raise CommandError(message) from None
         write_output(self, body, opts["output"])

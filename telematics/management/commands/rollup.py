@@ -7,6 +7,7 @@ with --trips; the default period is the three days up to yesterday."""
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 from django.utils import timezone
 
 from quartermaster.errors import DomainError
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if last < first:
-            raise CommandError("--to must not be before --from")
+            raise CommandError(gettext("--to 不能早于 --from"))
         written = rollups.rollup_rebuild(start=first, end=last)
         counted = redone = 0
         if trips:

@@ -2,6 +2,7 @@
 detected from the stored fixes, in time order, each classed against the vehicle's approved trips (派车单).
 `qm trips --unit CODE --from … --to …`: the same for every vehicle of a unit's subtree, with a summary per vehicle."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from assets.models import OrgUnit
 from quartermaster.errors import DomainError
@@ -31,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if bool(opts["subject"]) == bool(opts["unit"]):
-            raise CommandError("give a plate or terminal id, or --unit CODE (not both)")
+            raise CommandError(_("请给出车牌号或终端号，或 --unit CODE（不能同时给出）"))
         try:
             start = parse_moment(opts["start"], what="from")
             end = parse_moment(opts["end"], end=True, what="to")
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 if opts["unit"]:
                     unit = OrgUnit.objects.filter(code=opts["unit"]).first()
                     if unit is None:
-                        raise DomainError(f"unknown unit {opts['unit']!r}", field="unit")
+                        raise DomainError(_("没有代码为 %(unit)s 的单位"), field="unit", unit=opts["unit"])
                     vehicles = Vehicle.objects.filter(unit__path__startswith=unit.path)
                     self._gate(list(vehicles), start, end, opts)
                     report = unit_journeys(unit, vehicles, start, end)
@@ -50,7 +51,9 @@ class Command(BaseCommand):
                     report = vehicle_journeys(subject, start, end)
                 body = render(report, opts["format"])
         except DomainError as exc:
-            raise CommandError(exc.message) from None
+            with language(opts["lang"]):
+                message = exc.message
+            raise CommandError(message) from None
         write_output(self, body, opts["output"])
 
     @staticmethod

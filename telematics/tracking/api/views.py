@@ -4,6 +4,7 @@ import datetime as dt
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -57,10 +58,10 @@ class DeadLetterViewSet(ScopedReadOnlyViewSet):
 def _vehicle(request) -> Vehicle:
     vehicle_id = request.query_params.get("vehicle")
     if not vehicle_id or not vehicle_id.isdigit():
-        raise ValidationError({"vehicle": "give the vehicle id: ?vehicle=ID"})
+        raise ValidationError({"vehicle": gettext("请给出车辆编号：?vehicle=ID")})
     vehicle = access.restrict(Vehicle.objects.select_related("unit"), request.user).filter(pk=vehicle_id).first()
     if vehicle is None:
-        raise NotFound(f"vehicle {vehicle_id} not found in your scope")
+        raise NotFound(gettext("车辆 %(vehicle)s 不存在或不在您的管辖范围内") % {"vehicle": vehicle_id})
     return vehicle
 
 
@@ -68,7 +69,7 @@ def _param(request, name, parse, default=None):
     raw = request.query_params.get(name)
     if raw is None:
         if default is None:
-            raise ValidationError({name: "required"})
+            raise ValidationError({name: gettext("必填")})
         return default
     try:
         value = parse(raw)
@@ -77,7 +78,7 @@ def _param(request, name, parse, default=None):
     except (ValueError, OverflowError):  # well formed but not a real date (month 13), or off the calendar
         value = None
     if value is None:
-        raise ValidationError({name: f"not a valid value: {raw!r}"})
+        raise ValidationError({name: gettext("不是有效的值：%(value)s") % {"value": repr(raw)}})
     return value
 
 
@@ -109,7 +110,7 @@ class MileageViewSet(ScopedViewSet):
         end = _param(request, "end", parse_date, dt.date.today())
         start = _param(request, "start", parse_date, end - dt.timedelta(days=6))
         if (end - start).days > 366 or end < start:
-            raise ValidationError({"start": "start must be before end and at most a year earlier"})
+            raise ValidationError({"start": gettext("开始须早于结束，且最多早一年")})
         return Response({"plate": vehicle.plate, "days": [
             {"date": day.isoformat(), "km": km, "driving_s": secs}
             for day, km, secs in selectors.daily_mileage(vehicle.pk, start, end)]})
@@ -128,7 +129,7 @@ class CoverageViewSet(ScopedViewSet):
         if code:
             unit = OrgUnit.objects.filter(code=code).first()
             if unit is None or not access.unit_in_scope(request.user, unit):
-                raise NotFound(f"unit {code} not found in your scope")
+                raise NotFound(gettext("单位 %(unit)s 不存在或不在您的管辖范围内") % {"unit": code})
             vehicles = vehicles.filter(unit__path__startswith=unit.path)
         return Response({"date": day.isoformat(), "cells": selectors.grid_coverage(
             day, list(vehicles.values_list("pk", flat=True)))})

@@ -17,13 +17,16 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets import access
 from quartermaster.context import current
-from quartermaster.errors import ConflictError, DomainError
+from quartermaster.errors import ConflictError, DomainError, choice_label
 
 from .. import conf
 from ..choices import DECIDED_STATES, AlertKind, CaseAction, CaseState
+from ..labels import alert_label
 from ..models import Alert, AlertCase, AlertCaseAttachment, AlertCaseEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,10 +66,11 @@ def case_open(*, alert: Alert) -> AlertCase:
     """The case of `alert` (of its journey, for a stop made during one), opened now if it has none yet."""
     root = case_alert(alert)
     if root.kind not in case_kinds():
-        raise DomainError(f"{root.kind} alerts are not handled as cases (setting QM_CASE_KINDS)", code="not_a_case")
+        raise DomainError(_("“%(kind)s”告警不按核查案件处理（设置 QM_CASE_KINDS）"), code="not_a_case",
+                          kind=choice_label(root.kind, AlertKind))
     case = AlertCase.objects.filter(alert=root).first()
     if case is None:
-        case, _ = AlertCase.objects.get_or_create(alert=root, defaults={"deadline": default_deadline(root)})
+        case = AlertCase.objects.get_or_create(alert=root, defaults={"deadline": default_deadline(root)})[0]
     return case
 
 
@@ -105,38 +109,40 @@ def _check(user, action: str, alert: Alert, state: tuple) -> None:
     current_state, deadline, explainer = state
     root = case_alert(alert)
     if root.kind not in case_kinds():
-        raise DomainError(f"{root.kind} alerts are not handled as cases", code="not_a_case")
+        raise DomainError(_("“%(kind)s”告警不按核查案件处理"), code="not_a_case",
+                          kind=choice_label(root.kind, AlertKind))
     access.ensure(user, root, ACCESS_ACTION[action], what="alert")
     if current_state in DECIDED_STATES:
-        raise ConflictError(f"the case of alert {root.pk} is already decided ({current_state})")
+        raise ConflictError(_("%(alert)s的核查已有结论（%(state)s）"), alert=alert_label(root),
+                            state=choice_label(current_state, CaseState))
     if action == CaseAction.EXPLAIN:
         if current_state != CaseState.PENDING:
-            raise ConflictError(f"the case of alert {root.pk} is {current_state}: it awaits a decision")
+            raise ConflictError(_("%(alert)s的核查处于“%(state)s”：等待结论"), alert=alert_label(root),
+                                state=choice_label(current_state, CaseState))
         return
     if action == CaseAction.NOTE:
         if not (access.may(user, EXPLAIN, Alert) or _judges_from_above(user, root)):
-            raise access.OutOfScope("only those who explain or decide the case may add a note")
+            raise access.OutOfScope(_("只有说明或审定此核查的人员可以添加批注"))
         return
     if not _judges_from_above(user, root):
-        raise access.OutOfScope("the vehicle's own unit explains its case; a fleet manager or inspector above it "
-                                "decides")
+        raise access.OutOfScope(_("由车辆所属单位说明情况，由其上级的车辆管理员或督察作出结论"))
     if explainer is not None and explainer == getattr(user, "pk", None):
-        raise access.OutOfScope("you wrote the explanation: another person decides the case")
+        raise access.OutOfScope(_("说明是您写的：须由另一人作出结论"))
     if action == CaseAction.RETURN:
         if current_state != CaseState.EXPLAINED:
-            raise ConflictError(f"the case of alert {root.pk} has no explanation to return")
+            raise ConflictError(_("%(alert)s的核查没有可退回的说明"), alert=alert_label(root))
         return
     if current_state == CaseState.PENDING and deadline >= timezone.now():
-        raise ConflictError(f"the case of alert {root.pk} awaits the unit's explanation until "
-                            f"{timezone.localtime(deadline, SHANGHAI):%Y-%m-%d %H:%M}")
+        raise ConflictError(_("%(alert)s的核查在 %(deadline)s 前等待单位说明"), alert=alert_label(root),
+                            deadline=f"{timezone.localtime(deadline, SHANGHAI):%Y-%m-%d %H:%M}")
 
 
 def _text(value: str, *, required: bool, what: str) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(f"{what} is required", field="text")
+        raise DomainError(_("请填写%(what)s"), field="text", what=what)
     if len(text) > TEXT_MAX:
-        raise DomainError(f"{what} is longer than {TEXT_MAX} characters", field="text")
+        raise DomainError(_("%(what)s超过 %(max)s 个字符"), field="text", what=what, max=TEXT_MAX)
     return text
 
 
@@ -164,17 +170,18 @@ def case_explain(*, alert: Alert, user, text: str, late_order_id: int | None = N
     """The unit's explanation (text, attachments, optionally the 补单 that regularises the trip): 待说明 → 已说明."""
     from telematics.journeys.models import LateOrder
 
-    text = _text(text, required=True, what="the explanation")
+    text = _text(text, required=True, what=pgettext_lazy("field", "说明"))
     late_order = None
     if late_order_id:
         root = case_alert(alert)
         late_order = LateOrder.objects.filter(pk=late_order_id, trip__vehicle_id=root.vehicle_id).first()
         if late_order is None:
-            raise DomainError(f"late order {late_order_id} is not one of {root.vehicle.plate}'s", field="late_order")
+            raise DomainError(_("所选补单不属于 %(plate)s"), field="late_order", plate=root.vehicle.plate)
     limit = int(conf.get("QM_CASE_ATTACHMENT_MAX_MB")) * 1024 * 1024
     for f in files:
         if f.size > limit:
-            raise DomainError(f"attachment {f.name} is larger than {limit // (1024 * 1024)} MB", field="files")
+            raise DomainError(_("附件 %(name)s 超过 %(limit)s MB"), field="files", name=f.name,
+                              limit=limit // (1024 * 1024))
     event = _step(alert=alert, user=user, action=CaseAction.EXPLAIN, text=text, to_state=CaseState.EXPLAINED,
                   late_order=late_order)
     for f in files:
@@ -187,7 +194,7 @@ def case_explain(*, alert: Alert, user, text: str, late_order_id: int | None = N
 @transaction.atomic
 def case_return(*, alert: Alert, user, text: str) -> AlertCaseEvent:
     """Sent back to the unit for a fuller explanation, with a new deadline counted from today: 已说明 → 待说明."""
-    text = _text(text, required=True, what="the reason for returning")
+    text = _text(text, required=True, what=pgettext_lazy("field", "退回理由"))
     return _step(alert=alert, user=user, action=CaseAction.RETURN, text=text, to_state=CaseState.PENDING,
                  deadline=deadline_after(timezone.localdate(timezone=SHANGHAI)))
 
@@ -195,7 +202,8 @@ def case_return(*, alert: Alert, user, text: str) -> AlertCaseEvent:
 @transaction.atomic
 def case_confirm(*, alert: Alert, user, text: str = "") -> AlertCaseEvent:
     """认定: the use was a violation (after the explanation, or once its deadline has passed without one)."""
-    return _step(alert=alert, user=user, action=CaseAction.CONFIRM, text=_text(text, required=False, what="the note"),
+    return _step(alert=alert, user=user, action=CaseAction.CONFIRM,
+                 text=_text(text, required=False, what=pgettext_lazy("field", "备注")),
                  to_state=CaseState.CONFIRMED)
 
 
@@ -203,13 +211,14 @@ def case_confirm(*, alert: Alert, user, text: str = "") -> AlertCaseEvent:
 def case_dismiss(*, alert: Alert, user, text: str) -> AlertCaseEvent:
     """排除: no violation; the reason is required."""
     return _step(alert=alert, user=user, action=CaseAction.DISMISS,
-                 text=_text(text, required=True, what="the reason for dismissing"), to_state=CaseState.DISMISSED)
+                 text=_text(text, required=True, what=pgettext_lazy("field", "排除理由")),
+                 to_state=CaseState.DISMISSED)
 
 
 @transaction.atomic
 def case_note(*, alert: Alert, user, text: str) -> AlertCaseEvent:
     """批注: a remark on the case (text required); the state stays as it is."""
-    text = _text(text, required=True, what="the note")
+    text = _text(text, required=True, what=pgettext_lazy("field", "批注"))
     case = AlertCase.objects.select_for_update().get(pk=case_open(alert=alert).pk)
     return _step(alert=alert, user=user, action=CaseAction.NOTE, text=text, to_state=case.state)
 

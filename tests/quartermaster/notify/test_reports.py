@@ -114,9 +114,9 @@ def test_schedules_refuse_units_outside_the_scope_bad_formats_and_recipients(peo
     common = {"owner": people["tn"], "name": "x", "kind": "compliance", "frequency": "daily"}
     with pytest.raises(OutOfScope):
         reports.schedule_save(**common, fmt="xlsx", units=[units["CZ-WJ"]], recipients=["a@b.test"])
-    with pytest.raises(DomainError, match="format"):
+    with pytest.raises(DomainError, match="格式 'gpx'"):
         reports.schedule_save(**common, fmt="gpx", units=[units["CZ-TN"]], recipients=["a@b.test"])
-    with pytest.raises(DomainError, match="not an e-mail address"):
+    with pytest.raises(DomainError, match="不是电子邮件地址"):
         reports.schedule_save(**common, fmt="xlsx", units=[units["CZ-TN"]], recipients=["a@b.test\nBcc: x@y"])
     with pytest.raises(DomainError, match="standard"):
         reports.schedule_save(**common, fmt="xlsx", units=[units["CZ-TN"]], recipients=["a@b.test"],
@@ -145,5 +145,5 @@ def test_a_run_for_a_unit_that_left_the_owners_scope_is_logged_as_failed(people)
     profile.save()
     people["tn"].refresh_from_db()
     run = reports.schedule_run(schedule=ReportSchedule.objects.get(pk=schedule.pk), moment=at(2026, 11, 19, 8))
-    assert run.status == RunStatus.FAILED and "scope" in run.error
+    assert run.status == RunStatus.FAILED and "管辖范围" in run.error
     assert not run.files.exists() and not run.deliveries.exists()

@@ -186,9 +186,9 @@ def test_subscriptions_refuse_units_outside_the_scope_and_others_robots(people, 
     with pytest.raises(OutOfScope):
         services.subscription_save(user=people["tn"], name="x", units=[people["units"]["CZ-WJ"]])
     theirs = services.robot_create(user=people["wj"], channel="wecom", name="r", url=f"{robots.base}wecom/send?key=1")
-    with pytest.raises(DomainError, match="not yours"):
+    with pytest.raises(DomainError, match="机器人“r”不是您的"):
         services.subscription_save(user=people["tn"], name="x", robots=[theirs])
-    with pytest.raises(DomainError, match="unknown alert kinds"):
+    with pytest.raises(DomainError, match="未知的告警类型：speeding"):
         services.subscription_save(user=people["tn"], name="x", kinds=["speeding"])
     with pytest.raises(DomainError, match="QM_NOTIFY_WEBHOOK_PREFIXES"):
         services.robot_create(user=people["tn"], channel="wecom", name="r", url="http://10.0.0.5/hook?key=1")

@@ -5,6 +5,7 @@ import io
 import itertools
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
@@ -284,7 +285,13 @@ def test_a_seal_is_ended_early_and_an_overlapping_one_refused(bureau, api_client
     assert created.status_code == 201, created.json()
     overlap = fleet.post("/api/v1/vehicle-seals/", {"vehicle": vehicle.pk, "sealed_from": "2027-02-15",
                                                     "sealed_to": "2027-02-20"}, format="json")
-    assert overlap.status_code == 409 and "already sealed" in overlap.json()["detail"]
+    assert overlap.status_code == 409 and overlap.json()["code"] == "overlap"
+    assert overlap.json()["detail"] == "苏D·S0001 在 2027-02-10–2027-02-17 已封存"
+    fleet.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the same refusal for a reader of the English interface
+    overlap = fleet.post("/api/v1/vehicle-seals/", {"vehicle": vehicle.pk, "sealed_from": "2027-02-15",
+                                                    "sealed_to": "2027-02-20"}, format="json")
+    assert overlap.status_code == 409 and overlap.json()["code"] == "overlap"
+    assert overlap.json()["detail"] == "苏D·S0001 is already sealed 2027-02-10–2027-02-17"
     ended = fleet.post(f"/api/v1/vehicle-seals/{created.json()['id']}/end/", {"last_day": "2027-02-12"}, format="json")
     assert ended.status_code == 200 and ended.json()["sealed_to"] == "2027-02-12"
     assert fleet.get("/api/v1/vehicle-seals/", {"on": "2027-02-11"}).json()["count"] == 1
@@ -556,7 +563,7 @@ class TestFleetActions(WorldTestCase):
         before = _fleet_state()
         fleet = world.client(UserRole.FLEET)
         response = fleet.post(f"/api/v1/vehicles/{vehicle.pk}/change_status/", {"status": "lent"}, format="json")
-        assert response.status_code == 400 and "lending" in response.json()["detail"]
+        assert response.status_code == 400 and "没有外借这一状态" in response.json()["detail"]
         created = fleet.post("/api/v1/vehicles/", {"plate": "苏D·L0001", "unit": "CZ-TN-01", "seats": 5,
                                                    "status": "lent"}, format="json")
         assert created.status_code == 400 and "status" in created.json()

@@ -125,9 +125,9 @@ def test_a_units_report_with_a_summary_per_vehicle(day, bureau, api_client_for, 
     assert (a1["行程数"], a1["有单有轨"], a1["超时"], a1["超范围"], a1["执勤"], a1["有轨无单"], a1["有单无轨"]) == (
         12, 3, 1, 2, 2, 4, 1)
     assert dict(zip(header, summary["苏D·A0002"]))["行程数"] == 0  # the city's other vehicles drove nothing
-    with pytest.raises(CommandError, match="at most 31 days"):
+    with pytest.raises(CommandError, match="最长 31 天"):
         trips("--unit", "CZ-TN", "--from", "2026-10-01", "--to", "2026-11-10")
-    with pytest.raises(CommandError, match="a plate or terminal id, or --unit"):
+    with pytest.raises(CommandError, match="请给出车牌号或终端号，或 --unit CODE"):
         trips()
     api = api_client_for(make_user("fleet-tn", "fleet", bureau["units"]["CZ-TN"]))
     body = api.get("/api/v1/journeys/", {"unit": "CZ-TN", "from": "2026-11-10", "to": "2026-11-10"}).json()

@@ -27,7 +27,8 @@ def test_a_late_order_needs_a_second_person_and_then_matches_the_trip(day, burea
     assert [r["class"] for r in json.loads(trips("苏D·A0001"))] == CLASSES  # not yet approved: nothing changes
 
     refused = api_client_for(clerk).post(f"/api/v1/trips/{body['trip']}/approve/", {}, format="json")
-    assert refused.status_code == 403 and "second person" in refused.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["code"] == "same_person"
+    assert refused.json()["detail"] == "这张补单由 fleet01 提交，须由另一人审批"
     assert api_client_for(chief).post(f"/api/v1/trips/{body['trip']}/approve/", {}, format="json").status_code == 200
 
     rows = json.loads(trips("苏D·A0001"))

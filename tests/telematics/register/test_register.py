@@ -136,7 +136,9 @@ def test_the_command_writes_the_register_and_fails_with_its_reason(booked, tmp_p
     call_command("register", "--unit", "CZ-TN", "--month", "2026-11", "--format", "csv", "--lang", "en",
                  "--output", str(tmp_path / "register.csv"))
     assert (tmp_path / "register.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("Plate,Date")
-    with pytest.raises(CommandError, match="unknown unit 'NOPE'"):
+    with pytest.raises(CommandError, match="没有代码为 NOPE 的单位"):
         call_command("register", "--unit", "NOPE", "--month", "2026-11")
+    with pytest.raises(CommandError, match="No unit with code NOPE"):
+        call_command("register", "--unit", "NOPE", "--month", "2026-11", "--lang", "en")
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("register", "--unit", "CZ-TN", "--month", "2026-13")

@@ -89,10 +89,10 @@ def test_terminals_publish_only_their_own_topic_and_only_the_ingest_reads(secure
 
 
 def test_mqtt_acl_needs_a_secret_and_an_ingest_password(city, tmp_path):
-    with pytest.raises(CommandError, match="no secret"):
+    with pytest.raises(CommandError, match="没有终端密码所用的密钥"):
         call_command("mqtt", "acl", "--password-file", str(tmp_path / "p"), "--acl-file", str(tmp_path / "a"),
                      "--ingest-password", "x", "--secret", "")
-    with pytest.raises(CommandError, match="no password for the ingest user"):
+    with pytest.raises(CommandError, match="没有接收程序用户的密码"):
         call_command("mqtt", "acl", "--password-file", str(tmp_path / "p"), "--acl-file", str(tmp_path / "a"),
                      "--ingest-password", "", "--secret", "x")
     assert not (tmp_path / "p").exists() and not (tmp_path / "a").exists()
@@ -123,6 +123,6 @@ def test_the_jt808_gateway_user_publishes_only_phone_number_terminals(city, tmp_
         proc.kill()
         gateway.close()
         broker.stop()
-    with pytest.raises(CommandError, match="no password for the JT/T 808 gateway user"):
+    with pytest.raises(CommandError, match="没有 JT/T 808 网关用户的密码"):
         call_command("mqtt", "acl", "--password-file", str(tmp_path / "p"), "--acl-file", str(tmp_path / "a"),
                      "--ingest-password", "x", "--secret", "x", "--gateway-user", "jt808")

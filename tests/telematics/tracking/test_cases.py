@@ -159,7 +159,7 @@ def test_the_person_who_explained_does_not_decide(evening, people, api_client_fo
     client = api_client_for(chief)
     assert client.post(f"{url}/explain/", {"text": "我批准的夜查"}, format="json").status_code == 200
     response = client.post(f"{url}/confirm/", {}, format="json")
-    assert response.status_code == 403 and "another person" in response.json()["detail"]
+    assert response.status_code == 403 and response.json()["detail"] == "说明是您写的：须由另一人作出结论"
     assert api_client_for(people["brigade"]).post(f"{url}/confirm/", {}, format="json").status_code == 200
 
 
@@ -175,7 +175,7 @@ def test_dismissing_needs_a_reason_and_returning_sets_a_new_deadline(evening, pe
     assert case["events"][-1]["deadline"] == case["deadline"]
     assert unit.post(f"{url}/explain/", {"text": "加油，小票见附件"}, format="json").status_code == 200
     response = brigade.post(f"{url}/dismiss/", {"text": "  "}, format="json")
-    assert response.status_code == 400 and "reason" in response.json()["detail"]
+    assert response.status_code == 400 and response.json()["detail"] == "请填写排除理由"
     assert AlertCase.objects.get().state == "explained"
     response = brigade.post(f"{url}/dismiss/", {"text": "加油小票属实"}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "dismissed"

@@ -43,7 +43,7 @@ def test_the_case_page_takes_the_steps_as_forms(evening, people):
     assert 'data-state="explained"' in page and "&lt;b&gt;夜查&lt;/b&gt;" in page and "<b>夜查" not in page
     assert 'id="do-confirm"' in page and 'id="form-explain"' not in page
     page = inspector.post(f"/alerts/{journey.pk}/", {"action": "dismiss", "text": ""}, follow=True).content.decode()
-    assert "reason for dismissing is required" in page and 'data-state="explained"' in page
+    assert "请填写排除理由" in page and 'data-state="explained"' in page
     inspector.post(f"/alerts/{journey.pk}/", {"action": "confirm", "text": "认定"})
     assert AlertCase.objects.get().state == "confirmed"
     assert 'id="form-note"' not in inspector.get(f"/alerts/{journey.pk}/").content.decode()  # decided: no more notes

@@ -115,7 +115,7 @@ def test_no_answer_from_the_gateway_is_a_timeout(mqtt_url, settings, bureau, veh
     settings.QM_JT808_COMMAND_WAIT_S = 0.5
     response = locate(client_for(bureau, UserRole.FLEET), vehicles["jt808"])
     assert response.status_code == 504, response.content
-    assert response.json()["code"] == "timeout" and "0.5 s" in response.json()["detail"]
+    assert response.json()["code"] == "timeout" and "0.5 秒内没有应答" in response.json()["detail"]
 
 
 def test_a_vehicle_without_a_jt808_terminal_is_refused(gateway, bureau, vehicles):

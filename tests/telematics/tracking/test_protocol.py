@@ -125,5 +125,6 @@ def test_an_mqtt_5_fix_with_properties_is_stored_like_any_other(city, ingest, mq
 
 def test_an_unknown_protocol_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("QM_MQTT_PROTOCOL", "4")
-    with pytest.raises(DomainError, match="QM_MQTT_PROTOCOL '4' is not one of auto, 5, 3.1.1"):
+    with pytest.raises(DomainError, match="QM_MQTT_PROTOCOL '4' 不是 auto、5、3.1.1 之一") as err:
         Ingest(url="mqtt://127.0.0.1:1883")
+    assert err.value.in_language("en") == "QM_MQTT_PROTOCOL '4' is not one of auto, 5, 3.1.1"

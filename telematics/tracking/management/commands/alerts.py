@@ -3,6 +3,7 @@ state (`case_state`, `case_deadline`, `case_overdue`)."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 from django.utils.dateparse import parse_date, parse_datetime
 
 from ...cases.selectors import annotate_cases, case_fields
@@ -20,7 +21,8 @@ def parse_since(text: str):
     if moment is None:
         day = parse_date(text)
         if day is None:
-            raise CommandError(f"--since {text!r} is not an ISO date or date-time")
+            raise CommandError(gettext("--%(what)s %(text)s 不是 ISO 格式的日期或日期时间") % {
+                "what": "since", "text": repr(text)})
         moment = day.isoformat() + "T00:00:00"
         moment = parse_datetime(moment)
     if moment.tzinfo is None:

@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from ...choices import RETRIABLE_REASONS, DeadLetterReason
 from ...models import DeadLetter
@@ -49,14 +50,15 @@ class Command(BaseCommand):
         from ...ingest import mqtt_configure, parse_mqtt_url
 
         if not url:
-            raise CommandError("--retry republishes through the broker: set QM_MQTT_URL or pass --mqtt-url")
+            raise CommandError(gettext("--retry 通过 MQTT 服务器重新发布：请设置 QM_MQTT_URL 或用 --mqtt-url"))
         server = parse_mqtt_url(url)
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
         mqtt_configure(client, server)
         try:
             client.connect(server["host"], server["port"])
         except OSError as exc:
-            raise CommandError(f"cannot reach the broker at {server['host']}:{server['port']}: {exc}") from None
+            raise CommandError(gettext("无法连接 MQTT 服务器 %(host)s:%(port)s：%(error)s") % {
+                "host": server["host"], "port": server["port"], "error": exc}) from None
         client.loop_start()
         sent = skipped = 0
         try:
@@ -67,7 +69,8 @@ class Command(BaseCommand):
                 info = client.publish(letter.topic, letter.payload.encode(), qos=1)
                 info.wait_for_publish(10)
                 if not info.is_published():
-                    raise CommandError(f"the broker did not take dead letter {letter.pk}; stopped (nothing lost)")
+                    raise CommandError(gettext("MQTT 服务器没有接收死信 %(letter)s；已停止（没有丢失任何内容）") % {
+                        "letter": letter.pk})
                 letter.delete()
                 sent += 1
         finally:

@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
@@ -31,13 +32,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         url = options["mqtt_url"] or settings.QM_MQTT_URL
         if not url:
-            raise CommandError("no broker: set QM_MQTT_URL=mqtt://[user:pass@]host:port or pass --mqtt-url")
+            raise CommandError(gettext("没有 MQTT 服务器：请设置 QM_MQTT_URL=mqtt://"
+                                       "[user:pass@]host:port 或用 --mqtt-url"))
         logging.getLogger("qm").setLevel(logging.INFO)
         if options["shard"]:
             try:
                 options["worker"], options["workers"] = (int(n) for n in options["shard"].split("/"))
             except ValueError:
-                raise CommandError(f"--shard {options['shard']!r} is not K/N (e.g. 0/2)") from None
+                raise CommandError(gettext("--shard %(shard)s 不是 K/N 形式（如 0/2）") % {
+                    "shard": repr(options["shard"])}) from None
         try:
             ingest = Ingest(url=url, prefix=options["prefix"] or settings.QM_TOPIC_PREFIX, worker=options["worker"],
                             workers=options["workers"], client_id=options["client_id"],

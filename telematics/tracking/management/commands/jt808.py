@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
@@ -36,7 +37,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         url = options["mqtt_url"] or settings.QM_MQTT_URL
         if not url:
-            raise CommandError("no broker: set QM_MQTT_URL=mqtt://[user:pass@]host:port or pass --mqtt-url")
+            raise CommandError(gettext("没有 MQTT 服务器：请设置 QM_MQTT_URL=mqtt://"
+                                       "[user:pass@]host:port 或用 --mqtt-url"))
         prefix = options["prefix"] or settings.QM_TOPIC_PREFIX
         if options["locate"] or options["interval"]:
             if options["locate"]:
@@ -44,14 +46,15 @@ class Command(BaseCommand):
             else:
                 phone, seconds = options["interval"]
                 if not seconds.isdigit():
-                    raise CommandError(f"--interval SECONDS must be a whole number, not {seconds!r}")
+                    raise CommandError(gettext("--interval 的秒数应为整数，而不是 %(value)s") % {"value": repr(seconds)})
                 request = {"command": "interval", "seconds": int(seconds)}
                 if options["sleep_interval"] is not None:
                     request["sleep_seconds"] = options["sleep_interval"]
             answer = self._command(url, prefix, phone, request, options["wait"])
             self.stdout.write(json.dumps(answer, ensure_ascii=False))
             if answer.get("status") != "ok":
-                raise CommandError(f"terminal {phone}: {answer.get('status')}")
+                raise CommandError(gettext("终端 %(phone)s：%(status)s") % {
+                    "phone": phone, "status": answer.get("status")})
             return
         logging.getLogger("qm").setLevel(logging.INFO)
 
@@ -72,7 +75,7 @@ class Command(BaseCommand):
         try:
             answer = jt808.send_command(url=url, prefix=prefix, phone=phone, request=request, wait=wait)
         except jt808.CommandError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(gettext("无法把指令交给 JT/T 808 网关：%(error)s") % {"error": exc}) from None
         if answer.get("status") == "timeout":
             answer["status"] = "no answer (is qm jt808 running?)"
         return answer
