@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError, Named, one_of, unit_label
+from quartermaster.errors import DomainError, one_of, unit_label
 
 from .choices import Channel, DeliveryStatus, Frequency, Purpose, RunStatus
 from .models import Delivery, ReportFile, ReportRun, ReportSchedule
@@ -122,11 +122,6 @@ def report_kind(code: str) -> ReportKind:
                           kinds=", ".join(REPORT_KINDS)) from None
 
 
-def _outside(unit) -> Named:
-    """"单位 … 不在您的管辖范围内", rendered when read (OutOfScope takes no parameters)."""
-    return Named(lambda: str(_("%(unit)s 不在您的管辖范围内")) % {"unit": unit_label(unit)})
-
-
 # --- the calendar ------------------------------------------------------------------------------------------------
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -180,7 +175,7 @@ def _check(*, owner, kind: str, fmt: str, units, recipients: list[str], frequenc
         raise DomainError(_("请至少选择一个单位"), field="units")
     for unit in units:
         if not access.unit_in_scope(owner, unit):
-            raise access.OutOfScope(_outside(unit), field="units")
+            raise access.OutOfScope(_("%(unit)s 不在您的管辖范围内"), unit=unit_label(unit), field="units")
     if not recipients:
         raise DomainError(_("请至少填写一个收件人"), field="recipients")
     for address in recipients:

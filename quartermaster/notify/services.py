@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError, Named, invalid_fields, one_of, unit_label
+from quartermaster.errors import DomainError, invalid_fields, one_of, unit_label
 from quartermaster.language import user_language
 from telematics.tracking.choices import AlertKind
 from telematics.tracking.models import Alert
@@ -55,8 +55,7 @@ def _check_subscription(*, user, kinds, units, robots, email: bool, min_severity
                           choices=one_of(Severity))
     for unit in units:
         if not access.unit_in_scope(user, unit):
-            raise access.OutOfScope(Named(lambda unit=unit: str(_("%(unit)s 不在您的管辖范围内")) % {
-                "unit": unit_label(unit)}), field="units")
+            raise access.OutOfScope(_("%(unit)s 不在您的管辖范围内"), unit=unit_label(unit), field="units")
     for robot in robots:
         if robot.user_id != user.pk:
             raise DomainError(_("机器人“%(name)s”不是您的"), field="robots", name=robot.name)

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
-from quartermaster.errors import DomainError, Named, unit_label
+from quartermaster.errors import DomainError, unit_label
 from telematics.models import Vehicle
 from telematics.privacy import SHANGHAI, Purpose, track_gate
 
@@ -37,7 +37,7 @@ def subject_vehicles(*, unit=None, vehicle=None, user=None):
     qs = Vehicle.objects.filter(unit__path__startswith=unit.path)
     if user is not None:
         if not access.unit_in_scope(user, unit):
-            raise access.OutOfScope(Named(lambda: str(_("%(unit)s 不在您的管辖范围内")) % {"unit": unit_label(unit)}))
+            raise access.OutOfScope(_("%(unit)s 不在您的管辖范围内"), unit=unit_label(unit))
         qs = access.restrict(qs, user)
     return qs, f"{unit.name}（{unit.code}）"
 
