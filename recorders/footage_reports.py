@@ -79,31 +79,10 @@ def render_xlsx(report: dict) -> bytes:
 
 
 def render_pdf(report: dict) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+    from quartermaster.pdf import table_report
 
-    from quartermaster.pdf import cjk_font, paragraph
-
-    font = cjk_font()
-    heading = ParagraphStyle("title", fontName=font, fontSize=15, leading=21, alignment=1)
-    body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11)
-    story = [paragraph(title(), heading), Spacer(1, 4 * mm)]
-    story.append(Table([[paragraph(label, body), paragraph(value, body)] for label, value in headline(report)],
-                       colWidths=[35 * mm, 235 * mm]))
-    story.append(Spacer(1, 4 * mm))
-    data = [[paragraph(h, body) for h in header()]] + [[paragraph(v, body) for v in row] for row in rows(report)]
-    table = Table(data, colWidths=[28 * mm, 20 * mm, 22 * mm, 24 * mm, 20 * mm, 30 * mm, 16 * mm, 55 * mm, 55 * mm],
-                  repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95))]))
-    story.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-                      bottomMargin=12 * mm, title="Quartermaster").build(story)
-    return buffer.getvalue()
+    return table_report(title=title(), headline=headline(report), header=header(), rows=rows(report),
+                        widths_mm=(28, 20, 22, 24, 20, 30, 16, 55, 55))
 
 
 RENDERERS = {"csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}

@@ -88,34 +88,14 @@ def render_xlsx(report: dict) -> bytes:
 
 def render_pdf(report: dict) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from quartermaster.pdf import cjk_font, paragraph
+    from quartermaster.pdf import table_report
 
-    font = cjk_font()
-    title = ParagraphStyle("title", fontName=font, fontSize=15, leading=21, alignment=1)
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
-    story = [paragraph(_("声像资料检查台帐：期内未检查的大队"), title), Spacer(1, 4 * mm)]
-    story.append(Table([[paragraph(label, body), paragraph(value, body)] for label, value in headline(report)],
-                       colWidths=[45 * mm, 215 * mm]))
-    story.append(Spacer(1, 4 * mm))
-    data = [[paragraph(h, body) for h in header()]] + [[paragraph(v, body) for v in row] for row in rows(report)]
-    table = Table(data, colWidths=[24 * mm, 32 * mm, 22 * mm, 24 * mm, 16 * mm, 28 * mm, 57 * mm, 57 * mm],
-                  repeatRows=1)
-    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95))]
-    for i, source in enumerate(report["brigades"], start=1):
-        if source["state"] != InspectionState.INSPECTED:
-            style.append(("BACKGROUND", (2, i), (2, i), colors.Color(0.97, 0.84, 0.85)))
-    table.setStyle(TableStyle(style))
-    story.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-                      bottomMargin=12 * mm, title="Quartermaster").build(story)
-    return buffer.getvalue()
+    late = [("BACKGROUND", (2, i), (2, i), colors.Color(0.97, 0.84, 0.85))
+            for i, source in enumerate(report["brigades"], start=1) if source["state"] != InspectionState.INSPECTED]
+    return table_report(title=_("声像资料检查台帐：期内未检查的大队"), headline=headline(report), header=header(),
+                        rows=rows(report), widths_mm=(24, 32, 22, 24, 16, 28, 57, 57), headline_widths_mm=(45, 215),
+                        body_size=9, styles=late)
 
 
 RENDERERS = {"json": render_json, "csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}
