@@ -88,14 +88,14 @@ def _act(request, record: FootageRecord) -> None:
         return
     if what == "request":
         if not access.may(user, access.ADD, FootageRequest):
-            raise PermissionDenied("your role may not request footage")
+            raise PermissionDenied(_("您的角色不能申请调阅音像资料"))
         access.ensure(user, record, access.ADD, what="footage")
         footage.footage_request(record=record, kind=post.get("kind", ""), reason=post.get("reason", ""), user=user)
         return
     rows = access.restrict(FootageRequest.objects.filter(record=record), user, what)
     target = rows.filter(pk=post.get("request") or 0).first()
     if target is None:
-        raise PermissionDenied("no such request of this footage that you may act on")
+        raise PermissionDenied(_("此音像资料没有您可以处理的这项申请"))
     if what == "approve":
         footage.footage_approve(request=target, user=user, note=post.get("note", ""))
     elif what == "refuse":

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from quartermaster.errors import DomainError
 
@@ -86,9 +87,10 @@ def fixes_purge(*, days: int | None = None, method: str = "auto", batch: int | N
     days = conf.get("QM_FIX_RETENTION_DAYS") if days is None else days
     batch = batch or conf.get("QM_FIX_PURGE_BATCH")
     if method not in METHODS:
-        raise DomainError(f"method {method!r}: one of {', '.join(METHODS)}", field="method")
+        raise DomainError(_("清理方式 %(method)s 无效，应为 %(choices)s 之一"), field="method", method=method,
+                          choices="、".join(METHODS))
     if days and days < 1:
-        raise DomainError("the retention is at least one day (0 keeps fixes forever)", field="days")
+        raise DomainError(_("保留期至少为 1 天（0 表示永久保留）"), field="days")
     result = PurgeResult(cutoff=cutoff_for(days))
     if result.cutoff is None:
         return result
@@ -96,8 +98,7 @@ def fixes_purge(*, days: int | None = None, method: str = "auto", batch: int | N
         return _purge_orm(result, batch, progress)
     timescale = has_hypertables()
     if method == "chunks" and not timescale:
-        raise DomainError("--method chunks needs TimescaleDB hypertables; this database has plain tables",
-                          field="method")
+        raise DomainError(_("--method chunks 需要 TimescaleDB 超表；此数据库是普通表"), field="method")
     result.method = "chunks+delete" if timescale and method != "delete" else "delete"
     if result.method == "chunks+delete":
         with transaction.atomic(), connection.cursor() as cur:

@@ -39,7 +39,7 @@ CATALOGUED = (
     "telematics/register/views.py", "telematics/reports/registry.py", "telematics/reports/render.py",
     "telematics/reports/selectors.py", "telematics/reports/views.py", "telematics/services.py",
     "telematics/tracking/acl.py", "telematics/tracking/cases/services.py", "telematics/tracking/ingest.py",
-    "telematics/tracking/services.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
+    "telematics/tracking/services.py", "telematics/tracking/retention.py", "gis/api/views.py", "gis/importing.py", "gis/services.py",
     "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
     "quartermaster/pdf.py",
     # end msg-tel

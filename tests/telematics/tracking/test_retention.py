@@ -89,7 +89,7 @@ def test_a_retention_of_zero_keeps_everything_and_the_command_reports(history, m
     # 395 days: the far chunk (380 days) and the held fixes stay; the 400-day-old unheld ones go.
     left = {ts for _, ts in _positions()}
     assert set(history["times"]["a-far"][1]) <= left and not set(history["times"]["a-old"][1]) & left
-    with pytest.raises(CommandError, match="at least one day"):
+    with pytest.raises(CommandError, match="保留期至少为 1 天"):
         call_command("retention", days=-1, stdout=io.StringIO(), stderr=io.StringIO())
 
 
