@@ -34,6 +34,10 @@ from telematics.tracking.signals import dock_reports_stored
 dock_reports_stored.send(sender=DockOffload, reports=[DockOffload.objects.create(
     dock_id="D1", recorder_tag="REC-1", recorded_on=dt.date(2026, 1, 1),
     ts=dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone.utc))])
+from telematics.tracking.models import TrackAccess
+TrackAccess.objects.create(username="auditor", vehicle=vehicle, plate=vehicle.plate,
+                           end=dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc), purpose="案件核查",
+                           reasons="older", path="test")
 """
 
 

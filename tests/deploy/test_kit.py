@@ -33,7 +33,7 @@ def test_units_run_real_commands():
             match = re.match(r"Exec(?:Start|StartPre)=\S*/qm (\w+)", line)
             if match:
                 used.add(match.group(1))
-    assert used == {"check", "ingest", "jt808", "notify", "rollup"}
+    assert used == {"check", "ingest", "jt808", "notify", "retention", "rollup"}
     assert used <= set(commands)
 
 

@@ -59,7 +59,7 @@ def test_the_inventory_pages(bureau, client):
     assert 'data-tag="PC-1"' in page and 'data-finding="missing"' in page
     assert client.get("/inventory/").status_code == 200
     again = client.post("/inventory/", {"unit": "CZ-TN", "year": "2026"}).content.decode()
-    assert "天宁大队（CZ-TN） 的 2026 年度清查盘点已经计划过了" in again
+    assert "天宁大队（CZ-TN） 的 2026 年度清查盘点已安排" in again
     client.cookies["django_language"] = "en"
     again = client.post("/inventory/", {"unit": "CZ-TN", "year": "2026"}).content.decode()
     assert "already planned" in again and "已经计划" not in again
