@@ -8,11 +8,12 @@ own `qm flush` gets no such switch and is refused.
 TimescaleDB's continuous aggregates keep their materialised days, and a watermark below which a query reads only
 those, in hypertables no model names: a flush of the raw tables alone would leave an earlier test's days (and
 its watermark) behind, and a later test whose history falls on the same days would read the earlier figures, or
-nothing. The flush truncates every aggregate too, which empties it and resets its watermark.
+nothing. After the flush every aggregate is truncated too, which empties it and resets its watermark.
 """
 from django.db.backends.postgresql.operations import DatabaseOperations
 
 _original = DatabaseOperations.sql_flush
+_original_execute = DatabaseOperations.execute_sql_flush
 
 
 def _sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
@@ -20,8 +21,17 @@ def _sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=Fals
     if not statements:
         return statements
     # Django runs these in one transaction: SET LOCAL ends with it.
-    return ["SET LOCAL session_replication_role = replica", *statements,
-            *(f"TRUNCATE {name}" for name in _aggregates(self.connection))]
+    return ["SET LOCAL session_replication_role = replica", *statements]
+
+
+def _execute_sql_flush(self, sql_list):
+    _original_execute(self, sql_list)
+    # After the flush has committed, each aggregate in a transaction of its own: a live server's request still
+    # reading an aggregate and the raw tables could otherwise deadlock with one transaction locking both.
+    if sql_list and not self.connection.in_atomic_block:
+        with self.connection.cursor() as cur:
+            for name in _aggregates(self.connection):
+                cur.execute(f"TRUNCATE {name}")
 
 
 def _aggregates(connection) -> list[str]:
@@ -36,3 +46,4 @@ def _aggregates(connection) -> list[str]:
 
 def install() -> None:
     DatabaseOperations.sql_flush = _sql_flush
+    DatabaseOperations.execute_sql_flush = _execute_sql_flush
