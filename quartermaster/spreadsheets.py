@@ -38,3 +38,16 @@ def xlsx_value(value: object) -> object:
 def restore(text: str) -> str:
     """The text `neutralise` was given, from what it wrote (a workbook read back)."""
     return text[1:] if _quoted(text) else text
+
+
+def table_report_csv(*, title, headline, header, rows) -> bytes:
+    """A report as CSV: the title, the (label, value) headline, a blank line, the header and the rows; every cell
+    neutralised (the CSV twin of quartermaster.pdf.table_report)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in ([title], *headline, [], header, *rows):
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return out.getvalue().encode("utf-8")

@@ -2,12 +2,11 @@
 or deleted which footage and when, as CSV, XLSX and PDF in the active language."""
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 
-from quartermaster.spreadsheets import neutralise, xlsx_value
+from quartermaster.spreadsheets import table_report_csv, xlsx_value
 
 from .footage import APPROVAL_CLAUSE, APPROVAL_TEXT
 
@@ -38,20 +37,7 @@ def headline(report: dict) -> list[tuple[str, str]]:
 
 
 def render_csv(report: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-
-    def write(row):
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-
-    write([title()])
-    for label, value in headline(report):
-        write([label, value])
-    write([])
-    write(header())
-    for row in rows(report):
-        write(row)
-    return out.getvalue().encode("utf-8")
+    return table_report_csv(title=title(), headline=headline(report), header=header(), rows=rows(report))
 
 
 def render_xlsx(report: dict) -> bytes:

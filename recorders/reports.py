@@ -4,13 +4,12 @@ JSON keeps the selector's keys and codes; the human formats speak the active lan
 that the period is a local threshold (the standard says 定期, no figure)."""
 from __future__ import annotations
 
-import csv
 import io
 
 import orjson
 from django.utils.translation import gettext as _
 
-from quartermaster.spreadsheets import neutralise, xlsx_value
+from quartermaster.spreadsheets import table_report_csv, xlsx_value
 
 from .choices import InspectionState
 
@@ -43,20 +42,7 @@ def render_json(report: dict) -> bytes:
 
 
 def render_csv(report: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-
-    def write(row):
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-
-    write([_("声像资料检查台帐：期内未检查的大队")])
-    for label, value in headline(report):
-        write([label, value])
-    write([])
-    write(header())
-    for row in rows(report):
-        write(row)
-    return out.getvalue().encode("utf-8")
+    return table_report_csv(title=_("声像资料检查台帐：期内未检查的大队"), headline=headline(report), header=header(), rows=rows(report))
 
 
 def render_xlsx(report: dict) -> bytes:
