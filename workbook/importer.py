@@ -847,7 +847,8 @@ class WorkbookImport:
         self.progress.finish()
 
     def _write_assets(self) -> None:
-        if not self.assets:
+        # A personnel sheet's new cert_expires renews a registered certificate even when no assets sheet is given.
+        if not self.assets and not self.renewals:
             return
         counts = self._counts("assets")
         self.staff_pks = dict(Person.objects.values_list("staff_no", "pk").iterator(chunk_size=BATCH))

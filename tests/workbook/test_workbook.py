@@ -832,6 +832,21 @@ def test_a_new_cert_expires_is_a_dated_renewal(db, tmp_path):
     assert result.counts["assets"].updated == 1 and timezone.localdate(renew.occurred_at) == timezone.localdate()
 
 
+def test_a_new_cert_expires_renews_the_certificate_without_an_assets_sheet(db, tmp_path):
+    """A personnel sheet alone: the shorthand still updates the certificate (it was written to the person only)."""
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["personnel"][0][7] = "2035-01-01"
+    path = write(tmp_path / "people.xlsx", {"personnel": sheets["personnel"]})
+    result = run_import(path)
+    cert = Asset.objects.get(tag="JS0001")
+    assert cert.expires == dt.date(2035, 1, 1) == Person.objects.get(staff_no="P001").cert_expires
+    assert CustodyEvent.objects.get(asset=cert, action="renew").expires_after == dt.date(2035, 1, 1)
+    assert (result.counts["assets"].updated, result.events) == (1, 1)
+    before = registry_counts()
+    assert run_import(path).events == 0 and registry_counts() == before
+
+
 def test_an_item_imported_as_held_counts_its_replacement_from_acquired(db, tmp_path):
     """No issue date in the workbook: the issue is recorded on the acquisition date, and replacement falls due
     service_years after it (the rule and the uniforms app's list alike)."""
