@@ -551,6 +551,16 @@ def test_cli_missing_file_is_a_clear_error(db, tmp_path):
         call_command("import", str(tmp_path / "notes.txt"))
 
 
+def test_cli_export_that_cannot_write_exits_non_zero_with_the_reason_not_a_traceback(db, tmp_path, monkeypatch,
+                                                                                       capfd):
+    run_import(write(tmp_path / "b.xlsx", base()))
+    (tmp_path / "notes.txt").write_text("hello")
+    for target in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "b.xlsx"):  # a file where the folder goes
+        assert run_qm("export", str(target), monkeypatch=monkeypatch) != 0
+        out, err = capfd.readouterr()
+        assert f"无法写入 {target}：" in err and "Traceback" not in err and out == ""
+
+
 def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
     path = write(tmp_path / "b.xlsx", base())
     out = io.StringIO()
@@ -790,6 +800,29 @@ def test_a_vehicle_retired_by_the_workbook_keeps_its_terminal_as_history(db, tmp
     assert (car.status, car.terminal_id) == ("retired", None)
     assert list(TerminalBinding.objects.filter(vehicle=car).values_list("terminal_id", flat=True)) == ["T0001"]
     assert TerminalBinding.objects.get(vehicle=car).unbound_at is not None
+
+
+def test_a_retired_vehicles_last_terminal_survives_export_and_import(db, tmp_path):
+    """The export lists a retired vehicle's last terminal, as the workbook gave it (it was written empty, so an
+    export imported elsewhere lost it): imported again it changes nothing, and a registry that lacks the vehicle
+    records the terminal in its file as history, unbound."""
+    sheets = base()
+    sheets["vehicles"][1][5:8] = ["T0002", "no", "retired"]
+    run_import(write(tmp_path / "b.xlsx", sheets))
+    exported = _read_back(export_workbook(tmp_path / "out.xlsx"))
+    van = exported["vehicles"][2]
+    assert van[:8] == ("苏D·A0002", "CZ-TN-01", "7", "LSVAA4187E2000002", "SUV", "T0002", "no", "retired")
+    before = registry_counts()
+    assert run_import(tmp_path / "out.xlsx").change_records == 0 and registry_counts() == before
+    assert _read_back(export_workbook(tmp_path / "again.xlsx")) == exported
+
+    # The exported row as a registry without that vehicle reads it (another plate stands for "not registered").
+    row = ["苏D·A0003", *van[1:]]
+    run_import(write(tmp_path / "c.xlsx", {"vehicles": [row]}))
+    other = Vehicle.objects.get(plate="苏D·A0003")
+    assert (other.status, other.terminal_id) == ("retired", None)
+    assert list(TerminalBinding.objects.filter(vehicle=other, unbound_at__isnull=False).values_list(
+        "terminal_id", flat=True)) == ["T0002"]
 
 
 def test_expired_certificates_and_departed_holders_are_recorded_not_refused(db, tmp_path):
