@@ -521,13 +521,15 @@ class WorkbookImport:
             self.file_people[row.staff_no] = row
             if not self._unit_known(row.unit):
                 self._err("personnel", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
+            # An auxiliary listed with a certificate or a badge number breaks a custody rule, not the record: the
+            # shorthand items are recorded as held by them (SPEC: such a fact is recorded as it stands, and said).
             if row.role == PersonRole.AUXILIARY:
                 if row.badge_no:
-                    self._err("personnel", row.row, "badge_no",
-                              _("%(person)s 是协管人员；胸号只绑定给执法人员") % {"person": _who(row)})
-                if row.cert_no or row.cert_expires:
-                    self._err("personnel", row.row, "cert_no",
-                              _("%(person)s 是协管人员；执法证只由执法人员持有") % {"person": _who(row)})
+                    self._person_as_it_stands(row, _("%(person)s 是协管人员；胸号只绑定给执法人员") % {
+                        "person": _who(row)})
+                if row.cert_no:
+                    self._person_as_it_stands(row, _("%(person)s 是协管人员；执法证只由执法人员持有") % {
+                        "person": _who(row)})
             if row.cert_expires and not row.cert_no:
                 self._err("personnel", row.row, "cert_no", _("填写了执法证有效期，却没有执法证号"))
             old = self.db_people.get(row.staff_no)
@@ -552,6 +554,10 @@ class WorkbookImport:
                 self._err("personnel", row.row, "badge_no", _("胸号 %(badge)s 已绑定给 %(person)s") % {
                     "badge": row.badge_no, "person": self._person(badges[row.badge_no])})
             seen.setdefault(row.badge_no, row)
+
+    def _person_as_it_stands(self, row: PersonRow, reason: str) -> None:
+        self.result.notices.append(_("人员表第 %(row)s 行：按现状导入，尽管%(reason)s") % {
+            "row": row.row, "reason": reason})
 
     def _person(self, staff_no: str) -> str:
         """A person named by the workbook or the registry: name and staff number (the number alone if unknown)."""
@@ -632,8 +638,6 @@ class WorkbookImport:
             if row.serial:
                 by_serial[(row.category, row.serial)] = row.tag
         for person in self.file_people.values():
-            if person.role != PersonRole.OFFICER:
-                continue
             for category, number, item in ((CategoryCode.CERTIFICATE, person.cert_no, CERTIFICATE_ITEM),
                                            (CategoryCode.INSIGNIA, person.badge_no, BADGE_ITEM)):
                 if not number:

@@ -307,8 +307,6 @@ BAD_CELLS = [
     ("personnel", 0, "cert_expires", "2030-13-01", "日期“2030-13-01”有误"),
     ("personnel", 1, "staff_no", "P001", "出现了两次（另见第 2 行）"),
     ("personnel", 1, "badge_no", "320401001", "胸号 320401001 与第 2 行"),
-    ("personnel", 2, "badge_no", "320409999", "胸号只绑定给执法人员"),
-    ("personnel", 2, "cert_no", "JS0009", "执法证只由执法人员持有"),
     ("personnel", 0, "cert_no", "", "填写了执法证有效期，却没有执法证号"),
     ("assets", 0, "tag", "", "tag 为必填项"),
     ("assets", 0, "category", "weapon", "未知的装备类别“weapon”"),
@@ -910,6 +908,25 @@ def test_a_held_item_a_custody_rule_would_refuse_is_recorded_as_it_stands(db, tm
         (holder or "CZ-TN-01")
     assert [n for n in result.notices if "U-001" in n] == [
         f"装备表第 2 行（U-001）：按现状导入，尽管{said}"]
+
+
+def test_an_auxiliary_listed_with_a_certificate_or_badge_is_recorded_as_it_stands(db, tmp_path):
+    """SPEC: a fact that breaks a rule today is recorded and reported, never refused (the same fact on the assets
+    sheet was recorded; through the personnel shorthand it refused the whole workbook)."""
+    sheets = base()
+    sheets["personnel"][2][6:9] = ["JS0009", "2030-01-01", "320409999"]  # A001, an auxiliary
+    path = write(tmp_path / "b.xlsx", sheets)
+    result = run_import(path)
+    cert, badge = Asset.objects.get(tag="JS0009"), Asset.objects.get(tag="320409999")
+    assert (cert.category_id, cert.status, cert.holder_person.staff_no, cert.expires) == (
+        "certificate", "issued", "A001", dt.date(2030, 1, 1))
+    assert (badge.category_id, badge.item, badge.holder_person.staff_no) == ("insignia", "胸号", "A001")
+    assert Person.objects.get(staff_no="A001").badge_no == "320409999"
+    assert [n for n in result.notices if n.startswith("人员表")] == [
+        "人员表第 4 行：按现状导入，尽管李四（工号 A001） 是协管人员；胸号只绑定给执法人员",
+        "人员表第 4 行：按现状导入，尽管李四（工号 A001） 是协管人员；执法证只由执法人员持有"]
+    before = registry_counts()
+    assert run_import(path).events == 0 and registry_counts() == before
 
 
 def test_auxiliary_items_recorded_with_their_expiry(db, tmp_path):
