@@ -117,6 +117,10 @@ class PersonRow:
     cert_no: str
     cert_expires: dt.date | None
     badge_no: str | None
+    # The sheet has the cert_no / badge_no column: without it the registered certificate number and expiry (or badge
+    # number) are left as they are, like the depot and seal columns; they are shorthand, not the person's file.
+    cert_given: bool = True
+    badge_given: bool = True
 
 
 @dataclass(slots=True)
@@ -382,7 +386,8 @@ class WorkbookImport:
                                   default="active"),
                             r.get("cert_no", max_length=_max(Person, "cert_no")),
                             r.get("cert_expires", cells.date),
-                            r.get("badge_no", max_length=_max(Person, "badge_no")) or None)
+                            r.get("badge_no", max_length=_max(Person, "badge_no")) or None,
+                            cert_given="cert_no" in r.source.positions, badge_given="badge_no" in r.source.positions)
             if r.ok:
                 self.people.append(row)
             elif row.staff_no:
@@ -533,14 +538,14 @@ class WorkbookImport:
             if row.cert_expires and not row.cert_no:
                 self._err("personnel", row.row, "cert_no", _("填写了执法证有效期，却没有执法证号"))
             old = self.db_people.get(row.staff_no)
-            if old and old[9] and row.badge_no != old[9]:
+            if old and old[9] and row.badge_given and row.badge_no != old[9]:
                 self._err("personnel", row.row, "badge_no",
                           _("胸号 %(badge)s 终身绑定给 %(person)s，不能改为 %(new)s") % {
                               "badge": old[9], "person": _who(row), "new": row.badge_no or _("空")})
         # Badge numbers are unique across the registry as it will stand after the import.
         for staff_no in self.file_people:
             old = self.db_people.get(staff_no)
-            if old and old[9] and badges.get(old[9]) == staff_no:
+            if old and old[9] and badges.get(old[9]) == staff_no and self.file_people[staff_no].badge_given:
                 del badges[old[9]]
         seen: dict[str, PersonRow] = {}
         for row in self.file_people.values():
@@ -554,6 +559,20 @@ class WorkbookImport:
                 self._err("personnel", row.row, "badge_no", _("胸号 %(badge)s 已绑定给 %(person)s") % {
                     "badge": row.badge_no, "person": self._person(badges[row.badge_no])})
             seen.setdefault(row.badge_no, row)
+        # A certificate number is its certificate's tag: two people listing one number is a duplicate tag.
+        certs: dict[str, str] = {p[7]: p[1] for p in self.db_people.values()
+                                 if p[7] and not (p[1] in self.file_people and self.file_people[p[1]].cert_given)}
+        numbers: dict[str, PersonRow] = {}
+        for row in self.file_people.values():
+            if not row.cert_no:
+                continue
+            if row.cert_no in numbers:
+                self._err("personnel", row.row, "cert_no", _("执法证号 %(cert)s 与第 %(row)s 行（%(person)s）重复") % {
+                    "cert": row.cert_no, "row": numbers[row.cert_no].row, "person": _who(numbers[row.cert_no])})
+            elif certs.get(row.cert_no, row.staff_no) != row.staff_no:
+                self._err("personnel", row.row, "cert_no", _("执法证号 %(cert)s 已登记给 %(person)s") % {
+                    "cert": row.cert_no, "person": self._person(certs[row.cert_no])})
+            numbers.setdefault(row.cert_no, row)
 
     def _person_as_it_stands(self, row: PersonRow, reason: str) -> None:
         self.result.notices.append(_("人员表第 %(row)s 行：按现状导入，尽管%(reason)s") % {
@@ -815,6 +834,10 @@ class WorkbookImport:
                           status=row.status, cert_no=row.cert_no, cert_expires=row.cert_expires,
                           badge_no=row.badge_no)
             old = self.db_people.get(row.staff_no)
+            if old is not None and not row.cert_given:
+                values.update(cert_no=old[7], cert_expires=old[8])
+            if old is not None and not row.badge_given:
+                values["badge_no"] = old[9]
             if old is None:
                 new.append(dict(staff_no=row.staff_no, **values))
             elif tuple(values[f] for f in fields) != old[2:]:

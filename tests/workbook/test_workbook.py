@@ -276,6 +276,24 @@ def test_a_missing_sheet_imports_nothing_of_it(db, tmp_path):
     assert registry_counts() == before
 
 
+def test_a_personnel_sheet_without_the_shorthand_columns_leaves_certificates_and_badges_as_they_are(db, tmp_path):
+    """cert_no / cert_expires / badge_no are shorthand: a sheet without those columns was read as empty cells, so it
+    cleared every certificate number and was refused for every badge (an error naming a column not in the file)."""
+    run_import(write(tmp_path / "a.xlsx", base()))
+    before = registry_counts()
+    columns = ["staff_no", "name", "unit", "role", "frontline", "status"]
+    people = [row[:6] for row in base()["personnel"]]
+    result = run_import(write(tmp_path / "people.xlsx", {"personnel": people}, headers={"personnel": columns}))
+    assert (result.counts["personnel"].unchanged, result.change_records) == (3, 0)
+    assert registry_counts() == before
+    p1 = Person.objects.get(staff_no="P001")
+    assert (p1.cert_no, p1.cert_expires, p1.badge_no) == ("JS0001", dt.date(2030, 1, 1), "320401001")
+    people[0][4] = "no"  # a real change still goes through
+    run_import(write(tmp_path / "people2.xlsx", {"personnel": people}, headers={"personnel": columns}))
+    p1.refresh_from_db()
+    assert (p1.frontline, p1.cert_no, p1.badge_no) == (False, "JS0001", "320401001")
+
+
 def test_a_workbook_with_only_some_sheets_imports_those(db, tmp_path):
     sheets = base()
     result = run_import(write(tmp_path / "units.xlsx", {"units": sheets["units"]}))
@@ -308,6 +326,7 @@ BAD_CELLS = [
     ("personnel", 1, "staff_no", "P001", "出现了两次（另见第 2 行）"),
     ("personnel", 1, "badge_no", "320401001", "胸号 320401001 与第 2 行"),
     ("personnel", 0, "cert_no", "", "填写了执法证有效期，却没有执法证号"),
+    ("personnel", 1, "cert_no", "JS0001", "执法证号 JS0001 与第 2 行（张三（工号 P001））重复"),  # one tag, two people
     ("assets", 0, "tag", "", "tag 为必填项"),
     ("assets", 0, "category", "weapon", "未知的装备类别“weapon”"),
     ("assets", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
