@@ -645,9 +645,12 @@ def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", rea
 # --- platform commands from outside the gateway (`qm jt808 --locate`, the map's "locate now") ----------------------
 
 def is_phone(terminal_id: str) -> bool:
-    """A JT/T 808 terminal is bound by its phone number: 12 BCD digits (2013) or 20 (2019), leading zeros kept.
+    """A JT/T 808 terminal is bound by its phone number: 12 BCD digits (2013) or 20 (2019), leading zeros kept, or
+    the 12 or 20 lowercase hex digits of a terminal that puts a non-BCD id in its header (decoders.jt808.phone_digits).
     The MQTT terminals' ids are not all digits."""
-    return terminal_id.isdigit() and len(terminal_id) <= 20
+    if terminal_id.isdigit():
+        return len(terminal_id) <= 20
+    return len(terminal_id) in (12, 20) and all(c in "0123456789abcdef" for c in terminal_id)
 
 
 class CommandError(Exception):

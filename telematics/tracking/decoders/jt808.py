@@ -124,10 +124,19 @@ def check_code(data: bytes) -> int:
 
 
 def bcd(digits: str, size: int) -> bytes:
-    """Digits → BCD[size], padded with leading zeros."""
-    if not digits.isdigit() or len(digits) > 2 * size:
+    """Digits → BCD[size], padded with leading zeros. A header's phone number may also be hex digits: some terminals
+    put a non-BCD id there (see `phone_digits`), and their answers must carry it back."""
+    if not digits or len(digits) > 2 * size or any(c not in "0123456789abcdef" for c in digits):
         raise ValueError(f"{digits!r} is not at most {2 * size} digits")
     return bytes.fromhex(digits.rjust(2 * size, "0"))
+
+
+def phone_digits(data: bytes) -> str:
+    """The header's terminal phone number as its digits, leading zeros kept. The standard says BCD, but terminals of
+    several makers put a hex id there (e.g. `4f07788ef676`, in Traccar's Jt808ProtocolDecoderTest): it is taken as
+    its hex digits (lowercase), so such a terminal is bound by that id like any other instead of every frame of it
+    being refused. For a BCD number this is exactly its digits."""
+    return data.hex()
 
 
 def bcd_digits(data: bytes) -> str:
@@ -142,7 +151,8 @@ def bcd_digits(data: bytes) -> str:
 @dataclass(slots=True)
 class Header:
     msg_id: int
-    phone: str  # the terminal phone number's BCD digits: 12 (2013) or 20 (2019), leading zeros kept
+    phone: str  # the terminal phone number's BCD digits: 12 (2013) or 20 (2019), leading zeros kept (hex
+    # digits for the terminals that put a non-BCD id there: phone_digits)
     serial: int
     version: int | None = None  # the 2019 protocol version byte; None for a 2013 header
     encryption: int = 0
@@ -191,7 +201,7 @@ def parse_frame(content: bytes) -> Frame:
     body = payload[pos:]
     if len(body) != attrs & MAX_BODY:
         raise FrameError(f"body is {len(body)} bytes, its header says {attrs & MAX_BODY}", "bad_frame")
-    header = Header(msg_id, bcd_digits(phone), serial, version, (attrs & ENCRYPTION_MASK) >> 10, total, index)
+    header = Header(msg_id, phone_digits(phone), serial, version, (attrs & ENCRYPTION_MASK) >> 10, total, index)
     return Frame(header, body, (serial,))
 
 
