@@ -480,6 +480,11 @@ class Session:
         self.version = h.version
         self._phone_for_answer = h.phone
         if h.total:
+            if h.msg_id in _REPORTS and not self.authenticated(h):
+                # A package of a report on a connection that has not authenticated is refused as the report would
+                # be (failure result, dead letter), not answered 0 and held.
+                await self.on_location(frame, raw)
+                return True
             try:
                 whole = self.packages.add(frame, time.monotonic())
             except j.FrameError as exc:
@@ -564,9 +569,13 @@ class Session:
             del self.gw.sessions[self.phone]
         self.phone = ""
 
+    def authenticated(self, h: j.Header) -> bool:
+        """Has this connection authenticated (0x0102) as the terminal of this header?"""
+        return bool(self.phone) and h.phone == self.phone
+
     async def on_location(self, frame: j.Frame, raw: bytes) -> None:
         h = frame.header
-        if not self.phone or h.phone != self.phone:
+        if not self.authenticated(h):
             self.gw.counters["unauthenticated"] += 1
             self.gw.dead_letter(phone=h.phone, msg_id=h.msg_id, reason=DeadLetterReason.UNAUTHENTICATED,
                                 detail="location report on a connection that has not authenticated (0x0102)",
@@ -627,6 +636,9 @@ _HANDLERS = {
     j.MsgId.QUERY_ANSWER: Session.on_location,
     j.MsgId.TERMINAL_RESPONSE: Session.on_terminal_response,
 }
+
+
+_REPORTS = (j.MsgId.LOCATION, j.MsgId.BATCH, j.MsgId.QUERY_ANSWER)
 
 
 def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", ready=None) -> Counter:

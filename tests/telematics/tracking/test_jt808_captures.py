@@ -261,3 +261,23 @@ def test_the_same_fix_over_mqtt_and_jt808_is_stored_once_and_a_real_batch_in_sub
     wait_until(lambda: Position.objects.filter(terminal=blind.phone).count() == 8, 20, "the batch stored")
     first = Position.objects.filter(terminal=blind.phone).earliest("ts")
     assert (first.ts, first.lat, first.lon) == (at(2016, 5, 27, 1, 6, 24), 22.639634, 114.031952)
+
+
+def test_sub_packages_of_a_report_on_an_unauthenticated_connection_are_each_refused(bureau, gateway, subscriber):
+    """Regression: the packages before the last were answered 0 (and held) on a connection that had not
+    authenticated; only the last was refused. Now each is answered with the failure result and kept as a dead
+    letter, as a whole report would be."""
+    blind = header_of(TRACCAR_BATCH_BLIND)
+    bind(bureau, blind.phone)
+    positions = subscriber("qm/terminals/+/position")
+    frames = j.build_packages(j.MsgId.BATCH, blind.phone, 40, bytes.fromhex(TRACCAR_BATCH_BLIND)[13:-2], size=120)
+    wire = Wire(gateway.port)
+    assert [wire.general(f) for f in frames] == [(40 + k, j.MsgId.BATCH, j.Result.FAILURE) for k in range(3)]
+    # the same packages once authenticated: stored as one message
+    wire.login(blind.phone)
+    assert [wire.general(f) for f in frames] == [(40 + k, j.MsgId.BATCH, 0) for k in range(3)]
+    wire.close()
+    wait_until(lambda: len(positions.received) == 1, 10, "the batch published once")
+    assert len(positions.received[0][1]) == 8
+    wait_until(lambda: DeadLetter.objects.count() == 3, 10, "three dead letters")
+    assert set(DeadLetter.objects.values_list("reason", "terminal")) == {("unauthenticated", blind.phone)}
