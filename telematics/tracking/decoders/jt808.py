@@ -182,6 +182,11 @@ def parse_frame(content: bytes) -> Frame:
         raise FrameError(f"check code 0x{code:02x}, computed 0x{check_code(payload):02x}", "bad_frame")
     msg_id = int.from_bytes(payload[0:2])
     attrs = int.from_bytes(payload[2:4])
+    if attrs & VERSION_FLAG and len(payload) == 12 + (4 if attrs & SUBPACKAGE_FLAG else 0) + (attrs & MAX_BODY):
+        # Bit 14 is reserved in 2013, yet some 2013 terminals set it (SmallChi/JT808's Demo14, its "JTT2013Force"
+        # mode). A frame whose length fits a 2013 header and not a 2019 one (5 bytes longer) is read as 2013, and
+        # answered so.
+        attrs &= ~VERSION_FLAG
     if attrs & VERSION_FLAG:
         version, phone, pos = payload[4], payload[5:15], 15
     else:

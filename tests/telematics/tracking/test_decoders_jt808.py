@@ -178,6 +178,16 @@ def test_a_header_phone_that_is_not_bcd_is_read_as_its_hex_digits_and_answered_w
         j.bcd("4F07788EF67G", 6)
 
 
+def test_a_2013_terminal_that_sets_the_version_flag_is_read_as_2013():
+    """SmallChi/JT808 src/JT808.Protocol.Test/Simples/Demo14.cs: a 2013 authentication whose header sets bit 14 (the
+    2019 version flag, reserved in 2013); the library reads it with its "JTT2013Force" mode."""
+    f = frame("7e0102400c01003000068109024a3130303330303030363831857e")
+    assert (f.header.msg_id, f.header.version, f.header.phone, f.header.serial) == (0x0102, None, "010030000681", 0x0902)
+    assert j.decode_auth(f.body, f.header.is_2019) == "J10030000681"
+    # a genuine 2019 frame still reads as 2019
+    assert frame(TRACCAR_2019_BATCH_SOUTH).header.version == 1
+
+
 def test_2019_authentication_carries_its_length():
     body = j.encode_auth("a1b2", True, imei="866496077582164", software="1.0")
     assert body[0] == 4 and j.decode_auth(body, True) == "a1b2"

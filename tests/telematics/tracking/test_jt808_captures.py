@@ -5,7 +5,7 @@ Sources of the captures (each also decoded field by field in test_decoders_jt808
 - traccar/traccar src/test/java/org/traccar/protocol/Jt808ProtocolDecoderTest.java (formerly HuabaoProtocolDecoderTest):
   TRACCAR_2013_LOCATION, TRACCAR_BATCH_BLIND, TRACCAR_ESCAPED_7E, TRACCAR_2019_BATCH_SOUTH (Traccar expects 14
   satellites), TRACCAR_2013_REGISTER, TRACCAR_AUTH, TRACCAR_HEARTBEAT, TRACCAR_BAD_CHECK, and the ones below;
-- SmallChi/JTTools issue #8: JTTOOLS_2019_LOCATION; xtream-codec's sample: XTREAM_2019_BATCH; gps51's JT808 .NET
+- SmallChi/JTTools issue #8: JTTOOLS_2019_LOCATION; SmallChi/JT808 (Demo14): JT808_2013_WITH_VERSION_FLAG; xtream-codec's sample: XTREAM_2019_BATCH; gps51's JT808 .NET
   demo: GPS51_2019_LOCATION.
 """
 from __future__ import annotations
@@ -44,6 +44,10 @@ TRACCAR_REGISTER_2011 = "7e01000019094027849470001200000000000000000000000000000
 # Same file: an authentication from a terminal whose header "phone" is not BCD: 4F07788EF676.
 TRACCAR_AUTH_HEX_PHONE = ("7e010200204f07788ef67601824f4459344f544d314d4459774d4441314d444977626d56335532355364577"
                           "86cba7e")
+
+# SmallChi/JT808 src/JT808.Protocol.Test/Simples/Demo14.cs: a 2013 terminal's authentication (code "J10030000681")
+# whose header sets bit 14, the 2019 version flag.
+JT808_2013_WITH_VERSION_FLAG = "7e0102400c01003000068109024a3130303330303030363831857e"
 
 
 @pytest.fixture
@@ -281,3 +285,34 @@ def test_sub_packages_of_a_report_on_an_unauthenticated_connection_are_each_refu
     assert len(positions.received[0][1]) == 8
     wait_until(lambda: DeadLetter.objects.count() == 3, 10, "three dead letters")
     assert set(DeadLetter.objects.values_list("reason", "terminal")) == {("unauthenticated", blind.phone)}
+
+
+def test_a_2013_terminal_that_sets_the_version_flag_is_answered_in_2013(bureau, gateway, subscriber):
+    """Regression: such a frame was read with a 2019 header and dropped ("body is 7 bytes, its header says 12")."""
+    wire = Wire(gateway.port)
+    wire.send(JT808_2013_WITH_VERSION_FLAG)
+    (answer,) = wire.answers()
+    assert (answer.header.version, answer.header.phone) == (None, "010030000681")
+    assert j.decode_general_response(answer.body) == (0x0902, j.MsgId.AUTH, j.Result.FAILURE)  # not our code
+    wire.close()
+    bind(bureau, "010030000681")
+    positions = subscriber("qm/terminals/+/position")
+
+    def flagged(frame: bytes) -> bytes:  # the same 2013 frame with bit 14 set, its check code made again
+        data = bytearray(j.unescape(frame[1:-1]))
+        data[2] |= 0x40
+        data[-1] = j.check_code(bytes(data[:-1]))
+        return j.FLAG_BYTE + j.escape(bytes(data)) + j.FLAG_BYTE
+
+    wire = Wire(gateway.port)
+    wire.send(flagged(j.build_frame(j.MsgId.REGISTER, "010030000681", 1, bytes(37))))
+    (answer,) = wire.answers()
+    _, result, code = j.decode_register_response(answer.body)
+    assert (answer.header.version, result) == (None, 0)
+    assert wire.general(flagged(j.build_frame(j.MsgId.AUTH, "010030000681", 2, code.encode()))) == (2, 0x0102, 0)
+    body = bytes.fromhex(TRACCAR_2013_WEST)[13:-2]
+    assert wire.general(flagged(j.build_frame(j.MsgId.LOCATION, "010030000681", 3, body))) == (3, 0x0200, 0)
+    wire.close()
+    wait_until(lambda: positions.received, 10, "the fix published")
+    ((topic, fix),) = positions.received
+    assert (topic, fix["lat"], fix["lon"]) == ("qm/terminals/010030000681/position", 50.871735, -1.255923)
