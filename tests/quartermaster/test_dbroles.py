@@ -138,19 +138,17 @@ def test_the_runtime_role_runs_the_custody_services(rows, runtime_role):
     _refused("UPDATE django_migrations SET app = app", "permission denied", runtime_role)
 
 
-def test_dbroles_refuses_a_missing_role_or_a_bad_name(db):
-    with pytest.raises(CommandError, match="角色 'qm_no_such_role' 不存在"):
-        call_command("dbroles", role="qm_no_such_role")
-    with pytest.raises(CommandError, match="只能使用小写字母"):
-        call_command("dbroles", role="qm; DROP TABLE x")
-    with pytest.raises(CommandError, match="请指定运行角色"):
-        call_command("dbroles")
-    with translation.override("en"):  # qm --lang en / QM_LANGUAGE=en
-        with pytest.raises(CommandError, match="role 'qm_no_such_role' does not exist; create it"):
+@pytest.mark.parametrize("language, missing, bad, unnamed", [
+    (None, "角色 'qm_no_such_role' 不存在", "只能使用小写字母", "请指定运行角色"),  # the default: Chinese
+    ("en", "role 'qm_no_such_role' does not exist; create it", "use lower-case letters", "name the runtime role"),
+])
+def test_dbroles_refuses_a_missing_role_or_a_bad_name(db, language, missing, bad, unnamed):
+    with translation.override(language):  # en: qm --lang en / QM_LANGUAGE=en
+        with pytest.raises(CommandError, match=missing):
             call_command("dbroles", role="qm_no_such_role")
-        with pytest.raises(CommandError, match="use lower-case letters"):
+        with pytest.raises(CommandError, match=bad):
             call_command("dbroles", role="qm; DROP TABLE x")
-        with pytest.raises(CommandError, match="name the runtime role"):
+        with pytest.raises(CommandError, match=unnamed):
             call_command("dbroles")
 
 
