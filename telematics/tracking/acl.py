@@ -5,7 +5,8 @@ Each terminal logs in with its terminal id as user name and may publish only to 
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
 (and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set. The JT/T 808
 gateway's user (`--gateway-user`) may publish the position topics of the terminals whose id is a phone number
-(12 or 20 digits; the lowercase hex digits of a terminal that puts a non-BCD id in its header) and the answers to platform commands, and read the commands (which the ingest user may send).
+(12 or 20 digits, or the lowercase hex digits of a terminal that puts a non-BCD id in its header) and the
+answers to platform commands, and read the commands (which the ingest user may send).
 
 The command also writes the Mosquitto settings that make these files count (`--config-file`, default `qm.conf`
 beside the ACL file): `allow_anonymous false`, `password_file` and `acl_file`. Without `allow_anonymous false`
