@@ -544,6 +544,20 @@ def test_auxiliaries_decreasing_boundaries(now, year_ago, history, expected):
     assert (f.required, f.actual, f.shortfall, f.status) == expected
 
 
+@pytest.mark.parametrize("days,expected", [
+    ([None], (None, None, None, "insufficient_data")),  # an imported loss without its dates
+    ([None, 1], (None, None, None, "insufficient_data")),  # a timely report does not vouch for the undated loss
+    ([None, 5], (1, 0, 1, "fail")),  # a late report fails whatever the undated loss was
+    ([1, 3], (2, 2, 0, "pass")),  # exactly 3 days is in time
+    ([], (0, 0, None, "not_applicable")),
+])
+def test_certificate_loss_reported_with_undated_losses(days, expected):
+    facts = _facts(1, 1)
+    facts.certificate_losses = [(1, d) for d in days]
+    f = next(f for f in evaluate(get_standard("jiangsu"), facts) if f.rule == "certificate-loss-reported")
+    assert (f.required, f.actual, f.shortfall, f.status) == expected
+
+
 @pytest.mark.parametrize("n,holders,pool,actual", [(5, 2, 1, 3), (2, 1, 0, 1), (3, 2, 4, 3), (4, 0, 0, 0)])
 def test_personal_kit_is_min_of_officers_and_holders_plus_pool(n, holders, pool, actual):
     facts = _facts(n, n, **{"holders:recorder": holders, "pool:recorder": pool, "asset:recorder": 99})
