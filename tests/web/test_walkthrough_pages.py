@@ -101,3 +101,10 @@ def test_a_brigade_users_unit_pages_name_the_detachment_without_linking_it(burea
     whole = _client(make_user("root", UserRole.ADMINISTRATOR))
     assert 'href="/units/CZ-ZD/"' in whole.get("/units/").content.decode()
     assert 'href="/units/CZ-ZD/"' in whole.get("/units/CZ-TN/").content.decode()
+
+
+def test_english_lists_write_times_numerically_in_shanghai_time(kit, logistics):
+    """ISSUED is 09:00 UTC: 17:00 in Asia/Shanghai, written as the Chinese page writes it, not "May 6, 2024, 5 p.m."."""
+    html = _client(logistics, "en").get("/assets/").content.decode()
+    assert '<td data-col="issued_at">2024-05-06 17:00</td>' in html
+    assert "p.m." not in html and "midnight" not in html
