@@ -119,3 +119,13 @@ def item_names() -> dict[str, str]:
     names = dict(_SEEDED_BY_NAME)
     names.update((zh, en) for zh, en in ItemType.objects.exclude(name_en="").values_list("name", "name_en"))
     return names
+
+
+def event_note(note: str) -> str:
+    """A ledger event's note in the page's language when the system wrote it (the workbook import's "导入台账",
+    workbook.importer.IMPORT_NOTE); a person's note as they wrote it."""
+    from django.utils.translation import gettext
+
+    if note == "导入台账":
+        return gettext("导入台账")
+    return note

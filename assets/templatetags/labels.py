@@ -29,3 +29,9 @@ def item_name(name: str, category: str = "") -> str:
 def colon() -> str:
     """The colon after a label in the page's language: "：" in Chinese, ": " in English ("Case state: …")."""
     return ": " if labels.english() else "："
+
+
+@register.filter
+def event_note(note: str) -> str:
+    """A ledger event's note: the system's own notes in the page's language (`{{ e.note|event_note }}`)."""
+    return labels.event_note(note or "")

@@ -108,3 +108,21 @@ def test_english_lists_write_times_numerically_in_shanghai_time(kit, logistics):
     html = _client(logistics, "en").get("/assets/").content.decode()
     assert '<td data-col="issued_at">2024-05-06 17:00</td>' in html
     assert "p.m." not in html and "midnight" not in html
+
+
+def test_the_imports_ledger_note_reads_in_english_and_a_persons_note_as_written(bureau, logistics):
+    from workbook.importer import IMPORT_NOTE
+
+    unit, officer = bureau["units"]["CZ-TN-01"], bureau["officer"]
+    imported = services.asset_create(tag="FZ-009", category="uniform", unit=unit, item="春秋执勤服",
+                                     at=ISSUED - dt.timedelta(days=1))
+    services.asset_issue(asset=imported, person=officer, at=ISSUED, note=IMPORT_NOTE)
+    written = services.asset_create(tag="FZ-010", category="uniform", unit=unit, item="皮鞋",
+                                    at=ISSUED - dt.timedelta(days=1))
+    services.asset_issue(asset=written, person=officer, at=ISSUED, note="以旧换新")
+    english = _client(logistics, "en")
+    for url in ("/people/P001/", "/assets/FZ-009/"):
+        text = visible_text(english.get(url).content.decode())
+        assert "Imported from the workbook" in text and IMPORT_NOTE not in text, url
+    assert "以旧换新" in english.get("/assets/FZ-010/").content.decode()
+    assert IMPORT_NOTE in _client(logistics).get("/assets/FZ-009/").content.decode()
