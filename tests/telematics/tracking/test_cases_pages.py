@@ -120,6 +120,9 @@ def test_the_case_pages_speak_english(evening, people, settings):
     assert "Alert cases" in page and "Awaiting explanation" in page and "待说明" not in page
     page = reader.get(f"/alerts/{evening['journey'].pk}/").content.decode()
     assert "Submit explanation" in page and "Case history" in page and "提交说明" not in page
+    # Labels end with the page's colon ("Case state：" on the English page before), the clause is the standard's.
+    assert 'Case state: <span class="state' in page and "Evidence pack: <a" in page
+    assert "：" not in page.split("<main>")[1] and '<dd lang="zh-Hans">jiangsu ' in page
     reader.post(f"/alerts/{evening['journey'].pk}/", {"action": "explain", "text": "patrol"})
     pdf = reader.get(f"/alerts/{evening['journey'].pk}/evidence.pdf").content
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
