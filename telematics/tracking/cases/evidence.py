@@ -204,7 +204,7 @@ def track_drawing(evidence: Evidence, width: float, height: float):
     for cell in active_features(layer="grid", bbox=bbox)[:400]:
         geom = clipped(cell.geometry)
         for poly in getattr(geom, "geoms", [geom]):
-            if poly.geom_type == "Polygon":
+            if poly.geom_type == "Polygon" and not poly.is_empty:
                 d.add(Polygon(flat(poly.exterior.coords), fillColor=None, strokeColor=colors.HexColor("#c9c2b0"),
                               strokeWidth=0.4))
     try:
@@ -214,7 +214,9 @@ def track_drawing(evidence: Evidence, width: float, height: float):
     for street in streets:
         geom = clipped(street.geometry)
         for line in getattr(geom, "geoms", [geom]):
-            if line.geom_type == "LineString":
+            # A street whose bounding box reaches the frame but whose line does not: cut to nothing, and
+            # ReportLab refuses an empty line (the case page and its evidence pack were a 500).
+            if line.geom_type == "LineString" and not line.is_empty:
                 d.add(PolyLine(flat(line.coords), strokeColor=colors.white, strokeWidth=2.2))
                 d.add(PolyLine(flat(line.coords), strokeColor=colors.HexColor("#b8b2a4"), strokeWidth=0.5))
     for venue in active_features(layer="venues", bbox=bbox)[:200]:
