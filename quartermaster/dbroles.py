@@ -15,24 +15,30 @@ import re
 from django.conf import settings
 from django.core.checks import Error, register
 from django.db import connections
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from quartermaster.errors import DomainError
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class RoleError(Exception):
+class RoleError(DomainError):
     """The runtime role cannot be set up as asked (bad name, missing role, not PostgreSQL)."""
 
 
 def check_role_name(role: str) -> str:
     if not ROLE_NAME.match(role or ""):
-        raise RoleError(f"runtime role name {role!r}: use lower-case letters, digits and _ (at most 63)")
+        raise RoleError(_("运行角色名 %(role)s：只能使用小写字母、数字和 _（至多 63 个字符）"), field="role",
+                        role=repr(role))
     return role
 
 
 def require_postgresql(using: str = "default") -> None:
     vendor = connections[using].vendor
     if vendor != "postgresql":
-        raise RoleError(f"database roles need PostgreSQL; this database is {vendor} (see README, \"SQLite\")")
+        raise RoleError(_("数据库角色需要 PostgreSQL；当前数据库是 %(vendor)s（见 README 的“SQLite”一节）"),
+                        vendor=vendor)
 
 
 def role_exists(role: str, using: str = "default") -> bool:
@@ -77,8 +83,8 @@ def grant_runtime_role(role: str, using: str = "default") -> list[str]:
     """Applies the runtime privileges to an existing `role`; returns the statements run."""
     connection = connections[using]
     if not role_exists(check_role_name(role), using):
-        raise RoleError(f"role {role!r} does not exist; create it (qm dbroles --create, or CREATE ROLE {role} "
-                        f"LOGIN PASSWORD '…' as a superuser) and run this again")
+        raise RoleError(_("角色 %(role)s 不存在：请先创建（qm dbroles --create，或由超级用户执行 CREATE ROLE "
+                          "%(name)s LOGIN PASSWORD '…'），然后再运行一次"), field="role", role=repr(role), name=role)
     statements = grant_statements(role, using)
     with connection.cursor() as cursor:
         for statement in statements:
@@ -109,7 +115,8 @@ def grant_after_migrate(sender, using: str = "default", **_kwargs) -> None:
     try:
         grant_runtime_role(role, using)
     except RoleError as exc:
-        raise CommandError(f"migrated, but QM_DATABASE_RUNTIME_ROLE: {exc}") from None
+        raise CommandError(_gettext("已完成迁移，但 QM_DATABASE_RUNTIME_ROLE：%(reason)s")
+                           % {"reason": exc}) from None
 
 
 @register("qm")

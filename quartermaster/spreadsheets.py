@@ -51,3 +51,36 @@ def table_report_csv(*, title, headline, header, rows) -> bytes:
     for row in ([title], *headline, [], header, *rows):
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return out.getvalue().encode("utf-8")
+
+
+def table_report_xlsx(*, title, headline, header, rows, sheet, widths, fills=None) -> bytes:
+    """The same report as one XLSX sheet named `sheet`: the title in large bold, the (label, value) headline, a
+    blank row, the bold header and the rows, columns `widths` wide; every cell through `xlsx_value`. `fills` maps
+    (row, column) of `rows`, counted from 0, to the RGB colour of a solid fill (e.g. a shaded state per late row)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append([xlsx_value(title)])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label, value in headline:
+        ws.append([xlsx_value(label), xlsx_value(value)])
+    ws.append([])
+    ws.append([xlsx_value(h) for h in header])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    first = ws.max_row + 1
+    for row in rows:
+        ws.append([xlsx_value(v) for v in row])
+    for (row, column), colour in (fills or {}).items():
+        ws.cell(row=first + row, column=column + 1).fill = PatternFill("solid", fgColor=colour)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -2,11 +2,9 @@
 or deleted which footage and when, as CSV, XLSX and PDF in the active language."""
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 
-from quartermaster.spreadsheets import table_report_csv, xlsx_value
+from quartermaster.spreadsheets import table_report_csv, table_report_xlsx
 
 from .footage import APPROVAL_CLAUSE, APPROVAL_TEXT
 
@@ -41,27 +39,8 @@ def render_csv(report: dict) -> bytes:
 
 
 def render_xlsx(report: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = _("使用登记")
-    sheet.append([title()])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for label, value in headline(report):
-        sheet.append([label, xlsx_value(value)])
-    sheet.append([])
-    sheet.append(header())
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for row in rows(report):
-        sheet.append([xlsx_value(v) for v in row])
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return table_report_xlsx(title=title(), headline=headline(report), header=header(), rows=rows(report),
+                             sheet=_("使用登记"), widths=WIDTHS)
 
 
 def render_pdf(report: dict) -> bytes:

@@ -4,12 +4,10 @@ JSON keeps the selector's keys and codes; the human formats speak the active lan
 that the period is a local threshold (the standard says 定期, no figure)."""
 from __future__ import annotations
 
-import io
-
 import orjson
 from django.utils.translation import gettext as _
 
-from quartermaster.spreadsheets import table_report_csv, xlsx_value
+from quartermaster.spreadsheets import table_report_csv, table_report_xlsx
 
 from .choices import InspectionState
 
@@ -46,30 +44,11 @@ def render_csv(report: dict) -> bytes:
 
 
 def render_xlsx(report: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = _("检查台帐")
-    sheet.append([_("声像资料检查台帐：期内未检查的大队")])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for label, value in headline(report):
-        sheet.append([label, xlsx_value(value)])
-    sheet.append([])
-    sheet.append(header())
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    late = PatternFill("solid", fgColor="F8D7DA")
-    for row, source in zip(rows(report), report["brigades"], strict=True):
-        sheet.append([xlsx_value(v) for v in row])
-        if source["state"] != InspectionState.INSPECTED:
-            sheet.cell(row=sheet.max_row, column=3).fill = late
-    for index, width in enumerate((14, 22, 14, 14, 10, 16, 40, 40), start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    late = {(i, 2): "F8D7DA" for i, source in enumerate(report["brigades"])
+            if source["state"] != InspectionState.INSPECTED}
+    return table_report_xlsx(title=_("声像资料检查台帐：期内未检查的大队"), headline=headline(report), header=header(),
+                             rows=rows(report), sheet=_("检查台帐"), widths=(14, 22, 14, 14, 10, 16, 40, 40),
+                             fills=late)
 
 
 def render_pdf(report: dict) -> bytes:

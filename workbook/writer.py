@@ -56,6 +56,7 @@ def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, heade
     if is_xlsx(path):
         import openpyxl
 
+        path.parent.mkdir(parents=True, exist_ok=True)  # before any row is streamed: a bad path fails at once
         book = openpyxl.Workbook(write_only=True)
         for key, rows in sheets.items():
             name, header = titles(key)
@@ -63,7 +64,6 @@ def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, heade
             ws.append(header)
             for row in rows:
                 ws.append([_xlsx_value(v) for v in row])
-        path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
         return path
     path.mkdir(parents=True, exist_ok=True)

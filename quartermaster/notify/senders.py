@@ -1,7 +1,8 @@
 """The transports: e-mail through Django's SMTP backend, 企业微信 and 钉钉 group robots over HTTPS (JSON, markdown).
 
 Each `send_*` returns nothing or raises `SendError` with a message free of secrets (the robot's key or access token,
-the DingTalk signing secret, the SMTP password are cut from anything an exception says)."""
+the DingTalk signing secret, the SMTP password are cut from anything an exception says). The message is a Chinese
+template with named parameters, rendered when read: the delivery log keeps it in the recipient's language."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +17,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.utils.translation import gettext_lazy as _
 
 from . import conf
 
@@ -26,7 +28,16 @@ _MARKDOWN_SPECIAL = "\\`*_[]()#+-!|~"
 
 
 class SendError(Exception):
-    """A delivery attempt failed; the message is safe to log and to show."""
+    """A delivery attempt failed; the message is safe to log and to show. `params` are already cut of secrets."""
+
+    def __init__(self, template, **params):
+        super().__init__(template)
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        """The message in the active language."""
+        return str(self.template) % self.params if self.params else str(self.template)
 
 
 class PermanentError(SendError):
@@ -100,7 +111,8 @@ def dingtalk_body(title: str, text: str) -> dict:
 
 def _post_json(url: str, body: dict, secrets: list[str]) -> None:
     if not webhook_allowed(url):
-        raise PermanentError(f"robot URL {display_url(url)} is not under QM_NOTIFY_WEBHOOK_PREFIXES")
+        raise PermanentError(_("机器人地址 %(url)s 不在 QM_NOTIFY_WEBHOOK_PREFIXES 允许的前缀之内"),
+                             url=display_url(url))
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
@@ -108,15 +120,19 @@ def _post_json(url: str, body: dict, secrets: list[str]) -> None:
         with urllib.request.urlopen(request, timeout=conf.get("QM_NOTIFY_TIMEOUT_S")) as response:
             raw = response.read(65536)
     except urllib.error.HTTPError as exc:
-        raise SendError(redact(f"HTTP {exc.code} {exc.reason}", secrets)) from None
+        raise SendError(_("机器人应答 HTTP %(status)s %(reason)s"), status=exc.code,
+                        reason=redact(str(exc.reason), secrets)) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise SendError(redact(f"cannot reach the robot: {getattr(exc, 'reason', exc)}", secrets)) from None
+        raise SendError(_("无法连接机器人：%(reason)s"),
+                        reason=redact(str(getattr(exc, "reason", exc)), secrets)) from None
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:
-        raise SendError("the robot did not answer JSON") from None
+        raise SendError(_("机器人的应答不是 JSON")) from None
     if answer.get("errcode") != 0:
-        raise SendError(redact(f"errcode {answer.get('errcode')}: {answer.get('errmsg', '')}"[:300], secrets))
+        raise SendError(_("机器人拒绝了消息（errcode %(errcode)s）：%(errmsg)s"),
+                        errcode=redact(str(answer.get("errcode")), secrets)[:50],
+                        errmsg=redact(str(answer.get("errmsg", "")), secrets)[:250])
 
 
 def send_wecom(*, url: str, title: str, text: str) -> None:
@@ -135,5 +151,5 @@ def send_email(*, to: list[str], subject: str, body: str, attachments: list[tupl
     try:
         get_connection(fail_silently=False, timeout=conf.get("QM_NOTIFY_TIMEOUT_S")).send_messages([message])
     except (smtplib.SMTPException, OSError) as exc:  # refusals, TLS and network errors: try again later
-        raise SendError(redact(f"SMTP: {type(exc).__name__}: {exc}"[:500],
-                               [settings.EMAIL_HOST_PASSWORD])) from None
+        raise SendError(_("邮件服务器（SMTP）出错：%(error)s"),
+                        error=redact(f"{type(exc).__name__}: {exc}", [settings.EMAIL_HOST_PASSWORD])[:500]) from None

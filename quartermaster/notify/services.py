@@ -8,7 +8,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assets import access
@@ -210,13 +210,13 @@ def _transmit(delivery: Delivery) -> None:
         return
     robot = delivery.robot
     if robot is None:
-        raise senders.PermanentError("the robot was deleted")
+        raise senders.PermanentError(_("机器人已被删除"))
     if delivery.channel == Channel.WECOM:
         senders.send_wecom(url=robot.url, title=delivery.subject, text=delivery.body)
     elif delivery.channel == Channel.DINGTALK:
         senders.send_dingtalk(url=robot.url, secret=robot.secret, title=delivery.subject, text=delivery.body)
     else:
-        raise senders.PermanentError(f"channel {delivery.channel} is not sent by the worker")
+        raise senders.PermanentError(_("渠道 %(channel)s 不由发送进程发送"), channel=delivery.channel)
 
 
 def deliveries_send(*, now: dt.datetime | None = None, limit: int = 50) -> dict:
@@ -228,7 +228,8 @@ def deliveries_send(*, now: dt.datetime | None = None, limit: int = 50) -> dict:
         try:
             _transmit(delivery)
         except senders.SendError as exc:
-            delivery.last_error = str(exc)[:2000]
+            with translation.override(user_language(delivery.user)):  # the log in its reader's language
+                delivery.last_error = str(exc)[:2000]
             if isinstance(exc, senders.PermanentError) or delivery.attempts >= conf.get("QM_NOTIFY_MAX_ATTEMPTS"):
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             else:

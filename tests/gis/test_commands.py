@@ -4,6 +4,7 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from gis import services
 from gis.models import GridCell, LayerVersion, Street, Venue
@@ -14,8 +15,11 @@ from .conftest import LAT0, LON0, grid_frame
 def test_import_command_reports_the_new_version(db, write, capsys):
     call_command("gis", "import", "--layer", "grid", str(write(grid_frame(), "g.geojson")))
     out = capsys.readouterr()
-    assert "grid: version 1 active, 9 features (0 repaired), from EPSG:4326" in out.out
+    assert "grid：第 1 版已启用，9 个要素（修复 0 个），坐标系 EPSG:4326" in out.out
     assert "警告：还没有任何单位：未检查单位代码" in out.err
+    with translation.override("en"):  # qm --lang en / QM_LANGUAGE=en
+        call_command("gis", "import", "--layer", "grid", str(write(grid_frame(), "g.geojson")))
+    assert "grid: version 2 active, 9 features (0 repaired), from EPSG:4326" in capsys.readouterr().out
 
 
 def test_import_command_refuses_bad_input_naming_the_feature(db, write):
@@ -47,7 +51,7 @@ def test_sample_load_imports_every_layer_and_the_index_sees_them(db, bureau, cap
 def test_sample_load_on_an_empty_database(db, capsys):
     call_command("gis", "sample", "--load")
     out = capsys.readouterr().out
-    assert "grid: version 1 active, 5400 features" in out
+    assert "grid：第 1 版已启用，5400 个要素" in out
     assert GridCell.objects.count() == 5400 and Street.objects.count() > 20 and Venue.objects.count() == 360
     index = services.spatial_index()
     assert index._grid.__class__.__name__ == "_RectilinearGrid"

@@ -162,7 +162,7 @@ def test_command_line_import_of_places(db, write, capsys):
     from django.core.management import call_command
 
     call_command("gis", "import", "--layer", "places", str(write(places_frame(), "p.geojson")))
-    assert "places: version 1 active, 6 features (0 repaired), from EPSG:4326" in capsys.readouterr().out
+    assert "places：第 1 版已启用，6 个要素（修复 0 个），坐标系 EPSG:4326" in capsys.readouterr().out
 
 
 def test_sample_city_places_name_streets_districts_communities_and_landmarks(db):

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from assets import services
 from assets.models import CustodyEvent
@@ -137,13 +138,18 @@ def test_the_runtime_role_runs_the_custody_services(rows, runtime_role):
     _refused("UPDATE django_migrations SET app = app", "permission denied", runtime_role)
 
 
-def test_dbroles_refuses_a_missing_role_or_a_bad_name(db):
-    with pytest.raises(CommandError, match="does not exist"):
-        call_command("dbroles", role="qm_no_such_role")
-    with pytest.raises(CommandError, match="lower-case"):
-        call_command("dbroles", role="qm; DROP TABLE x")
-    with pytest.raises(CommandError, match="name the runtime role"):
-        call_command("dbroles")
+@pytest.mark.parametrize("language, missing, bad, unnamed", [
+    (None, "角色 'qm_no_such_role' 不存在", "只能使用小写字母", "请指定运行角色"),  # the default: Chinese
+    ("en", "role 'qm_no_such_role' does not exist; create it", "use lower-case letters", "name the runtime role"),
+])
+def test_dbroles_refuses_a_missing_role_or_a_bad_name(db, language, missing, bad, unnamed):
+    with translation.override(language):  # en: qm --lang en / QM_LANGUAGE=en
+        with pytest.raises(CommandError, match=missing):
+            call_command("dbroles", role="qm_no_such_role")
+        with pytest.raises(CommandError, match=bad):
+            call_command("dbroles", role="qm; DROP TABLE x")
+        with pytest.raises(CommandError, match=unnamed):
+            call_command("dbroles")
 
 
 def test_a_bad_runtime_role_setting_is_a_system_check_error(settings):
@@ -180,7 +186,10 @@ def test_qm_dbroles_connects_through_the_migration_url(tmp_path):
         env = {**os.environ, "QM_DATABASE_URL": f"sqlite:///{tmp_path / 'runtime.sqlite3'}"}
         qm = [sys.executable, "-m", "quartermaster.cli", "dbroles", "--role", f"{ROLE}_cli"]
         alone = subprocess.run(qm, env=env, capture_output=True, text=True, timeout=120)
-        assert alone.returncode != 0 and "need PostgreSQL" in alone.stderr
+        assert alone.returncode != 0 and "数据库角色需要 PostgreSQL" in alone.stderr
+        english = subprocess.run([*qm[:3], "--lang", "en", *qm[3:]], env=env, capture_output=True, text=True,
+                                 timeout=120)
+        assert english.returncode != 0 and "database roles need PostgreSQL" in english.stderr
         granted = subprocess.run(qm, env={**env, "QM_MIGRATION_DATABASE_URL": owner_url}, capture_output=True,
                                  text=True, timeout=120)
         assert granted.returncode == 0, granted.stderr

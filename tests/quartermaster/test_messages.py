@@ -16,7 +16,7 @@ from tests.support.fixtures import make_user
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("api", "assets", "compliance", "gis", "quartermaster", "recorders", "simulators", "telematics", "uniforms",
         "workbook")
-ERRORS = {"DomainError", "ConflictError", "HandoverRefused", "OutOfScope"}
+ERRORS = {"DomainError", "ConflictError", "HandoverRefused", "OutOfScope", "RoleError", "SendError", "PermanentError"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PARAM = re.compile(r"%\((\w+)\)[sdr]")
 # Modules whose every refusal is a catalogued template (the others still carry English text: see the README).
@@ -43,7 +43,15 @@ CATALOGUED = (
     "quartermaster/dashboards.py", "quartermaster/notify/reports.py", "quartermaster/notify/services.py",
     "quartermaster/pdf.py",
     # end msg-tel
+    "quartermaster/dbroles.py", "quartermaster/notify/senders.py",
 )
+# Commands whose every error and progress line is a catalogued template (Chinese, English with qm --lang en);
+# HANDSHAKES: lines another process waits for (simulators/demo.py), the same in every language.
+COMMANDS = ("quartermaster/management/commands/dbroles.py", "quartermaster/management/commands/demo.py",
+            "quartermaster/management/commands/serve.py", "gis/management/commands/gis.py",
+            "simulators/management/commands/simulate.py", "compliance/management/commands/compliance.py")
+HANDSHAKES = ("ready; holding until SIGUSR1", "serving on http://", "stopped")
+GETTEXT = {"_", "gettext", "gettext_lazy"}
 
 
 def _sources():
@@ -104,6 +112,48 @@ def test_catalogued_modules_raise_no_text_outside_the_catalogue():
     assert not stray, stray
     source = (ROOT / "api/exceptions.py").read_text(encoding="utf-8")
     assert 'f"still referenced' not in source and "cannot be deleted" not in source
+
+
+def _texts(path: Path):
+    """(line, text or None, literal) of what `path` raises as a CommandError or writes to stdout/stderr: the template
+    when it is a catalogued one, `literal` when the text is written out in the source (an f-string or a string)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        written = _name(func) == "write" and isinstance(func, ast.Attribute) and _name(func.value) in {"stdout",
+                                                                                                        "stderr"}
+        if _name(func) != "CommandError" and not written:
+            continue
+        first = node.args[0]
+        if isinstance(first, ast.BinOp) and isinstance(first.op, ast.Mod):
+            first = first.left
+        if isinstance(first, ast.Call) and _name(first.func) in GETTEXT and isinstance(first.args[0], ast.Constant):
+            yield node.lineno, first.args[0].value, False
+        elif isinstance(first, ast.Constant):
+            yield node.lineno, None, first.value
+        elif isinstance(first, ast.JoinedStr):
+            yield node.lineno, None, "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+        # else a text made elsewhere (str(exc), a SQL statement): not this module's wording
+
+
+def test_the_commands_errors_and_progress_lines_read_in_both_languages():
+    problems, templates = [], 0
+    for path in COMMANDS:
+        for line, template, literal in _texts(ROOT / path):
+            where = f"{path}:{line}"
+            if template is None:
+                if literal is not False and not literal.startswith(HANDSHAKES):
+                    problems.append(f"{where}: text outside the catalogue: {literal!r}")
+                continue
+            templates += 1
+            with translation.override("en"):
+                english = translation.gettext(template)
+            if not CJK.search(template) or english == template or CJK.search(english):
+                problems.append(f"{where}: not a Chinese template with an English entry: {template!r} / {english!r}")
+            elif sorted(set(PARAM.findall(english))) != sorted(set(PARAM.findall(template))):
+                problems.append(f"{where}: the English names other parameters: {english!r}")
+    assert templates >= 20 and not problems, "\n".join(problems)
 
 
 def _client(user, language: str) -> APIClient:

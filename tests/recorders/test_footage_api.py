@@ -127,6 +127,8 @@ def test_the_access_log_report_for_auditors(world, client):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert "'=HYPERLINK(1)" in values and "REC-1" in values and "REC-W" not in values
+    assert sheet.title == "使用登记" and sheet["A1"].value == "执法音像资料使用登记"
+    assert [sheet.column_dimensions[c].width for c in "ABCDEFGHI"] == [17, 12, 12, 14, 12, 18, 10, 30, 30]
     pdf = client.get("/recorders/footage/log/", {"since": since, "format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     page = client.get("/recorders/footage/log/", {"since": since})

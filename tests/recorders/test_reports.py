@@ -54,6 +54,11 @@ def test_the_page_and_its_downloads(inspected, client):
     values = [[c for c in row] for row in book.active.iter_rows(values_only=True)]
     assert ["CZ-TN", "天宁大队", "逾期未检查"] == list(values[-1][:3]) and values[-1][5] == "'=赵六"
     assert any(row[0] == "本地阈值" for row in values)
+    sheet = book.active
+    assert book.sheetnames == ["检查台帐"] and sheet["A1"].font.sz == 14
+    shaded = [r[2].value for r in sheet.iter_rows(min_row=2) if r[2].fill.fill_type == "solid"]
+    assert shaded == ["从未检查", "逾期未检查"]  # the state of each brigade not inspected in the period
+    assert [sheet.column_dimensions[c].width for c in "ABCDEFGH"] == [14, 22, 14, 14, 10, 16, 40, 40]
 
     pdf = _page(client, unit="CZ", days=90, format="pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)

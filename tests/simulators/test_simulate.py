@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from quartermaster.errors import DomainError
 from simulators.engine import write_jsonl
@@ -90,6 +91,19 @@ def test_a_bad_scenario_is_refused_naming_the_event_and_field():
     assert "unknown type “teleport”" in excinfo.value.in_language("en")
 
 
+def test_the_command_reports_progress_in_the_operators_language(tmp_path):
+    """Chinese by default, English with qm --lang en / QM_LANGUAGE=en (the demo's handshake line stays as it is)."""
+    args = ["simulate", "--vehicles", "1", "--city", "sample", "--start", START.isoformat(), "--duration", "2m",
+            "--no-docks", "--dry-run", str(tmp_path / "x.jsonl")]
+    chinese, english = io.StringIO(), io.StringIO()
+    call_command(*args, stderr=chinese)
+    with translation.override("en"):
+        call_command(*args, stderr=english)
+    count = len((tmp_path / "x.jsonl").read_text().splitlines())
+    assert f"已将 {count} 条消息写入 {tmp_path / 'x.jsonl'}" in chinese.getvalue()
+    assert f"wrote {count} messages to {tmp_path / 'x.jsonl'}" in english.getvalue()
+
+
 def test_the_command_refuses_a_missing_scenario_file(tmp_path):
     with pytest.raises(CommandError, match="不存在"):
         call_command("simulate", "--vehicles", "2", "--city", "sample", "--dry-run", str(tmp_path / "x.jsonl"),
@@ -105,5 +119,5 @@ def test_a_simulation_older_than_the_fix_age_limit_says_how_to_replay_it(mqtt_ur
     err = io.StringIO()
     call_command("simulate", "--vehicles", "1", "--city", "sample", "--start", start.isoformat(), "--duration", "2m",
                  "--speed", "0", "--no-docks", "--mqtt", mqtt_url, stderr=err)
-    assert ("ingest started with QM_MAX_FIX_AGE_DAYS=0" in err.getvalue()) is noted
-    assert "published" in err.getvalue()
+    assert ("请发往以 QM_MAX_FIX_AGE_DAYS=0 启动的接入服务" in err.getvalue()) is noted
+    assert "已发布 " in err.getvalue() and "published" not in err.getvalue()

@@ -38,9 +38,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _report(self, version, checked) -> None:
-        self.stdout.write(f"{version.layer}: version {version.version} active, "
-                          f"{version.feature_count} features ({checked.repaired} repaired), "
-                          f"from {checked.crs}")
+        self.stdout.write(gettext("%(layer)s：第 %(version)s 版已启用，%(features)s 个要素（修复 %(repaired)s 个），"
+                                  "坐标系 %(crs)s")
+                          % {"layer": version.layer, "version": version.version,
+                             "features": version.feature_count, "repaired": checked.repaired, "crs": checked.crs})
         for warning in checked.warnings:
             self.stderr.write(gettext("警告：%(text)s") % {"text": warning})
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         city = build_city(seed=options["seed"])
         if options["output"]:
             for path in write_city(city, Path(options["output"])):
-                self.stdout.write(f"wrote {path}")
+                self.stdout.write(gettext("已写入 %(path)s") % {"path": path})
         if options["load"]:
             for version, checked in services.sample_city_load(city=city):
                 self._report(version, checked)

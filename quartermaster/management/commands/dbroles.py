@@ -3,6 +3,7 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from quartermaster import dbroles
 
@@ -21,11 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args, role="", create=False, **options):
         role = role or settings.QM_DATABASE_RUNTIME_ROLE
         if not role:
-            raise CommandError("name the runtime role: --role NAME or QM_DATABASE_RUNTIME_ROLE")
+            raise CommandError(_("请指定运行角色：--role 角色名，或设置 QM_DATABASE_RUNTIME_ROLE"))
         try:
             if create and not dbroles.role_exists(dbroles.check_role_name(role)):
                 dbroles.create_role(role, os.environ.get("QM_DATABASE_RUNTIME_PASSWORD", ""))
-                self.stdout.write(f"created role {role}")
+                self.stdout.write(_("已创建角色 %(role)s") % {"role": role})
             for statement in dbroles.grant_runtime_role(role):
                 self.stdout.write(statement + ";")
         except dbroles.RoleError as exc:

@@ -4,6 +4,7 @@ import signal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from quartermaster.errors import DomainError
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             else:
                 start = resumed or demo.replay_start()
         except KeyboardInterrupt:
-            raise CommandError("interrupted while preparing the database; nothing was started") from None
+            raise CommandError(_("准备数据库时被中断；没有启动任何部分")) from None
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         scenarios = [] if opts["no_scenarios"] or resumed else demo.demo_scenarios(workdir)
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         finally:
             runner.stop()
         if status:
-            raise CommandError("a part of the demo stopped unexpectedly (see its output above)")
+            raise CommandError(_("演示的某个部分意外停止（见上面的输出）"))
 
 
 def _subscribe_demo_logins() -> None:

@@ -6,6 +6,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer, get_internal_wsgi_application
+from django.utils.translation import gettext as _
 
 
 class ThreadedWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         try:
             server = ThreadedWSGIServer((host, port), handler, ipv6=":" in host)
         except OSError as exc:
-            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            raise CommandError(_("无法在 %(host)s:%(port)s 上监听：%(reason)s")
+                               % {"host": host, "port": port, "reason": exc.strerror or exc}) from None
         server.set_app(get_internal_wsgi_application())
 
         def stop(signum, frame):

@@ -71,20 +71,21 @@ class Command(BaseCommand):
             truths = [(sc, sim.truth(sc)) for sc in sim.scenarios]
             if opts["register"]:
                 trips, bound = register_declarations([t for _, t in truths])
-                self.stderr.write(f"registered {trips} approved trips, {bound} terminal bindings")
+                self.stderr.write(_("已登记 %(trips)s 份批准的派车单、%(bound)s 个终端绑定")
+                                  % {"trips": trips, "bound": bound})
             if not opts["no_truth"]:
                 for sc, truth in truths:
                     write_truth(truth, sc.truth_path)
-                    self.stderr.write(f"ground truth: {sc.truth_path}")
+                    self.stderr.write(_("真值文件：%(path)s") % {"path": sc.truth_path})
             if opts["dry_run"]:
                 n = write_jsonl(sim.messages(), opts["dry_run"])
-                self.stderr.write(f"wrote {n} messages to {opts['dry_run']}")
+                self.stderr.write(_("已将 %(count)s 条消息写入 %(path)s") % {"count": n, "path": opts["dry_run"]})
                 return
             if beyond_fix_age_limit(sim.config.start):
-                self.stderr.write(f"note: the simulation starts before QM_MAX_FIX_AGE_DAYS "
-                                  f"({tracking_conf.get('QM_MAX_FIX_AGE_DAYS')} days ago): an ingest with that limit "
-                                  f"keeps its older fixes only as stale_timestamp dead letters; replay history into an "
-                                  f"ingest started with QM_MAX_FIX_AGE_DAYS=0, or pass --start")
+                self.stderr.write(_("注意：模拟的起点早于 QM_MAX_FIX_AGE_DAYS（%(days)s 天前）：有此限制的接入服务只把"
+                                    "更早的定位作为 stale_timestamp 死信保存；要回放历史，请发往以 "
+                                    "QM_MAX_FIX_AGE_DAYS=0 启动的接入服务，或用 --start 指定起点")
+                                  % {"days": tracking_conf.get("QM_MAX_FIX_AGE_DAYS")})
             url = opts["mqtt"] or settings.QM_MQTT_URL
             if not url and opts["protocol"] == "mqtt":
                 raise CommandError(_("没有 MQTT 代理：请用 --mqtt URL 指定或设置 QM_MQTT_URL（或使用 --dry-run 文件）"))
@@ -96,8 +97,10 @@ class Command(BaseCommand):
                 if stop.is_set():
                     return
             clock = SimClock(sim.config.start, opts["speed"], stop)
-            self.stderr.write(f"simulating {len(sim.terminals)} terminals and {len(sim.docks)} docking stations from "
-                              f"{sim.config.start.isoformat()} at speed {opts['speed'] or 'max'} → {url}")
+            self.stderr.write(_("模拟 %(terminals)s 个终端和 %(docks)s 个采集站，自 %(start)s 起，速度 %(speed)s → %(url)s")
+                              % {"terminals": len(sim.terminals), "docks": len(sim.docks),
+                                 "start": sim.config.start.isoformat(), "speed": opts["speed"] or _("最快"),
+                                 "url": url})
             started = time.monotonic()
             messages = sim.messages()
             fleet = None
@@ -106,22 +109,24 @@ class Command(BaseCommand):
                                     plates={t.spec.terminal_id: t.spec.plate or "" for t in sim.terminals})
                 fleet.start()
                 messages = jt808.divert(messages, fleet=fleet, prefix=req.prefix, clock=clock)
-                self.stderr.write(f"JT/T 808 terminals report to {opts['jt808']}")
+                self.stderr.write(_("JT/T 808 终端向 %(address)s 报告") % {"address": opts["jt808"]})
             try:
                 if url:
                     sent = publish(messages, url=url, clock=clock, client_id=f"qm-sim-{req.seed}-{time.time_ns()}")
                 else:  # no broker: only the JT/T 808 terminals report
                     sent = 0
                     skipped = sum(1 for _ in messages)
-                    self.stderr.write(f"no MQTT broker: {skipped} MQTT messages (docks, other terminals) not sent")
+                    self.stderr.write(_("没有 MQTT 代理：%(count)s 条 MQTT 消息（采集站、其他终端）未发送")
+                                      % {"count": skipped})
                 if fleet is not None:
                     answered = fleet.drain()
-                    self.stderr.write(f"JT/T 808: {answered} fixes answered by the gateway")
+                    self.stderr.write(_("JT/T 808：网关应答了 %(count)s 个定位") % {"count": answered})
             finally:
                 if fleet is not None:
                     fleet.stop()
             elapsed = time.monotonic() - started
-            self.stderr.write(f"published {sent} messages in {elapsed:.1f} s")
+            self.stderr.write(_("已发布 %(count)s 条消息，用时 %(seconds)s 秒")
+                              % {"count": sent, "seconds": f"{elapsed:.1f}"})
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         sys.stderr.flush()

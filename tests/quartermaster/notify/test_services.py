@@ -109,8 +109,9 @@ def test_a_failing_receiver_is_retried_with_backoff_and_secrets_stay_out_of_the_
     waiting = list(Delivery.objects.exclude(channel="in_app"))
     assert all(d.status == DeliveryStatus.RETRYING and d.attempts == 1 for d in waiting)
     assert all(d.next_attempt_at >= t0 + dt.timedelta(seconds=29) for d in waiting)
-    assert {d.channel: d.last_error.split(":")[0] for d in waiting} == {"email": "SMTP", "wecom": "HTTP 500 Internal Server Error",
-                                                                        "dingtalk": "HTTP 500 Internal Server Error"}
+    assert {d.channel: d.last_error.split("：")[0] for d in waiting} == {
+        "email": "邮件服务器（SMTP）出错", "wecom": "机器人应答 HTTP 500 Internal Server Error",
+        "dingtalk": "机器人应答 HTTP 500 Internal Server Error"}
     assert services.deliveries_send(now=t0 + dt.timedelta(seconds=10)) == {"sent": 0, "retrying": 0, "failed": 0}
     assert services.deliveries_send(now=t0 + dt.timedelta(seconds=3600)) == {"sent": 3, "retrying": 0, "failed": 0}
     assert len(robots.received) == 2 and len(smtp.to("tn@bureau.test")) == 1
@@ -194,8 +195,13 @@ def test_subscriptions_refuse_units_outside_the_scope_and_others_robots(people, 
         services.robot_create(user=people["tn"], channel="wecom", name="r", url="http://10.0.0.5/hook?key=1")
 
 
-def test_a_delivery_to_a_deleted_robot_is_given_up_at_once(city, people, robots):
+@pytest.mark.parametrize("language, logged", [("", "机器人已被删除"), ("en", "the robot was deleted")])
+def test_a_delivery_to_a_deleted_robot_is_given_up_at_once(city, people, robots, language, logged):
+    """The delivery log says why in the robot owner's language (the bureau's, Chinese, unless they chose)."""
+    from assets.models import Profile
+
     tn = people["tn"]
+    Profile.objects.update_or_create(user=tn, defaults={"language": language})
     robot = services.robot_create(user=tn, channel="wecom", name="群", url=f"{robots.base}wecom/send?key=K")
     services.subscription_save(user=tn, name="s", in_app=False, robots=[robot])
     raise_out_of_jurisdiction(city["vehicles"]["V7"])
@@ -203,7 +209,7 @@ def test_a_delivery_to_a_deleted_robot_is_given_up_at_once(city, people, robots)
     robot.delete()
     assert services.deliveries_send() == {"sent": 0, "retrying": 0, "failed": 1}
     (delivery,) = Delivery.objects.all()
-    assert delivery.attempts == 1 and delivery.last_error == "the robot was deleted" and robots.received == []
+    assert delivery.attempts == 1 and delivery.last_error == logged and robots.received == []
 
 
 def test_each_recipient_reads_the_alert_in_the_language_they_chose(city, people, smtp, robots, client):
