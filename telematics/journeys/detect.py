@@ -106,10 +106,17 @@ def _stop(fixes, first: int, last: int) -> Stop:
 
 
 def _journey(fixes, first: int, last: int, dist: float, complete: bool) -> Journey:
-    speeds = [fixes[k].speed for k in range(first + 1, last + 1) if fixes[k].speed is not None]
+    """max_speed: the highest speed a fix of the trip reported, both ends included (the stop's last fix is often
+    already on the way out), and never below the trip's average: the vehicle covered `dist` in the trip's time, so
+    it went at least that fast, whatever the terminal said (a short move between two reports of a parked vehicle,
+    speeds sampled below the true one). Speeds derived from consecutive fixes are not used: a few metres of GPS
+    jitter between fixes a second apart, or one stray fix, would invent speeds. No speed reported: None."""
+    speeds = [fixes[k].speed for k in range(first, last + 1) if fixes[k].speed is not None]
     a, b = fixes[first], fixes[last]
-    return Journey(first, last, a.ts, b.ts, a.lat, a.lon, b.lat, b.lon, round(dist, 1),
-                   max(speeds) if speeds else None, complete)
+    j = Journey(first, last, a.ts, b.ts, a.lat, a.lon, b.lat, b.lon, round(dist, 1), None, complete)
+    if speeds:
+        j.max_speed = max(max(speeds), j.avg_speed or 0.0)
+    return j
 
 
 def detect(fixes, params: Params | None = None) -> tuple[list[Journey], list[Stop]]:
