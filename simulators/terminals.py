@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .plan import CST, DayPlan, Drive, Excursion, VehiclePlanner
+from .plan import CST, DayPlan, Drive, Excursion, Stay, VehiclePlanner
 
 REST_DRIFT_SIGMA_M = 2.0
 REST_DRIFT_MAX_M = 6.0
@@ -128,7 +128,18 @@ class Terminal:
             seq += 1
             yield Fix(t=t, lon=round(lon, 6), lat=round(lat, 6), speed=round(speed, 1), heading=round(heading) % 360,
                       acc=acc, seq=seq, x=x + dx, y=y + dy, moving=moving)
-            t += dt.timedelta(seconds=self.interval if acc else self.rest_interval)
+            t = self._next(t, seg, acc)
+
+    def _next(self, t: dt.datetime, seg, acc: bool) -> dt.datetime:
+        """When the fix after one at `t` is taken: `interval` later with the ignition on, `rest_interval` later with it
+        off, but at the moment the ignition comes on if that is sooner (a terminal reports a status change at once,
+        as JT/T 808 ones do): a drive shorter than the rest interval is not lost between two parked reports."""
+        nxt = t + dt.timedelta(seconds=self.interval if acc else self.rest_interval)
+        if not acc and isinstance(seg, Stay) and t < seg.t1 < nxt:
+            after = self.plan(t.astimezone(CST).date()).segment_at(seg.t1)  # seg itself when it ends the day
+            if isinstance(after, Drive) or after.acc:
+                return seg.t1
+        return nxt
 
     # --- encoding and transport -----------------------------------------------------------------
 
