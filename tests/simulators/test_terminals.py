@@ -4,6 +4,7 @@ the vehicle moved between them (km/h, not another unit, not a stale value)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 
 from simulators.plan import CST, Drive, Stay
@@ -26,11 +27,11 @@ def test_the_ignition_coming_on_is_reported_at_once(city_map):
     departures = 0
     for term, plan, fixes in _fleet(city_map):
         times = {f.t for f in fixes}
-        for before, seg in zip(plan.segments, plan.segments[1:]):
+        for before, seg in itertools.pairwise(plan.segments):
             if isinstance(before, Stay) and not before.acc and isinstance(seg, Drive) and START < seg.t0 < END:
                 assert seg.t0 in times, (term.spec.terminal_id, seg.t0, seg.t1)
                 departures += 1
-        for a, b in zip(fixes, fixes[1:]):
+        for a, b in itertools.pairwise(fixes):
             gap = (b.t - a.t).total_seconds()
             assert gap <= (term.interval if a.acc else REST_S), (term.spec.terminal_id, a.t, b.t)
     assert departures >= 8  # every vehicle leaves its depot at least once
@@ -39,7 +40,7 @@ def test_the_ignition_coming_on_is_reported_at_once(city_map):
 def test_reported_speeds_agree_with_the_movement(city_map):
     ratios = []
     for term, plan, fixes in _fleet(city_map):
-        for a, b in zip(fixes, fixes[1:]):
+        for a, b in itertools.pairwise(fixes):
             seconds = (b.t - a.t).total_seconds()
             kmh = distance_m(a.lat, a.lon, b.lat, b.lon) / seconds * 3.6
             if not a.acc:
