@@ -38,7 +38,8 @@ class Command(BaseCommand):
                             help="prepare, then wait for SIGUSR1 before publishing (the demo sends it once the ingest "
                                  "has subscribed, so no early message is lost)")
         parser.add_argument("--interval", type=float, default=30.0, help="report interval while the ignition is on (s)")
-        parser.add_argument("--rest-interval", type=float, default=120.0, help="report interval when parked (s)")
+        parser.add_argument("--rest-interval", type=float, default=120.0,
+                            help="report interval when parked (s); the ignition coming on is reported at once")
         parser.add_argument("--scenario", nargs="+", default=[], metavar="FILE", help="scenario YAML files")
         parser.add_argument("--dry-run", metavar="FILE", default=None,
                             help="write the message stream as JSON lines to FILE instead of publishing")
