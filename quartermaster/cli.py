@@ -7,6 +7,37 @@ import sys
 OWNER_COMMANDS = frozenset({"migrate", "dbroles"})
 
 
+def port_number(text: str) -> int:
+    """argparse type of a TCP port (--port, --jt808-port): 0..65535 (0: any free port), refused as a usage error,
+    not a traceback."""
+    import argparse
+
+    from django.utils.translation import gettext
+
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1  # refused below
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(gettext("端口应为 0 到 65535 之间的整数，而不是 %(value)s") % {"value": text})
+    return port
+
+
+def positive_int(text: str) -> int:
+    """argparse type of a count (--limit): a whole number ≥ 1."""
+    import argparse
+
+    from django.utils.translation import gettext
+
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(gettext("应为正整数，而不是 %(value)s") % {"value": text})
+    return number
+
+
 def _leading_language(args: list[str]) -> tuple[str | None, list[str]]:
     """`qm --lang en COMMAND …`: the language of messages and reports, before the command's name."""
     if args and args[0].startswith("--lang="):

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--snapshot", help="re-render the saved report with this id instead of evaluating")
 
     def handle(self, *args, **opts):
+        # --lang is the whole run's language: the report's titles (built with it) and the refusals, not the render only.
+        with translation.override(opts["lang"] or settings.QM_LANGUAGE):
+            self._handle(opts)
+
+    def _handle(self, opts):
         try:
             if opts["snapshot"]:
                 if opts["save"]:
@@ -42,8 +47,7 @@ class Command(BaseCommand):
                 if opts["save"]:
                     snapshot = services.compliance_snapshot_save(report=report, unit=unit)
                     self.stderr.write(_("已保存达标报告快照 #%(number)s") % {"number": snapshot.pk})
-            with translation.override(opts["lang"] or settings.QM_LANGUAGE):
-                body = render(report, opts["format"])
+            body = render(report, opts["format"])
         except (DomainError, StandardsError) as exc:
             raise CommandError(str(exc)) from None
         if opts["output"]:

@@ -59,6 +59,11 @@ class Command(BaseCommand):
                                                 "(or while their recorder was not registered yet)")
 
     def handle(self, *args, **opts):
+        # --lang (inspections-due) is the whole run's language: its refusals too, not the render only.
+        with translation.override(opts.get("lang") or settings.QM_LANGUAGE):
+            self._handle(opts)
+
+    def _handle(self, opts):
         if opts.get("days") is not None and opts["days"] < 1:
             raise CommandError(_("--days 须为正整数天数"))
         try:
@@ -97,8 +102,7 @@ class Command(BaseCommand):
     def _inspections(self, opts) -> None:
         report = selectors.inspections_due(FootageInspection.objects.all(), unit=_unit(opts["unit"]),
                                            as_of=_date(opts["as_of"]), days=opts["days"])
-        with translation.override(opts["lang"] or settings.QM_LANGUAGE):
-            body = reports.render(report, opts["format"])
+        body = reports.render(report, opts["format"])
         self._write(body, opts["output"], opts["format"])
 
     def _write(self, body: bytes, output: str | None, fmt: str) -> None:

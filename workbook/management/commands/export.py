@@ -1,5 +1,6 @@
 """`qm export WORKBOOK`: writes the registry as a bureau workbook, XLSX if the path ends .xlsx, else a CSV folder."""
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from workbook import export_workbook
 from workbook.writer import HEADER_LANGUAGES
@@ -14,5 +15,9 @@ class Command(BaseCommand):
                             help="header and sheet names: SPEC's English (default) or Chinese")
 
     def handle(self, *args, workbook, headers, **options):
-        path = export_workbook(workbook, headers=headers)
+        try:
+            path = export_workbook(workbook, headers=headers)
+        except OSError as exc:  # a folder where a file must go, no permission, a full disk: the reason, no traceback
+            raise CommandError(_("无法写入 %(path)s：%(reason)s")
+                               % {"path": exc.filename or workbook, "reason": exc.strerror or exc}) from None
         self.stdout.write(f"exported the registry to {path}")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from quartermaster.cli import port_number
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="0.0.0.0")
-        parser.add_argument("--port", type=int, default=7808)
+        parser.add_argument("--port", type=port_number, default=7808)
         parser.add_argument("--mqtt-url", default=None, help="default: QM_MQTT_URL")
         parser.add_argument("--prefix", default=None, help="topic prefix; default: QM_TOPIC_PREFIX")
         parser.add_argument("--client-id", default="", help="MQTT client id (default qm-jt808-<random>)")
