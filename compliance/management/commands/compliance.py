@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         # --lang is the whole run's language: the report's titles (built with it) and the refusals, not the render only.
-        with translation.override(opts["lang"] or settings.QM_LANGUAGE):
+        if not opts["lang"]:
+            return self._handle(opts)
+        with translation.override(opts["lang"]):
             self._handle(opts)
 
     def _handle(self, opts):
@@ -47,7 +49,8 @@ class Command(BaseCommand):
                 if opts["save"]:
                     snapshot = services.compliance_snapshot_save(report=report, unit=unit)
                     self.stderr.write(_("已保存达标报告快照 #%(number)s") % {"number": snapshot.pk})
-            body = render(report, opts["format"])
+            with translation.override(opts["lang"] or settings.QM_LANGUAGE):
+                body = render(report, opts["format"])
         except (DomainError, StandardsError) as exc:
             raise CommandError(str(exc)) from None
         if opts["output"]:

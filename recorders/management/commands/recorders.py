@@ -60,7 +60,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         # --lang (inspections-due) is the whole run's language: its refusals too, not the render only.
-        with translation.override(opts.get("lang") or settings.QM_LANGUAGE):
+        if not opts.get("lang"):
+            return self._handle(opts)
+        with translation.override(opts["lang"]):
             self._handle(opts)
 
     def _handle(self, opts):
@@ -102,7 +104,8 @@ class Command(BaseCommand):
     def _inspections(self, opts) -> None:
         report = selectors.inspections_due(FootageInspection.objects.all(), unit=_unit(opts["unit"]),
                                            as_of=_date(opts["as_of"]), days=opts["days"])
-        body = reports.render(report, opts["format"])
+        with translation.override(opts["lang"] or settings.QM_LANGUAGE):
+            body = reports.render(report, opts["format"])
         self._write(body, opts["output"], opts["format"])
 
     def _write(self, body: bytes, output: str | None, fmt: str) -> None:

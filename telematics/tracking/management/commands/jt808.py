@@ -15,6 +15,9 @@ from quartermaster.errors import DomainError
 from ... import jt808
 
 
+NO_ANSWER = "no answer (is qm jt808 running?)"
+
+
 class Command(BaseCommand):
     help = ("JT/T 808-2013/2019 gateway: registration, authentication, heartbeats and location reports over TCP; "
             "fixes published to {prefix}/terminals/{phone}/position for `qm ingest` (SIGTERM to stop).")
@@ -54,8 +57,10 @@ class Command(BaseCommand):
             answer = self._command(url, prefix, phone, request, options["wait"])
             self.stdout.write(json.dumps(answer, ensure_ascii=False))
             if answer.get("status") != "ok":
-                raise CommandError(gettext("终端 %(phone)s：%(status)s") % {
-                    "phone": phone, "status": answer.get("status")})
+                status = answer.get("status")
+                if status == NO_ANSWER:  # the reason in the operator's language; the JSON line keeps its value
+                    status = gettext("没有应答（qm jt808 是否在运行、终端是否在线？）")
+                raise CommandError(gettext("终端 %(phone)s：%(status)s") % {"phone": phone, "status": status})
             return
         logging.getLogger("qm").setLevel(logging.INFO)
 
@@ -78,5 +83,5 @@ class Command(BaseCommand):
         except jt808.CommandError as exc:
             raise CommandError(gettext("无法把指令交给 JT/T 808 网关：%(error)s") % {"error": exc}) from None
         if answer.get("status") == "timeout":
-            answer["status"] = "no answer (is qm jt808 running?)"
+            answer["status"] = NO_ANSWER
         return answer
