@@ -1,5 +1,6 @@
 """What every app's admin shares: permissions and rows from assets.access, like the API and the pages."""
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 
 from . import access
 
@@ -30,6 +31,17 @@ class RestrictedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return access.restrict(super().get_queryset(request), request.user)
+
+    def get_list_filter(self, request):
+        """A filter by a related row of a scoped model (a unit, a vehicle) offers the rows the listed ones point
+        to: Django's own lists every row of the related table, every brigade's name in another brigade's sidebar."""
+        return [(name, admin.RelatedOnlyFieldListFilter) if isinstance(name, str) and self._scoped_relation(name)
+                else name for name in super().get_list_filter(request)]
+
+    def _scoped_relation(self, name: str) -> bool:
+        field = get_fields_from_path(self.model, name)[-1]
+        policy = access.policy_for(field.related_model) if field.is_relation else None
+        return policy is not None and policy.scope is not None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if access.policy_for(db_field.related_model) is not None and "queryset" not in kwargs:

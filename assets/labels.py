@@ -107,3 +107,25 @@ def choice_labels(choices):
 
     return joined(Named(lambda value=value, label=label: _("%(code)s（%(label)s）") % {"code": value, "label": label})
                   for value, label in choices.choices)
+
+
+def item_names() -> dict[str, str]:
+    """Every known item's Chinese name to its name in the active language, for pages whose scripts show items the
+    API names in Chinese (empty on Chinese pages: the names stay as they are)."""
+    if not english():
+        return {}
+    from .models import ItemType
+
+    names = dict(_SEEDED_BY_NAME)
+    names.update((zh, en) for zh, en in ItemType.objects.exclude(name_en="").values_list("name", "name_en"))
+    return names
+
+
+def event_note(note: str) -> str:
+    """A ledger event's note in the page's language when the system wrote it (the workbook import's "导入台账",
+    workbook.importer.IMPORT_NOTE); a person's note as they wrote it."""
+    from django.utils.translation import gettext
+
+    if note == "导入台账":
+        return gettext("导入台账")
+    return note

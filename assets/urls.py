@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("disposals/register/", disposal_views.disposal_register, name="disposal-register"),
     path("disposals/<int:pk>/approve/", disposal_views.disposal_approve, name="disposal-approve"),
     path("disposals/<int:pk>/refuse/", disposal_views.disposal_refuse, name="disposal-refuse"),
+    path("disposals/photos/<int:pk>/", disposal_views.disposal_photo, name="disposal-photo"),
     path("people/", views.person_list, name="person-list"),
     path("assets/", views.asset_list, name="asset-list"),
     path("assets/<str:tag>/", views.asset_detail, name="asset-detail"),

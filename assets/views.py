@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quartermaster.dbrouter import reads_from_replica
 
-from . import access
+from . import access, labels
 from .choices import COUNTED_STATUSES, AssetStatus, CategoryCode, CustodyAction, PersonRole, PersonStatus
 from .lists import Column, Filter, Listing
 from .models import Asset, Category, CustodyEvent, OrgUnit, Person
@@ -87,7 +87,7 @@ def person_list(request):
 ASSET_COLUMNS = [
     Column("tag", _("标签号"), lambda a: a.tag, "tag", asset_url),
     Column("category", _("类别"), lambda a: a.category.local_name, "category__code"),
-    Column("item", _("品名"), lambda a: a.item, "item"),
+    Column("item", _("品名"), lambda a: labels.item_name(a.category_id, a.item), "item"),
     Column("serial", _("序列号"), lambda a: a.serial, "serial"),
     Column("unit", _("所属单位"), lambda a: a.unit.name, "unit__path", lambda a: unit_url(a.unit)),
     Column("status", _("状态"), lambda a: a.get_status_display(), "status"),
@@ -151,7 +151,12 @@ def unit_list(request):
     units = access.restrict(OrgUnit.objects.select_related("parent"), request.user).annotate(
         active_people=Count("people", filter=Q(people__status=PersonStatus.ACTIVE), distinct=True),
         counted_assets=Count("assets", filter=Q(assets__status__in=COUNTED_STATUSES), distinct=True))
-    listing = Listing(request, units, UNIT_COLUMNS, search=("code", "name"), default_sort="code",
+    # A parent outside the user's scope (a brigade's 支队) is named, not linked: its page is "not found" to them.
+    visible = set(access.restrict(OrgUnit.objects.all(), request.user).values_list("pk", flat=True))
+    columns = [Column(c.key, c.label, c.value, c.order,
+                      lambda u: unit_url(u.parent) if u.parent_id in visible else None) if c.key == "parent" else c
+               for c in UNIT_COLUMNS]
+    listing = Listing(request, units, columns, search=("code", "name"), default_sort="code",
                       filename="units")
     return listing.export or render(request, "lists/list.html", {
         "listing": listing, "title": _("组织机构"), "list_id": "units", "search_hint": _("代码、名称")})
@@ -174,6 +179,8 @@ def unit_detail(request, code: str):
     children = access.restrict(OrgUnit.objects.filter(parent=unit), request.user).order_by("code")
     return render(request, "registry/unit_detail.html", {
         "unit": unit, "people": people, "stock": stock, "children": children,
+        "parent_visible": unit.parent_id is not None and access.restrict(
+            OrgUnit.objects.filter(pk=unit.parent_id), request.user).exists(),
         "subtree_people": access.restrict(Person.objects.filter(unit__path__startswith=unit.path,
                                                                 status=PersonStatus.ACTIVE), request.user).count()})
 

@@ -428,7 +428,7 @@ def render_pdf(report: Report) -> bytes:
         for r in shape["failing"]:
             rows.append([text(f"{r['unit_name']}（{r['unit']}）"), rule_cell(r), text(r["clause"]), text(r["item"]),
                          figure(r["required"]), figure(r["actual"]), figure(r["shortfall"])])
-        story.append(grid_table(rows, (62, 62, 70, 30, 15, 15, 15)))
+        story.append(grid_table(rows, (58, 58, 66, 30, 20, 20, 20)))
 
     # The rows, unit by unit; the clause text follows once per rule.
     story += titled(_("核查结果（按单位）"))
@@ -442,7 +442,7 @@ def render_pdf(report: Report) -> bytes:
             rows.append([rule_cell(r), text(r["clause"]), text(r["item"]), figure(r["required"]), figure(r["actual"]),
                          figure(r["shortfall"]), text(r["status_label"])])
             extra.append(("BACKGROUND", (6, i), (6, i), fills.get(r["status"], colors.white)))
-        story.append(grid_table(rows, (78, 86, 36, 17, 17, 17, 22), extra))
+        story.append(grid_table(rows, (74, 78, 34, 20, 20, 20, 27), extra))
 
     story += titled(_("条款原文"))
     rows = [[text(h) for h in clauses_header()]]

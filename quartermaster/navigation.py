@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.access import scope_unit, user_role
 from assets.choices import UserRole
@@ -44,10 +45,10 @@ LINKS = (
     Link("reports", "telematics:reports", _("车辆报表"), (ADMIN, FLEET, AUDITOR)),
     # Logistics officers too: a unit's users explain its alerts (cases).
     Link("alerts", "alerts:history", _("告警核查"), EVERY_ROLE),
-    Link("deadletters", "tracking:deadletter-list", _("死信"), (ADMIN, FLEET)),
-    Link("people", "assets:person-list", _("人员"), (ADMIN, LOGISTICS, AUDITOR)),
-    Link("assets", "assets:asset-list", _("装备"), (ADMIN, LOGISTICS, AUDITOR)),
-    Link("departures", "uniforms:departure-list", _("离岗清退"), (ADMIN, LOGISTICS)),
+    Link("deadletters", "tracking:deadletter-list", pgettext_lazy("navigation", "死信"), (ADMIN, FLEET)),
+    Link("people", "assets:person-list", pgettext_lazy("navigation", "人员"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("assets", "assets:asset-list", pgettext_lazy("navigation", "装备"), (ADMIN, LOGISTICS, AUDITOR)),
+    Link("departures", "uniforms:departure-list", pgettext_lazy("navigation", "离岗清退"), (ADMIN, LOGISTICS)),
     Link("handover", "uniforms:handover", _("发放交接"), (ADMIN, LOGISTICS)),
     Link("stocktake", "uniforms:stocktake", _("扫码盘点"), (ADMIN, LOGISTICS)),
     Link("recorders", "recorders:counter", _("记录仪领用"), (ADMIN, LOGISTICS)),

@@ -10,6 +10,7 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from assets.choices import AssetStatus, CategoryCode, CustodyAction, UnitKind
+from assets.labels import category_name
 from assets.models import Asset, CustodyEvent, OrgUnit
 
 from .choices import CheckKind, CheckResult, InspectionState
@@ -40,7 +41,7 @@ def shifts_out(assets, *, unit: OrgUnit | None = None, now: dt.datetime | None =
     for a in (qs.filter(last_action=CustodyAction.SHIFT_OUT).select_related("category", "unit", "holder_person")
               .order_by("since", "tag")):
         out_hours = (now - a.since).total_seconds() / 3600
-        rows.append({"tag": a.tag, "category": a.category_id, "category_name": str(a.category.name),
+        rows.append({"tag": a.tag, "category": a.category_id, "category_name": category_name(a.category),
                      "item": a.item, "unit": a.unit.code, "person": a.holder_person.staff_no,
                      "person_name": a.holder_person.name, "since": timezone.localtime(a.since).isoformat(),
                      "hours_out": round(out_hours, 1), "overdue": out_hours > hours})

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from assets import labels
 from assets.access import CHANGE, VIEW, in_scope, page, restrict
 from assets.choices import DEPARTED_STATUSES, AssetStatus, CategoryCode
 from assets.lists import Column, Filter, Listing
@@ -36,7 +38,7 @@ from .services import (
 @page("assets.Asset", CHANGE)
 def handover_screen(request):
     names = {c.code: c.local_name for c in Category.objects.all()}
-    return render(request, "uniforms/handover.html", {"category_names": names})
+    return render(request, "uniforms/handover.html", {"category_names": names, "item_names": labels.item_names()})
 
 
 @page("uniforms.Stocktake", CHANGE)
@@ -46,7 +48,7 @@ def stocktake_screen(request):
     if request.GET.get("stocktake", "").isdigit():
         resume = get_object_or_404(restrict(Stocktake.objects.select_related("unit"), request.user, CHANGE)
                                    .filter(status=StocktakeStatus.OPEN), pk=int(request.GET["stocktake"]))
-    return render(request, "uniforms/stocktake.html", {"resume": resume})
+    return render(request, "uniforms/stocktake.html", {"resume": resume, "item_names": labels.item_names()})
 
 
 # --- the person page, departures and stocktakes ----------------------------------------------------------------
@@ -173,7 +175,8 @@ def departure_list(request):
                lambda qs, v: qs.filter(closed_out=v == "1")),
     ], search=("person__staff_no", "person__name"), default_sort="-effective", filename="departures")
     return listing.export or render(request, "lists/list.html", {
-        "listing": listing, "title": _("离岗清退"), "list_id": "departures", "search_hint": _("工号、姓名")})
+        "listing": listing, "title": pgettext_lazy("navigation", "离岗清退"), "list_id": "departures",
+        "search_hint": _("工号、姓名")})
 
 
 STOCKTAKE_COLUMNS = [

@@ -49,16 +49,22 @@ def _assets(codes: dict[int, str]) -> Iterator[list]:
 
 
 def _vehicles(codes: dict[int, str]) -> Iterator[list]:
-    from telematics.models import Vehicle, VehicleSeal
+    from telematics.choices import VehicleStatus
+    from telematics.models import TerminalBinding, Vehicle, VehicleSeal
 
     # The sheet has room for one 封存 period per vehicle: the latest.
     seals = {}
     for vehicle_id, first, last in VehicleSeal.objects.order_by("sealed_from").values_list(
             "vehicle_id", "sealed_from", "sealed_to"):
         seals[vehicle_id] = (first, last)
+    # A retired vehicle's file keeps its last terminal as history (SPEC "Vehicle file"): written as the workbook
+    # gave it, so an import of the export records it again (unbound).
+    last_terminal = dict(TerminalBinding.objects.filter(vehicle__status=VehicleStatus.RETIRED).order_by(
+        "bound_at", "id").values_list("vehicle_id", "terminal_id"))
     for v in Vehicle.objects.order_by("plate"):
         sealed = seals.get(v.pk, (None, None))
-        yield [v.plate, codes[v.unit_id], v.seats, v.vin, v.vehicle_type, v.terminal_id or "", v.livery_compliant,
+        terminal = v.terminal_id or (last_terminal.get(v.pk) if v.status == VehicleStatus.RETIRED else None)
+        yield [v.plate, codes[v.unit_id], v.seats, v.vin, v.vehicle_type, terminal or "", v.livery_compliant,
                v.status, v.acquired, v.insurance_expires, v.inspection_expires, *sealed]
 
 

@@ -117,6 +117,10 @@ class PersonRow:
     cert_no: str
     cert_expires: dt.date | None
     badge_no: str | None
+    # The sheet has the cert_no / badge_no column: without it the registered certificate number and expiry (or badge
+    # number) are left as they are, like the depot and seal columns; they are shorthand, not the person's file.
+    cert_given: bool = True
+    badge_given: bool = True
 
 
 @dataclass(slots=True)
@@ -382,7 +386,8 @@ class WorkbookImport:
                                   default="active"),
                             r.get("cert_no", max_length=_max(Person, "cert_no")),
                             r.get("cert_expires", cells.date),
-                            r.get("badge_no", max_length=_max(Person, "badge_no")) or None)
+                            r.get("badge_no", max_length=_max(Person, "badge_no")) or None,
+                            cert_given="cert_no" in r.source.positions, badge_given="badge_no" in r.source.positions)
             if r.ok:
                 self.people.append(row)
             elif row.staff_no:
@@ -521,24 +526,26 @@ class WorkbookImport:
             self.file_people[row.staff_no] = row
             if not self._unit_known(row.unit):
                 self._err("personnel", row.row, "unit", _("没有代码为 %(code)s 的单位") % {"code": row.unit})
+            # An auxiliary listed with a certificate or a badge number breaks a custody rule, not the record: the
+            # shorthand items are recorded as held by them (SPEC: such a fact is recorded as it stands, and said).
             if row.role == PersonRole.AUXILIARY:
                 if row.badge_no:
-                    self._err("personnel", row.row, "badge_no",
-                              _("%(person)s 是协管人员；胸号只绑定给执法人员") % {"person": _who(row)})
-                if row.cert_no or row.cert_expires:
-                    self._err("personnel", row.row, "cert_no",
-                              _("%(person)s 是协管人员；执法证只由执法人员持有") % {"person": _who(row)})
+                    self._person_as_it_stands(row, _("%(person)s 是协管人员；胸号只绑定给执法人员") % {
+                        "person": _who(row)})
+                if row.cert_no:
+                    self._person_as_it_stands(row, _("%(person)s 是协管人员；执法证只由执法人员持有") % {
+                        "person": _who(row)})
             if row.cert_expires and not row.cert_no:
                 self._err("personnel", row.row, "cert_no", _("填写了执法证有效期，却没有执法证号"))
             old = self.db_people.get(row.staff_no)
-            if old and old[9] and row.badge_no != old[9]:
+            if old and old[9] and row.badge_given and row.badge_no != old[9]:
                 self._err("personnel", row.row, "badge_no",
                           _("胸号 %(badge)s 终身绑定给 %(person)s，不能改为 %(new)s") % {
                               "badge": old[9], "person": _who(row), "new": row.badge_no or _("空")})
         # Badge numbers are unique across the registry as it will stand after the import.
         for staff_no in self.file_people:
             old = self.db_people.get(staff_no)
-            if old and old[9] and badges.get(old[9]) == staff_no:
+            if old and old[9] and badges.get(old[9]) == staff_no and self.file_people[staff_no].badge_given:
                 del badges[old[9]]
         seen: dict[str, PersonRow] = {}
         for row in self.file_people.values():
@@ -552,6 +559,24 @@ class WorkbookImport:
                 self._err("personnel", row.row, "badge_no", _("胸号 %(badge)s 已绑定给 %(person)s") % {
                     "badge": row.badge_no, "person": self._person(badges[row.badge_no])})
             seen.setdefault(row.badge_no, row)
+        # A certificate number is its certificate's tag: two people listing one number is a duplicate tag.
+        certs: dict[str, str] = {p[7]: p[1] for p in self.db_people.values()
+                                 if p[7] and not (p[1] in self.file_people and self.file_people[p[1]].cert_given)}
+        numbers: dict[str, PersonRow] = {}
+        for row in self.file_people.values():
+            if not row.cert_no:
+                continue
+            if row.cert_no in numbers:
+                self._err("personnel", row.row, "cert_no", _("执法证号 %(cert)s 与第 %(row)s 行（%(person)s）重复") % {
+                    "cert": row.cert_no, "row": numbers[row.cert_no].row, "person": _who(numbers[row.cert_no])})
+            elif certs.get(row.cert_no, row.staff_no) != row.staff_no:
+                self._err("personnel", row.row, "cert_no", _("执法证号 %(cert)s 已登记给 %(person)s") % {
+                    "cert": row.cert_no, "person": self._person(certs[row.cert_no])})
+            numbers.setdefault(row.cert_no, row)
+
+    def _person_as_it_stands(self, row: PersonRow, reason: str) -> None:
+        self.result.notices.append(_("人员表第 %(row)s 行：按现状导入，尽管%(reason)s") % {
+            "row": row.row, "reason": reason})
 
     def _person(self, staff_no: str) -> str:
         """A person named by the workbook or the registry: name and staff number (the number alone if unknown)."""
@@ -632,8 +657,6 @@ class WorkbookImport:
             if row.serial:
                 by_serial[(row.category, row.serial)] = row.tag
         for person in self.file_people.values():
-            if person.role != PersonRole.OFFICER:
-                continue
             for category, number, item in ((CategoryCode.CERTIFICATE, person.cert_no, CERTIFICATE_ITEM),
                                            (CategoryCode.INSIGNIA, person.badge_no, BADGE_ITEM)):
                 if not number:
@@ -811,6 +834,10 @@ class WorkbookImport:
                           status=row.status, cert_no=row.cert_no, cert_expires=row.cert_expires,
                           badge_no=row.badge_no)
             old = self.db_people.get(row.staff_no)
+            if old is not None and not row.cert_given:
+                values.update(cert_no=old[7], cert_expires=old[8])
+            if old is not None and not row.badge_given:
+                values["badge_no"] = old[9]
             if old is None:
                 new.append(dict(staff_no=row.staff_no, **values))
             elif tuple(values[f] for f in fields) != old[2:]:
@@ -847,7 +874,8 @@ class WorkbookImport:
         self.progress.finish()
 
     def _write_assets(self) -> None:
-        if not self.assets:
+        # A personnel sheet's new cert_expires renews a registered certificate even when no assets sheet is given.
+        if not self.assets and not self.renewals:
             return
         counts = self._counts("assets")
         self.staff_pks = dict(Person.objects.values_list("staff_no", "pk").iterator(chunk_size=BATCH))

@@ -23,3 +23,15 @@ def item_label(asset) -> str:
 def item_name(name: str, category: str = "") -> str:
     """An item's Chinese name (as rows carry it) in the page's language: `{{ row.item|item_name }}`."""
     return labels.item_name(category or None, name)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label in the page's language: "：" in Chinese, ": " in English ("Case state: …")."""
+    return ": " if labels.english() else "："
+
+
+@register.filter
+def event_note(note: str) -> str:
+    """A ledger event's note: the system's own notes in the page's language (`{{ e.note|event_note }}`)."""
+    return labels.event_note(note or "")

@@ -1,5 +1,6 @@
 """certificate-loss-reported: every lost certificate reported ≤ max_days after the loss; losses without their
-dates (imported) cannot be judged."""
+dates (imported) cannot be judged, so while one of them stands beside no late report the answer is
+insufficient_data (a pass would claim what the data cannot give); a late dated report fails whatever the others."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -17,9 +18,10 @@ def evaluate(rule, standard, facts, totals):
     limit = rule.params["max_days"]
     losses = [days for _, days in facts.certificate_losses]
     dated = [d for d in losses if d is not None]
-    if losses and not dated:
+    timely = sum(1 for d in dated if d <= limit)
+    if len(dated) < len(losses) and timely == len(dated):
         return [finding(rule, facts.unit(facts.root_id), None, None, status=INSUFFICIENT)]
-    return every(rule, facts, len(dated), sum(1 for d in dated if d <= limit))
+    return every(rule, facts, len(dated), timely)
 
 
 def evidence(standard, rule, unit, as_of, item=None):

@@ -5,7 +5,8 @@ Each terminal logs in with its terminal id as user name and may publish only to 
 station (given by id) only to `{prefix}/docks/{id}/offload`; only the ingest user may subscribe to those topics
 (and publish the alerts). Anything not granted is denied by Mosquitto once `acl_file` is set. The JT/T 808
 gateway's user (`--gateway-user`) may publish the position topics of the terminals whose id is a phone number
-(12 or 20 digits) and the answers to platform commands, and read the commands (which the ingest user may send).
+(12 or 20 digits, or the lowercase hex digits of a terminal that puts a non-BCD id in its header) and the
+answers to platform commands, and read the commands (which the ingest user may send).
 
 The command also writes the Mosquitto settings that make these files count (`--config-file`, default `qm.conf`
 beside the ACL file): `allow_anonymous false`, `password_file` and `acl_file`. Without `allow_anonymous false`
@@ -43,6 +44,12 @@ class AclResult:
     docks: int
     credentials: dict[str, str]  # user -> password (terminals and docks)
     config_file: Path  # the Mosquitto settings (allow_anonymous false, password_file, acl_file)
+
+
+def _header_phone(terminal_id: str) -> bool:
+    """A terminal id the JT/T 808 gateway can publish for: a header's phone number as 12 (2013) or 20 (2019) digits,
+    or the hex digits of a terminal that puts a non-BCD id there (decoders.jt808.phone_digits)."""
+    return len(terminal_id) in (12, 20) and all(c in "0123456789abcdef" for c in terminal_id)
 
 
 def terminal_password(*, secret: str, user: str) -> str:
@@ -138,7 +145,7 @@ def mqtt_acl_write(*, password_file: Path, acl_file: Path, prefix: str, ingest_u
         acl += [f"user {terminal}", f"topic write {terminal_topic(terminal, prefix)}", ""]
     if gateway_user:
         acl += [f"user {gateway_user}", f"topic read {prefix}/jt808/+/command", f"topic write {prefix}/jt808/+/answer"]
-        acl += [f"topic write {prefix}/terminals/{t}/position" for t in terminals if t.isdigit() and len(t) in (12, 20)]
+        acl += [f"topic write {prefix}/terminals/{t}/position" for t in terminals if _header_phone(t)]
         acl.append("")
     for dock in docks:
         acl += [f"user {dock}", f"topic write {prefix}/docks/{dock}/offload", ""]

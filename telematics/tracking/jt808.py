@@ -480,6 +480,11 @@ class Session:
         self.version = h.version
         self._phone_for_answer = h.phone
         if h.total:
+            if h.msg_id in _REPORTS and not self.authenticated(h):
+                # A package of a report on a connection that has not authenticated is refused as the report would
+                # be (failure result, dead letter), not answered 0 and held.
+                await self.on_location(frame, raw)
+                return True
             try:
                 whole = self.packages.add(frame, time.monotonic())
             except j.FrameError as exc:
@@ -564,9 +569,13 @@ class Session:
             del self.gw.sessions[self.phone]
         self.phone = ""
 
+    def authenticated(self, h: j.Header) -> bool:
+        """Has this connection authenticated (0x0102) as the terminal of this header?"""
+        return bool(self.phone) and h.phone == self.phone
+
     async def on_location(self, frame: j.Frame, raw: bytes) -> None:
         h = frame.header
-        if not self.phone or h.phone != self.phone:
+        if not self.authenticated(h):
             self.gw.counters["unauthenticated"] += 1
             self.gw.dead_letter(phone=h.phone, msg_id=h.msg_id, reason=DeadLetterReason.UNAUTHENTICATED,
                                 detail="location report on a connection that has not authenticated (0x0102)",
@@ -629,6 +638,9 @@ _HANDLERS = {
 }
 
 
+_REPORTS = (j.MsgId.LOCATION, j.MsgId.BATCH, j.MsgId.QUERY_ANSWER)
+
+
 def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", ready=None) -> Counter:
     """Serves until SIGTERM or SIGINT; returns the counters."""
     gateway = Gateway(url=url, prefix=prefix, host=host, port=port, client_id=client_id)
@@ -645,9 +657,12 @@ def run(*, url: str, prefix: str, host: str, port: int, client_id: str = "", rea
 # --- platform commands from outside the gateway (`qm jt808 --locate`, the map's "locate now") ----------------------
 
 def is_phone(terminal_id: str) -> bool:
-    """A JT/T 808 terminal is bound by its phone number: 12 BCD digits (2013) or 20 (2019), leading zeros kept.
+    """A JT/T 808 terminal is bound by its phone number: 12 BCD digits (2013) or 20 (2019), leading zeros kept, or
+    the 12 or 20 lowercase hex digits of a terminal that puts a non-BCD id in its header (decoders.jt808.phone_digits).
     The MQTT terminals' ids are not all digits."""
-    return terminal_id.isdigit() and len(terminal_id) <= 20
+    if terminal_id.isdigit():
+        return len(terminal_id) <= 20
+    return len(terminal_id) in (12, 20) and all(c in "0123456789abcdef" for c in terminal_id)
 
 
 class CommandError(Exception):

@@ -543,6 +543,19 @@ class TerminalSilent:
             action = Action.CLOSE if gap >= self.t.silent_s else Action.WITHDRAW
             events.append(AlertEvent(action, self.kind, p.vehicle_id, p.terminal, started, ended_at=p.ts, dwell_s=gap,
                                      evidence={"last_fix": _iso(started), "next_fix": _iso(p.ts)}))
+        elif prev is not None and p.ts - prev[0] >= self.t.silent_s and self._fleet_reported_during(prev[0], p.ts):
+            # A silence no sweep saw: the fixes before it came late, with the first fix after it (a buffer flush
+            # that withdrew the silence the sweep had opened earlier, or one array spanning the gap). On event time
+            # it is a silence all the same: raised and closed at once, as if the fixes had come one by one.
+            started = prev[0]
+            track = st.vehicles.get(p.vehicle_id)
+            last = track.last if track else None
+            evidence = {"last_fix": _iso(started), "next_fix": _iso(p.ts)}
+            events.append(AlertEvent(Action.OPEN, self.kind, p.vehicle_id, p.terminal, started,
+                                     lat=last.lat if last else None, lon=last.lon if last else None,
+                                     grid_code=last.grid_code if last else "", evidence=evidence))
+            events.append(AlertEvent(Action.CLOSE, self.kind, p.vehicle_id, p.terminal, started, ended_at=p.ts,
+                                     dwell_s=p.ts - started, evidence=evidence))
 
     def sweep(self, horizon: float, events: list) -> None:
         st = self.engine.state
@@ -564,6 +577,10 @@ class TerminalSilent:
         if len(reported) > 2 * _COVERAGE_KEEP_S // _COVERAGE_BUCKET_S:
             oldest = int((hi - _COVERAGE_KEEP_S) // _COVERAGE_BUCKET_S)
             reported.difference_update([b for b in reported if b < oldest])
+        return self._covered(lo, hi)
+
+    def _covered(self, lo: float, hi: float) -> bool:
+        reported = self.engine.state.reported
         # Terminals parked in power-saving mode report every few minutes: a gap of the fleet counts only when it
         # is half as long as a silence.
         longest = self.t.silent_s / 2
@@ -573,6 +590,16 @@ class TerminalSilent:
             if run >= longest:
                 return False
         return True
+
+    def _fleet_reported_during(self, lo: float, hi: float) -> bool:
+        """Whether a sweep at some moment h of [lo + silent_s, hi] would have found the fleet reporting through
+        (h - silent_s, h). Only the windows ending near a bucket the fleet reported in can pass, so those are tried."""
+        b = _COVERAGE_BUCKET_S
+        first, last = lo + self.t.silent_s, hi
+        steps = int(self.t.silent_s // b) + 2
+        ends = sorted({(bucket + k) * b for bucket in self.engine.state.reported
+                       if lo // b < bucket < hi // b + 1 for k in range(steps)})
+        return any(self._covered(h - self.t.silent_s, h) for h in ends if first <= h <= last)
 
 
 # The per-vehicle rules in the order they see each fix.

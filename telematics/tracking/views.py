@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from assets.access import CHANGE, may, page, restrict
@@ -36,7 +37,7 @@ def deadletter_list(request):
         Filter("reason", _("原因"), "reason", DeadLetterReason.choices),
     ], search=("terminal", "topic", "detail"), default_sort="-received_at", filename="deadletters")
     return listing.export or render(request, "tracking/deadletter_list.html", {
-        "listing": listing, "title": _("死信"), "list_id": "deadletters", "search_hint": _("终端号、主题、说明"),
+        "listing": listing, "title": pgettext_lazy("navigation", "死信"), "list_id": "deadletters", "search_hint": _("终端号、主题、说明"),
         "may_retry": may(request.user, CHANGE, DeadLetter), "retriable": RETRIABLE_REASONS})
 
 

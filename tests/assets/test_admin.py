@@ -173,3 +173,30 @@ class TestAdminLanguage(WorldTestCase):
         assert "站点管理" in client.get("/admin/").content.decode()
         client.cookies["django_language"] = "en"
         assert "Site administration" in client.get("/admin/").content.decode()
+
+
+class TestAdminFiltersStayInScope(WorldTestCase):
+    """A changelist's filter by a related row (Django's RelatedFieldListFilter) lists every row of the related
+    table: a vehicle or duty-schedule list filtered by unit named every brigade and squadron of the bureau."""
+
+    @pytest.mark.parametrize("role", [UserRole.ADMINISTRATOR, UserRole.FLEET, UserRole.AUDITOR])
+    def test_every_changelist_names_no_unit_outside_the_scope(self, world, role):
+        from django.contrib import admin
+
+        from tests.telematics.factories import make_vehicle
+
+        make_vehicle(world.unit(inside=True), plate="苏D·ADM01")
+        make_vehicle(world.unit(inside=False), plate="苏D·ADM02", vin="LSVAB2BM5KN000077")
+        client = login(world, role)
+        outside = world.units[OUTSIDE_UNIT]
+        seen = 0
+        for model in admin.site._registry:
+            page = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+            if page.status_code != 200:
+                continue
+            seen += 1
+            text = page.content.decode()
+            assert outside.name not in text and "苏D·ADM02" not in text, model._meta.label
+        assert seen > 10
+        vehicles = client.get(reverse("admin:telematics_vehicle_changelist")).content.decode()
+        assert "苏D·ADM01" in vehicles and world.unit(inside=True).name in vehicles  # the filter is still offered

@@ -136,3 +136,25 @@ def test_an_item_awaiting_a_disposal_decision_stays_in_the_store_until_refused(o
     services.asset_issue(asset=pc, person=officer)
     pc.refresh_from_db()
     assert pc.status == AssetStatus.ISSUED
+
+
+def test_a_photo_is_served_to_the_requests_readers_only(office, bureau, client, settings, tmp_path):
+    """The list linked each photo to /media/…, which nothing serves (a dead link, and serving /media/ openly would
+    hand every brigade's photos to anyone): photos come through a page cut to the request's unit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    units, users = office
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(image, "PNG")
+    request = disposals.disposal_request(unit=units["CZ-TN-01"], assets=[_asset("PC-9", units["CZ-TN-01"], "80")],
+                                         reason="坏", photos=[SimpleUploadedFile("broken.png", image.getvalue())])
+    photo = request.photos.get()
+    client.force_login(users["clerk"])
+    url = f"/disposals/photos/{photo.pk}/"
+    assert f'href="{url}"' in client.get("/disposals/").content.decode()
+    shown = client.get(url)
+    assert shown.status_code == 200 and b"".join(shown.streaming_content) == image.getvalue()
+    client.force_login(make_user("wj-clerk", "logistics", units["CZ-WJ"]))
+    assert client.get(url).status_code == 404

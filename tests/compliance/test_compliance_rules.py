@@ -544,6 +544,54 @@ def test_auxiliaries_decreasing_boundaries(now, year_ago, history, expected):
     assert (f.required, f.actual, f.shortfall, f.status) == expected
 
 
+@pytest.mark.parametrize("days,expected", [
+    ([None], (None, None, None, "insufficient_data")),  # an imported loss without its dates
+    ([None, 1], (None, None, None, "insufficient_data")),  # a timely report does not vouch for the undated loss
+    ([None, 5], (1, 0, 1, "fail")),  # a late report fails whatever the undated loss was
+    ([1, 3], (2, 2, 0, "pass")),  # exactly 3 days is in time
+    ([], (0, 0, None, "not_applicable")),
+])
+def test_certificate_loss_reported_with_undated_losses(days, expected):
+    facts = _facts(1, 1)
+    facts.certificate_losses = [(1, d) for d in days]
+    f = next(f for f in evaluate(get_standard("jiangsu"), facts) if f.rule == "certificate-loss-reported")
+    assert (f.required, f.actual, f.shortfall, f.status) == expected
+
+
+def test_an_imported_undated_loss_keeps_timely_reports_from_passing(db, tmp_path):
+    """A certificate imported as lost carries no dates: beside a loss reported in time the rule cannot pass, and a
+    late report fails it all the same (through `qm import` and the registry, as a bureau gets there)."""
+    from quartermaster.context import change_context
+    from workbook import import_workbook
+
+    sheets = {
+        "units": "code,name,kind,parent,population\nLX,局,bureau,,\nLX-B,大队,brigade,LX,\n",
+        "personnel": "staff_no,name,unit,role,frontline,status,cert_no,cert_expires,badge_no\n"
+                     "P1,甲,LX-B,officer,yes,active,LC1,2099-01-01,\nP2,乙,LX-B,officer,yes,active,LC2,2099-01-01,\n"
+                     "P3,丙,LX-B,officer,yes,active,,,\n",
+        "assets": "tag,category,item,unit,holder,status,serial,model,size,acquired,service_years,expires\n"
+                  "LC0,certificate,,LX-B,P3,lost,,,,2024-01-01,,2099-01-01\n",
+    }
+    for name, body in sheets.items():
+        (tmp_path / f"{name}.csv").write_text(body, encoding="utf-8")
+    with change_context(source="import", username="tester"):
+        import_workbook(tmp_path)
+    today = timezone.localdate()
+
+    def loss_row():
+        data = compliance_report(unit=Asset.objects.get(tag="LC0").unit.parent, standard_id="jiangsu",
+                                 as_of=today).data
+        return row(data, "certificate-loss-reported", "LX")
+
+    assert loss_row() == (None, None, None, "insufficient_data")
+    registry.asset_report_lost(asset=Asset.objects.get(tag="LC1"), date_lost=today - dt.timedelta(days=3),
+                               date_reported=today)
+    assert loss_row() == (None, None, None, "insufficient_data")
+    registry.asset_report_lost(asset=Asset.objects.get(tag="LC2"), date_lost=today - dt.timedelta(days=4),
+                               date_reported=today)
+    assert loss_row() == (2, 1, 1, "fail")
+
+
 @pytest.mark.parametrize("n,holders,pool,actual", [(5, 2, 1, 3), (2, 1, 0, 1), (3, 2, 4, 3), (4, 0, 0, 0)])
 def test_personal_kit_is_min_of_officers_and_holders_plus_pool(n, holders, pool, actual):
     facts = _facts(n, n, **{"holders:recorder": holders, "pool:recorder": pool, "asset:recorder": 99})

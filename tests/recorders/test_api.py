@@ -73,6 +73,14 @@ def test_the_shift_list_is_cut_to_the_scope(world, logistics, api_client_for):
     assert [s["tag"] for s in whole.get("/api/v1/shifts/").json()] == ["REC-W", "REC-2"]
 
 
+def test_the_shift_list_names_the_category_in_the_readers_language(world, logistics):
+    """The counter's "out now" table showed 执法记录仪 on the English page: the category is named when read."""
+    services.shift_sign_out(card="P001", tag="REC-1", at=local(0, 0, 1))
+    assert [s["category_name"] for s in logistics.get("/api/v1/shifts/").json()] == ["执法记录仪"]
+    logistics.cookies["django_language"] = "en"
+    assert [s["category_name"] for s in logistics.get("/api/v1/shifts/").json()] == ["Body-worn recorder"]
+
+
 def test_auditors_and_fleet_may_not_sign_out(world, auditor, api_client_for):
     fleet = api_client_for(make_user("fleet", "fleet", unit=world["units"]["CZ-TN"]))
     before = _state()

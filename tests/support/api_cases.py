@@ -489,7 +489,7 @@ PAGES: dict[str, tuple | str] = {
     "assets:user-list": ADMIN_ONLY, "assets:user-create": ADMIN_ONLY, "assets:user-edit": ADMIN_ONLY,
     "assets:user-password": ADMIN_ONLY,
     "assets:disposals": ALL, "assets:disposal-register": ALL, "assets:disposal-approve": AL,
-    "assets:disposal-refuse": AL,
+    "assets:disposal-refuse": AL, "assets:disposal-photo": ALL,
     "search": ALL,
     "assets:person-list": ALL, "assets:asset-list": ALL, "assets:asset-detail": ALL, "assets:unit-list": ALL,
     "assets:unit-detail": ALL, "uniforms:person-detail": ALL, "uniforms:departure-list": ALL,

@@ -38,6 +38,20 @@ def test_scan_issue_of_another_brigades_asset_is_an_unknown_tag(bureau, client, 
     assert Asset.objects.get(tag="WJ-1").status == "in_stock"
 
 
+def test_a_batch_mixing_our_items_with_another_brigades_moves_none_of_them(bureau, client, wj_officer):
+    """One tag of another brigade among ours refuses the whole hand-over: our items stay in stock, no receipt."""
+    stock(bureau["units"]["CZ-TN-01"], "长袖衬衣", "170", 2, "TN")
+    stock(bureau["units"]["CZ-WJ-01"], "长袖衬衣", "170", 1, "WJ")
+    before = _state()
+    r = client.post("/api/v1/handover/commit/", {"mode": "issue", "person": "P001", "tags": ["TN-1", "WJ-1", "TN-2"]},
+                    format="json")
+    assert r.status_code == 409, r.content
+    assert [(line["tag"], line["ok"], line["code"]) for line in r.json()["lines"]] == [
+        ("TN-1", True, ""), ("WJ-1", False, "unknown_tag"), ("TN-2", True, "")]
+    assert _state() == before
+    assert set(Asset.objects.filter(tag__in=["TN-1", "TN-2", "WJ-1"]).values_list("status", flat=True)) == {"in_stock"}
+
+
 def test_scan_return_of_another_brigades_lost_radio_is_refused(bureau, client, wj_officer):
     radio = ledger.asset_create(tag="R-WJ", category="radio", unit=bureau["units"]["CZ-WJ-01"], item="对讲机")
     ledger.asset_issue(asset=radio, person=wj_officer)

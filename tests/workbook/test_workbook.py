@@ -276,6 +276,24 @@ def test_a_missing_sheet_imports_nothing_of_it(db, tmp_path):
     assert registry_counts() == before
 
 
+def test_a_personnel_sheet_without_the_shorthand_columns_leaves_certificates_and_badges_as_they_are(db, tmp_path):
+    """cert_no / cert_expires / badge_no are shorthand: a sheet without those columns was read as empty cells, so it
+    cleared every certificate number and was refused for every badge (an error naming a column not in the file)."""
+    run_import(write(tmp_path / "a.xlsx", base()))
+    before = registry_counts()
+    columns = ["staff_no", "name", "unit", "role", "frontline", "status"]
+    people = [row[:6] for row in base()["personnel"]]
+    result = run_import(write(tmp_path / "people.xlsx", {"personnel": people}, headers={"personnel": columns}))
+    assert (result.counts["personnel"].unchanged, result.change_records) == (3, 0)
+    assert registry_counts() == before
+    p1 = Person.objects.get(staff_no="P001")
+    assert (p1.cert_no, p1.cert_expires, p1.badge_no) == ("JS0001", dt.date(2030, 1, 1), "320401001")
+    people[0][4] = "no"  # a real change still goes through
+    run_import(write(tmp_path / "people2.xlsx", {"personnel": people}, headers={"personnel": columns}))
+    p1.refresh_from_db()
+    assert (p1.frontline, p1.cert_no, p1.badge_no) == (False, "JS0001", "320401001")
+
+
 def test_a_workbook_with_only_some_sheets_imports_those(db, tmp_path):
     sheets = base()
     result = run_import(write(tmp_path / "units.xlsx", {"units": sheets["units"]}))
@@ -307,9 +325,8 @@ BAD_CELLS = [
     ("personnel", 0, "cert_expires", "2030-13-01", "日期“2030-13-01”有误"),
     ("personnel", 1, "staff_no", "P001", "出现了两次（另见第 2 行）"),
     ("personnel", 1, "badge_no", "320401001", "胸号 320401001 与第 2 行"),
-    ("personnel", 2, "badge_no", "320409999", "胸号只绑定给执法人员"),
-    ("personnel", 2, "cert_no", "JS0009", "执法证只由执法人员持有"),
     ("personnel", 0, "cert_no", "", "填写了执法证有效期，却没有执法证号"),
+    ("personnel", 1, "cert_no", "JS0001", "执法证号 JS0001 与第 2 行（张三（工号 P001））重复"),  # one tag, two people
     ("assets", 0, "tag", "", "tag 为必填项"),
     ("assets", 0, "category", "weapon", "未知的装备类别“weapon”"),
     ("assets", 0, "unit", "CZ-NOPE", "没有代码为 CZ-NOPE 的单位"),
@@ -564,6 +581,16 @@ def test_cli_missing_file_is_a_clear_error(db, tmp_path):
         call_command("import", str(tmp_path / "notes.txt"))
 
 
+def test_cli_export_that_cannot_write_exits_non_zero_with_the_reason_not_a_traceback(db, tmp_path, monkeypatch,
+                                                                                       capfd):
+    run_import(write(tmp_path / "b.xlsx", base()))
+    (tmp_path / "notes.txt").write_text("hello")
+    for target in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "b.xlsx"):  # a file where the folder goes
+        assert run_qm("export", str(target), monkeypatch=monkeypatch) != 0
+        out, err = capfd.readouterr()
+        assert f"无法写入 {target}：" in err and "Traceback" not in err and out == ""
+
+
 def test_cli_imports_and_dry_run_writes_nothing(db, tmp_path):
     path = write(tmp_path / "b.xlsx", base())
     out = io.StringIO()
@@ -805,6 +832,29 @@ def test_a_vehicle_retired_by_the_workbook_keeps_its_terminal_as_history(db, tmp
     assert TerminalBinding.objects.get(vehicle=car).unbound_at is not None
 
 
+def test_a_retired_vehicles_last_terminal_survives_export_and_import(db, tmp_path):
+    """The export lists a retired vehicle's last terminal, as the workbook gave it (it was written empty, so an
+    export imported elsewhere lost it): imported again it changes nothing, and a registry that lacks the vehicle
+    records the terminal in its file as history, unbound."""
+    sheets = base()
+    sheets["vehicles"][1][5:8] = ["T0002", "no", "retired"]
+    run_import(write(tmp_path / "b.xlsx", sheets))
+    exported = _read_back(export_workbook(tmp_path / "out.xlsx"))
+    van = exported["vehicles"][2]
+    assert van[:8] == ("苏D·A0002", "CZ-TN-01", "7", "LSVAA4187E2000002", "SUV", "T0002", "no", "retired")
+    before = registry_counts()
+    assert run_import(tmp_path / "out.xlsx").change_records == 0 and registry_counts() == before
+    assert _read_back(export_workbook(tmp_path / "again.xlsx")) == exported
+
+    # The exported row as a registry without that vehicle reads it (another plate stands for "not registered").
+    row = ["苏D·A0003", *van[1:]]
+    run_import(write(tmp_path / "c.xlsx", {"vehicles": [row]}))
+    other = Vehicle.objects.get(plate="苏D·A0003")
+    assert (other.status, other.terminal_id) == ("retired", None)
+    assert list(TerminalBinding.objects.filter(vehicle=other, unbound_at__isnull=False).values_list(
+        "terminal_id", flat=True)) == ["T0002"]
+
+
 def test_expired_certificates_and_departed_holders_are_recorded_not_refused(db, tmp_path):
     """cert_no/cert_expires stand for the certificate asset (tag = the number): an expired one is recorded, and
     the compliance report reads it; a transferred officer's kit stays held by him."""
@@ -845,6 +895,21 @@ def test_a_new_cert_expires_is_a_dated_renewal(db, tmp_path):
     assert result.counts["assets"].updated == 1 and timezone.localdate(renew.occurred_at) == timezone.localdate()
 
 
+def test_a_new_cert_expires_renews_the_certificate_without_an_assets_sheet(db, tmp_path):
+    """A personnel sheet alone: the shorthand still updates the certificate (it was written to the person only)."""
+    run_import(write(tmp_path / "a.xlsx", base()))
+    sheets = base()
+    sheets["personnel"][0][7] = "2035-01-01"
+    path = write(tmp_path / "people.xlsx", {"personnel": sheets["personnel"]})
+    result = run_import(path)
+    cert = Asset.objects.get(tag="JS0001")
+    assert cert.expires == dt.date(2035, 1, 1) == Person.objects.get(staff_no="P001").cert_expires
+    assert CustodyEvent.objects.get(asset=cert, action="renew").expires_after == dt.date(2035, 1, 1)
+    assert (result.counts["assets"].updated, result.events) == (1, 1)
+    before = registry_counts()
+    assert run_import(path).events == 0 and registry_counts() == before
+
+
 def test_an_item_imported_as_held_counts_its_replacement_from_acquired(db, tmp_path):
     """No issue date in the workbook: the issue is recorded on the acquisition date, and replacement falls due
     service_years after it (the rule and the uniforms app's list alike)."""
@@ -875,6 +940,25 @@ def test_a_held_item_a_custody_rule_would_refuse_is_recorded_as_it_stands(db, tm
         (holder or "CZ-TN-01")
     assert [n for n in result.notices if "U-001" in n] == [
         f"装备表第 2 行（U-001）：按现状导入，尽管{said}"]
+
+
+def test_an_auxiliary_listed_with_a_certificate_or_badge_is_recorded_as_it_stands(db, tmp_path):
+    """SPEC: a fact that breaks a rule today is recorded and reported, never refused (the same fact on the assets
+    sheet was recorded; through the personnel shorthand it refused the whole workbook)."""
+    sheets = base()
+    sheets["personnel"][2][6:9] = ["JS0009", "2030-01-01", "320409999"]  # A001, an auxiliary
+    path = write(tmp_path / "b.xlsx", sheets)
+    result = run_import(path)
+    cert, badge = Asset.objects.get(tag="JS0009"), Asset.objects.get(tag="320409999")
+    assert (cert.category_id, cert.status, cert.holder_person.staff_no, cert.expires) == (
+        "certificate", "issued", "A001", dt.date(2030, 1, 1))
+    assert (badge.category_id, badge.item, badge.holder_person.staff_no) == ("insignia", "胸号", "A001")
+    assert Person.objects.get(staff_no="A001").badge_no == "320409999"
+    assert [n for n in result.notices if n.startswith("人员表")] == [
+        "人员表第 4 行：按现状导入，尽管李四（工号 A001） 是协管人员；胸号只绑定给执法人员",
+        "人员表第 4 行：按现状导入，尽管李四（工号 A001） 是协管人员；执法证只由执法人员持有"]
+    before = registry_counts()
+    assert run_import(path).events == 0 and registry_counts() == before
 
 
 def test_auxiliary_items_recorded_with_their_expiry(db, tmp_path):

@@ -204,7 +204,7 @@ def track_drawing(evidence: Evidence, width: float, height: float):
     for cell in active_features(layer="grid", bbox=bbox)[:400]:
         geom = clipped(cell.geometry)
         for poly in getattr(geom, "geoms", [geom]):
-            if poly.geom_type == "Polygon":
+            if poly.geom_type == "Polygon" and not poly.is_empty:
                 d.add(Polygon(flat(poly.exterior.coords), fillColor=None, strokeColor=colors.HexColor("#c9c2b0"),
                               strokeWidth=0.4))
     try:
@@ -214,7 +214,9 @@ def track_drawing(evidence: Evidence, width: float, height: float):
     for street in streets:
         geom = clipped(street.geometry)
         for line in getattr(geom, "geoms", [geom]):
-            if line.geom_type == "LineString":
+            # A street whose box overlaps the frame but whose line passes outside it is cut to nothing: the SVG
+            # renderer refuses a line without points (the alert page answered 500).
+            if line.geom_type == "LineString" and len(line.coords) >= 2:
                 d.add(PolyLine(flat(line.coords), strokeColor=colors.white, strokeWidth=2.2))
                 d.add(PolyLine(flat(line.coords), strokeColor=colors.HexColor("#b8b2a4"), strokeWidth=0.5))
     for venue in active_features(layer="venues", bbox=bbox)[:200]:
@@ -229,7 +231,7 @@ def track_drawing(evidence: Evidence, width: float, height: float):
             if geom.is_empty:
                 continue
             for poly in getattr(geom, "geoms", [geom]):
-                if poly.geom_type == "Polygon":
+                if poly.geom_type == "Polygon" and not poly.is_empty:
                     d.add(Polygon(flat(poly.exterior.coords), fillColor=colors.HexColor("#f6c9c9"),
                                   strokeColor=colors.HexColor("#c62828"), strokeWidth=0.6))
             x, y = xy(geom.centroid.x, geom.centroid.y)

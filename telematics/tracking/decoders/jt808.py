@@ -124,10 +124,19 @@ def check_code(data: bytes) -> int:
 
 
 def bcd(digits: str, size: int) -> bytes:
-    """Digits → BCD[size], padded with leading zeros."""
-    if not digits.isdigit() or len(digits) > 2 * size:
+    """Digits → BCD[size], padded with leading zeros. A header's phone number may also be hex digits: some terminals
+    put a non-BCD id there (see `phone_digits`), and their answers must carry it back."""
+    if not digits or len(digits) > 2 * size or any(c not in "0123456789abcdef" for c in digits):
         raise ValueError(f"{digits!r} is not at most {2 * size} digits")
     return bytes.fromhex(digits.rjust(2 * size, "0"))
+
+
+def phone_digits(data: bytes) -> str:
+    """The header's terminal phone number as its digits, leading zeros kept. The standard says BCD, but terminals of
+    several makers put a hex id there (e.g. `4f07788ef676`, in Traccar's Jt808ProtocolDecoderTest): it is taken as
+    its hex digits (lowercase), so such a terminal is bound by that id like any other instead of every frame of it
+    being refused. For a BCD number this is exactly its digits."""
+    return data.hex()
 
 
 def bcd_digits(data: bytes) -> str:
@@ -142,7 +151,8 @@ def bcd_digits(data: bytes) -> str:
 @dataclass(slots=True)
 class Header:
     msg_id: int
-    phone: str  # the terminal phone number's BCD digits: 12 (2013) or 20 (2019), leading zeros kept
+    phone: str  # the terminal phone number's BCD digits: 12 (2013) or 20 (2019), leading zeros kept (hex
+    # digits for the terminals that put a non-BCD id there: phone_digits)
     serial: int
     version: int | None = None  # the 2019 protocol version byte; None for a 2013 header
     encryption: int = 0
@@ -172,6 +182,11 @@ def parse_frame(content: bytes) -> Frame:
         raise FrameError(f"check code 0x{code:02x}, computed 0x{check_code(payload):02x}", "bad_frame")
     msg_id = int.from_bytes(payload[0:2])
     attrs = int.from_bytes(payload[2:4])
+    if attrs & VERSION_FLAG and len(payload) == 12 + (4 if attrs & SUBPACKAGE_FLAG else 0) + (attrs & MAX_BODY):
+        # Bit 14 is reserved in 2013, yet some 2013 terminals set it (SmallChi/JT808's Demo14, its "JTT2013Force"
+        # mode). A frame whose length fits a 2013 header and not a 2019 one (5 bytes longer) is read as 2013, and
+        # answered so.
+        attrs &= ~VERSION_FLAG
     if attrs & VERSION_FLAG:
         version, phone, pos = payload[4], payload[5:15], 15
     else:
@@ -191,7 +206,7 @@ def parse_frame(content: bytes) -> Frame:
     body = payload[pos:]
     if len(body) != attrs & MAX_BODY:
         raise FrameError(f"body is {len(body)} bytes, its header says {attrs & MAX_BODY}", "bad_frame")
-    header = Header(msg_id, bcd_digits(phone), serial, version, (attrs & ENCRYPTION_MASK) >> 10, total, index)
+    header = Header(msg_id, phone_digits(phone), serial, version, (attrs & ENCRYPTION_MASK) >> 10, total, index)
     return Frame(header, body, (serial,))
 
 

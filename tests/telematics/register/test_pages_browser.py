@@ -73,3 +73,30 @@ def test_a_fuel_entry_through_the_form_shows_in_the_register(booked, live_server
     entry = orm_off_loop(lambda: VehicleCost.objects.get(fuel_card="9002"))
     assert entry.entered_by == "fleet-tn" and entry.litres == 25
     assert entry.journey_start.isoformat() == "2026-11-10T01:33:00+00:00"
+
+
+def test_the_register_scrolls_in_its_own_box_and_keeps_plates_on_one_line(booked, live_server):
+    """At a laptop's width the English register (twenty-odd columns) widened the whole page past the screen and
+    broke plates over two lines ("苏 / D·A0001")."""
+    client = Client()
+    client.force_login(make_user("fleet-tn", "fleet", booked["units"]["CZ-TN"]))
+    cookies = [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url}, {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with orm_allowed_under_playwright(), sync_playwright() as p:
+        browser = p.chromium.launch(**CHROMIUM)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            context.add_cookies(cookies)
+            page = context.new_page()
+            page.goto(f"{live_server.url}/register/?unit=CZ-TN&month=2026-11")
+            expect(page.locator("#register-title")).to_contain_text("register")
+            page.screenshot(path=str(ARTIFACTS / "monthly_register_en_1280.png"))
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            box = page.locator(".register-scroll").first
+            assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the table scrolls inside its box
+            plate = page.locator('#register-table td[data-col="vehicle"]').first
+            lines = "td => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; }"
+            assert plate.evaluate(lines) == 1
+        finally:
+            browser.close()

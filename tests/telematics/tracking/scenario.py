@@ -84,9 +84,10 @@ def _ts(f: dict) -> float:
     return dt.datetime.fromisoformat(f["ts"]).timestamp()
 
 
-def messages(*, shuffle_window: int = 0, duplicates: int = 0, arrays: bool = False, seed: int = 1):
+def messages(*, shuffle_window: int = 0, duplicates: int = 0, arrays: bool = False, seed: int = 1, flush: int = 0):
     """(topic, payload) in event-time order across the fleet; optionally neighbours swapped within a terminal
-    (out-of-order), some fixes sent twice, and V2's fixes flushed as arrays of 10."""
+    (out-of-order), some fixes sent twice, and V2's fixes flushed as arrays of 10; or with `flush` every terminal's
+    fixes flushed as arrays of that many, each sent at the time of its last fix."""
     rnd = random.Random(seed)
     per = timeline()
     out = []
@@ -101,9 +102,10 @@ def messages(*, shuffle_window: int = 0, duplicates: int = 0, arrays: bool = Fal
                 if slots[j] - slots[i] <= REORDER_S:
                     fixes[i], fixes[j] = fixes[j], fixes[i]
         topic = f"qm/terminals/{terminal}/position"
-        if arrays and terminal == "T0002":
-            for i in range(0, len(fixes), 10):
-                chunk = fixes[i:i + 10]
+        if flush or (arrays and terminal == "T0002"):
+            size = flush or 10
+            for i in range(0, len(fixes), size):
+                chunk = fixes[i:i + size]
                 out.append((max(_ts(f) for f in chunk), topic, chunk))
             continue
         for slot, f in zip(slots, fixes):

@@ -102,12 +102,15 @@ def test_the_jt808_gateway_user_publishes_only_phone_number_terminals(city, tmp_
     from telematics.models import Vehicle
 
     Vehicle.objects.create(plate="苏D·J8001", unit=city["units"]["CZ-TN-01"], seats=5, terminal_id="013511221122")
+    # a terminal whose header carries a non-BCD id (a real one: Traccar's Jt808ProtocolDecoderTest) is bound by its hex
+    Vehicle.objects.create(plate="苏D·J8002", unit=city["units"]["CZ-TN-01"], seats=5, terminal_id="4f07788ef676")
     broker = MosquittoBroker()
     passwords, acl = broker.dir / "passwd", broker.dir / "acl"
     call_command("mqtt", "acl", "--password-file", str(passwords), "--acl-file", str(acl), "--ingest-password",
                  "ingest-pw", "--secret", SECRET, "--gateway-user", "jt808", "--gateway-password", "gw-pw")
     assert ("user jt808\ntopic read qm/jt808/+/command\ntopic write qm/jt808/+/answer\n"
-            "topic write qm/terminals/013511221122/position\n") in acl.read_text()
+            "topic write qm/terminals/013511221122/position\ntopic write qm/terminals/4f07788ef676/position\n"
+            ) in acl.read_text()
     broker.extra = f"password_file {passwords}\nacl_file {acl}\nallow_anonymous false"
     broker.start()
     proc = IngestProcess(f"mqtt://ingest:ingest-pw@127.0.0.1:{broker.port}").start()

@@ -82,6 +82,26 @@ def test_the_evidence_pack(evening, people):
     assert client_for(people["other"]).get(f"/alerts/{journey.pk}/evidence.pdf").status_code == 404
 
 
+def test_a_street_whose_box_reaches_the_map_but_not_its_line_is_left_out(evening, people):
+    """The map cuts each street to its frame; a street found by its bounding box but passing outside the frame was
+    cut to an empty line, which ReportLab refuses: the case page and its evidence pack answered 500."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from gis.services import layer_load_frame
+
+    stop = evening["stop"]
+    # An L round the whole city: its box holds every fix, its line none of them.
+    bend = LineString([(stop.lon - 0.2, stop.lat - 0.2), (stop.lon - 0.2, stop.lat + 0.2),
+                       (stop.lon + 0.2, stop.lat + 0.2)])
+    layer_load_frame(layer="streets", frame=gpd.GeoDataFrame([{"name": "环城路", "kind": "main", "geometry": bend}],
+                                                             geometry="geometry", crs="EPSG:4326"),
+                     source_file="test streets")
+    reader = client_for(people["inspector"])
+    assert reader.get(f"/alerts/{stop.pk}/").status_code == 200
+    assert reader.get(f"/alerts/{stop.pk}/evidence.pdf").status_code == 200
+
+
 def test_the_history_filters_counts_exports_and_precision(city, people, clock):
     v1, v2 = city["vehicles"]["V1"], city["vehicles"]["V2"]
     wj = make_user("fleet-wj-only", "fleet", city["units"]["CZ-WJ"])
@@ -120,6 +140,9 @@ def test_the_case_pages_speak_english(evening, people, settings):
     assert "Alert cases" in page and "Awaiting explanation" in page and "待说明" not in page
     page = reader.get(f"/alerts/{evening['journey'].pk}/").content.decode()
     assert "Submit explanation" in page and "Case history" in page and "提交说明" not in page
+    # Labels end with the page's colon ("Case state：" on the English page before), the clause is the standard's.
+    assert 'Case state: <span class="state' in page and "Evidence pack: <a" in page
+    assert "：" not in page.split("<main>")[1] and '<dd lang="zh-Hans">jiangsu ' in page
     reader.post(f"/alerts/{evening['journey'].pk}/", {"action": "explain", "text": "patrol"})
     pdf = reader.get(f"/alerts/{evening['journey'].pk}/evidence.pdf").content
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()

@@ -168,6 +168,26 @@ def test_registrations_authentication_and_heartbeat():
     assert (beat.header.msg_id, beat.header.phone, beat.header.serial, beat.body) == (0x0002, "043048325465", 183, b"")
 
 
+def test_a_header_phone_that_is_not_bcd_is_read_as_its_hex_digits_and_answered_with_them():
+    """Traccar (Jt808ProtocolDecoderTest): an authentication whose header "phone" is 4F07788EF676, not BCD."""
+    f = frame("7e010200204f07788ef67601824f4459344f544d314d4459774d4441314d444977626d5633553235536457786cba7e")
+    assert (f.header.msg_id, f.header.phone, f.header.serial) == (0x0102, "4f07788ef676", 0x0182)
+    (segment,) = j.FrameReader().feed(j.build_frame(0x8001, f.header.phone, 1, j.general_response(0x0182, 0x0102)))
+    assert j.parse_frame(segment).header.phone == "4f07788ef676"
+    with pytest.raises(ValueError):
+        j.bcd("4F07788EF67G", 6)
+
+
+def test_a_2013_terminal_that_sets_the_version_flag_is_read_as_2013():
+    """SmallChi/JT808 src/JT808.Protocol.Test/Simples/Demo14.cs: a 2013 authentication whose header sets bit 14 (the
+    2019 version flag, reserved in 2013); the library reads it with its "JTT2013Force" mode."""
+    f = frame("7e0102400c01003000068109024a3130303330303030363831857e")
+    assert (f.header.msg_id, f.header.version, f.header.phone, f.header.serial) == (0x0102, None, "010030000681", 0x0902)
+    assert j.decode_auth(f.body, f.header.is_2019) == "J10030000681"
+    # a genuine 2019 frame still reads as 2019
+    assert frame(TRACCAR_2019_BATCH_SOUTH).header.version == 1
+
+
 def test_2019_authentication_carries_its_length():
     body = j.encode_auth("a1b2", True, imei="866496077582164", software="1.0")
     assert body[0] == 4 and j.decode_auth(body, True) == "a1b2"

@@ -49,3 +49,27 @@ def test_the_day_replayed_fast_through_mosquitto_raises_the_same_alerts(city, in
     reference = tmp_path.parent / "replay-reference.json"
     if reference.exists():
         assert [list(row) for row in snapshot()] == json.loads(reference.read_text())
+
+
+@pytest.mark.mqtt
+@pytest.mark.django_db(transaction=True)
+def test_the_day_flushed_in_arrays_by_every_terminal_raises_the_ground_truth(city, ingest, publisher):
+    """Every terminal sends its fixes five at a time (a buffer flushed at the time of its last fix): V7's flush
+    after its silent hour carries 07:50-08:00 and 09:00-09:05 together. The flush withdraws the silence opened at
+    07:45, and the hour from 08:00 is a silence all the same (audit: it was lost, one alert less than one by one)."""
+    scenario.trips(city["vehicles"])
+    msgs = scenario.messages(flush=5)
+    silent = [body for topic, body in msgs if "/T0007/" in topic and any(f["ts"].startswith("2026-10-10T08:00")
+                                                                           for f in body)]
+    assert [f["ts"][11:16] for f in silent[0]] == ["07:50", "07:55", "08:00", "09:00", "09:05"]
+    total = sum(len(body) for _, body in msgs)
+    proc = ingest()
+    pub = publisher()
+    for topic, payload in msgs:
+        pub.client.publish(topic, json.dumps(payload), qos=1)
+    wait_until(lambda: Position.objects.count() == total, timeout=60, what="every fix stored")
+    wait_until(lambda: len(scenario.raised()) == len(scenario.expected()) and not Alert.objects.filter(
+        ended_at__isnull=True).exists(), timeout=30, what=lambda: f"every alert raised and closed: {snapshot()}")
+    counters = proc.stop()
+    assert counters["stored"] == total
+    assert scenario.raised() == scenario.expected()

@@ -149,6 +149,35 @@ def test_silence_filled_by_a_late_buffer_flush_is_withdrawn():
     assert [x.action for x in ev] == ["withdraw"]
 
 
+def test_a_buffer_flush_spanning_a_silence_keeps_the_part_it_did_not_fill():
+    """A terminal's flush carries the fixes of its dead zone and, in the same array, the first fix an hour later:
+    the flush withdraws the silence the sweep opened, but the hour after the buffered fixes was silent while the
+    others reported, as it was when the same fixes came one by one (audit: replay in arrays gave one alert less)."""
+    others = [pt(T0 + k * 60, 0, 0, 0, vehicle=3) for k in range(1, 100)]
+    one_by_one = engine()
+    one_by_one.feed([pt(T0, vehicle=2), pt(T0 + 600, vehicle=2)])
+    run(one_by_one, others, tail=False)
+    ev, _ = one_by_one.feed([pt(T0 + 6000, vehicle=2)])
+    assert [(x.action, x.started_at, x.ended_at) for x in ev] == [("close", T0 + 600, T0 + 6000)]
+
+    flushed = engine()
+    flushed.feed([pt(T0, vehicle=2)])
+    opened, _ = run(flushed, others, tail=False)
+    assert [(x.action, x.started_at) for x in opened] == [("open", T0)]
+    ev, _ = flushed.feed([pt(T0 + 600, vehicle=2), pt(T0 + 6000, vehicle=2)])  # one array: dead zone + live fix
+    assert [(x.action, x.started_at, x.ended_at) for x in ev] == [
+        ("withdraw", T0, T0 + 600), ("open", T0 + 600, None), ("close", T0 + 600, T0 + 6000)]
+
+
+def test_a_late_gap_while_the_whole_fleet_was_quiet_stays_no_silence():
+    e = engine()
+    e.feed([pt(T0, vehicle=2), pt(T0, vehicle=3)])
+    later = [pt(T0 + 7200 + k * 60, 0, 0, 0, vehicle=3) for k in range(0, 10)]
+    run(e, later, tail=False)
+    ev, _ = e.feed([pt(T0 + 7200 + 300, vehicle=2)])  # the gap of both (T0 to T0 + 2 h) is the fleet's
+    assert [x for x in ev if x.kind == "terminal_silent"] == []
+
+
 def test_state_survives_pickling_mid_episode():
     import pickle
     points = parked(T0, 15) + driving(T0 + 910, 3)

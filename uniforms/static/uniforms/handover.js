@@ -10,6 +10,9 @@
   let lines = [];  // {tag, ok, pending, row}
   let held = [];  // the person's current holdings: [{tag, category}]
   const categoryNames = JSON.parse(document.getElementById("category-names").textContent);
+  // Items as the API names them (Chinese) in the page's language.
+  const itemNames = JSON.parse(document.getElementById("item-names").textContent);
+  function itemName(name) { return (name && itemNames[name]) || name; }
 
   function mode() { return document.querySelector("input[name=mode]:checked").value; }
 
@@ -51,7 +54,7 @@
     cell(row, lines.indexOf(line) + 1);
     cell(row, line.tag);
     cell(row, info.category_name);
-    cell(row, info.item);
+    cell(row, itemName(info.item));
     cell(row, info.size);
     cell(row, line.ok ? msg.msgOk : (info.reason || info.detail), "reason");
     const td = document.createElement("td");
@@ -123,7 +126,7 @@
       td.appendChild(tagLink);
       row.appendChild(td);
       cell(row, categoryNames[a.category] || a.category);
-      cell(row, a.item);
+      cell(row, itemName(a.item));
       cell(row, a.size);
       cell(row, (a.issued_at || "").slice(0, 10));
       rows.appendChild(row);

@@ -10,6 +10,8 @@
   const status = document.getElementById("st-status");
   const result = document.getElementById("st-result");
   const closeButton = document.getElementById("st-close");
+  // Items as the API names them (Chinese) in the page's language.
+  const itemNames = JSON.parse(document.getElementById("item-names").textContent);
   let stocktakeId = null;
   if (msg.stocktake) {  // an open stocktake resumed (an annual inventory's): scan on into it
     stocktakeId = Number(msg.stocktake);
@@ -89,7 +91,7 @@
     table.appendChild(thead);
     const tbody = document.createElement("tbody");
     lines.forEach((ln) => tbody.appendChild(row(
-      [[ln.tag], [ln.item], [ln.unit], [ln.holder], [ln.reason ? label(ln.reason) : ""], [ln.place || ""]])));
+      [[ln.tag], [(ln.item && itemNames[ln.item]) || ln.item], [ln.unit], [ln.holder], [ln.reason ? label(ln.reason) : ""], [ln.place || ""]])));
     if (!lines.length) { tbody.appendChild(row([[msg.msgNone]])); }
     table.appendChild(tbody);
     result.append(h, table);

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, workbook, headers, **options):
         try:
             path = export_workbook(workbook, headers=headers)
-        except OSError as exc:  # a folder where a file must go, no permission, a full disk: the reason, no traceback
+        except OSError as exc:  # SPEC "Command line": the reason on standard error, not a traceback
             raise CommandError(_("无法写入 %(path)s：%(reason)s")
-                               % {"path": exc.filename or workbook, "reason": exc.strerror or exc}) from None
+                               % {"path": workbook, "reason": exc.strerror or exc}) from None
         self.stdout.write(f"exported the registry to {path}")
