@@ -124,10 +124,14 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] in OWNER_COMMANDS and os.environ.get("QM_MIGRATION_DATABASE_URL"):
         os.environ["QM_DATABASE_URL"] = os.environ["QM_MIGRATION_DATABASE_URL"]
     import django
+    from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured
 
     try:
-        django.setup()
+        # Once per process: a second setup (the tests call main() in-process) would bind the logging handlers to
+        # that moment's stderr, which pytest closes after the test ("I/O operation on closed file" later on).
+        if not apps.ready:
+            django.setup()
     except ImproperlyConfigured as exc:  # the settings refused the environment (QM_ENV=production): say why
         sys.stderr.write(f"qm: {exc}\n")
         sys.exit(2)
