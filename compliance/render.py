@@ -104,8 +104,8 @@ def layout(report: Report) -> dict:
 
 def _headline(report: Report) -> list[tuple[str, str]]:
     data, ctx = report.data, report.context
-    lines = [(_("单位"), f"{ctx.get('unit_name', data['unit'])}（{data['unit']}）"),
-             (_("标准"), f"{ctx.get('standard_title', data['standard'])}（{data['standard']}）"),
+    lines = [(_("单位"), _named(ctx.get("unit_name", data["unit"]), data["unit"])),
+             (_("标准"), _named(ctx.get("standard_title", data["standard"]), data["standard"])),
              (_("核查日期"), data["as_of"])]
     if ctx.get("snapshot"):
         snap = ctx["snapshot"]
@@ -114,9 +114,22 @@ def _headline(report: Report) -> list[tuple[str, str]]:
     return lines
 
 
+def _english() -> bool:
+    return translation.get_language() == "en"
+
+
+def _named(name: str, code: str) -> str:
+    """A name with its code in brackets, in the reader's typography: 天宁大队（CZ-TN） / 天宁大队 (CZ-TN)."""
+    return f"{name} ({code})" if _english() else f"{name}（{code}）"
+
+
+def _colon() -> str:
+    return ": " if _english() else "："
+
+
 def _in_language(setting: dict) -> dict:
     """A local setting's label and note in the reader's language (the standards' files carry both)."""
-    if translation.get_language() == "en" and setting.get("label_en"):
+    if _english() and setting.get("label_en"):
         return dict(setting, label=setting["label_en"], note=setting.get("note_en") or setting["note"])
     return setting
 
@@ -151,7 +164,7 @@ def _summary_rows(shape: dict) -> list[list]:
 
 
 def _failing_rows(shape: dict) -> list[list]:
-    return [[f"{r['unit_name']}（{r['unit']}）", r["title"], r["clause"], r["item"], r["required"], r["actual"],
+    return [[_named(r["unit_name"], r["unit"]), r["title"], r["clause"], r["item"], r["required"], r["actual"],
              r["shortfall"]] for r in shape["failing"]]
 
 
@@ -408,8 +421,8 @@ def render_pdf(report: Report) -> bytes:
             super().save()
 
     story = [Paragraph(markup(_("合规核查报告")), title)]
-    story += [text(f"{label}：{value}", body) for label, value in _headline(report)]
-    story += [text(f"{_('本地阈值')}：{line}") for line in _local_settings(report)]
+    story += [text(f"{label}{_colon()}{value}", body) for label, value in _headline(report)]
+    story += [text(f"{_('本地阈值')}{_colon()}{line}") for line in _local_settings(report)]
 
     # The summary: counts by status per unit, then the failing clauses with their shortfall.
     story += titled(_("摘要：各单位核查结论"))
@@ -426,7 +439,7 @@ def render_pdf(report: Report) -> bytes:
     if shape["failing"]:
         rows = [[text(h) for h in failing_header()]]
         for r in shape["failing"]:
-            rows.append([text(f"{r['unit_name']}（{r['unit']}）"), rule_cell(r), text(r["clause"]), text(r["item"]),
+            rows.append([text(_named(r["unit_name"], r["unit"])), rule_cell(r), text(r["clause"]), text(r["item"]),
                          figure(r["required"]), figure(r["actual"]), figure(r["shortfall"])])
         story.append(grid_table(rows, (58, 58, 66, 30, 20, 20, 20)))
 
@@ -435,7 +448,8 @@ def render_pdf(report: Report) -> bytes:
     header = [_("规则"), _("条款"), _("项目"), _("应配"), _("实有"), _("缺口"), _("结论")]
     for unit in shape["units"]:
         counts = " · ".join(f"{status_label(s)} {unit['counts'][s]}" for s in SUMMARY_STATUSES if unit["counts"][s])
-        story += titled(f"{unit['name']}（{unit['code']}）{unit['kind_label']} — {counts}", unit_heading)
+        story += titled(f"{_named(unit['name'], unit['code'])}{' ' if _english() else ''}{unit['kind_label']} — {counts}",
+                       unit_heading)
         rows = [[text(h) for h in header]]
         extra = []
         for i, r in enumerate(unit["rows"], start=1):

@@ -56,15 +56,24 @@ def write_workbook(path: str | Path, sheets: dict[str, Iterable[list]], *, heade
     if is_xlsx(path):
         import openpyxl
 
-        path.parent.mkdir(parents=True, exist_ok=True)  # before any row is streamed: a bad path fails at once
-        book = openpyxl.Workbook(write_only=True)
-        for key, rows in sheets.items():
-            name, header = titles(key)
-            ws = book.create_sheet(name)
-            ws.append(header)
-            for row in rows:
-                ws.append([_xlsx_value(v) for v in row])
-        book.save(path)
+        # The file is opened before any sheet is built: a path that cannot be written (a file where the folder
+        # should be, a folder of that name, no permission) fails at once with its OSError, and leaves no
+        # half-written write-only sheets behind to complain when they are collected.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            try:
+                book = openpyxl.Workbook(write_only=True)
+                for key, rows in sheets.items():
+                    name, header = titles(key)
+                    ws = book.create_sheet(name)
+                    ws.append(header)
+                    for row in rows:
+                        ws.append([_xlsx_value(v) for v in row])
+                book.save(fh)
+            except BaseException:
+                fh.close()
+                path.unlink(missing_ok=True)
+                raise
         return path
     path.mkdir(parents=True, exist_ok=True)
     for key, rows in sheets.items():

@@ -95,13 +95,15 @@ def parse_moment(text: str | None, *, end: bool = False, what: str = "from") -> 
     if text is None or str(text).strip() == "":
         return None
     text = str(text).strip()
-    day = parse_date(text) if len(text) == 10 else None
+    try:  # a well-formed but impossible value (2026-13-01, 02-30) raises instead of answering None
+        day = parse_date(text) if len(text) == 10 else None
+        moment = None if day is not None else parse_datetime(text)
+    except ValueError:
+        day = moment = None
     if day is not None:
         moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
-    else:
-        moment = parse_datetime(text)
-        if moment is None:
-            raise DomainError(_("--%(what)s %(text)s 不是 ISO 格式的日期或日期时间"), field=what, what=what, text=text)
+    elif moment is None:
+        raise DomainError(_("--%(what)s %(text)s 不是 ISO 格式的日期或日期时间"), field=what, what=what, text=text)
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 

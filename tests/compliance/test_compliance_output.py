@@ -143,6 +143,20 @@ def test_bad_input_is_a_clear_error_in_the_command_lines_language(small_bureau, 
     assert english in str(refused.value) and not CJK.search(str(refused.value))
 
 
+def test_lang_en_is_the_whole_runs_language(small_bureau, capfdbinary):
+    """The command's own `--lang en` reads as QM_LANGUAGE=en does: the standard's title in the report's header
+    (it used to stay Chinese: the report was built before --lang took effect) and the refusals."""
+    with translation.override("zh-hans"):
+        call_command("compliance", "--unit", "CZ-TN", "--standard", "model", "--format", "csv", "--lang", "en")
+        lines = capfdbinary.readouterr().out.decode("utf-8").splitlines()
+        with pytest.raises(CommandError) as refused:
+            call_command("compliance", "--unit", "NOPE", "--standard", "jiangsu", "--lang", "en")
+    standard = next(line for line in lines if line.startswith("Standard,"))
+    assert "Provincial Standard for Standardised Urban Management Law Enforcement" in standard
+    assert "省级" not in standard
+    assert "No unit with code NOPE" in str(refused.value) and not CJK.search(str(refused.value))
+
+
 def test_cli_exits_non_zero_with_the_reason_on_stderr(db, monkeypatch, capfd):
     from django.db import connections
 

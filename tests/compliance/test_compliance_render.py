@@ -237,6 +237,8 @@ def test_english_pdf(small_bureau, tmp_path):
     text = pdf_text(run("--unit", "CZ-TN", "--standard", "model", "--lang", "en", fmt="pdf", tmp_path=tmp_path))
     assert "Compliance report" in text and "Summary: results by unit" in text and "Radios per officer" in text
     assert "Fail" in text and "核查结果（按单位）" not in text and "不符合" not in text
+    # English typography: a colon and brackets as in English, no full-width ones around the codes.
+    assert "Unit: " in text and "(CZ-TN)" in text and "（CZ-TN）" not in text and "：" not in text
 
 
 def test_cli_rejects_an_unknown_language(small_bureau):

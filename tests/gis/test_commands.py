@@ -67,3 +67,11 @@ def test_unknown_layer_is_refused_by_the_parser(db):
 def test_sample_needs_output_or_load(db):
     with pytest.raises(CommandError, match="--output DIR、--load"):
         call_command("gis", "sample")
+
+
+def test_sample_output_onto_a_file_is_refused_with_the_reason(db, tmp_path):
+    """`qm gis sample --output F` where F is a file: the reason, not FileExistsError's traceback."""
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    with pytest.raises(CommandError, match=f"无法写入 {taken}："):
+        call_command("gis", "sample", "--output", str(taken))

@@ -126,6 +126,8 @@ def test_qm_recorders_inspections_due(inspected, tmp_path, capsys):
     assert "Never inspected" in capsys.readouterr().out
     with pytest.raises(CommandError, match="没有编码为 NOPE 的单位"):
         call_command("recorders", "inspections-due", "--unit", "NOPE")
+    with pytest.raises(CommandError, match="No unit with code NOPE"):  # --lang is the run's language, refusals too
+        call_command("recorders", "inspections-due", "--unit", "NOPE", "--lang", "en")
     with pytest.raises(CommandError, match="不是日期"):
         call_command("recorders", "inspections-due", "--unit", "CZ", "--as-of", "yesterday")
 

@@ -111,6 +111,15 @@ def test_the_command_refuses_a_missing_scenario_file(tmp_path):
     assert not (tmp_path / "x.jsonl").exists()
 
 
+def test_the_command_refuses_an_unwritable_dry_run_file_and_a_gateway_without_port(tmp_path):
+    """Both used to end in a traceback (FileNotFoundError, ValueError from int())."""
+    with pytest.raises(CommandError, match=f"无法写入 {tmp_path / 'none' / 'x.jsonl'}："):
+        call_command("simulate", "--vehicles", "1", "--city", "sample", "--start", START.isoformat(),
+                     "--duration", "2m", "--no-docks", "--dry-run", str(tmp_path / "none" / "x.jsonl"))
+    with pytest.raises(CommandError, match="应为 HOST:PORT"):
+        call_command("simulate", "--protocol", "jt808", "--jt808", "gateway", "--dry-run", str(tmp_path / "x.jsonl"))
+
+
 @pytest.mark.mqtt
 @pytest.mark.parametrize("days_ago, noted", [(40, True), (2, False)])
 def test_a_simulation_older_than_the_fix_age_limit_says_how_to_replay_it(mqtt_url, settings, days_ago, noted):

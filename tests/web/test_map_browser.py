@@ -222,8 +222,12 @@ def test_replay_draws_the_track_with_stops_and_alerts_and_plays(fleet, live_serv
 
     page = browser_page(make_user("fleet-cz", "fleet", fleet["units"]["CZ"]))
     local = timezone.localtime(start - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    # Before a vehicle is chosen the page says what to do instead of showing empty lists.
+    page.goto(f"{live_server.url}/map/replay/")
+    assert page.locator("#replay-hint").is_visible() and not page.locator("#replay-lists").is_visible()
     page.goto(f"{live_server.url}/map/replay/?vehicle={v8.pk}&start={local}")
     page.wait_for_function("window.qmReplay && window.qmReplay.loaded")
+    assert not page.locator("#replay-hint").is_visible() and page.locator("#replay-lists").is_visible()
     assert page.evaluate("[qmReplay.fixes, qmReplay.stops, qmReplay.alerts]") == [110, 1, 1]
     assert page.locator("path.replay-track").count() == 1
     assert page.locator(".replay-stop").count() == 1 and page.locator(".replay-alert").count() == 1

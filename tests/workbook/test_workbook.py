@@ -560,6 +560,19 @@ def test_cli_exits_non_zero_with_every_error_on_stderr(db, tmp_path, monkeypatch
     assert "assets：新增 12" in capfd.readouterr().out
 
 
+@pytest.mark.parametrize("target", ["file/x.xlsx", "file", "folder.xlsx"])
+def test_cli_export_to_a_path_it_cannot_write_says_why(db, tmp_path, monkeypatch, capfd, target):
+    """A file where the folder should be, or a folder named like the workbook: the reason, no traceback (it used to
+    be FileExistsError's, with openpyxl's half-written sheets complaining after it)."""
+    (tmp_path / "file").write_text("")
+    (tmp_path / "folder.xlsx").mkdir()
+    status = run_qm("export", str(tmp_path / target), monkeypatch=monkeypatch)
+    out, err = capfd.readouterr()
+    assert status != 0 and out == ""
+    assert "无法写入" in err and "Traceback" not in err and "Exception ignored" not in err
+    assert (tmp_path / "folder.xlsx").is_dir() and (tmp_path / "file").read_text() == ""
+
+
 def test_cli_missing_file_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="不存在"):
         call_command("import", str(tmp_path / "nope.xlsx"))

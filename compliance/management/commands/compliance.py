@@ -28,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--snapshot", help="re-render the saved report with this id instead of evaluating")
 
     def handle(self, *args, **opts):
+        # --lang is the whole run's language: the report's titles (built with it) and the refusals, not the render only.
+        if not opts["lang"]:
+            return self._handle(opts)
+        with translation.override(opts["lang"]):
+            self._handle(opts)
+
+    def _handle(self, opts):
         try:
             if opts["snapshot"]:
                 if opts["save"]:

@@ -57,7 +57,12 @@ class Command(BaseCommand):
             raise CommandError(gettext("请给出 --output DIR、--load 或两者"))
         city = build_city(seed=options["seed"])
         if options["output"]:
-            for path in write_city(city, Path(options["output"])):
+            try:
+                written = write_city(city, Path(options["output"]))
+            except OSError as exc:
+                raise CommandError(gettext("无法写入 %(path)s：%(reason)s")
+                                   % {"path": exc.filename or options["output"], "reason": exc.strerror or exc}) from None
+            for path in written:
                 self.stdout.write(gettext("已写入 %(path)s") % {"path": path})
         if options["load"]:
             for version, checked in services.sample_city_load(city=city):

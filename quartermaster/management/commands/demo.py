@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from quartermaster.cli import port_number
 from quartermaster.errors import DomainError
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="web app address (default 127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="web app port (default 8000)")
+        parser.add_argument("--port", type=port_number, default=8000, help="web app port (default 8000)")
         parser.add_argument("--speed", type=float, default=60.0,
                             help="simulated seconds per second (default 60: a duty day in about 10 minutes)")
         parser.add_argument("--seed", type=int, default=1, help="the simulation's seed")
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                             help="the embedded broker when QM_MQTT_URL is not set (auto: Mosquitto if installed)")
         parser.add_argument("--no-scenarios", action="store_true", help="plain duty days, no injected behaviour")
         parser.add_argument("--quiet", action="store_true", help="do not relay the children's output")
-        parser.add_argument("--jt808-port", type=int, default=7808,
+        parser.add_argument("--jt808-port", type=port_number, default=7808,
                             help="port of the JT/T 808 gateway (`qm jt808`) three of the vehicles report to")
 
     def handle(self, *args, **opts):

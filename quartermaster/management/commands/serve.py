@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer, get_internal_wsgi_application
 from django.utils.translation import gettext as _
 
+from quartermaster.cli import port_number
+
 
 class ThreadedWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     """One thread per connection, so long-lived responses (the live map's server-sent events) never hold up
@@ -30,7 +32,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
         parser.add_argument("--access-log", action="store_true", help="log every request on standard error")
 
     def handle(self, *args, host, port, access_log, **options):

@@ -59,6 +59,13 @@ class Command(BaseCommand):
                                                 "(or while their recorder was not registered yet)")
 
     def handle(self, *args, **opts):
+        # --lang (inspections-due) is the whole run's language: its refusals too, not the render only.
+        if not opts.get("lang"):
+            return self._handle(opts)
+        with translation.override(opts["lang"]):
+            self._handle(opts)
+
+    def _handle(self, opts):
         if opts.get("days") is not None and opts["days"] < 1:
             raise CommandError(_("--days 须为正整数天数"))
         try:

@@ -18,6 +18,19 @@ from simulators.scenarios import parse_datetime, parse_duration
 from telematics.tracking import conf as tracking_conf
 
 
+def gateway_address(text: str) -> str:
+    """argparse type of --jt808: HOST:PORT with a port number, refused as a usage error before anything runs."""
+    import argparse
+
+    from quartermaster.cli import port_number
+
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        raise argparse.ArgumentTypeError(_("应为 HOST:PORT（如 127.0.0.1:7808），而不是 %(value)s") % {"value": text})
+    port_number(port)
+    return text
+
+
 class Command(BaseCommand):
     help = ("Simulates the fleet's GPS terminals (the registry's vehicles, or --vehicles N synthetic ones) driving "
             "the city's streets, and the recorders' docking stations, with optional scenario files.")
@@ -53,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--protocol", choices=["mqtt", "jt808"], default="mqtt",
                             help="jt808: terminals whose id is a 12- or 20-digit phone number speak JT/T 808 to the "
                                  "gateway (--jt808); the others, and the docks, still publish over MQTT")
-        parser.add_argument("--jt808", default="127.0.0.1:7808", metavar="HOST:PORT",
+        parser.add_argument("--jt808", default="127.0.0.1:7808", metavar="HOST:PORT", type=gateway_address,
                             help="the JT/T 808 gateway (`qm jt808`) for --protocol jt808")
 
     def handle(self, *args, **opts):
@@ -79,7 +92,11 @@ class Command(BaseCommand):
                     write_truth(truth, sc.truth_path)
                     self.stderr.write(_("真值文件：%(path)s") % {"path": sc.truth_path})
             if opts["dry_run"]:
-                n = write_jsonl(sim.messages(), opts["dry_run"])
+                try:
+                    n = write_jsonl(sim.messages(), opts["dry_run"])
+                except OSError as exc:
+                    raise CommandError(_("无法写入 %(path)s：%(reason)s")
+                                       % {"path": opts["dry_run"], "reason": exc.strerror or exc}) from None
                 self.stderr.write(_("已将 %(count)s 条消息写入 %(path)s") % {"count": n, "path": opts["dry_run"]})
                 return
             if beyond_fix_age_limit(sim.config.start):

@@ -32,7 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if bool(opts["subject"]) == bool(opts["unit"]):
-            raise CommandError(_("请给出车牌号或终端号，或 --unit CODE（不能同时给出）"))
+            with language(opts["lang"]):  # in --lang's language, like every other refusal of the command
+                message = str(_("请给出车牌号或终端号，或 --unit CODE（不能同时给出）"))
+            raise CommandError(message)
         try:
             start = parse_moment(opts["start"], what="from")
             end = parse_moment(opts["end"], end=True, what="to")

@@ -65,6 +65,8 @@
 
   function show(track, alerts) {
     drawn.clearLayers();
+    el("replay-hint").hidden = true;
+    el("replay-lists").hidden = false;
     el("replay-stops").innerHTML = "";
     el("replay-trips").innerHTML = "";
     selected = null;

@@ -110,6 +110,14 @@ def test_bad_input_is_refused(swap):
         run("T1", "--from", "yesterday")
     with pytest.raises(CommandError, match="结束须晚于开始"):
         run("T1", "--from", "2026-11-10T10:00", "--to", "2026-11-10T09:00")
+    # Well-formed but impossible: refused with the reason like any other bad date, not a ValueError's traceback.
+    for flag, value in (("--from", "2026-13-45"), ("--to", "2026-02-30T10:00")):
+        with pytest.raises(CommandError, match=f"{flag} {value} 不是 ISO 格式的日期"):
+            run("T1", flag, value)
+        with pytest.raises(CommandError, match=f"{flag} {value} 不是 ISO 格式的日期"):
+            call_command("trips", "T1", flag, value, stdout=io.StringIO())
+    with pytest.raises(CommandError, match=r"Give a plate or terminal id, or --unit CODE \(not both\)"):
+        call_command("trips", "--lang", "en", stdout=io.StringIO())  # --lang's language, before any lookup too
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from telematics.tracking.models import Alert, AlertCaseEvent, AlertReview
 from telematics.tracking.pipeline import Message, Pipeline
@@ -54,6 +55,9 @@ def test_alerts_are_listed_with_spec_fields_and_scoped(city, lunch_alert, api_cl
     later = io.StringIO()
     call_command("alerts", "--format", "json", "--since", "2026-11-19", stdout=later)
     assert json.loads(later.getvalue()) == []
+    for impossible in ("2026-13-01", "2026-02-30T08:00"):  # refused with the reason, not a ValueError's traceback
+        with pytest.raises(CommandError, match="不是 ISO 格式的日期"):
+            call_command("alerts", "--since", impossible, stdout=io.StringIO())
 
 
 def test_the_review_is_the_case_and_a_note_keeps_its_state(city, lunch_alert, api_client_for):

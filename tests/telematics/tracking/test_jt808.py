@@ -433,6 +433,23 @@ def test_locate_now_and_reporting_interval_through_the_running_gateway(gateway, 
     assert gateway.gateway.counters["command.locate"] == 1 and gateway.gateway.counters["command.interval"] == 1
 
 
+def test_locate_without_a_gateway_says_why_in_the_operators_language(mqtt_url):
+    """No `qm jt808` on the broker: non-zero, the JSON answer on stdout, the reason on stderr in the command line's
+    language (it used to be English inside a Chinese sentence)."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.utils import translation
+
+    args = ("jt808", "--locate", PHONE, "--mqtt-url", mqtt_url, "--prefix", f"qm-{uuid.uuid4().hex[:8]}",
+            "--wait", "0.5")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="没有应答（qm jt808 是否在运行、终端是否在线？）"):
+        call_command(*args, stdout=out)
+    assert json.loads(out.getvalue())["status"] == "no answer (is qm jt808 running?)"
+    with translation.override("en"), pytest.raises(CommandError, match=r"no answer \(is qm jt808 running and the "):
+        call_command(*args, stdout=io.StringIO())
+
+
 def test_registration_needs_only_the_bound_phone_number(gateway, bound):
     sock = raw_connection(gateway.port)
     sock.sendall(j.build_frame(j.MsgId.REGISTER, PHONE, 5, bytes(4) + b"OLD" + b"X" * 8))  # a 2011-era short body

@@ -18,5 +18,6 @@ class Command(BaseCommand):
         try:
             path = export_workbook(workbook, headers=headers)
         except OSError as exc:  # SPEC "Command line": the reason on standard error, not a traceback
-            raise CommandError(_("无法写入 %(path)s：%(reason)s") % {"path": workbook, "reason": exc}) from None
+            raise CommandError(_("无法写入 %(path)s：%(reason)s")
+                               % {"path": workbook, "reason": exc.strerror or exc}) from None
         self.stdout.write(f"exported the registry to {path}")

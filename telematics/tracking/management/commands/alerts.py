@@ -1,4 +1,4 @@
-"""`qm alerts [--since DATETIME] [--format json|table]`: the alerts, newest first (json: a list), each with its case
+"""`qm alerts [--since DATETIME] [--format json|table]`: the alerts in the order they started (json: a list), each with its case
 state (`case_state`, `case_deadline`, `case_overdue`)."""
 import json
 
@@ -17,9 +17,12 @@ TABLE_COLUMNS = ("id", "kind", "vehicle", "terminal", "started_at", "ended_at", 
 
 
 def parse_since(text: str):
-    moment = parse_datetime(text)
+    try:  # a well-formed but impossible value (2026-13-01) raises instead of answering None
+        moment = parse_datetime(text)
+        day = parse_date(text) if moment is None else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(text)
         if day is None:
             raise CommandError(gettext("--%(what)s %(text)s 不是 ISO 格式的日期或日期时间") % {
                 "what": "since", "text": repr(text)})

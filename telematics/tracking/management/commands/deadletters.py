@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from quartermaster.cli import positive_int
+
 from ...choices import RETRIABLE_REASONS, DeadLetterReason
 from ...models import DeadLetter
 from ...mqttclient import stop_loop
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--retry", action="store_true")
         parser.add_argument("--mqtt-url", default=None, help="default: QM_MQTT_URL")
         parser.add_argument("--format", choices=("json", "table"), default="table")
-        parser.add_argument("--limit", type=int, default=100)
+        parser.add_argument("--limit", type=positive_int, default=100, help="at most this many letters (default 100)")
 
     def handle(self, *args, **options):
         reasons = options["reason"]

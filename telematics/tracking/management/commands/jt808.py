@@ -8,10 +8,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from quartermaster.cli import port_number
 from quartermaster.context import change_context
 from quartermaster.errors import DomainError
 
 from ... import jt808
+
+
+NO_ANSWER = "no answer (is qm jt808 running?)"
 
 
 class Command(BaseCommand):
@@ -20,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="0.0.0.0")
-        parser.add_argument("--port", type=int, default=7808)
+        parser.add_argument("--port", type=port_number, default=7808)
         parser.add_argument("--mqtt-url", default=None, help="default: QM_MQTT_URL")
         parser.add_argument("--prefix", default=None, help="topic prefix; default: QM_TOPIC_PREFIX")
         parser.add_argument("--client-id", default="", help="MQTT client id (default qm-jt808-<random>)")
@@ -53,8 +57,10 @@ class Command(BaseCommand):
             answer = self._command(url, prefix, phone, request, options["wait"])
             self.stdout.write(json.dumps(answer, ensure_ascii=False))
             if answer.get("status") != "ok":
-                raise CommandError(gettext("终端 %(phone)s：%(status)s") % {
-                    "phone": phone, "status": answer.get("status")})
+                status = answer.get("status")
+                if status == NO_ANSWER:  # the reason in the operator's language; the JSON line keeps its value
+                    status = gettext("没有应答（qm jt808 是否在运行、终端是否在线？）")
+                raise CommandError(gettext("终端 %(phone)s：%(status)s") % {"phone": phone, "status": status})
             return
         logging.getLogger("qm").setLevel(logging.INFO)
 
@@ -77,5 +83,5 @@ class Command(BaseCommand):
         except jt808.CommandError as exc:
             raise CommandError(gettext("无法把指令交给 JT/T 808 网关：%(error)s") % {"error": exc}) from None
         if answer.get("status") == "timeout":
-            answer["status"] = "no answer (is qm jt808 running?)"
+            answer["status"] = NO_ANSWER
         return answer
