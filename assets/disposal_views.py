@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -115,10 +114,4 @@ def disposal_photo(request, pk: int):
     """A disposal request's photo, to the users who may see the request (media files are not served openly: the
     page linked to /media/, which nothing serves)."""
     photo = get_object_or_404(access.restrict(DisposalPhoto.objects.all(), request.user), pk=pk)
-    try:
-        response = FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
-    except FileNotFoundError:
-        raise Http404("photo missing from storage") from None
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return access.private_file(photo.image, missing="photo missing from storage")

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -243,13 +243,7 @@ def vehicle_photo_add(request, pk: int):
 def vehicle_photo(request, pk: int):
     """A photo of a vehicle's file, to the users who may see the vehicle (media files are not served openly)."""
     photo = get_object_or_404(access.restrict(VehiclePhoto.objects.all(), request.user), pk=pk)
-    try:
-        response = FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
-    except FileNotFoundError:
-        raise Http404("photo missing from storage") from None
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return access.private_file(photo.image, missing="photo missing from storage")
 
 
 @access.page("telematics.Vehicle")
@@ -290,10 +284,7 @@ def vehicle_livery_photo(request, pk: int):
     vehicle = _vehicle(request, pk)
     if not vehicle.livery_photo:
         raise Http404("no livery photo")
-    try:
-        return FileResponse(vehicle.livery_photo.open("rb"), filename=vehicle.livery_photo.name.rsplit("/", 1)[-1])
-    except FileNotFoundError:
-        raise Http404("livery photo missing from storage") from None
+    return access.private_file(vehicle.livery_photo, missing="livery photo missing from storage")
 
 
 def pdf_response(vehicle: Vehicle, start, end, with_journeys: bool = True) -> HttpResponse:

@@ -29,13 +29,9 @@ def test_the_day_message_by_message_raises_the_ground_truth(city, tmp_path):
     (tmp_path.parent / "replay-reference.json").write_text(json.dumps(snapshot()))
 
 
-@pytest.mark.mqtt
-@pytest.mark.django_db(transaction=True)
-def test_the_day_replayed_fast_through_mosquitto_raises_the_same_alerts(city, ingest, publisher, tmp_path):
-    scenario.trips(city["vehicles"])
-    msgs = scenario.messages(shuffle_window=3, duplicates=3, arrays=True)
-    assert scenario.out_of_order(msgs) > 10
-    total = len({(t, p["ts"]) for t, body in msgs for p in (body if isinstance(body, list) else [body])})
+def _through_the_broker(msgs, total, ingest, publisher) -> dict:
+    """Publishes the messages at QoS 1 to a running `qm ingest` and waits for every fix stored and every alert raised
+    and closed; the ingest's counters."""
     proc = ingest()
     pub = publisher()
     for topic, payload in msgs:
@@ -43,7 +39,17 @@ def test_the_day_replayed_fast_through_mosquitto_raises_the_same_alerts(city, in
     wait_until(lambda: Position.objects.count() == total, timeout=60, what="every fix stored")
     wait_until(lambda: len(scenario.raised()) == len(scenario.expected()) and not Alert.objects.filter(
         ended_at__isnull=True).exists(), timeout=30, what=lambda: f"every alert raised and closed: {snapshot()}")
-    counters = proc.stop()
+    return proc.stop()
+
+
+@pytest.mark.mqtt
+@pytest.mark.django_db(transaction=True)
+def test_the_day_replayed_fast_through_mosquitto_raises_the_same_alerts(city, ingest, publisher, tmp_path):
+    scenario.trips(city["vehicles"])
+    msgs = scenario.messages(shuffle_window=3, duplicates=3, arrays=True)
+    assert scenario.out_of_order(msgs) > 10
+    total = len({(t, p["ts"]) for t, body in msgs for p in (body if isinstance(body, list) else [body])})
+    counters = _through_the_broker(msgs, total, ingest, publisher)
     assert counters["stored"] == total and counters["dead_letter.duplicate"] == 3 * 7
     assert scenario.raised() == scenario.expected()
     reference = tmp_path.parent / "replay-reference.json"
@@ -63,13 +69,6 @@ def test_the_day_flushed_in_arrays_by_every_terminal_raises_the_ground_truth(cit
                                                                            for f in body)]
     assert [f["ts"][11:16] for f in silent[0]] == ["07:50", "07:55", "08:00", "09:00", "09:05"]
     total = sum(len(body) for _, body in msgs)
-    proc = ingest()
-    pub = publisher()
-    for topic, payload in msgs:
-        pub.client.publish(topic, json.dumps(payload), qos=1)
-    wait_until(lambda: Position.objects.count() == total, timeout=60, what="every fix stored")
-    wait_until(lambda: len(scenario.raised()) == len(scenario.expected()) and not Alert.objects.filter(
-        ended_at__isnull=True).exists(), timeout=30, what=lambda: f"every alert raised and closed: {snapshot()}")
-    counters = proc.stop()
+    counters = _through_the_broker(msgs, total, ingest, publisher)
     assert counters["stored"] == total
     assert scenario.raised() == scenario.expected()
