@@ -1,0 +1,374 @@
+"""Cross-scope probe over the route matrix: REAL objects of another brigade are refused on every route taking an id.
+
+tests/api/test_permissions.py and tests/web/test_pages.py call each route with ids that match nothing: they prove the
+role gate, not the scope. Here one bureau (tests.support.api_cases.World: every user scoped to brigade CZ-TN, "A")
+gets one object of each kind in brigade CZ-WJ ("B", squadron CZ-WJ-01); every API route and page whose URL takes an
+id / code / tag / number is then called with B's real identifier by each role the matrix lets through, and must
+answer 403 or 404 — never 200 with B's data — and, for unsafe methods, change nothing.
+
+Which B object a route gets follows the model of the view's queryset (API) or PAGE_MODELS (pages): B_OBJECTS maps the
+model to a builder. A route whose model is neither built nor listed in EXEMPT (with the reason) fails
+`test_every_parameterised_route_is_probed`, so a new endpoint cannot skip the probe.
+
+List endpoints are probed too: filtering by B's unit / vehicle / holder / person as an A user returns no B rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from assets import services
+from assets.models import ChangeRecord
+from tests.assets import test_api as assets_api
+from tests.recorders import test_footage_api as footage_api
+from tests.support.api_cases import (
+    PAGES, PUBLIC, ROLES, ROUTES, World, WorldTestCase, api_routes, ledger_and_log_state, page_routes,
+)
+from tests.support.fixtures import make_user
+from tests.telematics.api import test_views as fleet_api
+from tests.telematics.register import test_api as register_api
+
+pytestmark = pytest.mark.django_db
+
+B_UNIT = "CZ-WJ-01"
+SH = dt.timezone(dt.timedelta(hours=8))
+
+
+# --- B's objects: one of each kind, built with the other test modules' own builders -----------------------------
+
+def _person(world: World):
+    return services.person_create(staff_no="B-P001", name="王五", unit=world.units[B_UNIT], role="officer")
+
+
+def _asset(world: World):
+    asset = services.asset_create(tag="B-RADIO-1", category="radio", item="对讲机", unit=world.units[B_UNIT])
+    services.asset_issue(asset=asset, person=world.b_person)
+    return asset
+
+
+def _disposal(world: World):
+    from assets.disposals import disposal_request
+
+    asset = services.asset_create(tag="B-OLD-1", category="radio", item="对讲机", unit=world.units[B_UNIT])
+    return disposal_request(unit=world.units[B_UNIT], assets=[asset], reason="损坏无法修复")
+
+
+def _change_record(world: World):
+    return ChangeRecord.objects.filter(object_id=str(world.b_person.pk), content_type__model="person").first()
+
+
+def _snapshot(world: World):
+    from compliance import services as compliance
+
+    unit = world.units["CZ-WJ"]
+    report = compliance.compliance_report(unit=unit, standard_id="jiangsu", as_of=dt.date(2026, 1, 5))
+    return compliance.compliance_snapshot_save(report=report, unit=unit, user=None)
+
+
+def _alert(world: World):
+    from telematics.tracking.models import Alert
+
+    at = dt.datetime(2026, 11, 20, 22, tzinfo=SH)
+    return Alert.objects.create(vehicle=world.b_vehicle, terminal="B-T1", kind="off_duty_use", started_at=at,
+                                ended_at=at + dt.timedelta(minutes=40), status="closed", clause="x")
+
+
+DAY = dt.date(2026, 11, 2)
+
+
+def _b_unit(world: World):
+    return world.units[B_UNIT]
+
+
+def _seal(world: World):
+    from uniforms import services as uniforms
+
+    seal = services.asset_create(tag="B-SEAL-1", category="seal", unit=_b_unit(world), item="公章")
+    uniforms.seal_assign(seal=seal, custodian=world.b_person)
+    return seal
+
+
+def _seal_handover(world: World):
+    from uniforms import services as uniforms
+
+    other = services.person_create(staff_no="B-P002", name="赵六", unit=_b_unit(world), role="officer")
+    return uniforms.seal_handover(seal=world.b_seal, outgoing=world.b_person, incoming=other)
+
+
+def _seal_usage(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.seal_usage_log(seal=world.b_seal, used_on=DAY, document="通知 1 号", used_by=world.b_person)
+
+
+def _badge(world: World):
+    from uniforms import services as uniforms
+
+    plate = services.asset_create(tag="B-BADGE-1", category="insignia", unit=_b_unit(world), item="胸号",
+                                  serial="320412001")
+    return uniforms.badge_issue(person=world.b_person, asset=plate)
+
+
+def _certificate_loss(world: World):
+    from uniforms import services as uniforms
+
+    holder = services.person_create(staff_no="B-P003", name="钱七", unit=_b_unit(world), role="officer")
+    uniforms.certificate_issue(person=holder, tag="B-CERT-1", number="JSB0001", expires_on=dt.date(2030, 1, 1))
+    return uniforms.certificate_report_lost(person=holder, date_lost=DAY, date_reported=DAY)
+
+
+def _departure(world: World):
+    from uniforms import services as uniforms
+
+    leaver = services.person_create(staff_no="B-P004", name="孙八", unit=_b_unit(world), role="officer")
+    return uniforms.departure_open(person=leaver, kind="transferred", effective=DAY)
+
+
+def _receipt(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.receipt_open(kind="issue", person=world.b_person)
+
+
+def _officer_size(world: World):
+    from tests.uniforms.conftest import item_type
+    from uniforms import services as uniforms
+
+    return uniforms.officer_size_set(person=world.b_person, item_type=item_type("cap"), size="57")
+
+
+def _issue_round(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.issue_round_run(unit=_b_unit(world), season="summer")
+
+
+def _storage_place(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.storage_place_create(unit=_b_unit(world), code="B-SHELF", name="武进库房")
+
+
+def _stocktake(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.stocktake_start(unit=_b_unit(world))
+
+
+def _annual_inventory(world: World):
+    from uniforms import services as uniforms
+
+    return uniforms.annual_inventory_plan(unit=world.units["CZ-WJ"], year=2026)
+
+
+def _recorder_check(world: World):
+    from recorders import services as recorders
+
+    asset = services.asset_create(tag="B-REC-1", category="recorder", unit=_b_unit(world), item="执法记录仪")
+    return recorders.recorder_check_record(asset=asset, checked_on=DAY, kind="pre_use", result="ok")
+
+
+def _footage_inspection(world: World):
+    from recorders import services as recorders
+
+    return recorders.footage_inspection_record(inspected_on=DAY, inspector="赵六", unit=world.units["CZ-WJ"])
+
+
+def _track_access(world: World):
+    from telematics.tracking.models import TrackAccess
+
+    return TrackAccess.objects.create(username="b-auditor", vehicle=world.b_vehicle, plate=world.b_vehicle.plate,
+                                      end=dt.datetime(2026, 11, 1, 12, tzinfo=SH), purpose="案件核查",
+                                      reasons="older", path="test")
+
+
+def _via(case_class):
+    """B's object from an APIViewTestCase subclass's own `make_object` (out of scope = brigade CZ-WJ)."""
+    return lambda world: case_class().make_object(world, inside=False)
+
+
+B_OBJECTS = {
+    "assets.OrgUnit": lambda world: world.units[B_UNIT],
+    "assets.Person": lambda world: world.b_person,
+    "assets.Asset": _asset,
+    "assets.CustodyEvent": lambda world: world.b_asset.events.order_by("pk").last(),
+    "assets.ChangeRecord": _change_record,
+    "assets.DisposalRequest": _disposal,
+    "auth.User": lambda world: make_user("b-auditor", "auditor", world.units[B_UNIT]),
+    "recorders.FootageRecord": _via(footage_api.TestFootageRecordAPI),
+    "recorders.FootageRequest": _via(footage_api.TestFootageRequestAPI),
+    "recorders.FootageAccessLog": _via(footage_api.TestFootageAccessLogAPI),
+    "telematics.Vehicle": lambda world: world.b_vehicle,
+    "telematics.VehicleHistory": _via(fleet_api.TestVehicleHistoryAPI),
+    "telematics.TerminalBinding": _via(fleet_api.TestTerminalBindingAPI),
+    "telematics.MaintenanceRecord": _via(fleet_api.TestMaintenanceRecordAPI),
+    "telematics.InsurancePolicy": _via(fleet_api.TestInsurancePolicyAPI),
+    "telematics.Inspection": _via(fleet_api.TestInspectionAPI),
+    "telematics.VehicleSeal": _via(fleet_api.TestVehicleSealAPI),
+    "telematics.Trip": _via(fleet_api.TestTripAPI),
+    "telematics.DutySchedule": _via(fleet_api.TestDutyScheduleAPI),
+    "telematics.VehicleCost": _via(register_api.TestVehicleCostAPI),
+    "telematics.OdometerReading": _via(register_api.TestOdometerReadingAPI),
+    "tracking.Alert": _alert,
+    "compliance.ComplianceSnapshot": _snapshot,
+    "tracking.TrackAccess": _track_access,
+    "recorders.RecorderCheck": _recorder_check,
+    "recorders.FootageInspection": _footage_inspection,
+    "uniforms.SealHandover": _seal_handover,
+    "uniforms.SealUsage": _seal_usage,
+    "uniforms.BadgeNumberRecord": _badge,
+    "uniforms.CertificateLossReport": _certificate_loss,
+    "uniforms.Departure": _departure,
+    "uniforms.HandoverReceipt": _receipt,
+    "uniforms.OfficerSize": _officer_size,
+    "uniforms.IssueRound": _issue_round,
+    "uniforms.StoragePlace": _storage_place,
+    "uniforms.Stocktake": _stocktake,
+    "uniforms.AnnualInventory": _annual_inventory,
+}
+
+# Routes whose object is not a brigade's: nothing of "another brigade" to probe.
+EXEMPT = {
+    # reference data of the whole bureau, the same for every user (writes: tests/api/test_permissions.py,
+    # BUREAU_WIDE_WRITES)
+    "assets.Category": "categories are the whole bureau's reference data",
+    "assets.ItemType": "item types are the whole bureau's reference data",
+    "uniforms.Entitlement": "uniform entitlements (standards) are the whole bureau's reference data",
+    "telematics.Holiday": "the holiday calendar is the whole bureau's",
+    "gis.LayerVersion": "map layers are the whole bureau's reference data",
+    "gis.GridCell": "map layers are the whole bureau's reference data",
+    "gis.Venue": "map layers are the whole bureau's reference data",
+    "gis.Jurisdiction": "map layers are the whole bureau's reference data",
+    "gis.Street": "map layers are the whole bureau's reference data",
+    "gis.Place": "map layers are the whole bureau's reference data",
+    # the ingest's dead letters belong to no unit (a message that could not be placed)
+    "tracking.DeadLetter": "dead letters are unplaced ingest messages, of no unit",
+}
+
+
+def _label(model) -> str:
+    return model._meta.label
+
+
+def _api_model(pattern):
+    view = getattr(pattern.callback, "cls", None) or pattern.callback.view_class
+    return view.queryset.model
+
+
+def _kwargs(pattern) -> tuple[str, ...]:
+    return tuple(pattern.pattern.regex.groupindex)
+
+
+API_CASES = [(name, method, pattern) for name, method, pattern in api_routes() if _kwargs(pattern)]
+# Pages name their object in the URL; the model each one looks up.
+PAGE_MODELS = {
+    "assets:user-edit": "auth.User", "assets:user-password": "auth.User",
+    "assets:disposal-approve": "assets.DisposalRequest", "assets:disposal-refuse": "assets.DisposalRequest",
+    "assets:asset-detail": "assets.Asset", "assets:unit-detail": "assets.OrgUnit",
+    "uniforms:person-detail": "assets.Person", "uniforms:departure-open": "assets.Person",
+    "uniforms:person-return": "assets.Person",
+    "recorders:footage-detail": "recorders.FootageRecord",
+    "telematics:vehicle-dossier": "telematics.Vehicle", "telematics:vehicle-dossier-pdf": "telematics.Vehicle",
+    "telematics:vehicle-livery-photo": "telematics.Vehicle", "telematics:vehicle-insurance-add": "telematics.Vehicle",
+    "telematics:vehicle-inspection-add": "telematics.Vehicle",
+    "telematics:vehicle-maintenance-add": "telematics.Vehicle", "telematics:vehicle-photo-add": "telematics.Vehicle",
+    "telematics:vehicle-cost-add": "telematics.Vehicle", "telematics:vehicle-odometer-add": "telematics.Vehicle",
+    "alerts:detail": "tracking.Alert", "alerts:case-evidence-pdf": "tracking.Alert",
+    "alerts:case-evidence-xlsx": "tracking.Alert",
+    "compliance-snapshot": "compliance.ComplianceSnapshot",
+}
+# Pages with an id that names no brigade's object.
+EXEMPT_PAGES = {
+    "role-start": "the parameter is a role name, not an object",
+    "tracking:deadletter-retry": "dead letters are unplaced ingest messages, of no unit",
+}
+PAGE_CASES = [(name, pattern) for name, pattern in page_routes() if _kwargs(pattern)]
+
+
+def _identifier(obj, kwarg: str) -> str:
+    return str(obj.pk if kwarg == "pk" else getattr(obj, kwarg))
+
+
+def test_every_parameterised_route_is_probed():
+    """A route taking an id either gets B's object here or is exempt with a reason: a new one cannot be forgotten."""
+    known = set(B_OBJECTS) | set(EXEMPT)
+    unprobed = sorted({f"{name} ({_label(_api_model(p))})" for name, _, p in API_CASES
+                       if _label(_api_model(p)) not in known})
+    assert unprobed == [], "parameterised API routes neither in B_OBJECTS nor EXEMPT"
+    pages = sorted(name for name, _ in PAGE_CASES if name not in set(PAGE_MODELS) | set(EXEMPT_PAGES))
+    assert pages == [], "parameterised pages neither in PAGE_MODELS nor EXEMPT_PAGES"
+    assert set(PAGE_MODELS.values()) <= set(B_OBJECTS)
+    assert set(B_OBJECTS).isdisjoint(EXEMPT)
+
+
+def _probed_api_cases():
+    for name, method, pattern in API_CASES:
+        label = _label(_api_model(pattern))
+        allowed = ROUTES[name][method]
+        if label not in B_OBJECTS or allowed == PUBLIC:  # neither built nor exempt: the guard test fails
+            continue
+        for role in allowed:
+            yield pytest.param(name, method, pattern, label, role, id=f"{name}-{method}-{role}")
+
+
+def _probed_page_cases():
+    for name, pattern in PAGE_CASES:
+        if name in EXEMPT_PAGES or name not in PAGE_MODELS:  # not in PAGE_MODELS: the guard test fails
+            continue
+        allowed = ROLES if PAGES[name] in (PUBLIC, "login") else PAGES[name]
+        for role in allowed:
+            yield pytest.param(name, pattern, PAGE_MODELS[name], role, id=f"{name}-{role}")
+
+
+class TestCrossScope(WorldTestCase):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def b(cls, world, django_db_blocker) -> dict:
+        """B's objects, built once inside the class's world transaction (rolled back with it)."""
+        from tests.telematics.factories import make_vehicle
+
+        with django_db_blocker.unblock():
+            world.b_person = _person(world)
+            world.b_vehicle = make_vehicle(world.units[B_UNIT], "苏D·B0001", terminal_id="B-T1")
+            world.b_asset = _asset(world)
+            world.b_seal = _seal(world)
+            objects = {"assets.Person": world.b_person, "telematics.Vehicle": world.b_vehicle,
+                       "assets.Asset": world.b_asset}
+            for label, build in B_OBJECTS.items():
+                if label not in objects:
+                    objects[label] = build(world)
+                assert objects[label] is not None, label
+        return objects
+
+    @staticmethod
+    def _state(obj):
+        model = type(obj)
+        return (list(model._default_manager.filter(pk=obj.pk).values()), model._default_manager.count(),
+                ledger_and_log_state())
+
+    @pytest.mark.parametrize(("name", "method", "pattern", "label", "role"), list(_probed_api_cases()))
+    def test_api_route_refuses_b(self, world, b, name, method, pattern, label, role):
+        obj = b[label]
+        url = reverse(pattern.name, kwargs={k: _identifier(obj, k) for k in _kwargs(pattern)})
+        before = self._state(obj)
+        client = world.client(role)
+        response = getattr(client, method)(url, {} if method != "get" else None, format="json")
+        # 405: the method is not offered on the route at all (DELETE of people): nothing is revealed either
+        assert response.status_code in (403, 404, 405), (url, response.status_code, response.content[:300])
+        if method != "get":
+            assert self._state(obj) == before, f"{method} {url} changed B's data"
+
+    @pytest.mark.parametrize(("name", "pattern", "label", "role"), list(_probed_page_cases()))
+    def test_page_refuses_b(self, world, b, name, pattern, label, role):
+        obj = b[label]
+        url = reverse(pattern.full_name, kwargs={k: _identifier(obj, k) for k in _kwargs(pattern)})
+        client = Client()
+        client.force_login(world.users[role])
+        before = self._state(obj)
+        response = client.get(url)
+        assert response.status_code in (403, 404), (url, response.status_code, response.content[:300])
+        assert self._state(obj) == before
