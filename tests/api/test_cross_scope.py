@@ -279,6 +279,7 @@ PAGE_MODELS = {
     "telematics:vehicle-cost-add": "telematics.Vehicle", "telematics:vehicle-odometer-add": "telematics.Vehicle",
     "alerts:detail": "tracking.Alert", "alerts:case-evidence-pdf": "tracking.Alert",
     "alerts:case-evidence-xlsx": "tracking.Alert",
+    "uniforms:inventory": "uniforms.AnnualInventory", "uniforms:departure-close": "uniforms.Departure",
     "compliance-snapshot": "compliance.ComplianceSnapshot",
 }
 # Pages with an id that names no brigade's object.
@@ -287,6 +288,36 @@ EXEMPT_PAGES = {
     "tracking:deadletter-retry": "dead letters are unplaced ingest messages, of no unit",
 }
 PAGE_CASES = [(name, pattern) for name, pattern in page_routes() if _kwargs(pattern)]
+
+
+# Well-formed bodies (and query strings) for the routes that validate them before looking the object up: an empty
+# body would stop at 400 and never reach the scope check. Where a body names a destination, it is one of A's own (the
+# tempting move: pulling B's object into A's scope).
+AT = "2026-11-20T10:00:00+08:00"
+BODIES = {
+    "asset-issue": {"person": "P001"}, "asset-transfer": {"unit": "CZ-TN-01"},
+    "asset-report-lost": {"date_lost": "2026-11-01"}, "asset-return": {"unit": "CZ-TN-01"},
+    "disposal-refuse": {"reason": "不同意"},
+    "certificateloss-replace": {"tag": "A-CERT-9", "number": "JSA0009", "expires_on": "2030-01-01"},
+    "footage-classify": {"recording_type": "complaint"}, "footage-evidence": {"case_number": "常城执2026-1"},
+    "footagerequest-refuse": {"reason": "不同意"},
+    "vehicle-bind-terminal": {"terminal_id": "A-T9"}, "vehicle-change-status": {"status": "in_repair"},
+    "vehicle-coverage": {"at": AT}, "vehicle-livery": {"compliant": True}, "vehicle-transfer": {"unit": "CZ-TN-01"},
+    "vehicle-late-order": {"start": AT, "end": "2026-11-20T12:00:00+08:00", "purpose": "补单", "reason": "忘记申请"},
+    "vehicle-track": {"start": AT, "end": "2026-11-20T12:00:00+08:00"},
+    "vehicle-journeys": {"date": "2026-11-20"},
+    "trip-refuse": {"reason": "不同意"},
+    "alert-case-explain": {"text": "执行任务"}, "alert-case-note": {"text": "备注"},
+    "alert-case-return": {"text": "请补充"}, "alert-case-confirm": {"text": "确认"},
+    "alert-case-dismiss": {"text": "误报"},
+}
+# Pages that only take POST (state changes): probed with POST and this body.
+PAGE_POSTS = {
+    "uniforms:departure-open": {"kind": "transferred", "effective": "2026-11-02"},
+    "uniforms:person-return": {"tag": "B-RADIO-1"},
+    "uniforms:departure-close": {},
+    "assets:disposal-approve": {}, "assets:disposal-refuse": {"reason": "不同意"},
+}
 
 
 def _identifier(obj, kwarg: str) -> str:
@@ -356,7 +387,8 @@ class TestCrossScope(WorldTestCase):
         url = reverse(pattern.name, kwargs={k: _identifier(obj, k) for k in _kwargs(pattern)})
         before = self._state(obj)
         client = world.client(role)
-        response = getattr(client, method)(url, {} if method != "get" else None, format="json")
+        body = BODIES.get(name, {})
+        response = getattr(client, method)(url, body, format=None if method == "get" else "json")
         # 405: the method is not offered on the route at all (DELETE of people): nothing is revealed either
         assert response.status_code in (403, 404, 405), (url, response.status_code, response.content[:300])
         if method != "get":
@@ -369,6 +401,6 @@ class TestCrossScope(WorldTestCase):
         client = Client()
         client.force_login(world.users[role])
         before = self._state(obj)
-        response = client.get(url)
+        response = client.post(url, PAGE_POSTS[name]) if name in PAGE_POSTS else client.get(url)
         assert response.status_code in (403, 404), (url, response.status_code, response.content[:300])
         assert self._state(obj) == before
