@@ -404,3 +404,38 @@ class TestCrossScope(WorldTestCase):
         response = client.post(url, PAGE_POSTS[name]) if name in PAGE_POSTS else client.get(url)
         assert response.status_code in (403, 404), (url, response.status_code, response.content[:300])
         assert self._state(obj) == before
+
+
+# --- list endpoints filtered by B's identifiers ---------------------------------------------------------------------
+# Each list route, called by an A user with one of B's identifiers as the filter, answers no B row: 200 without any of
+# B's markers in the body, or a refusal (400 for a value it rejects, 403/404 for an out-of-scope unit or vehicle).
+LIST_CASES = [(name, pattern) for name, method, pattern in api_routes()
+              if method == "get" and not _kwargs(pattern) and ROUTES[name]["get"] not in (PUBLIC, ())]
+FILTER_PARAMS = ("unit", "unit__code", "vehicle", "holder", "person", "person__staff_no")
+# What only B's rows carry: its unit codes, staff numbers, plates, tags, user name.
+B_MARKERS = ("CZ-WJ", "B-P00", "王五", "苏D·B0001", "B-RADIO", "B-SEAL", "B-REC", "B-CERT", "B-BADGE", "b-auditor",
+             "B-SHELF", "B-T1")
+
+
+def _filter_value(b: dict, param: str) -> str:
+    if param in ("unit", "unit__code"):
+        return B_UNIT
+    if param == "vehicle":
+        return str(b["telematics.Vehicle"].pk)
+    return b["assets.Person"].staff_no
+
+
+class TestListFiltersStayInScope(WorldTestCase):
+    b = TestCrossScope.b
+
+    @pytest.mark.parametrize("param", FILTER_PARAMS)
+    @pytest.mark.parametrize(("name", "pattern"), LIST_CASES, ids=[n for n, _ in LIST_CASES])
+    def test_filter_by_b_shows_no_b_rows(self, world, b, name, pattern, param):
+        role = ROUTES[name]["get"][-1]
+        url = reverse(getattr(pattern, "full_name", pattern.name))
+        response = world.client(role).get(url, {param: _filter_value(b, param), "page_size": 1000})
+        assert response.status_code in (200, 400, 403, 404), (url, response.status_code, response.content[:300])
+        if response.status_code == 200:
+            text = response.content.decode(errors="replace")
+            leaked = [marker for marker in B_MARKERS if marker in text]
+            assert leaked == [], (url, param, text[:500])
