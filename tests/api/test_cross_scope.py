@@ -18,8 +18,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from assets import services
 from assets.models import ChangeRecord
@@ -186,6 +187,107 @@ def _track_access(world: World):
                                       reasons="older", path="test")
 
 
+def _b_user(world: World):
+    return get_user_model().objects.get(username="b-auditor")
+
+
+def _robot(world: World):
+    from quartermaster.notify.models import Robot
+
+    return Robot.objects.create(user=_b_user(world), channel="wecom", name="武进群", url="https://x.test/?key=b")
+
+
+def _subscription(world: World):
+    from quartermaster.notify.models import Subscription
+
+    return Subscription.objects.create(user=_b_user(world), name="武进告警")
+
+
+def _notification(world: World):
+    from quartermaster.notify.models import Notification
+
+    return Notification.objects.create(user=_b_user(world), purpose="alert", title="武进告警", body="正文")
+
+
+def _delivery(world: World):
+    from quartermaster.notify.models import Delivery
+
+    return Delivery.objects.create(user=_b_user(world), channel="email", purpose="alert", target="b@bureau.test",
+                                   subject="武进告警", status="failed")
+
+
+def _report_schedule(world: World):
+    from quartermaster.notify.models import ReportSchedule
+
+    schedule = ReportSchedule.objects.create(owner=_b_user(world), name="武进周报", kind="compliance", frequency="weekly",
+                                             format="pdf", recipients="b@bureau.test",
+                                             next_run_at=dt.datetime(2026, 11, 23, 8, tzinfo=SH))
+    schedule.units.add(world.units["CZ-WJ"])
+    return schedule
+
+
+def _report_run(world: World):
+    from quartermaster.notify.models import ReportRun, ReportSchedule
+
+    schedule = ReportSchedule.objects.get(name="武进周报")
+    return ReportRun.objects.create(schedule=schedule, scheduled_for=dt.datetime(2026, 11, 16, 8, tzinfo=SH),
+                                    period_start=dt.date(2026, 11, 9), period_end=dt.date(2026, 11, 15),
+                                    status="ok")
+
+
+def _report_file(world: World):
+    from quartermaster.notify.models import ReportFile, ReportRun
+
+    return ReportFile.objects.create(run=ReportRun.objects.get(schedule__name="武进周报"), filename="b.pdf",
+                                     content_type="application/pdf", content=b"%PDF-b", size=6)
+
+
+def _png() -> bytes:
+    """A real (tiny) PNG: the photo pages serve the file, so a leak answers 200 rather than a missing-file 404."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _disposal_photo(world: World):
+    from django.core.files.base import ContentFile
+
+    from assets.models import DisposalPhoto
+
+    photo = DisposalPhoto(request=world.b_disposal)
+    photo.image.save("b.png", ContentFile(_png()), save=True)
+    return photo
+
+
+def _vehicle_photo(world: World):
+    from django.core.files.base import ContentFile
+
+    from telematics.models import VehiclePhoto
+
+    photo = VehiclePhoto(vehicle=world.b_vehicle, caption="武进车辆")
+    photo.image.save("b.png", ContentFile(_png()), save=True)
+    world.b_vehicle.livery_photo.save("b-livery.png", ContentFile(_png()), save=True)
+    return photo
+
+
+def _case_attachment(world: World):
+    from django.core.files.base import ContentFile
+
+    from telematics.tracking.models import AlertCase, AlertCaseAttachment, AlertCaseEvent
+
+    case, _ = AlertCase.objects.get_or_create(alert=world.b_alert, defaults={
+        "state": "pending", "deadline": dt.datetime(2026, 11, 27, tzinfo=SH)})
+    event = AlertCaseEvent.objects.create(case=case, action="note", from_state=case.state, to_state=case.state,
+                                          text="附件")
+    attachment = AlertCaseAttachment(event=event, name="order.pdf", content_type="application/pdf", size=6)
+    attachment.file.save("order.pdf", ContentFile(b"%PDF-b"), save=True)
+    return attachment
+
+
 def _via(case_class):
     """B's object from an APIViewTestCase subclass's own `make_object` (out of scope = brigade CZ-WJ)."""
     return lambda world: case_class().make_object(world, inside=False)
@@ -197,7 +299,8 @@ B_OBJECTS = {
     "assets.Asset": _asset,
     "assets.CustodyEvent": lambda world: world.b_asset.events.order_by("pk").last(),
     "assets.ChangeRecord": _change_record,
-    "assets.DisposalRequest": _disposal,
+    "assets.DisposalRequest": lambda world: world.b_disposal,
+    "assets.DisposalPhoto": _disposal_photo,
     "auth.User": lambda world: make_user("b-auditor", "auditor", world.units[B_UNIT]),
     "recorders.FootageRecord": _via(footage_api.TestFootageRecordAPI),
     "recorders.FootageRequest": _via(footage_api.TestFootageRequestAPI),
@@ -213,7 +316,9 @@ B_OBJECTS = {
     "telematics.DutySchedule": _via(fleet_api.TestDutyScheduleAPI),
     "telematics.VehicleCost": _via(register_api.TestVehicleCostAPI),
     "telematics.OdometerReading": _via(register_api.TestOdometerReadingAPI),
-    "tracking.Alert": _alert,
+    "tracking.Alert": lambda world: world.b_alert,
+    "tracking.AlertCaseAttachment": _case_attachment,
+    "telematics.VehiclePhoto": _vehicle_photo,
     "compliance.ComplianceSnapshot": _snapshot,
     "tracking.TrackAccess": _track_access,
     "recorders.RecorderCheck": _recorder_check,
@@ -229,6 +334,14 @@ B_OBJECTS = {
     "uniforms.StoragePlace": _storage_place,
     "uniforms.Stocktake": _stocktake,
     "uniforms.AnnualInventory": _annual_inventory,
+    # per-user rows (messages, robots, subscriptions, scheduled reports): B's are those of B's user "b-auditor"
+    "notify.Robot": _robot,
+    "notify.Subscription": _subscription,
+    "notify.Notification": _notification,
+    "notify.Delivery": _delivery,
+    "notify.ReportSchedule": _report_schedule,
+    "notify.ReportRun": _report_run,
+    "notify.ReportFile": _report_file,
 }
 
 # Routes whose object is not a brigade's: nothing of "another brigade" to probe.
@@ -279,6 +392,9 @@ PAGE_MODELS = {
     "telematics:vehicle-cost-add": "telematics.Vehicle", "telematics:vehicle-odometer-add": "telematics.Vehicle",
     "alerts:detail": "tracking.Alert", "alerts:case-evidence-pdf": "tracking.Alert",
     "alerts:case-evidence-xlsx": "tracking.Alert",
+    "assets:disposal-photo": "assets.DisposalPhoto", "telematics:vehicle-photo": "telematics.VehiclePhoto",
+    "alerts:case-attachment": "tracking.AlertCaseAttachment",
+    "notify:runs": "notify.ReportSchedule", "notify:report-file": "notify.ReportFile",
     "uniforms:inventory": "uniforms.AnnualInventory", "uniforms:departure-close": "uniforms.Departure",
     "compliance-snapshot": "compliance.ComplianceSnapshot",
 }
@@ -355,25 +471,37 @@ def _probed_page_cases():
             yield pytest.param(name, pattern, PAGE_MODELS[name], role, id=f"{name}-{role}")
 
 
+def _build_b(world, django_db_blocker, make_vehicle) -> dict:
+    with django_db_blocker.unblock():
+        world.b_person = _person(world)
+        world.b_vehicle = make_vehicle(world.units[B_UNIT], "苏D·B0001", terminal_id="B-T1")
+        world.b_asset = _asset(world)
+        world.b_seal = _seal(world)
+        world.b_disposal = _disposal(world)
+        world.b_alert = _alert(world)
+        objects = {"assets.Person": world.b_person, "telematics.Vehicle": world.b_vehicle,
+                   "assets.Asset": world.b_asset}
+        for label, build in B_OBJECTS.items():
+            if label not in objects:
+                objects[label] = build(world)
+            assert objects[label] is not None, label
+    return objects
+
+
 class TestCrossScope(WorldTestCase):
     @pytest.fixture(scope="class")
     @classmethod
-    def b(cls, world, django_db_blocker) -> dict:
-        """B's objects, built once inside the class's world transaction (rolled back with it)."""
+    def b(cls, world, django_db_blocker, tmp_path_factory) -> dict:
+        """B's objects, built once inside the class's world transaction (rolled back with it); their files in a
+        MEDIA_ROOT of the class's own."""
         from tests.telematics.factories import make_vehicle
 
-        with django_db_blocker.unblock():
-            world.b_person = _person(world)
-            world.b_vehicle = make_vehicle(world.units[B_UNIT], "苏D·B0001", terminal_id="B-T1")
-            world.b_asset = _asset(world)
-            world.b_seal = _seal(world)
-            objects = {"assets.Person": world.b_person, "telematics.Vehicle": world.b_vehicle,
-                       "assets.Asset": world.b_asset}
-            for label, build in B_OBJECTS.items():
-                if label not in objects:
-                    objects[label] = build(world)
-                assert objects[label] is not None, label
-        return objects
+        media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("cross-scope-media")))
+        media.enable()
+        try:
+            yield _build_b(world, django_db_blocker, make_vehicle)
+        finally:
+            media.disable()
 
     @staticmethod
     def _state(obj):
@@ -404,6 +532,29 @@ class TestCrossScope(WorldTestCase):
         response = client.post(url, PAGE_POSTS[name]) if name in PAGE_POSTS else client.get(url)
         assert response.status_code in (403, 404), (url, response.status_code, response.content[:300])
         assert self._state(obj) == before
+
+    @pytest.mark.parametrize("label", sorted(B_OBJECTS))
+    def test_the_probe_names_real_objects(self, world, b, label):
+        """The control: the same identifiers, for a user whose scope is the whole bureau, open B's object (200) — so
+        the refusals above are the scope's doing, not an identifier that matches nothing."""
+        api = [(name, p) for name, method, p in API_CASES if method == "get" and _label(_api_model(p)) == label
+               and ROUTES[name]["get"] not in (PUBLIC, ())]
+        obj = b[label]
+        if api:
+            name, pattern = api[0]
+            url = reverse(pattern.name, kwargs={k: _identifier(obj, k) for k in _kwargs(pattern)})
+            client = world.whole_client(ROUTES[name]["get"][0])
+            if label.startswith("notify."):  # per-user rows: their owner, B's user, opens them
+                client = APIClient()
+                client.force_authenticate(_b_user(world))
+            response = client.get(url, BODIES.get(name, {}))
+        else:
+            name, pattern = next((n, p) for n, p in PAGE_CASES if PAGE_MODELS.get(n) == label and n not in PAGE_POSTS)
+            url = reverse(pattern.full_name, kwargs={k: _identifier(obj, k) for k in _kwargs(pattern)})
+            client = Client()
+            client.force_login(world.whole_users[PAGES[name][0]])
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
 
 
 # --- list endpoints filtered by B's identifiers ---------------------------------------------------------------------
