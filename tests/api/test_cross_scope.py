@@ -596,6 +596,25 @@ def _declared_filters(pattern) -> set:
 
 FILTER_CASES = [pytest.param(name, pattern, param, id=f"{name}-{param}") for name, pattern in LIST_CASES
                 for param in sorted((_declared_filters(pattern) & set(FILTER_VALUES)) | set(PLAIN_PARAMS))]
+# The control: where B's object matches the filter, a user whose scope is the whole bureau finds B's rows with it
+# (the other filter cases name a B value no B row of that list carries, e.g. the trips are of another B vehicle).
+CONTROL_FILTERS = {
+    ("alert-list", "plate"), ("alert-list", "terminal"), ("alert-list", "unit"), ("alert-list", "vehicle"),
+    ("asset-list", "holder"), ("asset-list", "holder_person"), ("asset-list", "tag"), ("asset-list", "unit"),
+    ("asset-list", "unit_code"), ("asset-list", "within"), ("badge-list", "person__staff_no"),
+    ("custodyevent-list", "asset"), ("custodyevent-list", "holder_person_after"), ("custodyevent-list", "person"),
+    ("custodyevent-list", "staff_no"), ("custodyevent-list", "tag"), ("custodyevent-list", "unit"),
+    ("custodyevent-list", "unit_after"), ("custodyevent-list", "unit_code"), ("disposal-list", "unit__code"),
+    ("dutyschedule-list", "unit"), ("dutyschedule-list", "unit_code"), ("footage-list", "unit__code"),
+    ("footagelog-list", "record__unit__code"), ("officersize-list", "person__staff_no"),
+    ("orgunit-list", "parent_code"), ("orgunit-list", "path__startswith"), ("orgunit-list", "within"),
+    ("person-list", "staff_no"), ("person-list", "unit"), ("person-list", "unit_code"), ("person-list", "within"),
+    ("sealusage-list", "seal__tag"), ("terminalbinding-list", "plate"), ("terminalbinding-list", "terminal_id"),
+    ("terminalbinding-list", "vehicle"), ("track-access-list", "plate"), ("track-access-list", "vehicle"),
+    ("user-list", "unit_code"), ("vehicle-list", "plate"), ("vehicle-list", "terminal_id"), ("vehicle-list", "unit"),
+    ("vehicle-list", "unit_code"), ("vehicle-list", "within"), ("vehiclehistory-list", "plate"),
+    ("vehiclehistory-list", "unit"), ("vehiclehistory-list", "vehicle"),
+}
 # What only B's rows carry: its unit codes, staff numbers, plates, tags, user name.
 B_MARKERS = ("CZ-WJ", "B-P00", "王五", "苏D·B0001", "B-RADIO", "B-SEAL", "B-REC", "B-CERT", "B-BADGE", "b-auditor",
              "B-SHELF", "B-T1")
@@ -615,3 +634,9 @@ class TestListFiltersStayInScope(WorldTestCase):
                 text = response.content.decode(errors="replace")
                 leaked = [marker for marker in B_MARKERS if marker in text]
                 assert leaked == [], (url, param, value, text[:500])
+        if (name, param) in CONTROL_FILTERS:
+            found = []
+            for value in FILTER_VALUES[param](b):
+                control = world.whole_client(role).get(url, {param: value, "page_size": 1000})
+                found += [control.status_code == 200 and any(m in control.content.decode() for m in B_MARKERS)]
+            assert any(found), f"the control found none of B's rows with {param}: the probe proves nothing here"
