@@ -10,7 +10,11 @@ Which B object a route gets follows the model of the view's queryset (API) or PA
 model to a builder. A route whose model is neither built nor listed in EXEMPT (with the reason) fails
 `test_every_parameterised_route_is_probed`, so a new endpoint cannot skip the probe.
 
-List endpoints are probed too: filtering by B's unit / vehicle / holder / person as an A user returns no B rows.
+List endpoints are probed too: filtering by B's unit / person / vehicle / tag (every such filter a list declares, and
+the plain ?unit= ?vehicle= ?person= ?holder=) as an A user returns no B rows.
+
+Controls keep the probe honest: the same identifiers open B's objects for a user whose scope is the whole bureau
+(`test_the_probe_names_real_objects`), and the same filters find B's rows for such a user (CONTROL_FILTERS).
 """
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ from rest_framework.test import APIClient
 
 from assets import services
 from assets.models import ChangeRecord
-from tests.assets import test_api as assets_api
 from tests.recorders import test_footage_api as footage_api
 from tests.support.api_cases import (
     PAGES, PUBLIC, ROLES, ROUTES, World, WorldTestCase, api_routes, ledger_and_log_state, page_routes,
@@ -450,6 +453,7 @@ def test_every_parameterised_route_is_probed():
     assert pages == [], "parameterised pages neither in PAGE_MODELS nor EXEMPT_PAGES"
     assert set(PAGE_MODELS.values()) <= set(B_OBJECTS)
     assert set(B_OBJECTS).isdisjoint(EXEMPT)
+    assert CONTROL_FILTERS <= {(p.values[0], p.values[2]) for p in FILTER_CASES}, "stale CONTROL_FILTERS"
 
 
 def _probed_api_cases():
