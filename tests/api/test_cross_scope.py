@@ -190,6 +190,14 @@ def _track_access(world: World):
                                       reasons="older", path="test")
 
 
+def _dead_letter(world: World):
+    from telematics.tracking.models import DeadLetter
+
+    # scoped by terminal: the letters of terminals bound to a vehicle of the scope (telematics/tracking/policies.py)
+    return DeadLetter.objects.create(topic="qm/pos/B-T1", payload='{"lat": 91}', reason="out_of_range",
+                                     terminal="B-T1", received_at=dt.datetime(2026, 11, 20, 9, tzinfo=SH))
+
+
 def _b_user(world: World):
     return get_user_model().objects.get(username="b-auditor")
 
@@ -299,7 +307,7 @@ def _via(case_class):
 B_OBJECTS = {
     "assets.OrgUnit": lambda world: world.units[B_UNIT],
     "assets.Person": lambda world: world.b_person,
-    "assets.Asset": _asset,
+    "assets.Asset": lambda world: world.b_asset,
     "assets.CustodyEvent": lambda world: world.b_asset.events.order_by("pk").last(),
     "assets.ChangeRecord": _change_record,
     "assets.DisposalRequest": lambda world: world.b_disposal,
@@ -324,6 +332,7 @@ B_OBJECTS = {
     "telematics.VehiclePhoto": _vehicle_photo,
     "compliance.ComplianceSnapshot": _snapshot,
     "tracking.TrackAccess": _track_access,
+    "tracking.DeadLetter": _dead_letter,
     "recorders.RecorderCheck": _recorder_check,
     "recorders.FootageInspection": _footage_inspection,
     "uniforms.SealHandover": _seal_handover,
@@ -361,8 +370,6 @@ EXEMPT = {
     "gis.Jurisdiction": "map layers are the whole bureau's reference data",
     "gis.Street": "map layers are the whole bureau's reference data",
     "gis.Place": "map layers are the whole bureau's reference data",
-    # the ingest's dead letters belong to no unit (a message that could not be placed)
-    "tracking.DeadLetter": "dead letters are unplaced ingest messages, of no unit",
 }
 
 
@@ -397,6 +404,7 @@ PAGE_MODELS = {
     "alerts:case-evidence-xlsx": "tracking.Alert",
     "assets:disposal-photo": "assets.DisposalPhoto", "telematics:vehicle-photo": "telematics.VehiclePhoto",
     "alerts:case-attachment": "tracking.AlertCaseAttachment",
+    "tracking:deadletter-retry": "tracking.DeadLetter",
     "notify:runs": "notify.ReportSchedule", "notify:report-file": "notify.ReportFile",
     "uniforms:inventory": "uniforms.AnnualInventory", "uniforms:departure-close": "uniforms.Departure",
     "compliance-snapshot": "compliance.ComplianceSnapshot",
@@ -404,7 +412,6 @@ PAGE_MODELS = {
 # Pages with an id that names no brigade's object.
 EXEMPT_PAGES = {
     "role-start": "the parameter is a role name, not an object",
-    "tracking:deadletter-retry": "dead letters are unplaced ingest messages, of no unit",
 }
 PAGE_CASES = [(name, pattern) for name, pattern in page_routes() if _kwargs(pattern)]
 
@@ -434,7 +441,7 @@ BODIES = {
 PAGE_POSTS = {
     "uniforms:departure-open": {"kind": "transferred", "effective": "2026-11-02"},
     "uniforms:person-return": {"tag": "B-RADIO-1"},
-    "uniforms:departure-close": {},
+    "uniforms:departure-close": {}, "tracking:deadletter-retry": {},
     "assets:disposal-approve": {}, "assets:disposal-refuse": {"reason": "不同意"},
 }
 
@@ -476,6 +483,7 @@ def _probed_page_cases():
 
 
 def _build_b(world, django_db_blocker, make_vehicle) -> dict:
+    """{model label: B's object}; the objects others hang on are kept on the world."""
     with django_db_blocker.unblock():
         world.b_person = _person(world)
         world.b_vehicle = make_vehicle(world.units[B_UNIT], "苏D·B0001", terminal_id="B-T1")
@@ -483,12 +491,8 @@ def _build_b(world, django_db_blocker, make_vehicle) -> dict:
         world.b_seal = _seal(world)
         world.b_disposal = _disposal(world)
         world.b_alert = _alert(world)
-        objects = {"assets.Person": world.b_person, "telematics.Vehicle": world.b_vehicle,
-                   "assets.Asset": world.b_asset}
-        for label, build in B_OBJECTS.items():
-            if label not in objects:
-                objects[label] = build(world)
-            assert objects[label] is not None, label
+        objects = {label: build(world) for label, build in B_OBJECTS.items()}
+    assert None not in objects.values(), objects
     return objects
 
 
