@@ -301,6 +301,8 @@ class APIViewTestCase(WorldTestCase):
 # the method is not offered at all) and change nothing; allowed ones pass the permission (their answer may still be
 # 400/404 for the placeholder body and ids the matrix sends). A route that is missing here fails
 # `test_every_api_route_is_in_the_matrix`, so a new endpoint cannot be forgotten.
+# A route (or page) whose URL takes an id is also called with another brigade's REAL object by
+# tests/api/test_cross_scope.py: its model needs a builder there (B_OBJECTS) or an exemption with the reason.
 
 A, L, F, U = UserRole.ADMINISTRATOR, UserRole.LOGISTICS, UserRole.FLEET, UserRole.AUDITOR
 ALL, AL, AF, AU, ADMIN_ONLY, NOBODY = (A, L, F, U), (A, L), (A, F), (A, U), (A,), ()
