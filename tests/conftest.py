@@ -1,6 +1,8 @@
 """Shared fixtures: the sample bureau factories, API clients per role, and a real Mosquitto broker."""
 import importlib
+import logging
 import os
+import sys
 
 import pytest
 from django.apps import apps
@@ -57,6 +59,27 @@ def _reseed_after_flush(request):
         request.getfixturevalue("transactional_db")
         for name in SEED_MIGRATIONS:
             importlib.import_module(name).seed(apps, None)
+
+
+class _CurrentStderr:
+    """A stream that is whatever sys.stderr is at the moment of writing (pytest swaps it per test)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+@pytest.fixture(autouse=True)
+def _log_to_the_current_stderr():
+    """The settings' console handler took sys.stderr when logging was configured, i.e. one test's captured stream,
+    closed after that test: a gateway or ingest thread of a later test logging through it printed "Logging error …
+    I/O operation on closed file". The handlers write to the stderr of the moment instead."""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler and not isinstance(handler.stream, _CurrentStderr):
+            handler.stream = _CurrentStderr()  # not setStream: it flushes the old stream, which may be closed
+    yield
 
 
 @pytest.fixture(autouse=True)
